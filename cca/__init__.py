@@ -1,0 +1,1 @@
+"""The `cca` command line: one entry point over analytics, simulation and dashboards."""

@@ -1,0 +1,3 @@
+from cca.cli import main
+
+raise SystemExit(main())

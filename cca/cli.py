@@ -1,0 +1,74 @@
+"""`cca`: the command line of contact-centre-analytics (see DESIGN.md).
+
+Each subcommand lives in ``cca/commands/<name>.py`` with ``register(subparsers)``,
+which adds its parser and sets ``handler``. Registration must stay cheap (argparse
+only): heavy imports (pandas, simpy, dash) happen inside the handlers, so that
+``cca --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from analytics.store import default_db_path
+
+# Order is the order shown in `cca --help`.
+COMMANDS = [
+    "demo",
+    "generate",
+    "ingest",
+    "kpi",
+    "erlang",
+    "simulate",
+    "staff",
+    "calibrate",
+    "export",
+    "serve",
+    "users",
+]
+
+
+class UserError(Exception):
+    """An error the user can fix; printed without a traceback, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cca",
+        description="Contact-centre analytics: KPIs, Erlang and simulation staffing, dashboards.",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help=f"database file (default: $CCA_DB or {default_db_path()})",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"cca.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"cca.commands.{name}":
+                raise
+            continue  # command not built yet
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.db is None:
+        args.db = default_db_path()
+    try:
+        result = args.handler(args)
+    except UserError as exc:
+        print(f"cca {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return int(result or 0)

@@ -1,0 +1,2 @@
+"""dashboards: the Dash app (``create_app()``), its pages, log-in and roles, and
+English/Arabic (right-to-left) text. Nothing imports this package but the CLI."""
