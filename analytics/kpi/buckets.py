@@ -1,0 +1,88 @@
+"""Grouping calls and tickets into reporting buckets in the centre's local time.
+
+Every instant in the store is a TIMESTAMPTZ. A manager's "9:00–9:30" or "Sunday" is
+local, so a bucket is cut on the local wall-clock time (``timezone(tz, instant)``),
+and the bucket's start is returned as a local datetime carrying the centre's zone.
+
+The SQL here only formats identifiers and interval literals taken from fixed
+whitelists; every value (time zone, bounds, thresholds) is bound with ``?``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Sequence
+
+from analytics.periods import INTERVALS
+
+# Fixed-width buckets of local time; the literal is formatted into SQL (whitelisted).
+_FIXED = {
+    "15min": "INTERVAL '15 minutes'",
+    "30min": "INTERVAL '30 minutes'",
+    "60min": "INTERVAL '60 minutes'",
+}
+# 2000-01-02 was a Sunday: weeks are cut from it in steps of 7 days.
+_SUNDAY_ORIGIN = "TIMESTAMP '2000-01-02 00:00:00'"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_dimensions(by: Sequence[str], allowed: Sequence[str], what: str) -> tuple[str, ...]:
+    """``by`` as a tuple, after checking every name against the whitelist ``allowed``."""
+    if isinstance(by, str):
+        by = tuple(d for d in by.split(",") if d)
+    dims = tuple(d.strip() for d in by)
+    for d in dims:
+        if d not in allowed:
+            raise ValueError(f"cannot break {what} down by {d!r}; use any of {', '.join(allowed)}")
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"breakdown {','.join(dims)} names a dimension twice")
+    return dims
+
+
+def check_interval(interval: str | None) -> str | None:
+    if interval is not None and interval not in INTERVALS:
+        raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS)}")
+    return interval
+
+
+def quoted_identifier(name: str, what: str) -> str:
+    """A table or view name, checked and quoted for formatting into SQL."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"{what} {name!r} is not a plain table or view name")
+    return f'"{name}"'
+
+
+def local_bucket_sql(interval: str, local_ts: str, hijri_month_start: str | None = None) -> str:
+    """SQL for the local start (TIMESTAMP) of the bucket holding local time ``local_ts``.
+
+    ``hijri_month_start`` is the SQL of the Hijri month's first day (a DATE from the
+    date dimension) and is needed only for ``hijri-month``.
+    """
+    if interval in _FIXED:
+        return f"time_bucket({_FIXED[interval]}, {local_ts})"
+    if interval == "day":
+        return f"date_trunc('day', {local_ts})"
+    if interval == "week":
+        return f"time_bucket(INTERVAL '7 days', {local_ts}, {_SUNDAY_ORIGIN})"
+    if interval == "month":
+        return f"date_trunc('month', {local_ts})"
+    if interval == "hijri-month":
+        if hijri_month_start is None:
+            raise ValueError("hijri-month buckets need the date dimension")
+        return f"CAST({hijri_month_start} AS TIMESTAMP)"
+    raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS)}")
+
+
+def as_local(value: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
+    """A naive local bucket start from SQL as an aware datetime in the centre's zone."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=zone)
+
+
+def records(cursor) -> list[dict]:
+    """The rows of an executed DuckDB cursor as dicts keyed by column name."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,124 @@
+"""Occupancy: the share of staffed time that agents spent handling calls.
+
+    occupancy = Σ handling time of answered calls (talk + hold + after-call work, s)
+                ÷ Σ agents_available × interval_s over the staffing intervals (s)
+
+Staffed time comes from the ``staffing`` table (agents logged in and not on break,
+summed over its queue/site rows). A call's whole handling time is counted in the
+bucket in which it was answered (``answered_at``, else arrived_at + wait_s), the usual
+workforce-management approximation; so buckets should not be shorter than the
+staffing intervals, and a call handled across a boundary lands in one bucket. With no
+staffed time the ratio is NULL. Both sides are grouped in the centre's local time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from analytics.calendars import BusinessCalendar, registered
+from analytics.centres import Centre
+from analytics.kpi.buckets import (
+    as_local,
+    check_interval,
+    local_bucket_sql,
+    quoted_identifier,
+    records,
+)
+from analytics.periods import Period
+
+OCCUPANCY_NAMES = ("handled_s", "staffed_s", "occupancy")
+
+
+def occupancy_sql(source: str, *, interval: str | None, bounded: bool, dates: str | None) -> str:
+    """Parameters, in order: [zone], centre id, [start, end], [zone], centre id, [start, end]."""
+    table = quoted_identifier(source, "call source")
+    answer = (
+        "coalesce(c.answered_at, c.arrived_at + to_microseconds(CAST(round(c.wait_s * 1e6)"
+        " AS BIGINT)))"
+    )
+
+    def bucket(instant: str) -> tuple[str, str]:
+        if interval is None:
+            return "CAST(NULL AS TIMESTAMP) AS interval_start", ""
+        if interval == "hijri-month":
+            return (
+                f"{local_bucket_sql(interval, '', 'dd.hijri_month_start')} AS interval_start",
+                f" JOIN {dates} dd ON dd.date = CAST(timezone(?, {instant}) AS DATE)",
+            )
+        return f"{local_bucket_sql(interval, f'timezone(?, {instant})')} AS interval_start", ""
+
+    when = " AND {0} >= ? AND {0} < ?" if bounded else ""
+    handled_key, handled_join = bucket(answer)
+    staffed_key, staffed_join = bucket("s.interval_start")
+    handled = (
+        f"SELECT {handled_key}, sum(coalesce(c.talk_s, 0) + coalesce(c.hold_s, 0) + "
+        f"coalesce(c.acw_s, 0)) AS handled_s FROM {table} c{handled_join} "
+        f"WHERE c.centre_id = ? AND c.outcome = 'answered'{when.format(answer)} GROUP BY 1"
+    )
+    staffed = (
+        f"SELECT {staffed_key}, sum(s.agents_available * s.interval_s) AS staffed_s "
+        f"FROM staffing s{staffed_join} WHERE s.centre_id = ?"
+        f"{when.format('s.interval_start')} GROUP BY 1"
+    )
+    return (
+        f"SELECT coalesce(h.interval_start, w.interval_start) AS interval_start, "
+        f"coalesce(h.handled_s, 0) AS handled_s, coalesce(w.staffed_s, 0) AS staffed_s, "
+        f"h.handled_s / nullif(w.staffed_s, 0) AS occupancy "
+        f"FROM ({handled}) h FULL JOIN ({staffed}) w "
+        f"ON h.interval_start IS NOT DISTINCT FROM w.interval_start ORDER BY 1"
+    )
+
+
+def occupancy(
+    con,
+    centre: Centre,
+    *,
+    period: Period | None = None,
+    interval: str | None = None,
+    source: str = "calls",
+) -> list[dict]:
+    """Handled seconds, staffed seconds and occupancy, per local interval.
+
+    Without ``interval``: one row for the period (handled_s 0 and occupancy None when
+    there is nothing). With one: a row per bucket that has calls or staffing.
+    """
+    check_interval(interval)
+    tables = {}
+    if interval == "hijri-month":
+        if period is not None:
+            days = (period.start, period.end)
+        else:
+            row = con.execute(
+                "SELECT CAST(min(timezone(?, interval_start)) AS DATE), "
+                "CAST(max(timezone(?, interval_start)) AS DATE) FROM staffing "
+                "WHERE centre_id = ?",
+                [centre.timezone, centre.timezone, centre.centre_id],
+            ).fetchall()[0]
+            days = (row[0], row[1]) if row[0] else (dt.date(2000, 1, 1), dt.date(2000, 1, 1))
+            # calls answered a little outside the staffed days still need a Hijri month
+            days = (days[0] - dt.timedelta(days=366), days[1] + dt.timedelta(days=366))
+        tables["dates"] = BusinessCalendar(centre).date_dimension(*days)
+    with registered(con, **tables) as names:
+        sql = occupancy_sql(
+            source, interval=interval, bounded=period is not None, dates=names.get("dates")
+        )
+        params: list = []
+        for _side in ("handled", "staffed"):
+            if interval is not None:
+                params.append(centre.timezone)
+            params.append(centre.centre_id)
+            if period is not None:
+                params += list(period.bounds(centre.tz))
+        rows = records(con.execute(sql, params))
+    if interval is None:
+        # Both sides carry a NULL key and the FULL JOIN matches NULL with NULL: <= 1 row.
+        empty = {"handled_s": 0.0, "staffed_s": 0.0, "occupancy": None}
+        return [{k: (rows[0] if rows else empty)[k] for k in OCCUPANCY_NAMES}]
+    zone = centre.tz
+    return [
+        {
+            "interval_start": as_local(r["interval_start"], zone),
+            **{k: r[k] for k in OCCUPANCY_NAMES},
+        }
+        for r in rows
+    ]

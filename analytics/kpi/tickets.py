@@ -1,0 +1,261 @@
+"""Ticket KPIs: e-support measured in working time on the centre's business calendar.
+
+A ticket is created, perhaps first answered, and perhaps resolved. Its clock runs only
+while the centre is open (``analytics.calendars``): a ticket created on Thursday at
+18:00 and resolved on Sunday at 09:00 at a centre open Sunday–Thursday 08:00–16:00 took
+one working hour, not 63 hours. Each KPI is counted at its own event time:
+
+* ``created`` / ``resolved``: tickets created / resolved in the period (or bucket);
+* ``frt_wh_p50`` / ``frt_wh_p90``: first response time in working hours, median and 90th
+  percentile (linear interpolation), of tickets first answered in the period;
+* ``resolution_wd_p50`` / ``_p90``: working hours from creation to resolution divided by
+  the hours of a full working day, of tickets resolved in the period;
+* ``sla_met_rate``: of the tickets created in the period that, at ``as_of``, are
+  resolved or past their deadline (created_at + the SLA in working days), the share
+  resolved by the deadline. A ticket still open past its deadline is a breach;
+  one still open before its deadline is not judged yet;
+* ``backlog``: tickets open at the end of the period (or at ``as_of`` if earlier);
+* ``at_risk``: of those, the ones whose deadline falls within the next working day
+  (after the end of the period and at most one full working day of open time later).
+
+Working time comes from ASOF joins with the calendar's ``work_spans`` table; buckets
+come from a spine of (start, end) instants built in Python in the centre's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from analytics.calendars import BusinessCalendar, registered
+from analytics.centres import Centre
+from analytics.kpi.buckets import as_local, check_dimensions, check_interval, records
+from analytics.periods import Period, interval_starts, local_midnight, next_interval_start
+
+TICKET_DIMENSIONS = ("category", "topic", "channel", "priority", "site", "agent_id")
+TICKET_KPI_NAMES = (
+    "created",
+    "resolved",
+    "frt_wh_p50",
+    "frt_wh_p90",
+    "resolution_wd_p50",
+    "resolution_wd_p90",
+    "sla_met_rate",
+    "backlog",
+    "at_risk",
+)
+
+
+def ticket_kpi_names() -> list[str]:
+    return list(TICKET_KPI_NAMES)
+
+
+def _clock_sql(instant: str, span: str) -> str:
+    """The working clock (open seconds) at ``instant`` from its ASOF-joined span."""
+    return (
+        f"{span}.clock_s + least(greatest(date_diff('microsecond', {span}.span_start, "
+        f"{instant}) / 1e6, 0), {span}.span_s)"
+    )
+
+
+def _instant_at_clock_sql(target: str, span: str) -> str:
+    """The instant where the working clock reaches ``target`` (its span ASOF-joined)."""
+    return (
+        f"{span}.span_start + to_microseconds(CAST(round(({target} - {span}.clock_s) * 1e6)"
+        f" AS BIGINT))"
+    )
+
+
+def ticket_kpis_sql(dims: Sequence[str], spans: str, spine: str, *, keep_empty: bool) -> str:
+    """The SQL of ``ticket_kpis``. Parameters, in order: centre id, SLA in seconds of
+    open time, as_of (three times), seconds of a full working day (three times)."""
+    dim_cols = ", ".join(f"k.{d}" for d in dims)
+    dim_select = (dim_cols + ", ") if dims else ""
+    created_in = "t.created_at >= b.s AND t.created_at < b.e"
+    resolved_in = "t.resolved_at >= b.s AND t.resolved_at < b.e"
+    responded_in = "t.first_response_at >= b.s AND t.first_response_at < b.e"
+    open_at_ref = "t.created_at < b.ref AND (t.resolved_at IS NULL OR t.resolved_at >= b.ref)"
+    keys = ["b.interval_start"] + [f"t.{d}" for d in dims]
+    join = "LEFT JOIN" if keep_empty else "JOIN"
+    return f"""
+WITH open_spans AS (
+    -- inverse clock lookups skip the zero-length sentinel, which shares clock 0
+    SELECT * FROM {spans} WHERE span_s > 0
+),
+created AS (
+    SELECT {dim_select}k.created_at, k.first_response_at, k.resolved_at,
+           {_clock_sql("k.created_at", "sc")} AS created_clock
+    FROM tickets k ASOF LEFT JOIN {spans} sc ON k.created_at >= sc.span_start
+    WHERE k.centre_id = ?
+),
+due AS (
+    SELECT c.*, c.created_clock + ? AS deadline_clock FROM created c
+),
+deadlined AS (
+    SELECT d.*, {_instant_at_clock_sql("d.deadline_clock", "sd")} AS deadline
+    FROM due d ASOF LEFT JOIN open_spans sd ON d.deadline_clock > sd.clock_s
+),
+responded AS (
+    SELECT d.*, {_clock_sql("d.first_response_at", "sr")} AS response_clock
+    FROM deadlined d ASOF LEFT JOIN {spans} sr ON d.first_response_at >= sr.span_start
+),
+measured AS (
+    SELECT r.*, {_clock_sql("r.resolved_at", "sz")} AS resolution_clock
+    FROM responded r ASOF LEFT JOIN {spans} sz ON r.resolved_at >= sz.span_start
+),
+t AS (
+    SELECT m.*,
+           (m.response_clock - m.created_clock) / 3600.0 AS frt_wh,
+           -- resolved after as_of is still open as far as this report knows
+           CASE WHEN m.resolved_at <= ? THEN m.resolved_at END AS resolved_by_as_of,
+           CASE WHEN m.resolved_at IS NULL OR m.resolved_at > ? THEN 'infinity'::TIMESTAMPTZ
+                ELSE greatest(m.resolved_at, coalesce(m.first_response_at, m.resolved_at))
+           END AS alive_until,
+           m.deadline <= ? AS past_deadline
+    FROM measured m
+),
+spine AS (
+    SELECT b.*, {_clock_sql("b.ref", "sb")} AS ref_clock
+    FROM {spine} b ASOF LEFT JOIN {spans} sb ON b.ref >= sb.span_start
+),
+horizon AS (
+    SELECT s.*, {_instant_at_clock_sql("s.ref_clock + ?", "sh")} AS risk_until
+    FROM spine s ASOF LEFT JOIN open_spans sh ON s.ref_clock + ? > sh.clock_s
+),
+counted AS (
+    SELECT {", ".join(f"{k} AS {k.split('.')[1]}" for k in keys)},
+        count(t.created_at) FILTER (WHERE {created_in}) AS created,
+        count(t.created_at) FILTER (WHERE {resolved_in}) AS resolved,
+        quantile_cont(t.frt_wh, 0.5) FILTER (WHERE {responded_in}) AS frt_wh_p50,
+        quantile_cont(t.frt_wh, 0.9) FILTER (WHERE {responded_in}) AS frt_wh_p90,
+        quantile_cont(t.resolution_wd, 0.5) FILTER (WHERE {resolved_in}) AS resolution_wd_p50,
+        quantile_cont(t.resolution_wd, 0.9) FILTER (WHERE {resolved_in}) AS resolution_wd_p90,
+        count(t.created_at) FILTER (
+            WHERE {created_in} AND t.resolved_by_as_of <= t.deadline) AS sla_met,
+        count(t.created_at) FILTER (
+            WHERE {created_in} AND (t.resolved_by_as_of IS NOT NULL OR t.past_deadline))
+            AS sla_judged,
+        count(t.created_at) FILTER (WHERE {open_at_ref}) AS backlog,
+        count(t.created_at) FILTER (
+            WHERE {open_at_ref} AND t.deadline > b.ref AND t.deadline <= b.risk_until)
+            AS at_risk
+    FROM horizon b {join} (
+        SELECT *, (resolution_clock - created_clock) / nullif(?, 0) AS resolution_wd FROM t
+    ) t ON t.created_at < b.e AND t.alive_until >= b.s
+    GROUP BY {", ".join(keys)}
+)
+SELECT {", ".join(k.split(".")[1] for k in keys)}, created, resolved,
+       frt_wh_p50, frt_wh_p90, resolution_wd_p50, resolution_wd_p90,
+       CAST(sla_met AS DOUBLE) / nullif(sla_judged, 0) AS sla_met_rate, backlog, at_risk
+FROM counted
+ORDER BY {", ".join(f"{k.split('.')[1]} NULLS LAST" for k in keys[1:] + keys[:1])}
+"""
+
+
+def _ticket_days(con, centre: Centre) -> tuple[dt.date, dt.date] | None:
+    row = con.execute(
+        """
+        SELECT CAST(min(timezone(?, created_at)) AS DATE),
+               CAST(max(timezone(?, greatest(created_at, coalesce(first_response_at, created_at),
+                                             coalesce(resolved_at, created_at)))) AS DATE)
+        FROM tickets WHERE centre_id = ?
+        """,
+        [centre.timezone, centre.timezone, centre.centre_id],
+    ).fetchall()[0]
+    return None if row[0] is None else (row[0], row[1])
+
+
+def _spine(
+    centre: Centre, first: dt.date, last: dt.date, interval: str | None, as_of: dt.datetime
+) -> pa.Table:
+    """Buckets as (interval_start local, s, e, ref) with instants clipped to the period."""
+    zone = centre.tz
+    lo, hi = local_midnight(first, zone), local_midnight(last + dt.timedelta(days=1), zone)
+    if interval is None:
+        starts = [None]
+        bounds = [(lo, hi)]
+    else:
+        starts, bounds = [], []
+        for start in interval_starts(first, last, interval):
+            end = next_interval_start(start, interval)
+            s = max(start.replace(tzinfo=zone), lo)
+            e = min(end.replace(tzinfo=zone), hi)
+            starts.append(start)
+            bounds.append((s, e))
+    utc = dt.UTC
+    return pa.table(
+        {
+            "interval_start": starts,
+            "s": [s.astimezone(utc) for s, _ in bounds],
+            "e": [e.astimezone(utc) for _, e in bounds],
+            "ref": [min(e, as_of).astimezone(utc) for _, e in bounds],
+        },
+        schema=pa.schema(
+            [
+                ("interval_start", pa.timestamp("us")),
+                ("s", pa.timestamp("us", tz="UTC")),
+                ("e", pa.timestamp("us", tz="UTC")),
+                ("ref", pa.timestamp("us", tz="UTC")),
+            ]
+        ),
+    )
+
+
+def ticket_kpis(
+    con,
+    centre: Centre,
+    *,
+    period: Period | None = None,
+    by: Sequence[str] = (),
+    interval: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> list[dict]:
+    """Ticket KPIs of ``centre``, one dict per group (see the module docstring).
+
+    Keys: the ``by`` dimensions, ``interval_start`` (local, aware) when ``interval``
+    is given, then ``TICKET_KPI_NAMES``. ``as_of`` (default now) is the moment the
+    report is made: SLA breaches of open tickets and the backlog are judged then.
+    Without ``by`` every bucket (one, without ``interval``) gets a row.
+    """
+    dims = check_dimensions(by, TICKET_DIMENSIONS, "tickets")
+    check_interval(interval)
+    as_of = as_of or dt.datetime.now(dt.UTC)
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be an aware datetime (an instant)")
+    calendar = BusinessCalendar(centre)
+    full_day_s = calendar.full_day_s
+    sla_s = centre.ticket_sla_wd * full_day_s
+
+    data_days = _ticket_days(con, centre)
+    as_of_day = as_of.astimezone(centre.tz).date()
+    if period is not None:
+        first, last = period.start, period.end
+    elif data_days is not None:
+        first, last = data_days
+    else:
+        first = last = as_of_day
+    # The calendar must cover every event, the report moment and the deadlines after them.
+    cal_first = min(first, data_days[0] if data_days else first) - dt.timedelta(days=1)
+    slack = dt.timedelta(days=14 * math.ceil(centre.ticket_sla_wd + 1) + 31)
+    cal_last = max(last, as_of_day, data_days[1] if data_days else last) + slack
+
+    tables = {
+        "spans": calendar.work_spans(cal_first, cal_last),
+        "spine": _spine(centre, first, last, interval, as_of),
+    }
+    with registered(con, **tables) as names:
+        sql = ticket_kpis_sql(dims, names["spans"], names["spine"], keep_empty=not dims)
+        params = [centre.centre_id, sla_s, as_of, as_of, as_of, full_day_s, full_day_s, full_day_s]
+        rows = records(con.execute(sql, params))
+
+    zone = centre.tz
+    keys = list(dims) + (["interval_start"] if interval else [])
+    result = []
+    for row in rows:
+        if interval:
+            row["interval_start"] = as_local(row["interval_start"], zone)
+        result.append({k: row[k] for k in keys + list(TICKET_KPI_NAMES)})
+    return result

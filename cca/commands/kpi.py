@@ -1,0 +1,101 @@
+"""`cca kpi calls|tickets`: a centre's KPIs for a period, by dimension and interval.
+
+A thin layer over ``analytics.kpi``: it parses the options, opens the store read-only
+and prints the rows (a readable table by default, or JSON / CSV for programs).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+INTERVAL_CHOICES = ("15min", "30min", "60min", "day", "week", "month", "hijri-month")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "kpi",
+        help="call or ticket KPIs of a centre for a period",
+        description=(
+            "Every KPI of DESIGN.md for one centre and period, optionally by dimension "
+            "and interval. Periods: 2024-09, 2024-09-01..2024-09-30 or 1446-03H (Hijri)."
+        ),
+    )
+    parser.add_argument("kind", choices=("calls", "tickets"), help="which KPIs")
+    parser.add_argument("--centre", required=True, help="centre id, e.g. bahrain_lmra")
+    parser.add_argument(
+        "--period", help="2024-09, 2024-09-01..2024-09-30 or 1446-03H (default: all data)"
+    )
+    parser.add_argument(
+        "--by",
+        default="",
+        help="breakdown: calls by category,topic,queue,site,channel,agent_id; "
+        "tickets by category,topic,channel,priority,site,agent_id (comma-separated)",
+    )
+    parser.add_argument("--interval", choices=INTERVAL_CHOICES, help="one row per interval")
+    parser.add_argument(
+        "--thresholds", help="service-level thresholds in seconds, e.g. 12,30 (calls)"
+    )
+    parser.add_argument(
+        "--short-abandon-s", type=float, help="short-abandon threshold S in seconds (calls)"
+    )
+    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.set_defaults(handler=run)
+
+
+def _thresholds(text: str | None) -> tuple[float, ...] | None:
+    from cca.cli import UserError
+
+    if text is None:
+        return None
+    values = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            value = float(part)
+        except ValueError:
+            raise UserError(f"--thresholds: {part!r} is not a number of seconds") from None
+        if value < 0:
+            raise UserError(f"--thresholds: {part!r} is negative")
+        values.append(value)
+    return tuple(values)
+
+
+def run(args: argparse.Namespace) -> int:
+    from analytics.centres import UnknownCentre, get_centre
+    from analytics.kpi import call_kpis, ticket_kpis
+    from analytics.periods import parse_period
+    from analytics.store import Store, StoreError
+    from cca.cli import UserError
+    from cca.output import emit
+
+    try:
+        period = parse_period(args.period) if args.period else None
+    except ValueError as exc:
+        raise UserError(f"--period: {exc}") from None
+    by = tuple(d.strip() for d in args.by.split(",") if d.strip())
+    thresholds = _thresholds(args.thresholds)
+    if args.short_abandon_s is not None and args.short_abandon_s < 0:
+        raise UserError("--short-abandon-s must be >= 0")
+    if args.kind == "tickets" and (thresholds is not None or args.short_abandon_s is not None):
+        raise UserError("--thresholds and --short-abandon-s apply to calls, not tickets")
+    try:
+        with Store(args.db).reader() as con:
+            centre = get_centre(con, args.centre)
+            if args.kind == "calls":
+                rows = call_kpis(
+                    con,
+                    centre,
+                    period=period,
+                    by=by,
+                    interval=args.interval,
+                    thresholds_s=thresholds,
+                    short_abandon_s=args.short_abandon_s,
+                )
+            else:
+                rows = ticket_kpis(con, centre, period=period, by=by, interval=args.interval)
+    except (StoreError, UnknownCentre) as exc:
+        raise UserError(str(exc)) from None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    emit(rows, args.format)
+    return 0

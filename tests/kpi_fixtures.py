@@ -1,0 +1,105 @@
+"""Putting hand-made calls, tickets and staffing straight into a real store.
+
+The KPI tests must not depend on the ingest (built in parallel), so they write rows
+into the canonical tables through ``Store.writer()``, exactly as a load would leave
+them. Times are given as local wall-clock strings of the centre's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from analytics.centres import Centre, save_centre
+from analytics.store import Store
+
+CALL_COLUMNS = (
+    "call_id",
+    "arrived_at",
+    "outcome",
+    "wait_s",
+    "talk_s",
+    "hold_s",
+    "acw_s",
+    "category",
+    "topic",
+    "queue",
+    "site",
+    "channel",
+    "agent_id",
+)
+TICKET_COLUMNS = (
+    "ticket_id",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "status",
+    "category",
+    "topic",
+    "channel",
+    "priority",
+    "site",
+    "agent_id",
+)
+
+
+def local(text: str | None, timezone: str) -> dt.datetime | None:
+    """'2024-09-01 08:00[:00]' in ``timezone`` as an aware datetime."""
+    if text is None:
+        return None
+    return dt.datetime.fromisoformat(text).replace(tzinfo=zoneinfo.ZoneInfo(timezone))
+
+
+def save(store: Store, centre: Centre) -> Centre:
+    with store.writer() as con:
+        save_centre(con, centre)
+    return centre
+
+
+def add_calls(store: Store, centre: Centre, calls: list[dict]) -> None:
+    """Insert calls given as dicts (arrived_at as local text); missing columns are NULL."""
+    rows = []
+    for n, call in enumerate(calls):
+        values = {"call_id": f"c{n}", **call}
+        values["arrived_at"] = local(values["arrived_at"], centre.timezone)
+        rows.append([centre.centre_id] + [values.get(c) for c in CALL_COLUMNS])
+    with store.writer() as con:
+        save_centre(con, centre)
+        if rows:
+            placeholders = ", ".join("?" * (len(CALL_COLUMNS) + 1))
+            con.executemany(
+                f"INSERT INTO calls (centre_id, {', '.join(CALL_COLUMNS)}) VALUES ({placeholders})",
+                rows,
+            )
+
+
+def add_tickets(store: Store, centre: Centre, tickets: list[dict]) -> None:
+    rows = []
+    for n, ticket in enumerate(tickets):
+        values = {"ticket_id": f"t{n}", **ticket}
+        for key in ("created_at", "first_response_at", "resolved_at"):
+            values[key] = local(values.get(key), centre.timezone)
+        rows.append([centre.centre_id] + [values.get(c) for c in TICKET_COLUMNS])
+    with store.writer() as con:
+        save_centre(con, centre)
+        if rows:
+            placeholders = ", ".join("?" * (len(TICKET_COLUMNS) + 1))
+            con.executemany(
+                f"INSERT INTO tickets (centre_id, {', '.join(TICKET_COLUMNS)}) "
+                f"VALUES ({placeholders})",
+                rows,
+            )
+
+
+def add_staffing(store: Store, centre: Centre, intervals: list[tuple[str, int, float]]) -> None:
+    """(local interval start, interval_s, agents_available) rows."""
+    with store.writer() as con:
+        save_centre(con, centre)
+        con.executemany(
+            "INSERT INTO staffing (centre_id, interval_start, interval_s, agents_scheduled, "
+            "agents_available) VALUES (?, ?, ?, ?, ?)",
+            [
+                [centre.centre_id, local(start, centre.timezone), seconds, agents, agents]
+                for start, seconds, agents in intervals
+            ],
+        )

@@ -1,0 +1,83 @@
+"""Periods as managers name them: Gregorian months, date ranges and Hijri months.
+
+Hijri dates are held against published Umm al-Qura facts: Ramadan 1445 ran from
+2024-03-11 to 2024-04-09, Eid al-Fitr (1 Shawwal 1445) was Wednesday 2024-04-10 and
+Eid al-Adha (10 Dhu al-Hijjah 1445) was Sunday 2024-06-16.
+"""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+
+from analytics.periods import (
+    Period,
+    hijri_label,
+    hijri_month_bounds,
+    interval_start,
+    interval_starts,
+    parse_period,
+)
+
+
+def test_a_gregorian_month_covers_its_days_both_ends_included():
+    assert parse_period("2024-09") == Period(dt.date(2024, 9, 1), dt.date(2024, 9, 30), "2024-09")
+    assert parse_period("2024-02").end == dt.date(2024, 2, 29)  # leap year
+    assert parse_period("2024-12").end == dt.date(2024, 12, 31)
+    assert parse_period("2024-09").days == 30
+
+
+def test_a_date_range_includes_both_days():
+    p = parse_period("2024-09-01..2024-09-15")
+    assert (p.start, p.end, p.days) == (dt.date(2024, 9, 1), dt.date(2024, 9, 15), 15)
+    assert parse_period("2024-09-03").days == 1
+
+
+def test_ramadan_1445_is_the_hijri_month_1445_09H():
+    p = parse_period("1445-09H")
+    assert (p.start, p.end, p.label) == (dt.date(2024, 3, 11), dt.date(2024, 4, 9), "1445-09H")
+    assert hijri_month_bounds(1445, 10)[0] == dt.date(2024, 4, 10)  # Eid al-Fitr
+    assert hijri_month_bounds(1445, 12)[0] + dt.timedelta(days=9) == dt.date(2024, 6, 16)
+    assert hijri_label(dt.date(2024, 3, 10)) == "1445-08H"
+    assert hijri_label(dt.date(2024, 4, 9)) == "1445-09H"
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("2024-13", "month 13"),
+        ("September", "not understood"),
+        ("2024-09-31..2024-10-01", "not a date"),
+        ("2024-09-30..2024-09-01", "before the start"),
+        ("1445-13H", "1..12"),
+        ("", "not understood"),
+    ],
+)
+def test_bad_periods_are_refused_with_the_text_and_the_accepted_forms(text, fragment):
+    with pytest.raises(ValueError) as err:
+        parse_period(text)
+    assert fragment in str(err.value)
+    assert repr(text) in str(err.value)
+
+
+def test_period_bounds_are_local_midnights():
+    start, end = parse_period("2024-09").bounds("Asia/Riyadh")  # UTC+3, no DST
+    assert start.astimezone(dt.UTC) == dt.datetime(2024, 8, 31, 21, tzinfo=dt.UTC)
+    assert end.astimezone(dt.UTC) == dt.datetime(2024, 9, 30, 21, tzinfo=dt.UTC)
+    assert start.tzinfo == zoneinfo.ZoneInfo("Asia/Riyadh")
+
+
+def test_weeks_start_on_sunday():
+    saturday = dt.datetime(2024, 9, 7, 15, 20)
+    sunday = dt.datetime(2024, 9, 8, 0, 0)
+    assert interval_start(saturday, "week") == dt.datetime(2024, 9, 1)
+    assert interval_start(sunday, "week") == sunday
+    assert interval_start(saturday, "15min") == dt.datetime(2024, 9, 7, 15, 15)
+    assert interval_start(saturday, "hijri-month") == dt.datetime(2024, 9, 4)  # 1446-03
+
+
+def test_interval_starts_cover_the_period():
+    starts = list(interval_starts(dt.date(2024, 3, 1), dt.date(2024, 4, 30), "hijri-month"))
+    assert starts[1:] == [dt.datetime(2024, 3, 11), dt.datetime(2024, 4, 10)]
+    assert starts[0] <= dt.datetime(2024, 3, 1)
+    assert len(list(interval_starts(dt.date(2024, 9, 1), dt.date(2024, 9, 1), "30min"))) == 48
