@@ -1,0 +1,928 @@
+"""Ingest: loading call logs and tickets into the store without losing a row.
+
+A nightly load of a contact centre's switch export must be boring: the same file twice
+adds nothing, overlapping days union, a corrected call replaces its old version, and
+one bad row never costs the other thousands. This module does that in four steps,
+all inside one store writer (so the file is one transaction and readers see the old
+data or the new, never half):
+
+1. **Read.** CSV (every cell read as text, the delimiter sniffed from the header unless
+   a mapping fixes it) or Parquet (stored types kept). Malformed lines -- too many or
+   too few fields, bytes that are not valid in the file's encoding -- are set aside by
+   DuckDB's reader with their byte position.
+2. **Map.** A :class:`~analytics.mapping.Mapping` gives one SQL expression per canonical
+   column plus a row filter; without one, the file's columns must carry the canonical
+   names of DESIGN.md.
+3. **Validate at the door.** Each row is typed (timestamps as instants: a timestamp
+   without offset is read in the centre's time zone) and checked: required values,
+   numbers, the outcome vocabulary, non-negative finite durations, answered_at ≥
+   arrived_at and so on. The first failing check of a row sends it to ``quarantine``
+   with its physical line, column, value and reason.
+4. **Merge.** Rows are matched on (centre, id): a new id is loaded, the same values
+   again are a duplicate, different values are a correction that replaces the old row
+   (updated). Within one file the last occurrence of an id wins; an earlier occurrence
+   with different values is quarantined, naming the line that superseded it.
+
+Caller identifiers never reach the database: only ``sha256(salt || caller_id)`` with
+the database's own salt is stored.
+
+Counts satisfy ``read = loaded + updated + duplicate + rejected + filtered``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import threading
+import time
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from analytics.centres import ensure_centre
+from analytics.mapping import Mapping, MappingError
+from analytics.store import Store
+
+OUTCOMES = ("answered", "abandoned", "timeout")
+# Text timestamps are tried as ISO 8601 (space or T, fractions, Z or ±HH[:MM] offsets)
+# first, then as these day-first forms used by the seed centres' exports, then as the
+# mapping's own formats.
+DEFAULT_TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+DELIMITERS = (",", "\t", ";", "|")
+FIRST_REJECTS_SHOWN = 5
+# DuckDB's default is 80% of RAM; an ingest of ten million calls fits well inside this
+# and spills the rest to a private temporary directory.
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+class IngestError(ValueError):
+    """The file as a whole cannot be ingested (unreadable, wrong columns, bad mapping)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A canonical column: its name, how it is typed and checked, whether it is required."""
+
+    name: str
+    role: str  # key | timestamp | seconds | outcome | text | caller
+    required: bool = False
+
+    @property
+    def stored(self) -> str:
+        return "caller_hash" if self.role == "caller" else self.name
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """Calls or tickets: the canonical columns, the table and the row rules."""
+
+    name: str
+    table: str
+    key: str
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+CALLS = RecordKind(
+    name="calls",
+    table="calls",
+    key="call_id",
+    columns=(
+        Column("call_id", "key", True),
+        Column("arrived_at", "timestamp", True),
+        Column("outcome", "outcome", True),
+        Column("wait_s", "seconds"),  # required unless answered_at / ended_at derive it
+        Column("answered_at", "timestamp"),
+        Column("ended_at", "timestamp"),
+        Column("talk_s", "seconds"),
+        Column("hold_s", "seconds"),
+        Column("acw_s", "seconds"),
+        Column("category", "text"),
+        Column("topic", "text"),
+        Column("queue", "text"),
+        Column("site", "text"),
+        Column("channel", "text"),
+        Column("agent_id", "text"),
+        Column("caller_id", "caller"),
+    ),
+)
+
+TICKETS = RecordKind(
+    name="tickets",
+    table="tickets",
+    key="ticket_id",
+    columns=(
+        Column("ticket_id", "key", True),
+        Column("created_at", "timestamp", True),
+        Column("first_response_at", "timestamp"),
+        Column("resolved_at", "timestamp"),
+        Column("status", "text"),
+        Column("category", "text"),
+        Column("topic", "text"),
+        Column("channel", "text"),
+        Column("priority", "text"),
+        Column("site", "text"),
+        Column("agent_id", "text"),
+    ),
+)
+
+RECORD_KINDS = {k.name: k for k in (CALLS, TICKETS)}
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One quarantined row: where it was and why it was refused."""
+
+    line: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    """What one ingest did; ``read = loaded + updated + duplicate + rejected + filtered``."""
+
+    batch_id: int
+    centre_id: str
+    kind: str
+    file: str
+    format: str
+    read: int = 0
+    loaded: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    filtered: int = 0
+    seconds: float = 0.0
+    centre_created: bool = False
+    ignored_columns: tuple[str, ...] = ()
+    first_rejects: list[Reject] = field(default_factory=list)
+
+    @property
+    def nothing_loadable(self) -> bool:
+        """True when the file had rows and every one of them was refused."""
+        return self.rejected > 0 and self.loaded + self.updated + self.duplicate == 0
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "centre_id": self.centre_id,
+            "kind": self.kind,
+            "file": self.file,
+            "format": self.format,
+            "batch_id": self.batch_id,
+            "read": self.read,
+            "loaded": self.loaded,
+            "updated": self.updated,
+            "duplicate": self.duplicate,
+            "rejected": self.rejected,
+            "filtered": self.filtered,
+            "seconds": round(self.seconds, 3),
+            "centre_created": self.centre_created,
+            "ignored_columns": list(self.ignored_columns),
+            "first_rejects": [r.__dict__ for r in self.first_rejects],
+        }
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _ident(name: str) -> str:
+    """A column name as a quoted SQL identifier (names come from file headers)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """One of this module's own constant strings as a SQL literal (never user data)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class _FileScan:
+    """One pass over the raw bytes: checksum, and whether every record is one line."""
+
+    sha256: str
+    size: int
+    has_quote: bool
+    has_blank_line: bool
+
+
+def _scan_file(path: Path, quote: str) -> _FileScan:
+    digest = hashlib.sha256()
+    quote_byte = quote.encode() if quote else b""
+    has_quote = has_blank = False
+    size = 0
+    previous = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 24):
+            digest.update(chunk)
+            size += len(chunk)
+            if quote_byte and not has_quote and quote_byte in chunk:
+                has_quote = True
+            if not has_blank:
+                joined = previous + chunk
+                has_blank = b"\n\n" in joined or b"\n\r\n" in joined
+            previous = chunk[-2:]
+    return _FileScan(digest.hexdigest(), size, has_quote, has_blank)
+
+
+def _detect_format(path: Path, requested: str) -> str:
+    if requested in ("csv", "parquet"):
+        return requested
+    if requested != "auto":
+        raise IngestError(f"{path}: unknown input format {requested!r}; use auto, csv or parquet")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
+        return "parquet"
+    return "csv"
+
+
+def _header_line(path: Path, encoding: str) -> str:
+    with open(path, "rb") as f:
+        raw = f.readline(1 << 20)
+    if not raw.strip():
+        raise IngestError(f"{path}: the file is empty (line 1 should be a header)")
+    codec = {"utf-8": "utf-8-sig", "latin-1": "latin-1", "utf-16": "utf-16"}[encoding]
+    try:
+        return raw.decode(codec).rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"{path} line 1: the header is not valid {encoding} (byte {exc.start}); "
+            "set [source] encoding in a mapping"
+        ) from exc
+
+
+def _sniff_delimiter(header: str, wanted: set[str]) -> str:
+    """The delimiter that splits the header into the most wanted (else most) names."""
+
+    def score(delimiter: str) -> tuple[int, int]:
+        names = {n.strip().strip('"') for n in header.split(delimiter)}
+        return (len(names & wanted), len(names))
+
+    return max(DELIMITERS, key=score)
+
+
+# --------------------------------------------------------------------------- SQL builders
+
+
+def _typed_sql(column: Column, raw: str, raw_type: str, formats: int) -> str:
+    """The typed value of one canonical column from its mapped (raw) value."""
+    text = f"CAST({raw} AS VARCHAR)"
+    if column.role == "timestamp":
+        if raw_type == "TIMESTAMP WITH TIME ZONE":
+            return raw
+        if raw_type.startswith("TIMESTAMP") or raw_type == "DATE":
+            # The session time zone is the centre's: a naive instant is local time there.
+            return f"CAST({raw} AS TIMESTAMPTZ)"
+        tries = [f"TRY_CAST({text} AS TIMESTAMPTZ)"] + [
+            f"TRY_CAST(try_strptime({text}, $fmt{i}) AS TIMESTAMPTZ)" for i in range(formats)
+        ]
+        return f"COALESCE({', '.join(tries)})"
+    if column.role == "seconds":
+        if raw_type == "INTERVAL":
+            return f"epoch({raw})"
+        return f"TRY_CAST({raw} AS DOUBLE)"
+    if column.role == "key":
+        return f"NULLIF(trim({text}), '')"
+    if column.role == "outcome":
+        return f"lower(trim({text}))"
+    if column.role == "caller":
+        return (
+            f"CASE WHEN NULLIF(trim({text}), '') IS NOT NULL THEN sha256($salt || trim({text})) END"
+        )
+    return f"NULLIF({text}, '')"
+
+
+def _problem(condition: str, column: str, value: str, reason: str) -> tuple[str, str]:
+    return (
+        condition,
+        f"{{'column': {_literal(column)}, 'value': CAST({value} AS VARCHAR), "
+        f"'reason': {_literal(reason)}}}",
+    )
+
+
+def _checks(kind: RecordKind, present: set[str]) -> list[tuple[str, str]]:
+    """(condition that makes a row bad, problem struct) in the order they are tried."""
+    checks: list[tuple[str, str]] = []
+    for c in kind.columns:
+        n, r = _ident(c.name), _ident("r_" + c.name)
+        if c.name not in present and not c.required:
+            continue
+        if c.role == "key":
+            checks.append(_problem(f"{n} IS NULL", c.name, r, "is empty"))
+        elif c.role == "timestamp":
+            if c.required:
+                checks.append(_problem(f"{r} IS NULL", c.name, r, "is empty"))
+            checks.append(
+                _problem(
+                    f"{r} IS NOT NULL AND {n} IS NULL",
+                    c.name,
+                    r,
+                    "is not a timestamp (ISO 8601 with optional offset, DD/MM/YYYY HH:MM[:SS], "
+                    "or a mapping's timestamp_formats)",
+                )
+            )
+        elif c.role == "outcome":
+            checks.append(
+                _problem(
+                    f"{n} IS NULL OR {n} NOT IN ('answered', 'abandoned', 'timeout')",
+                    c.name,
+                    r,
+                    "is not one of answered, abandoned, timeout",
+                )
+            )
+        elif c.role == "seconds":
+            given = _ident("given_" + c.name) if c.name == "wait_s" else n
+            checks += [
+                _problem(f"{r} IS NOT NULL AND {given} IS NULL", c.name, r, "is not a number"),
+                _problem(f"isnan({given})", c.name, r, "is NaN (not a number of seconds)"),
+                _problem(f"isinf({given})", c.name, r, "is infinite"),
+                _problem(f"{given} < 0", c.name, r, "is negative (durations are >= 0 s)"),
+            ]
+    if kind is CALLS:
+        checks += [
+            _problem(
+                "answered_at < arrived_at", "answered_at", "r_answered_at", "is before arrived_at"
+            ),
+            _problem(
+                "ended_at < COALESCE(answered_at, arrived_at)",
+                "ended_at",
+                "r_ended_at",
+                "is before answered_at (or arrived_at)",
+            ),
+            _problem(
+                "answered_at IS NOT NULL AND outcome <> 'answered'",
+                "answered_at",
+                "r_answered_at",
+                "is set on a call whose outcome is not answered",
+            ),
+            _problem(
+                "wait_s IS NULL",
+                "wait_s",
+                "r_wait_s",
+                "is empty and cannot be derived (needs answered_at for answered calls, "
+                "ended_at for the others)",
+            ),
+        ]
+    else:
+        checks += [
+            _problem(
+                "first_response_at < created_at",
+                "first_response_at",
+                "r_first_response_at",
+                "is before created_at",
+            ),
+            _problem(
+                "resolved_at < created_at", "resolved_at", "r_resolved_at", "is before created_at"
+            ),
+        ]
+    return checks
+
+
+def _same_row_sql(kind: RecordKind, a: str, b: str) -> str:
+    stored = [c.stored for c in kind.columns if c.name != kind.key]
+    return " AND ".join(f"{a}.{_ident(s)} IS NOT DISTINCT FROM {b}.{_ident(s)}" for s in stored)
+
+
+# --------------------------------------------------------------------------- line numbers
+
+
+def _byte_lines(path: Path, positions: list[int]) -> list[int]:
+    """Physical 1-based line numbers of byte offsets (ascending or not)."""
+    if not positions:
+        return []
+    order = sorted(set(positions))
+    found: dict[int, int] = {}
+    newlines = 0
+    offset = 0
+    i = 0
+    with open(path, "rb") as f:
+        while i < len(order) and (chunk := f.read(1 << 24)):
+            while i < len(order) and order[i] < offset + len(chunk):
+                found[order[i]] = newlines + chunk.count(b"\n", 0, order[i] - offset) + 1
+                i += 1
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+    for p in order[i:]:
+        found[p] = newlines + 1
+    return [found[p] for p in positions]
+
+
+def _record_lines(
+    path: Path,
+    recs: np.ndarray,
+    skipped_lines: list[int],
+    scan: _FileScan,
+    mapping: Mapping,
+    delimiter: str,
+) -> np.ndarray:
+    """Physical start line of each record index (0-based, as DuckDB produced them).
+
+    When no record spans lines and no line is blank, record r is the r-th data line
+    after the header not set aside as malformed, so this is arithmetic. Otherwise the
+    file is walked with Python's csv reader up to the last record asked for.
+    """
+    recs = np.asarray(recs, dtype=np.int64)
+    skipped = np.array(sorted(skipped_lines), dtype=np.int64)
+    if not scan.has_quote and not scan.has_blank_line and mapping.encoding != "utf-16":
+        lines = recs + 2
+        while True:  # converges after as many rounds as skipped lines fall in between
+            shifted = recs + 2 + np.searchsorted(skipped, lines, side="right")
+            if np.array_equal(shifted, lines):
+                return lines
+            lines = shifted
+    import csv
+
+    wanted = {int(r) for r in recs}
+    last = max(wanted, default=-1)
+    skipped_set = set(skipped.tolist())
+    start_of: dict[int, int] = {}
+    codec = "utf-8-sig" if mapping.encoding == "utf-8" else mapping.encoding
+    with open(path, encoding=codec, errors="replace", newline="") as f:
+        reader = csv.reader(
+            f,
+            delimiter=delimiter,
+            quotechar=mapping.quote or '"',
+            quoting=csv.QUOTE_MINIMAL if mapping.quote else csv.QUOTE_NONE,
+            strict=False,
+        )
+        consumed = 0
+        rec = -1
+        for number, fields in enumerate(reader):
+            start = consumed + 1
+            consumed = reader.line_num
+            if number == 0 or not fields or start in skipped_set:
+                continue  # the header, blank lines, malformed lines DuckDB set aside
+            rec += 1
+            if rec in wanted:
+                start_of[rec] = start
+            if rec >= last:
+                break
+    return np.array([start_of.get(int(r), 0) for r in recs], dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- the ingest
+
+
+def ingest_file(
+    store: Store,
+    kind: str,
+    path: str | os.PathLike[str],
+    centre_id: str,
+    *,
+    mapping: Mapping | str | os.PathLike[str] | None = None,
+    timezone: str | None = None,
+    input_format: str = "auto",
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+) -> IngestResult:
+    """Load one file of calls or tickets for a centre; one transaction, nothing lost.
+
+    ``mapping`` is a :class:`Mapping` or the path of a mapping TOML file; without it the
+    file must use the canonical column names. ``timezone`` is the time zone of a centre
+    created by this ingest (naive timestamps are read in the centre's time zone).
+    Raises :class:`IngestError` when the file as a whole cannot be used.
+    """
+    from analytics.mapping import load_mapping
+
+    started = time.perf_counter()
+    if kind not in RECORD_KINDS:
+        raise IngestError(f"unknown record kind {kind!r}; use calls or tickets")
+    spec = RECORD_KINDS[kind]
+    path = Path(path)
+    if mapping is not None and not isinstance(mapping, Mapping):
+        try:
+            mapping = load_mapping(mapping)
+        except MappingError as exc:
+            raise IngestError(str(exc)) from exc
+    if mapping is not None and mapping.kind != kind:
+        raise IngestError(f"{mapping.origin} maps {mapping.kind}, not {kind}")
+    plan = mapping or Mapping(kind=kind, origin="canonical columns")
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    fmt = _detect_format(path, input_format)
+    timezone = timezone or plan.timezone
+
+    # The checksum and the one-record-per-line test read the raw bytes once, beside
+    # DuckDB's own read.
+    scan_box: dict[str, Any] = {}
+
+    def scan() -> None:
+        try:
+            scan_box["scan"] = _scan_file(path, plan.quote)
+        except OSError as exc:  # reported after the read below
+            scan_box["error"] = exc
+
+    scanner = threading.Thread(target=scan, daemon=True)
+    scanner.start()
+
+    with tempfile.TemporaryDirectory(prefix="cca-ingest-") as spill, store.writer() as con:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
+            raise IngestError(f"memory limit {memory_limit!r} is not like 2GB or 512MiB")
+        con.execute(f"SET memory_limit = {_literal(memory_limit)}")
+        con.execute(f"SET temp_directory = {_literal(spill)}")
+        try:
+            centre_exists = con.execute(
+                "SELECT count(*) FROM centres WHERE centre_id = ?", [centre_id]
+            ).fetchall()[0][0]
+            centre = ensure_centre(con, centre_id, timezone)
+        except ValueError as exc:
+            raise IngestError(str(exc)) from exc
+        # A validated IANA name (the Centre checks it), so it may be formatted in.
+        zoneinfo.ZoneInfo(centre.timezone)
+        con.execute(f"SET TimeZone = {_literal(centre.timezone)}")
+        salt = con.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchall()[0][0]
+        batch_id = con.execute(
+            "SELECT COALESCE(max(batch_id), 0) + 1 FROM ingest_batches"
+        ).fetchall()[0][0]
+        result = IngestResult(
+            batch_id=batch_id,
+            centre_id=centre_id,
+            kind=kind,
+            file=str(path),
+            format=fmt,
+            centre_created=not centre_exists,
+        )
+
+        params: dict[str, Any] = {"path": str(path)}
+        delimiter = plan.delimiter or ","
+        if fmt == "csv":
+            header = _header_line(path, plan.encoding)
+            wanted = {c.name for c in spec.columns} if mapping is None else _referenced_names(plan)
+            delimiter = plan.delimiter or _sniff_delimiter(header, wanted)
+            params |= {"delim": delimiter, "quote": plan.quote, "enc": plan.encoding}
+            reader = (
+                "read_csv($path, all_varchar = true, header = true, delim = $delim, "
+                "quote = $quote, escape = $quote, encoding = $enc, ignore_errors = true, "
+                "store_rejects = true)"
+            )
+            describe_reader = reader.replace(", store_rejects = true", "")
+        else:
+            header = ""
+            reader = describe_reader = "read_parquet($path)"
+        try:
+            source_columns = {
+                r[0]: r[1]
+                for r in con.execute(
+                    f"DESCRIBE SELECT * FROM {describe_reader}",
+                    {k: v for k, v in params.items()},
+                ).fetchall()
+            }
+        except duckdb.Error as exc:
+            raise IngestError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+
+        # Mapped layer: one expression per canonical column (identity without a mapping).
+        if mapping is None:
+            missing = [c.name for c in spec.columns if c.required and c.name not in source_columns]
+            if (
+                spec is CALLS
+                and "wait_s" not in source_columns
+                and not ({"answered_at", "ended_at"} & set(source_columns))
+            ):
+                missing.append("wait_s (or answered_at/ended_at to derive it)")
+            if missing:
+                hint = ""
+                if fmt == "csv" and len(source_columns) == 1:
+                    others = [d for d in DELIMITERS if d != delimiter and d in header]
+                    hint = f"; the header has a single column {header[:80]!r}" + (
+                        f" -- is the file {others[0]!r}-separated?" if others else ""
+                    )
+                raise IngestError(
+                    f"{path} line 1: missing required column(s) {', '.join(missing)}"
+                    f" (found: {', '.join(source_columns)}){hint}"
+                )
+            expressions = {c.name: _ident(c.name) for c in spec.columns if c.name in source_columns}
+            result.ignored_columns = tuple(
+                n for n in source_columns if n not in {c.name for c in spec.columns}
+            )
+            keep = "true"
+        else:
+            unknown = sorted(set(plan.columns) - {c.name for c in spec.columns})
+            if unknown:
+                raise IngestError(
+                    f"{plan.origin}: columns.{unknown[0]} is not a canonical {kind} column"
+                )
+            missing = [c.name for c in spec.columns if c.required and c.name not in plan.columns]
+            if missing:
+                raise IngestError(f"{plan.origin}: no expression for required {', '.join(missing)}")
+            expressions = dict(plan.columns)
+            keep = plan.filter or "true"
+            for name, expression in [*expressions.items(), ("filter", keep)]:
+                try:
+                    con.execute(
+                        f"DESCRIBE SELECT {expression} FROM {describe_reader}", params
+                    ).fetchall()
+                except duckdb.Error as exc:
+                    raise IngestError(
+                        f"{plan.origin}: {'columns.' + name if name != 'filter' else 'filter'} "
+                        f"= {' '.join(expression.split())!r} does not fit {path}: "
+                        f"{_first_line(exc)}"
+                    ) from exc
+        present = set(expressions)
+        mapped_sql = ", ".join(
+            [f"{expr} AS {_ident('r_' + name)}" for name, expr in expressions.items()]
+            + [f"COALESCE(({keep})::BOOLEAN, false) AS keep"]
+        )
+        raw_types = {
+            r[0][2:]: r[1]
+            for r in con.execute(
+                f"DESCRIBE SELECT {mapped_sql} FROM {describe_reader}", params
+            ).fetchall()
+            if r[0].startswith("r_")
+        }
+        formats = DEFAULT_TIMESTAMP_FORMATS + plan.timestamp_formats
+        params |= {f"fmt{i}": f for i, f in enumerate(formats)}
+        if any(c.role == "caller" and c.name in present for c in spec.columns):
+            params["salt"] = salt
+
+        typed = []
+        for c in spec.columns:
+            raw = _ident("r_" + c.name)
+            name = _ident("given_" + c.name if c.name == "wait_s" else c.stored)
+            if c.name in present:
+                typed.append(f"{_typed_sql(c, raw, raw_types[c.name], len(formats))} AS {name}")
+                typed.append(raw)
+            else:
+                sql_type = {"timestamp": "TIMESTAMPTZ", "seconds": "DOUBLE"}.get(c.role, "VARCHAR")
+                typed.append(f"CAST(NULL AS {sql_type}) AS {name}")
+                typed.append(f"CAST(NULL AS VARCHAR) AS {raw}")
+        derived = ""
+        if spec is CALLS:
+            derived = (
+                ", COALESCE(given_wait_s, CASE WHEN outcome = 'answered' "
+                "THEN epoch(answered_at) - epoch(arrived_at) "
+                "ELSE epoch(ended_at) - epoch(arrived_at) END) AS wait_s"
+            )
+        checks = _checks(spec, present)
+        problem = "CASE " + " ".join(f"WHEN {c} THEN {s}" for c, s in checks) + " END"
+        stored = [c.stored for c in spec.columns]
+        stage_sql = f"""
+            CREATE TEMP TABLE staged AS
+            SELECT {", ".join(_ident(s) for s in stored)}, keep,
+                   CASE WHEN keep THEN {problem} END AS problem
+            FROM (SELECT *{derived} FROM (
+                    SELECT {", ".join(typed)}, keep
+                    FROM (SELECT {mapped_sql} FROM {reader})))
+        """
+        try:
+            con.execute(stage_sql, {k: v for k, v in params.items() if f"${k}" in stage_sql})
+        except duckdb.Error as exc:
+            raise IngestError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+        scanner.join()
+        if "error" in scan_box:
+            raise IngestError(f"{path}: {scan_box['error']}")
+        file_scan: _FileScan = scan_box["scan"]
+
+        _merge(con, spec, centre_id, batch_id, result)
+        structural = _structural_rejects(con, path, fmt, plan) if fmt == "csv" else []
+        _quarantine(con, spec, path, fmt, batch_id, result, structural, file_scan, plan, delimiter)
+        result.read = con.execute("SELECT count(*) FROM staged").fetchall()[0][0] + len(structural)
+        result.filtered = con.execute("SELECT count(*) FROM staged WHERE NOT keep").fetchall()[0][0]
+        result.first_rejects = [
+            Reject(*row)
+            for row in con.execute(
+                "SELECT line, column_name, value, reason FROM quarantine WHERE batch_id = ? "
+                "ORDER BY line NULLS LAST LIMIT ?",
+                [batch_id, FIRST_REJECTS_SHOWN],
+            ).fetchall()
+        ]
+        result.seconds = time.perf_counter() - started
+        con.execute(
+            """
+            INSERT INTO ingest_batches (batch_id, centre_id, kind, file, sha256, format, mapping,
+                rows_read, rows_loaded, rows_updated, rows_duplicate, rows_rejected,
+                started_at, finished_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                    now() - to_microseconds(?::BIGINT), now())
+            """,
+            [
+                batch_id,
+                centre_id,
+                kind,
+                str(path),
+                file_scan.sha256,
+                fmt,
+                mapping.origin if mapping is not None else None,
+                result.read,
+                result.loaded,
+                result.updated,
+                result.duplicate,
+                result.rejected,
+                int(result.seconds * 1e6),
+            ],
+        )
+        for table in ("staged", "earlier", "matched"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _referenced_names(mapping: Mapping) -> set[str]:
+    """Source column names a mapping's expressions mention (for sniffing a delimiter)."""
+    names: set[str] = set()
+    for expression in [*mapping.columns.values(), mapping.filter or ""]:
+        names |= set(re.findall(r'"([^"]+)"', expression))
+        names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expression))
+    return names
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection,
+    spec: RecordKind,
+    centre_id: str,
+    batch_id: int,
+    result: IngestResult,
+) -> None:
+    """Insert new rows, replace corrected ones, count duplicates (within file and stored)."""
+    key = _ident(spec.key)
+    stored = [c.stored for c in spec.columns]
+    cols = ", ".join(_ident(s) for s in stored)
+    # Within one file the last occurrence of an id wins.
+    con.execute(
+        f"""
+        CREATE TEMP TABLE earlier AS
+        WITH repeats AS (
+            SELECT {key} AS id, max(rowid) AS last_rec FROM staged
+            WHERE keep AND problem IS NULL GROUP BY {key} HAVING count(*) > 1)
+        SELECT s.rowid AS rec, r.last_rec, {_same_row_sql(spec, "s", "l")} AS same
+        FROM repeats r
+        JOIN staged s ON s.{key} = r.id AND s.rowid <> r.last_rec AND s.keep
+             AND s.problem IS NULL
+        JOIN staged l ON l.rowid = r.last_rec
+        """
+    )
+    in_file_duplicates = con.execute("SELECT count(*) FROM earlier WHERE same").fetchall()[0][0]
+    has_earlier = con.execute("SELECT count(*) FROM earlier").fetchall()[0][0] > 0
+    not_earlier = (
+        "AND NOT EXISTS (SELECT 1 FROM earlier e WHERE e.rec = s.rowid)" if has_earlier else ""
+    )
+    has_existing = (
+        con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {spec.table} WHERE centre_id = ? LIMIT 1)",
+            [centre_id],
+        ).fetchall()[0][0]
+        > 0
+    )
+    updated = existing_duplicates = 0
+    not_same = ""
+    if has_existing:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE matched AS
+            SELECT s.rowid AS rec, s.{key} AS id, {_same_row_sql(spec, "s", "c")} AS same
+            FROM staged s JOIN {spec.table} c ON c.centre_id = $centre AND c.{key} = s.{key}
+            WHERE s.keep AND s.problem IS NULL {not_earlier}
+            """,
+            {"centre": centre_id},
+        )
+        updated, existing_duplicates = con.execute(
+            "SELECT count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) FROM matched"
+        ).fetchall()[0]
+        if updated:
+            con.execute(
+                f"DELETE FROM {spec.table} WHERE centre_id = $centre AND {key} IN "
+                "(SELECT id FROM matched WHERE NOT same)",
+                {"centre": centre_id},
+            )
+        if existing_duplicates:
+            not_same = "AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.rec = s.rowid AND m.same)"
+    inserted = con.execute(
+        f"""
+        INSERT INTO {spec.table} (centre_id, {cols}, batch_id)
+        SELECT $centre, {", ".join("s." + _ident(s) for s in stored)}, $batch
+        FROM staged s
+        WHERE s.keep AND s.problem IS NULL {not_earlier} {not_same}
+        """,
+        {"centre": centre_id, "batch": batch_id},
+    ).fetchall()[0][0]
+    result.updated = updated
+    result.loaded = inserted - updated
+    result.duplicate = in_file_duplicates + existing_duplicates
+
+
+def _structural_rejects(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, plan: Mapping
+) -> list[tuple[int, str | None, str | None, str]]:
+    """Lines DuckDB's CSV reader set aside: (physical line, column, value, reason)."""
+    rows = con.execute(
+        """
+        SELECT line_byte_position, column_name, csv_line, error_type, error_message
+        FROM reject_errors
+        WHERE scan_id = (SELECT max(scan_id) FROM reject_scans)
+        ORDER BY line_byte_position
+        """
+    ).fetchall()
+    if not rows:
+        return []
+    # DuckDB reports a line's start 1-based; several errors on one line count once.
+    first: dict[int, tuple] = {}
+    for row in rows:
+        first.setdefault(int(row[0]), row)
+    positions = sorted(first)
+    lines = _byte_lines(path, [max(p - 1, 0) for p in positions])
+    out = []
+    for line, position in zip(lines, positions, strict=True):
+        _pos, column, csv_line, error_type, message = first[position]
+        if error_type == "INVALID ENCODING":
+            reason = (
+                f"bytes that are not valid {plan.encoding} (set [source] encoding in a mapping "
+                "if the file is, e.g., Latin-1)"
+            )
+        elif error_type in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
+            reason = f"wrong number of fields: {message}"
+        else:
+            reason = f"{error_type.lower()}: {message}"
+        out.append((line, column, csv_line, reason))
+    return out
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection,
+    spec: RecordKind,
+    path: Path,
+    fmt: str,
+    batch_id: int,
+    result: IngestResult,
+    structural: list[tuple[int, str | None, str | None, str]],
+    scan: _FileScan,
+    plan: Mapping,
+    delimiter: str,
+) -> None:
+    """Write every refused row to quarantine with its physical line (Parquet: row number)."""
+    key = _ident(spec.key)
+    recs = con.execute(
+        """
+        SELECT rowid FROM staged WHERE keep AND problem IS NOT NULL
+        UNION ALL SELECT rec FROM earlier WHERE NOT same
+        UNION ALL SELECT last_rec FROM earlier WHERE NOT same
+        """
+    ).fetchnumpy()["rowid"]
+    superseded = con.execute("SELECT count(*) FROM earlier WHERE NOT same").fetchall()[0][0]
+    result.rejected = len(recs) - superseded + len(structural)
+    if len(recs):
+        recs = np.unique(recs)
+        if fmt == "parquet":
+            lines = recs + 1
+        else:
+            lines = _record_lines(path, recs, [s[0] for s in structural], scan, plan, delimiter)
+        con.register("rec_lines", pa.table({"rec": recs, "line": lines}))
+        con.execute(
+            """
+            INSERT INTO quarantine (batch_id, line, column_name, value, reason)
+            SELECT $batch, l.line, s.problem.column, s.problem.value, s.problem.reason
+            FROM staged s JOIN rec_lines l ON l.rec = s.rowid
+            WHERE s.keep AND s.problem IS NOT NULL
+            """,
+            {"batch": batch_id},
+        )
+        con.execute(
+            f"""
+            INSERT INTO quarantine (batch_id, line, column_name, value, reason)
+            SELECT $batch, el.line, $key_name, s.{key},
+                   $key_name || ' ' || s.{key} || ' appears again on '
+                       || $where || ' ' || ll.line
+                       || ' with different values; that later row was loaded'
+            FROM earlier e
+            JOIN staged s ON s.rowid = e.rec
+            JOIN rec_lines el ON el.rec = e.rec
+            JOIN rec_lines ll ON ll.rec = e.last_rec
+            WHERE NOT e.same
+            """,
+            {
+                "batch": batch_id,
+                "key_name": spec.key,
+                "where": "row" if fmt == "parquet" else "line",
+            },
+        )
+        con.unregister("rec_lines")
+    if structural:
+        con.register(
+            "structural",
+            pa.table(
+                {
+                    "line": [s[0] for s in structural],
+                    "column_name": [s[1] for s in structural],
+                    "value": [s[2] for s in structural],
+                    "reason": [s[3] for s in structural],
+                }
+            ),
+        )
+        con.execute(
+            "INSERT INTO quarantine (batch_id, line, column_name, value, reason) "
+            "SELECT ?, line, column_name, value, reason FROM structural",
+            [batch_id],
+        )
+        con.unregister("structural")
