@@ -123,10 +123,21 @@ def _logsumexp(logs: np.ndarray, weights: np.ndarray | None = None) -> float:
     return top + math.log(total) if total > 0 else -math.inf
 
 
+# Up to this many agents the plain recursion is faster than summing the series with numpy.
+_RECURSION_UP_TO = 400
+
+
 def _log_inverse_erlang_b_minus_one(agents: int, load: float) -> float:
     """log(1/E_B(n, a) − 1) = log Σ_{m=1}^{n} n! / ((n−m)! a^m), exactly summed."""
     if agents == 0:
         return -math.inf
+    if agents <= _RECURSION_UP_TO:
+        # The classic recursion, on r = 1/E_B − 1 so that nothing cancels: r_k = (1 + r_{k−1}) k / a.
+        rest = 0.0
+        for k in range(1, agents + 1):
+            rest = (1.0 + rest) * k / load
+        if math.isfinite(rest):
+            return math.log(rest)
     log_load = math.log(load)
     logs = _log_series(
         lambda i: np.log(agents - i + 1.0) - log_load,
@@ -426,7 +437,9 @@ def _erlang_a_outcomes(
     wait_if_answered = float(ahead @ (answered_given_j * answered_wait))
 
     log_rest = _log_inverse_erlang_b_minus_one(agents, lam / mu)
-    p_wait = 1.0 / (1.0 + math.exp(min(700.0, log_rest - log_s)))
+    odds_no_wait = math.exp(min(700.0, log_rest - log_s))
+    p_wait = 1.0 / (1.0 + odds_no_wait)
+    p_no_wait = odds_no_wait / (1.0 + odds_no_wait)  # not 1 − p_wait: that can round to 0
 
     def beyond(t: float) -> tuple[float, float]:
         """P(W > t | wait) and P(answered, W > t | wait)."""
@@ -443,10 +456,17 @@ def _erlang_a_outcomes(
     abandoned_within: dict[float, float] = {}
     for t in {*thresholds_s, short_abandon_s}:
         waits_longer, answered_later = beyond(t)
-        answered_within[t] = (1.0 - p_wait) + p_wait * max(0.0, p_answer_if_wait - answered_later)
+        answered_soon = p_answer_if_wait - answered_later
+        if answered_soon < 1e-3 * p_answer_if_wait:
+            # Few delayed calls are answered within t (deep overload): the difference has
+            # lost its digits, so sum P(answered, V ≤ t | j) = c/(c+j+1) · P(B' ≥ e^{−θt})
+            # directly, B' ~ Beta(c+1, j+1).
+            tail = special.betaincc(c + 1.0, j + 1.0, math.exp(-theta * t))
+            answered_soon = float(ahead @ (answered_given_j * tail))
+        answered_within[t] = p_no_wait + p_wait * max(0.0, answered_soon)
         abandoned_within[t] = p_wait * max(0.0, p_abandon_if_wait - waits_longer + answered_later)
 
-    p_answer = (1.0 - p_wait) + p_wait * p_answer_if_wait
+    p_answer = p_no_wait + p_wait * p_answer_if_wait
     return _CallOutcomes(
         agents=agents,
         p_wait=p_wait,

@@ -174,6 +174,7 @@ def _tagged_caller(lam, mu, theta, n, size, thresholds):
         (200, 240, 60, 25),
         (30, 300, 400, 4),
         (50, 120, 20, 2),
+        (100, 180, 600, 4),  # deep overload: hardly any delayed call is answered within T
     ],
 )
 def test_erlang_a_matches_the_birth_death_chain_solved_directly(calls, aht, patience, agents):
