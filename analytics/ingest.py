@@ -167,6 +167,13 @@ class IngestResult:
     centre_created: bool = False
     ignored_columns: tuple[str, ...] = ()
     first_rejects: list[Reject] = field(default_factory=list)
+    # seconds spent in each step, for benchmarks/ingest.py
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[step] = self.timings.get(step, 0.0) + now - since
+        return now
 
     @property
     def nothing_loadable(self) -> bool:
@@ -291,6 +298,10 @@ def _typed_sql(column: Column, raw: str, raw_type: str, formats: int) -> str:
     if column.role == "seconds":
         if raw_type == "INTERVAL":
             return f"epoch({raw})"
+        if raw_type != "VARCHAR":
+            # Through text: DuckDB prunes isnan() on Parquet columns whose statistics
+            # leave NaN out, and a NaN wait would then slip through.
+            return f"TRY_CAST({text} AS DOUBLE)"
         return f"TRY_CAST({raw} AS DOUBLE)"
     if column.role == "key":
         return f"NULLIF(trim({text}), '')"
@@ -525,11 +536,16 @@ def ingest_file(
     scanner = threading.Thread(target=scan, daemon=True)
     scanner.start()
 
+    timings: dict[str, float] = {}
+    lap_start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cca-ingest-") as spill, store.writer() as con:
+        timings["open (copy of the live file)"] = time.perf_counter() - lap_start
         if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
             raise IngestError(f"memory limit {memory_limit!r} is not like 2GB or 512MiB")
         con.execute(f"SET memory_limit = {_literal(memory_limit)}")
         con.execute(f"SET temp_directory = {_literal(spill)}")
+        # DuckDB draws progress bars on standard output, which belongs to --format json.
+        con.execute("SET enable_progress_bar = false")
         try:
             centre_exists = con.execute(
                 "SELECT count(*) FROM centres WHERE centre_id = ?", [centre_id]
@@ -551,6 +567,7 @@ def ingest_file(
             file=str(path),
             format=fmt,
             centre_created=not centre_exists,
+            timings=timings,
         )
 
         params: dict[str, Any] = {"path": str(path)}
@@ -580,6 +597,12 @@ def ingest_file(
         except duckdb.Error as exc:
             raise IngestError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
 
+        hint = ""
+        if fmt == "csv" and len(source_columns) == 1:
+            others = [d for d in DELIMITERS if d != delimiter and d in header]
+            hint = f"; the header is one column {header[:80]!r}" + (
+                f" -- is the file {others[0]!r}-separated?" if others else ""
+            )
         # Mapped layer: one expression per canonical column (identity without a mapping).
         if mapping is None:
             missing = [c.name for c in spec.columns if c.required and c.name not in source_columns]
@@ -590,12 +613,6 @@ def ingest_file(
             ):
                 missing.append("wait_s (or answered_at/ended_at to derive it)")
             if missing:
-                hint = ""
-                if fmt == "csv" and len(source_columns) == 1:
-                    others = [d for d in DELIMITERS if d != delimiter and d in header]
-                    hint = f"; the header has a single column {header[:80]!r}" + (
-                        f" -- is the file {others[0]!r}-separated?" if others else ""
-                    )
                 raise IngestError(
                     f"{path} line 1: missing required column(s) {', '.join(missing)}"
                     f" (found: {', '.join(source_columns)}){hint}"
@@ -625,7 +642,7 @@ def ingest_file(
                     raise IngestError(
                         f"{plan.origin}: {'columns.' + name if name != 'filter' else 'filter'} "
                         f"= {' '.join(expression.split())!r} does not fit {path}: "
-                        f"{_first_line(exc)}"
+                        f"{_first_line(exc)}{hint}"
                     ) from exc
         present = set(expressions)
         mapped_sql = ", ".join(
@@ -673,18 +690,23 @@ def ingest_file(
                     SELECT {", ".join(typed)}, keep
                     FROM (SELECT {mapped_sql} FROM {reader})))
         """
+        lap = time.perf_counter()
         try:
             con.execute(stage_sql, {k: v for k, v in params.items() if f"${k}" in stage_sql})
         except duckdb.Error as exc:
             raise IngestError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+        lap = result.lap("read, map and validate", lap)
         scanner.join()
+        lap = result.lap("checksum (waiting)", lap)
         if "error" in scan_box:
             raise IngestError(f"{path}: {scan_box['error']}")
         file_scan: _FileScan = scan_box["scan"]
 
         _merge(con, spec, centre_id, batch_id, result)
+        lap = time.perf_counter()
         structural = _structural_rejects(con, path, fmt, plan) if fmt == "csv" else []
         _quarantine(con, spec, path, fmt, batch_id, result, structural, file_scan, plan, delimiter)
+        lap = result.lap("quarantine", lap)
         result.read = con.execute("SELECT count(*) FROM staged").fetchall()[0][0] + len(structural)
         result.filtered = con.execute("SELECT count(*) FROM staged WHERE NOT keep").fetchall()[0][0]
         result.first_rejects = [
@@ -722,6 +744,8 @@ def ingest_file(
         )
         for table in ("staged", "earlier", "matched"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
+        lap = time.perf_counter()
+    result.lap("commit (checkpoint, fsync, swap)", lap)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -750,6 +774,7 @@ def _merge(
     key = _ident(spec.key)
     stored = [c.stored for c in spec.columns]
     cols = ", ".join(_ident(s) for s in stored)
+    lap = time.perf_counter()
     # Within one file the last occurrence of an id wins.
     con.execute(
         f"""
@@ -769,6 +794,7 @@ def _merge(
     not_earlier = (
         "AND NOT EXISTS (SELECT 1 FROM earlier e WHERE e.rec = s.rowid)" if has_earlier else ""
     )
+    lap = result.lap("repeats within the file", lap)
     has_existing = (
         con.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {spec.table} WHERE centre_id = ? LIMIT 1)",
@@ -788,6 +814,7 @@ def _merge(
             """,
             {"centre": centre_id},
         )
+        lap = result.lap("match stored rows", lap)
         updated, existing_duplicates = con.execute(
             "SELECT count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) FROM matched"
         ).fetchall()[0]
@@ -797,6 +824,7 @@ def _merge(
                 "(SELECT id FROM matched WHERE NOT same)",
                 {"centre": centre_id},
             )
+        lap = result.lap("delete corrected rows", lap)
         if existing_duplicates:
             not_same = "AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.rec = s.rowid AND m.same)"
     inserted = con.execute(
@@ -808,6 +836,7 @@ def _merge(
         """,
         {"centre": centre_id, "batch": batch_id},
     ).fetchall()[0][0]
+    result.lap("insert", lap)
     result.updated = updated
     result.loaded = inserted - updated
     result.duplicate = in_file_duplicates + existing_duplicates

@@ -81,7 +81,10 @@ class Mapping:
             raise MappingError(f"{where}: delimiter must be one character, not {self.delimiter!r}")
         if len(self.quote) > 1:
             raise MappingError(f"{where}: quote must be one character or empty")
-        for key, expression in [*self.columns.items(), ("filter", self.filter)]:
+        for key, expression in [
+            *((f"columns.{k}", e) for k, e in self.columns.items()),
+            ("filter", self.filter),
+        ]:
             if expression is not None:
                 check_expression(expression, f"{where}: {key}")
 

@@ -1,0 +1,138 @@
+"""Ingest speed: a nightly load against DuckDB's own bare CSV load of the same file.
+
+The peer is ``CREATE TABLE calls AS SELECT * FROM read_csv(FILE)`` into a fresh database
+file: DuckDB parsing and storing the file with no validation, no time-zone handling,
+no caller hashing, no deduplication and no atomic swap. The limit (issue 2) is that
+``cca ingest`` -- validation, dedup and all -- takes at most 2.5 times as long, for a
+first load and for re-loading the same file (every row then a duplicate), with a peak
+memory of at most 4 GB. Each step runs in its own process so that its peak resident
+memory can be read from the kernel.
+
+    python benchmarks/ingest.py                 # 10 million calls (about 1.7 GB of CSV)
+    python benchmarks/ingest.py --rows 1000000  # a quicker look
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMIT_RATIO = 2.5
+LIMIT_PEAK_GB = 4.0
+
+
+def write_canonical_calls(path: Path, rows: int) -> None:
+    """A canonical call log: one call every 3.1 s, 10% abandoned, 1% timed out."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        COPY (
+          SELECT 'C' || lpad(i::VARCHAR, 10, '0') AS call_id,
+            strftime(arrived, '%Y-%m-%d %H:%M:%S') AS arrived_at,
+            outcome,
+            wait AS wait_s,
+            CASE WHEN outcome = 'answered'
+                 THEN strftime(arrived + to_seconds(wait), '%Y-%m-%d %H:%M:%S') END AS answered_at,
+            strftime(arrived + to_seconds(wait + COALESCE(talk, 0)), '%Y-%m-%d %H:%M:%S')
+                AS ended_at,
+            talk AS talk_s,
+            CASE WHEN outcome = 'answered' THEN (hash(i * 13) % 30)::INT END AS hold_s,
+            CASE WHEN outcome = 'answered' THEN (hash(i * 17) % 60)::INT END AS acw_s,
+            (['employer', 'employer', 'employer', 'employer', 'worker', 'other'])
+                [1 + (hash(i * 19) % 6)::INT] AS category,
+            (['work_permit', 'e_services', 'transfer', 'fees', 'inspection'])
+                [1 + (hash(i * 23) % 5)::INT] AS topic,
+            'main' AS queue, 'riyadh' AS site, 'phone' AS channel,
+            'A' || (hash(i * 29) % 300)::VARCHAR AS agent_id,
+            '9665' || lpad((hash(i * 31) % 100000000)::VARCHAR, 8, '0') AS caller_id
+          FROM (
+            SELECT i,
+              TIMESTAMP '2024-01-01 07:00:00' + to_seconds((i * 3.1)::BIGINT) AS arrived,
+              CASE WHEN hash(i) % 10 = 0 THEN 'abandoned'
+                   WHEN hash(i) % 97 = 0 THEN 'timeout' ELSE 'answered' END AS outcome,
+              (hash(i * 7) % 120)::INT AS wait,
+              CASE WHEN hash(i) % 10 <> 0 AND hash(i) % 97 <> 0
+                   THEN 60 + (hash(i * 11) % 400)::INT END AS talk
+            FROM range({int(rows)}) t(i))
+        ) TO '{path}' (HEADER, DELIMITER ',')
+        """
+    )
+    con.close()
+
+
+_PEER = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE calls AS SELECT * FROM read_csv(?)", [sys.argv[2]])
+con.close()
+"""
+
+_INGEST = """
+import sys
+from analytics.ingest import ingest_file
+from analytics.store import Store
+r = ingest_file(Store(sys.argv[1]), "calls", sys.argv[2], "bench", timezone="Asia/Riyadh")
+print(r.read, r.loaded, r.updated, r.duplicate, r.rejected)
+for step, seconds in r.timings.items():
+    print(f"    {step:<34} {seconds:6.1f} s")
+"""
+
+
+def timed(code: str, *args: str) -> tuple[float, float, str]:
+    """Run ``code`` in a fresh interpreter: (wall seconds, peak RSS in GB, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    out = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"benchmark step failed (status {status}): {code}")
+    return elapsed, usage.ru_maxrss / 1024**2, out.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--dir", type=Path, default=None, help="scratch directory")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(dir=args.dir, prefix="cca-bench-") as scratch:
+        scratch = Path(scratch)
+        csv = scratch / "calls.csv"
+        t = time.perf_counter()
+        write_canonical_calls(csv, args.rows)
+        size_gb = csv.stat().st_size / 1e9
+        print(
+            f"generated {args.rows:,} calls, {size_gb:.2f} GB, in {time.perf_counter() - t:.1f} s"
+        )
+
+        peer_s, peer_gb, _ = timed(_PEER, str(scratch / "peer.duckdb"), str(csv))
+        print(f"peer  CREATE TABLE AS read_csv        {peer_s:7.1f} s   peak {peer_gb:.2f} GB")
+        store = str(scratch / "store.duckdb")
+        first_s, first_gb, first = timed(_INGEST, store, str(csv))
+        again_s, again_gb, again = timed(_INGEST, store, str(csv))
+        rows = [("first load", first_s, first_gb, first), ("re-load", again_s, again_gb, again)]
+        for label, seconds, peak, counts in rows:
+            ratio = seconds / peer_s
+            verdict = "ok" if ratio <= LIMIT_RATIO and peak <= LIMIT_PEAK_GB else "OVER LIMIT"
+            print(
+                f"ingest {label:<12} {seconds:7.1f} s   peak {peak:.2f} GB   "
+                f"ratio {ratio:.2f} (limit {LIMIT_RATIO})   {verdict}   "
+                f"[read loaded updated duplicate rejected: {counts.splitlines()[0]}]"
+            )
+            print("\n".join(counts.splitlines()[1:]))
+        print(f"database file {Path(store).stat().st_size / 1e9:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
