@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import math
 import statistics
+import sys
 import time
+from pathlib import Path
 
-from simulation.erlang import parse_target, required_agents
+# Run as a script, this folder comes first on sys.path, and benchmarks/simulation.py would
+# shadow the simulation package: look in the project root instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+from simulation.erlang import parse_target, required_agents  # noqa: E402
 
 LIMIT_ONE_INTERVAL_S = 0.002
 TARGETS = [parse_target("sl_offered_20>=0.8")]
