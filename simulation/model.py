@@ -183,24 +183,36 @@ class CallCentre:
             q.clear()
 
     def _arrive(self, event) -> None:
-        i = self._next
-        self._next = i + 1
-        if self.free:
-            self._answer(i, self.free.pop(), self._times[i])
-        else:
-            self.queues[self._level[i]].append(i)
-        if self._next < len(self._times):
-            self._at(self._times[self._next], self._arrive)
+        """Callers arrive: this one, and every later one due before the next event on the
+        calendar (nothing else can happen in between, so they need no event of their own)."""
+        times, level, queues, free = self._times, self._level, self.queues, self.free
+        peek = self.env.peek
+        i, n = self._next, len(times)
+        while True:
+            if free:
+                self._answer(i, free.pop(), times[i])
+            else:
+                queues[level[i]].append(i)
+            i += 1
+            if i == n:
+                break
+            if times[i] >= peek():
+                self._at(times[i], self._arrive)
+                break
+        self._next = i
 
     def _answer(self, i: int, agent: int, now: float) -> None:
+        """Agent ``agent`` answers caller ``i`` at ``now`` (s), which may be later than
+        ``env.now`` while a batch of arrivals is processed."""
+        end = now + self._service[i]
         self.outcome[i] = ANSWERED
         self.answered_at[i] = now
-        self.ended_at[i] = now + self._service[i]
+        self.ended_at[i] = end
         self.agent[i] = agent
         self.busy += 1
         if self.busy > self.max_busy:
             self.max_busy = self.busy
-        self.env.timeout(self._service[i], agent).callbacks.append(self._complete)
+        self.env.timeout(end - self.env.now, agent).callbacks.append(self._complete)
 
     def _complete(self, event) -> None:
         self.busy -= 1
