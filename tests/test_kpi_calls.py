@@ -102,25 +102,24 @@ def test_thresholds_can_be_any_list_and_name_the_columns(ten_calls):
     assert row["sl_with_abandons_20"] == pytest.approx((3 + 2) / 10)
 
 
-def test_by_category_zero_denominators_are_null_and_a_category_without_calls_has_a_row(
-    ten_calls,
-):
-    rows = {
-        r["category"]: r for r in kpis(ten_calls, period=parse_period("2024-09"), by=["category"])
-    }
-    assert set(rows) == {"employer", "worker", "other", "sms"}
+def test_by_category_zero_denominators_are_null_and_a_category_without_calls(ten_calls):
+    september = parse_period("2024-09")
+    rows = {r["category"]: r for r in kpis(ten_calls, period=september, by=["category"])}
+    # sms has calls only in October: no row in September, and the groups still add up.
+    assert set(rows) == {"employer", "worker", "other"}
     assert sum(r["offered"] for r in rows.values()) == 10
     other = rows["other"]  # no answered call: every per-answered ratio is null
     assert (other["offered"], other["answered"], other["answer_rate"]) == (3, 0, 0.0)
     for name in ("sl_answered_12", "asa_s", "aht_s", "p90_wait_s"):
         assert other[name] is None, name
-    sms = rows["sms"]  # no call in September at all
-    assert sms["offered"] == 0
-    for name in ("answer_rate", "abandon_rate", "sl_offered_30", "asa_s", "avg_abandon_wait_s"):
-        assert sms[name] is None, name
     worker = rows["worker"]
     assert (worker["offered"], worker["short_abandoned"], worker["asa_s"]) == (3, 1, 45.0)
     assert worker["answer_rate_excl_short"] == pytest.approx(1 / 2)
+    # An sms-only month: every sms ratio whose denominator is empty is null.
+    (sms,) = kpis(ten_calls, period=parse_period("2024-10"), by=["category"])
+    assert (sms["category"], sms["offered"], sms["answered"], sms["abandoned"]) == ("sms", 1, 1, 0)
+    assert sms["avg_abandon_wait_s"] is None
+    assert sms["answer_rate_excl_short"] == 1.0
 
 
 def test_an_empty_period_gives_one_row_of_zeros_and_nulls(ten_calls):
@@ -351,3 +350,29 @@ def test_invariants_of_any_call_log(scratch_db, calls, short_s):
         assert math.isclose(
             answered_within, (total["sl_answered_12"] or 0) * total["answered"], abs_tol=1e-6
         )
+
+
+def test_days_across_a_daylight_saving_change_are_local_days(store):
+    """London moved from GMT to BST at 01:00 GMT on 31 March 2024: a month with two
+    offsets, which must still be cut at local midnights."""
+    london = Centre("london", timezone="Europe/London")
+    add_calls(
+        store,
+        london,
+        [
+            dict(arrived_at="2024-03-30 23:30", outcome="answered", wait_s=1),  # GMT
+            dict(arrived_at="2024-03-31 00:30", outcome="answered", wait_s=1),  # GMT
+            dict(arrived_at="2024-03-31 23:30", outcome="answered", wait_s=1),  # BST
+            dict(arrived_at="2024-04-01 00:30", outcome="answered", wait_s=1),  # BST
+        ],
+    )
+    zone = zoneinfo.ZoneInfo("Europe/London")
+    with store.reader() as con:
+        march = call_kpis(con, london, period=parse_period("2024-03"), interval="day")
+        hours = call_kpis(con, london, interval="60min")
+    assert [(r["interval_start"], r["offered"]) for r in march] == [
+        (dt.datetime(2024, 3, 30, tzinfo=zone), 1),
+        (dt.datetime(2024, 3, 31, tzinfo=zone), 2),
+    ]
+    assert [r["interval_start"].hour for r in hours] == [23, 0, 23, 0]
+    assert hours[2]["interval_start"].utcoffset() == dt.timedelta(hours=1)

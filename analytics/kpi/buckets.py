@@ -54,6 +54,59 @@ def quoted_identifier(name: str, what: str) -> str:
     return f'"{name}"'
 
 
+def fixed_offset_us(zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date) -> int | None:
+    """The zone's UTC offset in microseconds if it is the same at every local midnight
+    from ``first`` to the day after ``last``, else None.
+
+    An offset change (DST, a new law) shows as a different offset at the next local
+    midnight, so equal offsets at every midnight mean one offset for the whole range.
+    Grouping then needs only integer arithmetic on the instant instead of a per-row
+    time-zone conversion, which is several times slower.
+    """
+    offsets = set()
+    day = first
+    while day <= last + dt.timedelta(days=1):
+        moment = dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+        offsets.add(moment.utcoffset())
+        if len(offsets) > 1:
+            return None
+        day += dt.timedelta(days=1)
+    (offset,) = offsets
+    return (offset.days * 86_400 + offset.seconds) * 1_000_000 + offset.microseconds
+
+
+_DAY_US = 86_400_000_000
+# 1970-01-04 was a Sunday: weeks are cut from it.
+_SUNDAY_US = 3 * _DAY_US
+_WIDTH_US = {"15min": 900_000_000, "30min": 1_800_000_000, "60min": 3_600_000_000, "day": _DAY_US}
+
+
+def interval_key_sql(interval: str, local_us: str, hijri_month_start: str | None = None) -> str:
+    """SQL of a grouping key for the bucket of local time ``local_us`` (µs since the
+    local epoch): integer microseconds for fixed widths and weeks, a TIMESTAMP for
+    months. ``interval_start_sql`` turns the key into the bucket's local start."""
+    if interval in _WIDTH_US:
+        width = _WIDTH_US[interval]
+        return f"(({local_us}) // {width}) * {width}"
+    if interval == "week":
+        width = 7 * _DAY_US
+        return f"(({local_us}) - {_SUNDAY_US}) // {width} * {width} + {_SUNDAY_US}"
+    if interval == "month":
+        return f"date_trunc('month', make_timestamp({local_us}))"
+    if interval == "hijri-month":
+        if hijri_month_start is None:
+            raise ValueError("hijri-month buckets need the date dimension")
+        return f"CAST({hijri_month_start} AS TIMESTAMP)"
+    raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS)}")
+
+
+def interval_start_sql(interval: str, key: str) -> str:
+    """The local start (TIMESTAMP) of the bucket with grouping key ``key``."""
+    if interval in _WIDTH_US or interval == "week":
+        return f"make_timestamp({key})"
+    return key
+
+
 def local_bucket_sql(interval: str, local_ts: str, hijri_month_start: str | None = None) -> str:
     """SQL for the local start (TIMESTAMP) of the bucket holding local time ``local_ts``.
 

@@ -19,8 +19,9 @@ threshold and S the short-abandon threshold (seconds):
 
 Every ratio with a zero denominator is NULL (``nullif``), never 0.
 
-The builder makes one aggregate pass: counts with ``FILTER`` for every threshold, then
-the ratios over those counts. Groups are the ``by`` dimensions and the local interval.
+The builder counts calls per group and outcome (with one comparison per threshold),
+folds the outcomes into the counts of DESIGN.md, then forms the ratios. Groups are the
+``by`` dimensions and the local interval; only groups with calls in the period appear.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from analytics.kpi.buckets import (
     as_local,
     check_dimensions,
     check_interval,
-    local_bucket_sql,
+    fixed_offset_us,
+    interval_key_sql,
+    interval_start_sql,
     quoted_identifier,
     records,
 )
@@ -99,60 +102,83 @@ def call_kpis_sql(
     *,
     interval: str | None,
     bounded: bool,
-    all_groups: bool,
+    local_us: str = "epoch_us(timezone(?, c.arrived_at))",
     dates_table: str | None = None,
 ) -> str:
-    """The SQL of ``call_kpis``; its ``?`` parameters, in order, are
+    """The SQL of ``call_kpis``. Its ``?`` parameters, in order: [the local-time
+    parameter of ``local_us`` if ``interval``: the zone's fixed offset in µs or the
+    zone name, see ``_local_us``], centre id, [start, end instants if ``bounded``], S, T₁..Tₙ.
 
-    time zone (if ``interval``), centre id, [start, end instants if ``bounded``], S,
-    T₁..Tₙ (answered within), T₁..Tₙ (abandoned within), [centre id if ``all_groups``].
+    Two stages: the calls are first counted per group *and outcome* (so each row meets
+    only a handful of threshold comparisons), then the outcomes are folded into the
+    KPIs. This is about twice as fast as filtering every count by outcome.
     """
     table = quoted_identifier(source, "call source")
-    select_dims = [f"c.{d} AS {d}" for d in dims]
-    from_clause = f"{table} c"
+    keys = list(dims)
+    base_cols = [f"c.{d}" for d in dims]
+    join = ""
     if interval is not None:
-        local, hijri = "timezone(?, c.arrived_at)", None
+        base_cols.append(f"{local_us} AS local_us")
+        hijri = None
         if interval == "hijri-month":
-            # The Hijri month of a call is a join on its local date; the zone is bound once.
-            from_clause = (
-                f"(SELECT *, timezone(?, arrived_at) AS local_at FROM {table}) c"
-                f" JOIN {dates_table} dd ON dd.date = CAST(c.local_at AS DATE)"
-            )
-            local, hijri = "c.local_at", "dd.hijri_month_start"
-        select_dims.append(f"{local_bucket_sql(interval, local, hijri)} AS interval_start")
-    keys = list(dims) + (["interval_start"] if interval is not None else [])
+            join = f" JOIN {dates_table} dd ON dd.date = CAST(make_timestamp(b.local_us) AS DATE)"
+            hijri = "dd.hijri_month_start"
+        key_sql = interval_key_sql(interval, "b.local_us", hijri)
+        keys.append("interval_key")
+    base_cols += ["c.outcome", "c.wait_s", "c.talk_s", "c.hold_s", "c.acw_s"]
     where = "c.centre_id = ?" + (" AND c.arrived_at >= ? AND c.arrived_at < ?" if bounded else "")
-    cols = ", ".join(select_dims + ["c.outcome", "c.wait_s", "c.talk_s", "c.hold_s", "c.acw_s"])
-    counts = [
-        f"count(*) FILTER (WHERE outcome IN {_OUTCOMES}) AS offered",
-        "count(*) FILTER (WHERE outcome = 'answered') AS answered",
-        "count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned",
-        "count(*) FILTER (WHERE outcome = 'timeout') AS timed_out",
-        "count(*) FILTER (WHERE outcome = 'abandoned' AND wait_s < ?) AS short_abandoned",
+    base = f"SELECT {', '.join(base_cols)} FROM {table} c WHERE {where}"
+
+    stage1 = [f"b.{d} AS {d}" for d in dims]
+    if interval is not None:
+        stage1.append(f"{key_sql} AS interval_key")
+    stage1 += [
+        "b.outcome",
+        "count(*) AS n",
+        "count_if(b.wait_s < ?) AS n_short",
+        *(f"count_if(b.wait_s <= ?) AS n_within_{i}" for i in range(n_thresholds)),
+        "sum(b.wait_s) AS wait_sum",
+        "sum(coalesce(b.talk_s, 0) + coalesce(b.hold_s, 0) + coalesce(b.acw_s, 0)) AS handle_sum",
+        "quantile_cont(b.wait_s, 0.9) FILTER (WHERE b.outcome = 'answered') AS p90",
     ]
-    counts += [
-        f"count(*) FILTER (WHERE outcome = 'answered' AND wait_s <= ?) AS answered_within_{i}"
-        for i in range(n_thresholds)
+    by_outcome = (
+        f"SELECT {', '.join(stage1)} FROM base b{join} "
+        f"GROUP BY {', '.join([*(f'b.{d}' for d in dims), *(['interval_key'] if interval else []), 'b.outcome'])}"
+    )
+
+    def n_of(outcomes: str, column: str = "n") -> str:
+        return f"coalesce(CAST(sum({column}) FILTER (WHERE outcome IN {outcomes}) AS BIGINT), 0)"
+
+    answered, abandoned, timeout = "('answered')", "('abandoned')", "('timeout')"
+    stage2 = list(dims)
+    if interval is not None:
+        stage2.append(f"{interval_start_sql(interval, 'interval_key')} AS interval_start")
+    stage2 += [
+        f"{n_of(_OUTCOMES)} AS offered",
+        f"{n_of(answered)} AS answered",
+        f"{n_of(abandoned)} AS abandoned",
+        f"{n_of(timeout)} AS timed_out",
+        f"{n_of(abandoned, 'n_short')} AS short_abandoned",
+        *(f"{n_of(answered, f'n_within_{i}')} AS answered_within_{i}" for i in range(n_thresholds)),
+        *(
+            f"{n_of(abandoned, f'n_within_{i}')} AS abandoned_within_{i}"
+            for i in range(n_thresholds)
+        ),
+        "sum(wait_sum) FILTER (WHERE outcome = 'answered') AS answered_wait",
+        "sum(wait_sum) FILTER (WHERE outcome = 'abandoned') AS abandoned_wait",
+        "sum(handle_sum) FILTER (WHERE outcome = 'answered') AS answered_handle",
+        "max(p90) FILTER (WHERE outcome = 'answered') AS p90_wait_s",
     ]
-    counts += [
-        f"count(*) FILTER (WHERE outcome = 'abandoned' AND wait_s <= ?) AS abandoned_within_{i}"
-        for i in range(n_thresholds)
-    ]
-    counts += [
-        "avg(wait_s) FILTER (WHERE outcome = 'answered') AS asa_s",
-        "avg(wait_s) FILTER (WHERE outcome = 'abandoned') AS avg_abandon_wait_s",
-        "avg(coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0))"
-        " FILTER (WHERE outcome = 'answered') AS aht_s",
-        "quantile_cont(wait_s, 0.9) FILTER (WHERE outcome = 'answered') AS p90_wait_s",
-    ]
-    group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
-    aggregate = f"SELECT {', '.join(keys + counts)} FROM base{group_by}"
+    group2 = f" GROUP BY {', '.join(keys)}" if keys else ""
+    counted = f"SELECT {', '.join(stage2)} FROM by_outcome{group2}"
 
     def ratio(numerator: str, denominator: str) -> str:
         return f"CAST({numerator} AS DOUBLE) / nullif({denominator}, 0)"
 
+    out_keys = list(dims) + (["interval_start"] if interval is not None else [])
     excl = "(offered - short_abandoned)"
-    ratios = [
+    final = [
+        *out_keys,
         "offered",
         "answered",
         "abandoned",
@@ -162,36 +188,24 @@ def call_kpis_sql(
         f"{ratio('answered', excl)} AS answer_rate_excl_short",
         f"{ratio('abandoned', 'offered')} AS abandon_rate",
     ]
-    # Column names of the service levels are given by the caller (labels); here index i.
+    # Service-level columns are numbered here; call_kpis renames them with the labels.
     for variant, num, den in (
         ("sl_answered", "answered_within_{i}", "answered"),
         ("sl_offered", "answered_within_{i}", "offered"),
         ("sl_excl_short", "answered_within_{i}", excl),
         ("sl_with_abandons", "(answered_within_{i} + abandoned_within_{i})", "offered"),
     ):
-        ratios += [f"{ratio(num.format(i=i), den)} AS {variant}_{i}" for i in range(n_thresholds)]
-    ratios += ["asa_s", "avg_abandon_wait_s", "aht_s", "p90_wait_s"]
-
-    if all_groups:
-        # Every group the centre has ever had gets a row, so a category with no calls in
-        # the period reads offered 0 and null rates instead of vanishing.
-        on = " AND ".join(f"g.{d} IS NOT DISTINCT FROM a.{d}" for d in dims)
-        count_cols = ["offered", "answered", "abandoned", "timed_out", "short_abandoned"]
-        count_cols += [f"answered_within_{i}" for i in range(n_thresholds)]
-        count_cols += [f"abandoned_within_{i}" for i in range(n_thresholds)]
-        filled = [f"g.{d} AS {d}" for d in dims]
-        filled += [f"coalesce(a.{c}, 0) AS {c}" for c in count_cols]
-        filled += [f"a.{c} AS {c}" for c in ("asa_s", "avg_abandon_wait_s", "aht_s", "p90_wait_s")]
-        groups = f"SELECT DISTINCT {', '.join(dims)} FROM {table} WHERE centre_id = ?"
-        # The aggregate comes first in the text so that its ? parameters bind first.
-        counted = f"SELECT {', '.join(filled)} FROM ({aggregate}) a RIGHT JOIN ({groups}) g ON {on}"
-    else:
-        counted = aggregate
-    order = f" ORDER BY {', '.join(f'{k} NULLS LAST' for k in keys)}" if keys else ""
+        final += [f"{ratio(num.format(i=i), den)} AS {variant}_{i}" for i in range(n_thresholds)]
+    final += [
+        f"{ratio('answered_wait', 'answered')} AS asa_s",
+        f"{ratio('abandoned_wait', 'abandoned')} AS avg_abandon_wait_s",
+        f"{ratio('answered_handle', 'answered')} AS aht_s",
+        "p90_wait_s",
+    ]
+    order = f" ORDER BY {', '.join(f'{k} NULLS LAST' for k in out_keys)}" if out_keys else ""
     return (
-        f"WITH base AS (SELECT {cols} FROM {from_clause} WHERE {where}), "
-        f"counted AS ({counted}) "
-        f"SELECT {', '.join(keys + ratios)} FROM counted{order}"
+        f"WITH base AS ({base}), by_outcome AS ({by_outcome}), counted AS ({counted}) "
+        f"SELECT {', '.join(final)} FROM counted{order}"
     )
 
 
@@ -202,6 +216,15 @@ def _data_days(con, table: str, centre: Centre) -> tuple[dt.date, dt.date] | Non
         [centre.timezone, centre.timezone, centre.centre_id],
     ).fetchall()[0]
     return None if row[0] is None else (row[0], row[1])
+
+
+def _local_us(centre: Centre, days: tuple[dt.date, dt.date] | None) -> tuple[str, object]:
+    """SQL (with its one parameter) of a call's local time in µs since the local epoch."""
+    if days is not None:
+        offset = fixed_offset_us(centre.tz, *days)
+        if offset is not None:
+            return "epoch_us(c.arrived_at) + ?", offset
+    return "epoch_us(timezone(?, c.arrived_at))", centre.timezone
 
 
 def call_kpis(
@@ -219,10 +242,9 @@ def call_kpis(
 
     Keys: the ``by`` dimensions in order, then ``interval_start`` (local, aware) when
     ``interval`` is given, then ``call_kpi_names(thresholds)``. Without ``by`` and
-    ``interval`` there is exactly one row, even with no calls (counts 0, ratios None).
-    With ``by`` alone, every group the centre has in ``source`` gets a row; with an
-    interval, only (group, interval) pairs that have calls. ``period`` None = all data.
-    Thresholds and S (seconds) default to the centre's settings.
+    ``interval`` there is exactly one row, even with no calls (counts 0, ratios None);
+    otherwise a row per group (and interval) that has calls in the period.
+    ``period`` None = all data. Thresholds and S (seconds) default to the centre's.
     """
     dims = check_dimensions(by, CALL_DIMENSIONS, "calls")
     check_interval(interval)
@@ -231,14 +253,22 @@ def call_kpis(
     if short_s < 0:
         raise ValueError(f"short-abandon threshold {short_s} s is negative")
     table = quoted_identifier(source, "call source")
-    all_groups = bool(dims) and interval is None
 
+    params: list = []
     tables = {}
-    if interval == "hijri-month":
+    local_sql = None
+    if interval is not None:
         days = (period.start, period.end) if period else _data_days(con, table, centre)
-        if days is None:
-            days = (dt.date(2000, 1, 1), dt.date(2000, 1, 1))
-        tables["dates"] = BusinessCalendar(centre).date_dimension(*days)
+        local_sql, local_param = _local_us(centre, days)
+        params.append(local_param)
+        if interval == "hijri-month":
+            days = days or (dt.date(2000, 1, 1), dt.date(2000, 1, 1))
+            tables["dates"] = BusinessCalendar(centre).date_dimension(*days)
+    params.append(centre.centre_id)
+    if period is not None:
+        params += list(period.bounds(centre.tz))
+    params.append(short_s)
+    params += thresholds
     with registered(con, **tables) as names:
         sql = call_kpis_sql(
             source,
@@ -246,19 +276,9 @@ def call_kpis(
             len(thresholds),
             interval=interval,
             bounded=period is not None,
-            all_groups=all_groups,
+            local_us=local_sql or "",
             dates_table=names.get("dates"),
         )
-        params: list = []
-        if interval is not None:
-            params.append(centre.timezone)
-        params.append(centre.centre_id)
-        if period is not None:
-            params += list(period.bounds(centre.tz))
-        params.append(short_s)
-        params += thresholds + thresholds
-        if all_groups:
-            params.append(centre.centre_id)
         rows = records(con.execute(sql, params))
 
     labels = [threshold_label(t) for t in thresholds]
