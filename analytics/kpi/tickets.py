@@ -13,7 +13,8 @@ one working hour, not 63 hours. Each KPI is counted at its own event time:
 * ``sla_met_rate``: of the tickets created in the period that, at ``as_of``, are
   resolved or past their deadline (created_at + the SLA in working days), the share
   resolved by the deadline. A ticket still open past its deadline is a breach;
-  one still open before its deadline is not judged yet;
+  one still open before its deadline is not judged yet. Like periods, ``as_of`` is
+  half-open: the report knows what happened strictly before it;
 * ``backlog``: tickets open at the end of the period (or at ``as_of`` if earlier);
 * ``at_risk``: of those, the ones whose deadline falls within the next working day
   (after the end of the period and at most one full working day of open time later).
@@ -109,12 +110,13 @@ measured AS (
 t AS (
     SELECT m.*,
            (m.response_clock - m.created_clock) / 3600.0 AS frt_wh,
-           -- resolved after as_of is still open as far as this report knows
-           CASE WHEN m.resolved_at <= ? THEN m.resolved_at END AS resolved_by_as_of,
-           CASE WHEN m.resolved_at IS NULL OR m.resolved_at > ? THEN 'infinity'::TIMESTAMPTZ
+           -- The report knows what happened before as_of (half-open, like periods):
+           -- a ticket resolved at or after as_of is still open as far as it knows.
+           CASE WHEN m.resolved_at < ? THEN m.resolved_at END AS resolved_by_as_of,
+           CASE WHEN m.resolved_at IS NULL OR m.resolved_at >= ? THEN 'infinity'::TIMESTAMPTZ
                 ELSE greatest(m.resolved_at, coalesce(m.first_response_at, m.resolved_at))
            END AS alive_until,
-           m.deadline <= ? AS past_deadline
+           m.deadline < ? AS past_deadline
     FROM measured m
 ),
 spine AS (
