@@ -51,6 +51,16 @@ The TOML format (every duration in seconds; weekdays ``mon`` … ``sun``)::
     site = {riyadh = 0.7, jeddah = 0.3}
     channel = {phone = 1.0}
 
+    [[periods]]                 # dates that differ from the usual week (last listed wins)
+    name = "ramadan"
+    from = 2025-03-01
+    to = 2025-03-29
+    opening_hours = {sun = ["10:00-16:00"], mon = ["10:00-16:00"]}
+    intraday = {"10:00" = 1.0, ...}   # replaces volume.intraday on these dates
+    volume_scale = 0.9          # multiplies the expected calls of these dates
+    staffing_scale = 0.8        # multiplies agents on shift (rounded)
+    # closed = true             # a public holiday
+
     [staffing]                  # one of agents, agents_by_weekday, shifts, per_interval
     agents = 6
     # [[staffing.shifts]]  days = ["sun", "mon"], start = "08:00", end = "16:00", agents = 4
@@ -278,6 +288,41 @@ class Staffing:
 
 
 @dataclass(frozen=True)
+class Period:
+    """Dates (``first`` to ``last``, inclusive) that differ from the usual week: Ramadan's
+    shorter hours and shifted intraday profile, a public holiday (``closed``), an
+    understaffed week (``staffing_scale``), a campaign (``volume_scale``). When periods
+    overlap, the last one listed wins."""
+
+    name: str
+    first: dt.date
+    last: dt.date
+    opening_hours: Mapping[int, tuple[tuple[str, str], ...]] | None = None  # replaces the week's
+    intraday: Mapping[str, float] | None = None  # replaces volume.intraday on these dates
+    volume_scale: float = 1.0  # multiplies the expected calls of these dates
+    staffing_scale: float = 1.0  # multiplies agents on shift (rounded to whole agents)
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        where = f"periods.{self.name}"
+        if not isinstance(self.first, dt.date) or not isinstance(self.last, dt.date):
+            raise ValueError(f"{where}: from and to must be dates like 2025-03-01")
+        if self.last < self.first:
+            raise ValueError(f"{where}: to ({self.last}) is before from ({self.first})")
+        for key in ("volume_scale", "staffing_scale"):
+            v = getattr(self, key)
+            if not (math.isfinite(v) and v >= 0):
+                raise ValueError(f"{where}.{key}: {v!r} is not a number >= 0")
+        for k, v in (self.intraday or {}).items():
+            _seconds_of_day(k, f"{where}.intraday.{k}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise ValueError(f"{where}.intraday.{k}: {v!r} is not a number >= 0")
+
+    def covers(self, day: dt.date) -> bool:
+        return self.first <= day <= self.last
+
+
+@dataclass(frozen=True)
 class Timeline:
     """The scenario's calendar as arrays over its intervals (warm-up days first).
 
@@ -333,6 +378,7 @@ class Scenario:
     # ISO weekday -> (("HH:MM", "HH:MM"), ...); None = open around the clock
     opening_hours: Mapping[int, tuple[tuple[str, str], ...]] | None = None
     closed_dates: tuple[dt.date, ...] = ()
+    periods: tuple[Period, ...] = ()
     thresholds_s: tuple[float, ...] = (12.0, 30.0)
     short_abandon_s: float = 5.0
     targets: tuple[str, ...] = ()  # e.g. "sl_offered_12>=0.8" (simulation.erlang.parse_target)
@@ -395,12 +441,19 @@ class Scenario:
         return 86400 // self.interval_s
 
     def _check_opening_hours(self) -> None:
-        if self.opening_hours is None:
+        tables = [("opening_hours", self.opening_hours)] + [
+            (f"periods.{p.name}.opening_hours", p.opening_hours) for p in self.periods
+        ]
+        for name, hours in tables:
+            self._check_hours(name, hours)
+
+    def _check_hours(self, name: str, hours) -> None:
+        if hours is None:
             return
-        for day, spans in self.opening_hours.items():
+        for day, spans in hours.items():
             if day not in WEEKDAY_NAMES:
-                raise ValueError(f"opening_hours: {day!r} is not an ISO weekday 1..7")
-            where = f"opening_hours.{WEEKDAY_NAMES[day]}"
+                raise ValueError(f"{name}: {day!r} is not an ISO weekday 1..7")
+            where = f"{name}.{WEEKDAY_NAMES[day]}"
             for start, end in spans:
                 a, b = _seconds_of_day(start, where), _seconds_of_day(end, where)
                 if a >= b:
@@ -442,18 +495,24 @@ class Scenario:
                             f"{where}.{WEEKDAY_NAMES[day]}[{slot}]: {r:g} calls at "
                             f"{self._slot_label(slot)}, but the centre is closed then"
                         )
-        if self.volume.intraday:
-            for key in self.volume.intraday:
-                _seconds_of_day(key, f"volume.intraday.{key}")
+        for key in self.volume.intraday or {}:
+            _seconds_of_day(key, f"volume.intraday.{key}")
+        profiles = [("volume.intraday", self.volume.intraday, self.opening_hours, "")]
+        for p in self.periods:
+            hours = self.opening_hours if p.opening_hours is None else p.opening_hours
+            if p.intraday is not None:
+                profiles.append((f"periods.{p.name}.intraday", p.intraday, hours, ""))
+            elif p.opening_hours is not None:
+                profiles.append(("volume.intraday", self.volume.intraday, hours, f" in {p.name}"))
+        for where, intraday, hours, during in profiles:
+            if not intraday:
+                continue
             for day in range(1, 8):
                 for slot in range(n):
-                    if (
-                        self._slot_open(day, slot)
-                        and self._slot_label(slot) not in self.volume.intraday
-                    ):
+                    label = self._slot_label(slot)
+                    if self._slot_open(day, slot, hours) and label not in intraday:
                         raise ValueError(
-                            f"volume.intraday: no weight for {self._slot_label(slot)}, "
-                            f"open on {WEEKDAY_NAMES[day]}"
+                            f"{where}: no weight for {label}, open on {WEEKDAY_NAMES[day]}{during}"
                         )
         if self.volume.day_of_week:
             for day in range(1, 8):
@@ -489,17 +548,39 @@ class Scenario:
         s = slot * self.interval_s
         return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
-    def _slot_open(self, day: int, slot: int) -> bool:
-        if self.opening_hours is None:
+    def _slot_open(self, day: int, slot: int, hours=...) -> bool:
+        if hours is ...:
+            hours = self.opening_hours
+        if hours is None:
             return True
         a = slot * self.interval_s
-        for start, end in self.opening_hours.get(day, ()):
+        for start, end in hours.get(day, ()):
             if _seconds_of_day(start, "") <= a < _seconds_of_day(end, ""):
                 return True
         return False
 
     def _day_open(self, day: int) -> bool:
         return self.opening_hours is None or bool(self.opening_hours.get(day))
+
+    def period_on(self, day: dt.date) -> Period | None:
+        """The period that applies on ``day`` (the last listed that covers it), if any."""
+        found = None
+        for p in self.periods:
+            if p.covers(day):
+                found = p
+        return found
+
+    def _date_hours(self, day: dt.date):
+        p = self.period_on(day)
+        return self.opening_hours if p is None or p.opening_hours is None else p.opening_hours
+
+    def _date_open(self, day: dt.date) -> bool:
+        """Whether the centre opens at all on this local date."""
+        p = self.period_on(day)
+        if day in self.closed_dates or (p is not None and p.closed):
+            return False
+        hours = self._date_hours(day)
+        return hours is None or bool(hours.get(day.isoweekday()))
 
     # --- derived ----------------------------------------------------------------------
 
@@ -527,7 +608,13 @@ class Scenario:
             short_abandon_s=float(self.short_abandon_s),
             opening_hours={d: tuple(v) for d, v in hours.items()},
             weekend=tuple(d for d in range(1, 8) if not self._day_open(d)),
-            extra_closures=tuple(self.closed_dates),
+            extra_closures=tuple(self.closed_dates)
+            + tuple(
+                p.first + dt.timedelta(days=k)
+                for p in self.periods
+                if p.closed
+                for k in range((p.last - p.first).days + 1)
+            ),
         )
 
     def with_changes(self, **changes: Any) -> Scenario:
@@ -566,15 +653,23 @@ class Scenario:
         lengths_s = np.concatenate(lengths)
         weekday = np.concatenate(weekday_of)
         slot = np.concatenate(slot_of)
-        closed = set(self.closed_dates)
-
-        week_open = np.array(
-            [[self._slot_open(day, s) for s in range(n)] for day in range(1, 8)], dtype=bool
+        is_open = np.concatenate(
+            [
+                np.array(
+                    [self._slot_open(d.isoweekday(), k, self._date_hours(d)) for k in range(n)]
+                )
+                & self._date_open(d)
+                for d in dates
+            ]
         )
-        is_open = week_open[weekday - 1, slot] & np.array([d not in closed for d in date_of])
         is_open &= lengths_s > 0
         expected = self._expected_calls(dates, weekday, slot, is_open, date_of)
         agents = self._agents(weekday, slot, warm_days)
+        staffing_scale = np.repeat(
+            [1.0 if (p := self.period_on(d)) is None else p.staffing_scale for d in dates], n
+        )
+        if (staffing_scale != 1.0).any():
+            agents = np.rint(agents * staffing_scale).astype(np.int64)
         return Timeline(
             start_instant=t0,
             starts_s=starts_s,
@@ -592,6 +687,9 @@ class Scenario:
         month_factor = np.array(
             [(vol.month_factors or {}).get(d.month, 1.0) for d in date_of], dtype=float
         )
+        month_factor *= np.repeat(
+            [1.0 if (p := self.period_on(d)) is None else p.volume_scale for d in dates], n
+        )
         if not vol.is_total:
             out = np.zeros((n_int, len(self.categories)))
             for j, c in enumerate(self.categories):
@@ -604,10 +702,7 @@ class Scenario:
         else:
             dow = vol.day_of_week or {}
             weight = {day: float(dow.get(day, 1.0)) for day in range(1, 8)}
-            closed = set(self.closed_dates)
-
-            def open_day(d: dt.date) -> bool:
-                return self._day_open(d.isoweekday()) and d not in closed
+            open_day = self._date_open
 
             per_day: dict[dt.date, float] = {}
             for d in dates:
@@ -629,15 +724,17 @@ class Scenario:
                     open_weights = [weight[day] for day in range(1, 8) if self._day_open(day)]
                     mean_w = sum(open_weights) / len(open_weights) if open_weights else 1.0
                     per_day[d] = vol.calls_per_day * weight[d.isoweekday()] / (mean_w or 1.0)
-            intraday = np.array(
-                [
-                    (vol.intraday or {}).get(self._slot_label(s), 1.0) if vol.intraday else 1.0
-                    for s in range(n)
-                ]
-            )
+            labels = [self._slot_label(k) for k in range(n)]
+
+            def profile(table) -> np.ndarray:
+                return np.array([table.get(label, 1.0) for label in labels] if table else [1.0] * n)
+
+            usual = profile(vol.intraday)
             total = np.zeros(n_int)
             for k, d in enumerate(dates):
                 sl = slice(k * n, (k + 1) * n)
+                p = self.period_on(d)
+                intraday = usual if p is None or p.intraday is None else profile(p.intraday)
                 w = intraday * is_open[sl]
                 if w.sum() > 0:
                     total[sl] = per_day[d] * w / w.sum()
@@ -744,6 +841,7 @@ _TOP_KEYS = {
     "categories",
     "staffing",
     "mix",
+    "periods",
 }
 _CATEGORY_KEYS = {
     "share",
@@ -837,6 +935,57 @@ def _month(key: Any, where: str) -> int:
     if k.isdigit() and 1 <= int(k) <= 12:
         return int(k)
     raise ValueError(f"{where}: {key!r} is not a month (jan … dec or 1 … 12)")
+
+
+_PERIOD_KEYS = {
+    "name",
+    "from",
+    "to",
+    "opening_hours",
+    "intraday",
+    "volume_scale",
+    "staffing_scale",
+    "closed",
+}
+
+
+def _date(value: Any, where: str) -> dt.date:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{where}: {value!r} is not a date like 2024-09-01") from None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ValueError(f"{where}: {value!r} is not a date like 2024-09-01")
+    return value
+
+
+def _hours(table: Any, where: str):
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where}: expected a table keyed by weekday")
+    return {_weekday(k, f"{where}.{k}"): _spans(v, f"{where}.{k}") for k, v in table.items()}
+
+
+def _period(i: int, table: Any) -> Period:
+    if not isinstance(table, Mapping):
+        raise ValueError(f"periods[{i}]: expected a table")
+    name = str(table.get("name", i))
+    where = f"periods.{name}"
+    _unknown(table, _PERIOD_KEYS, where)
+    for key in ("from", "to"):
+        if key not in table:
+            raise ValueError(f"{where}.{key}: missing")
+    hours = table.get("opening_hours")
+    return Period(
+        name=name,
+        first=_date(table["from"], f"{where}.from"),
+        last=_date(table["to"], f"{where}.to"),
+        opening_hours=None if hours is None else _hours(hours, f"{where}.opening_hours"),
+        intraday=table.get("intraday"),
+        volume_scale=float(table.get("volume_scale", 1.0)),
+        staffing_scale=float(table.get("staffing_scale", 1.0)),
+        closed=bool(table.get("closed", False)),
+    )
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
@@ -940,6 +1089,7 @@ def _scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
         interval_s=data.get("interval_s", 1800),
         opening_hours=opening_hours,
         closed_dates=tuple(closed),
+        periods=tuple(_period(i, p) for i, p in enumerate(data.get("periods") or [])),
         volume=volume,
         categories=categories,
         staffing=staffing,

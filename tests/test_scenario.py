@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import tomllib
 
@@ -200,3 +201,62 @@ def test_distributions_have_the_means_they_are_given():
     assert np.isinf(never.sample(rng, 3)).all()
     with pytest.raises(ValueError, match="exponential does not take sd_s"):
         distribution_from_toml({"dist": "exponential", "mean_s": 1, "sd_s": 2})
+
+
+def test_periods_change_hours_volume_and_staffing_on_their_dates():
+    """A Ramadan week with shorter hours, fewer calls and a thinner roster, and a holiday."""
+    data = example_dict()
+    data["volume"] = {"calls_per_month": 9000}
+    data["days"] = 30
+    data["periods"] = [
+        {
+            "name": "ramadan",
+            "from": "2024-09-08",
+            "to": "2024-09-12",
+            "opening_hours": {d: ["10:00-14:00"] for d in ("sun", "mon", "tue", "wed", "thu")},
+            "intraday": {
+                "10:00": 1,
+                "10:30": 1,
+                "11:00": 1,
+                "11:30": 1,
+                "12:00": 3,
+                "12:30": 3,
+                "13:00": 3,
+                "13:30": 3,
+            },
+            "volume_scale": 0.5,
+            "staffing_scale": 0.5,
+        },
+        {"name": "holiday", "from": "2024-09-15", "to": "2024-09-15", "closed": True},
+    ]
+    s = scenario_from_dict(data)
+    tl = s.timeline()
+    per_day = tl.expected.sum(axis=1).reshape(30, -1).sum(axis=1)
+    # 21 open days in September after the holiday; each weighs 1, Ramadan's 5 weigh half
+    usual = 9000 / 21
+    assert math.isclose(per_day[0], usual) and per_day[14] == 0
+    assert math.isclose(per_day[7], usual / 2)
+    assert math.isclose(per_day.sum(), 9000 - 5 * usual / 2)
+    assert not tl.open[slot(s, 7, "09:30")] and tl.open[slot(s, 7, "10:00")]
+    assert not tl.open[slot(s, 7, "14:00")] and tl.open[slot(s, 3, "15:00")]
+    ramadan = tl.expected[slot(s, 7, "10:00") : slot(s, 7, "14:00")].sum(axis=1)
+    assert math.isclose(ramadan[4] / ramadan[0], 3.0)
+    assert tl.agents[slot(s, 7, "10:00")] == 4  # 8 agents, halved
+    assert tl.agents[slot(s, 0, "10:00")] == 8
+    assert dt.date(2024, 9, 15) in s.centre().extra_closures
+
+
+def test_a_period_with_hours_its_intraday_profile_does_not_cover_is_refused():
+    data = example_dict()
+    data["periods"] = [
+        {
+            "name": "late",
+            "from": "2024-09-01",
+            "to": "2024-09-02",
+            "opening_hours": {"sun": ["16:00-18:00"]},
+        },
+    ]
+    with pytest.raises(
+        ValueError, match="volume.intraday: no weight for 16:00, open on sun in late"
+    ):
+        scenario_from_dict(data, source="x.toml")
