@@ -1,0 +1,112 @@
+"""Ingest under failure and load: a killed load leaves nothing, readers never see half.
+
+The nightly load runs while managers watch dashboards. These tests run the real
+``cca ingest`` in a subprocess: one is killed with SIGKILL in the middle of its work,
+the other is read from continuously while it runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+from conftest import ROOT
+
+from analytics.ingest import ingest_file
+
+
+def write_calls(path, rows: int, first: int = 0) -> None:
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        COPY (SELECT 'C' || i AS call_id,
+                     strftime(TIMESTAMP '2024-01-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S')
+                         AS arrived_at,
+                     'answered' AS outcome, i % 60 AS wait_s, 100 + i % 300 AS talk_s,
+                     'employer' AS category, '9665' || i AS caller_id
+              FROM range({first}, {first + rows}) t(i)) TO '{path}' (HEADER)
+        """
+    )
+    con.close()
+
+
+def start_ingest(db, csv):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cca",
+            "--db",
+            str(db),
+            "ingest",
+            "calls",
+            str(csv),
+            "--centre",
+            "c",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_kill_9_in_the_middle_of_an_ingest_leaves_the_database_exactly_as_before(store, tmp_path):
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    write_calls(small, 100)
+    write_calls(big, 400_000, first=100)
+    ingest_file(store, "calls", small, "c")
+    before = digest(store.path)
+
+    proc = start_ingest(store.path, big)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("*.tmp-*")):  # the writer has its private copy
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    time.sleep(0.3)  # well into reading and validating
+    assert proc.poll() is None, "the ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
+
+    assert digest(store.path) == before
+    with store.reader() as con:
+        assert con.execute("SELECT count(*), max(batch_id) FROM calls").fetchall() == [(100, 1)]
+        assert con.execute("SELECT count(*) FROM ingest_batches").fetchall()[0][0] == 1
+    # The next load clears the dead writer's copy and succeeds.
+    assert ingest_file(store, "calls", small, "c").duplicate == 100
+    assert not list(tmp_path.glob("*.tmp-*"))
+
+
+def test_readers_see_the_old_data_or_the_new_never_an_error_or_half(store, tmp_path):
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    write_calls(small, 100)
+    write_calls(big, 200_000, first=100)
+    ingest_file(store, "calls", small, "c")
+
+    proc = start_ingest(store.path, big)
+    seen: list[tuple[int, int]] = []
+    while proc.poll() is None:
+        with store.reader() as con:
+            seen.append(
+                con.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE batch_id = 2) FROM calls"
+                ).fetchall()[0]
+            )
+    assert proc.returncode == 0, proc.stderr.read().decode()
+    with store.reader() as con:
+        seen.append(
+            con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE batch_id = 2) FROM calls"
+            ).fetchall()[0]
+        )
+    assert len(seen) > 5  # the reader really read while the load ran
+    assert set(seen) <= {(100, 0), (200_100, 200_000)}
+    assert seen[0] == (100, 0) and seen[-1] == (200_100, 200_000)
