@@ -210,12 +210,16 @@ def call_kpis_sql(
 
 
 def _data_days(con, table: str, centre: Centre) -> tuple[dt.date, dt.date] | None:
-    row = con.execute(
-        f"SELECT CAST(min(timezone(?, arrived_at)) AS DATE), "
-        f"CAST(max(timezone(?, arrived_at)) AS DATE) FROM {table} WHERE centre_id = ?",
-        [centre.timezone, centre.timezone, centre.centre_id],
+    """First and last local day with calls (instants converted in Python: cheaper than
+    converting every row in SQL)."""
+    first, last = con.execute(
+        f"SELECT min(arrived_at), max(arrived_at) FROM {table} WHERE centre_id = ?",
+        [centre.centre_id],
     ).fetchall()[0]
-    return None if row[0] is None else (row[0], row[1])
+    if first is None:
+        return None
+    zone = centre.tz
+    return first.astimezone(zone).date(), last.astimezone(zone).date()
 
 
 def _local_us(centre: Centre, days: tuple[dt.date, dt.date] | None) -> tuple[str, object]:
