@@ -239,6 +239,8 @@ def test_simulated_calls_by_scenario_and_replication(store):
         rows = call_kpis(con, CENTRE, source="sim_calls", by=("scenario", "replication"))
         with pytest.raises(ValueError, match="cannot break calls down by 'caller_hash'"):
             call_kpis(con, CENTRE, by=("caller_hash",))
+        with pytest.raises(ValueError, match="call source 'calls' cannot give"):
+            call_kpis(con, CENTRE, by=("replication",))  # real calls have no replications
         with pytest.raises(ValueError, match="not a plain table"):
             call_kpis(con, CENTRE, source="calls; DROP TABLE calls")
     # replication 0: i = 0 (abandoned), 2, 4 (abandoned), 6 -> 2 answered of 4

@@ -29,6 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import duckdb
+
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
 from analytics.kpi.buckets import (
@@ -283,7 +285,11 @@ def call_kpis(
             local_us=local_sql or "",
             dates_table=names.get("dates"),
         )
-        rows = records(con.execute(sql, params))
+        try:
+            rows = records(con.execute(sql, params))
+        except (duckdb.BinderException, duckdb.CatalogException) as exc:
+            # e.g. by=("scenario",) on real calls, or a simulation view not registered
+            raise ValueError(f"call source {source!r} cannot give {list(dims)}: {exc}") from None
 
     labels = [threshold_label(t) for t in thresholds]
     renames = {
