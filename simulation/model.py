@@ -281,7 +281,9 @@ def _constant(value: str, n: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int = 0) -> pd.DataFrame:
+def run_replication(
+    scenario: Scenario, seed: int, replication: int = 0, *, call_id_prefix: str | None = None
+) -> pd.DataFrame:
     """One replication of ``scenario`` with ``seed``: a DataFrame of per-call records.
 
     Columns are the canonical call record (``call_id``, ``arrived_at``, ``outcome``,
@@ -289,7 +291,9 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0) -> pd.D
     ``category``, ``topic``, ``queue``, ``site``, ``channel``, ``agent_id``,
     ``centre_id``) plus ``scenario`` and ``replication``. Timestamps are aware, in the
     scenario's time zone; durations are seconds. Calls that arrived during the warm-up
-    are simulated but not returned.
+    are simulated but not returned. ``call_id`` is ``<prefix><n>`` with the prefix
+    ``<scenario>-r<replication>-`` unless ``call_id_prefix`` is given (e.g. a month, to keep
+    ids unique across generated months).
     """
     arrivals, centre = simulate_calls(scenario, seed)
     t = arrivals.times
@@ -320,7 +324,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0) -> pd.D
     queue_code = np.array([queue_names.index(c.queue) for c in cats], dtype=np.int32)[category]
     agent = np.asarray(centre.agent, dtype=np.int32)[idx]
     n_agents = int(agent.max()) + 1 if n and agent.max() >= 0 else 0
-    prefix = f"{scenario.name}-r{replication}-"
+    prefix = f"{scenario.name}-r{replication}-" if call_id_prefix is None else call_id_prefix
 
     def handled(part: np.ndarray) -> np.ndarray:
         return np.where(answered, part[idx], np.nan)

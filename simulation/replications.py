@@ -60,6 +60,10 @@ def mean_ci(values: Sequence[float | None], level: float = 0.95) -> tuple:
     return mean, mean - half, mean + half
 
 
+def _is_rate(name: str) -> bool:
+    return name.endswith("_rate") or "_rate_" in name or name.startswith("sl_")
+
+
 def _isnan(v) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
@@ -133,6 +137,11 @@ def summarise(
             else:
                 values = [per_rep[r][name] for r in replications if r in per_rep]
             mean, low, high = mean_ci(values)
+            if low is not None:
+                # Every KPI is >= 0 and every rate <= 1: the true value lies in the part of
+                # the interval inside that range, so cutting the rest loses no coverage.
+                low = max(low, 0.0)
+                high = min(high, 1.0) if _is_rate(name) else high
             summary[name] = mean
             summary[f"{name}_ci_low"] = low
             summary[f"{name}_ci_high"] = high

@@ -55,9 +55,15 @@ def test_results_carry_per_replication_kpis_and_confidence_intervals(reference):
     for name in reference.kpi_names:
         if s[name] is not None and s[f"{name}_ci_low"] is not None:
             assert s[f"{name}_ci_low"] <= s[name] <= s[f"{name}_ci_high"]
+    for name in reference.kpi_names:  # intervals stay inside each KPI's range
+        if s[f"{name}_ci_low"] is not None:
+            assert s[f"{name}_ci_low"] >= 0
+            if name.startswith("sl_") or "rate" in name:
+                assert s[f"{name}_ci_high"] <= 1
     per_half_hour = reference.kpis(interval="30min")
     assert len(per_half_hour) == 48
     assert sum(r["offered"] for r in per_half_hour) == pytest.approx(s["offered"])
+    assert all(r["replications"] == 4 for r in per_half_hour)
 
 
 def test_a_dask_local_cluster_gives_the_same_numbers(reference):
