@@ -1,0 +1,426 @@
+"""Calibration from history: Kaplan–Meier patience, lognormal handling, arrival rates.
+
+The estimators are checked against values computed independently: Kaplan–Meier by hand
+on a small censored sample and by ``scipy.stats.ecdf`` on a large one; the lognormal
+fit by ``scipy.stats.lognorm.fit``; and the whole calibration by a round trip: a store
+filled by simulating a known scenario must give back its rates, handling-time
+parameters, patience, opening hours and staffing within sampling error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import run_cca, run_cca_json
+from scipy import stats
+
+from analytics.centres import Centre, save_centre
+from analytics.periods import parse_period
+from analytics.store import Store
+from simulation.calibration import (
+    KaplanMeier,
+    calibrate,
+    exponential_patience_s,
+    patience_distribution,
+    scenario_toml,
+)
+from simulation.model import run_replication
+from simulation.scenario import WEEKDAYS, load_scenario, scenario_from_dict
+
+STORE_COLUMNS = [
+    "call_id",
+    "arrived_at",
+    "outcome",
+    "wait_s",
+    "answered_at",
+    "ended_at",
+    "talk_s",
+    "hold_s",
+    "acw_s",
+    "category",
+    "topic",
+    "queue",
+    "site",
+    "channel",
+    "agent_id",
+]
+
+
+def store_calls(store: Store, centre: Centre, frame: pd.DataFrame) -> None:
+    """Put canonical call records (a DataFrame) into the store as a load would."""
+    frame = frame.copy()
+    for c in STORE_COLUMNS:
+        if c not in frame:
+            frame[c] = None
+        elif isinstance(frame[c].dtype, pd.CategoricalDtype):
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    frame["centre_id"] = centre.centre_id
+    with store.writer() as con:
+        save_centre(con, centre)
+        con.register("incoming", frame[["centre_id", *STORE_COLUMNS]])
+        con.execute(
+            f"INSERT INTO calls (centre_id, {', '.join(STORE_COLUMNS)}) "
+            f"SELECT centre_id, {', '.join(STORE_COLUMNS)} FROM incoming"
+        )
+        con.unregister("incoming")
+
+
+# --------------------------------------------------------------------------- Kaplan–Meier
+
+
+def test_kaplan_meier_matches_a_hand_computed_censored_sample():
+    """Waits 2A 3C 3A 5A 8C 9A 12C (A abandoned, C answered: censored).
+
+    S(2) = 6/7; at 3 the abandon goes before the censoring: S(3) = 6/7 · 5/6 = 5/7;
+    S(5) = 5/7 · 3/4 = 15/28; 8 is censored (3 left); S(9) = 15/28 · 1/2 = 15/56.
+    The curve stops above 0 at 12 s, so the mean is restricted to 12 s:
+    2·1 + 1·6/7 + 2·5/7 + 4·15/28 + 3·15/56 = 405/56 s. The median is 9 s.
+    """
+    km = KaplanMeier.from_sample(
+        [2, 3, 3, 5, 8, 9, 12], [True, False, True, True, False, True, False]
+    )
+    expected = {2: 6 / 7, 3: 5 / 7, 5: 15 / 28, 8: 15 / 28, 9: 15 / 56, 12: 15 / 56}
+    for t, s in expected.items():
+        assert km.survival_at(t) == pytest.approx(s, rel=1e-12)
+    assert km.survival_at(1.99) == 1.0
+    assert km.mean_s() == pytest.approx(405 / 56, rel=1e-12)
+    assert not km.reaches_zero
+    assert km.median_s() == 9
+    assert km.n_events == 4
+    # Greenwood at 5 s: S² (1/(7·6) + 1/(6·5) + 1/(4·3))
+    assert km.standard_error_at(5) == pytest.approx(
+        15 / 28 * math.sqrt(1 / 42 + 1 / 30 + 1 / 12), rel=1e-12
+    )
+
+
+def test_kaplan_meier_reaching_zero_gives_the_plain_mean():
+    km = KaplanMeier.from_sample([4, 10, 1], [True, True, True])
+    assert km.reaches_zero
+    assert km.mean_s() == pytest.approx(5.0)
+    assert km.median_s() == 4
+
+
+def test_kaplan_meier_agrees_with_scipy_ecdf_on_a_large_censored_sample():
+    rng = np.random.default_rng(11)
+    patience = rng.exponential(100.0, 5000).round()  # ties, as in a log kept in seconds
+    answered_after = rng.exponential(60.0, 5000).round()
+    abandoned = patience < answered_after
+    waits = np.minimum(patience, answered_after)
+    km = KaplanMeier.from_sample(waits, abandoned)
+    reference = stats.ecdf(
+        stats.CensoredData(uncensored=waits[abandoned], right=waits[~abandoned])
+    ).sf
+    grid = np.array([0, 1, 5, 17.5, 40, 80, 120, 200, 300])
+    ours = np.array([km.survival_at(t) for t in grid])
+    np.testing.assert_allclose(ours, reference.evaluate(grid), rtol=1e-10, atol=1e-12)
+
+
+def test_exponential_patience_is_total_waiting_time_over_abandons():
+    assert exponential_patience_s(1000.0, 4) == 250.0
+    assert exponential_patience_s(1000.0, 0) == math.inf
+
+
+def test_patience_distribution_keeps_the_kaplan_meier_mean_and_adds_an_exponential_tail():
+    km = KaplanMeier.from_sample(
+        [2, 3, 3, 5, 8, 9, 12], [True, False, True, True, False, True, False]
+    )
+    dist = patience_distribution(km, tail_mean_s=50.0)
+    # Up to 12 s it is the curve; above, 15/56 of the callers wait 12 s + Exp(50 s) on
+    # average (20 quantile midpoints of the exponential: close to, not exactly, 50 s).
+    tail = np.array(dist.values[-20:]) - 12.0
+    assert sum(dist.weights[-20:]) == pytest.approx(15 / 56, rel=1e-5)
+    assert tail.mean() == pytest.approx(50.0, rel=0.05)
+    expected = 405 / 56 + 15 / 56 * tail.mean()
+    assert dist.mean_s == pytest.approx(expected, rel=1e-5)
+    assert dist.values[:4] == (2.0, 3.0, 5.0, 9.0)
+    assert (
+        patience_distribution(KaplanMeier.from_sample([4, 5], [False, False]), 10.0).mean_s
+        == math.inf
+    )
+
+
+# --------------------------------------------------------------------------- lognormal fit
+
+
+def test_lognormal_handling_fit_is_the_mle_and_recovers_known_parameters(store):
+    rng = np.random.default_rng(5)
+    n = 20_000
+    talk = rng.lognormal(5.0, 0.6, n)
+    centre = Centre("fit_test", timezone="Asia/Riyadh")
+    start = pd.Timestamp("2024-09-01 09:00", tz="Asia/Riyadh")
+    frame = pd.DataFrame(
+        {
+            "call_id": [f"c{k}" for k in range(n + 50)],
+            "arrived_at": start + pd.to_timedelta(np.arange(n + 50) % 3600, unit="s"),
+            "outcome": ["answered"] * n + ["abandoned"] * 50,
+            "wait_s": np.r_[np.zeros(n), np.full(50, 30.0)],
+            "talk_s": np.r_[talk, np.full(50, np.nan)],
+            "category": "employer",
+        }
+    )
+    # answered calls with no handling time recorded are left out of the fit
+    frame.loc[:9, "talk_s"] = 0.0
+    store_calls(store, centre, frame)
+    with store.reader() as con:
+        cal = calibrate(con, centre, parse_period("2024-09-01"))
+    (fit,) = [c.handling for c in cal.categories]
+    assert fit.answered == n and fit.fitted == n - 10
+    shape, loc, scale = stats.lognorm.fit(talk[10:], floc=0)
+    assert fit.sigma == pytest.approx(shape, rel=1e-6)
+    assert fit.mu == pytest.approx(math.log(scale), rel=1e-6)
+    assert abs(fit.mu - 5.0) < 4 * 0.6 / math.sqrt(n)
+    assert abs(fit.sigma - 0.6) < 4 * 0.6 / math.sqrt(2 * n)
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+PATIENCE = {"employer": 120.0, "worker": 60.0}
+TALK = {"employer": (5.3, 0.5), "worker": (4.8, 0.4)}  # mu, sigma of log seconds
+OPEN = ("sun", "mon", "tue", "wed", "thu")
+
+
+def known_scenario():
+    """Four weeks of a Sunday–Thursday centre, open 08:00–18:00, with a morning peak and
+    too few agents at it, so that enough callers abandon to measure their patience."""
+    n = 48
+    profile = [0.0] * n
+    for slot in range(16, 36):  # 08:00-18:00
+        profile[slot] = 1.0 + (0.8 if 18 <= slot < 24 else 0.0)
+    rates = {
+        "employer": {d: [round(16.0 * p, 3) for p in profile] for d in OPEN},
+        "worker": {
+            d: [round(6.0 * p * (1.3 if d == "sun" else 1.0), 3) for p in profile] for d in OPEN
+        },
+    }
+    categories = {
+        name: {
+            "talk": {"dist": "lognormal", "mu": TALK[name][0], "sigma": TALK[name][1]},
+            "patience": {"dist": "exponential", "mean_s": PATIENCE[name]},
+            "rates_by_weekday": rates[name],
+            "topics": {"a": 0.75, "b": 0.25} if name == "employer" else {"c": 1.0},
+        }
+        for name in ("employer", "worker")
+    }
+    return scenario_from_dict(
+        {
+            "name": "known",
+            "centre_id": "known_centre",
+            "timezone": "Asia/Riyadh",
+            "start": dt.date(2024, 9, 1),
+            "days": 28,
+            "interval_s": 1800,
+            "opening_hours": {d: ["08:00-18:00"] for d in OPEN},
+            "categories": categories,
+            "staffing": {
+                "shifts": [
+                    {"days": list(OPEN), "start": "08:00", "end": "18:00", "agents": 3},
+                    {"days": ["sun", "mon"], "start": "10:00", "end": "14:00", "agents": 1},
+                ]
+            },
+            "mix": {"site": {"riyadh": 0.6, "jeddah": 0.4}},
+        },
+        source="known",
+    )
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    """The known scenario simulated into a store (calls and staffing), then calibrated."""
+    scenario = known_scenario()
+    records = run_replication(scenario, seed=2024)
+    store = Store(tmp_path_factory.mktemp("roundtrip") / "known.duckdb")
+    centre = Centre("known_centre", timezone=scenario.timezone)
+    store_calls(store, centre, records)
+    tl = scenario.timeline()
+    origin = pd.Timestamp(scenario.start_instant)
+    with store.writer() as con:
+        con.executemany(
+            "INSERT INTO staffing (centre_id, interval_start, interval_s, agents_scheduled, "
+            "agents_available) VALUES (?, ?, ?, ?, ?)",
+            [
+                [centre.centre_id, (origin + pd.Timedelta(seconds=s)).to_pydatetime(), 1800, a, a]
+                for s, a in zip(tl.starts_s, tl.agents.tolist(), strict=True)
+                if a
+            ],
+        )
+    with store.reader() as con:
+        cal = calibrate(con, centre, parse_period("2024-09-01..2024-09-28"))
+    return scenario, records, store, cal
+
+
+def test_round_trip_recovers_arrival_rates_within_poisson_error(round_trip):
+    scenario, _, _, cal = round_trip
+    assert {w: cal.days_observed[w] for w in (WEEKDAYS[d] for d in OPEN)} == dict.fromkeys(
+        (WEEKDAYS[d] for d in OPEN), 4
+    )
+    # Each calibrated rate is the mean of 4 Poisson counts: variance λ/4. The sum of the
+    # squared standardised errors over every open cell is about chi-square.
+    statistic, cells = 0.0, 0
+    for c in cal.categories:
+        truth = dict(next(k for k in scenario.categories if k.name == c.name).rates_by_weekday)
+        for day in range(1, 8):
+            true_rates = np.array(truth.get(day, (0.0,) * 48))
+            got = np.array(c.rates[day])
+            assert np.all(got[true_rates == 0] == 0)
+            lam = true_rates[true_rates > 0]
+            statistic += float((((got[true_rates > 0] - lam) ** 2) / (lam / 4)).sum())
+            cells += len(lam)
+    assert cells == 2 * 5 * 20
+    assert statistic < stats.chi2.ppf(0.999, cells)
+
+
+def test_round_trip_recovers_opening_hours_and_the_staffing_table(round_trip):
+    scenario, _, _, cal = round_trip
+    assert cal.opening_hours == {
+        w: ((("08:00", "18:00"),) if w in (7, 1, 2, 3, 4) else ()) for w in range(1, 8)
+    }
+    assert cal.calls_outside_hours == 0
+    assert "staffing table" in cal.staffing_source
+    week = scenario.timeline().agents[: 7 * 48].reshape(7, 48)  # Sunday first
+    for k in range(7):
+        day = (scenario.start + dt.timedelta(days=k)).isoweekday()
+        assert list(cal.scenario.staffing.agents_by_weekday[day]) == week[k].tolist()
+
+
+def test_round_trip_recovers_lognormal_handling_within_sampling_error(round_trip):
+    _, records, _, cal = round_trip
+    for c in cal.categories:
+        mu, sigma = TALK[c.name]
+        n = c.handling.fitted
+        assert n == int(((records.category == c.name) & (records.outcome == "answered")).sum())
+        assert abs(c.handling.mu - mu) < 4 * sigma / math.sqrt(n)
+        assert abs(c.handling.sigma - sigma) < 4 * sigma / math.sqrt(2 * n)
+
+
+def test_round_trip_recovers_patience_and_the_naive_estimate_is_far_too_low(round_trip):
+    _, records, _, cal = round_trip
+    for c in cal.categories:
+        mean = PATIENCE[c.name]
+        p = c.patience
+        mine = records[records.category == c.name]
+        assert p.abandoned == int((mine.outcome == "abandoned").sum()) > 300
+        # censored exponential MLE: standard error ≈ mean / sqrt(abandons)
+        assert abs(p.exponential_mean_s - mean) < 4 * mean / math.sqrt(p.abandoned)
+        # Kaplan–Meier against the true survival e^{-t/mean}, within Greenwood's error
+        for t in (15.0, 45.0, 90.0):
+            se = p.km.standard_error_at(t)
+            assert abs(p.km.survival_at(t) - math.exp(-t / mean)) < 4 * se
+        # the restricted mean against the exponential's own restricted mean
+        tau = p.km.horizon_s
+        assert p.km_mean_s == pytest.approx(mean * (1 - math.exp(-tau / mean)), rel=0.1)
+        # the written distribution (KM + exponential tail) has about the true mean
+        assert p.distribution.kind == "empirical"
+        assert p.distribution.mean_s == pytest.approx(mean, rel=0.12)
+        # callers who abandon are the impatient ones: their waits say little of patience
+        assert p.naive_mean_s < 0.6 * mean
+
+
+def test_calibrated_toml_is_a_valid_scenario_with_the_mixes_of_the_log(round_trip, tmp_path):
+    scenario, _, _, cal = round_trip
+    path = tmp_path / "calibrated.toml"
+    path.write_text(cal.toml, encoding="utf-8")
+    loaded = load_scenario(path)
+    assert loaded == cal.scenario
+    assert loaded.timezone == scenario.timezone and loaded.days == 7
+    topics = dict(next(c for c in loaded.categories if c.name == "employer").topics)
+    assert topics["a"] == pytest.approx(0.75, abs=0.03)
+    assert dict(loaded.sites)["riyadh"] == pytest.approx(0.6, abs=0.03)
+    assert cal.toml.startswith("# Calibrated by `cca calibrate` from centre known_centre")
+
+
+def test_cca_calibrate_writes_a_scenario_that_cca_simulate_runs(round_trip, tmp_path):
+    _, _, store, _ = round_trip
+    out = tmp_path / "cli.toml"
+    rows = run_cca_json(
+        "calibrate",
+        "--centre",
+        "known_centre",
+        "--period",
+        "2024-09-01..2024-09-28",
+        "--out",
+        str(out),
+        "--patience",
+        "exponential",
+        db=store.path,
+    )
+    assert [r["category"] for r in rows] == ["employer", "worker"]
+    assert rows[0]["patience_written"] == "exponential"
+    assert rows[0]["avg_abandon_wait_s"] < rows[0]["patience_km_mean_s"]
+    loaded = load_scenario(out)
+    assert loaded.categories[0].patience.kind == "exponential"
+    (summary,) = run_cca_json(
+        "simulate", "--scenario", str(out), "--replications", "2", "--days", "2"
+    )
+    assert summary["offered"] > 500
+    assert 0 < summary["abandon_rate"] < 0.5
+
+
+def test_cca_calibrate_names_what_is_wrong(round_trip, tmp_path):
+    _, _, store, _ = round_trip
+    out = tmp_path / "x.toml"
+    proc = run_cca(
+        "calibrate",
+        "--centre",
+        "nowhere",
+        "--period",
+        "2024-09",
+        "--out",
+        str(out),
+        db=store.path,
+        check=False,
+    )
+    assert proc.returncode == 2 and "unknown centre 'nowhere'" in proc.stderr
+    proc = run_cca(
+        "calibrate",
+        "--centre",
+        "known_centre",
+        "--period",
+        "2023-01",
+        "--out",
+        str(out),
+        db=store.path,
+        check=False,
+    )
+    assert proc.returncode == 2 and "no calls in 2023-01" in proc.stderr
+    assert not out.exists()
+
+
+def test_without_a_staffing_table_agents_come_from_the_agents_who_answered(store):
+    scenario = known_scenario().with_changes(days=7)
+    records = run_replication(scenario, seed=3)
+    centre = Centre("known_centre", timezone=scenario.timezone)
+    store_calls(store, centre, records)
+    with store.reader() as con:
+        cal = calibrate(con, centre, parse_period("2024-09-01..2024-09-07"), hours="calendar")
+    assert "distinct agents" in cal.staffing_source
+    monday = list(cal.scenario.staffing.agents_by_weekday[1])
+    # 3 agents all day and 4 from 10:00 to 14:00, all busy: each answers calls
+    assert monday[16:20] == [3] * 4 and monday[20:28] == [4] * 8
+    assert monday[34:] == [0] * 14  # the calendar closes at 17:00
+    # the centre's calendar (default Mon-Fri 08:00-17:00) decides the hours here
+    assert cal.opening_hours[7] == () and cal.opening_hours[1] == (("08:00", "17:00"),)
+
+
+def test_scenario_toml_round_trips_through_tomllib():
+    data = {
+        "name": "x",
+        "start": dt.date(2024, 9, 1),
+        "thresholds_s": [12.0, 30.0],
+        "opening_hours": {"sun": ["08:00-18:00"]},
+        "categories": {
+            "a b": {
+                "topics": {"work permit": 0.5, "fees": 0.5},
+                "talk": {"dist": "lognormal", "mu": 5.1, "sigma": 0.5},
+                "patience": {"dist": "fixed", "value_s": math.inf},
+                "rates_by_weekday": {"sun": [0.5] * 48},
+            }
+        },
+        "staffing": {"agents_by_weekday": {"sun": list(range(48))}},
+    }
+    assert tomllib.loads(scenario_toml(data)) == data
