@@ -11,6 +11,9 @@
    three caller categories, intraday peaks, shifts): the goal is <= 1 s per replication.
 
 Every figure is printed with its ratio to the peer or limit measured in the same run.
+Each timing is the best of ``--repeat`` runs, in wall-clock and in CPU seconds of this
+process: on a shared machine other processes stretch the wall clock, while the CPU time
+is what the simulation itself costs. Verdicts use the CPU time; both are printed.
 """
 
 from __future__ import annotations
@@ -105,14 +108,23 @@ def month_scenario():
     return scenario_from_dict(data, source="stand-in"), "a stand-in for saudi_mol (110,000 calls)"
 
 
-def time_model(scenario, seed: int) -> tuple[int, float]:
+def best_of(repeat: int, run) -> tuple[int, float, float]:
+    """(calls, best wall-clock s, best CPU s) over ``repeat`` runs of ``run() -> calls``."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        calls = run()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return calls, min(walls), min(cpus)
+
+
+def time_model(scenario, seed: int, repeat: int) -> tuple[int, float, float]:
     scenario.timeline()
-    start = time.perf_counter()
-    records = run_replication(scenario, seed)
-    return len(records), time.perf_counter() - start
+    return best_of(repeat, lambda: len(run_replication(scenario, seed)))
 
 
-def time_ciw(days: int, seed: int) -> tuple[int, float]:
+def time_ciw(days: int, seed: int, repeat: int) -> tuple[int, float, float]:
     import ciw
 
     network = ciw.create_network(
@@ -121,12 +133,14 @@ def time_ciw(days: int, seed: int) -> tuple[int, float]:
         number_of_servers=[8],
         reneging_time_distributions=[ciw.dists.Exponential(rate=1 / 120)],
     )
-    ciw.seed(seed)
-    sim = ciw.Simulation(network)
-    start = time.perf_counter()
-    sim.simulate_until_max_time(days * 43200)  # 12 open hours a day, back to back
-    elapsed = time.perf_counter() - start
-    return len(sim.get_all_records()), elapsed
+
+    def run() -> int:
+        ciw.seed(seed)
+        sim = ciw.Simulation(network)
+        sim.simulate_until_max_time(days * 43200)  # 12 open hours a day, back to back
+        return len(sim.get_all_records())
+
+    return best_of(repeat, run)
 
 
 def main() -> None:
@@ -134,24 +148,33 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--ciw-days", type=int, default=120)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best counts)")
     args = parser.parse_args()
 
-    calls, seconds = time_model(pool_scenario(args.days), args.seed)
-    ours = calls / seconds
-    print(f"M/M/8+M, {args.days} days of 1000 calls (AHT 240 s, patience 120 s)")
-    print(f"  SimPy model: {calls:,} calls in {seconds:.2f} s = {ours:,.0f} calls/s")
-    ciw_calls, ciw_seconds = time_ciw(args.ciw_days, args.seed)
-    theirs = ciw_calls / ciw_seconds
-    print(f"  Ciw:         {ciw_calls:,} calls in {ciw_seconds:.2f} s = {theirs:,.0f} calls/s")
-    ratio = ours / theirs
-    print(f"  ratio: {ratio:.1f}x Ciw (goal >= 5x) {'OK' if ratio >= 5 else 'BELOW GOAL'}")
+    print(
+        f"M/M/8+M, {args.days} days of 1000 calls (AHT 240 s, patience 120 s), best of {args.repeat}"
+    )
+    calls, wall, cpu = time_model(pool_scenario(args.days), args.seed, args.repeat)
+    print(
+        f"  SimPy model: {calls:,} calls in {wall:.2f} s wall / {cpu:.2f} s CPU = "
+        f"{calls / wall:,.0f} / {calls / cpu:,.0f} calls/s"
+    )
+    c_calls, c_wall, c_cpu = time_ciw(args.ciw_days, args.seed, args.repeat)
+    print(
+        f"  Ciw:         {c_calls:,} calls in {c_wall:.2f} s wall / {c_cpu:.2f} s CPU = "
+        f"{c_calls / c_wall:,.0f} / {c_calls / c_cpu:,.0f} calls/s"
+    )
+    ratio_wall = (calls / wall) / (c_calls / c_wall)
+    ratio_cpu = (calls / cpu) / (c_calls / c_cpu)
+    verdict = "OK" if ratio_cpu >= 5 else "BELOW GOAL"
+    print(f"  ratio: {ratio_wall:.1f}x Ciw wall, {ratio_cpu:.1f}x CPU (goal >= 5x) {verdict}")
 
     scenario, what = month_scenario()
-    calls, seconds = time_model(scenario, args.seed)
-    print(f"A month of time-varying calls: {what}")
+    calls, wall, cpu = time_model(scenario, args.seed, args.repeat)
+    print(f"A month of time-varying calls: {what}, best of {args.repeat}")
     print(
-        f"  {calls:,} calls in {seconds:.2f} s per replication "
-        f"({seconds / 1.0:.2f} of the 1 s limit) {'OK' if seconds <= 1.0 else 'OVER LIMIT'}"
+        f"  {calls:,} calls in {wall:.2f} s wall / {cpu:.2f} s CPU per replication "
+        f"({cpu / 1.0:.2f} of the 1 s limit) {'OK' if cpu <= 1.0 else 'OVER LIMIT'}"
     )
 
 

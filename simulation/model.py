@@ -37,6 +37,7 @@ from collections import deque
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.events import Timeout
 
 from simulation.scenario import Scenario
 
@@ -150,15 +151,13 @@ class CallCentre:
         self.next_agent = 0
         self.on_shift = 0
         self.target = 0  # agents the current interval wants on shift
-        self.max_busy = 0
-        self.busy = 0
         self._next = 0
         self._timeline = tl
 
     # --- events -------------------------------------------------------------------------
 
     def _at(self, t: float, callback, value=None) -> None:
-        self.env.timeout(max(t - self.env.now, 0.0), value).callbacks.append(callback)
+        Timeout(self.env, max(t - self.env.now, 0.0), value).callbacks.append(callback)
 
     def run(self) -> None:
         tl = self._timeline
@@ -204,18 +203,15 @@ class CallCentre:
     def _answer(self, i: int, agent: int, now: float) -> None:
         """Agent ``agent`` answers caller ``i`` at ``now`` (s), which may be later than
         ``env.now`` while a batch of arrivals is processed."""
+        env = self.env
         end = now + self._service[i]
         self.outcome[i] = ANSWERED
         self.answered_at[i] = now
         self.ended_at[i] = end
         self.agent[i] = agent
-        self.busy += 1
-        if self.busy > self.max_busy:
-            self.max_busy = self.busy
-        self.env.timeout(end - self.env.now, agent).callbacks.append(self._complete)
+        Timeout(env, end - env.now, agent).callbacks.append(self._complete)
 
     def _complete(self, event) -> None:
-        self.busy -= 1
         agent = event._value
         if self.on_shift > self.target:  # staffing dropped while this agent was busy
             self.on_shift -= 1
