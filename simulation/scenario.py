@@ -842,6 +842,7 @@ _TOP_KEYS = {
     "staffing",
     "mix",
     "periods",
+    "history",  # the seed packs' history settings (tickets, incidents), read by simulation.history
 }
 _CATEGORY_KEYS = {
     "share",
