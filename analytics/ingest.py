@@ -34,10 +34,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,7 +61,7 @@ DEFAULT_TIMESTAMP_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
 DELIMITERS = (",", "\t", ";", "|")
 FIRST_REJECTS_SHOWN = 5
 # DuckDB's default is 80% of RAM; an ingest of ten million calls fits well inside this
-# and spills the rest to a private temporary directory.
+# and spills the rest to a private directory beside the database.
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
@@ -309,22 +312,44 @@ def _typed_sql(column: Column, raw: str, raw_type: str, formats: int) -> str:
         return f"lower(trim({text}))"
     if column.role == "caller":
         return (
-            f"CASE WHEN NULLIF(trim({text}), '') IS NOT NULL THEN sha256($salt || trim({text})) END"
+            # Staged as 32 bytes rather than 64 hex characters: the staged table stays in
+            # memory for ten million calls. Stored as hex (see _stored_sql).
+            f"CASE WHEN NULLIF(trim({text}), '') IS NOT NULL "
+            f"THEN unhex(sha256($salt || trim({text}))) END"
         )
     return f"NULLIF({text}, '')"
 
 
-def _problem(condition: str, column: str, value: str, reason: str) -> tuple[str, str]:
-    return (
-        condition,
-        f"{{'column': {_literal(column)}, 'value': CAST({value} AS VARCHAR), "
-        f"'reason': {_literal(reason)}}}",
+@dataclass(frozen=True)
+class _Check:
+    """A row rule: the SQL condition that makes a row bad, and what to tell the user."""
+
+    condition: str
+    column: str
+    value: str  # SQL for the offending value as the source gave it
+    reason: str
+
+
+def _problem(condition: str, column: str, value: str, reason: str) -> _Check:
+    return _Check(condition, column, value, reason)
+
+
+def _problem_sql(checks: list[_Check]) -> str:
+    """The number of the first failing check and the offending value, or NULL.
+
+    Only the number and the value are staged: the column name and reason are looked up
+    from ``checks`` for the few rows that fail, which keeps the staged table narrow.
+    """
+    whens = " ".join(
+        f"WHEN {c.condition} THEN {{'n': {i}, 'v': CAST({c.value} AS VARCHAR)}}"
+        for i, c in enumerate(checks)
     )
+    return f"CASE {whens} END"
 
 
-def _checks(kind: RecordKind, present: set[str]) -> list[tuple[str, str]]:
-    """(condition that makes a row bad, problem struct) in the order they are tried."""
-    checks: list[tuple[str, str]] = []
+def _checks(kind: RecordKind, present: set[str]) -> list[_Check]:
+    """The row rules in the order they are tried."""
+    checks: list[_Check] = []
     for c in kind.columns:
         n, r = _ident(c.name), _ident("r_" + c.name)
         if c.name not in present and not c.required:
@@ -400,8 +425,19 @@ def _checks(kind: RecordKind, present: set[str]) -> list[tuple[str, str]]:
     return checks
 
 
-def _row_hash_sql(kind: RecordKind) -> str:
-    return "hash(" + ", ".join(_ident(c.stored) for c in kind.columns if c.name != kind.key) + ")"
+def _stored_sql(column: Column, alias: str) -> str:
+    """A staged column as the stored table holds it."""
+    ref = f"{alias}.{_ident(column.stored)}" if alias else _ident(column.stored)
+    return f"lower(hex({ref}))" if column.role == "caller" else ref
+
+
+def _row_hash_sql(kind: RecordKind, alias: str = "", staged: bool = True) -> str:
+    values = [
+        _stored_sql(c, alias) if staged else _ident(c.stored)
+        for c in kind.columns
+        if c.name != kind.key
+    ]
+    return "hash(" + ", ".join(values) + ")"
 
 
 def _same_row_sql(kind: RecordKind, a: str, b: str) -> str:
@@ -542,7 +578,7 @@ def ingest_file(
 
     timings: dict[str, float] = {}
     lap_start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="cca-ingest-") as spill, store.writer() as con:
+    with store.writer() as con, _spill_directory(store) as spill:
         timings["open (copy of the live file)"] = time.perf_counter() - lap_start
         if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
             raise IngestError(f"memory limit {memory_limit!r} is not like 2GB or 512MiB")
@@ -684,15 +720,15 @@ def ingest_file(
                 "ELSE epoch(ended_at) - epoch(arrived_at) END) AS wait_s"
             )
         checks = _checks(spec, present)
-        problem = "CASE " + " ".join(f"WHEN {c} THEN {s}" for c, s in checks) + " END"
         stored = [c.stored for c in spec.columns]
         stage_sql = f"""
             CREATE TEMP TABLE staged AS
             SELECT {", ".join(_ident(s) for s in stored)}, keep,
-                   CASE WHEN keep THEN {problem} END AS problem
-            FROM (SELECT *{derived} FROM (
-                    SELECT {", ".join(typed)}, keep
-                    FROM (SELECT {mapped_sql} FROM {reader})))
+                   p.n AS problem, p.v AS problem_value
+            FROM (SELECT *, CASE WHEN keep THEN {_problem_sql(checks)} END AS p
+                  FROM (SELECT *{derived} FROM (
+                        SELECT {", ".join(typed)}, keep
+                        FROM (SELECT {mapped_sql} FROM {reader}))))
         """
         lap = time.perf_counter()
         try:
@@ -709,7 +745,9 @@ def ingest_file(
         _merge(con, spec, centre_id, batch_id, result)
         lap = time.perf_counter()
         structural = _structural_rejects(con, path, fmt, plan) if fmt == "csv" else []
-        _quarantine(con, spec, path, fmt, batch_id, result, structural, file_scan, plan, delimiter)
+        _quarantine(
+            con, spec, path, fmt, batch_id, result, structural, file_scan, plan, delimiter, checks
+        )
         lap = result.lap("quarantine", lap)
         result.read = con.execute("SELECT count(*) FROM staged").fetchall()[0][0] + len(structural)
         result.filtered = con.execute("SELECT count(*) FROM staged WHERE NOT keep").fetchall()[0][0]
@@ -752,6 +790,22 @@ def ingest_file(
     result.lap("commit (checkpoint, fsync, swap)", lap)
     result.seconds = time.perf_counter() - started
     return result
+
+
+@contextmanager
+def _spill_directory(store: Store) -> Iterator[str]:
+    """A private directory beside the database for DuckDB to spill to.
+
+    Called with the writer's lock held, so any spill directory left over belongs to a
+    writer that was killed and can go.
+    """
+    for stale in store.path.parent.glob(store.path.name + ".spill-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    spill = tempfile.mkdtemp(prefix=store.path.name + ".spill-", dir=store.path.parent)
+    try:
+        yield spill
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -824,7 +878,7 @@ def _merge(
             SELECT s.rowid AS rec, s.{key} AS id, s.h = c.h AS same
             FROM (SELECT rowid, {key}, {_row_hash_sql(spec)} AS h FROM staged
                   WHERE keep AND problem IS NULL) s
-            JOIN (SELECT {key}, {_row_hash_sql(spec)} AS h FROM {spec.table}
+            JOIN (SELECT {key}, {_row_hash_sql(spec, staged=False)} AS h FROM {spec.table}
                   WHERE centre_id = $centre) c ON c.{key} = s.{key}
             {not_earlier.replace("AND", "WHERE", 1)}
             """,
@@ -846,7 +900,7 @@ def _merge(
     inserted = con.execute(
         f"""
         INSERT INTO {spec.table} (centre_id, {cols}, batch_id)
-        SELECT $centre, {", ".join("s." + _ident(s) for s in stored)}, $batch
+        SELECT $centre, {", ".join(_stored_sql(c, "s") for c in spec.columns)}, $batch
         FROM staged s
         WHERE s.keep AND s.problem IS NULL {not_earlier} {not_same}
         """,
@@ -905,6 +959,7 @@ def _quarantine(
     scan: _FileScan,
     plan: Mapping,
     delimiter: str,
+    checks: list[_Check],
 ) -> None:
     """Write every refused row to quarantine with its physical line (Parquet: row number)."""
     key = _ident(spec.key)
@@ -924,15 +979,26 @@ def _quarantine(
         else:
             lines = _record_lines(path, recs, [s[0] for s in structural], scan, plan, delimiter)
         con.register("rec_lines", pa.table({"rec": recs, "line": lines}))
+        con.register(
+            "row_rules",
+            pa.table(
+                {
+                    "n": list(range(len(checks))),
+                    "column_name": [c.column for c in checks],
+                    "reason": [c.reason for c in checks],
+                }
+            ),
+        )
         con.execute(
             """
             INSERT INTO quarantine (batch_id, line, column_name, value, reason)
-            SELECT $batch, l.line, s.problem.column, s.problem.value, s.problem.reason
-            FROM staged s JOIN rec_lines l ON l.rec = s.rowid
+            SELECT $batch, l.line, r.column_name, s.problem_value, r.reason
+            FROM staged s JOIN rec_lines l ON l.rec = s.rowid JOIN row_rules r ON r.n = s.problem
             WHERE s.keep AND s.problem IS NOT NULL
             """,
             {"batch": batch_id},
         )
+        con.unregister("row_rules")
         con.execute(
             f"""
             INSERT INTO quarantine (batch_id, line, column_name, value, reason)

@@ -82,7 +82,7 @@ def test_kill_9_in_the_middle_of_an_ingest_leaves_the_database_exactly_as_before
         assert con.execute("SELECT count(*) FROM ingest_batches").fetchall()[0][0] == 1
     # The next load clears the dead writer's copy and succeeds.
     assert ingest_file(store, "calls", small, "c").duplicate == 100
-    assert not list(tmp_path.glob("*.tmp-*"))
+    assert not list(tmp_path.glob("*.tmp-*")) and not list(tmp_path.glob("*.spill-*"))
 
 
 def test_readers_see_the_old_data_or_the_new_never_an_error_or_half(store, tmp_path):
