@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian tools the tests use: pdftoppm / pdffonts / pdftotext render and read the PDF exports.
+SYSDEPS := $(VENV)/.sysdeps
 
 .PHONY: demo test bench lint clean venv
 
@@ -17,12 +19,17 @@ $(VENV)/.bench: $(VENV)/.bench
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $@
 
+$(SYSDEPS):
+	@mkdir -p $(VENV)
+	@command -v pdftoppm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+	@touch $@
+
 venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/cca demo
 
-test: $(STAMP)
+test: $(STAMP) $(SYSDEPS)
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.bench

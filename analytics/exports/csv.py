@@ -1,0 +1,78 @@
+"""The CSV edition of the monthly report: one row per KPI and caller category.
+
+For programs, not people: a long table that a spreadsheet pivot or a data warehouse
+takes as it is. Columns:
+
+    centre_id, period, period_start, period_end, scope, category, kpi, value
+
+``scope`` is ``calls``, ``tickets`` or ``occupancy``; ``category`` is empty for the
+whole centre; ``kpi`` is a KPI name of DESIGN.md (``sl_offered_12``, ``frt_wh_p50``);
+``value`` is the KPI layer's value as it is (ratios as fractions, times in seconds,
+working hours or working days), empty when the KPI is null. The file is the same in
+both languages: names are the contract, labels belong to the Excel and PDF editions.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from analytics.exports.report import MonthlyReport
+from analytics.kpi import OCCUPANCY_NAMES, call_kpi_names, ticket_kpi_names
+
+COLUMNS = ("centre_id", "period", "period_start", "period_end", "scope", "category", "kpi", "value")
+
+
+def csv_rows(report: MonthlyReport) -> list[dict]:
+    """The rows of the CSV edition, as dicts keyed by ``COLUMNS``."""
+    base = {
+        "centre_id": report.centre.centre_id,
+        "period": report.period.label,
+        "period_start": report.period.start.isoformat(),
+        "period_end": report.period.end.isoformat(),
+    }
+    rows: list[dict] = []
+
+    def add(scope: str, category, names, values: dict) -> None:
+        for name in names:
+            rows.append(
+                {
+                    **base,
+                    "scope": scope,
+                    "category": "" if category is None else category,
+                    "kpi": name,
+                    "value": values[name],
+                }
+            )
+
+    calls = call_kpi_names(report.thresholds_s)
+    add("calls", None, calls, report.calls)
+    for row in report.by_category:
+        add("calls", row["category"], calls, row)
+    tickets = ticket_kpi_names()
+    add("tickets", None, tickets, report.tickets)
+    for row in report.tickets_by_category:
+        add("tickets", row["category"], tickets, row)
+    add("occupancy", None, OCCUPANCY_NAMES, report.occupancy)
+    return rows
+
+
+def write_csv(report: MonthlyReport, path: str | Path) -> Path:
+    """Write the CSV edition of ``report`` to ``path`` (UTF-8, header row)."""
+    path = Path(path)
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in csv_rows(report):
+            value = row["value"]
+            writer.writerow(
+                {
+                    **row,
+                    "value": ""
+                    if value is None
+                    else repr(float(value))
+                    if isinstance(value, float)
+                    else value,
+                }
+            )
+    return path

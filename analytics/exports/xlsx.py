@@ -1,0 +1,629 @@
+"""The Excel edition of the monthly report (xlsxwriter): native charts, live traffic lights.
+
+Sheets, in order (right to left in the Arabic edition):
+
+1. **Summary** – headline call and ticket KPIs of the period against their targets, the
+   period before and the same period a year before. The status column is an Excel
+   formula (1 meets, 0 within tolerance, -1 misses) shown as traffic-light icons, and
+   the value cell is coloured by it; changes are formulas too, so the workbook stays
+   consistent if someone edits a target.
+2. **By caller category**, 3. **By topic** (within category) – every call KPI.
+4. **Daily trend** – every call KPI per local day, with the Hijri date.
+5. **Intraday profile** – every call KPI per 30 minutes of the day, the period's days together.
+6. **Tickets** – ticket KPIs overall, by category and per day.
+7. **Definitions** – each KPI's formula, the thresholds T and S, the SLA in working
+   days, the business calendar and the targets.
+
+Every data table has two header rows: the reader's label and, below it in grey, the
+KPI name of DESIGN.md (the contract, the same in both editions). Values are written
+as the KPI layer returned them (ratios as fractions under a percentage format, seconds
+as seconds), so a program reading the workbook gets exactly the KPI layer's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from analytics.calendars import BusinessCalendar
+from analytics.exports.highlights import highlights
+from analytics.exports.i18n import Labels, kpi_kind
+from analytics.exports.report import MonthlyReport
+from analytics.kpi import call_kpi_names, ticket_kpi_names
+
+GREEN, AMBER, RED = "#C6EFCE", "#FFEB9C", "#FFC7CE"
+HEADER_BG = "#1F4E5F"
+# First data row of every table sheet (0-based): title, blank, labels, names.
+DATA_ROW = 4
+
+
+class _Formats:
+    """The workbook's cell formats, keyed by KPI kind."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, labels: Labels):
+        rtl = {"reading_order": 2} if labels.rtl else {}
+        sec = "ث" if labels.rtl else "s"
+        self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": HEADER_BG, **rtl})
+        self.subtitle = wb.add_format({"italic": True, "font_color": "#555555", **rtl})
+        self.text = wb.add_format({**rtl})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top", **rtl})
+        self.bold = wb.add_format({"bold": True, **rtl})
+        self.section = wb.add_format({"bold": True, "font_size": 12, "bottom": 1, **rtl})
+        self.header = wb.add_format(
+            {
+                "bold": True,
+                "font_color": "white",
+                "bg_color": HEADER_BG,
+                "text_wrap": True,
+                "valign": "vcenter",
+                "border": 1,
+                **rtl,
+            }
+        )
+        self.name = wb.add_format({"font_color": "#7F7F7F", "font_size": 8, "italic": True})
+        self.date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        self.kind = {
+            "count": wb.add_format({"num_format": "#,##0"}),
+            "ratio": wb.add_format({"num_format": "0.0%"}),
+            "seconds": wb.add_format({"num_format": f'#,##0.0" {sec}"'}),
+            "hours": wb.add_format({"num_format": "#,##0.0"}),
+            "days": wb.add_format({"num_format": "0.00"}),
+        }
+        pts = "نقطة" if labels.rtl else "pts"
+        self.change = {
+            "ratio": wb.add_format({"num_format": f'+0.0" {pts}";-0.0" {pts}";0.0" {pts}"'}),
+            "count": wb.add_format({"num_format": "+#,##0;-#,##0;0"}),
+            "seconds": wb.add_format(
+                {"num_format": f'+#,##0.0" {sec}";-#,##0.0" {sec}";0.0" {sec}"'}
+            ),
+            "hours": wb.add_format({"num_format": "+#,##0.0;-#,##0.0;0.0"}),
+            "days": wb.add_format({"num_format": "+0.00;-0.00;0.00"}),
+        }
+        self.status = wb.add_format({"align": "center"})
+        self.fill = {
+            1: wb.add_format({"bg_color": GREEN}),
+            0: wb.add_format({"bg_color": AMBER}),
+            -1: wb.add_format({"bg_color": RED}),
+        }
+
+    def value(self, name: str):
+        return self.kind[kpi_kind(name)]
+
+
+def _cell(ws, row: int, col: int, value, fmt=None) -> None:
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, dt.datetime):
+        ws.write_datetime(row, col, value.replace(tzinfo=None), fmt)
+    else:
+        ws.write(row, col, value, fmt)
+
+
+def _col(col: int) -> str:
+    return xlsxwriter.utility.xl_col_to_name(col)
+
+
+def _table(
+    ws,
+    f: _Formats,
+    labels: Labels,
+    keys: list[tuple[str, str]],
+    names: list[str],
+    rows: list[list],
+    row0: int = 2,
+) -> int:
+    """Two header rows (labels, KPI names) at ``row0``, then ``rows`` (key values then
+    KPI values). ``keys`` are (label, name) of the leading columns. Returns the last row."""
+    for c, (label, name) in enumerate(keys):
+        ws.write(row0, c, label, f.header)
+        ws.write(row0 + 1, c, name, f.name)
+    for c, name in enumerate(names, start=len(keys)):
+        ws.write(row0, c, labels.kpi(name), f.header)
+        ws.write(row0 + 1, c, name, f.name)
+    ws.set_row(row0, 45)
+    r = row0 + 2
+    for values in rows:
+        key_values, kpi_values = values[: len(keys)], values[len(keys) :]
+        for c, v in enumerate(key_values):
+            _cell(ws, r, c, v, f.date if isinstance(v, dt.date) else f.text)
+        for c, (name, v) in enumerate(zip(names, kpi_values, strict=True), start=len(keys)):
+            _cell(ws, r, c, v, f.value(name))
+        r += 1
+    ws.freeze_panes(row0 + 2, len(keys))
+    return r - 1
+
+
+def _combo_chart(
+    wb,
+    labels: Labels,
+    sheet: str,
+    *,
+    title: str,
+    cat_col: int,
+    first: int,
+    last: int,
+    count_col: int,
+    count_name: str,
+    ratio_col: int | None,
+    ratio_name: str | None,
+    kind: str = "column",
+):
+    chart = wb.add_chart({"type": kind})
+    chart.add_series(
+        {
+            "name": labels.kpi(count_name),
+            "categories": [sheet, first, cat_col, last, cat_col],
+            "values": [sheet, first, count_col, last, count_col],
+            "fill": {"color": "#4F81BD"},
+            "gap": 50,
+        }
+    )
+    if ratio_col is not None:
+        line = wb.add_chart({"type": "line"})
+        line.add_series(
+            {
+                "name": labels.kpi(ratio_name),
+                "categories": [sheet, first, cat_col, last, cat_col],
+                "values": [sheet, first, ratio_col, last, ratio_col],
+                "y2_axis": True,
+                "line": {"color": "#C0504D", "width": 2.25},
+                "marker": {"type": "circle", "size": 4},
+            }
+        )
+        chart.combine(line)
+        line.set_y2_axis({"num_format": "0%", "min": 0, "max": 1})
+    chart.set_title({"name": title, "name_font": {"size": 11}})
+    chart.set_y_axis(
+        {"num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}}
+    )
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": 320})
+    return chart
+
+
+def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names: dict) -> None:
+    ws = wb.add_worksheet(sheet_names["summary"])
+    if labels.rtl:
+        ws.right_to_left()
+    centre = report.centre
+    ws.write(0, 0, f"{labels['title']} — {centre.name or centre.centre_id}", f.title)
+    ws.write(
+        1,
+        0,
+        f"{labels.period_name(report.period)} · {labels.period_span(report.period)}",
+        f.subtitle,
+    )
+    as_of = report.as_of.astimezone(centre.tz).strftime("%Y-%m-%d %H:%M")
+    ws.write(
+        2, 0, f"{labels['as_of']} {as_of} ({centre.timezone}) · {labels['source']}", f.subtitle
+    )
+    previous = labels.period_name(report.previous) if report.previous else "—"
+    before = labels.period_name(report.year_before) if report.year_before else "—"
+    headers = [
+        (labels["kpi"], "kpi"),
+        (labels["name"], "name"),
+        (f"{labels['this_month']}\n{labels.period_name(report.period)}", "value"),
+        (labels["target"], "target"),
+        (labels["status"], "status"),
+        (f"{labels['previous']}\n{previous}", "previous"),
+        (labels["change"], "change_previous"),
+        (f"{labels['year_before']}\n{before}", "year_before"),
+        (labels["change"], "change_year_before"),
+    ]
+    hrow = 4
+    for c, (label, name) in enumerate(headers):
+        ws.write(hrow, c, label, f.header)
+        ws.write(hrow + 1, c, name, f.name)
+    ws.set_row(hrow, 45)
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 1, 22)
+    ws.set_column(2, 8, 15)
+
+    occupancy_row = report.occupancy if report.occupancy["staffed_s"] else None
+    sections = [
+        (
+            labels["calls"],
+            report.headline_call_kpis(),
+            report.calls,
+            report.calls_previous,
+            report.calls_year_before,
+        ),
+    ]
+    if occupancy_row:
+        sections[0][1].append("occupancy")
+    sections.append(
+        (
+            labels["tickets"],
+            report.headline_ticket_kpis(),
+            report.tickets,
+            report.tickets_previous,
+            report.tickets_year_before,
+        )
+    )
+    occ = {"occupancy": (report.occupancy, report.occupancy_previous, report.occupancy_year_before)}
+    r = hrow + 2
+    status_rows = []
+    for title, names, now, prev, yb in sections:
+        ws.write(r, 0, title, f.section)
+        r += 1
+        for name in names:
+            if name in occ:
+                now_v, prev_v, yb_v = (x[name] if x else None for x in occ[name])
+            else:
+                now_v = now.get(name)
+                prev_v = prev.get(name) if prev else None
+                yb_v = yb.get(name) if yb else None
+            kind = kpi_kind(name)
+            ws.write(r, 0, labels.kpi(name), f.text)
+            ws.write(r, 1, name, f.name)
+            _cell(ws, r, 2, now_v, f.value(name))
+            _cell(ws, r, 5, prev_v, f.value(name))
+            _cell(ws, r, 7, yb_v, f.value(name))
+            scale = "*100" if kind == "ratio" else ""
+            for col, other, other_col in ((6, prev_v, 5), (8, yb_v, 7)):
+                a, b = f"C{r + 1}", f"{_col(other_col)}{r + 1}"
+                cached = None
+                if now_v is not None and other is not None:
+                    cached = (now_v - other) * (100 if kind == "ratio" else 1)
+                ws.write_formula(
+                    r,
+                    col,
+                    f'=IF(AND(ISNUMBER({a}),ISNUMBER({b})),({a}-{b}){scale},"")',
+                    f.change[kind],
+                    "" if cached is None else cached,
+                )
+            target = report.target(name)
+            if target is not None:
+                _cell(ws, r, 3, target.value, f.value(name))
+                c, d = f"C{r + 1}", f"D{r + 1}"
+                tol = target.tolerance
+                if target.at_least:
+                    formula = f'=IF(ISNUMBER({c}),IF({c}>={d},1,IF({c}>={d}-{tol},0,-1)),"")'
+                else:
+                    formula = f'=IF(ISNUMBER({c}),IF({c}<={d},1,IF({c}<={d}+{tol},0,-1)),"")'
+                status = target.status(now_v)
+                ws.write_formula(r, 4, formula, f.status, "" if status is None else status)
+                status_rows.append(r)
+            r += 1
+        r += 1
+    for row in status_rows:
+        ws.conditional_format(
+            row,
+            4,
+            row,
+            4,
+            {
+                "type": "icon_set",
+                "icon_style": "3_traffic_lights",
+                "icons_only": True,
+                "icons": [
+                    {"criteria": ">=", "type": "number", "value": 1},
+                    {"criteria": ">=", "type": "number", "value": 0},
+                ],
+            },
+        )
+        for status, fmt in f.fill.items():
+            ws.conditional_format(
+                row,
+                2,
+                row,
+                2,
+                {"type": "formula", "criteria": f"=$E${row + 1}={status}", "format": fmt},
+            )
+    # Highlights under the table, then the daily trend chart.
+    ws.write(r, 0, labels["highlights"], f.section)
+    r += 1
+    for sentence in highlights(report, labels):
+        ws.merge_range(r, 0, r, 8, sentence, f.wrap)
+        ws.set_row(r, 32)
+        r += 1
+    if report.daily:
+        sheet = sheet_names["daily"]
+        first, last = DATA_ROW, DATA_ROW + len(report.daily) - 1
+        names = call_kpi_names(report.thresholds_s)
+        chart = _combo_chart(
+            wb,
+            labels,
+            sheet,
+            title=labels["daily_chart"].format(t=report.first_threshold),
+            cat_col=0,
+            first=first,
+            last=last,
+            count_col=3 + names.index("offered"),
+            count_name="offered",
+            ratio_col=3 + names.index(report.headline_sl),
+            ratio_name=report.headline_sl,
+        )
+        ws.insert_chart(r + 1, 0, chart)
+    ws.activate()
+
+
+def _category_label(labels: Labels, value) -> str:
+    return labels.category(value)
+
+
+def _by_category(wb, f, labels, report, sheet_names) -> None:
+    ws = wb.add_worksheet(sheet_names["category"])
+    if labels.rtl:
+        ws.right_to_left()
+    names = call_kpi_names(report.thresholds_s)
+    ws.write(0, 0, f"{labels['sheet_category']} — {labels.period_name(report.period)}", f.title)
+    rows = [[labels["all"]] + [report.calls[n] for n in names]]
+    rows += [
+        [_category_label(labels, r["category"])] + [r[n] for n in names] for r in report.by_category
+    ]
+    last = _table(ws, f, labels, [(labels["category"], "category")], names, rows)
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, len(names), 13)
+    if report.by_category:
+        chart = _combo_chart(
+            wb,
+            labels,
+            sheet_names["category"],
+            title=labels["category_chart"],
+            cat_col=0,
+            first=DATA_ROW + 1,
+            last=last,
+            count_col=1 + names.index("offered"),
+            count_name="offered",
+            ratio_col=1 + names.index(report.headline_sl),
+            ratio_name=report.headline_sl,
+        )
+        ws.insert_chart(last + 3, 0, chart)
+
+
+def _by_topic(wb, f, labels, report, sheet_names) -> None:
+    ws = wb.add_worksheet(sheet_names["topic"])
+    if labels.rtl:
+        ws.right_to_left()
+    names = call_kpi_names(report.thresholds_s)
+    ws.write(0, 0, f"{labels['sheet_topic']} — {labels.period_name(report.period)}", f.title)
+    rows = [
+        [_category_label(labels, r["category"]), r["topic"]] + [r[n] for n in names]
+        for r in report.by_topic
+    ]
+    keys = [(labels["category"], "category"), (labels["topic"], "topic")]
+    last = _table(ws, f, labels, keys, names, rows)
+    ws.set_column(0, 1, 22)
+    ws.set_column(2, len(names) + 1, 13)
+    if rows:
+        chart = wb.add_chart({"type": "bar"})
+        chart.add_series(
+            {
+                "name": labels.kpi("offered"),
+                "categories": [sheet_names["topic"], DATA_ROW, 0, last, 1],
+                "values": [sheet_names["topic"], DATA_ROW, 2, last, 2],
+                "fill": {"color": "#4F81BD"},
+            }
+        )
+        chart.set_title({"name": labels["topic_chart"], "name_font": {"size": 11}})
+        chart.set_legend({"none": True})
+        chart.set_y_axis({"reverse": True})
+        chart.set_size({"width": 760, "height": max(300, 22 * len(rows) + 80)})
+        ws.insert_chart(last + 3, 0, chart)
+
+
+def _daily(wb, f, labels, report, sheet_names) -> None:
+    ws = wb.add_worksheet(sheet_names["daily"])
+    if labels.rtl:
+        ws.right_to_left()
+    names = call_kpi_names(report.thresholds_s)
+    ws.write(0, 0, f"{labels['sheet_daily']} — {labels.period_name(report.period)}", f.title)
+    rows = []
+    for r in report.daily:
+        day = r["interval_start"].date()
+        rows.append(
+            [day, labels.weekday(day.isoweekday()), labels.hijri_date(day)] + [r[n] for n in names]
+        )
+    keys = [
+        (labels["date"], "date"),
+        (labels["weekday"], "weekday"),
+        (labels["hijri_date"], "hijri_date"),
+    ]
+    last = _table(ws, f, labels, keys, names, rows)
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, 2, 18)
+    ws.set_column(3, len(names) + 2, 13)
+    if rows:
+        chart = _combo_chart(
+            wb,
+            labels,
+            sheet_names["daily"],
+            title=labels["daily_chart"].format(t=report.first_threshold),
+            cat_col=0,
+            first=DATA_ROW,
+            last=last,
+            count_col=3 + names.index("offered"),
+            count_name="offered",
+            ratio_col=3 + names.index(report.headline_sl),
+            ratio_name=report.headline_sl,
+        )
+        chart.set_x_axis({"date_axis": True, "num_format": "dd"})
+        ws.insert_chart(last + 3, 0, chart)
+
+
+def _intraday(wb, f, labels, report, sheet_names) -> None:
+    ws = wb.add_worksheet(sheet_names["intraday"])
+    if labels.rtl:
+        ws.right_to_left()
+    names = call_kpi_names(report.thresholds_s)
+    ws.write(0, 0, f"{labels['sheet_intraday']} — {labels.period_name(report.period)}", f.title)
+    rows = [[r["slot"]] + [r[n] for n in names] for r in report.intraday]
+    last = _table(ws, f, labels, [(labels["slot"], "slot")], names, rows)
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, len(names), 13)
+    if rows:
+        minutes = report.intraday_interval.removesuffix("min")
+        chart = _combo_chart(
+            wb,
+            labels,
+            sheet_names["intraday"],
+            title=labels["intraday_chart"].format(m=minutes, t=report.first_threshold),
+            cat_col=0,
+            first=DATA_ROW,
+            last=last,
+            count_col=1 + names.index("offered"),
+            count_name="offered",
+            ratio_col=1 + names.index(report.headline_sl),
+            ratio_name=report.headline_sl,
+        )
+        ws.insert_chart(last + 3, 0, chart)
+
+
+def _tickets(wb, f, labels, report, sheet_names) -> None:
+    ws = wb.add_worksheet(sheet_names["tickets"])
+    if labels.rtl:
+        ws.right_to_left()
+    names = ticket_kpi_names()
+    ws.write(0, 0, f"{labels['sheet_tickets']} — {labels.period_name(report.period)}", f.title)
+    rows = [[labels["all"]] + [report.tickets[n] for n in names]]
+    rows += [
+        [_category_label(labels, r["category"])] + [r[n] for n in names]
+        for r in report.tickets_by_category
+    ]
+    last = _table(ws, f, labels, [(labels["category"], "category")], names, rows)
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, len(names) + 1, 14)
+    # The daily table sits below, with its own two header rows.
+    row0 = last + 3
+    ws.write(row0 - 1, 0, labels["sheet_daily"], f.section)
+    daily = [[r["interval_start"].date()] + [r[n] for n in names] for r in report.tickets_daily]
+    last_daily = _table(ws, f, labels, [(labels["date"], "date")], names, daily, row0=row0)
+    ws.freeze_panes(0, 0)
+    if daily:
+        chart = wb.add_chart({"type": "line"})
+        for name, color in (("created", "#4F81BD"), ("resolved", "#9BBB59")):
+            col = 1 + names.index(name)
+            chart.add_series(
+                {
+                    "name": labels.kpi(name),
+                    "categories": [sheet_names["tickets"], row0 + 2, 0, last_daily, 0],
+                    "values": [sheet_names["tickets"], row0 + 2, col, last_daily, col],
+                    "line": {"color": color, "width": 2},
+                }
+            )
+        chart.set_title({"name": labels["tickets_chart"], "name_font": {"size": 11}})
+        chart.set_x_axis({"date_axis": True, "num_format": "dd"})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 760, "height": 300})
+        ws.insert_chart(1, len(names) + 2, chart)
+
+
+def _definitions(wb, f, labels, report, sheet_names) -> None:
+    ws = wb.add_worksheet(sheet_names["definitions"])
+    if labels.rtl:
+        ws.right_to_left()
+    centre = report.centre
+    ws.write(0, 0, labels["sheet_definitions"], f.title)
+    headers = [labels["name"], labels["kpi"], labels["definition"], labels["unit"]]
+    for c, h in enumerate(headers):
+        ws.write(2, c, h, f.header)
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 44)
+    ws.set_column(2, 2, 90)
+    ws.set_column(3, 3, 16)
+    r = 3
+    all_names = call_kpi_names(report.thresholds_s) + ["occupancy"] + ticket_kpi_names()
+    for name in all_names:
+        ws.write(r, 0, name, f.text)
+        ws.write(r, 1, labels.kpi(name), f.text)
+        definition = labels.definition(
+            name, short_abandon_s=report.short_abandon_s, sla_wd=centre.ticket_sla_wd
+        )
+        ws.write(r, 2, definition, f.wrap)
+        ws.write(r, 3, labels.unit(name), f.text)
+        r += 1
+    r += 1
+    ws.write(r, 0, labels["setting"], f.header)
+    ws.write(r, 1, labels["value"], f.header)
+    r += 1
+    calendar = BusinessCalendar(centre)
+    sec = labels["seconds"]
+    hours = []
+    for day in range(1, 8):
+        spans = centre.opening_hours.get(day, ())
+        text = (
+            ", ".join(f"{a}–{b}" for a, b in spans)
+            if spans and day not in centre.weekend
+            else labels["closed"]
+        )
+        hours.append(f"{labels.weekday(day)} {text}")
+    settings = [
+        (labels["centre"], f"{centre.name or centre.centre_id} ({centre.centre_id})"),
+        (
+            labels["period"],
+            f"{labels.period_name(report.period)} · {labels.period_span(report.period)}",
+        ),
+        (labels["time_zone"], centre.timezone),
+        (labels["thresholds"], ", ".join(f"{t:g} {sec}" for t in report.thresholds_s)),
+        (labels["short_abandon"], f"{report.short_abandon_s:g} {sec}"),
+        (labels["ticket_sla"], f"{centre.ticket_sla_wd:g} {labels['working_days']}"),
+        (labels["full_day"], f"{calendar.full_day_s / 3600:g} {labels['hours']}"),
+        (labels["weekend"], ", ".join(labels.weekday(d) for d in centre.weekend) or labels["none"]),
+        (labels["opening_hours"], "; ".join(hours)),
+        (labels["holidays"], centre.holiday_country or labels["none"]),
+        (labels["as_of"], report.as_of.astimezone(centre.tz).isoformat(timespec="minutes")),
+    ]
+    for key, value in settings:
+        ws.write(r, 0, key, f.bold)
+        ws.write(r, 1, value, f.wrap)
+        r += 1
+    r += 1
+    ws.write(r, 0, labels["targets"], f.section)
+    r += 1
+    for c, h in enumerate([labels["name"], labels["kpi"], labels["target"], labels["tolerance"]]):
+        ws.write(r, c, h, f.header)
+    r += 1
+    for target in report.targets:
+        ws.write(r, 0, target.kpi, f.text)
+        ws.write(r, 1, labels.kpi(target.kpi), f.text)
+        ws.write(
+            r,
+            2,
+            ("≥ " if target.at_least else "≤ ") + labels.value(target.kpi, target.value),
+            f.text,
+        )
+        ws.write(r, 3, labels.change(target.kpi, target.tolerance).lstrip("+"), f.text)
+        r += 1
+
+
+def sheet_names(labels: Labels) -> dict[str, str]:
+    """Sheet titles of an edition, keyed by role."""
+    return {
+        role: labels[f"sheet_{key}"]
+        for role, key in (
+            ("summary", "summary"),
+            ("category", "category"),
+            ("topic", "topic"),
+            ("daily", "daily"),
+            ("intraday", "intraday"),
+            ("tickets", "tickets"),
+            ("definitions", "definitions"),
+        )
+    }
+
+
+def write_xlsx(report: MonthlyReport, path: str | Path, labels: Labels) -> Path:
+    """Write the Excel edition of ``report`` to ``path``."""
+    path = Path(path)
+    names = sheet_names(labels)
+    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+    wb.set_properties(
+        {
+            "title": f"{labels['title']} — {report.centre.centre_id} {report.period.label}",
+            "subject": report.period.label,
+            "company": report.centre.name or report.centre.centre_id,
+        }
+    )
+    f = _Formats(wb, labels)
+    _summary(wb, f, labels, report, names)
+    _by_category(wb, f, labels, report, names)
+    _by_topic(wb, f, labels, report, names)
+    _daily(wb, f, labels, report, names)
+    _intraday(wb, f, labels, report, names)
+    _tickets(wb, f, labels, report, names)
+    _definitions(wb, f, labels, report, names)
+    wb.close()
+    return path

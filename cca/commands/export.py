@@ -1,0 +1,114 @@
+"""`cca export`: a centre's monthly KPI report as Excel, PDF or CSV, in English or Arabic.
+
+    cca export --centre bahrain_lmra --month 2024-09 --out lmra-2024-09.xlsx
+    cca export --centre saudi_mol --month 1446-03H --out mol.pdf --lang ar
+    cca export --centre bahrain_lmra --all-months --year 2024 --out exports/lmra.xlsx
+
+The suffix of ``--out`` chooses the edition. With ``--all-months`` every month of the
+Gregorian (``2024``) or Hijri (``1446H``) year is written, the month inserted before the
+suffix (``exports/lmra_2024-01.xlsx`` ...). The paths written go to standard output,
+progress to standard error. A thin layer over ``analytics.exports.write_export``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="monthly KPI report for executives (.xlsx, .pdf or .csv; English or Arabic)",
+        description=(
+            "Write a centre's monthly KPI report: Excel with charts and traffic lights, a "
+            "PDF of two to three pages with highlights, or a CSV of every KPI by caller "
+            "category. Months are Gregorian (2024-09) or Hijri (1446-03H)."
+        ),
+    )
+    parser.add_argument("--centre", required=True, help="centre id, e.g. bahrain_lmra")
+    parser.add_argument("--month", help="2024-09, 1446-03H or a date range 2024-09-01..2024-09-15")
+    parser.add_argument(
+        "--all-months", action="store_true", help="every month of --year, one file each"
+    )
+    parser.add_argument("--year", help="with --all-months: 2024 (Gregorian) or 1446H (Hijri)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="output file: its suffix (.xlsx .pdf .csv) picks the edition",
+    )
+    parser.add_argument("--lang", choices=("en", "ar"), default="en", help="edition language")
+    parser.add_argument(
+        "--as-of",
+        help="judge tickets (SLA, backlog) at this instant, ISO 8601 with offset (default: now)",
+    )
+    parser.add_argument(
+        "--intraday",
+        choices=("15min", "30min", "60min"),
+        default="30min",
+        help="bucket of the intraday profile",
+    )
+    parser.set_defaults(handler=run)
+
+
+def month_path(out: Path, label: str) -> Path:
+    """``exports/lmra.xlsx`` + ``2024-01`` -> ``exports/lmra_2024-01.xlsx``."""
+    return out.with_name(f"{out.stem}_{label}{out.suffix}")
+
+
+def run(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from analytics.centres import UnknownCentre, get_centre
+    from analytics.exports import build_report, export_format, months_of_year, render
+    from analytics.periods import parse_period
+    from analytics.store import Store, StoreError
+    from cca.cli import UserError
+
+    try:
+        export_format(args.out)
+    except ValueError as exc:
+        raise UserError(f"--out: {exc}") from None
+    if args.all_months:
+        if args.month or not args.year:
+            raise UserError("--all-months takes --year (2024 or 1446H), not --month")
+        try:
+            periods = months_of_year(args.year)
+        except ValueError as exc:
+            raise UserError(f"--year: {exc}") from None
+        targets = [(p, month_path(args.out, p.label)) for p in periods]
+    else:
+        if not args.month:
+            raise UserError("give --month (2024-09 or 1446-03H), or --all-months --year")
+        if args.year:
+            raise UserError("--year goes with --all-months")
+        try:
+            targets = [(parse_period(args.month), args.out)]
+        except ValueError as exc:
+            raise UserError(f"--month: {exc}") from None
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = dt.datetime.fromisoformat(args.as_of)
+        except ValueError:
+            raise UserError(f"--as-of: {args.as_of!r} is not an ISO 8601 instant") from None
+        if as_of.tzinfo is None:
+            raise UserError("--as-of needs a UTC offset, e.g. 2024-10-01T00:00+03:00")
+    if not args.out.parent.exists():
+        raise UserError(f"--out: folder {args.out.parent} does not exist")
+    try:
+        with Store(args.db).reader() as con:
+            centre = get_centre(con, args.centre)
+            for n, (period, path) in enumerate(targets, start=1):
+                report = build_report(
+                    con, centre, period, as_of=as_of, intraday_interval=args.intraday
+                )
+                render(report, path, lang=args.lang)
+                print(path)
+                if len(targets) > 1:
+                    print(f"[{n}/{len(targets)}] {period.label}", file=sys.stderr)
+    except (StoreError, UnknownCentre, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    return 0
