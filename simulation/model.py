@@ -161,15 +161,17 @@ class CallCentre:
 
     def run(self) -> None:
         tl = self._timeline
+        end = tl.end_s
+        # Closings are scheduled first: at a closing that coincides with a staffing change,
+        # the queue is emptied before new agents could answer anyone.
+        for _, close in tl.open_periods():
+            if close < end:  # open at the end of the horizon: followed until it empties
+                self._at(close, self._close)
         previous = None
         for start, agents in zip(tl.starts_s.tolist(), tl.agents.tolist(), strict=True):
             if agents != previous:
                 self._at(start, self._set_staffing, agents)
                 previous = agents
-        end = tl.end_s
-        for _, close in tl.open_periods():
-            if close < end:  # open at the end of the horizon: followed until it empties
-                self._at(close, self._close)
         if self._times:
             self._at(self._times[0], self._arrive)
         self.env.run()
