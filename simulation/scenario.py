@@ -33,6 +33,7 @@ The TOML format (every duration in seconds; weekdays ``mon`` … ``sun``)::
     [volume]                    # one of calls_per_month, calls_per_day, rates_by_weekday
     calls_per_month = 11000     # spread over the month's open days by day_of_week
     day_of_week = {sun = 1.2, mon = 1.0, tue = 1.0, wed = 0.9, thu = 0.8}
+    day_of_month = {1 = 1.4, 2 = 1.3, 3 = 1.15}     # month-start peaks (default 1)
     intraday = {"08:00" = 0.7, "08:30" = 1.1, ...}   # weight per open interval
     month_factors = {sep = 1.0, oct = 1.05}
     scale = 1.0                 # a what-if multiplier
@@ -200,6 +201,7 @@ class Volume:
     calls_per_day: float | None = None
     rates_by_weekday: Mapping[int, tuple[float, ...]] | None = None
     day_of_week: Mapping[int, float] | None = None  # ISO weekday -> relative weight
+    day_of_month: Mapping[int, float] | None = None  # 1..31 -> multiplier (month-start peaks)
     intraday: Mapping[str, float] | None = None  # "HH:MM" -> weight of that interval
     month_factors: Mapping[int, float] | None = None  # calendar month 1..12 -> multiplier
     scale: float = 1.0
@@ -221,12 +223,16 @@ class Volume:
                 raise ValueError(f"volume.{k}: {v!r} is not a number >= 0")
         if not (math.isfinite(self.scale) and self.scale >= 0):
             raise ValueError(f"volume.scale: {self.scale!r} is not a number >= 0")
-        for name in ("day_of_week", "intraday", "month_factors"):
+        for name in ("day_of_week", "day_of_month", "intraday", "month_factors"):
             table = getattr(self, name) or {}
             for k, v in table.items():
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
                     raise ValueError(f"volume.{name}.{k}: {v!r} is not a number >= 0")
-        if self.rates_by_weekday is not None and (self.day_of_week or self.intraday):
+        if any(not (isinstance(k, int) and 1 <= k <= 31) for k in self.day_of_month or {}):
+            raise ValueError("volume.day_of_month: keys must be days of the month 1 … 31")
+        if self.rates_by_weekday is not None and (
+            self.day_of_week or self.intraday or self.day_of_month
+        ):
             raise ValueError(
                 "volume: day_of_week and intraday shape a calls_per_* volume; "
                 "rates_by_weekday already gives calls per interval"
@@ -702,6 +708,11 @@ class Scenario:
         else:
             dow = vol.day_of_week or {}
             weight = {day: float(dow.get(day, 1.0)) for day in range(1, 8)}
+            dom = vol.day_of_month or {}
+
+            def day_weight(d: dt.date) -> float:
+                return weight[d.isoweekday()] * float(dom.get(d.day, 1.0))
+
             open_day = self._date_open
 
             per_day: dict[dt.date, float] = {}
@@ -711,19 +722,17 @@ class Scenario:
                 elif vol.calls_per_month is not None:
                     days_in_month = calendar.monthrange(d.year, d.month)[1]
                     month_weight = sum(
-                        weight[x.isoweekday()]
+                        day_weight(x)
                         for x in (dt.date(d.year, d.month, k) for k in range(1, days_in_month + 1))
                         if open_day(x)
                     )
                     per_day[d] = (
-                        vol.calls_per_month * weight[d.isoweekday()] / month_weight
-                        if month_weight
-                        else 0.0
+                        vol.calls_per_month * day_weight(d) / month_weight if month_weight else 0.0
                     )
                 else:
                     open_weights = [weight[day] for day in range(1, 8) if self._day_open(day)]
                     mean_w = sum(open_weights) / len(open_weights) if open_weights else 1.0
-                    per_day[d] = vol.calls_per_day * weight[d.isoweekday()] / (mean_w or 1.0)
+                    per_day[d] = vol.calls_per_day * day_weight(d) / (mean_w or 1.0)
             labels = [self._slot_label(k) for k in range(n)]
 
             def profile(table) -> np.ndarray:
@@ -860,6 +869,7 @@ _VOLUME_KEYS = {
     "calls_per_day",
     "rates_by_weekday",
     "day_of_week",
+    "day_of_month",
     "intraday",
     "month_factors",
     "scale",
@@ -927,6 +937,13 @@ def _number_table(table: Any, where: str, key) -> dict:
     if not isinstance(table, Mapping):
         raise ValueError(f"{where}: expected a table")
     return {key(k, f"{where}.{k}"): v for k, v in table.items()}
+
+
+def _day_of_month(key: Any, where: str) -> int:
+    k = str(key).strip()
+    if k.isdigit() and 1 <= int(k) <= 31:
+        return int(k)
+    raise ValueError(f"{where}: {key!r} is not a day of the month 1 … 31")
 
 
 def _month(key: Any, where: str) -> int:
@@ -1018,6 +1035,7 @@ def _scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
         if rates is None
         else _weekday_table(rates, "volume.rates_by_weekday"),
         day_of_week=_number_table(vol.get("day_of_week"), "volume.day_of_week", _weekday),
+        day_of_month=_number_table(vol.get("day_of_month"), "volume.day_of_month", _day_of_month),
         intraday=vol.get("intraday"),
         month_factors=_number_table(vol.get("month_factors"), "volume.month_factors", _month),
         scale=float(vol.get("scale", 1.0)),

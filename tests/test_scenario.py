@@ -260,3 +260,18 @@ def test_a_period_with_hours_its_intraday_profile_does_not_cover_is_refused():
         ValueError, match="volume.intraday: no weight for 16:00, open on sun in late"
     ):
         scenario_from_dict(data, source="x.toml")
+
+
+def test_month_start_peaks_keep_the_monthly_total():
+    data = example_dict()
+    data["volume"] = {"calls_per_month": 10000, "day_of_month": {"1": 2.0, "2": 1.5}}
+    data["days"] = 30
+    s = scenario_from_dict(data)
+    per_day = s.timeline().expected.sum(axis=1).reshape(30, -1).sum(axis=1)
+    assert math.isclose(per_day.sum(), 10000)
+    # 1 and 2 September 2024 are Sunday and Monday, both open; the 20 other open days weigh 1
+    assert math.isclose(per_day[0], 10000 * 2.0 / 23.5)
+    assert math.isclose(per_day[1] / per_day[2], 1.5)
+    data["volume"]["day_of_month"] = {"32": 1.0}
+    with pytest.raises(ValueError, match="volume.day_of_month.32"):
+        scenario_from_dict(data)
