@@ -270,8 +270,13 @@ class DayPlan:
     holiday: str | None = None
     ramadan: bool = False
     peak: float = 1.0  # month-start factor (renormalised over the month)
-    volume_scale: float = 1.0  # Ramadan and incidents, on top of the month's total
+    ramadan_scale: float = 1.0  # Ramadan's calls, on top of the month's total
+    incident_scale: float = 1.0  # an incident's calls: not in the planners' forecast
     staffing_scale: float = 1.0
+
+    @property
+    def volume_scale(self) -> float:
+        return self.ramadan_scale * self.incident_scale
     incident: str | None = None
 
 
@@ -299,7 +304,7 @@ def plan_month(pack: HistoryPack, year: int, month: int) -> list[DayPlan]:
         days[k] = replace(days[k], peak=pack.month_start_peak[rank])
     for k, p in enumerate(days):
         if p.ramadan and pack.ramadan is not None:
-            days[k] = replace(p, volume_scale=pack.ramadan.volume_scale)
+            days[k] = replace(p, ramadan_scale=pack.ramadan.volume_scale)
     for inc in pack.incidents:
         if inc.month != month:
             continue
@@ -308,7 +313,7 @@ def plan_month(pack: HistoryPack, year: int, month: int) -> list[DayPlan]:
             p = days[k]
             days[k] = replace(
                 p,
-                volume_scale=p.volume_scale * inc.volume_scale,
+                incident_scale=p.incident_scale * inc.volume_scale,
                 staffing_scale=p.staffing_scale * inc.staffing_scale,
                 incident=inc.name,
             )
@@ -322,13 +327,13 @@ def month_scenario(pack: HistoryPack, year: int, month: int) -> tuple[Scenario, 
     plan = plan_month(pack, year, month)
     n_days = len(plan)
 
-    def periods(with_extras: bool) -> tuple[Period, ...]:
+    def periods(volume_of: Callable[[DayPlan], float]) -> tuple[Period, ...]:
         out = []
         for p in plan:
             if not p.open:
                 out.append(Period(name=f"closed-{p.date}", first=p.date, last=p.date, closed=True))
                 continue
-            scale = p.peak * (p.volume_scale if with_extras else 1.0)
+            scale = volume_of(p)
             ramadan = pack.ramadan if p.ramadan else None
             if scale == 1.0 and ramadan is None:
                 continue
@@ -347,33 +352,31 @@ def month_scenario(pack: HistoryPack, year: int, month: int) -> tuple[Scenario, 
         return tuple(out)
 
     first = dt.date(year, month, 1)
-    # Pass 1: the month-start peaks only, to keep the month's total the published one.
-    draft = base.with_changes(
-        start=first, days=n_days, periods=periods(False), closed_dates=(), warmup_s=0.0
-    )
-    # Ramadan days' opening hours must not count as closed in the draft: use the real
-    # hours but no volume change.
-    total = float(draft.timeline().expected.sum())
+    month_of = {"start": first, "days": n_days, "closed_dates": (), "warmup_s": 0.0}
     vol = base.volume
-    wanted = (vol.calls_per_month or total) * (vol.month_factors or {}).get(month, 1.0) * vol.scale
-    if vol.calls_per_month is None:
-        wanted = total  # a daily or per-interval volume: nothing to renormalise
-    scale = vol.scale * (wanted / total if total > 0 else 1.0)
+    # The month-start peaks move calls within the month: its total stays the published
+    # one (calls_per_month x month factor); Ramadan and incidents come on top.
+    draft = base.with_changes(periods=periods(lambda p: p.peak), **month_of)
+    total = float(draft.timeline().expected.sum())
+    scale = vol.scale
+    if vol.calls_per_month is not None and total > 0:
+        wanted = vol.calls_per_month * (vol.month_factors or {}).get(month, 1.0) * vol.scale
+        scale = vol.scale * wanted / total
+    volume = replace(vol, scale=scale)
+    # Planners roster for the forecast (peaks, Ramadan), not for incidents nobody foresaw.
+    forecast = base.with_changes(
+        periods=periods(lambda p: p.peak * p.ramadan_scale), volume=volume, **month_of
+    )
+    ftl = forecast.timeline()
+    scheduled = staffing_for(pack, ftl.expected.sum(axis=1), base.interval_s) * ftl.open
+    staff_scale = np.repeat([p.staffing_scale for p in plan], base.intervals_per_day)
+    available = np.where(staff_scale != 1.0, np.rint(scheduled * staff_scale), scheduled)
     scenario = base.with_changes(
-        start=first,
-        days=n_days,
-        periods=periods(True),
-        closed_dates=(),
-        warmup_s=0.0,
-        volume=replace(vol, scale=scale),
+        periods=periods(lambda p: p.peak * p.volume_scale),
+        volume=volume,
+        staffing=Staffing(per_interval=tuple(int(a) for a in available)),
+        **month_of,
     )
-    tl = scenario.timeline()
-    scheduled = staffing_for(pack, tl.expected.sum(axis=1), scenario.interval_s) * tl.open
-    staff_scale = np.repeat([p.staffing_scale for p in plan], scenario.intervals_per_day)
-    available = np.where(staff_scale != 1.0, np.rint(scheduled * staff_scale), scheduled).astype(
-        np.int64
-    )
-    scenario = scenario.with_changes(staffing=Staffing(per_interval=tuple(available.tolist())))
     return scenario, scheduled
 
 
