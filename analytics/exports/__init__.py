@@ -32,6 +32,7 @@ from analytics.exports.report import (
     MonthlyReport,
     Target,
     build_report,
+    build_reports,
     default_targets,
     months_of_year,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "MonthlyReport",
     "Target",
     "build_report",
+    "build_reports",
     "default_targets",
     "export_format",
     "months_of_year",

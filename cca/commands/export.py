@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from analytics.centres import UnknownCentre, get_centre
-    from analytics.exports import build_report, export_format, months_of_year, render
+    from analytics.exports import build_reports, export_format, months_of_year, render
     from analytics.periods import parse_period
     from analytics.store import Store, StoreError
     from cca.cli import UserError
@@ -101,10 +101,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Store(args.db).reader() as con:
             centre = get_centre(con, args.centre)
-            for n, (period, path) in enumerate(targets, start=1):
-                report = build_report(
-                    con, centre, period, as_of=as_of, intraday_interval=args.intraday
-                )
+            reports = build_reports(
+                con, centre, [p for p, _ in targets], as_of=as_of, intraday_interval=args.intraday
+            )
+            for n, (report, (period, path)) in enumerate(
+                zip(reports, targets, strict=True), start=1
+            ):
                 render(report, path, lang=args.lang)
                 print(path)
                 if len(targets) > 1:
