@@ -18,12 +18,17 @@ starts empty (it may need fewer), and handling times are not exponential. So
    common random numbers), and the KPI layer measures every interval (calls grouped by the
    interval in which they arrived, pooled over the replications). Where an interval misses
    a target it gets more agents: as many as Erlang A says are needed once it is corrected
-   by the gap it showed between formula and simulation, at least one; an interval that
-   keeps missing also raises the interval before it (the queue it inherits). Once every
-   interval meets its targets, agents are taken away one at a time where the corrected
-   formula says there is slack, and given back wherever the simulation then misses (in
-   that interval or the next). This repeats until no interval changes or ``max_rounds``
-   is reached.
+   by the gap it showed between formula and simulation, at least one (an interval already
+   at ``max_agents`` raises the interval before it instead, whose queue it inherits).
+   Once every interval meets its targets, agents are taken away one at a time where the
+   corrected formula says there is slack; a trim stands only if its interval still meets
+   the targets by one binomial standard error (so that a lucky sample does not remove an
+   agent) and the interval after it still meets them. This repeats until no interval
+   changes or ``max_rounds`` is reached.
+
+Precision: an interval's simulated service level rests on its calls × ``replications``
+callers (standard error about sqrt(p (1 − p) / (calls × replications))); quiet intervals
+need more replications for the same confidence.
 
 Targets the simulation cannot measure per interval (``p_wait``, ``occupancy``) are held
 by the formula alone (the plan never drops below Erlang A's agents for them);
@@ -444,6 +449,20 @@ def staffing_plan(
     )
 
 
+def _met(target: Target, row: dict, offered: float, strict: bool) -> bool:
+    """Whether a simulated KPI row meets ``target``; ``strict``: a proportion must meet it
+    by one binomial standard error, sqrt(p (1 − p) / offered), so that taking an agent
+    away is not justified by a lucky sample."""
+    if not strict or not offered:
+        return target.met_by(row)
+    value = row.get(target.key)
+    if value is None or target.key in ("asa_s",) or not 0 <= value <= 1:
+        return target.met_by(row)
+    margin = math.sqrt(value * (1 - value) / offered)
+    shifted = value - margin if target.op in (">=", ">") else value + margin
+    return target.met_by({**row, target.key: shifted})
+
+
 def _as_erlang(kpis: dict) -> dict:
     """Simulated KPIs under the Erlang names targets use (abandon_rate is p_abandon)."""
     row = dict(kpis)
@@ -468,7 +487,6 @@ def _verify(
 ) -> tuple[np.ndarray, dict[int, dict], int]:
     """Simulate, raise where targets are missed, trim where there is slack; repeat."""
     agents = agents.copy()
-    missed_before: set[int] = set()
     trimmed: list[int] = []  # the last round's trims, given back where they cause misses
     frozen: set[int] = set()  # intervals not to be trimmed again
     capped: set[int] = set()  # missing at max_agents, and nothing before them can help
@@ -476,33 +494,32 @@ def _verify(
     simulated_agents = None
     simulated: dict[int, dict] = {}
 
-    def misses(i: int) -> bool:
+    def misses(i: int, strict: bool = False) -> bool:
         kpis = simulated.get(i)
         if not kpis:
             return False  # no simulated call arrived there
         row = _as_erlang(kpis)
-        return any(not t.met_by(row) for t in checked)
+        return any(not _met(t, row, kpis.get("offered") or 0, strict) for t in checked)
 
     while rounds < max_rounds:
         simulated = _simulate(scenario, agents, seeds, executor, thresholds)
         simulated_agents = agents.copy()
         rounds += 1
-        missed = [i for i in active if misses(i) and i not in capped]
-        if trimmed and missed:
-            # Give back the trims that caused misses (in the interval or the one after).
-            blamed = {j for i in missed for j in (i, i - 1) if j in trimmed}
+        if trimmed:
+            # A trim stands only if its interval still meets the targets by more than the
+            # sampling error and the next interval (which inherits its queue) meets them.
+            blamed = [j for j in trimmed if misses(j, strict=True) or misses(j + 1)]
             for j in blamed:
                 agents[j] += 1
-                frozen.add(j)
+            frozen.update(trimmed)
             trimmed = []
             if blamed:
                 continue
-        trimmed = []
+        missed = [i for i in active if misses(i) and i not in capped]
         if missed:
             for i in missed:
-                tr = traffic[i]
                 step = _corrected_agents(
-                    tr,
+                    traffic[i],
                     int(agents[i]),
                     simulated[i],
                     wanted,
@@ -513,20 +530,18 @@ def _verify(
                     +1,
                 )
                 target = min(max_agents, max(int(agents[i]) + 1, step or 0))
-                raised = target > agents[i]
-                agents[i] = target
                 frozen.add(i)
+                if target > agents[i]:
+                    agents[i] = target
+                    continue
+                # At max_agents: only the interval before, whose queue it inherits, can help.
                 prev = i - 1
-                can_help = prev >= 0 and traffic[prev] is not None and agents[prev] < max_agents
-                if (i in missed_before or not raised) and can_help:
+                if prev >= 0 and traffic[prev] is not None and agents[prev] < max_agents:
                     agents[prev] += 1
                     frozen.add(prev)
-                    raised = True
-                if not raised:
+                else:
                     capped.add(i)
-            missed_before = set(missed)
             continue
-        missed_before = set()
         candidates = []
         for i in active:
             if i in frozen or agents[i] <= floor[i] or not simulated.get(i):

@@ -20,10 +20,10 @@ import pytest
 from conftest import run_cca
 
 from simulation.distributions import Fixed
-from simulation.erlang import erlang_a_metrics, headcount
+from simulation.erlang import erlang_a_metrics, headcount, parse_target
 from simulation.replications import run_replications
 from simulation.scenario import scenario_from_dict
-from simulation.staffing import staffing_plan
+from simulation.staffing import _met, staffing_plan
 
 SLOTS = 48
 
@@ -177,6 +177,18 @@ def test_verification_takes_agents_away_where_the_formula_overstaffs():
     assert sum(p.agents for p in plan.intervals) < sum(p.erlang_agents for p in plan.intervals)
     for p in plan.intervals:
         assert p.simulated["sl_offered_20"] >= 0.8
+
+
+def test_taking_an_agent_away_needs_the_target_met_by_one_standard_error():
+    target = parse_target("sl_offered_12>=0.8")
+    # 0.85 of 100 calls: 0.85 - sqrt(0.85 * 0.15 / 100) = 0.814 still meets 0.8
+    assert _met(target, {"sl_offered_12": 0.85}, 100, strict=True)
+    # 0.82 of 100 calls meets 0.8, but not by its standard error (0.038)
+    assert _met(target, {"sl_offered_12": 0.82}, 100, strict=False)
+    assert not _met(target, {"sl_offered_12": 0.82}, 100, strict=True)
+    cap = parse_target("abandon_rate<=0.05")
+    assert not _met(cap, {"abandon_rate": 0.045}, 400, strict=True)  # 0.045 + 0.0104
+    assert _met(cap, {"abandon_rate": 0.045}, 4000, strict=True)  # 0.045 + 0.0033
 
 
 def test_intervals_that_cannot_be_met_within_max_agents_are_named():
