@@ -88,7 +88,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_dask_scheduler_and_worker_started_by_hand_give_the_same_numbers(reference):
+@pytest.mark.slow
+def test_a_dask_scheduler_and_worker_started_by_hand_give_the_same_numbers(reference, capsys):
     """`dask scheduler` and `dask worker` as an operator would start them; the address
     reaches the simulation through DASK_SCHEDULER_ADDRESS and through --scheduler."""
     bin_dir = Path(sys.executable).parent
@@ -145,25 +146,13 @@ def test_a_dask_scheduler_and_worker_started_by_hand_give_the_same_numbers(refer
                 del os.environ["DASK_SCHEDULER_ADDRESS"]
             else:
                 os.environ["DASK_SCHEDULER_ADDRESS"] = env_before
-        via_cli = run_cca_json(
-            "simulate",
-            "--calls",
-            "60",
-            "--per",
-            "1800",
-            "--aht",
-            "200",
-            "--patience",
-            "100",
-            "--agents",
-            "7",
-            "--replications",
-            "4",
-            "--seed",
-            "99",
-            "--scheduler",
-            address,
-        )[0]
+        status, out, _ = cca_in_process(
+            capsys, "simulate", "--calls", "60", "--per", "1800", "--aht", "200",
+            "--patience", "100", "--agents", "7", "--replications", "4", "--seed", "99",
+            "--scheduler", address, "--format", "json",
+        )  # fmt: skip
+        assert status == 0
+        via_cli = json.loads(out)[0]
     finally:
         for p in reversed(procs):
             p.terminate()
