@@ -10,9 +10,10 @@ queue. A mapping file (TOML) describes one such source once:
     kind = "calls"                        # or "tickets"
     timezone = "Asia/Jerusalem"          # default for a centre this mapping creates
     timestamp_formats = ["%d/%m/%Y %H:%M"]  # tried after ISO 8601 on text timestamps
+    filter = "outcome <> 'PHANTOM'"     # rows for which this is not true are skipped
 
     [source]
-    delimiter = "\\t"                    # sniffed from the header when absent
+    delimiter = "\\t"                   # sniffed from the header when absent
     encoding = "utf-8"                   # or "latin-1", "utf-16"
     quote = '"'
 
@@ -20,7 +21,7 @@ queue. A mapping file (TOML) describes one such source once:
     call_id = "\\"vru+line\\" || '-' || call_id"
     outcome = "CASE outcome WHEN 'AGENT' THEN 'answered' WHEN 'HANG' THEN 'abandoned' END"
 
-    filter = "outcome <> 'PHANTOM'"     # rows for which this is not true are skipped
+(Top-level keys come before the first ``[table]``, as TOML requires.)
 
 Expressions are evaluated over the source's columns, all read as text (CSV) or with
 their stored types (Parquet); use ``TRY_CAST`` so that one bad cell sends its row to
@@ -87,9 +88,6 @@ class Mapping:
         ]:
             if expression is not None:
                 check_expression(expression, f"{where}: {key}")
-
-    def describe(self) -> str:
-        return self.origin
 
 
 def check_expression(expression: str, where: str) -> None:
