@@ -1,0 +1,164 @@
+"""`cca demo`: the two seed centres, living, in one command (behind `make demo`).
+
+    cca demo              # build what is missing, show the KPIs, serve the dashboards
+    cca demo --no-serve   # for scripts: build and show, do not serve
+
+When the store lacks a seed centre, its history is generated (`cca generate`):
+
+* bahrain_lmra: the twelve months ending with the latest complete September, the month
+  seed 004 published (11,000 calls offered, 10,000 answered, "98.9%");
+* saudi_mol: the three latest complete months (seed 000: 110,000 calls a month, 12 s).
+
+It then prints where the dashboards are and how to log in, and a KPI summary by caller
+category for each centre's latest month and its seed month, from the KPI layer (the
+same definitions as `cca kpi`). Serving starts only when the dashboards are installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+SEED_CENTRES = ("bahrain_lmra", "saudi_mol")
+SUMMARY_KPIS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "answer_rate",
+    "answer_rate_excl_short",
+    "asa_s",
+    "sl_offered_12",
+    "sl_offered_30",
+)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "demo",
+        help="build the seed centres' history, print their KPIs and serve the dashboards",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--no-serve", action="store_true", help="do not start the dashboards")
+    p.add_argument("--host", default="127.0.0.1", help="dashboards host (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8050, help="dashboards port (default 8050)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of generated history")
+    p.set_defaults(handler=handle)
+
+
+def demo_plan(today: dt.date) -> dict[str, tuple[tuple[int, int], int, tuple[int, int]]]:
+    """Per seed centre: (first month, months, seed month) of the demo's history."""
+    last_complete = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    sep_year = today.year if today.month > 9 else today.year - 1
+    bahrain_first = (sep_year - 1, 10)
+    y, m = last_complete
+    saudi_first = (y, m - 2) if m > 2 else (y - 1, m + 10)
+    return {
+        "bahrain_lmra": (bahrain_first, 12, (sep_year, 9)),
+        "saudi_mol": (saudi_first, 3, last_complete),
+    }
+
+
+def centres_with_history(store) -> set[str]:
+    """Seed centres that already have calls in the store."""
+    if not store.exists():
+        return set()
+    with store.reader() as con:
+        rows = con.execute(
+            "SELECT DISTINCT centre_id FROM calls WHERE centre_id IN (?, ?)", list(SEED_CENTRES)
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def summary_rows(store, centre_id: str, seed_month: str | None = None) -> list[dict]:
+    """KPI rows by caller category for the centre's latest month and its seed month."""
+    from analytics.centres import get_centre
+    from analytics.kpi import call_kpis, ticket_kpis
+    from analytics.periods import parse_period
+
+    rows = []
+    with store.reader() as con:
+        centre = get_centre(con, centre_id)
+        con.execute("SET TimeZone = 'UTC'")
+        latest = con.execute(
+            "SELECT max(arrived_at) FROM calls WHERE centre_id = ?", [centre_id]
+        ).fetchone()[0]
+        if latest is None:
+            return []
+        local = latest.astimezone(centre.tz)
+        months = [f"{local.year:04d}-{local.month:02d}"]
+        if seed_month and seed_month not in months:
+            months.append(seed_month)
+        for month in months:
+            label = "latest" if month == months[0] else "seed"
+            if seed_month == months[0]:
+                label = "latest, seed"
+            period = parse_period(month)
+            tickets = ticket_kpis(con, centre, period=period)[0]
+            for kpis in [
+                *call_kpis(con, centre, period=period),
+                *call_kpis(con, centre, period=period, by=("category",)),
+            ]:
+                row = {
+                    "centre": centre_id,
+                    "month": f"{month} ({label})",
+                    "category": kpis.get("category", "all"),
+                }
+                row |= {k: kpis[k] for k in SUMMARY_KPIS}
+                row["tickets"] = tickets["created"] if "category" not in kpis else None
+                row["ticket_sla_met"] = tickets["sla_met_rate"] if "category" not in kpis else None
+                rows.append(row)
+    return rows
+
+
+def handle(args) -> int:
+    from analytics.store import Store
+    from cca.commands.generate import generate
+    from cca.output import emit
+
+    store = Store(args.db) if args.db else Store()
+    plan = demo_plan(dt.date.today())
+    present = centres_with_history(store)
+    for centre_id in SEED_CENTRES:
+        first, months, _ = plan[centre_id]
+        if centre_id in present:
+            print(f"{centre_id}: already in {store.path}", file=sys.stderr)
+            continue
+        print(
+            f"{centre_id}: generating {months} months from {first[0]:04d}-{first[1]:02d} "
+            f"into {store.path}",
+            file=sys.stderr,
+        )
+        generate(store, centre_id, f"{first[0]:04d}-{first[1]:02d}", months, args.seed)
+
+    url = f"http://{args.host}:{args.port}/"
+    print(f"Database: {store.path}")
+    print(f"Dashboards: {url} (cca serve --host {args.host} --port {args.port})")
+    print(
+        "Log in: create an account first with `cca users add NAME --role manager` "
+        "(roles: viewer, manager, planner, admin); it asks for the password."
+    )
+    print(
+        "Seed figures: bahrain_lmra's seed month shows answer_rate ~0.909 and "
+        "answer_rate_excl_short ~0.989 (S = 30 s); saudi_mol ~110,000 calls, asa_s ~12 s."
+    )
+    print()
+    for centre_id in SEED_CENTRES:
+        seed = plan[centre_id][2]
+        rows = summary_rows(store, centre_id, f"{seed[0]:04d}-{seed[1]:02d}")
+        emit(rows, "table")
+        print()
+    if args.no_serve:
+        return 0
+    try:
+        from cca.commands import serve  # the dashboards issue
+    except ImportError:
+        print(
+            "The dashboards are not installed in this version yet: the KPI summary above is "
+            "what they will show. (Use --no-serve in scripts.)",
+            file=sys.stderr,
+        )
+        return 0
+    return serve.handle(argparse.Namespace(db=store.path, host=args.host, port=args.port))
