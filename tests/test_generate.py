@@ -190,6 +190,7 @@ def test_riyadh_crowded_while_six_branches_stand_empty(saudi):
     assert riyadh["frt_wh_p50"] > 5 * max(b["frt_wh_p50"] for b in branches.values())
 
 
+@pytest.mark.slow
 def test_generate_again_replaces_and_never_duplicates(tmp_path):
     """A small copy of the Bahrain pack (a tenth of the volume) keeps this quick."""
     from simulation.scenario import SCENARIO_DIR
@@ -215,8 +216,6 @@ def test_generate_again_replaces_and_never_duplicates(tmp_path):
     )
     (row,) = run_cca_json("kpi", "calls", "--centre", "bahrain_lmra", db=db)
     assert row["offered"] == first["calls"]
-    (t,) = run_cca_json("kpi", "tickets", "--centre", "bahrain_lmra", db=db)
-    assert t["created"] == first["tickets"]
 
 
 def test_unknown_scenario_and_bad_month_are_user_errors(tmp_path):

@@ -69,6 +69,7 @@ def test_working_clock_agrees_with_the_business_calendar(pack):
         assert got == pytest.approx(want.timestamp(), abs=1e-3)
 
 
+@pytest.mark.slow
 def test_the_outage_day_stands_out_in_the_daily_kpis(tmp_path):
     db = tmp_path / "march.duckdb"
     run_cca("generate", "--scenario", "bahrain_lmra", "--start", "2026-03", db=db)
