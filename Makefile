@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Peers measured by the benchmarks (Ciw, pyworkforce) are not needed by the tests.
-$(VENV)/.bench: $(VENV)/.bench
+$(VENV)/.bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $@
 
