@@ -1,0 +1,44 @@
+"""`cca demo`: the seed centres built when missing, the KPI summary printed, nothing twice.
+
+A new user's first command. It must generate a year of bahrain_lmra ending with the
+September the seed published and three months of saudi_mol, say where the dashboards
+are and how to log in, and print each centre's KPIs by caller category; run again, it
+finds both centres and generates nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import run_cca
+
+from cca.commands.demo import demo_plan
+
+
+def test_demo_plan_ends_bahrain_with_the_latest_september_and_saudi_with_last_month():
+    plan = demo_plan(dt.date(2026, 11, 23))
+    assert plan["bahrain_lmra"] == ((2025, 10), 12, (2026, 9))
+    assert plan["saudi_mol"] == ((2026, 8), 3, (2026, 10))
+    early = demo_plan(dt.date(2027, 2, 1))
+    assert early["bahrain_lmra"] == ((2025, 10), 12, (2026, 9))
+    assert early["saudi_mol"] == ((2026, 11), 3, (2027, 1))
+
+
+@pytest.mark.slow
+def test_demo_builds_both_centres_once_and_prints_their_kpis(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    first = run_cca("demo", "--no-serve", db=db)
+    assert "bahrain_lmra: generating 12 months" in first.stderr
+    assert "saudi_mol: generating 3 months" in first.stderr
+    assert "http://127.0.0.1:8050/" in first.stdout and "Log in" in first.stdout
+    seed = dt.date.today().year if dt.date.today().month > 9 else dt.date.today().year - 1
+    lines = [line.split() for line in first.stdout.splitlines()]
+    bahrain_all = next(w for w in lines if w[:2] == ["bahrain_lmra", f"{seed}-09"] and "all" in w)
+    offered = int(bahrain_all[bahrain_all.index("all") + 1].replace(",", ""))
+    assert offered == pytest.approx(11_000, rel=0.03)
+    assert any(w and w[0] == "saudi_mol" and "employer" in w for w in lines)
+
+    again = run_cca("demo", "--no-serve", db=db)
+    assert "generating" not in again.stderr
+    assert "bahrain_lmra: already in" in again.stderr
