@@ -273,11 +273,12 @@ class DayPlan:
     ramadan_scale: float = 1.0  # Ramadan's calls, on top of the month's total
     incident_scale: float = 1.0  # an incident's calls: not in the planners' forecast
     staffing_scale: float = 1.0
+    incident: str | None = None
 
     @property
     def volume_scale(self) -> float:
+        """All of the day's volume factors but the month-start peak."""
         return self.ramadan_scale * self.incident_scale
-    incident: str | None = None
 
 
 def plan_month(pack: HistoryPack, year: int, month: int) -> list[DayPlan]:
