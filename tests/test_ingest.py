@@ -544,3 +544,47 @@ def test_a_wide_file_of_a_million_calls_loads_and_names_its_one_bad_line(store, 
     r = ingest_file(store, "calls", f, "riyadh")
     assert (r.read, r.loaded, r.rejected) == (1_000_000, 999_999, 1)
     assert r.first_rejects[0].line == 999_992 and r.first_rejects[0].value == "-1"
+
+
+def test_format_names_the_input_and_the_output_and_may_be_given_twice(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    f = tmp_path / "calls.data"  # no telling extension: the input format is given
+    pq.write_table(
+        pa.table(
+            {
+                "call_id": ["q1"],
+                "arrived_at": ["2024-09-01 08:00:00"],
+                "outcome": ["answered"],
+                "wait_s": [2],
+            }
+        ),
+        f,
+    )
+    proc = run_cca(
+        "ingest",
+        "calls",
+        str(f),
+        "--centre",
+        "c",
+        "--format",
+        "parquet",
+        "--format",
+        "json",
+        db=db,
+    )
+    [record] = json.loads(proc.stdout)
+    assert (record["format"], record["loaded"]) == ("parquet", 1)
+    both = run_cca(
+        "ingest",
+        "calls",
+        str(f),
+        "--centre",
+        "c",
+        "--format",
+        "csv",
+        "--format",
+        "parquet",
+        db=db,
+        check=False,
+    )
+    assert both.returncode == 2 and "one input format" in both.stderr
