@@ -171,6 +171,8 @@ class IngestResult:
     centre_created: bool = False
     ignored_columns: tuple[str, ...] = ()
     first_rejects: list[Reject] = field(default_factory=list)
+    # what a telephony format (analytics.formats) has to say about the file
+    notes: list[str] = field(default_factory=list)
     # seconds spent in each step, for benchmarks/ingest.py
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -201,6 +203,7 @@ class IngestResult:
             "centre_created": self.centre_created,
             "ignored_columns": list(self.ignored_columns),
             "first_rejects": [r.__dict__ for r in self.first_rejects],
+            "notes": list(self.notes),
         }
 
 
@@ -247,15 +250,20 @@ def _scan_file(path: Path, quote: str) -> _FileScan:
 
 
 def _detect_format(path: Path, requested: str) -> str:
-    if requested in ("csv", "parquet"):
+    from analytics.formats import formats, sniff_format
+
+    if requested in ("csv", "parquet", *formats()):
         return requested
     if requested != "auto":
-        raise IngestError(f"{path}: unknown input format {requested!r}; use auto, csv or parquet")
+        raise IngestError(
+            f"{path}: unknown input format {requested!r}; use auto, csv, parquet or "
+            + ", ".join(formats())
+        )
     with open(path, "rb") as f:
         head = f.read(4)
     if head == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
         return "parquet"
-    return "csv"
+    return sniff_format(path) or "csv"
 
 
 def _header_line(path: Path, encoding: str) -> str:
@@ -561,6 +569,13 @@ def ingest_file(
         raise IngestError(f"{path}: no such file")
     fmt = _detect_format(path, input_format)
     timezone = timezone or plan.timezone
+    from analytics.formats import FormatError, formats
+
+    telephony = formats().get(fmt)  # a format of analytics.formats, read into a temp table
+    if telephony is not None and kind not in telephony.kinds:
+        raise IngestError(f"{path}: --format {fmt} holds {', '.join(telephony.kinds)}, not {kind}")
+    if telephony is not None and mapping is not None:
+        raise IngestError(f"{path}: a mapping does not apply to --format {fmt}")
 
     # The checksum and the one-record-per-line test read the raw bytes once, beside
     # DuckDB's own read.
@@ -611,7 +626,18 @@ def ingest_file(
 
         params: dict[str, Any] = {"path": str(path)}
         delimiter = plan.delimiter or ","
-        if fmt == "csv":
+        source = None
+        if telephony is not None:
+            try:
+                source = telephony.read(con, path, centre_id=centre_id, batch_id=batch_id)
+            except (duckdb.Error, FormatError) as exc:
+                raise IngestError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
+            mapping = plan = source.mapping
+            result.notes = source.notes
+            params = {}
+            header = ""
+            reader = describe_reader = source.table
+        elif fmt == "csv":
             header = _header_line(path, plan.encoding)
             wanted = {c.name for c in spec.columns} if mapping is None else _referenced_names(plan)
             delimiter = plan.delimiter or _sniff_delimiter(header, wanted)
@@ -742,8 +768,21 @@ def ingest_file(
         _merge(con, spec, centre_id, batch_id, result, salt)
         lap = time.perf_counter()
         structural = _structural_rejects(con, path, fmt, plan) if fmt == "csv" else []
+        if source is not None:
+            structural = list(source.rejects)
         _quarantine(
-            con, spec, path, fmt, batch_id, result, structural, file_scan, plan, delimiter, checks
+            con,
+            spec,
+            path,
+            fmt,
+            batch_id,
+            result,
+            structural,
+            file_scan,
+            plan,
+            delimiter,
+            checks,
+            source=source,
         )
         lap = result.lap("quarantine", lap)
         result.read = con.execute("SELECT count(*) FROM staged").fetchall()[0][0] + len(structural)
@@ -958,6 +997,7 @@ def _quarantine(
     plan: Mapping,
     delimiter: str,
     checks: list[_Check],
+    source: Any = None,
 ) -> None:
     """Write every refused row to quarantine with its physical line (Parquet: row number)."""
     key = _ident(spec.key)
@@ -972,7 +1012,9 @@ def _quarantine(
     result.rejected = len(recs) - superseded + len(structural)
     if len(recs):
         recs = np.unique(recs)
-        if fmt == "parquet":
+        if source is not None:  # a telephony format knows each row's line
+            lines = source.lines(con, recs)
+        elif fmt == "parquet":
             lines = recs + 1
         else:
             lines = _record_lines(path, recs, [s[0] for s in structural], scan, plan, delimiter)

@@ -15,7 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-INPUT_FORMATS = ("auto", "csv", "parquet")
+# queue_log (Asterisk) and connect_ctr (Amazon Connect): analytics/formats
+INPUT_FORMATS = ("auto", "csv", "parquet", "queue_log", "connect_ctr")
 OUTPUT_FORMATS = ("table", "json")
 
 
@@ -27,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("kind", choices=("calls", "tickets"), help="what the file holds")
-    parser.add_argument("file", type=Path, help="CSV or Parquet file")
+    parser.add_argument(
+        "file", type=Path, help="CSV, Parquet, Asterisk queue_log or Amazon Connect records"
+    )
     parser.add_argument("--centre", required=True, help="centre id (created if new)")
     parser.add_argument("--mapping", type=Path, help="mapping TOML for a non-canonical export")
     parser.add_argument(
@@ -39,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=INPUT_FORMATS + OUTPUT_FORMATS,
         default=[],
         metavar="FORMAT",
-        help="input auto|csv|parquet and/or output table|json (may be given twice)",
+        help="input auto|csv|parquet|queue_log|connect_ctr and/or output table|json "
+        "(may be given twice)",
     )
     parser.set_defaults(handler=run)
 
@@ -75,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
             + ", ".join(result.ignored_columns),
             file=sys.stderr,
         )
+    for note in result.notes:
+        print(f"{result.file}: {note}", file=sys.stderr)
     fmt = outputs[0] if outputs else "table"
     if fmt == "json":
         emit([result.as_record()], "json")
