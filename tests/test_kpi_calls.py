@@ -32,6 +32,7 @@ from kpi_fixtures import add_calls, add_staffing
 
 from analytics.centres import Centre, save_centre
 from analytics.kpi import call_kpi_names, call_kpis, occupancy
+from analytics.kpi.buckets import offset_changes
 from analytics.periods import parse_period
 from analytics.store import migrate
 
@@ -105,9 +106,19 @@ def test_thresholds_can_be_any_list_and_name_the_columns(ten_calls):
 def test_by_category_zero_denominators_are_null_and_a_category_without_calls(ten_calls):
     september = parse_period("2024-09")
     rows = {r["category"]: r for r in kpis(ten_calls, period=september, by=["category"])}
-    # sms has calls only in October: no row in September, and the groups still add up.
-    assert set(rows) == {"employer", "worker", "other"}
+    # sms has calls only in October: in September it is a category with no calls, so
+    # it gets a row of zero counts and null ratios, and the groups still add up.
+    assert list(rows) == ["employer", "other", "sms", "worker"]
     assert sum(r["offered"] for r in rows.values()) == 10
+    sms = rows["sms"]
+    assert list(sms) == ["category", *call_kpi_names((12, 30))]
+    for name, value in sms.items():
+        if name == "category":
+            continue
+        if name in ("offered", "answered", "abandoned", "timed_out", "short_abandoned"):
+            assert value == 0, name
+        else:
+            assert value is None, name
     other = rows["other"]  # no answered call: every per-answered ratio is null
     assert (other["offered"], other["answered"], other["answer_rate"]) == (3, 0, 0.0)
     for name in ("sl_answered_12", "asa_s", "aht_s", "p90_wait_s"):
@@ -115,8 +126,13 @@ def test_by_category_zero_denominators_are_null_and_a_category_without_calls(ten
     worker = rows["worker"]
     assert (worker["offered"], worker["short_abandoned"], worker["asa_s"]) == (3, 1, 45.0)
     assert worker["answer_rate_excl_short"] == pytest.approx(1 / 2)
-    # An sms-only month: every sms ratio whose denominator is empty is null.
-    (sms,) = kpis(ten_calls, period=parse_period("2024-10"), by=["category"])
+    # An sms-only month: every sms ratio whose denominator is empty is null (the other
+    # categories, active within the year, are rows of zeros).
+    october = {
+        r["category"]: r for r in kpis(ten_calls, period=parse_period("2024-10"), by=["category"])
+    }
+    assert [october[c]["offered"] for c in ("employer", "other", "worker")] == [0, 0, 0]
+    sms = october["sms"]
     assert (sms["category"], sms["offered"], sms["answered"], sms["abandoned"]) == ("sms", 1, 1, 0)
     assert sms["avg_abandon_wait_s"] is None
     assert sms["answer_rate_excl_short"] == 1.0
@@ -378,3 +394,37 @@ def test_days_across_a_daylight_saving_change_are_local_days(store):
     ]
     assert [r["interval_start"].hour for r in hours] == [23, 0, 23, 0]
     assert hours[2]["interval_start"].utcoffset() == dt.timedelta(hours=1)
+
+
+def test_offset_changes_are_the_published_uk_clock_changes_of_2024():
+    """UK summer time 2024 began at 01:00 GMT on 31 March and ended at 01:00 GMT on
+    27 October: the local-time SQL adds 0 h before, 1 h between and 0 h after."""
+    changes = offset_changes(zoneinfo.ZoneInfo("Europe/London"), dt.date(2024, 3, 1),
+                             dt.date(2024, 11, 30))  # fmt: skip
+    hour_us = 3_600_000_000
+    spring = int(dt.datetime(2024, 3, 31, 1, tzinfo=dt.UTC).timestamp()) * 1_000_000
+    autumn = int(dt.datetime(2024, 10, 27, 1, tzinfo=dt.UTC).timestamp()) * 1_000_000
+    assert changes == [(None, 0), (spring, hour_us), (autumn, 0)]
+    riyadh = offset_changes(zoneinfo.ZoneInfo(TZ), dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert riyadh == [(None, 3 * hour_us)]  # Saudi Arabia keeps UTC+3 all year
+
+
+def test_half_hours_across_the_autumn_change_use_the_offset_of_each_instant(store):
+    """On 27 October 2024 London's 01:00-02:00 happened twice (BST, then GMT); the
+    instants 00:40 UTC (01:40 BST) and 01:40 UTC (01:40 GMT) share a local half hour,
+    and 02:10 UTC is 02:10 GMT."""
+    london = Centre("london", timezone="Europe/London")
+    with store.writer() as con:
+        save_centre(con, london)
+        con.executemany(
+            "INSERT INTO calls (centre_id, call_id, arrived_at, outcome, wait_s) "
+            "VALUES ('london', ?, ?, 'answered', 1)",
+            [[str(n), dt.datetime(2024, 10, 27, h, m, tzinfo=dt.UTC)]
+             for n, (h, m) in enumerate([(0, 40), (1, 40), (2, 10)])],
+        )  # fmt: skip
+    with store.reader() as con:
+        rows = call_kpis(con, london, period=parse_period("2024-10"), interval="30min")
+    assert [(r["interval_start"].replace(tzinfo=None), r["offered"]) for r in rows] == [
+        (dt.datetime(2024, 10, 27, 1, 30), 2),
+        (dt.datetime(2024, 10, 27, 2, 0), 1),
+    ]

@@ -15,7 +15,7 @@ import re
 import zoneinfo
 from collections.abc import Sequence
 
-from analytics.periods import INTERVALS
+from analytics.periods import INTERVALS, local_midnight
 
 # Fixed-width buckets of local time; the literal is formatted into SQL (whitelisted).
 _FIXED = {
@@ -54,25 +54,68 @@ def quoted_identifier(name: str, what: str) -> str:
     return f'"{name}"'
 
 
-def fixed_offset_us(zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date) -> int | None:
-    """The zone's UTC offset in microseconds if it is the same at every local midnight
-    from ``first`` to the day after ``last``, else None.
+def offset_changes(
+    zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date
+) -> list[tuple[int | None, int]]:
+    """The zone's UTC offsets over the local days ``first``..``last``, as
+    [(None, offset before), (instant of a change in µs since the epoch, offset after), ...]
+    in µs: one pair for a fixed-offset range, two more per DST change.
 
-    An offset change (DST, a new law) shows as a different offset at the next local
-    midnight, so equal offsets at every midnight mean one offset for the whole range.
-    Grouping then needs only integer arithmetic on the instant instead of a per-row
-    time-zone conversion, which is several times slower.
+    Offsets are compared at every local midnight (a change shows as a new offset at the
+    next midnight); each change is then found to the second by bisection.
     """
-    offsets = set()
-    day = first
-    while day <= last + dt.timedelta(days=1):
-        moment = dt.datetime(day.year, day.month, day.day, tzinfo=zone)
-        offsets.add(moment.utcoffset())
-        if len(offsets) > 1:
-            return None
+
+    def offset_us(epoch_s: int) -> int:
+        delta = dt.datetime.fromtimestamp(epoch_s, zone).utcoffset()
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000
+
+    day = first - dt.timedelta(days=1)
+    previous = int(local_midnight(day, zone).timestamp())
+    changes: list[tuple[int | None, int]] = [(None, offset_us(previous))]
+    while day <= last:
         day += dt.timedelta(days=1)
-    (offset,) = offsets
-    return (offset.days * 86_400 + offset.seconds) * 1_000_000 + offset.microseconds
+        moment = int(local_midnight(day, zone).timestamp())
+        after = offset_us(moment)
+        if after != changes[-1][1]:
+            lo, hi = previous, moment  # offset(lo) is the old one, offset(hi) the new one
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if offset_us(mid) == after:
+                    hi = mid
+                else:
+                    lo = mid
+            changes.append((hi * 1_000_000, after))
+        previous = moment
+    return changes
+
+
+# Above this many offset changes a CASE per row costs more than ICU's conversion.
+_MAX_OFFSET_CHANGES = 24
+
+
+def local_us_sql(
+    zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date, instant: str
+) -> tuple[str, list]:
+    """SQL (and its ``?`` parameters) of the local wall-clock time of ``instant`` in µs
+    since the local epoch, valid for instants within the local days ``first``..``last``.
+
+    Epoch arithmetic, not a per-row time-zone conversion (several times slower): a
+    fixed-offset range adds one offset; a range with DST changes picks the offset with
+    a CASE over the few changes, newest first. Only a range with very many changes
+    falls back to ICU's ``timezone()``.
+    """
+    changes = offset_changes(zone, first, last)
+    epoch = f"epoch_us({instant})"
+    if len(changes) == 1:
+        return f"{epoch} + ?", [changes[0][1]]
+    if len(changes) - 1 > _MAX_OFFSET_CHANGES:
+        return f"epoch_us(timezone(?, {instant}))", [zone.key]
+    whens, params = [], []
+    for at, offset in reversed(changes[1:]):
+        whens.append(f"WHEN {epoch} >= ? THEN ?")
+        params += [at, offset]
+    params.append(changes[0][1])
+    return f"{epoch} + CASE {' '.join(whens)} ELSE ? END", params
 
 
 _DAY_US = 86_400_000_000
@@ -84,7 +127,7 @@ _WIDTH_US = {"15min": 900_000_000, "30min": 1_800_000_000, "60min": 3_600_000_00
 def interval_key_sql(interval: str, local_us: str, hijri_month_start: str | None = None) -> str:
     """SQL of a grouping key for the bucket of local time ``local_us`` (µs since the
     local epoch): integer microseconds for fixed widths and weeks, a TIMESTAMP for
-    months. ``interval_start_sql`` turns the key into the bucket's local start."""
+    months. ``interval_start_of`` turns the key into the bucket's local start."""
     if interval in _WIDTH_US:
         width = _WIDTH_US[interval]
         return f"(({local_us}) // {width}) * {width}"
@@ -100,11 +143,15 @@ def interval_key_sql(interval: str, local_us: str, hijri_month_start: str | None
     raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS)}")
 
 
-def interval_start_sql(interval: str, key: str) -> str:
-    """The local start (TIMESTAMP) of the bucket with grouping key ``key``."""
-    if interval in _WIDTH_US or interval == "week":
-        return f"make_timestamp({key})"
-    return key
+_LOCAL_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def interval_start_of(interval: str, key) -> dt.datetime | None:
+    """The naive local start of the bucket with grouping key ``key`` (from
+    ``interval_key_sql``): µs since the local epoch, or already a TIMESTAMP."""
+    if key is None or isinstance(key, dt.datetime):
+        return key
+    return _LOCAL_EPOCH + dt.timedelta(microseconds=int(key))
 
 
 def local_bucket_sql(interval: str, local_ts: str, hijri_month_start: str | None = None) -> str:
