@@ -243,6 +243,10 @@ def registered(con, **tables: pa.Table) -> Iterator[dict[str, str]]:
     """
     suffix = secrets.token_hex(4)
     names = {key: f"cca_{key}_{suffix}" for key in tables}
+    if tables:
+        # DuckDB 2 refuses register() while an earlier execute() on the connection
+        # still has rows unread (e.g. a caller's fetchone()); a finished query ends it.
+        con.execute("SELECT 1").fetchall()
     for key, table in tables.items():
         con.register(names[key], table)
     try:

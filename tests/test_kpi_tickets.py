@@ -227,3 +227,40 @@ def test_sql_working_time_agrees_with_the_calendar(scratch_db, created, resolved
     else:
         assert row["sla_met_rate"] is None
     assert row["backlog"] == (1 if created < as_of <= resolved else 0)
+
+
+def test_a_month_sees_exactly_the_tickets_alive_in_it(store):
+    """A month's report reads only the tickets alive in it; those at its edges count
+    as they would over all data. September 2024, reported on 1 October 09:00."""
+    add_tickets(
+        store,
+        CENTRE,
+        [
+            # a year old and never resolved: in the backlog, and long past its deadline
+            dict(created_at="2023-09-03 10:00", category="old"),
+            # resolved exactly at the first instant of September: resolved in September
+            dict(created_at="2024-08-28 10:00", resolved_at="2024-09-01 00:00"),
+            # resolved the second before: not in September at all
+            dict(created_at="2024-08-28 10:00", resolved_at="2024-08-31 23:59:59"),
+            # answered Sunday 1 Sep 09:00, resolved after the report: open at its end
+            dict(created_at="2024-08-29 15:00", first_response_at="2024-09-01 09:00",
+                 resolved_at="2024-10-02 10:00"),
+            # created on the last second of September, open
+            dict(created_at="2024-09-30 23:59:59"),
+            # created at the first instant of October: not September's
+            dict(created_at="2024-10-01 00:00"),
+        ],
+    )  # fmt: skip
+    (row,) = report(store, period=parse_period("2024-09"))
+    assert (row["created"], row["resolved"]) == (1, 1)
+    # open at 1 Oct 00:00: the 2023 ticket, the one answered in September, the last one
+    assert row["backlog"] == 3
+    # first response 29 Aug 15:00 (Thu) -> Sun 1 Sep 09:00: Thu 15-16 (1 h) + Sun 8-9 (1 h)
+    assert row["frt_wh_p50"] == pytest.approx(2.0)
+    # resolved 1 Sep 00:00 after Wed 28 Aug 10:00: Wed 6 h + Thu 8 h = 14 h = 1.75 days
+    assert row["resolution_wd_p50"] == pytest.approx(14 / 8)
+    # Over all data: judged are the two resolved in time (deadlines Mon 2 Sep 10:00),
+    # the 2023 ticket and the one answered on 1 Sep (deadline Tue 3 Sep 15:00, open):
+    # 2 of 4. The two created at the end are not due yet.
+    (whole,) = report(store)
+    assert (whole["created"], whole["sla_met_rate"]) == (6, 0.5)
