@@ -599,7 +599,12 @@ def ingest_file(
         con.execute(f"SET memory_limit = {_literal(memory_limit)}")
         con.execute(f"SET temp_directory = {_literal(spill)}")
         # DuckDB draws progress bars on standard output, which belongs to --format json.
-        con.execute("SET enable_progress_bar = false")
+        # Inside Jupyter DuckDB refuses the setting unless ipywidgets is installed; there
+        # the bar is harmless, so a refusal is not an error.
+        try:
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            pass
         try:
             centre_exists = con.execute(
                 "SELECT count(*) FROM centres WHERE centre_id = ?", [centre_id]
@@ -800,8 +805,8 @@ def ingest_file(
             """
             INSERT INTO ingest_batches (batch_id, centre_id, kind, file, sha256, format, mapping,
                 rows_read, rows_loaded, rows_updated, rows_duplicate, rows_rejected,
-                started_at, finished_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                rows_filtered, started_at, finished_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
                     now() - to_microseconds(?::BIGINT), now())
             """,
             [
@@ -817,6 +822,7 @@ def ingest_file(
                 result.updated,
                 result.duplicate,
                 result.rejected,
+                result.filtered,
                 int(result.seconds * 1e6),
             ],
         )

@@ -432,6 +432,10 @@ def test_the_shipped_anonymous_bank_mapping_loads_a_file_of_the_same_shape(store
     r = ingest_file(store, "calls", f, "bank", mapping=mapping)
     assert (r.read, r.loaded, r.filtered, r.rejected) == (6, 4, 2, 0)
     with store.reader() as con:
+        # The batch row keeps the same accounting: 6 read = 4 loaded + 2 filtered.
+        assert con.execute(
+            "SELECT rows_read, rows_loaded, rows_filtered, rows_rejected FROM ingest_batches"
+        ).fetchall() == [(6, 4, 2, 0)]
         con.execute("SET TimeZone = 'UTC'")
         rows = con.execute(
             "SELECT call_id, arrived_at, outcome, wait_s, talk_s, category, agent_id, "
