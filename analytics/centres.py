@@ -53,7 +53,9 @@ class Centre:
         try:
             zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"centre {self.centre_id}: unknown time zone {self.timezone!r}") from exc
+            raise ValueError(
+                f"centre {self.centre_id}: unknown time zone {self.timezone!r}"
+            ) from exc
         if not self.sl_thresholds_s or any(t < 0 for t in self.sl_thresholds_s):
             raise ValueError(
                 f"centre {self.centre_id}: thresholds must be a non-empty list of seconds >= 0"

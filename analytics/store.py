@@ -78,9 +78,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             con.execute("INSERT INTO meta VALUES ('caller_salt', ?)", [secrets.token_hex(16)])
             con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
         else:
-            con.execute(
-                "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)]
-            )
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
         current = version
     return current
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from analytics.centres import Centre, ensure_centre, get_centre, save_centre, UnknownCentre
-from analytics.store import Store, StoreError, latest_version, schema_version
+from analytics.centres import Centre, UnknownCentre, ensure_centre, get_centre, save_centre
+from analytics.store import Store, StoreError, latest_version, migrations, schema_version
 
 
 def test_a_new_store_is_at_the_latest_schema_version(store):
@@ -22,7 +22,9 @@ def test_each_database_gets_its_own_caller_salt(tmp_path):
         s = Store(tmp_path / name)
         s.initialise()
         with s.reader() as con:
-            salts.append(con.execute("SELECT value FROM meta WHERE key='caller_salt'").fetchone()[0])
+            salts.append(
+                con.execute("SELECT value FROM meta WHERE key='caller_salt'").fetchone()[0]
+            )
     assert salts[0] != salts[1]
 
 
@@ -72,3 +74,21 @@ def test_centres_round_trip_and_unknown_centres_name_the_known_ones(store):
 def test_a_centre_rejects_a_bad_time_zone():
     with pytest.raises(ValueError, match="time zone"):
         Centre("x", timezone="Mars/Olympus")
+
+
+def test_a_version_1_file_keeps_its_rows_when_upgraded(tmp_path):
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(migrations()[0][2])
+    con.execute("INSERT INTO meta VALUES ('caller_salt', 'x'), ('schema_version', '1')")
+    con.execute(
+        "INSERT INTO ingest_batches (batch_id, centre_id, kind, file, sha256, format, started_at)"
+        " VALUES (7, 'a', 'calls', 'f.csv', 'abc', 'csv', now())"
+    )
+    con.close()
+    with Store(path).reader() as con:
+        assert schema_version(con) == latest_version() >= 2
+        # The batch survives; the column added later reads its default.
+        assert con.execute("SELECT batch_id, rows_filtered FROM ingest_batches").fetchall() == [
+            (7, 0)
+        ]
