@@ -91,15 +91,18 @@ def add_tickets(store: Store, centre: Centre, tickets: list[dict]) -> None:
             )
 
 
-def add_staffing(store: Store, centre: Centre, intervals: list[tuple[str, int, float]]) -> None:
-    """(local interval start, interval_s, agents_available) rows."""
+def add_staffing(store: Store, centre: Centre, intervals: list[tuple]) -> None:
+    """(local interval start, interval_s, agents_available[, queue, site]) rows; queue
+    and site default to '' (staffing kept for the whole centre)."""
+    rows = []
+    for start, seconds, agents, *where in intervals:
+        queue, site = (*where, "", "")[:2]
+        rows.append([centre.centre_id, local(start, centre.timezone), seconds, agents, agents,
+                     queue, site])  # fmt: skip
     with store.writer() as con:
         save_centre(con, centre)
         con.executemany(
             "INSERT INTO staffing (centre_id, interval_start, interval_s, agents_scheduled, "
-            "agents_available) VALUES (?, ?, ?, ?, ?)",
-            [
-                [centre.centre_id, local(start, centre.timezone), seconds, agents, agents]
-                for start, seconds, agents in intervals
-            ],
+            "agents_available, queue, site) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )

@@ -302,6 +302,61 @@ def test_occupancy_is_handling_time_over_staffed_time(store):
     assert empty == {"handled_s": 0.0, "staffed_s": 0.0, "occupancy": None}
 
 
+def test_occupancy_by_queue_matches_calls_and_staffing_of_each_queue(store):
+    """Riyadh, 1 Sep 2024. Handled seconds of answered calls per queue and half hour,
+    over agents_available x 1800 s of the staffing rows of that queue:
+
+        visa    08:00 1500+300 = 1800 / (2 x 1800) = 0.5   08:30 600 / 1800 = 1/3
+        labour  08:00 900 / 1800 = 0.5
+        (none)  08:00 300 / 1800 (staffing kept for the whole centre, queue '') = 1/6
+        sms     09:00 100 / no staffing = null
+    """
+    add_calls(
+        store,
+        CENTRE,
+        [
+            dict(arrived_at="2024-09-01 08:05", outcome="answered", wait_s=5, talk_s=1500,
+                 acw_s=300, queue="visa"),
+            dict(arrived_at="2024-09-01 08:40", outcome="answered", wait_s=5, talk_s=600,
+                 queue="visa"),
+            dict(arrived_at="2024-09-01 08:41", outcome="abandoned", wait_s=50, queue="visa"),
+            dict(arrived_at="2024-09-01 08:10", outcome="answered", wait_s=5, talk_s=900,
+                 queue="labour"),
+            dict(arrived_at="2024-09-01 08:20", outcome="answered", wait_s=5, talk_s=300),
+            dict(arrived_at="2024-09-01 09:00", outcome="answered", wait_s=5, talk_s=100,
+                 queue="sms"),
+        ],
+    )  # fmt: skip
+    add_staffing(
+        store,
+        CENTRE,
+        [
+            ("2024-09-01 08:00", 1800, 2, "visa"),
+            ("2024-09-01 08:30", 1800, 1, "visa"),
+            ("2024-09-01 08:00", 1800, 1, "labour"),
+            ("2024-09-01 08:00", 1800, 1),
+        ],
+    )
+    september = parse_period("2024-09")
+    with store.reader() as con:
+        queues = occupancy(con, CENTRE, period=september, by=("queue",))
+        halves = occupancy(con, CENTRE, period=september, by=["queue"], interval="30min")
+        (whole,) = occupancy(con, CENTRE, period=september)
+        with pytest.raises(ValueError, match="cannot break occupancy down by 'category'"):
+            occupancy(con, CENTRE, by=("category",))
+    assert [(r["queue"], r["handled_s"], r["staffed_s"]) for r in queues] == [
+        ("labour", 900, 1800), ("sms", 100, 0), ("visa", 2400, 5400), (None, 300, 1800),
+    ]  # fmt: skip
+    assert [r["occupancy"] for r in queues] == pytest.approx([0.5, None, 4 / 9, 1 / 6])
+    assert [(r["queue"], r["interval_start"].time(), r["occupancy"]) for r in halves] == [
+        ("labour", dt.time(8, 0), 0.5), ("sms", dt.time(9, 0), None),
+        ("visa", dt.time(8, 0), 0.5), ("visa", dt.time(8, 30), pytest.approx(1 / 3)),
+        (None, dt.time(8, 0), pytest.approx(1 / 6)),
+    ]  # fmt: skip
+    assert sum(r["handled_s"] for r in queues) == whole["handled_s"] == 3700
+    assert sum(r["staffed_s"] for r in queues) == whole["staffed_s"] == 9000
+
+
 # ---- invariants over random logs (Hypothesis), on one real DuckDB file -------------
 
 call_strategy = st.fixed_dictionaries(

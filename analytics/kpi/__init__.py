@@ -6,11 +6,12 @@ on the centre's business calendar) and ``occupancy`` (handling time over staffed
 """
 
 from analytics.kpi.calls import CALL_DIMENSIONS, call_kpi_names, call_kpis, threshold_label
-from analytics.kpi.occupancy import OCCUPANCY_NAMES, occupancy
+from analytics.kpi.occupancy import OCCUPANCY_DIMENSIONS, OCCUPANCY_NAMES, occupancy
 from analytics.kpi.tickets import TICKET_DIMENSIONS, TICKET_KPI_NAMES, ticket_kpi_names, ticket_kpis
 
 __all__ = [
     "CALL_DIMENSIONS",
+    "OCCUPANCY_DIMENSIONS",
     "OCCUPANCY_NAMES",
     "TICKET_DIMENSIONS",
     "TICKET_KPI_NAMES",

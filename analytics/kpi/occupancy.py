@@ -9,16 +9,23 @@ bucket in which it was answered (``answered_at``, else arrived_at + wait_s), the
 workforce-management approximation; so buckets should not be shorter than the
 staffing intervals, and a call handled across a boundary lands in one bucket. With no
 staffed time the ratio is NULL. Both sides are grouped in the centre's local time.
+
+Broken down ``by`` queue and/or site, each side is grouped by the same columns: the
+calls answered on a queue over the agents staffed for it. The staffing table keeps ''
+for "not per queue/site" and calls keep NULL; both show as None, and are matched with
+each other, so staffing kept for the whole centre meets the calls of no named queue.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
 from analytics.kpi.buckets import (
     as_local,
+    check_dimensions,
     check_interval,
     local_bucket_sql,
     quoted_identifier,
@@ -27,9 +34,18 @@ from analytics.kpi.buckets import (
 from analytics.periods import Period
 
 OCCUPANCY_NAMES = ("handled_s", "staffed_s", "occupancy")
+# The dimensions both the calls and the staffing table carry.
+OCCUPANCY_DIMENSIONS = ("queue", "site")
 
 
-def occupancy_sql(source: str, *, interval: str | None, bounded: bool, dates: str | None) -> str:
+def occupancy_sql(
+    source: str,
+    *,
+    interval: str | None,
+    bounded: bool,
+    dates: str | None,
+    dims: Sequence[str] = (),
+) -> str:
     """Parameters, in order: [zone], centre id, [start, end], [zone], centre id, [start, end]."""
     table = quoted_identifier(source, "call source")
     answer = (
@@ -50,22 +66,28 @@ def occupancy_sql(source: str, *, interval: str | None, bounded: bool, dates: st
     when = " AND {0} >= ? AND {0} < ?" if bounded else ""
     handled_key, handled_join = bucket(answer)
     staffed_key, staffed_join = bucket("s.interval_start")
+    # '' (staffing) and NULL (calls) both mean "not given": both become NULL
+    handled_dims = "".join(f", nullif(c.{d}, '') AS {d}" for d in dims)
+    staffed_dims = "".join(f", nullif(s.{d}, '') AS {d}" for d in dims)
     handled = (
-        f"SELECT {handled_key}, sum(coalesce(c.talk_s, 0) + coalesce(c.hold_s, 0) + "
-        f"coalesce(c.acw_s, 0)) AS handled_s FROM {table} c{handled_join} "
-        f"WHERE c.centre_id = ? AND c.outcome = 'answered'{when.format(answer)} GROUP BY 1"
+        f"SELECT {handled_key}{handled_dims}, sum(coalesce(c.talk_s, 0) + coalesce(c.hold_s, 0)"
+        f" + coalesce(c.acw_s, 0)) AS handled_s FROM {table} c{handled_join} "
+        f"WHERE c.centre_id = ? AND c.outcome = 'answered'{when.format(answer)} GROUP BY ALL"
     )
     staffed = (
-        f"SELECT {staffed_key}, sum(s.agents_available * s.interval_s) AS staffed_s "
-        f"FROM staffing s{staffed_join} WHERE s.centre_id = ?"
-        f"{when.format('s.interval_start')} GROUP BY 1"
+        f"SELECT {staffed_key}{staffed_dims}, sum(s.agents_available * s.interval_s) AS staffed_s"
+        f" FROM staffing s{staffed_join} WHERE s.centre_id = ?"
+        f"{when.format('s.interval_start')} GROUP BY ALL"
     )
+    keys = ["interval_start", *dims]
+    out_keys = ", ".join(f"coalesce(h.{k}, w.{k}) AS {k}" for k in keys)
+    on = " AND ".join(f"h.{k} IS NOT DISTINCT FROM w.{k}" for k in keys)
+    order = ", ".join(f"{k} NULLS LAST" for k in [*dims, "interval_start"])
     return (
-        f"SELECT coalesce(h.interval_start, w.interval_start) AS interval_start, "
+        f"SELECT {out_keys}, "
         f"coalesce(h.handled_s, 0) AS handled_s, coalesce(w.staffed_s, 0) AS staffed_s, "
         f"h.handled_s / nullif(w.staffed_s, 0) AS occupancy "
-        f"FROM ({handled}) h FULL JOIN ({staffed}) w "
-        f"ON h.interval_start IS NOT DISTINCT FROM w.interval_start ORDER BY 1"
+        f"FROM ({handled}) h FULL JOIN ({staffed}) w ON {on} ORDER BY {order}"
     )
 
 
@@ -76,12 +98,16 @@ def occupancy(
     period: Period | None = None,
     interval: str | None = None,
     source: str = "calls",
+    by: Sequence[str] = (),
 ) -> list[dict]:
     """Handled seconds, staffed seconds and occupancy, per local interval.
 
-    Without ``interval``: one row for the period (handled_s 0 and occupancy None when
-    there is nothing). With one: a row per bucket that has calls or staffing.
+    Keys: the ``by`` dimensions (any of queue, site), ``interval_start`` (local, aware)
+    when ``interval`` is given, then ``OCCUPANCY_NAMES``. Without ``by`` and
+    ``interval``: one row for the period (handled_s 0 and occupancy None when there is
+    nothing). Otherwise a row per group and bucket that has calls or staffing.
     """
+    dims = check_dimensions(by, OCCUPANCY_DIMENSIONS, "occupancy")
     check_interval(interval)
     tables = {}
     if interval == "hijri-month":
@@ -100,7 +126,11 @@ def occupancy(
         tables["dates"] = BusinessCalendar(centre).date_dimension(*days)
     with registered(con, **tables) as names:
         sql = occupancy_sql(
-            source, interval=interval, bounded=period is not None, dates=names.get("dates")
+            source,
+            interval=interval,
+            bounded=period is not None,
+            dates=names.get("dates"),
+            dims=dims,
         )
         params: list = []
         for _side in ("handled", "staffed"):
@@ -110,15 +140,15 @@ def occupancy(
             if period is not None:
                 params += list(period.bounds(centre.tz))
         rows = records(con.execute(sql, params))
-    if interval is None:
+    if interval is None and not dims:
         # Both sides carry a NULL key and the FULL JOIN matches NULL with NULL: <= 1 row.
         empty = {"handled_s": 0.0, "staffed_s": 0.0, "occupancy": None}
         return [{k: (rows[0] if rows else empty)[k] for k in OCCUPANCY_NAMES}]
     zone = centre.tz
-    return [
-        {
-            "interval_start": as_local(r["interval_start"], zone),
-            **{k: r[k] for k in OCCUPANCY_NAMES},
-        }
-        for r in rows
-    ]
+    result = []
+    for r in rows:
+        out = {d: r[d] for d in dims}
+        if interval is not None:
+            out["interval_start"] = as_local(r["interval_start"], zone)
+        result.append(out | {k: r[k] for k in OCCUPANCY_NAMES})
+    return result
