@@ -111,6 +111,7 @@ class StaffingPlan:
     rounds: int
     max_agents: int
     sim_kpis: tuple[str, ...] = field(default=())
+    margin_se: float = 0.0
 
     @property
     def unmet(self) -> tuple[IntervalPlan, ...]:
@@ -217,10 +218,14 @@ def _corrected_agents(
     short_abandon_s: float,
     max_agents: int,
     direction: int,
+    margins: dict[str, float] | None = None,
 ) -> int | None:
     """The fewest agents (searching up from agents + 1 when ``direction`` is +1) or whether
     agents − 1 still suffices (``direction`` −1: returns agents − 1 or None) by Erlang A
-    shifted by the gap between formula and simulation seen at ``agents``."""
+    shifted by the gap between formula and simulation seen at ``agents``. ``margins``:
+    per target KPI, how far beyond the target the shifted formula must be (the margin the
+    simulation will be judged by)."""
+    margins = margins or {}
     model = traffic.model()
 
     def metrics(n: int) -> dict:
@@ -239,7 +244,9 @@ def _corrected_agents(
         for t in targets:
             value = row.get(t.key)
             if value is not None and t.key in bias:
-                row[t.key] = value - bias[t.key]
+                value -= bias[t.key]
+                m = margins.get(t.key, 0.0)
+                row[t.key] = value - m if t.op in (">=", ">") else value + m
             if not t.met_by(row):
                 return False
         return True
@@ -255,15 +262,76 @@ def _corrected_agents(
 # --------------------------------------------------------------------------- simulation
 
 
+@dataclass(frozen=True)
+class IntervalSample:
+    """What the simulation measured in one interval: ``kpis`` pooled over the
+    replications (the KPI layer over every replication's calls), and ``per_replication``
+    the KPI rows of each replication (None where no call arrived in that replication)."""
+
+    kpis: dict[str, Any]
+    per_replication: tuple[dict[str, Any] | None, ...]
+
+
+def _denominator(name: str, row: dict[str, Any]) -> float | None:
+    """The calls a KPI is a share (or mean) of, from the KPI row (DESIGN.md definitions)."""
+    if name == "asa_s" or name.startswith("sl_answered_"):
+        return row.get("answered") or 0
+    if name.startswith("sl_excl_short_") or name == "answer_rate_excl_short":
+        return (row.get("offered") or 0) - (row.get("short_abandoned") or 0)
+    if name.startswith("sl_") or name in ("answer_rate", "abandon_rate"):
+        return row.get("offered") or 0
+    return None
+
+
+def standard_error(name: str, sample: IntervalSample, null: float | None = None) -> float | None:
+    """Standard error of the pooled ratio KPI ``name`` (Σ numerators / Σ denominators over
+    replications) in one interval, None when it cannot be estimated.
+
+    Calls of one replication and interval share its queue, so they are not independent:
+    the variance is the cluster (replication) one of a ratio estimator,
+    R / (R − 1) Σ_r (x_r − p̂ n_r)² / (Σ n_r)². For a share, the test is against ``null``
+    (the target): the binomial variance τ (1 − τ) / n at the target times the design
+    effect (cluster over binomial variance at p̂, at least 1), so a sample of all
+    successes (p̂ = 1, no spread) still carries the uncertainty of its few calls.
+    """
+    value = sample.kpis.get(name)
+    if value is None:
+        return None
+    xs, ns = [], []
+    for row in sample.per_replication:
+        if row is None:
+            xs.append(0.0)
+            ns.append(0.0)
+            continue
+        n = _denominator(name, row)
+        v = row.get(name)
+        if n is None:
+            return None
+        xs.append(0.0 if v is None or not n else float(v) * n)
+        ns.append(float(n))
+    x, n = np.array(xs), np.array(ns)
+    total = n.sum()
+    r = len(n)
+    if total <= 0 or r < 2:
+        return None
+    cluster = r / (r - 1) * float(((x - value * n) ** 2).sum()) / total**2
+    if name == "asa_s":
+        return math.sqrt(cluster)
+    binomial = value * (1 - value) / total
+    deff = max(1.0, cluster / binomial) if binomial > 0 else 1.0
+    p = value if null is None else min(max(null, 0.0), 1.0)
+    return math.sqrt(p * (1 - p) / total * deff)
+
+
 def _simulate(
     scenario: Scenario,
     agents: np.ndarray,
     seeds: Sequence[int],
     executor: Executor | None,
     thresholds: tuple[float, ...],
-) -> dict[int, dict]:
-    """KPIs per horizon interval (index → KPI dict) of ``scenario`` staffed with
-    ``agents``, pooled over the replications, from the KPI layer."""
+) -> dict[int, IntervalSample]:
+    """KPIs per horizon interval (index → sample) of ``scenario`` staffed with
+    ``agents``: pooled over the replications and per replication, from the KPI layer."""
     import pandas as pd
 
     from analytics.kpi import call_kpis
@@ -282,29 +350,54 @@ def _simulate(
         if records[col].dtype == object and isinstance(frames[0][col].dtype, pd.CategoricalDtype):
             records[col] = records[col].astype("category")
     con = sim_connection(records)
+    options = {
+        "source": SIM_SOURCE,
+        "interval": KPI_INTERVALS[scenario.interval_s],
+        "thresholds_s": thresholds,
+        "short_abandon_s": scenario.short_abandon_s,
+    }
     try:
-        rows = call_kpis(
-            con,
-            planned.centre(),
-            source=SIM_SOURCE,
-            interval=KPI_INTERVALS[scenario.interval_s],
-            thresholds_s=thresholds,
-            short_abandon_s=scenario.short_abandon_s,
-        )
+        pooled = call_kpis(con, planned.centre(), **options)
+        by_replication = call_kpis(con, planned.centre(), by=("replication",), **options)
     finally:
         con.close()
     tl = planned.timeline()
     origin = pd.Timestamp(planned.start_instant)
-    out = {}
-    for row in rows:
+
+    def index(row) -> int:
         offset = (pd.Timestamp(row["interval_start"]) - origin).total_seconds()
-        k = int(np.searchsorted(tl.starts_s, offset, side="right")) - 1 - tl.first_recorded
+        return int(np.searchsorted(tl.starts_s, offset, side="right")) - 1 - tl.first_recorded
+
+    per_rep: dict[int, list] = {}
+    for row in by_replication:
+        k = index(row)
         if k >= 0:
-            out[k] = row
+            per_rep.setdefault(k, [None] * len(seeds))[int(row["replication"])] = row
+    out = {}
+    for row in pooled:
+        k = index(row)
+        if k >= 0:
+            out[k] = IntervalSample(row, tuple(per_rep.get(k, [None] * len(seeds))))
     return out
 
 
 # --------------------------------------------------------------------------- the plan
+
+
+def verification_replications(
+    traffic: Sequence[_Traffic | None],
+    replications: int,
+    min_pooled_calls: float,
+    max_replications: int,
+) -> int:
+    """Replications per round: at least ``replications``, more (up to
+    ``max_replications``) until the quietest open interval pools ``min_pooled_calls``
+    simulated calls (calls × replications)."""
+    calls = [tr.calls for tr in traffic if tr is not None]
+    if not calls or min_pooled_calls <= 0:
+        return replications
+    wanted = math.ceil(min_pooled_calls / min(calls))
+    return max(replications, min(wanted, max_replications))
 
 
 def staffing_plan(
@@ -318,16 +411,27 @@ def staffing_plan(
     replications: int = 10,
     seed: int = 0,
     max_rounds: int = 40,
+    margin_se: float = 1.0,
+    min_pooled_calls: float = 320.0,
+    max_replications: int = 40,
     executor: Executor | None = None,
+    scheduler: str | None = None,
     workers: int | None = None,
     verify: bool = True,
 ) -> StaffingPlan:
     """The fewest agents per interval of ``scenario`` meeting ``targets`` (default: the
     scenario's) and the caps (``max_abandon``: abandon rate; ``max_occupancy``), verified
     and corrected by simulation (module docstring). ``shrinkage``: share of paid time off
-    the phones, for the headcount. ``replications`` simulations per round from ``seed``,
-    on ``executor`` or a local pool of ``workers`` processes (default: one per CPU).
-    ``verify=False`` stops after Erlang A.
+    the phones, for the headcount.
+
+    Verification: at least ``replications`` simulations per round from ``seed`` (more, up
+    to ``max_replications``, until the quietest interval pools ``min_pooled_calls``
+    calls); an interval passes when it meets every target by ``margin_se`` standard
+    errors (0: the bare sample decides, which favours lucky samples). They run on
+    ``executor``, else on the Dask cluster that ``scheduler`` or
+    ``$DASK_SCHEDULER_ADDRESS`` names, else on a local pool of ``workers`` processes
+    (default: one per CPU), as ``run_replications`` does; the plan depends only on the
+    arguments, not on the executor. ``verify=False`` stops after Erlang A.
     """
     wanted = staffing_targets(
         list(scenario.targets if targets is None else targets),
@@ -342,13 +446,15 @@ def staffing_plan(
         raise ValueError(f"max_agents must be >= 1, got {max_agents!r}")
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications!r}")
+    if not (math.isfinite(margin_se) and margin_se >= 0):
+        raise ValueError(f"margin_se must be >= 0, got {margin_se!r}")
     if verify and scenario.interval_s not in KPI_INTERVALS:
         raise ValueError(
             f"verification by simulation measures 15, 30 or 60-minute intervals; the "
             f"scenario has interval_s = {scenario.interval_s}"
         )
     from analytics.kpi import call_kpi_names
-    from simulation.replications import replication_seeds
+    from simulation.replications import dask_executor, replication_seeds
 
     thresholds = tuple(sorted({*target_thresholds(wanted), *scenario.thresholds_s}))
     short_s = scenario.short_abandon_s
@@ -376,34 +482,47 @@ def staffing_plan(
         if extra not in report_names:
             report_names.append(extra)
 
-    simulated: dict[int, dict] = {}
+    if verify:
+        replications = verification_replications(
+            traffic, replications, min_pooled_calls, max_replications
+        )
+    simulated: dict[int, IntervalSample] = {}
     rounds = 0
     if verify and active:
         seeds = replication_seeds(seed, replications)
-        own = None
-        if executor is None and replications > 1 and (workers is None or workers > 1):
-            own = executor = ProcessPoolExecutor(
-                max_workers=min(replications, workers or os.cpu_count() or 1)
-            )
+        scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+        own = client = None
+        if executor is None:
+            if scheduler:
+                client, executor = dask_executor(scheduler)
+            elif replications > 1 and (workers is None or workers > 1):
+                own = executor = ProcessPoolExecutor(
+                    max_workers=min(replications, workers or os.cpu_count() or 1)
+                )
         try:
             agents, simulated, rounds = _verify(
-                scenario,
-                traffic,
+                _Verification(
+                    scenario=scenario,
+                    traffic=traffic,
+                    floor=floor,
+                    active=active,
+                    wanted=wanted,
+                    checked=checked,
+                    thresholds=thresholds,
+                    short_s=short_s,
+                    max_agents=max_agents,
+                    margin_se=margin_se,
+                    seeds=seeds,
+                    executor=executor,
+                ),
                 agents,
-                floor,
-                active,
-                wanted,
-                checked,
-                thresholds,
-                short_s,
-                max_agents,
                 max_rounds,
-                seeds,
-                executor,
             )
         finally:
             if own is not None:
                 own.shutdown()
+            if client is not None:
+                client.close()
 
     tl = scenario.timeline()
     import pandas as pd
@@ -412,9 +531,10 @@ def staffing_plan(
     intervals = []
     for i in active:
         tr = traffic[i]
-        kpis = simulated.get(i, {})
-        if verify:
-            missed = tuple(str(t) for t in checked if kpis and not t.met_by(_as_erlang(kpis)))
+        sample = simulated.get(i)
+        kpis = sample.kpis if sample else {}
+        if verify and sample:
+            missed = tuple(str(t) for t in checked if not _judge(t, sample, margin_se))
         else:
             missed = ()
         if agents[i] >= max_agents and erlang[i] >= max_agents:
@@ -446,20 +566,39 @@ def staffing_plan(
         rounds=rounds,
         max_agents=max_agents,
         sim_kpis=tuple(report_names) if verify else (),
+        margin_se=margin_se if verify else 0.0,
     )
 
 
-def _met(target: Target, row: dict, offered: float, strict: bool) -> bool:
-    """Whether a simulated KPI row meets ``target``; ``strict``: a proportion must meet it
-    by one binomial standard error, sqrt(p (1 − p) / offered), so that taking an agent
-    away is not justified by a lucky sample."""
-    if not strict or not offered:
-        return target.met_by(row)
-    value = row.get(target.key)
-    if value is None or target.key in ("asa_s",) or not 0 <= value <= 1:
-        return target.met_by(row)
-    margin = math.sqrt(value * (1 - value) / offered)
-    shifted = value - margin if target.op in (">=", ">") else value + margin
+def _is_share(name: str) -> bool:
+    return name != "asa_s" and _denominator(name, {}) is not None
+
+
+def _judge(target: Target, sample: IntervalSample, margin_se: float) -> bool:
+    """Whether an interval's simulated calls meet ``target`` by ``margin_se`` standard
+    errors (``standard_error``), so that neither raising nor trimming stops at a lucky
+    sample. KPIs without a standard error (p90, a single replication) are judged on the
+    sample; so is a share whose calls are too few for even a perfect sample (all within
+    the threshold, none abandoned) to clear the margin."""
+    row = _as_erlang(sample.kpis)
+    if not target.met_by(row):
+        return False
+    name = _sim_key(target)
+    if margin_se <= 0 or _denominator(name, {}) is None:
+        return True
+    share = _is_share(name)
+    se = standard_error(name, sample, null=target.value if share else None)
+    if se is None:
+        return True
+    if share:
+        calls = _denominator(name, sample.kpis) or 0
+        tau = min(max(target.value, 0.0), 1.0)
+        best = 1.0 if target.op in (">=", ">") else 0.0
+        reach = margin_se * math.sqrt(tau * (1 - tau) / calls) if calls else math.inf
+        if abs(best - tau) < reach:
+            return True  # undecidable with so few calls
+    value = row[target.key]
+    shifted = value - margin_se * se if target.op in (">=", ">") else value + margin_se * se
     return target.met_by({**row, target.key: shifted})
 
 
@@ -470,21 +609,55 @@ def _as_erlang(kpis: dict) -> dict:
     return row
 
 
+@dataclass(frozen=True)
+class _Verification:
+    """What stays fixed while the plan is verified."""
+
+    scenario: Scenario
+    traffic: list[_Traffic | None]
+    floor: np.ndarray
+    active: list[int]
+    wanted: list[Target]
+    checked: list[Target]
+    thresholds: tuple[float, ...]
+    short_s: float
+    max_agents: int
+    margin_se: float
+    seeds: list[int]
+    executor: Executor | None
+
+    def simulate(self, agents: np.ndarray) -> dict[int, IntervalSample]:
+        return _simulate(self.scenario, agents, self.seeds, self.executor, self.thresholds)
+
+    def margins(self, sample: IntervalSample) -> dict[str, float]:
+        """Per target KPI: how far beyond the target the corrected formula must be (one
+        margin of standard errors, as the simulation will be judged)."""
+        out = {}
+        for t in self.checked:
+            name = _sim_key(t)
+            se = standard_error(name, sample, null=t.value if _is_share(name) else None)
+            if se is not None:
+                out[t.key] = self.margin_se * se
+        return out
+
+    def corrected(self, i: int, agents: int, sample: IntervalSample, direction: int):
+        return _corrected_agents(
+            self.traffic[i],
+            agents,
+            sample.kpis,
+            self.wanted,
+            self.checked,
+            self.thresholds,
+            self.short_s,
+            self.max_agents,
+            direction,
+            self.margins(sample),
+        )
+
+
 def _verify(
-    scenario: Scenario,
-    traffic: list[_Traffic | None],
-    agents: np.ndarray,
-    floor: np.ndarray,
-    active: list[int],
-    wanted: list[Target],
-    checked: list[Target],
-    thresholds: tuple[float, ...],
-    short_s: float,
-    max_agents: int,
-    max_rounds: int,
-    seeds: list[int],
-    executor: Executor | None,
-) -> tuple[np.ndarray, dict[int, dict], int]:
+    v: _Verification, agents: np.ndarray, max_rounds: int
+) -> tuple[np.ndarray, dict[int, IntervalSample], int]:
     """Simulate, raise where targets are missed, trim where there is slack; repeat."""
     agents = agents.copy()
     trimmed: list[int] = []  # the last round's trims, given back where they cause misses
@@ -492,72 +665,52 @@ def _verify(
     capped: set[int] = set()  # missing at max_agents, and nothing before them can help
     rounds = 0
     simulated_agents = None
-    simulated: dict[int, dict] = {}
+    simulated: dict[int, IntervalSample] = {}
+    active = set(v.active)
 
-    def misses(i: int, strict: bool = False) -> bool:
-        kpis = simulated.get(i)
-        if not kpis:
+    def misses(i: int) -> bool:
+        sample = simulated.get(i)
+        if sample is None or i not in active:
             return False  # no simulated call arrived there
-        row = _as_erlang(kpis)
-        return any(not _met(t, row, kpis.get("offered") or 0, strict) for t in checked)
+        return any(not _judge(t, sample, v.margin_se) for t in v.checked)
 
     while rounds < max_rounds:
-        simulated = _simulate(scenario, agents, seeds, executor, thresholds)
+        simulated = v.simulate(agents)
         simulated_agents = agents.copy()
         rounds += 1
         if trimmed:
-            # A trim stands only if its interval still meets the targets by more than the
-            # sampling error and the next interval (which inherits its queue) meets them.
-            blamed = [j for j in trimmed if misses(j, strict=True) or misses(j + 1)]
+            # A trim stands only if its interval and the next one (which inherits its
+            # queue) still meet the targets by the margin.
+            blamed = [j for j in trimmed if misses(j) or misses(j + 1)]
             for j in blamed:
                 agents[j] += 1
             frozen.update(trimmed)
             trimmed = []
             if blamed:
                 continue
-        missed = [i for i in active if misses(i) and i not in capped]
+        missed = [i for i in v.active if misses(i) and i not in capped]
         if missed:
             for i in missed:
-                step = _corrected_agents(
-                    traffic[i],
-                    int(agents[i]),
-                    simulated[i],
-                    wanted,
-                    checked,
-                    thresholds,
-                    short_s,
-                    max_agents,
-                    +1,
-                )
-                target = min(max_agents, max(int(agents[i]) + 1, step or 0))
-                frozen.add(i)
+                step = v.corrected(i, int(agents[i]), simulated[i], +1)
+                target = min(v.max_agents, max(int(agents[i]) + 1, step or 0))
+                # Not frozen: a raise made while the interval before still missed (its
+                # queue carries over) may prove too much, and one trim is checked anyway.
                 if target > agents[i]:
                     agents[i] = target
                     continue
                 # At max_agents: only the interval before, whose queue it inherits, can help.
                 prev = i - 1
-                if prev >= 0 and traffic[prev] is not None and agents[prev] < max_agents:
+                if prev >= 0 and v.traffic[prev] is not None and agents[prev] < v.max_agents:
                     agents[prev] += 1
                     frozen.add(prev)
                 else:
                     capped.add(i)
             continue
         candidates = []
-        for i in active:
-            if i in frozen or agents[i] <= floor[i] or not simulated.get(i):
+        for i in v.active:
+            if i in frozen or agents[i] <= v.floor[i] or i not in simulated:
                 continue
-            fewer = _corrected_agents(
-                traffic[i],
-                int(agents[i]),
-                simulated[i],
-                wanted,
-                checked,
-                thresholds,
-                short_s,
-                max_agents,
-                -1,
-            )
-            if fewer is not None:
+            if v.corrected(i, int(agents[i]), simulated[i], -1) is not None:
                 candidates.append(i)
         if not candidates:
             break
@@ -567,6 +720,6 @@ def _verify(
     for i in trimmed:  # out of rounds before the last trims were checked: give them back
         agents[i] += 1
     if simulated_agents is None or not np.array_equal(simulated_agents, agents):
-        simulated = _simulate(scenario, agents, seeds, executor, thresholds)
+        simulated = v.simulate(agents)
         rounds += 1
     return agents, simulated, rounds

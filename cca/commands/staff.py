@@ -6,7 +6,10 @@
 Starts from Erlang A per interval, then simulates the plan (queues carry over between
 intervals) and adds agents where an interval misses a target, and takes them away where
 there is slack, until every interval is met or cannot be within --max-agents (those are
-named, not an error). Prints interval, expected calls, Erlang A agents, verified agents,
+named, not an error). An interval counts as met when its simulated calls meet the target
+by --margin-se standard errors, so a lucky sample does not pass; quiet intervals get more
+replications. Simulations run on a local process pool, or on a Dask cluster when
+--scheduler or DASK_SCHEDULER_ADDRESS names one. Prints interval, expected calls, Erlang A agents, verified agents,
 headcount after shrinkage and the simulated KPIs. The CSV output is also a staffing file:
 `cca simulate --scenario ... --staffing plan.csv` runs the plan.
 """
@@ -38,8 +41,29 @@ def register(subparsers) -> None:
     p.add_argument("--max-occupancy", type=float, metavar="X", help="cap on occupancy (Erlang)")
     p.add_argument("--shrinkage", type=float, default=0.0, metavar="X", help="share off-phone")
     p.add_argument("--max-agents", type=int, default=500, help="agents per interval at most")
-    p.add_argument("--replications", type=int, default=10, help="simulations per round (10)")
+    p.add_argument(
+        "--replications",
+        type=int,
+        default=10,
+        help="simulations per round at least (default 10; more, up to --max-replications, "
+        "until the quietest interval pools --min-pooled-calls calls)",
+    )
+    p.add_argument("--max-replications", type=int, default=40, help="(default 40)")
+    p.add_argument("--min-pooled-calls", type=float, default=320.0, help="(default 320)")
+    p.add_argument(
+        "--margin-se",
+        type=float,
+        default=1.0,
+        metavar="Z",
+        help="an interval passes when it meets the targets by Z standard errors (default 1)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler for the simulations (default: $DASK_SCHEDULER_ADDRESS, "
+        "else a local process pool)",
+    )
     p.add_argument("--days", type=int, help="days to plan (default: the scenario's)")
     p.add_argument("--workers", type=int, help="local worker processes (default: one per CPU)")
     p.add_argument("--no-verify", action="store_true", help="Erlang A only, without simulation")
@@ -69,10 +93,14 @@ def handle(args) -> int:
             max_agents=args.max_agents,
             replications=args.replications,
             seed=args.seed,
+            margin_se=args.margin_se,
+            min_pooled_calls=args.min_pooled_calls,
+            max_replications=args.max_replications,
+            scheduler=args.scheduler,
             workers=args.workers,
             verify=not args.no_verify,
         )
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, ConnectionError) as exc:
         raise UserError(str(exc)) from None
     rows = plan.rows()
     if args.format != "table":
@@ -82,7 +110,7 @@ def handle(args) -> int:
     targets_text = ", ".join(str(t) for t in plan.targets)
     verified = (
         f"verified by simulation ({plan.replications} replications, seed {plan.seed}, "
-        f"{plan.rounds} rounds)"
+        f"{plan.rounds} rounds, targets met by {plan.margin_se:g} standard error)"
         if plan.sim_kpis
         else "Erlang A only"
     )
