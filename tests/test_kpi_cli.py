@@ -100,3 +100,36 @@ def test_user_errors_exit_2_with_a_clear_message(september, args, message):
     assert proc.returncode == 2
     assert message in proc.stderr
     assert proc.stdout == ""
+
+
+def test_period_all_is_explicit_and_omitting_the_period_warns(september):
+    (everything,) = run_cca_json("kpi", "calls", "--centre", "bahrain_lmra", "--period", "all",
+                                 db=september)  # fmt: skip
+    assert everything["offered"] == 6
+    proc = run_cca("kpi", "calls", "--centre", "bahrain_lmra", "--format", "json", db=september)
+    assert json.loads(proc.stdout)[0]["offered"] == 6  # standard output is still only JSON
+    assert "--period is required" in proc.stderr and "--period all" in proc.stderr
+    proc = run_cca("kpi", "calls", "--centre", "bahrain_lmra", "--period", "sometime",
+                   db=september, check=False)  # fmt: skip
+    assert proc.returncode == 2 and "'all' for all data" in proc.stderr
+
+
+def test_tickets_as_of_fixes_when_open_tickets_are_judged(september):
+    """The one ticket was created 1 Sep 09:00 and resolved 11:00 (Bahrain, +03:00): a
+    report made at 10:00 that day still sees it open."""
+    args = ("kpi", "tickets", "--centre", "bahrain_lmra", "--period", "2024-09")
+    (early,) = run_cca_json(*args, "--as-of", "2024-09-01T10:00+03:00", db=september)
+    (later,) = run_cca_json(*args, "--as-of", "2024-10-01T00:00:00+00:00", db=september)
+    assert (early["backlog"], later["backlog"]) == (1, 0)
+    naive = run_cca(*args, "--as-of", "2024-09-01T10:00", db=september, check=False)
+    assert naive.returncode == 2 and "needs a UTC offset" in naive.stderr
+    calls = run_cca("kpi", "calls", "--centre", "bahrain_lmra", "--period", "2024-09",
+                    "--as-of", "2024-09-01T10:00+03:00", db=september, check=False)  # fmt: skip
+    assert calls.returncode == 2 and "--as-of applies to tickets" in calls.stderr
+
+
+def test_hijri_month_intervals_through_the_command(september):
+    # 1 and 2 September 2024 fall in Safar 1446, whose first day is before them
+    (month,) = run_cca_json("kpi", "calls", "--centre", "bahrain_lmra", "--period", "2024-09-01"
+                            "..2024-09-02", "--interval", "hijri-month", db=september)  # fmt: skip
+    assert month["offered"] == 6 and month["interval_start"] < "2024-09-01"

@@ -7,6 +7,8 @@ and prints the rows (a readable table by default, or JSON / CSV for programs).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import sys
 
 INTERVAL_CHOICES = ("15min", "30min", "60min", "day", "week", "month", "hijri-month")
 
@@ -23,7 +25,9 @@ def register(subparsers) -> None:
     parser.add_argument("kind", choices=("calls", "tickets"), help="which KPIs")
     parser.add_argument("--centre", required=True, help="centre id, e.g. bahrain_lmra")
     parser.add_argument(
-        "--period", help="2024-09, 2024-09-01..2024-09-30 or 1446-03H (default: all data)"
+        "--period",
+        help="2024-09, 2024-09-01..2024-09-30, 1446-03H (Hijri) or 'all' for all data "
+        "(required; omitting it still means all data, with a warning, for now)",
     )
     parser.add_argument(
         "--by",
@@ -37,6 +41,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--short-abandon-s", type=float, help="short-abandon threshold S in seconds (calls)"
+    )
+    parser.add_argument(
+        "--as-of",
+        help="tickets: the instant the report is made, ISO 8601 with offset, e.g. "
+        "2024-10-01T09:00+03:00 (default: now); open tickets are judged then",
     )
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
     parser.set_defaults(handler=run)
@@ -60,6 +69,20 @@ def _thresholds(text: str | None) -> tuple[float, ...] | None:
     return tuple(values)
 
 
+def _as_of(text: str | None) -> dt.datetime | None:
+    from cca.cli import UserError
+
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"--as-of: {text!r} is not an ISO 8601 instant") from None
+    if moment.tzinfo is None:
+        raise UserError(f"--as-of: {text!r} needs a UTC offset, e.g. 2024-10-01T09:00+03:00")
+    return moment
+
+
 def run(args: argparse.Namespace) -> int:
     from analytics.centres import UnknownCentre, get_centre
     from analytics.kpi import call_kpis, ticket_kpis
@@ -68,10 +91,20 @@ def run(args: argparse.Namespace) -> int:
     from cca.cli import UserError
     from cca.output import emit
 
+    if args.period is None:
+        # DESIGN.md makes --period required; callers that still omit it keep working.
+        print(
+            "cca kpi: warning: --period is required; give --period all for all data "
+            "(omitting it will become an error)",
+            file=sys.stderr,
+        )
     try:
-        period = parse_period(args.period) if args.period else None
+        period = None if args.period in (None, "all") else parse_period(args.period)
     except ValueError as exc:
-        raise UserError(f"--period: {exc}") from None
+        raise UserError(f"--period: {exc}; or 'all' for all data") from None
+    as_of = _as_of(args.as_of)
+    if args.kind == "calls" and as_of is not None:
+        raise UserError("--as-of applies to tickets, not calls")
     by = tuple(d.strip() for d in args.by.split(",") if d.strip())
     thresholds = _thresholds(args.thresholds)
     if args.short_abandon_s is not None and args.short_abandon_s < 0:
@@ -92,7 +125,9 @@ def run(args: argparse.Namespace) -> int:
                     short_abandon_s=args.short_abandon_s,
                 )
             else:
-                rows = ticket_kpis(con, centre, period=period, by=by, interval=args.interval)
+                rows = ticket_kpis(
+                    con, centre, period=period, by=by, interval=args.interval, as_of=as_of
+                )
     except (StoreError, UnknownCentre) as exc:
         raise UserError(str(exc)) from None
     except ValueError as exc:
