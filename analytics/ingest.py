@@ -40,7 +40,7 @@ import threading
 import time
 import zoneinfo
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -542,8 +542,13 @@ def ingest_file(
     timezone: str | None = None,
     input_format: str = "auto",
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    writer: duckdb.DuckDBPyConnection | None = None,
 ) -> IngestResult:
     """Load one file of calls or tickets for a centre; one transaction, nothing lost.
+
+    ``writer``, a connection from ``store.writer()``, makes the load part of a larger
+    write that is published as a whole (``cca generate`` stores calls, tickets and
+    staffing together); without it the load is its own write.
 
     ``mapping`` is a :class:`Mapping` or the path of a mapping TOML file; without it the
     file must use the canonical column names. ``timezone`` is the time zone of a centre
@@ -592,7 +597,7 @@ def ingest_file(
 
     timings: dict[str, float] = {}
     lap_start = time.perf_counter()
-    with store.writer() as con, _spill_directory(store) as spill:
+    with _writer_connection(store, writer) as con, _spill_directory(store) as spill:
         timings["open (copy of the live file)"] = time.perf_counter() - lap_start
         if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
             raise IngestError(f"memory limit {memory_limit!r} is not like 2GB or 512MiB")
@@ -832,6 +837,13 @@ def ingest_file(
     result.lap("commit (checkpoint, fsync, swap)", lap)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _writer_connection(
+    store: Store, writer: duckdb.DuckDBPyConnection | None
+) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """The caller's writer connection, or a write of its own."""
+    return nullcontext(writer) if writer is not None else store.writer()
 
 
 @contextmanager

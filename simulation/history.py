@@ -760,7 +760,12 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
     tickets = pd.concat([h.tickets for h in history], ignore_index=True)
     staffing = pd.concat([h.staffing for h in history], ignore_index=True)
     cid = pack.centre_id
-    with store.writer() as con:
+    label = f"{history[0].label}..{history[-1].label}"
+    # One write: a reader sees the months as they were or as generated, never half.
+    with (
+        store.writer() as con,
+        tempfile.TemporaryDirectory(prefix="cca-generate-", dir=store.path.parent) as tmp,
+    ):
         save_centre(con, pack.centre())
         ids = pa.table({"id": pa.array(calls["call_id"].astype(str).tolist())})
         tids = pa.table({"id": pa.array(tickets["ticket_id"].astype(str).tolist())})
@@ -789,14 +794,12 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
                            agents_available FROM {names["rows"]}""",
                 [cid],
             )
-    label = f"{history[0].label}..{history[-1].label}"
-    with tempfile.TemporaryDirectory(prefix="cca-generate-", dir=store.path.parent) as tmp:
         calls_path = Path(tmp) / f"{cid}_{label}_calls.parquet"
         tickets_path = Path(tmp) / f"{cid}_{label}_tickets.parquet"
         pq.write_table(pa.Table.from_pandas(calls, preserve_index=False), calls_path)
         pq.write_table(pa.Table.from_pandas(tickets, preserve_index=False), tickets_path)
-        result = ingest_file(store, "calls", calls_path, cid)
-        ingest_file(store, "tickets", tickets_path, cid)
+        result = ingest_file(store, "calls", calls_path, cid, writer=con)
+        ingest_file(store, "tickets", tickets_path, cid, writer=con)
     return WriteSummary(
         centre_id=cid,
         first_month=history[0].label,
