@@ -16,7 +16,9 @@ returns a scenario that ``cca simulate`` and ``cca staff`` run:
 * **handling time** per category: a lognormal fitted by maximum likelihood to talk + hold +
   after-call work of answered calls (μ and σ are the mean and the population standard
   deviation of the log durations, the MLE with location 0). It is written as the talk
-  time of the scenario (hold and after-call work are inside it);
+  time of the scenario (hold and after-call work are inside it) with the MLE's σ and μ
+  moved so that its mean is the sample mean: real handling times have a heavier tail
+  than the lognormal, and the MLE's mean overstated the bank's load by 20%;
 * **patience** per category by Kaplan–Meier, as in Brown et al., "Statistical analysis
   of a telephone call center" (JASA 2005): the wait of an abandoned call is an observed
   patience; answered and timed-out calls are censored at their wait (the caller would
@@ -27,9 +29,16 @@ returns a scenario that ``cca simulate`` and ``cca staff`` run:
   over an exponential tail with the censored-exponential mean) or, on request, the
   exponential fit (mean = total waiting time of all calls / abandons, the censored MLE);
 * **staffing**: mean agents available per weekday × interval from the store's staffing
-  table; without one, the number of distinct agents who answered calls in the interval
-  (a lower bound of who was logged in); without agent ids, Erlang A's agents for
-  ``sl_offered_T1 >= 0.8``.
+  table. Without one, a proxy (``staffing_proxy``): by default the *busy* agents — the
+  handling seconds of answered calls that fall in the interval (from the moment of
+  answer) divided by its length — over a realistic occupancy (0.85). The alternatives
+  overstate the agents working this queue: ``answering`` counts every agent who answered
+  a call in the interval, ``shifts`` every agent between the first and the last call of
+  their day, although agents in such logs also work other queues, outbound calls and
+  breaks. On the bank's February 1999 log (12.6% abandoned, 48% answered within 12 s)
+  the calibrated month simulates 17% / 45% with busy agents at 0.85, but 3.3% / 83%
+  with answering agents and 3.0% / 85% with shifts. Without agent ids or handling
+  times, Erlang A's agents for ``sl_offered_T1 >= 0.8``.
 
 Units: seconds for durations, calls per interval for rates.
 """
@@ -51,6 +60,8 @@ from analytics.periods import Period
 from simulation.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
 from simulation.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
 
+STAFFING_PROXIES = ("busy", "shifts", "answering")
+DEFAULT_OCCUPANCY = 0.85  # a typical inbound centre's share of logged-in time on calls
 TAIL_POINTS = 20  # quantiles of the exponential tail written into an empirical patience
 MAX_PATIENCE_POINTS = 200  # Kaplan–Meier jumps are binned to at most this many values
 _CATEGORY_NAME = re.compile(r"[^A-Za-z0-9_\-]")
@@ -197,10 +208,17 @@ class HandlingFit:
     fitted: int  # answered calls with a positive handling time (the fit's sample)
     mu: float
     sigma: float
+    mean_s: float | None = None  # the sample mean of the fitted handling times
 
     @property
     def distribution(self) -> LogNormal:
-        return LogNormal(self.mu, self.sigma)
+        """The MLE shape σ with μ moved so that the mean is the sample mean: real handling
+        times are heavier-tailed than a lognormal, and the MLE's mean exp(μ + σ²/2) then
+        overstates the load the agents carried (by 20% on the bank's log), while the
+        queue is driven by the mean."""
+        if self.mean_s is None or not self.mean_s > 0:
+            return LogNormal(self.mu, self.sigma)
+        return LogNormal(math.log(self.mean_s) - self.sigma**2 / 2, self.sigma)
 
 
 @dataclass(frozen=True)
@@ -317,7 +335,8 @@ def handling_sql() -> str:
         "AND arrived_at < ? AND outcome = 'answered') "
         "SELECT category, count(*) AS answered, count_if(h > 0) AS fitted, "
         "avg(ln(h)) FILTER (WHERE h > 0) AS mu, "
-        "stddev_pop(ln(h)) FILTER (WHERE h > 0) AS sigma FROM h GROUP BY category"
+        "stddev_pop(ln(h)) FILTER (WHERE h > 0) AS sigma, avg(h) FILTER (WHERE h > 0) AS mean "
+        "FROM h GROUP BY category"
     )
 
 
@@ -356,6 +375,51 @@ def agents_answering_sql() -> str:
         "AND outcome = 'answered' AND agent_id IS NOT NULL) "
         f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, count(DISTINCT agent_id) AS agents "
         "FROM c GROUP BY ALL"
+    )
+
+
+# Local epoch seconds of the moment an answered call reached its agent, and its handling
+# seconds; shared by the two staffing proxies below.
+_SERVICE = (
+    "SELECT agent_id, epoch(timezone(?, coalesce(answered_at, arrived_at + "
+    "to_microseconds(CAST(round(coalesce(wait_s, 0) * 1e6) AS BIGINT))))) AS s, "
+    "coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0) AS h FROM calls "
+    "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? AND outcome = 'answered'"
+)
+# Spread [s, e) (local epoch s) over the intervals k it overlaps: local date, slot and
+# the seconds of overlap. Parameters: interval_s four times.
+_SPREAD = (
+    "k AS (SELECT *, unnest(generate_series(CAST(floor(s / ?) AS BIGINT), "
+    "CAST(floor(greatest(e - 1e-6, s) / ?) AS BIGINT))) AS k FROM spans), "
+    "o AS (SELECT *, least(e, (k + 1) * ?) - greatest(s, k * ?) AS overlap FROM k) "
+)
+
+
+def busy_agents_sql() -> str:
+    """Busy agents per local date × slot: the handling seconds (talk + hold + after-call
+    work from the moment of answer) of answered calls that fall in the interval, divided
+    by its length. Parameters: zone, centre id, start, end, interval_s × 8."""
+    return (
+        f"WITH c AS ({_SERVICE}), spans AS (SELECT s, s + h AS e FROM c WHERE h > 0), "
+        + _SPREAD
+        + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
+        "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(overlap) / ? AS agents "
+        "FROM o GROUP BY ALL"
+    )
+
+
+def present_agents_sql() -> str:
+    """Agents present per local date × slot, each agent from the answer of their first
+    call of the day to the end of their last (a shift proxy), counted by the share of the
+    interval they cover. Parameters: zone, centre id, start, end, interval_s × 8."""
+    return (
+        f"WITH c AS ({_SERVICE} AND agent_id IS NOT NULL), "
+        "spans AS (SELECT agent_id, min(s) AS s, max(s + h) AS e FROM c "
+        "GROUP BY agent_id, floor(s / 86400)), "
+        + _SPREAD
+        + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
+        "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(overlap) / ? AS agents "
+        "FROM o GROUP BY ALL"
     )
 
 
@@ -448,15 +512,25 @@ def calibrate(
     hours: str = "data",
     patience: str = "empirical",
     name: str | None = None,
+    staffing_proxy: str = "busy",
+    occupancy: float = DEFAULT_OCCUPANCY,
 ) -> Calibration:
     """Calibrate a scenario of ``centre`` from its calls (and staffing) in ``period``.
 
     ``interval_s``: interval length (s) of the rates and staffing; ``days``: days the
     scenario simulates, from the first day of the period; ``hours``: ``data`` (where calls
     arrive) or ``calendar`` (the centre's business calendar); ``patience``: ``empirical``
-    (Kaplan–Meier) or ``exponential`` (censored MLE). Raises ``ValueError`` when the
-    period has no calls.
+    (Kaplan–Meier) or ``exponential`` (censored MLE). ``staffing_proxy`` (used when the
+    store has no staffing for the period): ``busy`` (busy agents / ``occupancy``),
+    ``shifts`` (first to last call of each agent's day) or ``answering`` (distinct agents
+    answering). Raises ``ValueError`` when the period has no calls.
     """
+    if staffing_proxy not in STAFFING_PROXIES:
+        raise ValueError(
+            f"staffing_proxy must be one of {', '.join(STAFFING_PROXIES)}, not {staffing_proxy!r}"
+        )
+    if not 0 < occupancy <= 1:
+        raise ValueError(f"occupancy must be in (0, 1], not {occupancy!r}")
     if hours not in ("data", "calendar"):
         raise ValueError(f"hours must be 'data' or 'calendar', not {hours!r}")
     if patience not in ("empirical", "exponential"):
@@ -523,11 +597,11 @@ def calibrate(
             dist = Exponential(exp_mean) if math.isfinite(exp_mean) else Fixed(math.inf)
         else:
             dist = patience_distribution(km, exp_mean)
-        answered, fitted, mu, sigma = handling.get(source, (0, 0, None, None))
+        answered, fitted, mu, sigma, mean = handling.get(source, (0, 0, None, None, None))
         fit = (
-            HandlingFit(int(answered), int(fitted), float(mu), float(sigma or 0.0))
+            HandlingFit(int(answered), int(fitted), float(mu), float(sigma or 0.0), float(mean))
             if fitted
-            else HandlingFit(int(answered), 0, overall.mu, overall.sigma)
+            else HandlingFit(int(answered), 0, overall.mu, overall.sigma, overall.mean_s)
         )
         kpi = kpis.get(source, {})
         j = col[source]
@@ -552,7 +626,15 @@ def calibrate(
 
     opening_hours = {w + 1: _spans(open_[w], interval_s) for w in range(7)}
     staffing, staffing_source = _staffing(
-        con, centre, [zone, *bounds, interval_s], open_, days_observed, categories, interval_s
+        con,
+        centre,
+        [zone, *bounds, interval_s],
+        open_,
+        days_observed,
+        categories,
+        interval_s,
+        staffing_proxy,
+        occupancy,
     )
     data = _scenario_data(
         centre,
@@ -593,12 +675,13 @@ def handling_fit_of_all(con, bounds: list) -> HandlingFit:
         "WITH h AS (SELECT coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0) AS h "
         "FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
         "AND outcome = 'answered') SELECT count(*), count_if(h > 0), "
-        "avg(ln(h)) FILTER (WHERE h > 0), stddev_pop(ln(h)) FILTER (WHERE h > 0) FROM h",
+        "avg(ln(h)) FILTER (WHERE h > 0), stddev_pop(ln(h)) FILTER (WHERE h > 0), "
+        "avg(h) FILTER (WHERE h > 0) FROM h",
         bounds,
     ).fetchone()
     if not row[1]:
         raise ValueError("no answered call in the period has a handling time (talk_s etc.)")
-    return HandlingFit(int(row[0]), int(row[1]), float(row[2]), float(row[3] or 0.0))
+    return HandlingFit(int(row[0]), int(row[1]), float(row[2]), float(row[3] or 0.0), float(row[4]))
 
 
 def _mix(con, column: str, bounds: list) -> dict[Any, list[tuple[str, int]]]:
@@ -646,6 +729,8 @@ def _staffing(
     days_observed: np.ndarray,
     categories: Sequence[CategoryCalibration],
     interval_s: int,
+    proxy: str = "busy",
+    occupancy: float = DEFAULT_OCCUPANCY,
 ) -> tuple[dict[str, Any], str]:
     """agents_by_weekday for the scenario and where the numbers came from."""
     n_slots = open_.shape[1]
@@ -657,10 +742,27 @@ def _staffing(
         agents = _per_weekday(rows, n_slots, staffed_days)
         source = "the staffing table (mean agents available)"
     else:
-        rows = con.execute(agents_answering_sql(), params).fetchall()
+        zone_bounds = params[:4]
+        if proxy == "busy":
+            rows = con.execute(busy_agents_sql(), [*zone_bounds, *[interval_s] * 8]).fetchall()
+            what = (
+                f"busy agents (handling seconds per interval / its length) at occupancy "
+                f"{occupancy:g} (no staffing table)"
+            )
+        elif proxy == "shifts":
+            rows = con.execute(present_agents_sql(), [*zone_bounds, *[interval_s] * 8]).fetchall()
+            what = (
+                "agents present from their first to their last call of the day (no staffing table)"
+            )
+        else:
+            rows = con.execute(agents_answering_sql(), params).fetchall()
+            what = "distinct agents answering calls (no staffing table)"
         if rows:
             agents = _per_weekday(rows, n_slots, days_observed)
-            source = "distinct agents answering calls (no staffing table)"
+            if proxy == "busy":
+                # whole agents, at least one wherever calls were handled
+                agents = np.where(agents > 0, np.maximum(agents / occupancy, 1.0), 0.0)
+            source = what
         else:
             agents = _erlang_agents(centre, categories, interval_s, n_slots)
             source = "Erlang A for sl_offered_T1 >= 0.8 (no staffing table, no agent ids)"

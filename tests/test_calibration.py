@@ -397,7 +397,13 @@ def test_without_a_staffing_table_agents_come_from_the_agents_who_answered(store
     centre = Centre("known_centre", timezone=scenario.timezone)
     store_calls(store, centre, records)
     with store.reader() as con:
-        cal = calibrate(con, centre, parse_period("2024-09-01..2024-09-07"), hours="calendar")
+        cal = calibrate(
+            con,
+            centre,
+            parse_period("2024-09-01..2024-09-07"),
+            hours="calendar",
+            staffing_proxy="answering",
+        )
     assert "distinct agents" in cal.staffing_source
     monday = list(cal.scenario.staffing.agents_by_weekday[1])
     # 3 agents all day and 4 from 10:00 to 14:00, all busy: each answers calls
@@ -424,3 +430,43 @@ def test_scenario_toml_round_trips_through_tomllib():
         "staffing": {"agents_by_weekday": {"sun": list(range(48))}},
     }
     assert tomllib.loads(scenario_toml(data)) == data
+
+
+def test_without_a_staffing_table_busy_time_and_shifts_are_counted_by_hand(store):
+    """Monday 2024-09-02, Asia/Riyadh. Agent A: a call arriving 08:09 that waits 60 s,
+    answered 08:10, 20 min of talk + after-call work (to 08:30); a call answered 08:50
+    for 30 min (to 09:20). Agent B: a call answered 08:00 for 60 min.
+
+    Busy seconds: 08:00-08:30: A 1200 + B 1800 = 3000 s, 1.667 busy agents;
+    08:30-09:00: A 600 + B 1800 = 2400 s, 1.333; 09:00-09:30: A 1200 s, 0.667.
+    At occupancy 0.5: 3.33, 2.67 and 1.33 agents, rounded 3, 3, 1.
+    Shifts (first answer to last end): A 08:10-09:20 covers 2/3, 1 and 2/3 of the three
+    half hours, B 08:00-09:00 covers 1, 1, 0: 1.67, 2, 0.67 agents, rounded 2, 2, 1."""
+    centre = Centre("hand", timezone="Asia/Riyadh")
+    at = pd.Timestamp("2024-09-02 08:00", tz="Asia/Riyadh")
+    frame = pd.DataFrame(
+        {
+            "call_id": ["a1", "a2", "b1"],
+            "arrived_at": [at + pd.Timedelta(minutes=9), at + pd.Timedelta(minutes=50), at],
+            "outcome": "answered",
+            "wait_s": [60.0, 0.0, 0.0],
+            "talk_s": [1000.0, 1800.0, 3000.0],
+            "acw_s": [200.0, None, 600.0],
+            "category": "all",
+            "agent_id": ["A", "A", "B"],
+        }
+    )
+    store_calls(store, centre, frame)
+    period = parse_period("2024-09-02")
+    with store.reader() as con:
+        busy = calibrate(con, centre, period, hours="calendar", occupancy=0.5)
+        shifts = calibrate(con, centre, period, hours="calendar", staffing_proxy="shifts")
+        with pytest.raises(ValueError, match="occupancy"):
+            calibrate(con, centre, period, occupancy=0.0)
+    assert "busy agents" in busy.staffing_source and "0.5" in busy.staffing_source
+    assert list(busy.scenario.staffing.agents_by_weekday[1][16:19]) == [3, 3, 1]
+    assert "first to their last call" in shifts.staffing_source
+    assert list(shifts.scenario.staffing.agents_by_weekday[1][16:19]) == [2, 2, 1]
+    # the written handling time keeps the mean of the log (the load the agents carried)
+    (category,) = busy.categories
+    assert category.handling.distribution.mean_s == pytest.approx((1200 + 1800 + 3600) / 3)

@@ -44,6 +44,21 @@ def register(subparsers) -> None:
         default="empirical",
         help="write Kaplan–Meier patience (default) or its exponential fit",
     )
+    p.add_argument(
+        "--staffing-proxy",
+        choices=("busy", "shifts", "answering"),
+        default="busy",
+        help="agents per interval when the store has no staffing: busy agents (handling "
+        "seconds / interval length) at --occupancy (default), each agent's first to last "
+        "call of the day, or distinct agents answering",
+    )
+    p.add_argument(
+        "--occupancy",
+        type=float,
+        default=0.85,
+        metavar="X",
+        help="occupancy the busy proxy divides by (default 0.85)",
+    )
     p.add_argument("--name", help="scenario name (default: CENTRE_PERIOD)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
@@ -76,6 +91,8 @@ def handle(args) -> int:
                 hours=args.hours,
                 patience=args.patience,
                 name=args.name,
+                staffing_proxy=args.staffing_proxy,
+                occupancy=args.occupancy,
             )
     except (StoreError, UnknownCentre, ValueError) as exc:
         raise UserError(str(exc)) from None
