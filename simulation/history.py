@@ -23,11 +23,16 @@ For every calendar month:
   month with that staffing: waits, answers and abandons come from the queue, never
   from random draws. Callers with short patience who meet a queue abandon early; that
   is where the seed's short abandons come from.
-* **Tickets.** E-support (web), SMS and walk-in tickets arrive as Poisson streams
-  (day and night, or only while open); first response and resolution are counted in
-  working time on the centre's business calendar, the same clock as the ticket KPIs,
-  and are bounded by the SLA (and a tighter bound for the latest weeks if the pack says
-  so).
+* **Tickets.** E-support (web) and SMS tickets arrive as Poisson streams (day and
+  night, or only while open); first response and resolution are counted in working time
+  on the centre's business calendar, the same clock as the ticket KPIs, and are bounded
+  by the SLA (and a tighter bound for the latest weeks if the pack says so).
+* **Walk-in visits.** A ticket channel with ``counters`` (a branch) is a queue like the
+  calls: the month's visitors queue for the branch's counters in the SimPy model, and
+  the first response is the instant a counter calls them (arrival + the simulated wait).
+  A crowded branch has long waits because its visitors outnumber its counters, an empty
+  one none because they do not. Visitors who give up leave without a first response
+  (status ``abandoned``); those still waiting at closing are sent home (``turned_away``).
 
 Every month has its own seed, spawned from (seed, year, month), so a month is the same
 whether it is generated alone or inside a year, and ids (``<centre>-<YYYY-MM>-c<n>``)
@@ -63,6 +68,7 @@ from simulation.scenario import (
     Period,
     Scenario,
     Staffing,
+    Volume,
     _seconds_of_day,
     load_scenario,
 )
@@ -102,22 +108,47 @@ class TicketChannel:
     ``first_response_wh`` is in working seconds; ``resolution_wd`` is the mean and standard
     deviation of a lognormal in working days, truncated below ``max_wd`` (and below
     ``latest_max_wd`` in the last ``latest_weeks`` weeks of the generated history).
+
+    A channel with ``counters`` (walk-in visits to a branch) has no drawn first response:
+    its visitors queue for ``counters`` counters in the SimPy model (``service`` at the
+    counter, ``patience`` before leaving, arrivals shaped by ``intraday`` or the
+    scenario's profile), and the first response is the instant a counter calls them.
     """
 
     channel: str
     per_month: float
     hours: str  # "always" (website, SMS) or "open" (walk-in)
-    first_response_wh: Distribution
+    first_response_wh: Distribution | None
     resolution_mean_wd: float
     resolution_sd_wd: float
     max_wd: float
     latest_weeks: int = 0
     latest_max_wd: float | None = None
     site: str | None = None  # a branch (walk-in counters); None: the scenario's first site
+    counters: int | None = None  # counters open while the branch is open: a queue
+    service: Distribution | None = None  # time at the counter (s)
+    patience: Distribution | None = None  # how long a visitor waits before leaving (s)
+    intraday: Mapping[str, float] | None = None  # "HH:MM" -> weight; None: the scenario's
 
     def __post_init__(self) -> None:
+        where = f"history.tickets.{self.channel}" + (f".{self.site}" if self.site else "")
         if self.hours not in ("always", "open"):
-            raise ValueError(f"history.tickets.{self.channel}.hours: use always or open")
+            raise ValueError(f"{where}.hours: use always or open")
+        if self.counters is None:
+            if self.first_response_wh is None:
+                raise ValueError(f"{where}: give first_response_wh, or counters for a queue")
+        else:
+            if isinstance(self.counters, bool) or not isinstance(self.counters, int):
+                raise ValueError(f"{where}.counters: {self.counters!r} is not a whole number")
+            if self.counters < 1 or self.hours != "open":
+                raise ValueError(f"{where}: counters >= 1 serve visitors only while open")
+            if self.service is None or self.patience is None:
+                raise ValueError(f"{where}: counters need service and patience")
+            if self.first_response_wh is not None:
+                raise ValueError(
+                    f"{where}: with counters the first response comes from the queue; "
+                    "drop first_response_wh"
+                )
         if not (self.per_month >= 0 and self.max_wd > 0 and self.resolution_mean_wd > 0):
             raise ValueError(
                 f"history.tickets.{self.channel}: per_month >= 0, max_wd and "
@@ -204,7 +235,9 @@ def pack_from_dict(data: Mapping[str, Any], source: str = "pack") -> HistoryPack
                     channel=str(t["channel"]),
                     per_month=float(t["per_month"]),
                     hours=str(t.get("hours", "always")),
-                    first_response_wh=distribution_from_toml(t["first_response_wh"]),
+                    first_response_wh=None
+                    if "first_response_wh" not in t
+                    else distribution_from_toml(t["first_response_wh"]),
                     resolution_mean_wd=float(res["mean"]),
                     resolution_sd_wd=float(res.get("sd", res["mean"] / 2)),
                     max_wd=float(t.get("max_wd", h.get("ticket_sla_wd", 3))),
@@ -213,6 +246,10 @@ def pack_from_dict(data: Mapping[str, Any], source: str = "pack") -> HistoryPack
                     if t.get("latest_max_wd") is None
                     else float(t["latest_max_wd"]),
                     site=t.get("site"),
+                    counters=t.get("counters"),
+                    service=None if "service" not in t else distribution_from_toml(t["service"]),
+                    patience=None if "patience" not in t else distribution_from_toml(t["patience"]),
+                    intraday=t.get("intraday"),
                 )
             )
     except (KeyError, TypeError) as exc:
@@ -321,6 +358,35 @@ def plan_month(pack: HistoryPack, year: int, month: int) -> list[DayPlan]:
     return days
 
 
+def day_periods(
+    pack: HistoryPack, plan: Sequence[DayPlan], volume_of: Callable[[DayPlan], float]
+) -> tuple[Period, ...]:
+    """The scenario periods of a month's plan: closed days, and open days whose volume
+    factor (``volume_of``) is not 1 or that fall in Ramadan (its hours and profile)."""
+    out = []
+    for p in plan:
+        if not p.open:
+            out.append(Period(name=f"closed-{p.date}", first=p.date, last=p.date, closed=True))
+            continue
+        scale = volume_of(p)
+        ramadan = pack.ramadan if p.ramadan else None
+        if scale == 1.0 and ramadan is None:
+            continue
+        out.append(
+            Period(
+                name=f"day-{p.date}",
+                first=p.date,
+                last=p.date,
+                opening_hours=None
+                if ramadan is None
+                else {d: ramadan.opening_hours for d in range(1, 8)},
+                intraday=None if ramadan is None else ramadan.intraday,
+                volume_scale=scale,
+            )
+        )
+    return tuple(out)
+
+
 def month_scenario(pack: HistoryPack, year: int, month: int) -> tuple[Scenario, np.ndarray]:
     """The scenario of one month with its staffing, and the agents scheduled per interval
     before incidents (agents available are in the scenario's ``per_interval``)."""
@@ -329,28 +395,7 @@ def month_scenario(pack: HistoryPack, year: int, month: int) -> tuple[Scenario, 
     n_days = len(plan)
 
     def periods(volume_of: Callable[[DayPlan], float]) -> tuple[Period, ...]:
-        out = []
-        for p in plan:
-            if not p.open:
-                out.append(Period(name=f"closed-{p.date}", first=p.date, last=p.date, closed=True))
-                continue
-            scale = volume_of(p)
-            ramadan = pack.ramadan if p.ramadan else None
-            if scale == 1.0 and ramadan is None:
-                continue
-            out.append(
-                Period(
-                    name=f"day-{p.date}",
-                    first=p.date,
-                    last=p.date,
-                    opening_hours=None
-                    if ramadan is None
-                    else {d: ramadan.opening_hours for d in range(1, 8)},
-                    intraday=None if ramadan is None else ramadan.intraday,
-                    volume_scale=scale,
-                )
-            )
-        return tuple(out)
+        return day_periods(pack, plan, volume_of)
 
     first = dt.date(year, month, 1)
     month_of = {"start": first, "days": n_days, "closed_dates": (), "warmup_s": 0.0}
@@ -572,6 +617,13 @@ def generate_tickets(
     shares = shares / shares.sum()
     frames = []
     for channel in pack.tickets:
+        if channel.counters is not None:
+            frames.append(
+                counter_visits(
+                    pack, channel, scenario, plan, clock, rng, latest_weeks_from=latest_weeks_from
+                )
+            )
+            continue
         # Expected tickets per day: spread over every day ("always") or open days,
         # weighted by the scenario's day-of-week weights.
         dow = scenario.volume.day_of_week or {}
@@ -641,6 +693,7 @@ def generate_tickets(
                     "topic": topic,
                     "channel": channel.channel,
                     "site": site,
+                    "status": "resolved",
                 }
             )
         )
@@ -662,7 +715,7 @@ def generate_tickets(
             "created_at": stamp("created_at"),
             "first_response_at": stamp("first_response_at"),
             "resolved_at": stamp("resolved_at"),
-            "status": np.where(still_open, "open", "resolved"),
+            "status": np.where(still_open, "open", t["status"]),
             "category": t["category"],
             "topic": t["topic"],
             "channel": t["channel"],
@@ -673,6 +726,106 @@ def generate_tickets(
         columns=TICKET_COLUMNS,
     )
     return out
+
+
+def counter_scenario(
+    pack: HistoryPack, channel: TicketChannel, scenario: Scenario, plan: Sequence[DayPlan]
+) -> Scenario:
+    """A branch's counters in one month as a scenario of the queue model.
+
+    Visitors arrive over the month's opening hours (Ramadan's too) like calls do: the
+    channel's ``per_month`` spread by the scenario's day-of-week weights and the channel's
+    intraday profile (else the scenario's), the month-start peak moving visits within the
+    month, Ramadan and incidents on top. They are the scenario's caller categories (shares
+    and topics) with the counter's ``service`` time and their ``patience``; ``counters``
+    serve them while the branch is open. The month ``scenario`` gives the calendar.
+    """
+    assert channel.counters is not None and channel.service is not None
+    base = pack.scenario
+    volume = Volume(
+        calls_per_month=channel.per_month,
+        day_of_week=base.volume.day_of_week,
+        intraday=channel.intraday if channel.intraday is not None else base.volume.intraday,
+    )
+    visitors = tuple(
+        replace(c, talk=channel.service, hold=None, acw=None, patience=channel.patience)
+        for c in base.categories
+    )
+    site = channel.site or (base.sites[0][0] if base.sites else None)
+    branch = scenario.with_changes(
+        categories=visitors,
+        volume=volume,
+        staffing=Staffing(agents=channel.counters),
+        periods=day_periods(pack, plan, lambda p: p.peak),
+        sites=((site, 1.0),) if site else (),
+        channels=((channel.channel, 1.0),),
+        targets=(),
+    )
+    # The month-start peak moves visits within the month; its total stays per_month.
+    total = float(branch.timeline().expected.sum())
+    scale = channel.per_month / total if total > 0 else 1.0
+    return branch.with_changes(
+        volume=replace(volume, scale=scale),
+        periods=day_periods(pack, plan, lambda p: p.peak * p.volume_scale),
+    )
+
+
+def counter_visits(
+    pack: HistoryPack,
+    channel: TicketChannel,
+    scenario: Scenario,
+    plan: Sequence[DayPlan],
+    clock: WorkingClock,
+    rng: np.random.Generator,
+    *,
+    latest_weeks_from: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """One branch's walk-in visits of a month, queued for its counters in the SimPy model.
+
+    A visitor called to a counter gets the first response at that instant (arrival + the
+    simulated wait); the case is resolved after the channel's drawn working-day resolution,
+    but never before the visit at the counter ends. A visitor whose patience runs out
+    leaves: status ``abandoned``, no first response, closed (``resolved_at``) when they
+    left, as a queue-ticket system closes a number nobody answers to. Visitors still
+    waiting at closing time are sent home: status ``turned_away``, closed at closing time.
+    """
+    from simulation.model import ABANDONED, ANSWERED, simulate_calls
+
+    branch = counter_scenario(pack, channel, scenario, plan)
+    arrivals, counters = simulate_calls(branch, int(rng.integers(2**63)))
+    origin = branch.start_instant.timestamp()
+    n = len(arrivals.times)
+    created = origin + arrivals.times
+    outcome = np.asarray(counters.outcome, dtype=np.int8)
+    served = outcome == ANSWERED
+    left = outcome == ABANDONED
+    first_at = origin + np.asarray(counters.answered_at, dtype=float)  # NaN: never called
+    ended = origin + np.asarray(counters.ended_at, dtype=float)
+    ended[left] = created[left] + arrivals.patience[left]
+    upper = np.full(n, channel.max_wd)
+    if channel.latest_max_wd is not None and latest_weeks_from is not None:
+        upper = np.where(created >= latest_weeks_from.timestamp(), channel.latest_max_wd, upper)
+    resolution_s = (
+        _truncated_lognormal(rng, channel.resolution_mean_wd, channel.resolution_sd_wd, upper)
+        * clock.full_day_s
+    )
+    resolved_at = np.where(
+        served, np.maximum(clock.instant(clock.at(created) + resolution_s), ended), ended
+    )
+    names = np.array([c.name for c in branch.categories], dtype=object)
+    topic_names = np.array(arrivals.topic_names + [None], dtype=object)
+    return pd.DataFrame(
+        {
+            "created_at": created,
+            "first_response_at": np.where(served, first_at, np.nan),
+            "resolved_at": resolved_at,
+            "category": names[arrivals.category],
+            "topic": topic_names[arrivals.topic],  # -1 (no topics) picks None
+            "channel": channel.channel,
+            "site": branch.sites[0][0] if branch.sites else None,
+            "status": np.where(served, "resolved", np.where(left, "abandoned", "turned_away")),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- many months
