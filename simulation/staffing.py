@@ -147,6 +147,32 @@ class StaffingPlan:
         hours = self.scenario.interval_s / 3600
         return sum(getattr(p, which) for p in self.intervals) * hours
 
+    def roster(self, shift_lengths_s: Sequence[int], start_step_s: int | None = None):
+        """Shifts (``simulation.rostering.roster``) covering the plan's headcount per
+        interval with the fewest agent-hours; shifts of ``shift_lengths_s`` seconds
+        starting every ``start_step_s`` (default: every interval)."""
+        import pandas as pd
+
+        from simulation.rostering import roster
+
+        tl = self.scenario.timeline()
+        n = len(tl.starts_s) - tl.first_recorded
+        need = np.zeros(n, dtype=np.int64)
+        for p in self.intervals:
+            need[p.index] = p.headcount
+        origin = pd.Timestamp(self.scenario.start_instant)
+        starts = [
+            (origin + pd.Timedelta(seconds=float(t))).to_pydatetime()
+            for t in tl.starts_s[tl.first_recorded :]
+        ]
+        return roster(
+            need,
+            self.scenario.interval_s,
+            shift_lengths_s,
+            start_step_s=start_step_s,
+            starts=starts,
+        )
+
     def rows(self) -> list[dict[str, Any]]:
         """Flat records: interval, calls, agents by Erlang A and by simulation, headcount,
         the simulated KPIs, and what is missed (empty when met)."""

@@ -24,6 +24,7 @@ from simulation.distributions import Fixed
 from simulation.erlang import erlang_a_metrics, headcount, parse_target
 from simulation.model import run_replication
 from simulation.replications import replication_seeds, run_replications
+from simulation.rostering import parse_shift_lengths, roster
 from simulation.scenario import load_scenario, scenario_from_dict
 from simulation.staffing import IntervalSample, _judge, staffing_plan, standard_error
 
@@ -328,7 +329,13 @@ def test_an_interval_passes_only_when_it_meets_the_target_by_one_standard_error(
 def test_intervals_that_cannot_be_met_within_max_agents_are_named():
     scenario = scenario_with(PEAK)
     plan = staffing_plan(
-        scenario, ["sl_offered_12>=0.8"], max_agents=12, replications=4, seed=0, workers=1
+        scenario,
+        ["sl_offered_12>=0.8"],
+        max_agents=12,
+        replications=4,
+        seed=0,
+        workers=1,
+        min_pooled_calls=0,
     )
     unmet = {p.start.strftime("%a %H:%M") for p in plan.unmet}
     assert {"Sun 09:00", "Mon 09:00"} <= unmet
@@ -340,7 +347,13 @@ def test_intervals_that_cannot_be_met_within_max_agents_are_named():
 def test_formula_only_caps_hold_in_the_plan():
     scenario = scenario_with(PEAK)
     plan = staffing_plan(
-        scenario, ["sl_offered_12>=0.5"], max_occupancy=0.7, replications=4, seed=0, workers=1
+        scenario,
+        ["sl_offered_12>=0.5"],
+        max_occupancy=0.7,
+        replications=4,
+        seed=0,
+        workers=1,
+        min_pooled_calls=0,
     )
     for p in plan.intervals:
         calls = PEAK[p.start.strftime("%H:%M")]
@@ -420,3 +433,73 @@ def test_cca_staff_prints_a_plan_and_its_csv_is_a_staffing_file(tmp_path):
     bad = run_cca("staff", "--scenario", str(scenario_file), "--target", "sl_bogus>=1", check=False)
     assert bad.returncode == 2 and "unknown target KPI" in bad.stderr
     assert np.isfinite(summary["sl_offered_12"])
+
+
+# --------------------------------------------------------------------------- rostering
+
+
+def test_shifts_cover_a_plan_exactly_when_the_need_is_made_of_whole_shifts():
+    """8 h of 1 agent then 4 h of 3 agents: one 8-hour shift and three 4-hour shifts,
+    20 agent-hours, the need itself (no roster can pay less than the need)."""
+    need = [1] * 16 + [3] * 8
+    r = roster(need, 1800, parse_shift_lengths("8h,4h"))
+    assert r.agent_hours == r.need_hours == 20
+    assert r.coverage.tolist() == need
+
+
+def test_a_need_shorter_than_any_shift_pays_for_a_whole_shift():
+    # 5 hours of one agent: one 8-hour shift or two overlapping 4-hour shifts, 8 h either way
+    r = roster([0, 0] + [1] * 10 + [0] * 20, 1800, (8 * 3600, 4 * 3600))
+    assert r.agent_hours == 8 and (r.coverage >= r.need).all()
+    assert roster([0, 0, 0], 1800, (14400,)).shifts == ()
+
+
+def test_the_roster_is_the_cheapest_cover_by_exhaustive_search():
+    """Every way of starting 0-2 agents on shifts of 1 or 1.5 hours at each half hour of a
+    2.5-hour need, against the programme's answer."""
+    import itertools
+
+    rng = np.random.default_rng(8)
+    need = rng.integers(0, 3, 5)
+    columns = [(s, length) for length in (2, 3) for s in range(5)]
+    cover = np.zeros((5, len(columns)), dtype=int)
+    for j, (s, length) in enumerate(columns):
+        cover[s : s + length, j] = 1
+    cost = np.array([length for _, length in columns])
+    best = min(
+        int(cost @ x)
+        for x in map(np.array, itertools.product(range(3), repeat=len(columns)))
+        if (cover @ x >= need).all()
+    )
+    r = roster(need.tolist(), 1800, (3600, 5400))
+    assert r.agent_hours == best / 2 and (r.coverage >= need).all()
+
+
+def test_shift_lengths_are_read_with_units():
+    assert parse_shift_lengths("8h, 4h") == (28800, 14400)
+    assert parse_shift_lengths("90min,6h") == (21600, 5400)
+    with pytest.raises(ValueError, match="8 hours"):
+        parse_shift_lengths("8 hours")
+    with pytest.raises(ValueError, match="whole number of 1800 s intervals"):
+        roster([1, 1], 1800, (1000,))
+
+
+def test_cca_staff_prints_shifts_covering_the_headcount(tmp_path):
+    path = peak_file(tmp_path / "peak.toml")
+    args = ["staff", "--scenario", str(path), "--no-verify", "--shrinkage", "0.2"]
+    table = run_cca(*args, "--shifts", "4h,2h").stdout
+    assert "shifts (4h,2h) covering the headcount:" in table and "rostered agent-hours:" in table
+    shifts = json.loads(run_cca(*args, "--shifts", "4h,2h", "--format", "json").stdout)
+    plan = staffing_plan(load_scenario(path), shrinkage=0.2, verify=False)
+    assert {s["hours"] for s in shifts} <= {4.0, 2.0}
+    # every half hour of the plan is covered by the shifts on at that time
+    for p in plan.intervals:
+        start = pd.Timestamp(p.start)
+        on = sum(
+            s["agents"]
+            for s in shifts
+            if pd.Timestamp(s["start"]) <= start < pd.Timestamp(s["end"])
+        )
+        assert on >= p.headcount > p.agents
+    bad = run_cca(*args, "--shifts", "7x", check=False)
+    assert bad.returncode == 2 and "7x" in bad.stderr

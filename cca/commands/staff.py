@@ -67,6 +67,13 @@ def register(subparsers) -> None:
     p.add_argument("--days", type=int, help="days to plan (default: the scenario's)")
     p.add_argument("--workers", type=int, help="local worker processes (default: one per CPU)")
     p.add_argument("--no-verify", action="store_true", help="Erlang A only, without simulation")
+    p.add_argument(
+        "--shifts",
+        metavar="LENGTHS",
+        help="roster the headcount into shifts of these lengths starting on the interval "
+        'grid, fewest agent-hours (e.g. "8h,4h"); with --format json|csv the shifts are '
+        "printed instead of the intervals",
+    )
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
 
@@ -74,6 +81,7 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     from cca.output import emit
     from simulation.erlang import parse_target
+    from simulation.rostering import parse_shift_lengths
     from simulation.scenario import load_scenario
     from simulation.staffing import staffing_plan
 
@@ -84,6 +92,7 @@ def handle(args) -> int:
                 raise UserError("--days must be >= 1")
             scenario = scenario.with_changes(days=args.days)
         targets = [parse_target(t) for text in args.target for t in text.split(",") if t.strip()]
+        lengths = parse_shift_lengths(args.shifts) if args.shifts else None
         plan = staffing_plan(
             scenario,
             targets or None,
@@ -102,9 +111,13 @@ def handle(args) -> int:
         )
     except (FileNotFoundError, ValueError, ConnectionError) as exc:
         raise UserError(str(exc)) from None
+    try:
+        roster = plan.roster(lengths) if lengths else None
+    except ValueError as exc:
+        raise UserError(f"--shifts: {exc}") from None
     rows = plan.rows()
     if args.format != "table":
-        emit(rows, args.format)
+        emit(_shift_rows(roster) if roster else rows, args.format)
         _warn_unmet(plan, sys.stderr)
         return 0
     targets_text = ", ".join(str(t) for t in plan.targets)
@@ -133,8 +146,41 @@ def handle(args) -> int:
         f"agent-hours: {plan.agent_hours('erlang_agents'):,.1f} by Erlang A, "
         f"{plan.agent_hours():,.1f} verified; shrinkage {plan.shrinkage:g}"
     )
+    if roster is not None:
+        print(f"\nshifts ({args.shifts}) covering the headcount:")
+        emit(
+            [
+                {
+                    "start": r["start"].strftime("%a %Y-%m-%d %H:%M"),
+                    "end": r["end"].strftime("%a %H:%M"),
+                    "hours": r["hours"],
+                    "agents": r["agents"],
+                }
+                for r in _shift_rows(roster)
+            ],
+            "table",
+        )
+        print(
+            f"rostered agent-hours: {roster.agent_hours:,.1f} for a headcount of "
+            f"{roster.need_hours:,.1f} agent-hours "
+            f"({roster.agent_hours / roster.need_hours - 1:+.1%} for whole shifts)"
+            if roster.need_hours
+            else "no interval needs agents"
+        )
     _warn_unmet(plan, sys.stdout)
     return 0
+
+
+def _shift_rows(roster) -> list[dict]:
+    return [
+        {
+            "start": s.starts_at,
+            "end": s.ends_at,
+            "hours": s.intervals * roster.interval_s / 3600,
+            "agents": s.agents,
+        }
+        for s in roster.shifts
+    ]
 
 
 def _warn_unmet(plan, out) -> None:
