@@ -220,3 +220,27 @@ def test_invalid_utf8_lines_are_quarantined_and_later_lines_keep_their_numbers(s
         q = con.execute("SELECT line, column_name, reason FROM quarantine ORDER BY line").fetchall()
     assert q[0][0] == 2 and "not valid UTF-8" in q[0][2]
     assert q[1][:2] == (4, "talk_s")
+
+
+def test_line_numbers_hold_in_a_large_log_read_in_parallel(store, tmp_path):
+    """200,000 lines, read by DuckDB in parallel chunks: a blank line at 100,000 and a
+    broken line near the end are still reported at their own line numbers."""
+    log = tmp_path / "queue_log"
+    lines = []
+    for i in range(50_000):
+        t = T0 + i
+        lines += [
+            f"{t}|{t}.{i}|support|NONE|ENTERQUEUE||+1|1",
+            f"{t + 3}|{t}.{i}|support|agent|CONNECT|3|x|1",
+            f"{t + 60}|{t}.{i}|support|agent|COMPLETECALLER|3|57|1",
+            f"{t}|NONE|support|agent|RINGNOANSWER|1000",
+        ]
+    lines[99_999] = ""  # a RINGNOANSWER line left empty
+    lines[199_998] = f"{T0 + 49_999 + 60}|{T0 + 49_999}.49999|support|agent|COMPLETECALLER|3|x|1"
+    log.write_text("\n".join(lines) + "\n")
+    r = ingest_file(store, "calls", log, "bh", input_format="queue_log")
+    assert (r.loaded, r.rejected) == (49_999, 1)
+    with store.reader() as con:
+        assert con.execute("SELECT line, column_name, value FROM quarantine").fetchall() == [
+            (199_999, "talk_s", "x")
+        ]

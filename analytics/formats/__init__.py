@@ -48,11 +48,14 @@ class FormatRead:
     mapping: Mapping  # identity mapping of the canonical columns present, filter = loadable
     rejects: list[LineReject] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # turns the table's ``line`` into physical lines when the reader skipped empty lines
+    physical: Callable[[np.ndarray], np.ndarray] | None = None
 
     def lines(self, con: duckdb.DuckDBPyConnection, recs: np.ndarray) -> np.ndarray:
         """Physical line of each staged record index (rows keep the table's order)."""
         line = con.execute(f"SELECT line FROM {self.table} ORDER BY rowid").fetchnumpy()["line"]
-        return np.asarray(line, dtype=np.int64)[np.asarray(recs, dtype=np.int64)]
+        found = np.asarray(line, dtype=np.int64)[np.asarray(recs, dtype=np.int64)]
+        return self.physical(found) if self.physical is not None else found
 
 
 @dataclass(frozen=True)

@@ -161,19 +161,19 @@ def read(
             con,
             path,
             "ctr_lines",
-            "SELECT raw, CASE WHEN trim(raw) = '' THEN NULL "
+            "SELECT row_no, raw, CASE WHEN trim(raw) = '' THEN NULL "
             "WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN raw::JSON END AS doc "
-            "FROM (SELECT rtrim(raw, chr(13)) AS raw FROM __lines__)",
+            "FROM (SELECT row_no, rtrim(raw, chr(13)) AS raw FROM __lines__)",
         )
         bad = con.execute(
-            "SELECT rowid + 1, left(raw, 200) FROM ctr_lines "
-            "WHERE doc IS NULL AND trim(coalesce(raw, '')) <> '' ORDER BY rowid"
+            "SELECT row_no, left(raw, 200) FROM ctr_lines "
+            "WHERE doc IS NULL AND trim(coalesce(raw, '')) <> '' ORDER BY row_no"
         ).fetchall()
         rejects += [
             (int(n), None, v, "is not a JSON object (one contact record a line)") for n, v in bad
         ]
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE ctr_docs AS SELECT rowid + 1 AS line, doc FROM ctr_lines"
+            "CREATE OR REPLACE TEMP TABLE ctr_docs AS SELECT row_no AS line, doc FROM ctr_lines"
         )
     rejects.sort(key=lambda r: r[0])
     con.execute(

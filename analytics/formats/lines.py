@@ -12,10 +12,13 @@ which those lines are blanked, and they come back as rejects with their line num
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from analytics.formats import LineReject
 
@@ -30,6 +33,18 @@ def _reader(path: Path) -> str:
     )
 
 
+def _two_steps(
+    con: duckdb.DuckDBPyConnection, table: str, query: str, name: str, reader: str
+) -> None:
+    """Scan the file into a table as it is (a plain scan keeps the file's order), then
+    run ``query`` over it with each row's number in ``row_no``: the query may reorder
+    rows (DuckDB turns long IN lists into joins), the numbers stay with them."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_scan AS SELECT * FROM {reader}")
+    numbered = f"(SELECT rowid + 1 AS row_no, * FROM {table}_scan)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {query.replace(name, numbered)}")
+    con.execute(f"DROP TABLE {table}_scan")
+
+
 def read_numbered_lines(
     con: duckdb.DuckDBPyConnection, path: Path, table: str, query: str
 ) -> list[LineReject]:
@@ -37,38 +52,121 @@ def read_numbered_lines(
 
     ``__lines__`` has one column ``raw`` (the line without its line break; NULL for a
     blank line); ``query`` must keep one output row per input row, in order, so that
-    ``rowid + 1`` of ``table`` is the physical line. Returns the lines that could not be
+    ``row_no`` of ``table`` is the physical line. Returns the lines that could not be
     read.
     """
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS {query.replace('__lines__', _reader(path))}"
-    )
+    _two_steps(con, table, query, "__lines__", _reader(path))
     bad = con.execute(
         "SELECT count(*) FROM reject_errors WHERE scan_id = (SELECT max(scan_id) FROM reject_scans)"
     ).fetchall()[0][0]
     if not bad:
         return []
-    rejects: list[LineReject] = []
     with tempfile.TemporaryDirectory(prefix="cca-lines-") as tmp:
         clean = Path(tmp) / path.name
-        with open(path, "rb") as src, open(clean, "wb") as out:
-            for number, line in enumerate(src, start=1):
-                body = line.rstrip(b"\r\n")
-                reason = None
-                if _NEVER.encode() in body:
-                    reason = "contains the control byte 0x01"
-                else:
-                    try:
-                        body.decode("utf-8")
-                    except UnicodeDecodeError as exc:
-                        reason = f"bytes that are not valid UTF-8 (at byte {exc.start} of the line)"
-                if reason is None:
-                    out.write(line)
-                else:
-                    shown = body.decode("utf-8", errors="replace")[:200]
-                    rejects.append((number, None, shown, reason))
-                    out.write(b"\n" if line.endswith(b"\n") else b"")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS " + query.replace("__lines__", _reader(clean))
+        rejects = _blank_bad_lines(path, clean)
+        _two_steps(con, table, query, "__lines__", _reader(clean))
+    return rejects
+
+
+@dataclass
+class NumberedFields:
+    """A delimited log read by DuckDB's CSV reader; rows map back to physical lines.
+
+    The CSV reader is the fastest way to split lines into fields, but it skips empty
+    lines, so row *r* is physical line *r* plus the empty lines before it. Those are
+    found only when a line number is actually needed (something goes to quarantine).
+    """
+
+    path: Path
+    rejects: list[LineReject] = field(default_factory=list)
+    _blank: np.ndarray | None = None
+
+    def blank_lines(self) -> np.ndarray:
+        """Sorted physical numbers of the empty lines of the file that was read."""
+        if self._blank is None:
+            found: list[int] = []
+            newlines = 0
+            carry = b""
+            with open(self.path, "rb") as f:
+                while chunk := f.read(1 << 24):
+                    block = carry + chunk
+                    cut = block.rfind(b"\n") + 1
+                    block, carry = block[:cut], block[cut:]
+                    if block.startswith((b"\n", b"\r\n")) or b"\n\n" in block or b"\n\r\n" in block:
+                        for i, line in enumerate(block.split(b"\n")[:-1]):
+                            if line in (b"", b"\r"):
+                                found.append(newlines + i + 1)
+                    newlines += block.count(b"\n")
+            self._blank = np.array(found, dtype=np.int64)
+        return self._blank
+
+    def physical(self, rows: np.ndarray) -> np.ndarray:
+        """Physical line numbers of 1-based row numbers."""
+        rows = np.asarray(rows, dtype=np.int64)
+        blank = self.blank_lines()
+        lines = rows.copy()
+        while len(blank):  # converges after as many rounds as empty lines fall in between
+            shifted = rows + np.searchsorted(blank, lines, side="right")
+            if np.array_equal(shifted, lines):
+                break
+            lines = shifted
+        return lines
+
+
+def read_numbered_fields(
+    con: duckdb.DuckDBPyConnection, path: Path, table: str, query: str, *, fields: int = 12
+) -> NumberedFields:
+    """Create temp ``table`` as ``query``, in which ``__fields__`` has columns c1..cN.
+
+    Each line is split on ``|`` (no quoting; missing and empty fields are NULL, fields
+    past N are dropped). ``query`` must keep one row per input row (and its ``row_no``);
+    :meth:`NumberedFields.physical` turns ``row_no`` into the physical line. Lines with bytes that are
+    not UTF-8 are blanked in a private copy first and returned as rejects.
+    """
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, fields + 1))
+
+    def reader(p: Path) -> str:
+        return (
+            f"read_csv('{str(p).replace(chr(39), chr(39) * 2)}', columns = {{{columns}}}, "
+            "header = false, delim = '|', quote = '', escape = '', auto_detect = false, "
+            "new_line = '\\n', strict_mode = false, null_padding = true, ignore_errors = true, "
+            "store_rejects = true)"
         )
+
+    _two_steps(con, table, query, "__fields__", reader(path))
+    bad = con.execute(
+        "SELECT count(*) FROM reject_errors WHERE scan_id = (SELECT max(scan_id) FROM reject_scans)"
+    ).fetchall()[0][0]
+    if not bad:
+        return NumberedFields(path)
+    tmp = Path(tempfile.mkdtemp(prefix="cca-fields-"))
+    clean = tmp / path.name
+    rejects = _blank_bad_lines(path, clean)
+    try:
+        _two_steps(con, table, query, "__fields__", reader(clean))
+        result = NumberedFields(clean, rejects)
+        result.blank_lines()  # before the copy goes
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+def _blank_bad_lines(path: Path, clean: Path) -> list[LineReject]:
+    rejects: list[LineReject] = []
+    with open(path, "rb") as src, open(clean, "wb") as out:
+        for number, line in enumerate(src, start=1):
+            body = line.rstrip(b"\r\n")
+            reason = None
+            if _NEVER.encode() in body:
+                reason = "contains the control byte 0x01"
+            else:
+                try:
+                    body.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    reason = f"bytes that are not valid UTF-8 (at byte {exc.start} of the line)"
+            if reason is None:
+                out.write(line)
+            else:
+                rejects.append((number, None, body.decode("utf-8", errors="replace")[:200], reason))
+                out.write(b"\n" if line.endswith(b"\n") else b"")
     return rejects

@@ -76,9 +76,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from analytics.formats import FormatRead, InputFormat, identity_mapping
-from analytics.formats.lines import read_numbered_lines
+from analytics.formats.lines import read_numbered_fields
 
 INTERVAL_S = 900
 ANSWERED = ("COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
@@ -126,86 +127,114 @@ def sniff(head: bytes) -> bool:
 
 
 def parse_sql() -> str:
-    """One parsed row per physical line: kind, event fields, and why a line is garbage."""
-    f = "f"
-    # Wait and talk fields of each closing event (1-based list indices; f[6] is data1).
-    wait = f"""CASE WHEN ev IN ('CONNECT', 'COMPLETECALLER', 'COMPLETEAGENT') THEN {f}[6]
-                   WHEN ev IN ('TRANSFER', 'BLINDTRANSFER', 'ABANDON', 'EXITWITHTIMEOUT',
-                               'EXITEMPTY') THEN {f}[8]
-                   WHEN ev = 'EXITWITHKEY' THEN {f}[9]
-                   WHEN ev = 'ATTENDEDTRANSFER' THEN {f}[len({f}) - 2] END"""
-    talk = f"""CASE WHEN ev IN ('COMPLETECALLER', 'COMPLETEAGENT') THEN {f}[7]
-                   WHEN ev IN ('TRANSFER', 'BLINDTRANSFER') THEN {f}[9]
-                   WHEN ev = 'ATTENDEDTRANSFER' THEN {f}[len({f}) - 1] END"""
+    """One parsed row per line (``__fields__``: c1..c12): its kind and the fields used.
+
+    The cheap test (field count, time, a known event with its ids) runs on every line;
+    why a garbage line is garbage is worked out afterwards for those lines only
+    (:func:`problem_sql`).
+    """
     known = _sql_list((*CALL_EVENTS, *SESSION_EVENTS, *TURNED_AWAY))
-    problem = f"""CASE
-        WHEN len({f}) < 5 THEN 'has ' || len({f}) || ' field(s); a queue_log line is '
-            || 'time|callid|queue|agent|event|data...'
-        WHEN epoch IS NULL THEN 'the time ' || {f}[1] || ' is not a UNIX time in seconds'
-        WHEN ev NOT IN {known} AND NOT regexp_full_match(ev, '[A-Z][A-Z0-9_]*')
-            THEN 'the event ' || ev || ' is not an event name'
-        WHEN ev IN {_sql_list(CALL_EVENTS)} AND coalesce({f}[2], '') IN ('', 'NONE')
-            THEN 'a call event without a call id'
-        WHEN ev IN {_sql_list(SESSION_EVENTS)} AND coalesce({f}[4], '') IN ('', 'NONE')
-            THEN 'an agent event without an agent'
-        END"""
+    line_text = (
+        "rtrim(concat_ws('|', " + ", ".join(f"coalesce(c{i}, '')" for i in range(1, 13)) + "), '|')"
+    )
     return f"""
-    SELECT
-        CASE WHEN {f} IS NULL THEN {BLANK}
-             WHEN problem IS NOT NULL THEN {GARBAGE}
-             WHEN ev IN {_sql_list(CALL_EVENTS)} THEN {CALL}
-             WHEN ev IN {_sql_list(SESSION_EVENTS)} THEN {SESSION}
+    SELECT row_no, kind, epoch, c2 AS callid, c3 AS queue, c4 AS agent, ev AS event,
+        -- Asterisk's wait and talk seconds in each call event (c6 is data1)
+        CASE WHEN kind = {CALL} THEN
+            CASE WHEN ev IN ('CONNECT', 'COMPLETECALLER', 'COMPLETEAGENT') THEN c6
+                 WHEN ev = 'ENTERQUEUE' THEN NULL
+                 WHEN ev = 'EXITWITHKEY' THEN c9
+                 WHEN ev = 'ATTENDEDTRANSFER' THEN CASE c6 WHEN 'LINK' THEN c9 ELSE c8 END
+                 ELSE c8 END END AS wait_text,
+        CASE WHEN kind = {CALL} THEN
+            CASE WHEN ev IN ('COMPLETECALLER', 'COMPLETEAGENT') THEN c7
+                 WHEN ev IN ('TRANSFER', 'BLINDTRANSFER') THEN c9
+                 WHEN ev = 'ATTENDEDTRANSFER' THEN CASE c6 WHEN 'LINK' THEN c10 ELSE c9 END
+                 END END AS talk_text,
+        CASE WHEN ev = 'ENTERQUEUE' THEN c7 END AS callerid,
+        CASE WHEN kind = {GARBAGE} THEN {line_text} END AS bad_line
+    FROM (SELECT *,
+        CASE WHEN c2 IS NULL AND trim(coalesce(c1, '')) = '' THEN {BLANK}
+             WHEN ev IS NULL OR epoch IS NULL THEN {GARBAGE}
+             WHEN ev IN {_sql_list(CALL_EVENTS)} THEN
+                CASE WHEN coalesce(c2, 'NONE') = 'NONE' THEN {GARBAGE} ELSE {CALL} END
+             WHEN ev IN {_sql_list(SESSION_EVENTS)} THEN
+                CASE WHEN coalesce(c4, 'NONE') = 'NONE' THEN {GARBAGE} ELSE {SESSION} END
              WHEN ev IN {_sql_list(TURNED_AWAY)} THEN {TURNED}
-             ELSE {OTHER} END::TINYINT AS kind,
-        epoch,
-        {f}[2] AS callid,
-        {f}[3] AS queue,
-        {f}[4] AS agent,
-        ev AS event,
-        CASE WHEN ev IN {_sql_list(CALL_EVENTS)} THEN {wait} END AS wait_text,
-        CASE WHEN ev IN {_sql_list(ANSWERED)} THEN {talk} END AS talk_text,
-        CASE WHEN ev = 'ENTERQUEUE' THEN NULLIF({f}[7], '') END AS callerid,
-        problem,
-        CASE WHEN problem IS NOT NULL THEN left(raw, 200) END AS bad_line
-    FROM (SELECT *, {problem} AS problem FROM (
-        SELECT raw, {f}, TRY_CAST({f}[1] AS DOUBLE) AS epoch, trim({f}[5]) AS ev
-        FROM (SELECT raw, CASE WHEN trim(raw) <> '' THEN string_split(raw, '|') END AS {f}
-              FROM (SELECT rtrim(raw, chr(13)) AS raw FROM __lines__))))
+             WHEN ev NOT IN {known} AND regexp_full_match(ev, '[A-Z][A-Z0-9_]*') THEN {OTHER}
+             ELSE {GARBAGE} END::TINYINT AS kind
+        FROM (SELECT *, TRY_CAST(c1 AS DOUBLE) AS epoch, c5 AS ev FROM __fields__))
+    """
+
+
+def problem_sql(lines: str) -> str:
+    """(line, the line's text, why it is not a queue_log event) for every garbage line."""
+    return f"""
+    SELECT line, left(bad_line, 200), CASE
+        WHEN len(f) < 5 OR f[5] = '' THEN 'has ' || len(f) || ' field(s); a queue_log line '
+            || 'is time|callid|queue|agent|event|data...'
+        WHEN TRY_CAST(f[1] AS DOUBLE) IS NULL
+            THEN 'the time ' || f[1] || ' is not a UNIX time in seconds'
+        WHEN f[5] IN {_sql_list(CALL_EVENTS)} THEN 'a call event without a call id'
+        WHEN f[5] IN {_sql_list(SESSION_EVENTS)} THEN 'an agent event without an agent'
+        ELSE 'the event ' || f[5] || ' is not an event name' END
+    FROM (SELECT row_no AS line, bad_line, string_split(bad_line, '|') AS f
+          FROM {lines} WHERE kind = {GARBAGE})
+    ORDER BY line
     """
 
 
 def visits_sql(lines: str) -> str:
-    """One row per queue visit of a call: its entry, connection and closing event."""
-    return f"""
-        WITH ev AS (
-            SELECT rowid + 1 AS line, epoch, callid, queue, agent, event, wait_text,
-                   talk_text, callerid, event IN {_sql_list(CLOSING)} AS closes,
-                   CASE event WHEN 'ENTERQUEUE' THEN 0 WHEN 'CONNECT' THEN 1 ELSE 2 END AS rank
-            FROM {lines} WHERE kind = {CALL}),
-        numbered AS (
-            SELECT *,
-                   sum(closes::INTEGER) OVER w - closes::INTEGER AS visit,
-                   line < lag(line) OVER w AS out_of_order
-            FROM ev
-            WINDOW w AS (PARTITION BY callid, queue ORDER BY epoch, rank, line
-                         ROWS UNBOUNDED PRECEDING))
-        SELECT callid, queue, visit,
+    """One row per queue visit of a call: its entry, connection and closing event.
+
+    Nearly every call visits a queue once: its events, grouped by (call, queue), hold at
+    most one closing event and it is the last in time, so one hash aggregate finds the
+    visit. Only the few groups with several visits (a caller back in the same queue, or
+    queued again after the closing event) are numbered by a window: a running count of
+    closing events in time order, so each visit ends at its closing event.
+    """
+    events = f"""(
+        SELECT row_no AS line, epoch, callid, queue, agent, event, wait_text, talk_text,
+               callerid, event IN {_sql_list(CLOSING)} AS closes,
+               CASE event WHEN 'ENTERQUEUE' THEN 0 WHEN 'CONNECT' THEN 1 ELSE 2 END AS rank
+        FROM {lines} WHERE kind = {CALL})"""
+    visit = """
             max(epoch) FILTER (WHERE event = 'ENTERQUEUE') AS enter_epoch,
-            arg_max(callerid, (epoch, line)) FILTER (WHERE event = 'ENTERQUEUE') AS callerid,
+            arg_max(callerid, epoch) FILTER (WHERE event = 'ENTERQUEUE') AS callerid,
             count(*) FILTER (WHERE event = 'ENTERQUEUE') AS entries,
             max(epoch) FILTER (WHERE event = 'CONNECT') AS connect_epoch,
-            arg_max(agent, (epoch, line)) FILTER (WHERE event = 'CONNECT') AS connect_agent,
-            arg_max(wait_text, (epoch, line)) FILTER (WHERE event = 'CONNECT') AS connect_wait,
+            arg_max(agent, epoch) FILTER (WHERE event = 'CONNECT') AS connect_agent,
+            arg_max(wait_text, epoch) FILTER (WHERE event = 'CONNECT') AS connect_wait,
             max(epoch) FILTER (WHERE closes) AS end_epoch,
             any_value(event) FILTER (WHERE closes) AS end_event,
             any_value(line) FILTER (WHERE closes) AS end_line,
             any_value(agent) FILTER (WHERE closes) AS end_agent,
             any_value(wait_text) FILTER (WHERE closes) AS wait_text,
             any_value(talk_text) FILTER (WHERE closes) AS talk_text,
-            min(line) AS first_line,
-            count(*) FILTER (WHERE out_of_order) AS out_of_order
-        FROM numbered
-        GROUP BY callid, queue, visit
+            min(line) AS first_line"""
+    return f"""
+        WITH grouped AS (
+            SELECT callid, queue, 0 AS visit, {visit},
+                (arg_min(line, epoch * 4 + rank) <> min(line)
+                 OR arg_max(line, epoch * 4 + rank) <> max(line))::INTEGER AS out_of_order,
+                count(*) FILTER (WHERE closes) AS closings,
+                arg_max(closes, epoch * 4 + rank) AS last_closes
+            FROM {events} GROUP BY callid, queue),
+        several AS (
+            SELECT callid, queue FROM grouped WHERE closings > 1 OR (closings = 1 AND NOT last_closes)),
+        numbered AS (
+            SELECT *,
+                sum(closes::INTEGER) OVER w - closes::INTEGER AS visit,
+                line < lag(line) OVER w AS early
+            FROM (SELECT e.* FROM {events} e SEMI JOIN several s
+                  ON e.callid = s.callid AND e.queue = s.queue)
+            WINDOW w AS (PARTITION BY callid, queue ORDER BY epoch, rank, line
+                         ROWS UNBOUNDED PRECEDING))
+        SELECT * EXCLUDE (closings, last_closes) FROM grouped
+        WHERE closings = 0 OR (closings = 1 AND last_closes)
+        UNION ALL
+        SELECT callid, queue, visit, {visit}, (count(*) FILTER (WHERE early) > 0)::INTEGER
+        FROM numbered GROUP BY callid, queue, visit
     """
 
 
@@ -247,7 +276,6 @@ def calls_sql(visits: str) -> str:
             outcome IS NOT NULL AS loadable,
             entries, out_of_order
         FROM s
-        ORDER BY line
     """
 
 
@@ -259,7 +287,7 @@ def staffing_sql(lines: str) -> str:
     n = INTERVAL_S
     return f"""
         WITH s AS (
-            SELECT rowid + 1 AS line, epoch, agent,
+            SELECT row_no AS line, epoch, agent,
                 CASE WHEN event IN {_sql_list(PAUSES)} THEN 'pause'
                      WHEN event IN ('ADDMEMBER', 'REMOVEMEMBER') THEN 'q:' || queue
                      ELSE 'login' END AS key,
@@ -318,14 +346,15 @@ def read(
 ) -> FormatRead:
     """Read a queue_log into the temp table ``ql_calls`` and write its staffing rows."""
     path = Path(path)
-    rejects = read_numbered_lines(con, path, "ql_lines", parse_sql())
-    rejects += [
-        (int(line), None, value, reason)
-        for line, value, reason in con.execute(
-            "SELECT rowid + 1, bad_line, problem FROM ql_lines WHERE kind = ? ORDER BY rowid",
-            [GARBAGE],
-        ).fetchall()
-    ]
+    fields = read_numbered_fields(con, path, "ql_lines", parse_sql())
+    garbage = con.execute(problem_sql("ql_lines")).fetchall()
+    rejects = list(fields.rejects)
+    if garbage:
+        lines = fields.physical(np.array([g[0] for g in garbage]))
+        rejects += [
+            (int(line), None, value, reason)
+            for line, (_row, value, reason) in zip(lines, garbage, strict=True)
+        ]
     rejects.sort(key=lambda r: r[0])
     con.execute(f"CREATE OR REPLACE TEMP TABLE ql_visits AS {visits_sql('ql_lines')}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE ql_calls AS {calls_sql('ql_visits')}")
@@ -343,7 +372,7 @@ def read(
     if lost:
         notes.append(f"{lost} ENTERQUEUE event(s) never closed before the call queued again")
     if out_of_order:
-        notes.append(f"{out_of_order} call event(s) out of time order (paired by time)")
+        notes.append(f"{out_of_order} queue visit(s) with lines out of time order (paired by time)")
     start, end, turned, sessions = con.execute(
         "SELECT min(epoch), max(epoch), count(*) FILTER (WHERE kind = ?), "
         "count(*) FILTER (WHERE kind = ?) FROM ql_lines WHERE kind IN (?, ?, ?, ?)",
@@ -379,6 +408,7 @@ def read(
         mapping=identity_mapping("queue_log", "calls", CALL_COLUMNS),
         rejects=rejects,
         notes=notes,
+        physical=fields.physical,
     )
 
 
