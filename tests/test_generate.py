@@ -6,7 +6,9 @@ and `cca kpi` computes the KPIs from it (the same SQL as real history). Seed 004
 "98.9%" once the ~889 callers who hung up before the normal 30 s wait are left out;
 80% employers with the published topic mixes; ~4,400 e-support tickets a month, all
 resolved within 3 working days, the latest weeks within 2. Seed 000 (Saudi Arabia):
-~110,000 calls a month, 12 opening hours a day, answered within ~12 s.
+~110,000 calls a month, 12 opening hours a day, answered within ~12 s, and customers
+crowding the main office in Riyadh while the six other branches stand almost empty: the
+branches' counters are a queue, so that is what their waits show.
 """
 
 from __future__ import annotations
@@ -188,6 +190,81 @@ def test_riyadh_crowded_while_six_branches_stand_empty(saudi):
     riyadh = branches.pop("riyadh")
     assert riyadh["created"] > 10 * max(b["created"] for b in branches.values())
     assert riyadh["frt_wh_p50"] > 5 * max(b["frt_wh_p50"] for b in branches.values())
+
+
+def test_riyadh_waits_for_a_counter_because_its_visitors_outnumber_its_counters(saudi):
+    """Walk-in waits come from the queue: offered load per counter (visitors x mean time
+    at a counter / counters x opening time) is about 1 in Riyadh and a few percent at the
+    branches. Erlang C then says a branch visitor, even at three times the branch's
+    average load, finds a free counter more often than not, so the median wait is 0."""
+    from analytics.calendars import BusinessCalendar
+    from analytics.centres import get_centre
+    from analytics.store import Store
+    from simulation.erlang import erlang_c
+    from simulation.history import load_pack
+
+    counters = {t.site: t for t in load_pack("saudi_mol").tickets if t.channel == "walk_in"}
+    assert all(t.counters and t.first_response_wh is None for t in counters.values())
+    with Store(saudi).reader() as con:
+        calendar = BusinessCalendar(get_centre(con, "saudi_mol"))
+    open_s = sum(
+        (b - a).total_seconds()
+        for day in range(1, 31)
+        for a, b in calendar.opening_spans(dt.date(2026, 9, day))
+    )
+    assert open_s == 21 * 12 * 3600  # 22 Sunday-Thursdays but National Day
+    rows = run_cca_json(
+        "kpi", "tickets", "--centre", "saudi_mol", "--period", "2026-09", "--by", "channel,site",
+        db=saudi,
+    )  # fmt: skip
+    walk_ins = {r["site"]: r for r in rows if r["channel"] == "walk_in"}
+    for site, r in walk_ins.items():
+        channel = counters[site]
+        load = r["created"] * channel.service.mean_s / open_s  # erlangs
+        if site == "riyadh":
+            assert load / channel.counters > 0.9, load
+            assert r["frt_wh_p50"] > 10 / 60 and r["frt_wh_p90"] > 0.5  # hours
+        else:
+            assert load / channel.counters < 0.1, (site, load)
+            assert erlang_c(channel.counters, 3 * load) < 0.5
+            assert r["frt_wh_p50"] < 1 / 60, site  # under a minute
+
+
+def test_riyadh_waits_grow_with_the_day_s_visitors(saudi):
+    """Seven counters whatever the day: busier days (Sundays, the month-start rush) must
+    queue longer than quiet Thursdays, as in any queue with a fixed number of servers."""
+    from scipy.stats import spearmanr
+
+    rows = run_cca_json(
+        "kpi", "tickets", "--centre", "saudi_mol", "--period", "2026-09", "--by", "channel,site",
+        "--interval", "day", db=saudi,
+    )  # fmt: skip
+    days = [r for r in rows if r["site"] == "riyadh" and r["channel"] == "walk_in" and r["created"]]
+    assert len(days) == 21
+    rho = spearmanr([d["created"] for d in days], [d["frt_wh_p50"] for d in days]).statistic
+    assert rho > 0.5
+    busiest, quietest = max(days, key=lambda d: d["created"]), min(days, key=lambda d: d["created"])
+    assert busiest["frt_wh_p50"] > 2 * quietest["frt_wh_p50"]
+
+
+def test_walk_in_visitors_who_give_up_have_no_first_response(saudi):
+    """Riyadh's queue is long enough that some visitors leave before a counter calls them:
+    their tickets are closed (the number expires) but were never answered."""
+    from analytics.store import Store
+
+    with Store(saudi).reader() as con:
+        rows = con.execute(
+            "SELECT status, count(*), count(first_response_at), "
+            "count(*) FILTER (WHERE resolved_at < created_at) "
+            "FROM tickets WHERE centre_id = 'saudi_mol' AND channel = 'walk_in' "
+            "AND site = 'riyadh' GROUP BY status"
+        ).fetchall()
+    by = {status: (n, answered, backwards) for status, n, answered, backwards in rows}
+    assert set(by) <= {"resolved", "open", "abandoned", "turned_away"}
+    n, answered, backwards = by["abandoned"]
+    assert 0.02 * 9000 < n < 0.5 * 9000 and answered == 0 and backwards == 0
+    n, answered, _ = by["resolved"]
+    assert answered == n
 
 
 @pytest.mark.slow
