@@ -194,7 +194,7 @@ def test_riyadh_crowded_while_six_branches_stand_empty(saudi):
 
 def test_riyadh_waits_for_a_counter_because_its_visitors_outnumber_its_counters(saudi):
     """Walk-in waits come from the queue: offered load per counter (visitors x mean time
-    at a counter / counters x opening time) is about 1 in Riyadh and a few percent at the
+    at a counter / counters x opening time) is about 1 in Riyadh and under 15% at the
     branches. Erlang C then says a branch visitor, even at three times the branch's
     average load, finds a free counter more often than not, so the median wait is 0."""
     from analytics.calendars import BusinessCalendar
@@ -225,7 +225,7 @@ def test_riyadh_waits_for_a_counter_because_its_visitors_outnumber_its_counters(
             assert load / channel.counters > 0.9, load
             assert r["frt_wh_p50"] > 10 / 60 and r["frt_wh_p90"] > 0.5  # hours
         else:
-            assert load / channel.counters < 0.1, (site, load)
+            assert load / channel.counters < 0.15, (site, load)
             assert erlang_c(channel.counters, 3 * load) < 0.5
             assert r["frt_wh_p50"] < 1 / 60, site  # under a minute
 
