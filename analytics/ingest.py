@@ -51,6 +51,7 @@ import pyarrow as pa
 
 from analytics.centres import ensure_centre
 from analytics.mapping import Mapping, MappingError
+from analytics.records import CALLS, RECORD_KINDS, TICKETS, Column, RecordKind  # noqa: F401  (part of the ingest API)
 from analytics.store import Store
 
 OUTCOMES = ("answered", "abandoned", "timeout")
@@ -68,78 +69,6 @@ DEFAULT_MEMORY_LIMIT = "3.2GB"
 
 class IngestError(ValueError):
     """The file as a whole cannot be ingested (unreadable, wrong columns, bad mapping)."""
-
-
-@dataclass(frozen=True)
-class Column:
-    """A canonical column: its name, how it is typed and checked, whether it is required."""
-
-    name: str
-    role: str  # key | timestamp | seconds | outcome | text | caller
-    required: bool = False
-
-    @property
-    def stored(self) -> str:
-        return "caller_hash" if self.role == "caller" else self.name
-
-
-@dataclass(frozen=True)
-class RecordKind:
-    """Calls or tickets: the canonical columns, the table and the row rules."""
-
-    name: str
-    table: str
-    key: str
-    columns: tuple[Column, ...]
-
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
-
-CALLS = RecordKind(
-    name="calls",
-    table="calls",
-    key="call_id",
-    columns=(
-        Column("call_id", "key", True),
-        Column("arrived_at", "timestamp", True),
-        Column("outcome", "outcome", True),
-        Column("wait_s", "seconds"),  # required unless answered_at / ended_at derive it
-        Column("answered_at", "timestamp"),
-        Column("ended_at", "timestamp"),
-        Column("talk_s", "seconds"),
-        Column("hold_s", "seconds"),
-        Column("acw_s", "seconds"),
-        Column("category", "text"),
-        Column("topic", "text"),
-        Column("queue", "text"),
-        Column("site", "text"),
-        Column("channel", "text"),
-        Column("agent_id", "text"),
-        Column("caller_id", "caller"),
-    ),
-)
-
-TICKETS = RecordKind(
-    name="tickets",
-    table="tickets",
-    key="ticket_id",
-    columns=(
-        Column("ticket_id", "key", True),
-        Column("created_at", "timestamp", True),
-        Column("first_response_at", "timestamp"),
-        Column("resolved_at", "timestamp"),
-        Column("status", "text"),
-        Column("category", "text"),
-        Column("topic", "text"),
-        Column("channel", "text"),
-        Column("priority", "text"),
-        Column("site", "text"),
-        Column("agent_id", "text"),
-    ),
-)
-
-RECORD_KINDS = {k.name: k for k in (CALLS, TICKETS)}
 
 
 @dataclass(frozen=True)

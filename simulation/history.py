@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.records import CALL_COLUMNS, TICKET_COLUMNS
 from simulation.distributions import Distribution, distribution_from_toml
 from simulation.scenario import (
     MONTHS,
@@ -467,38 +468,6 @@ class MonthHistory:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-CALL_COLUMNS = [
-    "call_id",
-    "arrived_at",
-    "outcome",
-    "wait_s",
-    "answered_at",
-    "ended_at",
-    "talk_s",
-    "hold_s",
-    "acw_s",
-    "category",
-    "topic",
-    "queue",
-    "site",
-    "channel",
-    "agent_id",
-]
-TICKET_COLUMNS = [
-    "ticket_id",
-    "created_at",
-    "first_response_at",
-    "resolved_at",
-    "status",
-    "category",
-    "topic",
-    "channel",
-    "priority",
-    "site",
-    "agent_id",
-]
-
-
 def month_seed(seed: int, year: int, month: int) -> np.random.SeedSequence:
     """The seed sequence of one month: the same month gets the same numbers in any run."""
     return np.random.SeedSequence([int(seed), year, month])
@@ -524,7 +493,7 @@ def generate_month(
     label = f"{year:04d}-{month:02d}"
     call_seed = int(calls_seq.generate_state(1, dtype=np.uint64)[0])
     records = run_replication(scenario, call_seed, call_id_prefix=f"{pack.centre_id}-{label}-c")
-    calls = records[CALL_COLUMNS].copy()
+    calls = records[list(CALL_COLUMNS)].copy()
     for c in ("outcome", "category", "topic", "queue", "site", "channel", "agent_id"):
         calls[c] = calls[c].astype(object).where(calls[c].notna(), None)
     tl = scenario.timeline()

@@ -39,31 +39,14 @@ import pandas as pd
 import simpy
 from simpy.events import Timeout
 
+from analytics.records import CALL_COLUMNS
 from simulation.scenario import Scenario
 
 ANSWERED, ABANDONED, TIMEOUT = 0, 1, 2
 OUTCOMES = ["answered", "abandoned", "timeout"]
 
-RECORD_COLUMNS = [
-    "call_id",
-    "arrived_at",
-    "outcome",
-    "wait_s",
-    "answered_at",
-    "ended_at",
-    "talk_s",
-    "hold_s",
-    "acw_s",
-    "category",
-    "topic",
-    "queue",
-    "site",
-    "channel",
-    "agent_id",
-    "centre_id",
-    "scenario",
-    "replication",
-]
+# The canonical call record plus where a simulated call comes from.
+RECORD_COLUMNS = [*CALL_COLUMNS, "centre_id", "scenario", "replication"]
 
 
 class CallArrivals:

@@ -11,36 +11,8 @@ import datetime as dt
 import zoneinfo
 
 from analytics.centres import Centre, save_centre
+from analytics.records import CALL_COLUMNS, TICKET_COLUMNS
 from analytics.store import Store
-
-CALL_COLUMNS = (
-    "call_id",
-    "arrived_at",
-    "outcome",
-    "wait_s",
-    "talk_s",
-    "hold_s",
-    "acw_s",
-    "category",
-    "topic",
-    "queue",
-    "site",
-    "channel",
-    "agent_id",
-)
-TICKET_COLUMNS = (
-    "ticket_id",
-    "created_at",
-    "first_response_at",
-    "resolved_at",
-    "status",
-    "category",
-    "topic",
-    "channel",
-    "priority",
-    "site",
-    "agent_id",
-)
 
 
 def local(text: str | None, timezone: str) -> dt.datetime | None:

@@ -21,6 +21,7 @@ from scipy import stats
 
 from analytics.centres import Centre, save_centre
 from analytics.periods import parse_period
+from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.calibration import (
     KaplanMeier,
@@ -32,23 +33,7 @@ from simulation.calibration import (
 from simulation.model import run_replication
 from simulation.scenario import WEEKDAYS, load_scenario, scenario_from_dict
 
-STORE_COLUMNS = [
-    "call_id",
-    "arrived_at",
-    "outcome",
-    "wait_s",
-    "answered_at",
-    "ended_at",
-    "talk_s",
-    "hold_s",
-    "acw_s",
-    "category",
-    "topic",
-    "queue",
-    "site",
-    "channel",
-    "agent_id",
-]
+STORE_COLUMNS = list(CALL_COLUMNS)
 
 
 def store_calls(store: Store, centre: Centre, frame: pd.DataFrame) -> None:
