@@ -125,7 +125,8 @@ FROM centres
 
 def get_centre(con: duckdb.DuckDBPyConnection, centre_id: str) -> Centre:
     """The centre's settings; ``UnknownCentre`` names the centres that exist."""
-    row = con.execute(_SELECT + " WHERE centre_id = ?", [centre_id]).fetchone()
+    rows = con.execute(_SELECT + " WHERE centre_id = ?", [centre_id]).fetchall()
+    row = rows[0] if rows else None
     if row is None:
         known = [r[0] for r in con.execute("SELECT centre_id FROM centres ORDER BY 1").fetchall()]
         raise UnknownCentre(

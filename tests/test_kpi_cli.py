@@ -77,8 +77,8 @@ def test_table_and_csv_formats(september):
     table = run_cca("kpi", "calls", "--centre", "bahrain_lmra", "--period", "2024-09",
                     db=september).stdout  # fmt: skip
     assert "answer_rate_excl_short" in table and "0.8000" in table
-    csv_text = run_cca("kpi", "calls", "--centre", "bahrain_lmra", "--by", "category",
-                       "--format", "csv", db=september).stdout  # fmt: skip
+    csv_text = run_cca("kpi", "calls", "--centre", "bahrain_lmra", "--period", "all",
+                       "--by", "category", "--format", "csv", db=september).stdout  # fmt: skip
     header, *lines = csv_text.strip().splitlines()
     assert header.startswith("category,offered,answered")
     assert len(lines) == 3
@@ -89,10 +89,16 @@ def test_table_and_csv_formats(september):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("--centre", "nowhere"), "unknown centre 'nowhere'"),
+        (("--centre", "nowhere", "--period", "all"), "unknown centre 'nowhere'"),
         (("--centre", "bahrain_lmra", "--period", "2024-13"), "month 13"),
-        (("--centre", "bahrain_lmra", "--by", "weather"), "cannot break calls down by 'weather'"),
-        (("--centre", "bahrain_lmra", "--thresholds", "12,soon"), "'soon' is not a number"),
+        (
+            ("--centre", "bahrain_lmra", "--period", "all", "--by", "weather"),
+            "cannot break calls down by 'weather'",
+        ),
+        (
+            ("--centre", "bahrain_lmra", "--period", "all", "--thresholds", "12,soon"),
+            "'soon' is not a number",
+        ),
     ],
 )
 def test_user_errors_exit_2_with_a_clear_message(september, args, message):
@@ -102,13 +108,14 @@ def test_user_errors_exit_2_with_a_clear_message(september, args, message):
     assert proc.stdout == ""
 
 
-def test_period_all_is_explicit_and_omitting_the_period_warns(september):
+def test_period_all_is_explicit_and_omitting_the_period_is_an_error(september):
     (everything,) = run_cca_json("kpi", "calls", "--centre", "bahrain_lmra", "--period", "all",
                                  db=september)  # fmt: skip
     assert everything["offered"] == 6
-    proc = run_cca("kpi", "calls", "--centre", "bahrain_lmra", "--format", "json", db=september)
-    assert json.loads(proc.stdout)[0]["offered"] == 6  # standard output is still only JSON
-    assert "--period is required" in proc.stderr and "--period all" in proc.stderr
+    proc = run_cca("kpi", "calls", "--centre", "bahrain_lmra", "--format", "json", db=september,
+                   check=False)  # fmt: skip
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "--period" in proc.stderr and "required" in proc.stderr
     proc = run_cca("kpi", "calls", "--centre", "bahrain_lmra", "--period", "sometime",
                    db=september, check=False)  # fmt: skip
     assert proc.returncode == 2 and "'all' for all data" in proc.stderr

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 
 INTERVAL_CHOICES = ("15min", "30min", "60min", "day", "week", "month", "hijri-month")
 
@@ -26,8 +25,8 @@ def register(subparsers) -> None:
     parser.add_argument("--centre", required=True, help="centre id, e.g. bahrain_lmra")
     parser.add_argument(
         "--period",
-        help="2024-09, 2024-09-01..2024-09-30, 1446-03H (Hijri) or 'all' for all data "
-        "(required; omitting it still means all data, with a warning, for now)",
+        required=True,
+        help="2024-09, 2024-09-01..2024-09-30, 1446-03H (Hijri) or 'all' for all data",
     )
     parser.add_argument(
         "--by",
@@ -91,15 +90,8 @@ def run(args: argparse.Namespace) -> int:
     from cca.cli import UserError
     from cca.output import emit
 
-    if args.period is None:
-        # DESIGN.md makes --period required; callers that still omit it keep working.
-        print(
-            "cca kpi: warning: --period is required; give --period all for all data "
-            "(omitting it will become an error)",
-            file=sys.stderr,
-        )
     try:
-        period = None if args.period in (None, "all") else parse_period(args.period)
+        period = None if args.period == "all" else parse_period(args.period)
     except ValueError as exc:
         raise UserError(f"--period: {exc}; or 'all' for all data") from None
     as_of = _as_of(args.as_of)
