@@ -50,6 +50,7 @@ import numpy as np
 import pyarrow as pa
 
 from analytics.centres import ensure_centre
+from analytics.formats.lines import in_source_order
 from analytics.mapping import Mapping, MappingError
 from analytics.records import CALLS, RECORD_KINDS, TICKETS, Column, RecordKind  # noqa: F401  (part of the ingest API)
 from analytics.store import Store
@@ -572,6 +573,7 @@ def ingest_file(
             except (duckdb.Error, FormatError) as exc:
                 raise IngestError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
             mapping = plan = source.mapping
+            timings.update(source.timings)
             result.notes = source.notes
             params = {}
             header = ""
@@ -649,6 +651,9 @@ def ingest_file(
                         f"{_first_line(exc)}{hint}"
                     ) from exc
         present = set(expressions)
+        # A format's rows carry their physical line (they need not be in file order);
+        # a CSV's or Parquet's rows are numbered by their order in the staged table.
+        line_sql = ", line AS source_line" if source is not None else ""
         mapped_sql = ", ".join(
             [f"{expr} AS {_ident('r_' + name)}" for name, expr in expressions.items()]
             + [f"COALESCE(({keep})::BOOLEAN, false) AS keep"]
@@ -686,18 +691,25 @@ def ingest_file(
         stage_sql = f"""
             CREATE TEMP TABLE staged AS
             SELECT {", ".join(_ident(s) for s in stored)}, keep,
-                   p.n AS problem, p.v AS problem_value
+                   p.n AS problem, p.v AS problem_value{line_sql.replace("line AS ", "")}
             FROM (SELECT *, CASE WHEN keep THEN {_problem_sql(checks)} END AS p
                   FROM (SELECT *{derived} FROM (
-                        SELECT {", ".join(typed)}, keep
-                        FROM (SELECT {mapped_sql} FROM {reader}))))
+                        SELECT {", ".join(typed)}, keep{line_sql.replace("line AS ", "")}
+                        FROM (SELECT {mapped_sql}{line_sql} FROM {reader}))))
         """
         lap = time.perf_counter()
         try:
-            con.execute(stage_sql, {k: v for k, v in params.items() if f"${k}" in stage_sql})
+            # Record r of a CSV is found again by counting lines: the table must keep the
+            # file's order, whatever the mapping's expressions are.
+            in_source_order(
+                con, stage_sql, {k: v for k, v in params.items() if f"${k}" in stage_sql}
+            )
         except duckdb.Error as exc:
             raise IngestError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from exc
         lap = result.lap("read, map and validate", lap)
+        for temporary in source.temporary if source is not None else []:
+            kind_word, name = temporary.split(" ", 1)
+            con.execute(f"DROP {kind_word} IF EXISTS {name}")
         scanner.join()
         lap = result.lap("checksum (waiting)", lap)
         if "error" in scan_box:

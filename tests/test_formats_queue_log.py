@@ -244,3 +244,34 @@ def test_line_numbers_hold_in_a_large_log_read_in_parallel(store, tmp_path):
         assert con.execute("SELECT line, column_name, value FROM quarantine").fetchall() == [
             (199_999, "talk_s", "x")
         ]
+
+
+def test_a_caller_back_in_the_same_queue_is_a_second_call(store, tmp_path):
+    """Call .20 times out of support and queues there again (the same uniqueid): two
+    offered calls, numbered by their closing events. Call .21 has two ENTERQUEUEs before
+    its one closing event: one visit, whose arrival is the later entry."""
+    log = tmp_path / "queue_log"
+    log.write_text(
+        f"{T0}|1725177600.20|support|NONE|ENTERQUEUE||+97317000020|1\n"
+        f"{T0 + 5}|1725177605.21|support|NONE|ENTERQUEUE||+97317000021|1\n"
+        f"{T0 + 30}|1725177600.20|support|NONE|EXITWITHTIMEOUT|1|1|30\n"
+        f"{T0 + 35}|1725177600.20|support|NONE|ENTERQUEUE||+97317000020|1\n"
+        f"{T0 + 40}|1725177600.20|support|PJSIP/alice|CONNECT|5|x|1\n"
+        f"{T0 + 45}|1725177605.21|support|NONE|ENTERQUEUE||+97317000021|1\n"
+        f"{T0 + 50}|1725177605.21|support|NONE|ABANDON|1|1|5\n"
+        f"{T0 + 140}|1725177600.20|support|PJSIP/alice|COMPLETECALLER|5|100|1\n"
+    )
+    r = ingest_file(store, "calls", log, "bh", input_format="queue_log")
+    assert (r.read, r.loaded, r.rejected, r.filtered) == (3, 3, 0, 0)
+    assert any("1 ENTERQUEUE event(s) never closed" in n for n in r.notes)
+    got = stored_calls(store)
+    assert got["1725177600.20@support"][:6] == (at(0), "timeout", 30.0, None, at(30), None)
+    assert got["1725177600.20@support#2"][:6] == (
+        at(35),
+        "answered",
+        5.0,
+        at(40),
+        at(140),
+        100.0,
+    )
+    assert got["1725177605.21@support"][:6] == (at(45), "abandoned", 5.0, None, at(50), None)

@@ -12,8 +12,8 @@ idempotent merge of :mod:`analytics.ingest` apply unchanged:
   JSON lines or JSON arrays, de-duplicated on ContactId.
 
 A format is an :class:`InputFormat`: ``sniff`` recognises a file from its first bytes (for
-``--format auto``) and ``read`` builds a temporary table of canonical call columns in
-source order, plus a ``line`` column (the physical line, or record number, each row came
+``--format auto``) and ``read`` builds a temporary table (or view) of canonical call
+columns, in any order, plus a ``line`` column (the physical line, or record number, each row came
 from) and a ``loadable`` flag (false for rows that are read but not loaded, e.g. a call
 still open at the end of the file). Lines that are not records at all (garbage) come back
 as rejects with their line and reason, and go to quarantine like any malformed CSV line.
@@ -44,17 +44,23 @@ LineReject = tuple[int, str | None, str | None, str]
 class FormatRead:
     """What a format reader produced inside the writer's transaction."""
 
-    table: str  # temp table: canonical columns + line + loadable, in source order
+    table: str  # temp table or view: canonical columns + line + loadable, in any order
     mapping: Mapping  # identity mapping of the canonical columns present, filter = loadable
     rejects: list[LineReject] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # turns the table's ``line`` into physical lines when the reader skipped empty lines
     physical: Callable[[np.ndarray], np.ndarray] | None = None
+    # seconds spent in the reader's own steps (shown by the benchmarks)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    # temp tables and views to drop once the ingest has staged the rows ("VIEW name")
+    temporary: list[str] = field(default_factory=list)
 
     def lines(self, con: duckdb.DuckDBPyConnection, recs: np.ndarray) -> np.ndarray:
-        """Physical line of each staged record index (rows keep the table's order)."""
-        line = con.execute(f"SELECT line FROM {self.table} ORDER BY rowid").fetchnumpy()["line"]
-        found = np.asarray(line, dtype=np.int64)[np.asarray(recs, dtype=np.int64)]
+        """Physical line of each staged record index: the ingest stages each row's
+        ``line`` as ``source_line``, so this holds however the rows were ordered."""
+        line = con.execute("SELECT source_line FROM staged ORDER BY rowid").fetchnumpy()
+        found = np.asarray(line["source_line"], dtype=np.int64)[np.asarray(recs, dtype=np.int64)]
         return self.physical(found) if self.physical is not None else found
 
 

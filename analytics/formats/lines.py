@@ -113,15 +113,40 @@ class NumberedFields:
         return lines
 
 
+def in_source_order(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None
+) -> None:
+    """Run a ``CREATE TABLE ... AS`` whose rows must stay in the source's order.
+
+    A plain scan with projections keeps the file's order in the table (DuckDB's
+    preserve_insertion_order), but DuckDB rewrites an IN list of five or more constants
+    into a join, and that join reorders the rows of a file read in parallel; with the
+    rewrite off the IN list is evaluated in place and the order holds.
+    """
+    before = con.execute("SELECT current_setting('disabled_optimizers')").fetchall()[0][0]
+    off = ",".join(filter(None, [before, "in_clause"]))
+    con.execute(f"SET disabled_optimizers = '{off}'")
+    try:
+        con.execute(sql, params or {})
+    finally:
+        if before:
+            con.execute(f"SET disabled_optimizers = '{before}'")
+        else:
+            con.execute("RESET disabled_optimizers")
+
+
 def read_numbered_fields(
     con: duckdb.DuckDBPyConnection, path: Path, table: str, query: str, *, fields: int = 12
 ) -> NumberedFields:
     """Create temp ``table`` as ``query``, in which ``__fields__`` has columns c1..cN.
 
     Each line is split on ``|`` (no quoting; missing and empty fields are NULL, fields
-    past N are dropped). ``query`` must keep one row per input row (and its ``row_no``);
-    :meth:`NumberedFields.physical` turns ``row_no`` into the physical line. Lines with bytes that are
-    not UTF-8 are blanked in a private copy first and returned as rejects.
+    past N are dropped). ``query`` must be a projection of ``__fields__`` (one row per
+    input row, no joins or aggregates), so that the table keeps the file's order and
+    ``rowid + 1`` is the row number; :meth:`NumberedFields.physical` turns a row number
+    into the physical line. Reading and splitting in one statement, with no table of the
+    raw fields, is what keeps this close to a bare ``read_csv``. Lines with bytes that
+    are not UTF-8 are blanked in a private copy first and returned as rejects.
     """
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, fields + 1))
 
@@ -133,7 +158,14 @@ def read_numbered_fields(
             "store_rejects = true)"
         )
 
-    _two_steps(con, table, query, "__fields__", reader(path))
+    def create(p: Path) -> None:
+        in_source_order(
+            con,
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            + query.replace("__fields__", f"(SELECT * FROM {reader(p)})"),
+        )
+
+    create(path)
     bad = con.execute(
         "SELECT count(*) FROM reject_errors WHERE scan_id = (SELECT max(scan_id) FROM reject_scans)"
     ).fetchall()[0][0]
@@ -143,7 +175,7 @@ def read_numbered_fields(
     clean = tmp / path.name
     rejects = _blank_bad_lines(path, clean)
     try:
-        _two_steps(con, table, query, "__fields__", reader(clean))
+        create(clean)
         result = NumberedFields(clean, rejects)
         result.blank_lines()  # before the copy goes
     finally:

@@ -73,6 +73,7 @@ that no interval is split between two files. Agents who only appear answering ca
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -113,6 +114,31 @@ def _sql_list(names: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{n}'" for n in names) + ")"
 
 
+# Each known event as a small number, in runs by kind, so that "is one of these events"
+# is a range test on a TINYINT instead of a string IN list (DuckDB turns an IN list of
+# five or more into a join, which costs a hash probe a line and reorders the rows).
+EVENT_CODES = {name: i + 1 for i, name in enumerate((*CALL_EVENTS, *SESSION_EVENTS, *TURNED_AWAY))}
+
+
+def _code_sql(expr: str) -> str:
+    """The event code of an event name (0 for any other text, NULL for NULL)."""
+    whens = " ".join(f"WHEN '{n}' THEN {c}" for n, c in EVENT_CODES.items())
+    return f"CASE {expr} {whens} ELSE 0 END"
+
+
+def _is_one_of(code: str, names: tuple[str, ...]) -> str:
+    """SQL: ``code`` is the code of one of ``names`` (as ranges of consecutive codes)."""
+    codes = sorted(EVENT_CODES[n] for n in names)
+    runs: list[list[int]] = []
+    for c in codes:
+        if runs and c == runs[-1][1] + 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    tests = [f"{code} = {lo}" if lo == hi else f"{code} BETWEEN {lo} AND {hi}" for lo, hi in runs]
+    return "(" + " OR ".join(tests) + ")"
+
+
 def sniff(head: bytes) -> bool:
     """``epoch|callid|queue|agent|EVENT`` on the first non-blank line."""
     import re
@@ -129,42 +155,52 @@ def sniff(head: bytes) -> bool:
 def parse_sql() -> str:
     """One parsed row per line (``__fields__``: c1..c12): its kind and the fields used.
 
-    The cheap test (field count, time, a known event with its ids) runs on every line;
-    why a garbage line is garbage is worked out afterwards for those lines only
-    (:func:`problem_sql`).
+    A projection only (the table keeps the file's order, its ``rowid + 1`` is the row
+    number). The cheap test (field count, time, a known event with its ids) runs on
+    every line; why a garbage line is garbage is worked out afterwards for those lines
+    only (:func:`problem_sql`).
     """
-    known = _sql_list((*CALL_EVENTS, *SESSION_EVENTS, *TURNED_AWAY))
     line_text = (
         "rtrim(concat_ws('|', " + ", ".join(f"coalesce(c{i}, '')" for i in range(1, 13)) + "), '|')"
     )
+    code = "code"
     return f"""
-    SELECT row_no, kind, epoch, c2 AS callid, c3 AS queue, c4 AS agent, ev AS event,
+    SELECT kind, code, epoch, c2 AS callid, c3 AS queue, c4 AS agent, ev AS event,
         -- Asterisk's wait and talk seconds in each call event (c6 is data1)
         CASE WHEN kind = {CALL} THEN
-            CASE WHEN ev IN ('CONNECT', 'COMPLETECALLER', 'COMPLETEAGENT') THEN c6
-                 WHEN ev = 'ENTERQUEUE' THEN NULL
-                 WHEN ev = 'EXITWITHKEY' THEN c9
-                 WHEN ev = 'ATTENDEDTRANSFER' THEN CASE c6 WHEN 'LINK' THEN c9 ELSE c8 END
+            CASE WHEN {_is_one_of(code, ("CONNECT", "COMPLETECALLER", "COMPLETEAGENT"))} THEN c6
+                 WHEN {code} = {EVENT_CODES["ENTERQUEUE"]} THEN NULL
+                 WHEN {code} = {EVENT_CODES["EXITWITHKEY"]} THEN c9
+                 WHEN {code} = {EVENT_CODES["ATTENDEDTRANSFER"]}
+                     THEN CASE c6 WHEN 'LINK' THEN c9 ELSE c8 END
                  ELSE c8 END END AS wait_text,
         CASE WHEN kind = {CALL} THEN
-            CASE WHEN ev IN ('COMPLETECALLER', 'COMPLETEAGENT') THEN c7
-                 WHEN ev IN ('TRANSFER', 'BLINDTRANSFER') THEN c9
-                 WHEN ev = 'ATTENDEDTRANSFER' THEN CASE c6 WHEN 'LINK' THEN c10 ELSE c9 END
+            CASE WHEN {_is_one_of(code, ("COMPLETECALLER", "COMPLETEAGENT"))} THEN c7
+                 WHEN {_is_one_of(code, ("TRANSFER", "BLINDTRANSFER"))} THEN c9
+                 WHEN {code} = {EVENT_CODES["ATTENDEDTRANSFER"]}
+                     THEN CASE c6 WHEN 'LINK' THEN c10 ELSE c9 END
                  END END AS talk_text,
-        CASE WHEN ev = 'ENTERQUEUE' THEN c7 END AS callerid,
+        CASE WHEN {code} = {EVENT_CODES["ENTERQUEUE"]} THEN c7 END AS callerid,
         CASE WHEN kind = {GARBAGE} THEN {line_text} END AS bad_line
     FROM (SELECT *,
         CASE WHEN c2 IS NULL AND trim(coalesce(c1, '')) = '' THEN {BLANK}
              WHEN ev IS NULL OR epoch IS NULL THEN {GARBAGE}
-             WHEN ev IN {_sql_list(CALL_EVENTS)} THEN
+             WHEN {_is_one_of(code, CALL_EVENTS)} THEN
                 CASE WHEN coalesce(c2, 'NONE') = 'NONE' THEN {GARBAGE} ELSE {CALL} END
-             WHEN ev IN {_sql_list(SESSION_EVENTS)} THEN
+             WHEN {_is_one_of(code, SESSION_EVENTS)} THEN
                 CASE WHEN coalesce(c4, 'NONE') = 'NONE' THEN {GARBAGE} ELSE {SESSION} END
-             WHEN ev IN {_sql_list(TURNED_AWAY)} THEN {TURNED}
-             WHEN ev NOT IN {known} AND regexp_full_match(ev, '[A-Z][A-Z0-9_]*') THEN {OTHER}
+             WHEN {_is_one_of(code, TURNED_AWAY)} THEN {TURNED}
+             WHEN regexp_full_match(ev, '[A-Z][A-Z0-9_]*') THEN {OTHER}
              ELSE {GARBAGE} END::TINYINT AS kind
-        FROM (SELECT *, TRY_CAST(c1 AS DOUBLE) AS epoch, c5 AS ev FROM __fields__))
+        FROM (SELECT *, TRY_CAST(c1 AS DOUBLE) AS epoch, c5 AS ev,
+                     {_code_sql("c5")}::TINYINT AS code
+              FROM __fields__))
     """
+
+
+def numbered(lines: str) -> str:
+    """The parsed table with each row's number (``row_no``, 1-based)."""
+    return f"(SELECT rowid + 1 AS row_no, * FROM {lines})"
 
 
 def problem_sql(lines: str) -> str:
@@ -184,58 +220,69 @@ def problem_sql(lines: str) -> str:
     """
 
 
-def visits_sql(lines: str) -> str:
-    """One row per queue visit of a call: its entry, connection and closing event.
+def pair_visits(con: duckdb.DuckDBPyConnection, lines: str) -> None:
+    """Temp table ``ql_visits``: one row per queue visit of a call, from ``lines``.
 
     Nearly every call visits a queue once: its events, grouped by (call, queue), hold at
     most one closing event and it is the last in time, so one hash aggregate finds the
     visit. Only the few groups with several visits (a caller back in the same queue, or
     queued again after the closing event) are numbered by a window: a running count of
-    closing events in time order, so each visit ends at its closing event.
+    closing events in time order, so each visit ends at its closing event; their rows
+    replace the group's row (``several``) in place, so that the visits are written once.
     """
+    enter, connect = EVENT_CODES["ENTERQUEUE"], EVENT_CODES["CONNECT"]
     events = f"""(
-        SELECT row_no AS line, epoch, callid, queue, agent, event, wait_text, talk_text,
-               callerid, event IN {_sql_list(CLOSING)} AS closes,
-               CASE event WHEN 'ENTERQUEUE' THEN 0 WHEN 'CONNECT' THEN 1 ELSE 2 END AS rank
+        SELECT row_no AS line, epoch, callid, queue, agent, wait_text, talk_text,
+               callerid, code, {_is_one_of("code", CLOSING)} AS closes,
+               CASE code WHEN {enter} THEN 0 WHEN {connect} THEN 1 ELSE 2 END AS rank
         FROM {lines} WHERE kind = {CALL})"""
-    visit = """
-            max(epoch) FILTER (WHERE event = 'ENTERQUEUE') AS enter_epoch,
-            arg_max(callerid, epoch) FILTER (WHERE event = 'ENTERQUEUE') AS callerid,
-            count(*) FILTER (WHERE event = 'ENTERQUEUE') AS entries,
-            max(epoch) FILTER (WHERE event = 'CONNECT') AS connect_epoch,
-            arg_max(agent, epoch) FILTER (WHERE event = 'CONNECT') AS connect_agent,
-            arg_max(wait_text, epoch) FILTER (WHERE event = 'CONNECT') AS connect_wait,
+    visit = f"""
+            max(epoch) FILTER (WHERE code = {enter}) AS enter_epoch,
+            arg_max(callerid, epoch) FILTER (WHERE code = {enter}) AS callerid,
+            count(*) FILTER (WHERE code = {enter}) AS entries,
+            max(epoch) FILTER (WHERE code = {connect}) AS connect_epoch,
+            arg_max(agent, epoch) FILTER (WHERE code = {connect}) AS connect_agent,
+            arg_max(wait_text, epoch) FILTER (WHERE code = {connect}) AS connect_wait,
             max(epoch) FILTER (WHERE closes) AS end_epoch,
-            any_value(event) FILTER (WHERE closes) AS end_event,
+            any_value(code) FILTER (WHERE closes) AS end_code,
             any_value(line) FILTER (WHERE closes) AS end_line,
             any_value(agent) FILTER (WHERE closes) AS end_agent,
             any_value(wait_text) FILTER (WHERE closes) AS wait_text,
             any_value(talk_text) FILTER (WHERE closes) AS talk_text,
             min(line) AS first_line"""
-    return f"""
-        WITH grouped AS (
-            SELECT callid, queue, 0 AS visit, {visit},
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE ql_visits AS
+        SELECT * EXCLUDE (closings, last_line),
+            -- several visits: more than one closing event, or events after the only one
+            closings > 1 OR (closings = 1 AND last_line <> end_line) AS several
+        FROM (SELECT callid, queue, 0 AS visit, {visit},
                 (arg_min(line, epoch * 4 + rank) <> min(line)
                  OR arg_max(line, epoch * 4 + rank) <> max(line))::INTEGER AS out_of_order,
                 count(*) FILTER (WHERE closes) AS closings,
-                arg_max(closes, epoch * 4 + rank) AS last_closes
-            FROM {events} GROUP BY callid, queue),
-        several AS (
-            SELECT callid, queue FROM grouped WHERE closings > 1 OR (closings = 1 AND NOT last_closes)),
-        numbered AS (
-            SELECT *,
+                arg_max(line, epoch * 4 + rank) AS last_line
+              FROM {events} GROUP BY callid, queue)
+        """
+    )
+    if not con.execute("SELECT count(*) FROM ql_visits WHERE several").fetchall()[0][0]:
+        return
+    con.execute(
+        f"""
+        INSERT INTO ql_visits BY NAME
+        SELECT callid, queue, visit, {visit},
+            (count(*) FILTER (WHERE early) > 0)::INTEGER AS out_of_order, false AS several
+        FROM (SELECT *,
                 sum(closes::INTEGER) OVER w - closes::INTEGER AS visit,
                 line < lag(line) OVER w AS early
-            FROM (SELECT e.* FROM {events} e SEMI JOIN several s
-                  ON e.callid = s.callid AND e.queue = s.queue)
-            WINDOW w AS (PARTITION BY callid, queue ORDER BY epoch, rank, line
-                         ROWS UNBOUNDED PRECEDING))
-        SELECT * EXCLUDE (closings, last_closes) FROM grouped
-        WHERE closings = 0 OR (closings = 1 AND last_closes)
-        UNION ALL
-        SELECT callid, queue, visit, {visit}, (count(*) FILTER (WHERE early) > 0)::INTEGER
-        FROM numbered GROUP BY callid, queue, visit
-    """
+              FROM (SELECT e.* FROM {events} e SEMI JOIN
+                    (SELECT callid, queue FROM ql_visits WHERE several) s
+                    ON e.callid = s.callid AND e.queue = s.queue)
+              WINDOW w AS (PARTITION BY callid, queue ORDER BY epoch, rank, line
+                           ROWS UNBOUNDED PRECEDING))
+        GROUP BY callid, queue, visit
+        """
+    )
+    con.execute("DELETE FROM ql_visits WHERE several")
 
 
 def calls_sql(visits: str) -> str:
@@ -243,9 +290,9 @@ def calls_sql(visits: str) -> str:
     return f"""
         WITH v AS (
             SELECT *,
-                CASE WHEN end_event IN {_sql_list(ANSWERED)} THEN 'answered'
-                     WHEN end_event = 'ABANDON' THEN 'abandoned'
-                     WHEN end_event IS NOT NULL THEN 'timeout' END AS outcome,
+                CASE WHEN {_is_one_of("end_code", ANSWERED)} THEN 'answered'
+                     WHEN end_code = {EVENT_CODES["ABANDON"]} THEN 'abandoned'
+                     WHEN end_code IS NOT NULL THEN 'timeout' END AS outcome,
                 TRY_CAST(NULLIF(trim(wait_text), '') AS DOUBLE) AS w,
                 TRY_CAST(NULLIF(trim(talk_text), '') AS DOUBLE) AS t
             FROM {visits}),
@@ -288,10 +335,10 @@ def staffing_sql(lines: str) -> str:
     return f"""
         WITH s AS (
             SELECT row_no AS line, epoch, agent,
-                CASE WHEN event IN {_sql_list(PAUSES)} THEN 'pause'
-                     WHEN event IN ('ADDMEMBER', 'REMOVEMEMBER') THEN 'q:' || queue
+                CASE WHEN {_is_one_of("code", PAUSES)} THEN 'pause'
+                     WHEN {_is_one_of("code", ("ADDMEMBER", "REMOVEMEMBER"))} THEN 'q:' || queue
                      ELSE 'login' END AS key,
-                CASE WHEN event IN {_sql_list((*LOGGED_IN, "PAUSE", "PAUSEALL"))} THEN 1
+                CASE WHEN {_is_one_of("code", (*LOGGED_IN, "PAUSE", "PAUSEALL"))} THEN 1
                      ELSE 0 END AS state
             FROM {lines} WHERE kind = {SESSION}),
         d AS (
@@ -346,8 +393,18 @@ def read(
 ) -> FormatRead:
     """Read a queue_log into the temp table ``ql_calls`` and write its staffing rows."""
     path = Path(path)
+    timings: dict[str, float] = {}
+    lap = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        timings[f"queue_log: {name}"] = now - lap
+        lap = now
+
     fields = read_numbered_fields(con, path, "ql_lines", parse_sql())
-    garbage = con.execute(problem_sql("ql_lines")).fetchall()
+    step("read and parse lines")
+    garbage = con.execute(problem_sql(numbered("ql_lines"))).fetchall()
     rejects = list(fields.rejects)
     if garbage:
         lines = fields.physical(np.array([g[0] for g in garbage]))
@@ -356,33 +413,19 @@ def read(
             for line, (_row, value, reason) in zip(lines, garbage, strict=True)
         ]
     rejects.sort(key=lambda r: r[0])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ql_visits AS {visits_sql('ql_lines')}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ql_calls AS {calls_sql('ql_visits')}")
-    notes = []
-    still_open, lost, out_of_order = con.execute(
-        "SELECT count(*) FILTER (WHERE NOT loadable), "
-        "coalesce(sum(entries - 1) FILTER (WHERE entries > 1), 0), "
-        "coalesce(sum(out_of_order), 0) FROM ql_calls"
-    ).fetchall()[0]
-    if still_open:
-        notes.append(
-            f"{still_open} queue visit(s) still open at the end of the file (read, not "
-            "loaded: they load with the file in which they end)"
-        )
-    if lost:
-        notes.append(f"{lost} ENTERQUEUE event(s) never closed before the call queued again")
-    if out_of_order:
-        notes.append(f"{out_of_order} queue visit(s) with lines out of time order (paired by time)")
+    # Staffing first: then the parsed lines can go as soon as the visits are paired.
+    notes: list[str] = []
+    later: list[str] = []  # reported after the calls' notes
     start, end, turned, sessions = con.execute(
         "SELECT min(epoch), max(epoch), count(*) FILTER (WHERE kind = ?), "
         "count(*) FILTER (WHERE kind = ?) FROM ql_lines WHERE kind IN (?, ?, ?, ?)",
         [TURNED, SESSION, CALL, SESSION, TURNED, OTHER],
     ).fetchall()[0]
     if turned:
-        notes.append(f"{turned} caller(s) turned away before entering a queue (JOINEMPTY, FULL)")
+        later.append(f"{turned} caller(s) turned away before entering a queue (JOINEMPTY, FULL)")
     if sessions:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE ql_staffing AS {staffing_sql('ql_lines')}",
+            f"CREATE OR REPLACE TEMP TABLE ql_staffing AS {staffing_sql(numbered('ql_lines'))}",
             {"start": start, "end": end},
         )
         con.execute(
@@ -399,16 +442,40 @@ def read(
             "SELECT ?, interval_start, ?, '', '', NULL, agents_available, ? FROM ql_staffing",
             [centre_id, INTERVAL_S, batch_id],
         )
-        notes.append(
+        later.append(
             f"staffing: {intervals} interval(s) of {INTERVAL_S // 60} min from the sessions "
             f"of {agents} agent(s)"
         )
+    step("staffing")
+    pair_visits(con, numbered("ql_lines"))
+    # The parsed lines are the largest table of the load; the rest of it needs memory.
+    con.execute("DROP TABLE ql_lines")
+    step("pair events into visits")
+    # A view: the ingest reads each call once, into its staged table.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW ql_calls AS {calls_sql('ql_visits')}")
+    still_open, lost, out_of_order = con.execute(
+        "SELECT count(*) FILTER (WHERE end_code IS NULL), "
+        "coalesce(sum(entries - 1) FILTER (WHERE entries > 1), 0), "
+        "coalesce(sum(out_of_order), 0) FROM ql_visits"
+    ).fetchall()[0]
+    if still_open:
+        notes.append(
+            f"{still_open} queue visit(s) still open at the end of the file (read, not "
+            "loaded: they load with the file in which they end)"
+        )
+    if lost:
+        notes.append(f"{lost} ENTERQUEUE event(s) never closed before the call queued again")
+    if out_of_order:
+        notes.append(f"{out_of_order} queue visit(s) with lines out of time order (paired by time)")
+    notes += later
     return FormatRead(
         table="ql_calls",
         mapping=identity_mapping("queue_log", "calls", CALL_COLUMNS),
         rejects=rejects,
         notes=notes,
         physical=fields.physical,
+        timings=timings,
+        temporary=["VIEW ql_calls", "TABLE ql_visits", "TABLE ql_staffing"],
     )
 
 
