@@ -114,11 +114,13 @@ def occupancy(
         if period is not None:
             days = (period.start, period.end)
         else:
+            # the days of both sides: a centre may keep calls without staffing
+            table = quoted_identifier(source, "call source")
             row = con.execute(
-                "SELECT CAST(min(timezone(?, interval_start)) AS DATE), "
-                "CAST(max(timezone(?, interval_start)) AS DATE) FROM staffing "
-                "WHERE centre_id = ?",
-                [centre.timezone, centre.timezone, centre.centre_id],
+                "SELECT CAST(min(timezone(?, t)) AS DATE), CAST(max(timezone(?, t)) AS DATE) "
+                "FROM (SELECT interval_start AS t FROM staffing WHERE centre_id = ? "
+                f"UNION ALL SELECT arrived_at FROM {table} WHERE centre_id = ?)",
+                [centre.timezone, centre.timezone, centre.centre_id, centre.centre_id],
             ).fetchall()[0]
             days = (row[0], row[1]) if row[0] else (dt.date(2000, 1, 1), dt.date(2000, 1, 1))
             # calls answered a little outside the staffed days still need a Hijri month
