@@ -277,7 +277,13 @@ class _Traffic:
         """
         _check_agents(agents, allow_zero=self.calls == 0)
         thresholds = _check_times(thresholds_s, short_abandon_s)
-        return self.outcomes(agents, thresholds, float(short_abandon_s)).metrics(thresholds)
+        row = self.outcomes(agents, thresholds, float(short_abandon_s)).metrics(thresholds)
+        if self.calls == 0:
+            # No call offered or answered: every share and mean wait has a zero
+            # denominator, which DESIGN.md makes null (staffing keeps the λ → 0 limit).
+            keep = ("agents", "occupancy")
+            row = {k: (v if k in keep else None) for k, v in row.items()}
+        return row
 
     def outcomes(
         self, agents: int, thresholds_s: Sequence[float], short_abandon_s: float
