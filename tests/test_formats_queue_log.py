@@ -275,3 +275,27 @@ def test_a_caller_back_in_the_same_queue_is_a_second_call(store, tmp_path):
         100.0,
     )
     assert got["1725177605.21@support"][:6] == (at(45), "abandoned", 5.0, None, at(50), None)
+
+
+def test_the_connect_line_supplies_a_missing_entry_and_agent(store, tmp_path):
+    """Call .30 queued before the file began and its closing line names no agent: the
+    arrival is CONNECT's time minus CONNECT's wait (100 - 15), the agent CONNECT's."""
+    log = tmp_path / "queue_log"
+    log.write_text(
+        f"{T0 + 100}|1725177685.30|support|PJSIP/dave|CONNECT|15|x|2\n"
+        f"{T0 + 200}|1725177685.30|support|NONE|COMPLETECALLER|15|100|1\n"
+    )
+    r = ingest_file(store, "calls", log, "bh", input_format="queue_log")
+    assert (r.loaded, r.rejected, r.filtered) == (1, 0, 0)
+    got = stored_calls(store)["1725177685.30@support"]
+    assert got == (
+        at(85),
+        "answered",
+        15.0,
+        at(100),
+        at(200),
+        100.0,
+        "support",
+        "PJSIP/dave",
+        "phone",
+    )

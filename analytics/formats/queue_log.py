@@ -165,7 +165,7 @@ def parse_sql() -> str:
     )
     code = "code"
     return f"""
-    SELECT kind, code, epoch, c2 AS callid, c3 AS queue, c4 AS agent, ev AS event,
+    SELECT kind, code, epoch, c2 AS callid, c3 AS queue, c4 AS agent,
         -- Asterisk's wait and talk seconds in each call event (c6 is data1)
         CASE WHEN kind = {CALL} THEN
             CASE WHEN {_is_one_of(code, ("CONNECT", "COMPLETECALLER", "COMPLETEAGENT"))} THEN c6
@@ -241,8 +241,7 @@ def pair_visits(con: duckdb.DuckDBPyConnection, lines: str) -> None:
             arg_max(callerid, epoch) FILTER (WHERE code = {enter}) AS callerid,
             count(*) FILTER (WHERE code = {enter}) AS entries,
             max(epoch) FILTER (WHERE code = {connect}) AS connect_epoch,
-            arg_max(agent, epoch) FILTER (WHERE code = {connect}) AS connect_agent,
-            arg_max(wait_text, epoch) FILTER (WHERE code = {connect}) AS connect_wait,
+            arg_max(line, epoch) FILTER (WHERE code = {connect}) AS connect_line,
             max(epoch) FILTER (WHERE closes) AS end_epoch,
             any_value(code) FILTER (WHERE closes) AS end_code,
             any_value(line) FILTER (WHERE closes) AS end_line,
@@ -254,6 +253,7 @@ def pair_visits(con: duckdb.DuckDBPyConnection, lines: str) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE ql_visits AS
         SELECT * EXCLUDE (closings, last_line),
+            NULL::VARCHAR AS connect_agent, NULL::VARCHAR AS connect_wait,
             -- several visits: more than one closing event, or events after the only one
             closings > 1 OR (closings = 1 AND last_line <> end_line) AS several
         FROM (SELECT callid, queue, 0 AS visit, {visit},
@@ -264,8 +264,27 @@ def pair_visits(con: duckdb.DuckDBPyConnection, lines: str) -> None:
               FROM {events} GROUP BY callid, queue)
         """
     )
-    if not con.execute("SELECT count(*) FROM ql_visits WHERE several").fetchall()[0][0]:
-        return
+    if con.execute("SELECT count(*) FROM ql_visits WHERE several").fetchall()[0][0]:
+        _number_repeat_visits(con, events, visit)
+    # The CONNECT line's agent and wait are needed only where the closing event lacks
+    # the agent or the ENTERQUEUE is missing (a call that queued before the file began):
+    # looked up for those visits alone, they are not carried through the aggregate.
+    answered = _is_one_of("end_code", ANSWERED)
+    needs = (
+        f"connect_line IS NOT NULL AND (enter_epoch IS NULL OR ({answered} "
+        "AND coalesce(NULLIF(NULLIF(end_agent, ''), 'NONE'), '') = ''))"
+    )
+    if con.execute(f"SELECT count(*) FROM ql_visits WHERE {needs}").fetchall()[0][0]:
+        con.execute(
+            f"""
+            UPDATE ql_visits SET connect_agent = l.agent, connect_wait = l.wait_text
+            FROM {lines} l WHERE l.row_no = ql_visits.connect_line AND {needs}
+            """
+        )
+
+
+def _number_repeat_visits(con: duckdb.DuckDBPyConnection, events: str, visit: str) -> None:
+    """Replace each ``several`` group of ``ql_visits`` by its visits, numbered."""
     con.execute(
         f"""
         INSERT INTO ql_visits BY NAME
