@@ -92,6 +92,25 @@ class _Formats:
         return self.kind[kpi_kind(name)]
 
 
+def _page_setup(ws, labels: Labels, repeat: tuple[int, int] | None = None) -> None:
+    """Print (and PDF) layout: landscape A4, the sheet's full width on one page, the
+    header rows on every page. Without it a 20-column sheet prints as a dozen portrait
+    pages of clipped columns."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    if repeat is not None:
+        ws.repeat_rows(*repeat)
+    # The sheet name sits where the reader starts: the left in English, the right in Arabic.
+    # Arabic gets bare numbers: "صفحة &P من &N" mixes fields into right-to-left text,
+    # which LibreOffice lays out as "8 من1صفحة".
+    if labels.rtl:
+        ws.set_footer("&L&P / &N&R&A")
+    else:
+        ws.set_footer(f"&L&A&R{labels['page'].format(n='&P', total='&N')}")
+
+
 def _cell(ws, row: int, col: int, value, fmt=None) -> None:
     if value is None:
         ws.write_blank(row, col, None, fmt)
@@ -122,7 +141,8 @@ def _table(
     for c, name in enumerate(names, start=len(keys)):
         ws.write(row0, c, labels.kpi(name), f.header)
         ws.write(row0 + 1, c, name, f.name)
-    ws.set_row(row0, 45)
+    # Five lines: "Service level within 12 s (incl. abandons)" wraps to four in 15 characters.
+    ws.set_row(row0, 75)
     r = row0 + 2
     for values in rows:
         key_values, kpi_values = values[: len(keys)], values[len(keys) :]
@@ -149,6 +169,7 @@ def _combo_chart(
     ratio_col: int | None,
     ratio_name: str | None,
     kind: str = "column",
+    dates: bool = False,
 ):
     chart = wb.add_chart({"type": kind})
     chart.add_series(
@@ -178,6 +199,9 @@ def _combo_chart(
     chart.set_y_axis(
         {"num_format": "#,##0", "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}}
     )
+    if dates:
+        # Days as day-of-month: without a date axis the chart shows Excel serials (46266).
+        chart.set_x_axis({"date_axis": True, "num_format": "dd"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 320})
     return chart
@@ -216,10 +240,11 @@ def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names
     for c, (label, name) in enumerate(headers):
         ws.write(hrow, c, label, f.header)
         ws.write(hrow + 1, c, name, f.name)
-    ws.set_row(hrow, 45)
+    ws.set_row(hrow, 62)  # "Same period a year before" + a Hijri month: four lines
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 22)
     ws.set_column(2, 8, 15)
+    _page_setup(ws, labels)
 
     occupancy_row = report.occupancy if report.occupancy["staffed_s"] else None
     sections = [
@@ -335,7 +360,10 @@ def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names
             count_name="offered",
             ratio_col=3 + names.index(report.headline_sl),
             ratio_name=report.headline_sl,
+            dates=True,
         )
+        # Printed, the chart starts a page rather than being cut by the page break.
+        ws.set_h_pagebreaks([r + 1])
         ws.insert_chart(r + 1, 0, chart)
     ws.activate()
 
@@ -355,8 +383,9 @@ def _by_category(wb, f, labels, report, sheet_names) -> None:
         [_category_label(labels, r["category"])] + [r[n] for n in names] for r in report.by_category
     ]
     last = _table(ws, f, labels, [(labels["category"], "category")], names, rows)
+    _page_setup(ws, labels, (2, 3))
     ws.set_column(0, 0, 20)
-    ws.set_column(1, len(names), 13)
+    ws.set_column(1, len(names), 15)
     if report.by_category:
         chart = _combo_chart(
             wb,
@@ -386,8 +415,9 @@ def _by_topic(wb, f, labels, report, sheet_names) -> None:
     ]
     keys = [(labels["category"], "category"), (labels["topic"], "topic")]
     last = _table(ws, f, labels, keys, names, rows)
+    _page_setup(ws, labels, (2, 3))
     ws.set_column(0, 1, 22)
-    ws.set_column(2, len(names) + 1, 13)
+    ws.set_column(2, len(names) + 1, 15)
     if rows:
         chart = wb.add_chart({"type": "bar"})
         chart.add_series(
@@ -396,11 +426,18 @@ def _by_topic(wb, f, labels, report, sheet_names) -> None:
                 "categories": [sheet_names["topic"], DATA_ROW, 0, last, 1],
                 "values": [sheet_names["topic"], DATA_ROW, 2, last, 2],
                 "fill": {"color": "#4F81BD"},
+                "gap": 40,
             }
         )
         chart.set_title({"name": labels["topic_chart"], "name_font": {"size": 11}})
         chart.set_legend({"none": True})
         chart.set_y_axis({"reverse": True})
+        chart.set_x_axis(
+            {
+                "num_format": "#,##0",
+                "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
+            }
+        )
         chart.set_size({"width": 760, "height": max(300, 22 * len(rows) + 80)})
         ws.insert_chart(last + 3, 0, chart)
 
@@ -423,9 +460,10 @@ def _daily(wb, f, labels, report, sheet_names) -> None:
         (labels["hijri_date"], "hijri_date"),
     ]
     last = _table(ws, f, labels, keys, names, rows)
+    _page_setup(ws, labels, (2, 3))
     ws.set_column(0, 0, 12)
     ws.set_column(1, 2, 18)
-    ws.set_column(3, len(names) + 2, 13)
+    ws.set_column(3, len(names) + 2, 15)
     if rows:
         chart = _combo_chart(
             wb,
@@ -439,8 +477,8 @@ def _daily(wb, f, labels, report, sheet_names) -> None:
             count_name="offered",
             ratio_col=3 + names.index(report.headline_sl),
             ratio_name=report.headline_sl,
+            dates=True,
         )
-        chart.set_x_axis({"date_axis": True, "num_format": "dd"})
         ws.insert_chart(last + 3, 0, chart)
 
 
@@ -452,8 +490,9 @@ def _intraday(wb, f, labels, report, sheet_names) -> None:
     ws.write(0, 0, f"{labels['sheet_intraday']} — {labels.period_name(report.period)}", f.title)
     rows = [[r["slot"]] + [r[n] for n in names] for r in report.intraday]
     last = _table(ws, f, labels, [(labels["slot"], "slot")], names, rows)
+    _page_setup(ws, labels, (2, 3))
     ws.set_column(0, 0, 12)
-    ws.set_column(1, len(names), 13)
+    ws.set_column(1, len(names), 15)
     if rows:
         minutes = report.intraday_interval.removesuffix("min")
         chart = _combo_chart(
@@ -485,12 +524,13 @@ def _tickets(wb, f, labels, report, sheet_names) -> None:
     ]
     last = _table(ws, f, labels, [(labels["category"], "category")], names, rows)
     ws.set_column(0, 0, 20)
-    ws.set_column(1, len(names) + 1, 14)
+    ws.set_column(1, len(names) + 1, 15)
     # The daily table sits below, with its own two header rows.
     row0 = last + 3
     ws.write(row0 - 1, 0, labels["sheet_daily"], f.section)
     daily = [[r["interval_start"].date()] + [r[n] for n in names] for r in report.tickets_daily]
     last_daily = _table(ws, f, labels, [(labels["date"], "date")], names, daily, row0=row0)
+    _page_setup(ws, labels)
     ws.freeze_panes(0, 0)
     if daily:
         chart = wb.add_chart({"type": "line"})
@@ -520,6 +560,7 @@ def _definitions(wb, f, labels, report, sheet_names) -> None:
     headers = [labels["name"], labels["kpi"], labels["definition"], labels["unit"]]
     for c, h in enumerate(headers):
         ws.write(2, c, h, f.header)
+    _page_setup(ws, labels, (2, 2))
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 44)
     ws.set_column(2, 2, 90)
@@ -537,7 +578,7 @@ def _definitions(wb, f, labels, report, sheet_names) -> None:
         r += 1
     r += 1
     ws.write(r, 0, labels["setting"], f.header)
-    ws.write(r, 1, labels["value"], f.header)
+    ws.merge_range(r, 1, r, 3, labels["value"], f.header)
     r += 1
     calendar = BusinessCalendar(centre)
     sec = labels["seconds"]
@@ -568,7 +609,12 @@ def _definitions(wb, f, labels, report, sheet_names) -> None:
     ]
     for key, value in settings:
         ws.write(r, 0, key, f.bold)
-        ws.write(r, 1, value, f.wrap)
+        # Across the KPI, definition and unit columns (~150 characters): a centre's name or
+        # a week of opening hours would otherwise wrap into rows no viewer grows to fit.
+        ws.merge_range(r, 1, r, 3, value, f.wrap)
+        lines = -(-len(value) // 140)
+        if lines > 1:
+            ws.set_row(r, 15 * lines)
         r += 1
     r += 1
     ws.write(r, 0, labels["targets"], f.section)
