@@ -201,7 +201,12 @@ def _check_workbook(path: Path, lang: str, store: Store) -> int:
             now, prev, yb = tickets, tickets_aug, tickets_yb
         assert _same(row[2], now[name]), name
         assert _same(row[5], prev[name]), name
-        if yb is not None:
+        if yb is tickets_yb:
+            # The fixture's tickets start in August 2024: September 2023 has none, and a
+            # period without data is left blank rather than compared as zeros.
+            assert (tickets_yb["created"], tickets_yb["backlog"]) == (0, 0)
+            assert row[7] is None and row[8] in (None, ""), name
+        elif yb is not None:
             assert _same(row[7], yb[name]), name
         scale = 100 if name.startswith("sl_") or "rate" in name or name == "occupancy" else 1
         if now[name] is not None and prev[name] is not None:

@@ -207,6 +207,11 @@ def _combo_chart(
     return chart
 
 
+def _if_any(row: dict | None, counts: tuple[str, ...]) -> dict | None:
+    """``row`` if any of its ``counts`` is positive, else None (a period without data)."""
+    return row if row and any((row.get(c) or 0) > 0 for c in counts) else None
+
+
 def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names: dict) -> None:
     ws = wb.add_worksheet(sheet_names["summary"])
     if labels.rtl:
@@ -247,13 +252,18 @@ def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names
     _page_setup(ws, labels)
 
     occupancy_row = report.occupancy if report.occupancy["staffed_s"] else None
+    # A compared period the store holds no calls (or tickets) for is left blank, as the
+    # highlights leave it out: "0 calls, +11,064" would read as a real September 2025.
+    calls_previous = _if_any(report.calls_previous, ("offered",))
+    calls_year_before = _if_any(report.calls_year_before, ("offered",))
+    ticket_activity = ("created", "resolved", "backlog")
     sections = [
         (
             labels["calls"],
             report.headline_call_kpis(),
             report.calls,
-            report.calls_previous,
-            report.calls_year_before,
+            calls_previous,
+            calls_year_before,
         ),
     ]
     if occupancy_row:
@@ -263,11 +273,17 @@ def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names
             labels["tickets"],
             report.headline_ticket_kpis(),
             report.tickets,
-            report.tickets_previous,
-            report.tickets_year_before,
+            _if_any(report.tickets_previous, ticket_activity),
+            _if_any(report.tickets_year_before, ticket_activity),
         )
     )
-    occ = {"occupancy": (report.occupancy, report.occupancy_previous, report.occupancy_year_before)}
+    occ = {
+        "occupancy": (
+            report.occupancy,
+            report.occupancy_previous if calls_previous else None,
+            report.occupancy_year_before if calls_year_before else None,
+        )
+    }
     r = hrow + 2
     status_rows = []
     for title, names, now, prev, yb in sections:
