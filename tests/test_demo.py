@@ -18,10 +18,10 @@ from cca.commands.demo import demo_plan
 
 def test_demo_plan_ends_bahrain_with_the_latest_september_and_saudi_with_last_month():
     plan = demo_plan(dt.date(2026, 11, 23))
-    assert plan["bahrain_lmra"] == ((2025, 10), 12, (2026, 9))
+    assert plan["bahrain_lmra"] == ((2025, 9), 13, (2026, 9))
     assert plan["saudi_mol"] == ((2026, 8), 3, (2026, 10))
     early = demo_plan(dt.date(2027, 2, 1))
-    assert early["bahrain_lmra"] == ((2025, 10), 12, (2026, 9))
+    assert early["bahrain_lmra"] == ((2025, 9), 13, (2026, 9))
     assert early["saudi_mol"] == ((2026, 11), 3, (2027, 1))
 
 
@@ -29,7 +29,7 @@ def test_demo_plan_ends_bahrain_with_the_latest_september_and_saudi_with_last_mo
 def test_demo_builds_both_centres_once_and_prints_their_kpis(tmp_path):
     db = tmp_path / "demo.duckdb"
     first = run_cca("demo", "--no-serve", db=db)
-    assert "bahrain_lmra: generating 12 months" in first.stderr
+    assert "bahrain_lmra: generating 13 months" in first.stderr
     assert "saudi_mol: generating 3 months" in first.stderr
     assert "http://127.0.0.1:8050/" in first.stdout and "Log in" in first.stdout
     seed = dt.date.today().year if dt.date.today().month > 9 else dt.date.today().year - 1

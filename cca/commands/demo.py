@@ -5,7 +5,7 @@
 
 When the store lacks a seed centre, its history is generated (`cca generate`):
 
-* bahrain_lmra: the twelve months ending with the latest complete September, the month
+* bahrain_lmra: the thirteen months ending with the latest complete September, the month
   seed 004 published (11,000 calls offered, 10,000 answered, "98.9%");
 * saudi_mol: the three latest complete months (seed 000: 110,000 calls a month, 12 s).
 
@@ -52,11 +52,12 @@ def demo_plan(today: dt.date) -> dict[str, tuple[tuple[int, int], int, tuple[int
     """Per seed centre: (first month, months, seed month) of the demo's history."""
     last_complete = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     sep_year = today.year if today.month > 9 else today.year - 1
-    bahrain_first = (sep_year - 1, 10)
+    # Thirteen months: the seed September can be held against the September before.
+    bahrain_first = (sep_year - 1, 9)
     y, m = last_complete
     saudi_first = (y, m - 2) if m > 2 else (y - 1, m + 10)
     return {
-        "bahrain_lmra": (bahrain_first, 12, (sep_year, 9)),
+        "bahrain_lmra": (bahrain_first, 13, (sep_year, 9)),
         "saudi_mol": (saudi_first, 3, last_complete),
     }
 
