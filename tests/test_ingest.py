@@ -592,3 +592,39 @@ def test_format_names_the_input_and_the_output_and_may_be_given_twice(tmp_path):
         check=False,
     )
     assert both.returncode == 2 and "one input format" in both.stderr
+
+
+def test_a_mapping_with_a_long_in_list_still_names_the_right_line(store, tmp_path):
+    """DuckDB turns an IN list of five or more constants into a join, which reorders the
+    rows of a file read in parallel; the staged rows must keep the file's order, or the
+    bad row's line would be wrong."""
+    f = tmp_path / "million.csv"
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        COPY (SELECT 'C' || i AS call_id,
+                     strftime(TIMESTAMP '2024-01-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S')
+                         AS arrived_at,
+                     (['answered', 'abandoned', 'timeout', 'busy', 'ivr'])[1 + i % 5] AS result,
+                     CASE WHEN i IN (123456, 654321) THEN -i ELSE i % 60 END AS wait_s
+              FROM range(1000000) t(i)) TO '{f}' (HEADER)
+        """
+    )
+    con.close()
+    mapping = Mapping(
+        kind="calls",
+        columns={
+            "call_id": "call_id",
+            "arrived_at": "arrived_at",
+            "outcome": "CASE WHEN result IN ('busy', 'ivr', 'none', 'x', 'y') "
+            "THEN 'timeout' ELSE result END",
+            "wait_s": "wait_s",
+        },
+    )
+    r = ingest_file(store, "calls", f, "riyadh", mapping=mapping)
+    assert (r.read, r.loaded, r.rejected) == (1_000_000, 999_998, 2)
+    # row i is on line i + 2 (after the header)
+    assert [(x.line, x.value) for x in r.first_rejects] == [
+        (123_458, "-123456"),
+        (654_323, "-654321"),
+    ]
