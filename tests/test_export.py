@@ -557,3 +557,28 @@ def test_cca_export_explains_user_errors(store, tmp_path):
         check=False,
     )
     assert bad.returncode == 2 and "--month" in bad.stderr
+
+
+def test_a_month_is_not_compared_with_a_month_the_history_holds_only_in_part(tmp_path):
+    # History starts on 20 August: August is a partial month, so September's report has
+    # no "previous month" column (an "up 200%" would be the data's start, not the callers).
+    store = Store(tmp_path / "partial.duckdb")
+    store.initialise()
+    calls = [
+        {"call_id": f"a{i}", "arrived_at": f"2024-08-{20 + i % 5} 09:00", "outcome": "answered",
+         "wait_s": 5, "talk_s": 100, "category": "employer"}
+        for i in range(10)
+    ] + [
+        {"call_id": f"s{i}", "arrived_at": f"2024-09-{1 + i % 25:02d} 09:00",
+         "outcome": "answered", "wait_s": 5, "talk_s": 100, "category": "employer"}
+        for i in range(30)
+    ]  # fmt: skip
+    add_calls(store, CENTRE, calls)
+    with store.reader() as con:
+        september = build_report(con, CENTRE, parse_period("2024-09"), as_of=AS_OF)
+        august = build_report(con, CENTRE, parse_period("2024-08"), as_of=AS_OF)
+    assert september.calls["offered"] == 30
+    assert september.previous is None and september.calls_previous is None
+    assert september.year_before is None and september.calls_year_before is None
+    assert august.calls["offered"] == 10 and august.previous is None
+    assert not any("August" in line for line in highlights(september, Labels("en")))

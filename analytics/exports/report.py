@@ -341,6 +341,23 @@ def prefetch_tickets(
     return TicketRows(totals, by_category, daily)
 
 
+def history_start(con, centre: Centre) -> dt.date | None:
+    """The local date of the centre's first call or ticket (None: no history)."""
+    first = con.execute(
+        "SELECT min(t) FROM (SELECT min(arrived_at) AS t FROM calls WHERE centre_id = ? "
+        "UNION ALL SELECT min(created_at) FROM tickets WHERE centre_id = ?)",
+        [centre.centre_id, centre.centre_id],
+    ).fetchall()[0][0]
+    return None if first is None else first.astimezone(centre.tz).date()
+
+
+def covered(period: Period | None, first_day: dt.date | None) -> Period | None:
+    """``period`` if the history holds all of it (it starts on or before its first day)."""
+    if period is None or first_day is None or first_day > period.start:
+        return None
+    return period
+
+
 def build_reports(
     con,
     centre: Centre,
@@ -384,8 +401,11 @@ def build_report(
     as_of = as_of or dt.datetime.now(dt.UTC)
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime (an instant)")
-    previous = previous_period(period)
-    before = year_before(period)
+    # A month is compared only with months the store holds whole: against a month whose
+    # history starts halfway, "calls rose 98%" would be an artefact of the data's start.
+    first_day = history_start(con, centre)
+    previous = covered(previous_period(period), first_day)
+    before = covered(year_before(period), first_day)
     if ticket_rows is None or period.start not in ticket_rows.by_category:
         ticket_rows = prefetch_tickets(con, centre, [period], as_of=as_of)
 
