@@ -136,11 +136,18 @@ def handle(args) -> int:
 
     url = f"http://{args.host}:{args.port}/"
     print(f"Database: {store.path}")
-    print(f"Dashboards: {url} (cca serve --host {args.host} --port {args.port})")
-    print(
-        "Log in: create an account first with `cca users add NAME --role manager` "
-        "(roles: viewer, manager, planner, admin); it asks for the password."
-    )
+    serve = dashboards_command()
+    if serve is not None:
+        print(f"Dashboards: {url} (cca serve --host {args.host} --port {args.port})")
+        print(
+            "Log in: create an account first with `cca users add NAME --role manager` "
+            "(roles: viewer, manager, planner, admin); it asks for the password."
+        )
+    else:
+        print(
+            f"Dashboards: not in this version yet (they will be served on {url}); the KPI "
+            "summary below is what they will show. Meanwhile: cca kpi, cca export, notebooks/."
+        )
     print(
         "Seed figures: bahrain_lmra's seed month shows answer_rate ~0.909 and "
         "answer_rate_excl_short ~0.989 (S = 30 s); saudi_mol ~110,000 calls, asa_s ~12 s."
@@ -151,15 +158,15 @@ def handle(args) -> int:
         rows = summary_rows(store, centre_id, f"{seed[0]:04d}-{seed[1]:02d}")
         emit(rows, "table")
         print()
-    if args.no_serve:
-        return 0
-    try:
-        from cca.commands import serve  # the dashboards issue
-    except ImportError:
-        print(
-            "The dashboards are not installed in this version yet: the KPI summary above is "
-            "what they will show. (Use --no-serve in scripts.)",
-            file=sys.stderr,
-        )
+    if args.no_serve or serve is None:
         return 0
     return serve.handle(argparse.Namespace(db=store.path, host=args.host, port=args.port))
+
+
+def dashboards_command():
+    """The `cca serve` command module once the dashboards exist, else None."""
+    try:
+        from cca.commands import serve
+    except ImportError:
+        return None
+    return serve
