@@ -1,8 +1,10 @@
 """Grouping calls and tickets into reporting buckets in the centre's local time.
 
 Every instant in the store is a TIMESTAMPTZ. A manager's "9:00–9:30" or "Sunday" is
-local, so a bucket is cut on the local wall-clock time (``timezone(tz, instant)``),
-and the bucket's start is returned as a local datetime carrying the centre's zone.
+local, so a bucket is cut on the local wall-clock time: ``local_us_sql`` turns an
+instant into local microseconds by epoch arithmetic over the period's UTC-offset
+changes, ``interval_key_sql`` cuts the bucket, and its start is returned as a local
+datetime carrying the centre's zone. Call KPIs and occupancy share this one path.
 
 The SQL here only formats identifiers and interval literals taken from fixed
 whitelists; every value (time zone, bounds, thresholds) is bound with ``?``.
@@ -17,14 +19,6 @@ from collections.abc import Sequence
 
 from analytics.periods import INTERVALS, local_midnight
 
-# Fixed-width buckets of local time; the literal is formatted into SQL (whitelisted).
-_FIXED = {
-    "15min": "INTERVAL '15 minutes'",
-    "30min": "INTERVAL '30 minutes'",
-    "60min": "INTERVAL '60 minutes'",
-}
-# 2000-01-02 was a Sunday: weeks are cut from it in steps of 7 days.
-_SUNDAY_ORIGIN = "TIMESTAMP '2000-01-02 00:00:00'"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -152,27 +146,6 @@ def interval_start_of(interval: str, key) -> dt.datetime | None:
     if key is None or isinstance(key, dt.datetime):
         return key
     return _LOCAL_EPOCH + dt.timedelta(microseconds=int(key))
-
-
-def local_bucket_sql(interval: str, local_ts: str, hijri_month_start: str | None = None) -> str:
-    """SQL for the local start (TIMESTAMP) of the bucket holding local time ``local_ts``.
-
-    ``hijri_month_start`` is the SQL of the Hijri month's first day (a DATE from the
-    date dimension) and is needed only for ``hijri-month``.
-    """
-    if interval in _FIXED:
-        return f"time_bucket({_FIXED[interval]}, {local_ts})"
-    if interval == "day":
-        return f"date_trunc('day', {local_ts})"
-    if interval == "week":
-        return f"time_bucket(INTERVAL '7 days', {local_ts}, {_SUNDAY_ORIGIN})"
-    if interval == "month":
-        return f"date_trunc('month', {local_ts})"
-    if interval == "hijri-month":
-        if hijri_month_start is None:
-            raise ValueError("hijri-month buckets need the date dimension")
-        return f"CAST({hijri_month_start} AS TIMESTAMP)"
-    raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS)}")
 
 
 def as_local(value: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:

@@ -27,7 +27,9 @@ from analytics.kpi.buckets import (
     as_local,
     check_dimensions,
     check_interval,
-    local_bucket_sql,
+    interval_key_sql,
+    interval_start_of,
+    local_us_sql,
     quoted_identifier,
     records,
 )
@@ -45,8 +47,14 @@ def occupancy_sql(
     bounded: bool,
     dates: str | None,
     dims: Sequence[str] = (),
+    local_us=None,
 ) -> str:
-    """Parameters, in order: [zone], centre id, [start, end], [zone], centre id, [start, end]."""
+    """Parameters, in order, for each side (handled, staffed): [the parameters of its
+    local time, if ``interval``], centre id, [start, end].
+
+    ``local_us(instant)`` gives the SQL of an instant's local time in µs (the calls'
+    ``local_us_sql``), so both sides are bucketed exactly as call KPIs are.
+    """
     table = quoted_identifier(source, "call source")
     answer = (
         "coalesce(c.answered_at, c.arrived_at + to_microseconds(CAST(round(c.wait_s * 1e6)"
@@ -55,13 +63,14 @@ def occupancy_sql(
 
     def bucket(instant: str) -> tuple[str, str]:
         if interval is None:
-            return "CAST(NULL AS TIMESTAMP) AS interval_start", ""
+            return "CAST(NULL AS BIGINT) AS interval_key", ""
+        local = local_us(instant)
         if interval == "hijri-month":
             return (
-                f"{local_bucket_sql(interval, '', 'dd.hijri_month_start')} AS interval_start",
-                f" JOIN {dates} dd ON dd.date = CAST(timezone(?, {instant}) AS DATE)",
+                f"{interval_key_sql(interval, '', 'dd.hijri_month_start')} AS interval_key",
+                f" JOIN {dates} dd ON dd.date = CAST(make_timestamp({local}) AS DATE)",
             )
-        return f"{local_bucket_sql(interval, f'timezone(?, {instant})')} AS interval_start", ""
+        return f"{interval_key_sql(interval, local)} AS interval_key", ""
 
     when = " AND {0} >= ? AND {0} < ?" if bounded else ""
     handled_key, handled_join = bucket(answer)
@@ -79,10 +88,10 @@ def occupancy_sql(
         f" FROM staffing s{staffed_join} WHERE s.centre_id = ?"
         f"{when.format('s.interval_start')} GROUP BY ALL"
     )
-    keys = ["interval_start", *dims]
+    keys = ["interval_key", *dims]
     out_keys = ", ".join(f"coalesce(h.{k}, w.{k}) AS {k}" for k in keys)
     on = " AND ".join(f"h.{k} IS NOT DISTINCT FROM w.{k}" for k in keys)
-    order = ", ".join(f"{k} NULLS LAST" for k in [*dims, "interval_start"])
+    order = ", ".join(f"{k} NULLS LAST" for k in [*dims, "interval_key"])
     return (
         f"SELECT {out_keys}, "
         f"coalesce(h.handled_s, 0) AS handled_s, coalesce(w.staffed_s, 0) AS staffed_s, "
@@ -110,22 +119,14 @@ def occupancy(
     dims = check_dimensions(by, OCCUPANCY_DIMENSIONS, "occupancy")
     check_interval(interval)
     tables = {}
-    if interval == "hijri-month":
-        if period is not None:
-            days = (period.start, period.end)
-        else:
-            # the days of both sides: a centre may keep calls without staffing
-            table = quoted_identifier(source, "call source")
-            row = con.execute(
-                "SELECT CAST(min(timezone(?, t)) AS DATE), CAST(max(timezone(?, t)) AS DATE) "
-                "FROM (SELECT interval_start AS t FROM staffing WHERE centre_id = ? "
-                f"UNION ALL SELECT arrived_at FROM {table} WHERE centre_id = ?)",
-                [centre.timezone, centre.timezone, centre.centre_id, centre.centre_id],
-            ).fetchall()[0]
-            days = (row[0], row[1]) if row[0] else (dt.date(2000, 1, 1), dt.date(2000, 1, 1))
-            # calls answered a little outside the staffed days still need a Hijri month
-            days = (days[0] - dt.timedelta(days=366), days[1] + dt.timedelta(days=366))
-        tables["dates"] = BusinessCalendar(centre).date_dimension(*days)
+    local_params: list = []
+    days = None
+    if interval is not None:
+        days = _days(con, centre, period, source)
+        # The parameters depend on the zone and days only, not on the instant.
+        local_params = local_us_sql(centre.tz, *days, "NULL")[1]
+        if interval == "hijri-month":
+            tables["dates"] = BusinessCalendar(centre).date_dimension(*days)
     with registered(con, **tables) as names:
         sql = occupancy_sql(
             source,
@@ -133,11 +134,11 @@ def occupancy(
             bounded=period is not None,
             dates=names.get("dates"),
             dims=dims,
+            local_us=lambda instant: local_us_sql(centre.tz, *days, instant)[0],
         )
         params: list = []
         for _side in ("handled", "staffed"):
-            if interval is not None:
-                params.append(centre.timezone)
+            params += local_params
             params.append(centre.centre_id)
             if period is not None:
                 params += list(period.bounds(centre.tz))
@@ -151,6 +152,24 @@ def occupancy(
     for r in rows:
         out = {d: r[d] for d in dims}
         if interval is not None:
-            out["interval_start"] = as_local(r["interval_start"], zone)
+            out["interval_start"] = as_local(interval_start_of(interval, r["interval_key"]), zone)
         result.append(out | {k: r[k] for k in OCCUPANCY_NAMES})
     return result
+
+
+def _days(con, centre: Centre, period: Period | None, source: str) -> tuple[dt.date, dt.date]:
+    """The local days whose instants the buckets must place: the period's, or (all data)
+    those of both the staffing rows and the calls, a day wider for late answers."""
+    if period is not None:
+        return period.start, period.end
+    table = quoted_identifier(source, "call source")
+    first, last = con.execute(
+        "SELECT min(t), max(t) FROM (SELECT interval_start AS t FROM staffing "
+        f"WHERE centre_id = ? UNION ALL SELECT arrived_at FROM {table} WHERE centre_id = ?)",
+        [centre.centre_id, centre.centre_id],
+    ).fetchall()[0]
+    if first is None:
+        return dt.date(2000, 1, 1), dt.date(2000, 1, 1)
+    zone = centre.tz
+    one_day = dt.timedelta(days=1)
+    return first.astimezone(zone).date() - one_day, last.astimezone(zone).date() + one_day
