@@ -371,6 +371,7 @@ def build_reports(
     ticket queries (``prefetch_tickets``); yields the reports in order."""
     as_of = as_of or dt.datetime.now(dt.UTC)
     rows = prefetch_tickets(con, centre, periods, as_of=as_of)
+    first_day = history_start(con, centre)
     for period in periods:
         yield build_report(
             con,
@@ -380,6 +381,7 @@ def build_reports(
             targets=targets,
             intraday_interval=intraday_interval,
             ticket_rows=rows,
+            first_day=first_day,
         )
 
 
@@ -392,18 +394,20 @@ def build_report(
     targets: Sequence[Target] | None = None,
     intraday_interval: str = "30min",
     ticket_rows: TicketRows | None = None,
+    first_day: dt.date | None = None,
 ) -> MonthlyReport:
     """Fetch every figure of one export of ``centre`` for ``period`` from the KPI layer.
 
     ``as_of`` (aware; default now) is the moment tickets are judged at (SLA breaches of
-    open tickets, backlog). Thresholds T and S are the centre's settings.
+    open tickets, backlog). Thresholds T and S are the centre's settings. ``first_day``
+    (the history's first local day) spares the lookup when several months are built.
     """
     as_of = as_of or dt.datetime.now(dt.UTC)
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime (an instant)")
     # A month is compared only with months the store holds whole: against a month whose
     # history starts halfway, "calls rose 98%" would be an artefact of the data's start.
-    first_day = history_start(con, centre)
+    first_day = first_day or history_start(con, centre)
     previous = covered(previous_period(period), first_day)
     before = covered(year_before(period), first_day)
     if ticket_rows is None or period.start not in ticket_rows.by_category:
