@@ -156,7 +156,13 @@ def erlang_b(agents: int, load_erlangs: float) -> float:
         raise ValueError(f"load must be a finite number of Erlangs ≥ 0, got {load_erlangs!r}")
     if load_erlangs == 0:
         return 1.0 if agents == 0 else 0.0
-    return 1.0 / (1.0 + math.exp(_log_inverse_erlang_b_minus_one(agents, load_erlangs)))
+    # 1 / (1 + e^x) written so that neither branch overflows: with many more agents
+    # than Erlangs x exceeds 709 and e^x does not fit in a float.
+    x = _log_inverse_erlang_b_minus_one(agents, load_erlangs)
+    if x > 0:
+        tail = math.exp(-x)
+        return tail / (1.0 + tail)
+    return 1.0 / (1.0 + math.exp(x))
 
 
 def erlang_c(agents: int, load_erlangs: float) -> float:

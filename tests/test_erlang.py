@@ -223,6 +223,19 @@ def test_erlang_b_and_c_for_a_thousand_agents_agree_with_50_digit_sums(agents, l
     assert erlang_c(agents, load) == pytest.approx(float(exact_c), rel=1e-12)
 
 
+@pytest.mark.parametrize(("agents", "load"), [(600, 300.0), (3644, 1821.0)])
+def test_erlang_b_with_far_more_agents_than_erlangs_is_tiny_not_an_overflow(agents, load):
+    # Found by Hypothesis: 1 / (1 + e^x) overflowed for x > 709. The 50-digit value of
+    # E_B(3644, 1821) is below the smallest float, so the float answer is 0.
+    mpmath.mp.dps = 50
+    a = mpmath.mpf(load)
+    log_terms = [k * mpmath.log(a) - mpmath.loggamma(k + 1) for k in range(agents + 1)]
+    top = max(log_terms)
+    exact_b = mpmath.exp(log_terms[-1] - top) / mpmath.fsum(mpmath.exp(t - top) for t in log_terms)
+    assert erlang_b(agents, load) == pytest.approx(float(exact_b), rel=1e-12, abs=1e-300)
+    assert 0.0 <= erlang_c(agents, load) <= erlang_b(agents, load) * 2
+
+
 @pytest.mark.parametrize(
     ("agents", "load", "patience_over_aht"), [(300, 310.0, 0.5), (800, 790.0, 2.0), (50, 80.0, 0.1)]
 )
