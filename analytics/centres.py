@@ -163,6 +163,9 @@ def save_centre(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
             list(centre.extra_closures),
         ],
     )
+    from analytics.kpi import rollup  # (the KPI layer imports this module)
+
+    rollup.sync_thresholds(con, centre)
 
 
 def ensure_centre(

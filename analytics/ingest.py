@@ -49,8 +49,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from analytics.centres import ensure_centre
+from analytics.centres import ensure_centre, get_centre
 from analytics.formats.lines import in_source_order
+from analytics.kpi import rollup
 from analytics.mapping import Mapping, MappingError
 from analytics.records import CALLS, RECORD_KINDS, TICKETS, Column, RecordKind  # noqa: F401  (part of the ingest API)
 from analytics.store import Store
@@ -864,6 +865,7 @@ def _merge(
         > 0
     )
     updated = existing_duplicates = 0
+    replaced = (None, None)
     not_same = ""
     if has_existing:
         # Stored rows are compared by a 64-bit hash of their values, so that the join
@@ -885,6 +887,12 @@ def _merge(
             "SELECT count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) FROM matched"
         ).fetchall()[0]
         if updated:
+            if spec is CALLS:  # the corrected calls' old quarter-hours need a new rollup
+                replaced = con.execute(
+                    "SELECT min(arrived_at), max(arrived_at) FROM calls WHERE centre_id = ? "
+                    "AND call_id IN (SELECT id FROM matched WHERE NOT same)",
+                    [centre_id],
+                ).fetchall()[0]
             con.execute(
                 f"DELETE FROM {spec.table} WHERE centre_id = $centre AND {key} IN "
                 "(SELECT id FROM matched WHERE NOT same)",
@@ -902,7 +910,17 @@ def _merge(
         """,
         {"centre": centre_id, "batch": batch_id} | ({"salt": salt} if spec is CALLS else {}),
     ).fetchall()[0][0]
-    result.lap("insert", lap)
+    lap = result.lap("insert", lap)
+    if spec is CALLS and inserted:
+        first, last = con.execute(
+            "SELECT min(arrived_at), max(arrived_at) FROM calls WHERE centre_id = ? "
+            "AND batch_id = ?",
+            [centre_id, batch_id],
+        ).fetchall()[0]
+        if updated:
+            first, last = min(first, replaced[0]), max(last, replaced[1])
+        rollup.refresh(con, get_centre(con, centre_id), first, last)
+        result.lap("quarter-hour rollup", lap)
     result.updated = updated
     result.loaded = inserted - updated
     result.duplicate = in_file_duplicates + existing_duplicates

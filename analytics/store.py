@@ -79,6 +79,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
         else:
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+        if version == 3:
+            from analytics.kpi import rollup  # the KPI layer imports this module
+
+            rollup.refresh_all(con)
         current = version
     return current
 

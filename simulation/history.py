@@ -875,6 +875,7 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
     from analytics.calendars import registered
     from analytics.centres import save_centre
     from analytics.ingest import ingest_file
+    from analytics.kpi import rollup
 
     started = time.perf_counter()
     first, end = _month_bounds(pack, history)
@@ -922,6 +923,8 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
         pq.write_table(pa.Table.from_pandas(tickets, preserve_index=False), tickets_path)
         result = ingest_file(store, "calls", calls_path, cid, writer=con)
         ingest_file(store, "tickets", tickets_path, cid, writer=con)
+        if removed:  # the calls deleted above left their quarter-hours in the rollup
+            rollup.refresh(con, pack.centre(), first, end - dt.timedelta(microseconds=1))
     return WriteSummary(
         centre_id=cid,
         first_month=history[0].label,

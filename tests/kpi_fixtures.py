@@ -11,6 +11,7 @@ import datetime as dt
 import zoneinfo
 
 from analytics.centres import Centre, save_centre
+from analytics.kpi import rollup
 from analytics.records import CALL_COLUMNS, TICKET_COLUMNS
 from analytics.store import Store
 
@@ -43,6 +44,8 @@ def add_calls(store: Store, centre: Centre, calls: list[dict]) -> None:
                 f"INSERT INTO calls (centre_id, {', '.join(CALL_COLUMNS)}) VALUES ({placeholders})",
                 rows,
             )
+        # as every write of calls does (ingest, generate): the KPIs then use the rollup
+        rollup.refresh(con, centre)
 
 
 def add_tickets(store: Store, centre: Centre, tickets: list[dict]) -> None:

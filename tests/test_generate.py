@@ -19,6 +19,10 @@ from pathlib import Path
 import pytest
 from conftest import run_cca, run_cca_json
 
+from analytics.centres import get_centre
+from analytics.kpi import rollup
+from analytics.store import Store
+
 
 def _share(rows, key, value, count="offered"):
     total = sum(r[count] for r in rows)
@@ -293,6 +297,8 @@ def test_generate_again_replaces_and_never_duplicates(tmp_path):
     )
     (row,) = run_cca_json("kpi", "calls", "--centre", "bahrain_lmra", "--period", "all", db=db)
     assert row["offered"] == first["calls"]
+    with Store(db).reader() as con:  # the calls the other seed left were taken out of
+        assert rollup.stale_rows(con, get_centre(con, "bahrain_lmra")) == 0  # the rollup too
 
 
 def test_unknown_scenario_and_bad_month_are_user_errors(tmp_path):

@@ -84,14 +84,21 @@ def offset_changes(
 
 
 # Above this many offset changes a CASE per row costs more than ICU's conversion.
-_MAX_OFFSET_CHANGES = 24
+MAX_OFFSET_CHANGES = 24
 
 
 def local_us_sql(
-    zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date, instant: str
+    zone: zoneinfo.ZoneInfo,
+    first: dt.date,
+    last: dt.date,
+    instant: str,
+    *,
+    epoch_us: str | None = None,
 ) -> tuple[str, list]:
     """SQL (and its ``?`` parameters) of the local wall-clock time of ``instant`` in µs
     since the local epoch, valid for instants within the local days ``first``..``last``.
+    ``epoch_us``, if given, is SQL of the instant's µs since the epoch (e.g. the start
+    of a rollup's quarter-hour) and is used in place of ``epoch_us(instant)``.
 
     Epoch arithmetic, not a per-row time-zone conversion (several times slower): a
     fixed-offset range adds one offset; a range with DST changes picks the offset with
@@ -99,10 +106,12 @@ def local_us_sql(
     falls back to ICU's ``timezone()``.
     """
     changes = offset_changes(zone, first, last)
-    epoch = f"epoch_us({instant})"
+    epoch = epoch_us or f"epoch_us({instant})"
     if len(changes) == 1:
         return f"{epoch} + ?", [changes[0][1]]
-    if len(changes) - 1 > _MAX_OFFSET_CHANGES:
+    if len(changes) - 1 > MAX_OFFSET_CHANGES:
+        if epoch_us is not None:
+            raise ValueError("too many offset changes for epoch arithmetic")
         return f"epoch_us(timezone(?, {instant}))", [zone.key]
     whens, params = [], []
     for at, offset in reversed(changes[1:]):

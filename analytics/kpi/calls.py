@@ -32,19 +32,23 @@ there are calls.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
+from analytics.kpi import rollup
 from analytics.kpi.buckets import (
+    MAX_OFFSET_CHANGES,
     as_local,
     check_dimensions,
     check_interval,
     interval_key_sql,
     interval_start_of,
     local_us_sql,
+    offset_changes,
     quoted_identifier,
 )
 from analytics.periods import Period
@@ -205,7 +209,14 @@ def fold_outcomes(answered_row, abandoned_row, timeout_row, n_thresholds: int) -
 
 
 def _known_groups(
-    con, table: str, dims: Sequence[str], centre: Centre, period: Period, seen: Sequence[tuple]
+    con,
+    table: str,
+    dims: Sequence[str],
+    centre: Centre,
+    period: Period,
+    seen: Sequence[tuple],
+    *,
+    from_rollup: bool = False,
 ) -> list:
     """The ``dims`` values of the centre's calls within a year either side of ``period``:
     the groups a breakdown shows even when they have no call in the period.
@@ -215,11 +226,18 @@ def _known_groups(
     lo, hi = period.bounds(centre.tz)
     year = dt.timedelta(days=366)
     cols = ", ".join(f"c.{d}" for d in dims)
-    sql = (
-        f"SELECT DISTINCT {cols} FROM {table} c "
-        "WHERE c.centre_id = ? AND c.arrived_at >= ? AND c.arrived_at < ?"
-    )
     params: list = [centre.centre_id, lo - year, hi + year]
+    if from_rollup:  # the same groups, from the (much smaller) rollup's quarter-hours
+        sql = (
+            f"SELECT DISTINCT {cols} FROM call_intervals c "
+            "WHERE c.centre_id = ? AND c.quarter >= ? AND c.quarter < ?"
+        )
+        params[1:] = [int(b.timestamp()) // 900 for b in params[1:]]
+    else:
+        sql = (
+            f"SELECT DISTINCT {cols} FROM {table} c "
+            "WHERE c.centre_id = ? AND c.arrived_at >= ? AND c.arrived_at < ?"
+        )
     values = [key[0] for key in seen if key[0] is not None]
     if len(dims) == 1 and values:
         sql += f" AND (c.{dims[0]} IS NULL OR NOT list_contains(?, c.{dims[0]}))"
@@ -250,6 +268,7 @@ def call_kpis(
     source: str = "calls",
     thresholds_s: Sequence[float] | None = None,
     short_abandon_s: float | None = None,
+    use_rollup: bool = True,
 ) -> list[dict]:
     """Call KPIs of ``centre`` from table/view ``source``, one dict per group.
 
@@ -260,6 +279,10 @@ def call_kpis(
     side of the period gets a row, with zeros and nulls if it has none in the period;
     otherwise a row per group (and interval) that has calls in the period.
     ``period`` None = all data. Thresholds and S (seconds) default to the centre's.
+
+    The additive counts come from the quarter-hour rollup (``analytics.kpi.rollup``)
+    when it gives the exact answer, else from the calls; ``use_rollup=False`` always
+    scans the calls (the tests compare both ways).
     """
     dims = check_dimensions(by, CALL_DIMENSIONS, "calls")
     check_interval(interval)
@@ -269,41 +292,34 @@ def call_kpis(
         raise ValueError(f"short-abandon threshold {short_s} s is negative")
     table = quoted_identifier(source, "call source")
 
-    params: list = []
+    days = None
     tables = {}
-    local_sql = ""
     if interval is not None:
         days = (period.start, period.end) if period else _data_days(con, table, centre)
         days = days or (dt.date(2000, 1, 1), dt.date(2000, 1, 1))
-        local_sql, local_params = local_us_sql(centre.tz, *days, "c.arrived_at")
         if interval == "hijri-month":
             tables["dates"] = BusinessCalendar(centre).date_dimension(*days)
-    # in the order of the ?s in the text: [key], S, T..., [join], centre, [bounds]
-    if interval is not None and interval != "hijri-month":
-        params += local_params
-    params.append(short_s)
-    params += thresholds
-    if interval == "hijri-month":
-        params += local_params
-    params.append(centre.centre_id)
-    if period is not None:
-        params += list(period.bounds(centre.tz))
+    within = None
+    if use_rollup and source == "calls":
+        within = _rollup_columns(con, centre, dims, thresholds, short_s, period, days)
     with registered(con, **tables) as names:
-        sql = call_counts_sql(
-            source,
-            dims,
-            len(thresholds),
-            interval=interval,
-            bounded=period is not None,
-            local_us=local_sql,
-            dates_table=names.get("dates"),
-        )
+        dates = names.get("dates")
         try:
-            counts = con.execute(sql, params).fetchall()
+            p90_of = None
+            if within is not None:
+                counts, p90_of = _rollup_counts(
+                    con, centre, dims, interval, period, days, within, dates
+                )
+            else:
+                counts = _scan_counts(
+                    con, centre, source, dims, thresholds, short_s, interval, period, days, dates
+                )
             known = []
             if dims and period is not None and interval is None:
                 seen = {row[: len(dims)] for row in counts}
-                known = _known_groups(con, table, dims, centre, period, list(seen))
+                known = _known_groups(
+                    con, table, dims, centre, period, list(seen), from_rollup=within is not None
+                )
         except (duckdb.BinderException, duckdb.CatalogException) as exc:
             # e.g. by=("scenario",) on real calls, or a simulation view not registered
             raise ValueError(f"call source {source!r} cannot give {list(dims)}: {exc}") from None
@@ -327,12 +343,146 @@ def call_kpis(
     n = len(thresholds)
     zone = centre.tz
     result = []
-    for key in sorted(groups, key=_nulls_last):
+    ordered = sorted(groups, key=_nulls_last)
+    for key in ordered:
         values = fold_outcomes(*groups[key], n)
         if interval is not None:
             key = (*key[:-1], as_local(interval_start_of(interval, key[-1]), zone))
         result.append(dict(zip(names, (*key, *values), strict=True)))
+    if p90_of is not None:  # the rollup path's percentiles, computed meanwhile
+        p90 = p90_of()
+        for key, row in zip(ordered, result, strict=True):
+            if row["answered"]:
+                row["p90_wait_s"] = float(p90[key])
     return result
+
+
+def _scan_counts(
+    con, centre: Centre, source, dims, thresholds, short_s, interval, period, days, dates
+) -> list[tuple]:
+    """``call_counts_sql``'s rows, scanning the calls."""
+    params: list = []
+    local_sql, local_params = "", []
+    if interval is not None:
+        local_sql, local_params = local_us_sql(centre.tz, *days, "c.arrived_at")
+    # in the order of the ?s in the text: [key], S, T..., [join], centre, [bounds]
+    if interval is not None and interval != "hijri-month":
+        params += local_params
+    params.append(short_s)
+    params += thresholds
+    if interval == "hijri-month":
+        params += local_params
+    params.append(centre.centre_id)
+    if period is not None:
+        params += list(period.bounds(centre.tz))
+    sql = call_counts_sql(
+        source,
+        dims,
+        len(thresholds),
+        interval=interval,
+        bounded=period is not None,
+        local_us=local_sql,
+        dates_table=dates,
+    )
+    return con.execute(sql, params).fetchall()
+
+
+def _rollup_columns(con, centre: Centre, dims, thresholds, short_s, period, days) -> list | None:
+    """The rollup's columns of calls within each threshold if it answers this query exactly,
+    else None: see ``analytics.kpi.rollup``. Local buckets and period bounds are sums of
+    UTC quarter-hours only where the zone's offsets (and their changes) are whole
+    quarter-hours over the days concerned."""
+    columns = rollup.within_columns(con, centre, dims, thresholds, short_s)
+    if columns is None:
+        return None
+    span = days or ((period.start, period.end) if period is not None else None)
+    if span is not None:
+        changes = offset_changes(centre.tz, *span)
+        if len(changes) - 1 > MAX_OFFSET_CHANGES or not rollup.aligned(changes):
+            return None
+    return columns
+
+
+def _rollup_counts(
+    con, centre: Centre, dims, interval, period, days, within, dates
+) -> tuple[list[tuple], Callable[[], dict]]:
+    """``call_counts_sql``'s rows from the rollup (counts and sums, without the percentile
+    column) and a function that returns the exact 90th percentile of answered waits per
+    group, {group key: p90}, taken from the calls themselves."""
+    select = [f"c.{d} AS {d}" for d in dims]
+    join, key_params, join_params = "", [], []
+    raw_select, raw_join, raw_params, raw_join_params = list(select), "", [], []
+    if interval is not None:
+        local_sql, key_params = local_us_sql(
+            centre.tz, *days, "", epoch_us=f"c.quarter * {rollup.QUARTER_US}"
+        )
+        raw_local, raw_params = local_us_sql(centre.tz, *days, "c.arrived_at")
+        hijri = None
+        if interval == "hijri-month":
+            join = f" JOIN {dates} dd ON dd.date = CAST(make_timestamp({local_sql}) AS DATE)"
+            raw_join = f" JOIN {dates} dd ON dd.date = CAST(make_timestamp({raw_local}) AS DATE)"
+            hijri = "dd.hijri_month_start"
+            join_params, key_params = key_params, []
+            raw_join_params, raw_params = raw_params, []
+        select.append(f"{interval_key_sql(interval, local_sql, hijri)} AS interval_key")
+        raw_select.append(f"{interval_key_sql(interval, raw_local, hijri)} AS interval_key")
+    # within: the rollup's column names (from a fixed list) for the query's thresholds
+    sums = [f"CAST(sum(c.{column}) AS BIGINT) AS n_within_{i}" for i, column in enumerate(within)]
+    select += [
+        "c.outcome AS outcome",
+        "CAST(sum(c.n) AS BIGINT) AS n",
+        "CAST(sum(c.n_short) AS BIGINT) AS n_short",
+        *sums,
+        "sum(c.wait_sum) AS wait_sum",
+        "sum(c.talk_sum) AS talk_sum",
+        "sum(c.hold_sum) AS hold_sum",
+        "sum(c.acw_sum) AS acw_sum",
+        "NULL AS p90",  # filled in by the caller from the calls
+    ]
+    where, bounds = "c.centre_id = ?", []
+    raw_where, raw_bounds = "c.centre_id = ? AND c.outcome = 'answered'", []
+    if period is not None:
+        lo, hi = period.bounds(centre.tz)
+        where += " AND c.quarter >= ? AND c.quarter < ?"
+        bounds = [int(lo.timestamp()) // rollup.QUARTER_S, int(hi.timestamp()) // rollup.QUARTER_S]
+        raw_where += " AND c.arrived_at >= ? AND c.arrived_at < ?"
+        raw_bounds = [lo, hi]
+    raw_select.append("quantile_cont(c.wait_s, 0.9) AS p90")
+    p90_sql = (
+        f"SELECT {', '.join(raw_select)} FROM calls c{raw_join} WHERE {raw_where} GROUP BY ALL"
+    )
+    p90_params = [*raw_params, *raw_join_params, centre.centre_id, *raw_bounds]
+    # The percentile reads the calls (most of the time): it runs on a second connection
+    # while this one reads the rollup and the caller folds the counts. A registered
+    # calendar is visible only to this connection, so Hijri months wait for it instead.
+    pending = None
+    if dates is None:
+        pending = _background().submit(_fetch_on_cursor, con.cursor(), p90_sql, p90_params)
+    counts = con.execute(
+        f"SELECT {', '.join(select)} FROM call_intervals c{join} WHERE {where} GROUP BY ALL",
+        [*key_params, *join_params, centre.centre_id, *bounds],
+    ).fetchall()
+    if pending is None:
+        p90_rows = con.execute(p90_sql, p90_params).fetchall()
+        return counts, lambda: {row[:-1]: row[-1] for row in p90_rows}
+    return counts, lambda: {row[:-1]: row[-1] for row in pending.result()}
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _background() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cca-kpi")
+    return _POOL
+
+
+def _fetch_on_cursor(cursor, sql: str, params: list) -> list[tuple]:
+    try:
+        return cursor.execute(sql, params).fetchall()
+    finally:
+        cursor.close()
 
 
 def _nulls_last(key: tuple) -> tuple:

@@ -1,0 +1,193 @@
+"""The quarter-hour call rollup: additive call counts kept beside the calls.
+
+A month's intraday report reads some 800,000 calls at a big centre; most of what it
+computes (counts, counts within the service-level thresholds, short abandons, wait and
+handling sums) is additive, so it can be read from a rollup a few dozen times smaller.
+``call_intervals`` holds, per centre, UTC quarter-hour, outcome and routing dimension
+(category, queue, site, channel), the number of calls, of short ones (wait < S) and of
+those within each of the centre's thresholds (wait <= T; the first four, ascending),
+with their wait and handling sums.
+
+Every UTC quarter-hour lies inside one local 15-minute bucket wherever the zone's UTC
+offsets and their change instants are whole quarter-hours (every zone in use today), so
+any local interval of 15 minutes or more, any period of whole local days and any subset
+of the routing dimensions is a sum of rollup rows, exactly. The 90th percentile is not
+additive: ``call_kpis`` takes it from the calls themselves (answered calls only).
+
+The rollup is cut at the centre's thresholds and S. ``call_kpis`` uses it only when it
+can give the exact answer: the query's thresholds are among those, S is the same, the
+dimensions are routing ones, the offsets are aligned and the rollup exists for the
+centre (``call_interval_state``); otherwise it scans the calls, as it does for topic,
+agent, other thresholds and simulation views. Every write that changes calls rebuilds
+the quarter-hours it touched (``refresh``), inside the same transaction, so a reader
+never sees calls and rollup disagree; a change of the centre's thresholds rebuilds the
+centre's whole rollup (``save_centre``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import duckdb
+
+from analytics.centres import Centre
+
+QUARTER_S = 900
+QUARTER_US = QUARTER_S * 1_000_000
+ROLLUP_DIMENSIONS = ("category", "queue", "site", "channel")
+ROLLUP_THRESHOLDS = 4  # columns n_within_1..4
+
+
+def _cut(centre: Centre) -> tuple[list[float], float]:
+    """The thresholds (ascending, distinct, at most four) and S a rollup of ``centre``
+    is cut at."""
+    thresholds = sorted({float(t) for t in centre.sl_thresholds_s})[:ROLLUP_THRESHOLDS]
+    return thresholds, float(centre.short_abandon_s)
+
+
+def _quarter(instant: dt.datetime) -> int:
+    return int(instant.timestamp()) // QUARTER_S
+
+
+def refresh(
+    con: duckdb.DuckDBPyConnection,
+    centre: Centre,
+    first: dt.datetime | None = None,
+    last: dt.datetime | None = None,
+) -> None:
+    """Rebuild the centre's rollup for the quarter-hours holding ``first``..``last``
+    (instants, both included), or all of it when they are None. Call it inside the
+    writer that changed the calls, with the arrival instants of every call it added,
+    changed or removed (old and new values)."""
+    thresholds, short_s = _cut(centre)
+    cid = centre.centre_id
+    rebuild_all = (
+        first is None
+        or last is None
+        or con.execute(
+            "SELECT count(*) FROM call_interval_state WHERE centre_id = ? "
+            "AND sl_thresholds_s = ? AND short_abandon_s = ?",
+            [cid, thresholds, short_s],
+        ).fetchall()[0][0]
+        == 0
+    )
+    where, params = "c.centre_id = ?", [cid]
+    if rebuild_all:
+        con.execute("DELETE FROM call_intervals WHERE centre_id = ?", [cid])
+    else:
+        lo, hi = _quarter(first), _quarter(last) + 1
+        con.execute(
+            "DELETE FROM call_intervals WHERE centre_id = ? AND quarter >= ? AND quarter < ?",
+            [cid, lo, hi],
+        )
+        where += " AND c.arrived_at >= ? AND c.arrived_at < ?"
+        params += [
+            dt.datetime.fromtimestamp(lo * QUARTER_S, dt.UTC),
+            dt.datetime.fromtimestamp(hi * QUARTER_S, dt.UTC),
+        ]
+    con.execute(
+        f"INSERT INTO call_intervals BY NAME {_rollup_sql(len(thresholds), where)}",
+        [short_s, *thresholds, *params],
+    )
+    con.execute("DELETE FROM call_interval_state WHERE centre_id = ?", [cid])
+    con.execute("INSERT INTO call_interval_state VALUES (?, ?, ?)", [cid, thresholds, short_s])
+
+
+def _rollup_sql(n_thresholds: int, where: str) -> str:
+    """The rollup rows of the calls ``c`` selected by ``where``; parameters: S,
+    T1..Tn, then those of ``where``."""
+    within = [f"count_if(c.wait_s <= ?) AS n_within_{i + 1}" for i in range(n_thresholds)]
+    dims = ", ".join(f"c.{d}" for d in ROLLUP_DIMENSIONS)
+    return f"""
+        SELECT c.centre_id, epoch_us(c.arrived_at) // {QUARTER_US} AS quarter, c.outcome,
+               {dims}, count(*) AS n, count_if(c.wait_s < ?) AS n_short, {", ".join(within)},
+               sum(c.wait_s) AS wait_sum, sum(c.talk_s) AS talk_sum,
+               sum(c.hold_s) AS hold_sum, sum(c.acw_s) AS acw_sum
+        FROM calls c WHERE {where}
+        GROUP BY ALL
+        """
+
+
+def stale_rows(con: duckdb.DuckDBPyConnection, centre: Centre) -> int:
+    """How many rows of the centre's stored rollup differ from one rebuilt from its calls
+    now (missing, extra, other counts, or sums off by more than rounding): 0 when the
+    rollup is in step with the calls. A check for tests and for the curious."""
+    thresholds, short_s = _cut(centre)
+    keys = ["quarter", "outcome", *ROLLUP_DIMENSIONS]
+    counts = ["n", "n_short", *(f"n_within_{i + 1}" for i in range(ROLLUP_THRESHOLDS))]
+    sums = ["wait_sum", "talk_sum", "hold_sum", "acw_sum"]
+    on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM f.{k}" for k in keys)
+    differs = " OR ".join(
+        [f"s.{c} IS DISTINCT FROM f.{c}" for c in counts]
+        + [
+            f"(s.{c} IS NULL) <> (f.{c} IS NULL) OR abs(s.{c} - f.{c}) > 1e-9 * (1 + abs(f.{c}))"
+            for c in sums
+        ]
+    )
+    padding = ", ".join(
+        f"NULL::BIGINT AS n_within_{i + 1}" for i in range(len(thresholds), ROLLUP_THRESHOLDS)
+    )
+    return con.execute(
+        f"""
+        WITH fresh AS (SELECT *{", " + padding if padding else ""}
+                       FROM ({_rollup_sql(len(thresholds), "c.centre_id = ?")})),
+             stored AS (SELECT * FROM call_intervals WHERE centre_id = ?)
+        SELECT count(*) FROM stored s FULL OUTER JOIN fresh f ON {on}
+        WHERE s.quarter IS NULL OR f.quarter IS NULL OR {differs}
+        """,
+        [short_s, *thresholds, centre.centre_id, centre.centre_id],
+    ).fetchall()[0][0]
+
+
+def sync_thresholds(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
+    """After a centre's settings are saved: a rollup cut at other thresholds or S is
+    rebuilt whole (a centre without a rollup keeps none)."""
+    thresholds, short_s = _cut(centre)
+    row = con.execute(
+        "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state WHERE centre_id = ?",
+        [centre.centre_id],
+    ).fetchall()
+    if row and (list(row[0][0]), row[0][1]) != (thresholds, short_s):
+        refresh(con, centre)
+
+
+def refresh_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Build the rollup of every centre (the migration that introduces it)."""
+    from analytics.centres import get_centre
+
+    for (cid,) in con.execute("SELECT centre_id FROM centres ORDER BY centre_id").fetchall():
+        refresh(con, get_centre(con, cid))
+
+
+def within_columns(
+    con: duckdb.DuckDBPyConnection,
+    centre: Centre,
+    dims: Sequence[str],
+    thresholds_s: Sequence[float],
+    short_abandon_s: float,
+) -> list[str] | None:
+    """For each query threshold, the rollup column counting the calls within it — or
+    None when the centre's rollup cannot answer this query exactly (no rollup, other
+    thresholds or S, a dimension it does not keep)."""
+    if any(d not in ROLLUP_DIMENSIONS for d in dims):
+        return None
+    row = con.execute(
+        "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state WHERE centre_id = ?",
+        [centre.centre_id],
+    ).fetchall()
+    if not row or row[0][1] != float(short_abandon_s):
+        return None
+    cut = list(row[0][0])
+    try:
+        return [f"n_within_{cut.index(float(t)) + 1}" for t in thresholds_s]
+    except ValueError:
+        return None
+
+
+def aligned(changes: Sequence[tuple[int | None, int]]) -> bool:
+    """Whether every UTC offset and every change instant (µs, from
+    ``buckets.offset_changes``) is a whole quarter-hour."""
+    return all(
+        offset % QUARTER_US == 0 and (at is None or at % QUARTER_US == 0) for at, offset in changes
+    )

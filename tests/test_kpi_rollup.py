@@ -1,0 +1,247 @@
+"""The quarter-hour rollup gives exactly the KPIs a scan of the calls gives.
+
+Calls are loaded the way a centre loads them (``ingest_file`` on CSV files, corrections
+and repeats included), in time zones with whole-hour, half-hour and 45-minute offsets
+and with daylight saving; then every KPI of every breakdown is computed twice, from the
+rollup and by scanning the calls (``use_rollup=False``), and compared.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import zoneinfo
+
+import duckdb
+import pytest
+
+from analytics.centres import Centre, get_centre, save_centre
+from analytics.ingest import ingest_file
+from analytics.kpi import call_kpis, rollup
+from analytics.kpi.buckets import offset_changes
+from analytics.kpi.calls import _rollup_columns
+from analytics.periods import parse_period
+from analytics.store import Store
+
+FIELDS = [
+    "call_id",
+    "arrived_at",
+    "outcome",
+    "wait_s",
+    "talk_s",
+    "hold_s",
+    "acw_s",
+    "category",
+    "topic",
+    "queue",
+    "site",
+    "channel",
+    "agent_id",
+]
+
+
+def random_calls(seed: int, zone: str, n: int, first_id: int = 0) -> list[dict]:
+    """n calls over 2024-03-01..2024-05-10 local (a DST change in London and New York),
+    at any minute and second, waits on whole seconds, tenths and exactly at 5, 12 and
+    30 s; some categories and queues missing."""
+    rng = random.Random(seed)
+    tz = zoneinfo.ZoneInfo(zone)
+    start = dt.datetime(2024, 3, 1, tzinfo=tz)
+    rows = []
+    for i in range(n):
+        arrived = start + dt.timedelta(seconds=rng.randrange(71 * 86_400))
+        outcome = rng.choices(["answered", "abandoned", "timeout"], [0.8, 0.17, 0.03])[0]
+        wait = rng.choice([5.0, 12.0, 30.0, round(rng.expovariate(1 / 20), 1), rng.randrange(90)])
+        answered = outcome == "answered"
+        rows.append(
+            {
+                "call_id": f"c{first_id + i}",
+                "arrived_at": arrived.isoformat(),
+                "outcome": outcome,
+                "wait_s": wait,
+                "talk_s": round(rng.uniform(20, 400), 1) if answered else "",
+                "hold_s": round(rng.uniform(0, 60), 1) if answered and rng.random() < 0.3 else "",
+                "acw_s": rng.randrange(60) if answered else "",
+                "category": rng.choice(["employer", "worker", "visitor", ""]),
+                "topic": rng.choice(["permit", "visa", "fees"]),
+                "queue": rng.choice(["main", "vip", ""]),
+                "site": rng.choice(["manama", "muharraq"]),
+                "channel": "phone",
+                "agent_id": f"a{rng.randrange(8)}" if answered else "",
+            }
+        )
+    return rows
+
+
+def write_calls(path, rows: list[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def assert_same(ours: list[dict], scanned: list[dict]) -> None:
+    assert len(ours) == len(scanned)
+    for a, b in zip(ours, scanned, strict=True):
+        assert a.keys() == b.keys()
+        for name, value in a.items():
+            other = b[name]
+            if isinstance(value, float) and isinstance(other, float):
+                assert value == pytest.approx(other, rel=1e-12, abs=1e-9), name
+            else:
+                assert value == other, (name, a, b)
+
+
+BREAKDOWNS = [
+    ((), None),
+    (("category",), None),
+    (("queue", "site"), None),
+    ((), "15min"),
+    ((), "30min"),
+    (("category",), "60min"),
+    ((), "day"),
+    (("channel",), "week"),
+    ((), "month"),
+    ((), "hijri-month"),
+]
+
+
+def compare_everything(con, centre: Centre) -> int:
+    """Every breakdown over three periods and all data, both ways; returns how many of
+    the queries the rollup could answer (the rest fell back to the scan)."""
+    answered_by_rollup = 0
+    for period in [parse_period("2024-03"), parse_period("2024-03-25..2024-04-03"), None]:
+        for by, interval in BREAKDOWNS:
+            ours = call_kpis(con, centre, period=period, by=by, interval=interval)
+            scanned = call_kpis(
+                con, centre, period=period, by=by, interval=interval, use_rollup=False
+            )
+            assert_same(ours, scanned)
+            days = (period.start, period.end) if period else (dt.date(2024, 3, 1),) * 2
+            if _rollup_columns(con, centre, by, centre.sl_thresholds_s, 5.0, period, days):
+                answered_by_rollup += 1
+    return answered_by_rollup
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Asia/Riyadh",
+        "Europe/London",  # DST at 01:00 UTC
+        "Asia/Kathmandu",  # UTC+05:45
+        "Asia/Kolkata",  # UTC+05:30
+        "America/St_Johns",  # UTC-03:30, DST
+    ],
+)
+def test_rollup_and_scan_agree_on_every_kpi(tmp_path, zone):
+    store = Store(tmp_path / "rollup.duckdb")
+    with store.writer() as con:
+        save_centre(con, Centre("c", timezone=zone))
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    rows = random_calls(1, zone, 1500)
+    write_calls(first, rows)
+    ingest_file(store, "calls", first, "c")
+    # a second file: 300 corrections of earlier calls (moved in time, other outcome or
+    # wait) and 500 new calls
+    corrected = random_calls(2, zone, 300)
+    for row, old in zip(corrected, rows[:300], strict=True):
+        row["call_id"] = old["call_id"]
+    write_calls(second, corrected + random_calls(3, zone, 500, first_id=10_000))
+    result = ingest_file(store, "calls", second, "c")
+    assert (result.loaded, result.updated) == (500, 300)
+    ingest_file(store, "calls", second, "c")  # again: nothing changes
+    with store.reader() as con:
+        centre = get_centre(con, "c")
+        assert rollup.stale_rows(con, centre) == 0
+        assert compare_everything(con, centre) == 3 * len(BREAKDOWNS)  # all by the rollup
+
+
+def test_only_zones_on_whole_quarter_hours_can_use_the_rollup():
+    """Riyadh kept local mean time (UTC+03:06:52) until 14 March 1947: a quarter-hour of
+    UTC then straddled two local quarter-hours, so the rollup may not be used."""
+    riyadh = zoneinfo.ZoneInfo("Asia/Riyadh")
+    assert not rollup.aligned(offset_changes(riyadh, dt.date(1947, 3, 1), dt.date(1947, 3, 31)))
+    assert rollup.aligned(offset_changes(riyadh, dt.date(1947, 4, 1), dt.date(1947, 4, 30)))
+    london = zoneinfo.ZoneInfo("Europe/London")
+    assert rollup.aligned(offset_changes(london, dt.date(2024, 3, 1), dt.date(2024, 11, 30)))
+
+
+def test_the_rollup_is_what_answers_when_it_can(tmp_path):
+    """Remove a quarter-hour from the rollup behind the KPI layer's back: the centre's
+    own thresholds now see one call fewer, other thresholds and topics (which the
+    rollup does not keep) still scan the calls and do not."""
+    store = Store(tmp_path / "rollup.duckdb")
+    path = tmp_path / "calls.csv"
+    write_calls(path, random_calls(4, "Asia/Bahrain", 200))
+    ingest_file(store, "calls", path, "bh", timezone="Asia/Bahrain")
+    with store.writer() as con:
+        con.execute(
+            "DELETE FROM call_intervals WHERE rowid = (SELECT min(rowid) FROM call_intervals "
+            "WHERE n = 1)"
+        )
+    with store.reader() as con:
+        centre = get_centre(con, "bh")
+        assert rollup.stale_rows(con, centre) == 1
+        (total,) = call_kpis(con, centre)
+        (scanned,) = call_kpis(con, centre, use_rollup=False)
+        assert (total["offered"], scanned["offered"]) == (199, 200)
+        (other_thresholds,) = call_kpis(con, centre, thresholds_s=(20,))
+        assert other_thresholds["offered"] == 200
+        by_topic = call_kpis(con, centre, by=("topic",))
+        assert sum(row["offered"] for row in by_topic) == 200
+
+
+def test_new_thresholds_rebuild_the_rollup_and_other_ones_scan(tmp_path):
+    store = Store(tmp_path / "rollup.duckdb")
+    path = tmp_path / "calls.csv"
+    write_calls(path, random_calls(5, "Asia/Riyadh", 600))
+    ingest_file(store, "calls", path, "sa", timezone="Asia/Riyadh")
+    with store.writer() as con:
+        save_centre(con, get_centre(con, "sa").with_overrides((20, 10, 60, 45, 90), 30))
+    with store.reader() as con:
+        centre = get_centre(con, "sa")
+        (state,) = con.execute(
+            "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state"
+        ).fetchall()
+        assert state == ([10.0, 20.0, 45.0, 60.0], 30.0)  # the first four, ascending
+        assert rollup.stale_rows(con, centre) == 0
+        days = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+        period = parse_period("2024-03")
+        assert _rollup_columns(con, centre, (), (10, 60), 30.0, period, days)
+        assert _rollup_columns(con, centre, (), (90,), 30.0, period, days) is None
+        assert _rollup_columns(con, centre, (), (10,), 5.0, period, days) is None
+        for thresholds in [(20, 10, 60, 45, 90), (60, 10), (12, 30)]:
+            for interval in (None, "30min"):
+                ours = call_kpis(
+                    con, centre, period=period, interval=interval, thresholds_s=thresholds
+                )
+                scanned = call_kpis(
+                    con,
+                    centre,
+                    period=period,
+                    interval=interval,
+                    thresholds_s=thresholds,
+                    use_rollup=False,
+                )
+                assert_same(ours, scanned)
+
+
+def test_an_older_store_gets_its_rollup_when_opened(tmp_path):
+    """A file of schema version 2 (no rollup) is upgraded on first read, rollup built."""
+    store = Store(tmp_path / "old.duckdb")
+    path = tmp_path / "calls.csv"
+    write_calls(path, random_calls(6, "Asia/Bahrain", 300))
+    ingest_file(store, "calls", path, "bh", timezone="Asia/Bahrain")
+    con = duckdb.connect(str(store.path))
+    con.execute("DROP TABLE call_intervals")
+    con.execute("DROP TABLE call_interval_state")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    with store.reader() as con:
+        centre = get_centre(con, "bh")
+        assert con.execute("SELECT sum(n) FROM call_intervals").fetchall() == [(300,)]
+        assert rollup.stale_rows(con, centre) == 0
+        assert_same(call_kpis(con, centre, by=("category",)), call_kpis(
+            con, centre, by=("category",), use_rollup=False
+        ))  # fmt: skip
