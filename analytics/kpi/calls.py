@@ -191,10 +191,12 @@ def fold_outcomes(answered_row, abandoned_row, timeout_row, n_thresholds: int) -
         _ratio(answered, excl),
         _ratio(abandoned, offered),
     ]
-    out += [_ratio(x, answered) for x in within]
-    out += [_ratio(x, offered) for x in within]
-    out += [_ratio(x, excl) for x in within]
-    out += [_ratio(x + y, offered) for x, y in zip(within, within_ab, strict=True)]
+    # (written out rather than through _ratio: this runs for every group and interval)
+    none = [None] * n_thresholds
+    out += [x / answered for x in within] if answered else none
+    out += [x / offered for x in within] if offered else none
+    out += [x / excl for x in within] if excl else none
+    out += [(x + y) / offered for x, y in zip(within, within_ab, strict=True)] if offered else none
     # float(): a view may carry DECIMAL or integer seconds; NULL parts count as 0
     if answered:
         wait, talk, hold, acw, p90 = answered_row[w : w + 5]
@@ -343,7 +345,8 @@ def call_kpis(
     n = len(thresholds)
     zone = centre.tz
     result = []
-    ordered = sorted(groups, key=_nulls_last)
+    nulls = any(None in key for key in groups)
+    ordered = sorted(groups, key=_nulls_last) if nulls else sorted(groups)
     for key in ordered:
         values = fold_outcomes(*groups[key], n)
         if interval is not None:
