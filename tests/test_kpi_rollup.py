@@ -19,6 +19,7 @@ import pytest
 from analytics.centres import Centre, get_centre, save_centre
 from analytics.ingest import ingest_file
 from analytics.kpi import call_kpis, rollup
+from analytics.kpi import calls as calls_module
 from analytics.kpi.buckets import offset_changes
 from analytics.kpi.calls import _rollup_columns
 from analytics.periods import parse_period
@@ -134,7 +135,7 @@ def compare_everything(con, centre: Centre) -> int:
         "America/St_Johns",  # UTC-03:30, DST
     ],
 )
-def test_rollup_and_scan_agree_on_every_kpi(tmp_path, zone):
+def test_rollup_and_scan_agree_on_every_kpi(tmp_path, zone, monkeypatch):
     store = Store(tmp_path / "rollup.duckdb")
     with store.writer() as con:
         save_centre(con, Centre("c", timezone=zone))
@@ -151,10 +152,17 @@ def test_rollup_and_scan_agree_on_every_kpi(tmp_path, zone):
     result = ingest_file(store, "calls", second, "c")
     assert (result.loaded, result.updated) == (500, 300)
     ingest_file(store, "calls", second, "c")  # again: nothing changes
+    plans = []  # how the rollup path read each percentile: pruned to the longest waits?
+    plan_of = calls_module._p90_plan
+    monkeypatch.setattr(
+        calls_module, "_p90_plan", lambda *a: plans.append(plan_of(*a)) or plans[-1]
+    )
     with store.reader() as con:
         centre = get_centre(con, "c")
         assert rollup.stale_rows(con, centre) == 0
         assert compare_everything(con, centre) == 3 * len(BREAKDOWNS)  # all by the rollup
+    # both ways of reading the percentile were compared with the scan's quantile_cont
+    assert any(plan is None for plan in plans) and any(plan is not None for plan in plans)
 
 
 def test_only_zones_on_whole_quarter_hours_can_use_the_rollup():

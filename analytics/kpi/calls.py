@@ -32,10 +32,12 @@ there are calls.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
+import pyarrow as pa
 
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
@@ -310,7 +312,7 @@ def call_kpis(
             p90_of = None
             if within is not None:
                 counts, p90_of = _rollup_counts(
-                    con, centre, dims, interval, period, days, within, dates
+                    con, centre, dims, interval, period, days, within, thresholds, dates
                 )
             else:
                 counts = _scan_counts(
@@ -407,7 +409,7 @@ def _rollup_columns(con, centre: Centre, dims, thresholds, short_s, period, days
 
 
 def _rollup_counts(
-    con, centre: Centre, dims, interval, period, days, within, dates
+    con, centre: Centre, dims, interval, period, days, within, within_s, dates
 ) -> tuple[list[tuple], Callable[[], dict]]:
     """``call_counts_sql``'s rows from the rollup (counts and sums, without the percentile
     column) and a function that returns the exact 90th percentile of answered waits per
@@ -450,25 +452,96 @@ def _rollup_counts(
         bounds = [int(lo.timestamp()) // rollup.QUARTER_S, int(hi.timestamp()) // rollup.QUARTER_S]
         raw_where += " AND c.arrived_at >= ? AND c.arrived_at < ?"
         raw_bounds = [lo, hi]
-    raw_select.append("quantile_cont(c.wait_s, 0.9) AS p90")
-    p90_sql = (
-        f"SELECT {', '.join(raw_select)} FROM calls c{raw_join} WHERE {raw_where} GROUP BY ALL"
-    )
-    p90_params = [*raw_params, *raw_join_params, centre.centre_id, *raw_bounds]
-    # The percentile reads the calls (most of the time): it runs on a second connection
-    # while this one reads the rollup and the caller folds the counts. A registered
-    # calendar is visible only to this connection, so Hijri months wait for it instead.
-    pending = None
-    if dates is None:
-        pending = _background().submit(_fetch_on_cursor, con.cursor(), p90_sql, p90_params)
     counts = con.execute(
         f"SELECT {', '.join(select)} FROM call_intervals c{join} WHERE {where} GROUP BY ALL",
         [*key_params, *join_params, centre.centre_id, *bounds],
     ).fetchall()
-    if pending is None:
-        p90_rows = con.execute(p90_sql, p90_params).fetchall()
-        return counts, lambda: {row[:-1]: row[-1] for row in p90_rows}
-    return counts, lambda: {row[:-1]: row[-1] for row in pending.result()}
+    n_keys = len(dims) + (1 if interval is not None else 0)
+    plan = _p90_plan(counts, n_keys, within_s)
+    raw = (
+        raw_select,
+        raw_params,
+        raw_join,
+        raw_where,
+        [*raw_join_params, centre.centre_id, *raw_bounds],
+    )
+    # The percentile reads the calls: it runs on a second connection while the caller
+    # folds the counts. A registered calendar is visible only to this connection, so
+    # Hijri months read it here instead.
+    if dates is not None:
+        p90 = _answered_p90(con, raw, plan)
+        return counts, lambda: p90
+    pending = _background().submit(_answered_p90, con.cursor(), raw, plan, close=True)
+    return counts, pending.result
+
+
+def _p90_plan(counts: list[tuple], n_keys: int, within_s: Sequence[float]):
+    """How to read the 90th percentile of answered waits with as few calls as possible.
+
+    With N answered calls in a group the percentile interpolates the sorted waits at
+    ranks k = floor(0.9 (N - 1)) and k + 1 (DuckDB's and pandas' linear rule), i.e. the
+    (N - k)-th and (N - k - 1)-th longest. If in every group at most k calls waited no
+    longer than a threshold T (the rollup counts those), both lie among the calls that
+    waited longer than T, and only those need reading: at a busy centre, the slowest
+    tenth or so. Returns None (read every answered call) or (T, the most longest waits
+    any group needs, {group key: (index of rank k, of rank k + 1, fraction)}), indexes
+    1-based among a group's longest waits."""
+    answered = [row for row in counts if row[n_keys] == "answered" and row[n_keys + 1]]
+    if not answered:
+        return None
+    for i in sorted(range(len(within_s)), key=lambda i: -within_s[i]):
+        ranks = {}
+        for row in answered:
+            n, within = row[n_keys + 1], row[n_keys + 3 + i]
+            position = (n - 1) * 0.9
+            k = math.floor(position)
+            if within > k:
+                break
+            ranks[row[:n_keys]] = (n - k, n - math.ceil(position), position - k)
+        else:
+            return within_s[i], max(lo for lo, _, _ in ranks.values()), ranks
+    return None
+
+
+def _answered_p90(con, raw, plan, *, close: bool = False) -> dict:
+    """{group key: exact 90th percentile of answered waits} read from the calls as
+    ``plan`` (from ``_p90_plan``) says; ``close`` closes ``con`` (a cursor) after."""
+    select, select_params, join, where, params = raw
+    try:
+        if plan is None:
+            columns = ", ".join([*select, "quantile_cont(c.wait_s, 0.9)"])
+            sql = f"SELECT {columns} FROM calls c{join} WHERE {where} GROUP BY ALL"
+            rows = con.execute(sql, [*select_params, *params]).fetchall()
+            return {row[:-1]: row[-1] for row in rows}
+        floor_s, longest, ranks = plan
+        keys = list(ranks)
+        names = [f"k{j}" for j in range(len(select))]
+        table = pa.table(
+            {
+                **{name: [key[j] for key in keys] for j, name in enumerate(names)},
+                "lo": [ranks[key][0] for key in keys],
+                "hi": [ranks[key][1] for key in keys],
+                "frac": [ranks[key][2] for key in keys],
+            }
+        )
+        aliases = [column.rsplit(" AS ", 1)[1] for column in select]
+        on = " AND ".join(
+            f"t.{alias} IS NOT DISTINCT FROM r.{name}"
+            for alias, name in zip(aliases, names, strict=True)
+        )
+        picked = "t.top[r.lo] + r.frac * (t.top[r.hi] - t.top[r.lo])"
+        inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])  # longest first
+        with registered(con, ranks=table) as registered_names:
+            sql = (
+                f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
+                f"FROM (SELECT {inner} FROM calls c{join} WHERE {where} AND c.wait_s > ? "
+                f"GROUP BY ALL) t JOIN {registered_names['ranks']} r ON {on or 'TRUE'}"
+            )
+            rows = con.execute(sql, [*select_params, longest, *params, floor_s]).fetchall()
+        return {row[:-1]: row[-1] for row in rows}
+    finally:
+        if close:
+            con.close()
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -479,13 +552,6 @@ def _background() -> ThreadPoolExecutor:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cca-kpi")
     return _POOL
-
-
-def _fetch_on_cursor(cursor, sql: str, params: list) -> list[tuple]:
-    try:
-        return cursor.execute(sql, params).fetchall()
-    finally:
-        cursor.close()
 
 
 def _nulls_last(key: tuple) -> tuple:
