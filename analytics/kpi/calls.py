@@ -19,10 +19,12 @@ threshold and S the short-abandon threshold (seconds):
 
 Every ratio with a zero denominator is None (SQL NULL), never 0.
 
-One SQL aggregate (``call_counts_sql``) counts the calls per group and outcome (one
-comparison per threshold) with their wait and handling sums and the exact 90th
-percentile; ``fold_outcomes`` folds the outcomes into the counts and ratios of
-DESIGN.md. Groups are the ``by`` dimensions and the local interval (cut by epoch
+Per group and outcome, the calls are counted (within S and each T) with their wait and
+handling sums, and the exact 90th percentile of answered waits is taken; ``fold_outcomes``
+folds the outcomes into the counts and ratios of DESIGN.md. The counts and sums come from
+the quarter-hour rollup (``analytics.kpi.rollup``) whenever it gives exactly the same
+answer, else from one SQL aggregate over the calls (``call_counts_sql``); the percentile
+always comes from the calls. Groups are the ``by`` dimensions and the local interval (cut by epoch
 arithmetic with the zone's offsets, see ``buckets.local_us_sql``). A breakdown by
 dimension over a period also lists, with zero counts, the groups that had calls within
 a year either side of it ("a category with no calls"); interval rows exist only where
