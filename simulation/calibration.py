@@ -60,8 +60,20 @@ from analytics.periods import Period
 from simulation.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
 from simulation.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
 
-STAFFING_PROXIES = ("busy", "shifts", "answering")
+STAFFING_PROXIES = ("busy", "shifts", "answering", "fit")
 DEFAULT_OCCUPANCY = 0.85  # a typical inbound centre's share of logged-in time on calls
+# The fit proxy reads agents off an interval's abandonment share only where it has at
+# least this many calls (pooled over the period's days of that weekday) and one abandon.
+# Below 50 calls one abandon more or less moves the share by 2 points or more, which is
+# about the difference one agent makes at such loads (1–2 Erlangs), so the agents read
+# off it would be noise of the size of the whole staffing; busy time is steadier there.
+FIT_MIN_CALLS = 50
+# The fit's ceiling: a + 4√a + 1 agents for a load of a Erlangs. Square-root staffing
+# with β = 4 leaves Erlang C a chance of waiting of ~3e-5 (Halfin–Whitt), so abandonment
+# above that staffing is invisible; a share that needs more came from something Erlang A
+# does not model (a surge, a queue closed early), not from more agents.
+FIT_CAP_BETA = 4.0
+FIT_OUTCOMES = ("fit", "floor", "cap", "few_calls", "no_abandons")
 TAIL_POINTS = 20  # quantiles of the exponential tail written into an empirical patience
 MAX_PATIENCE_POINTS = 200  # Kaplan–Meier jumps are binned to at most this many values
 _CATEGORY_NAME = re.compile(r"[^A-Za-z0-9_\-]")
@@ -197,6 +209,107 @@ def patience_distribution(
     )
 
 
+# --------------------------------------------------------------------------- agents from abandonment
+
+
+def agents_for_abandonment(
+    calls: float,
+    per_s: float,
+    aht_s: float,
+    patience_s: float,
+    abandon_rate: float,
+    *,
+    floor: float,
+    cap: float,
+) -> tuple[float, str]:
+    """The agents n (continuous, ``floor`` ≤ n ≤ ``cap``) for which exact Erlang A with
+    ``calls`` per ``per_s`` seconds, mean handling ``aht_s`` and exponential patience
+    ``patience_s`` (s) loses the share ``abandon_rate`` of its callers.
+
+    Erlang A is defined for whole agents; between them log P(abandon) is interpolated
+    linearly (it falls about geometrically per agent once the queue is stable), which
+    makes a continuous, decreasing function of n whose root ``scipy.optimize.brentq``
+    finds. Continuous, because the number stands for the mean over the weekday's days of
+    a staffing that changed from day to day and inside the interval, as the busy proxy
+    and the staffing table's mean do, until the scenario rounds it.
+
+    Returns (agents, how): ``fit`` (the root), ``floor`` (even ``floor`` agents lose
+    fewer callers than observed) or ``cap`` (even ``cap`` agents lose more).
+    """
+    from scipy.optimize import brentq
+
+    from simulation.erlang import ErlangA
+
+    if not 0 < abandon_rate < 1:
+        raise ValueError(f"abandon_rate must be in (0, 1), not {abandon_rate!r}")
+    if not 0 <= floor < cap:
+        raise ValueError(f"need 0 <= floor < cap, not floor={floor!r} cap={cap!r}")
+    model = ErlangA(calls, per_s, aht_s, patience_s)
+    logs: dict[int, float] = {0: 0.0}  # no agent: every caller abandons
+
+    def log_p(k: int) -> float:
+        if k not in logs:
+            # no thresholds asked (short_abandon 0 s): only P(abandon) is computed
+            p = model.outcomes(k, (), 0.0).p_abandon
+            logs[k] = math.log(max(p, 1e-300))
+        return logs[k]
+
+    def gap(n: float) -> float:
+        k = math.floor(n)
+        frac = n - k
+        value = log_p(k) if frac == 0 else (1 - frac) * log_p(k) + frac * log_p(k + 1)
+        return value - math.log(abandon_rate)
+
+    if gap(floor) <= 0:
+        return floor, "floor"
+    if gap(cap) >= 0:
+        return cap, "cap"
+    return float(brentq(gap, floor, cap, xtol=1e-6)), "fit"
+
+
+@dataclass(frozen=True)
+class AgentsFit:
+    """What the ``fit`` staffing proxy did in each weekday × interval slot (ISO weekday
+    − 1 by slot): ``agents`` written (before rounding), the ``busy`` proxy beside them
+    (busy agents / occupancy) and ``how`` (one of ``FIT_OUTCOMES``, "" where closed)."""
+
+    agents: np.ndarray
+    busy: np.ndarray
+    how: np.ndarray
+    interval_s: int
+
+    def count(self, how: str) -> int:
+        return int((self.how == how).sum())
+
+    @staticmethod
+    def summary_keys() -> tuple[str, ...]:
+        return (
+            "staffing_intervals_fit",
+            "staffing_intervals_fit_floor",
+            "staffing_intervals_fit_cap",
+            "staffing_intervals_busy_few_calls",
+            "staffing_intervals_busy_no_abandons",
+            "staffing_fitted_agents_mean",
+            "staffing_busy_agents_mean",
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Intervals per outcome, and mean agents of the fitted intervals (fit, floor or
+        cap) next to the busy proxy's agents in the same intervals."""
+        fitted = np.isin(self.how, ("fit", "floor", "cap"))
+        return {
+            "staffing_intervals_fit": self.count("fit"),
+            "staffing_intervals_fit_floor": self.count("floor"),
+            "staffing_intervals_fit_cap": self.count("cap"),
+            "staffing_intervals_busy_few_calls": self.count("few_calls"),
+            "staffing_intervals_busy_no_abandons": self.count("no_abandons"),
+            "staffing_fitted_agents_mean": float(self.agents[fitted].mean())
+            if fitted.any()
+            else None,
+            "staffing_busy_agents_mean": float(self.busy[fitted].mean()) if fitted.any() else None,
+        }
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -299,9 +412,37 @@ class Calibration:
     data: dict[str, Any] = field(repr=False)
     scenario: Scenario = field(repr=False)
     toml: str = field(repr=False)
+    # where the agents came from: table, busy, shifts, answering, fit or erlang_a
+    staffing_proxy: str = "table"
+    agents_fit: AgentsFit | None = field(default=None, repr=False)
 
     def report(self) -> list[dict[str, Any]]:
         return [c.report() for c in self.categories]
+
+    def staffing_report(self) -> dict[str, Any]:
+        """Where the agents came from, flat: the proxy, the open intervals of the week,
+        the agent-hours a week written and, for ``fit``, intervals per outcome and mean
+        fitted against busy agents (None for the other proxies)."""
+        week = self.data["staffing"]["agents_by_weekday"]
+        open_ = sum(
+            (_seconds_of(b) - _seconds_of(a)) // self.interval_s
+            for spans in self.opening_hours.values()
+            for a, b in spans
+        )
+        row: dict[str, Any] = {
+            "staffing_proxy": self.staffing_proxy,
+            "staffing_intervals": open_,
+            "staffing_agent_hours_week": sum(map(sum, week.values())) * self.interval_s / 3600,
+            "staffing_busy_agent_hours_week": None,
+        }
+        fit = self.agents_fit
+        if fit is None:
+            row.update(dict.fromkeys(AgentsFit.summary_keys()))
+        else:
+            busy = np.where(fit.how != "", np.rint(fit.busy), 0.0)
+            row["staffing_busy_agent_hours_week"] = float(busy.sum()) * self.interval_s / 3600
+            row.update(fit.summary())
+        return row
 
 
 # --------------------------------------------------------------------------- SQL
@@ -423,6 +564,20 @@ def present_agents_sql() -> str:
     )
 
 
+def outcomes_sql() -> str:
+    """Offered, answered and abandoned calls (every category) per local date × interval
+    slot: the abandonment the ``fit`` proxy reads agents from. Parameters: zone, centre
+    id, start, end, interval_s."""
+    return (
+        f"WITH c AS (SELECT {_local('arrived_at')} AS l, outcome FROM calls "
+        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
+        "AND outcome IN ('answered', 'abandoned', 'timeout')) "
+        f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, count(*) AS offered, "
+        "count_if(outcome = 'answered') AS answered, "
+        "count_if(outcome = 'abandoned') AS abandoned FROM c GROUP BY ALL"
+    )
+
+
 def mix_sql(column: str) -> str:
     """Calls per category and value of ``column`` (topic, site or channel; whitelisted)."""
     if column not in ("topic", "site", "channel"):
@@ -451,6 +606,10 @@ def _scenario_category_names(values: Sequence[str | None]) -> dict[str | None, s
         used.add(name)
         out[v] = name
     return out
+
+
+def _seconds_of(hhmm: str) -> int:
+    return int(hhmm[:2]) * 3600 + int(hhmm[3:]) * 60
 
 
 def _hhmm(seconds: int) -> str:
@@ -522,8 +681,10 @@ def calibrate(
     arrive) or ``calendar`` (the centre's business calendar); ``patience``: ``empirical``
     (Kaplan–Meier) or ``exponential`` (censored MLE). ``staffing_proxy`` (used when the
     store has no staffing for the period): ``busy`` (busy agents / ``occupancy``),
-    ``shifts`` (first to last call of each agent's day) or ``answering`` (distinct agents
-    answering). Raises ``ValueError`` when the period has no calls.
+    ``shifts`` (first to last call of each agent's day), ``answering`` (distinct agents
+    answering) or ``fit`` (the Erlang A agents that give each weekday × interval's
+    observed abandonment; busy where it cannot tell). Raises ``ValueError`` when the
+    period has no calls or an argument is out of range.
     """
     if staffing_proxy not in STAFFING_PROXIES:
         raise ValueError(
@@ -625,7 +786,7 @@ def calibrate(
         )
 
     opening_hours = {w + 1: _spans(open_[w], interval_s) for w in range(7)}
-    staffing, staffing_source = _staffing(
+    staffing, staffing_source, staffing_used, agents_fit = _staffing(
         con,
         centre,
         [zone, *bounds, interval_s],
@@ -664,6 +825,8 @@ def calibrate(
         data=data,
         scenario=scenario,
         toml="",
+        staffing_proxy=staffing_used,
+        agents_fit=agents_fit,
     )
     text = _header(calibration) + scenario_toml(data)
     return replace(calibration, toml=text)
@@ -731,24 +894,26 @@ def _staffing(
     interval_s: int,
     proxy: str = "busy",
     occupancy: float = DEFAULT_OCCUPANCY,
-) -> tuple[dict[str, Any], str]:
-    """agents_by_weekday for the scenario and where the numbers came from."""
+) -> tuple[dict[str, Any], str, str, AgentsFit | None]:
+    """agents_by_weekday for the scenario, where the numbers came from (in words and
+    as the proxy's name) and, for the ``fit`` proxy, what it did per interval."""
     n_slots = open_.shape[1]
     rows = con.execute(staffing_sql(), [*params, interval_s]).fetchall()
+    fit = None
     if rows:
         staffed_days = np.zeros(7, dtype=np.int64)
         for d in {r[0] for r in rows}:
             staffed_days[d.isoweekday() - 1] += 1
         agents = _per_weekday(rows, n_slots, staffed_days)
-        source = "the staffing table (mean agents available)"
+        source, used = "the staffing table (mean agents available)", "table"
     else:
         zone_bounds = params[:4]
-        if proxy == "busy":
+        busy_text = (
+            f"busy agents (handling seconds per interval / its length) at occupancy {occupancy:g}"
+        )
+        if proxy in ("busy", "fit"):
             rows = con.execute(busy_agents_sql(), [*zone_bounds, *[interval_s] * 8]).fetchall()
-            what = (
-                f"busy agents (handling seconds per interval / its length) at occupancy "
-                f"{occupancy:g} (no staffing table)"
-            )
+            what = f"{busy_text} (no staffing table)"
         elif proxy == "shifts":
             rows = con.execute(present_agents_sql(), [*zone_bounds, *[interval_s] * 8]).fetchall()
             what = (
@@ -759,18 +924,91 @@ def _staffing(
             what = "distinct agents answering calls (no staffing table)"
         if rows:
             agents = _per_weekday(rows, n_slots, days_observed)
-            if proxy == "busy":
+            if proxy in ("busy", "fit"):
                 # whole agents, at least one wherever calls were handled
                 agents = np.where(agents > 0, np.maximum(agents / occupancy, 1.0), 0.0)
-            source = what
+            source, used = what, proxy
+            if proxy == "fit":
+                outcomes = con.execute(outcomes_sql(), params).fetchall()
+                fit = _fit_agents(outcomes, agents, open_, categories, interval_s)
+                agents = fit.agents
+                source = (
+                    f"Erlang A agents that lose each weekday × interval's observed share of "
+                    f"abandoned callers (load-weighted AHT, exponential patience) in "
+                    f"{fit.count('fit')} intervals ({fit.count('floor')} more held at the busy "
+                    f"agents, {fit.count('cap')} at the cap a + {FIT_CAP_BETA:g}√a + 1); "
+                    f"{busy_text} in {fit.count('few_calls')} with fewer than "
+                    f"{FIT_MIN_CALLS} calls and {fit.count('no_abandons')} without abandons "
+                    "(no staffing table)"
+                )
         else:
             agents = _erlang_agents(centre, categories, interval_s, n_slots)
             source = "Erlang A for sl_offered_T1 >= 0.8 (no staffing table, no agent ids)"
+            used = "erlang_a"
     whole = np.where(open_, np.rint(agents), 0).astype(int)
     return (
         {"agents_by_weekday": {WEEKDAY_NAMES[w + 1]: whole[w].tolist() for w in range(7)}},
         source,
+        used,
+        fit,
     )
+
+
+def _fit_agents(
+    outcomes: Sequence[tuple[dt.date, int, int, int, int]],
+    busy: np.ndarray,
+    open_: np.ndarray,
+    categories: Sequence[CategoryCalibration],
+    interval_s: int,
+) -> AgentsFit:
+    """The ``fit`` proxy: per open weekday × slot, the Erlang A agents that lose the
+    share of callers who abandoned there (pooled over the period's days of that weekday),
+    from the calibrated calls per interval, their load-weighted AHT and the call-weighted
+    hazard of the categories' exponential patience (censored MLE: the exponential that
+    fits the same waits and abandons, as Erlang A's patience is exponential). Held
+    between the agents busy on answered calls (offered load × answered share: fewer
+    cannot carry what was carried) and a + 4√a + 1; intervals with fewer than
+    ``FIT_MIN_CALLS`` calls or no abandon keep the busy proxy (``busy``)."""
+    pooled = np.zeros((7, open_.shape[1], 3))  # offered, answered, abandoned
+    for day, slot, offered, answered, abandoned in outcomes:
+        pooled[day.isoweekday() - 1, slot] += (offered, answered, abandoned)
+    calls = np.array([[c.rates[w + 1] for w in range(7)] for c in categories])  # (c, 7, s)
+    aht = np.array([c.handling.distribution.mean_s for c in categories])
+    hazard = np.array(
+        [
+            0.0
+            if math.isinf(c.patience.exponential_mean_s)
+            else 1.0 / c.patience.exponential_mean_s
+            for c in categories
+        ]
+    )
+    agents = busy.copy()
+    how = np.full(open_.shape, "", dtype=object)
+    for w, s in zip(*np.nonzero(open_), strict=True):
+        offered, answered, abandoned = pooled[w, s]
+        mix = calls[:, w, s]
+        total = float(mix.sum())
+        if offered < FIT_MIN_CALLS or total <= 0:
+            how[w, s] = "few_calls"
+            continue
+        rate = float(mix @ hazard) / total
+        if abandoned == 0 or rate == 0:
+            how[w, s] = "no_abandons"
+            continue
+        mean_aht = float(mix @ aht) / total
+        load = total * mean_aht / interval_s
+        agents[w, s], how[w, s] = agents_for_abandonment(
+            total,
+            interval_s,
+            mean_aht,
+            1.0 / rate,
+            min(abandoned / offered, 1 - 1e-9),
+            floor=load * answered / offered,
+            cap=load + FIT_CAP_BETA * math.sqrt(load) + 1.0,
+        )
+        if answered > 0:
+            agents[w, s] = max(agents[w, s], 1.0)  # someone answered those calls
+    return AgentsFit(agents=agents, busy=busy, how=how, interval_s=interval_s)
 
 
 def _erlang_agents(

@@ -17,6 +17,11 @@ from pathlib import Path
 
 from cca.cli import UserError
 
+# simulation.calibration's STAFFING_PROXIES and FIT_MIN_CALLS, written out so that the
+# CLI starts without importing numpy and scipy (a test holds them equal).
+STAFFING_PROXIES = ("busy", "shifts", "answering", "fit")
+FIT_MIN_CALLS = 50
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -46,18 +51,22 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--staffing-proxy",
-        choices=("busy", "shifts", "answering"),
+        choices=STAFFING_PROXIES,
         default="busy",
         help="agents per interval when the store has no staffing: busy agents (handling "
         "seconds / interval length) at --occupancy (default), each agent's first to last "
-        "call of the day, or distinct agents answering",
+        "call of the day, distinct agents answering, or fit: the Erlang A agents that "
+        "lose each weekday x interval's observed share of abandoned callers (never below "
+        f"the busy agents, at most a + 4*sqrt(a) + 1; busy at --occupancy where an "
+        f"interval has fewer than {FIT_MIN_CALLS} calls or no abandon)",
     )
     p.add_argument(
         "--occupancy",
         type=float,
         default=0.85,
         metavar="X",
-        help="occupancy the busy proxy divides by (default 0.85)",
+        help="occupancy the busy proxy divides by (default 0.85; with fit, in the "
+        "intervals it falls back to busy)",
     )
     p.add_argument("--name", help="scenario name (default: CENTRE_PERIOD)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
@@ -106,5 +115,40 @@ def handle(args) -> int:
         f"categories; staffing from {result.staffing_source}",
         file=sys.stderr,
     )
-    emit(result.report(), args.format)
+    staffing = result.staffing_report()
+    if args.format != "table":
+        # flat records: every category row carries the (same) staffing summary
+        emit([{**row, **staffing} for row in result.report()], args.format)
+        return 0
+    emit(result.report(), "table")
+    print()
+    print(_staffing_text(staffing, result.interval_s))
     return 0
+
+
+def _staffing_text(s: dict, interval_s: int) -> str:
+    """The staffing summary for people: the proxy, what ``fit`` did per interval."""
+    minutes = interval_s // 60
+    lines = [
+        f"staffing: {s['staffing_proxy']}, {s['staffing_intervals']} open {minutes}-minute "
+        f"intervals a week, {s['staffing_agent_hours_week']:,.1f} agent-hours a week"
+    ]
+    if s["staffing_proxy"] == "fit":
+        counts = (
+            ("Erlang A on the observed abandonment", "staffing_intervals_fit"),
+            ("  held at the busy agents (floor)", "staffing_intervals_fit_floor"),
+            ("  held at a + 4 sqrt(a) + 1 (cap)", "staffing_intervals_fit_cap"),
+            (f"busy: fewer than {FIT_MIN_CALLS} calls", "staffing_intervals_busy_few_calls"),
+            ("busy: no abandons", "staffing_intervals_busy_no_abandons"),
+        )
+        lines += [f"  {label:<38}{s[key]:>5}" for label, key in counts]
+        lines.append(
+            f"  busy proxy (same intervals): {s['staffing_busy_agent_hours_week']:,.1f} "
+            "agent-hours a week"
+        )
+        if s["staffing_fitted_agents_mean"] is not None:
+            lines.append(
+                f"  fitted intervals: {s['staffing_fitted_agents_mean']:.2f} agents on "
+                f"average, busy proxy {s['staffing_busy_agents_mean']:.2f}"
+            )
+    return "\n".join(lines)
