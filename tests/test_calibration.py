@@ -24,12 +24,16 @@ from analytics.periods import parse_period
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.calibration import (
+    FIT_MIN_CALLS,
+    STAFFING_PROXIES,
     KaplanMeier,
+    agents_for_abandonment,
     calibrate,
     exponential_patience_s,
     patience_distribution,
     scenario_toml,
 )
+from simulation.erlang import erlang_a_metrics
 from simulation.model import run_replication
 from simulation.scenario import WEEKDAYS, load_scenario, scenario_from_dict
 
@@ -455,3 +459,176 @@ def test_without_a_staffing_table_busy_time_and_shifts_are_counted_by_hand(store
     # the written handling time keeps the mean of the log (the load the agents carried)
     (category,) = busy.categories
     assert category.handling.distribution.mean_s == pytest.approx((1200 + 1800 + 3600) / 3)
+
+
+# --------------------------------------------------------------------------- fit proxy
+
+
+def test_agents_for_abandonment_inverts_exact_erlang_a():
+    """160 calls per half hour, AHT 180 s, patience 120 s: 16 Erlangs. Erlang A's
+    abandonment at 12 and 13 agents gives back 12 and 13; a share between them gives an
+    agent count between them; the floor and the cap hold where the share is out of reach."""
+    traffic = (160, 1800, 180.0, 120.0)
+    p12 = erlang_a_metrics(*traffic, 12)["p_abandon"]
+    p13 = erlang_a_metrics(*traffic, 13)["p_abandon"]
+    assert agents_for_abandonment(*traffic, p12, floor=8, cap=40) == (
+        pytest.approx(12, abs=1e-5),
+        "fit",
+    )
+    assert agents_for_abandonment(*traffic, p13, floor=8, cap=40)[0] == pytest.approx(13, abs=1e-5)
+    between, how = agents_for_abandonment(*traffic, math.sqrt(p12 * p13), floor=8, cap=40)
+    assert how == "fit" and between == pytest.approx(12.5, abs=1e-6)  # log-linear between
+    # 11.6 busy agents already lose fewer than 50% of callers; 14 agents lose more than 1%
+    assert agents_for_abandonment(*traffic, 0.5, floor=11.6, cap=40) == (11.6, "floor")
+    assert agents_for_abandonment(*traffic, 0.01, floor=8, cap=14) == (14, "cap")
+    with pytest.raises(ValueError, match="abandon_rate must be in \\(0, 1\\), not 0.0"):
+        agents_for_abandonment(*traffic, 0.0, floor=8, cap=40)
+    with pytest.raises(ValueError, match="floor=9 cap=9"):
+        agents_for_abandonment(*traffic, 0.1, floor=9, cap=9)
+
+
+FIT_AGENTS = 12
+QUIET, LIGHT, HEAVY, LATE = range(14, 16), range(16, 26), range(26, 36), range(36, 38)
+FIT_DAYS = (7, 1, 2, 3, 4)  # ISO weekdays of OPEN
+
+
+def twelve_agents_scenario():
+    """Eight weeks of a Sunday–Thursday centre with exactly 12 agents from 07:00 to
+    19:00, exponential handling (180 s) and patience (120 s): M/M/12+M in every
+    interval, the model Erlang A solves. The load changes, the agents do not:
+
+    * 07:00–08:00, 20 calls per half hour (2 Erlangs): nobody ever waits, no abandons;
+    * 08:00–13:00, 80 (8 Erlangs): 2% abandon, 65% occupancy, busy / 0.85 ≈ 9.3 agents;
+    * 13:00–18:00, 160 (16 Erlangs): 27% abandon, 97% occupancy, busy / 0.85 ≈ 13.6;
+    * 18:00–19:00, 3 calls per half hour: 24 calls over the 8 days of a weekday.
+    """
+    profile = [0.0] * 48
+    for slot, calls in ((QUIET, 20.0), (LIGHT, 80.0), (HEAVY, 160.0), (LATE, 3.0)):
+        for k in slot:
+            profile[k] = calls
+    return scenario_from_dict(
+        {
+            "name": "twelve",
+            "centre_id": "twelve",
+            "timezone": "Asia/Riyadh",
+            "start": dt.date(2024, 9, 1),
+            "days": 56,
+            "interval_s": 1800,
+            "opening_hours": {d: ["07:00-19:00"] for d in OPEN},
+            "categories": {
+                "all": {
+                    "talk": {"dist": "exponential", "mean_s": 180.0},
+                    "patience": {"dist": "exponential", "mean_s": 120.0},
+                    "rates_by_weekday": {d: profile for d in OPEN},
+                }
+            },
+            "staffing": {
+                "shifts": [
+                    {"days": list(OPEN), "start": "07:00", "end": "19:00", "agents": FIT_AGENTS}
+                ]
+            },
+        },
+        source="twelve",
+    )
+
+
+@pytest.fixture(scope="module")
+def twelve_agents(tmp_path_factory):
+    """The scenario simulated into a store with calls only (no staffing table), then
+    calibrated with the fit proxy."""
+    scenario = twelve_agents_scenario()
+    records = run_replication(scenario, seed=7)
+    store = Store(tmp_path_factory.mktemp("fit") / "twelve.duckdb")
+    centre = Centre("twelve", timezone=scenario.timezone)
+    store_calls(store, centre, records)
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM staffing").fetchone() == (0,)
+        cal = calibrate(con, centre, parse_period("2024-09-01..2024-10-26"), staffing_proxy="fit")
+    return store, cal
+
+
+def _slots(values: np.ndarray, slots: range) -> np.ndarray:
+    return values[[d - 1 for d in FIT_DAYS]][:, list(slots)]
+
+
+def test_fit_recovers_the_twelve_agents_where_busy_time_over_085_does_not(twelve_agents):
+    """Tolerances. In the heavy half hours each interval pools 8 days × 160 calls with
+    27% abandoning: the binomial error of that share is 1.2 points and one agent moves
+    Erlang A's share by about 4 points, so the agents are known to ±0.3 (±0.6 with the
+    queue's correlation inside a day); every interval within 2 agents and the mean
+    within 0.3 (on ten seeds the worst were 1.4 and 0.10). In the light half hours only
+    ~13 callers abandon per interval: one agent moves the share by a factor ~1.7, and a
+    count of 13 is known to ±28%, so an interval's agents scatter by about ±0.6–1;
+    their median error within 1 and their mean within 0.6 (worst on ten seeds: 0.74 and
+    0.41, the mean a little high: the first half hour of a day starts with no queue).
+    The busy proxy misses by 2.9 agents one way and 1.6 the other."""
+    _, cal = twelve_agents
+    fit = cal.agents_fit
+    assert cal.staffing_proxy == "fit" and fit is not None
+    heavy, light = _slots(fit.agents, HEAVY), _slots(fit.agents, LIGHT)
+    assert np.all(_slots(fit.how, HEAVY) == "fit") and np.all(_slots(fit.how, LIGHT) == "fit")
+    assert np.abs(heavy - FIT_AGENTS).max() < 2.0
+    assert abs(heavy.mean() - FIT_AGENTS) < 0.3
+    assert np.median(np.abs(light - FIT_AGENTS)) < 1.0
+    assert abs(light.mean() - FIT_AGENTS) < 0.6
+    # what the busy proxy at 0.85 says for the same intervals: far off, both ways
+    assert _slots(fit.busy, HEAVY).mean() > FIT_AGENTS + 1.5
+    assert _slots(fit.busy, LIGHT).mean() < FIT_AGENTS - 2.5
+    # the scenario gets the fitted agents, rounded
+    written = np.array([cal.scenario.staffing.agents_by_weekday[d] for d in range(1, 8)])
+    assert np.array_equal(_slots(written, HEAVY), np.rint(heavy).astype(int))
+    assert abs(_slots(written, HEAVY).mean() - FIT_AGENTS) < 0.3
+
+
+def test_fit_falls_back_to_busy_agents_without_abandons_or_calls_and_says_so(twelve_agents):
+    """07:00–08:00 has 160 calls per weekday × interval and nobody waits: no abandon to
+    read agents from. 18:00–19:00 has ~24 calls, fewer than FIT_MIN_CALLS. Both keep the
+    busy proxy (2 Erlangs / 0.85 ≈ 2 agents, and at least 1), and the source says so."""
+    _, cal = twelve_agents
+    fit = cal.agents_fit
+    assert np.all(_slots(fit.how, QUIET) == "no_abandons")
+    assert np.all(_slots(fit.how, LATE) == "few_calls")
+    for slots in (QUIET, LATE):
+        assert np.array_equal(_slots(fit.agents, slots), _slots(fit.busy, slots))
+    assert 1.5 < _slots(fit.busy, QUIET).mean() < 3.0
+    assert np.all(_slots(fit.busy, LATE) >= 1.0)
+    assert fit.count("no_abandons") == 10 and fit.count("few_calls") == 10
+    assert fit.count("fit") == 100
+    assert "10 without abandons" in cal.staffing_source
+    assert f"10 with fewer than {FIT_MIN_CALLS} calls" in cal.staffing_source
+    assert "occupancy 0.85" in cal.staffing_source
+    report = cal.staffing_report()
+    assert report["staffing_proxy"] == "fit" and report["staffing_intervals"] == 120
+    assert report["staffing_intervals_busy_no_abandons"] == 10
+    assert report["staffing_intervals_busy_few_calls"] == 10
+    assert report["staffing_intervals_fit"] == 100
+    assert report["staffing_fitted_agents_mean"] == pytest.approx(FIT_AGENTS, abs=0.3)
+    assert report["staffing_busy_agents_mean"] == pytest.approx(11.4, abs=0.5)
+    assert "# Staffing from Erlang A agents" in cal.toml
+
+
+def test_cca_calibrate_reports_the_fit_proxy_per_interval(twelve_agents, tmp_path):
+    store, _ = twelve_agents
+    out = tmp_path / "fit.toml"
+    args = ("calibrate", "--centre", "twelve", "--period", "2024-09-01..2024-10-26")
+    rows = run_cca_json(*args, "--out", str(out), "--staffing-proxy", "fit", db=store.path)
+    (row,) = rows
+    assert row["category"] == "all" and row["staffing_proxy"] == "fit"
+    assert row["staffing_intervals_fit"] == 100
+    assert row["staffing_intervals_busy_no_abandons"] == 10
+    assert row["staffing_intervals_busy_few_calls"] == 10
+    assert row["staffing_agent_hours_week"] > row["staffing_busy_agent_hours_week"]
+    assert load_scenario(out).staffing.agents_by_weekday[1][30] in (11, 12, 13)
+    table = run_cca(*args, "--out", str(out), "--staffing-proxy", "fit", db=store.path).stdout
+    assert "staffing: fit, 120 open 30-minute intervals a week" in table
+    assert "busy: no abandons" in table and "Erlang A on the observed abandonment" in table
+    # the other proxies carry the same keys, the fit's left empty
+    (busy,) = run_cca_json(*args, "--out", str(out), db=store.path)
+    assert busy["staffing_proxy"] == "busy" and busy["staffing_intervals_fit"] is None
+
+
+def test_the_cli_offers_the_proxies_calibration_knows():
+    from cca.commands import calibrate as command
+
+    assert command.STAFFING_PROXIES == STAFFING_PROXIES
+    assert command.FIT_MIN_CALLS == FIT_MIN_CALLS
