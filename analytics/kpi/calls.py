@@ -467,10 +467,11 @@ def _rollup_counts(
         raw_where,
         [*raw_join_params, centre.centre_id, *raw_bounds],
     )
-    # The percentile reads the calls: it runs on a second connection while the caller
-    # folds the counts. A registered calendar is visible only to this connection, so
-    # Hijri months read it here instead.
-    if dates is not None:
+    # The percentile reads the calls: on a read-only connection it runs on a second one
+    # while the caller folds the counts. A read-write connection may hold changes the
+    # second would not see, and a registered calendar is visible only to this one: those
+    # read it here instead.
+    if dates is not None or not _read_only(con):
         p90 = _answered_p90(con, raw, plan)
         return counts, lambda: p90
     pending = _background().submit(_answered_p90, con.cursor(), raw, plan, close=True)
@@ -544,6 +545,10 @@ def _answered_p90(con, raw, plan, *, close: bool = False) -> dict:
     finally:
         if close:
             con.close()
+
+
+def _read_only(con) -> bool:
+    return con.execute("SELECT current_setting('access_mode')").fetchall()[0][0] == "read_only"
 
 
 _POOL: ThreadPoolExecutor | None = None
