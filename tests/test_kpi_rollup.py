@@ -253,3 +253,23 @@ def test_an_older_store_gets_its_rollup_when_opened(tmp_path):
         assert_same(call_kpis(con, centre, by=("category",)), call_kpis(
             con, centre, by=("category",), use_rollup=False
         ))  # fmt: skip
+
+
+def test_a_writer_sees_its_own_uncommitted_calls_in_every_kpi(tmp_path):
+    """Inside an open transaction the rollup, the counts and the percentile all come
+    from the writer's own connection (a second connection would not see the calls)."""
+    store = Store(tmp_path / "rollup.duckdb")
+    with store.writer() as con:
+        centre = Centre("bh", timezone="Asia/Bahrain")
+        save_centre(con, centre)
+        con.execute("BEGIN")
+        arrived = dt.datetime(2024, 9, 1, 8, tzinfo=zoneinfo.ZoneInfo("Asia/Bahrain"))
+        con.executemany(
+            "INSERT INTO calls (centre_id, call_id, arrived_at, outcome, wait_s) "
+            "VALUES ('bh', ?, ?, 'answered', ?)",
+            [[f"c{i}", arrived + dt.timedelta(minutes=i), float(i)] for i in range(11)],
+        )
+        rollup.refresh(con, centre)
+        (row,) = call_kpis(con, centre, period=parse_period("2024-09"))
+        assert (row["answered"], row["p90_wait_s"]) == (11, 9.0)  # waits 0..10: rank 9
+        con.execute("COMMIT")
