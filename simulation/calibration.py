@@ -29,16 +29,24 @@ returns a scenario that ``cca simulate`` and ``cca staff`` run:
   over an exponential tail with the censored-exponential mean) or, on request, the
   exponential fit (mean = total waiting time of all calls / abandons, the censored MLE);
 * **staffing**: mean agents available per weekday × interval from the store's staffing
-  table. Without one, a proxy (``staffing_proxy``): by default the *busy* agents — the
-  handling seconds of answered calls that fall in the interval (from the moment of
-  answer) divided by its length — over a realistic occupancy (0.85). The alternatives
-  overstate the agents working this queue: ``answering`` counts every agent who answered
-  a call in the interval, ``shifts`` every agent between the first and the last call of
-  their day, although agents in such logs also work other queues, outbound calls and
-  breaks. On the bank's February 1999 log (12.6% abandoned, 48% answered within 12 s)
-  the calibrated month simulates 17% / 45% with busy agents at 0.85, but 3.3% / 83%
-  with answering agents and 3.0% / 85% with shifts. Without agent ids or handling
-  times, Erlang A's agents for ``sl_offered_T1 >= 0.8``.
+  table. Without one, a proxy (``staffing_proxy``). By default ``fit``: the agents n for
+  which exact Erlang A (the interval's calibrated calls, their load-weighted AHT and the
+  call-weighted hazard of the categories' exponential patience) loses the share of
+  callers that abandoned in that weekday × interval, pooled over the period's days of
+  that weekday — the abandonment is what the log shows of how many agents there were.
+  n is held between the agents busy on the answered calls (offered load × answered
+  share) and a + 4√a + 1; an interval with fewer than ``FIT_MIN_CALLS`` calls or no
+  abandon keeps ``busy``: the handling seconds of answered calls that fall in the
+  interval (from the moment of answer) divided by its length, over a realistic
+  occupancy (0.85). That occupancy is a guess, and a wrong one wherever the queue is
+  quiet or overloaded. ``answering`` counts every agent who answered a call in the
+  interval, ``shifts`` every agent between the first and the last call of their day;
+  both overstate the agents working this queue, as agents in such logs also work other
+  queues, outbound calls and breaks. On the bank's February 1999 log (12.6% abandoned,
+  48% answered within 12 s) the calibrated month simulates 14.9% / 49% with ``fit``,
+  17% / 45% with busy agents at 0.85, but 3.3% / 83% with answering agents and 3.0% /
+  85% with shifts. Without agent ids or handling times, Erlang A's agents for
+  ``sl_offered_T1 >= 0.8``.
 
 Units: seconds for durations, calls per interval for rates.
 """
@@ -671,7 +679,7 @@ def calibrate(
     hours: str = "data",
     patience: str = "empirical",
     name: str | None = None,
-    staffing_proxy: str = "busy",
+    staffing_proxy: str = "fit",
     occupancy: float = DEFAULT_OCCUPANCY,
 ) -> Calibration:
     """Calibrate a scenario of ``centre`` from its calls (and staffing) in ``period``.
@@ -680,10 +688,10 @@ def calibrate(
     scenario simulates, from the first day of the period; ``hours``: ``data`` (where calls
     arrive) or ``calendar`` (the centre's business calendar); ``patience``: ``empirical``
     (Kaplan–Meier) or ``exponential`` (censored MLE). ``staffing_proxy`` (used when the
-    store has no staffing for the period): ``busy`` (busy agents / ``occupancy``),
-    ``shifts`` (first to last call of each agent's day), ``answering`` (distinct agents
-    answering) or ``fit`` (the Erlang A agents that give each weekday × interval's
-    observed abandonment; busy where it cannot tell). Raises ``ValueError`` when the
+    store has no staffing for the period): ``fit`` (the Erlang A agents that give each
+    weekday × interval's observed abandonment; ``busy`` where it cannot tell), ``busy``
+    (busy agents / ``occupancy``), ``shifts`` (first to last call of each agent's day)
+    or ``answering`` (distinct agents answering). Raises ``ValueError`` when the
     period has no calls or an argument is out of range.
     """
     if staffing_proxy not in STAFFING_PROXIES:
@@ -892,7 +900,7 @@ def _staffing(
     days_observed: np.ndarray,
     categories: Sequence[CategoryCalibration],
     interval_s: int,
-    proxy: str = "busy",
+    proxy: str = "fit",
     occupancy: float = DEFAULT_OCCUPANCY,
 ) -> tuple[dict[str, Any], str, str, AgentsFit | None]:
     """agents_by_weekday for the scenario, where the numbers came from (in words and

@@ -448,12 +448,19 @@ def test_without_a_staffing_table_busy_time_and_shifts_are_counted_by_hand(store
     store_calls(store, centre, frame)
     period = parse_period("2024-09-02")
     with store.reader() as con:
-        busy = calibrate(con, centre, period, hours="calendar", occupancy=0.5)
+        busy = calibrate(
+            con, centre, period, hours="calendar", occupancy=0.5, staffing_proxy="busy"
+        )
+        # three answered calls: too few for the default fit, which keeps busy agents
+        default = calibrate(con, centre, period, hours="calendar", occupancy=0.5)
         shifts = calibrate(con, centre, period, hours="calendar", staffing_proxy="shifts")
         with pytest.raises(ValueError, match="occupancy"):
             calibrate(con, centre, period, occupancy=0.0)
     assert "busy agents" in busy.staffing_source and "0.5" in busy.staffing_source
     assert list(busy.scenario.staffing.agents_by_weekday[1][16:19]) == [3, 3, 1]
+    # every interval of the calendar (Mon–Fri 08:00–17:00) has fewer than 50 calls
+    assert default.staffing_proxy == "fit" and default.agents_fit.count("few_calls") == 5 * 18
+    assert default.scenario.staffing == busy.scenario.staffing
     assert "first to their last call" in shifts.staffing_source
     assert list(shifts.scenario.staffing.agents_by_weekday[1][16:19]) == [2, 2, 1]
     # the written handling time keeps the mean of the log (the load the agents carried)
@@ -611,7 +618,7 @@ def test_cca_calibrate_reports_the_fit_proxy_per_interval(twelve_agents, tmp_pat
     store, _ = twelve_agents
     out = tmp_path / "fit.toml"
     args = ("calibrate", "--centre", "twelve", "--period", "2024-09-01..2024-10-26")
-    rows = run_cca_json(*args, "--out", str(out), "--staffing-proxy", "fit", db=store.path)
+    rows = run_cca_json(*args, "--out", str(out), db=store.path)  # fit is the default
     (row,) = rows
     assert row["category"] == "all" and row["staffing_proxy"] == "fit"
     assert row["staffing_intervals_fit"] == 100
@@ -623,7 +630,7 @@ def test_cca_calibrate_reports_the_fit_proxy_per_interval(twelve_agents, tmp_pat
     assert "staffing: fit, 120 open 30-minute intervals a week" in table
     assert "busy: no abandons" in table and "Erlang A on the observed abandonment" in table
     # the other proxies carry the same keys, the fit's left empty
-    (busy,) = run_cca_json(*args, "--out", str(out), db=store.path)
+    (busy,) = run_cca_json(*args, "--out", str(out), "--staffing-proxy", "busy", db=store.path)
     assert busy["staffing_proxy"] == "busy" and busy["staffing_intervals_fit"] is None
 
 

@@ -7,7 +7,10 @@ Reads the centre's calls (and staffing) of the period from the store: arrival ra
 weekday × interval × caller category, opening hours, a lognormal handling-time fit and
 Kaplan–Meier patience per category, agents per interval. Writes a scenario TOML (the
 findings as comments at its top) and prints, per category, the fitted parameters and the
-patience estimates next to the naive mean wait of abandoned calls.
+patience estimates next to the naive mean wait of abandoned calls, then where the agents
+came from: without a staffing table, how many intervals --staffing-proxy fit read from
+their abandonment and how many fell back to busy agents, and the agents against the busy
+proxy's (JSON and CSV: the staffing_* keys, the same on every row).
 """
 
 from __future__ import annotations
@@ -52,13 +55,14 @@ def register(subparsers) -> None:
     p.add_argument(
         "--staffing-proxy",
         choices=STAFFING_PROXIES,
-        default="busy",
-        help="agents per interval when the store has no staffing: busy agents (handling "
-        "seconds / interval length) at --occupancy (default), each agent's first to last "
-        "call of the day, distinct agents answering, or fit: the Erlang A agents that "
-        "lose each weekday x interval's observed share of abandoned callers (never below "
-        f"the busy agents, at most a + 4*sqrt(a) + 1; busy at --occupancy where an "
-        f"interval has fewer than {FIT_MIN_CALLS} calls or no abandon)",
+        default="fit",
+        help="agents per interval when the store has no staffing: fit (default), the "
+        "Erlang A agents that lose each weekday x interval's observed share of abandoned "
+        "callers (never below the busy agents, at most a + 4*sqrt(a) + 1 for a load of a "
+        f"Erlangs; busy where an interval has fewer than {FIT_MIN_CALLS} calls or no "
+        "abandon); busy: busy agents (handling seconds / interval length) at "
+        "--occupancy; shifts: each agent's first to last call of the day; answering: "
+        "distinct agents answering",
     )
     p.add_argument(
         "--occupancy",
