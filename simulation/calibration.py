@@ -68,7 +68,7 @@ from analytics.periods import Period
 from simulation.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
 from simulation.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
 
-STAFFING_PROXIES = ("busy", "shifts", "answering", "fit")
+STAFFING_PROXIES = ("fit", "busy", "shifts", "answering")
 DEFAULT_OCCUPANCY = 0.85  # a typical inbound centre's share of logged-in time on calls
 # The fit proxy reads agents off an interval's abandonment share only where it has at
 # least this many calls (pooled over the period's days of that weekday) and one abandon.

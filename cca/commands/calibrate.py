@@ -22,7 +22,7 @@ from cca.cli import UserError
 
 # simulation.calibration's STAFFING_PROXIES and FIT_MIN_CALLS, written out so that the
 # CLI starts without importing numpy and scipy (a test holds them equal).
-STAFFING_PROXIES = ("busy", "shifts", "answering", "fit")
+STAFFING_PROXIES = ("fit", "busy", "shifts", "answering")
 FIT_MIN_CALLS = 50
 
 
