@@ -325,6 +325,14 @@ def _checks(kind: RecordKind, present: set[str]) -> list[_Check]:
             ]
     if kind is CALLS:
         checks += [
+            # no contact centre logged a call before 1970: such a time is a clock or
+            # parsing error (an epoch of 0), and the quarter-hour rollup counts from 1970
+            _problem(
+                "arrived_at < TIMESTAMPTZ '1970-01-01 00:00:00+00'",
+                "arrived_at",
+                "r_arrived_at",
+                "is before 1970 (a clock or parsing error?)",
+            ),
             _problem(
                 "answered_at < arrived_at", "answered_at", "r_answered_at", "is before arrived_at"
             ),

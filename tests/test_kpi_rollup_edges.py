@@ -8,7 +8,7 @@ groups of one and two answered calls, all waits equal, ties at the percentile's 
 a group with only abandons, days of a DST change in zones whose offsets or changes are
 not whole hours (Kathmandu +05:45, St John's -03:30, Lord Howe's 30-minute shift,
 Chatham +12:45/+13:45), a second centre, corrections that move a call to another
-month. Tests marked xfail (strict) show a bug that is still there.
+month. The last three tests found bugs, since fixed.
 """
 
 from __future__ import annotations
@@ -351,19 +351,15 @@ def test_generated_logs_agree_both_ways(tmp_path_factory, logs, zone):
 
 
 # ---------------------------------------------------------------------------------------
-# Bugs still open (xfail, strict: each turns into a failure once fixed)
+# Found by this file, fixed since (each test failed before its fix)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pruned p90 interpolates in SQL as lo + frac*(hi-lo); DuckDB's quantile_cont "
-    "uses lo*(1-d) + hi*d (fused on this build), so the last bit differs",
-)
 def test_pruned_p90_is_the_same_float_as_quantile_cont(tmp_path):
     """Seven answered waits [1.8, 1.0, 0.6, 37.6, 7.0, 2.1, 41.2]: rank 0.9·6 = 5.4, so
     p90 = 37.6 + 0.4·(41.2 - 37.6); DuckDB's quantile_cont gives 39.04 and five waits
     are within 30 s (≤ k = 5), so the rollup path reads only the two longest waits and
-    interpolates itself: 39.040000000000006."""
+    interpolates itself, which gave 39.040000000000006. Both paths now report the
+    percentile to the nanosecond: the same float."""
     store = Store(tmp_path / "p90.duckdb")
     waits = [1.8, 1.0, 0.6, 37.6, 7.0, 2.1, 41.2]
     rows = [call(f"p{i}", f"2024-03-04T09:0{i}:00", wait_s=w) for i, w in enumerate(waits)]
@@ -372,46 +368,37 @@ def test_pruned_p90_is_the_same_float_as_quantile_cont(tmp_path):
         centre = get_centre(con, "c")
         ((expected,),) = con.execute("SELECT quantile_cont(wait_s, 0.9) FROM calls").fetchall()
         (scanned,) = call_kpis(con, centre, use_rollup=False)
-        assert scanned["p90_wait_s"] == expected
         (ours,) = call_kpis(con, centre)
-        assert ours["p90_wait_s"] == expected
+    assert ours["p90_wait_s"] == scanned["p90_wait_s"] == round(expected, 9) == 39.04
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rollup quarter = epoch_us(arrived_at) // 900e6 truncates towards zero before "
-    "1970 while rollup._quarter and the period bounds floor: quarter 0 holds 30 minutes",
-)
-def test_calls_before_1970_keep_the_rollup_in_step(tmp_path):
+def test_calls_before_1970_are_refused_and_the_rollup_floors_quarters(tmp_path):
+    """A call before 1970 is a clock or parsing error: ingest quarantines it. A rollup
+    refreshed over such rows (written by SQL) still agrees with the calls: its
+    quarter-hours are floored like ``rollup._quarter`` (DuckDB's // truncates)."""
     store = Store(tmp_path / "old.duckdb")
-    rows = [
-        call("a", "1969-12-31T23:50:00+00:00"),
-        call("b", "1970-01-01T00:05:00+00:00", wait_s=50.0),
+    path = tmp_path / "old.csv"
+    write_calls(path, [call("a", "1969-12-31T23:50:00+00:00"), call("b", "1970-01-01T00:05:00Z")])
+    result = ingest_file(store, "calls", path, "c", timezone="UTC")
+    assert (result.loaded, result.rejected) == (1, 1)
+    assert [(r.line, r.column, r.reason) for r in result.first_rejects] == [
+        (2, "arrived_at", "is before 1970 (a clock or parsing error?)")
     ]
-    load(store, tmp_path, "a", rows, "c", zone="UTC")
-    # one more call in the last quarter-hour of 1969: the refresh deletes quarter -1
-    # and inserts the calls of [-900 s, 0) under quarter 0, counting call a twice
-    load(store, tmp_path, "b", [call("c", "1969-12-31T23:55:00+00:00")], "c")
+    with store.writer() as con:
+        centre = get_centre(con, "c")
+        con.execute(
+            "INSERT INTO calls (centre_id, call_id, arrived_at, outcome, wait_s) VALUES "
+            "('c', 'x', TIMESTAMPTZ '1969-12-31 23:50:00+00', 'answered', 3), "
+            "('c', 'y', TIMESTAMPTZ '1969-12-31 23:55:00+00', 'answered', 4)"
+        )
+        early = dt.datetime(1969, 12, 31, 23, 50, tzinfo=dt.UTC)
+        rollup.refresh(con, centre, early, early)  # the quarter-hour of x and y only
     with store.reader() as con:
         centre = get_centre(con, "c")
-        problems = {
-            "stale rows": rollup.stale_rows(con, centre),
-            "offered, all data": (
-                call_kpis(con, centre)[0]["offered"],
-                call_kpis(con, centre, use_rollup=False)[0]["offered"],
-            ),
-            "offered, 1969-12-31": (
-                call_kpis(con, centre, period=parse_period("1969-12-31"))[0]["offered"],
-                call_kpis(con, centre, period=parse_period("1969-12-31"), use_rollup=False)[0][
-                    "offered"
-                ],
-            ),
-        }
-    assert problems == {
-        "stale rows": 0,
-        "offered, all data": (3, 3),
-        "offered, 1969-12-31": (2, 2),
-    }
+        assert rollup.stale_rows(con, centre) == 0
+        day = parse_period("1969-12-31")
+        assert [r["offered"] for r in both_ways(con, centre)] == [3]
+        assert [r["offered"] for r in both_ways(con, centre, period=day)] == [2]
 
 
 def _kpis_in_a_child(db_path: str, use_rollup: bool, out) -> None:
@@ -420,11 +407,6 @@ def _kpis_in_a_child(db_path: str, use_rollup: bool, out) -> None:
     out.put(row["p90_wait_s"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="calls._POOL, a ThreadPoolExecutor created in the parent, is inherited by a "
-    "forked child without its threads: the p90 future never runs and call_kpis hangs",
-)
 def test_call_kpis_in_a_forked_child_after_the_parent_used_them(tmp_path):
     store = Store(tmp_path / "fork.duckdb")
     rows = [call(f"f{i}", f"2024-03-04T09:{i:02d}:00", wait_s=3.0 * i) for i in range(20)]

@@ -15,7 +15,8 @@ threshold and S the short-abandon threshold (seconds):
   ("within T" is wait_s ≤ T: a call answered at exactly 12 s meets a 12 s target.)
 * ``asa_s``, ``avg_abandon_wait_s``: mean waits of answered / abandoned calls;
   ``aht_s``: mean talk + hold + after-call work of answered calls (missing parts are 0);
-  ``p90_wait_s``: the 90th percentile (linear interpolation) of answered waits.
+  ``p90_wait_s``: the 90th percentile (linear interpolation) of answered waits, to the
+  nanosecond.
 
 Every ratio with a zero denominator is None (SQL NULL), never 0.
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -166,6 +168,13 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 _OUTCOME_SLOT = {"answered": 0, "abandoned": 1, "timeout": 2}
 
 
+def _p90_value(p90) -> float | None:
+    """The percentile as reported: to the nanosecond. DuckDB's ``quantile_cont`` and
+    the interpolation of the pruned read (``_answered_p90``) can differ in the last bit
+    of a double; rounded, both give the same figure."""
+    return None if p90 is None else round(float(p90), 9)
+
+
 def fold_outcomes(answered_row, abandoned_row, timeout_row, n_thresholds: int) -> list:
     """The call KPIs of one group, in ``call_kpi_names`` order, from its rows of
     ``call_counts_sql`` for each outcome (None when the group has no such call).
@@ -206,7 +215,7 @@ def fold_outcomes(answered_row, abandoned_row, timeout_row, n_thresholds: int) -
         wait, talk, hold, acw, p90 = answered_row[w : w + 5]
         asa = float(wait) / answered
         aht = (float(talk or 0) + float(hold or 0) + float(acw or 0)) / answered
-        p90 = None if p90 is None else float(p90)
+        p90 = _p90_value(p90)
     else:
         asa = aht = p90 = None
     avg_abandon = float(abandoned_row[w]) / abandoned if abandoned else None
@@ -360,7 +369,7 @@ def call_kpis(
         p90 = p90_of()
         for key, row in zip(ordered, result, strict=True):
             if row["answered"]:
-                row["p90_wait_s"] = float(p90[key])
+                row["p90_wait_s"] = _p90_value(p90[key])
     return result
 
 
@@ -559,6 +568,15 @@ def _background() -> ThreadPoolExecutor:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cca-kpi")
     return _POOL
+
+
+def _forget_pool() -> None:
+    # A forked child inherits the pool without its threads: it would wait forever.
+    global _POOL
+    _POOL = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _nulls_last(key: tuple) -> tuple:

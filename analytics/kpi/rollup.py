@@ -27,6 +27,7 @@ centre's whole rollup (``save_centre``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 import duckdb
@@ -47,7 +48,15 @@ def _cut(centre: Centre) -> tuple[list[float], float]:
 
 
 def _quarter(instant: dt.datetime) -> int:
-    return int(instant.timestamp()) // QUARTER_S
+    return math.floor(instant.timestamp() / QUARTER_S)
+
+
+def quarter_sql(instant: str) -> str:
+    """SQL of the UTC quarter-hour of ``instant``: floor(epoch seconds / 900), also
+    before 1970 (DuckDB's ``//`` truncates towards zero; ingest refuses such calls, but
+    a refresh must agree with ``_quarter`` whatever the table holds)."""
+    e = f"epoch_us({instant})"
+    return f"(({e}) - ((({e}) % {QUARTER_US}) + {QUARTER_US}) % {QUARTER_US}) // {QUARTER_US}"
 
 
 def refresh(
@@ -100,7 +109,7 @@ def _rollup_sql(n_thresholds: int, where: str) -> str:
     within = [f"count_if(c.wait_s <= ?) AS n_within_{i + 1}" for i in range(n_thresholds)]
     dims = ", ".join(f"c.{d}" for d in ROLLUP_DIMENSIONS)
     return f"""
-        SELECT c.centre_id, epoch_us(c.arrived_at) // {QUARTER_US} AS quarter, c.outcome,
+        SELECT c.centre_id, {quarter_sql("c.arrived_at")} AS quarter, c.outcome,
                {dims}, count(*) AS n, count_if(c.wait_s < ?) AS n_short, {", ".join(within)},
                sum(c.wait_s) AS wait_sum, sum(c.talk_s) AS talk_sum,
                sum(c.hold_s) AS hold_sum, sum(c.acw_s) AS acw_sum
