@@ -37,11 +37,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
-import pyarrow as pa
 
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
@@ -480,11 +480,20 @@ def _rollup_counts(
     # while the caller folds the counts. A read-write connection may hold changes the
     # second would not see, and a registered calendar is visible only to this one: those
     # read it here instead.
+    key_types = ["VARCHAR"] * len(dims)
+    if interval is not None:
+        key_types.append("TIMESTAMP" if interval in ("month", "hijri-month") else "BIGINT")
+    sql, params = _p90_query(raw, plan, key_types)
     if dates is not None or not _read_only(con):
-        p90 = _answered_p90(con, raw, plan)
-        return counts, lambda: p90
-    pending = _background().submit(_answered_p90, con.cursor(), raw, plan, close=True)
-    return counts, pending.result
+        rows = con.execute(sql, params).fetchall()
+    else:
+        started = threading.Event()
+        pending = _background().submit(_fetch_on_cursor, con.cursor(), sql, params, started)
+        # Python switches threads only every few ms: wait until the query is in
+        # DuckDB's hands before folding the counts, or it would wait for the folding.
+        started.wait()
+        return counts, lambda: {row[:-1]: row[-1] for row in pending.result()}
+    return counts, lambda: {row[:-1]: row[-1] for row in rows}
 
 
 def _p90_plan(counts: list[tuple], n_keys: int, within_s: Sequence[float]):
@@ -515,45 +524,49 @@ def _p90_plan(counts: list[tuple], n_keys: int, within_s: Sequence[float]):
     return None
 
 
-def _answered_p90(con, raw, plan, *, close: bool = False) -> dict:
-    """{group key: exact 90th percentile of answered waits} read from the calls as
-    ``plan`` (from ``_p90_plan``) says; ``close`` closes ``con`` (a cursor) after."""
+def _p90_query(raw, plan, key_types: Sequence[str]) -> tuple[str, list]:
+    """SQL and parameters of the 90th percentile of answered waits per group, read
+    from the calls as ``plan`` (from ``_p90_plan``) says; rows are (*group key, p90).
+    The pruned read gets each group's ranks as list parameters, unnested: no table to
+    register, so it can run on another connection without Python's help."""
     select, select_params, join, where, params = raw
+    if plan is None:
+        columns = ", ".join([*select, "quantile_cont(c.wait_s, 0.9)"])
+        sql = f"SELECT {columns} FROM calls c{join} WHERE {where} GROUP BY ALL"
+        return sql, [*select_params, *params]
+    floor_s, longest, ranks = plan
+    keys = list(ranks)
+    aliases = [column.rsplit(" AS ", 1)[1] for column in select]
+    unnested = [
+        f"unnest(?::{key_type}[]) AS {alias}"
+        for alias, key_type in zip(aliases, key_types, strict=True)
+    ]
+    unnested += [
+        "unnest(?::BIGINT[]) AS lo",
+        "unnest(?::BIGINT[]) AS hi",
+        "unnest(?::DOUBLE[]) AS frac",
+    ]
+    rank_params = [[key[j] for key in keys] for j in range(len(aliases))]
+    rank_params += [[ranks[key][i] for key in keys] for i in range(3)]
+    on = " AND ".join(f"t.{a} IS NOT DISTINCT FROM r.{a}" for a in aliases) or "TRUE"
+    picked = "t.top[r.lo] + r.frac * (t.top[r.hi] - t.top[r.lo])"
+    inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])  # longest first
+    sql = (
+        f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
+        f"FROM (SELECT {inner} FROM calls c{join} WHERE {where} AND c.wait_s > ? "
+        f"GROUP BY ALL) t JOIN (SELECT {', '.join(unnested)}) r ON {on}"
+    )
+    return sql, [*select_params, longest, *params, floor_s, *rank_params]
+
+
+def _fetch_on_cursor(cursor, sql: str, params: list, started: threading.Event) -> list:
+    """Rows of ``sql`` on ``cursor`` (closed after); ``started`` is set as the query is
+    handed to DuckDB, which then runs without holding Python's lock."""
     try:
-        if plan is None:
-            columns = ", ".join([*select, "quantile_cont(c.wait_s, 0.9)"])
-            sql = f"SELECT {columns} FROM calls c{join} WHERE {where} GROUP BY ALL"
-            rows = con.execute(sql, [*select_params, *params]).fetchall()
-            return {row[:-1]: row[-1] for row in rows}
-        floor_s, longest, ranks = plan
-        keys = list(ranks)
-        names = [f"k{j}" for j in range(len(select))]
-        table = pa.table(
-            {
-                **{name: [key[j] for key in keys] for j, name in enumerate(names)},
-                "lo": [ranks[key][0] for key in keys],
-                "hi": [ranks[key][1] for key in keys],
-                "frac": [ranks[key][2] for key in keys],
-            }
-        )
-        aliases = [column.rsplit(" AS ", 1)[1] for column in select]
-        on = " AND ".join(
-            f"t.{alias} IS NOT DISTINCT FROM r.{name}"
-            for alias, name in zip(aliases, names, strict=True)
-        )
-        picked = "t.top[r.lo] + r.frac * (t.top[r.hi] - t.top[r.lo])"
-        inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])  # longest first
-        with registered(con, ranks=table) as registered_names:
-            sql = (
-                f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
-                f"FROM (SELECT {inner} FROM calls c{join} WHERE {where} AND c.wait_s > ? "
-                f"GROUP BY ALL) t JOIN {registered_names['ranks']} r ON {on or 'TRUE'}"
-            )
-            rows = con.execute(sql, [*select_params, longest, *params, floor_s]).fetchall()
-        return {row[:-1]: row[-1] for row in rows}
+        started.set()
+        return cursor.execute(sql, params).fetchall()
     finally:
-        if close:
-            con.close()
+        cursor.close()
 
 
 def _read_only(con) -> bool:
