@@ -7,6 +7,7 @@ them. Times are given as local wall-clock strings of the centre's time zone.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import zoneinfo
 
@@ -81,3 +82,12 @@ def add_staffing(store: Store, centre: Centre, intervals: list[tuple]) -> None:
             "agents_available, queue, site) VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+
+
+def write_calls_csv(path, rows: list[dict]) -> None:
+    """A canonical calls CSV for ``ingest_file``: the columns of ``CALL_COLUMNS``,
+    missing values left empty."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, CALL_COLUMNS, restval="")
+        writer.writeheader()
+        writer.writerows(rows)

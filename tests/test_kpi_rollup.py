@@ -8,13 +8,13 @@ rollup and by scanning the calls (``use_rollup=False``), and compared.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 import zoneinfo
 
 import duckdb
 import pytest
+from kpi_fixtures import write_calls_csv
 
 from analytics.centres import Centre, get_centre, save_centre
 from analytics.ingest import ingest_file
@@ -24,22 +24,6 @@ from analytics.kpi.buckets import offset_changes
 from analytics.kpi.calls import _rollup_columns
 from analytics.periods import parse_period
 from analytics.store import Store
-
-FIELDS = [
-    "call_id",
-    "arrived_at",
-    "outcome",
-    "wait_s",
-    "talk_s",
-    "hold_s",
-    "acw_s",
-    "category",
-    "topic",
-    "queue",
-    "site",
-    "channel",
-    "agent_id",
-]
 
 
 def random_calls(seed: int, zone: str, n: int, first_id: int = 0) -> list[dict]:
@@ -73,13 +57,6 @@ def random_calls(seed: int, zone: str, n: int, first_id: int = 0) -> list[dict]:
             }
         )
     return rows
-
-
-def write_calls(path, rows: list[dict]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def assert_same(ours: list[dict], scanned: list[dict]) -> None:
@@ -141,14 +118,14 @@ def test_rollup_and_scan_agree_on_every_kpi(tmp_path, zone, monkeypatch):
         save_centre(con, Centre("c", timezone=zone))
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
     rows = random_calls(1, zone, 1500)
-    write_calls(first, rows)
+    write_calls_csv(first, rows)
     ingest_file(store, "calls", first, "c")
     # a second file: 300 corrections of earlier calls (moved in time, other outcome or
     # wait) and 500 new calls
     corrected = random_calls(2, zone, 300)
     for row, old in zip(corrected, rows[:300], strict=True):
         row["call_id"] = old["call_id"]
-    write_calls(second, corrected + random_calls(3, zone, 500, first_id=10_000))
+    write_calls_csv(second, corrected + random_calls(3, zone, 500, first_id=10_000))
     result = ingest_file(store, "calls", second, "c")
     assert (result.loaded, result.updated) == (500, 300)
     ingest_file(store, "calls", second, "c")  # again: nothing changes
@@ -181,7 +158,7 @@ def test_the_rollup_is_what_answers_when_it_can(tmp_path):
     rollup does not keep) still scan the calls and do not."""
     store = Store(tmp_path / "rollup.duckdb")
     path = tmp_path / "calls.csv"
-    write_calls(path, random_calls(4, "Asia/Bahrain", 200))
+    write_calls_csv(path, random_calls(4, "Asia/Bahrain", 200))
     ingest_file(store, "calls", path, "bh", timezone="Asia/Bahrain")
     with store.writer() as con:
         con.execute(
@@ -203,7 +180,7 @@ def test_the_rollup_is_what_answers_when_it_can(tmp_path):
 def test_new_thresholds_rebuild_the_rollup_and_other_ones_scan(tmp_path):
     store = Store(tmp_path / "rollup.duckdb")
     path = tmp_path / "calls.csv"
-    write_calls(path, random_calls(5, "Asia/Riyadh", 600))
+    write_calls_csv(path, random_calls(5, "Asia/Riyadh", 600))
     ingest_file(store, "calls", path, "sa", timezone="Asia/Riyadh")
     with store.writer() as con:
         save_centre(con, get_centre(con, "sa").with_overrides((20, 10, 60, 45, 90), 30))
@@ -239,7 +216,7 @@ def test_an_older_store_gets_its_rollup_when_opened(tmp_path):
     """A file of schema version 2 (no rollup) is upgraded on first read, rollup built."""
     store = Store(tmp_path / "old.duckdb")
     path = tmp_path / "calls.csv"
-    write_calls(path, random_calls(6, "Asia/Bahrain", 300))
+    write_calls_csv(path, random_calls(6, "Asia/Bahrain", 300))
     ingest_file(store, "calls", path, "bh", timezone="Asia/Bahrain")
     con = duckdb.connect(str(store.path))
     con.execute("DROP TABLE call_intervals")

@@ -13,13 +13,13 @@ month. The last three tests found bugs, since fixed.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import multiprocessing
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kpi_fixtures import write_calls_csv
 
 from analytics.centres import Centre, get_centre, save_centre
 from analytics.ingest import ingest_file
@@ -27,28 +27,14 @@ from analytics.kpi import call_kpis, rollup
 from analytics.kpi import calls as calls_module
 from analytics.kpi.calls import _rollup_columns
 from analytics.periods import parse_period
+from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 
-FIELDS = [
-    "call_id",
-    "arrived_at",
-    "outcome",
-    "wait_s",
-    "talk_s",
-    "hold_s",
-    "acw_s",
-    "category",
-    "topic",
-    "queue",
-    "site",
-    "channel",
-    "agent_id",
-]
 ALL_DIMS = ("category", "queue", "site", "channel")
 
 
 def call(call_id, arrived_at, outcome="answered", wait_s=10.0, **columns) -> dict:
-    row = dict.fromkeys(FIELDS, "")
+    row = dict.fromkeys(CALL_COLUMNS, "")
     row.update(call_id=call_id, arrived_at=arrived_at, outcome=outcome, wait_s=wait_s)
     if outcome == "answered":
         row.update(talk_s=60, acw_s=5)
@@ -57,16 +43,9 @@ def call(call_id, arrived_at, outcome="answered", wait_s=10.0, **columns) -> dic
     return row
 
 
-def write_calls(path, rows: list[dict]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def load(store: Store, tmp_path, name: str, rows: list[dict], centre_id: str, zone=None):
     path = tmp_path / f"{name}.csv"
-    write_calls(path, rows)
+    write_calls_csv(path, rows)
     result = ingest_file(store, "calls", path, centre_id, timezone=zone)
     assert result.rejected == 0, result
     return result
@@ -378,7 +357,9 @@ def test_calls_before_1970_are_refused_and_the_rollup_floors_quarters(tmp_path):
     quarter-hours are floored like ``rollup._quarter`` (DuckDB's // truncates)."""
     store = Store(tmp_path / "old.duckdb")
     path = tmp_path / "old.csv"
-    write_calls(path, [call("a", "1969-12-31T23:50:00+00:00"), call("b", "1970-01-01T00:05:00Z")])
+    write_calls_csv(
+        path, [call("a", "1969-12-31T23:50:00+00:00"), call("b", "1970-01-01T00:05:00Z")]
+    )
     result = ingest_file(store, "calls", path, "c", timezone="UTC")
     assert (result.loaded, result.rejected) == (1, 1)
     assert [(r.line, r.column, r.reason) for r in result.first_rejects] == [
