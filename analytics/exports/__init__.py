@@ -10,7 +10,11 @@ an export is only a layout of the KPI layer's figures (``report.build_report`` a
 * ``.pdf`` (``pdf``): two or three pages of headline figures, charts and highlights
   written from the data (``highlights``); the Arabic edition is set right to left in
   IBM Plex Sans Arabic, shaped by HarfBuzz.
-* ``.csv`` (``csv``): one row per KPI and caller category, KPI names of DESIGN.md.
+* ``.csv`` (``csv``): one row per KPI and caller category, KPI names of DESIGN.md, the
+  category's code and its label in the edition's language.
+
+Caller categories and topics are shown by the centre's labels (``analytics.labels``):
+"Work-permit follow-up" / «متابعة طلبات تصاريح العمل», not ``work_permit_follow_up``.
 
 A month is Gregorian (``2024-09``) or Umm al-Qura (``1446-03H``); any ``Period`` works.
 The dashboards' Reports page and ``cca export`` both call ``write_export``::
@@ -68,7 +72,7 @@ def export_format(path: str | Path) -> str:
 def render(report: MonthlyReport, path: str | Path, *, lang: str = "en") -> Path:
     """Write an already built report to ``path`` in the edition its suffix names."""
     fmt = export_format(path)
-    labels = Labels(lang)
+    labels = Labels(lang, report.labels.get(lang))
     path = Path(path)
     if fmt == "xlsx":
         from analytics.exports.xlsx import write_xlsx
@@ -80,7 +84,7 @@ def render(report: MonthlyReport, path: str | Path, *, lang: str = "en") -> Path
         return write_pdf(report, path, labels)
     from analytics.exports.csv import write_csv
 
-    return write_csv(report, path)
+    return write_csv(report, path, labels)
 
 
 def write_export(

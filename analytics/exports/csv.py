@@ -3,13 +3,15 @@
 For programs, not people: a long table that a spreadsheet pivot or a data warehouse
 takes as it is. Columns:
 
-    centre_id, period, period_start, period_end, scope, category, kpi, value
+    centre_id, period, period_start, period_end, scope, category, category_label, kpi, value
 
 ``scope`` is ``calls``, ``tickets`` or ``occupancy``; ``category`` is empty for the
 whole centre; ``kpi`` is a KPI name of DESIGN.md (``sl_offered_12``, ``frt_wh_p50``);
 ``value`` is the KPI layer's value as it is (ratios as fractions, times in seconds,
-working hours or working days), empty when the KPI is null. The file is the same in
-both languages: names are the contract, labels belong to the Excel and PDF editions.
+working hours or working days), empty when the KPI is null. ``category`` is the stored
+code (what programs join on); ``category_label`` beside it is the centre's name for it
+in the edition's language (``analytics.labels``), the only column that differs between
+the English and Arabic files.
 """
 
 from __future__ import annotations
@@ -17,14 +19,26 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from analytics.exports.i18n import Labels
 from analytics.exports.report import MonthlyReport
 from analytics.kpi import OCCUPANCY_NAMES, call_kpi_names, ticket_kpi_names
 
-COLUMNS = ("centre_id", "period", "period_start", "period_end", "scope", "category", "kpi", "value")
+COLUMNS = (
+    "centre_id",
+    "period",
+    "period_start",
+    "period_end",
+    "scope",
+    "category",
+    "category_label",
+    "kpi",
+    "value",
+)
 
 
-def csv_rows(report: MonthlyReport) -> list[dict]:
-    """The rows of the CSV edition, as dicts keyed by ``COLUMNS``."""
+def csv_rows(report: MonthlyReport, labels: Labels | None = None) -> list[dict]:
+    """The rows of the CSV edition, as dicts keyed by ``COLUMNS`` (labels: English)."""
+    labels = labels or Labels("en", report.labels.get("en"))
     base = {
         "centre_id": report.centre.centre_id,
         "period": report.period.label,
@@ -33,37 +47,40 @@ def csv_rows(report: MonthlyReport) -> list[dict]:
     }
     rows: list[dict] = []
 
-    def add(scope: str, category, names, values: dict) -> None:
+    def add(scope: str, category, names, values: dict, scope_wide: bool = False) -> None:
         for name in names:
             rows.append(
                 {
                     **base,
                     "scope": scope,
                     "category": "" if category is None else category,
+                    # the whole centre has no category, hence no label
+                    "category_label": "" if scope_wide else labels.category(category),
                     "kpi": name,
                     "value": values[name],
                 }
             )
 
     calls = call_kpi_names(report.thresholds_s)
-    add("calls", None, calls, report.calls)
+    add("calls", None, calls, report.calls, True)
     for row in report.by_category:
         add("calls", row["category"], calls, row)
     tickets = ticket_kpi_names()
-    add("tickets", None, tickets, report.tickets)
+    add("tickets", None, tickets, report.tickets, True)
     for row in report.tickets_by_category:
         add("tickets", row["category"], tickets, row)
-    add("occupancy", None, OCCUPANCY_NAMES, report.occupancy)
+    add("occupancy", None, OCCUPANCY_NAMES, report.occupancy, True)
     return rows
 
 
-def write_csv(report: MonthlyReport, path: str | Path) -> Path:
-    """Write the CSV edition of ``report`` to ``path`` (UTF-8, header row)."""
+def write_csv(report: MonthlyReport, path: str | Path, labels: Labels | None = None) -> Path:
+    """Write the CSV edition of ``report`` to ``path`` (UTF-8, header row); ``labels``
+    give the edition's language (default English)."""
     path = Path(path)
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        for row in csv_rows(report):
+        for row in csv_rows(report, labels):
             value = row["value"]
             writer.writerow(
                 {

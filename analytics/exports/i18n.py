@@ -4,7 +4,9 @@ An executive in Manama or Riyadh reads the monthly report in Arabic, right to le
 same figures go to an English edition. Everything a reader sees that is not a number
 comes from here: KPI labels and their definitions (the formulas of DESIGN.md in words),
 sheet and column titles, Gregorian and Hijri (Umm al-Qura) month names, weekdays and the
-seed centres' caller categories. KPI *names* (``sl_offered_12``) are the contract and are
+seed centres' caller categories. Caller categories, topics, queues, sites and channels
+are shown by the centre's own labels (``analytics.labels``, stored with the data) when it
+has them, else by the seed names below or a readable form of the code. KPI *names* (``sl_offered_12``) are the contract and are
 never translated: they appear beside the labels so a reader can look them up.
 
 ``Labels(lang)`` is the one object the writers use: ``labels.kpi("sl_offered_12")`` gives
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
+from analytics.labels import NOT_RECORDED, display
 from analytics.periods import Period, hijri_month_of
 
 LANGUAGES = ("en", "ar")
@@ -113,10 +117,21 @@ WEEKDAYS_PLURAL = {
         7: "أيام الأحد",
     },
 }
-# The seed centres' caller categories; any other value is shown as it is stored.
+# The seed centres' caller categories, for a store without labels of its own (any other
+# code without a label is shown as words, analytics.labels.readable).
 CATEGORIES = {
-    "en": {"employer": "Employers", "worker": "Workers", "other": "Others", None: "(none)"},
-    "ar": {"employer": "أصحاب العمل", "worker": "العمال", "other": "أخرى", None: "(بدون)"},
+    "en": {
+        "employer": "Employers",
+        "worker": "Workers",
+        "other": "Others",
+        None: NOT_RECORDED["en"],
+    },
+    "ar": {
+        "employer": "أصحاب العمل",
+        "worker": "العمال",
+        "other": "أخرى",
+        None: NOT_RECORDED["ar"],
+    },
 }
 CATEGORY_CALLS = {
     "en": {"employer": "employer calls", "worker": "worker calls", "other": "other calls"},
@@ -449,13 +464,18 @@ def kpi_kind(name: str) -> str:
 
 
 class Labels:
-    """The words of one edition (``en`` or ``ar``)."""
+    """The words of one edition (``en`` or ``ar``).
 
-    def __init__(self, lang: str = "en"):
+    ``names`` are the centre's labels of dimension codes in this language,
+    ``{dimension: {code: label}}`` as ``analytics.labels.labels_for`` returns them.
+    """
+
+    def __init__(self, lang: str = "en", names: Mapping[str, Mapping[str, str]] | None = None):
         if lang not in LANGUAGES:
             raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
         self.lang = lang
         self.rtl = lang == "ar"
+        self.names = names or {}
 
     def __getitem__(self, key: str) -> str:
         return _WORDS[self.lang][key]
@@ -489,14 +509,35 @@ class Labels:
     def change(self, name: str, delta: float | None) -> str:
         return format_change(name, delta, self.lang)
 
+    def dimension(self, dimension: str, value: str | None) -> str:
+        """The reader's name of a code of ``dimension`` (category, topic, queue, site,
+        channel): the centre's label, a seed category's name, else the code as words."""
+        stored = self.names.get(dimension) or {}
+        if value in stored:
+            return stored[value]
+        if dimension == "category" and value in CATEGORIES[self.lang]:
+            return CATEGORIES[self.lang][value]
+        return display(value, dimension, None, self.lang)
+
     def category(self, value: str | None) -> str:
-        return CATEGORIES[self.lang].get(value, value if value is not None else "")
+        return self.dimension("category", value)
+
+    def topic(self, value: str | None) -> str:
+        return self.dimension("topic", value)
 
     def category_calls(self, value: str | None) -> str:
+        """'employer calls' / «مكالمات أصحاب العمل»: a category's calls in a sentence."""
         known = CATEGORY_CALLS[self.lang]
-        if value in known:
+        label = self.category(value)
+        if value in known and label == CATEGORIES[self.lang].get(value):
             return known[value]
-        return f"{value} calls" if self.lang == "en" else f"مكالمات {value}"
+        if self.lang == "ar":
+            return f"مكالمات {label}"
+        # Mid-sentence, a capitalised word label reads as a name ("Private customers");
+        # an acronym ("VIP") keeps its capitals.
+        if label[:1].isupper() and label[1:2].islower():
+            label = label[0].lower() + label[1:]
+        return f"calls from {label}"
 
     def weekday(self, iso_weekday: int) -> str:
         return WEEKDAYS[self.lang][iso_weekday]

@@ -394,7 +394,13 @@ def _table(
             pdf.rect(MARGIN, y, sum(widths), 5.6, style="F")
         x = MARGIN
         for j, (text, w) in enumerate(zip(row, widths, strict=True)):
-            pdf.text_box(x + 1, y, w - 2, 5.6, text, size=size, align="L" if j == 0 else "R")
+            # A long label (a topic's name) is set smaller rather than run into the next cell.
+            fitted = size
+            pdf.set_font("Plex", "", fitted)
+            while fitted > 5.6 and pdf.get_string_width(text) > w - 2:
+                fitted -= 0.2
+                pdf.set_font("Plex", "", fitted)
+            pdf.text_box(x + 1, y, w - 2, 5.6, text, size=fitted, align="L" if j == 0 else "R")
             x += w
         y += 5.6
     return y + 6
@@ -430,7 +436,7 @@ def _tables_page(pdf: _Report, report: MonthlyReport) -> None:
     widths = first + [(CONTENT_W - sum(first)) / len(topic_names)] * len(topic_names)
     headers = [labels["category"], labels["topic"]] + [labels.short(n) for n in topic_names]
     rows = [
-        [labels.category(r["category"]), str(r["topic"] if r["topic"] is not None else "—")]
+        [labels.category(r["category"]), labels.topic(r["topic"])]
         + [labels.value(n, r[n]) for n in topic_names]
         for r in topics
     ]

@@ -6,7 +6,8 @@ month before and of the same month a year before; the KPIs by caller category, b
 within category and per day; the intraday profile (every half hour of the day, all the
 month's days together); the weekday profile by category (what the highlights use to say
 "led by employer calls on Sundays"); tickets overall, by category and per day; and agent
-occupancy. Writers (``xlsx``, ``pdf``, ``csv``) only lay these rows out.
+occupancy; and the centre's display labels of its codes in each language
+(``analytics.labels``). Writers (``xlsx``, ``pdf``, ``csv``) only lay these rows out.
 
 Every figure comes from ``analytics.kpi`` (``call_kpis``, ``ticket_kpis``, ``occupancy``):
 nothing here computes a KPI. The profiles ask the same ``call_kpis`` about a *folded*
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 
 from analytics.centres import Centre
 from analytics.kpi import call_kpis, occupancy, threshold_label, ticket_kpis
+from analytics.labels import LANGS, labels_for
 from analytics.periods import Period, parse_period
 
 # DESIGN.md's day interval is the trend; the intraday profile uses 30 minutes.
@@ -159,6 +161,8 @@ class MonthlyReport:
     occupancy_previous: dict | None = None
     occupancy_year_before: dict | None = None
     notes: tuple[str, ...] = field(default=())
+    # lang -> {dimension: {code: label}} (analytics.labels.labels_for); empty: codes as words
+    labels: dict = field(default_factory=dict)
 
     @property
     def first_threshold(self) -> str:
@@ -460,4 +464,5 @@ def build_report(
         occupancy=occupied(period),
         occupancy_previous=occupied(previous) if previous else None,
         occupancy_year_before=occupied(before) if before else None,
+        labels={lang: labels_for(con, centre.centre_id, lang) for lang in LANGS},
     )

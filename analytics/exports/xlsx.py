@@ -426,7 +426,7 @@ def _by_topic(wb, f, labels, report, sheet_names) -> None:
     names = call_kpi_names(report.thresholds_s)
     ws.write(0, 0, f"{labels['sheet_topic']} — {labels.period_name(report.period)}", f.title)
     rows = [
-        [_category_label(labels, r["category"]), r["topic"]] + [r[n] for n in names]
+        [_category_label(labels, r["category"]), labels.topic(r["topic"])] + [r[n] for n in names]
         for r in report.by_topic
     ]
     keys = [(labels["category"], "category"), (labels["topic"], "topic")]
