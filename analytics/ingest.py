@@ -52,6 +52,7 @@ import pyarrow as pa
 from analytics.centres import ensure_centre, get_centre
 from analytics.formats.lines import in_source_order
 from analytics.kpi import rollup
+from analytics.labels import save_labels
 from analytics.mapping import Mapping, MappingError
 from analytics.records import CALLS, RECORD_KINDS, TICKETS, Column, RecordKind  # noqa: F401  (part of the ingest API)
 from analytics.store import Store
@@ -726,6 +727,7 @@ def ingest_file(
         file_scan: _FileScan = scan_box["scan"]
 
         _merge(con, spec, centre_id, batch_id, result, salt)
+        save_labels(con, centre_id, plan.labels)  # the mapping's names of its codes, if any
         lap = time.perf_counter()
         structural = _structural_rejects(con, path, fmt, plan) if fmt == "csv" else []
         if source is not None:

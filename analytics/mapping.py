@@ -21,7 +21,12 @@ queue. A mapping file (TOML) describes one such source once:
     call_id = "\\"vru+line\\" || '-' || call_id"
     outcome = "CASE outcome WHEN 'AGENT' THEN 'answered' WHEN 'HANG' THEN 'abandoned' END"
 
-(Top-level keys come before the first ``[table]``, as TOML requires.)
+    [labels.category]                    # optional: names a reader sees for the codes
+    PS = {en = "Regular activity", ar = "العمليات الاعتيادية"}
+
+(Top-level keys come before the first ``[table]``, as TOML requires.) Labels are stored
+for the centre with every ingest through the mapping (``analytics.labels``); the
+dimensions are category, topic, queue, site and channel.
 
 Expressions are evaluated over the source's columns, all read as text (CSV) or with
 their stored types (Parquet); use ``TRY_CAST`` so that one bad cell sends its row to
@@ -40,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from analytics.labels import check_labels
 
 KINDS = ("calls", "tickets")
 ENCODINGS = ("utf-8", "latin-1", "utf-16")
@@ -64,6 +71,8 @@ class Mapping:
     encoding: str = "utf-8"
     quote: str = '"'
     origin: str = "<mapping>"
+    # {dimension: {code: {lang: label}}}, stored at ingest (analytics.labels.save_labels)
+    labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         where = self.origin
@@ -88,6 +97,10 @@ class Mapping:
         ]:
             if expression is not None:
                 check_expression(expression, f"{where}: {key}")
+        try:
+            object.__setattr__(self, "labels", check_labels(self.labels, "labels"))
+        except ValueError as exc:
+            raise MappingError(f"{where}: {exc}") from None
 
 
 def check_expression(expression: str, where: str) -> None:
@@ -132,7 +145,7 @@ def load_mapping(path: str | Path) -> Mapping:
         raise MappingError(f"{where}: no such mapping file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"{where}: not valid TOML: {exc}") from exc
-    known = {"kind", "columns", "filter", "timezone", "timestamp_formats", "source"}
+    known = {"kind", "columns", "filter", "timezone", "timestamp_formats", "source", "labels"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise MappingError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {sorted(known)}")
@@ -157,4 +170,5 @@ def load_mapping(path: str | Path) -> Mapping:
         encoding=_get(source, "encoding", str, where, "utf-8"),
         quote=_get(source, "quote", str, where, '"'),
         origin=where,
+        labels=_get(raw, "labels", dict, where, {}),
     )

@@ -876,6 +876,7 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
     from analytics.centres import save_centre
     from analytics.ingest import ingest_file
     from analytics.kpi import rollup
+    from analytics.labels import save_labels
 
     started = time.perf_counter()
     first, end = _month_bounds(pack, history)
@@ -890,6 +891,7 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
         tempfile.TemporaryDirectory(prefix="cca-generate-", dir=store.path.parent) as tmp,
     ):
         save_centre(con, pack.centre())
+        save_labels(con, cid, pack.scenario.labels)
         ids = pa.table({"id": pa.array(calls["call_id"].astype(str).tolist())})
         tids = pa.table({"id": pa.array(tickets["ticket_id"].astype(str).tolist())})
         with registered(con, ids=ids, tids=tids) as names:

@@ -66,6 +66,9 @@ The TOML format (every duration in seconds; weekdays ``mon`` … ``sun``)::
     agents = 6
     # [[staffing.shifts]]  days = ["sun", "mon"], start = "08:00", end = "16:00", agents = 4
 
+    [labels.topic]              # optional: what exports show for codes (analytics.labels)
+    work_permit_follow_up = {en = "Work-permit follow-up", ar = "متابعة طلبات تصاريح العمل"}
+
 Callers still waiting when the centre closes are told so by the system: their outcome is
 ``timeout`` and their wait ends at closing time (callers whose patience ran out earlier
 abandoned as usual). Calls being handled at closing are finished. At the end of the
@@ -88,6 +91,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.labels import check_labels
 from simulation.distributions import Distribution, Exponential, Fixed, distribution_from_toml
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
@@ -392,6 +396,8 @@ class Scenario:
     channels: tuple[tuple[str, float], ...] = (("phone", 1.0),)
     warmup_s: float = 0.0  # simulated before the start instant, not recorded
     description: str = ""
+    # display names of codes, {dimension: {code: {lang: label}}} (analytics.labels)
+    labels: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -852,6 +858,7 @@ _TOP_KEYS = {
     "mix",
     "periods",
     "history",  # the seed packs' history settings (tickets, incidents), read by simulation.history
+    "labels",  # [labels.DIMENSION] code = {en = "...", ar = "..."}: names a reader sees
 }
 _CATEGORY_KEYS = {
     "share",
@@ -1119,6 +1126,7 @@ def _scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
         channels=_shares(mix.get("channel"), "mix.channel") or (("phone", 1.0),),
         warmup_s=float(data.get("warmup_s", 0.0)),
         description=str(data.get("description", "")),
+        labels=check_labels(data.get("labels") or {}, "labels"),
     )
 
 
