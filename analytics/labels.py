@@ -28,7 +28,7 @@ FALLBACK_LANG = "en"
 # What a missing value (NULL or empty code) is called; the exports' i18n uses the same.
 NOT_RECORDED = {"en": "(none)", "ar": "(بدون)"}
 
-Labels = Mapping[str, Mapping[str, str]]  # {dimension: {code: label}} in one language
+Names = Mapping[str, Mapping[str, str]]  # {dimension: {code: label}} in one language
 
 
 def check_labels(table: Any, where: str) -> dict[str, dict[str, dict[str, str]]]:
@@ -104,7 +104,7 @@ def readable(code: str) -> str:
     return words or code
 
 
-def display(code: str | None, dimension: str, labels: Labels | None, lang: str = "en") -> str:
+def display(code: str | None, dimension: str, labels: Names | None, lang: str = "en") -> str:
     """What a reader sees for ``code`` of ``dimension``: its label in ``labels`` (from
     ``labels_for``, which already falls back to English), else a readable form of the
     code; a missing value is "(none)" / «(بدون)». Never raises."""
