@@ -13,6 +13,7 @@ whitelists; every value (time zone, bounds, thresholds) is bound with ``?``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from collections.abc import Sequence
@@ -51,6 +52,15 @@ def quoted_identifier(name: str, what: str) -> str:
 def offset_changes(
     zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date
 ) -> list[tuple[int | None, int]]:
+    """The zone's UTC offsets over the local days ``first``..``last``: see
+    ``_offset_changes`` (cached: every query asks, a year with DST takes ~3 ms)."""
+    return list(_offset_changes(zone, first, last))
+
+
+@functools.lru_cache(maxsize=512)
+def _offset_changes(
+    zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date
+) -> tuple[tuple[int | None, int], ...]:
     """The zone's UTC offsets over the local days ``first``..``last``, as
     [(None, offset before), (instant of a change in µs since the epoch, offset after), ...]
     in µs: one pair for a fixed-offset range, two more per DST change.
@@ -80,7 +90,7 @@ def offset_changes(
                     lo = mid
             changes.append((hi * 1_000_000, after))
         previous = moment
-    return changes
+    return tuple(changes)
 
 
 # Above this many offset changes a CASE per row costs more than ICU's conversion.
