@@ -11,6 +11,8 @@ import csv
 import datetime as dt
 import zoneinfo
 
+import pytest
+
 from analytics.centres import Centre, save_centre
 from analytics.kpi import rollup
 from analytics.records import CALL_COLUMNS, TICKET_COLUMNS
@@ -91,3 +93,20 @@ def write_calls_csv(path, rows: list[dict]) -> None:
         writer = csv.DictWriter(f, CALL_COLUMNS, restval="")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def assert_same(ours: list[dict], scanned: list[dict], *, exact_p90: bool = False) -> None:
+    """Same rows, same keys, counts equal, ratios and means equal up to rounding
+    (the rollup adds its sums in another order); with ``exact_p90`` the percentile
+    must be the very same float."""
+    assert len(ours) == len(scanned), (ours, scanned)
+    for a, b in zip(ours, scanned, strict=True):
+        assert a.keys() == b.keys()
+        for name, value in a.items():
+            other = b[name]
+            if name == "p90_wait_s" and exact_p90:
+                assert value == other, (name, value, other)
+            elif isinstance(value, float) and isinstance(other, float):
+                assert value == pytest.approx(other, rel=1e-12, abs=1e-9), (name, a, b)
+            else:
+                assert value == other, (name, a, b)

@@ -14,7 +14,7 @@ import zoneinfo
 
 import duckdb
 import pytest
-from kpi_fixtures import write_calls_csv
+from kpi_fixtures import assert_same, write_calls_csv
 
 from analytics.centres import Centre, get_centre, save_centre
 from analytics.ingest import ingest_file
@@ -57,18 +57,6 @@ def random_calls(seed: int, zone: str, n: int, first_id: int = 0) -> list[dict]:
             }
         )
     return rows
-
-
-def assert_same(ours: list[dict], scanned: list[dict]) -> None:
-    assert len(ours) == len(scanned)
-    for a, b in zip(ours, scanned, strict=True):
-        assert a.keys() == b.keys()
-        for name, value in a.items():
-            other = b[name]
-            if isinstance(value, float) and isinstance(other, float):
-                assert value == pytest.approx(other, rel=1e-12, abs=1e-9), name
-            else:
-                assert value == other, (name, a, b)
 
 
 BREAKDOWNS = [

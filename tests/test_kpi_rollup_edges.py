@@ -19,7 +19,7 @@ import multiprocessing
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kpi_fixtures import write_calls_csv
+from kpi_fixtures import assert_same, write_calls_csv
 
 from analytics.centres import Centre, get_centre, save_centre
 from analytics.ingest import ingest_file
@@ -49,23 +49,6 @@ def load(store: Store, tmp_path, name: str, rows: list[dict], centre_id: str, zo
     result = ingest_file(store, "calls", path, centre_id, timezone=zone)
     assert result.rejected == 0, result
     return result
-
-
-def assert_same(ours: list[dict], scanned: list[dict], *, exact_p90: bool = False) -> None:
-    """Same rows, same keys, counts equal, ratios and means equal up to rounding
-    (the rollup adds its sums in another order); with ``exact_p90`` the percentile
-    must be the very same float."""
-    assert len(ours) == len(scanned), (ours, scanned)
-    for a, b in zip(ours, scanned, strict=True):
-        assert a.keys() == b.keys()
-        for name, value in a.items():
-            other = b[name]
-            if name == "p90_wait_s" and exact_p90:
-                assert value == other, (name, value, other)
-            elif isinstance(value, float) and isinstance(other, float):
-                assert value == pytest.approx(other, rel=1e-12, abs=1e-9), (name, a, b)
-            else:
-                assert value == other, (name, a, b)
 
 
 def both_ways(con, centre: Centre, **query) -> list[dict]:
@@ -354,7 +337,7 @@ def test_pruned_p90_is_the_same_float_as_quantile_cont(tmp_path):
 def test_calls_before_1970_are_refused_and_the_rollup_floors_quarters(tmp_path):
     """A call before 1970 is a clock or parsing error: ingest quarantines it. A rollup
     refreshed over such rows (written by SQL) still agrees with the calls: its
-    quarter-hours are floored like ``rollup._quarter`` (DuckDB's // truncates)."""
+    quarter-hours are floored like ``rollup.quarter_of`` (DuckDB's // truncates)."""
     store = Store(tmp_path / "old.duckdb")
     path = tmp_path / "old.csv"
     write_calls_csv(

@@ -247,7 +247,7 @@ def _known_groups(
             f"SELECT DISTINCT {cols} FROM call_intervals c "
             "WHERE c.centre_id = ? AND c.quarter >= ? AND c.quarter < ?"
         )
-        params[1:] = [int(b.timestamp()) // 900 for b in params[1:]]
+        params[1:] = [rollup.quarter_of(b) for b in params[1:]]
     else:
         sql = (
             f"SELECT DISTINCT {cols} FROM {table} c "
@@ -460,7 +460,7 @@ def _rollup_counts(
     if period is not None:
         lo, hi = period.bounds(centre.tz)
         where += " AND c.quarter >= ? AND c.quarter < ?"
-        bounds = [int(lo.timestamp()) // rollup.QUARTER_S, int(hi.timestamp()) // rollup.QUARTER_S]
+        bounds = [rollup.quarter_of(lo), rollup.quarter_of(hi)]
         raw_where += " AND c.arrived_at >= ? AND c.arrived_at < ?"
         raw_bounds = [lo, hi]
     counts = con.execute(

@@ -47,14 +47,24 @@ def _cut(centre: Centre) -> tuple[list[float], float]:
     return thresholds, float(centre.short_abandon_s)
 
 
-def _quarter(instant: dt.datetime) -> int:
+def quarter_of(instant: dt.datetime) -> int:
+    """The UTC quarter-hour of ``instant`` as the rollup numbers it (floored)."""
     return math.floor(instant.timestamp() / QUARTER_S)
+
+
+def _state(con: duckdb.DuckDBPyConnection, centre_id: str) -> tuple[list[float], float] | None:
+    """The thresholds and S the centre's rollup was cut at; None without a rollup."""
+    row = con.execute(
+        "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state WHERE centre_id = ?",
+        [centre_id],
+    ).fetchall()
+    return (list(row[0][0]), row[0][1]) if row else None
 
 
 def quarter_sql(instant: str) -> str:
     """SQL of the UTC quarter-hour of ``instant``: floor(epoch seconds / 900), also
     before 1970 (DuckDB's ``//`` truncates towards zero; ingest refuses such calls, but
-    a refresh must agree with ``_quarter`` whatever the table holds)."""
+    a refresh must agree with ``quarter_of`` whatever the table holds)."""
     e = f"epoch_us({instant})"
     return f"(({e}) - ((({e}) % {QUARTER_US}) + {QUARTER_US}) % {QUARTER_US}) // {QUARTER_US}"
 
@@ -71,21 +81,12 @@ def refresh(
     changed or removed (old and new values)."""
     thresholds, short_s = _cut(centre)
     cid = centre.centre_id
-    rebuild_all = (
-        first is None
-        or last is None
-        or con.execute(
-            "SELECT count(*) FROM call_interval_state WHERE centre_id = ? "
-            "AND sl_thresholds_s = ? AND short_abandon_s = ?",
-            [cid, thresholds, short_s],
-        ).fetchall()[0][0]
-        == 0
-    )
+    rebuild_all = first is None or last is None or _state(con, cid) != (thresholds, short_s)
     where, params = "c.centre_id = ?", [cid]
     if rebuild_all:
         con.execute("DELETE FROM call_intervals WHERE centre_id = ?", [cid])
     else:
-        lo, hi = _quarter(first), _quarter(last) + 1
+        lo, hi = quarter_of(first), quarter_of(last) + 1
         con.execute(
             "DELETE FROM call_intervals WHERE centre_id = ? AND quarter >= ? AND quarter < ?",
             [cid, lo, hi],
@@ -152,12 +153,8 @@ def stale_rows(con: duckdb.DuckDBPyConnection, centre: Centre) -> int:
 def sync_thresholds(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
     """After a centre's settings are saved: a rollup cut at other thresholds or S is
     rebuilt whole (a centre without a rollup keeps none)."""
-    thresholds, short_s = _cut(centre)
-    row = con.execute(
-        "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state WHERE centre_id = ?",
-        [centre.centre_id],
-    ).fetchall()
-    if row and (list(row[0][0]), row[0][1]) != (thresholds, short_s):
+    state = _state(con, centre.centre_id)
+    if state is not None and state != _cut(centre):
         refresh(con, centre)
 
 
@@ -181,13 +178,10 @@ def within_columns(
     thresholds or S, a dimension it does not keep)."""
     if any(d not in ROLLUP_DIMENSIONS for d in dims):
         return None
-    row = con.execute(
-        "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state WHERE centre_id = ?",
-        [centre.centre_id],
-    ).fetchall()
-    if not row or row[0][1] != float(short_abandon_s):
+    state = _state(con, centre.centre_id)
+    if state is None or state[1] != float(short_abandon_s):
         return None
-    cut = list(row[0][0])
+    cut = state[0]
     try:
         return [f"n_within_{cut.index(float(t)) + 1}" for t in thresholds_s]
     except ValueError:
