@@ -1,0 +1,1 @@
+"""SQLite migrations of the app-state store (see ``analytics.appstate``)."""
