@@ -3,7 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian tools the tests use: pdftoppm / pdffonts / pdftotext render and read the PDF exports.
+# Debian tools the tests use: pdftoppm / pdffonts / pdftotext render and read the PDF exports;
+# chromium drives the browser tests (Playwright with executable_path=/usr/bin/chromium:
+# Debian's build, never a downloaded one).
 SYSDEPS := $(VENV)/.sysdeps
 
 .PHONY: demo test bench lint clean venv
@@ -21,7 +23,9 @@ $(VENV)/.bench: $(STAMP)
 
 $(SYSDEPS):
 	@mkdir -p $(VENV)
-	@command -v pdftoppm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+	@if ! command -v pdftoppm >/dev/null || ! test -x /usr/bin/chromium; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils chromium >/dev/null; \
+	fi
 	@touch $@
 
 venv: $(STAMP)

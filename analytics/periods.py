@@ -9,7 +9,11 @@ included. Three spellings are accepted (DESIGN.md):
   is the one-day range);
 * ``1446-03H``             a Hijri month of the Umm al-Qura calendar (the official
   calendar of Saudi Arabia, from ``hijridate``), e.g. ``1445-09H`` is Ramadan 1445 =
-  2024-03-11..2024-04-09.
+  2024-03-11..2024-04-09;
+* ``2024-01..2024-12``     a run of whole months (``1446-01H..1446-03H`` in Hijri);
+* ``today``, ``yesterday``, ``this-week`` (Sunday to today), ``this-month`` (the 1st to
+  today), ``last-month``: relative to a day the caller gives (the centre's local today),
+  so a bookmark keeps meaning "today".
 
 An *interval* cuts a period into reporting buckets: 15, 30 or 60 minutes, a day, a
 week (starting Sunday, the first working day in the Gulf), a Gregorian month or a Hijri
@@ -99,13 +103,50 @@ def hijri_label(day: dt.date) -> str:
     return f"{year:04d}-{month:02d}H"
 
 
-def parse_period(text: str) -> Period:
-    """A period from ``2024-09``, ``2024-09-01..2024-09-30``, ``2024-09-01`` or ``1446-03H``.
+RELATIVE_PERIODS = ("today", "yesterday", "this-week", "this-month", "last-month")
+
+
+def relative_period(name: str, today: dt.date) -> Period:
+    """``today``, ``yesterday``, ``this-week``, ``this-month`` or ``last-month`` as the
+    days they name when the local date is ``today``."""
+    if name == "today":
+        return Period(today, today, "today")
+    if name == "yesterday":
+        day = today - dt.timedelta(days=1)
+        return Period(day, day, "yesterday")
+    if name == "this-week":  # weeks start on Sunday, as the interval "week" does
+        return Period(today - dt.timedelta(days=(today.weekday() + 1) % 7), today, name)
+    if name == "this-month":
+        return Period(today.replace(day=1), today, name)
+    if name == "last-month":
+        end = today.replace(day=1) - dt.timedelta(days=1)
+        return Period(end.replace(day=1), end, name)
+    raise ValueError(f"period {name!r} is not one of {', '.join(RELATIVE_PERIODS)}")
+
+
+def parse_period(text: str, today: dt.date | None = None) -> Period:
+    """A period from ``2024-09``, ``2024-09-01..2024-09-30``, ``2024-09-01``, ``1446-03H``,
+    ``2024-01..2024-12``, ``1446-01H..1446-03H`` or, given ``today`` (the local date), a
+    relative name (``today``, ``yesterday``, ``this-week``, ``this-month``, ``last-month``).
 
     Raises ``ValueError`` naming the text and the accepted forms.
     """
     raw = text
     text = text.strip()
+    if text.lower() in RELATIVE_PERIODS:
+        if today is None:
+            raise ValueError(f"period {raw!r} is relative: it needs the local date of today")
+        return relative_period(text.lower(), today)
+    if ".." in text:
+        first, _, last = (part.strip() for part in text.partition(".."))
+        months = (_MONTH.match(first) and _MONTH.match(last)) or (
+            _HIJRI_MONTH.match(first) and _HIJRI_MONTH.match(last)
+        )
+        if months:
+            start, end = parse_period(first).start, parse_period(last).end
+            if end < start:
+                raise ValueError(f"period {raw!r}: the end {last} is before the start {first}")
+            return Period(start, end, f"{first}..{last}")
     if m := _HIJRI_MONTH.match(text):
         year, month = int(m.group(1)), int(m.group(2))
         try:
@@ -131,7 +172,8 @@ def parse_period(text: str) -> Period:
         return Period(day, day, day.isoformat())
     raise ValueError(
         f"period {raw!r} is not understood; use a month (2024-09), a date range "
-        f"(2024-09-01..2024-09-30) or a Hijri month (1446-03H)"
+        f"(2024-09-01..2024-09-30), a Hijri month (1446-03H), a run of months "
+        f"(2024-01..2024-12) or {', '.join(RELATIVE_PERIODS)}"
     )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analytics.centres import Centre
@@ -209,15 +209,24 @@ class MonthlyReport:
         ]
 
 
-def _folded_calls(con, centre: Centre, period: Period, *, keep_time: bool) -> str:
+def _folded_calls(
+    con, centre: Centre, period: Period, *, keep_time: bool, keep_weekday: bool = False
+) -> str:
     """A temporary table of the period's calls folded onto the reference day or week.
 
     ``keep_time``: every call moves to REFERENCE_SUNDAY at its local time of day
     (intraday profile); otherwise to the same weekday of the reference week, local
-    midnight (weekday profile). The caller drops the table.
+    midnight (weekday profile); both (``keep_weekday`` too): the same weekday of the
+    reference week at its local time of day (weekly profile). The caller drops the table.
     """
     name = f"export_folded_{secrets.token_hex(6)}"
-    if keep_time:
+    if keep_time and keep_weekday:
+        folded = (
+            "DATE '2000-01-02' + CAST(isodow(timezone(?, arrived_at)) % 7 AS INTEGER)"
+            " + CAST(timezone(?, arrived_at) AS TIME)"
+        )
+        params = [centre.timezone, centre.timezone]
+    elif keep_time:
         folded = "DATE '2000-01-02' + CAST(timezone(?, arrived_at) AS TIME)"
         params = [centre.timezone]
     else:
@@ -245,34 +254,47 @@ def folded_profile(
     interval: str = "30min",
     thresholds_s: Sequence[float] | None = None,
     short_abandon_s: float | None = None,
+    filters: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict]:
     """Call KPIs of ``period`` by time of day (``profile="intraday"``, buckets of
-    ``interval``) or by weekday (``profile="weekday"``), from ``call_kpis``.
+    ``interval``), by weekday (``profile="weekday"``) or by weekday and time of day
+    (``profile="weekly"``: the dashboards' heat maps), from ``call_kpis``.
 
-    Each row carries ``slot`` ("09:00", intraday) or ``weekday`` (ISO 1..7) instead of
-    ``interval_start``; rows follow the day (intraday) or Sunday..Saturday (weekday).
+    Each row carries ``slot`` ("09:00", intraday and weekly) and/or ``weekday`` (ISO
+    1..7, weekday and weekly) instead of ``interval_start``; rows follow the day
+    (intraday) or Sunday..Saturday (weekday, weekly). ``filters`` as ``call_kpis``'s.
     """
-    if profile not in ("intraday", "weekday"):
-        raise ValueError(f"profile {profile!r} is not intraday or weekday")
-    if profile == "intraday" and interval not in INTRADAY_INTERVALS:
+    if profile not in ("intraday", "weekday", "weekly"):
+        raise ValueError(f"profile {profile!r} is not intraday, weekday or weekly")
+    if profile != "weekday" and interval not in INTRADAY_INTERVALS:
         raise ValueError(f"intraday interval {interval!r} is not one of {INTRADAY_INTERVALS}")
-    table = _folded_calls(con, centre, period, keep_time=profile == "intraday")
+    table = _folded_calls(
+        con,
+        centre,
+        period,
+        keep_time=profile != "weekday",
+        keep_weekday=profile == "weekly",
+    )
     try:
         rows = call_kpis(
             con,
             centre,
             by=by,
-            interval=interval if profile == "intraday" else "day",
+            interval=interval if profile != "weekday" else "day",
             source=table,
             thresholds_s=thresholds_s,
             short_abandon_s=short_abandon_s,
+            filters=filters,
         )
     finally:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     result = []
     for row in rows:
         start = row.pop("interval_start")
-        if profile == "intraday":
+        if profile == "weekly":
+            slot = start.strftime("%H:%M")
+            row = {**{d: row[d] for d in by}, "weekday": start.isoweekday(), "slot": slot, **row}
+        elif profile == "intraday":
             row = {**{d: row[d] for d in by}, "slot": start.strftime("%H:%M"), **row}
         else:
             row = {**{d: row[d] for d in by}, "weekday": start.isoweekday(), **row}

@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import re
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from analytics.periods import INTERVALS, local_midnight
 
@@ -34,6 +34,30 @@ def check_dimensions(by: Sequence[str], allowed: Sequence[str], what: str) -> tu
     if len(set(dims)) != len(dims):
         raise ValueError(f"breakdown {','.join(dims)} names a dimension twice")
     return dims
+
+
+def check_filters(
+    filters: Mapping[str, Sequence[str] | str] | None, allowed: Sequence[str], what: str
+) -> dict[str, list[str]]:
+    """``filters`` ({dimension: values to keep}) with names checked against ``allowed``
+    and every value list made a list of strings; dimensions with no value are dropped."""
+    checked: dict[str, list[str]] = {}
+    for dim, values in (filters or {}).items():
+        if dim not in allowed:
+            raise ValueError(f"cannot filter {what} by {dim!r}; use any of {', '.join(allowed)}")
+        if isinstance(values, str):
+            values = [values]
+        values = [str(v) for v in values if v is not None and str(v) != ""]
+        if values:
+            checked[dim] = values
+    return checked
+
+
+def filter_sql(filters: Mapping[str, Sequence[str]], alias: str = "c") -> tuple[str, list]:
+    """`` AND list_contains(?, c.dim)`` for each checked filter, and its list parameters
+    (the values are bound, never formatted into the text)."""
+    sql = "".join(f" AND list_contains(?, {alias}.{dim})" for dim in filters)
+    return sql, [list(values) for values in filters.values()]
 
 
 def check_interval(interval: str | None) -> str | None:

@@ -27,13 +27,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
-from analytics.kpi.buckets import as_local, check_dimensions, check_interval, records
+from analytics.kpi.buckets import (
+    as_local,
+    check_dimensions,
+    check_filters,
+    check_interval,
+    filter_sql,
+    records,
+)
 from analytics.periods import Period, interval_starts, local_midnight, next_interval_start
 
 TICKET_DIMENSIONS = ("category", "topic", "channel", "priority", "site", "agent_id")
@@ -70,10 +77,13 @@ def _instant_at_clock_sql(target: str, span: str) -> str:
     )
 
 
-def ticket_kpis_sql(dims: Sequence[str], spans: str, spine: str, *, keep_empty: bool) -> str:
-    """The SQL of ``ticket_kpis``. Parameters, in order: those of ``_RELEVANT``, SLA in
-    seconds of open time, as_of (three times), seconds of a full working day (three
-    times)."""
+def ticket_kpis_sql(
+    dims: Sequence[str], spans: str, spine: str, *, keep_empty: bool, filters: Sequence[str] = ()
+) -> str:
+    """The SQL of ``ticket_kpis``. Parameters, in order: those of ``_RELEVANT``, a list
+    of values to keep for each of ``filters`` (dimension names), SLA in seconds of open
+    time, as_of (three times), seconds of a full working day (three times)."""
+    kept = "".join(f" AND list_contains(?, k.{d})" for d in filters)
     dim_cols = ", ".join(f"k.{d}" for d in dims)
     dim_select = (dim_cols + ", ") if dims else ""
     created_in = "t.created_at >= b.s AND t.created_at < b.e"
@@ -91,7 +101,7 @@ created AS (
     SELECT {dim_select}k.created_at, k.first_response_at, k.resolved_at,
            {_clock_sql("k.created_at", "sc")} AS created_clock
     FROM tickets k ASOF LEFT JOIN {spans} sc ON k.created_at >= sc.span_start
-    WHERE {_RELEVANT.replace("t.", "k.")}
+    WHERE {_RELEVANT.replace("t.", "k.")}{kept}
 ),
 due AS (
     SELECT c.*, c.created_clock + ? AS deadline_clock FROM created c
@@ -230,15 +240,19 @@ def ticket_kpis(
     by: Sequence[str] = (),
     interval: str | None = None,
     as_of: dt.datetime | None = None,
+    filters: Mapping[str, Sequence[str] | str] | None = None,
 ) -> list[dict]:
     """Ticket KPIs of ``centre``, one dict per group (see the module docstring).
 
     Keys: the ``by`` dimensions, ``interval_start`` (local, aware) when ``interval``
     is given, then ``TICKET_KPI_NAMES``. ``as_of`` (default now) is the moment the
     report is made: SLA breaches of open tickets and the backlog are judged then.
-    Without ``by`` every bucket (one, without ``interval``) gets a row.
+    Without ``by`` every bucket (one, without ``interval``) gets a row. ``filters``
+    ({dimension: [values]}) keeps only the tickets whose dimension is one of the values.
     """
     dims = check_dimensions(by, TICKET_DIMENSIONS, "tickets")
+    flt = check_filters(filters, TICKET_DIMENSIONS, "tickets")
+    flt_sql, flt_params = filter_sql(flt, "t")
     check_interval(interval)
     as_of = as_of or dt.datetime.now(dt.UTC)
     if as_of.tzinfo is None:
@@ -257,7 +271,7 @@ def ticket_kpis(
         local_midnight(last + dt.timedelta(days=1), centre.tz),
     )
     relevant = _relevant_params(centre, lo, hi, as_of)
-    data_days = _ticket_days(con, centre, _RELEVANT, relevant)
+    data_days = _ticket_days(con, centre, _RELEVANT + flt_sql, [*relevant, *flt_params])
     # The calendar must cover every event, the report moment and the deadlines after them.
     cal_first = min(first, data_days[0] if data_days else first) - dt.timedelta(days=1)
     slack = dt.timedelta(days=14 * math.ceil(centre.ticket_sla_wd + 1) + 31)
@@ -268,8 +282,20 @@ def ticket_kpis(
         "spine": _spine(centre, first, last, interval, as_of),
     }
     with registered(con, **tables) as names:
-        sql = ticket_kpis_sql(dims, names["spans"], names["spine"], keep_empty=not dims)
-        params = [*relevant, sla_s, as_of, as_of, as_of, full_day_s, full_day_s, full_day_s]
+        sql = ticket_kpis_sql(
+            dims, names["spans"], names["spine"], keep_empty=not dims, filters=tuple(flt)
+        )
+        params = [
+            *relevant,
+            *flt_params,
+            sla_s,
+            as_of,
+            as_of,
+            as_of,
+            full_day_s,
+            full_day_s,
+            full_day_s,
+        ]
         rows = records(con.execute(sql, params))
 
     zone = centre.tz
@@ -280,3 +306,85 @@ def ticket_kpis(
             row["interval_start"] = as_local(row["interval_start"], zone)
         result.append({k: row[k] for k in keys + list(TICKET_KPI_NAMES)})
     return result
+
+
+def at_risk_tickets(
+    con,
+    centre: Centre,
+    *,
+    as_of: dt.datetime | None = None,
+    filters: Mapping[str, Sequence[str] | str] | None = None,
+    limit: int = 500,
+) -> list[dict]:
+    """The tickets ``at_risk`` counts, one dict each, soonest deadline first: open at
+    ``as_of`` (default now) with their SLA deadline after it and at most one full working
+    day of open time later — the list to work before they breach. Keys: ticket_id,
+    created_at, deadline (local, aware), working_hours_left, category, topic, channel,
+    priority, site, agent_id."""
+    as_of = as_of or dt.datetime.now(dt.UTC)
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be an aware datetime (an instant)")
+    flt = check_filters(filters, TICKET_DIMENSIONS, "tickets")
+    flt_sql, flt_params = filter_sql(flt, "k")
+    calendar = BusinessCalendar(centre)
+    full_day_s = calendar.full_day_s
+    sla_s = centre.ticket_sla_wd * full_day_s
+    first = con.execute(
+        "SELECT min(created_at) FROM tickets WHERE centre_id = ? AND resolved_at IS NULL",
+        [centre.centre_id],
+    ).fetchall()[0][0]
+    if first is None:
+        return []
+    zone = centre.tz
+    slack = dt.timedelta(days=14 * math.ceil(centre.ticket_sla_wd + 1) + 31)
+    cal_first = min(first.astimezone(zone).date(), as_of.astimezone(zone).date())
+    cal_last = as_of.astimezone(zone).date() + slack
+    spans = calendar.work_spans(cal_first - dt.timedelta(days=1), cal_last)
+    with registered(con, spans=spans) as names:
+        sp = names["spans"]
+        sql = f"""
+WITH open_spans AS (SELECT * FROM {sp} WHERE span_s > 0),
+opened AS (
+    SELECT k.*, {_clock_sql("k.created_at", "sc")} + ? AS deadline_clock
+    FROM tickets k ASOF LEFT JOIN {sp} sc ON k.created_at >= sc.span_start
+    WHERE k.centre_id = ? AND k.created_at < ? AND (k.resolved_at IS NULL OR k.resolved_at >= ?)
+          {flt_sql}
+),
+dated AS (
+    SELECT o.*, {_instant_at_clock_sql("o.deadline_clock", "sd")} AS deadline
+    FROM opened o ASOF LEFT JOIN open_spans sd ON o.deadline_clock > sd.clock_s
+),
+now_clock AS (
+    SELECT {_clock_sql("CAST(? AS TIMESTAMPTZ)", "sn")} AS clock_s
+    FROM (SELECT CAST(? AS TIMESTAMPTZ) AS at) a ASOF LEFT JOIN {sp} sn ON a.at >= sn.span_start
+),
+horizon AS (
+    SELECT n.clock_s, {_instant_at_clock_sql("n.clock_s + ?", "sh")} AS risk_until
+    FROM now_clock n ASOF LEFT JOIN open_spans sh ON n.clock_s + ? > sh.clock_s
+)
+SELECT d.ticket_id, d.created_at, d.deadline,
+       (d.deadline_clock - h.clock_s) / 3600.0 AS working_hours_left,
+       d.category, d.topic, d.channel, d.priority, d.site, d.agent_id
+FROM dated d, horizon h
+WHERE d.deadline > ? AND d.deadline <= h.risk_until
+ORDER BY d.deadline, d.ticket_id
+LIMIT ?
+"""
+        params = [
+            sla_s,
+            centre.centre_id,
+            as_of,
+            as_of,
+            *flt_params,
+            as_of,
+            as_of,
+            full_day_s,
+            full_day_s,
+            as_of,
+            int(limit),
+        ]
+        rows = records(con.execute(sql, params))
+    for row in rows:
+        row["created_at"] = row["created_at"].astimezone(zone)
+        row["deadline"] = row["deadline"].astimezone(zone)
+    return rows

@@ -18,7 +18,9 @@ def register(subparsers) -> None:
         help="call or ticket KPIs of a centre for a period",
         description=(
             "Every KPI of DESIGN.md for one centre and period, optionally by dimension "
-            "and interval. Periods: 2024-09, 2024-09-01..2024-09-30 or 1446-03H (Hijri)."
+            "and interval. Periods: 2024-09, 2024-09-01..2024-09-30, 1446-03H (Hijri), "
+            "month runs 2024-01..2024-12, or today, yesterday, this-week, this-month, "
+            "last-month (in the centre's time zone)."
         ),
     )
     parser.add_argument("kind", choices=("calls", "tickets"), help="which KPIs")
@@ -26,7 +28,8 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--period",
         required=True,
-        help="2024-09, 2024-09-01..2024-09-30, 1446-03H (Hijri) or 'all' for all data",
+        help="2024-09, 2024-09-01..2024-09-30, 1446-03H (Hijri), 2024-01..2024-12, "
+        "today, yesterday, this-week, this-month, last-month, or 'all' for all data",
     )
     parser.add_argument(
         "--by",
@@ -85,13 +88,14 @@ def _as_of(text: str | None) -> dt.datetime | None:
 def run(args: argparse.Namespace) -> int:
     from analytics.centres import UnknownCentre, get_centre
     from analytics.kpi import call_kpis, ticket_kpis
-    from analytics.periods import parse_period
+    from analytics.periods import RELATIVE_PERIODS, parse_period
     from analytics.store import Store, StoreError
     from cca.cli import UserError
     from cca.output import emit
 
     try:
-        period = None if args.period == "all" else parse_period(args.period)
+        relative = args.period.strip().lower() in RELATIVE_PERIODS
+        period = None if args.period == "all" or relative else parse_period(args.period)
     except ValueError as exc:
         raise UserError(f"--period: {exc}; or 'all' for all data") from None
     as_of = _as_of(args.as_of)
@@ -106,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Store(args.db).reader() as con:
             centre = get_centre(con, args.centre)
+            if relative:  # today, this-month, ...: in the centre's own time zone
+                period = parse_period(args.period, dt.datetime.now(centre.tz).date())
             if args.kind == "calls":
                 rows = call_kpis(
                     con,

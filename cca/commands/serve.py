@@ -1,0 +1,52 @@
+"""`cca serve`: the dashboards on a production WSGI server (waitress), never Dash's debug server.
+
+    cca serve                          # http://127.0.0.1:8050/
+    cca serve --host 0.0.0.0 --port 80 # listen beyond this machine (put TLS in front)
+
+It binds to 127.0.0.1 unless told otherwise. One process with threads: background jobs
+and their progress live in this process, and the analytics file is opened read-only
+per request, so a load published by `cca ingest` or `cca generate` shows at the next
+click without a restart. Users: `cca users add NAME --role ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "serve",
+        help="serve the dashboards (waitress, 127.0.0.1:8050 by default)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help="mark cookies Secure (when served over HTTPS behind a proxy)",
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    from waitress import serve
+
+    from analytics.store import Store
+    from dashboards import Settings, create_app
+
+    store = Store(args.db)
+    if not store.exists():
+        from cca.cli import UserError
+
+        raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
+    app = create_app(store, Settings(secure_cookies=args.secure_cookies))
+    print(
+        f"Serving the dashboards on http://{args.host}:{args.port}/ (Ctrl+C stops)", file=sys.stderr
+    )
+    serve(app.server, host=args.host, port=args.port, threads=args.threads, ident="cca")
+    return 0

@@ -1,0 +1,114 @@
+"""``create_app(store, settings)``: the Dash app a contact-centre manager opens every morning.
+
+The app is a Flask server with Dash pages under ``dashboards/pages/`` (one module a user
+task, ``register_page`` at import). Pages are imported here, after the Dash object
+exists (Dash requires it), and each page's callbacks are registered on this app with
+``register_callbacks(app)``, so several apps can live in one process (the tests make
+one per store). Everything is served by the app itself — Dash's bundles, the Mantine
+components, the Arabic font — so it runs without the internet.
+
+The HTML page carries ``<html lang dir>`` from the URL's ``lang`` (``ar`` gives
+``dir="rtl"``); Mantine's DirectionProvider reads it when it mounts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import dash
+import dash_mantine_components as dmc
+import flask
+from dash import Dash, Input, Output, dcc
+
+from analytics.appstate import AppState
+from analytics.store import Store
+from dashboards import auth
+from dashboards.context import AppContext, Settings
+
+HERE = Path(__file__).parent
+PAGE_MODULES = (
+    "dashboards.pages.overview",
+    "dashboards.pages.categories",
+    "dashboards.pages.intraday",
+    "dashboards.pages.tickets",
+    "dashboards.pages.sites",
+    "dashboards.pages.reports",
+    "dashboards.pages.wallboard",
+    "dashboards.pages.admin",
+    "dashboards.pages.planner",
+)
+
+THEME = {
+    "fontFamily": "IBM Plex Sans Arabic, Inter, system-ui, sans-serif",
+    "primaryColor": "indigo",
+    "defaultRadius": "md",
+    "headings": {"fontFamily": "IBM Plex Sans Arabic, Inter, system-ui, sans-serif"},
+}
+
+
+class _DashboardsDash(Dash):
+    def interpolate_index(self, **kwargs):
+        page = super().interpolate_index(**kwargs)
+        arabic = flask.has_request_context() and flask.request.args.get("lang") == "ar"
+        lang, direction = ("ar", "rtl") if arabic else ("en", "ltr")
+        return page.replace("<html>", f'<html lang="{lang}" dir="{direction}">', 1)
+
+
+def _shell():
+    return dmc.DirectionProvider(
+        dmc.MantineProvider(
+            [dcc.Location(id="url", refresh="callback-nav"), dash.page_container],
+            theme=THEME,
+            forceColorScheme="light",
+        ),
+        id="direction",
+    )
+
+
+def create_app(store: Store | str | Path | None = None, settings: Settings | None = None) -> Dash:
+    """The dashboards over ``store`` (a ``Store`` or a path; default ``CCA_DB``)."""
+    store = store if isinstance(store, Store) else Store(store)
+    settings = settings or Settings()
+    state = AppState(settings.app_state) if settings.app_state else AppState.beside(store.path)
+    state.migrate()
+
+    app = _DashboardsDash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(HERE / "assets"),
+        suppress_callback_exceptions=True,
+        title="Contact-centre analytics",
+        update_title=None,
+        serve_locally=True,
+        assets_ignore=r"login\.css",  # the log-in page's own sheet, not the app's
+    )
+    server = app.server
+    server.secret_key = auth.secret_key(settings.secret_key)
+    server.config["CCA"] = AppContext(store, state, settings)
+    server.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
+    auth.install(server, state, secure_cookies=settings.secure_cookies)
+
+    from dashboards import frame
+
+    frame.register_callbacks(app)
+    for name in PAGE_MODULES:
+        module = importlib.import_module(name)
+        if hasattr(module, "register_callbacks"):
+            module.register_callbacks(app)
+        if hasattr(module, "register_routes"):
+            module.register_routes(server)
+    # Mantine's components follow the direction of the URL's language.
+    app.clientside_callback(
+        """function(search) {
+            const rtl = new URLSearchParams(search || "").get("lang") === "ar";
+            document.documentElement.setAttribute("dir", rtl ? "rtl" : "ltr");
+            document.documentElement.setAttribute("lang", rtl ? "ar" : "en");
+            return rtl ? "rtl" : "ltr";
+        }""",
+        Output("direction", "direction"),
+        Input("url", "search"),
+    )
+    app.layout = _shell
+    return app

@@ -1,0 +1,138 @@
+"""What a page is asked to show: the app's stores and the view in the URL.
+
+State lives in the URL query so a view can be bookmarked and shared:
+``?centre=ID&period=P&lang=en|ar`` plus filters ``category``, ``topic``, ``channel``,
+``site``, ``queue`` (several values comma-separated). ``period`` takes everything
+``cca kpi --period`` takes and the relative names (``today``, ``this-month``, ...),
+resolved in the centre's own time zone. Without a period a page shows the month of the
+centre's latest call, so a centre whose data stop last month still opens on figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlencode
+
+import flask
+
+from analytics.appstate import AppState
+from analytics.centres import Centre, get_centre, list_centres
+from analytics.periods import Period, parse_period
+from analytics.store import Store
+
+CALL_FILTERS = ("category", "topic", "channel", "site", "queue")
+TICKET_FILTERS = ("category", "topic", "channel", "site")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the app runs. ``today`` pins the local date (tests and demos); otherwise it is
+    today in each centre's zone. ``refresh_hours``: a load older than this is stale
+    (seed 000's database is refreshed every 24 hours)."""
+
+    app_state: Path | None = None
+    secret_key: str | None = None
+    secure_cookies: bool = False
+    today: dt.date | None = None
+    refresh_hours: float = 24.0
+    work_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class AppContext:
+    store: Store
+    state: AppState
+    settings: Settings
+
+    def today(self, centre: Centre) -> dt.date:
+        return self.settings.today or dt.datetime.now(centre.tz).date()
+
+
+def app_context() -> AppContext:
+    """The running app's stores (kept in the Flask config by ``create_app``)."""
+    return flask.current_app.config["CCA"]
+
+
+@dataclass(frozen=True)
+class View:
+    """One page's view: the centre, period and filters it shows, in which language."""
+
+    centre_id: str | None
+    period_text: str | None
+    lang: str = "en"
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, query: dict) -> View:
+        lang = "ar" if query.get("lang") == "ar" else "en"
+        filters = {}
+        for name in CALL_FILTERS:
+            raw = query.get(name)
+            if raw:
+                values = [v for v in str(raw).split(",") if v]
+                if values:
+                    filters[name] = values
+        return cls(query.get("centre") or None, query.get("period") or None, lang, filters)
+
+    def query(self, **changes) -> str:
+        """The query string of this view with ``changes`` (None removes a key)."""
+        params: dict[str, str] = {}
+        if self.centre_id:
+            params["centre"] = self.centre_id
+        if self.period_text:
+            params["period"] = self.period_text
+        for name, values in self.filters.items():
+            params[name] = ",".join(values)
+        if self.lang != "en":
+            params["lang"] = self.lang
+        for key, value in changes.items():
+            if value in (None, "", []):
+                params.pop(key, None)
+            else:
+                params[key] = ",".join(value) if isinstance(value, list) else str(value)
+        return "?" + urlencode(params) if params else ""
+
+    def with_(self, **changes) -> View:
+        return replace(self, **changes)
+
+    def ticket_filters(self) -> dict[str, list[str]]:
+        return {k: v for k, v in self.filters.items() if k in TICKET_FILTERS}
+
+
+def visible_centres(con, user) -> list[Centre]:
+    """The centres the user may see that have calls or tickets, by id."""
+    ids = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT centre_id FROM calls UNION SELECT DISTINCT centre_id FROM tickets"
+        ).fetchall()
+    }
+    return [c for c in list_centres(con) if c.centre_id in ids and user.may_see(c.centre_id)]
+
+
+def latest_call_day(con, centre: Centre) -> dt.date | None:
+    latest = con.execute(
+        "SELECT max(arrived_at) FROM calls WHERE centre_id = ?", [centre.centre_id]
+    ).fetchone()[0]
+    return latest.astimezone(centre.tz).date() if latest is not None else None
+
+
+def resolve(con, view: View, user, today_of) -> tuple[Centre | None, Period | None, View]:
+    """The centre and period a view names (defaults filled in), and the view with them.
+
+    ``today_of(centre)`` gives the centre's local date. Raises ``ValueError`` for a
+    period that cannot be read; a centre the user may not see is replaced by the first
+    they may."""
+    centres = visible_centres(con, user)
+    if not centres:
+        return None, None, view
+    chosen = next((c for c in centres if c.centre_id == view.centre_id), centres[0])
+    centre = get_centre(con, chosen.centre_id)
+    if view.period_text:
+        period = parse_period(view.period_text, today_of(centre))
+    else:
+        day = latest_call_day(con, centre) or today_of(centre)
+        period = parse_period(f"{day.year:04d}-{day.month:02d}")
+    return centre, period, view.with_(centre_id=centre.centre_id, period_text=period.label)

@@ -1,0 +1,367 @@
+"""The frame around every page: header, menu, filters, the "data as of" stamp.
+
+A page module calls ``page(path, query, build)``: the frame checks the user's role,
+reads the view from the URL (``dashboards.context``), opens one read-only connection to
+the analytics store for the whole page (closed when the page is built, so the next
+request sees a load published meanwhile), and calls ``build(ctx)`` for the content.
+
+Filters change the URL (one callback, ``apply_filters``), and the page is rebuilt from
+it: what is on screen is always what the address says, so any view can be bookmarked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import dash_mantine_components as dmc
+import flask
+from dash import ALL, Input, Output, State, dcc, html, no_update
+
+from analytics.centres import Centre
+from analytics.exports.i18n import Labels
+from analytics.exports.report import default_targets
+from analytics.labels import labels_for
+from analytics.periods import Period, hijri_month_bounds, hijri_month_of
+from dashboards.auth import PAGE_ROLES, User, csrf_for, current_user
+from dashboards.context import (
+    CALL_FILTERS,
+    View,
+    app_context,
+    latest_call_day,
+    resolve,
+    visible_centres,
+)
+from dashboards.words import words
+
+# The menu, in order: (path, word key).
+MENU = (
+    ("/", "overview"),
+    ("/categories", "categories"),
+    ("/intraday", "intraday"),
+    ("/tickets", "tickets"),
+    ("/sites", "sites"),
+    ("/planner", "planner"),
+    ("/reports", "reports"),
+    ("/wallboard", "wallboard"),
+    ("/admin", "admin"),
+)
+
+
+@dataclass
+class PageContext:
+    """What ``build`` gets: an open read-only connection and the resolved view."""
+
+    con: object
+    user: User
+    view: View
+    centre: Centre
+    period: Period
+    labels: Labels
+    today: dt.date
+    app: object
+
+    @property
+    def lang(self) -> str:
+        return self.view.lang
+
+    @property
+    def w(self) -> dict[str, str]:
+        return words(self.view.lang)
+
+    @property
+    def targets(self):
+        return {t.kpi: t for t in default_targets(self.centre)}
+
+    def definition(self, name: str) -> str:
+        return self.labels.definition(
+            name, short_abandon_s=self.centre.short_abandon_s, sla_wd=self.centre.ticket_sla_wd
+        )
+
+
+def forbidden(lang: str) -> html.Div:
+    return html.Div(
+        dmc.Alert(words(lang)["forbidden"], color="red", title="403"),
+        className="page-body",
+        **{"data-forbidden": "1"},
+    )
+
+
+def page(
+    path: str,
+    query: dict,
+    build: Callable[[PageContext], object],
+    *,
+    filters: tuple[str, ...] = CALL_FILTERS,
+    chrome: bool = True,
+):
+    """The layout of page ``path`` for the URL ``query``: frame + ``build``'s content."""
+    view = View.from_query(query)
+    user = current_user()
+    if user is None or not user.may_open(path):
+        return forbidden(view.lang)
+    app = app_context()
+    w = words(view.lang)
+    with app.store.reader() as con:
+        try:
+            centre, period, view = resolve(con, view, user, app.today)
+        except ValueError as exc:
+            return _framed(path, view, user, dmc.Alert(str(exc), color="red"), None, chrome)
+        if centre is None:
+            return _framed(path, view, user, dmc.Alert(w["no_centre"], color="blue"), None, chrome)
+        labels = Labels(view.lang, labels_for(con, centre.centre_id, view.lang))
+        ctx = PageContext(con, user, view, centre, period, labels, app.today(centre), app)
+        content = build(ctx)
+        bar = filter_bar(ctx, filters) if chrome else None
+        stamp = as_of_stamp(ctx) if chrome else None
+    return _framed(path, view, user, content, (bar, stamp), chrome)
+
+
+def _framed(path, view: View, user: User, content, extras, chrome: bool):
+    if not chrome:
+        return html.Div(content, className="chromeless", dir="rtl" if view.lang == "ar" else "ltr")
+    bar, stamp = extras if extras else (None, None)
+    return html.Div(
+        [
+            header(path, view, user),
+            html.Div(
+                [
+                    html.Div([bar, stamp], className="toolbar") if bar is not None else None,
+                    alerts_banner(user, view),
+                    html.Div(content, className="page-body"),
+                ],
+                className="page",
+            ),
+        ],
+        className="app-root",
+        dir="rtl" if view.lang == "ar" else "ltr",
+    )
+
+
+def header(path: str, view: View, user: User) -> html.Header:
+    w = words(view.lang)
+    query = view.query()
+    links = []
+    for target, key in MENU:
+        if user.may_open(target) and target in PAGE_ROLES:
+            links.append(
+                dcc.Link(
+                    w[key],
+                    href=target + query,
+                    className="nav-link active" if target == path else "nav-link",
+                    id=f"nav-{key}",
+                )
+            )
+    other = "en" if view.lang == "ar" else "ar"
+    switch = html.A(
+        "English" if other == "en" else "العربية",
+        href=path + view.query(lang=other if other == "ar" else None),
+        className="lang-switch",
+        id="lang-switch",
+    )
+    logout = html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=csrf_for(flask.g.session_id)),
+            html.Button(w["logout"], type="submit", className="logout"),
+        ],
+        method="POST",
+        action="/logout",
+        className="logout-form",
+    )
+    return html.Header(
+        [
+            html.Div(
+                [html.Span("◔", className="logo"), html.Span(w["app"], className="brand-name")],
+                className="brand",
+            ),
+            html.Nav(links, className="nav"),
+            html.Div(
+                [
+                    switch,
+                    html.Span(f"{user.username} · {user.role}", className="who"),
+                    logout,
+                ],
+                className="header-end",
+            ),
+        ],
+        className="app-header",
+    )
+
+
+def alerts_banner(user: User, view: View):
+    """Open alerts of the user's centres (filled in when the alerts module is present)."""
+    try:
+        from dashboards.alerts_banner import banner
+    except ImportError:
+        return None
+    return banner(user, view)
+
+
+def period_options(ctx: PageContext) -> list[dict]:
+    """Relative periods, then months with calls (newest first), Gregorian and Hijri."""
+    w = ctx.w
+    options = [{"value": k, "label": w[k]} for k in ("today", "yesterday", "this-week")]
+    options += [{"value": k, "label": w[k]} for k in ("this-month", "last-month")]
+    last = latest_call_day(ctx.con, ctx.centre)
+    first_row = ctx.con.execute(
+        "SELECT min(arrived_at) FROM calls WHERE centre_id = ?", [ctx.centre.centre_id]
+    ).fetchone()[0]
+    if last is not None and first_row is not None:
+        first = first_row.astimezone(ctx.centre.tz).date()
+        y, m = last.year, last.month
+        months = []
+        while (y, m) >= (first.year, first.month) and len(months) < 25:
+            months.append((y, m))
+            y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+        options += [
+            {"value": f"{y:04d}-{m:02d}", "label": ctx.labels.gregorian_month(y, m)}
+            for y, m in months
+        ]
+        hy, hm = hijri_month_of(last)
+        hijri = []
+        while len(hijri) < 13:
+            label = f"{hy:04d}-{hm:02d}H"
+            hijri.append({"value": label, "label": ctx.labels.hijri_month(hy, hm)})
+            hy, hm = (hy, hm - 1) if hm > 1 else (hy - 1, 12)
+            if hijri_month_bounds(hy, hm)[1] < first:
+                break
+        options += hijri
+    if ctx.view.period_text and all(o["value"] != ctx.view.period_text for o in options):
+        options.insert(0, {"value": ctx.view.period_text, "label": ctx.view.period_text})
+    return options
+
+
+def dimension_values(con, centre_id: str, dim: str) -> list[str]:
+    """The codes of ``dim`` the centre's calls and tickets have (none: hide the filter)."""
+    call_source = "call_intervals" if dim in ("category", "queue", "site", "channel") else "calls"
+    sql = f"SELECT DISTINCT {dim} FROM {call_source} WHERE centre_id = ? AND {dim} IS NOT NULL"
+    if dim in ("category", "topic", "channel", "site"):
+        sql += (
+            f" UNION SELECT DISTINCT {dim} FROM tickets WHERE centre_id = ? AND {dim} IS NOT NULL"
+        )
+        params = [centre_id, centre_id]
+    else:
+        params = [centre_id]
+    return sorted(r[0] for r in con.execute(sql, params).fetchall())
+
+
+def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
+    w = ctx.w
+    centres = visible_centres(ctx.con, ctx.user)
+    items = [
+        dmc.Select(
+            id={"type": "view-filter", "name": "centre"},
+            label=w["centre"],
+            data=[{"value": c.centre_id, "label": c.name or c.centre_id} for c in centres],
+            value=ctx.centre.centre_id,
+            allowDeselect=False,
+            w=200,
+            size="sm",
+        ),
+        dmc.Select(
+            id={"type": "view-filter", "name": "period"},
+            label=w["period"],
+            data=period_options(ctx),
+            value=ctx.view.period_text,
+            searchable=True,
+            allowDeselect=False,
+            w=210,
+            size="sm",
+        ),
+    ]
+    for dim in filters:
+        values = dimension_values(ctx.con, ctx.centre.centre_id, dim)
+        if not values:
+            continue  # the centre's data lack this dimension
+        items.append(
+            dmc.MultiSelect(
+                id={"type": "view-filter", "name": dim},
+                label=w[dim],
+                placeholder=w["all"],
+                data=[{"value": v, "label": ctx.labels.dimension(dim, v)} for v in values],
+                value=ctx.view.filters.get(dim, []),
+                clearable=True,
+                searchable=True,
+                w=220 if dim == "topic" else 190,
+                size="sm",
+                maxDropdownHeight=320,
+            )
+        )
+    return html.Div(items, className="filter-bar")
+
+
+def as_of_stamp(ctx: PageContext) -> html.Div:
+    """The latest call in the store and the time of the last load, with a warning when
+    the load is older than the refresh interval."""
+    w = ctx.w
+    zone = ctx.centre.tz
+    latest = ctx.con.execute(
+        "SELECT max(arrived_at) FROM calls WHERE centre_id = ?", [ctx.centre.centre_id]
+    ).fetchone()[0]
+    loaded = ctx.con.execute(
+        "SELECT max(coalesce(finished_at, started_at)) FROM ingest_batches WHERE centre_id = ?",
+        [ctx.centre.centre_id],
+    ).fetchone()[0]
+    parts = [w["data_as_of"] + " "]
+    parts.append(
+        html.Span(
+            latest.astimezone(zone).strftime("%Y-%m-%d %H:%M") if latest else "—",
+            id="as-of-latest",
+        )
+    )
+    parts.append(f" · {w['last_load']} ")
+    parts.append(
+        html.Span(
+            loaded.astimezone(zone).strftime("%Y-%m-%d %H:%M") if loaded else w["never_loaded"],
+            id="as-of-load",
+        )
+    )
+    children = [html.Div(parts, className="as-of")]
+    hours = ctx.app.settings.refresh_hours
+    if loaded is None or dt.datetime.now(dt.UTC) - loaded > dt.timedelta(hours=hours):
+        children.append(
+            html.Div(
+                w["stale"].format(hours=f"{hours:g}"),
+                className="stale-warning",
+                id="stale-warning",
+            )
+        )
+    return html.Div(children, className="as-of-box")
+
+
+def register_callbacks(app) -> None:
+    app.callback(
+        Output("url", "href"),
+        Input({"type": "view-filter", "name": ALL}, "value"),
+        State({"type": "view-filter", "name": ALL}, "id"),
+        State("url", "href"),
+        prevent_initial_call=True,
+    )(apply_filters)
+
+
+def apply_filters(values, ids, href):
+    """Write the filters into the URL; the page is rebuilt from it."""
+    if not href:
+        return no_update
+    return filtered_href(href, {i["name"]: v for i, v in zip(ids, values, strict=True)})
+
+
+def filtered_href(href: str, chosen: dict) -> str:
+    """``href`` with the chosen filter values (lists joined by commas; empty removes)."""
+    parts = urlsplit(href)
+    query = dict(parse_qsl(parts.query))
+    for name, value in chosen.items():
+        if isinstance(value, list):
+            value = ",".join(value)
+        if value:
+            query[name] = value
+        else:
+            query.pop(name, None)
+    if "centre" in chosen and chosen["centre"] != dict(parse_qsl(parts.query)).get("centre"):
+        for dim in CALL_FILTERS:  # another centre's codes differ
+            query.pop(dim, None)
+    new = urlunsplit(("", "", parts.path, urlencode(query), ""))
+    old = urlunsplit(("", "", parts.path, parts.query, ""))
+    return no_update if new == old else new

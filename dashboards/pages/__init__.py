@@ -1,0 +1,1 @@
+"""Dash pages, one module a user task (see dashboards.app.PAGE_MODULES)."""

@@ -1,0 +1,176 @@
+"""``/intraday``: weekday × interval heat maps, one day against target, agents against need.
+
+The heat maps fold the period's calls onto a week (``folded_profile(profile="weekly")``
+of the exports: the KPI layer over the folded calls), so a planner sees which half hours
+of which weekdays are busy, miss the service level or lose callers. Below, one day
+(``?day=YYYY-MM-DD``, default the period's latest day with calls): each interval's
+service level against the target, and the agents the staffing table had against the
+agents Erlang A needs for that interval's calls and handling time at the target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_mantine_components as dmc
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from analytics.exports.report import folded_profile
+from analytics.kpi import threshold_label
+from dashboards import charts, queries
+from dashboards.frame import PageContext, page
+
+PATH = "/intraday"
+WEEK_ORDER = (7, 1, 2, 3, 4, 5, 6)  # Sunday first, as the Gulf's working week
+
+
+def heat(rows, name, ctx: PageContext, title, *, percent, reverse=False):
+    slots = sorted({r["slot"] for r in rows})
+    days = [d for d in WEEK_ORDER if any(r["weekday"] == d for r in rows)]
+    cell = {(r["weekday"], r["slot"]): r.get(name) for r in rows}
+    z = [[cell.get((d, s)) for s in slots] for d in days]
+    fig = charts.heatmap(
+        z,
+        slots,
+        [ctx.labels.weekday(d) for d in days],
+        ctx.lang,
+        title=title,
+        percent=percent,
+        reverse_scale=reverse,
+        height=90 + 34 * max(len(days), 1),
+    )
+    return html.Div(dcc.Graph(figure=fig, config={"displayModeBar": False}), className="panel")
+
+
+def chosen_day(ctx: PageContext, text: str | None) -> dt.date | None:
+    if text:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is not None and ctx.period.start <= day <= ctx.period.end:
+            return day
+    return queries.latest_day_with_calls(ctx.con, ctx.centre, ctx.period.end)
+
+
+def build_for(day_text: str | None):
+    def build(ctx: PageContext):
+        w, labels = ctx.w, ctx.labels
+        first_t = threshold_label(ctx.centre.sl_thresholds_s[0])
+        sl = f"sl_offered_{first_t}"
+        profile = folded_profile(
+            ctx.con, ctx.centre, ctx.period, profile="weekly", filters=ctx.view.filters
+        )
+        if not profile:
+            return dmc.Alert(w["no_data"], color="blue")
+        parts = [
+            heat(
+                profile,
+                "offered",
+                ctx,
+                w["heat_offered"].replace("(mean per day)", ""),
+                percent=False,
+            ),
+            html.Div(
+                [
+                    heat(profile, sl, ctx, w["heat_sl"].format(t=first_t), percent=True),
+                    heat(
+                        profile, "abandon_rate", ctx, w["heat_abandon"], percent=True, reverse=True
+                    ),
+                ],
+                className="grid-2",
+            ),
+        ]
+        day = chosen_day(ctx, day_text)
+        if day is None:
+            return html.Div(parts)
+        rows = queries.day_intervals(ctx.con, ctx.centre, day, ctx.view.filters)
+        target = ctx.targets.get(sl)
+        colours = [charts.STATUS_COLOURS[target.status(r[sl]) if target else None] for r in rows]
+        starts = [r["interval_start"] for r in rows]
+        days = [
+            {"value": d.isoformat(), "label": labels.date(d)}
+            for d in (ctx.period.start + dt.timedelta(days=i) for i in range(ctx.period.days))
+        ]
+        picker = dmc.Select(
+            id={"type": "view-filter", "name": "day"},
+            label=w["day"],
+            data=days[::-1],
+            value=day.isoformat(),
+            searchable=True,
+            allowDeselect=False,
+            w=260,
+        )
+        sl_fig = charts.bars_with_target(
+            [s.strftime("%H:%M") for s in starts],
+            [r[sl] for r in rows],
+            colours,
+            ctx.lang,
+            title=f"{w['day_vs_target']} — {labels.kpi(sl)} · {labels.date(day)}",
+            target=target.value if target else None,
+        )
+        period_row = queries.call_kpis(ctx.con, ctx.centre, period=ctx.period)[0]
+        patience = queries.patience_estimate_s(period_row)
+        interval_s = 1800
+        need = queries.required_agents(
+            rows,
+            interval_s,
+            f"{sl}>={target.value if target else 0.8}",
+            patience,
+            ctx.centre.short_abandon_s,
+        )
+        staffed = dict(queries.staffing_of_day(ctx.con, ctx.centre, day))
+        agents = go.Figure()
+        agents.add_trace(
+            go.Bar(
+                x=[s.strftime("%H:%M") for s in starts],
+                y=[staffed.get(s) for s in starts],
+                name=w["actual_agents"],
+                marker_color="#91a7ff",
+            )
+        )
+        agents.add_trace(
+            go.Scatter(
+                x=[s.strftime("%H:%M") for s in starts],
+                y=need,
+                name=w["required_agents"],
+                mode="lines+markers",
+                line={"color": charts.BAD, "width": 2, "shape": "hv"},
+            )
+        )
+        agents = charts.mirrored(charts.base(agents, title=w["agents_vs_required"]), ctx.lang)
+        parts += [
+            html.Div(picker, className="panel"),
+            html.Div(
+                [
+                    html.Div(
+                        dcc.Graph(figure=sl_fig, config={"displayModeBar": False}),
+                        className="panel",
+                    ),
+                    html.Div(
+                        [
+                            dcc.Graph(
+                                figure=agents,
+                                config={"displayModeBar": False},
+                                id="intraday-agents",
+                            ),
+                            html.Div(w["no_staffing"], className="muted") if not staffed else None,
+                        ],
+                        className="panel",
+                    ),
+                ],
+                className="grid-2",
+            ),
+        ]
+        return html.Div(parts)
+
+    return build
+
+
+def layout(**query):
+    return page(PATH, query, build_for(query.get("day")))
+
+
+dash.register_page(__name__, path=PATH, name="Intraday", title="Intraday", layout=layout)

@@ -1,0 +1,180 @@
+"""``/`` Overview: today and the chosen period against targets, per centre and caller category.
+
+The manager's first look of the morning: offered and answered calls, service level within
+the centre's two thresholds, both answer rates side by side (the seed's 90.9% and 98.9%
+from one log, each named), abandonment, ASA, the 90th-percentile wait and tickets within
+SLA, each red/amber/green against its target with a 30-day sparkline; then the same for
+each caller category.
+"""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from analytics.kpi import threshold_label
+from dashboards import queries
+from dashboards.frame import PageContext, page
+from dashboards.tiles import kpi_tile
+
+PATH = "/"
+
+
+def headline_kpis(ctx: PageContext) -> list[str]:
+    sl = [f"sl_offered_{threshold_label(t)}" for t in ctx.centre.sl_thresholds_s[:2]]
+    return [
+        "offered",
+        "answered",
+        *sl,
+        "answer_rate",
+        "answer_rate_excl_short",
+        "abandon_rate",
+        "asa_s",
+        "p90_wait_s",
+    ]
+
+
+def _spark(rows: list[dict], name: str, **match) -> tuple[list, list]:
+    picked = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+    return [r["interval_start"].date() for r in picked], [r.get(name) for r in picked]
+
+
+def tiles_grid(ctx: PageContext, row: dict, names, trend, *, id_prefix: str, **match):
+    tiles = [
+        kpi_tile(
+            name,
+            row,
+            ctx.labels,
+            targets=ctx.targets,
+            definition=ctx.definition(name),
+            spark=_spark(trend, name, **match) if trend is not None else None,
+            id_prefix=id_prefix,
+        )
+        for name in names
+    ]
+    return html.Div(tiles, className="tile-grid")
+
+
+def build(ctx: PageContext):
+    w = ctx.w
+    data = queries.overview(ctx.con, ctx.centre, ctx.period, ctx.view.filters, ctx.today)
+    names = headline_kpis(ctx)
+    period_row = data["period"]
+    period_title = ctx.labels.period_name(ctx.period)
+
+    ticket_tile = kpi_tile(
+        "sla_met_rate",
+        data["tickets"],
+        ctx.labels,
+        targets=ctx.targets,
+        definition=ctx.definition("sla_met_rate"),
+        spark=(
+            [r["interval_start"].date() for r in data["ticket_trend"]],
+            [r.get("sla_met_rate") for r in data["ticket_trend"]],
+        ),
+        id_prefix="overview-period-",
+    )
+    period_tiles = tiles_grid(ctx, period_row, names, data["trend"], id_prefix="overview-period-")
+    period_tiles.children.append(ticket_tile)
+
+    s = f"{ctx.centre.short_abandon_s:g}"
+    both = html.Div(
+        [
+            html.Div(
+                [
+                    html.Div(w["two_answer_rates"], className="callout-title"),
+                    html.Div(w["two_answer_rates_note"].format(s=s), className="callout-note"),
+                ]
+            ),
+            html.Div(
+                [
+                    _pair(ctx, period_row, "answer_rate"),
+                    html.Div("·", className="pair-sep"),
+                    _pair(ctx, period_row, "answer_rate_excl_short"),
+                ],
+                className="pair",
+            ),
+        ],
+        className="callout",
+        id="overview-answer-rates",
+    )
+
+    sections = [
+        html.Div(
+            [
+                html.H2(f"{period_title} · {ctx.centre.name}", className="section-title"),
+                html.Div(ctx.labels.period_span(ctx.period), className="section-sub"),
+            ]
+        ),
+        both,
+        html.Div(period_tiles, id="overview-period"),
+    ]
+
+    day = data["day"]
+    if day is not None:
+        title = w["today"] if data["day_is_today"] else w["latest_day"]
+        sub = ctx.labels.date(day) + " · " + ctx.labels.hijri_date(day)
+        if not data["day_is_today"]:
+            sub = f"{w['no_calls_today']} · " + sub
+        day_names = names[:4] + ["answer_rate", "abandon_rate", "asa_s"]
+        sections += [
+            html.H2(title, className="section-title"),
+            html.Div(sub, className="section-sub"),
+            html.Div(
+                tiles_grid(ctx, data["day_row"], day_names, None, id_prefix="overview-day-"),
+                id="overview-day",
+            ),
+        ]
+
+    sections.append(html.H2(w["by_category"], className="section-title"))
+    cat_names = [names[2], "answer_rate", "answer_rate_excl_short", "abandon_rate", "asa_s"]
+    cards = []
+    for row in data["by_category"]:
+        code = row["category"]
+        cards.append(
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Span(ctx.labels.category(code), className="cat-name"),
+                            html.Span(
+                                f"{row['offered']:,} " + w["calls"].lower(), className="cat-count"
+                            ),
+                        ],
+                        className="cat-head",
+                    ),
+                    tiles_grid(
+                        ctx,
+                        row,
+                        cat_names,
+                        data["trend_by_category"],
+                        id_prefix="",
+                        category=code,
+                    ),
+                ],
+                className="cat-card",
+                **{"data-category": code or ""},
+            )
+        )
+    sections.append(html.Div(cards, id="overview-categories"))
+    return html.Div(sections)
+
+
+def _pair(ctx: PageContext, row: dict, name: str):
+    from analytics.exports.i18n import format_value
+
+    return html.Div(
+        [
+            html.Div(ctx.labels.kpi(name), className="pair-label"),
+            html.Div(format_value(name, row.get(name), ctx.lang), className="pair-value"),
+            html.Code(name, className="pair-name"),
+        ],
+        className="pair-item",
+    )
+
+
+def layout(**query):
+    return page(PATH, query, build)
+
+
+dash.register_page(__name__, path=PATH, name="Overview", title="Overview", layout=layout)

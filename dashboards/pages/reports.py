@@ -1,0 +1,140 @@
+"""``/reports``: the executives' monthly exports — pick a month, preview, download.
+
+The month is the page's period (a Gregorian month ``2026-09`` or a Hijri month
+``1448-03H`` from the period picker); the preview shows the headline figures the export
+will carry, and the buttons download the existing Excel, PDF and CSV exports
+(``analytics.exports.write_export``) in the chosen language. Every download is checked
+against the user's role and centres and written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import dash
+import dash_mantine_components as dmc
+import flask
+from dash import html
+
+from analytics.centres import get_centre
+from analytics.periods import parse_period
+from dashboards.auth import PAGE_ROLES, current_user
+from dashboards.context import app_context
+from dashboards.frame import PageContext, page
+from dashboards.pages.overview import headline_kpis
+from dashboards.tiles import kpi_tile
+
+PATH = "/reports"
+FORMATS = {"xlsx": "Excel", "pdf": "PDF", "csv": "CSV"}
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+}
+
+
+def download_href(centre_id: str, period: str, fmt: str, lang: str) -> str:
+    from urllib.parse import urlencode
+
+    return "/download/report?" + urlencode(
+        {"centre": centre_id, "period": period, "format": fmt, "lang": lang}
+    )
+
+
+def build(ctx: PageContext):
+    w, labels = ctx.w, ctx.labels
+    from analytics.kpi import call_kpis, ticket_kpis
+
+    row = call_kpis(ctx.con, ctx.centre, period=ctx.period)[0]
+    tickets = ticket_kpis(ctx.con, ctx.centre, period=ctx.period)[0]
+    tiles = [
+        kpi_tile(
+            n, row, labels, targets=ctx.targets, definition=ctx.definition(n), id_prefix="reports-"
+        )
+        for n in headline_kpis(ctx)
+    ]
+    tiles.append(
+        kpi_tile(
+            "sla_met_rate",
+            tickets,
+            labels,
+            targets=ctx.targets,
+            definition=ctx.definition("sla_met_rate"),
+            id_prefix="reports-",
+        )
+    )
+    buttons = []
+    for lang, lang_name in (("en", "English"), ("ar", "العربية")):
+        for fmt, name in FORMATS.items():
+            buttons.append(
+                html.A(
+                    dmc.Button(f"{w['download']} {name} · {lang_name}", variant="light"),
+                    href=download_href(ctx.centre.centre_id, ctx.period.label, fmt, lang),
+                    id=f"reports-download-{fmt}-{lang}",
+                    download="",
+                )
+            )
+    return html.Div(
+        [
+            html.H2(
+                f"{labels.period_name(ctx.period)} · {ctx.centre.name}", className="section-title"
+            ),
+            html.Div(labels.period_span(ctx.period), className="section-sub"),
+            html.Div(buttons, className="download-row"),
+            html.H3(w["preview"], className="section-title"),
+            html.Div(tiles, className="tile-grid", id="reports-preview"),
+        ]
+    )
+
+
+def download():
+    """Send an export of ``?centre&period&format&lang``; 403 for roles or centres the
+    user may not see. Written to the audit log."""
+    user = current_user()
+    if user is None or user.role not in PAGE_ROLES[PATH] + ("admin",):
+        return flask.Response("your role may not download reports\n", 403, mimetype="text/plain")
+    args = flask.request.args
+    centre_id, fmt = args.get("centre", ""), args.get("format", "")
+    lang = "ar" if args.get("lang") == "ar" else "en"
+    if fmt not in FORMATS:
+        return flask.Response(
+            f"format {fmt!r} is not xlsx, pdf or csv\n", 400, mimetype="text/plain"
+        )
+    if not user.may_see(centre_id):
+        return flask.Response("you may not see this centre\n", 403, mimetype="text/plain")
+    app = app_context()
+    from analytics.centres import UnknownCentre
+    from analytics.exports import write_export
+
+    try:
+        with app.store.reader() as con:
+            centre = get_centre(con, centre_id)
+            period = parse_period(args.get("period", ""), dt.datetime.now(centre.tz).date())
+            with tempfile.TemporaryDirectory(prefix="cca-export-") as tmp:
+                name = f"{centre_id}-{period.label.replace('..', '_')}-{lang}.{fmt}"
+                path = write_export(con, centre, period, Path(tmp) / name, lang=lang)
+                data = path.read_bytes()
+    except (UnknownCentre, ValueError) as exc:
+        return flask.Response(f"{exc}\n", 400, mimetype="text/plain")
+    app.state.audit(
+        user.username,
+        "download",
+        {"centre": centre_id, "period": period.label, "format": fmt, "lang": lang},
+    )
+    response = flask.Response(data, mimetype=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def register_routes(server) -> None:
+    if "download_report" not in server.view_functions:
+        server.add_url_rule("/download/report", "download_report", download)
+
+
+def layout(**query):
+    return page(PATH, query, build, filters=())
+
+
+dash.register_page(__name__, path=PATH, name="Reports", title="Reports", layout=layout)

@@ -1,0 +1,205 @@
+"""What each page shows, as plain functions over the KPI layer (no Dash in here).
+
+Each function takes an open connection, the centre, the period and the filters, calls
+``analytics.kpi`` (and ``simulation.erlang`` for required agents) and returns plain
+rows. Pages turn them into tiles and figures; tests call them directly and compare
+with the KPI layer. Nothing here computes a KPI: it only picks which KPI-layer rows a
+page needs (the period, the latest day, the last 30 days, by category ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from analytics.centres import Centre
+from analytics.kpi import call_kpis, occupancy, ticket_kpis
+from analytics.kpi.tickets import at_risk_tickets
+from analytics.periods import Period
+
+Filters = Mapping[str, Sequence[str]]
+TICKET_DIMS = ("category", "topic", "channel", "site")
+
+
+def ticket_filters(filters: Filters) -> dict:
+    return {k: v for k, v in filters.items() if k in TICKET_DIMS}
+
+
+def day_period(day: dt.date, label: str | None = None) -> Period:
+    return Period(day, day, label or day.isoformat())
+
+
+def latest_day_with_calls(con, centre: Centre, on_or_before: dt.date) -> dt.date | None:
+    """The last local day up to ``on_or_before`` that has calls (today, if any yet)."""
+    lo, hi = day_period(on_or_before).bounds(centre.tz)
+    latest = con.execute(
+        "SELECT max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at < ?",
+        [centre.centre_id, hi],
+    ).fetchone()[0]
+    return latest.astimezone(centre.tz).date() if latest is not None else None
+
+
+def trend_period(con, centre: Centre, period: Period, days: int = 30) -> Period | None:
+    """The ``days`` days ending with the period's last day that has calls."""
+    end = latest_day_with_calls(con, centre, period.end)
+    if end is None:
+        return None
+    return Period(end - dt.timedelta(days=days - 1), end, f"last {days} days")
+
+
+def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.date) -> dict:
+    """The Overview's rows: the period, today (or the latest day with calls), by caller
+    category, 30-day daily trends overall and by category, and the tickets."""
+    f = dict(filters)
+    day = latest_day_with_calls(con, centre, today)
+    is_today = day == today
+    trend = trend_period(con, centre, period)
+    out = {
+        "period": call_kpis(con, centre, period=period, filters=f)[0],
+        "day": day,
+        "day_is_today": is_today,
+        "day_row": call_kpis(con, centre, period=day_period(day), filters=f)[0] if day else None,
+        "by_category": call_kpis(con, centre, period=period, by=("category",), filters=f),
+        "trend": [],
+        "trend_by_category": [],
+        "tickets": ticket_kpis(con, centre, period=period, filters=ticket_filters(f))[0],
+        "ticket_trend": [],
+    }
+    if trend is not None:
+        out["trend"] = call_kpis(con, centre, period=trend, interval="day", filters=f)
+        out["trend_by_category"] = call_kpis(
+            con, centre, period=trend, by=("category",), interval="day", filters=f
+        )
+        out["ticket_trend"] = ticket_kpis(
+            con, centre, period=trend, interval="day", filters=ticket_filters(f)
+        )
+    return out
+
+
+def categories(
+    con,
+    centre: Centre,
+    period: Period,
+    filters: Filters,
+    *,
+    category: str | None = None,
+    interval: str = "day",
+) -> dict:
+    """Every KPI by caller category; volumes by category over time; for a chosen
+    category its topics and its intervals."""
+    f = dict(filters)
+    out = {
+        "by_category": call_kpis(con, centre, period=period, by=("category",), filters=f),
+        "over_time": call_kpis(
+            con, centre, period=period, by=("category",), interval=interval, filters=f
+        ),
+        "topics": [],
+        "intervals": [],
+    }
+    if category is not None:
+        g = f | {"category": [category]}
+        out["topics"] = call_kpis(con, centre, period=period, by=("topic",), filters=g)
+        out["intervals"] = call_kpis(con, centre, period=period, interval="30min", filters=g)
+    return out
+
+
+def intraday(
+    con, centre: Centre, period: Period, filters: Filters, interval: str = "30min"
+) -> dict:
+    """Per interval of the period: the KPIs (for weekday × interval heat maps)."""
+    return {
+        "intervals": call_kpis(con, centre, period=period, interval=interval, filters=dict(filters))
+    }
+
+
+def day_intervals(
+    con, centre: Centre, day: dt.date, filters: Filters, interval: str = "30min"
+) -> list[dict]:
+    return call_kpis(con, centre, period=day_period(day), interval=interval, filters=dict(filters))
+
+
+def staffing_of_day(con, centre: Centre, day: dt.date) -> list[tuple[dt.datetime, float | None]]:
+    """(interval start local, agents available) of the staffing table for one day, summed
+    over queues and sites."""
+    lo, hi = day_period(day).bounds(centre.tz)
+    rows = con.execute(
+        "SELECT interval_start, sum(agents_available) FROM staffing WHERE centre_id = ?"
+        " AND interval_start >= ? AND interval_start < ? GROUP BY ALL ORDER BY 1",
+        [centre.centre_id, lo, hi],
+    ).fetchall()
+    return [(start.astimezone(centre.tz), agents) for start, agents in rows]
+
+
+def required_agents(
+    rows: Sequence[dict],
+    interval_s: float,
+    target: str,
+    patience_s: float | None,
+    short_abandon_s: float,
+) -> list[int | None]:
+    """Agents Erlang A needs in each interval's row (its offered calls and AHT) to meet
+    ``target`` (e.g. ``sl_offered_12>=0.8``): ``simulation.erlang`` does the maths.
+    None where the KPI layer has no AHT (no answered call) or no n reaches it."""
+    from simulation.erlang import required_agents as erlang_required
+
+    needed: list[int | None] = []
+    for row in rows:
+        calls, aht = row.get("offered") or 0, row.get("aht_s")
+        if not calls:
+            needed.append(0)
+        elif not aht:
+            needed.append(None)
+        else:
+            needed.append(
+                erlang_required(
+                    calls,
+                    interval_s,
+                    aht,
+                    targets=[target],
+                    patience_s=patience_s,
+                    max_agents=2_000,
+                    short_abandon_s=short_abandon_s,
+                )
+            )
+    return needed
+
+
+def patience_estimate_s(row: dict) -> float | None:
+    """Mean patience (s) over a period's calls, as ``cca calibrate`` estimates it
+    (``simulation.calibration.exponential_patience_s``: time callers waited, answered
+    and abandoned, over abandons). None without abandons (Erlang C then)."""
+    from simulation.calibration import exponential_patience_s
+
+    abandoned = row.get("abandoned") or 0
+    if not abandoned:
+        return None
+    waited = (row.get("asa_s") or 0) * (row.get("answered") or 0)
+    waited += (row.get("avg_abandon_wait_s") or 0) * abandoned
+    return exponential_patience_s(waited, abandoned)
+
+
+def tickets(
+    con, centre: Centre, period: Period, filters: Filters, as_of: dt.datetime | None = None
+) -> dict:
+    f = ticket_filters(filters)
+    return {
+        "period": ticket_kpis(con, centre, period=period, filters=f, as_of=as_of)[0],
+        "daily": ticket_kpis(con, centre, period=period, interval="day", filters=f, as_of=as_of),
+        "by_category_channel": ticket_kpis(
+            con, centre, period=period, by=("category", "channel"), filters=f, as_of=as_of
+        ),
+        "at_risk": at_risk_tickets(con, centre, as_of=as_of, filters=f),
+    }
+
+
+def sites(con, centre: Centre, period: Period, filters: Filters) -> dict:
+    f = dict(filters)
+    out = {
+        "calls_by_site": call_kpis(con, centre, period=period, by=("site",), filters=f),
+        "calls_by_channel": call_kpis(con, centre, period=period, by=("channel",), filters=f),
+        "tickets_by_site": ticket_kpis(
+            con, centre, period=period, by=("channel", "site"), filters=ticket_filters(f)
+        ),
+        "occupancy": occupancy(con, centre, period=period)[0],
+    }
+    return out
