@@ -400,6 +400,11 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
             return flask.Response(_page(_FORBIDDEN), 403, mimetype="text/html")
         return None
 
+    @server.errorhandler(Forbidden)
+    def refuse(exc):
+        # a callback whose role check failed: nothing of the data leaves the server
+        return flask.jsonify(error=str(exc)), 403
+
     @server.route("/login", methods=["GET", "POST"])
     def login():
         lang = "ar" if flask.request.args.get("lang") == "ar" else "en"

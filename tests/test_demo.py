@@ -43,3 +43,18 @@ def test_demo_builds_both_centres_once_and_prints_their_kpis(tmp_path):
     again = run_cca("demo", "--no-serve", db=db)
     assert "generating" not in again.stderr
     assert "bahrain_lmra: already in" in again.stderr
+
+    # One demo user per role, printed with the same password each time, that can log in.
+    from analytics.appstate import AppState
+    from dashboards.auth import authenticate
+
+    def accounts(stdout):
+        tail = stdout.split("Demo users", 1)[1].splitlines()[1:]
+        return {w[0]: (w[1], w[2]) for w in (line.split() for line in tail) if len(w) == 3}
+
+    printed = accounts(first.stdout)
+    assert set(printed) == {"admin", "manager", "planner", "executive", "wallboard"}
+    assert accounts(again.stdout) == printed
+    password, role = printed["manager"]
+    user, why = authenticate(AppState.beside(db), "manager", password)
+    assert why == "ok" and user.role == role == "manager"

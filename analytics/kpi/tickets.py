@@ -330,8 +330,9 @@ def at_risk_tickets(
     full_day_s = calendar.full_day_s
     sla_s = centre.ticket_sla_wd * full_day_s
     first = con.execute(
-        "SELECT min(created_at) FROM tickets WHERE centre_id = ? AND resolved_at IS NULL",
-        [centre.centre_id],
+        "SELECT min(created_at) FROM tickets WHERE centre_id = ? AND created_at < ?"
+        " AND (resolved_at IS NULL OR resolved_at >= ?)",
+        [centre.centre_id, as_of, as_of],
     ).fetchall()[0][0]
     if first is None:
         return []

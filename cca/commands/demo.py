@@ -9,9 +9,12 @@ When the store lacks a seed centre, its history is generated (`cca generate`):
   seed 004 published (11,000 calls offered, 10,000 answered, "98.9%");
 * saudi_mol: the three latest complete months (seed 000: 110,000 calls a month, 12 s).
 
-It then prints where the dashboards are and how to log in, and a KPI summary by caller
-category for each centre's latest month and its seed month, from the KPI layer (the
-same definitions as `cca kpi`). Serving starts only when the dashboards are installed.
+It then makes sure the demo users exist (one per role: admin, manager, planner,
+executive, wallboard, with random passwords kept in ``<db stem>.demo-users.txt`` beside
+the database, mode 0600, never in the repository), prints a KPI summary by caller
+category for each centre's latest month and its seed month from the KPI layer (the same
+definitions as `cca kpi`), where the dashboards are and the demo users' credentials,
+and serves the dashboards (`cca serve`).
 """
 
 from __future__ import annotations
@@ -114,6 +117,43 @@ def summary_rows(store, centre_id: str, seed_month: str | None = None) -> list[d
     return rows
 
 
+DEMO_ROLES = ("admin", "manager", "planner", "executive", "wallboard")
+
+
+def demo_users(db_path) -> list[tuple[str, str, str]]:
+    """(user, password, role) of the demo accounts, created on first use: random
+    passwords, written beside the database (0600) so later runs print the same ones."""
+    import os
+    import secrets
+    from pathlib import Path
+
+    from analytics.appstate import AppState
+    from dashboards import auth
+
+    state = AppState.beside(db_path)
+    path = Path(db_path).with_name(Path(db_path).stem + ".demo-users.txt")
+    known = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, _, password = line.partition(" ")
+            known[name] = password
+    existing = {u["username"]: u for u in auth.list_users(state)}
+    accounts = []
+    for role in DEMO_ROLES:
+        name = role
+        password = known.get(name)
+        if name not in existing:
+            password = password or secrets.token_urlsafe(9)
+            auth.add_user(state, name, password, role)
+        elif password is None:
+            continue  # an account of that name that the demo did not make: leave it
+        accounts.append((name, password, role))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.writelines(f"{name} {password}\n" for name, password, _ in accounts)
+    return accounts
+
+
 def handle(args) -> int:
     from analytics.store import Store
     from cca.commands.generate import generate
@@ -137,17 +177,7 @@ def handle(args) -> int:
     url = f"http://{args.host}:{args.port}/"
     print(f"Database: {store.path}")
     serve = dashboards_command()
-    if serve is not None:
-        print(f"Dashboards: {url} (cca serve --host {args.host} --port {args.port})")
-        print(
-            "Log in: create an account first with `cca users add NAME --role manager` "
-            "(roles: viewer, manager, planner, admin); it asks for the password."
-        )
-    else:
-        print(
-            f"Dashboards: not in this version yet (they will be served on {url}); the KPI "
-            "summary below is what they will show. Meanwhile: cca kpi, cca export, notebooks/."
-        )
+    accounts = demo_users(store.path)
     print(
         "Seed figures: bahrain_lmra's seed month shows answer_rate ~0.909 and "
         "answer_rate_excl_short ~0.989 (S = 30 s); saudi_mol ~110,000 calls, asa_s ~12 s."
@@ -158,6 +188,11 @@ def handle(args) -> int:
         rows = summary_rows(store, centre_id, f"{seed[0]:04d}-{seed[1]:02d}")
         emit(rows, "table")
         print()
+    print(f"Dashboards: {url}")
+    print("Demo users (user / password / role) — more with `cca users add NAME --role ROLE`:")
+    for name, password, role in accounts:
+        print(f"    {name:<10} {password:<14} {role}")
+    sys.stdout.flush()
     if args.no_serve or serve is None:
         return 0
     return serve.handle(argparse.Namespace(db=store.path, host=args.host, port=args.port))
