@@ -38,6 +38,7 @@ class Settings:
     today: dt.date | None = None
     refresh_hours: float = 24.0
     work_dir: Path | None = None
+    wallboard_refresh_s: float = 30.0
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,9 @@ def served_seed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("served")
     store = Store(tmp / "served.duckdb")
     generate(store, "bahrain_lmra", SEED_MONTH, 1, 0, quiet=True)
-    served = ServedApp(make_app(store, tmp, today=__import__("datetime").date(2026, 9, 30)))
+    served = ServedApp(
+        make_app(store, tmp, today=__import__("datetime").date(2026, 9, 30), wallboard_refresh_s=1)
+    )
     yield served
     served.close()
     shutil.rmtree(tmp, ignore_errors=True)

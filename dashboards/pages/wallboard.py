@@ -18,7 +18,6 @@ from dashboards.frame import PageContext, page
 from dashboards.tiles import kpi_tile
 
 PATH = "/wallboard"
-REFRESH_MS = 30_000
 
 
 def wall_content(ctx: PageContext):
@@ -80,7 +79,9 @@ def build(ctx: PageContext):
     return html.Div(
         [
             html.Div(wall_content(ctx), id="wallboard-content"),
-            dcc.Interval(id="wallboard-tick", interval=REFRESH_MS),
+            dcc.Interval(
+                id="wallboard-tick", interval=int(ctx.app.settings.wallboard_refresh_s * 1000)
+            ),
         ]
     )
 

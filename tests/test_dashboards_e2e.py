@@ -1,0 +1,192 @@
+"""The dashboards in a real browser (Debian's Chromium, Playwright), served by waitress:
+log in, every page, a filter changing a figure to the KPI layer's value, Arabic right to
+left, refusals, a download, and a load published while the server runs.
+
+Tests wait for text or selectors, never for time. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ARTIFACTS, login
+
+from analytics.centres import get_centre
+from analytics.exports.i18n import format_value
+from analytics.kpi import call_kpis
+from analytics.periods import parse_period
+
+pytestmark = pytest.mark.e2e
+SEPT = "?centre=bahrain_lmra&period=2026-09"
+PAGES = ["/", "/categories", "/intraday", "/tickets", "/sites", "/reports", "/wallboard", "/admin"]
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    yield p
+    context.close()
+
+
+def kpi_layer(served, filters=None, period="2026-09") -> dict:
+    store = served.app.server.config["CCA"].store
+    with store.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        return call_kpis(con, centre, period=parse_period(period), filters=filters)[0]
+
+
+def headline(page, name: str) -> str:
+    return page.locator(f"#overview-period [data-kpi='{name}']").inner_text()
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_a_manager_logs_in_and_finds_the_seed_september_in_both_languages(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/" + SEPT)
+    page.wait_for_selector("#overview-period [data-kpi='answer_rate_excl_short']")
+    kpis = kpi_layer(served_seed)
+    for name in ("offered", "answered", "answer_rate", "answer_rate_excl_short", "sl_offered_12"):
+        assert headline(page, name) == format_value(name, kpis[name], "en")
+    assert kpis["offered"] == pytest.approx(11_000, rel=0.03)
+    assert headline(page, "answer_rate").startswith(("90.", "91."))
+    assert headline(page, "answer_rate_excl_short").startswith(("98.", "99."))
+    # the formula behind the figure, shown on hover
+    page.locator("#overview-period [data-kpi='answer_rate_excl_short']").hover()
+    formula = page.locator(".kpi-tile:hover .formula").inner_text()
+    assert f"{kpis['answered']:,} / ({kpis['offered']:,} − {kpis['short_abandoned']:,})" in formula
+    assert page.locator("#as-of-latest").inner_text().startswith("2026-09-30")
+    shoot(page, "overview_en")
+
+    page.goto(served_seed.url + "/" + SEPT + "&lang=ar")
+    page.wait_for_selector("#overview-period [data-kpi='answer_rate_excl_short']")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.lang") == "ar"
+    assert headline(page, "answer_rate_excl_short") == format_value(
+        "answer_rate_excl_short", kpis["answer_rate_excl_short"], "ar"
+    )
+    assert "سبتمبر 2026" in page.locator(".section-title").first.inner_text()
+    assert "نظرة عامة" in page.locator(".app-header").inner_text()
+    shoot(page, "overview_ar")
+
+
+def test_every_page_opens_for_an_admin(served_seed, page):
+    login(page, served_seed.url, "admin")
+    expected = {
+        "/": "#overview-period",
+        "/categories": "#categories-grid",
+        "/intraday": "#intraday-agents",
+        "/tickets": "#tickets-tiles",
+        "/sites": ".panel",
+        "/reports": "#reports-preview",
+        "/wallboard": "#wallboard-content",
+        "/admin": "#admin-users",
+    }
+    for path in PAGES:
+        page.goto(served_seed.url + path + SEPT)
+        page.wait_for_selector(expected[path])
+        assert page.locator(".page-body, .chromeless").count() >= 1
+        assert "Traceback" not in page.content()
+        shoot(page, "page" + path.replace("/", "_") + "_en")
+    for path in ("/categories", "/intraday", "/tickets"):
+        page.goto(served_seed.url + path + SEPT + "&lang=ar")
+        page.wait_for_selector(expected[path])
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        shoot(page, "page" + path.replace("/", "_") + "_ar")
+
+
+def test_a_filter_changes_the_figures_to_the_kpi_layers_and_the_url(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/" + SEPT)
+    page.wait_for_selector("#overview-period [data-kpi='offered']")
+    everyone = headline(page, "offered")
+    page.click("input[placeholder='All'] >> nth=0")  # the caller-category filter
+    page.get_by_role("option", name="Workers").click()
+    workers = kpi_layer(served_seed, {"category": ["worker"]})
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.innerText === text",
+        arg=["#overview-period [data-kpi='offered']", f"{workers['offered']:,}"],
+    )
+    assert headline(page, "offered") != everyone
+    assert "category=worker" in page.url
+    assert headline(page, "asa_s") == format_value("asa_s", workers["asa_s"], "en")
+    # the bookmark gives the same view
+    page.goto(page.url)
+    page.wait_for_selector("#overview-period [data-kpi='offered']")
+    assert headline(page, "offered") == f"{workers['offered']:,}"
+
+
+def test_an_executive_is_refused_admin_and_the_planners_pages(served_seed, page):
+    login(page, served_seed.url, "executive")
+    response = page.goto(served_seed.url + "/admin")
+    assert response.status == 403
+    page.goto(served_seed.url + "/" + SEPT)
+    page.wait_for_selector("#overview-period")
+    menu = page.locator(".app-header").inner_text()
+    assert "Reports" in menu and "Admin" not in menu and "Tickets" not in menu
+
+
+def test_an_anonymous_browser_gets_the_log_in_form(served_seed, page):
+    page.goto(served_seed.url + "/tickets")
+    assert page.url.startswith(served_seed.url + "/login")
+    status = page.evaluate(
+        "fetch('/_dash-update-component', {method: 'POST', body: '{}',"
+        " headers: {'Content-Type': 'application/json'}}).then(r => r.status)"
+    )
+    assert status == 401
+
+
+def test_a_report_downloads_in_arabic(served_seed, page):
+    login(page, served_seed.url, "executive")
+    page.goto(served_seed.url + "/reports" + SEPT)
+    page.wait_for_selector("#reports-preview")
+    with page.expect_download() as info:
+        page.click("#reports-download-xlsx-ar")
+    download = info.value
+    assert re.fullmatch(r"bahrain_lmra-2026-09-ar\.xlsx", download.suggested_filename)
+    path = download.path()
+    assert path is not None and open(path, "rb").read(2) == b"PK"  # a zip: xlsx
+
+
+def test_a_load_published_while_serving_shows_without_a_restart(served_seed, page):
+    """DuckDB reuses an open database instance within a process: the app must open a
+    fresh read-only connection per request for a new load to show."""
+    from cca.commands.generate import generate
+
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/?centre=bahrain_lmra&period=2026-10")
+    page.wait_for_selector("#overview-period [data-kpi='offered']")
+    assert headline(page, "offered") == "0"
+    store = served_seed.app.server.config["CCA"].store
+    generate(store, "bahrain_lmra", "2026-10", 1, 0, quiet=True)  # a writer swaps the file
+    october = kpi_layer(served_seed, period="2026-10")
+    assert october["offered"] > 5_000
+    page.reload()
+    page.wait_for_selector("#overview-period [data-kpi='offered']")
+    assert headline(page, "offered") == f"{october['offered']:,}"
+    assert page.locator("#as-of-latest").inner_text().startswith("2026-10-")
+
+
+def test_the_wallboard_refreshes_itself(served_seed, page):
+    login(page, served_seed.url, "wallboard")
+    assert "/wallboard" in page.url
+    page.wait_for_selector("#wallboard-total [data-kpi='offered']")
+    assert page.locator(".app-header").count() == 0  # no menus
+    total = kpi_layer(served_seed, period="2026-09-30")
+    assert page.locator("#wallboard-total [data-kpi='offered']").inner_text() == (
+        f"{total['offered']:,}"
+    )
+    # the page asks the server again by itself (every second in this app, 30 s by default)
+    with page.expect_response(
+        lambda r: (
+            "_dash-update-component" in r.url and "wallboard-tick" in (r.request.post_data or "")
+        )
+    ) as refreshed:
+        pass
+    assert refreshed.value.status == 200
+    assert "wallboard-content" in refreshed.value.text()
