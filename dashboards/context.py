@@ -46,9 +46,26 @@ class AppContext:
     store: Store
     state: AppState
     settings: Settings
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def today(self, centre: Centre) -> dt.date:
         return self.settings.today or dt.datetime.now(centre.tz).date()
+
+    def memo(self, key: tuple, compute):
+        """``compute()`` once per version of the analytics file: a writer replaces the
+        file (a new inode), which starts a new version. For slow answers that only a
+        load can change, such as the codes a filter offers."""
+        try:
+            info = self.store.path.stat()
+        except FileNotFoundError:
+            return compute()
+        version = (info.st_ino, info.st_mtime_ns)
+        if self._memo.get("version") != version:
+            self._memo.clear()
+            self._memo["version"] = version
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 def app_context() -> AppContext:

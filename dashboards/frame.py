@@ -272,7 +272,10 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
         ),
     ]
     for dim in filters:
-        values = dimension_values(ctx.con, ctx.centre.centre_id, dim)
+        values = ctx.app.memo(
+            ("dimension", ctx.centre.centre_id, dim),
+            lambda dim=dim: dimension_values(ctx.con, ctx.centre.centre_id, dim),
+        )
         if not values:
             continue  # the centre's data lack this dimension
         items.append(

@@ -62,7 +62,14 @@ def kpi_grid(
         id=grid_id,
         rowData=list(rows),
         columnDefs=columns,
-        defaultColDef={"sortable": True, "resizable": True, "filter": False, "flex": 1},
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "filter": False,
+            "flex": 1,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         dashGridOptions=options,
         style=style,
     )

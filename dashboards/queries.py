@@ -39,6 +39,15 @@ def latest_day_with_calls(con, centre: Centre, on_or_before: dt.date) -> dt.date
     return latest.astimezone(centre.tz).date() if latest is not None else None
 
 
+def has_any_tickets(con, centre: Centre) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM tickets WHERE centre_id = ? LIMIT 1)",
+            [centre.centre_id],
+        ).fetchone()[0]
+    )
+
+
 def trend_period(con, centre: Centre, period: Period, days: int = 30) -> Period | None:
     """The ``days`` days ending with the period's last day that has calls."""
     end = latest_day_with_calls(con, centre, period.end)
@@ -52,6 +61,7 @@ def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.da
     category, 30-day daily trends overall and by category, and the tickets."""
     f = dict(filters)
     day = latest_day_with_calls(con, centre, today)
+    has_tickets = has_any_tickets(con, centre)
     is_today = day == today
     trend = trend_period(con, centre, period)
     out = {
@@ -62,7 +72,11 @@ def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.da
         "by_category": call_kpis(con, centre, period=period, by=("category",), filters=f),
         "trend": [],
         "trend_by_category": [],
-        "tickets": ticket_kpis(con, centre, period=period, filters=ticket_filters(f))[0],
+        "tickets": (
+            ticket_kpis(con, centre, period=period, filters=ticket_filters(f))[0]
+            if has_tickets
+            else None
+        ),
         "ticket_trend": [],
     }
     if trend is not None:
@@ -70,9 +84,10 @@ def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.da
         out["trend_by_category"] = call_kpis(
             con, centre, period=trend, by=("category",), interval="day", filters=f
         )
-        out["ticket_trend"] = ticket_kpis(
-            con, centre, period=trend, interval="day", filters=ticket_filters(f)
-        )
+        if has_tickets:
+            out["ticket_trend"] = ticket_kpis(
+                con, centre, period=trend, interval="day", filters=ticket_filters(f)
+            )
     return out
 
 
@@ -86,8 +101,12 @@ def categories(
     interval: str = "day",
 ) -> dict:
     """Every KPI by caller category; volumes by category over time; for a chosen
-    category its topics and its intervals."""
-    f = dict(filters)
+    category its topics and its half hours of the day over the period (rows with
+    ``slot``, from the folded intraday profile)."""
+    from analytics.exports.report import folded_profile
+
+    # every category stays in the table and the chart, so another can be picked
+    f = {k: v for k, v in filters.items() if k != "category"}
     out = {
         "by_category": call_kpis(con, centre, period=period, by=("category",), filters=f),
         "over_time": call_kpis(
@@ -99,7 +118,7 @@ def categories(
     if category is not None:
         g = f | {"category": [category]}
         out["topics"] = call_kpis(con, centre, period=period, by=("topic",), filters=g)
-        out["intervals"] = call_kpis(con, centre, period=period, interval="30min", filters=g)
+        out["intervals"] = folded_profile(con, centre, period, profile="intraday", filters=g)
     return out
 
 

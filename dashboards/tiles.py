@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from dash import dcc, html
+import dash_mantine_components as dmc
+from dash import html
 
 from analytics.exports.i18n import Labels, format_value
 from analytics.exports.report import Target
@@ -141,11 +142,23 @@ def kpi_tile(
     if note:
         body.append(html.Div(note, className="kpi-note"))
     if spark is not None and spark[0]:
+        values = list(spark[1])
+        if lang == "ar":  # time runs right to left
+            values.reverse()
         body.append(
-            dcc.Graph(
-                figure=charts.sparkline(*spark, lang, colour=charts.STATUS_COLOURS[status]),
-                config={"displayModeBar": False, "staticPlot": True},
+            html.Div(
+                dmc.Sparkline(
+                    data=values,
+                    h=44,
+                    w="100%",
+                    curveType="linear",
+                    color=charts.STATUS_COLOURS[status],
+                    fillOpacity=0.12,
+                    strokeWidth=1.6,
+                    connectNulls=False,
+                ),
                 className="kpi-spark",
+                title=f"{spark[0][0]:%d/%m} – {spark[0][-1]:%d/%m}",
             )
         )
     explained = formula(name, row, lang)

@@ -124,7 +124,10 @@ def test_the_categories_drill_down_reads_the_topics_of_one_category(con, centre)
     assert sum(r["offered"] for r in data["topics"]) == next(
         r["offered"] for r in data["by_category"] if r["category"] == "worker"
     )
-    assert {r["interval_start"].minute for r in data["intervals"]} <= {0, 30}
+    slots = [r["slot"] for r in data["intervals"]]
+    assert slots == sorted(slots) and all(s[-2:] in ("00", "30") for s in slots)
+    assert sum(r["offered"] for r in data["intervals"]) == sum(r["offered"] for r in data["topics"])
+    assert {r["category"] for r in data["by_category"]} == {"employer", "worker", "other"}
 
 
 def test_required_agents_are_erlang_a_for_each_interval(con, centre):

@@ -83,7 +83,7 @@ def build(ctx: PageContext):
             {"field": "detail", "flex": 2},
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1, "filter": True},
-        dashGridOptions={"enableRtl": rtl, "pagination": True, "paginationPageSize": 15},
+        dashGridOptions={"enableRtl": rtl, "pagination": True, "paginationPageSize": 20},
         style={"height": "520px"},
     )
     return html.Div(

@@ -78,9 +78,6 @@ def build(ctx: PageContext):
         first = f"sl_offered_{threshold_label(ctx.centre.sl_thresholds_s[0])}"
         target = ctx.targets.get(first)
         ints = data["intervals"]
-        by_time: dict[str, list] = {}
-        for r in ints:
-            by_time.setdefault(r["interval_start"].strftime("%H:%M"), []).append(r)
         parts += [
             html.Div(
                 [
@@ -92,16 +89,19 @@ def build(ctx: PageContext):
             ),
             html.Div(
                 dcc.Graph(
-                    figure=charts.lines(
-                        [r["interval_start"] for r in ints],
-                        {labels.kpi(first): [r[first] for r in ints]},
+                    figure=charts.bars_with_target(
+                        [r["slot"] for r in ints],
+                        [r[first] for r in ints],
+                        [
+                            charts.STATUS_COLOURS[target.status(r[first]) if target else None]
+                            for r in ints
+                        ],
                         ctx.lang,
-                        title=f"{w['intervals_of']} {name}",
-                        percent=True,
+                        title=f"{w['intervals_of']} {name} — {labels.short(first)}",
                         target=target.value if target else None,
-                        date_ticks="%d/%m %H:%M",
                     ),
                     config={"displayModeBar": False},
+                    id="categories-intervals",
                 ),
                 className="panel",
             ),

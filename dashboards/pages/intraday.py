@@ -108,7 +108,7 @@ def build_for(day_text: str | None):
             [r[sl] for r in rows],
             colours,
             ctx.lang,
-            title=f"{w['day_vs_target']} — {labels.kpi(sl)} · {labels.date(day)}",
+            title=f"{labels.short(sl)} — {labels.date(day)}",
             target=target.value if target else None,
         )
         period_row = queries.call_kpis(ctx.con, ctx.centre, period=ctx.period)[0]

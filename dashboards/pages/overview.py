@@ -62,20 +62,22 @@ def build(ctx: PageContext):
     period_row = data["period"]
     period_title = ctx.labels.period_name(ctx.period)
 
-    ticket_tile = kpi_tile(
-        "sla_met_rate",
-        data["tickets"],
-        ctx.labels,
-        targets=ctx.targets,
-        definition=ctx.definition("sla_met_rate"),
-        spark=(
-            [r["interval_start"].date() for r in data["ticket_trend"]],
-            [r.get("sla_met_rate") for r in data["ticket_trend"]],
-        ),
-        id_prefix="overview-period-",
-    )
     period_tiles = tiles_grid(ctx, period_row, names, data["trend"], id_prefix="overview-period-")
-    period_tiles.children.append(ticket_tile)
+    if data["tickets"] is not None:  # a centre with tickets: their SLA beside the calls
+        period_tiles.children.append(
+            kpi_tile(
+                "sla_met_rate",
+                data["tickets"],
+                ctx.labels,
+                targets=ctx.targets,
+                definition=ctx.definition("sla_met_rate"),
+                spark=(
+                    [r["interval_start"].date() for r in data["ticket_trend"]],
+                    [r.get("sla_met_rate") for r in data["ticket_trend"]],
+                ),
+                id_prefix="overview-period-",
+            )
+        )
 
     s = f"{ctx.centre.short_abandon_s:g}"
     both = html.Div(
