@@ -87,7 +87,7 @@ PRIORITY_MODES = ("none", "data")
 # less than PRIORITY_HIGH times the callers around them is answered first; more than
 # PRIORITY_LOW times, last. In between, by arrival. FIFO would give every category of an
 # hour the same waits (up to patience), so a ratio far from 1 is the queue's discipline.
-PRIORITY_HIGH = 0.6
+PRIORITY_HIGH = 0.75
 PRIORITY_LOW = 1.25
 TAIL_POINTS = 20  # quantiles of the exponential tail written into an empirical patience
 MAX_PATIENCE_POINTS = 200  # Kaplan–Meier jumps are binned to at most this many values

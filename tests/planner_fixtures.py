@@ -41,13 +41,13 @@ def planner_scenario(days: int = 14, agents: int = 4, vip_priority: int = 0):
             "categories": {
                 "ordinary": {
                     "talk": {"dist": "lognormal", "mean_s": 240, "sd_s": 150},
-                    "patience": {"dist": "exponential", "mean_s": 90},
+                    "patience": {"dist": "exponential", "mean_s": 240},
                     "rates_by_weekday": rates["ordinary"],
                     "priority": 1,
                 },
                 "vip": {
                     "talk": {"dist": "exponential", "mean_s": 200},
-                    "patience": {"dist": "exponential", "mean_s": 150},
+                    "patience": {"dist": "exponential", "mean_s": 240},
                     "rates_by_weekday": rates["vip"],
                     "priority": vip_priority,
                 },
