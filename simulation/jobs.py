@@ -282,6 +282,14 @@ class JobRunner:
                 raise TimeoutError(f"job {job_id} still {st['state']} after {timeout} s")
             time.sleep(0.05)
 
+    def warm_up(self) -> None:
+        """Start the worker processes now (a server calls this at start-up), so that the
+        first "Simulate" does not wait for them to start and import the model."""
+        pool = self._executor(threading.Event(), 2)
+        if not isinstance(pool, _Inline):
+            for _ in range(self.workers or 2):
+                pool.submit(_warm)
+
     def shutdown(self, cancel: bool = True) -> None:
         """Stop taking jobs; cancel the running ones (``cancel``) and wait for them."""
         if cancel:
@@ -376,13 +384,30 @@ def _load(text: str):
     return scenario_from_dict(data, source="job scenario")
 
 
+def replication_rows(scenario, seed: int, replication: int, interval: str | None):
+    """One replication and its KPI rows (overall, and per ``interval`` if given), computed
+    where it ran: a worker sends back a few hundred numbers, not every call."""
+    from simulation.model import run_replication
+    from simulation.replications import replication_kpis
+
+    frame = run_replication(scenario, seed, replication)
+    overall = replication_kpis(frame, scenario)
+    per_interval = replication_kpis(frame, scenario, interval=interval) if interval else []
+    return overall, per_interval
+
+
+def _warm() -> bool:
+    import simulation.jobs  # noqa: F401 - imports the model and the KPI layer in the worker
+
+    return True
+
+
 def _simulate(runner: JobRunner, job_id: str, scenario, params, cancelled) -> dict[str, Any]:
     """Replications as ``run_replications`` runs them, one at a time so that progress and
     cancel work: ``summary`` (as ``cca simulate --format json``) and ``intervals`` (mean
     and 95% CI of every call KPI per interval, ``interval_start`` local ISO)."""
     from analytics.kpi import call_kpi_names
-    from simulation.model import run_replication
-    from simulation.replications import replication_kpis, replication_seeds, summarise
+    from simulation.replications import replication_seeds, summarise
 
     replications = int(params.get("replications", 10))
     seed = int(params.get("seed", 0))
@@ -397,7 +422,7 @@ def _simulate(runner: JobRunner, job_id: str, scenario, params, cancelled) -> di
     per_interval: list[dict] = []
     runner._update(job_id, message=f"simulating {replications} replications", done=0)
     try:
-        work = ((run_replication, scenario, s, k) for k, s in enumerate(seeds))
+        work = ((replication_rows, scenario, s, k, interval) for k, s in enumerate(seeds))
         # A pool gets every replication at once; inline, each runs when its turn comes
         # (so progress and cancel are seen between replications).
         pending = (executor.submit(*w) for w in work)
@@ -408,13 +433,12 @@ def _simulate(runner: JobRunner, job_id: str, scenario, params, cancelled) -> di
                 if cancelled.is_set():
                     raise JobCancelled()
                 try:
-                    frame = future.result(timeout=0.2)
+                    overall, by_interval = future.result(timeout=0.2)
                     break
                 except TimeoutError:
                     continue
-            rows.extend(replication_kpis(frame, scenario))
-            if interval:
-                per_interval.extend(replication_kpis(frame, scenario, interval=interval))
+            rows.extend(overall)
+            per_interval.extend(by_interval)
             runner._update(
                 job_id, done=k + 1, message=f"{k + 1} of {replications} replications done"
             )

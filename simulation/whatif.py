@@ -79,6 +79,9 @@ class PlannerWeek:
     agents: tuple[int, ...]
     source: str = ""
 
+    def __post_init__(self) -> None:
+        _ = self._arrays  # built once when the week is loaded, not at every lever move
+
     @functools.cached_property
     def _arrays(self) -> dict[str, Any]:
         sc = self.scenario
@@ -354,9 +357,10 @@ def erlang_week(
     hazard_c = np.where(patience_c == 0, np.inf, hazard_c)
     staffed = on_phones(plan, levers.shrinkage)
     lengths = arr["lengths_s"]
+    sl_keys = [f"sl_offered_{_name(t)}" for t in thresholds]  # named once, not per interval
     rows = []
     sums = {"calls": 0.0, "answered": 0.0, "wait": 0.0, "busy": 0.0, "staffed": 0.0}
-    sums.update({f"sl_offered_{_name(t)}": 0.0 for t in thresholds})
+    sums.update(dict.fromkeys(sl_keys, 0.0))
     sums["abandoned"] = 0.0
     counts = {"green": 0, "amber": 0, "red": 0}
     for i, start in enumerate(arr["starts"]):
@@ -388,15 +392,15 @@ def erlang_week(
             else:
                 # nobody to answer: every caller abandons (or times out), nobody waits ≤ T
                 metrics = {
-                    **{f"sl_offered_{_name(t)}": 0.0 for t in thresholds},
+                    **dict.fromkeys(sl_keys, 0.0),
                     "answer_rate": 0.0,
                     "abandon_rate": 1.0 if patience is not None else 0.0,
                     "p_abandon": 1.0 if patience is not None else 0.0,
                     "asa_s": None,
                     "occupancy": None,
                 }
-            for t in thresholds:
-                row[f"sl_offered_{_name(t)}"] = metrics.get(f"sl_offered_{_name(t)}")
+            for key in sl_keys:
+                row[key] = metrics.get(key)
             for k in ("answer_rate", "abandon_rate", "asa_s", "occupancy"):
                 row[k] = metrics.get(k)
             status = _status(metrics, wanted)
@@ -408,12 +412,10 @@ def erlang_week(
             sums["abandoned"] += total * (metrics.get("abandon_rate") or 0.0)
             sums["wait"] += answered * (metrics.get("asa_s") or 0.0)
             sums["busy"] += answered * aht
-            for t in thresholds:
-                key = f"sl_offered_{_name(t)}"
+            for key in sl_keys:
                 sums[key] += total * (metrics.get(key) or 0.0)
         else:
-            for t in thresholds:
-                row[f"sl_offered_{_name(t)}"] = None
+            row.update(dict.fromkeys(sl_keys))
             row.update(answer_rate=None, abandon_rate=None, asa_s=None)
             row["occupancy"] = 0.0 if n > 0 else None
             row["status"] = "closed"
@@ -425,8 +427,7 @@ def erlang_week(
         "agent_hours": float((staffed * lengths).sum()) / 3600,
         "paid_hours": float((plan * lengths).sum()) / 3600,
     }
-    for t in thresholds:
-        key = f"sl_offered_{_name(t)}"
+    for key in sl_keys:
         totals[key] = sums[key] / calls if calls else None
     totals["answer_rate"] = sums["answered"] / calls if calls else None
     totals["abandon_rate"] = sums["abandoned"] / calls if calls else None

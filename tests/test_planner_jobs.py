@@ -7,6 +7,7 @@ Real runs throughout: a real SQLite app-state file, real SimPy replications, the
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -145,3 +146,27 @@ def test_bad_jobs_are_refused_at_the_door(runner, scenario):
         runner.submit("ann", "simulate", {})
     with pytest.raises(ValueError, match="not valid TOML"):
         runner.submit("ann", "simulate", {"scenario_toml": "name = "})
+
+
+@pytest.mark.slow
+def test_jobs_on_the_worker_pool_give_the_same_numbers(tmp_path, scenario):
+    """The server's path: replications on the runner's forkserver pool of 2 workers."""
+    from simulation.replications import run_replications
+    from simulation.scenario import load_scenario
+
+    runner = JobRunner(AppState(tmp_path / "app.sqlite"), tmp_path / "jobs", workers=2)
+    try:
+        runner.warm_up()
+        job = runner.submit("ann", "simulate", {"scenario": scenario, "replications": 2, "seed": 4})
+        assert runner.wait(job, timeout=300)["state"] == "done"
+        in_process = run_replications(
+            load_scenario(tmp_path / "jobs" / job / "scenario.toml"),
+            2,
+            4,
+            workers=1,
+            progress=False,
+            keep_records=False,
+        )
+        assert runner.result(job)["summary"] == json.loads(json.dumps(in_process.summary))
+    finally:
+        runner.shutdown()
