@@ -349,7 +349,9 @@ def erlang_week(
     thresholds = tuple(
         sorted({*(float(t) for t in sc.thresholds_s), 12.0, 30.0, *_thresholds(wanted)})
     )
-    short_s = float(sc.short_abandon_s)
+    # The planner shows no short-abandon KPI, and a short-abandon time that is one of the
+    # thresholds costs Erlang A no series of its own (a quarter of its time).
+    short_s = thresholds[0]
     calls_c = arr["calls"] * levers.category_factors(week)[None, :]
     aht_c = arr["aht_s"] * levers.handling
     patience_c = arr["patience_s"] * levers.patience
