@@ -180,7 +180,7 @@ def test_scenario_toml_loads_back_as_the_same_week(week, tmp_path):
     assert b.agents.tolist() == list(plan)
     assert [c.priority for c in loaded.categories] == [1, 0]
     assert loaded.categories[0].aht_s == pytest.approx(240 * 1.1)
-    assert loaded.categories[1].patience.mean_s == pytest.approx(150 * 0.8)
+    assert loaded.categories[1].patience.mean_s == pytest.approx(240 * 0.8)
     # and it is the week the planner saw
     again = erlang_week(week_from_scenario(loaded))
     assert again.totals["sl_offered_12"] == pytest.approx(
