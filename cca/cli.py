@@ -26,6 +26,7 @@ COMMANDS = [
     "staff",
     "calibrate",
     "export",
+    "backtest",
     "serve",
     "users",
 ]

@@ -82,6 +82,13 @@ FIT_MIN_CALLS = 50
 # does not model (a surge, a queue closed early), not from more agents.
 FIT_CAP_BETA = 4.0
 FIT_OUTCOMES = ("fit", "floor", "cap", "few_calls", "no_abandons")
+PRIORITY_MODES = ("none", "data")
+# Priority from waits (``priorities="data"``): a category whose callers wait, hour by hour,
+# less than PRIORITY_HIGH times the callers around them is answered first; more than
+# PRIORITY_LOW times, last. In between, by arrival. FIFO would give every category of an
+# hour the same waits (up to patience), so a ratio far from 1 is the queue's discipline.
+PRIORITY_HIGH = 0.75
+PRIORITY_LOW = 1.25
 TAIL_POINTS = 20  # quantiles of the exponential tail written into an empirical patience
 MAX_PATIENCE_POINTS = 200  # Kaplan–Meier jumps are binned to at most this many values
 _CATEGORY_NAME = re.compile(r"[^A-Za-z0-9_\-]")
@@ -373,6 +380,7 @@ class CategoryCalibration:
     patience: PatienceEstimate
     aht_s: float | None  # the KPI layer's aht_s, to hold the fit against
     topics: tuple[tuple[str, float], ...] = ()
+    priority: int = 0  # 0 is answered first (``priorities="data"``)
 
     def report(self) -> dict[str, Any]:
         """One flat row for people and programs (seconds; rates are calls per week)."""
@@ -586,6 +594,39 @@ def outcomes_sql() -> str:
     )
 
 
+def relative_wait_sql() -> str:
+    """Per category: calls, and Σ wait / Σ (mean wait of every call of the same local
+    day and hour) — how long its callers waited against the callers around them.
+    Parameters: zone, centre id, start, end."""
+    return (
+        f"WITH c AS (SELECT category, wait_s, date_trunc('hour', {_local('arrived_at')}) AS h "
+        "FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
+        "AND outcome IN ('answered', 'abandoned', 'timeout') AND wait_s IS NOT NULL), "
+        "m AS (SELECT h, avg(wait_s) AS around FROM c GROUP BY h) "
+        "SELECT category, count(*) AS calls, sum(wait_s) / nullif(sum(around), 0) AS relative "
+        "FROM c JOIN m USING (h) WHERE around > 0 GROUP BY category"
+    )
+
+
+def priority_levels(rows: Sequence[tuple[Any, int, float | None]]) -> dict[Any, int]:
+    """Priority (0 first, 1, 2 last) per category from ``relative_wait_sql`` rows: below
+    ``PRIORITY_HIGH`` 0, above ``PRIORITY_LOW`` 2, else 1; all 0 when every category
+    falls in one class (nothing to tell apart)."""
+    levels = {}
+    for category, _calls, relative in rows:
+        if relative is None:
+            levels[category] = 1
+        elif relative < PRIORITY_HIGH:
+            levels[category] = 0
+        elif relative > PRIORITY_LOW:
+            levels[category] = 2
+        else:
+            levels[category] = 1
+    if len(set(levels.values())) <= 1:
+        return dict.fromkeys(levels, 0)
+    return levels
+
+
 def mix_sql(column: str) -> str:
     """Calls per category and value of ``column`` (topic, site or channel; whitelisted)."""
     if column not in ("topic", "site", "channel"):
@@ -681,6 +722,7 @@ def calibrate(
     name: str | None = None,
     staffing_proxy: str = "fit",
     occupancy: float = DEFAULT_OCCUPANCY,
+    priorities: str = "none",
 ) -> Calibration:
     """Calibrate a scenario of ``centre`` from its calls (and staffing) in ``period``.
 
@@ -691,9 +733,15 @@ def calibrate(
     store has no staffing for the period): ``fit`` (the Erlang A agents that give each
     weekday × interval's observed abandonment; ``busy`` where it cannot tell), ``busy``
     (busy agents / ``occupancy``), ``shifts`` (first to last call of each agent's day)
-    or ``answering`` (distinct agents answering). Raises ``ValueError`` when the
-    period has no calls or an argument is out of range.
+    or ``answering`` (distinct agents answering). ``priorities``: ``none`` (every
+    category answered in order of arrival) or ``data`` (``priority_levels``: categories
+    whose callers waited far less than those around them go first, far more last).
+    Raises ``ValueError`` when the period has no calls or an argument is out of range.
     """
+    if priorities not in PRIORITY_MODES:
+        raise ValueError(
+            f"priorities must be one of {', '.join(PRIORITY_MODES)}, not {priorities!r}"
+        )
     if staffing_proxy not in STAFFING_PROXIES:
         raise ValueError(
             f"staffing_proxy must be one of {', '.join(STAFFING_PROXIES)}, not {staffing_proxy!r}"
@@ -753,6 +801,11 @@ def calibrate(
     kpis = {r["category"]: r for r in call_kpis(con, centre, period=period, by=("category",))}
     overall = handling_fit_of_all(con, bounds)
     mixes = {c: _mix(con, c, bounds) for c in ("topic", "site", "channel")}
+    levels = (
+        priority_levels(con.execute(relative_wait_sql(), [zone, *bounds]).fetchall())
+        if priorities == "data"
+        else {}
+    )
 
     categories = []
     for source in source_names:
@@ -790,6 +843,7 @@ def calibrate(
                 ),
                 aht_s=kpi.get("aht_s"),
                 topics=_shares(mixes["topic"], source),
+                priority=levels.get(source, 0),
             )
         )
 
@@ -1092,6 +1146,8 @@ def _scenario_data(
     }
     for c in categories:
         table: dict[str, Any] = {}
+        if c.priority:
+            table["priority"] = c.priority
         if c.topics:
             table["topics"] = dict(c.topics)
         table["talk"] = c.handling.distribution.to_toml()

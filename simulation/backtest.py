@@ -1,0 +1,326 @@
+"""Backtest: how well does the calibrated model predict this centre?
+
+A planner trusts a simulation only as far as it has predicted the past. ``backtest``
+calibrates the model on one period (``train``, with ``cca calibrate``'s logic,
+``simulation.calibration``) and simulates another (``test``) that it has not seen,
+feeding it what a planner would know in advance or could not have planned away:
+
+* **the test period's own arrivals**: each test day is simulated with that day's
+  calls per interval and caller category as its expected calls (the model draws a
+  Poisson number around them), on that day's hours (from the first to the last interval
+  with calls). Predicting the volume is forecasting's job (``cca forecast``); this
+  measures the queue model;
+* **the staffing table** of the test days when the store has one (mean agents available
+  per interval); otherwise the calibration's staffing of that weekday (the ``fit``
+  proxy), which ``staffing="day"`` (the default) makes follow the day, as a centre
+  rosters for the day it expects: the weekday's agents n = a + β√a for its calibrated
+  load a (Erlangs) keep their β — the service grade — at the day's load a × r, r = the
+  day's offered load / the weekday's (square-root staffing, Halfin–Whitt), so a quiet
+  day keeps relatively more agents than a proportional cut would give it (at least one
+  agent, and the busy agents of the day's load, where calls came; at most twice the
+  weekday's);
+* handling time and patience per caller category, and the categories' priorities, as
+  calibrated on the training period (``priorities="data"``: the caller types whose
+  callers waited far less than those around them are answered first, far more last —
+  the bank's call-backs ahead, prospective customers and internet consulting behind).
+
+It then compares, per test day and for the whole period, the simulated KPIs (mean of
+``replications`` replications with a 95% confidence interval) against the actual ones
+from the KPI layer: ``answer_rate``, ``abandon_rate``, ``asa_s``, ``sl_offered_12`` and
+``sl_offered_30`` (the centre's thresholds), with the error in percentage points for
+rates and in percent for ASA.
+
+Units: seconds; rates are shares of offered calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from analytics.periods import Period
+from simulation.scenario import WEEKDAY_NAMES
+
+BACKTEST_KPIS = ("answer_rate", "abandon_rate", "asa_s")
+STAFFING_MODES = ("day", "weekday")
+DAY_STAFFING_MAX = 2.0  # a day's agents are at most this multiple of the weekday's
+
+
+def kpi_names(thresholds_s: Sequence[float]) -> tuple[str, ...]:
+    from analytics.kpi.calls import threshold_label
+
+    return (*BACKTEST_KPIS, *(f"sl_offered_{threshold_label(t)}" for t in thresholds_s))
+
+
+def error_of(kpi: str, predicted: float | None, actual: float | None) -> float | None:
+    """Prediction error: percentage points for rates, percent of the actual for ASA."""
+    if predicted is None or actual is None:
+        return None
+    if kpi == "asa_s":
+        return None if actual == 0 else (predicted / actual - 1.0) * 100.0
+    return (predicted - actual) * 100.0
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """``rows``: one per test day (``day`` = ISO date) and a last one for the whole
+    period (``day`` = ``all``), each with ``offered_actual``, ``offered_predicted`` and
+    per KPI ``<kpi>_actual``, ``<kpi>_predicted``, ``<kpi>_ci_low``, ``<kpi>_ci_high``,
+    ``<kpi>_error``. ``staffing_source``: where the agents came from."""
+
+    centre_id: str
+    train: Period
+    test: Period
+    replications: int
+    seed: int
+    kpis: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    staffing_source: str
+
+    @property
+    def total(self) -> dict[str, Any]:
+        return self.rows[-1]
+
+
+def _day_scenarios(
+    cal,
+    arrivals: Sequence[tuple[dt.date, int, Any, int]],
+    staffing_rows: Sequence[tuple[dt.date, int, float]],
+    test: Period,
+    staffing: str,
+) -> tuple[list, str]:
+    """One scenario per test day with calls: the day's arrivals, hours and agents."""
+    from simulation.scenario import scenario_from_dict
+
+    base = cal.scenario
+    interval_s = base.interval_s
+    n = base.intervals_per_day
+    by_source = {c.source_name: c for c in cal.categories}
+    largest = max(cal.categories, key=lambda c: c.offered)
+    cats = {c.name: c for c in base.categories}
+    days: dict[dt.date, dict[Any, np.ndarray]] = {}
+    for day, slot, category, count in arrivals:
+        if test.start <= day <= test.end:
+            row = days.setdefault(day, {}).setdefault(category, np.zeros(n))
+            row[slot] += count
+    table: dict[dt.date, np.ndarray] = {}
+    for day, slot, agents in staffing_rows:
+        table.setdefault(day, np.zeros(n))[slot] += agents
+    week = {
+        w: np.asarray(v, dtype=float)
+        for w, v in ((d, base.staffing.agents_by_weekday.get(d, (0,) * n)) for d in WEEKDAY_NAMES)
+    }
+    # Offered load (Erlangs) per weekday × slot that the calibration staffed for.
+    calib_load = {w: np.zeros(n) for w in WEEKDAY_NAMES}
+    for c in cal.categories:
+        aht = c.handling.distribution.mean_s
+        for w, rates in c.rates.items():
+            calib_load[w] += np.asarray(rates) * aht / interval_s
+    if table:
+        source = "the staffing table of the test days (mean agents available)"
+    elif staffing == "day":
+        source = (
+            f"the calibration's agents per weekday ({cal.staffing_proxy}) at each day's "
+            "offered load, same square-root service grade"
+        )
+    else:
+        source = f"the calibration's agents per weekday ({cal.staffing_proxy})"
+    scenarios = []
+    for day in sorted(days):
+        counts = days[day]
+        total = sum(counts.values())
+        slots = np.flatnonzero(total > 0)
+        first, last = int(slots[0]), int(slots[-1])
+        w = day.isoweekday()
+        categories: dict[str, Any] = {}
+        load = np.zeros(n)
+        for source_name, row in counts.items():
+            c = by_source.get(source_name, largest)
+            name = c.name if source_name in by_source else f"{largest.name}_other"
+            sc_cat = cats[c.name]
+            table_cat: dict[str, Any] = {
+                "priority": sc_cat.priority,
+                "talk": sc_cat.talk.to_toml(),
+                "patience": sc_cat.patience.to_toml(),
+                "rates_by_weekday": {WEEKDAY_NAMES[w]: [float(x) for x in row]},
+            }
+            if name in categories:
+                prev = categories[name]["rates_by_weekday"][WEEKDAY_NAMES[w]]
+                table_cat["rates_by_weekday"][WEEKDAY_NAMES[w]] = [
+                    a + b for a, b in zip(prev, row, strict=True)
+                ]
+            categories[name] = table_cat
+            load += row * c.handling.distribution.mean_s / interval_s
+        if table:
+            agents = table.get(day, np.zeros(n))
+        else:
+            agents = week[w].copy()
+            if staffing == "day":
+                # Square-root staffing: the weekday's agents n = a + β√a for its load a
+                # keep their β (the service grade the centre staffed for) at the load of
+                # this day, a × (the day's offered load / the weekday's).
+                seen = calib_load[w][first : last + 1].sum()
+                ratio = load[first : last + 1].sum() / seen if seen > 0 else 1.0
+                a = calib_load[w]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    beta = np.where(a > 0, (agents - a) / np.sqrt(a), 0.0)
+                scaled = a * ratio + beta * np.sqrt(a * ratio)
+                agents = np.where(a > 0, np.minimum(scaled, agents * DAY_STAFFING_MAX), agents)
+            # someone answers wherever calls came, at least the agents the load keeps busy
+            agents = np.where(total > 0, np.maximum(agents, np.maximum(load, 1.0)), agents)
+        agents = np.rint(agents).astype(int)
+        data = {
+            "name": f"{base.name}_{day.isoformat()}"[:64],
+            "centre_id": base.centre_id,
+            "timezone": base.timezone,
+            "start": day,
+            "days": 1,
+            "interval_s": interval_s,
+            "thresholds_s": list(base.thresholds_s),
+            "short_abandon_s": base.short_abandon_s,
+            "opening_hours": {
+                WEEKDAY_NAMES[w]: [f"{_hhmm(first * interval_s)}-{_hhmm((last + 1) * interval_s)}"]
+            },
+            "categories": categories,
+            "staffing": {"per_interval": [int(a) for a in agents]},
+        }
+        scenarios.append(scenario_from_dict(data, source=f"backtest day {day}"))
+    return scenarios, source
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def backtest(
+    con,
+    centre,
+    train: Period,
+    test: Period,
+    *,
+    replications: int = 10,
+    seed: int = 0,
+    interval_s: int = 1800,
+    staffing: str = "day",
+    executor: Executor | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    calibration_options: dict[str, Any] | None = None,
+) -> Backtest:
+    """Calibrate ``centre`` on ``train`` and simulate ``test`` with its own arrivals (see
+    the module docstring); ``replications`` per day from ``seed``. ``staffing``:
+    ``day`` (the calibration's agents follow each day's load) or ``weekday`` (as
+    calibrated), when the store has no staffing table for the test days. Replications
+    run on ``executor``, else a local pool of ``workers`` processes.
+    ``calibration_options``: keyword arguments of ``calibrate`` (default
+    ``priorities="data"``)."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pandas as pd
+
+    from analytics.kpi import call_kpis
+    from simulation.calibration import arrivals_sql, calibrate, staffing_sql
+    from simulation.model import run_replication
+    from simulation.replications import (
+        _progress,
+        replication_kpis,
+        replication_seeds,
+        summarise,
+    )
+
+    if staffing not in STAFFING_MODES:
+        raise ValueError(f"staffing must be one of {', '.join(STAFFING_MODES)}, not {staffing!r}")
+    if replications < 1:
+        raise ValueError(f"replications: {replications!r} must be >= 1")
+    if test.start <= train.end and train.start <= test.end:
+        raise ValueError(f"test {test.label} overlaps train {train.label}: hold out other days")
+    options = {"priorities": "data", **(calibration_options or {})}
+    cal = calibrate(con, centre, train, interval_s=interval_s, **options)
+    start, end = test.bounds(centre.tz)
+    params = [centre.timezone, centre.centre_id, start, end, interval_s]
+    arrivals = con.execute(arrivals_sql(), params).fetchall()
+    if not arrivals:
+        raise ValueError(f"centre {centre.centre_id} has no calls in {test.label}")
+    staffed = con.execute(staffing_sql(), [*params, interval_s]).fetchall()
+    scenarios, source = _day_scenarios(cal, arrivals, staffed, test, staffing)
+
+    seeds = replication_seeds(seed, replications)
+    jobs = [(sc, s, k) for sc in scenarios for k, s in enumerate(seeds)]
+    own = None
+    if executor is None and len(jobs) > 1 and (workers is None or workers > 1):
+        own = executor = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+    frames = []
+    try:
+        with _progress(progress) as bar:
+            task = bar.add_task(f"backtest {centre.centre_id} {test.label}", total=len(jobs))
+            if executor is None:
+                results = (run_replication(*j) for j in jobs)
+            else:
+                futures = [executor.submit(run_replication, *j) for j in jobs]
+                results = (f.result() for f in futures)
+            for frame in results:
+                frames.append(frame)
+                bar.advance(task)
+    finally:
+        if own is not None:
+            own.shutdown()
+    records = pd.concat(frames, ignore_index=True)
+    for col in ("category", "topic", "site", "channel", "agent_id", "scenario", "queue"):
+        if col in records.columns and records[col].dtype == object:
+            records[col] = records[col].astype("category")
+    thresholds = tuple(centre.sl_thresholds_s)
+    names = kpi_names(thresholds)
+    ref = scenarios[0]
+    sims_day = summarise(
+        replication_kpis(records, ref, interval="day", thresholds_s=thresholds),
+        range(replications),
+        ["offered", *names],
+        ["interval_start"],
+    )
+    sim_all = summarise(
+        replication_kpis(records, ref, thresholds_s=thresholds),
+        range(replications),
+        ["offered", *names],
+    )[0]
+    actual_day = {
+        r["interval_start"].date(): r
+        for r in call_kpis(con, centre, period=test, interval="day", thresholds_s=thresholds)
+    }
+    actual_all = call_kpis(con, centre, period=test, thresholds_s=thresholds)[0]
+    rows = []
+    for sim in sorted(sims_day, key=lambda r: r["interval_start"]):
+        day = sim["interval_start"].date()
+        rows.append(_row(day.isoformat(), sim, actual_day.get(day, {}), names))
+    rows.append(_row("all", sim_all, actual_all, names))
+    return Backtest(
+        centre_id=centre.centre_id,
+        train=train,
+        test=test,
+        replications=replications,
+        seed=seed,
+        kpis=names,
+        rows=rows,
+        staffing_source=source,
+    )
+
+
+def _row(day: str, sim: dict, actual: dict, names: Sequence[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "day": day,
+        "offered_actual": actual.get("offered"),
+        "offered_predicted": sim.get("offered"),
+    }
+    for k in names:
+        a, p = actual.get(k), sim.get(k)
+        row[f"{k}_actual"] = a
+        row[f"{k}_predicted"] = p
+        row[f"{k}_ci_low"] = sim.get(f"{k}_ci_low")
+        row[f"{k}_ci_high"] = sim.get(f"{k}_ci_high")
+        row[f"{k}_error"] = error_of(k, p, a)
+    return row

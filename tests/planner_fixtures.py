@@ -1,0 +1,105 @@
+"""A simulated centre for the planner's tests: a known scenario, a store filled by
+simulating it (calls and, optionally, its staffing table), nothing from real data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from analytics.centres import Centre, save_centre
+from analytics.records import CALL_COLUMNS
+from analytics.store import Store
+from simulation.model import run_replication
+from simulation.scenario import scenario_from_dict
+
+OPEN = ("sun", "mon", "tue", "wed", "thu")
+
+
+def planner_scenario(days: int = 14, agents: int = 4, vip_priority: int = 0):
+    """A Sunday–Thursday centre open 08:00–14:00 with a peak at 09:00–11:00: ordinary
+    callers and a small priority line (``vip``, answered first), staffed lean enough
+    that callers wait and some abandon."""
+    n = 48
+    profile = [0.0] * n
+    for slot in range(16, 28):  # 08:00-14:00
+        profile[slot] = 1.0 + (0.6 if 18 <= slot < 22 else 0.0)
+    rates = {
+        "ordinary": {d: [round(22.0 * p, 3) for p in profile] for d in OPEN},
+        "vip": {d: [round(3.0 * p, 3) for p in profile] for d in OPEN},
+    }
+    return scenario_from_dict(
+        {
+            "name": "planner_test",
+            "centre_id": "planner_centre",
+            "timezone": "Asia/Riyadh",
+            "start": dt.date(2024, 9, 1),
+            "days": days,
+            "interval_s": 1800,
+            "targets": ["sl_offered_12>=0.8"],
+            "opening_hours": {d: ["08:00-14:00"] for d in OPEN},
+            "categories": {
+                "ordinary": {
+                    "talk": {"dist": "lognormal", "mean_s": 240, "sd_s": 150},
+                    "patience": {"dist": "exponential", "mean_s": 240},
+                    "rates_by_weekday": rates["ordinary"],
+                    "priority": 1,
+                },
+                "vip": {
+                    "talk": {"dist": "exponential", "mean_s": 200},
+                    "patience": {"dist": "exponential", "mean_s": 240},
+                    "rates_by_weekday": rates["vip"],
+                    "priority": vip_priority,
+                },
+            },
+            "staffing": {
+                "shifts": [
+                    {"days": list(OPEN), "start": "08:00", "end": "14:00", "agents": agents},
+                    {"days": list(OPEN), "start": "09:00", "end": "11:00", "agents": 1},
+                ]
+            },
+        },
+        source="planner test scenario",
+    )
+
+
+def fill_store(path, scenario, *, seed: int = 7, staffing: bool = True) -> tuple[Store, Centre]:
+    """A store holding one replication of ``scenario`` as history (and its agents as the
+    staffing table when ``staffing``)."""
+    records = run_replication(scenario, seed=seed)
+    store = Store(path)
+    centre = Centre(scenario.centre_id, timezone=scenario.timezone)
+    frame = records.copy()
+    for c in CALL_COLUMNS:
+        if c not in frame:
+            frame[c] = None
+        elif isinstance(frame[c].dtype, pd.CategoricalDtype):
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    frame["centre_id"] = centre.centre_id
+    columns = ", ".join(CALL_COLUMNS)
+    with store.writer() as con:
+        save_centre(con, centre)
+        con.register("incoming", frame[["centre_id", *CALL_COLUMNS]])
+        con.execute(
+            f"INSERT INTO calls (centre_id, {columns}) SELECT centre_id, {columns} FROM incoming"
+        )
+        con.unregister("incoming")
+        if staffing:
+            tl = scenario.timeline()
+            origin = pd.Timestamp(scenario.start_instant)
+            con.executemany(
+                "INSERT INTO staffing (centre_id, interval_start, interval_s, "
+                "agents_scheduled, agents_available) VALUES (?, ?, ?, ?, ?)",
+                [
+                    [
+                        centre.centre_id,
+                        (origin + pd.Timedelta(seconds=s)).to_pydatetime(),
+                        1800,
+                        a,
+                        a,
+                    ]
+                    for s, a in zip(tl.starts_s, tl.agents.tolist(), strict=True)
+                    if a
+                ],
+            )
+    return store, centre

@@ -1,0 +1,144 @@
+"""`cca backtest`: calibrate on one period, predict another, report the error.
+
+The store is filled by simulating a known centre (a priority line, a staffing table), so
+the model is predicting a world it can describe: its predictions must fall near the
+actual figures, and the actual figures must be the KPI layer's own.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_cca, run_cca_json
+from planner_fixtures import fill_store, planner_scenario
+
+from analytics.kpi import call_kpis
+from analytics.periods import parse_period
+from simulation.backtest import backtest, error_of
+from simulation.calibration import calibrate, priority_levels
+
+TRAIN, TEST = "2024-09-01..2024-09-07", "2024-09-08..2024-09-14"
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    path = tmp_path_factory.mktemp("backtest") / "history.duckdb"
+    store, centre = fill_store(path, planner_scenario(days=14), seed=3)
+    with store.reader() as con:
+        result = backtest(
+            con, centre, parse_period(TRAIN), parse_period(TEST), replications=6, workers=1
+        )
+    return store, centre, result, path
+
+
+def test_errors_are_points_for_rates_and_percent_for_asa():
+    assert error_of("answer_rate", 0.88, 0.86) == pytest.approx(2.0)
+    assert error_of("sl_offered_12", 0.40, 0.45) == pytest.approx(-5.0)
+    assert error_of("asa_s", 58.0, 48.0) == pytest.approx(20.8333333)
+    assert error_of("asa_s", 10.0, 0.0) is None
+    assert error_of("abandon_rate", None, 0.1) is None
+
+
+def test_priorities_are_read_from_who_waits_less_than_those_around_them(history):
+    assert priority_levels([("vip", 100, 0.3), ("a", 900, 1.0), ("b", 50, 2.0)]) == {
+        "vip": 0,
+        "a": 1,
+        "b": 2,
+    }
+    assert priority_levels([("a", 10, 0.9), ("b", 10, 1.1)]) == {"a": 0, "b": 0}
+    store, centre, _, _ = history
+    with store.reader() as con:
+        cal = calibrate(con, centre, parse_period(TRAIN), priorities="data")
+        plain = calibrate(con, centre, parse_period(TRAIN))
+    priority = {c.name: c.priority for c in cal.scenario.categories}
+    assert priority == {"ordinary": 1, "vip": 0}  # as the simulated centre answers them
+    assert {c.priority for c in plain.scenario.categories} == {0}
+
+
+def test_actual_figures_are_the_kpi_layers_and_every_day_has_a_row(history):
+    store, centre, result, _ = history
+    with store.reader() as con:
+        actual = call_kpis(con, centre, period=parse_period(TEST))[0]
+        days = call_kpis(con, centre, period=parse_period(TEST), interval="day")
+    assert [r["day"] for r in result.rows] == [
+        r["interval_start"].date().isoformat() for r in days
+    ] + ["all"]
+    total = result.total
+    for kpi in ("answer_rate", "abandon_rate", "asa_s", "sl_offered_12", "sl_offered_30"):
+        assert total[f"{kpi}_actual"] == actual[kpi]
+        assert total[f"{kpi}_ci_low"] <= total[f"{kpi}_predicted"] <= total[f"{kpi}_ci_high"]
+        assert total[f"{kpi}_error"] == pytest.approx(
+            error_of(kpi, total[f"{kpi}_predicted"], actual[kpi])
+        )
+    assert "staffing table" in result.staffing_source
+    # the test days' own arrivals: the simulated volume is the actual one up to Poisson noise
+    assert total["offered_predicted"] == pytest.approx(total["offered_actual"], rel=0.03)
+
+
+def test_the_model_predicts_the_centre_it_was_calibrated_on(history):
+    total = history[2].total
+    assert abs(total["answer_rate_error"]) < 3.0
+    assert abs(total["abandon_rate_error"]) < 3.0
+    assert abs(total["asa_s_error"]) < 25.0
+    assert abs(total["sl_offered_30_error"]) < 6.0
+
+
+def test_cca_backtest_prints_json_with_the_contract_keys(history):
+    _, _, _, path = history
+    rows = run_cca_json(
+        "backtest",
+        "--centre",
+        "planner_centre",
+        "--train",
+        TRAIN,
+        "--test",
+        "2024-09-08..2024-09-09",
+        "--replications",
+        "2",
+        "--workers",
+        "1",
+        db=path,
+    )
+    assert [r["day"] for r in rows] == ["2024-09-08", "2024-09-09", "all"]
+    for kpi in ("answer_rate", "abandon_rate", "asa_s", "sl_offered_12", "sl_offered_30"):
+        for suffix in ("actual", "predicted", "ci_low", "ci_high", "error"):
+            assert f"{kpi}_{suffix}" in rows[-1]
+
+
+def test_cca_backtest_names_what_is_wrong(history):
+    _, _, _, path = history
+    overlap = run_cca(
+        "backtest",
+        "--centre",
+        "planner_centre",
+        "--train",
+        TRAIN,
+        "--test",
+        TRAIN,
+        db=path,
+        check=False,
+    )
+    assert overlap.returncode == 2 and "overlaps train" in overlap.stderr
+    empty = run_cca(
+        "backtest",
+        "--centre",
+        "planner_centre",
+        "--train",
+        TRAIN,
+        "--test",
+        "2025-01",
+        db=path,
+        check=False,
+    )
+    assert empty.returncode == 2 and "no calls in 2025-01" in empty.stderr
+    bad = run_cca(
+        "backtest",
+        "--centre",
+        "planner_centre",
+        "--train",
+        "Sept",
+        "--test",
+        TEST,
+        db=path,
+        check=False,
+    )
+    assert bad.returncode == 2 and "--train" in bad.stderr
