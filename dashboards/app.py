@@ -86,7 +86,11 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
     )
     server = app.server
     server.secret_key = auth.secret_key(settings.secret_key)
-    server.config["CCA"] = AppContext(store, state, settings)
+    from simulation.jobs import JobRunner
+
+    work = settings.work_dir or store.path.with_name(store.path.stem + ".jobs")
+    jobs = JobRunner(state, work, max_jobs=2)
+    server.config["CCA"] = AppContext(store, state, settings, jobs)
     server.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
     auth.install(server, state, secure_cookies=settings.secure_cookies)
 

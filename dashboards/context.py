@@ -46,6 +46,7 @@ class AppContext:
     store: Store
     state: AppState
     settings: Settings
+    jobs: object = None  # simulation.jobs.JobRunner: the planner's background jobs
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def today(self, centre: Centre) -> dt.date:

@@ -190,3 +190,63 @@ def test_the_wallboard_refreshes_itself(served_seed, page):
         pass
     assert refreshed.value.status == 200
     assert "wallboard-content" in refreshed.value.text()
+
+
+def test_a_planner_edits_agents_simulates_compares_and_downloads(served_seed, page):
+    """Erlang A answers at once; the simulation runs in the background to its bands."""
+    from dashboards.pages.planner import load_week
+    from simulation.whatif import erlang_week, set_agents
+
+    login(page, served_seed.url, "planner")
+    page.goto(served_seed.url + "/planner?centre=bahrain_lmra&week=2026-09-20")
+    tile = "#planner-total-sl_offered_12"
+    page.wait_for_selector(tile)
+    with served_seed.app.server.app_context():
+        week = load_week("bahrain_lmra", "week:2026-09-20")
+    before = erlang_week(week)
+    assert page.inner_text(tile) == format_value("sl_offered_12", before.totals["sl_offered_12"])
+    row = next(r for r in before.intervals if r["status"] == "red")
+    cell = f".ag-row[row-id='{row['index']}'] .ag-cell[col-id='plan']"
+    page.dblclick(cell)
+    page.keyboard.press("Control+a")
+    page.keyboard.type(str(row["plan"] + 3))
+    page.keyboard.press("Enter")
+    after = erlang_week(week, set_agents(week.agents, {row["index"]: row["plan"] + 3}))
+    expected = format_value("sl_offered_12", after.totals["sl_offered_12"])
+    assert expected != page.inner_text(tile) or before.totals == after.totals
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.innerText === text", arg=[tile, expected]
+    )
+    shoot(page, "planner_edited")
+
+    page.click("#planner-save-a")
+    page.wait_for_selector("#planner-compare .ag-row[row-index='1']")
+    assert "what-if A" in page.inner_text("#planner-compare")
+
+    page.fill("#planner-replications", "3")
+    page.click("#planner-simulate")
+    page.wait_for_function(
+        "() => (document.querySelector('#planner-job-message')?.innerText || '').includes('simulated')",
+        timeout=120_000,
+    )
+    page.wait_for_function(
+        "() => (document.querySelector('#planner-chart')?.textContent || '')"
+        ".includes('Simulation 95% CI')"
+    )
+    bands = page.evaluate(
+        "() => document.querySelector('#planner-chart .js-plotly-plot').data"
+        ".filter(t => t.name === 'Simulation 95% CI')[0].y.filter(v => v !== null).length"
+    )
+    assert bands >= 50  # a band over (nearly) every open interval of the week
+    shoot(page, "planner_simulated")
+
+    with page.expect_download() as info:
+        page.click("#planner-dl-csv")
+    text = open(info.value.path(), encoding="utf-8").read().splitlines()
+    assert text[0] == "interval_start,agents" and len(text) == len(week.agents) + 1
+    assert f",{row['plan'] + 3}" in text[row["index"] + 1]
+
+
+def test_an_executive_is_refused_the_planner(served_seed, page):
+    login(page, served_seed.url, "executive")
+    assert page.goto(served_seed.url + "/planner").status == 403

@@ -1,21 +1,840 @@
-"""``/planner``: (being built)."""
+"""``/planner``: what-if staffing — exact Erlang A at once, simulation with confidence
+intervals behind it, plans compared side by side.
+
+A planner picks a week: a week of the centre's history (``?week=YYYY-MM-DD``, calibrated
+from the store as ``cca calibrate`` does; its plan is the staffing table, else the
+calibration's staffing) or a scenario pack (``?scenario=NAME``). The plan is a chart and
+an editable grid (agents per interval). Levers — volume ×, per caller category too,
+handling time ×, patience ×, shrinkage, N agents added or removed over a time range,
+targets — answer at once with exact Erlang A per interval (``simulation.whatif``), each
+interval red/amber/green. "Simulate" and "Find staffing" run in the background
+(``simulation.jobs.JobRunner``: progress, cancel, one job per user, found again after a
+reload); the simulation's 95% bands are drawn over the Erlang A line, and a found plan
+becomes the current one. Up to three plans are compared (current, what-if A, what-if B)
+with the cost of the difference in agent-hours; the plan downloads as CSV (``cca simulate
+--staffing``), the scenario as TOML (``cca simulate --scenario``), the comparison as Excel.
+"""
 
 from __future__ import annotations
 
-import dash
-from dash import html
+import datetime as dt
+from urllib.parse import parse_qsl
 
+import dash
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+import plotly.graph_objects as go
+from dash import ALL, Input, Output, State, dcc, html, no_update
+
+from dashboards import charts
+from dashboards.auth import require_page
+from dashboards.context import app_context
 from dashboards.frame import PageContext, page
+from dashboards.words import words
 
 PATH = "/planner"
+KPI_TILES = ("sl_offered_12", "sl_offered_30", "abandon_rate", "asa_s", "occupancy")
+STATUS = {"green": charts.GOOD, "amber": charts.WARN, "red": charts.BAD, "closed": charts.MUTED}
 
 
-def build(ctx: PageContext):
-    return html.Div(ctx.w["planner"])
+# ------------------------------------------------------------------------------ the week
+
+
+def store_weeks(con, centre, limit: int = 12) -> list[dt.date]:
+    """Sundays that start a week with calls, newest first."""
+    rows = con.execute(
+        "SELECT min(arrived_at), max(arrived_at) FROM calls WHERE centre_id = ?",
+        [centre.centre_id],
+    ).fetchone()
+    if rows[0] is None:
+        return []
+    first, last = (r.astimezone(centre.tz).date() for r in rows)
+    sunday = last - dt.timedelta(days=(last.weekday() + 1) % 7)
+    weeks = []
+    while sunday + dt.timedelta(days=6) >= first and len(weeks) < limit:
+        weeks.append(sunday)
+        sunday -= dt.timedelta(days=7)
+    return weeks
+
+
+def scenario_names() -> list[str]:
+    from simulation.scenario import SCENARIO_DIR
+
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def load_week(centre_id: str, source: str):
+    """The planner's week for ``source`` (``week:YYYY-MM-DD`` or ``scenario:NAME``),
+    built once per version of the store (calibrating a week takes a second or two)."""
+    app = app_context()
+
+    def build():
+        from simulation.whatif import week_from_scenario, week_from_store
+
+        kind, _, value = source.partition(":")
+        if kind == "scenario":
+            from simulation.scenario import load_scenario
+
+            return week_from_scenario(load_scenario(value), days=7)
+        from analytics.centres import get_centre
+
+        with app.store.reader() as con:
+            centre = get_centre(con, centre_id)
+            return week_from_store(con, centre, dt.date.fromisoformat(value))
+
+    return app.memo(("planner-week", centre_id, source), build)
+
+
+def source_of(query: dict, weeks: list[dt.date]) -> str | None:
+    if query.get("scenario"):
+        return "scenario:" + query["scenario"]
+    if query.get("week"):
+        return "week:" + query["week"]
+    # the newest whole week of history (the latest may still be running)
+    if len(weeks) > 1:
+        return "week:" + weeks[1].isoformat()
+    return "week:" + weeks[0].isoformat() if weeks else None
+
+
+# ---------------------------------------------------------------------------- Erlang A
+
+
+def levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values):
+    from simulation.whatif import Levers
+
+    by_cat = {
+        i["cat"]: float(v) / 100
+        for i, v in zip(cat_ids or [], cat_values or [], strict=False)
+        if v is not None and float(v) != 100
+    }
+    return Levers(
+        volume=float(volume or 100) / 100,
+        volume_by_category=by_cat,
+        handling=float(handling or 100) / 100,
+        patience=float(patience or 100) / 100,
+        shrinkage=float(shrinkage or 0) / 100,
+    )
+
+
+def targets_of(target: str | None, max_abandon) -> tuple[list[str], float | None]:
+    texts = [t.strip() for t in (target or "sl_offered_12>=0.8").split(",") if t.strip()]
+    return texts, (float(max_abandon) / 100 if max_abandon not in (None, "") else None)
+
+
+def evaluate(week, plan, levers, targets, max_abandon):
+    from simulation.whatif import erlang_week
+
+    return erlang_week(week, plan, levers, targets, max_abandon=max_abandon)
+
+
+def grid_rows(result, lang: str) -> list[dict]:
+    from analytics.exports.i18n import Labels
+
+    labels = Labels(lang)
+    rows = []
+    for r in result.intervals:
+        start = r["interval_start"]
+        rows.append(
+            {
+                "index": r["index"],
+                "row_id": str(r["index"]),  # AG Grid wants string row ids
+                "day": labels.weekday(start.isoweekday()) + f" {start:%d/%m}",
+                "time": f"{start:%H:%M}",
+                "calls": r["calls"],
+                "aht_s": r["aht_s"],
+                "plan": r["plan"],
+                "agents": r["agents"],
+                "sl_offered_12": r.get("sl_offered_12"),
+                "sl_offered_30": r.get("sl_offered_30"),
+                "abandon_rate": r.get("abandon_rate"),
+                "asa_s": r.get("asa_s"),
+                "occupancy": r.get("occupancy"),
+                "status": r["status"],
+            }
+        )
+    return rows
+
+
+def week_figure(result, lang: str, simulated: list[dict] | None = None) -> go.Figure:
+    w = words(lang)
+    starts = [r["interval_start"] for r in result.intervals]
+    # open intervals side by side (no empty nights): one category per interval
+    xs = [f"{s:%a %d/%m %H:%M}" for s in starts]
+    sl = [r.get("sl_offered_12") for r in result.intervals]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=xs,
+            y=[r["plan"] for r in result.intervals],
+            name=w["agents"],
+            marker_color=[STATUS[r["status"]] for r in result.intervals],
+            opacity=0.45,
+            yaxis="y2",
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        )
+    )
+    if simulated:
+        by_start = {r["interval_start"]: r for r in simulated}
+        keys = [x.isoformat() for x in starts]
+        low = [by_start.get(k, {}).get("sl_offered_12_ci_low") for k in keys]
+        high = [by_start.get(k, {}).get("sl_offered_12_ci_high") for k in keys]
+        mean = [by_start.get(k, {}).get("sl_offered_12") for k in keys]
+        fig.add_trace(go.Scatter(x=xs, y=high, mode="lines", line={"width": 0}, showlegend=False))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=low,
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor="rgba(174, 62, 201, 0.22)",
+                name="Simulation 95% CI",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=xs, y=mean, mode="lines", name="Simulation", line={"color": "#ae3ec9", "width": 1}
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=sl,
+            mode="lines",
+            name="Erlang A sl_offered_12",
+            line={"color": "#1b2559", "width": 2},
+            connectgaps=False,
+        )
+    )
+    fig.update_layout(
+        yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": "sl_offered_12"},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": w["agents"]},
+        hovermode="x unified",
+    )
+    fig.update_xaxes(type="category", nticks=14, tickangle=0)
+    charts.base(fig, height=360)
+    if lang == "ar":
+        fig.update_xaxes(autorange="reversed")
+        fig.update_layout(yaxis={"side": "right"}, yaxis2={"side": "left"})
+    return fig
+
+
+def totals_tiles(result) -> html.Div:
+    from analytics.exports.i18n import format_value
+
+    t = result.totals
+    tiles = [
+        html.Div(
+            [
+                html.Div(name, className="kpi-label"),
+                html.Div(
+                    format_value(name, t.get(name)),
+                    className="kpi-value",
+                    **{"data-kpi": name, "id": f"planner-total-{name}"},
+                ),
+            ],
+            className="kpi-tile",
+        )
+        for name in KPI_TILES
+    ]
+    tiles.append(
+        html.Div(
+            [
+                html.Div("agent_hours", className="kpi-label"),
+                html.Div(f"{t['agent_hours']:,.1f}", className="kpi-value", id="planner-hours"),
+            ],
+            className="kpi-tile",
+        )
+    )
+    tiles.append(
+        html.Div(
+            [
+                html.Div("intervals green / amber / red", className="kpi-label"),
+                html.Div(
+                    f"{t['intervals_green']} / {t['intervals_amber']} / {t['intervals_red']}",
+                    className="kpi-value",
+                    id="planner-rag",
+                ),
+            ],
+            className="kpi-tile",
+        )
+    )
+    return html.Div(tiles, className="tile-grid")
+
+
+# ------------------------------------------------------------------------------ layout
+
+
+def build_for(query: dict):
+    def build(ctx: PageContext):
+        w = ctx.w
+        weeks = store_weeks(ctx.con, ctx.centre)
+        source = source_of(query, weeks)
+        if source is None:
+            return dmc.Alert(w["no_data"], color="blue")
+        try:
+            week = load_week(ctx.centre.centre_id, source)
+        except (ValueError, FileNotFoundError) as exc:
+            return dmc.Alert(str(exc), color="red")
+        options = [{"value": "week:" + d.isoformat(), "label": ctx.labels.date(d)} for d in weeks]
+        options += [{"value": "scenario:" + n, "label": f"scenario {n}"} for n in scenario_names()]
+        runner = app_context().jobs
+        active = next(
+            (j for j in runner.jobs(ctx.user.username, 1) if j["state"] in ("queued", "running")),
+            None,
+        )
+        day_options = sorted(
+            {(s.date().isoformat(), ctx.labels.date(s.date())) for s in week.starts}
+        )
+        times = sorted({f"{s:%H:%M}" for s in week.starts})
+        levers = html.Div(
+            [
+                dmc.NumberInput(
+                    id="planner-volume", label="volume ×%", value=100, min=0, step=5, w=110
+                ),
+                dmc.NumberInput(
+                    id="planner-handling", label="handling ×%", value=100, min=10, step=5, w=110
+                ),
+                dmc.NumberInput(
+                    id="planner-patience", label="patience ×%", value=100, min=10, step=5, w=110
+                ),
+                dmc.NumberInput(
+                    id="planner-shrinkage",
+                    label="shrinkage %",
+                    value=0,
+                    min=0,
+                    max=95,
+                    step=5,
+                    w=110,
+                ),
+                dmc.TextInput(
+                    id="planner-target", label="targets", value="sl_offered_12>=0.8", w=190
+                ),
+                dmc.NumberInput(
+                    id="planner-max-abandon",
+                    label="max abandon %",
+                    value=None,
+                    min=0,
+                    max=100,
+                    w=120,
+                ),
+                *[
+                    dmc.NumberInput(
+                        id={"type": "planner-cat-volume", "cat": c},
+                        label=f"{ctx.labels.category(c)} ×%",
+                        value=100,
+                        min=0,
+                        step=5,
+                        w=130,
+                    )
+                    for c in week.categories
+                ],
+            ],
+            className="filter-bar",
+        )
+        edit = html.Div(
+            [
+                dmc.NumberInput(id="planner-delta", label="± agents", value=1, step=1, w=100),
+                dmc.Select(
+                    id="planner-delta-day",
+                    label=w["day"],
+                    data=[{"value": v, "label": lab} for v, lab in day_options],
+                    value=day_options[0][0] if day_options else None,
+                    w=230,
+                ),
+                dmc.Select(
+                    id="planner-delta-from",
+                    label="from",
+                    data=times,
+                    value=times[0] if times else None,
+                    w=100,
+                ),
+                dmc.Select(
+                    id="planner-delta-to",
+                    label="to",
+                    data=times,
+                    value=times[-1] if times else None,
+                    w=100,
+                ),
+                dmc.Button("Apply", id="planner-apply-delta", variant="light"),
+                dmc.Button("Reset plan", id="planner-reset", variant="subtle", color="gray"),
+            ],
+            className="filter-bar",
+        )
+        jobs = html.Div(
+            [
+                dmc.NumberInput(
+                    id="planner-replications", label="replications", value=10, min=2, max=100, w=120
+                ),
+                dmc.Button("Simulate", id="planner-simulate"),
+                dmc.Button("Find staffing", id="planner-find", variant="outline"),
+                dmc.Button("Cancel", id="planner-cancel", color="red", variant="subtle"),
+                html.Div(
+                    [
+                        dmc.Progress(id="planner-progress", value=0, size="lg", w=260),
+                        html.Div(id="planner-job-message", className="muted"),
+                    ]
+                ),
+            ],
+            className="filter-bar",
+        )
+        compare = html.Div(
+            [
+                dmc.Button("Save as what-if A", id="planner-save-a", variant="light"),
+                dmc.Button("Save as what-if B", id="planner-save-b", variant="light"),
+                dmc.NumberInput(
+                    id="planner-cost", label="cost per agent-hour", value=0, min=0, w=160
+                ),
+                dmc.Button("Plan CSV", id="planner-dl-csv", variant="subtle"),
+                dmc.Button("Scenario TOML", id="planner-dl-toml", variant="subtle"),
+                dmc.Button("Comparison Excel", id="planner-dl-xlsx", variant="subtle"),
+                dcc.Download(id="planner-download"),
+            ],
+            className="filter-bar",
+        )
+        grid = dag.AgGrid(
+            id="planner-grid",
+            rowData=[],
+            getRowId="params.data.row_id",
+            columnDefs=[
+                {"field": "day", "headerName": w["day"], "pinned": "left", "minWidth": 130},
+                {"field": "time", "headerName": w["interval"], "pinned": "left", "maxWidth": 90},
+                {
+                    "field": "calls",
+                    "valueFormatter": {
+                        "function": "params.value == null ? '' : params.value.toFixed(1)"
+                    },
+                },
+                {
+                    "field": "aht_s",
+                    "valueFormatter": {
+                        "function": "params.value == null ? '—' : params.value.toFixed(0)"
+                    },
+                },
+                {
+                    "field": "plan",
+                    "headerName": w["agents"] + " ✎",
+                    "editable": True,
+                    "cellDataType": "number",
+                    "cellStyle": {"backgroundColor": "#edf2ff", "fontWeight": 600},
+                },
+                {"field": "agents", "headerName": "on phones"},
+                *[
+                    {
+                        "field": k,
+                        "valueFormatter": {
+                            "function": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
+                        },
+                    }
+                    for k in ("sl_offered_12", "sl_offered_30", "abandon_rate", "occupancy")
+                ],
+                {
+                    "field": "asa_s",
+                    "valueFormatter": {
+                        "function": "params.value == null ? '—' : params.value.toFixed(1)"
+                    },
+                },
+                {
+                    "field": "status",
+                    "cellStyle": {
+                        "styleConditions": [
+                            {
+                                "condition": f"params.value == '{k}'",
+                                "style": {"color": v, "fontWeight": 600},
+                            }
+                            for k, v in STATUS.items()
+                        ]
+                    },
+                },
+            ],
+            defaultColDef={"resizable": True, "sortable": False, "flex": 1, "minWidth": 80},
+            dashGridOptions={"enableRtl": ctx.lang == "ar", "stopEditingWhenCellsLoseFocus": True},
+            style={"height": "420px"},
+        )
+        return html.Div(
+            [
+                dcc.Store(
+                    id="planner-source", data={"centre": ctx.centre.centre_id, "source": source}
+                ),
+                dcc.Store(id="planner-plan", data=list(week.agents)),
+                dcc.Store(id="planner-saved", data={}),
+                dcc.Store(id="planner-job", data=active["job_id"] if active else None),
+                dcc.Store(id="planner-sim", data=None),
+                dcc.Store(id="planner-job-result", data=None),
+                dcc.Interval(id="planner-poll", interval=700, disabled=active is None),
+                html.Div(
+                    [
+                        dmc.Select(
+                            id={"type": "view-filter", "name": "plan-source"},
+                            label="week",
+                            data=options,
+                            value=source,
+                            w=300,
+                            allowDeselect=False,
+                        ),
+                        html.Div(week.source, className="muted", id="planner-week-source"),
+                    ],
+                    className="panel",
+                ),
+                html.Div(
+                    [html.Div("Levers", className="panel-title"), levers, edit], className="panel"
+                ),
+                html.Div(id="planner-totals"),
+                html.Div(
+                    dcc.Graph(id="planner-chart", config={"displayModeBar": False}),
+                    className="panel",
+                ),
+                html.Div([jobs, html.Div(id="planner-unmet")], className="panel"),
+                html.Div([grid], className="panel"),
+                html.Div(
+                    [
+                        html.Div("Scenarios side by side", className="panel-title"),
+                        compare,
+                        dag.AgGrid(
+                            id="planner-compare",
+                            rowData=[],
+                            columnDefs=[{"field": "scenario"}],
+                            defaultColDef={"flex": 1, "minWidth": 90, "resizable": True},
+                            dashGridOptions={
+                                "domLayout": "autoHeight",
+                                "enableRtl": ctx.lang == "ar",
+                            },
+                        ),
+                    ],
+                    className="panel",
+                ),
+            ]
+        )
+
+    return build
 
 
 def layout(**query):
-    return page(PATH, query, build)
+    return page(PATH, query, build_for(query), filters=())
 
 
-dash.register_page(__name__, path=PATH, name="planner", layout=layout)
+# --------------------------------------------------------------------------- callbacks
+
+
+LEVER_STATES = [
+    State("planner-volume", "value"),
+    State("planner-handling", "value"),
+    State("planner-patience", "value"),
+    State("planner-shrinkage", "value"),
+    State({"type": "planner-cat-volume", "cat": ALL}, "id"),
+    State({"type": "planner-cat-volume", "cat": ALL}, "value"),
+]
+
+
+def recompute(
+    volume,
+    handling,
+    patience,
+    shrinkage,
+    cat_values,
+    target,
+    max_abandon,
+    plan,
+    sim,
+    cost,
+    saved,
+    cat_ids,
+    source,
+    search,
+):
+    """Erlang A for the week under the levers and plan: totals, chart, grid, comparison."""
+    require_page(PATH)
+    lang = "ar" if dict(parse_qsl((search or "").lstrip("?"))).get("lang") == "ar" else "en"
+    week = load_week(source["centre"], source["source"])
+    try:
+        levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
+        texts, cap = targets_of(target, max_abandon)
+        result = evaluate(week, plan, levers, texts, cap)
+    except ValueError as exc:
+        alert = dmc.Alert(str(exc), color="red")
+        return alert, no_update, no_update, no_update, no_update
+    compared = comparison_rows(week, plan, levers, texts, cap, saved, cost)
+    columns = [{"field": "scenario", "pinned": "left"}] + [
+        {"field": k, "valueFormatter": {"function": _format_js(k)}}
+        for k in compared[0]
+        if k != "scenario"
+    ]
+    return (
+        totals_tiles(result),
+        week_figure(result, lang, (sim or {}).get("intervals")),
+        grid_rows(result, lang),
+        compared,
+        columns,
+    )
+
+
+def _format_js(key: str) -> str:
+    if key.startswith(("sl_", "abandon", "answer", "occupancy")):
+        return "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
+    return "params.value == null ? '—' : Number(params.value).toLocaleString('en', {maximumFractionDigits: 1})"
+
+
+def comparison_rows(week, plan, levers, texts, cap, saved, cost) -> list[dict]:
+    from simulation.whatif import Levers, compare_weeks, erlang_week
+
+    results = {"current": erlang_week(week, plan, levers, texts, max_abandon=cap)}
+    for name, entry in (saved or {}).items():
+        results[name] = erlang_week(
+            week, entry["plan"], Levers(**entry["levers"]), texts, max_abandon=cap
+        )
+    return compare_weeks(results, cost_per_agent_hour=float(cost or 0))
+
+
+def edit_plan(cell, apply, reset, found, plan, delta, day, first, last, source):
+    """The plan after a grid edit, N agents added over a range, a reset or a found plan."""
+    require_page(PATH)
+    from simulation.whatif import add_agents, set_agents
+
+    week = load_week(source["centre"], source["source"])
+    trigger = dash.ctx.triggered_id
+    if trigger == "planner-grid" and cell:
+        changes = {}
+        for change in cell:
+            value = change.get("value")
+            try:
+                changes[int(change["data"]["index"])] = int(value)
+            except (TypeError, ValueError):
+                return no_update
+        try:
+            return list(set_agents(plan, changes))
+        except ValueError:
+            return no_update
+    if trigger == "planner-apply-delta" and day and first and last:
+        start = dt.datetime.fromisoformat(f"{day}T{first}").replace(tzinfo=week.scenario.tz)
+        end = dt.datetime.fromisoformat(f"{day}T{last}").replace(tzinfo=week.scenario.tz)
+        try:
+            return list(add_agents(week, plan, int(delta or 0), start, end))
+        except ValueError:
+            return no_update
+    if trigger == "planner-reset":
+        return list(week.agents)
+    if trigger == "planner-job-result" and found:
+        return found
+    return no_update
+
+
+def save_whatif(_a, _b, saved, plan, volume, handling, patience, shrinkage, cat_ids, cat_values):
+    require_page(PATH)
+    name = "what-if A" if dash.ctx.triggered_id == "planner-save-a" else "what-if B"
+    levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
+    saved = dict(saved or {})
+    saved[name] = {
+        "plan": plan,
+        "levers": {
+            "volume": levers.volume,
+            "volume_by_category": dict(levers.volume_by_category),
+            "handling": levers.handling,
+            "patience": levers.patience,
+            "shrinkage": levers.shrinkage,
+        },
+    }
+    return saved
+
+
+def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_values):
+    """Hand "Simulate" or "Find staffing" to the job runner (one job per user)."""
+    user = require_page(PATH)
+    from simulation.jobs import JobLimitError
+    from simulation.whatif import whatif_scenario
+
+    week = load_week(source["centre"], source["source"])
+    levers = levers_of(*lever_values)
+    texts, cap = targets_of(target, max_abandon)
+    scenario = whatif_scenario(week, plan, levers)
+    kind = "simulate" if dash.ctx.triggered_id == "planner-simulate" else "find_staffing"
+    params = {"scenario": scenario, "replications": int(replications or 10), "seed": 0}
+    if kind == "find_staffing":
+        params |= {"targets": texts, "max_abandon": cap}
+    try:
+        job_id = app_context().jobs.submit(user.username, kind, params)
+    except (JobLimitError, ValueError) as exc:
+        return no_update, True, str(exc)
+    return job_id, False, f"{kind} queued"
+
+
+def poll_job(_n, job_id):
+    """Progress of the user's job; when it ends, its result."""
+    user = require_page(PATH)
+    if not job_id:
+        return 0, "", True, no_update, no_update, no_update
+    runner = app_context().jobs
+    status = runner.status(job_id)
+    if status["username"] != user.username:
+        return 0, "", True, no_update, no_update, no_update
+    progress = (status.get("progress") or 0) * 100
+    message = f"{status['kind']}: {status['state']} — {status.get('message') or ''}"
+    if status["state"] in ("queued", "running"):
+        return progress, message, False, no_update, no_update, no_update
+    result = runner.result(job_id) if status["state"] == "done" else None
+    if result is None:
+        return progress, message, True, no_update, no_update, no_update
+    if result["kind"] == "simulate":
+        s = result["summary"]
+        message += (
+            f" · simulated sl_offered_12 {s['sl_offered_12']:.1%} "
+            f"[{s['sl_offered_12_ci_low']:.1%}, {s['sl_offered_12_ci_high']:.1%}]"
+        )
+        return 100, message, True, result, no_update, no_update
+    unmet = result.get("unmet") or []
+    note = (
+        html.Div(
+            [
+                html.B(f"{len(unmet)} intervals cannot meet the targets: "),
+                ", ".join(u["interval_start"][:16].replace("T", " ") for u in unmet[:20]),
+            ],
+            id="planner-unmet-list",
+        )
+        if unmet
+        else html.Div("every interval meets the targets", id="planner-unmet-list")
+    )
+    message += f" · {result['agent_hours']:.0f} agent-hours"
+    return 100, message, True, no_update, result["agents"], note
+
+
+def cancel_job(_n, job_id):
+    require_page(PATH)
+    if job_id:
+        app_context().jobs.cancel(job_id)
+    return "cancelling …"
+
+
+def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source, *lever_values):
+    user = require_page(PATH)
+    from simulation.whatif import comparison_xlsx, plan_csv, scenario_toml_text, whatif_scenario
+
+    week = load_week(source["centre"], source["source"])
+    levers = levers_of(*lever_values)
+    trigger = dash.ctx.triggered_id
+    name = f"{source['centre']}-{source['source'].split(':', 1)[1]}"
+    app_context().state.audit(user.username, "download", {"page": "planner", "what": trigger})
+    if trigger == "planner-dl-csv":
+        return {"content": plan_csv(week, plan), "filename": f"{name}-plan.csv"}
+    if trigger == "planner-dl-toml":
+        scenario = whatif_scenario(week, plan, levers)
+        return {"content": scenario_toml_text(scenario), "filename": f"{name}-whatif.toml"}
+    texts, cap = targets_of(target, max_abandon)
+    rows = comparison_rows(week, plan, levers, texts, cap, saved, cost)
+    data = comparison_xlsx(rows)
+    return dcc.send_bytes(data, f"{name}-comparison.xlsx")
+
+
+def register_callbacks(app) -> None:
+    lever_inputs = [
+        Input("planner-volume", "value"),
+        Input("planner-handling", "value"),
+        Input("planner-patience", "value"),
+        Input("planner-shrinkage", "value"),
+        Input({"type": "planner-cat-volume", "cat": ALL}, "value"),
+        Input("planner-target", "value"),
+        Input("planner-max-abandon", "value"),
+        Input("planner-plan", "data"),
+        Input("planner-sim", "data"),
+        Input("planner-cost", "value"),
+        Input("planner-saved", "data"),
+    ]
+    app.callback(
+        Output("planner-totals", "children"),
+        Output("planner-chart", "figure"),
+        Output("planner-grid", "rowData"),
+        Output("planner-compare", "rowData"),
+        Output("planner-compare", "columnDefs"),
+        *lever_inputs,
+        State({"type": "planner-cat-volume", "cat": ALL}, "id"),
+        State("planner-source", "data"),
+        State("url", "search"),
+    )(recompute)
+    app.callback(
+        Output("planner-plan", "data"),
+        Input("planner-grid", "cellValueChanged"),
+        Input("planner-apply-delta", "n_clicks"),
+        Input("planner-reset", "n_clicks"),
+        Input("planner-job-result", "data"),
+        State("planner-plan", "data"),
+        State("planner-delta", "value"),
+        State("planner-delta-day", "value"),
+        State("planner-delta-from", "value"),
+        State("planner-delta-to", "value"),
+        State("planner-source", "data"),
+        prevent_initial_call=True,
+    )(edit_plan)
+    app.callback(
+        Output("planner-saved", "data"),
+        Input("planner-save-a", "n_clicks"),
+        Input("planner-save-b", "n_clicks"),
+        State("planner-saved", "data"),
+        State("planner-plan", "data"),
+        *LEVER_STATES,
+        prevent_initial_call=True,
+    )(lambda a, b, saved, plan, *rest: save_whatif(a, b, saved, plan, *rest))
+    app.callback(
+        Output("planner-job", "data"),
+        Output("planner-poll", "disabled"),
+        Output("planner-job-message", "children"),
+        Input("planner-simulate", "n_clicks"),
+        Input("planner-find", "n_clicks"),
+        State("planner-plan", "data"),
+        State("planner-replications", "value"),
+        State("planner-target", "value"),
+        State("planner-max-abandon", "value"),
+        State("planner-source", "data"),
+        *LEVER_STATES,
+        prevent_initial_call=True,
+    )(_start_job_adapter)
+    app.callback(
+        Output("planner-progress", "value"),
+        Output("planner-job-message", "children", allow_duplicate=True),
+        Output("planner-poll", "disabled", allow_duplicate=True),
+        Output("planner-sim", "data"),
+        Output("planner-job-result", "data"),
+        Output("planner-unmet", "children"),
+        Input("planner-poll", "n_intervals"),
+        State("planner-job", "data"),
+        prevent_initial_call=True,
+    )(poll_job)
+    app.callback(
+        Output("planner-job-message", "children", allow_duplicate=True),
+        Input("planner-cancel", "n_clicks"),
+        State("planner-job", "data"),
+        prevent_initial_call=True,
+    )(cancel_job)
+    app.callback(
+        Output("planner-download", "data"),
+        Input("planner-dl-csv", "n_clicks"),
+        Input("planner-dl-toml", "n_clicks"),
+        Input("planner-dl-xlsx", "n_clicks"),
+        State("planner-plan", "data"),
+        State("planner-saved", "data"),
+        State("planner-cost", "value"),
+        State("planner-target", "value"),
+        State("planner-max-abandon", "value"),
+        State("planner-source", "data"),
+        *LEVER_STATES,
+        prevent_initial_call=True,
+    )(download)
+
+
+def _start_job_adapter(s, f, plan, replications, target, max_abandon, source, *levers):
+    volume, handling, patience, shrinkage, cat_ids, cat_values = levers
+    return start_job(
+        s,
+        f,
+        plan,
+        replications,
+        target,
+        max_abandon,
+        source,
+        volume,
+        handling,
+        patience,
+        shrinkage,
+        cat_ids,
+        cat_values,
+    )
+
+
+dash.register_page(__name__, path=PATH, name="Planner", title="Planner", layout=layout)
