@@ -120,22 +120,50 @@ class View:
         return {k: v for k, v in self.filters.items() if k in TICKET_FILTERS}
 
 
+def _memo(key: tuple, compute):
+    """``AppContext.memo`` inside a request; plain ``compute()`` outside one (tests)."""
+    if flask.has_app_context() and "CCA" in flask.current_app.config:
+        return app_context().memo(key, compute)
+    return compute()
+
+
+def centre_ids_with_data(con) -> set[str]:
+    """Centres that have calls or tickets (read once per version of the store file)."""
+
+    def compute():
+        rows = con.execute(
+            "SELECT DISTINCT centre_id FROM call_intervals "
+            "UNION SELECT DISTINCT centre_id FROM tickets"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    return _memo(("centres-with-data",), compute)
+
+
 def visible_centres(con, user) -> list[Centre]:
     """The centres the user may see that have calls or tickets, by id."""
-    ids = {
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT centre_id FROM calls UNION SELECT DISTINCT centre_id FROM tickets"
-        ).fetchall()
-    }
+    ids = centre_ids_with_data(con)
     return [c for c in list_centres(con) if c.centre_id in ids and user.may_see(c.centre_id)]
 
 
+def call_span(con, centre: Centre) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and the last call's arrival (local), once per version of the store."""
+
+    def compute():
+        first, last = con.execute(
+            "SELECT min(arrived_at), max(arrived_at) FROM calls WHERE centre_id = ?",
+            [centre.centre_id],
+        ).fetchone()
+        if first is None:
+            return None
+        return first.astimezone(centre.tz), last.astimezone(centre.tz)
+
+    return _memo(("call-span", centre.centre_id), compute)
+
+
 def latest_call_day(con, centre: Centre) -> dt.date | None:
-    latest = con.execute(
-        "SELECT max(arrived_at) FROM calls WHERE centre_id = ?", [centre.centre_id]
-    ).fetchone()[0]
-    return latest.astimezone(centre.tz).date() if latest is not None else None
+    span = call_span(con, centre)
+    return span[1].date() if span else None
 
 
 def resolve(con, view: View, user, today_of) -> tuple[Centre | None, Period | None, View]:

@@ -30,7 +30,7 @@ from dashboards.context import (
     CALL_FILTERS,
     View,
     app_context,
-    latest_call_day,
+    call_span,
     resolve,
     visible_centres,
 )
@@ -204,12 +204,9 @@ def period_options(ctx: PageContext) -> list[dict]:
     w = ctx.w
     options = [{"value": k, "label": w[k]} for k in ("today", "yesterday", "this-week")]
     options += [{"value": k, "label": w[k]} for k in ("this-month", "last-month")]
-    last = latest_call_day(ctx.con, ctx.centre)
-    first_row = ctx.con.execute(
-        "SELECT min(arrived_at) FROM calls WHERE centre_id = ?", [ctx.centre.centre_id]
-    ).fetchone()[0]
-    if last is not None and first_row is not None:
-        first = first_row.astimezone(ctx.centre.tz).date()
+    span = call_span(ctx.con, ctx.centre)
+    if span is not None:
+        first, last = span[0].date(), span[1].date()
         y, m = last.year, last.month
         months = []
         while (y, m) >= (first.year, first.month) and len(months) < 25:
@@ -300,9 +297,8 @@ def as_of_stamp(ctx: PageContext) -> html.Div:
     the load is older than the refresh interval."""
     w = ctx.w
     zone = ctx.centre.tz
-    latest = ctx.con.execute(
-        "SELECT max(arrived_at) FROM calls WHERE centre_id = ?", [ctx.centre.centre_id]
-    ).fetchone()[0]
+    span = call_span(ctx.con, ctx.centre)
+    latest = span[1] if span else None
     loaded = ctx.con.execute(
         "SELECT max(coalesce(finished_at, started_at)) FROM ingest_batches WHERE centre_id = ?",
         [ctx.centre.centre_id],

@@ -68,7 +68,7 @@ def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.da
         "period": call_kpis(con, centre, period=period, filters=f)[0],
         "day": day,
         "day_is_today": is_today,
-        "day_row": call_kpis(con, centre, period=day_period(day), filters=f)[0] if day else None,
+        "day_row": None,
         "by_category": call_kpis(con, centre, period=period, by=("category",), filters=f),
         "trend": [],
         "trend_by_category": [],
@@ -81,6 +81,10 @@ def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.da
     }
     if trend is not None:
         out["trend"] = call_kpis(con, centre, period=trend, interval="day", filters=f)
+        # the latest day is the trend's last row when the period reaches it: no second query
+        same = [r for r in out["trend"] if r["interval_start"].date() == day]
+        if same:
+            out["day_row"] = {k: v for k, v in same[0].items() if k != "interval_start"}
         out["trend_by_category"] = call_kpis(
             con, centre, period=trend, by=("category",), interval="day", filters=f
         )
@@ -88,6 +92,8 @@ def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.da
             out["ticket_trend"] = ticket_kpis(
                 con, centre, period=trend, interval="day", filters=ticket_filters(f)
             )
+    if day is not None and out["day_row"] is None:
+        out["day_row"] = call_kpis(con, centre, period=day_period(day), filters=f)[0]
     return out
 
 
