@@ -90,7 +90,9 @@ class CentreEvaluator:
         return self._cache[key]
 
     def labels(self, lang: str) -> dict:
-        return self._cached(("labels", lang), lambda: labels_for(self.con, self.centre.centre_id, lang))
+        return self._cached(
+            ("labels", lang), lambda: labels_for(self.con, self.centre.centre_id, lang)
+        )
 
     def calls_kpis(
         self,
@@ -101,6 +103,9 @@ class CentreEvaluator:
         thresholds_s: Sequence[float] | None = None,
     ) -> list[dict]:
         """``call_kpis`` of the calls that arrived in [lo, hi)."""
+        # DuckDB 2 refuses new work while an earlier execute() has rows unread (a
+        # caller's fetchone()); a finished query ends it, as analytics' registered() does.
+        self.con.execute("SELECT 1").fetchall()
         window = self.con.sql(
             "SELECT * FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ?",
             params=[self.centre.centre_id, lo, hi],
@@ -310,11 +315,24 @@ class CentreEvaluator:
         )
         return [
             self._alert(
-                rule, as_of, severity, projected, p["target"], en, ar,
-                kpi=name, projected_sl=projected, sl_so_far=so_far[name],
-                calls_so_far=so_far["offered"], calls_rest=sum(r[0] for r in rest),
-                volume_scale=scale, agents_short=agents_short, best_possible_sl=best,
-                aht_s=aht, patience_s=patience, closing=closing.isoformat(timespec="minutes"),
+                rule,
+                as_of,
+                severity,
+                projected,
+                p["target"],
+                en,
+                ar,
+                kpi=name,
+                projected_sl=projected,
+                sl_so_far=so_far[name],
+                calls_so_far=so_far["offered"],
+                calls_rest=sum(r[0] for r in rest),
+                volume_scale=scale,
+                agents_short=agents_short,
+                best_possible_sl=best,
+                aht_s=aht,
+                patience_s=patience,
+                closing=closing.isoformat(timespec="minutes"),
             )  # fmt: skip
         ]
 
@@ -338,8 +356,16 @@ class CentreEvaluator:
         )
         return [
             self._alert(
-                rule, as_of, severity, rate, p["cap"], en, ar,
-                offered=row["offered"], abandoned=row["abandoned"], minutes=p["minutes"],
+                rule,
+                as_of,
+                severity,
+                rate,
+                p["cap"],
+                en,
+                ar,
+                offered=row["offered"],
+                abandoned=row["abandoned"],
+                minutes=p["minutes"],
             )  # fmt: skip
         ]
 
@@ -371,8 +397,17 @@ class CentreEvaluator:
             )
             out.append(
                 self._alert(
-                    rule, as_of, severity, float(n), float(p["min_tickets"]), en, ar,
-                    subject=cat or "", category=cat, at_risk=n, backlog=r["backlog"],
+                    rule,
+                    as_of,
+                    severity,
+                    float(n),
+                    float(p["min_tickets"]),
+                    en,
+                    ar,
+                    subject=cat or "",
+                    category=cat,
+                    at_risk=n,
+                    backlog=r["backlog"],
                 )  # fmt: skip
             )
         return out
@@ -402,8 +437,14 @@ class CentreEvaluator:
                 )
                 out.append(
                     self._alert(
-                        rule, as_of, "critical" if hours > 2 * p["refresh_hours"] else "warning",
-                        hours, p["refresh_hours"], en, ar, subject="load",
+                        rule,
+                        as_of,
+                        "critical" if hours > 2 * p["refresh_hours"] else "warning",
+                        hours,
+                        p["refresh_hours"],
+                        en,
+                        ar,
+                        subject="load",
                         last_load=_local(last, self.centre).isoformat(timespec="seconds"),
                     )  # fmt: skip
                 )
@@ -457,8 +498,15 @@ class CentreEvaluator:
         )
         return [
             self._alert(
-                rule, as_of, "warning", 0.0, float(p["min_expected_calls"]), en, ar,
-                subject="calls", interval_start=t0.isoformat(timespec="minutes"),
+                rule,
+                as_of,
+                "warning",
+                0.0,
+                float(p["min_expected_calls"]),
+                en,
+                ar,
+                subject="calls",
+                interval_start=t0.isoformat(timespec="minutes"),
             )  # fmt: skip
         ]
 
@@ -527,9 +575,19 @@ class CentreEvaluator:
             )
             out.append(
                 self._alert(
-                    rule, as_of, severity, None if math.isinf(ratio) else ratio, p["ratio"],
-                    en, ar, subject=site, site=site, arrivals=arrivals.get(site, 0),
-                    capacity=capacity[site], load_per_unit=load[site], siblings_median=siblings,
+                    rule,
+                    as_of,
+                    severity,
+                    None if math.isinf(ratio) else ratio,
+                    p["ratio"],
+                    en,
+                    ar,
+                    subject=site,
+                    site=site,
+                    arrivals=arrivals.get(site, 0),
+                    capacity=capacity[site],
+                    load_per_unit=load[site],
+                    siblings_median=siblings,
                 )  # fmt: skip
             )
         return out

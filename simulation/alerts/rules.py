@@ -101,7 +101,9 @@ KINDS: dict[str, dict[str, Key]] = {
         "channel": Key("text", "walk_in", "tickets: the channel whose arrivals are the load"),
         "capacity": Key("sites", None, "site = counters/agents; calls: else staffing", True),
         "hours": Key("hours", 2, "the window: arrivals in the last N hours"),
-        "ratio": Key("number", 3.0, "fires when a site's load per unit is this times its siblings'"),
+        "ratio": Key(
+            "number", 3.0, "fires when a site's load per unit is this times its siblings'"
+        ),
         "critical_ratio": Key("number", None, "critical from this ratio", optional=True),
         "min_arrivals": Key("count", 10, "a site with fewer arrivals in the window fires nothing"),
     },

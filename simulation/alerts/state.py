@@ -212,17 +212,22 @@ def log_event(
 def record_alert(state: AppState, alert: dict, cooldown_s: int) -> int | None:
     """Store a raised alert; its new id, or None when the same alert (centre, rule,
     subject) fired less than ``cooldown_s`` before ``alert["as_of"]`` (it is then only
-    marked as still seen). A new alert is logged as ``fired``."""
+    marked as still seen) — unless it was a warning and is now critical. A new alert is
+    logged as ``fired``."""
     as_of = dt.datetime.fromisoformat(alert["as_of"])
     since = _iso(as_of - dt.timedelta(seconds=cooldown_s))
     key = [alert["centre_id"], alert["rule"], alert.get("subject") or ""]
     with state.connect() as con:
         recent = con.execute(
-            "SELECT alert_id FROM alerts WHERE centre_id = ? AND rule = ? AND subject = ? "
-            "AND as_of > ? AND as_of <= ? ORDER BY as_of DESC LIMIT 1",
+            "SELECT alert_id, severity FROM alerts WHERE centre_id = ? AND rule = ? "
+            "AND subject = ? AND as_of > ? AND as_of <= ? ORDER BY as_of DESC LIMIT 1",
             [*key, since, _iso(as_of)],
         ).fetchone()
-        if recent is not None and cooldown_s > 0:
+        escalated = recent is not None and (recent["severity"], alert["severity"]) == (
+            "warning",
+            "critical",
+        )
+        if recent is not None and cooldown_s > 0 and not escalated:
             con.execute(
                 "UPDATE alerts SET last_seen_as_of = ? WHERE alert_id = ?",
                 [_iso(as_of), recent["alert_id"]],
