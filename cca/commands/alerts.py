@@ -78,6 +78,12 @@ def register(subparsers) -> None:
     rp.add_argument("--to", dest="last", required=True, help="last day, YYYY-MM-DD")
     rp.add_argument("--step", default="30m", help="time between checks (default 30m)")
     rp.add_argument("--hours", default="6-20", help="local hours checked each day (default 6-20)")
+    rp.add_argument("--working-days", action="store_true", help="only the centre's working days")
+    rp.add_argument(
+        "--tickets-every",
+        default=None,
+        help="check ticket_deadline rules only this often, e.g. 2h (a ticket query is slow)",
+    )
     rp.add_argument("--state", type=Path, help="scratch app-state file (default: a temporary one)")
     rp.add_argument("--format", choices=("table", "json"), default="table")
     rp.set_defaults(handler=_replay)
@@ -246,6 +252,9 @@ def _replay(args) -> int:
     except ValueError:
         raise UserError("--from/--to: YYYY-MM-DD; --hours: like 6-20") from None
     step = _seconds(args.step, "--step") // 60 or 1
+    every = {}
+    if args.tickets_every:
+        every["ticket_deadline"] = _seconds(args.tickets_every, "--tickets-every") // 60 or 1
     with tempfile.TemporaryDirectory(prefix="cca-replay-") as tmp:
         state = AppState(args.state or Path(tmp) / "replay.app.sqlite")
         days = (last - first).days + 1
@@ -256,6 +265,7 @@ def _replay(args) -> int:
                     _store(args), state, args.centre, first, last,
                     step_minutes=step, hours=(h0, h1),
                     progress=lambda _d: progress.advance(task),
+                    working_days_only=args.working_days, kind_every_minutes=every,
                 )
             )  # fmt: skip
     alerts = [a for _id, a in fired]

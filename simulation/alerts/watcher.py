@@ -117,16 +117,19 @@ class Watcher:
         self._stop = threading.Event()
         self._evaluators: dict[str, CentreEvaluator] = {}
 
-    def run_once(self, as_of: dt.datetime | None = None, con=None) -> CycleResult:
+    def run_once(
+        self, as_of: dt.datetime | None = None, con=None, kinds: set[str] | None = None
+    ) -> CycleResult:
         """One cycle at ``as_of`` (default now). ``con``: an open reader to reuse
-        (``replay`` keeps one, and its evaluators' caches, for a whole history)."""
+        (``replay`` keeps one, and its evaluators' caches, for a whole history);
+        ``kinds``: check only rules of these kinds (None: all)."""
         if con is None:
             with self.store.reader() as fresh:
                 self._evaluators.clear()  # a new snapshot: cached profiles may be stale
-                return self._cycle(fresh, as_of)
-        return self._cycle(con, as_of)
+                return self._cycle(fresh, as_of, kinds)
+        return self._cycle(con, as_of, kinds)
 
-    def _cycle(self, con, as_of: dt.datetime | None) -> CycleResult:
+    def _cycle(self, con, as_of: dt.datetime | None, kinds: set[str] | None) -> CycleResult:
         moment = as_of or dt.datetime.now(dt.UTC)
         result = CycleResult(moment)
         centres = _centres(con, self.centre_ids)
@@ -135,7 +138,13 @@ class Watcher:
         rules = rules_of(self.state, [c.centre_id for c in centres])
         for centre in centres:
             evaluator = self._evaluators.setdefault(centre.centre_id, CentreEvaluator(con, centre))
-            mine = [r for r in rules if r.centre_id == centre.centre_id and r.enabled]
+            mine = [
+                r
+                for r in rules
+                if r.centre_id == centre.centre_id
+                and r.enabled
+                and (kinds is None or r.kind in kinds)
+            ]
             alerts, errors = evaluate_rules(con, centre, mine, moment, evaluator)
             result.raised += alerts
             result.errors.update({f"{centre.centre_id}/{k}": v for k, v in errors.items()})
@@ -203,11 +212,17 @@ def replay(
     hours: tuple[int, int] = (6, 20),
     rules: Sequence[Rule] | None = None,
     progress: Callable[[dt.date], None] | None = None,
+    working_days_only: bool = False,
+    kind_every_minutes: dict[str, int] | None = None,
 ) -> list[tuple[int, dict]]:
     """Run the watcher over history: every ``step_minutes`` from ``hours[0]`` to
-    ``hours[1]`` local time of each day ``first``..``last``, recording into ``state``
-    (use a scratch app-state), sending nothing. Returns every alert fired (after the
-    cool-downs) as (alert_id, alert)."""
+    ``hours[1]`` local time of each day ``first``..``last`` (only the centre's working
+    days if ``working_days_only``), recording into ``state`` (use a scratch app-state),
+    sending nothing. ``kind_every_minutes`` checks some kinds less often (e.g.
+    ``{"ticket_deadline": 120}``: a ticket query costs ~50 times a call query). Returns
+    every alert fired (after the cool-downs) as (alert_id, alert)."""
+    from analytics.calendars import BusinessCalendar
+
     if rules is not None:
         from simulation.alerts.state import _insert_rule
 
@@ -217,14 +232,27 @@ def replay(
                 _insert_rule(con, rule, "replay", dt.datetime.now(dt.UTC).isoformat(), None)
     watcher = Watcher(store, state, [centre_id], dispatcher=_NoDispatch(), log=lambda _t: None)
     fired = []
+    every = kind_every_minutes or {}
     with store.reader() as con:
-        zone = get_centre(con, centre_id).tz
+        centre = get_centre(con, centre_id)
+        zone, calendar = centre.tz, BusinessCalendar(centre)
+        all_kinds = {r.kind for r in rules_of(state, [centre_id])} or None
         day = first
         while day <= last:
-            moment = dt.datetime.combine(day, dt.time(hours[0]), tzinfo=zone)
-            end = dt.datetime.combine(day, dt.time(0), tzinfo=zone) + dt.timedelta(hours=hours[1])
+            if working_days_only and not calendar.is_working_day(day):
+                if progress:
+                    progress(day)
+                day += dt.timedelta(days=1)
+                continue
+            midnight = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+            moment = midnight + dt.timedelta(hours=hours[0])
+            end = midnight + dt.timedelta(hours=hours[1])
             while moment <= end:
-                fired += watcher.run_once(moment, con=con).fired
+                minute = int((moment - midnight).total_seconds() // 60)
+                kinds = None
+                if all_kinds is not None and every:
+                    kinds = {k for k in all_kinds if minute % every.get(k, step_minutes) == 0}
+                fired += watcher.run_once(moment, con=con, kinds=kinds).fired
                 moment += dt.timedelta(minutes=step_minutes)
             if progress:
                 progress(day)
