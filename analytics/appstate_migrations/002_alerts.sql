@@ -1,6 +1,7 @@
 -- Proactive alerts (issue 13, simulation/alerts): rules and channels per centre, the alerts
 -- raised, and a log of every alert fired, sent, failed, acknowledged or resolved.
-CREATE TABLE alert_channels (
+-- IF NOT EXISTS: harmless if applied to a file that already has them.
+CREATE TABLE IF NOT EXISTS alert_channels (
     centre_id TEXT NOT NULL,
     name      TEXT NOT NULL,
     type      TEXT NOT NULL CHECK (type IN ('webhook', 'email')),
@@ -8,7 +9,7 @@ CREATE TABLE alert_channels (
     PRIMARY KEY (centre_id, name)
 );
 
-CREATE TABLE alert_rules (
+CREATE TABLE IF NOT EXISTS alert_rules (
     centre_id  TEXT NOT NULL,
     name       TEXT NOT NULL,
     kind       TEXT NOT NULL,                -- sl_projection, abandon_rate, ticket_deadline, ...
@@ -22,7 +23,7 @@ CREATE TABLE alert_rules (
     PRIMARY KEY (centre_id, name)
 );
 
-CREATE TABLE alerts (
+CREATE TABLE IF NOT EXISTS alerts (
     alert_id        INTEGER PRIMARY KEY AUTOINCREMENT,
     centre_id       TEXT NOT NULL,
     rule            TEXT NOT NULL,
@@ -40,10 +41,10 @@ CREATE TABLE alerts (
     acknowledged_at TEXT,
     resolved_as_of  TEXT
 );
-CREATE INDEX alerts_identity ON alerts (centre_id, rule, subject, as_of);
-CREATE INDEX alerts_status ON alerts (status, centre_id);
+CREATE INDEX IF NOT EXISTS alerts_identity ON alerts (centre_id, rule, subject, as_of);
+CREATE INDEX IF NOT EXISTS alerts_status ON alerts (status, centre_id);
 
-CREATE TABLE alerts_log (
+CREATE TABLE IF NOT EXISTS alerts_log (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     at        TEXT NOT NULL,                  -- wall-clock time (UTC)
     alert_id  INTEGER REFERENCES alerts (alert_id) ON DELETE CASCADE,
@@ -54,4 +55,4 @@ CREATE TABLE alerts_log (
     username  TEXT,                           -- for acknowledged
     detail    TEXT NOT NULL DEFAULT '{}'      -- JSON: attempts, HTTP status, error
 );
-CREATE INDEX alerts_log_alert ON alerts_log (alert_id);
+CREATE INDEX IF NOT EXISTS alerts_log_alert ON alerts_log (alert_id);
