@@ -243,7 +243,9 @@ class CentreEvaluator:
         local = _local(as_of, self.centre)
         day = local.date()
         lo, hi = self.day_bounds(day)
-        roster = [r for r in self.staffing(lo, hi) if r[0] + dt.timedelta(seconds=r[1]) > as_of]
+        day_roster = self.staffing(lo, hi)
+        # the rest of today: staffed or not (an open interval nobody covers still gets calls)
+        roster = [r for r in day_roster if r[0] + dt.timedelta(seconds=r[1]) > as_of]
         if not roster:
             return []  # nothing left to staff today: no projection to make
         interval_s = int(roster[0][1])
@@ -253,7 +255,10 @@ class CentreEvaluator:
             return []
         name = f"{variant}_{threshold_label(threshold_s)}"
         num0, den0 = _so_far_counts(so_far, variant, name)
-        first = _local(min(r[0] for r in self.staffing(lo, hi) if (r[2] or 0) > 0), self.centre)
+        first = _local(
+            min((r[0] for r in day_roster if (r[2] or 0) > 0), default=day_roster[0][0]),
+            self.centre,
+        )
         last = roster[-1]
         span = (first.time(), _local(last[0] + dt.timedelta(seconds=last[1]), self.centre).time())
         profile, _days = self.day_profile(day, p["weeks"], interval, span)
@@ -448,8 +453,8 @@ class CentreEvaluator:
                         last_load=_local(last, self.centre).isoformat(timespec="seconds"),
                     )  # fmt: skip
                 )
-        elif not later:
-            pass  # never loaded at all: there is no feed to be late yet
+        # else: never loaded by as_of — a replay of history loaded later (``later``), or
+        # a feed not started yet: there is no load to be late.
         out += self._no_calls(rule, as_of)
         return out
 

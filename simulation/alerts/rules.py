@@ -47,7 +47,6 @@ ALERTS_DIR = Path(__file__).resolve().parents[2] / "data" / "alerts"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,63}$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _SL_KPI = re.compile(r"^(sl_answered|sl_offered|sl_excl_short|sl_with_abandons)_(\d+(?:\.\d+)?)$")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 COMMON_KEYS = ("name", "kind", "cooldown", "channels", "enabled")
 CHANNEL_TYPES = ("webhook", "email")
 LANGUAGES = ("en", "ar")
@@ -61,7 +60,7 @@ class RuleError(ValueError):
 class Key:
     """One setting of a rule kind: its type, default (None = required) and meaning."""
 
-    type: str  # fraction | number | count | minutes | hours | kpi | text | sites | bool | hhmm
+    type: str  # fraction | number | count | minutes | hours | kpi | text | sites | bool
     default: Any
     help: str
     optional: bool = False  # may be left out without a default (e.g. critical_below)
@@ -179,10 +178,6 @@ def _check_value(key: str, spec: Key, value: Any, where: str) -> Any:
                 f"{at}: {value!r} is not a service level such as sl_answered_30, "
                 "sl_offered_12, sl_excl_short_30 or sl_with_abandons_20"
             )
-        return value
-    if kind == "hhmm":
-        if not isinstance(value, str) or not _HHMM.match(value):
-            raise RuleError(f"{at}: {value!r} is not a time HH:MM")
         return value
     if kind == "sites":
         if not isinstance(value, Mapping) or not value:
