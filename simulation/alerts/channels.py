@@ -24,6 +24,7 @@ import json
 import os
 import smtplib
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -129,16 +130,22 @@ class Dispatcher:
         self.env = env
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="cca-alert")
         self._pending: set[Future] = set()
+        self._lock = threading.Lock()  # done-callbacks run on the worker threads
 
     def send(self, alert_id: int, alert: Mapping, channels: list[Channel]) -> list[Future]:
         """Queue one delivery per channel; returns their futures (each logs itself)."""
         futures = []
         for channel in channels:
             future = self._pool.submit(self._deliver, alert_id, dict(alert), channel)
-            self._pending.add(future)
-            future.add_done_callback(self._pending.discard)
+            with self._lock:
+                self._pending.add(future)
+            future.add_done_callback(self._forget)
             futures.append(future)
         return futures
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
 
     def _deliver(self, alert_id: int, alert: dict, channel: Channel) -> dict:
         try:
@@ -161,7 +168,9 @@ class Dispatcher:
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Wait for the deliveries in flight; True if none is left."""
-        done, not_done = wait(list(self._pending), timeout=timeout_s)
+        with self._lock:
+            pending = list(self._pending)
+        _done, not_done = wait(pending, timeout=timeout_s)
         return not not_done
 
     def close(self, timeout_s: float | None = None) -> None:

@@ -264,7 +264,7 @@ class _NoDispatch(Dispatcher):
     """Replays send nothing."""
 
     def __init__(self):  # noqa: D107 - no pool needed
-        self._pending = set()
+        self._pending, self._lock = set(), threading.Lock()
 
     def send(self, alert_id, alert, channels):
         return []
