@@ -27,6 +27,7 @@ COMMANDS = [
     "calibrate",
     "export",
     "backtest",
+    "alerts",
     "serve",
     "users",
 ]
