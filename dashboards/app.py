@@ -94,9 +94,10 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
     server.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
     auth.install(server, state, secure_cookies=settings.secure_cookies)
 
-    from dashboards import frame
+    from dashboards import alerts_banner, frame
 
     frame.register_callbacks(app)
+    alerts_banner.register_callbacks(app)
     for name in PAGE_MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "register_callbacks"):

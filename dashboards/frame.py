@@ -191,11 +191,9 @@ def header(path: str, view: View, user: User) -> html.Header:
 
 
 def alerts_banner(user: User, view: View):
-    """Open alerts of the user's centres (filled in when the alerts module is present)."""
-    try:
-        from dashboards.alerts_banner import banner
-    except ImportError:
-        return None
+    """Open alerts of the user's centres (``dashboards.alerts_banner``)."""
+    from dashboards.alerts_banner import banner
+
     return banner(user, view)
 
 

@@ -250,3 +250,47 @@ def test_a_planner_edits_agents_simulates_compares_and_downloads(served_seed, pa
 def test_an_executive_is_refused_the_planner(served_seed, page):
     login(page, served_seed.url, "executive")
     assert page.goto(served_seed.url + "/planner").status == 403
+
+
+def test_open_alerts_show_on_every_page_until_a_manager_acknowledges(served_seed, page):
+    from simulation.alerts import load_rules
+    from simulation.alerts.state import record_alert
+
+    state = served_seed.app.server.config["CCA"].state
+    alert = {
+        "centre_id": "bahrain_lmra",
+        "rule": "today-sl30",
+        "kind": "sl_projection",
+        "severity": "critical",
+        "as_of": "2026-09-30T11:00:00+03:00",
+        "value": 0.52,
+        "threshold": 0.7,
+        "message": {
+            "en": "Today is projected to close at 52% within 30 s (target 70%): 2 agents short",
+            "ar": "يتوقع أن يغلق اليوم عند 52% خلال 30 ث (المستهدف 70%): ينقص موظفان",
+        },
+    }
+    alert_id = record_alert(state, alert, cooldown_s=0)
+    login(page, served_seed.url, "manager")
+    for path in ("/", "/tickets"):
+        page.goto(served_seed.url + path + SEPT)
+        page.wait_for_selector("[data-alert='sl_projection']")
+        assert "2 agents short" in page.inner_text("#alerts-banner")
+    page.goto(served_seed.url + "/" + SEPT + "&lang=ar")
+    page.wait_for_selector("[data-alert='sl_projection']")
+    assert "ينقص موظفان" in page.inner_text("#alerts-banner")
+    page.click(".alert-ack")
+    page.wait_for_selector("[data-alert='sl_projection']", state="detached")
+    acks = [r for r in state.audit_log(50) if r["action"] == "alert_ack"]
+    assert acks and acks[0]["username"] == "manager" and str(alert_id) in acks[0]["detail"]
+
+    # an admin edits the centre's rules on /admin
+    from pathlib import Path
+
+    load_rules(state, Path("data/alerts/bahrain_lmra.toml"))
+    admin = page.context.browser.new_page()
+    login(admin, served_seed.url, "admin")
+    admin.goto(served_seed.url + "/admin")
+    admin.wait_for_selector("#admin-rules .ag-row")
+    assert "today-sl30" in admin.inner_text("#admin-rules")
+    admin.close()

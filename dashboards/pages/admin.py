@@ -7,6 +7,8 @@ made it. Alert rules are edited here too once the alerts are installed.
 
 from __future__ import annotations
 
+import json
+
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
@@ -99,9 +101,109 @@ def build(ctx: PageContext):
                 className="panel",
             ),
             html.Div([html.Div(w["audit"], className="panel-title"), audit], className="panel"),
-            html.Div(id="admin-alert-rules"),
+            alert_rules_panel(w, centres),
         ]
     )
+
+
+RULE_FIELDS_HIDDEN = ("centre_id", "source", "updated_at", "updated_by")
+
+
+def alert_rules_panel(w, centres: list[str]) -> html.Div:
+    """Alert rules per centre: pick one, edit it as JSON (the TOML table's keys), save or
+    delete; ``simulation.alerts.save_rule`` validates and names a bad key."""
+    return html.Div(
+        [
+            html.Div("Alert rules", className="panel-title"),
+            html.Div(
+                [
+                    dmc.Select(
+                        id="admin-rules-centre",
+                        label=w["centre"],
+                        data=centres,
+                        value=centres[0] if centres else None,
+                        w=220,
+                    ),
+                    dmc.Button(w["save"], id="admin-rule-save"),
+                    dmc.Button(w["remove"], id="admin-rule-delete", variant="light", color="red"),
+                ],
+                className="filter-bar",
+            ),
+            html.Div(id="admin-rule-message", className="muted"),
+            dag.AgGrid(
+                id="admin-rules",
+                rowData=[],
+                columnDefs=[
+                    {"field": "name"},
+                    {"field": "kind"},
+                    {"field": "enabled"},
+                    {"field": "cooldown"},
+                    {"field": "channels"},
+                ],
+                defaultColDef={"flex": 1, "resizable": True},
+                dashGridOptions={
+                    "rowSelection": {"mode": "singleRow", "enableClickSelection": True},
+                    "domLayout": "autoHeight",
+                },
+            ),
+            dmc.Textarea(
+                id="admin-rule-json",
+                label="rule (JSON: the keys of its [[rules]] table)",
+                autosize=True,
+                minRows=6,
+                styles={"input": {"fontFamily": "ui-monospace, monospace", "direction": "ltr"}},
+            ),
+        ],
+        className="panel",
+    )
+
+
+def rules_rows(centre_id: str | None) -> list[dict]:
+    from simulation.alerts import list_rules
+
+    if not centre_id:
+        return []
+    rows = list_rules(app_context().state, centre_id)
+    return [
+        {**r, "channels": ", ".join(r.get("channels") or []), "enabled": r.get("enabled", True)}
+        | {
+            "_json": json.dumps(
+                {k: v for k, v in r.items() if k not in RULE_FIELDS_HIDDEN}, indent=2
+            )
+        }
+        for r in rows
+    ]
+
+
+def show_rules(centre_id):
+    auth.require("admin")
+    return rules_rows(centre_id)
+
+
+def pick_rule(selected):
+    auth.require("admin")
+    return selected[0]["_json"] if selected else no_update
+
+
+def change_rule(_save, _delete, centre_id, text):
+    admin = auth.require("admin")
+    from simulation.alerts import RuleError, delete_rule, save_rule
+
+    state = app_context().state
+    if not centre_id:
+        return "pick a centre", no_update
+    try:
+        rule = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        return f"not JSON: {exc}", no_update
+    if dash.ctx.triggered_id == "admin-rule-delete":
+        gone = delete_rule(state, centre_id, str(rule.get("name", "")), admin.username)
+        return ("deleted" if gone else "no such rule"), rules_rows(centre_id)
+    try:
+        saved = save_rule(state, centre_id, rule, admin.username)
+    except (RuleError, ValueError) as exc:
+        return str(exc), no_update
+    return f"{saved.name} ✓", rules_rows(centre_id)
 
 
 def add_user(_clicks, name, password, role, centres):
@@ -147,6 +249,21 @@ def change_user(_d, _e, _r, _x, selected, new_password):
 
 
 def register_callbacks(app) -> None:
+    app.callback(Output("admin-rules", "rowData"), Input("admin-rules-centre", "value"))(show_rules)
+    app.callback(
+        Output("admin-rule-json", "value"),
+        Input("admin-rules", "selectedRows"),
+        prevent_initial_call=True,
+    )(pick_rule)
+    app.callback(
+        Output("admin-rule-message", "children"),
+        Output("admin-rules", "rowData", allow_duplicate=True),
+        Input("admin-rule-save", "n_clicks"),
+        Input("admin-rule-delete", "n_clicks"),
+        State("admin-rules-centre", "value"),
+        State("admin-rule-json", "value"),
+        prevent_initial_call=True,
+    )(change_rule)
     app.callback(
         Output("admin-message", "children"),
         Output("admin-users", "rowData"),
