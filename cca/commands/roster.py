@@ -83,12 +83,16 @@ def read_plan(path) -> tuple[list[dt.datetime], list[int], int]:
             ) from None
     need = []
     for line, value in enumerate(frame[column], start=2):
-        if pd.isna(value) or float(value) < 0 or not float(value).is_integer():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = -1.0
+        if pd.isna(number) or number < 0 or not number.is_integer():
             raise UserError(
                 f"--plan {path}, line {line}, column {column}: {value!r} is not a whole "
                 "number of agents >= 0"
             )
-        need.append(int(value))
+        need.append(int(number))
     if not starts:
         raise UserError(f"--plan {path}: no intervals")
     order = sorted(range(len(starts)), key=lambda i: starts[i])

@@ -152,7 +152,9 @@ def handle(args) -> int:
         emit(
             [
                 {
+                    "shift": r["shift"],
                     "start": r["start"].strftime("%a %Y-%m-%d %H:%M"),
+                    "break": r["break_start"].strftime("%H:%M") if r["break_start"] else "—",
                     "end": r["end"].strftime("%a %H:%M"),
                     "hours": r["hours"],
                     "agents": r["agents"],
