@@ -777,6 +777,9 @@ def _history_start(con, centre, spec: ForecastSpec) -> tuple[dt.date, dt.date, d
     else:
         train_end = days[1]
         train_start = max(days[0], train_end - dt.timedelta(days=8 * 7 - 1))
+    # a training period reaching before the history starts is the history
+    train_start = max(train_start, days[0])
+    train_end = min(train_end, days[1])
     if (train_end - train_start).days < 6:
         raise ValueError(
             f"training period {train_start}..{train_end}: give at least 7 days of history"
