@@ -1013,7 +1013,6 @@ def backtest(
     pooled: dict[str, tuple[list, list]] = {}
     for k in range(folds, 0, -1):
         cut = n_days - test_days * k
-        train = min(train_days, cut - max(0, cut - (days[1] - days[0]).days - 1))
         train = min(train_days, cut)
         if train < 7:
             raise ValueError(
