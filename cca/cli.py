@@ -24,6 +24,8 @@ COMMANDS = [
     "erlang",
     "simulate",
     "staff",
+    "forecast",
+    "roster",
     "calibrate",
     "export",
     "backtest",

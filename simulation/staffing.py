@@ -147,10 +147,11 @@ class StaffingPlan:
         hours = self.scenario.interval_s / 3600
         return sum(getattr(p, which) for p in self.intervals) * hours
 
-    def roster(self, shift_lengths_s: Sequence[int], start_step_s: int | None = None):
-        """Shifts (``simulation.rostering.roster``) covering the plan's headcount per
-        interval with the fewest agent-hours; shifts of ``shift_lengths_s`` seconds
-        starting every ``start_step_s`` (default: every interval)."""
+    def roster(self, shifts: Sequence, start_step_s: int | None = None, **options):
+        """Shifts (``simulation.rostering.roster``, the one roster model) covering the
+        plan's headcount per interval at the least paid hours; ``shifts`` are
+        ``ShiftTemplate``s or lengths in seconds (no break), starting every
+        ``start_step_s`` (default: every interval); ``options`` go to ``roster``."""
         import pandas as pd
 
         from simulation.rostering import roster
@@ -168,9 +169,10 @@ class StaffingPlan:
         return roster(
             need,
             self.scenario.interval_s,
-            shift_lengths_s,
+            shifts,
             start_step_s=start_step_s,
             starts=starts,
+            **options,
         )
 
     def rows(self) -> list[dict[str, Any]]:

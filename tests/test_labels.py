@@ -265,7 +265,7 @@ def test_a_store_of_schema_version_3_gets_the_labels_table_when_opened(tmp_path)
     con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.close()
     with store.reader() as con:
-        assert schema_version(con) == latest_version() == 4
+        assert schema_version(con) == latest_version() >= 4
         assert labels_for(con, "bh", "en") == {}
     with store.writer() as con:
         save_labels(con, "bh", {"topic": {"fees": {"en": "Fee invoices"}}})

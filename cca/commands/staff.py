@@ -70,9 +70,10 @@ def register(subparsers) -> None:
     p.add_argument(
         "--shifts",
         metavar="LENGTHS",
-        help="roster the headcount into shifts of these lengths starting on the interval "
-        'grid, fewest agent-hours (e.g. "8h,4h"); with --format json|csv the shifts are '
-        "printed instead of the intervals",
+        help="roster the headcount into shifts (the one roster model of `cca roster`: "
+        'e.g. "8h:1h-break,6h:30m-break", or "8h,4h" without breaks) starting on the '
+        "interval grid, least paid hours; with --format json|csv the shifts are printed "
+        "instead of the intervals",
     )
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
@@ -81,7 +82,7 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     from cca.output import emit
     from simulation.erlang import parse_target
-    from simulation.rostering import parse_shift_lengths
+    from simulation.rostering import parse_shifts
     from simulation.scenario import load_scenario
     from simulation.staffing import staffing_plan
 
@@ -92,7 +93,7 @@ def handle(args) -> int:
                 raise UserError("--days must be >= 1")
             scenario = scenario.with_changes(days=args.days)
         targets = [parse_target(t) for text in args.target for t in text.split(",") if t.strip()]
-        lengths = parse_shift_lengths(args.shifts) if args.shifts else None
+        lengths = parse_shifts(args.shifts) if args.shifts else None
         plan = staffing_plan(
             scenario,
             targets or None,
@@ -151,7 +152,9 @@ def handle(args) -> int:
         emit(
             [
                 {
+                    "shift": r["shift"],
                     "start": r["start"].strftime("%a %Y-%m-%d %H:%M"),
+                    "break": r["break_start"].strftime("%H:%M") if r["break_start"] else "—",
                     "end": r["end"].strftime("%a %H:%M"),
                     "hours": r["hours"],
                     "agents": r["agents"],
@@ -174,8 +177,10 @@ def handle(args) -> int:
 def _shift_rows(roster) -> list[dict]:
     return [
         {
+            "shift": s.template.name,
             "start": s.starts_at,
             "end": s.ends_at,
+            "break_start": s.break_at,
             "hours": s.intervals * roster.interval_s / 3600,
             "agents": s.agents,
         }

@@ -1,0 +1,325 @@
+"""Forecasts of offered calls: a centre whose true arrival rate we wrote ourselves.
+
+Calls are drawn as Poisson counts from a known rate per day and half hour (working days
+with a morning peak, a quiet half-day, a closed day; a Ramadan with its own evening
+curve and fewer calls; public holidays), stored as real call records in a real DuckDB
+file, and forecast through the KPI layer. The forecast must find the rate again within
+the noise the counts carry, apply last year's Ramadan to this year's, forecast holidays
+as holidays, and its 80% intervals must hold about 80% of futures drawn from the rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import run_cca
+
+from analytics.centres import Centre, save_centre
+from analytics.kpi import rollup
+from analytics.periods import parse_period
+from analytics.records import CALL_COLUMNS
+from analytics.store import Store
+from simulation import forecast as fc
+
+SLOTS = 48
+
+
+def morning_curve() -> np.ndarray:
+    """Share of a working day's calls per half hour: 08:00–16:00, peak at 10:30."""
+    x = np.arange(SLOTS) / 2
+    curve = np.where((x >= 8) & (x < 16), 0.4 + np.exp(-(((x - 10.5) / 2.0) ** 2)), 0.0)
+    return curve / curve.sum()
+
+
+def evening_curve() -> np.ndarray:
+    """Ramadan: 10:00–15:00 and 20:00–24:00, most calls after iftar."""
+    x = np.arange(SLOTS) / 2
+    curve = np.where((x >= 10) & (x < 15), 0.5, 0.0) + np.where(x >= 20, 1.5, 0.0)
+    return curve / curve.sum()
+
+
+def true_rate(day: dt.date, calendar: fc.DayCalendar, daily: float = 600.0) -> np.ndarray:
+    """Calls per half hour the synthetic centre expects on ``day``."""
+    kind = calendar.day_type(day)
+    weekday = {5: 0.0, 6: 0.35}.get(day.isoweekday(), 1.0)  # Friday closed, Saturday quiet
+    weekday *= 1.15 if day.isoweekday() == 7 else 1.0  # Sunday, the week's first day
+    if kind.kind in ("holiday", "eid"):
+        return np.zeros(SLOTS)
+    if kind.kind == "ramadan":
+        return daily * weekday * 0.7 * evening_curve()
+    return daily * weekday * morning_curve()
+
+
+def store_synthetic(store: Store, centre: Centre, first: dt.date, last: dt.date, seed: int):
+    """Poisson calls from ``true_rate`` for the days ``first``..``last``."""
+    rng = np.random.default_rng(seed)
+    calendar = fc.DayCalendar(centre)
+    arrivals = []
+    day = first
+    while day <= last:
+        counts = rng.poisson(true_rate(day, calendar))
+        midnight = pd.Timestamp(day)
+        for slot in np.flatnonzero(counts):
+            offsets = rng.uniform(0, 1800, counts[slot])
+            arrivals.extend(midnight + pd.to_timedelta(slot * 1800 + offsets, unit="s"))
+        day += dt.timedelta(days=1)
+    local = pd.DatetimeIndex(arrivals).tz_localize(centre.timezone)
+    frame = pd.DataFrame(
+        {
+            "call_id": [f"c{i}" for i in range(len(local))],
+            "arrived_at": local,
+            "outcome": "answered",
+            "wait_s": 5.0,
+            "talk_s": 180.0,
+            "category": np.where(rng.random(len(local)) < 0.8, "employer", "worker"),
+        }
+    )
+    for c in CALL_COLUMNS:
+        if c not in frame:
+            frame[c] = None
+    frame["centre_id"] = centre.centre_id
+    with store.writer() as con:
+        save_centre(con, centre)
+        con.register("incoming", frame[["centre_id", *CALL_COLUMNS]])
+        con.execute(
+            f"INSERT INTO calls (centre_id, {', '.join(CALL_COLUMNS)}) "
+            f"SELECT centre_id, {', '.join(CALL_COLUMNS)} FROM incoming"
+        )
+        con.unregister("incoming")
+        rollup.refresh_all(con)
+
+
+def gulf_centre(country: str | None = None) -> Centre:
+    return Centre(
+        centre_id="synthetic",
+        timezone="Asia/Riyadh",
+        weekend=(5, 6),
+        holiday_country=country,
+    )
+
+
+@pytest.fixture(scope="module")
+def eight_weeks(tmp_path_factory):
+    """Eight weeks of a centre without holidays or Ramadan (2025-06-01..07-26)."""
+    store = Store(tmp_path_factory.mktemp("forecast") / "eight.duckdb")
+    centre = gulf_centre()
+    store_synthetic(store, centre, dt.date(2025, 6, 1), dt.date(2025, 7, 26), seed=1)
+    return store, centre
+
+
+def test_a_known_rate_is_recovered_within_the_noise_of_its_counts(eight_weeks):
+    store, centre = eight_weeks
+    with store.reader() as con:
+        result = fc.forecast(con, centre, horizon_days=7)
+    calendar = fc.DayCalendar(centre)
+    days = [dt.date(2025, 7, 27) + dt.timedelta(days=i) for i in range(7)]
+    truth = np.concatenate([true_rate(d, calendar) for d in days])
+    mean = result.frame["offered"].to_numpy()
+    assert result.train == parse_period("2025-06-01..2025-07-26")
+    assert len(mean) == 7 * SLOTS and str(result.frame["interval_start"][0]) == (
+        "2025-07-27 00:00:00+03:00"
+    )
+    # the week's total: 8 weeks of ~3,200 calls know it to ~1%; the level is smoothed over
+    # fewer days, so allow four times that
+    assert abs(mean.sum() / truth.sum() - 1) < 0.04
+    # per half hour: 40 working days pool ~700 calls per busy half hour (±4%)
+    busy = truth > 10
+    assert np.median(np.abs(mean[busy] / truth[busy] - 1)) < 0.06
+    assert mean[truth == 0].sum() < 0.01 * mean.sum()  # closed Friday and nights stay ~0
+    # against Poisson draws from the truth the forecast's WAPE is near the noise floor
+    rng = np.random.default_rng(5)
+    actual = rng.poisson(truth, size=(50, len(truth)))
+    wape = np.abs(actual - mean).sum() / actual.sum()
+    floor = fc.poisson_floor_of(truth)
+    assert floor < wape < floor * 1.15
+
+
+def test_prediction_intervals_hold_about_80_percent_of_a_simulated_future(eight_weeks):
+    store, centre = eight_weeks
+    with store.reader() as con:
+        result = fc.forecast(con, centre, horizon_days=7)
+    calendar = fc.DayCalendar(centre)
+    days = [dt.date(2025, 7, 27) + dt.timedelta(days=i) for i in range(7)]
+    truth = np.concatenate([true_rate(d, calendar) for d in days])
+    low = result.frame["offered_low"].to_numpy()
+    high = result.frame["offered_high"].to_numpy()
+    assert (low <= result.frame["offered"]).all() and (result.frame["offered"] <= high).all()
+    futures = np.random.default_rng(11).poisson(truth, size=(400, len(truth)))
+    open_ = truth > 0
+    inside = (futures >= low) & (futures <= high)
+    coverage = inside[:, open_].mean()
+    assert 0.75 <= coverage <= 0.88, coverage
+
+
+def test_mid_p_bounds_cover_80_percent_of_poisson_counts():
+    """Busy intervals: about 80%. Quiet ones: whole counts cannot split a count's mass,
+    so the bounds hold at least 80% (0 calls is always inside)."""
+    for rate, lo, hi in ((0.8, 0.8, 1.0), (3.0, 0.8, 0.95), (12.0, 0.74, 0.88), (60.0, 0.76, 0.84)):
+        low, high = fc.prediction_bounds(np.array([rate]), 0.0)
+        draws = np.random.default_rng(3).poisson(rate, 200_000)
+        covered = ((draws >= low[0]) & (draws <= high[0])).mean()
+        assert lo <= covered <= hi, (rate, covered)
+
+
+def test_poisson_mean_absolute_deviation_has_its_closed_form():
+    from scipy import stats
+
+    for lam in (0.5, 3.0, 17.2, 80.0):
+        k = np.arange(0, int(lam * 4 + 40))
+        exact = float((np.abs(k - lam) * stats.poisson.pmf(k, lam)).sum())
+        assert fc.poisson_mad(np.array([lam]))[0] == pytest.approx(exact, rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def ramadan_year(tmp_path_factory):
+    """A year of history holding Ramadan 1446 (2025-03-01..03-29), up to 2026-02-10."""
+    store = Store(tmp_path_factory.mktemp("forecast") / "ramadan.duckdb")
+    centre = gulf_centre()
+    store_synthetic(store, centre, dt.date(2025, 1, 20), dt.date(2026, 2, 10), seed=2)
+    return store, centre
+
+
+@pytest.mark.slow
+def test_last_ramadans_curve_and_volume_are_applied_to_this_ramadan(ramadan_year):
+    store, centre = ramadan_year
+    with store.reader() as con:
+        result = fc.forecast(
+            con, centre, train=parse_period("2025-12-16..2026-02-10"), horizon_days=14
+        )
+    frame = result.frame.assign(day=[t.date() for t in result.frame["interval_start"]])
+    calendar = fc.DayCalendar(centre)
+    # Ramadan 1447 starts on 2026-02-18 (Umm al-Qura)
+    assert calendar.day_type(dt.date(2026, 2, 18)) == fc.DayType("ramadan", 3, 1)
+    assert calendar.day_type(dt.date(2026, 2, 17)).kind == "regular"
+    evening = np.arange(SLOTS) >= 40
+    for day in (dt.date(2026, 2, 18), dt.date(2026, 2, 22), dt.date(2026, 2, 23)):
+        mean = frame.loc[frame["day"] == day, "offered"].to_numpy()
+        truth = true_rate(day, calendar)
+        assert mean[evening].sum() / mean.sum() == pytest.approx(
+            truth[evening].sum() / truth.sum(), abs=0.06
+        )
+        assert mean.sum() == pytest.approx(truth.sum(), rel=0.12)
+    before = frame.loc[frame["day"] == dt.date(2026, 2, 16), "offered"].to_numpy()
+    assert before[evening].sum() < 0.01 * before.sum()  # a regular Monday: no evening
+    assert before.sum() == pytest.approx(600, rel=0.08)
+
+
+@pytest.fixture(scope="module")
+def saudi_summer(tmp_path_factory):
+    """A Saudi centre (SA holidays) from 2025-07-01 to 2025-09-20: no holiday inside."""
+    store = Store(tmp_path_factory.mktemp("forecast") / "sa.duckdb")
+    centre = gulf_centre("SA")
+    store_synthetic(store, centre, dt.date(2025, 7, 1), dt.date(2025, 9, 20), seed=3)
+    return store, centre
+
+
+def test_holidays_are_forecast_as_holidays_and_overrides_move_them(saudi_summer):
+    store, centre = saudi_summer
+    national_day = dt.date(2025, 9, 23)  # a Tuesday
+    calendar = fc.DayCalendar(centre)
+    assert calendar.day_type(national_day).kind == "holiday"
+    assert calendar.day_type(national_day - dt.timedelta(days=1)).kind == "pre_holiday"
+    with store.reader() as con:
+        plain = fc.forecast(con, centre, horizon_days=7, interval="day")
+        moved = fc.forecast(
+            con,
+            centre,
+            horizon_days=7,
+            interval="day",
+            extra_holidays={dt.date(2025, 9, 24): "moved by the moon"},
+            removed_holidays=frozenset({national_day}),
+        )
+    by_day = dict(
+        zip([t.date() for t in plain.frame["interval_start"]], plain.frame["offered"], strict=True)
+    )
+    assert by_day[national_day] == 0
+    assert by_day[dt.date(2025, 9, 21)] == pytest.approx(690, rel=0.08)  # a Sunday
+    assert by_day[dt.date(2025, 9, 24)] == pytest.approx(600, rel=0.08)
+    assert by_day[dt.date(2025, 9, 22)] == pytest.approx(600, rel=0.08)
+    moved_by_day = dict(
+        zip([t.date() for t in moved.frame["interval_start"]], moved.frame["offered"], strict=True)
+    )
+    assert moved_by_day[national_day] == pytest.approx(600, rel=0.08)
+    assert moved_by_day[dt.date(2025, 9, 24)] == 0
+
+
+def test_a_holiday_seen_in_the_history_keeps_its_learnt_volume():
+    """A centre that takes 30% of a normal day's calls on holidays: the ratio to the
+    same weekday around it is learnt, not assumed closed."""
+    centre = gulf_centre()
+    first = dt.date(2025, 1, 5)
+    days = 14 * 7
+    holidays = {first + dt.timedelta(days=d) for d in (30, 58, 80)}
+    calendar = fc.DayCalendar(centre, {d: "holiday" for d in holidays})
+    y = np.array(
+        [
+            (0.3 if d in holidays else 1.0) * np.full(SLOTS, 10.0)
+            for d in (first + dt.timedelta(days=i) for i in range(days))
+        ]
+    )
+    types = calendar.day_types(first, days)
+    ahead = [fc.DayType("holiday", 2), fc.DayType("regular", 2)]
+    mean = fc.forecast_matrix(y, types, 56, ahead, centre)
+    assert mean[0].sum() == pytest.approx(0.3 * mean[1].sum(), rel=1e-6)
+
+
+def test_intraday_reforecast_scales_the_rest_of_today(eight_weeks):
+    store, centre = eight_weeks
+    with store.reader() as con:
+        result = fc.forecast(con, centre, horizon_days=1)
+    frame = result.frame
+    as_of = dt.datetime(2025, 7, 27, 12, 0, tzinfo=centre.tz)
+    morning = frame[frame["interval_start"] < pd.Timestamp(as_of)]
+    busy = pd.DataFrame(
+        {"interval_start": morning["interval_start"], "count": morning["offered"] * 1.5}
+    )
+    again = fc.reforecast_today(frame, busy, as_of, prior_calls=0.0)
+    later = frame["interval_start"] >= pd.Timestamp(as_of)
+    assert again.attrs["scale"] == pytest.approx(1.5)
+    assert np.allclose(again.loc[later, "offered"], frame.loc[later, "offered"] * 1.5)
+    assert np.allclose(again.loc[~later, "offered"], busy["count"])
+
+
+def test_backtests_report_wape_mape_and_the_poisson_floor(eight_weeks):
+    store, centre = eight_weeks
+    with store.reader() as con:
+        rows = fc.backtest(con, centre, train_days=28, folds=2, methods=("profile", "ets"))
+    pooled = {r["method"]: r for r in rows if r["fold"] == "all"}
+    assert set(pooled) == {"profile", "ets", "seasonal_naive"}
+    assert [r["test"] for r in rows if r["method"] == "profile"] == [
+        "2025-07-13..2025-07-19",
+        "2025-07-20..2025-07-26",
+        "",
+    ]
+    floor = pooled["profile"]["poisson_floor"]
+    # the profile of a stationary centre is close to the floor; a week-old copy is not
+    assert floor < pooled["profile"]["wape"] < 1.2 * floor
+    assert pooled["seasonal_naive"]["wape"] > 1.2 * floor  # about √2 × floor
+    assert pooled["profile"]["mape"] > 0
+
+
+def test_cca_forecast_prints_json_rows_saves_them_and_names_bad_input(eight_weeks):
+    store, centre = eight_weeks
+    args = ["forecast", "--centre", "synthetic", "--horizon", "2d", "--by", "category"]
+    rows = json.loads(run_cca(*args, "--format", "json", db=store.path).stdout)
+    assert set(rows[0]) == {"interval_start", "category", "offered", "offered_low", "offered_high"}
+    assert len(rows) == 2 * SLOTS * 2
+    employer = sum(r["offered"] for r in rows if r["category"] == "employer")
+    assert employer / sum(r["offered"] for r in rows) == pytest.approx(0.8, abs=0.02)
+    saved = run_cca("forecast", "--centre", "synthetic", "--horizon", "7d", "--save", db=store.path)
+    assert "saved as forecast run" in saved.stderr
+    with store.reader() as con:
+        frame = fc.saved_forecast(con, centre, dt.date(2025, 7, 27), dt.date(2025, 8, 2))
+        n_runs = con.execute("SELECT count(*) FROM forecast_runs").fetchone()[0]
+    assert n_runs == 1 and len(frame) == 7 * SLOTS
+    assert frame.attrs["method"] == "profile"
+    bad = run_cca(
+        "forecast", "--centre", "synthetic", "--horizon", "soon", db=store.path, check=False
+    )
+    assert bad.returncode == 2 and "--horizon" in bad.stderr and "soon" in bad.stderr
+    bad = run_cca("forecast", "--centre", "nowhere", db=store.path, check=False)
+    assert bad.returncode == 2 and "nowhere" in bad.stderr
