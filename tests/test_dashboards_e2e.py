@@ -294,3 +294,18 @@ def test_open_alerts_show_on_every_page_until_a_manager_acknowledges(served_seed
     admin.wait_for_selector("#admin-rules .ag-row")
     assert "today-sl30" in admin.inner_text("#admin-rules")
     admin.close()
+
+
+def test_the_planner_forecasts_the_week_and_rosters_its_plan(served_seed, page):
+    login(page, served_seed.url, "planner")
+    page.goto(served_seed.url + "/planner?centre=bahrain_lmra&week=2026-09-20")
+    page.wait_for_selector("#planner-total-sl_offered_12")
+    page.click("#planner-forecast")
+    page.wait_for_selector("#planner-forecast-note")
+    note = page.inner_text("#planner-forecast-note")
+    assert "forecast" in note and "actual" in note and "WAPE" in note
+    page.click("#planner-roster")
+    page.wait_for_selector("#planner-roster-summary")
+    summary = page.inner_text("#planner-roster-summary")
+    assert "paid hours" in summary and "over-coverage" in summary
+    shoot(page, "planner_forecast_roster")

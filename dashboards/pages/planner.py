@@ -488,6 +488,69 @@ def build_for(query: dict):
                 html.Div([grid], className="panel"),
                 html.Div(
                     [
+                        html.Div("Forecast: actual against forecast", className="panel-title"),
+                        html.Div(
+                            [
+                                dmc.Select(
+                                    id="planner-forecast-method",
+                                    label="method",
+                                    data=["profile", "auto", "ets", "mstl", "glm"],
+                                    value="profile",
+                                    w=130,
+                                ),
+                                dmc.Select(
+                                    id="planner-forecast-category",
+                                    label=w["category"],
+                                    data=[{"value": "", "label": w["all"]}]
+                                    + [
+                                        {"value": c, "label": ctx.labels.category(c)}
+                                        for c in week.categories
+                                    ],
+                                    value="",
+                                    w=200,
+                                ),
+                                dmc.Button(
+                                    "Forecast this week", id="planner-forecast", variant="light"
+                                ),
+                            ],
+                            className="filter-bar",
+                        ),
+                        html.Div(id="planner-forecast-out"),
+                    ],
+                    className="panel",
+                )
+                if source.startswith("week:")
+                else None,
+                html.Div(
+                    [
+                        html.Div(
+                            "Roster: shifts and breaks covering the plan", className="panel-title"
+                        ),
+                        html.Div(
+                            [
+                                dmc.TextInput(
+                                    id="planner-shifts",
+                                    label="shifts",
+                                    value="8h:1h-break,6h:30m-break",
+                                    w=260,
+                                ),
+                                dmc.TextInput(
+                                    id="planner-break-window",
+                                    label="break window",
+                                    value="2h-5h",
+                                    w=130,
+                                ),
+                                dmc.Button("Roster the plan", id="planner-roster", variant="light"),
+                                dmc.Button("Roster CSV", id="planner-dl-roster", variant="subtle"),
+                            ],
+                            className="filter-bar",
+                        ),
+                        html.Div(id="planner-roster-out"),
+                    ],
+                    className="panel",
+                ),
+                html.Div(
+                    [
                         html.Div("Scenarios side by side", className="panel-title"),
                         compare,
                         dag.AgGrid(
@@ -723,7 +786,254 @@ def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source,
     return dcc.send_bytes(data, f"{name}-comparison.xlsx")
 
 
+def forecast_week(_n, method, category, source, search):
+    """Train on the eight weeks before the week, forecast its seven days by half hour,
+    and draw the actual calls (KPI layer) against the forecast and its 80% band."""
+    require_page(PATH)
+    from analytics.centres import get_centre
+    from analytics.kpi import call_kpis
+    from analytics.periods import Period
+    from simulation.forecast import forecast
+
+    lang = "ar" if "lang=ar" in (search or "") else "en"
+    kind, _, value = source["source"].partition(":")
+    if kind != "week":
+        return no_update
+    start = dt.date.fromisoformat(value)
+    train = Period(start - dt.timedelta(days=56), start - dt.timedelta(days=1), "train")
+    week = Period(start, start + dt.timedelta(days=6), "week")
+    with app_context().store.reader() as con:
+        centre = get_centre(con, source["centre"])
+        try:
+            result = forecast(
+                con,
+                centre,
+                train=train,
+                horizon_days=7,
+                interval="30min",
+                method=method or "profile",
+                by=("category",) if category else (),
+            )
+        except ValueError as exc:
+            return dmc.Alert(str(exc), color="red")
+        filters = {"category": [category]} if category else None
+        actual = call_kpis(con, centre, period=week, interval="30min", filters=filters)
+    frame = result.frame
+    if category:
+        frame = frame[frame["category"] == category]
+    frame = frame[frame["offered"] > 0.05]
+    by_start = {r["interval_start"]: r["offered"] for r in actual}
+    xs = [f"{t:%a %d/%m %H:%M}" for t in frame["interval_start"]]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=xs, y=list(frame["offered_high"]), mode="lines", line={"width": 0}, showlegend=False
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=list(frame["offered_low"]),
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(28,126,214,0.18)",
+            name="80% interval",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=list(frame["offered"]),
+            mode="lines",
+            name=f"forecast ({result.method})",
+            line={"color": "#1c7ed6"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=[by_start.get(t.to_pydatetime(), 0) for t in frame["interval_start"]],
+            mode="markers",
+            name="actual",
+            marker={"color": "#e8590c", "size": 5},
+        )
+    )
+    fig.update_xaxes(type="category", nticks=14)
+    charts.base(fig, height=320)
+    if lang == "ar":
+        fig.update_xaxes(autorange="reversed")
+    total_f = float(frame["offered"].sum())
+    total_a = float(sum(by_start.get(t.to_pydatetime(), 0) for t in frame["interval_start"]))
+    errors = sum(
+        abs(by_start.get(t.to_pydatetime(), 0) - f)
+        for t, f in zip(frame["interval_start"], frame["offered"], strict=True)
+    )
+    wape = errors / total_a if total_a else None
+    note = (
+        f"trained on {result.train.label} · forecast {total_f:,.0f} calls, actual {total_a:,.0f}"
+        + (f" · WAPE {wape:.1%}" if wape is not None else "")
+    )
+    return html.Div(
+        [
+            dcc.Graph(figure=fig, config={"displayModeBar": False}, id="planner-forecast-chart"),
+            html.Div(note, className="muted", id="planner-forecast-note"),
+        ]
+    )
+
+
+def roster_plan(_n, shifts, window, plan, source, search):
+    """Roster the current plan: shifts with breaks covering it at the least paid hours."""
+    require_page(PATH)
+    from simulation.rostering import parse_shifts, parse_window, roster
+
+    lang = "ar" if "lang=ar" in (search or "") else "en"
+    week = load_week(source["centre"], source["source"])
+    try:
+        templates = parse_shifts(shifts or "8h:1h-break")
+        break_window = parse_window(window or "2h-5h")
+        result = roster(
+            plan,
+            week.interval_s,
+            templates,
+            starts=week.starts,
+            break_window_s=break_window,
+            time_limit_s=10,
+        )
+    except ValueError as exc:
+        return dmc.Alert(str(exc), color="red")
+    summary = result.summary()
+    rows = result.rows()
+    fig = go.Figure()
+    for i, r in enumerate(rows):
+        label = f"{r['shift']} ×{r['agents']}"
+        start, end = r["start"], r["end"]
+        fig.add_trace(
+            go.Scatter(
+                x=[start, end],
+                y=[i, i],
+                mode="lines",
+                line={"width": 9, "color": charts.PALETTE[0]},
+                name=label,
+                showlegend=False,
+                hovertemplate=f"{label}: %{{x|%a %H:%M}}<extra></extra>",
+            )
+        )
+        if r["break_start"] is not None:
+            template = (
+                next(t for t in templates if t.name == r["shift"])
+                if any(t.name == r["shift"] for t in templates)
+                else None
+            )
+            if template is not None and template.break_s:
+                b_end = r["break_start"] + dt.timedelta(seconds=template.break_s)
+                fig.add_trace(
+                    go.Scatter(
+                        x=[r["break_start"], b_end],
+                        y=[i, i],
+                        mode="lines",
+                        line={"width": 9, "color": "#ffd43b"},
+                        showlegend=False,
+                        hovertemplate="break %{x|%H:%M}<extra></extra>",
+                    )
+                )
+    fig.update_yaxes(visible=False)
+    charts.base(
+        fig,
+        height=max(260, 14 * len(rows) + 80),
+        title=f"{len(rows)} shift groups, {summary['headcount']} agent-shifts",
+    )
+    cover = go.Figure(
+        [
+            go.Scatter(
+                x=week.starts,
+                y=list(result.need),
+                name="need (plan)",
+                line={"shape": "hv", "color": charts.BAD},
+            ),
+            go.Scatter(
+                x=week.starts,
+                y=list(result.coverage),
+                name="on the phones",
+                line={"shape": "hv", "color": charts.GOOD},
+            ),
+        ]
+    )
+    charts.base(cover, height=260)
+    if lang == "ar":
+        for f in (fig, cover):
+            f.update_xaxes(autorange="reversed")
+    over = summary["over_coverage"]
+    text = (
+        f"paid hours {summary['paid_hours']:,.1f} for {summary['required_agent_hours']:,.1f} "
+        f"required agent-hours · over-coverage {over:.1%} · MIP gap {summary['gap']:.2%} · "
+        f"status {summary['status']}"
+        if over is not None
+        else f"status {summary['status']}"
+    )
+    if summary["uncovered_intervals"]:
+        text += f" · cannot cover: {', '.join(str(u)[:16] for u in summary['uncovered_intervals'][:10])}"
+    return html.Div(
+        [
+            html.Div(text, className="muted", id="planner-roster-summary"),
+            dcc.Graph(figure=fig, config={"displayModeBar": False}, id="planner-gantt"),
+            dcc.Graph(figure=cover, config={"displayModeBar": False}),
+        ]
+    )
+
+
+def roster_csv(_n, shifts, window, plan, source):
+    user = require_page(PATH)
+    from simulation.rostering import parse_shifts, parse_window, roster
+
+    week = load_week(source["centre"], source["source"])
+    result = roster(
+        plan,
+        week.interval_s,
+        parse_shifts(shifts or "8h:1h-break"),
+        starts=week.starts,
+        break_window_s=parse_window(window or "2h-5h"),
+        time_limit_s=10,
+    )
+    lines = ["shift,start,break_start,end,agents"]
+    for r in result.rows():
+        brk = r["break_start"].isoformat() if r["break_start"] is not None else ""
+        lines.append(
+            f"{r['shift']},{r['start'].isoformat()},{brk},{r['end'].isoformat()},{r['agents']}"
+        )
+    app_context().state.audit(user.username, "download", {"page": "planner", "what": "roster"})
+    return {"content": "\n".join(lines) + "\n", "filename": "roster.csv"}
+
+
 def register_callbacks(app) -> None:
+    app.callback(
+        Output("planner-forecast-out", "children"),
+        Input("planner-forecast", "n_clicks"),
+        State("planner-forecast-method", "value"),
+        State("planner-forecast-category", "value"),
+        State("planner-source", "data"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )(forecast_week)
+    app.callback(
+        Output("planner-roster-out", "children"),
+        Input("planner-roster", "n_clicks"),
+        State("planner-shifts", "value"),
+        State("planner-break-window", "value"),
+        State("planner-plan", "data"),
+        State("planner-source", "data"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )(roster_plan)
+    app.callback(
+        Output("planner-download", "data", allow_duplicate=True),
+        Input("planner-dl-roster", "n_clicks"),
+        State("planner-shifts", "value"),
+        State("planner-break-window", "value"),
+        State("planner-plan", "data"),
+        State("planner-source", "data"),
+        prevent_initial_call=True,
+    )(roster_csv)
     lever_inputs = [
         Input("planner-volume", "value"),
         Input("planner-handling", "value"),
