@@ -323,3 +323,10 @@ def test_cca_forecast_prints_json_rows_saves_them_and_names_bad_input(eight_week
     assert bad.returncode == 2 and "--horizon" in bad.stderr and "soon" in bad.stderr
     bad = run_cca("forecast", "--centre", "nowhere", db=store.path, check=False)
     assert bad.returncode == 2 and "nowhere" in bad.stderr
+
+
+def test_cca_help_names_forecast_and_roster_and_each_has_help():
+    top = run_cca("--help").stdout
+    assert "forecast" in top and "roster" in top
+    assert "--backtest" in run_cca("forecast", "--help").stdout
+    assert "--break-window" in run_cca("roster", "--help").stdout

@@ -26,7 +26,7 @@ import re
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "forecast",
-        help="calls offered (tickets created) per interval ahead, with 80% intervals",
+        help="calls offered (tickets created) per interval ahead, with 80%% intervals",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
