@@ -273,3 +273,33 @@ def test_cca_users_adds_lists_and_disables(tmp_path):
         check=False,
     )
     assert short.returncode == 2 and "at least 8 characters" in short.stderr
+
+
+def test_a_load_older_than_the_refresh_interval_is_flagged(seed_store, tmp_path):
+    """The seed's database is refreshed every 24 hours: an older last load is stale."""
+    fresh = make_app(seed_store, tmp_path / "fresh")
+    stale = make_app(seed_store, tmp_path / "stale", refresh_hours=1e-6)
+    body = {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": "/"},
+            {"id": "_pages_location", "property": "search", "value": "?period=2026-09"},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+    seen = {}
+    for name, app in (("fresh", fresh), ("stale", stale)):
+        client = app.server.test_client()
+        log_in(client, "manager")
+        response = client.post(
+            "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf(client)}
+        )
+        assert response.status_code == 200
+        seen[name] = "stale-warning" in response.text
+        assert "as-of-load" in response.text
+    assert seen == {"fresh": False, "stale": True}

@@ -81,3 +81,38 @@ def test_interval_starts_cover_the_period():
     assert starts[1:] == [dt.datetime(2024, 3, 11), dt.datetime(2024, 4, 10)]
     assert starts[0] <= dt.datetime(2024, 3, 1)
     assert len(list(interval_starts(dt.date(2024, 9, 1), dt.date(2024, 9, 1), "30min"))) == 48
+
+
+def test_a_run_of_months_covers_the_first_to_the_last_day():
+    year = parse_period("2024-01..2024-12")
+    assert (year.start, year.end, year.days) == (dt.date(2024, 1, 1), dt.date(2024, 12, 31), 366)
+    ramadan_to_shawwal = parse_period("1445-09H..1445-10H")
+    assert ramadan_to_shawwal.start == parse_period("1445-09H").start
+    assert ramadan_to_shawwal.end == parse_period("1445-10H").end
+    with pytest.raises(ValueError, match="before the start"):
+        parse_period("2024-05..2024-03")
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "end"),
+    [
+        ("today", dt.date(2026, 12, 3), dt.date(2026, 12, 3)),
+        ("yesterday", dt.date(2026, 12, 2), dt.date(2026, 12, 2)),
+        ("this-week", dt.date(2026, 11, 29), dt.date(2026, 12, 3)),  # Sunday to Thursday
+        ("this-month", dt.date(2026, 12, 1), dt.date(2026, 12, 3)),
+        ("last-month", dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+    ],
+)
+def test_relative_periods_are_read_from_the_local_date(name, start, end):
+    period = parse_period(name, dt.date(2026, 12, 3))  # a Thursday
+    assert (period.start, period.end, period.label) == (start, end, name)
+
+
+def test_a_relative_period_needs_the_local_date():
+    with pytest.raises(ValueError, match="needs the local date"):
+        parse_period("today")
+
+
+def test_last_month_in_january_is_december_of_the_year_before():
+    period = parse_period("last-month", dt.date(2027, 1, 15))
+    assert (period.start, period.end) == (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
