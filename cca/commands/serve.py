@@ -45,6 +45,11 @@ def handle(args) -> int:
 
         raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
     app = create_app(store, Settings(secure_cookies=args.secure_cookies))
+    # the planner's simulation workers take seconds to start: start them now, not on the
+    # first "Simulate"
+    import threading
+
+    threading.Thread(target=app.server.config["CCA"].jobs.warm_up, daemon=True).start()
     print(
         f"Serving the dashboards on http://{args.host}:{args.port}/ (Ctrl+C stops)", file=sys.stderr
     )
