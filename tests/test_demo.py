@@ -58,3 +58,61 @@ def test_demo_builds_both_centres_once_and_prints_their_kpis(tmp_path):
     password, role = printed["manager"]
     user, why = authenticate(AppState.beside(db), "manager", password)
     assert why == "ok" and user.role == role == "manager"
+
+
+def test_demo_serves_the_dashboards_on_the_port_it_prints(tmp_path):
+    """`make demo` ends by serving: the log-in form answers, pages ask for a log-in."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from conftest import ROOT
+
+    from analytics.store import Store
+    from cca.commands.generate import generate
+
+    db = tmp_path / "demo.duckdb"
+    store = Store(db)
+    # the demo's centres, one month each, so that the demo has nothing to generate
+    generate(store, "bahrain_lmra", "2026-09", 1, 0, quiet=True)
+    generate(store, "saudi_mol", "2026-11", 1, 0, quiet=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cca", "--db", str(db), "demo", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # the planner's worker processes share the pipes: stop all
+    )
+    try:
+        deadline = time.monotonic() + 120
+        status = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
+                    status = r.status
+                    body = r.read().decode()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)
+        assert status == 200 and 'name="username"' in body, (
+            proc.stderr.read() if proc.poll() else ""
+        )
+        opener = urllib.request.build_opener(urllib.request.HTTPErrorProcessor())
+        try:
+            opener.open(f"http://127.0.0.1:{port}/_dash-layout", timeout=5)
+            raise AssertionError("an anonymous client read the layout")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 401
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    assert f"http://127.0.0.1:{port}/" in out and "Demo users" in out

@@ -195,7 +195,11 @@ def handle(args) -> int:
     sys.stdout.flush()
     if args.no_serve or serve is None:
         return 0
-    return serve.handle(argparse.Namespace(db=store.path, host=args.host, port=args.port))
+    return serve.handle(
+        argparse.Namespace(
+            db=store.path, host=args.host, port=args.port, threads=8, secure_cookies=False
+        )
+    )
 
 
 def dashboards_command():
