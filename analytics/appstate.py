@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 
 _migrated: set[Path] = set()
+_CREATED = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
 _migrate_lock = threading.Lock()
 
 
@@ -71,19 +73,46 @@ class AppState:
         return con
 
     def migrate(self) -> int:
-        """Apply the migrations this file lacks; return its version."""
+        """Apply the migrations this file lacks; return the newest version applied.
+
+        Applied versions are recorded one by one (``applied_migrations``), so a migration
+        numbered below one already applied — two branches of work landing in either
+        order — is still applied. A file from before that table counts a migration as
+        applied when it was at or below the file's ``user_version`` and the tables it
+        creates exist."""
         con = self._open()
         try:
             con.execute("BEGIN IMMEDIATE")  # one migrating process at a time
-            current = con.execute("PRAGMA user_version").fetchone()[0]
-            for version, _name, sql in migrations():
-                if version > current:
-                    for statement in _statements(sql):
-                        con.execute(statement)
-                    con.execute(f"PRAGMA user_version = {int(version)}")
-                    current = version
+            tables = {
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if "applied_migrations" not in tables:
+                con.execute(
+                    "CREATE TABLE applied_migrations (version INTEGER PRIMARY KEY, name TEXT,"
+                    " applied_at TEXT NOT NULL)"
+                )
+                before = con.execute("PRAGMA user_version").fetchone()[0]
+                for version, name, sql in migrations():
+                    created = set(_CREATED.findall(sql))
+                    if version <= before and created <= tables:
+                        con.execute(
+                            "INSERT INTO applied_migrations VALUES (?, ?, ?)",
+                            [version, name, utc_now()],
+                        )
+            done = {r[0] for r in con.execute("SELECT version FROM applied_migrations")}
+            for version, name, sql in migrations():
+                if version in done:
+                    continue
+                for statement in _statements(sql):
+                    con.execute(statement)
+                con.execute(
+                    "INSERT INTO applied_migrations VALUES (?, ?, ?)", [version, name, utc_now()]
+                )
+                done.add(version)
+            newest = max(done, default=0)
+            con.execute(f"PRAGMA user_version = {int(newest)}")
             con.execute("COMMIT")
-            return current
+            return newest
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")
