@@ -46,7 +46,7 @@ from typing import Any
 
 from analytics.appstate import AppState, utc_now
 
-KINDS = ("simulate", "find_staffing")
+KINDS = ("simulate", "find_staffing", "backtest")
 ACTIVE = ("queued", "running")
 INTERVAL_NAMES = {900: "15min", 1800: "30min", 3600: "60min"}
 
@@ -175,8 +175,14 @@ class JobRunner:
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-        text = self._scenario_text(params)
-        scenario = _load(text)  # fails here, not in the background, if it is bad
+        if kind == "backtest":  # history, not a scenario: the store, centre and periods
+            missing = [k for k in ("db", "centre", "train", "test") if not params.get(k)]
+            if missing:
+                raise ValueError(f"backtest params need {', '.join(missing)}")
+            text, scenario = "", None
+        else:
+            text = self._scenario_text(params)
+            scenario = _load(text)  # fails here, not in the background, if it is bad
         replications = int(params.get("replications", 10))
         if replications < 1:
             raise ValueError(f"replications: {replications!r} must be >= 1")
@@ -329,9 +335,10 @@ class JobRunner:
             )
         folder = self.workdir / job_id
         try:
-            scenario = _load((folder / "scenario.toml").read_text(encoding="utf-8"))
-            work = _simulate if kind == "simulate" else _find_staffing
-            result = work(self, job_id, scenario, params, cancelled)
+            text = (folder / "scenario.toml").read_text(encoding="utf-8")
+            scenario = _load(text) if kind != "backtest" else None
+            work = {"simulate": _simulate, "find_staffing": _find_staffing, "backtest": _backtest}
+            result = work[kind](self, job_id, scenario, params, cancelled)
             path = folder / "result.json"
             path.write_text(json.dumps(_jsonable(result)), encoding="utf-8")
             self._update(
@@ -507,4 +514,48 @@ def _find_staffing(runner: JobRunner, job_id: str, scenario, params, cancelled) 
         "rounds": plan.rounds,
         "replications": plan.replications,
         "scenario_toml": scenario_toml_text(planned),
+    }
+
+
+def _backtest(runner: JobRunner, job_id: str, _scenario, params, cancelled) -> dict[str, Any]:
+    """``simulation.backtest.backtest`` of a centre's history: calibrate on ``train``,
+    simulate ``test`` day by day; the rows (predicted against actual per day and for the
+    whole period) are the result."""
+    from analytics.centres import get_centre
+    from analytics.periods import parse_period
+    from analytics.store import Store
+    from simulation.backtest import backtest
+
+    replications = int(params.get("replications", 5))
+    days = [0]
+
+    def on_round() -> None:
+        days[0] += 1
+        runner._update(job_id, done=days[0], message=f"{days[0]} test days simulated")
+
+    inner = runner._executor(cancelled, max(replications, 2))
+    watched = _Watched(inner, cancelled, on_round)
+    train, test = parse_period(params["train"]), parse_period(params["test"])
+    runner._update(job_id, message=f"calibrating on {train.label}, then simulating {test.label}")
+    with Store(params["db"]).reader() as con:
+        centre = get_centre(con, params["centre"])
+        result = backtest(
+            con,
+            centre,
+            train,
+            test,
+            replications=replications,
+            seed=int(params.get("seed", 0)),
+            executor=watched,
+            progress=False,
+        )
+    return {
+        "kind": "backtest",
+        "centre": result.centre_id,
+        "train": result.train.label,
+        "test": result.test.label,
+        "replications": result.replications,
+        "kpis": list(result.kpis),
+        "rows": result.rows,
+        "staffing_source": result.staffing_source,
     }

@@ -17,6 +17,13 @@ def test_a_new_file_gets_every_migration(tmp_path):
     assert state.migrate() == migrations()[-1][0]
     assert {"users", "sessions", "audit", "alerts", "alert_rules", "jobs"} <= tables(state.path)
     assert state.migrate() == migrations()[-1][0]  # twice changes nothing
+    with sqlite3.connect(state.path) as con:  # the planner's three kinds of job
+        for kind in ("simulate", "find_staffing", "backtest"):
+            con.execute(
+                "INSERT INTO jobs (job_id, username, kind, state, created_at) "
+                "VALUES (?, 'p', ?, 'done', '2026-01-01')",
+                [kind, kind],
+            )
 
 
 def test_a_migration_numbered_below_one_applied_is_still_applied(tmp_path):

@@ -291,8 +291,9 @@ def test_open_alerts_show_on_every_page_until_a_manager_acknowledges(served_seed
     admin = page.context.browser.new_page()
     login(admin, served_seed.url, "admin")
     admin.goto(served_seed.url + "/admin")
-    admin.wait_for_selector("#admin-rules .ag-row")
-    assert "today-sl30" in admin.inner_text("#admin-rules")
+    admin.wait_for_function(
+        "() => (document.querySelector('#admin-rules')?.innerText || '').includes('today-sl30')"
+    )
     admin.close()
 
 
@@ -308,4 +309,10 @@ def test_the_planner_forecasts_the_week_and_rosters_its_plan(served_seed, page):
     page.wait_for_selector("#planner-roster-summary")
     summary = page.inner_text("#planner-roster-summary")
     assert "paid hours" in summary and "over-coverage" in summary
+    # how good is the model here: calibrate on two weeks, predict this one (cca backtest)
+    page.fill("#planner-bt-replications", "2")
+    page.click("#planner-backtest")
+    page.wait_for_selector("#planner-backtest-note", timeout=180_000)
+    assert "answer_rate" in page.inner_text("#planner-backtest-note")
+    assert "2026-09-20..2026-09-26" in page.inner_text("#planner-backtest-note")
     shoot(page, "planner_forecast_roster")

@@ -486,6 +486,9 @@ def build_for(query: dict):
                 ),
                 html.Div([jobs, html.Div(id="planner-unmet")], className="panel"),
                 html.Div([grid], className="panel"),
+                backtest_panel(source)
+                if source.startswith("week:")
+                else html.Div(id="planner-backtest-out"),
                 html.Div(
                     [
                         html.Div("Forecast: actual against forecast", className="panel-title"),
@@ -724,25 +727,27 @@ def poll_job(_n, job_id):
     """Progress of the user's job; when it ends, its result."""
     user = require_page(PATH)
     if not job_id:
-        return 0, "", True, no_update, no_update, no_update
+        return 0, "", True, no_update, no_update, no_update, no_update
     runner = app_context().jobs
     status = runner.status(job_id)
     if status["username"] != user.username:
-        return 0, "", True, no_update, no_update, no_update
+        return 0, "", True, no_update, no_update, no_update, no_update
     progress = (status.get("progress") or 0) * 100
     message = f"{status['kind']}: {status['state']} — {status.get('message') or ''}"
     if status["state"] in ("queued", "running"):
-        return progress, message, False, no_update, no_update, no_update
+        return progress, message, False, no_update, no_update, no_update, no_update
     result = runner.result(job_id) if status["state"] == "done" else None
     if result is None:
-        return progress, message, True, no_update, no_update, no_update
+        return progress, message, True, no_update, no_update, no_update, no_update
+    if result["kind"] == "backtest":
+        return 100, message, True, no_update, no_update, no_update, backtest_table(result)
     if result["kind"] == "simulate":
         s = result["summary"]
         message += (
             f" · simulated sl_offered_12 {s['sl_offered_12']:.1%} "
             f"[{s['sl_offered_12_ci_low']:.1%}, {s['sl_offered_12_ci_high']:.1%}]"
         )
-        return 100, message, True, result, no_update, no_update
+        return 100, message, True, result, no_update, no_update, no_update
     unmet = result.get("unmet") or []
     note = (
         html.Div(
@@ -756,7 +761,7 @@ def poll_job(_n, job_id):
         else html.Div("every interval meets the targets", id="planner-unmet-list")
     )
     message += f" · {result['agent_hours']:.0f} agent-hours"
-    return 100, message, True, no_update, result["agents"], note
+    return 100, message, True, no_update, result["agents"], note, no_update
 
 
 def cancel_job(_n, job_id):
@@ -784,6 +789,123 @@ def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source,
     rows = comparison_rows(week, plan, levers, texts, cap, saved, cost)
     data = comparison_xlsx(rows)
     return dcc.send_bytes(data, f"{name}-comparison.xlsx")
+
+
+def backtest_panel(source: str) -> html.Div:
+    """How good is the model here? Calibrate on the two weeks before the chosen week and
+    simulate the week with its own arrivals (``cca backtest``), as a background job."""
+    start = dt.date.fromisoformat(source.split(":", 1)[1])
+    train = f"{start - dt.timedelta(days=14)}..{start - dt.timedelta(days=1)}"
+    test = f"{start}..{start + dt.timedelta(days=6)}"
+    return html.Div(
+        [
+            html.Div("How good is the model here? (cca backtest)", className="panel-title"),
+            html.Div(
+                [
+                    dmc.TextInput(id="planner-bt-train", label="calibrate on", value=train, w=230),
+                    dmc.TextInput(id="planner-bt-test", label="predict", value=test, w=230),
+                    dmc.NumberInput(
+                        id="planner-bt-replications",
+                        label="replications",
+                        value=5,
+                        min=1,
+                        max=50,
+                        w=120,
+                    ),
+                    dmc.Button("Backtest", id="planner-backtest", variant="light"),
+                ],
+                className="filter-bar",
+            ),
+            html.Div(id="planner-backtest-out"),
+        ],
+        className="panel",
+    )
+
+
+BACKTEST_KPIS = ("answer_rate", "abandon_rate", "asa_s", "sl_offered_12", "sl_offered_30")
+
+
+def backtest_table(result: dict) -> html.Div:
+    """Predicted against actual per test day and for the whole period, with the 95%
+    interval and the error (points for rates, % for ASA)."""
+    columns = [
+        {"field": "day", "pinned": "left", "valueGetter": {"function": "params.data.day || 'all'"}}
+    ]
+    for k in BACKTEST_KPIS:
+        share = k != "asa_s"
+        fmt = (
+            "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
+            if share
+            else "params.value == null ? '—' : params.value.toFixed(1)"
+        )
+        columns.append(
+            {
+                "headerName": k,
+                "children": [
+                    {
+                        "field": f"{k}_actual",
+                        "headerName": "actual",
+                        "valueFormatter": {"function": fmt},
+                    },
+                    {
+                        "field": f"{k}_predicted",
+                        "headerName": "predicted",
+                        "valueFormatter": {"function": fmt},
+                    },
+                    {
+                        "field": f"{k}_error",
+                        "headerName": "error (pp)" if share else "error %",
+                        "valueFormatter": {
+                            "function": "params.value == null ? '—' : params.value.toFixed(1)"
+                        },
+                    },
+                ],
+            }
+        )
+    total = result["rows"][-1]
+    note = (
+        f"calibrated on {result['train']}, predicted {result['test']} "
+        f"({result['replications']} replications; agents: {result['staffing_source']}). "
+        f"Whole period: answer_rate {total['answer_rate_predicted']:.1%} predicted "
+        f"[{total['answer_rate_ci_low']:.1%}, {total['answer_rate_ci_high']:.1%}] against "
+        f"{total['answer_rate_actual']:.1%} actual."
+    )
+    return html.Div(
+        [
+            html.Div(note, className="muted", id="planner-backtest-note"),
+            dag.AgGrid(
+                id="planner-backtest-grid",
+                rowData=result["rows"],
+                columnDefs=columns,
+                defaultColDef={"resizable": True, "minWidth": 80, "flex": 1},
+                dashGridOptions={"domLayout": "autoHeight"},
+            ),
+        ]
+    )
+
+
+def start_backtest(_n, train, test, replications, source):
+    user = require_page(PATH)
+    from simulation.jobs import JobLimitError
+
+    app = app_context()
+    params = {
+        "db": str(app.store.path),
+        "centre": source["centre"],
+        "train": train,
+        "test": test,
+        "replications": int(replications or 5),
+        "seed": 0,
+    }
+    try:
+        from analytics.periods import parse_period
+
+        parse_period(train or "")
+        parse_period(test or "")
+        job_id = app.jobs.submit(user.username, "backtest", params)
+    except (JobLimitError, ValueError) as exc:
+        return no_update, True, str(exc)
+    return job_id, False, "backtest queued"
 
 
 def forecast_week(_n, method, category, source, search):
@@ -1007,6 +1129,17 @@ def roster_csv(_n, shifts, window, plan, source):
 
 def register_callbacks(app) -> None:
     app.callback(
+        Output("planner-job", "data", allow_duplicate=True),
+        Output("planner-poll", "disabled", allow_duplicate=True),
+        Output("planner-job-message", "children", allow_duplicate=True),
+        Input("planner-backtest", "n_clicks"),
+        State("planner-bt-train", "value"),
+        State("planner-bt-test", "value"),
+        State("planner-bt-replications", "value"),
+        State("planner-source", "data"),
+        prevent_initial_call=True,
+    )(start_backtest)
+    app.callback(
         Output("planner-forecast-out", "children"),
         Input("planner-forecast", "n_clicks"),
         State("planner-forecast-method", "value"),
@@ -1102,6 +1235,7 @@ def register_callbacks(app) -> None:
         Output("planner-sim", "data"),
         Output("planner-job-result", "data"),
         Output("planner-unmet", "children"),
+        Output("planner-backtest-out", "children"),
         Input("planner-poll", "n_intervals"),
         State("planner-job", "data"),
         prevent_initial_call=True,
