@@ -107,16 +107,21 @@ def categories(
     interval: str = "day",
 ) -> dict:
     """Every KPI by caller category; volumes by category over time; for a chosen
-    category its topics and its half hours of the day over the period (rows with
-    ``slot``, from the folded intraday profile)."""
-    from analytics.exports.report import folded_profile
-
+    category its topics and its half hours of the day over the period (the KPI layer's
+    ``daily-30min`` profile: ``interval_start`` on a reference day)."""
     # every category stays in the table and the chart, so another can be picked
     f = {k: v for k, v in filters.items() if k != "category"}
     out = {
         "by_category": call_kpis(con, centre, period=period, by=("category",), filters=f),
+        # volumes only: no percentile to read from the calls
         "over_time": call_kpis(
-            con, centre, period=period, by=("category",), interval=interval, filters=f
+            con,
+            centre,
+            period=period,
+            by=("category",),
+            interval=interval,
+            filters=f,
+            percentile=False,
         ),
         "topics": [],
         "intervals": [],
@@ -124,17 +129,16 @@ def categories(
     if category is not None:
         g = f | {"category": [category]}
         out["topics"] = call_kpis(con, centre, period=period, by=("topic",), filters=g)
-        out["intervals"] = folded_profile(con, centre, period, profile="intraday", filters=g)
+        out["intervals"] = call_kpis(con, centre, period=period, interval="daily-30min", filters=g)
     return out
 
 
-def intraday(
-    con, centre: Centre, period: Period, filters: Filters, interval: str = "30min"
-) -> dict:
-    """Per interval of the period: the KPIs (for weekday × interval heat maps)."""
-    return {
-        "intervals": call_kpis(con, centre, period=period, interval=interval, filters=dict(filters))
-    }
+def weekly_profile(
+    con, centre: Centre, period: Period, filters: Filters, interval: str = "weekly-30min"
+) -> list[dict]:
+    """The period folded onto weekday × half hour (the KPI layer's weekly profile, from
+    the rollup): the intraday heat maps."""
+    return call_kpis(con, centre, period=period, interval=interval, filters=dict(filters))
 
 
 def day_intervals(

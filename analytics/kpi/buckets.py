@@ -60,9 +60,24 @@ def filter_sql(filters: Mapping[str, Sequence[str]], alias: str = "c") -> tuple[
     return sql, [list(values) for values in filters.values()]
 
 
-def check_interval(interval: str | None) -> str | None:
-    if interval is not None and interval not in INTERVALS:
-        raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS)}")
+# Profiles fold a period onto one week (weekday × time of day) or one day (time of day):
+# "which half hours of which weekdays are busy", straight from the rollup. Their rows'
+# interval_start lies in the reference week of Sunday 1970-01-04 (weekly) or on
+# 1970-01-01 (daily): read the weekday and the time of day, not the date.
+PROFILE_INTERVALS = (
+    "weekly-15min",
+    "weekly-30min",
+    "weekly-60min",
+    "daily-15min",
+    "daily-30min",
+    "daily-60min",
+)
+
+
+def check_interval(interval: str | None, *, profiles: bool = False) -> str | None:
+    allowed = INTERVALS + (PROFILE_INTERVALS if profiles else ())
+    if interval is not None and interval not in allowed:
+        raise ValueError(f"interval {interval!r} is not one of {', '.join(allowed)}")
     return interval
 
 
@@ -177,6 +192,13 @@ def interval_key_sql(interval: str, local_us: str, hijri_month_start: str | None
         if hijri_month_start is None:
             raise ValueError("hijri-month buckets need the date dimension")
         return f"CAST({hijri_month_start} AS TIMESTAMP)"
+    if interval in PROFILE_INTERVALS:
+        fold, _, step = interval.partition("-")
+        width = _WIDTH_US[step]
+        if fold == "daily":
+            return f"((({local_us}) % {_DAY_US}) // {width}) * {width}"
+        week = 7 * _DAY_US
+        return f"(((({local_us}) - {_SUNDAY_US}) % {week}) // {width}) * {width} + {_SUNDAY_US}"
     raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS)}")
 
 

@@ -123,6 +123,7 @@ def call_counts_sql(
     local_us: str = "",
     dates_table: str | None = None,
     filters: Sequence[str] = (),
+    percentile: bool = True,
 ) -> str:
     """The one aggregate of ``call_kpis``: per group, bucket and *outcome*, the call
     count, the counts within S and each T, the wait and handling sums and the 90th
@@ -158,7 +159,7 @@ def call_counts_sql(
         "sum(c.talk_s) AS talk_sum",
         "sum(c.hold_s) AS hold_sum",
         "sum(c.acw_s) AS acw_sum",
-        "quantile_cont(c.wait_s, 0.9) AS p90",
+        "quantile_cont(c.wait_s, 0.9) AS p90" if percentile else "NULL AS p90",
     ]
     where = "c.centre_id = ?" + (" AND c.arrived_at >= ? AND c.arrived_at < ?" if bounded else "")
     where += "".join(f" AND list_contains(?, c.{d})" for d in filters)
@@ -294,6 +295,7 @@ def call_kpis(
     short_abandon_s: float | None = None,
     use_rollup: bool = True,
     filters: Mapping[str, Sequence[str] | str] | None = None,
+    percentile: bool = True,
 ) -> list[dict]:
     """Call KPIs of ``centre`` from table/view ``source``, one dict per group.
 
@@ -306,6 +308,11 @@ def call_kpis(
     ``period`` None = all data. Thresholds and S (seconds) default to the centre's.
     ``filters`` ({dimension: [values]}) keeps only the calls whose dimension is one of
     the values (the dashboards' category, topic, channel, site and queue filters).
+    ``interval`` may also be a profile (``buckets.PROFILE_INTERVALS``: ``weekly-30min``
+    folds the period onto weekday × half hour, ``daily-30min`` onto the half hours of a
+    day), whose ``interval_start`` lies in a reference week (Sunday 1970-01-04) or day.
+    ``percentile=False`` leaves ``p90_wait_s`` None without reading the calls for it
+    (a chart of volumes needs no percentile; the other KPIs are the same).
 
     The additive counts come from the quarter-hour rollup (``analytics.kpi.rollup``)
     when it gives the exact answer, else from the calls; ``use_rollup=False`` always
@@ -313,7 +320,7 @@ def call_kpis(
     """
     dims = check_dimensions(by, CALL_DIMENSIONS, "calls")
     flt = check_filters(filters, CALL_DIMENSIONS, "calls")
-    check_interval(interval)
+    check_interval(interval, profiles=True)
     thresholds = _thresholds(centre.sl_thresholds_s if thresholds_s is None else thresholds_s)
     short_s = centre.short_abandon_s if short_abandon_s is None else float(short_abandon_s)
     if short_s < 0:
@@ -336,7 +343,17 @@ def call_kpis(
             p90_of = None
             if within is not None:
                 counts, p90_of = _rollup_counts(
-                    con, centre, dims, interval, period, days, within, thresholds, dates, flt
+                    con,
+                    centre,
+                    dims,
+                    interval,
+                    period,
+                    days,
+                    within,
+                    thresholds,
+                    dates,
+                    flt,
+                    percentile,
                 )
             else:
                 counts = _scan_counts(
@@ -351,6 +368,7 @@ def call_kpis(
                     days,
                     dates,
                     flt,
+                    percentile,
                 )
             known = []
             if dims and period is not None and interval is None:
@@ -404,7 +422,18 @@ def call_kpis(
 
 
 def _scan_counts(
-    con, centre: Centre, source, dims, thresholds, short_s, interval, period, days, dates, flt
+    con,
+    centre: Centre,
+    source,
+    dims,
+    thresholds,
+    short_s,
+    interval,
+    period,
+    days,
+    dates,
+    flt,
+    percentile=True,
 ) -> list[tuple]:
     """``call_counts_sql``'s rows, scanning the calls."""
     params: list = []
@@ -431,6 +460,7 @@ def _scan_counts(
         local_us=local_sql,
         dates_table=dates,
         filters=tuple(flt),
+        percentile=percentile,
     )
     return con.execute(sql, params).fetchall()
 
@@ -452,8 +482,8 @@ def _rollup_columns(con, centre: Centre, dims, thresholds, short_s, period, days
 
 
 def _rollup_counts(
-    con, centre: Centre, dims, interval, period, days, within, within_s, dates, flt
-) -> tuple[list[tuple], Callable[[], dict]]:
+    con, centre: Centre, dims, interval, period, days, within, within_s, dates, flt, percentile=True
+) -> tuple[list[tuple], Callable[[], dict] | None]:
     """``call_counts_sql``'s rows from the rollup (counts and sums, without the percentile
     column) and a function that returns the exact 90th percentile of answered waits per
     group, {group key: p90}, taken from the calls themselves."""
@@ -504,6 +534,8 @@ def _rollup_counts(
         f"SELECT {', '.join(select)} FROM call_intervals c{join} WHERE {where} GROUP BY ALL",
         [*key_params, *join_params, centre.centre_id, *bounds],
     ).fetchall()
+    if not percentile:
+        return counts, None
     n_keys = len(dims) + (1 if interval is not None else 0)
     plan = _p90_plan(counts, n_keys, within_s)
     raw = (

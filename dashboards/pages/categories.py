@@ -90,7 +90,7 @@ def build(ctx: PageContext):
             html.Div(
                 dcc.Graph(
                     figure=charts.bars_with_target(
-                        [r["slot"] for r in ints],
+                        [f"{r['interval_start']:%H:%M}" for r in ints],
                         [r[first] for r in ints],
                         [
                             charts.STATUS_COLOURS[target.status(r[first]) if target else None]

@@ -1,7 +1,7 @@
 """``/intraday``: weekday × interval heat maps, one day against target, agents against need.
 
-The heat maps fold the period's calls onto a week (``folded_profile(profile="weekly")``
-of the exports: the KPI layer over the folded calls), so a planner sees which half hours
+The heat maps fold the period onto a week (the KPI layer's ``weekly-30min`` profile, read
+from the quarter-hour rollup), so a planner sees which half hours
 of which weekdays are busy, miss the service level or lose callers. Below, one day
 (``?day=YYYY-MM-DD``, default the period's latest day with calls): each interval's
 service level against the target, and the agents the staffing table had against the
@@ -17,7 +17,6 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from analytics.exports.report import folded_profile
 from analytics.kpi import threshold_label
 from dashboards import charts, queries
 from dashboards.frame import PageContext, page
@@ -27,9 +26,10 @@ WEEK_ORDER = (7, 1, 2, 3, 4, 5, 6)  # Sunday first, as the Gulf's working week
 
 
 def heat(rows, name, ctx: PageContext, title, *, percent, reverse=False):
-    slots = sorted({r["slot"] for r in rows})
-    days = [d for d in WEEK_ORDER if any(r["weekday"] == d for r in rows)]
-    cell = {(r["weekday"], r["slot"]): r.get(name) for r in rows}
+    keyed = [(r["interval_start"].isoweekday(), f"{r['interval_start']:%H:%M}", r) for r in rows]
+    slots = sorted({slot for _, slot, _ in keyed})
+    days = [d for d in WEEK_ORDER if any(day == d for day, _, _ in keyed)]
+    cell = {(day, slot): r.get(name) for day, slot, r in keyed}
     z = [[cell.get((d, s)) for s in slots] for d in days]
     fig = charts.heatmap(
         z,
@@ -60,9 +60,7 @@ def build_for(day_text: str | None):
         w, labels = ctx.w, ctx.labels
         first_t = threshold_label(ctx.centre.sl_thresholds_s[0])
         sl = f"sl_offered_{first_t}"
-        profile = folded_profile(
-            ctx.con, ctx.centre, ctx.period, profile="weekly", filters=ctx.view.filters
-        )
+        profile = queries.weekly_profile(ctx.con, ctx.centre, ctx.period, ctx.view.filters)
         if not profile:
             return dmc.Alert(w["no_data"], color="blue")
         parts = [
