@@ -48,6 +48,17 @@ def has_any_tickets(con, centre: Centre) -> bool:
     )
 
 
+def has_staffing(con, centre: Centre, period: Period) -> bool:
+    lo, hi = period.bounds(centre.tz)
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM staffing WHERE centre_id = ? AND "
+            "interval_start >= ? AND interval_start < ? LIMIT 1)",
+            [centre.centre_id, lo, hi],
+        ).fetchone()[0]
+    )
+
+
 def trend_period(con, centre: Centre, period: Period, days: int = 30) -> Period | None:
     """The ``days`` days ending with the period's last day that has calls."""
     end = latest_day_with_calls(con, centre, period.end)
@@ -229,6 +240,11 @@ def sites(con, centre: Centre, period: Period, filters: Filters) -> dict:
         "tickets_by_site": ticket_kpis(
             con, centre, period=period, by=("channel", "site"), filters=ticket_filters(f)
         ),
-        "occupancy": occupancy(con, centre, period=period)[0],
+        # occupancy needs staffed time: without a staffing table there is none to read
+        "occupancy": (
+            occupancy(con, centre, period=period)[0]
+            if has_staffing(con, centre, period)
+            else {"handled_s": None, "staffed_s": 0.0, "occupancy": None}
+        ),
     }
     return out

@@ -50,7 +50,9 @@ def occupancy_sql(
     local_us=None,
 ) -> str:
     """Parameters, in order, for each side (handled, staffed): [the parameters of its
-    local time, if ``interval``], centre id, [start, end].
+    local time, if ``interval``], centre id, [start, end]; the handled side then takes
+    [the earliest and the latest arrival that can be answered in the period] (a bound on
+    the stored ``arrived_at`` lets DuckDB skip the rest of the calls while it scans).
 
     ``local_us(instant)`` gives the SQL of an instant's local time in µs (the calls'
     ``local_us_sql``), so both sides are bucketed exactly as call KPIs are.
@@ -78,10 +80,12 @@ def occupancy_sql(
     # '' (staffing) and NULL (calls) both mean "not given": both become NULL
     handled_dims = "".join(f", nullif(c.{d}, '') AS {d}" for d in dims)
     staffed_dims = "".join(f", nullif(s.{d}, '') AS {d}" for d in dims)
+    arrived = " AND c.arrived_at >= ? AND c.arrived_at < ?" if bounded else ""
     handled = (
         f"SELECT {handled_key}{handled_dims}, sum(coalesce(c.talk_s, 0) + coalesce(c.hold_s, 0)"
         f" + coalesce(c.acw_s, 0)) AS handled_s FROM {table} c{handled_join} "
-        f"WHERE c.centre_id = ? AND c.outcome = 'answered'{when.format(answer)} GROUP BY ALL"
+        f"WHERE c.centre_id = ? AND c.outcome = 'answered'{when.format(answer)}{arrived}"
+        " GROUP BY ALL"
     )
     staffed = (
         f"SELECT {staffed_key}{staffed_dims}, sum(s.agents_available * s.interval_s) AS staffed_s"
@@ -137,11 +141,15 @@ def occupancy(
             local_us=lambda instant: local_us_sql(centre.tz, *days, instant)[0],
         )
         params: list = []
-        for _side in ("handled", "staffed"):
+        for side in ("handled", "staffed"):
             params += local_params
             params.append(centre.centre_id)
             if period is not None:
-                params += list(period.bounds(centre.tz))
+                lo, hi = period.bounds(centre.tz)
+                params += [lo, hi]
+                if side == "handled":
+                    # answered at or after arrival, and never later than the longest wait
+                    params += [lo - _longest_wait(con, centre, source), hi]
         rows = records(con.execute(sql, params))
     if interval is None and not dims:
         # Both sides carry a NULL key and the FULL JOIN matches NULL with NULL: <= 1 row.
@@ -155,6 +163,18 @@ def occupancy(
             out["interval_start"] = as_local(interval_start_of(interval, r["interval_key"]), zone)
         result.append(out | {k: r[k] for k in OCCUPANCY_NAMES})
     return result
+
+
+def _longest_wait(con, centre: Centre, source: str) -> dt.timedelta:
+    """The longest time from arrival to answer among the centre's answered calls (a
+    second more, for rounding): how far before a period a call it counts can arrive."""
+    table = quoted_identifier(source, "call source")
+    longest = con.execute(
+        "SELECT max(greatest(wait_s, coalesce(epoch(answered_at) - epoch(arrived_at), 0))) "
+        f"FROM {table} WHERE centre_id = ? AND outcome = 'answered'",
+        [centre.centre_id],
+    ).fetchone()[0]
+    return dt.timedelta(seconds=float(longest or 0) + 1)
 
 
 def _days(con, centre: Centre, period: Period | None, source: str) -> tuple[dt.date, dt.date]:
