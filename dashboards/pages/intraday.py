@@ -14,7 +14,6 @@ import datetime as dt
 
 import dash
 import dash_mantine_components as dmc
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from analytics.kpi import threshold_label
@@ -120,23 +119,25 @@ def build_for(day_text: str | None):
             ctx.centre.short_abandon_s,
         )
         staffed = dict(queries.staffing_of_day(ctx.con, ctx.centre, day))
-        agents = go.Figure()
-        agents.add_trace(
-            go.Bar(
-                x=[s.strftime("%H:%M") for s in starts],
-                y=[staffed.get(s) for s in starts],
-                name=w["actual_agents"],
-                marker_color="#91a7ff",
-            )
-        )
-        agents.add_trace(
-            go.Scatter(
-                x=[s.strftime("%H:%M") for s in starts],
-                y=need,
-                name=w["required_agents"],
-                mode="lines+markers",
-                line={"color": charts.BAD, "width": 2, "shape": "hv"},
-            )
+        times = [s.strftime("%H:%M") for s in starts]
+        agents = charts.figure(
+            [
+                {
+                    "type": "bar",
+                    "x": times,
+                    "y": [staffed.get(s) for s in starts],
+                    "name": w["actual_agents"],
+                    "marker": {"color": "#91a7ff"},
+                },
+                {
+                    "type": "scatter",
+                    "x": times,
+                    "y": need,
+                    "name": w["required_agents"],
+                    "mode": "lines+markers",
+                    "line": {"color": charts.BAD, "width": 2, "shape": "hv"},
+                },
+            ]
         )
         agents = charts.mirrored(charts.base(agents, title=w["agents_vs_required"]), ctx.lang)
         parts += [

@@ -155,67 +155,87 @@ def grid_rows(result, lang: str) -> list[dict]:
     return rows
 
 
-def week_figure(result, lang: str, simulated: list[dict] | None = None) -> go.Figure:
+def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
+    """The week's plan as bars coloured by Erlang A's verdict, Erlang A's service level
+    as a line, and the simulation's mean and 95% band over it when there is one."""
     w = words(lang)
     starts = [r["interval_start"] for r in result.intervals]
     # open intervals side by side (no empty nights): one category per interval
     xs = [f"{s:%a %d/%m %H:%M}" for s in starts]
-    sl = [r.get("sl_offered_12") for r in result.intervals]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=xs,
-            y=[r["plan"] for r in result.intervals],
-            name=w["agents"],
-            marker_color=[STATUS[r["status"]] for r in result.intervals],
-            opacity=0.45,
-            yaxis="y2",
-            hovertemplate="%{x}: %{y}<extra></extra>",
-        )
-    )
+    data = [
+        {
+            "type": "bar",
+            "x": xs,
+            "y": [r["plan"] for r in result.intervals],
+            "name": w["agents"],
+            "marker": {"color": [STATUS[r["status"]] for r in result.intervals]},
+            "opacity": 0.45,
+            "yaxis": "y2",
+            "hovertemplate": "%{x}: %{y}<extra></extra>",
+        }
+    ]
     if simulated:
         by_start = {r["interval_start"]: r for r in simulated}
         keys = [x.isoformat() for x in starts]
         low = [by_start.get(k, {}).get("sl_offered_12_ci_low") for k in keys]
         high = [by_start.get(k, {}).get("sl_offered_12_ci_high") for k in keys]
         mean = [by_start.get(k, {}).get("sl_offered_12") for k in keys]
-        fig.add_trace(go.Scatter(x=xs, y=high, mode="lines", line={"width": 0}, showlegend=False))
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=low,
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor="rgba(174, 62, 201, 0.22)",
-                name="Simulation 95% CI",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=xs, y=mean, mode="lines", name="Simulation", line={"color": "#ae3ec9", "width": 1}
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=sl,
-            mode="lines",
-            name="Erlang A sl_offered_12",
-            line={"color": "#1b2559", "width": 2},
-            connectgaps=False,
-        )
+        data += [
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": high,
+                "mode": "lines",
+                "line": {"width": 0},
+                "showlegend": False,
+            },
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": low,
+                "mode": "lines",
+                "line": {"width": 0},
+                "fill": "tonexty",
+                "fillcolor": "rgba(174, 62, 201, 0.22)",
+                "name": "Simulation 95% CI",
+            },
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": mean,
+                "mode": "lines",
+                "name": "Simulation",
+                "line": {"color": "#ae3ec9", "width": 1},
+            },
+        ]
+    data.append(
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": [r.get("sl_offered_12") for r in result.intervals],
+            "mode": "lines",
+            "name": "Erlang A sl_offered_12",
+            "line": {"color": "#1b2559", "width": 2},
+            "connectgaps": False,
+        }
     )
-    fig.update_layout(
-        yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": "sl_offered_12"},
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": w["agents"]},
-        hovermode="x unified",
+    fig = charts.base(charts.figure(data), height=360)
+    layout = fig["layout"]
+    layout["yaxis"].update(
+        {"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "sl_offered_12"}}
     )
-    fig.update_xaxes(type="category", nticks=14, tickangle=0)
-    charts.base(fig, height=360)
+    layout["yaxis2"] = {
+        "overlaying": "y",
+        "side": "right",
+        "showgrid": False,
+        "title": {"text": w["agents"]},
+    }
+    layout["hovermode"] = "x unified"
+    layout["xaxis"].update({"type": "category", "nticks": 14, "tickangle": 0})
     if lang == "ar":
-        fig.update_xaxes(autorange="reversed")
-        fig.update_layout(yaxis={"side": "right"}, yaxis2={"side": "left"})
+        layout["xaxis"]["autorange"] = "reversed"
+        layout["yaxis"]["side"] = "right"
+        layout["yaxis2"]["side"] = "left"
     return fig
 
 
