@@ -193,3 +193,13 @@ def test_every_formula_on_the_seed_month_reproduces_its_figure(con, centre):
         values = [float(n.replace(",", "")) for n in numbers[:3]]
         fraction = values[0] / (values[1] - values[2]) if "−" in text else values[0] / values[1]
         assert fraction == pytest.approx(row[name], abs=1e-4)
+
+
+def test_a_year_of_categories_comes_without_the_percentile(con, centre):
+    """Over long periods the Categories table is the rollup's: every KPI but the p90."""
+    year = parse_period("2026-01..2026-12")
+    data = queries.categories(con, centre, year, {})
+    assert not data["percentile"]
+    full = call_kpis(con, centre, period=year, by=("category",))
+    assert [{**r, "p90_wait_s": None} for r in full] == data["by_category"]
+    assert queries.categories(con, centre, SEPT, {})["percentile"]

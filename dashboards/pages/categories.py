@@ -64,6 +64,14 @@ def build(ctx: PageContext):
             [
                 html.Div(w["kpis_by_category"], className="panel-title"),
                 html.Div(w["pick_category"], className="muted"),
+                html.Div(
+                    "p90_wait_s: periods up to 3 months (it reads every answered call); "
+                    "cca kpi gives it for any period.",
+                    className="muted",
+                    id="categories-no-p90",
+                )
+                if not data["percentile"]
+                else None,
                 kpi_grid("categories-grid", rows, key, table_kpis(ctx), labels, row_selection=True),
             ],
             className="panel",
