@@ -34,6 +34,51 @@ from dashboards.words import words
 
 PATH = "/planner"
 KPI_TILES = ("sl_offered_12", "sl_offered_30", "abandon_rate", "asa_s", "occupancy")
+PLANNER_AR = {
+    "volume ×%": "الحجم ×%",
+    "handling ×%": "مدة المعالجة ×%",
+    "patience ×%": "صبر المتصلين ×%",
+    "shrinkage %": "نسبة التقلص %",
+    "targets": "المستهدفات",
+    "max abandon %": "أقصى تخلٍّ %",
+    "± agents": "± موظفون",
+    "from": "من",
+    "to": "إلى",
+    "Apply": "تطبيق",
+    "Reset plan": "إعادة الخطة",
+    "replications": "التكرارات",
+    "Simulate": "محاكاة",
+    "Find staffing": "إيجاد التوظيف",
+    "Cancel": "إلغاء",
+    "Save as what-if A": "حفظ كسيناريو أ",
+    "Save as what-if B": "حفظ كسيناريو ب",
+    "cost per agent-hour": "تكلفة ساعة الموظف",
+    "Plan CSV": "الخطة CSV",
+    "Scenario TOML": "السيناريو TOML",
+    "Comparison Excel": "المقارنة Excel",
+    "week": "الأسبوع",
+    "Levers": "المتغيرات",
+    "Forecast: actual against forecast": "التنبؤ: الفعلي مقابل المتوقع",
+    "method": "الطريقة",
+    "Forecast this week": "تنبؤ هذا الأسبوع",
+    "Roster: shifts and breaks covering the plan": "الجدولة: مناوبات واستراحات تغطي الخطة",
+    "shifts": "المناوبات",
+    "break window": "نافذة الاستراحة",
+    "Roster the plan": "جدولة الخطة",
+    "Roster CSV": "الجدولة CSV",
+    "Scenarios side by side": "السيناريوهات جنباً إلى جنب",
+    "How good is the model here? (cca backtest)": "ما مدى دقة النموذج هنا؟ (cca backtest)",
+    "calibrate on": "المعايرة على",
+    "predict": "التنبؤ لـ",
+    "Backtest": "اختبار رجعي",
+}
+
+
+def t(text: str, lang: str) -> str:
+    """The planner's own words in the reader's language (English is the key)."""
+    return PLANNER_AR.get(text, text) if lang == "ar" else text
+
+
 STATUS = {"green": charts.GOOD, "amber": charts.WARN, "red": charts.BAD, "closed": charts.MUTED}
 
 
@@ -288,6 +333,7 @@ def totals_tiles(result) -> html.Div:
 def build_for(query: dict):
     def build(ctx: PageContext):
         w = ctx.w
+        lang = ctx.lang
         weeks = store_weeks(ctx.con, ctx.centre)
         source = source_of(query, weeks)
         if source is None:
@@ -310,17 +356,27 @@ def build_for(query: dict):
         levers = html.Div(
             [
                 dmc.NumberInput(
-                    id="planner-volume", label="volume ×%", value=100, min=0, step=5, w=110
+                    id="planner-volume", label=t("volume ×%", lang), value=100, min=0, step=5, w=110
                 ),
                 dmc.NumberInput(
-                    id="planner-handling", label="handling ×%", value=100, min=10, step=5, w=110
+                    id="planner-handling",
+                    label=t("handling ×%", lang),
+                    value=100,
+                    min=10,
+                    step=5,
+                    w=110,
                 ),
                 dmc.NumberInput(
-                    id="planner-patience", label="patience ×%", value=100, min=10, step=5, w=110
+                    id="planner-patience",
+                    label=t("patience ×%", lang),
+                    value=100,
+                    min=10,
+                    step=5,
+                    w=110,
                 ),
                 dmc.NumberInput(
                     id="planner-shrinkage",
-                    label="shrinkage %",
+                    label=t("shrinkage %", lang),
                     value=0,
                     min=0,
                     max=95,
@@ -328,11 +384,11 @@ def build_for(query: dict):
                     w=110,
                 ),
                 dmc.TextInput(
-                    id="planner-target", label="targets", value="sl_offered_12>=0.8", w=190
+                    id="planner-target", label=t("targets", lang), value="sl_offered_12>=0.8", w=190
                 ),
                 dmc.NumberInput(
                     id="planner-max-abandon",
-                    label="max abandon %",
+                    label=t("max abandon %", lang),
                     value=None,
                     min=0,
                     max=100,
@@ -354,7 +410,9 @@ def build_for(query: dict):
         )
         edit = html.Div(
             [
-                dmc.NumberInput(id="planner-delta", label="± agents", value=1, step=1, w=100),
+                dmc.NumberInput(
+                    id="planner-delta", label=t("± agents", lang), value=1, step=1, w=100
+                ),
                 dmc.Select(
                     id="planner-delta-day",
                     label=w["day"],
@@ -364,31 +422,38 @@ def build_for(query: dict):
                 ),
                 dmc.Select(
                     id="planner-delta-from",
-                    label="from",
+                    label=t("from", lang),
                     data=times,
                     value=times[0] if times else None,
                     w=100,
                 ),
                 dmc.Select(
                     id="planner-delta-to",
-                    label="to",
+                    label=t("to", lang),
                     data=times,
                     value=times[-1] if times else None,
                     w=100,
                 ),
-                dmc.Button("Apply", id="planner-apply-delta", variant="light"),
-                dmc.Button("Reset plan", id="planner-reset", variant="subtle", color="gray"),
+                dmc.Button(t("Apply", lang), id="planner-apply-delta", variant="light"),
+                dmc.Button(
+                    t("Reset plan", lang), id="planner-reset", variant="subtle", color="gray"
+                ),
             ],
             className="filter-bar",
         )
         jobs = html.Div(
             [
                 dmc.NumberInput(
-                    id="planner-replications", label="replications", value=10, min=2, max=100, w=120
+                    id="planner-replications",
+                    label=t("replications", lang),
+                    value=10,
+                    min=2,
+                    max=100,
+                    w=120,
                 ),
-                dmc.Button("Simulate", id="planner-simulate"),
-                dmc.Button("Find staffing", id="planner-find", variant="outline"),
-                dmc.Button("Cancel", id="planner-cancel", color="red", variant="subtle"),
+                dmc.Button(t("Simulate", lang), id="planner-simulate"),
+                dmc.Button(t("Find staffing", lang), id="planner-find", variant="outline"),
+                dmc.Button(t("Cancel", lang), id="planner-cancel", color="red", variant="subtle"),
                 html.Div(
                     [
                         dmc.Progress(id="planner-progress", value=0, size="lg", w=260),
@@ -400,14 +465,14 @@ def build_for(query: dict):
         )
         compare = html.Div(
             [
-                dmc.Button("Save as what-if A", id="planner-save-a", variant="light"),
-                dmc.Button("Save as what-if B", id="planner-save-b", variant="light"),
+                dmc.Button(t("Save as what-if A", lang), id="planner-save-a", variant="light"),
+                dmc.Button(t("Save as what-if B", lang), id="planner-save-b", variant="light"),
                 dmc.NumberInput(
-                    id="planner-cost", label="cost per agent-hour", value=0, min=0, w=160
+                    id="planner-cost", label=t("cost per agent-hour", lang), value=0, min=0, w=160
                 ),
-                dmc.Button("Plan CSV", id="planner-dl-csv", variant="subtle"),
-                dmc.Button("Scenario TOML", id="planner-dl-toml", variant="subtle"),
-                dmc.Button("Comparison Excel", id="planner-dl-xlsx", variant="subtle"),
+                dmc.Button(t("Plan CSV", lang), id="planner-dl-csv", variant="subtle"),
+                dmc.Button(t("Scenario TOML", lang), id="planner-dl-toml", variant="subtle"),
+                dmc.Button(t("Comparison Excel", lang), id="planner-dl-xlsx", variant="subtle"),
                 dcc.Download(id="planner-download"),
             ],
             className="filter-bar",
@@ -486,7 +551,7 @@ def build_for(query: dict):
                     [
                         dmc.Select(
                             id={"type": "view-filter", "name": "plan-source"},
-                            label="week",
+                            label=t("week", lang),
                             data=options,
                             value=source,
                             w=300,
@@ -497,7 +562,8 @@ def build_for(query: dict):
                     className="panel",
                 ),
                 html.Div(
-                    [html.Div("Levers", className="panel-title"), levers, edit], className="panel"
+                    [html.Div(t("Levers", lang), className="panel-title"), levers, edit],
+                    className="panel",
                 ),
                 html.Div(id="planner-totals"),
                 html.Div(
@@ -506,17 +572,19 @@ def build_for(query: dict):
                 ),
                 html.Div([jobs, html.Div(id="planner-unmet")], className="panel"),
                 html.Div([grid], className="panel"),
-                backtest_panel(source)
+                backtest_panel(source, lang)
                 if source.startswith("week:")
                 else html.Div(id="planner-backtest-out"),
                 html.Div(
                     [
-                        html.Div("Forecast: actual against forecast", className="panel-title"),
+                        html.Div(
+                            t("Forecast: actual against forecast", lang), className="panel-title"
+                        ),
                         html.Div(
                             [
                                 dmc.Select(
                                     id="planner-forecast-method",
-                                    label="method",
+                                    label=t("method", lang),
                                     data=["profile", "auto", "ets", "mstl", "glm"],
                                     value="profile",
                                     w=130,
@@ -533,7 +601,9 @@ def build_for(query: dict):
                                     w=200,
                                 ),
                                 dmc.Button(
-                                    "Forecast this week", id="planner-forecast", variant="light"
+                                    t("Forecast this week", lang),
+                                    id="planner-forecast",
+                                    variant="light",
                                 ),
                             ],
                             className="filter-bar",
@@ -547,24 +617,29 @@ def build_for(query: dict):
                 html.Div(
                     [
                         html.Div(
-                            "Roster: shifts and breaks covering the plan", className="panel-title"
+                            t("Roster: shifts and breaks covering the plan", lang),
+                            className="panel-title",
                         ),
                         html.Div(
                             [
                                 dmc.TextInput(
                                     id="planner-shifts",
-                                    label="shifts",
+                                    label=t("shifts", lang),
                                     value="8h:1h-break,6h:30m-break",
                                     w=260,
                                 ),
                                 dmc.TextInput(
                                     id="planner-break-window",
-                                    label="break window",
+                                    label=t("break window", lang),
                                     value="2h-5h",
                                     w=130,
                                 ),
-                                dmc.Button("Roster the plan", id="planner-roster", variant="light"),
-                                dmc.Button("Roster CSV", id="planner-dl-roster", variant="subtle"),
+                                dmc.Button(
+                                    t("Roster the plan", lang), id="planner-roster", variant="light"
+                                ),
+                                dmc.Button(
+                                    t("Roster CSV", lang), id="planner-dl-roster", variant="subtle"
+                                ),
                             ],
                             className="filter-bar",
                         ),
@@ -574,7 +649,7 @@ def build_for(query: dict):
                 ),
                 html.Div(
                     [
-                        html.Div("Scenarios side by side", className="panel-title"),
+                        html.Div(t("Scenarios side by side", lang), className="panel-title"),
                         compare,
                         dag.AgGrid(
                             id="planner-compare",
@@ -811,7 +886,7 @@ def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source,
     return dcc.send_bytes(data, f"{name}-comparison.xlsx")
 
 
-def backtest_panel(source: str) -> html.Div:
+def backtest_panel(source: str, lang: str = "en") -> html.Div:
     """How good is the model here? Calibrate on the two weeks before the chosen week and
     simulate the week with its own arrivals (``cca backtest``), as a background job."""
     start = dt.date.fromisoformat(source.split(":", 1)[1])
@@ -819,20 +894,26 @@ def backtest_panel(source: str) -> html.Div:
     test = f"{start}..{start + dt.timedelta(days=6)}"
     return html.Div(
         [
-            html.Div("How good is the model here? (cca backtest)", className="panel-title"),
+            html.Div(
+                t("How good is the model here? (cca backtest)", lang), className="panel-title"
+            ),
             html.Div(
                 [
-                    dmc.TextInput(id="planner-bt-train", label="calibrate on", value=train, w=230),
-                    dmc.TextInput(id="planner-bt-test", label="predict", value=test, w=230),
+                    dmc.TextInput(
+                        id="planner-bt-train", label=t("calibrate on", lang), value=train, w=230
+                    ),
+                    dmc.TextInput(
+                        id="planner-bt-test", label=t("predict", lang), value=test, w=230
+                    ),
                     dmc.NumberInput(
                         id="planner-bt-replications",
-                        label="replications",
+                        label=t("replications", lang),
                         value=5,
                         min=1,
                         max=50,
                         w=120,
                     ),
-                    dmc.Button("Backtest", id="planner-backtest", variant="light"),
+                    dmc.Button(t("Backtest", lang), id="planner-backtest", variant="light"),
                 ],
                 className="filter-bar",
             ),
