@@ -39,9 +39,11 @@ test: $(STAMP) $(SYSDEPS)
 bench: $(VENV)/.bench
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
+# ruff, and the import contracts of pyproject.toml ([tool.importlinter], docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info

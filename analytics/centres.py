@@ -5,7 +5,12 @@ grouped, its service-level thresholds T (seconds), its short-abandon threshold S
 (seconds), its ticket SLA (working days) and its business calendar (opening hours per
 ISO weekday, weekend, public-holiday country for the ``holidays`` package, extra
 closures). A centre that an ingest names for the first time is created with the
-defaults of DESIGN.md: UTC, T = 12 and 30 s, S = 5 s.
+defaults of docs/stores.md: UTC, T = 12 and 30 s, S = 5 s.
+
+This module reads and writes the ``centres`` rows only. Changing an existing centre's
+settings goes through ``analytics.call_log.save_centre``, which also keeps the
+quarter-hour rollup (cut at the centre's thresholds) in step; this module imports
+nothing of the KPI layer, which imports it.
 """
 
 from __future__ import annotations
@@ -139,8 +144,9 @@ def list_centres(con: duckdb.DuckDBPyConnection) -> list[Centre]:
     return [_row_to_centre(r) for r in con.execute(_SELECT + " ORDER BY centre_id").fetchall()]
 
 
-def save_centre(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
-    """Insert or replace a centre's settings (inside a writer)."""
+def write_centre_row(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
+    """Insert or replace a centre's settings row (inside a writer), nothing more: use
+    ``analytics.call_log.save_centre``, which rebuilds a rollup cut at other thresholds."""
     hours = json.dumps({str(k): [list(s) for s in v] for k, v in centre.opening_hours.items()})
     con.execute("DELETE FROM centres WHERE centre_id = ?", [centre.centre_id])
     con.execute(
@@ -163,9 +169,6 @@ def save_centre(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
             list(centre.extra_closures),
         ],
     )
-    from analytics.kpi import rollup  # (the KPI layer imports this module)
-
-    rollup.sync_thresholds(con, centre)
 
 
 def ensure_centre(
@@ -176,7 +179,7 @@ def ensure_centre(
         centre = get_centre(con, centre_id)
     except UnknownCentre:
         centre = Centre(centre_id=centre_id, name=centre_id, timezone=timezone or "UTC")
-        save_centre(con, centre)
+        write_centre_row(con, centre)  # a new centre has no calls, so no rollup to rebuild
         return centre
     if timezone and timezone != centre.timezone:
         raise ValueError(

@@ -49,9 +49,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from analytics.centres import ensure_centre, get_centre
+from analytics.call_log import changing_calls
+from analytics.centres import ensure_centre
 from analytics.formats.lines import in_source_order
-from analytics.kpi import rollup
 from analytics.labels import save_labels
 from analytics.mapping import Mapping, MappingError
 from analytics.records import CALLS, RECORD_KINDS, TICKETS, Column, RecordKind  # noqa: F401  (part of the ingest API)
@@ -838,7 +838,6 @@ def _merge(
     """Insert new rows, replace corrected ones, count duplicates (within file and stored)."""
     key = _ident(spec.key)
     stored = [c.stored for c in spec.columns]
-    cols = ", ".join(_ident(s) for s in stored)
     lap = time.perf_counter()
     # Within one file the last occurrence of an id wins. Grouping on a 64-bit hash of
     # the id is several times faster than on the text; the few candidates it finds are
@@ -875,61 +874,60 @@ def _merge(
         > 0
     )
     updated = existing_duplicates = 0
-    replaced = (None, None)
     not_same = ""
-    if has_existing:
-        # Stored rows are compared by a 64-bit hash of their values, so that the join
-        # carries two narrow columns instead of every column of both sides.
-        con.execute(
-            f"""
-            CREATE TEMP TABLE matched AS
-            SELECT s.rowid AS rec, s.{key} AS id, s.h = c.h AS same
-            FROM (SELECT rowid, {key}, {_row_hash_sql(spec)} AS h FROM staged
-                  WHERE keep AND problem IS NULL) s
-            JOIN (SELECT {key}, {_row_hash_sql(spec, staged=False)} AS h FROM {spec.table}
-                  WHERE centre_id = $centre) c ON c.{key} = s.{key}
-            {not_earlier.replace("AND", "WHERE", 1)}
-            """,
-            {"centre": centre_id} | ({"salt": salt} if spec is CALLS else {}),
-        )
-        lap = result.lap("match stored rows", lap)
-        updated, existing_duplicates = con.execute(
-            "SELECT count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) FROM matched"
-        ).fetchall()[0]
-        if updated:
-            if spec is CALLS:  # the corrected calls' old quarter-hours need a new rollup
-                replaced = con.execute(
-                    "SELECT min(arrived_at), max(arrived_at) FROM calls WHERE centre_id = ? "
-                    "AND call_id IN (SELECT id FROM matched WHERE NOT same)",
-                    [centre_id],
-                ).fetchall()[0]
+    # Calls change through the call log, which rebuilds the quarter-hours they touch
+    # (old and new instants) in this transaction; tickets have no rollup.
+    with changing_calls(con, centre_id) if spec is CALLS else nullcontext() as calls:
+        if has_existing:
+            # Stored rows are compared by a 64-bit hash of their values, so that the join
+            # carries two narrow columns instead of every column of both sides.
             con.execute(
-                f"DELETE FROM {spec.table} WHERE centre_id = $centre AND {key} IN "
-                "(SELECT id FROM matched WHERE NOT same)",
-                {"centre": centre_id},
+                f"""
+                CREATE TEMP TABLE matched AS
+                SELECT s.rowid AS rec, s.{key} AS id, s.h = c.h AS same
+                FROM (SELECT rowid, {key}, {_row_hash_sql(spec)} AS h FROM staged
+                      WHERE keep AND problem IS NULL) s
+                JOIN (SELECT {key}, {_row_hash_sql(spec, staged=False)} AS h FROM {spec.table}
+                      WHERE centre_id = $centre) c ON c.{key} = s.{key}
+                {not_earlier.replace("AND", "WHERE", 1)}
+                """,
+                {"centre": centre_id} | ({"salt": salt} if spec is CALLS else {}),
             )
-        lap = result.lap("delete corrected rows", lap)
-        if existing_duplicates:
-            not_same = "AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.rec = s.rowid AND m.same)"
-    inserted = con.execute(
-        f"""
-        INSERT INTO {spec.table} (centre_id, {cols}, batch_id)
-        SELECT $centre, {", ".join(_stored_sql(c, "s") for c in spec.columns)}, $batch
-        FROM staged s
-        WHERE s.keep AND s.problem IS NULL {not_earlier} {not_same}
-        """,
-        {"centre": centre_id, "batch": batch_id} | ({"salt": salt} if spec is CALLS else {}),
-    ).fetchall()[0][0]
-    lap = result.lap("insert", lap)
-    if spec is CALLS and inserted:
-        first, last = con.execute(
-            "SELECT min(arrived_at), max(arrived_at) FROM calls WHERE centre_id = ? "
-            "AND batch_id = ?",
-            [centre_id, batch_id],
-        ).fetchall()[0]
-        if updated:
-            first, last = min(first, replaced[0]), max(last, replaced[1])
-        rollup.refresh(con, get_centre(con, centre_id), first, last)
+            lap = result.lap("match stored rows", lap)
+            updated, existing_duplicates = con.execute(
+                "SELECT count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) FROM matched"
+            ).fetchall()[0]
+            if updated:
+                corrected = f"{key} IN (SELECT id FROM matched WHERE NOT same)"
+                if calls is not None:
+                    calls.delete(corrected)
+                else:
+                    con.execute(
+                        f"DELETE FROM {spec.table} WHERE centre_id = $centre AND {corrected}",
+                        {"centre": centre_id},
+                    )
+            lap = result.lap("delete corrected rows", lap)
+            if existing_duplicates:
+                not_same = (
+                    "AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.rec = s.rowid AND m.same)"
+                )
+        columns = ["centre_id", *(_ident(c) for c in stored), "batch_id"]
+        select = f"""
+            SELECT $centre, {", ".join(_stored_sql(c, "s") for c in spec.columns)}, $batch
+            FROM staged s
+            WHERE s.keep AND s.problem IS NULL {not_earlier} {not_same}
+            """
+        params = {"centre": centre_id, "batch": batch_id} | (
+            {"salt": salt} if spec is CALLS else {}
+        )
+        if calls is not None:
+            inserted = calls.insert(columns, select, params, batch_id=batch_id)
+        else:
+            inserted = con.execute(
+                f"INSERT INTO {spec.table} ({', '.join(columns)}) {select}", params
+            ).fetchall()[0][0]
+        lap = result.lap("insert", lap)
+    if spec is CALLS and (inserted or updated):
         result.lap("quarter-hour rollup", lap)
     result.updated = updated
     result.loaded = inserted - updated

@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.centres import Centre, save_centre  # noqa: E402
+from analytics.call_log import save_centre  # noqa: E402
+from analytics.centres import Centre  # noqa: E402
 from analytics.store import Store  # noqa: E402
 
 LIMIT_S = 60.0

@@ -46,7 +46,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.centres import Centre, get_centre, save_centre  # noqa: E402
+from analytics.call_log import save_centre  # noqa: E402
+from analytics.centres import Centre, get_centre  # noqa: E402
 from analytics.kpi import call_kpis, rollup, ticket_kpis  # noqa: E402
 from analytics.periods import parse_period  # noqa: E402
 from analytics.store import Store  # noqa: E402

@@ -61,6 +61,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from analytics.kpi import threshold_label
+
 DEFAULT_THRESHOLDS_S: tuple[float, ...] = (12, 30)
 DEFAULT_SHORT_ABANDON_S = 5.0
 
@@ -178,11 +180,6 @@ def erlang_c(agents: int, load_erlangs: float) -> float:
 # --------------------------------------------------------------------------- models
 
 
-def _threshold_name(threshold_s: float) -> str:
-    value = float(threshold_s)
-    return str(int(value)) if value.is_integer() else f"{value:g}"
-
-
 def _check_agents(agents: int, *, allow_zero: bool = False) -> None:
     if isinstance(agents, bool) or not isinstance(agents, (int, np.integer)):
         raise ValueError(f"agents must be a whole number, got {agents!r}")
@@ -227,7 +224,7 @@ class _CallOutcomes:
             "p_abandon": self.p_abandon,
         }
         for t in thresholds:
-            name = _threshold_name(t)
+            name = threshold_label(t)
             answered = self.answered_within[t]
             # Unstable Erlang C: waits grow without bound, so no call is answered within T.
             row[f"sl_answered_{name}"] = 0.0 if p_answer is None else _ratio(answered, p_answer)
@@ -561,11 +558,13 @@ class Target:
 
     @property
     def key(self) -> str:
-        """The metrics-dict key (threshold written as an integer when it is one)."""
+        """The metrics-dict key: the KPI name with its threshold written as every KPI
+        name writes it (``analytics.kpi.threshold_label``: ``sl_offered_20`` for 20.0 s,
+        ``sl_offered_12.3456789`` for 12.3456789 s), however the target spelled it."""
         threshold = self.threshold_s
         if threshold is None:
             return self.kpi
-        return f"{_SL_KPI.match(self.kpi).group(1)}_{_threshold_name(threshold)}"
+        return f"{_SL_KPI.match(self.kpi).group(1)}_{threshold_label(threshold)}"
 
     def met_by(self, metrics: Mapping[str, float | None]) -> bool:
         """Whether a metrics dict meets the target (a None value, e.g. infinite ASA, never does)."""

@@ -873,9 +873,8 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
     import pyarrow.parquet as pq
 
     from analytics.calendars import registered
-    from analytics.centres import save_centre
+    from analytics.call_log import changing_calls, save_centre
     from analytics.ingest import ingest_file
-    from analytics.kpi import rollup
     from analytics.labels import save_labels
 
     started = time.perf_counter()
@@ -894,12 +893,15 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
         save_labels(con, cid, pack.scenario.labels)
         ids = pa.table({"id": pa.array(calls["call_id"].astype(str).tolist())})
         tids = pa.table({"id": pa.array(tickets["ticket_id"].astype(str).tolist())})
-        with registered(con, ids=ids, tids=tids) as names:
-            removed = con.execute(
-                f"DELETE FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-                f"AND call_id NOT IN (SELECT id FROM {names['ids']})",
-                [cid, first, end],
-            ).fetchall()[0][0]
+        with (
+            registered(con, ids=ids, tids=tids) as names,
+            changing_calls(con, cid) as stored_calls,  # rebuilds the removed calls' rollup
+        ):
+            removed = stored_calls.delete(
+                f"arrived_at >= ? AND arrived_at < ? AND call_id NOT IN (SELECT id FROM "
+                f"{names['ids']})",
+                [first, end],
+            )
             removed += con.execute(
                 f"DELETE FROM tickets WHERE centre_id = ? AND created_at >= ? AND created_at < ? "
                 f"AND ticket_id NOT IN (SELECT id FROM {names['tids']})",
@@ -925,8 +927,6 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
         pq.write_table(pa.Table.from_pandas(tickets, preserve_index=False), tickets_path)
         result = ingest_file(store, "calls", calls_path, cid, writer=con)
         ingest_file(store, "tickets", tickets_path, cid, writer=con)
-        if removed:  # the calls deleted above left their quarter-hours in the rollup
-            rollup.refresh(con, pack.centre(), first, end - dt.timedelta(microseconds=1))
     return WriteSummary(
         centre_id=cid,
         first_month=history[0].label,

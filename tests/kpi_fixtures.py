@@ -13,7 +13,8 @@ import zoneinfo
 
 import pytest
 
-from analytics.centres import Centre, save_centre
+from analytics.call_log import save_centre
+from analytics.centres import Centre
 from analytics.kpi import rollup
 from analytics.records import CALL_COLUMNS, TICKET_COLUMNS
 from analytics.store import Store

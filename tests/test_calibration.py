@@ -19,7 +19,8 @@ import pytest
 from conftest import run_cca, run_cca_json
 from scipy import stats
 
-from analytics.centres import Centre, save_centre
+from analytics.call_log import save_centre
+from analytics.centres import Centre
 from analytics.periods import parse_period
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store

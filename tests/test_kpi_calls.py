@@ -30,7 +30,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kpi_fixtures import add_calls, add_staffing
 
-from analytics.centres import Centre, save_centre
+from analytics.call_log import save_centre
+from analytics.centres import Centre
 from analytics.kpi import call_kpi_names, call_kpis, occupancy
 from analytics.kpi.buckets import offset_changes
 from analytics.periods import parse_period

@@ -16,7 +16,8 @@ import duckdb
 import pytest
 from kpi_fixtures import assert_same, write_calls_csv
 
-from analytics.centres import Centre, get_centre, save_centre
+from analytics.call_log import save_centre
+from analytics.centres import Centre, get_centre
 from analytics.ingest import ingest_file
 from analytics.kpi import call_kpis, rollup
 from analytics.kpi import calls as calls_module

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from kpi_fixtures import add_tickets, local
 
 from analytics.calendars import BusinessCalendar
-from analytics.centres import Centre, save_centre
+from analytics.call_log import save_centre
+from analytics.centres import Centre
 from analytics.kpi import TICKET_KPI_NAMES, ticket_kpis
 from analytics.periods import parse_period
 from analytics.store import migrate

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from analytics.centres import Centre, UnknownCentre, ensure_centre, get_centre, save_centre
+from analytics.call_log import save_centre
+from analytics.centres import Centre, UnknownCentre, ensure_centre, get_centre
 from analytics.store import Store, StoreError, latest_version, migrations, schema_version
 
 

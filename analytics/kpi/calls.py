@@ -76,7 +76,13 @@ _OUTCOMES = "('answered', 'abandoned', 'timeout')"
 
 
 def threshold_label(threshold_s: float) -> str:
-    """``12`` for 12.0 s, ``7.5`` for 7.5 s: the suffix of a service-level name."""
+    """``12`` for 12.0 s, ``7.5`` for 7.5 s: the suffix of a service-level name.
+
+    The one spelling of a threshold in every KPI name (``cca kpi``, ``cca erlang``,
+    simulation reports, staffing targets, exports): a whole number without a decimal
+    point, otherwise the shortest text that reads back as the same float (``repr``),
+    so two different thresholds never share a name and ``sl_offered_12.3456789`` is
+    named the same by every command."""
     value = float(threshold_s)
     return str(int(value)) if value.is_integer() else repr(value)
 

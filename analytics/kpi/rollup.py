@@ -21,7 +21,9 @@ centre (``call_interval_state``); otherwise it scans the calls, as it does for t
 agent, other thresholds and simulation views. Every write that changes calls rebuilds
 the quarter-hours it touched (``refresh``), inside the same transaction, so a reader
 never sees calls and rollup disagree; a change of the centre's thresholds rebuilds the
-centre's whole rollup (``save_centre``).
+centre's whole rollup. Those writes go through one path, ``analytics.call_log``
+(``changing_calls``, ``save_centre``), which calls this module: nothing else needs to
+remember the rollup.
 """
 
 from __future__ import annotations
@@ -156,14 +158,6 @@ def sync_thresholds(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
     state = _state(con, centre.centre_id)
     if state is not None and state != _cut(centre):
         refresh(con, centre)
-
-
-def refresh_all(con: duckdb.DuckDBPyConnection) -> None:
-    """Build the rollup of every centre (the migration that introduces it)."""
-    from analytics.centres import get_centre
-
-    for (cid,) in con.execute("SELECT centre_id FROM centres ORDER BY centre_id").fetchall():
-        refresh(con, get_centre(con, cid))
 
 
 def within_columns(

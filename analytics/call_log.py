@@ -1,0 +1,140 @@
+"""The call log's one write path: stored calls and their quarter-hour rollup change together.
+
+A centre's calls (table ``calls``) have a shadow: the quarter-hour rollup
+(``call_intervals``, see ``analytics.kpi.rollup``), which the KPI layer reads in place of
+the calls whenever it gives the same answer. A write that changed calls without
+rebuilding the quarter-hours it touched would make the KPIs of those quarter-hours wrong
+without any error, so no module writes the ``calls`` table or a centre's thresholds by
+itself; it goes through here:
+
+* ``changing_calls(con, centre_id)``: a context inside a writer's transaction whose
+  ``delete`` and ``insert`` note the arrival instants they touch; leaving it rebuilds
+  exactly those quarter-hours (ingest's merge, ``cca generate``'s removal of calls a new
+  seed no longer produces);
+* ``save_centre(con, centre)``: a centre's settings; a rollup cut at other thresholds or
+  another short-abandon threshold S is rebuilt whole;
+* ``rebuild_rollups(con)``: every centre's rollup (the migration that introduced it).
+
+``tests/test_architecture.py`` checks that no other module of the project writes calls.
+The store's layering (``analytics`` imports neither ``simulation`` nor ``dashboards``)
+and the concurrency rules are in ``docs/stores.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+
+from analytics.centres import Centre, get_centre, write_centre_row
+from analytics.kpi import rollup
+
+__all__ = ["CallChanges", "changing_calls", "rebuild_rollups", "save_centre"]
+
+
+class CallChanges:
+    """The calls of one centre being changed inside a writer; see ``changing_calls``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, centre_id: str):
+        self.con = con
+        self.centre_id = centre_id
+        self.first: dt.datetime | None = None
+        self.last: dt.datetime | None = None
+        self.whole = False  # a change whose instants are not known: rebuild all
+
+    def _note(self, span: Sequence[dt.datetime | None]) -> None:
+        lo, hi = span
+        if lo is None:
+            return
+        self.first = lo if self.first is None else min(self.first, lo)
+        self.last = hi if self.last is None else max(self.last, hi)
+
+    def delete(self, where: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> int:
+        """Delete the centre's calls matching ``where`` (SQL over the ``calls`` columns,
+        values bound as ``?`` or ``$name``, the centre as ``$centre`` when ``params`` is a
+        mapping); the number deleted."""
+        if isinstance(params, Mapping):
+            condition, bound = (
+                f"centre_id = $centre AND ({where})",
+                {
+                    **params,
+                    "centre": self.centre_id,
+                },
+            )
+        else:
+            condition, bound = f"centre_id = ? AND ({where})", [self.centre_id, *params]
+        self._note(
+            self.con.execute(
+                f"SELECT min(arrived_at), max(arrived_at) FROM calls WHERE {condition}", bound
+            ).fetchall()[0]
+        )
+        return self.con.execute(f"DELETE FROM calls WHERE {condition}", bound).fetchall()[0][0]
+
+    def insert(
+        self,
+        columns: Sequence[str],
+        select: str,
+        params: Sequence[Any] | Mapping[str, Any] = (),
+        *,
+        batch_id: int | None = None,
+    ) -> int:
+        """Insert the rows of ``select`` into ``calls (columns)``; the number inserted.
+
+        ``columns`` must include ``centre_id`` (the rows must be this centre's) and, when
+        ``batch_id`` is given, ``batch_id``: the rollup is then rebuilt over the batch's
+        arrival instants only; without it, over the centre's whole history."""
+        inserted = self.con.execute(
+            f"INSERT INTO calls ({', '.join(columns)}) {select}", params
+        ).fetchall()[0][0]
+        if inserted:
+            if batch_id is None:
+                self.whole = True
+            else:
+                self._note(
+                    self.con.execute(
+                        "SELECT min(arrived_at), max(arrived_at) FROM calls "
+                        "WHERE centre_id = ? AND batch_id = ?",
+                        [self.centre_id, batch_id],
+                    ).fetchall()[0]
+                )
+        return inserted
+
+    def touch(self, first: dt.datetime, last: dt.datetime) -> None:
+        """Rebuild the quarter-hours of ``first``..``last`` too (instants, both included)."""
+        self._note((first, last))
+
+    def apply(self) -> None:
+        """Bring the rollup in step with the changes noted so far."""
+        if self.whole:
+            rollup.refresh(self.con, get_centre(self.con, self.centre_id))
+        elif self.first is not None:
+            rollup.refresh(self.con, get_centre(self.con, self.centre_id), self.first, self.last)
+        self.first = self.last = None
+        self.whole = False
+
+
+@contextmanager
+def changing_calls(con: duckdb.DuckDBPyConnection, centre_id: str) -> Iterator[CallChanges]:
+    """Change a centre's calls inside a writer (``con`` in its transaction); on leaving,
+    the quarter-hour rollup of every quarter-hour touched is rebuilt in the same
+    transaction, so a reader never sees calls and rollup disagree. An exception leaves
+    the rollup alone: the writer's transaction is then thrown away whole."""
+    changes = CallChanges(con, centre_id)
+    yield changes
+    changes.apply()
+
+
+def save_centre(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
+    """Insert or replace a centre's settings (inside a writer); a rollup cut at other
+    thresholds or S is rebuilt whole (a centre without a rollup keeps none)."""
+    write_centre_row(con, centre)
+    rollup.sync_thresholds(con, centre)
+
+
+def rebuild_rollups(con: duckdb.DuckDBPyConnection) -> None:
+    """Build the rollup of every centre from its calls (the migration that introduces it)."""
+    for (cid,) in con.execute("SELECT centre_id FROM centres ORDER BY centre_id").fetchall():
+        rollup.refresh(con, get_centre(con, cid))
