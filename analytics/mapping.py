@@ -47,6 +47,7 @@ from typing import Any
 import duckdb
 
 from analytics.labels import check_labels
+from analytics.packaged import packaged_file, packaged_names
 
 KINDS = ("calls", "tickets")
 ENCODINGS = ("utf-8", "latin-1", "utf-16")
@@ -135,8 +136,15 @@ def _get(table: dict[str, Any], key: str, kind: type, where: str, default: Any =
 
 
 def load_mapping(path: str | Path) -> Mapping:
-    """Read and check a mapping file (TOML)."""
+    """Read and check a mapping file (TOML): a path, or the name of a preset shipped in
+    ``data/mappings/`` (``zendesk``, ``anonymous_bank``…), read as package data."""
     path = Path(path)
+    if not path.suffix and not path.exists():
+        preset = packaged_file("mappings", str(path))
+        if preset is None:
+            known = ", ".join(packaged_names("mappings"))
+            raise MappingError(f"{path}: no such mapping file, nor a preset (presets: {known})")
+        path = preset
     where = str(path)
     try:
         with open(path, "rb") as f:

@@ -212,8 +212,17 @@ def _progress(enabled: bool | None):
 
 
 def dask_executor(address: str):
-    """(client, executor) for the Dask scheduler at ``address`` (e.g. tcp://127.0.0.1:8786)."""
-    from distributed import Client
+    """(client, executor) for the Dask scheduler at ``address`` (e.g. tcp://127.0.0.1:8786).
+
+    Dask is an optional part (``pip install 'contact-centre-analytics[dask]'``); without
+    it the process pool runs the replications."""
+    try:
+        from distributed import Client
+    except ImportError:  # the commands report ConnectionError as "cannot use the scheduler"
+        raise ConnectionError(
+            f"a Dask scheduler ({address}) needs Dask: pip install "
+            "'contact-centre-analytics[dask]' (without a scheduler a process pool runs)"
+        ) from None
 
     try:
         client = Client(address, timeout="10s")

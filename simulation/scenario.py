@@ -92,9 +92,11 @@ from typing import Any
 import numpy as np
 
 from analytics.labels import check_labels
+from analytics.packaged import packaged_dir
 from simulation.distributions import Distribution, Exponential, Fixed, distribution_from_toml
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+# data/scenarios/, read as package data wherever the project is installed
+SCENARIO_DIR = packaged_dir("scenarios")
 
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 WEEKDAY_NAMES = {v: k for k, v in WEEKDAYS.items()}

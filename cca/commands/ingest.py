@@ -32,7 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "file", type=Path, help="CSV, Parquet, Asterisk queue_log or Amazon Connect records"
     )
     parser.add_argument("--centre", required=True, help="centre id (created if new)")
-    parser.add_argument("--mapping", type=Path, help="mapping TOML for a non-canonical export")
+    parser.add_argument(
+        "--mapping",
+        type=Path,
+        help="mapping TOML for a non-canonical export, or a shipped preset by name "
+        "(anonymous_bank, zendesk, freshdesk, osticket)",
+    )
     parser.add_argument(
         "--timezone", help="time zone of a centre created by this load (default UTC)"
     )
