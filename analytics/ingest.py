@@ -12,7 +12,7 @@ data or the new, never half):
    DuckDB's reader with their byte position.
 2. **Map.** A :class:`~analytics.mapping.Mapping` gives one SQL expression per canonical
    column plus a row filter; without one, the file's columns must carry the canonical
-   names of DESIGN.md.
+   names of docs/stores.md.
 3. **Validate at the door.** Each row is typed (timestamps as instants: a timestamp
    without offset is read in the centre's time zone) and checked: required values,
    numbers, the outcome vocabulary, non-negative finite durations, answered_at ≥

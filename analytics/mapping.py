@@ -1,6 +1,6 @@
 """Mappings: how a real export becomes canonical call or ticket records.
 
-Real contact-centre exports never match the canonical schema of DESIGN.md: a switch
+Real contact-centre exports never match the canonical schema of docs/stores.md: a switch
 writes ``AGENT``/``HANG`` instead of ``answered``/``abandoned``, splits a timestamp over
 a date and a time column, gives only durations, and logs calls that never reached a
 queue. A mapping file (TOML) describes one such source once:

@@ -2,7 +2,7 @@
 
 A manager asks for "September", "the first fortnight of September" or "Ramadan": a
 *period* is a run of whole calendar days in the centre's time zone, both ends
-included. Three spellings are accepted (DESIGN.md):
+included. Three spellings are accepted (docs/kpis.md):
 
 * ``2024-09``              a Gregorian month;
 * ``2024-09-01..2024-09-30`` a date range, both days included (a single ``2024-09-01``

@@ -2,7 +2,7 @@
 
 Every source (canonical CSV and Parquet, mapped exports, Asterisk queue_log, Amazon
 Connect contact records, the simulator) ends in these columns, so the KPIs of real and
-simulated history come from the same SQL. DESIGN.md gives their meaning; here each
+simulated history come from the same SQL. docs/stores.md gives their meaning; here each
 column also says how the ingest types and checks it.
 """
 

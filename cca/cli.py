@@ -1,4 +1,4 @@
-"""`cca`: the command line of contact-centre-analytics (see DESIGN.md).
+"""`cca`: the command line of contact-centre-analytics (reference: docs/cli.md).
 
 Each subcommand lives in ``cca/commands/<name>.py`` with ``register(subparsers)``,
 which adds its parser and sets ``handler``. Registration must stay cheap (argparse

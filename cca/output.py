@@ -1,7 +1,7 @@
 """Printing records for people (table) and programs (json, csv).
 
 ``--format json`` prints a JSON array of objects and nothing else on standard output
-(DESIGN.md); progress and messages go to standard error.
+(docs/cli.md); progress and messages go to standard error.
 """
 
 from __future__ import annotations

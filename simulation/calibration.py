@@ -18,7 +18,8 @@ returns a scenario that ``cca simulate`` and ``cca staff`` run:
   deviation of the log durations, the MLE with location 0). It is written as the talk
   time of the scenario (hold and after-call work are inside it) with the MLE's σ and μ
   moved so that its mean is the sample mean: real handling times have a heavier tail
-  than the lognormal, and the MLE's mean overstated the bank's load by 20%;
+  than the lognormal, whose MLE mean overstates the load (measured on the bank's log in
+  docs/measurements.md);
 * **patience** per category by Kaplan–Meier, as in Brown et al., "Statistical analysis
   of a telephone call center" (JASA 2005): the wait of an abandoned call is an observed
   patience; answered and timed-out calls are censored at their wait (the caller would
@@ -42,11 +43,9 @@ returns a scenario that ``cca simulate`` and ``cca staff`` run:
   quiet or overloaded. ``answering`` counts every agent who answered a call in the
   interval, ``shifts`` every agent between the first and the last call of their day;
   both overstate the agents working this queue, as agents in such logs also work other
-  queues, outbound calls and breaks. On the bank's February 1999 log (12.6% abandoned,
-  48% answered within 12 s) the calibrated month simulates 14.9% / 49% with ``fit``,
-  17% / 45% with busy agents at 0.85, but 3.3% / 83% with answering agents and 3.0% /
-  85% with shifts. Without agent ids or handling times, Erlang A's agents for
-  ``sl_offered_T1 >= 0.8``.
+  queues, outbound calls and breaks (how each proxy simulates the bank's February 1999
+  against the real month: docs/measurements.md). Without agent ids or handling times,
+  Erlang A's agents for ``sl_offered_T1 >= 0.8``.
 
 Units: seconds for durations, calls per interval for rates.
 """

@@ -34,7 +34,7 @@ summed as its series, in log space, to machine precision, which keeps loads of t
 Erlangs and thousands of agents finite. Patience → ∞ gives Erlang C, patience → 0 gives
 Erlang B (every delayed call is lost at once) and patience = AHT gives M/M/∞ (Poisson).
 
-Every service-level definition of DESIGN.md follows from these per-call probabilities
+Every service-level definition of docs/kpis.md follows from these per-call probabilities
 (W is the wait of a call, S_short the short-abandon threshold):
 
 =======================  ==================================================================
@@ -283,7 +283,7 @@ class _Traffic:
         row = self.outcomes(agents, thresholds, float(short_abandon_s)).metrics(thresholds)
         if self.calls == 0:
             # No call offered or answered: every share and mean wait has a zero
-            # denominator, which DESIGN.md makes null (staffing keeps the λ → 0 limit).
+            # denominator, which docs/kpis.md makes null (staffing keeps the λ → 0 limit).
             keep = ("agents", "occupancy")
             row = {k: (v if k in keep else None) for k, v in row.items()}
         return row
@@ -503,7 +503,7 @@ def erlang_c_metrics(
 ) -> dict:
     """Erlang C KPIs for ``agents`` agents, ``calls`` per ``per_s`` seconds, AHT ``aht_s`` s.
 
-    Keys as ``cca erlang`` (DESIGN.md): agents, p_wait, occupancy, asa_s (s), p_abandon (0),
+    Keys as ``cca erlang`` (docs/cli.md): agents, p_wait, occupancy, asa_s (s), p_abandon (0),
     sl_answered/offered/excl_short/with_abandons_T for each threshold T (s), answer_rate,
     abandon_rate, answer_rate_excl_short. Unstable (load ≥ agents): p_wait 1, asa_s None.
     """

@@ -27,8 +27,9 @@ starts empty (it may need fewer), and handling times are not exponential. So
 
 **Honest verification.** A sample that meets the target is not proof: a quiet interval
 of 8 calls × 8 replications rests on 64 callers, and a plan that stops at the first agent
-count whose sample meets the target keeps the lucky samples (in the post-peak test an
-interval showed 0.89 on the plan's seeds and 0.76 on 400 fresh replications). So:
+count whose sample meets the target keeps the lucky samples (an interval after a peak
+can look comfortably above the target on the plan's seeds and fall well below it on
+fresh ones; docs/measurements.md). So:
 
 * an interval *meets* a target only by ``margin_se`` standard errors (default 1), for
   raises and trims alike (``_judge``). The standard error is that of a ratio estimator
@@ -44,10 +45,9 @@ interval showed 0.89 on the plan's seeds and 0.76 on 400 fresh replications). So
 * a share with too few calls for even a perfect sample to clear the margin is judged on
   the sample (it cannot be decided by simulation at that volume).
 
-The price is a few agents in intervals whose true value sits just above the target: on
-the benchmark week, 3% more agent-hours than the bare-sample rule, which left 8 of 196
-intervals below 0.8 on 40 fresh replications (1 beyond a Bonferroni bound), against 1
-(0) for this rule.
+The price is a few agents in intervals whose true value sits just above the target
+(what it costs and what it buys on the benchmark week, against the bare-sample rule
+``margin_se=0, min_pooled_calls=0``: docs/measurements.md, ``benchmarks/staffing.py``).
 
 Targets the simulation cannot measure per interval (``p_wait``, ``occupancy``) are held
 by the formula alone (the plan never drops below Erlang A's agents for them);
@@ -325,7 +325,7 @@ class IntervalSample:
 
 
 def _denominator(name: str, row: dict[str, Any]) -> float | None:
-    """The calls a KPI is a share (or mean) of, from the KPI row (DESIGN.md definitions)."""
+    """The calls a KPI is a share (or mean) of, from the KPI row (docs/kpis.md definitions)."""
     if name == "asa_s" or name.startswith("sl_answered_"):
         return row.get("answered") or 0
     if name.startswith("sl_excl_short_") or name == "answer_rate_excl_short":

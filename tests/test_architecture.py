@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -39,6 +40,20 @@ def test_no_module_but_the_call_log_writes_calls():
         if CALL_WRITE.search(path.read_text(encoding="utf-8"))
     ]
     assert writers == ["analytics/call_log.py"]
+
+
+def test_every_doc_the_code_cites_exists():
+    cited = set()
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d != "build"]
+        for name in files:
+            path = Path(folder, name)
+            if path.suffix in (".py", ".md", ".toml", ".ipynb", ".sql"):
+                text = path.read_text(encoding="utf-8")
+                cited |= set(re.findall(r"\bdocs/[a-z_]+\.md", text))
+                # design notes outside the repository are not something a reader can open
+                assert "DESIGN" + ".md" not in text, f"{path}: cite the docs/ that hold it"
+    assert cited and {c for c in cited if not (ROOT / c).is_file()} == set()
 
 
 def _calls() -> list[dict]:

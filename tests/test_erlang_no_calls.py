@@ -1,5 +1,5 @@
 """An interval with no calls: every per-call share has a zero denominator (0 offered,
-0 answered), so DESIGN.md makes it null, never a made-up 1.0 or 0 seconds; occupancy is
+0 answered), so docs/kpis.md makes it null, never a made-up 1.0 or 0 seconds; occupancy is
 carried load over agents, 0 / n = 0."""
 
 from conftest import run_cca_json

@@ -10,7 +10,7 @@ an export is only a layout of the KPI layer's figures (``report.build_report`` a
 * ``.pdf`` (``pdf``): two or three pages of headline figures, charts and highlights
   written from the data (``highlights``); the Arabic edition is set right to left in
   IBM Plex Sans Arabic, shaped by HarfBuzz.
-* ``.csv`` (``csv``): one row per KPI and caller category, KPI names of DESIGN.md, the
+* ``.csv`` (``csv``): one row per KPI and caller category, KPI names of docs/kpis.md, the
   category's code and its label in the edition's language.
 
 Caller categories and topics are shown by the centre's labels (``analytics.labels``):

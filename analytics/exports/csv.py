@@ -6,7 +6,7 @@ takes as it is. Columns:
     centre_id, period, period_start, period_end, scope, category, category_label, kpi, value
 
 ``scope`` is ``calls``, ``tickets`` or ``occupancy``; ``category`` is empty for the
-whole centre; ``kpi`` is a KPI name of DESIGN.md (``sl_offered_12``, ``frt_wh_p50``);
+whole centre; ``kpi`` is a KPI name of docs/kpis.md (``sl_offered_12``, ``frt_wh_p50``);
 ``value`` is the KPI layer's value as it is (ratios as fractions, times in seconds,
 working hours or working days), empty when the KPI is null. ``category`` is the stored
 code (what programs join on); ``category_label`` beside it is the centre's name for it

@@ -2,7 +2,7 @@
 
 An executive in Manama or Riyadh reads the monthly report in Arabic, right to left; the
 same figures go to an English edition. Everything a reader sees that is not a number
-comes from here: KPI labels and their definitions (the formulas of DESIGN.md in words),
+comes from here: KPI labels and their definitions (the formulas of docs/kpis.md in words),
 sheet and column titles, Gregorian and Hijri (Umm al-Qura) month names, weekdays and the
 seed centres' caller categories. Caller categories, topics, queues, sites and channels
 are shown by the centre's own labels (``analytics.labels``, stored with the data) when it
@@ -242,7 +242,7 @@ _SHORT_LABELS = {
         "at_risk": "معرضة للتأخر",
     },
 }
-# Definitions (DESIGN.md) in words; {t} = T, {s} = S, {sla} = SLA in working days.
+# Definitions (docs/kpis.md) in words; {t} = T, {s} = S, {sla} = SLA in working days.
 _KPI_DEFINITIONS = {
     "en": {
         "offered": "calls with outcome answered, abandoned or timeout",

@@ -35,7 +35,7 @@ from analytics.kpi import call_kpis, occupancy, threshold_label, ticket_kpis
 from analytics.labels import LANGS, labels_for
 from analytics.periods import Period, parse_period
 
-# DESIGN.md's day interval is the trend; the intraday profile uses 30 minutes.
+# docs/kpis.md's day interval is the trend; the intraday profile uses 30 minutes.
 INTRADAY_INTERVALS = ("15min", "30min", "60min")
 # The reference day of the folded profiles: 2000-01-02 was a Sunday (the Gulf's first
 # working day), so the folded week runs Sunday 2 .. Saturday 8 January 2000.

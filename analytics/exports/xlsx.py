@@ -15,7 +15,7 @@ Sheets, in order (right to left in the Arabic edition):
    days, the business calendar and the targets.
 
 Every data table has two header rows: the reader's label and, below it in grey, the
-KPI name of DESIGN.md (the contract, the same in both editions). Values are written
+KPI name of docs/kpis.md (the contract, the same in both editions). Values are written
 as the KPI layer returned them (ratios as fractions under a percentage format, seconds
 as seconds), so a program reading the workbook gets exactly the KPI layer's figures.
 """

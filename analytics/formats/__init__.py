@@ -1,6 +1,6 @@
 """Input formats beyond CSV and Parquet: the files telephony systems write themselves.
 
-A contact centre rarely has its calls as the canonical CSV of DESIGN.md; it has what its
+A contact centre rarely has its calls as the canonical CSV of docs/stores.md; it has what its
 switch or cloud platform writes. Each format here turns such a file into canonical call
 rows *inside the ingest's store writer*, so that the ordinary validation, quarantine and
 idempotent merge of :mod:`analytics.ingest` apply unchanged:

@@ -1,4 +1,4 @@
-"""The KPI layer: every call and ticket KPI of DESIGN.md from one set of SQL builders.
+"""The KPI layer: every call and ticket KPI of docs/kpis.md from one set of SQL builders.
 
 Dashboards, exports, simulation reports and ``cca kpi`` call these functions; nothing
 else computes a KPI. See ``calls`` (call KPIs), ``tickets`` (working-time ticket KPIs

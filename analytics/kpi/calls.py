@@ -1,4 +1,4 @@
-"""Call KPIs: the one SQL definition of every call measure in DESIGN.md.
+"""Call KPIs: the one SQL definition of every call measure in docs/kpis.md.
 
 A call is *offered* to a queue and ends ``answered``, ``abandoned`` (the caller hung
 up while waiting) or ``timeout`` (the system ended the wait). With T a service-level
@@ -22,7 +22,7 @@ Every ratio with a zero denominator is None (SQL NULL), never 0.
 
 Per group and outcome, the calls are counted (within S and each T) with their wait and
 handling sums, and the exact 90th percentile of answered waits is taken; ``fold_outcomes``
-folds the outcomes into the counts and ratios of DESIGN.md. The counts and sums come from
+folds the outcomes into the counts and ratios of docs/kpis.md. The counts and sums come from
 the quarter-hour rollup (``analytics.kpi.rollup``) whenever it gives exactly the same
 answer, else from one SQL aggregate over the calls (``call_counts_sql``); the percentile
 always comes from the calls. Groups are the ``by`` dimensions and the local interval (cut by epoch
@@ -101,7 +101,7 @@ def _thresholds(thresholds_s: Sequence[float]) -> list[float]:
 
 
 def call_kpi_names(thresholds_s: Sequence[float]) -> list[str]:
-    """Every call KPI name in DESIGN.md order, service levels at each threshold."""
+    """Every call KPI name in docs/kpis.md order, service levels at each threshold."""
     names = [
         "offered",
         "answered",
@@ -193,7 +193,7 @@ def fold_outcomes(answered_row, abandoned_row, timeout_row, n_thresholds: int) -
 
     Each row is the tail of a result row from its ``n`` column on: n, n_short,
     n_within_0..n_within_(n-1), wait_sum, talk_sum, hold_sum, acw_sum, p90. This is
-    where DESIGN.md's definitions are written down; it runs in plain Python over
+    where docs/kpis.md's definitions are written down; it runs in plain Python over
     the few aggregated rows because a second SQL stage cost more to plan than this
     costs to run.
     """
@@ -400,7 +400,7 @@ def call_kpis(
         if slots is None:
             slots = groups[row[:n_keys]] = [None, None, None]
         slot = _OUTCOME_SLOT.get(row[n_keys])
-        if slot is not None:  # an outcome outside DESIGN.md's three is not offered
+        if slot is not None:  # an outcome outside docs/kpis.md's three is not offered
             slots[slot] = row[n_keys + 1 :]
     for key in known:
         groups.setdefault(tuple(key), [None, None, None])

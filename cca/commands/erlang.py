@@ -4,7 +4,7 @@
     cca erlang a --calls 200 --per 1800 --aht 180 --patience 120 \\
                  --target "sl_offered_20>=0.8" --max-abandon 0.05 --shrinkage 0.3
 
-Prints one object (DESIGN.md): agents, p_wait, occupancy, asa_s, p_abandon, every
+Prints one object (docs/cli.md): agents, p_wait, occupancy, asa_s, p_abandon, every
 service level at each threshold, the answer and abandon rates, and headcount when
 --shrinkage is given. With --target it staffs to the fewest agents meeting every
 target and cap, or fails naming what cannot be met.

@@ -5,7 +5,7 @@ filtered) and the first rejected lines. Exit status: 0 when anything could be us
 (including a re-load where every row is a duplicate, or a header-only file), 1 when the
 file had rows and every one was rejected, 2 when the file or mapping itself is unusable.
 
-``--format`` takes both the input format of DESIGN.md (``auto``, ``csv``, ``parquet``)
+``--format`` takes both the input format of docs/cli.md (``auto``, ``csv``, ``parquet``)
 and the output format (``table``, ``json``); give it twice to set both.
 """
 

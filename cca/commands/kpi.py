@@ -17,7 +17,7 @@ def register(subparsers) -> None:
         "kpi",
         help="call or ticket KPIs of a centre for a period",
         description=(
-            "Every KPI of DESIGN.md for one centre and period, optionally by dimension "
+            "Every KPI of docs/kpis.md for one centre and period, optionally by dimension "
             "and interval. Periods: 2024-09, 2024-09-01..2024-09-30, 1446-03H (Hijri), "
             "month runs 2024-01..2024-12, or today, yesterday, this-week, this-month, "
             "last-month (in the centre's time zone)."
