@@ -12,9 +12,13 @@ answered while the centre is closed.
 
 Speed comes from the shape of the model, not from shortcuts in it:
 
-- one dispatcher, not a process per call: SimPy's event calendar carries only arrivals
-  (one pending at a time), service completions, staffing changes and closings, each a
-  ``Timeout`` with a plain callback;
+- one dispatcher, not a process per call: SimPy's event calendar carries the staffing
+  changes and closings, each a ``Timeout`` with a plain callback, and one pending
+  wake-up of the dispatcher, which then takes arrivals and call completions (its own
+  heap of end times) in time order up to the next event on the calendar. At equal
+  instants a calendar event goes first, then completions in the order they started,
+  then arrivals — the order SimPy would give them as events of their own (the records
+  are the same as with an event per arrival and per completion, at twice the speed);
 - abandonment is lazy and exact: a waiting caller holds no event. Because every queue is
   FIFO within its priority class and nothing depends on queue length, a caller whose
   deadline (arrival + patience) has passed when an agent reaches them in the queue left
@@ -32,6 +36,7 @@ gives the same records on any machine and in any worker.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 
 import numpy as np
@@ -136,6 +141,12 @@ class CallCentre:
         self.target = 0  # agents the current interval wants on shift
         self._next = 0
         self._timeline = tl
+        # Calls being handled: a heap of (end, order started, agent), kept by the
+        # dispatcher itself rather than as one SimPy event per call.
+        self._ends: list[tuple[float, int, int]] = []
+        self._seq = 0
+        self._wake_at = math.inf  # when the dispatcher is next scheduled
+        self._generation = 0  # of that wake-up (an earlier one supersedes it)
 
     # --- events -------------------------------------------------------------------------
 
@@ -155,8 +166,7 @@ class CallCentre:
             if agents != previous:
                 self._at(start, self._set_staffing, agents)
                 previous = agents
-        if self._times:
-            self._at(self._times[0], self._arrive)
+        self._wake_up()
         self.env.run()
         # Left waiting with nobody to answer (no agents at the end): the system ends it.
         for q in self.queues:
@@ -166,48 +176,67 @@ class CallCentre:
                     self.ended_at[j] = max(end, self._times[j])
             q.clear()
 
-    def _arrive(self, event) -> None:
-        """Callers arrive: this one, and every later one due before the next event on the
-        calendar (nothing else can happen in between, so they need no event of their own)."""
+    def _wake_up(self) -> None:
+        """Schedule the dispatcher at the earliest arrival or call completion still due
+        (unless it is already scheduled no later)."""
+        i = self._next
+        t = self._times[i] if i < len(self._times) else math.inf
+        if self._ends and self._ends[0][0] <= t:
+            t = self._ends[0][0]
+        if t < self._wake_at:
+            self._wake_at = t
+            self._generation += 1
+            self._at(t, self._dispatch, self._generation)
+
+    def _dispatch(self, event) -> None:
+        """Arrivals and call completions in time order, up to the next event on SimPy's
+        calendar (a staffing change or a closing), which then goes first; nothing else
+        can happen in between, so they need no SimPy event of their own."""
+        if event._value != self._generation:
+            return  # superseded by an earlier wake-up
+        self._wake_at = math.inf
         times, level, queues, free = self._times, self._level, self.queues, self.free
-        peek = self.env.peek
+        ends = self._ends
+        horizon = self.env.peek()
         i, n = self._next, len(times)
+        arrival = times[i] if i < n else math.inf
         while True:
-            if free:
-                self._answer(i, free.pop(), times[i])
+            if ends and ends[0][0] <= arrival:  # a completion first, also at a tie
+                done = ends[0][0]
+                if done >= horizon:
+                    break
+                agent = heapq.heappop(ends)[2]
+                if self.on_shift > self.target:  # staffing dropped while it was busy
+                    self.on_shift -= 1
+                    heapq.heappush(self.off_shift, agent)
+                else:
+                    self._take_next(agent, done)
             else:
-                queues[level[i]].append(i)
-            i += 1
-            if i == n:
-                break
-            if times[i] >= peek():
-                self._at(times[i], self._arrive)
-                break
+                if arrival >= horizon:
+                    break
+                if free:
+                    self._answer(i, free.pop(), arrival)
+                else:
+                    queues[level[i]].append(i)
+                i += 1
+                arrival = times[i] if i < n else math.inf
+            self._next = i
         self._next = i
+        self._wake_up()
 
     def _answer(self, i: int, agent: int, now: float) -> None:
-        """Agent ``agent`` answers caller ``i`` at ``now`` (s), which may be later than
-        ``env.now`` while a batch of arrivals is processed."""
-        env = self.env
+        """Agent ``agent`` answers caller ``i`` at ``now`` (s)."""
         end = now + self._service[i]
         self.outcome[i] = ANSWERED
         self.answered_at[i] = now
         self.ended_at[i] = end
         self.agent[i] = agent
-        Timeout(env, end - env.now, agent).callbacks.append(self._complete)
+        self._seq += 1  # completions at the same instant in the order they were started
+        heapq.heappush(self._ends, (end, self._seq, agent))
 
-    def _complete(self, event) -> None:
-        agent = event._value
-        if self.on_shift > self.target:  # staffing dropped while this agent was busy
-            self.on_shift -= 1
-            heapq.heappush(self.off_shift, agent)
-            return
-        self._take_next(agent)
-
-    def _take_next(self, agent: int) -> None:
+    def _take_next(self, agent: int, now: float) -> None:
         """The agent answers the longest-waiting caller of the highest priority still
         there; callers whose patience ran out on the way had left at their deadline."""
-        now = self.env.now
         deadline = self._deadline
         for q in self.queues:
             while q:
@@ -219,6 +248,7 @@ class CallCentre:
 
     def _set_staffing(self, event) -> None:
         self.target = target = event._value
+        now = self.env.now
         while self.on_shift > target and self.free:
             self.on_shift -= 1
             heapq.heappush(self.off_shift, self.free.pop())
@@ -229,7 +259,8 @@ class CallCentre:
             else:
                 agent = self.next_agent
                 self.next_agent += 1
-            self._take_next(agent)
+            self._take_next(agent, now)
+        self._wake_up()
 
     def _close(self, event) -> None:
         now = self.env.now
@@ -239,6 +270,7 @@ class CallCentre:
                     self.outcome[j] = TIMEOUT
                     self.ended_at[j] = now
             q.clear()
+        self._wake_up()
 
 
 def simulate_calls(scenario: Scenario, seed: int) -> tuple[CallArrivals, CallCentre]:

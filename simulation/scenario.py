@@ -435,8 +435,8 @@ class Scenario:
             raise ValueError(f"short_abandon_s: {self.short_abandon_s!r} must be >= 0")
         if not (math.isfinite(self.warmup_s) and self.warmup_s >= 0):
             raise ValueError(f"warmup_s: {self.warmup_s!r} must be >= 0")
-        from simulation.erlang import parse_target
-
+        if self.targets:  # (the Erlang module brings scipy: only when there is one)
+            from simulation.erlang import parse_target
         for target in self.targets:
             try:
                 parse_target(target)
