@@ -43,7 +43,7 @@ from analytics.appstate import AppState, utc_now
 
 ROLES = ("admin", "manager", "planner", "executive", "wallboard")
 
-# Which roles open each page (DESIGN.md's table); admins open everything.
+# Which roles open each page (docs/architecture.md's table); admins open everything.
 PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "/": ("admin", "manager", "planner", "executive"),
     "/categories": ("admin", "manager", "planner"),

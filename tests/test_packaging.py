@@ -103,6 +103,8 @@ def test_a_wheel_installed_elsewhere_generates_loads_and_reports(tmp_path):
         cwd=work, env=env, check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     assert str(ROOT) not in where and where.count(site) == 2
+    assert (Path(site) / "dashboards" / "assets" / "fonts.css").is_file()
+    assert list((Path(site) / "dashboards" / "assets" / "fonts").glob("*.ttf"))
     cca("generate", "--scenario", "bahrain_lmra", "--start", "2026-09", "--months", "1")
     assert (work / "data" / "contact_centre.duckdb").is_file()  # the default, under the cwd
     sample = Path(site) / "cca_data" / "samples" / "zendesk_tickets_2024-09.csv"
