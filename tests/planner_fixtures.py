@@ -7,7 +7,8 @@ import datetime as dt
 
 import pandas as pd
 
-from analytics.centres import Centre, save_centre
+from analytics.call_log import save_centre
+from analytics.centres import Centre
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.model import run_replication

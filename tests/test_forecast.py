@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from conftest import run_cca
 
-from analytics.centres import Centre, save_centre
-from analytics.kpi import rollup
+from analytics.call_log import rebuild_rollups, save_centre
+from analytics.centres import Centre
 from analytics.periods import parse_period
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
@@ -90,7 +90,7 @@ def store_synthetic(store: Store, centre: Centre, first: dt.date, last: dt.date,
             f"SELECT centre_id, {', '.join(CALL_COLUMNS)} FROM incoming"
         )
         con.unregister("incoming")
-        rollup.refresh_all(con)
+        rebuild_rollups(con)
 
 
 def gulf_centre(country: str | None = None) -> Centre:
