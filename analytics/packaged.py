@@ -1,7 +1,8 @@
-"""What the project ships beside its code: scenario packs, mapping presets and samples.
+"""What the project ships beside its code: scenario packs, mapping presets, samples and
+example alert rules.
 
 They live in the repository's ``data/`` directory (``data/scenarios/NAME.toml``,
-``data/mappings/NAME.toml``, ``data/samples/``), which is installed as the package
+``data/mappings/NAME.toml``, ``data/samples/``, ``data/alerts/CENTRE.toml``), which is installed as the package
 ``cca_data`` (``pyproject.toml``'s ``[tool.setuptools.package-dir]``). This module finds
 them through ``importlib.resources``, so ``cca demo`` and ``load_scenario("saudi_mol")``
 work the same from a clone (editable install), from ``pip install .`` or from a wheel,
@@ -14,11 +15,12 @@ from importlib import resources
 from pathlib import Path
 
 PACKAGE = "cca_data"
-KINDS = ("scenarios", "mappings", "samples")
+KINDS = ("scenarios", "mappings", "samples", "alerts")
 
 
 def packaged_dir(kind: str) -> Path:
-    """The installed directory of ``kind`` (``scenarios``, ``mappings`` or ``samples``)."""
+    """The installed directory of ``kind`` (``scenarios``, ``mappings``, ``samples`` or
+    ``alerts``)."""
     if kind not in KINDS:
         raise ValueError(f"no packaged {kind!r}: one of {', '.join(KINDS)}")
     root = resources.files(PACKAGE) / kind

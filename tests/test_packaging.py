@@ -50,6 +50,7 @@ def test_packs_presets_and_samples_are_read_as_package_data():
     assert load_scenario("example_small").centre_id
     assert load_mapping("zendesk").kind == "tickets"
     assert (packaged_dir("samples") / "zendesk_tickets_2024-09.csv").is_file()
+    assert "bahrain_lmra" in packaged_names("alerts")
     with pytest.raises(Exception, match="presets: anonymous_bank, freshdesk"):
         load_mapping("no_such_preset")
 
@@ -105,6 +106,7 @@ def test_a_wheel_installed_elsewhere_generates_loads_and_reports(tmp_path):
     assert str(ROOT) not in where and where.count(site) == 2
     assert (Path(site) / "dashboards" / "assets" / "fonts.css").is_file()
     assert list((Path(site) / "dashboards" / "assets" / "fonts").glob("*.ttf"))
+    assert (Path(site) / "cca_data" / "alerts" / "bahrain_lmra.toml").is_file()
     cca("generate", "--scenario", "bahrain_lmra", "--start", "2026-09", "--months", "1")
     assert (work / "data" / "contact_centre.duckdb").is_file()  # the default, under the cwd
     sample = Path(site) / "cca_data" / "samples" / "zendesk_tickets_2024-09.csv"

@@ -42,7 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ALERTS_DIR = Path(__file__).resolve().parents[2] / "data" / "alerts"
+from analytics.packaged import packaged_dir
+
+# data/alerts/, read as package data wherever the project is installed
+ALERTS_DIR = packaged_dir("alerts")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,63}$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
