@@ -1075,6 +1075,7 @@ def _fit_agents(
 def _erlang_agents(
     centre: Centre, categories: Sequence[CategoryCalibration], interval_s: int, n_slots: int
 ) -> np.ndarray:
+    from analytics.kpi import threshold_label
     from simulation.erlang import required_agents
 
     out = np.zeros((7, n_slots))
@@ -1103,7 +1104,7 @@ def _erlang_agents(
                 total,
                 interval_s,
                 aht,
-                targets=[f"sl_offered_{t1:g}>=0.8"],
+                targets=[f"sl_offered_{threshold_label(t1)}>=0.8"],
                 patience_s=None if hazard == 0 else 1 / hazard,
                 short_abandon_s=centre.short_abandon_s,
             )

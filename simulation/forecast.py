@@ -1161,7 +1161,10 @@ def staffing_need(
         kpis["avg_abandon_wait_s"] or 0
     ) * abandoned
     patience = wait / abandoned if abandoned else None
-    wanted = list(targets) or [f"sl_offered_{centre.sl_thresholds_s[0]:g}>=0.8"]
+    from analytics.kpi import threshold_label
+
+    first = threshold_label(centre.sl_thresholds_s[0])
+    wanted = list(targets) or [f"sl_offered_{first}>=0.8"]
     per_s = interval_seconds(interval)
     rows = []
     for start, calls in zip(frame["interval_start"], frame["offered"], strict=True):
