@@ -119,6 +119,17 @@ _EN = {
     "visits": "Visits",
     "median_wait": "Median wait",
     "signed_in_as": "Signed in as",
+    "alert_rules": "Alert rules",
+    "status": "Status",
+    "updated": "Updated",
+    "at": "When",
+    "action": "Action",
+    "detail": "Detail",
+    "rule_json": "Rule (JSON: the keys of its [[rules]] table)",
+    "kind": "Kind",
+    "enabled": "Enabled",
+    "cooldown": "Cool-down (s)",
+    "channels": "Channels",
 }
 
 _AR = {
@@ -230,6 +241,17 @@ _AR = {
     "visits": "الزيارات",
     "median_wait": "الانتظار الوسيط",
     "signed_in_as": "مسجل باسم",
+    "alert_rules": "قواعد التنبيهات",
+    "status": "الحالة",
+    "updated": "آخر تعديل",
+    "at": "الوقت",
+    "action": "الإجراء",
+    "detail": "التفاصيل",
+    "rule_json": "القاعدة (JSON: مفاتيح جدول [[rules]])",
+    "kind": "النوع",
+    "enabled": "مفعّلة",
+    "cooldown": "فترة التهدئة (ث)",
+    "channels": "القنوات",
 }
 
 _ALL = {"en": _EN, "ar": _AR}

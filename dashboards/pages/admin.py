@@ -43,8 +43,8 @@ def build(ctx: PageContext):
             {"field": "username", "headerName": w["username"]},
             {"field": "role", "headerName": w["role"]},
             {"field": "centres", "headerName": w["centres"]},
-            {"field": "status"},
-            {"field": "updated_at"},
+            {"field": "status", "headerName": w["status"]},
+            {"field": "updated_at", "headerName": w["updated"]},
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
@@ -79,10 +79,10 @@ def build(ctx: PageContext):
         id="admin-audit",
         rowData=audit_rows(),
         columnDefs=[
-            {"field": "at"},
+            {"field": "at", "headerName": w["at"]},
             {"field": "username", "headerName": w["username"]},
-            {"field": "action"},
-            {"field": "detail", "flex": 2},
+            {"field": "action", "headerName": w["action"]},
+            {"field": "detail", "headerName": w["detail"], "flex": 2},
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1, "filter": True},
         dashGridOptions={"enableRtl": rtl, "pagination": True, "paginationPageSize": 20},
@@ -101,7 +101,7 @@ def build(ctx: PageContext):
                 className="panel",
             ),
             html.Div([html.Div(w["audit"], className="panel-title"), audit], className="panel"),
-            alert_rules_panel(w, centres),
+            alert_rules_panel(w, centres, rtl),
         ]
     )
 
@@ -109,12 +109,12 @@ def build(ctx: PageContext):
 RULE_FIELDS_HIDDEN = ("centre_id", "source", "updated_at", "updated_by")
 
 
-def alert_rules_panel(w, centres: list[str]) -> html.Div:
+def alert_rules_panel(w, centres: list[str], rtl: bool = False) -> html.Div:
     """Alert rules per centre: pick one, edit it as JSON (the TOML table's keys), save or
     delete; ``simulation.alerts.save_rule`` validates and names a bad key."""
     return html.Div(
         [
-            html.Div("Alert rules", className="panel-title"),
+            html.Div(w["alert_rules"], className="panel-title"),
             html.Div(
                 [
                     dmc.Select(
@@ -134,21 +134,22 @@ def alert_rules_panel(w, centres: list[str]) -> html.Div:
                 id="admin-rules",
                 rowData=[],
                 columnDefs=[
-                    {"field": "name"},
-                    {"field": "kind"},
-                    {"field": "enabled"},
-                    {"field": "cooldown"},
-                    {"field": "channels"},
+                    {"field": "name", "headerName": w["name"]},
+                    {"field": "kind", "headerName": w["kind"]},
+                    {"field": "enabled", "headerName": w["enabled"]},
+                    {"field": "cooldown", "headerName": w["cooldown"]},
+                    {"field": "channels", "headerName": w["channels"]},
                 ],
                 defaultColDef={"flex": 1, "resizable": True},
                 dashGridOptions={
                     "rowSelection": {"mode": "singleRow", "enableClickSelection": True},
                     "domLayout": "autoHeight",
+                    "enableRtl": rtl,
                 },
             ),
             dmc.Textarea(
                 id="admin-rule-json",
-                label="rule (JSON: the keys of its [[rules]] table)",
+                label=w["rule_json"],
                 autosize=True,
                 minRows=6,
                 styles={"input": {"fontFamily": "ui-monospace, monospace", "direction": "ltr"}},
