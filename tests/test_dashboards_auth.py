@@ -37,6 +37,23 @@ def log_in(client, user: str, password: str | None = None, **extra):
     return client.post("/login", data=data | extra)
 
 
+def page_request(path: str, search: str) -> dict:
+    """The body of Dash's page-router update for ``path?search`` (what a browser posts)."""
+    return {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+
+
 def csrf(client) -> str:
     return client.get_cookie("_csrf_token").value
 
@@ -94,19 +111,7 @@ def test_a_log_in_form_without_its_token_is_refused(client):
 
 def test_dash_posts_need_the_sessions_csrf_header(client):
     log_in(client, "manager")
-    body = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": "/"},
-            {"id": "_pages_location", "property": "search", "value": "?centre=bahrain_lmra"},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
+    body = page_request("/", "?centre=bahrain_lmra")
     assert client.post("/_dash-update-component", json=body).status_code == 403
     wrong = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": "x" * 64})
     assert wrong.status_code == 403
@@ -279,19 +284,7 @@ def test_a_load_older_than_the_refresh_interval_is_flagged(seed_store, tmp_path)
     """The seed's database is refreshed every 24 hours: an older last load is stale."""
     fresh = make_app(seed_store, tmp_path / "fresh")
     stale = make_app(seed_store, tmp_path / "stale", refresh_hours=1e-6)
-    body = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": "/"},
-            {"id": "_pages_location", "property": "search", "value": "?period=2026-09"},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
+    body = page_request("/", "?period=2026-09")
     seen = {}
     for name, app in (("fresh", fresh), ("stale", stale)):
         client = app.server.test_client()

@@ -56,7 +56,7 @@ def build(ctx: PageContext):
                         kpi_grid(
                             "sites-calls",
                             call_rows,
-                            [{"field": "site_label", "headerName": w["site"], "minWidth": 120}],
+                            [{"field": "site_label", "headerName": w["site"], "minWidth": 170}],
                             ["offered", "answer_rate", sl, "abandon_rate", "asa_s", "p90_wait_s"],
                             labels,
                         ),
@@ -112,7 +112,7 @@ def build(ctx: PageContext):
                         "sites-visits",
                         table,
                         [
-                            {"field": "site_label", "headerName": w["site"], "minWidth": 120},
+                            {"field": "site_label", "headerName": w["site"], "minWidth": 170},
                             {
                                 "field": "counters",
                                 "headerName": w["counters"],

@@ -13,23 +13,13 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
+from analytics.kpi import TICKET_KPI_NAMES
 from dashboards import charts, queries
 from dashboards.frame import PageContext, page
 from dashboards.grid import kpi_grid
 from dashboards.tiles import kpi_tile
 
 PATH = "/tickets"
-TILES = (
-    "created",
-    "resolved",
-    "sla_met_rate",
-    "frt_wh_p50",
-    "frt_wh_p90",
-    "resolution_wd_p50",
-    "resolution_wd_p90",
-    "backlog",
-    "at_risk",
-)
 
 
 def build(ctx: PageContext):
@@ -46,7 +36,7 @@ def build(ctx: PageContext):
                 definition=ctx.definition(name),
                 id_prefix="tickets-",
             )
-            for name in TILES
+            for name in TICKET_KPI_NAMES
         ],
         className="tile-grid",
         id="tickets-tiles",
