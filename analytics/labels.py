@@ -4,7 +4,9 @@ A switch or a simulation stores short codes in the dimension columns (``category
 ``topic``, ``queue``, ``site``, ``channel``): ``work_permit_follow_up``, ``employer``, the
 Anonymous Bank's ``PS``. Codes are the contract (KPI rows, CSV, ``--by``); labels are for
 people, one per code and language, kept per centre in the ``labels`` table (schema 4).
-They come from a scenario's ``[labels]`` table (``cca generate``) or a mapping's
+The ``centre`` dimension names the centre itself (its code is the centre id): the
+centre's ``name`` is what its settings call it, ``[labels.centre]`` gives it in each
+language. They come from a scenario's ``[labels]`` table (``cca generate``) or a mapping's
 ``[labels.DIMENSION]`` tables (``cca ingest``), both shaped like ``save_labels``'s
 argument::
 
@@ -22,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-DIMENSIONS = ("category", "topic", "queue", "site", "channel")
+DIMENSIONS = ("category", "topic", "queue", "site", "channel", "centre")
 LANGS = ("en", "ar")
 FALLBACK_LANG = "en"
 # What a missing value (NULL or empty code) is called; the exports' i18n uses the same.
@@ -93,6 +95,17 @@ def labels_for(con, centre_id: str, lang: str) -> dict[str, dict[str, str]]:
     for dimension, code, _lang, label in rows:  # the wanted language sorts last and wins
         result.setdefault(dimension, {})[code] = label
     return result
+
+
+def centre_name(con, centre, lang: str) -> str:
+    """What a reader of ``lang`` calls ``centre`` (``analytics.centres.Centre``): its
+    ``[labels.centre]`` label, else the name in its settings, else its id."""
+    row = con.execute(
+        "SELECT label FROM labels WHERE centre_id = ? AND dimension = 'centre' AND code = ? "
+        "AND lang = ?",
+        [centre.centre_id, centre.centre_id, lang],
+    ).fetchone()
+    return row[0] if row else (centre.name or centre.centre_id)
 
 
 def readable(code: str) -> str:

@@ -179,6 +179,24 @@ def test_generate_stores_the_scenario_s_labels(generated):
     assert stored_topics <= set(arabic["topic"])  # every topic a call has is named
 
 
+def test_the_centre_is_named_in_the_reader_s_language_and_falls_back_to_its_settings(generated):
+    from analytics.centres import get_centre
+    from analytics.labels import centre_name
+
+    pack = load_scenario("bahrain_lmra").labels["centre"]["bahrain_lmra"]
+    with Store(generated).reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        assert centre_name(con, centre, "ar") == pack["ar"]
+        assert centre_name(con, centre, "en") == pack["en"]
+        assert Labels("ar", labels_for(con, "bahrain_lmra", "ar")).centre(centre) == pack["ar"]
+    with Store(generated).writer() as con:
+        con.execute("DELETE FROM labels WHERE dimension = 'centre'")
+    with Store(generated).reader() as con:
+        assert centre_name(con, centre, "ar") == centre.name  # the settings' name
+    with Store(generated).writer() as con:
+        save_labels(con, "bahrain_lmra", {"centre": {"bahrain_lmra": pack}})
+
+
 def test_the_arabic_workbook_and_pdf_show_the_topic_s_arabic_name_not_its_code(generated, tmp_path):
     for suffix in ("xlsx", "pdf"):
         run_cca(
@@ -189,6 +207,9 @@ def test_the_arabic_workbook_and_pdf_show_the_topic_s_arabic_name_not_its_code(g
     ws = wb[sheet_names(Labels("ar"))["topic"]]
     cells = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert FOLLOW_UP_AR in cells and "أصحاب العمل" in cells
+    centre_ar = load_scenario("bahrain_lmra").labels["centre"]["bahrain_lmra"]["ar"]
+    summary = wb[sheet_names(Labels("ar"))["summary"]]
+    assert any(centre_ar in str(c) for row in summary.iter_rows(values_only=True) for c in row)
     assert "work_permit_follow_up" not in cells and "employer" not in cells
 
     text = subprocess.run(

@@ -522,6 +522,12 @@ class Labels:
     def category(self, value: str | None) -> str:
         return self.dimension("category", value)
 
+    def centre(self, centre) -> str:
+        """The centre's name in the reader's language (``[labels.centre]``), else the name
+        in its settings, else its id."""
+        named = self.names.get("centre", {}).get(centre.centre_id)
+        return named or centre.name or centre.centre_id
+
     def topic(self, value: str | None) -> str:
         return self.dimension("topic", value)
 

@@ -143,7 +143,7 @@ def _header(pdf: _Report, report: MonthlyReport) -> float:
     pdf.text_box(
         MARGIN, 5, CONTENT_W, 8, labels["title"], size=16, bold=True, colour=(255, 255, 255)
     )
-    title = f"{centre.name or centre.centre_id} · {labels.period_name(report.period)}"
+    title = f"{labels.centre(centre)} · {labels.period_name(report.period)}"
     pdf.text_box(MARGIN, 13.5, CONTENT_W, 7, title, size=12, colour=(255, 255, 255))
     as_of = report.as_of.astimezone(centre.tz).strftime("%Y-%m-%d %H:%M")
     sub = f"{labels.period_span(report.period)} · {labels['as_of']} {as_of} ({centre.timezone})"

@@ -217,7 +217,7 @@ def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names
     if labels.rtl:
         ws.right_to_left()
     centre = report.centre
-    ws.write(0, 0, f"{labels['title']} — {centre.name or centre.centre_id}", f.title)
+    ws.write(0, 0, f"{labels['title']} — {labels.centre(centre)}", f.title)
     ws.write(
         1,
         0,
@@ -608,7 +608,7 @@ def _definitions(wb, f, labels, report, sheet_names) -> None:
         )
         hours.append(f"{labels.weekday(day)} {text}")
     settings = [
-        (labels["centre"], f"{centre.name or centre.centre_id} ({centre.centre_id})"),
+        (labels["centre"], f"{labels.centre(centre)} ({centre.centre_id})"),
         (
             labels["period"],
             f"{labels.period_name(report.period)} · {labels.period_span(report.period)}",
@@ -676,7 +676,7 @@ def write_xlsx(report: MonthlyReport, path: str | Path, labels: Labels) -> Path:
         {
             "title": f"{labels['title']} — {report.centre.centre_id} {report.period.label}",
             "subject": report.period.label,
-            "company": report.centre.name or report.centre.centre_id,
+            "company": labels.centre(report.centre),
         }
     )
     f = _Formats(wb, labels)

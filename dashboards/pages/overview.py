@@ -104,7 +104,7 @@ def build(ctx: PageContext):
     sections = [
         html.Div(
             [
-                html.H2(f"{period_title} · {ctx.centre.name}", className="section-title"),
+                html.H2(f"{period_title} · {ctx.centre_name}", className="section-title"),
                 html.Div(ctx.labels.period_span(ctx.period), className="section-sub"),
             ]
         ),

@@ -71,12 +71,68 @@ PLANNER_AR = {
     "calibrate on": "المعايرة على",
     "predict": "التنبؤ لـ",
     "Backtest": "اختبار رجعي",
+    "Calls": "المكالمات",
+    "Agent-hours": "ساعات الموظفين",
+    "Paid hours": "الساعات المدفوعة",
+    "Intervals green / amber / red": "الفترات خضراء / صفراء / حمراء",
+    "Green": "خضراء",
+    "Amber": "صفراء",
+    "Red": "حمراء",
+    "Closed": "مغلقة",
+    "current": "الخطة الحالية",
+    "what-if A": "السيناريو أ",
+    "what-if B": "السيناريو ب",
+    "Simulation 95% CI": "المحاكاة: فاصل ثقة 95%",
+    "Simulation": "المحاكاة",
+    "On phones": "على الهاتف",
+    "Status": "الحالة",
+    "Scenario": "السيناريو",
+    "Δ agent-hours": "Δ ساعات الموظفين",
+    "Δ paid hours": "Δ الساعات المدفوعة",
+    "Δ cost": "Δ التكلفة",
+    "actual": "الفعلي",
+    "predicted": "المتوقع",
+    "error (pp)": "الخطأ (نقطة)",
+    "error %": "الخطأ %",
+    "Day": "اليوم",
+}
+
+# the planner's own columns (everything not a KPI of the KPI layer)
+COLUMN_WORDS = {
+    "calls": "Calls",
+    "agent_hours": "Agent-hours",
+    "paid_hours": "Paid hours",
+    "intervals_green": "Green",
+    "intervals_amber": "Amber",
+    "intervals_red": "Red",
+    "agent_hours_diff": "Δ agent-hours",
+    "paid_hours_diff": "Δ paid hours",
+    "cost_diff": "Δ cost",
+    "scenario": "Scenario",
+    "status": "Status",
+    "agents": "On phones",
+    "day": "Day",
 }
 
 
 def t(text: str, lang: str) -> str:
     """The planner's own words in the reader's language (English is the key)."""
     return PLANNER_AR.get(text, text) if lang == "ar" else text
+
+
+def pin_side(lang: str) -> str:
+    """Where a grid's leading columns stay: the reader's start side (right in Arabic)."""
+    return "right" if lang == "ar" else "left"
+
+
+def column_label(key: str, lang: str) -> str:
+    """A column's or tile's heading: the KPI layer's short label for a KPI name (its
+    formula is on the Overview's tiles), the planner's word for its own columns."""
+    from analytics.exports.i18n import Labels
+
+    if key in COLUMN_WORDS:
+        return t(COLUMN_WORDS[key], lang)
+    return Labels(lang).short(key)
 
 
 STATUS = {"green": charts.GOOD, "amber": charts.WARN, "red": charts.BAD, "closed": charts.MUTED}
@@ -203,10 +259,18 @@ def grid_rows(result, lang: str) -> list[dict]:
 def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
     """The week's plan as bars coloured by Erlang A's verdict, Erlang A's service level
     as a line, and the simulation's mean and 95% band over it when there is one."""
+    from analytics.exports.i18n import Labels
+
     w = words(lang)
     starts = [r["interval_start"] for r in result.intervals]
     # open intervals side by side (no empty nights): one category per interval
-    xs = [f"{s:%a %d/%m %H:%M}" for s in starts]
+    labels = Labels(lang)
+    sl_label = labels.short("sl_offered_12")
+    # two-line ticks (day, then time) so a week of half hours reads without overlap
+    xs = [
+        f"{labels.weekday(s.isoweekday())[:3] if lang == 'en' else labels.weekday(s.isoweekday())} {s:%d/%m}<br>{s:%H:%M}"
+        for s in starts
+    ]
     data = [
         {
             "type": "bar",
@@ -242,14 +306,14 @@ def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
                 "line": {"width": 0},
                 "fill": "tonexty",
                 "fillcolor": "rgba(174, 62, 201, 0.22)",
-                "name": "Simulation 95% CI",
+                "name": t("Simulation 95% CI", lang),
             },
             {
                 "type": "scatter",
                 "x": xs,
                 "y": mean,
                 "mode": "lines",
-                "name": "Simulation",
+                "name": t("Simulation", lang),
                 "line": {"color": "#ae3ec9", "width": 1},
             },
         ]
@@ -259,24 +323,24 @@ def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
             "x": xs,
             "y": [r.get("sl_offered_12") for r in result.intervals],
             "mode": "lines",
-            "name": "Erlang A sl_offered_12",
+            "name": f"Erlang A · {sl_label}",
             "line": {"color": "#1b2559", "width": 2},
             "connectgaps": False,
         }
     )
     fig = charts.base(charts.figure(data), height=360)
     layout = fig["layout"]
-    layout["yaxis"].update(
-        {"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "sl_offered_12"}}
-    )
+    layout["yaxis"].update({"tickformat": ".0%", "range": [0, 1.05], "title": {"text": sl_label}})
     layout["yaxis2"] = {
         "overlaying": "y",
+        "rangemode": "tozero",
+        "tickformat": ",d",
         "side": "right",
         "showgrid": False,
         "title": {"text": w["agents"]},
     }
     layout["hovermode"] = "x unified"
-    layout["xaxis"].update({"type": "category", "nticks": 14, "tickangle": 0})
+    layout["xaxis"].update({"type": "category", "nticks": 10, "tickangle": 0})
     if lang == "ar":
         layout["xaxis"]["autorange"] = "reversed"
         layout["yaxis"]["side"] = "right"
@@ -284,16 +348,17 @@ def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
     return fig
 
 
-def totals_tiles(result) -> html.Div:
-    from analytics.exports.i18n import format_value
+def totals_tiles(result, lang: str = "en") -> html.Div:
+    from analytics.exports.i18n import Labels, format_value
 
-    t = result.totals
+    labels = Labels(lang)
+    totals = result.totals
     tiles = [
         html.Div(
             [
-                html.Div(name, className="kpi-label"),
+                html.Div(labels.kpi(name), className="kpi-label", title=name),
                 html.Div(
-                    format_value(name, t.get(name)),
+                    format_value(name, totals.get(name), lang),
                     className="kpi-value",
                     **{"data-kpi": name, "id": f"planner-total-{name}"},
                 ),
@@ -305,8 +370,10 @@ def totals_tiles(result) -> html.Div:
     tiles.append(
         html.Div(
             [
-                html.Div("agent_hours", className="kpi-label"),
-                html.Div(f"{t['agent_hours']:,.1f}", className="kpi-value", id="planner-hours"),
+                html.Div(t("Agent-hours", lang), className="kpi-label"),
+                html.Div(
+                    f"{totals['agent_hours']:,.1f}", className="kpi-value", id="planner-hours"
+                ),
             ],
             className="kpi-tile",
         )
@@ -314,9 +381,10 @@ def totals_tiles(result) -> html.Div:
     tiles.append(
         html.Div(
             [
-                html.Div("intervals green / amber / red", className="kpi-label"),
+                html.Div(t("Intervals green / amber / red", lang), className="kpi-label"),
                 html.Div(
-                    f"{t['intervals_green']} / {t['intervals_amber']} / {t['intervals_red']}",
+                    f"{totals['intervals_green']} / {totals['intervals_amber']} / "
+                    f"{totals['intervals_red']}",
                     className="kpi-value",
                     id="planner-rag",
                 ),
@@ -477,21 +545,29 @@ def build_for(query: dict):
             ],
             className="filter-bar",
         )
+        status_words = ", ".join(f"{k}: '{t(k.capitalize(), lang)}'" for k in STATUS)
         grid = dag.AgGrid(
             id="planner-grid",
             rowData=[],
             getRowId="params.data.row_id",
             columnDefs=[
-                {"field": "day", "headerName": w["day"], "pinned": "left", "minWidth": 130},
-                {"field": "time", "headerName": w["interval"], "pinned": "left", "maxWidth": 90},
+                {"field": "day", "headerName": w["day"], "pinned": pin_side(lang), "minWidth": 130},
+                {
+                    "field": "time",
+                    "headerName": w["interval"],
+                    "pinned": pin_side(lang),
+                    "maxWidth": 90,
+                },
                 {
                     "field": "calls",
+                    "headerName": column_label("calls", lang),
                     "valueFormatter": {
                         "function": "params.value == null ? '' : params.value.toFixed(1)"
                     },
                 },
                 {
                     "field": "aht_s",
+                    "headerName": column_label("aht_s", lang),
                     "valueFormatter": {
                         "function": "params.value == null ? '—' : params.value.toFixed(0)"
                     },
@@ -503,10 +579,12 @@ def build_for(query: dict):
                     "cellDataType": "number",
                     "cellStyle": {"backgroundColor": "#edf2ff", "fontWeight": 600},
                 },
-                {"field": "agents", "headerName": "on phones"},
+                {"field": "agents", "headerName": column_label("agents", lang)},
                 *[
                     {
                         "field": k,
+                        "headerName": column_label(k, lang),
+                        "headerTooltip": k,
                         "valueFormatter": {
                             "function": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
                         },
@@ -515,12 +593,19 @@ def build_for(query: dict):
                 ],
                 {
                     "field": "asa_s",
+                    "headerName": column_label("asa_s", lang),
                     "valueFormatter": {
                         "function": "params.value == null ? '—' : params.value.toFixed(1)"
                     },
                 },
                 {
                     "field": "status",
+                    "headerName": column_label("status", lang),
+                    # the value stays the verdict's key (the colours test it); the reader
+                    # sees it in their language
+                    "valueFormatter": {
+                        "function": f"({{{status_words}}})[params.value] || params.value"
+                    },
                     "cellStyle": {
                         "styleConditions": [
                             {
@@ -533,7 +618,12 @@ def build_for(query: dict):
                 },
             ],
             defaultColDef={"resizable": True, "sortable": False, "flex": 1, "minWidth": 80},
-            dashGridOptions={"enableRtl": ctx.lang == "ar", "stopEditingWhenCellsLoseFocus": True},
+            dashGridOptions={
+                "enableRtl": ctx.lang == "ar",
+                "stopEditingWhenCellsLoseFocus": True,
+                # right to left, AG Grid's column virtualisation leaves headers blank
+                "suppressColumnVirtualisation": ctx.lang == "ar",
+            },
             style={"height": "420px"},
         )
         return html.Div(
@@ -655,10 +745,11 @@ def build_for(query: dict):
                             id="planner-compare",
                             rowData=[],
                             columnDefs=[{"field": "scenario"}],
-                            defaultColDef={"flex": 1, "minWidth": 90, "resizable": True},
+                            defaultColDef={"flex": 1, "minWidth": 105, "resizable": True},
                             dashGridOptions={
                                 "domLayout": "autoHeight",
                                 "enableRtl": ctx.lang == "ar",
+                                "suppressColumnVirtualisation": True,
                             },
                         ),
                     ],
@@ -715,13 +806,31 @@ def recompute(
         alert = dmc.Alert(str(exc), color="red")
         return alert, no_update, no_update, no_update, no_update
     compared = comparison_rows(week, plan, levers, texts, cap, saved, cost)
-    columns = [{"field": "scenario", "pinned": "left"}] + [
-        {"field": k, "valueFormatter": {"function": _format_js(k)}}
+    columns = [
+        {
+            "field": "scenario",
+            "pinned": pin_side(lang),
+            "minWidth": 120,
+            "headerName": column_label("scenario", lang),
+            # the value stays the scenario's key (what-if A is saved under it)
+            "valueFormatter": {
+                "function": "({"
+                + ", ".join(f"'{k}': '{t(k, lang)}'" for k in ("current", "what-if A", "what-if B"))
+                + "})[params.value] || params.value"
+            },
+        }
+    ] + [
+        {
+            "field": k,
+            "headerName": column_label(k, lang),
+            "headerTooltip": k,
+            "valueFormatter": {"function": _format_js(k)},
+        }
         for k in compared[0]
         if k != "scenario"
     ]
     return (
-        totals_tiles(result),
+        totals_tiles(result, lang),
         week_figure(result, lang, (sim or {}).get("intervals")),
         grid_rows(result, lang),
         compared,

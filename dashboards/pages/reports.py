@@ -79,7 +79,7 @@ def build(ctx: PageContext):
     return html.Div(
         [
             html.H2(
-                f"{labels.period_name(ctx.period)} · {ctx.centre.name}", className="section-title"
+                f"{labels.period_name(ctx.period)} · {ctx.centre_name}", className="section-title"
             ),
             html.Div(labels.period_span(ctx.period), className="section-sub"),
             html.Div(buttons, className="download-row"),

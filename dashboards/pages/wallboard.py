@@ -36,7 +36,7 @@ def wall_content(ctx: PageContext):
     cards = [
         html.Div(
             [
-                html.H2(ctx.centre.name),
+                html.H2(ctx.centre_name),
                 html.Div(
                     [kpi_tile(n, total, labels, targets=ctx.targets, size="xl") for n in names],
                     className="tile-grid",
