@@ -147,7 +147,9 @@ def main() -> None:
             f"LP bound {bound:.2%}), gap {r.gap:.2%}, {r.headcount} shifts, "
             f"{len(r.uncovered)} uncovered"
         )
-    print(f"worst time ratio {worst:.2f} (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(
+        f"worst time ratio {worst:.2f} (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
 
 
 if __name__ == "__main__":
