@@ -365,42 +365,50 @@ class _Season:
         Weekdays are merged greedily, from each its own group to all in one, the pair
         whose merge predicts the training days best at each step; the grouping kept is
         the one along the way with the least leave-one-day-out error (each day's calls
-        spread by its group's curve learnt from the *other* days, absolute error). A
-        weekday's own curve from three or four days is mostly noise, so pooling wins
-        unless weekdays really differ (the bank's Monday and Wednesday afternoons)."""
+        spread by its group's curve learnt from the *other* days, absolute error), or
+        the fewest groups within one standard error of it. A weekday's own curve from
+        three or four days is mostly noise, so pooling wins unless weekdays really
+        differ (the bank's Monday and Wednesday afternoons)."""
         present = sorted({int(w) for w in self.weekday[days]})
         if len(present) < 2:
             return [tuple(present)] if present else []
         rows = np.flatnonzero(days)
         weighted = self.y[rows] * weights[rows, None]
 
-        def loo_error(groups: list[tuple[int, ...]]) -> float:
+        def loo_errors(groups: list[tuple[int, ...]]) -> np.ndarray:
             of = {w: k for k, g in enumerate(groups) for w in g}
             member = np.array([of[int(self.weekday[i])] for i in rows])
             sums = np.array([weighted[member == k].sum(axis=0) for k in range(len(groups))])
-            err = 0.0
+            err = np.empty(len(rows))
             for j, i in enumerate(rows):
                 rest = sums[member[j]] - weighted[j]
                 day = self.y[i]
                 if rest.sum() <= 0:
-                    err += day.sum()
-                    continue
-                err += float(np.abs(day - day.sum() * self._finish(_normalise(rest))).sum())
+                    err[j] = day.sum()
+                else:
+                    err[j] = np.abs(day - day.sum() * self._finish(_normalise(rest))).sum()
             return err
 
         groups = [(w,) for w in present]
-        best = (loo_error(groups), groups)
+        path = [(loo_errors(groups), groups)]
         while len(groups) > 1:
             merges = []
             for a in range(len(groups)):
                 for b in range(a + 1, len(groups)):
                     merged = groups[:a] + groups[a + 1 : b] + groups[b + 1 :]
                     merged.append(groups[a] + groups[b])
-                    merges.append((loo_error(merged), merged))
-            err, groups = min(merges, key=lambda m: m[0])
-            if err < best[0]:
-                best = (err, groups)
-        return [tuple(sorted(g)) for g in best[1]]
+                    merges.append((loo_errors(merged), merged))
+            path.append(min(merges, key=lambda m: m[0].sum()))
+            groups = path[-1][1]
+        # the fewest groups within one standard error of the least error (Breiman's rule):
+        # a split must beat pooling by more than the days' noise
+        least = min(path, key=lambda p: p[0].sum())[0]
+        within = (
+            groups
+            for err, groups in reversed(path)
+            if (err - least).sum() <= np.sqrt(len(least)) * (err - least).std(ddof=1)
+        )
+        return [tuple(sorted(g)) for g in next(within)]  # the least itself is within
 
     def _shape(self, days: np.ndarray, weights: np.ndarray) -> np.ndarray:
         if not days.any():

@@ -138,6 +138,58 @@ def test_a_known_rate_is_recovered_within_the_noise_of_its_counts(eight_weeks):
     assert floor < wape < floor * 1.15
 
 
+def test_a_declining_trend_is_forecast_with_the_trend_within_its_noise():
+    """Eight weeks of calls falling 3% of the first week's level a week: the next week
+    is forecast on the line, not at the eight weeks' mean (18% too high) nor at the last
+    week's level. (Over seeds 0–19 the week's error was −4.1%…+3.5%.)"""
+    centre = gulf_centre()
+    calendar = fc.DayCalendar(centre)
+    first = dt.date(2025, 6, 1)
+    decline = np.array([1 - 0.03 * i / 7 for i in range(63)])
+    rates = np.array(
+        [true_rate(first + dt.timedelta(days=i), calendar) * decline[i] for i in range(63)]
+    )
+    y = np.random.default_rng(2).poisson(rates[:56]).astype(float)
+    types = calendar.day_types(first, 63)
+    mean = fc.forecast_matrix(y, types[:56], 56, types[56:], centre)
+    truth, last_week = rates[56:].sum(), rates[49:56].sum()
+    assert abs(mean.sum() / truth - 1) < 0.05
+    assert mean.sum() < last_week
+    assert rates[:56].sum() / 8 > 1.15 * truth  # what a flat level would say
+
+
+def test_weekdays_with_their_own_curve_get_it_and_a_spike_does_not_move_it():
+    """Monday and Wednesday take their calls later than the other working days (the
+    bank's afternoons); one Sunday has an evening hour with five times its calls. The
+    training days group the weekdays by curve, and the spike is clipped away."""
+    centre = gulf_centre()
+    calendar = fc.DayCalendar(centre)
+    first = dt.date(2025, 6, 1)  # a Sunday
+    x = np.arange(SLOTS) / 2
+    late = np.where((x >= 8) & (x < 16), 0.4 + np.exp(-(((x - 14.0) / 2.0) ** 2)), 0.0)
+    late /= late.sum()
+    rates = []
+    for i in range(28):
+        day = first + dt.timedelta(days=i)
+        rate = true_rate(day, calendar)
+        if day.isoweekday() in (1, 3):
+            rate = rate.sum() * late
+        rates.append(rate)
+    rates = np.array(rates)
+    y = np.random.default_rng(4).poisson(rates).astype(float)
+    y[7, 30] += 5 * rates[7, 30] + 100  # Sunday 15:00: a burst nobody will see again
+    types = calendar.day_types(first, 28)
+    train = np.ones(28, dtype=bool)
+    season = fc._Season(y, types, train, centre)
+    assert sorted(season.groups) == [(1, 3), (2, 4, 7)]
+    ahead = calendar.day_types(first + dt.timedelta(days=28), 7)
+    mean = fc.forecast_matrix(y, types, 28, ahead, centre)
+    truth = np.array([rates[i % 7] for i in range(7)])  # the same weekdays, four weeks on
+    busy = truth > 10
+    assert np.median(np.abs(mean[busy] / truth[busy] - 1)) < 0.08
+    assert mean[0, 30] < 1.15 * truth[0, 30]  # Sunday 15:00 is an ordinary half hour
+
+
 def test_prediction_intervals_hold_about_80_percent_of_a_simulated_future(eight_weeks):
     store, centre = eight_weeks
     with store.reader() as con:
