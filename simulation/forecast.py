@@ -1305,3 +1305,141 @@ def staffing_need(
             }
         )
     return pd.DataFrame(rows)
+
+
+def forecast_run(con, centre: Centre, run: int | str = "latest", kind: str = "calls"):
+    """A saved forecast run of ``centre``: ``run`` is a run id or ``"latest"`` (the
+    newest run of ``kind``). Returns its total per interval (the ``--by`` groups summed):
+    a frame ``interval_start`` (local aware), the value (``offered`` or ``created``) and
+    attributes ``run_id``, ``method``, ``interval``, ``kind``, ``train`` and ``horizon``
+    (``Period``). Raises ``ValueError`` naming the run when there is none."""
+    if run == "latest":
+        row = con.execute(
+            "SELECT run_id FROM forecast_runs WHERE centre_id = ? AND kind = ? "
+            "ORDER BY created_at DESC, run_id DESC LIMIT 1",
+            [centre.centre_id, kind],
+        ).fetchone()
+        if row is None:
+            raise ValueError(
+                f"centre {centre.centre_id} has no saved forecast of {kind}: "
+                f"run `cca forecast --centre {centre.centre_id} --save` first"
+            )
+        run = row[0]
+    try:
+        run_id = int(run)
+    except (TypeError, ValueError):
+        raise ValueError(f"forecast run {run!r} is not a run id or 'latest'") from None
+    info = con.execute(
+        "SELECT kind, method, interval, train_start, train_end, horizon_start, horizon_end "
+        "FROM forecast_runs WHERE run_id = ? AND centre_id = ?",
+        [run_id, centre.centre_id],
+    ).fetchone()
+    if info is None:
+        raise ValueError(f"forecast run {run_id}: no such run of centre {centre.centre_id}")
+    run_kind, method, interval, t0, t1, h0, h1 = info
+    frame = con.execute(
+        "SELECT interval_start, sum(value) FROM forecasts WHERE run_id = ? "
+        "GROUP BY interval_start ORDER BY interval_start",
+        [run_id],
+    ).df()
+    value = "offered" if run_kind == "calls" else "created"
+    frame.columns = ["interval_start", value]
+    frame["interval_start"] = [t.astimezone(centre.tz) for t in frame["interval_start"]]
+    frame.attrs.update(
+        run_id=run_id,
+        method=method,
+        interval=interval,
+        kind=run_kind,
+        train=Period(t0, t1, f"{t0}..{t1}"),
+        horizon=Period(h0, h1, f"{h0}..{h1}"),
+    )
+    return frame
+
+
+def forecast_scenario(
+    con,
+    centre: Centre,
+    frame: pd.DataFrame,
+    interval: str,
+    *,
+    history: Period,
+    first: dt.date,
+    days: int = 7,
+    targets: Sequence[str] = (),
+):
+    """A scenario of ``centre`` for ``days`` (1–7) local days from ``first`` whose calls
+    per interval are the forecast's (``frame``: ``interval_start`` local, ``offered``),
+    for ``simulation.staffing.staffing_plan`` (what ``cca staff --forecast`` runs).
+
+    Everything but the volume is calibrated from ``history`` (``simulation.calibration``:
+    caller categories, handling times, patience, opening hours); each interval's
+    forecast is split over the categories by their shares of that weekday × interval in
+    the history (their shares of the whole history where it had no calls then). Targets:
+    ``targets`` or 80% within the centre's first threshold. Returns the scenario and the
+    forecast calls that fall outside the calibrated opening hours (left out: a closed
+    centre takes no calls)."""
+    from analytics.kpi import threshold_label
+    from simulation.calibration import calibrate
+    from simulation.scenario import WEEKDAY_NAMES, scenario_from_dict
+
+    if not 1 <= days <= 7:
+        raise ValueError(f"days {days}: a forecast is staffed a week at a time (1–7 days)")
+    interval_s = interval_seconds(interval)
+    if interval_s >= 86400:
+        raise ValueError("a forecast by day cannot be staffed: forecast by 15, 30 or 60 min")
+    slots = 86400 // interval_s
+    cal = calibrate(con, centre, history, interval_s=interval_s, days=days)
+    last = first + dt.timedelta(days=days - 1)
+    starts = pd.to_datetime(frame["interval_start"])
+    local_day = np.array([t.date() for t in starts])
+    wanted = (local_day >= first) & (local_day <= last)
+    if not wanted.any():
+        raise ValueError(f"the forecast has no intervals in {first}..{last}")
+    calls = np.zeros((7, slots))  # by ISO weekday − 1 (a week holds each weekday once)
+    seen = np.zeros(7, dtype=bool)
+    for t, day, v in zip(starts[wanted], local_day[wanted], frame["offered"][wanted], strict=True):
+        slot = (t.hour * 3600 + t.minute * 60) // interval_s
+        calls[day.isoweekday() - 1, slot] += float(v)
+        seen[day.isoweekday() - 1] = True
+    open_slots = np.zeros((7, slots), dtype=bool)
+    for w, spans in cal.opening_hours.items():
+        for a, b in spans:
+            lo = (int(a[:2]) * 3600 + int(a[3:]) * 60) // interval_s
+            hi = (int(b[:2]) * 3600 + int(b[3:]) * 60) // interval_s
+            open_slots[w - 1, lo:hi] = True
+    outside = float(calls[~open_slots].sum())
+    calls = np.where(open_slots, calls, 0.0)
+    history_rates = np.array(
+        [[c.rates.get(w, (0.0,) * slots) for w in range(1, 8)] for c in cal.categories]
+    )  # categories × weekdays × slots
+    total = history_rates.sum(axis=0)
+    overall = history_rates.sum(axis=(1, 2))
+    overall = overall / overall.sum() if overall.sum() else np.full(len(overall), 1 / len(overall))
+    share = np.where(
+        total[None] > 0,
+        history_rates / np.where(total > 0, total, 1)[None],
+        overall[:, None, None],
+    )
+    data = dict(cal.data)
+    data["name"] = f"{centre.centre_id}_forecast"[:64]
+    data["description"] = (
+        f"forecast calls of {centre.centre_id} for {first}..{last}; the rest calibrated "
+        f"from {history.label}"
+    )
+    data["start"] = first
+    data["days"] = days
+    data["targets"] = list(targets) or [
+        f"sl_offered_{threshold_label(centre.sl_thresholds_s[0])}>=0.8"
+    ]
+    categories = {}
+    for k, (name, table) in enumerate(data["categories"].items()):
+        rates = calls * share[k]
+        table = dict(table)
+        table["rates_by_weekday"] = {
+            WEEKDAY_NAMES[w + 1]: [float(x) for x in rates[w]]
+            for w in range(7)
+            if seen[w] and rates[w].any()
+        }
+        categories[name] = table
+    data["categories"] = categories
+    return scenario_from_dict(data, source="forecast scenario"), outside

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cca
+from conftest import run_cca, run_cca_json
 
 from analytics.call_log import rebuild_rollups, save_centre
 from analytics.centres import Centre
@@ -382,3 +384,58 @@ def test_cca_help_names_forecast_and_roster_and_each_has_help():
     assert "forecast" in top and "roster" in top
     assert "--backtest" in run_cca("forecast", "--help").stdout
     assert "--break-window" in run_cca("roster", "--help").stdout
+    assert "--forecast" in run_cca("staff", "--help").stdout
+
+
+def test_cca_staff_staffs_a_saved_forecast_interval_by_interval(seed_store, tmp_path):
+    """`cca forecast --save` on bahrain_lmra's generated September, then `cca staff
+    --forecast`: one row per open half hour of the forecast's week, each with the
+    forecast's calls; a day verified by simulation from --from; bad runs named."""
+    db = tmp_path / "seed.duckdb"
+    shutil.copy(seed_store.path, db)
+    saved = run_cca(
+        "forecast",
+        "--centre",
+        "bahrain_lmra",
+        "--train",
+        "2026-09-06..2026-09-26",
+        "--horizon",
+        "7d",
+        "--save",
+        "--format",
+        "json",
+        db=db,
+    )
+    run_id = re.search(r"forecast run (\d+)", saved.stderr).group(1)
+    forecast = {pd.Timestamp(r["interval_start"]): r["offered"] for r in json.loads(saved.stdout)}
+    plan = run_cca(
+        "staff", "--centre", "bahrain_lmra", "--forecast", run_id, "--no-verify",
+        "--format", "json", db=db,
+    )  # fmt: skip
+    rows = json.loads(plan.stdout)
+    assert f"forecast run {run_id}" in plan.stderr and "2026-09-27..2026-10-03" in plan.stderr
+    starts = [pd.Timestamp(r["interval_start"]) for r in rows]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert {s.date() for s in starts} <= {
+        dt.date(2026, 9, 27) + dt.timedelta(days=i) for i in range(7)
+    }
+    for start, row in zip(starts, rows, strict=True):
+        assert row["calls"] == pytest.approx(forecast[start], abs=1e-3)
+        assert row["agents"] == row["erlang_agents"] >= 1
+    # the calibrated opening hours hold the forecast's calls: none is left out
+    assert sum(r["calls"] for r in rows) == pytest.approx(sum(forecast.values()), abs=0.5)
+    verified = run_cca_json(
+        "staff", "--centre", "bahrain_lmra", "--forecast", "--from", "2026-09-28",
+        "--days", "1", "--replications", "2", "--max-replications", "2", db=db,
+    )  # fmt: skip
+    assert {pd.Timestamp(r["interval_start"]).date() for r in verified} == {dt.date(2026, 9, 28)}
+    assert all(
+        r["calls"] == pytest.approx(forecast[pd.Timestamp(r["interval_start"])], abs=1e-3)
+        for r in verified
+    )
+    bad = run_cca("staff", "--centre", "bahrain_lmra", "--forecast", "99", db=db, check=False)
+    assert bad.returncode == 2 and "forecast run 99" in bad.stderr
+    bad = run_cca(
+        "staff", "--centre", "bahrain_lmra", "--forecast", "--days", "9", db=db, check=False
+    )
+    assert bad.returncode == 2 and "--days 9" in bad.stderr
