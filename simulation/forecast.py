@@ -1220,17 +1220,32 @@ def save_forecast(con, centre: Centre, result: Forecast) -> int:
 
 
 def saved_forecast(
-    con, centre: Centre, first: dt.date, last: dt.date, kind: str = "calls"
+    con,
+    centre: Centre,
+    first: dt.date,
+    last: dt.date,
+    kind: str = "calls",
+    *,
+    interval: str | None = None,
+    trained_before: dt.date | None = None,
 ) -> pd.DataFrame | None:
     """The latest saved forecast without ``--by`` covering the local days
-    ``first``..``last``: ``interval_start`` (local), the value, ``…_low``, ``…_high`` and
-    attributes ``run_id``, ``method``, ``interval``; None when none covers them."""
-    row = con.execute(
+    ``first``..``last`` (of that ``interval``, and trained on days before
+    ``trained_before``, when given): ``interval_start`` (local), the value, ``…_low``,
+    ``…_high`` and attributes ``run_id``, ``method``, ``interval``; None when none
+    covers them."""
+    sql = (
         "SELECT run_id, method, interval FROM forecast_runs WHERE centre_id = ? AND kind = ? "
-        "AND group_by = '' AND horizon_start <= ? AND horizon_end >= ? "
-        "ORDER BY created_at DESC, run_id DESC LIMIT 1",
-        [centre.centre_id, kind, first, last],
-    ).fetchone()
+        "AND group_by = '' AND horizon_start <= ? AND horizon_end >= ?"
+    )
+    params: list = [centre.centre_id, kind, first, last]
+    if interval is not None:
+        sql += " AND interval = ?"
+        params.append(interval)
+    if trained_before is not None:
+        sql += " AND train_end < ?"
+        params.append(trained_before)
+    row = con.execute(sql + " ORDER BY created_at DESC, run_id DESC LIMIT 1", params).fetchone()
     if row is None:
         return None
     lo, hi = Period(first, last, "").bounds(centre.tz)

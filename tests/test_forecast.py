@@ -439,3 +439,58 @@ def test_cca_staff_staffs_a_saved_forecast_interval_by_interval(seed_store, tmp_
         "staff", "--centre", "bahrain_lmra", "--forecast", "--days", "9", db=db, check=False
     )
     assert bad.returncode == 2 and "--days 9" in bad.stderr
+
+
+def test_the_alerts_projection_reads_todays_saved_forecast(seed_store, tmp_path):
+    """With a saved forecast of today, `sl_projection` projects the rest of the day from
+    it: the remaining calls are the forecast's remaining intervals scaled by today's calls
+    so far against the forecast's so far, (actual + 30) / (forecast + 30)."""
+    import dataclasses
+
+    from analytics.appstate import AppState
+    from analytics.centres import get_centre
+    from simulation.alerts.evaluate import CentreEvaluator
+    from simulation.alerts.state import rules_of
+    from simulation.alerts.watcher import ensure_rules
+
+    db = tmp_path / "seed.duckdb"
+    shutil.copy(seed_store.path, db)
+    store, state = Store(db), AppState.beside(db)
+    as_of = dt.datetime(2026, 9, 29, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+
+    def projection() -> dict:
+        with store.reader() as con:
+            centre = get_centre(con, "bahrain_lmra")
+            ensure_rules(state, [centre])
+            [rule] = [r for r in rules_of(state, ["bahrain_lmra"]) if r.kind == "sl_projection"]
+            always = dataclasses.replace(rule, params={**rule.params, "target": 0.9999})
+            [alert] = CentreEvaluator(con, centre).evaluate(always, as_of)
+        return alert
+
+    before = projection()
+    assert before["forecast_run"] is None  # the same weekdays' profile
+    saved = run_cca(
+        "forecast", "--centre", "bahrain_lmra", "--train", "2026-09-01..2026-09-28",
+        "--horizon", "3d", "--save", "--format", "json", db=db,
+    )  # fmt: skip
+    run_id = int(re.search(r"forecast run (\d+)", saved.stderr).group(1))
+    after = projection()
+    assert after["forecast_run"] == run_id
+    rows = [r for r in json.loads(saved.stdout) if r["interval_start"].startswith("2026-09-29")]
+    starts = [pd.Timestamp(r["interval_start"]) for r in rows]
+    so_far = sum(
+        r["offered"] * min(max((as_of - s).total_seconds() / 1800, 0.0), 1.0)
+        for r, s in zip(rows, starts, strict=True)
+    )
+    assert after["volume_scale"] == pytest.approx(
+        (after["calls_so_far"] + 30) / (so_far + 30), rel=1e-6
+    )
+    with store.reader() as con:
+        staffed = con.execute(
+            "SELECT DISTINCT interval_start FROM staffing WHERE centre_id = 'bahrain_lmra' "
+            "AND interval_start >= ? AND interval_start < ?",
+            [as_of, dt.datetime(2026, 9, 30, tzinfo=as_of.tzinfo)],
+        ).fetchall()
+    later = {pd.Timestamp(t) for (t,) in staffed}
+    rest = sum(r["offered"] for r, s in zip(rows, starts, strict=True) if s in later)
+    assert after["calls_rest"] == pytest.approx(rest * after["volume_scale"], rel=1e-6)
