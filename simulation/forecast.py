@@ -30,14 +30,21 @@ in the history is forecast as a regular day, except a holiday, which is forecast
 closed (the business calendar's rule).
 
 **Methods.** ``profile`` (the default): daily volume = level × weekday factor × day-type
-ratio, the level by simple exponential smoothing of the deseasonalised daily totals
-(smoothing constant chosen on the training days), spread over the day by the day type's
-intraday profile of recent weeks (per weekday, shrunk towards its group's profile and
-smoothed over neighbouring intervals: a weekday's own curve from 3–8 days is mostly
-noise). Alternatives from ``statsmodels``: ``ets`` (Holt–Winters exponential smoothing
-of the daily totals with weekly seasonality, spread by the same profiles), ``mstl``
-(MSTL decomposition of the interval series with daily and weekly periods), ``glm`` (a
-Poisson regression with day-group × interval and weekday terms and a trend). ``auto``
+ratio, spread over the day by the day type's intraday profile of recent weeks, with
+everything chosen on the training days alone. A working day's half hour far outside
+its expected count (a burst, an outage: ``_CLIP_SD`` Poisson standard deviations) is
+clipped first. Working weekdays share one curve unless leave-one-day-out errors show
+that they differ by more than their noise (``_Season._weekday_groups``: a weekday's own
+curve from 3–8 days is mostly noise, but the bank's Monday and Wednesday afternoons
+are not); curves are smoothed over neighbouring intervals. The level of the
+deseasonalised daily totals is flat or a damped linear trend, by discounted least
+squares, whichever forecast the training days best a week ahead from rolling origins
+inside the training period (``_choose_level``: the bank's February fell 3–8% a week,
+which a flat level cannot follow). Alternatives from ``statsmodels``: ``ets``
+(Holt–Winters exponential smoothing of the daily totals with weekly seasonality, spread
+by the same profiles), ``mstl`` (MSTL decomposition of the interval series with daily
+and weekly periods), ``glm`` (a Poisson regression with day-group × interval and
+weekday terms and a trend). ``auto``
 picks the method with the lowest WAPE in rolling-origin backtests on the training
 weeks. ``statsforecast`` was left out: it pulls in numba, fugue and a different pandas,
 and its MSTL/AutoETS are in statsmodels.
