@@ -30,14 +30,21 @@ in the history is forecast as a regular day, except a holiday, which is forecast
 closed (the business calendar's rule).
 
 **Methods.** ``profile`` (the default): daily volume = level × weekday factor × day-type
-ratio, the level by simple exponential smoothing of the deseasonalised daily totals
-(smoothing constant chosen on the training days), spread over the day by the day type's
-intraday profile of recent weeks (per weekday, shrunk towards its group's profile and
-smoothed over neighbouring intervals: a weekday's own curve from 3–8 days is mostly
-noise). Alternatives from ``statsmodels``: ``ets`` (Holt–Winters exponential smoothing
-of the daily totals with weekly seasonality, spread by the same profiles), ``mstl``
-(MSTL decomposition of the interval series with daily and weekly periods), ``glm`` (a
-Poisson regression with day-group × interval and weekday terms and a trend). ``auto``
+ratio, spread over the day by the day type's intraday profile of recent weeks, with
+everything chosen on the training days alone. A working day's half hour far outside
+its expected count (a burst, an outage: ``_CLIP_SD`` Poisson standard deviations) is
+clipped first. Working weekdays share one curve unless leave-one-day-out errors show
+that they differ by more than their noise (``_Season._weekday_groups``: a weekday's own
+curve from 3–8 days is mostly noise, but the bank's Monday and Wednesday afternoons
+are not); curves are smoothed over neighbouring intervals. The level of the
+deseasonalised daily totals is flat or a damped linear trend, by discounted least
+squares, whichever forecast the training days best a week ahead from rolling origins
+inside the training period (``_choose_level``: the bank's February fell 3–8% a week,
+which a flat level cannot follow). Alternatives from ``statsmodels``: ``ets``
+(Holt–Winters exponential smoothing of the daily totals with weekly seasonality, spread
+by the same profiles), ``mstl`` (MSTL decomposition of the interval series with daily
+and weekly periods), ``glm`` (a Poisson regression with day-group × interval and
+weekday terms and a trend). ``auto``
 picks the method with the lowest WAPE in rolling-origin backtests on the training
 weeks. ``statsforecast`` was left out: it pulls in numba, fugue and a different pandas,
 and its MSTL/AutoETS are in statsmodels.
@@ -82,8 +89,10 @@ SPECIAL_KINDS = ("holiday", "eid", "pre_eid", "post_eid", "pre_holiday", "post_h
 LEVEL = 0.8  # the prediction interval's coverage
 # Regular weekdays below this share of the busiest weekday's volume get their own curve.
 _GROUP_SHARE = 0.6
-# Days of pseudo-weight of the group's curve when a weekday's own curve is estimated.
-_SHRINK_DAYS = 4.0
+# A working day's half hour outside its expected count ± this many Poisson standard
+# deviations (+2 calls) is clipped to the band before anything is learnt from it: the
+# bank's February has a 235-call evening hour (usually ~45) and an hour with no calls.
+_CLIP_SD = 4.0
 _BASELINE_DAYS = 42
 # Passes of the (1, 2, 1)/4 smoother over a profile (three: about a Gaussian of 1.2
 # intervals; on the bank's February one pass left 17.2% WAPE with perfect daily totals,
@@ -92,8 +101,17 @@ _SMOOTH_PASSES = 3
 # Days of pseudo-weight of the group's factor when a working weekday's own factor is
 # estimated (three weeks give each weekday only three days).
 _FACTOR_SHRINK_DAYS = 6.0
-# The level's smoothing constant: chosen on the training days by one-step error unless set.
-ALPHAS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+# The daily level: discounted least squares of the deseasonalised daily totals, a flat
+# level or a damped linear trend, each with these discount factors per day (1: all
+# training days weigh the same); chosen by their errors a week ahead from rolling origins
+# inside the training period.
+LEVEL_DISCOUNTS = (0.85, 0.9, 0.95, 1.0)
+# A trend needs two weekly cycles of days before it is fitted (or judged).
+_TREND_DAYS = 14
+# The trend's damping per day ahead (Gardner–McKenzie): over 14 days 12.4 days of slope.
+_TREND_DAMPING = 0.98
+# Days ahead each rolling origin is judged on (a week: what a staffing plan looks ahead).
+_LEVEL_HORIZON = 7
 _EID = {10: range(1, 4), 12: range(10, 14)}  # Hijri month -> days of Eid
 
 
@@ -277,6 +295,21 @@ def _smooth_shape(shape: np.ndarray) -> np.ndarray:
     return np.divide(out, total, out=np.zeros_like(out), where=total > 0)
 
 
+def _clip_outliers(y: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """``y`` with the counts of ``days`` clipped to their day's total spread by the
+    days' pooled curve ± ``_CLIP_SD`` Poisson standard deviations (+2); twice, the
+    second time against the curve of the clipped counts."""
+    out = y.astype(float, copy=True)
+    if days.sum() < 2:
+        return out
+    for _ in range(2):
+        rows = out[days]
+        expected = rows.sum(axis=1, keepdims=True) * _normalise(rows.sum(axis=0))
+        band = _CLIP_SD * np.sqrt(expected) + 2
+        out[days] = np.clip(rows, np.maximum(expected - band, 0), expected + band)
+    return out
+
+
 def _normalise(v: np.ndarray) -> np.ndarray:
     total = v.sum()
     return v / total if total > 0 else np.zeros_like(v)
@@ -294,19 +327,18 @@ class _Season:
         centre: Centre,
         smooth: bool = True,
     ):
-        self.y = y
+        self.raw = y
         self.types = list(types)
         self.slots = y.shape[1]
         self.centre = centre
         self.smooth = smooth
-        totals = y.sum(axis=1)
-        self.totals = totals
         regular = np.array([t.kind == "regular" for t in types]) & train
         self.regular = regular
         weekday = np.array([t.weekday for t in types])
         self.weekday = weekday
+        raw_totals = y.sum(axis=1)
         mean_by_day = {
-            w: float(totals[regular & (weekday == w)].mean())
+            w: float(raw_totals[regular & (weekday == w)].mean())
             if (regular & (weekday == w)).any()
             else 0.0
             for w in range(1, 8)
@@ -315,20 +347,75 @@ class _Season:
         # by the data, not the settings: stored settings are often defaults (the bank's say
         # Saturday–Sunday; its Sunday is a full working day and its Friday a half day)
         self.working = {w for w, m in mean_by_day.items() if m >= _GROUP_SHARE * busiest}
+        working_days = regular & np.isin(weekday, list(self.working))
+        # a spike or an outage in one half hour is not the centre's pattern
+        self.y = _clip_outliers(y, working_days)
+        totals = self.y.sum(axis=1)
+        self.totals = totals
         # intraday profiles of regular days (training window, recent weeks weigh more)
         age = np.arange(len(types))[::-1] / 7.0
         weights = 0.9**age
-        self.group_shape = self._shape(regular & np.isin(weekday, list(self.working)), weights)
+        self.group_shape = self._finish(self._shape(working_days, weights))
+        self.groups = self._weekday_groups(working_days, weights)
         self.weekday_shape = {}
+        for group in self.groups:
+            curve = self._finish(self._shape(regular & np.isin(weekday, group), weights))
+            self.weekday_shape.update({w: curve for w in group})
         for w in range(1, 8):
-            days = regular & (weekday == w)
-            own = self._shape(days, weights)
-            n = days.sum()
-            if w in self.working and self.group_shape.any():
-                own = (n * own + _SHRINK_DAYS * self.group_shape) / (n + _SHRINK_DAYS)
-            self.weekday_shape[w] = self._finish(own)
-        self.group_shape = self._finish(self.group_shape)
-        self._specials(y, types, totals, weekday, weights)
+            if w not in self.weekday_shape:
+                self.weekday_shape[w] = self._finish(self._shape(regular & (weekday == w), weights))
+        self._specials(self.y, types, totals, weekday, weights)
+
+    def _weekday_groups(self, days: np.ndarray, weights: np.ndarray) -> list[tuple[int, ...]]:
+        """The working weekdays grouped by intraday curve, each group sharing one curve.
+
+        Weekdays are merged greedily, from each its own group to all in one, the pair
+        whose merge predicts the training days best at each step; the grouping kept is
+        the one along the way with the least leave-one-day-out error (each day's calls
+        spread by its group's curve learnt from the *other* days, absolute error), or
+        the fewest groups within one standard error of it. A weekday's own curve from
+        three or four days is mostly noise, so pooling wins unless weekdays really
+        differ (the bank's Monday and Wednesday afternoons)."""
+        present = sorted({int(w) for w in self.weekday[days]})
+        if len(present) < 2:
+            return [tuple(present)] if present else []
+        rows = np.flatnonzero(days)
+        weighted = self.y[rows] * weights[rows, None]
+
+        def loo_errors(groups: list[tuple[int, ...]]) -> np.ndarray:
+            of = {w: k for k, g in enumerate(groups) for w in g}
+            member = np.array([of[int(self.weekday[i])] for i in rows])
+            sums = np.array([weighted[member == k].sum(axis=0) for k in range(len(groups))])
+            err = np.empty(len(rows))
+            for j, i in enumerate(rows):
+                rest = sums[member[j]] - weighted[j]
+                day = self.y[i]
+                if rest.sum() <= 0:
+                    err[j] = day.sum()
+                else:
+                    err[j] = np.abs(day - day.sum() * self._finish(_normalise(rest))).sum()
+            return err
+
+        groups = [(w,) for w in present]
+        path = [(loo_errors(groups), groups)]
+        while len(groups) > 1:
+            merges = []
+            for a in range(len(groups)):
+                for b in range(a + 1, len(groups)):
+                    merged = groups[:a] + groups[a + 1 : b] + groups[b + 1 :]
+                    merged.append(groups[a] + groups[b])
+                    merges.append((loo_errors(merged), merged))
+            path.append(min(merges, key=lambda m: m[0].sum()))
+            groups = path[-1][1]
+        # the fewest groups within one standard error of the least error (Breiman's rule):
+        # a split must beat pooling by more than the days' noise
+        least = min(path, key=lambda p: p[0].sum())[0]
+        within = (
+            groups
+            for err, groups in reversed(path)
+            if (err - least).sum() <= np.sqrt(len(least)) * (err - least).std(ddof=1)
+        )
+        return [tuple(sorted(g)) for g in next(within)]  # the least itself is within
 
     def _shape(self, days: np.ndarray, weights: np.ndarray) -> np.ndarray:
         if not days.any():
@@ -439,45 +526,79 @@ class _Season:
         return out
 
 
-def _ses(z: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
-    """Levels before each day and the final level of simple exponential smoothing of
-    ``z`` (NaN days carry the level)."""
-    before = np.empty(len(z))
-    finite = z[np.isfinite(z)]
-    level = float(finite[: min(7, len(finite))].mean()) if len(finite) else 0.0
-    for i, v in enumerate(z):
-        before[i] = level
-        if np.isfinite(v):
-            level += alpha * (v - level)
-    return before, level
+def _level_fit(z: np.ndarray, discount: float, trend: bool) -> tuple[float, float]:
+    """Discounted least squares of the daily levels ``z`` (NaN days left out; weight
+    ``discount``^age in days): (level at the last day, slope per day; 0 when flat)."""
+    t = np.arange(len(z)) - (len(z) - 1.0)
+    ok = np.isfinite(z)
+    if not ok.any():
+        return 0.0, 0.0
+    w = discount ** (-t[ok])
+    if trend and ok.sum() >= 3:
+        x = np.column_stack([np.ones(ok.sum()), t[ok]]) * np.sqrt(w)[:, None]
+        (level, slope), *_ = np.linalg.lstsq(x, z[ok] * np.sqrt(w), rcond=None)
+        return float(level), float(slope)
+    return float((w * z[ok]).sum() / w.sum()), 0.0
+
+
+def _level_ahead(level: float, slope: float, days: int) -> np.ndarray:
+    """The level 1..``days`` days ahead, its slope damped by ``_TREND_DAMPING`` a day."""
+    return level + slope * np.cumsum(_TREND_DAMPING ** np.arange(1, days + 1))
+
+
+def _choose_level(z: np.ndarray, f: np.ndarray) -> tuple[float, bool]:
+    """(discount, trend) with the least absolute error in calls a week ahead from every
+    rolling origin inside the training days that has ``_TREND_DAYS`` days before it;
+    with no such origin, the mean of the days, or with two weeks a damped trend."""
+    n = len(z)
+    candidates = [(d, False) for d in LEVEL_DISCOUNTS]
+    if n >= _TREND_DAYS:
+        candidates += [(d, True) for d in LEVEL_DISCOUNTS]
+    errors = {}
+    for discount, trend in candidates:
+        err, seen = 0.0, 0
+        for origin in range(_TREND_DAYS, n):
+            ahead = _level_ahead(*_level_fit(z[:origin], discount, trend), _LEVEL_HORIZON)
+            actual = z[origin : origin + _LEVEL_HORIZON]
+            ok = np.isfinite(actual)
+            weight = f[origin : origin + _LEVEL_HORIZON][ok]
+            err += float((np.abs(actual[ok] - ahead[: len(actual)][ok]) * weight).sum())
+            seen += int(ok.sum())
+        if seen:
+            errors[(discount, trend)] = err
+    if not errors:
+        return 1.0, n >= _TREND_DAYS
+    return min(errors, key=errors.__getitem__)
 
 
 def _profile_totals(season: _Season, train: np.ndarray, horizon_types) -> np.ndarray:
-    """Daily totals for the horizon: SES level × weekday factor × day-type ratio."""
+    """Daily totals for the horizon: level × weekday factor × day-type ratio. The level
+    of the deseasonalised daily totals is flat or a damped trend, by discounted least
+    squares, chosen by its errors a week ahead inside the training period
+    (``_choose_level``); weekday factors and level are estimated in turn."""
     idx = np.flatnonzero(train)
     totals = season.totals[idx]
     regular = season.regular[idx]
     weekday = season.weekday[idx]
     level_all = np.full(len(season.types), float(totals[regular].mean() if regular.any() else 0))
-    best = None
+    t = np.arange(len(idx)) - (len(idx) - 1.0)
     for _ in range(3):
         factors = season.weekday_factors(level_all)
         f = np.array([factors[w] for w in weekday])
         z = np.where(regular & (f > 0.05), totals / np.where(f > 0, f, 1), np.nan)
-        # the smoothing constant with the least one-step squared error on the training days
-        best = None
-        for alpha in ALPHAS:
-            before, final = _ses(z, alpha)
-            ok = np.isfinite(z)
-            ok[: min(7, len(ok))] = False
-            err = float(np.nansum(((z - before) * f)[ok] ** 2)) if ok.any() else 0.0
-            if best is None or err < best[0]:
-                best = (err, alpha, before, final)
+        discount, trend = _choose_level(z, f)
+        level, slope = _level_fit(z, discount, trend)
         level_all = np.zeros(len(season.types))
-        level_all[idx] = best[2]
+        level_all[idx] = np.maximum(level + slope * t, 0.0)
     factors = season.weekday_factors(level_all)
-    final = best[3]
-    return np.array([final * factors[t.weekday] * season.day_ratio(t) for t in horizon_types])
+    season.level_choice = (discount, trend, level, slope)
+    ahead = np.maximum(_level_ahead(level, slope, len(horizon_types)), 0.0)
+    return np.array(
+        [
+            a * factors[t.weekday] * season.day_ratio(t)
+            for a, t in zip(ahead, horizon_types, strict=True)
+        ]
+    )
 
 
 def _fit_profile(season, train, horizon_types) -> _Fit:
@@ -1106,17 +1227,32 @@ def save_forecast(con, centre: Centre, result: Forecast) -> int:
 
 
 def saved_forecast(
-    con, centre: Centre, first: dt.date, last: dt.date, kind: str = "calls"
+    con,
+    centre: Centre,
+    first: dt.date,
+    last: dt.date,
+    kind: str = "calls",
+    *,
+    interval: str | None = None,
+    trained_before: dt.date | None = None,
 ) -> pd.DataFrame | None:
     """The latest saved forecast without ``--by`` covering the local days
-    ``first``..``last``: ``interval_start`` (local), the value, ``…_low``, ``…_high`` and
-    attributes ``run_id``, ``method``, ``interval``; None when none covers them."""
-    row = con.execute(
+    ``first``..``last`` (of that ``interval``, and trained on days before
+    ``trained_before``, when given): ``interval_start`` (local), the value, ``…_low``,
+    ``…_high`` and attributes ``run_id``, ``method``, ``interval``; None when none
+    covers them."""
+    sql = (
         "SELECT run_id, method, interval FROM forecast_runs WHERE centre_id = ? AND kind = ? "
-        "AND group_by = '' AND horizon_start <= ? AND horizon_end >= ? "
-        "ORDER BY created_at DESC, run_id DESC LIMIT 1",
-        [centre.centre_id, kind, first, last],
-    ).fetchone()
+        "AND group_by = '' AND horizon_start <= ? AND horizon_end >= ?"
+    )
+    params: list = [centre.centre_id, kind, first, last]
+    if interval is not None:
+        sql += " AND interval = ?"
+        params.append(interval)
+    if trained_before is not None:
+        sql += " AND train_end < ?"
+        params.append(trained_before)
+    row = con.execute(sql + " ORDER BY created_at DESC, run_id DESC LIMIT 1", params).fetchone()
     if row is None:
         return None
     lo, hi = Period(first, last, "").bounds(centre.tz)
@@ -1191,3 +1327,141 @@ def staffing_need(
             }
         )
     return pd.DataFrame(rows)
+
+
+def forecast_run(con, centre: Centre, run: int | str = "latest", kind: str = "calls"):
+    """A saved forecast run of ``centre``: ``run`` is a run id or ``"latest"`` (the
+    newest run of ``kind``). Returns its total per interval (the ``--by`` groups summed):
+    a frame ``interval_start`` (local aware), the value (``offered`` or ``created``) and
+    attributes ``run_id``, ``method``, ``interval``, ``kind``, ``train`` and ``horizon``
+    (``Period``). Raises ``ValueError`` naming the run when there is none."""
+    if run == "latest":
+        row = con.execute(
+            "SELECT run_id FROM forecast_runs WHERE centre_id = ? AND kind = ? "
+            "ORDER BY created_at DESC, run_id DESC LIMIT 1",
+            [centre.centre_id, kind],
+        ).fetchone()
+        if row is None:
+            raise ValueError(
+                f"centre {centre.centre_id} has no saved forecast of {kind}: "
+                f"run `cca forecast --centre {centre.centre_id} --save` first"
+            )
+        run = row[0]
+    try:
+        run_id = int(run)
+    except (TypeError, ValueError):
+        raise ValueError(f"forecast run {run!r} is not a run id or 'latest'") from None
+    info = con.execute(
+        "SELECT kind, method, interval, train_start, train_end, horizon_start, horizon_end "
+        "FROM forecast_runs WHERE run_id = ? AND centre_id = ?",
+        [run_id, centre.centre_id],
+    ).fetchone()
+    if info is None:
+        raise ValueError(f"forecast run {run_id}: no such run of centre {centre.centre_id}")
+    run_kind, method, interval, t0, t1, h0, h1 = info
+    frame = con.execute(
+        "SELECT interval_start, sum(value) FROM forecasts WHERE run_id = ? "
+        "GROUP BY interval_start ORDER BY interval_start",
+        [run_id],
+    ).df()
+    value = "offered" if run_kind == "calls" else "created"
+    frame.columns = ["interval_start", value]
+    frame["interval_start"] = [t.astimezone(centre.tz) for t in frame["interval_start"]]
+    frame.attrs.update(
+        run_id=run_id,
+        method=method,
+        interval=interval,
+        kind=run_kind,
+        train=Period(t0, t1, f"{t0}..{t1}"),
+        horizon=Period(h0, h1, f"{h0}..{h1}"),
+    )
+    return frame
+
+
+def forecast_scenario(
+    con,
+    centre: Centre,
+    frame: pd.DataFrame,
+    interval: str,
+    *,
+    history: Period,
+    first: dt.date,
+    days: int = 7,
+    targets: Sequence[str] = (),
+):
+    """A scenario of ``centre`` for ``days`` (1–7) local days from ``first`` whose calls
+    per interval are the forecast's (``frame``: ``interval_start`` local, ``offered``),
+    for ``simulation.staffing.staffing_plan`` (what ``cca staff --forecast`` runs).
+
+    Everything but the volume is calibrated from ``history`` (``simulation.calibration``:
+    caller categories, handling times, patience, opening hours); each interval's
+    forecast is split over the categories by their shares of that weekday × interval in
+    the history (their shares of the whole history where it had no calls then). Targets:
+    ``targets`` or 80% within the centre's first threshold. Returns the scenario and the
+    forecast calls that fall outside the calibrated opening hours (left out: a closed
+    centre takes no calls)."""
+    from analytics.kpi import threshold_label
+    from simulation.calibration import calibrate
+    from simulation.scenario import WEEKDAY_NAMES, scenario_from_dict
+
+    if not 1 <= days <= 7:
+        raise ValueError(f"days {days}: a forecast is staffed a week at a time (1–7 days)")
+    interval_s = interval_seconds(interval)
+    if interval_s >= 86400:
+        raise ValueError("a forecast by day cannot be staffed: forecast by 15, 30 or 60 min")
+    slots = 86400 // interval_s
+    cal = calibrate(con, centre, history, interval_s=interval_s, days=days)
+    last = first + dt.timedelta(days=days - 1)
+    starts = pd.to_datetime(frame["interval_start"])
+    local_day = np.array([t.date() for t in starts])
+    wanted = (local_day >= first) & (local_day <= last)
+    if not wanted.any():
+        raise ValueError(f"the forecast has no intervals in {first}..{last}")
+    calls = np.zeros((7, slots))  # by ISO weekday − 1 (a week holds each weekday once)
+    seen = np.zeros(7, dtype=bool)
+    for t, day, v in zip(starts[wanted], local_day[wanted], frame["offered"][wanted], strict=True):
+        slot = (t.hour * 3600 + t.minute * 60) // interval_s
+        calls[day.isoweekday() - 1, slot] += float(v)
+        seen[day.isoweekday() - 1] = True
+    open_slots = np.zeros((7, slots), dtype=bool)
+    for w, spans in cal.opening_hours.items():
+        for a, b in spans:
+            lo = (int(a[:2]) * 3600 + int(a[3:]) * 60) // interval_s
+            hi = (int(b[:2]) * 3600 + int(b[3:]) * 60) // interval_s
+            open_slots[w - 1, lo:hi] = True
+    outside = float(calls[~open_slots].sum())
+    calls = np.where(open_slots, calls, 0.0)
+    history_rates = np.array(
+        [[c.rates.get(w, (0.0,) * slots) for w in range(1, 8)] for c in cal.categories]
+    )  # categories × weekdays × slots
+    total = history_rates.sum(axis=0)
+    overall = history_rates.sum(axis=(1, 2))
+    overall = overall / overall.sum() if overall.sum() else np.full(len(overall), 1 / len(overall))
+    share = np.where(
+        total[None] > 0,
+        history_rates / np.where(total > 0, total, 1)[None],
+        overall[:, None, None],
+    )
+    data = dict(cal.data)
+    data["name"] = f"{centre.centre_id}_forecast"[:64]
+    data["description"] = (
+        f"forecast calls of {centre.centre_id} for {first}..{last}; the rest calibrated "
+        f"from {history.label}"
+    )
+    data["start"] = first
+    data["days"] = days
+    data["targets"] = list(targets) or [
+        f"sl_offered_{threshold_label(centre.sl_thresholds_s[0])}>=0.8"
+    ]
+    categories = {}
+    for k, (name, table) in enumerate(data["categories"].items()):
+        rates = calls * share[k]
+        table = dict(table)
+        table["rates_by_weekday"] = {
+            WEEKDAY_NAMES[w + 1]: [float(x) for x in rates[w]]
+            for w in range(7)
+            if seen[w] and rates[w].any()
+        }
+        categories[name] = table
+    data["categories"] = categories
+    return scenario_from_dict(data, source="forecast scenario"), outside

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cca
+from conftest import run_cca, run_cca_json
 
 from analytics.call_log import rebuild_rollups, save_centre
 from analytics.centres import Centre
@@ -136,6 +138,58 @@ def test_a_known_rate_is_recovered_within_the_noise_of_its_counts(eight_weeks):
     wape = np.abs(actual - mean).sum() / actual.sum()
     floor = fc.poisson_floor_of(truth)
     assert floor < wape < floor * 1.15
+
+
+def test_a_declining_trend_is_forecast_with_the_trend_within_its_noise():
+    """Eight weeks of calls falling 3% of the first week's level a week: the next week
+    is forecast on the line, not at the eight weeks' mean (18% too high) nor at the last
+    week's level. (Over seeds 0–19 the week's error was −4.1%…+3.5%.)"""
+    centre = gulf_centre()
+    calendar = fc.DayCalendar(centre)
+    first = dt.date(2025, 6, 1)
+    decline = np.array([1 - 0.03 * i / 7 for i in range(63)])
+    rates = np.array(
+        [true_rate(first + dt.timedelta(days=i), calendar) * decline[i] for i in range(63)]
+    )
+    y = np.random.default_rng(2).poisson(rates[:56]).astype(float)
+    types = calendar.day_types(first, 63)
+    mean = fc.forecast_matrix(y, types[:56], 56, types[56:], centre)
+    truth, last_week = rates[56:].sum(), rates[49:56].sum()
+    assert abs(mean.sum() / truth - 1) < 0.05
+    assert mean.sum() < last_week
+    assert rates[:56].sum() / 8 > 1.15 * truth  # what a flat level would say
+
+
+def test_weekdays_with_their_own_curve_get_it_and_a_spike_does_not_move_it():
+    """Monday and Wednesday take their calls later than the other working days (the
+    bank's afternoons); one Sunday has an evening hour with five times its calls. The
+    training days group the weekdays by curve, and the spike is clipped away."""
+    centre = gulf_centre()
+    calendar = fc.DayCalendar(centre)
+    first = dt.date(2025, 6, 1)  # a Sunday
+    x = np.arange(SLOTS) / 2
+    late = np.where((x >= 8) & (x < 16), 0.4 + np.exp(-(((x - 14.0) / 2.0) ** 2)), 0.0)
+    late /= late.sum()
+    rates = []
+    for i in range(28):
+        day = first + dt.timedelta(days=i)
+        rate = true_rate(day, calendar)
+        if day.isoweekday() in (1, 3):
+            rate = rate.sum() * late
+        rates.append(rate)
+    rates = np.array(rates)
+    y = np.random.default_rng(4).poisson(rates).astype(float)
+    y[7, 30] += 5 * rates[7, 30] + 100  # Sunday 15:00: a burst nobody will see again
+    types = calendar.day_types(first, 28)
+    train = np.ones(28, dtype=bool)
+    season = fc._Season(y, types, train, centre)
+    assert sorted(season.groups) == [(1, 3), (2, 4, 7)]
+    ahead = calendar.day_types(first + dt.timedelta(days=28), 7)
+    mean = fc.forecast_matrix(y, types, 28, ahead, centre)
+    truth = np.array([rates[i % 7] for i in range(7)])  # the same weekdays, four weeks on
+    busy = truth > 10
+    assert np.median(np.abs(mean[busy] / truth[busy] - 1)) < 0.08
+    assert mean[0, 30] < 1.15 * truth[0, 30]  # Sunday 15:00 is an ordinary half hour
 
 
 def test_prediction_intervals_hold_about_80_percent_of_a_simulated_future(eight_weeks):
@@ -330,3 +384,113 @@ def test_cca_help_names_forecast_and_roster_and_each_has_help():
     assert "forecast" in top and "roster" in top
     assert "--backtest" in run_cca("forecast", "--help").stdout
     assert "--break-window" in run_cca("roster", "--help").stdout
+    assert "--forecast" in run_cca("staff", "--help").stdout
+
+
+def test_cca_staff_staffs_a_saved_forecast_interval_by_interval(seed_store, tmp_path):
+    """`cca forecast --save` on bahrain_lmra's generated September, then `cca staff
+    --forecast`: one row per open half hour of the forecast's week, each with the
+    forecast's calls; a day verified by simulation from --from; bad runs named."""
+    db = tmp_path / "seed.duckdb"
+    shutil.copy(seed_store.path, db)
+    saved = run_cca(
+        "forecast",
+        "--centre",
+        "bahrain_lmra",
+        "--train",
+        "2026-09-06..2026-09-26",
+        "--horizon",
+        "7d",
+        "--save",
+        "--format",
+        "json",
+        db=db,
+    )
+    run_id = re.search(r"forecast run (\d+)", saved.stderr).group(1)
+    forecast = {pd.Timestamp(r["interval_start"]): r["offered"] for r in json.loads(saved.stdout)}
+    plan = run_cca(
+        "staff", "--centre", "bahrain_lmra", "--forecast", run_id, "--no-verify",
+        "--format", "json", db=db,
+    )  # fmt: skip
+    rows = json.loads(plan.stdout)
+    assert f"forecast run {run_id}" in plan.stderr and "2026-09-27..2026-10-03" in plan.stderr
+    starts = [pd.Timestamp(r["interval_start"]) for r in rows]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert {s.date() for s in starts} <= {
+        dt.date(2026, 9, 27) + dt.timedelta(days=i) for i in range(7)
+    }
+    for start, row in zip(starts, rows, strict=True):
+        assert row["calls"] == pytest.approx(forecast[start], abs=1e-3)
+        assert row["agents"] == row["erlang_agents"] >= 1
+    # the calibrated opening hours hold the forecast's calls: none is left out
+    assert sum(r["calls"] for r in rows) == pytest.approx(sum(forecast.values()), abs=0.5)
+    verified = run_cca_json(
+        "staff", "--centre", "bahrain_lmra", "--forecast", "--from", "2026-09-28",
+        "--days", "1", "--replications", "2", "--max-replications", "2", db=db,
+    )  # fmt: skip
+    assert {pd.Timestamp(r["interval_start"]).date() for r in verified} == {dt.date(2026, 9, 28)}
+    assert all(
+        r["calls"] == pytest.approx(forecast[pd.Timestamp(r["interval_start"])], abs=1e-3)
+        for r in verified
+    )
+    bad = run_cca("staff", "--centre", "bahrain_lmra", "--forecast", "99", db=db, check=False)
+    assert bad.returncode == 2 and "forecast run 99" in bad.stderr
+    bad = run_cca(
+        "staff", "--centre", "bahrain_lmra", "--forecast", "--days", "9", db=db, check=False
+    )
+    assert bad.returncode == 2 and "--days 9" in bad.stderr
+
+
+def test_the_alerts_projection_reads_todays_saved_forecast(seed_store, tmp_path):
+    """With a saved forecast of today, `sl_projection` projects the rest of the day from
+    it: the remaining calls are the forecast's remaining intervals scaled by today's calls
+    so far against the forecast's so far, (actual + 30) / (forecast + 30)."""
+    import dataclasses
+
+    from analytics.appstate import AppState
+    from analytics.centres import get_centre
+    from simulation.alerts.evaluate import CentreEvaluator
+    from simulation.alerts.state import rules_of
+    from simulation.alerts.watcher import ensure_rules
+
+    db = tmp_path / "seed.duckdb"
+    shutil.copy(seed_store.path, db)
+    store, state = Store(db), AppState.beside(db)
+    as_of = dt.datetime(2026, 9, 29, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+
+    def projection() -> dict:
+        with store.reader() as con:
+            centre = get_centre(con, "bahrain_lmra")
+            ensure_rules(state, [centre])
+            [rule] = [r for r in rules_of(state, ["bahrain_lmra"]) if r.kind == "sl_projection"]
+            always = dataclasses.replace(rule, params={**rule.params, "target": 0.9999})
+            [alert] = CentreEvaluator(con, centre).evaluate(always, as_of)
+        return alert
+
+    before = projection()
+    assert before["forecast_run"] is None  # the same weekdays' profile
+    saved = run_cca(
+        "forecast", "--centre", "bahrain_lmra", "--train", "2026-09-01..2026-09-28",
+        "--horizon", "3d", "--save", "--format", "json", db=db,
+    )  # fmt: skip
+    run_id = int(re.search(r"forecast run (\d+)", saved.stderr).group(1))
+    after = projection()
+    assert after["forecast_run"] == run_id
+    rows = [r for r in json.loads(saved.stdout) if r["interval_start"].startswith("2026-09-29")]
+    starts = [pd.Timestamp(r["interval_start"]) for r in rows]
+    so_far = sum(
+        r["offered"] * min(max((as_of - s).total_seconds() / 1800, 0.0), 1.0)
+        for r, s in zip(rows, starts, strict=True)
+    )
+    assert after["volume_scale"] == pytest.approx(
+        (after["calls_so_far"] + 30) / (so_far + 30), rel=1e-6
+    )
+    with store.reader() as con:
+        staffed = con.execute(
+            "SELECT DISTINCT interval_start FROM staffing WHERE centre_id = 'bahrain_lmra' "
+            "AND interval_start >= ? AND interval_start < ?",
+            [as_of, dt.datetime(2026, 9, 30, tzinfo=as_of.tzinfo)],
+        ).fetchall()
+    later = {pd.Timestamp(t) for (t,) in staffed}
+    rest = sum(r["offered"] for r, s in zip(rows, starts, strict=True) if s in later)
+    assert after["calls_rest"] == pytest.approx(rest * after["volume_scale"], rel=1e-6)

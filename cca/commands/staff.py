@@ -12,6 +12,19 @@ replications. Simulations run on a local process pool, or on a Dask cluster when
 --scheduler or DASK_SCHEDULER_ADDRESS names one. Prints interval, expected calls, Erlang A agents, verified agents,
 headcount after shrinkage and the simulated KPIs. The CSV output is also a staffing file:
 `cca simulate --scenario ... --staffing plan.csv` runs the plan.
+
+From a saved forecast (`cca forecast --save`) instead of a scenario's volume:
+
+    cca staff --centre anonymous_bank --forecast latest --target "sl_offered_30>=0.8"
+    cca staff --centre bahrain_lmra --forecast 3 --from 2026-10-04 --days 7 --no-verify
+
+--forecast RUN_ID|latest staffs a week of that run's intervals (--from: its first day,
+default the forecast's first; --days: up to 7): the calls per interval are the
+forecast's, everything else (caller categories and their shares of each weekday and
+interval, handling times, patience, opening hours) is calibrated from the centre's
+calls of --history (default: the forecast's training period), as `cca calibrate` does.
+Forecast calls outside the calibrated opening hours are counted and left out. Default
+target: 80% of offered calls answered within the centre's first threshold.
 """
 
 from __future__ import annotations
@@ -29,7 +42,30 @@ def register(subparsers) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--scenario", required=True, metavar="NAME|FILE", help="scenario to staff")
+    p.add_argument("--scenario", metavar="NAME|FILE", help="scenario to staff")
+    p.add_argument(
+        "--centre", metavar="ID", help="with --forecast: the centre whose forecast to staff"
+    )
+    p.add_argument(
+        "--forecast",
+        nargs="?",
+        const="latest",
+        metavar="RUN_ID|latest",
+        help="staff a saved forecast (`cca forecast --save`) instead of a scenario "
+        "(default run: latest)",
+    )
+    p.add_argument(
+        "--from",
+        dest="first_day",
+        metavar="YYYY-MM-DD",
+        help="with --forecast: first day to staff (default: the forecast's first day)",
+    )
+    p.add_argument(
+        "--history",
+        metavar="PERIOD",
+        help="with --forecast: calls to calibrate handling times, patience and opening "
+        "hours from (default: the forecast's training period)",
+    )
     p.add_argument(
         "--target",
         action="append",
@@ -64,7 +100,11 @@ def register(subparsers) -> None:
         help="Dask scheduler for the simulations (default: $DASK_SCHEDULER_ADDRESS, "
         "else a local process pool)",
     )
-    p.add_argument("--days", type=int, help="days to plan (default: the scenario's)")
+    p.add_argument(
+        "--days",
+        type=int,
+        help="days to plan (default: the scenario's; with --forecast up to 7, default 7)",
+    )
     p.add_argument("--workers", type=int, help="local worker processes (default: one per CPU)")
     p.add_argument("--no-verify", action="store_true", help="Erlang A only, without simulation")
     p.add_argument(
@@ -87,11 +127,18 @@ def handle(args) -> int:
     from simulation.staffing import staffing_plan
 
     try:
-        scenario = load_scenario(args.scenario)
-        if args.days is not None:
-            if args.days < 1:
-                raise UserError("--days must be >= 1")
-            scenario = scenario.with_changes(days=args.days)
+        if args.forecast is not None:
+            scenario = _forecast_scenario(args)
+        elif args.scenario is None:
+            raise UserError("give --scenario NAME|FILE, or --centre ID --forecast [RUN_ID|latest]")
+        else:
+            if args.centre or args.first_day or args.history:
+                raise UserError("--centre, --from and --history go with --forecast")
+            scenario = load_scenario(args.scenario)
+            if args.days is not None:
+                if args.days < 1:
+                    raise UserError("--days must be >= 1")
+                scenario = scenario.with_changes(days=args.days)
         targets = [parse_target(t) for text in args.target for t in text.split(",") if t.strip()]
         lengths = parse_shifts(args.shifts) if args.shifts else None
         plan = staffing_plan(
@@ -172,6 +219,72 @@ def handle(args) -> int:
         )
     _warn_unmet(plan, sys.stdout)
     return 0
+
+
+def _forecast_scenario(args):
+    """The scenario of a saved forecast's week (simulation.forecast.forecast_scenario)."""
+    import datetime as dt
+
+    from analytics.centres import UnknownCentre, get_centre
+    from analytics.periods import parse_period
+    from analytics.store import Store, StoreError
+    from simulation import forecast as fc
+
+    if args.scenario:
+        raise UserError("--forecast staffs a saved forecast: leave out --scenario")
+    if not args.centre:
+        raise UserError("--forecast needs --centre ID")
+    try:
+        history = parse_period(args.history) if args.history else None
+    except ValueError as exc:
+        raise UserError(f"--history: {exc}") from None
+    first = None
+    if args.first_day:
+        try:
+            first = dt.date.fromisoformat(args.first_day.strip())
+        except ValueError:
+            raise UserError(f"--from: {args.first_day!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        with Store(args.db).reader() as con:
+            centre = get_centre(con, args.centre)
+            run = fc.forecast_run(con, centre, args.forecast)
+            if run.attrs["kind"] != "calls":
+                raise UserError(
+                    f"forecast run {run.attrs['run_id']} forecasts tickets; staff a calls forecast"
+                )
+            horizon = run.attrs["horizon"]
+            first = first or horizon.start
+            if not horizon.start <= first <= horizon.end:
+                raise UserError(
+                    f"--from {first}: forecast run {run.attrs['run_id']} covers {horizon.label}"
+                )
+            left = (horizon.end - first).days + 1
+            days = args.days if args.days is not None else min(7, left)
+            if not 1 <= days <= min(7, left):
+                raise UserError(
+                    f"--days {days}: a forecast is staffed a week at a time, and run "
+                    f"{run.attrs['run_id']} has {left} day(s) from {first} (1 to {min(7, left)})"
+                )
+            scenario, outside = fc.forecast_scenario(
+                con,
+                centre,
+                run,
+                run.attrs["interval"],
+                history=history or run.attrs["train"],
+                first=first,
+                days=days,
+            )
+    except (StoreError, UnknownCentre) as exc:
+        raise UserError(str(exc)) from None
+    print(
+        f"forecast run {run.attrs['run_id']} ({run.attrs['method']}, trained on "
+        f"{run.attrs['train'].label}): {scenario.start}..{scenario.start + dt.timedelta(days=days - 1)}"
+        + (
+            f"; {outside:,.1f} forecast calls outside the opening hours left out" if outside else ""
+        ),
+        file=sys.stderr,
+    )
+    return scenario
 
 
 def _shift_rows(roster) -> list[dict]:

@@ -6,9 +6,11 @@ Each rule kind asks the KPI layer (``analytics.kpi``) about the store *as it sto
 check --as-of``) exactly as it would have run live.
 
 * ``sl_projection`` — will today close below the service-level target? Today's calls so
-  far (their counts from ``call_kpis``) plus the rest of today: the intraday profile of
-  the same weekday over the last ``weeks`` weeks (mean offered calls per interval, days
-  without calls left out), scaled by today's volume so far against that profile
+  far (their counts from ``call_kpis``) plus the rest of today: the latest saved
+  forecast of today's intervals (``cca forecast --save``, trained on days before today;
+  the alert's ``forecast_run``) or else the intraday profile of the same weekday over
+  the last ``weeks`` weeks (median offered calls per interval, days without calls left
+  out), scaled by today's volume so far against that forecast or profile
   (``reforecast``: an outage day that doubled the morning's calls doubles the afternoon's
   too), served by the staffing table's agents of each remaining interval (summed over
   queues and sites) under exact Erlang A (``simulation.erlang.ErlangA``: the recent weeks'
@@ -47,6 +49,8 @@ import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+import duckdb
 
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
@@ -192,6 +196,28 @@ class CentreEvaluator:
         profile = {t: statistics.median(offered[d].get(t, 0) for d in days) for t in times}
         return profile, days
 
+    def saved_profile(self, day: dt.date, interval: str) -> tuple[dict[dt.time, float], int] | None:
+        """Expected offered calls per local time of day for ``day`` from the latest saved
+        forecast (``cca forecast --save``) of this interval covering it and trained on
+        days before it, with its run id; None when there is none."""
+        from simulation.forecast import saved_forecast
+
+        def make():
+            try:
+                frame = saved_forecast(
+                    self.con, self.centre, day, day, interval=interval, trained_before=day
+                )
+            except duckdb.CatalogException:  # a store from before the forecasts tables
+                return None
+            if frame is None or frame.empty:
+                return None
+            times = [_local(t, self.centre).time() for t in frame["interval_start"]]
+            return dict(zip(times, frame["offered"].astype(float), strict=True)), int(
+                frame.attrs["run_id"]
+            )
+
+        return self._cached(("saved_profile", day, interval), make)
+
     def handling(self, day: dt.date, weeks: int) -> tuple[float | None, float | None]:
         """AHT (s) and mean patience (s) of the last ``weeks`` weeks: the patience is the
         censored exponential MLE, Σ waits of answered and abandoned calls / abandons."""
@@ -262,6 +288,10 @@ class CentreEvaluator:
         last = roster[-1]
         span = (first.time(), _local(last[0] + dt.timedelta(seconds=last[1]), self.centre).time())
         profile, _days = self.day_profile(day, p["weeks"], interval, span)
+        forecast_run = None
+        saved = self.saved_profile(day, interval)
+        if saved is not None:  # a planner's saved forecast of today knows its day type
+            profile, forecast_run = saved
         if not profile:
             return []
         aht, patience = self.handling(day, p["weeks"])
@@ -333,6 +363,7 @@ class CentreEvaluator:
                 calls_so_far=so_far["offered"],
                 calls_rest=sum(r[0] for r in rest),
                 volume_scale=scale,
+                forecast_run=forecast_run,
                 agents_short=agents_short,
                 best_possible_sl=best,
                 aht_s=aht,
