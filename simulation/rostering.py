@@ -27,7 +27,12 @@ with its MIP gap. Shifts may run past the plan's end (their hours are still paid
 
 Without breaks a shift covers consecutive intervals, the matrix is totally unimodular
 and the programme solves at once; breaks make holes, but the linear relaxation stays
-nearly whole and HiGHS closes the gap in a second for a week of half hours.
+nearly whole. HiGHS stops once its roster is proved within ``MIP_GAP`` (0.5%) of the
+least paid hours any roster could have — five hours in a thousand, less than one
+shift. Most of its time goes into proving the last fraction of a shift: a 24/7 week of
+half hours solves to that gap in about a second instead of two to three, and the roster
+it returns is usually the optimal one anyway (``gap`` says how far it can be from it;
+``mip_gap=0`` asks for the proof).
 
 Units: seconds for lengths and steps; agents per interval; paid hours.
 """
@@ -44,6 +49,7 @@ import numpy as np
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|min|m|s)\s*$")
 _UNIT_S = {"h": 3600, "min": 60, "m": 60, "s": 1}
 MAX_UNBROKEN_S = 5 * 3600
+MIP_GAP = 0.005  # stop once proved within 0.5% of the least paid hours (module docstring)
 BREAK_WINDOW_S = (2 * 3600, 5 * 3600)
 
 
@@ -269,7 +275,7 @@ def roster(
     start_window_s: tuple[int, int] | None = None,
     time_limit_s: float = 10.0,
     paid_breaks: bool = True,
-    mip_gap: float = 1e-4,
+    mip_gap: float = MIP_GAP,
     full_slack: bool = False,
 ) -> Roster:
     """The roster of ``shifts`` (templates, or lengths in seconds without a break)
@@ -472,7 +478,10 @@ def roster(
         )
     x = np.rint(result.x).astype(np.int64)
     gap = float(getattr(result, "mip_gap", 0.0) or 0.0)
-    status = "optimal" if result.status == 0 else "time limit"
+    if result.status != 0:
+        status = "time limit"
+    else:  # solved to the tolerance: proved optimal, or within mip_gap of it
+        status = "optimal" if gap <= 1e-9 else "within gap"
     coverage = np.zeros(n, dtype=np.int64)
     out = []
     for j, (i, t, b) in enumerate(columns):

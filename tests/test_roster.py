@@ -232,3 +232,33 @@ def test_cca_roster_reads_a_staff_plan_and_prints_rows_and_a_summary(tmp_path):
     assert bad.returncode == 2 and "line 2" in bad.stderr and "headcount" in bad.stderr
     bad = run_cca("roster", "--plan", str(plan), "--shifts", "8 hours", check=False)
     assert bad.returncode == 2 and "8 hours" in bad.stderr
+
+
+def test_the_default_roster_is_proved_within_its_gap_of_the_least_paid_hours():
+    """The solver stops at MIP_GAP; the proved optimum (mip_gap=0) is never more than that
+    below the default roster's paid hours, and the reported gap says how far it can be."""
+    from simulation.rostering import MIP_GAP
+
+    rng = np.random.default_rng(11)
+    starts = day_starts(3)
+    base = np.array(need_from({("06:00", "23:30"): 1}, days=3))
+    need = (base * rng.integers(3, 20, len(base))).tolist()
+    shifts = parse_shifts("8h:1h-break,6h:30m-break")
+    quick = roster(need, HALF_HOUR, shifts, starts=starts)
+    exact = roster(need, HALF_HOUR, shifts, starts=starts, mip_gap=0)
+    assert exact.status == "optimal" and exact.gap == pytest.approx(0, abs=1e-9)
+    assert quick.status in ("optimal", "within gap") and quick.gap <= MIP_GAP + 1e-9
+    assert exact.paid_hours <= quick.paid_hours <= exact.paid_hours * (1 + MIP_GAP) + 1e-9
+    assert (expand(quick.rows(), starts) >= need).all()
+
+
+def test_the_mip_gap_option_reads_percent_and_fractions():
+    from cca.commands.roster import parse_gap
+
+    assert parse_gap("0.5%") == pytest.approx(0.005)
+    assert parse_gap("0.01") == pytest.approx(0.01)
+    assert parse_gap("0") == 0
+    with pytest.raises(ValueError, match="0.5%"):
+        parse_gap("half")
+    with pytest.raises(ValueError, match="below 100%"):
+        parse_gap("150%")

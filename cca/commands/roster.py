@@ -14,7 +14,8 @@ covered. The need is the plan's `headcount` column (`cca staff --format csv`; el
 --save`; forecast now if none is saved) turned into agents by Erlang A with the AHT and
 patience of the 8 weeks before (--target, --shrinkage). Prints the shifts per start and
 break slot, then headcount, paid hours, required agent-hours, over-coverage, the MIP gap
-(when --time-limit stopped it) and the intervals that could not be covered. JSON: the
+(how far the paid hours can be from the least possible: at most --mip-gap, 0.5% by default,
+unless --time-limit stopped the search first) and the intervals that could not be covered. JSON: the
 rows (shift, start, break_start, agents, end) and a summary object
 (paid_hours, required_agent_hours, over_coverage, gap, uncovered_intervals, headcount,
 status), as one object {"shifts": [...], "summary": {...}}; CSV: the rows.
@@ -48,6 +49,11 @@ def register(subparsers) -> None:
     p.add_argument("--max-part-time", type=float, metavar="X", help="share of shorter shifts")
     p.add_argument("--unpaid-breaks", action="store_true", help="breaks are not paid")
     p.add_argument("--time-limit", default="10s", help="solver time limit (10s)")
+    p.add_argument(
+        "--mip-gap",
+        default="0.5%",
+        help="stop once proved this close to the least paid hours (0.5%%; 0: prove the optimum)",
+    )
     p.add_argument("--target", action="append", default=[], help="with --centre (Erlang A)")
     p.add_argument("--shrinkage", type=float, default=0.0, help="with --centre")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
@@ -154,6 +160,18 @@ def _week_need(args, con, centre):
     return starts, plan["headcount"].astype(int).tolist(), fc.interval_seconds(interval)
 
 
+def parse_gap(text: str) -> float:
+    """``0.5%`` or ``0.005`` → 0.005; between 0 and 1."""
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise ValueError(f"--mip-gap {text!r}: write it like 0.5% or 0.005") from None
+    if not 0 <= value < 1:
+        raise ValueError(f"--mip-gap {text!r} must be at least 0 and below 100%")
+    return value
+
+
 def handle(args) -> int:
     from cca.cli import UserError
     from cca.output import emit
@@ -166,6 +184,7 @@ def handle(args) -> int:
         window = ro.parse_window(args.break_window)
         tours = ro.parse_tours(args.tours) if args.tours else None
         limit = ro.parse_duration(args.time_limit, "--time-limit")
+        mip_gap = parse_gap(args.mip_gap)
         start_window = None
         if args.start_window:
             lo, _, hi = args.start_window.partition("-")
@@ -204,6 +223,7 @@ def handle(args) -> int:
             start_window_s=start_window,
             time_limit_s=limit,
             paid_breaks=not args.unpaid_breaks,
+            mip_gap=mip_gap,
         )
     except ValueError as exc:
         raise UserError(str(exc)) from None
