@@ -546,6 +546,7 @@ def _backtest(runner: JobRunner, job_id: str, _scenario, params, cancelled) -> d
             test,
             replications=replications,
             seed=int(params.get("seed", 0)),
+            staffing=params.get("staffing"),  # None: presence where calls carry agent ids
             executor=watched,
             progress=False,
         )

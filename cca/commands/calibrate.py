@@ -20,10 +20,11 @@ from pathlib import Path
 
 from cca.cli import UserError
 
-# simulation.calibration's STAFFING_PROXIES and FIT_MIN_CALLS, written out so that the
+# simulation.calibration's STAFFING_PROXIES, FIT_MIN_CALLS and PRIORITY_MODES, written out so that the
 # CLI starts without importing numpy and scipy (a test holds them equal).
 STAFFING_PROXIES = ("fit", "busy", "shifts", "answering")
 FIT_MIN_CALLS = 50
+PRIORITY_MODES = ("none", "data")
 
 
 def register(subparsers) -> None:
@@ -72,6 +73,15 @@ def register(subparsers) -> None:
         help="occupancy the busy proxy divides by (default 0.85; with fit, in the "
         "intervals it falls back to busy)",
     )
+    p.add_argument(
+        "--priorities",
+        choices=PRIORITY_MODES,
+        default="none",
+        help="caller categories' priorities: none (default), every caller answered in "
+        "order of arrival; data, a category whose callers waited, hour by hour, less than "
+        "0.75 times the callers around them is answered first, more than 1.25 times last "
+        "(as cca backtest calibrates)",
+    )
     p.add_argument("--name", help="scenario name (default: CENTRE_PERIOD)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
@@ -106,6 +116,7 @@ def handle(args) -> int:
                 name=args.name,
                 staffing_proxy=args.staffing_proxy,
                 occupancy=args.occupancy,
+                priorities=args.priorities,
             )
     except (StoreError, UnknownCentre, ValueError) as exc:
         raise UserError(str(exc)) from None
