@@ -10,7 +10,9 @@ findings as comments at its top) and prints, per category, the fitted parameters
 patience estimates next to the naive mean wait of abandoned calls, then where the agents
 came from: without a staffing table, how many intervals --staffing-proxy fit read from
 their abandonment and how many fell back to busy agents, and the agents against the busy
-proxy's (JSON and CSV: the staffing_* keys, the same on every row).
+proxy's (JSON and CSV: the staffing_* keys, the same on every row). --priorities data
+gives a caller category whose callers waited far less than those around them the first
+place in the queue, far more the last (as `cca backtest` calibrates).
 """
 
 from __future__ import annotations
