@@ -11,16 +11,29 @@ feeding it what a planner would know in advance or could not have planned away:
   with calls). Predicting the volume is forecasting's job (``cca forecast``); this
   measures the queue model;
 * **the staffing table** of the test days when the store has one (mean agents available
-  per interval); otherwise the calibration's staffing of that weekday (the ``fit``
-  proxy), which ``staffing="day"`` (the default) makes follow the day, as a centre
+  per interval). Without one, and when answered calls carry agent ids,
+  ``staffing="presence"`` (the default then): the agents present on each test day per
+  interval (each agent from the answer of their first call of the day to the end of
+  their last, ``present_agents_sql``: what the centre rostered that day, read off the
+  log as the day's arrivals are, not the KPIs being predicted) times the share of the
+  agents present that the calibration's agents (the ``fit`` proxy, read off the
+  *training* period's abandonment) stood for on the training days, per interval of the
+  day (``presence_share``; on the bank's log about two in three: its agents also
+  worked other queues, outbound calls and breaks). No waiting or abandonment of a test
+  day sets its agents. A day on which more agents were present gets more agents, which
+  nothing in the arrivals tells the other modes;
+* otherwise the calibration's staffing of that weekday (the ``fit`` proxy), which
+  ``staffing="day"`` (the default without agent ids) makes follow the day, as a centre
   rosters for the day it expects: the weekday's agents n = a + β√a for its calibrated
   load a (Erlangs) keep their β — the service grade — at the day's load a × r, r = the
   day's offered load / the weekday's (square-root staffing, Halfin–Whitt), so a quiet
   day keeps relatively more agents than a proportional cut would give it (at least one
   agent, and the busy agents of the day's load, where calls came; at most twice the
   weekday's);
-* handling time and patience per caller category, and the categories' priorities, as
-  calibrated on the training period (``priorities="data"``: the caller types whose
+* handling time (``handling="train"``; ``"test"``: the lognormal fitted to the test
+  period's own answered calls per category, as a forecast of the workload would give
+  it) and patience per caller category, and the categories' priorities, as calibrated
+  on the training period (``priorities="data"``: the caller types whose
   callers waited far less than those around them are answered first, far more last —
   the bank's call-backs ahead, prospective customers and internet consulting behind).
 
@@ -36,9 +49,9 @@ Units: seconds; rates are shares of offered calls.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -47,8 +60,10 @@ from analytics.periods import Period
 from simulation.scenario import WEEKDAY_NAMES
 
 BACKTEST_KPIS = ("answer_rate", "abandon_rate", "asa_s")
-STAFFING_MODES = ("day", "weekday")
+STAFFING_MODES = ("presence", "day", "weekday")
 DAY_STAFFING_MAX = 2.0  # a day's agents are at most this multiple of the weekday's
+PRESENCE_SHARE_BY = ("period", "slot", "weekday_slot")
+HANDLING_SOURCES = ("train", "test")
 
 
 def kpi_names(thresholds_s: Sequence[float]) -> tuple[str, ...]:
@@ -71,7 +86,9 @@ class Backtest:
     """``rows``: one per test day (``day`` = ISO date) and a last one for the whole
     period (``day`` = ``all``), each with ``offered_actual``, ``offered_predicted`` and
     per KPI ``<kpi>_actual``, ``<kpi>_predicted``, ``<kpi>_ci_low``, ``<kpi>_ci_high``,
-    ``<kpi>_error``. ``staffing_source``: where the agents came from."""
+    ``<kpi>_error``. ``staffing_source``: where the agents came from; ``agents``: the
+    agents simulated per interval of each test day (ISO date → one per interval from
+    local midnight)."""
 
     centre_id: str
     train: Period
@@ -81,10 +98,42 @@ class Backtest:
     kpis: tuple[str, ...]
     rows: list[dict[str, Any]]
     staffing_source: str
+    agents: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def total(self) -> dict[str, Any]:
         return self.rows[-1]
+
+
+def presence_share(
+    agents: np.ndarray,
+    presence: Sequence[tuple[dt.date, int, float]],
+    days_observed: Sequence[int],
+    by: str = "slot",
+) -> np.ndarray:
+    """The share of the agents present (``present_agents_sql`` rows of the training
+    days) that the calibration's ``agents`` (weekday × slot, ISO weekday − 1) stand for,
+    per weekday × slot: Σ calibrated agents / Σ agents present over the training days,
+    pooled over the whole period (``by="period"``), per slot of the day (``slot``) or
+    per weekday × slot (``weekday_slot``); where a pool has no presence, the period's."""
+    n = agents.shape[1]
+    present = np.zeros((7, n))
+    for day, slot, value in presence:
+        present[day.isoweekday() - 1, slot] += float(value)
+    days = np.asarray(days_observed, dtype=float)[:, None]
+    present = np.where(agents > 0, present, 0.0)  # only where the calibration staffed
+    staffed = np.where(present > 0, agents, 0.0) * days  # agent-slots over the training days
+    total = present.sum()
+    overall = staffed.sum() / total if total > 0 else 1.0
+    if by == "period":
+        return np.full((7, n), overall)
+    if by == "slot":
+        num, den = staffed.sum(axis=0), present.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(den > 0, num / den, overall)
+        return np.broadcast_to(share, (7, n)).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(present > 0, staffed / present, overall)
 
 
 def _day_scenarios(
@@ -93,6 +142,8 @@ def _day_scenarios(
     staffing_rows: Sequence[tuple[dt.date, int, float]],
     test: Period,
     staffing: str,
+    presence: tuple[np.ndarray, Sequence[tuple[dt.date, int, float]]] | None = None,
+    handling: Mapping[Any, Any] | None = None,
 ) -> tuple[list, str]:
     """One scenario per test day with calls: the day's arrivals, hours and agents."""
     from simulation.scenario import scenario_from_dict
@@ -121,8 +172,18 @@ def _day_scenarios(
         aht = c.handling.distribution.mean_s
         for w, rates in c.rates.items():
             calib_load[w] += np.asarray(rates) * aht / interval_s
+    present: dict[dt.date, np.ndarray] = {}
+    if presence is not None:
+        for day, slot, value in presence[1]:
+            present.setdefault(day, np.zeros(n))[slot] += float(value)
     if table:
         source = "the staffing table of the test days (mean agents available)"
+    elif staffing == "presence":
+        source = (
+            "the agents present on each test day (first to last call of each agent's day) "
+            f"× the share of them the calibration's agents ({cal.staffing_proxy}) were on "
+            "the training days"
+        )
     elif staffing == "day":
         source = (
             f"the calibration's agents per weekday ({cal.staffing_proxy}) at each day's "
@@ -143,9 +204,11 @@ def _day_scenarios(
             c = by_source.get(source_name, largest)
             name = c.name if source_name in by_source else f"{largest.name}_other"
             sc_cat = cats[c.name]
+            fit = (handling or {}).get(source_name)
+            talk = sc_cat.talk if fit is None else fit.distribution
             table_cat: dict[str, Any] = {
                 "priority": sc_cat.priority,
-                "talk": sc_cat.talk.to_toml(),
+                "talk": talk.to_toml(),
                 "patience": sc_cat.patience.to_toml(),
                 "rates_by_weekday": {WEEKDAY_NAMES[w]: [float(x) for x in row]},
             }
@@ -155,9 +218,15 @@ def _day_scenarios(
                     a + b for a, b in zip(prev, row, strict=True)
                 ]
             categories[name] = table_cat
-            load += row * c.handling.distribution.mean_s / interval_s
+            load += row * talk.mean_s / interval_s
         if table:
             agents = table.get(day, np.zeros(n))
+        elif staffing == "presence":
+            agents = np.zeros(n)  # the day's hours only: a last call may end after them
+            agents[first : last + 1] = (present.get(day, np.zeros(n)) * presence[0][w - 1])[
+                first : last + 1
+            ]
+            agents = np.where(total > 0, np.maximum(agents, np.maximum(load, 1.0)), agents)
         else:
             agents = week[w].copy()
             if staffing == "day":
@@ -193,6 +262,31 @@ def _day_scenarios(
     return scenarios, source
 
 
+def _presence(con, centre, cal, train: Period, test: Period, interval_s: int, by: str):
+    """(share of presence per weekday × slot learnt on ``train``, presence rows of
+    ``test``), or None when either period has no agent ids on answered calls."""
+    from simulation.calibration import present_agents_sql
+
+    rows = {}
+    for name, period in (("train", train), ("test", test)):
+        start, end = period.bounds(centre.tz)
+        rows[name] = con.execute(
+            present_agents_sql(),
+            [centre.timezone, centre.centre_id, start, end, *[interval_s] * 8],
+        ).fetchall()
+        if not rows[name]:
+            return None
+    fit = cal.agents_fit
+    if fit is not None:
+        agents = np.where(fit.how != "", fit.agents, 0.0)  # before rounding, open slots
+    else:
+        week = cal.scenario.staffing.agents_by_weekday
+        n = cal.scenario.intervals_per_day
+        agents = np.array([week.get(w, (0,) * n) for w in range(1, 8)], dtype=float)
+    days = [cal.days_observed.get(w, 0) for w in range(1, 8)]
+    return presence_share(agents, rows["train"], days, by), rows["test"]
+
+
 def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
@@ -206,16 +300,22 @@ def backtest(
     replications: int = 10,
     seed: int = 0,
     interval_s: int = 1800,
-    staffing: str = "day",
+    staffing: str | None = None,
     executor: Executor | None = None,
     workers: int | None = None,
     progress: bool | None = None,
     calibration_options: dict[str, Any] | None = None,
+    presence_share_by: str = "slot",
+    handling: str = "train",
 ) -> Backtest:
     """Calibrate ``centre`` on ``train`` and simulate ``test`` with its own arrivals (see
-    the module docstring); ``replications`` per day from ``seed``. ``staffing``:
-    ``day`` (the calibration's agents follow each day's load) or ``weekday`` (as
-    calibrated), when the store has no staffing table for the test days. Replications
+    the module docstring); ``replications`` per day from ``seed``. ``staffing``, when
+    the store has no staffing table for the test days: ``presence`` (each test day's
+    agents present × the share of them the calibration's agents were on the training
+    days, pooled as ``presence_share_by`` says; needs agent ids), ``day`` (the
+    calibration's agents follow each day's load) or ``weekday`` (as calibrated); None:
+    ``presence`` where the calls carry agent ids, else ``day``. ``handling``: handling
+    times per category of the ``train`` period or of the ``test`` period. Replications
     run on ``executor``, else a local pool of ``workers`` processes.
     ``calibration_options``: keyword arguments of ``calibrate`` (default
     ``priorities="data"``)."""
@@ -225,7 +325,13 @@ def backtest(
     import pandas as pd
 
     from analytics.kpi import call_kpis
-    from simulation.calibration import arrivals_sql, calibrate, staffing_sql
+    from simulation.calibration import (
+        HandlingFit,
+        arrivals_sql,
+        calibrate,
+        handling_sql,
+        staffing_sql,
+    )
     from simulation.model import run_replication
     from simulation.replications import (
         _progress,
@@ -234,8 +340,15 @@ def backtest(
         summarise,
     )
 
-    if staffing not in STAFFING_MODES:
+    if staffing is not None and staffing not in STAFFING_MODES:
         raise ValueError(f"staffing must be one of {', '.join(STAFFING_MODES)}, not {staffing!r}")
+    if presence_share_by not in PRESENCE_SHARE_BY:
+        raise ValueError(
+            f"presence_share_by must be one of {', '.join(PRESENCE_SHARE_BY)}, "
+            f"not {presence_share_by!r}"
+        )
+    if handling not in HANDLING_SOURCES:
+        raise ValueError(f"handling must be one of {', '.join(HANDLING_SOURCES)}, not {handling!r}")
     if replications < 1:
         raise ValueError(f"replications: {replications!r} must be >= 1")
     if test.start <= train.end and train.start <= test.end:
@@ -248,7 +361,26 @@ def backtest(
     if not arrivals:
         raise ValueError(f"centre {centre.centre_id} has no calls in {test.label}")
     staffed = con.execute(staffing_sql(), [*params, interval_s]).fetchall()
-    scenarios, source = _day_scenarios(cal, arrivals, staffed, test, staffing)
+    presence = None
+    if not staffed and staffing in (None, "presence"):
+        presence = _presence(con, centre, cal, train, test, interval_s, presence_share_by)
+        if presence is None and staffing == "presence":
+            raise ValueError(
+                f"staffing presence needs agent ids on answered calls of {train.label} and "
+                f"{test.label}; centre {centre.centre_id} has none"
+            )
+    if staffing is None:
+        staffing = "presence" if presence is not None else "day"
+    own_handling = None
+    if handling == "test":
+        own_handling = {
+            r[0]: HandlingFit(int(r[1]), int(r[2]), float(r[3]), float(r[4] or 0.0), float(r[5]))
+            for r in con.execute(handling_sql(), [centre.centre_id, start, end]).fetchall()
+            if r[2]
+        }
+    scenarios, source = _day_scenarios(
+        cal, arrivals, staffed, test, staffing, presence, own_handling
+    )
 
     seeds = replication_seeds(seed, replications)
     jobs = [(sc, s, k) for sc in scenarios for k, s in enumerate(seeds)]
@@ -307,6 +439,7 @@ def backtest(
         kpis=names,
         rows=rows,
         staffing_source=source,
+        agents={sc.start.isoformat(): tuple(sc.staffing.per_interval) for sc in scenarios},
     )
 
 

@@ -38,6 +38,7 @@ import json
 import math
 import secrets
 import threading
+import time
 import tomllib
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -47,6 +48,7 @@ from typing import Any
 from analytics.appstate import AppState, utc_now
 
 KINDS = ("simulate", "find_staffing", "backtest")
+PROGRESS_EVERY_S = 0.25  # a simulation's progress is written at most this often (a page polls ~1/s)
 ACTIVE = ("queued", "running")
 INTERVAL_NAMES = {900: "15min", 1800: "30min", 3600: "60min"}
 
@@ -277,8 +279,6 @@ class JobRunner:
 
     def wait(self, job_id: str, timeout: float | None = None) -> dict[str, Any]:
         """Block until the job has finished (for scripts and tests); its status."""
-        import time
-
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             st = self.status(job_id)
@@ -393,14 +393,34 @@ def _load(text: str):
 
 def replication_rows(scenario, seed: int, replication: int, interval: str | None):
     """One replication and its KPI rows (overall, and per ``interval`` if given), computed
-    where it ran: a worker sends back a few hundred numbers, not every call."""
+    where it ran: a worker sends back a few hundred numbers, not every call. Both come
+    from the thread's one in-memory DuckDB connection, kept between replications
+    (opening one costs about as much as one of the KPI queries)."""
+    import duckdb
+
+    from analytics.kpi import call_kpis
     from simulation.model import run_replication
-    from simulation.replications import replication_kpis
+    from simulation.replications import SIM_SOURCE, sim_connection
 
     frame = run_replication(scenario, seed, replication)
-    overall = replication_kpis(frame, scenario)
-    per_interval = replication_kpis(frame, scenario, interval=interval) if interval else []
+    centre = scenario.centre()
+    own = getattr(_KPI_CONNECTION, "con", None)
+    if own is None:
+        own = _KPI_CONNECTION.con = duckdb.connect()
+    con = sim_connection(frame, own)
+    try:
+        overall = call_kpis(con, centre, source=SIM_SOURCE, by=("replication",))
+        per_interval = (
+            call_kpis(con, centre, source=SIM_SOURCE, by=("replication",), interval=interval)
+            if interval
+            else []
+        )
+    finally:
+        con.unregister("sim_records")  # the connection stays; the calls go
     return overall, per_interval
+
+
+_KPI_CONNECTION = threading.local()  # per thread: a DuckDB connection is not thread-safe
 
 
 def _warm() -> bool:
@@ -428,6 +448,7 @@ def _simulate(runner: JobRunner, job_id: str, scenario, params, cancelled) -> di
     rows: list[dict] = []
     per_interval: list[dict] = []
     runner._update(job_id, message=f"simulating {replications} replications", done=0)
+    written = time.monotonic()
     try:
         work = ((replication_rows, scenario, s, k, interval) for k, s in enumerate(seeds))
         # A pool gets every replication at once; inline, each runs when its turn comes
@@ -446,9 +467,14 @@ def _simulate(runner: JobRunner, job_id: str, scenario, params, cancelled) -> di
                     continue
             rows.extend(overall)
             per_interval.extend(by_interval)
-            runner._update(
-                job_id, done=k + 1, message=f"{k + 1} of {replications} replications done"
-            )
+            # Progress at most every PROGRESS_EVERY_S (each write commits the app-state
+            # file, ~20 ms): the first and the last replication always.
+            now = time.monotonic()
+            if k == 0 or k + 1 == replications or now - written >= PROGRESS_EVERY_S:
+                runner._update(
+                    job_id, done=k + 1, message=f"{k + 1} of {replications} replications done"
+                )
+                written = now
     finally:
         for f in futures:  # cancelled or failed: drop what has not started
             f.cancel()
@@ -546,6 +572,7 @@ def _backtest(runner: JobRunner, job_id: str, _scenario, params, cancelled) -> d
             test,
             replications=replications,
             seed=int(params.get("seed", 0)),
+            staffing=params.get("staffing"),  # None: presence where calls carry agent ids
             executor=watched,
             progress=False,
         )

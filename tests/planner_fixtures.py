@@ -17,7 +17,9 @@ from simulation.scenario import scenario_from_dict
 OPEN = ("sun", "mon", "tue", "wed", "thu")
 
 
-def planner_scenario(days: int = 14, agents: int = 4, vip_priority: int = 0):
+def planner_scenario(
+    days: int = 14, agents: int = 4, vip_priority: int = 0, start: dt.date = dt.date(2024, 9, 1)
+):
     """A Sunday–Thursday centre open 08:00–14:00 with a peak at 09:00–11:00: ordinary
     callers and a small priority line (``vip``, answered first), staffed lean enough
     that callers wait and some abandon."""
@@ -34,7 +36,7 @@ def planner_scenario(days: int = 14, agents: int = 4, vip_priority: int = 0):
             "name": "planner_test",
             "centre_id": "planner_centre",
             "timezone": "Asia/Riyadh",
-            "start": dt.date(2024, 9, 1),
+            "start": start,
             "days": days,
             "interval_s": 1800,
             "targets": ["sl_offered_12>=0.8"],
@@ -64,12 +66,23 @@ def planner_scenario(days: int = 14, agents: int = 4, vip_priority: int = 0):
     )
 
 
-def fill_store(path, scenario, *, seed: int = 7, staffing: bool = True) -> tuple[Store, Centre]:
+def fill_store(
+    path, scenario, *, seed: int = 7, staffing: bool = True, then=()
+) -> tuple[Store, Centre]:
     """A store holding one replication of ``scenario`` as history (and its agents as the
-    staffing table when ``staffing``)."""
-    records = run_replication(scenario, seed=seed)
+    staffing table when ``staffing``), followed by one of each scenario in ``then``
+    (later days of the same centre, staffed as each says)."""
     store = Store(path)
     centre = Centre(scenario.centre_id, timezone=scenario.timezone)
+    with store.writer() as con:
+        save_centre(con, centre)
+        for k, sc in enumerate((scenario, *then)):
+            _add_history(con, centre, sc, seed=seed + k, staffing=staffing)
+    return store, centre
+
+
+def _add_history(con, centre, scenario, *, seed: int, staffing: bool) -> None:
+    records = run_replication(scenario, seed=seed)
     frame = records.copy()
     for c in CALL_COLUMNS:
         if c not in frame:
@@ -77,30 +90,28 @@ def fill_store(path, scenario, *, seed: int = 7, staffing: bool = True) -> tuple
         elif isinstance(frame[c].dtype, pd.CategoricalDtype):
             frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
     frame["centre_id"] = centre.centre_id
+    frame["call_id"] = f"{scenario.start:%Y%m%d}-" + frame["call_id"].astype(str)  # unique
     columns = ", ".join(CALL_COLUMNS)
-    with store.writer() as con:
-        save_centre(con, centre)
-        con.register("incoming", frame[["centre_id", *CALL_COLUMNS]])
-        con.execute(
-            f"INSERT INTO calls (centre_id, {columns}) SELECT centre_id, {columns} FROM incoming"
-        )
-        con.unregister("incoming")
-        if staffing:
-            tl = scenario.timeline()
-            origin = pd.Timestamp(scenario.start_instant)
-            con.executemany(
-                "INSERT INTO staffing (centre_id, interval_start, interval_s, "
-                "agents_scheduled, agents_available) VALUES (?, ?, ?, ?, ?)",
+    con.register("incoming", frame[["centre_id", *CALL_COLUMNS]])
+    con.execute(
+        f"INSERT INTO calls (centre_id, {columns}) SELECT centre_id, {columns} FROM incoming"
+    )
+    con.unregister("incoming")
+    if staffing:
+        tl = scenario.timeline()
+        origin = pd.Timestamp(scenario.start_instant)
+        con.executemany(
+            "INSERT INTO staffing (centre_id, interval_start, interval_s, "
+            "agents_scheduled, agents_available) VALUES (?, ?, ?, ?, ?)",
+            [
                 [
-                    [
-                        centre.centre_id,
-                        (origin + pd.Timedelta(seconds=s)).to_pydatetime(),
-                        1800,
-                        a,
-                        a,
-                    ]
-                    for s, a in zip(tl.starts_s, tl.agents.tolist(), strict=True)
-                    if a
-                ],
-            )
-    return store, centre
+                    centre.centre_id,
+                    (origin + pd.Timedelta(seconds=s)).to_pydatetime(),
+                    1800,
+                    a,
+                    a,
+                ]
+                for s, a in zip(tl.starts_s, tl.agents.tolist(), strict=True)
+                if a
+            ],
+        )

@@ -7,13 +7,16 @@ actual figures, and the actual figures must be the KPI layer's own.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pytest
 from conftest import run_cca, run_cca_json
 from planner_fixtures import fill_store, planner_scenario
 
 from analytics.kpi import call_kpis
 from analytics.periods import parse_period
-from simulation.backtest import backtest, error_of
+from simulation.backtest import backtest, error_of, presence_share
 from simulation.calibration import calibrate, priority_levels
 
 TRAIN, TEST = "2024-09-01..2024-09-07", "2024-09-08..2024-09-14"
@@ -142,3 +145,81 @@ def test_cca_backtest_names_what_is_wrong(history):
         check=False,
     )
     assert bad.returncode == 2 and "--train" in bad.stderr
+
+
+def test_presence_share_is_calibrated_agents_over_agents_present_on_the_training_days():
+    mon, tue = dt.date(2024, 9, 2), dt.date(2024, 9, 3)
+    agents = np.zeros((7, 3))
+    agents[0] = [2.0, 4.0, 0.0]  # Monday as calibrated (mean over its days)
+    agents[1] = [3.0, 3.0, 0.0]
+    presence = [(mon, 0, 4.0), (mon, 1, 5.0), (tue, 0, 6.0), (tue, 1, 3.0), (tue, 2, 1.0)]
+    days = [1, 1, 0, 0, 0, 0, 0]
+    # slot 2 is closed in the calibration: its presence does not count
+    assert presence_share(agents, presence, days, "period")[0, 0] == pytest.approx(12 / 18)
+    by_slot = presence_share(agents, presence, days, "slot")
+    assert by_slot[0, :2] == pytest.approx([5 / 10, 7 / 8])
+    assert by_slot[4, :2] == pytest.approx([5 / 10, 7 / 8])  # pooled over weekdays
+    by_day = presence_share(agents, presence, days, "weekday_slot")
+    assert by_day[0, :2] == pytest.approx([2 / 4, 4 / 5])
+    assert by_day[1, :2] == pytest.approx([3 / 6, 3 / 3])
+    assert by_day[2, 0] == pytest.approx(12 / 18)  # no presence: the period's share
+
+
+@pytest.fixture(scope="module")
+def restaffed(tmp_path_factory):
+    """Two weeks with 4 agents (5 at the 09:00-11:00 peak), then a week with 6 (7): no
+    staffing table, only the calls and the agents who answered them."""
+    path = tmp_path_factory.mktemp("presence") / "history.duckdb"
+    return fill_store(
+        path,
+        planner_scenario(days=14, agents=4),
+        seed=3,
+        staffing=False,
+        then=[planner_scenario(days=7, agents=6, start=dt.date(2024, 9, 15))],
+    )
+
+
+def test_presence_staffing_recovers_a_day_with_more_agents(restaffed):
+    store, centre = restaffed
+    train, test = parse_period("2024-09-01..2024-09-14"), parse_period("2024-09-15..2024-09-21")
+    truth = np.array([6] * 2 + [7] * 4 + [6] * 6)  # 08:00-14:00, as the week was staffed
+    with store.reader() as con:
+        presence = backtest(con, centre, train, test, replications=4, workers=1)
+        day = backtest(con, centre, train, test, replications=4, workers=1, staffing="day")
+        with pytest.raises(ValueError, match="presence_share_by"):
+            backtest(con, centre, train, test, presence_share_by="hour")
+    assert "agents present on each test day" in presence.staffing_source  # the default
+    assert len(presence.agents) == 5
+    for agents in presence.agents.values():
+        assert abs(np.mean(agents[16:28]) - truth.mean()) < 0.75
+        assert sum(agents[:16]) == sum(agents[28:]) == 0
+    # the training weeks' staffing, following the load, knows nothing of the 2 more agents
+    assert np.mean([np.mean(a[16:28]) for a in day.agents.values()]) < truth.mean() - 1
+    p, d = presence.total, day.total
+    assert abs(p["answer_rate_error"]) < 4.0
+    assert abs(p["answer_rate_error"]) < abs(d["answer_rate_error"]) / 2
+    assert abs(p["asa_s_error"]) < abs(d["asa_s_error"])
+
+
+def test_cca_calibrate_reads_priorities_from_waits_when_asked(history, tmp_path):
+    from simulation.scenario import load_scenario
+
+    _, _, _, path = history
+    priorities = {}
+    for mode in ("data", "none"):
+        out = tmp_path / f"{mode}.toml"
+        run_cca(
+            "calibrate",
+            "--centre",
+            "planner_centre",
+            "--period",
+            TRAIN,
+            "--out",
+            str(out),
+            "--priorities",
+            mode,
+            db=path,
+        )
+        priorities[mode] = {c.name: c.priority for c in load_scenario(out).categories}
+    assert priorities == {"data": {"ordinary": 1, "vip": 0}, "none": {"ordinary": 0, "vip": 0}}
+    assert "--priorities" in run_cca("calibrate", "--help").stdout

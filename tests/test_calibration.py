@@ -26,6 +26,7 @@ from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.calibration import (
     FIT_MIN_CALLS,
+    PRIORITY_MODES,
     STAFFING_PROXIES,
     KaplanMeier,
     agents_for_abandonment,
@@ -640,3 +641,4 @@ def test_the_cli_offers_the_proxies_calibration_knows():
 
     assert command.STAFFING_PROXIES == STAFFING_PROXIES
     assert command.FIT_MIN_CALLS == FIT_MIN_CALLS
+    assert command.PRIORITY_MODES == PRIORITY_MODES

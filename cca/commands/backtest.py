@@ -7,8 +7,12 @@
 Calibrates the model on --train (as `cca calibrate`, with caller categories' priorities
 read from their waits), then simulates every day of --test with that day's actual
 arrivals per interval and caller category, and the staffing table of those days if the
-store has one (else the calibration's agents per weekday at each day's offered load,
-keeping their square-root service grade). Prints, per test day and for the whole
+store has one. Else, when answered calls carry agent ids (--staffing presence, the
+default then), the agents present on each test day per interval (first to last call of
+each agent's day) times the share of them the calibrated agents were on the training
+days; else the calibration's agents per weekday at each day's offered load, keeping
+their square-root service grade (--staffing day). No waiting or abandonment of a test
+day sets its agents. Prints, per test day and for the whole
 period, the actual and predicted answer_rate, abandon_rate, asa_s and sl_offered_T (the centre's thresholds) with the
 simulation's 95% confidence interval and the error: percentage points for rates, percent
 for ASA. JSON: one object per day and one with "day": "all", keys <kpi>_actual,
@@ -39,10 +43,20 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--staffing",
-        choices=("day", "weekday"),
-        default="day",
-        help="without a staffing table: the calibration's agents at each day's offered "
-        "load, same square-root service grade (day, default), or as calibrated per weekday",
+        choices=("presence", "day", "weekday"),
+        default=None,
+        help="without a staffing table: presence (default when calls carry agent ids), "
+        "the agents present on each test day x the share of them the calibrated agents "
+        "were on the training days; day (default otherwise), the calibration's agents at "
+        "each day's offered load, same square-root service grade; weekday, as calibrated",
+    )
+    p.add_argument(
+        "--handling",
+        choices=("train", "test"),
+        default="train",
+        help="handling times per caller category fitted on the training period (train, "
+        "default) or on the test period's own answered calls (test: its workload known, "
+        "as a forecast of the volume and handling time would give it)",
     )
     p.add_argument(
         "--priorities",
@@ -84,6 +98,7 @@ def handle(args) -> int:
                 seed=args.seed,
                 interval_s=args.interval_s,
                 staffing=args.staffing,
+                handling=args.handling,
                 workers=args.workers,
                 calibration_options={"priorities": args.priorities},
             )

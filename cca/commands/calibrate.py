@@ -10,7 +10,9 @@ findings as comments at its top) and prints, per category, the fitted parameters
 patience estimates next to the naive mean wait of abandoned calls, then where the agents
 came from: without a staffing table, how many intervals --staffing-proxy fit read from
 their abandonment and how many fell back to busy agents, and the agents against the busy
-proxy's (JSON and CSV: the staffing_* keys, the same on every row).
+proxy's (JSON and CSV: the staffing_* keys, the same on every row). --priorities data
+gives a caller category whose callers waited far less than those around them the first
+place in the queue, far more the last (as `cca backtest` calibrates).
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from pathlib import Path
 
 from cca.cli import UserError
 
-# simulation.calibration's STAFFING_PROXIES and FIT_MIN_CALLS, written out so that the
+# simulation.calibration's STAFFING_PROXIES, FIT_MIN_CALLS and PRIORITY_MODES, written out so that the
 # CLI starts without importing numpy and scipy (a test holds them equal).
 STAFFING_PROXIES = ("fit", "busy", "shifts", "answering")
 FIT_MIN_CALLS = 50
+PRIORITY_MODES = ("none", "data")
 
 
 def register(subparsers) -> None:
@@ -72,6 +75,15 @@ def register(subparsers) -> None:
         help="occupancy the busy proxy divides by (default 0.85; with fit, in the "
         "intervals it falls back to busy)",
     )
+    p.add_argument(
+        "--priorities",
+        choices=PRIORITY_MODES,
+        default="none",
+        help="caller categories' priorities: none (default), every caller answered in "
+        "order of arrival; data, a category whose callers waited, hour by hour, less than "
+        "0.75 times the callers around them is answered first, more than 1.25 times last "
+        "(as cca backtest calibrates)",
+    )
     p.add_argument("--name", help="scenario name (default: CENTRE_PERIOD)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
@@ -106,6 +118,7 @@ def handle(args) -> int:
                 name=args.name,
                 staffing_proxy=args.staffing_proxy,
                 occupancy=args.occupancy,
+                priorities=args.priorities,
             )
     except (StoreError, UnknownCentre, ValueError) as exc:
         raise UserError(str(exc)) from None
