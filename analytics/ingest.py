@@ -378,17 +378,38 @@ def _stored_sql(column: Column, alias: str) -> str:
     return f"sha256($salt || {ref})" if column.role == "caller" else ref
 
 
-def _row_hash_sql(kind: RecordKind, alias: str = "", staged: bool = True) -> str:
+def _valued_columns(kind: RecordKind, present: set[str]) -> list[Column]:
+    """The non-key columns a staged row can hold a value in: those the file (or its
+    mapping) gives, and a call's wait_s, which is derived when not given. Every other
+    staged column is NULL in every row."""
+    return [
+        c
+        for c in kind.columns
+        if c.name != kind.key and (c.name in present or (kind is CALLS and c.name == "wait_s"))
+    ]
+
+
+def _row_hash_sql(kind: RecordKind, present: set[str], alias: str = "", staged: bool = True) -> str:
+    """A 64-bit hash of a row's valued columns (see ``_valued_columns``)."""
     values = [
         _stored_sql(c, alias) if staged else _ident(c.stored)
-        for c in kind.columns
-        if c.name != kind.key
+        for c in _valued_columns(kind, present)
     ]
     return "hash(" + ", ".join(values) + ")"
 
 
-def _same_row_sql(kind: RecordKind, a: str, b: str) -> str:
-    stored = [c.stored for c in kind.columns if c.name != kind.key]
+def _absent_are_null_sql(kind: RecordKind, present: set[str]) -> str:
+    """True when a stored row is NULL in every column the staged rows are NULL in: with
+    equal hashes of the valued columns, the stored row is then the staged one. (Hashing
+    the absent columns too would cost a hash input per column per row on both sides.)"""
+    valued = {c.name for c in _valued_columns(kind, present)}
+    absent = [_ident(c.stored) for c in kind.columns if c.name != kind.key and c.name not in valued]
+    return " AND ".join([f"{a} IS NULL" for a in absent] or ["true"])
+
+
+def _same_row_sql(kind: RecordKind, present: set[str], a: str, b: str) -> str:
+    """Two staged rows hold the same values (absent columns are NULL in both)."""
+    stored = [c.stored for c in _valued_columns(kind, present)]
     return " AND ".join(f"{a}.{_ident(s)} IS NOT DISTINCT FROM {b}.{_ident(s)}" for s in stored)
 
 
@@ -726,7 +747,7 @@ def ingest_file(
             raise IngestError(f"{path}: {scan_box['error']}")
         file_scan: _FileScan = scan_box["scan"]
 
-        _merge(con, spec, centre_id, batch_id, result, salt)
+        _merge(con, spec, centre_id, batch_id, result, salt, present)
         save_labels(con, centre_id, plan.labels)  # the mapping's names of its codes, if any
         lap = time.perf_counter()
         structural = _structural_rejects(con, path, fmt, plan) if fmt == "csv" else []
@@ -834,8 +855,12 @@ def _merge(
     batch_id: int,
     result: IngestResult,
     salt: str,
+    present: set[str],
 ) -> None:
-    """Insert new rows, replace corrected ones, count duplicates (within file and stored)."""
+    """Insert new rows, replace corrected ones, count duplicates (within file and stored).
+
+    ``present`` names the canonical columns the file gives (the others are staged as
+    NULL)."""
     key = _ident(spec.key)
     stored = [c.stored for c in spec.columns]
     lap = time.perf_counter()
@@ -853,7 +878,7 @@ def _merge(
             FROM staged s SEMI JOIN candidates c ON hash(s.{key}) = c.h
             WHERE s.keep AND s.problem IS NULL
             GROUP BY s.{key} HAVING count(*) > 1)
-        SELECT s.rowid AS rec, r.last_rec, {_same_row_sql(spec, "s", "l")} AS same
+        SELECT s.rowid AS rec, r.last_rec, {_same_row_sql(spec, present, "s", "l")} AS same
         FROM repeats r
         JOIN staged s ON s.{key} = r.id AND s.rowid <> r.last_rec AND s.keep
              AND s.problem IS NULL
@@ -861,7 +886,8 @@ def _merge(
         """
     )
     in_file_duplicates = con.execute("SELECT count(*) FROM earlier WHERE same").fetchall()[0][0]
-    has_earlier = con.execute("SELECT count(*) FROM earlier").fetchall()[0][0] > 0
+    earlier_count = con.execute("SELECT count(*) FROM earlier").fetchall()[0][0]
+    has_earlier = earlier_count > 0
     not_earlier = (
         "AND NOT EXISTS (SELECT 1 FROM earlier e WHERE e.rec = s.rowid)" if has_earlier else ""
     )
@@ -881,17 +907,20 @@ def _merge(
         if has_existing:
             # Stored rows are compared by a 64-bit hash of their values, so that the join
             # carries two narrow columns instead of every column of both sides.
-            con.execute(
-                f"""
+            match_sql = f"""
                 CREATE TEMP TABLE matched AS
-                SELECT s.rowid AS rec, s.{key} AS id, s.h = c.h AS same
-                FROM (SELECT rowid, {key}, {_row_hash_sql(spec)} AS h FROM staged
+                SELECT s.rowid AS rec, s.{key} AS id, s.h = c.h AND c.absent_null AS same
+                FROM (SELECT rowid, {key}, {_row_hash_sql(spec, present)} AS h FROM staged
                       WHERE keep AND problem IS NULL) s
-                JOIN (SELECT {key}, {_row_hash_sql(spec, staged=False)} AS h FROM {spec.table}
-                      WHERE centre_id = $centre) c ON c.{key} = s.{key}
+                JOIN (SELECT {key}, {_row_hash_sql(spec, present, staged=False)} AS h,
+                             {_absent_are_null_sql(spec, present)} AS absent_null
+                      FROM {spec.table} WHERE centre_id = $centre) c ON c.{key} = s.{key}
                 {not_earlier.replace("AND", "WHERE", 1)}
-                """,
-                {"centre": centre_id} | ({"salt": salt} if spec is CALLS else {}),
+                """
+            # the salt is bound only when a caller column is given (and so hashed)
+            con.execute(
+                match_sql,
+                {"centre": centre_id} | ({"salt": salt} if "$salt" in match_sql else {}),
             )
             lap = result.lap("match stored rows", lap)
             updated, existing_duplicates = con.execute(
@@ -920,7 +949,14 @@ def _merge(
         params = {"centre": centre_id, "batch": batch_id} | (
             {"salt": salt} if spec is CALLS else {}
         )
-        if calls is not None:
+        valid = con.execute(
+            "SELECT count(*) FROM staged WHERE keep AND problem IS NULL"
+        ).fetchall()[0][0]
+        if valid == earlier_count + existing_duplicates:
+            # Every row is a duplicate or superseded (a file loaded again): nothing to
+            # insert, and the anti-joins over all staged rows would find just that.
+            inserted = 0
+        elif calls is not None:
             inserted = calls.insert(columns, select, params, batch_id=batch_id)
         else:
             inserted = con.execute(

@@ -112,8 +112,9 @@ for step, seconds in r.timings.items():
 """
 
 
-def timed(code: str, *args: str) -> tuple[float, float, str]:
-    """Run ``code`` in a fresh interpreter: (wall seconds, peak RSS in GB, stdout)."""
+def timed(code: str, *args: str) -> tuple[float, float, float, str]:
+    """Run ``code`` in a fresh interpreter: (wall seconds, CPU seconds, peak RSS in GB,
+    stdout). CPU time (user + system) is steadier than wall time on a shared machine."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
@@ -123,7 +124,8 @@ def timed(code: str, *args: str) -> tuple[float, float, str]:
     elapsed = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"benchmark step failed (status {status}): {code}")
-    return elapsed, usage.ru_maxrss / 1024**2, out.strip()
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss / 1024**2, out.strip()
 
 
 def measure(scratch: Path, shape: str, rows: int) -> list[tuple]:
@@ -142,17 +144,20 @@ def measure(scratch: Path, shape: str, rows: int) -> list[tuple]:
 
     def peer() -> float:
         target = scratch / f"peer{len(peers)}.duckdb"
-        seconds, peak, _ = timed(_PEER, str(target), str(csv))
+        seconds, cpu, peak, _ = timed(_PEER, str(target), str(csv))
         target.unlink()
         peers.append(seconds)
-        print(f"peer  CREATE TABLE AS read_csv    {seconds:7.1f} s   peak {peak:.2f} GB")
+        print(
+            f"peer  CREATE TABLE AS read_csv    {seconds:7.1f} s   CPU {cpu:6.1f} s   "
+            f"peak {peak:.2f} GB"
+        )
         return seconds
 
     steps = []
     for label in ("first load", "re-load"):
         before = peers[-1] if peers else peer()
-        seconds, peak, out = timed(_INGEST, str(store), str(csv))
-        print(f"ingest {label:<25} {seconds:7.1f} s   peak {peak:.2f} GB")
+        seconds, cpu, peak, out = timed(_INGEST, str(store), str(csv))
+        print(f"ingest {label:<25} {seconds:7.1f} s   CPU {cpu:6.1f} s   peak {peak:.2f} GB")
         print("\n".join(out.splitlines()[1:]))
         after = peer()
         steps.append((shape, label, seconds, peak, out.splitlines()[0], (before + after) / 2))
@@ -172,11 +177,13 @@ def main() -> None:
     args = parser.parse_args()
 
     shapes = ("wide", "narrow") if args.shape == "both" else (args.shape,)
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     steps = []
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="cca-bench-") as scratch:
         for shape in shapes:
             rows = args.rows or (10_000_000 if shape == "wide" else 5_000_000)
             steps += measure(Path(scratch), shape, rows)
+    print("load average at end:   {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print()
     for shape, label, seconds, peak, counts, peer_s in steps:
         ratio = seconds / peer_s
