@@ -325,6 +325,36 @@ def test_overlapping_files_union_and_a_corrected_row_replaces_the_old(store, tmp
         assert con.execute("SELECT count(*) FROM calls").fetchall()[0][0] == 3
 
 
+def test_a_file_without_a_column_the_stored_calls_have_corrects_them_to_empty(store, tmp_path):
+    """Stored rows are matched on the columns the file gives plus "every other column is
+    empty": a narrow export of calls first loaded from a wide one replaces them."""
+    wide = write(
+        tmp_path,
+        "wide.csv",
+        "call_id,arrived_at,outcome,wait_s,topic,caller_id\n"
+        "c1,2024-09-01 08:00,answered,3,fees,966500000001\n"  # topic and caller: both go
+        "c2,2024-09-01 09:00,abandoned,20,,\n"  # nothing but the narrow columns
+        "c3,2024-09-01 10:00,answered,5,,966500000003\n",  # only the caller goes
+    )
+    narrow = write(
+        tmp_path,
+        "narrow.csv",
+        "call_id,arrived_at,outcome,wait_s\nc1,2024-09-01 08:00,answered,3\n"
+        "c2,2024-09-01 09:00,abandoned,20\nc3,2024-09-01 10:00,answered,5\n",
+    )
+    ingest_file(store, "calls", wide, "riyadh")
+    r = ingest_file(store, "calls", narrow, "riyadh")
+    assert (r.loaded, r.updated, r.duplicate) == (0, 2, 1)
+    with store.reader() as con:
+        assert con.execute(
+            "SELECT call_id, topic, caller_hash FROM calls ORDER BY call_id"
+        ).fetchall() == [("c1", None, None), ("c2", None, None), ("c3", None, None)]
+    again = ingest_file(store, "calls", narrow, "riyadh")
+    assert (again.loaded, again.updated, again.duplicate) == (0, 0, 3)
+    back = ingest_file(store, "calls", wide, "riyadh")
+    assert (back.loaded, back.updated, back.duplicate) == (0, 2, 1)
+
+
 def test_ids_are_per_centre(store, tmp_path):
     f = write(
         tmp_path, "c.csv", "call_id,arrived_at,outcome,wait_s\nc1,2024-09-01 08:00,answered,3\n"
