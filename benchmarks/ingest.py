@@ -146,12 +146,12 @@ def measure(scratch: Path, shape: str, rows: int) -> list[tuple]:
         target = scratch / f"peer{len(peers)}.duckdb"
         seconds, cpu, peak, _ = timed(_PEER, str(target), str(csv))
         target.unlink()
-        peers.append(seconds)
+        peers.append((seconds, cpu))
         print(
             f"peer  CREATE TABLE AS read_csv    {seconds:7.1f} s   CPU {cpu:6.1f} s   "
             f"peak {peak:.2f} GB"
         )
-        return seconds
+        return seconds, cpu
 
     steps = []
     for label in ("first load", "re-load"):
@@ -160,7 +160,8 @@ def measure(scratch: Path, shape: str, rows: int) -> list[tuple]:
         print(f"ingest {label:<25} {seconds:7.1f} s   CPU {cpu:6.1f} s   peak {peak:.2f} GB")
         print("\n".join(out.splitlines()[1:]))
         after = peer()
-        steps.append((shape, label, seconds, peak, out.splitlines()[0], (before + after) / 2))
+        peer_s, peer_cpu = ((b + a) / 2 for b, a in zip(before, after, strict=True))
+        steps.append((shape, label, seconds, cpu, peak, out.splitlines()[0], peer_s, peer_cpu))
     print(f"[{shape}] database file {store.stat().st_size / 1e9:.2f} GB")
     csv.unlink()
     store.unlink()
@@ -185,12 +186,13 @@ def main() -> None:
             steps += measure(Path(scratch), shape, rows)
     print("load average at end:   {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print()
-    for shape, label, seconds, peak, counts, peer_s in steps:
+    for shape, label, seconds, cpu, peak, counts, peer_s, peer_cpu in steps:
         ratio = seconds / peer_s
         verdict = "ok" if ratio <= LIMIT_RATIO and peak <= LIMIT_PEAK_GB else "OVER LIMIT"
         print(
             f"{shape:<6} {label:<10}: ingest {seconds:6.1f} s / peer {peer_s:6.1f} s = ratio "
-            f"{ratio:.2f} (limit {LIMIT_RATIO}, aim {AIM_RATIO}); peak {peak:.2f} GB "
+            f"{ratio:.2f} (limit {LIMIT_RATIO}, aim {AIM_RATIO}); CPU {cpu:.1f} s / "
+            f"{peer_cpu:.1f} s = {cpu / peer_cpu:.2f}; peak {peak:.2f} GB "
             f"(limit {LIMIT_PEAK_GB}): {verdict}   [read loaded updated duplicate rejected: "
             f"{counts}]"
         )
