@@ -40,11 +40,11 @@ def _any_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Let DuckDB store inserted calls in whatever order its threads finish them.
 
     The order of the rows inside ``calls`` is no contract (every reader selects and
-    sorts by its columns), and keeping the source's order is expensive: with it, each
-    thread's row groups written during the insert are rewritten whole at the writer's
-    checkpoint (5M calls: about 4.5 s of CPU, the larger part of a first load's
-    commit); without it they are written once, compressed, and the checkpoint only
-    records them."""
+    sorts by its columns), and keeping the source's order is expensive: with DuckDB's
+    default (``preserve_insertion_order``) the row groups a large insert writes ahead of
+    the commit were written again at the writer's checkpoint. Measured on five million
+    calls: a checkpoint of 4.5-4.9 s and a file of 109 MB with the order kept; 0.1 s and
+    64 MB without."""
     before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("SET preserve_insertion_order = false")
     try:

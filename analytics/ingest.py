@@ -250,7 +250,11 @@ def _typed_sql(column: Column, raw: str, raw_type: str, formats: int) -> str:
     if column.role == "key":
         return f"NULLIF(trim({text}), '')"
     if column.role == "outcome":
-        return f"lower(trim({text}))"
+        # Nearly every value is already one of the vocabulary; only the others are
+        # trimmed and lower-cased (new strings for every row cost 0.4 s of CPU per five
+        # million calls, the comparison a fifth of that).
+        vocabulary = ", ".join(_literal(o) for o in OUTCOMES)
+        return f"CASE WHEN {text} IN ({vocabulary}) THEN {text} ELSE lower(trim({text})) END"
     if column.role == "caller":
         # Staged as the trimmed id and hashed on the way into the stored table (see
         # _stored_sql): 64 hex characters a row would push ten million staged calls

@@ -139,11 +139,12 @@ def test_bad_rows_go_to_quarantine_with_line_column_value_and_reason(store, tmp_
         ",2024-09-01 08:00:00,answered,3,,\n"  # 8
         "early,2024-09-01 08:00:00,answered,3,2024-09-01 07:59:00,\n"  # 9
         "talk,2024-09-01 08:00:00,answered,3,,-1\n"  # 10
-        "ok2,2024-09-01 08:01:00,Abandoned,7,,\n",  # 11: outcome case is forgiven
+        "ok2,2024-09-01 08:01:00, Abandoned ,7,,\n",  # 11: outcome case and spaces forgiven
     )
     r = ingest_file(store, "calls", f, "riyadh")
     assert (r.read, r.loaded, r.rejected) == (10, 2, 8)
     assert set(calls(store)) == {"ok1", "ok2"}
+    assert [row[1] for row in calls(store).values()] == ["answered", "abandoned"]
     q = quarantine(store, r.batch_id)
     assert [(line, column, value) for line, column, value, _ in q] == [
         (3, "wait_s", "-4"),
