@@ -15,13 +15,17 @@ feeding it what a planner would know in advance or could not have planned away:
   ``staffing="presence"`` (the default then): the agents present on each test day per
   interval (each agent from the answer of their first call of the day to the end of
   their last, ``present_agents_sql``: what the centre rostered that day, read off the
-  log as the day's arrivals are, not the KPIs being predicted) times the share of the
-  agents present that the calibration's agents (the ``fit`` proxy, read off the
-  *training* period's abandonment) stood for on the training days, per interval of the
-  day (``presence_share``; on the bank's log about two in three: its agents also
-  worked other queues, outbound calls and breaks). No waiting or abandonment of a test
-  day sets its agents. A day on which more agents were present gets more agents, which
-  nothing in the arrivals tells the other modes;
+  log as the day's arrivals are, not the KPIs being predicted) times a share of them
+  (its agents also worked other queues, outbound calls and breaks). By default
+  (``presence_share_by="load"``) the share depends on the interval's offered load per
+  agent present and is learnt by simulating the *training* days with candidate shares
+  until each class of load answers the share of calls the centre answered there
+  (``_load_share``; on the bank's log about 0.7 on quiet and middling intervals, 0.8 on
+  the busiest). ``slot``, ``period`` and ``weekday_slot`` instead take the share that
+  the calibration's agents (the ``fit`` proxy, exact Erlang A) stood for on the training
+  days (``presence_share``), with at least the offered load in agents. No waiting or
+  abandonment of a test day sets its agents. A day on which more agents were present
+  gets more agents, which nothing in the arrivals tells the other modes;
 * otherwise the calibration's staffing of that weekday (the ``fit`` proxy), which
   ``staffing="day"`` (the default without agent ids) makes follow the day, as a centre
   rosters for the day it expects: the weekday's agents n = a + β√a for its calibrated
@@ -30,10 +34,10 @@ feeding it what a planner would know in advance or could not have planned away:
   day keeps relatively more agents than a proportional cut would give it (at least one
   agent, and the busy agents of the day's load, where calls came; at most twice the
   weekday's);
-* handling time (``handling="train"``; ``"test"``: the lognormal fitted to the test
-  period's own answered calls per category, as a forecast of the workload would give
-  it) and patience per caller category, and the categories' priorities, as calibrated
-  on the training period (``priorities="data"``: the caller types whose
+* handling time per caller category: by default (``handling="test"``) the lognormal
+  fitted to the test period's own answered calls, the workload taken as given as the
+  arrivals are (a forecast gives both); ``"train"``: as calibrated. Patience per caller
+  category and the categories' priorities as calibrated on the training period (``priorities="data"``: the caller types whose
   callers waited far less than those around them are answered first, far more last —
   the bank's call-backs ahead, prospective customers and internet consulting behind).
 
@@ -62,7 +66,11 @@ from simulation.scenario import WEEKDAY_NAMES
 BACKTEST_KPIS = ("answer_rate", "abandon_rate", "asa_s")
 STAFFING_MODES = ("presence", "day", "weekday")
 DAY_STAFFING_MAX = 2.0  # a day's agents are at most this multiple of the weekday's
-PRESENCE_SHARE_BY = ("period", "slot", "weekday_slot")
+PRESENCE_SHARE_BY = ("load", "slot", "period", "weekday_slot")
+# ``load``: candidate shares of the agents present, each simulated on the training days
+LOAD_SHARES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+LOAD_BANDS = 4  # classes of offered load per agent present (quartiles of the training calls)
+LOAD_REPLICATIONS = 3  # replications of each training day per candidate share
 HANDLING_SOURCES = ("train", "test")
 
 
@@ -99,6 +107,7 @@ class Backtest:
     rows: list[dict[str, Any]]
     staffing_source: str
     agents: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    presence_fit: dict[str, Any] = field(default_factory=dict)
 
     @property
     def total(self) -> dict[str, Any]:
@@ -144,8 +153,13 @@ def _day_scenarios(
     staffing: str,
     presence: tuple[np.ndarray, Sequence[tuple[dt.date, int, float]]] | None = None,
     handling: Mapping[Any, Any] | None = None,
+    floor_load: bool = True,
 ) -> tuple[list, str]:
-    """One scenario per test day with calls: the day's arrivals, hours and agents."""
+    """One scenario per test day with calls: the day's arrivals, hours and agents.
+    ``presence``: (share, presence rows), the share per ISO weekday − 1 × slot or a
+    function ``share(day, present, load)`` of the day's agents present and offered load
+    (Erlangs) per slot. ``floor_load``: at least the offered load in agents where calls
+    came (else at least one)."""
     from simulation.scenario import scenario_from_dict
 
     base = cal.scenario
@@ -178,6 +192,13 @@ def _day_scenarios(
             present.setdefault(day, np.zeros(n))[slot] += float(value)
     if table:
         source = "the staffing table of the test days (mean agents available)"
+    elif staffing == "presence" and callable(presence[0]):
+        source = (
+            "the agents present on each test day (first to last call of each agent's day) "
+            "× a share per interval that depends on its offered load per agent present, "
+            "learnt by simulating the training days until each load class answers as the "
+            "centre did"
+        )
     elif staffing == "presence":
         source = (
             "the agents present on each test day (first to last call of each agent's day) "
@@ -223,10 +244,14 @@ def _day_scenarios(
             agents = table.get(day, np.zeros(n))
         elif staffing == "presence":
             agents = np.zeros(n)  # the day's hours only: a last call may end after them
-            agents[first : last + 1] = (present.get(day, np.zeros(n)) * presence[0][w - 1])[
-                first : last + 1
-            ]
-            agents = np.where(total > 0, np.maximum(agents, np.maximum(load, 1.0)), agents)
+            here = present.get(day, np.zeros(n))
+            share = presence[0]
+            share = share(day, here, load) if callable(share) else share[w - 1]
+            agents[first : last + 1] = (here * share)[first : last + 1]
+            # a share learnt by simulation already staffs busy intervals as the centre
+            # did; the `fit` proxy's share needs the busy agents of the load as a floor
+            floor = np.maximum(load, 1.0) if floor_load else 1.0
+            agents = np.where(total > 0, np.maximum(agents, floor), agents)
         else:
             agents = week[w].copy()
             if staffing == "day":
@@ -287,6 +312,115 @@ def _presence(con, centre, cal, train: Period, test: Period, interval_s: int, by
     return presence_share(agents, rows["train"], days, by), rows["test"]
 
 
+def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int):
+    """A share of the agents present that depends on the interval's offered load per
+    agent present (Erlangs / agents present), learnt on ``train`` by simulation alone.
+
+    The training days are simulated (``LOAD_REPLICATIONS`` each, their own arrivals and
+    agents present, the calibration's handling times and patience) with each of
+    ``LOAD_SHARES`` × their agents present; their intervals fall in ``LOAD_BANDS``
+    classes of load per agent present (quantiles weighted by the training calls), and
+    each class gets the share at which the simulation answers the share of that class's
+    calls that the centre answered (interpolated between the candidates). A quiet
+    interval and a busy one thus get the share that reproduces the centre *there*:
+    the `fit` proxy (exact Erlang A) and the simulation disagree on quiet intervals.
+
+    Returns (``share(day, present, load)`` → share per slot, the fit as a dict).
+    ``run(jobs)`` runs ``run_replication`` jobs in order."""
+    import pandas as pd
+
+    from analytics.kpi import call_kpis
+    from simulation.calibration import arrivals_sql, present_agents_sql
+    from simulation.replications import replication_seeds
+
+    start, end = train.bounds(centre.tz)
+    params = [centre.timezone, centre.centre_id, start, end]
+    arrivals = _in_order(con.execute(arrivals_sql(), [*params, interval_s]).fetchall())
+    present = con.execute(present_agents_sql(), [*params, *[interval_s] * 8]).fetchall()
+    ratio: dict[dt.date, np.ndarray] = {}  # training day -> load per agent present per slot
+
+    def load_per_agent(here, load):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(here > 0, load / here, np.inf)
+
+    def constant(value):
+        def share(day, here, load):
+            ratio[day] = load_per_agent(here, load)
+            return np.full(len(here), value)
+
+        return share
+
+    jobs, tags = [], []
+    seeds = replication_seeds(seed + 1, LOAD_REPLICATIONS)  # not the test days' streams
+    for value in LOAD_SHARES:
+        scenarios, _ = _day_scenarios(
+            cal, arrivals, [], train, "presence", (constant(value), present), floor_load=False
+        )
+        for sc in scenarios:
+            jobs.extend((sc, s, k) for k, s in enumerate(seeds))
+            tags.extend([value] * len(seeds))
+    parts = []
+    for value, frame in zip(tags, run(jobs), strict=True):
+        t = frame["arrived_at"]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "share": value,
+                    "day": t.dt.date,
+                    "slot": (t.dt.hour * 3600 + t.dt.minute * 60 + t.dt.second) // interval_s,
+                    "answered": frame["outcome"] == "answered",
+                }
+            )
+        )
+    simulated = pd.concat(parts).groupby(["share", "day", "slot"])["answered"].agg(["size", "sum"])
+    name = {900: "15min", 1800: "30min", 3600: "60min"}.get(interval_s)
+    if name is None:
+        raise ValueError(
+            f"presence_share_by load needs 15, 30 or 60-min intervals, not {interval_s} s"
+        )
+    rows = []
+    for r in call_kpis(con, centre, period=train, interval=name, percentile=False):
+        t = r["interval_start"]
+        day, slot = t.date(), (t.hour * 3600 + t.minute * 60) // interval_s
+        if r["offered"] and day in ratio:
+            rows.append((day, slot, r["offered"], r["answered"], ratio[day][slot]))
+    actual = pd.DataFrame(rows, columns=["day", "slot", "offered", "answered", "x"])
+    finite = actual[np.isfinite(actual["x"])].sort_values("x")
+    if finite.empty:
+        edges = np.zeros(0)
+    else:
+        weight = finite["offered"].cumsum().to_numpy(dtype=float)
+        q = np.arange(1, LOAD_BANDS) / LOAD_BANDS * weight[-1]
+        edges = np.interp(q, weight, finite["x"].to_numpy())
+    actual["band"] = np.searchsorted(edges, actual["x"].to_numpy())
+    shares = []
+    for band in range(LOAD_BANDS):
+        cells = actual[actual["band"] == band]
+        keys = pd.MultiIndex.from_frame(cells[["day", "slot"]])
+        rates = []
+        for value in LOAD_SHARES:
+            sim = simulated.loc[value].reindex(keys, fill_value=0)
+            rates.append(sim["sum"].sum() / sim["size"].sum() if sim["size"].sum() else 0.0)
+        rates = np.maximum.accumulate(rates)  # more agents answer no fewer calls
+        if cells["offered"].sum():
+            target = cells["answered"].sum() / cells["offered"].sum()
+            shares.append(float(np.interp(target, rates, LOAD_SHARES)))
+        else:
+            shares.append(shares[-1] if shares else 1.0)
+
+    def share(day, here, load):
+        return np.asarray(shares)[np.searchsorted(edges, load_per_agent(here, load))]
+
+    return share, {"load_per_agent_edges": [float(e) for e in edges], "shares": shares}
+
+
+def _in_order(arrivals):
+    """Arrival rows by day, slot and category: SQL's GROUP BY returns them in any order,
+    and the order of a day's categories sets which random streams they draw, so the same
+    seed would not give the same replications without it."""
+    return sorted(arrivals, key=lambda r: (r[0], r[1], str(r[2])))
+
+
 def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
@@ -305,17 +439,20 @@ def backtest(
     workers: int | None = None,
     progress: bool | None = None,
     calibration_options: dict[str, Any] | None = None,
-    presence_share_by: str = "slot",
-    handling: str = "train",
+    presence_share_by: str = "load",
+    handling: str = "test",
 ) -> Backtest:
     """Calibrate ``centre`` on ``train`` and simulate ``test`` with its own arrivals (see
     the module docstring); ``replications`` per day from ``seed``. ``staffing``, when
     the store has no staffing table for the test days: ``presence`` (each test day's
-    agents present × the share of them the calibration's agents were on the training
-    days, pooled as ``presence_share_by`` says; needs agent ids), ``day`` (the
+    agents present × a share learnt on the training days: ``presence_share_by="load"``
+    per class of load per agent present, by simulation; ``slot``, ``period`` or
+    ``weekday_slot``, the calibrated agents over the agents present, pooled so; needs
+    agent ids), ``day`` (the
     calibration's agents follow each day's load) or ``weekday`` (as calibrated); None:
     ``presence`` where the calls carry agent ids, else ``day``. ``handling``: handling
-    times per category of the ``train`` period or of the ``test`` period. Replications
+    times per category of the ``test`` period (default) or of the ``train`` period.
+    ``presence_fit``: the load classes' edges and shares learnt (``load``). Replications
     run on ``executor``, else a local pool of ``workers`` processes.
     ``calibration_options``: keyword arguments of ``calibrate`` (default
     ``priorities="data"``)."""
@@ -357,7 +494,7 @@ def backtest(
     cal = calibrate(con, centre, train, interval_s=interval_s, **options)
     start, end = test.bounds(centre.tz)
     params = [centre.timezone, centre.centre_id, start, end, interval_s]
-    arrivals = con.execute(arrivals_sql(), params).fetchall()
+    arrivals = _in_order(con.execute(arrivals_sql(), params).fetchall())
     if not arrivals:
         raise ValueError(f"centre {centre.centre_id} has no calls in {test.label}")
     staffed = con.execute(staffing_sql(), [*params, interval_s]).fetchall()
@@ -378,25 +515,38 @@ def backtest(
             for r in con.execute(handling_sql(), [centre.centre_id, start, end]).fetchall()
             if r[2]
         }
-    scenarios, source = _day_scenarios(
-        cal, arrivals, staffed, test, staffing, presence, own_handling
-    )
-
-    seeds = replication_seeds(seed, replications)
-    jobs = [(sc, s, k) for sc in scenarios for k, s in enumerate(seeds)]
     own = None
-    if executor is None and len(jobs) > 1 and (workers is None or workers > 1):
+    if executor is None and (workers is None or workers > 1):
         own = executor = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+
+    def run(jobs):
+        if executor is None:
+            return (run_replication(*j) for j in jobs)
+        futures = [executor.submit(run_replication, *j) for j in jobs]
+        return (f.result() for f in futures)
+
     frames = []
     try:
+        by_load = presence is not None and staffing == "presence" and presence_share_by == "load"
+        if by_load:
+            share, fit = _load_share(con, centre, cal, train, interval_s, run, seed)
+            presence = (share, presence[1])
+        scenarios, source = _day_scenarios(
+            cal, arrivals, staffed, test, staffing, presence, own_handling, floor_load=not by_load
+        )
+        if by_load:
+            source += (
+                " (shares "
+                + ", ".join(f"{v:.2f}" for v in fit["shares"])
+                + " for Erlangs per agent present split at "
+                + ", ".join(f"{e:.2f}" for e in fit["load_per_agent_edges"])
+                + ")"
+            )
+        seeds = replication_seeds(seed, replications)
+        jobs = [(sc, s, k) for sc in scenarios for k, s in enumerate(seeds)]
         with _progress(progress) as bar:
             task = bar.add_task(f"backtest {centre.centre_id} {test.label}", total=len(jobs))
-            if executor is None:
-                results = (run_replication(*j) for j in jobs)
-            else:
-                futures = [executor.submit(run_replication, *j) for j in jobs]
-                results = (f.result() for f in futures)
-            for frame in results:
+            for frame in run(jobs):
                 frames.append(frame)
                 bar.advance(task)
     finally:
@@ -440,6 +590,7 @@ def backtest(
         rows=rows,
         staffing_source=source,
         agents={sc.start.isoformat(): tuple(sc.staffing.per_interval) for sc in scenarios},
+        presence_fit=fit if by_load else {},
     )
 
 

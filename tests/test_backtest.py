@@ -223,3 +223,24 @@ def test_cca_calibrate_reads_priorities_from_waits_when_asked(history, tmp_path)
         priorities[mode] = {c.name: c.priority for c in load_scenario(out).categories}
     assert priorities == {"data": {"ordinary": 1, "vip": 0}, "none": {"ordinary": 0, "vip": 0}}
     assert "--priorities" in run_cca("calibrate", "--help").stdout
+
+
+def test_load_share_is_learnt_by_simulating_the_training_days(restaffed):
+    """The simulated centre's agents answer nothing but its calls, so every agent present
+    is an agent: the shares learnt by simulating the training days are (close to) 1 in
+    every class of load per agent present, and the same seed gives the same backtest."""
+    store, centre = restaffed
+    train, test = parse_period("2024-09-01..2024-09-14"), parse_period("2024-09-15..2024-09-21")
+    with store.reader() as con:
+        first = backtest(con, centre, train, test, replications=2, workers=1)
+        again = backtest(con, centre, train, test, replications=2, workers=1)
+        slot = backtest(
+            con, centre, train, test, replications=2, workers=1, presence_share_by="slot"
+        )
+    fit = first.presence_fit
+    assert len(fit["shares"]) == 4 and len(fit["load_per_agent_edges"]) == 3
+    assert fit["load_per_agent_edges"] == sorted(fit["load_per_agent_edges"])
+    assert all(0.9 <= s <= 1.0 for s in fit["shares"])
+    assert "learnt by simulating the training days" in first.staffing_source
+    assert first.rows == again.rows and first.agents == again.agents
+    assert slot.presence_fit == {} and "share of them the calibration" in slot.staffing_source

@@ -51,12 +51,22 @@ def register(subparsers) -> None:
         "each day's offered load, same square-root service grade; weekday, as calibrated",
     )
     p.add_argument(
+        "--presence-share",
+        choices=("load", "slot", "period", "weekday_slot"),
+        default="load",
+        help="with presence staffing, the share of the agents present that the model "
+        "staffs: load (default), per class of offered load per agent present, learnt by "
+        "simulating the training days; slot, period or weekday_slot, the calibrated "
+        "agents over the agents present on the training days per interval of the day, "
+        "for the whole period or per weekday and interval",
+    )
+    p.add_argument(
         "--handling",
         choices=("train", "test"),
-        default="train",
-        help="handling times per caller category fitted on the training period (train, "
-        "default) or on the test period's own answered calls (test: its workload known, "
-        "as a forecast of the volume and handling time would give it)",
+        default="test",
+        help="handling times per caller category fitted on the test period's own answered "
+        "calls (test, default: its workload taken as given, as its arrivals are; a "
+        "forecast gives both) or on the training period (train)",
     )
     p.add_argument(
         "--priorities",
@@ -99,6 +109,7 @@ def handle(args) -> int:
                 interval_s=args.interval_s,
                 staffing=args.staffing,
                 handling=args.handling,
+                presence_share_by=args.presence_share,
                 workers=args.workers,
                 calibration_options={"priorities": args.priorities},
             )
