@@ -519,36 +519,48 @@ def backtest(
     if executor is None and (workers is None or workers > 1):
         own = executor = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
 
-    def run(jobs):
-        if executor is None:
-            return (run_replication(*j) for j in jobs)
-        futures = [executor.submit(run_replication, *j) for j in jobs]
-        return (f.result() for f in futures)
-
     frames = []
     try:
-        by_load = presence is not None and staffing == "presence" and presence_share_by == "load"
-        if by_load:
-            share, fit = _load_share(con, centre, cal, train, interval_s, run, seed)
-            presence = (share, presence[1])
-        scenarios, source = _day_scenarios(
-            cal, arrivals, staffed, test, staffing, presence, own_handling, floor_load=not by_load
-        )
-        if by_load:
-            source += (
-                " (shares "
-                + ", ".join(f"{v:.2f}" for v in fit["shares"])
-                + " for Erlangs per agent present split at "
-                + ", ".join(f"{e:.2f}" for e in fit["load_per_agent_edges"])
-                + ")"
-            )
-        seeds = replication_seeds(seed, replications)
-        jobs = [(sc, s, k) for sc in scenarios for k, s in enumerate(seeds)]
         with _progress(progress) as bar:
-            task = bar.add_task(f"backtest {centre.centre_id} {test.label}", total=len(jobs))
-            for frame in run(jobs):
-                frames.append(frame)
-                bar.advance(task)
+
+            def run(jobs, what="learning the presence shares on " + train.label):
+                task = bar.add_task(f"backtest {centre.centre_id}: {what}", total=len(jobs))
+                if executor is None:
+                    results = (run_replication(*j) for j in jobs)
+                else:
+                    futures = [executor.submit(run_replication, *j) for j in jobs]
+                    results = (f.result() for f in futures)
+                for frame in results:
+                    yield frame
+                    bar.advance(task)
+
+            by_load = (
+                presence is not None and staffing == "presence" and presence_share_by == "load"
+            )
+            if by_load:
+                share, fit = _load_share(con, centre, cal, train, interval_s, run, seed)
+                presence = (share, presence[1])
+            scenarios, source = _day_scenarios(
+                cal,
+                arrivals,
+                staffed,
+                test,
+                staffing,
+                presence,
+                own_handling,
+                floor_load=not by_load,
+            )
+            if by_load:
+                source += (
+                    " (shares "
+                    + ", ".join(f"{v:.2f}" for v in fit["shares"])
+                    + " for Erlangs per agent present split at "
+                    + ", ".join(f"{e:.2f}" for e in fit["load_per_agent_edges"])
+                    + ")"
+                )
+            seeds = replication_seeds(seed, replications)
+            jobs = [(sc, s, k) for sc in scenarios for k, s in enumerate(seeds)]
+            frames.extend(run(jobs, f"simulating {test.label}"))
     finally:
         if own is not None:
             own.shutdown()
