@@ -37,9 +37,10 @@ feeding it what a planner would know in advance or could not have planned away:
 * handling time per caller category: by default (``handling="test"``) the lognormal
   fitted to the test period's own answered calls, the workload taken as given as the
   arrivals are (a forecast gives both); ``"train"``: as calibrated. Patience per caller
-  category and the categories' priorities as calibrated on the training period (``priorities="data"``: the caller types whose
-  callers waited far less than those around them are answered first, far more last —
-  the bank's call-backs ahead, prospective customers and internet consulting behind).
+  category and the categories' priorities as calibrated on the training period
+  (``priorities="data"``: the caller types whose callers waited far less than those
+  around them are answered first, far more last — the bank's call-backs ahead,
+  prospective customers and internet consulting behind).
 
 It then compares, per test day and for the whole period, the simulated KPIs (mean of
 ``replications`` replications with a 95% confidence interval) against the actual ones
