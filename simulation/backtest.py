@@ -71,7 +71,7 @@ PRESENCE_SHARE_BY = ("load", "slot", "period", "weekday_slot")
 # ``load``: candidate shares of the agents present, each simulated on the training days
 LOAD_SHARES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 LOAD_BANDS = 4  # classes of offered load per agent present (quartiles of the training calls)
-LOAD_REPLICATIONS = 3  # replications of each training day per candidate share
+LOAD_REPLICATIONS = 10  # replications of each training day per candidate share
 HANDLING_SOURCES = ("train", "test")
 
 
@@ -332,7 +332,6 @@ def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int
 
     from analytics.kpi import call_kpis
     from simulation.calibration import arrivals_sql, present_agents_sql
-    from simulation.replications import replication_seeds
 
     start, end = train.bounds(centre.tz)
     params = [centre.timezone, centre.centre_id, start, end]
@@ -352,14 +351,29 @@ def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int
         return share
 
     jobs, tags = [], []
-    seeds = replication_seeds(seed + 1, LOAD_REPLICATIONS)  # not the test days' streams
+    # Each training day draws its own streams (the same for every candidate share, so
+    # the candidates are compared on the same calls). One set of seeds for all days would
+    # give every day the same handling-time and patience draws: their luck would not
+    # average out over the days, and the learnt share would move with the seed by
+    # several hundredths, which on the bank's overloaded hours is several points.
+    day_seeds: dict[dt.date, list[int]] = {}
+
+    def seeds_of(day: dt.date) -> list[int]:
+        if day not in day_seeds:
+            entropy = [seed + 1, day.toordinal()]  # not the test days' streams
+            day_seeds[day] = [
+                int(c.generate_state(1, dtype=np.uint64)[0])
+                for c in np.random.SeedSequence(entropy).spawn(LOAD_REPLICATIONS)
+            ]
+        return day_seeds[day]
+
     for value in LOAD_SHARES:
         scenarios, _ = _day_scenarios(
             cal, arrivals, [], train, "presence", (constant(value), present), floor_load=False
         )
         for sc in scenarios:
-            jobs.extend((sc, s, k) for k, s in enumerate(seeds))
-            tags.extend([value] * len(seeds))
+            jobs.extend((sc, s, k) for k, s in enumerate(seeds_of(sc.start)))
+            tags.extend([value] * LOAD_REPLICATIONS)
     parts = []
     for value, frame in zip(tags, run(jobs), strict=True):
         t = frame["arrived_at"]
