@@ -95,6 +95,7 @@ PLANNER_AR = {
     "error (pp)": "الخطأ (نقطة)",
     "error %": "الخطأ %",
     "Day": "اليوم",
+    "all": "الفترة كلها",
 }
 
 # the planner's own columns (everything not a KPI of the KPI layer)
@@ -927,9 +928,10 @@ def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_va
     return job_id, False, f"{kind} queued"
 
 
-def poll_job(_n, job_id):
+def poll_job(_n, job_id, search=None):
     """Progress of the user's job; when it ends, its result."""
     user = require_page(PATH)
+    lang = "ar" if dict(parse_qsl((search or "").lstrip("?"))).get("lang") == "ar" else "en"
     if not job_id:
         return 0, "", True, no_update, no_update, no_update, no_update
     runner = app_context().jobs
@@ -944,7 +946,7 @@ def poll_job(_n, job_id):
     if result is None:
         return progress, message, True, no_update, no_update, no_update, no_update
     if result["kind"] == "backtest":
-        return 100, message, True, no_update, no_update, no_update, backtest_table(result)
+        return 100, message, True, no_update, no_update, no_update, backtest_table(result, lang)
     if result["kind"] == "simulate":
         s = result["summary"]
         message += (
@@ -1035,11 +1037,19 @@ def backtest_panel(source: str, lang: str = "en") -> html.Div:
 BACKTEST_KPIS = ("answer_rate", "abandon_rate", "asa_s", "sl_offered_12", "sl_offered_30")
 
 
-def backtest_table(result: dict) -> html.Div:
+def backtest_table(result: dict, lang: str = "en") -> html.Div:
     """Predicted against actual per test day and for the whole period, with the 95%
     interval and the error (points for rates, % for ASA)."""
     columns = [
-        {"field": "day", "pinned": "left", "valueGetter": {"function": "params.data.day || 'all'"}}
+        {
+            "field": "day",
+            "headerName": column_label("day", lang),
+            "pinned": pin_side(lang),
+            "valueGetter": {
+                "function": "!params.data.day || params.data.day === 'all' ? "
+                f"'{t('all', lang)}' : params.data.day"
+            },
+        }
     ]
     for k in BACKTEST_KPIS:
         share = k != "asa_s"
@@ -1050,21 +1060,22 @@ def backtest_table(result: dict) -> html.Div:
         )
         columns.append(
             {
-                "headerName": k,
+                "headerName": column_label(k, lang),
+                "headerTooltip": k,
                 "children": [
                     {
                         "field": f"{k}_actual",
-                        "headerName": "actual",
+                        "headerName": t("actual", lang),
                         "valueFormatter": {"function": fmt},
                     },
                     {
                         "field": f"{k}_predicted",
-                        "headerName": "predicted",
+                        "headerName": t("predicted", lang),
                         "valueFormatter": {"function": fmt},
                     },
                     {
                         "field": f"{k}_error",
-                        "headerName": "error (pp)" if share else "error %",
+                        "headerName": t("error (pp)" if share else "error %", lang),
                         "valueFormatter": {
                             "function": "params.value == null ? '—' : params.value.toFixed(1)"
                         },
@@ -1088,7 +1099,11 @@ def backtest_table(result: dict) -> html.Div:
                 rowData=result["rows"],
                 columnDefs=columns,
                 defaultColDef={"resizable": True, "minWidth": 80, "flex": 1},
-                dashGridOptions={"domLayout": "autoHeight"},
+                dashGridOptions={
+                    "domLayout": "autoHeight",
+                    "enableRtl": lang == "ar",
+                    "suppressColumnVirtualisation": True,
+                },
             ),
         ]
     )
@@ -1448,6 +1463,7 @@ def register_callbacks(app) -> None:
         Output("planner-backtest-out", "children"),
         Input("planner-poll", "n_intervals"),
         State("planner-job", "data"),
+        State("url", "search"),
         prevent_initial_call=True,
     )(poll_job)
     app.callback(
