@@ -96,6 +96,24 @@ PLANNER_AR = {
     "error %": "الخطأ %",
     "Day": "اليوم",
     "all": "الفترة كلها",
+    "80% interval": "نطاق 80%",
+    "forecast": "التنبؤ",
+    "need (plan)": "الحاجة (الخطة)",
+    "on the phones": "على الهاتف",
+    "trained on": "تدرّب على",
+    "calls": "مكالمة",
+    "status": "الحالة",
+    "optimal": "مثلى",
+    "within gap": "ضمن الفجوة",
+    "time limit": "انتهت المهلة",
+    "paid hours": "الساعات المدفوعة",
+    "for": "مقابل",
+    "required agent-hours": "ساعة عمل مطلوبة",
+    "over-coverage": "التغطية الزائدة",
+    "MIP gap": "فجوة الحل",
+    "cannot cover": "لا يمكن تغطية",
+    "shift groups": "مجموعة مناوبات",
+    "agent-shifts": "مناوبة موظف",
 }
 
 # the planner's own columns (everything not a KPI of the KPI layer)
@@ -1185,7 +1203,7 @@ def forecast_week(_n, method, category, source, search):
             line={"width": 0},
             fill="tonexty",
             fillcolor="rgba(28,126,214,0.18)",
-            name="80% interval",
+            name=t("80% interval", lang),
         )
     )
     fig.add_trace(
@@ -1193,7 +1211,7 @@ def forecast_week(_n, method, category, source, search):
             x=xs,
             y=list(frame["offered"]),
             mode="lines",
-            name=f"forecast ({result.method})",
+            name=f"{t('forecast', lang)} ({result.method})",
             line={"color": "#1c7ed6"},
         )
     )
@@ -1202,7 +1220,7 @@ def forecast_week(_n, method, category, source, search):
             x=xs,
             y=[by_start.get(t.to_pydatetime(), 0) for t in frame["interval_start"]],
             mode="markers",
-            name="actual",
+            name=t("actual", lang),
             marker={"color": "#e8590c", "size": 5},
         )
     )
@@ -1218,7 +1236,8 @@ def forecast_week(_n, method, category, source, search):
     )
     wape = errors / total_a if total_a else None
     note = (
-        f"trained on {result.train.label} · forecast {total_f:,.0f} calls, actual {total_a:,.0f}"
+        f"{t('trained on', lang)} {result.train.label} · {t('forecast', lang)} {total_f:,.0f} "
+        f"{t('calls', lang)}, {t('actual', lang)} {total_a:,.0f}"
         + (f" · WAPE {wape:.1%}" if wape is not None else "")
     )
     return html.Div(
@@ -1288,20 +1307,21 @@ def roster_plan(_n, shifts, window, plan, source, search):
     charts.base(
         fig,
         height=max(260, 14 * len(rows) + 80),
-        title=f"{len(rows)} shift groups, {summary['headcount']} agent-shifts",
+        title=f"{len(rows)} {t('shift groups', lang)}, {summary['headcount']} "
+        f"{t('agent-shifts', lang)}",
     )
     cover = go.Figure(
         [
             go.Scatter(
                 x=week.starts,
                 y=list(result.need),
-                name="need (plan)",
+                name=t("need (plan)", lang),
                 line={"shape": "hv", "color": charts.BAD},
             ),
             go.Scatter(
                 x=week.starts,
                 y=list(result.coverage),
-                name="on the phones",
+                name=t("on the phones", lang),
                 line={"shape": "hv", "color": charts.GOOD},
             ),
         ]
@@ -1311,15 +1331,18 @@ def roster_plan(_n, shifts, window, plan, source, search):
         for f in (fig, cover):
             f.update_xaxes(autorange="reversed")
     over = summary["over_coverage"]
+    status = f"{t('status', lang)} {t(summary['status'], lang)}"
     text = (
-        f"paid hours {summary['paid_hours']:,.1f} for {summary['required_agent_hours']:,.1f} "
-        f"required agent-hours · over-coverage {over:.1%} · MIP gap {summary['gap']:.2%} · "
-        f"status {summary['status']}"
+        f"{t('paid hours', lang)} {summary['paid_hours']:,.1f} {t('for', lang)} "
+        f"{summary['required_agent_hours']:,.1f} {t('required agent-hours', lang)} · "
+        f"{t('over-coverage', lang)} {over:.1%} · {t('MIP gap', lang)} {summary['gap']:.2%} · "
+        + status
         if over is not None
-        else f"status {summary['status']}"
+        else status
     )
     if summary["uncovered_intervals"]:
-        text += f" · cannot cover: {', '.join(str(u)[:16] for u in summary['uncovered_intervals'][:10])}"
+        uncovered = ", ".join(str(u)[:16] for u in summary["uncovered_intervals"][:10])
+        text += f" · {t('cannot cover', lang)}: {uncovered}"
     return html.Div(
         [
             html.Div(text, className="muted", id="planner-roster-summary"),
