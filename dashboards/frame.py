@@ -259,7 +259,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
             ],
             value=ctx.centre.centre_id,
             allowDeselect=False,
-            w=200,
+            w=280,
             size="sm",
         ),
         dmc.Select(

@@ -18,6 +18,7 @@ with the cost of the difference in agent-hours; the plan downloads as CSV (``cca
 from __future__ import annotations
 
 import datetime as dt
+import json
 from urllib.parse import parse_qsl
 
 import dash
@@ -137,6 +138,21 @@ COLUMN_WORDS = {
 def t(text: str, lang: str) -> str:
     """The planner's own words in the reader's language (English is the key)."""
     return PLANNER_AR.get(text, text) if lang == "ar" else text
+
+
+# long labels ("Service level within 12 s", Arabic ones) wrap instead of being cut
+WRAPPED_HEADERS = {"wrapHeaderText": True, "autoHeaderHeight": True}
+
+
+def words_formatter(words: dict[str, str]) -> dict:
+    """An AG Grid valueFormatter showing a cell's key in the reader's words: the value
+    stays the key (colours and saved scenarios go by it), unknown keys show as they are."""
+    return {"function": f"({json.dumps(words, ensure_ascii=False)})[params.value] || params.value"}
+
+
+def lever_input(id_: str, label: str, value, *, low=0, high=None, w=110):
+    """A percent lever (volume ×%, handling ×%, ...) in steps of 5."""
+    return dmc.NumberInput(id=id_, label=label, value=value, min=low, max=high, step=5, w=w)
 
 
 def pin_side(lang: str) -> str:
@@ -442,34 +458,10 @@ def build_for(query: dict):
         times = sorted({f"{s:%H:%M}" for s in week.starts})
         levers = html.Div(
             [
-                dmc.NumberInput(
-                    id="planner-volume", label=t("volume ×%", lang), value=100, min=0, step=5, w=110
-                ),
-                dmc.NumberInput(
-                    id="planner-handling",
-                    label=t("handling ×%", lang),
-                    value=100,
-                    min=10,
-                    step=5,
-                    w=110,
-                ),
-                dmc.NumberInput(
-                    id="planner-patience",
-                    label=t("patience ×%", lang),
-                    value=100,
-                    min=10,
-                    step=5,
-                    w=110,
-                ),
-                dmc.NumberInput(
-                    id="planner-shrinkage",
-                    label=t("shrinkage %", lang),
-                    value=0,
-                    min=0,
-                    max=95,
-                    step=5,
-                    w=110,
-                ),
+                lever_input("planner-volume", t("volume ×%", lang), 100),
+                lever_input("planner-handling", t("handling ×%", lang), 100, low=10),
+                lever_input("planner-patience", t("patience ×%", lang), 100, low=10),
+                lever_input("planner-shrinkage", t("shrinkage %", lang), 0, high=95),
                 dmc.TextInput(
                     id="planner-target", label=t("targets", lang), value="sl_offered_12>=0.8", w=190
                 ),
@@ -482,12 +474,10 @@ def build_for(query: dict):
                     w=120,
                 ),
                 *[
-                    dmc.NumberInput(
-                        id={"type": "planner-cat-volume", "cat": c},
-                        label=f"{ctx.labels.category(c)} ×%",
-                        value=100,
-                        min=0,
-                        step=5,
+                    lever_input(
+                        {"type": "planner-cat-volume", "cat": c},
+                        f"{ctx.labels.category(c)} ×%",
+                        100,
                         w=130,
                     )
                     for c in week.categories
@@ -564,7 +554,6 @@ def build_for(query: dict):
             ],
             className="filter-bar",
         )
-        status_words = ", ".join(f"{k}: '{t(k.capitalize(), lang)}'" for k in STATUS)
         grid = dag.AgGrid(
             id="planner-grid",
             rowData=[],
@@ -622,9 +611,7 @@ def build_for(query: dict):
                     "headerName": column_label("status", lang),
                     # the value stays the verdict's key (the colours test it); the reader
                     # sees it in their language
-                    "valueFormatter": {
-                        "function": f"({{{status_words}}})[params.value] || params.value"
-                    },
+                    "valueFormatter": words_formatter({k: t(k.capitalize(), lang) for k in STATUS}),
                     "cellStyle": {
                         "styleConditions": [
                             {
@@ -636,7 +623,13 @@ def build_for(query: dict):
                     },
                 },
             ],
-            defaultColDef={"resizable": True, "sortable": False, "flex": 1, "minWidth": 80},
+            defaultColDef={
+                "resizable": True,
+                "sortable": False,
+                "flex": 1,
+                "minWidth": 80,
+                **WRAPPED_HEADERS,
+            },
             dashGridOptions={
                 "enableRtl": ctx.lang == "ar",
                 "stopEditingWhenCellsLoseFocus": True,
@@ -764,7 +757,12 @@ def build_for(query: dict):
                             id="planner-compare",
                             rowData=[],
                             columnDefs=[{"field": "scenario"}],
-                            defaultColDef={"flex": 1, "minWidth": 105, "resizable": True},
+                            defaultColDef={
+                                "flex": 1,
+                                "minWidth": 105,
+                                "resizable": True,
+                                **WRAPPED_HEADERS,
+                            },
                             dashGridOptions={
                                 "domLayout": "autoHeight",
                                 "enableRtl": ctx.lang == "ar",
@@ -832,11 +830,9 @@ def recompute(
             "minWidth": 120,
             "headerName": column_label("scenario", lang),
             # the value stays the scenario's key (what-if A is saved under it)
-            "valueFormatter": {
-                "function": "({"
-                + ", ".join(f"'{k}': '{t(k, lang)}'" for k in ("current", "what-if A", "what-if B"))
-                + "})[params.value] || params.value"
-            },
+            "valueFormatter": words_formatter(
+                {k: t(k, lang) for k in ("current", "what-if A", "what-if B")}
+            ),
         }
     ] + [
         {
@@ -1116,7 +1112,7 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
                 id="planner-backtest-grid",
                 rowData=result["rows"],
                 columnDefs=columns,
-                defaultColDef={"resizable": True, "minWidth": 80, "flex": 1},
+                defaultColDef={"resizable": True, "minWidth": 80, "flex": 1, **WRAPPED_HEADERS},
                 dashGridOptions={
                     "domLayout": "autoHeight",
                     "enableRtl": lang == "ar",
