@@ -97,15 +97,26 @@ def labels_for(con, centre_id: str, lang: str) -> dict[str, dict[str, str]]:
     return result
 
 
+def centre_names(con, centres, lang: str) -> dict[str, str]:
+    """What a reader of ``lang`` calls each of ``centres`` (``analytics.centres.Centre``),
+    by centre id, in one query: its ``[labels.centre]`` label, else the name in its
+    settings, else its id."""
+    ids = [c.centre_id for c in centres]
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = con.execute(
+        f"SELECT code, label FROM labels WHERE dimension = 'centre' AND centre_id = code "
+        f"AND lang = ? AND code IN ({marks})",
+        [lang, *ids],
+    ).fetchall()
+    named = dict(rows)
+    return {c.centre_id: named.get(c.centre_id) or c.name or c.centre_id for c in centres}
+
+
 def centre_name(con, centre, lang: str) -> str:
-    """What a reader of ``lang`` calls ``centre`` (``analytics.centres.Centre``): its
-    ``[labels.centre]`` label, else the name in its settings, else its id."""
-    row = con.execute(
-        "SELECT label FROM labels WHERE centre_id = ? AND dimension = 'centre' AND code = ? "
-        "AND lang = ?",
-        [centre.centre_id, centre.centre_id, lang],
-    ).fetchone()
-    return row[0] if row else (centre.name or centre.centre_id)
+    """``centre_names`` of one centre."""
+    return centre_names(con, [centre], lang)[centre.centre_id]
 
 
 def readable(code: str) -> str:

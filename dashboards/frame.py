@@ -23,7 +23,7 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 from analytics.centres import Centre
 from analytics.exports.i18n import Labels
 from analytics.exports.report import default_targets
-from analytics.labels import centre_name, labels_for
+from analytics.labels import centre_names, labels_for
 from analytics.periods import Period, hijri_month_bounds, hijri_month_of
 from dashboards.auth import PAGE_ROLES, User, csrf_for, current_user
 from dashboards.context import (
@@ -74,7 +74,7 @@ class PageContext:
     @property
     def centre_name(self) -> str:
         """The centre as the reader calls it (``[labels.centre]``, else its settings)."""
-        return centre_name(self.con, self.centre, self.view.lang)
+        return self.labels.centre(self.centre)  # the page's labels already hold it
 
     @property
     def targets(self):
@@ -250,13 +250,12 @@ def dimension_values(con, centre_id: str, dim: str) -> list[str]:
 def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
     w = ctx.w
     centres = visible_centres(ctx.con, ctx.user)
+    names = centre_names(ctx.con, centres, ctx.lang)
     items = [
         dmc.Select(
             id={"type": "view-filter", "name": "centre"},
             label=w["centre"],
-            data=[
-                {"value": c.centre_id, "label": centre_name(ctx.con, c, ctx.lang)} for c in centres
-            ],
+            data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
             value=ctx.centre.centre_id,
             allowDeselect=False,
             w=280,

@@ -181,7 +181,9 @@ def test_generate_stores_the_scenario_s_labels(generated):
 
 def test_the_centre_is_named_in_the_reader_s_language_and_falls_back_to_its_settings(generated):
     from analytics.centres import get_centre
-    from analytics.labels import centre_name
+    from dataclasses import replace
+
+    from analytics.labels import centre_name, centre_names
 
     pack = load_scenario("bahrain_lmra").labels["centre"]["bahrain_lmra"]
     with Store(generated).reader() as con:
@@ -189,6 +191,11 @@ def test_the_centre_is_named_in_the_reader_s_language_and_falls_back_to_its_sett
         assert centre_name(con, centre, "ar") == pack["ar"]
         assert centre_name(con, centre, "en") == pack["en"]
         assert Labels("ar", labels_for(con, "bahrain_lmra", "ar")).centre(centre) == pack["ar"]
+        unnamed = replace(centre, centre_id="elsewhere", name="")
+        assert centre_names(con, [centre, unnamed], "ar") == {
+            "bahrain_lmra": pack["ar"],
+            "elsewhere": "elsewhere",  # no label, no name: its id
+        }
     with Store(generated).writer() as con:
         con.execute("DELETE FROM labels WHERE dimension = 'centre'")
     with Store(generated).reader() as con:
