@@ -258,7 +258,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
             data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
             value=ctx.centre.centre_id,
             allowDeselect=False,
-            w=280,
+            w=200,
             size="sm",
         ),
         dmc.Select(
