@@ -180,9 +180,9 @@ def test_generate_stores_the_scenario_s_labels(generated):
 
 
 def test_the_centre_is_named_in_the_reader_s_language_and_falls_back_to_its_settings(generated):
-    from analytics.centres import get_centre
     from dataclasses import replace
 
+    from analytics.centres import get_centre
     from analytics.labels import centre_name, centre_names
 
     pack = load_scenario("bahrain_lmra").labels["centre"]["bahrain_lmra"]
