@@ -14,7 +14,7 @@ feeding it what a planner would know in advance or could not have planned away:
   per interval). Without one, and when answered calls carry agent ids,
   ``staffing="presence"`` (the default then): the agents present on each test day per
   interval (each agent from the answer of their first call of the day to the end of
-  their last, ``present_agents_sql``: what the centre rostered that day, read off the
+  their last, less the gaps of over 30 minutes without a call, ``present_agents_sql``: what the centre rostered that day, read off the
   log as the day's arrivals are, not the KPIs being predicted) times a share of them
   (its agents also worked other queues, outbound calls and breaks). By default
   (``presence_share_by="load"``) the share depends on the interval's offered load per
@@ -95,7 +95,9 @@ class Backtest:
     """``rows``: one per test day (``day`` = ISO date) and a last one for the whole
     period (``day`` = ``all``), each with ``offered_actual``, ``offered_predicted`` and
     per KPI ``<kpi>_actual``, ``<kpi>_predicted``, ``<kpi>_ci_low``, ``<kpi>_ci_high``,
-    ``<kpi>_error``. ``staffing_source``: where the agents came from; ``agents``: the
+    ``<kpi>_error``. ``staffing_source``: where the agents came from, in words, and
+    ``staffing`` as the mode used (``table`` when the store had a staffing table for the
+    test days, else ``presence``, ``day`` or ``weekday``); ``agents``: the
     agents simulated per interval of each test day (ISO date → one per interval from
     local midnight)."""
 
@@ -109,6 +111,7 @@ class Backtest:
     staffing_source: str
     agents: dict[str, tuple[int, ...]] = field(default_factory=dict)
     presence_fit: dict[str, Any] = field(default_factory=dict)
+    staffing: str = ""
 
     @property
     def total(self) -> dict[str, Any]:
@@ -195,14 +198,15 @@ def _day_scenarios(
         source = "the staffing table of the test days (mean agents available)"
     elif staffing == "presence" and callable(presence[0]):
         source = (
-            "the agents present on each test day (first to last call of each agent's day) "
-            "× a share per interval that depends on its offered load per agent present, "
-            "learnt by simulating the training days until each load class answers as the "
-            "centre did"
+            "the agents present on each test day (first to last call of each agent's day, "
+            "less gaps of over 30 minutes without a call) × a share per interval that "
+            "depends on its offered load per agent present, learnt by simulating the "
+            "training days until each load class answers as the centre did"
         )
     elif staffing == "presence":
         source = (
-            "the agents present on each test day (first to last call of each agent's day) "
+            "the agents present on each test day (first to last call of each agent's day, "
+            "less gaps of over 30 minutes without a call) "
             f"× the share of them the calibration's agents ({cal.staffing_proxy}) were on "
             "the training days"
         )
@@ -618,6 +622,7 @@ def backtest(
         staffing_source=source,
         agents={sc.start.isoformat(): tuple(sc.staffing.per_interval) for sc in scenarios},
         presence_fit=fit if by_load else {},
+        staffing="table" if staffed else staffing,
     )
 
 

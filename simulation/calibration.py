@@ -564,14 +564,26 @@ def busy_agents_sql() -> str:
     )
 
 
+# An agent with no call for longer than this was away (a lunch or a meeting, a shift
+# split in two), not waiting for calls: their day's presence breaks there. Breaks last
+# 30 minutes and more; at 30 minutes the bank's backtest is most accurate (docs/measurements.md).
+PRESENCE_GAP_S = 1800
+
+
 def present_agents_sql() -> str:
     """Agents present per local date × slot, each agent from the answer of their first
-    call of the day to the end of their last (a shift proxy), counted by the share of the
-    interval they cover. Parameters: zone, centre id, start, end, interval_s × 8."""
+    call of the day to the end of their last (a shift proxy), less the gaps of more than
+    ``PRESENCE_GAP_S`` between the end of a call and the answer of their next one (away
+    from the phones), counted by the share of the interval they cover. Parameters: zone,
+    centre id, start, end, interval_s × 8."""
     return (
         f"WITH c AS ({_SERVICE} AND agent_id IS NOT NULL), "
-        "spans AS (SELECT agent_id, min(s) AS s, max(s + h) AS e FROM c "
-        "GROUP BY agent_id, floor(s / 86400)), "
+        "g AS (SELECT *, floor(s / 86400) AS d, coalesce(s - max(s + h) OVER (PARTITION BY "
+        "agent_id, floor(s / 86400) ORDER BY s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 "
+        f"PRECEDING) > {int(PRESENCE_GAP_S)}, false)::INT AS brk FROM c), "
+        "p AS (SELECT *, sum(brk) OVER (PARTITION BY agent_id, d ORDER BY s) AS part FROM g), "
+        "spans AS (SELECT agent_id, min(s) AS s, max(s + h) AS e FROM p "
+        "GROUP BY agent_id, d, part), "
         + _SPREAD
         + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
         "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(overlap) / ? AS agents "
@@ -731,7 +743,8 @@ def calibrate(
     (Kaplan–Meier) or ``exponential`` (censored MLE). ``staffing_proxy`` (used when the
     store has no staffing for the period): ``fit`` (the Erlang A agents that give each
     weekday × interval's observed abandonment; ``busy`` where it cannot tell), ``busy``
-    (busy agents / ``occupancy``), ``shifts`` (first to last call of each agent's day)
+    (busy agents / ``occupancy``), ``shifts`` (first to last call of each agent's day,
+    less gaps of over 30 minutes)
     or ``answering`` (distinct agents answering). ``priorities``: ``none`` (every
     category answered in order of arrival) or ``data`` (``priority_levels``: categories
     whose callers waited far less than those around them go first, far more last).
@@ -978,7 +991,8 @@ def _staffing(
         elif proxy == "shifts":
             rows = con.execute(present_agents_sql(), [*zone_bounds, *[interval_s] * 8]).fetchall()
             what = (
-                "agents present from their first to their last call of the day (no staffing table)"
+                "agents present from their first to their last call of the day, less gaps of over "
+                f"{PRESENCE_GAP_S // 60} minutes without a call (no staffing table)"
             )
         else:
             rows = con.execute(agents_answering_sql(), params).fetchall()

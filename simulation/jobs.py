@@ -585,4 +585,5 @@ def _backtest(runner: JobRunner, job_id: str, _scenario, params, cancelled) -> d
         "kpis": list(result.kpis),
         "rows": result.rows,
         "staffing_source": result.staffing_source,
+        "staffing": result.staffing,
     }

@@ -72,12 +72,15 @@ class PlannerWeek:
 
     ``scenario`` covers exactly the week (its horizon); ``agents`` is the current plan,
     agents on the phones per horizon interval (closed intervals 0); ``source`` says
-    where the week and the plan came from, for people.
+    where the week and the plan came from, for people; ``origin`` says it as data, for
+    pages that word it in their reader's language: ``("scenario", name)`` or
+    ``("history", centre_id, period_label, staffing_proxy)``.
     """
 
     scenario: Scenario
     agents: tuple[int, ...]
     source: str = ""
+    origin: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _ = self._arrays  # built once when the week is loaded, not at every lever move
@@ -140,7 +143,9 @@ def week_from_scenario(
     week = scenario.with_changes(start=start or scenario.start, days=days)
     tl = week.timeline()
     agents = tuple(int(a) for a in tl.agents[tl.first_recorded :])
-    return PlannerWeek(week, agents, source or f"scenario {scenario.name}")
+    return PlannerWeek(
+        week, agents, source or f"scenario {scenario.name}", ("scenario", scenario.name)
+    )
 
 
 def week_from_store(
@@ -169,6 +174,7 @@ def week_from_store(
         week.scenario,
         week.agents,
         f"calibrated from {centre.centre_id} {period.label}; agents from {cal.staffing_source}",
+        ("history", centre.centre_id, period.label, cal.staffing_proxy),
     )
 
 

@@ -26,6 +26,7 @@ from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.calibration import (
     FIT_MIN_CALLS,
+    PRESENCE_GAP_S,
     PRIORITY_MODES,
     STAFFING_PROXIES,
     KaplanMeier,
@@ -33,6 +34,7 @@ from simulation.calibration import (
     calibrate,
     exponential_patience_s,
     patience_distribution,
+    present_agents_sql,
     scenario_toml,
 )
 from simulation.erlang import erlang_a_metrics
@@ -468,6 +470,36 @@ def test_without_a_staffing_table_busy_time_and_shifts_are_counted_by_hand(store
     # the written handling time keeps the mean of the log (the load the agents carried)
     (category,) = busy.categories
     assert category.handling.distribution.mean_s == pytest.approx((1200 + 1800 + 3600) / 3)
+
+
+def test_an_agent_away_for_over_half_an_hour_is_not_counted_present(store):
+    """Agent C, Monday 2024-09-02, Asia/Riyadh: calls answered 10:00, 10:50 and 11:20,
+    10 min each. The 40 min between 10:10 and 10:50 are a break (over
+    ``PRESENCE_GAP_S``, 30 min); the 20 min between 11:00 and 11:20 are not. Present:
+    10:00-10:10 and 10:50-11:30, so 1/3 of 10:00-10:30, 1/3 of 10:30-11:00 and all of
+    11:00-11:30 (first to last call alone would give 1, 1, 1)."""
+    centre = Centre("gaps", timezone="Asia/Riyadh")
+    at = pd.Timestamp("2024-09-02 10:00", tz="Asia/Riyadh")
+    frame = pd.DataFrame(
+        {
+            "call_id": ["c1", "c2", "c3"],
+            "arrived_at": [at + pd.Timedelta(minutes=m) for m in (0, 50, 80)],
+            "outcome": "answered",
+            "wait_s": 0.0,
+            "talk_s": 600.0,
+            "category": "all",
+            "agent_id": "C",
+        }
+    )
+    store_calls(store, centre, frame)
+    start, end = parse_period("2024-09-02").bounds(centre.tz)
+    assert PRESENCE_GAP_S == 1800
+    with store.reader() as con:
+        rows = con.execute(
+            present_agents_sql(), [centre.timezone, "gaps", start, end, *[1800] * 8]
+        ).fetchall()
+    present = {slot: agents for _day, slot, agents in rows}
+    assert present == pytest.approx({20: 1 / 3, 21: 1 / 3, 22: 1.0})
 
 
 # --------------------------------------------------------------------------- fit proxy

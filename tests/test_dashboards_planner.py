@@ -94,3 +94,32 @@ def test_an_executive_cannot_call_the_planners_callbacks(app, planner):
             )
     finally:
         ctx.pop()
+
+
+def test_the_week_and_backtest_lines_are_worded_in_arabic_from_their_data(app, planner):
+    from dashboards.pages.planner import backtest_note, job_line, week_source
+
+    ctx = as_user(app, "planner")
+    try:
+        week = planner.load_week("bahrain_lmra", "week:2026-09-20")
+    finally:
+        ctx.pop()
+    assert week.origin[:2] == ("history", "bahrain_lmra")
+    assert week_source(week, "en") == week.source
+    arabic = week_source(week, "ar", "مركز البحرين")
+    assert "مركز البحرين" in arabic and "2026-09-20" in arabic and "الموظفون" in arabic
+    assert "calibrated" not in arabic and "agents" not in arabic
+
+    total = {"answer_rate_predicted": 0.861, "answer_rate_ci_low": 0.85}
+    total |= {"answer_rate_ci_high": 0.87, "answer_rate_actual": 0.853}
+    result = {"train": "2024-09-01..2024-09-07", "test": "2024-09-08..2024-09-14"}
+    result |= {"replications": 10, "rows": [total], "staffing_source": "the agents present"}
+    result |= {"staffing": "presence"}
+    note = backtest_note(result, "ar")
+    assert "86.1%" in note and "85.3%" in note and "الموظفون الحاضرون" in note
+    assert "replications" not in note and "agents present" not in note
+    assert "agents: the agents present" in backtest_note(result, "en")
+
+    running = {"kind": "simulate", "state": "running", "done": 3, "total": 10, "message": "x"}
+    assert job_line(running, "ar") == "المحاكاة: قيد التشغيل — 3 من 10"
+    assert job_line(running, "en") == "simulate: running — x"

@@ -9,8 +9,8 @@ read from their waits), then simulates every day of --test with that day's actua
 arrivals per interval and caller category, and the staffing table of those days if the
 store has one. Else, when answered calls carry agent ids (--staffing presence, the
 default then), the agents present on each test day per interval (first to last call of
-each agent's day) times the share of them the calibrated agents were on the training
-days; else the calibration's agents per weekday at each day's offered load, keeping
+each agent's day, less gaps of over 30 minutes without a call) times the share of them
+the calibrated agents were on the training days; else the calibration's agents per weekday at each day's offered load, keeping
 their square-root service grade (--staffing day). No waiting or abandonment of a test
 day sets its agents. Prints, per test day and for the whole
 period, the actual and predicted answer_rate, abandon_rate, asa_s and sl_offered_T (the centre's thresholds) with the

@@ -64,7 +64,8 @@ def register(subparsers) -> None:
         "callers (never below the busy agents, at most a + 4*sqrt(a) + 1 for a load of a "
         f"Erlangs; busy where an interval has fewer than {FIT_MIN_CALLS} calls or no "
         "abandon); busy: busy agents (handling seconds / interval length) at "
-        "--occupancy; shifts: each agent's first to last call of the day; answering: "
+        "--occupancy; shifts: each agent's first to last call of the day, less gaps of over "
+        "30 minutes without a call; answering: "
         "distinct agents answering",
     )
     p.add_argument(

@@ -140,6 +140,83 @@ def t(text: str, lang: str) -> str:
     return PLANNER_AR.get(text, text) if lang == "ar" else text
 
 
+# where a week's agents came from, in Arabic (by the calibration's proxy name)
+AGENTS_FROM_AR = {
+    "table": "جدول المناوبات (متوسط الموظفين المتاحين)",
+    "fit": "موظفو Erlang A الذين يفقدون نسبة المتخلّين المرصودة في كل فترة (لا جدول مناوبات)",
+    "busy": "الموظفون المشغولون بالمكالمات (لا جدول مناوبات)",
+    "shifts": "الموظفون الحاضرون من أول مكالمة إلى آخرها (لا جدول مناوبات)",
+    "distinct": "عدد الموظفين الذين ردّوا على مكالمات (لا جدول مناوبات)",
+    "erlang_a": "Erlang A لمستوى خدمة 80% (لا جدول مناوبات ولا أرقام موظفين)",
+}
+
+# where a backtest's agents came from, in Arabic (by the backtest's staffing mode)
+BACKTEST_AGENTS_AR = {
+    "table": "جدول المناوبات لأيام الاختبار",
+    "presence": "الموظفون الحاضرون في كل يوم اختبار × نسبة تُتعلَّم من أيام المعايرة",
+    "day": "موظفو المعايرة لكل يوم من الأسبوع بحسب حمل اليوم",
+    "weekday": "موظفو المعايرة لكل يوم من الأسبوع",
+}
+
+
+def week_source(week, lang: str, centre_name: str = "") -> str:
+    """Where the week and its plan came from, in the reader's language."""
+    if lang != "ar" or not week.origin:
+        return week.source
+    if week.origin[0] == "scenario":
+        return f"سيناريو {week.origin[1]}"
+    _, centre_id, period, proxy = week.origin
+    agents = AGENTS_FROM_AR.get(proxy, proxy)
+    return f"معايَر من سجل {centre_name or centre_id} للفترة {period}؛ الموظفون: {agents}"
+
+
+JOB_KIND_AR = {"simulate": "المحاكاة", "find_staffing": "إيجاد التوظيف", "backtest": "اختبار رجعي"}
+JOB_STATE_AR = {
+    "queued": "في الانتظار",
+    "running": "قيد التشغيل",
+    "done": "اكتملت",
+    "cancelled": "أُلغيت",
+    "failed": "فشلت",
+}
+
+
+def job_line(status: dict, lang: str) -> str:
+    """A job's kind, state and how far it got, in the reader's language (an error's
+    own text stays as the job wrote it)."""
+    kind, state = status["kind"], status["state"]
+    if lang != "ar":
+        return f"{kind}: {state} — {status.get('message') or ''}"
+    line = f"{JOB_KIND_AR.get(kind, kind)}: {JOB_STATE_AR.get(state, state)}"
+    if state == "failed":
+        return f"{line} — {status.get('message') or ''}"
+    if state == "running" and status.get("total"):
+        line += f" — {status.get('done') or 0} من {status['total']}"
+    return line
+
+
+def backtest_note(result: dict, lang: str) -> str:
+    """One line over the backtest table: what was calibrated and predicted, and the
+    whole period's answer rate predicted (95% CI) against actual."""
+    total = result["rows"][-1]
+    predicted, low, high, actual = (
+        total[f"answer_rate_{k}"] for k in ("predicted", "ci_low", "ci_high", "actual")
+    )
+    if lang == "ar":
+        agents = BACKTEST_AGENTS_AR.get(result.get("staffing", ""), result["staffing_source"])
+        return (
+            f"المعايرة على {result['train']} والتنبؤ لـ {result['test']} "
+            f"({result['replications']} تكرارات؛ الموظفون: {agents}). "
+            f"الفترة كلها: نسبة الرد المتوقعة {predicted:.1%} [{low:.1%}، {high:.1%}] "
+            f"مقابل {actual:.1%} فعلياً."
+        )
+    return (
+        f"calibrated on {result['train']}, predicted {result['test']} "
+        f"({result['replications']} replications; agents: {result['staffing_source']}). "
+        f"Whole period: answer_rate {predicted:.1%} predicted [{low:.1%}, {high:.1%}] "
+        f"against {actual:.1%} actual."
+    )
+
+
 # long labels ("Service level within 12 s", Arabic ones) wrap instead of being cut
 WRAPPED_HEADERS = {"wrapHeaderText": True, "autoHeaderHeight": True}
 
@@ -659,7 +736,11 @@ def build_for(query: dict):
                             w=300,
                             allowDeselect=False,
                         ),
-                        html.Div(week.source, className="muted", id="planner-week-source"),
+                        html.Div(
+                            week_source(week, lang, ctx.centre_name),
+                            className="muted",
+                            id="planner-week-source",
+                        ),
                     ],
                     className="panel",
                 ),
@@ -953,7 +1034,7 @@ def poll_job(_n, job_id, search=None):
     if status["username"] != user.username:
         return 0, "", True, no_update, no_update, no_update, no_update
     progress = (status.get("progress") or 0) * 100
-    message = f"{status['kind']}: {status['state']} — {status.get('message') or ''}"
+    message = job_line(status, lang)
     if status["state"] in ("queued", "running"):
         return progress, message, False, no_update, no_update, no_update, no_update
     result = runner.result(job_id) if status["state"] == "done" else None
@@ -963,24 +1044,34 @@ def poll_job(_n, job_id, search=None):
         return 100, message, True, no_update, no_update, no_update, backtest_table(result, lang)
     if result["kind"] == "simulate":
         s = result["summary"]
+        low, high = s["sl_offered_12_ci_low"], s["sl_offered_12_ci_high"]
         message += (
-            f" · simulated sl_offered_12 {s['sl_offered_12']:.1%} "
-            f"[{s['sl_offered_12_ci_low']:.1%}, {s['sl_offered_12_ci_high']:.1%}]"
+            f" · مستوى الخدمة خلال 12 ث بالمحاكاة {s['sl_offered_12']:.1%} [{low:.1%}، {high:.1%}]"
+            if lang == "ar"
+            else f" · simulated sl_offered_12 {s['sl_offered_12']:.1%} [{low:.1%}, {high:.1%}]"
         )
         return 100, message, True, result, no_update, no_update, no_update
     unmet = result.get("unmet") or []
     note = (
         html.Div(
             [
-                html.B(f"{len(unmet)} intervals cannot meet the targets: "),
+                html.B(
+                    f"{len(unmet)} فترة لا تستطيع تحقيق المستهدفات: "
+                    if lang == "ar"
+                    else f"{len(unmet)} intervals cannot meet the targets: "
+                ),
                 ", ".join(u["interval_start"][:16].replace("T", " ") for u in unmet[:20]),
             ],
             id="planner-unmet-list",
         )
         if unmet
-        else html.Div("every interval meets the targets", id="planner-unmet-list")
+        else html.Div(
+            "كل الفترات تحقق المستهدفات" if lang == "ar" else "every interval meets the targets",
+            id="planner-unmet-list",
+        )
     )
-    message += f" · {result['agent_hours']:.0f} agent-hours"
+    hours = result["agent_hours"]
+    message += f" · {hours:.0f} ساعة موظف" if lang == "ar" else f" · {hours:.0f} agent-hours"
     return 100, message, True, no_update, result["agents"], note, no_update
 
 
@@ -1097,14 +1188,7 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
                 ],
             }
         )
-    total = result["rows"][-1]
-    note = (
-        f"calibrated on {result['train']}, predicted {result['test']} "
-        f"({result['replications']} replications; agents: {result['staffing_source']}). "
-        f"Whole period: answer_rate {total['answer_rate_predicted']:.1%} predicted "
-        f"[{total['answer_rate_ci_low']:.1%}, {total['answer_rate_ci_high']:.1%}] against "
-        f"{total['answer_rate_actual']:.1%} actual."
-    )
+    note = backtest_note(result, lang)
     return html.Div(
         [
             html.Div(note, className="muted", id="planner-backtest-note"),
