@@ -516,7 +516,7 @@ def backtest(
     arrivals = _in_order(con.execute(arrivals_sql(), params).fetchall())
     if not arrivals:
         raise ValueError(f"centre {centre.centre_id} has no calls in {test.label}")
-    staffed = con.execute(staffing_sql(), [*params, interval_s]).fetchall()
+    staffed = con.execute(staffing_sql(), [*params[:4], *[interval_s] * 8]).fetchall()
     presence = None
     if not staffed and staffing in (None, "presence"):
         presence = _presence(con, centre, cal, train, test, interval_s, presence_share_by)

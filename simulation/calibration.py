@@ -509,16 +509,19 @@ def patience_sql() -> str:
 
 
 def staffing_sql() -> str:
-    """Mean agents available per local date × slot (rows of several queues or sites in
-    one interval add up; shorter rows are averaged over the slot, weighted by length).
-    Parameters: zone, centre id, start, end, interval_s, interval_s."""
+    """Mean agents available per local date × slot: rows of several queues or sites in
+    one interval add up, and each row counts by the share of the slot it covers, so rows
+    longer or shorter than the slot (a 30-minute table read in 15-minute slots) spread
+    over the slots they overlap. Parameters: zone, centre id, start, end, interval_s × 8."""
     return (
-        f"WITH s AS (SELECT {_local('interval_start')} AS l, interval_s, "
+        "WITH st AS (SELECT epoch(timezone(?, interval_start)) AS s, interval_s, "
         "sum(coalesce(agents_available, agents_scheduled)) AS agents FROM staffing "
         "WHERE centre_id = ? AND interval_start >= ? AND interval_start < ? "
-        "GROUP BY ALL) "
-        f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, "
-        "sum(agents * interval_s) / ? AS agents FROM s GROUP BY ALL"
+        "GROUP BY ALL), spans AS (SELECT s, s + interval_s AS e, agents FROM st), "
+        + _SPREAD
+        + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
+        "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(agents * overlap) / ? AS agents "
+        "FROM o GROUP BY ALL"
     )
 
 
@@ -972,7 +975,7 @@ def _staffing(
     """agents_by_weekday for the scenario, where the numbers came from (in words and
     as the proxy's name) and, for the ``fit`` proxy, what it did per interval."""
     n_slots = open_.shape[1]
-    rows = con.execute(staffing_sql(), [*params, interval_s]).fetchall()
+    rows = con.execute(staffing_sql(), [*params[:4], *[interval_s] * 8]).fetchall()
     fit = None
     if rows:
         staffed_days = np.zeros(7, dtype=np.int64)

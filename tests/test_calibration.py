@@ -36,6 +36,7 @@ from simulation.calibration import (
     patience_distribution,
     present_agents_sql,
     scenario_toml,
+    staffing_sql,
 )
 from simulation.erlang import erlang_a_metrics
 from simulation.model import run_replication
@@ -471,6 +472,34 @@ def test_without_a_staffing_table_busy_time_and_shifts_are_counted_by_hand(store
     (category,) = busy.categories
     assert category.handling.distribution.mean_s == pytest.approx((1200 + 1800 + 3600) / 3)
 
+
+def test_staffing_rows_count_by_the_share_of_each_slot_they_cover(store):
+    """A 30-minute staffing row of 4 agents (Riyadh 10:00) and a 15-minute row of 2
+    (10:30), read in 15-minute slots: 4, 4, 2 and nothing after; in 30-minute slots:
+    4, then 2 for half of 10:30-11:00, so 1."""
+    centre = Centre("rows", timezone="Asia/Riyadh")
+    at = pd.Timestamp("2024-09-02 10:00", tz="Asia/Riyadh")
+    with store.writer() as con:
+        save_centre(con, centre)
+        con.executemany(
+            "INSERT INTO staffing (centre_id, interval_start, interval_s, agents_scheduled, "
+            "agents_available) VALUES (?, ?, ?, ?, ?)",
+            [
+                ["rows", at.to_pydatetime(), 1800, 4, 4],
+                ["rows", (at + pd.Timedelta(minutes=30)).to_pydatetime(), 900, 3, 2],
+            ],
+        )
+    start, end = parse_period("2024-09-02").bounds(centre.tz)
+
+    def slots(interval_s: int) -> dict[int, float]:
+        with store.reader() as con:
+            rows = con.execute(
+                staffing_sql(), [centre.timezone, "rows", start, end, *[interval_s] * 8]
+            ).fetchall()
+        return {slot: agents for _day, slot, agents in rows}
+
+    assert slots(900) == pytest.approx({40: 4.0, 41: 4.0, 42: 2.0})
+    assert slots(1800) == pytest.approx({20: 4.0, 21: 1.0})
 
 def test_an_agent_away_for_over_half_an_hour_is_not_counted_present(store):
     """Agent C, Monday 2024-09-02, Asia/Riyadh: calls answered 10:00, 10:50 and 11:20,
