@@ -22,9 +22,16 @@ _FORMATS = {
 }
 
 
+# the unit after a duration KPI's short name, in the header's language
+_UNITS = {
+    "en": {"seconds": " (s)", "hours": " (h)", "days": " (wd)"},
+    "ar": {"seconds": " (ث)", "hours": " (س)", "days": " (أيام عمل)"},
+}
+
+
 def kpi_column(name: str, labels: Labels, **extra) -> dict:
     kind = kpi_kind(name)
-    unit = {"seconds": " (s)", "hours": " (h)", "days": " (wd)"}.get(kind, "")
+    unit = _UNITS["ar" if labels.lang == "ar" else "en"].get(kind, "")
     return {
         "field": name,
         "headerName": labels.short(name) + unit,

@@ -71,7 +71,11 @@ PRESENCE_SHARE_BY = ("load", "slot", "period", "weekday_slot")
 # ``load``: candidate shares of the agents present, each simulated on the training days
 LOAD_SHARES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 LOAD_BANDS = 4  # classes of offered load per agent present (quartiles of the training calls)
-LOAD_REPLICATIONS = 10  # replications of each training day per candidate share
+LOAD_REPLICATIONS = 10  # replications of each training day per candidate share, at least
+# ... and at least this many simulated training days per candidate share: one week of
+# training days with 10 replications left the learnt shares a few hundredths apart from
+# seed to seed, which on an overloaded week moves ASA by several percent
+LOAD_SIMULATED_DAYS = 140
 HANDLING_SOURCES = ("train", "test")
 
 
@@ -321,7 +325,8 @@ def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int
     """A share of the agents present that depends on the interval's offered load per
     agent present (Erlangs / agents present), learnt on ``train`` by simulation alone.
 
-    The training days are simulated (``LOAD_REPLICATIONS`` each, their own arrivals and
+    The training days are simulated (``LOAD_REPLICATIONS`` each, more when there are
+    fewer than ``LOAD_SIMULATED_DAYS`` / ``LOAD_REPLICATIONS`` of them; their own arrivals and
     agents present, the calibration's handling times and patience) with each of
     ``LOAD_SHARES`` × their agents present; their intervals fall in ``LOAD_BANDS``
     classes of load per agent present (quantiles weighted by the training calls), and
@@ -361,13 +366,15 @@ def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int
     # average out over the days, and the learnt share would move with the seed by
     # several hundredths, which on the bank's overloaded hours is several points.
     day_seeds: dict[dt.date, list[int]] = {}
+    training_days = len({r[0] for r in arrivals if train.start <= r[0] <= train.end})
+    replications = max(LOAD_REPLICATIONS, -(-LOAD_SIMULATED_DAYS // max(training_days, 1)))
 
     def seeds_of(day: dt.date) -> list[int]:
         if day not in day_seeds:
             entropy = [seed + 1, day.toordinal()]  # not the test days' streams
             day_seeds[day] = [
                 int(c.generate_state(1, dtype=np.uint64)[0])
-                for c in np.random.SeedSequence(entropy).spawn(LOAD_REPLICATIONS)
+                for c in np.random.SeedSequence(entropy).spawn(replications)
             ]
         return day_seeds[day]
 
@@ -377,7 +384,7 @@ def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int
         )
         for sc in scenarios:
             jobs.extend((sc, s, k) for k, s in enumerate(seeds_of(sc.start)))
-            tags.extend([value] * LOAD_REPLICATIONS)
+            tags.extend([value] * replications)
     parts = []
     for value, frame in zip(tags, run(jobs), strict=True):
         t = frame["arrived_at"]
@@ -430,7 +437,11 @@ def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int
     def share(day, here, load):
         return np.asarray(shares)[np.searchsorted(edges, load_per_agent(here, load))]
 
-    return share, {"load_per_agent_edges": [float(e) for e in edges], "shares": shares}
+    return share, {
+        "load_per_agent_edges": [float(e) for e in edges],
+        "shares": shares,
+        "replications": replications,  # of each training day per candidate share
+    }
 
 
 def _in_order(arrivals):

@@ -241,6 +241,8 @@ def test_load_share_is_learnt_by_simulating_the_training_days(restaffed):
     assert len(fit["shares"]) == 4 and len(fit["load_per_agent_edges"]) == 3
     assert fit["load_per_agent_edges"] == sorted(fit["load_per_agent_edges"])
     assert all(0.9 <= s <= 1.0 for s in fit["shares"])
+    # ten training days with calls (Sunday to Thursday): 140 simulated days need 14 each
+    assert fit["replications"] == 14
     assert "learnt by simulating the training days" in first.staffing_source
     assert first.rows == again.rows and first.agents == again.agents
     assert slot.presence_fit == {} and "share of them the calibration" in slot.staffing_source

@@ -501,6 +501,7 @@ def test_staffing_rows_count_by_the_share_of_each_slot_they_cover(store):
     assert slots(900) == pytest.approx({40: 4.0, 41: 4.0, 42: 2.0})
     assert slots(1800) == pytest.approx({20: 4.0, 21: 1.0})
 
+
 def test_an_agent_away_for_over_half_an_hour_is_not_counted_present(store):
     """Agent C, Monday 2024-09-02, Asia/Riyadh: calls answered 10:00, 10:50 and 11:20,
     10 min each. The 40 min between 10:10 and 10:50 are a break (over

@@ -1150,6 +1150,8 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
             "field": "day",
             "headerName": column_label("day", lang),
             "pinned": pin_side(lang),
+            "width": 120,
+            "flex": 0,
             "valueGetter": {
                 "function": "!params.data.day || params.data.day === 'all' ? "
                 f"'{t('all', lang)}' : params.data.day"
@@ -1196,7 +1198,7 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
                 id="planner-backtest-grid",
                 rowData=result["rows"],
                 columnDefs=columns,
-                defaultColDef={"resizable": True, "minWidth": 80, "flex": 1, **WRAPPED_HEADERS},
+                defaultColDef={"resizable": True, "minWidth": 96, "flex": 1, **WRAPPED_HEADERS},
                 dashGridOptions={
                     "domLayout": "autoHeight",
                     "enableRtl": lang == "ar",
