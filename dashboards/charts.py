@@ -248,7 +248,12 @@ def grouped_bars(
     title: str | None = None,
     percent: bool = False,
     height: int = 300,
+    empty: str | None = None,
 ) -> dict:
+    """Bars per ``x``, a group per series. A few bars of one series carry their values
+    (a zero is then a number, not a missing bar); ``empty``: the note shown instead of
+    bare axes when no series has a value."""
+    labelled = len(series) == 1 and len(x) <= 8
     fig = figure(
         [
             {
@@ -257,12 +262,30 @@ def grouped_bars(
                 "y": list(v),
                 "name": label,
                 "marker": {"color": PALETTE[i % len(PALETTE)]},
+                **(
+                    {"texttemplate": "%{y:.0%}" if percent else "%{y:.3~s}", "textposition": "auto"}
+                    if labelled
+                    else {}
+                ),
             }
             for i, (label, v) in enumerate(series.items())
         ],
         {"barmode": "group"},
     )
     base(fig, title=title, height=height)
+    fig["layout"]["yaxis"]["rangemode"] = "tozero"
     if percent:
         fig["layout"]["yaxis"]["tickformat"] = ".0%"
+    if empty is not None and all(y is None for v in series.values() for y in v):
+        fig["layout"]["xaxis"]["visible"] = fig["layout"]["yaxis"]["visible"] = False
+        fig["layout"]["annotations"] = [
+            {
+                "text": empty,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+            }
+        ]
     return mirrored(fig, lang)

@@ -258,7 +258,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
             data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
             value=ctx.centre.centre_id,
             allowDeselect=False,
-            w=200,
+            w=240,
             size="sm",
         ),
         dmc.Select(
@@ -268,7 +268,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
             value=ctx.view.period_text,
             searchable=True,
             allowDeselect=False,
-            w=210,
+            w=180,
             size="sm",
         ),
     ]
@@ -288,7 +288,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
                 value=ctx.view.filters.get(dim, []),
                 clearable=True,
                 searchable=True,
-                w=220 if dim == "topic" else 190,
+                w=180 if dim == "topic" else 160,  # a centre's seven filters on one row
                 size="sm",
                 maxDropdownHeight=320,
             )

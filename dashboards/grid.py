@@ -22,23 +22,15 @@ _FORMATS = {
 }
 
 
-# the unit after a duration KPI's short name, in the header's language
-_UNITS = {
-    "en": {"seconds": " (s)", "hours": " (h)", "days": " (wd)"},
-    "ar": {"seconds": " (ث)", "hours": " (س)", "days": " (أيام عمل)"},
-}
-
-
 def kpi_column(name: str, labels: Labels, **extra) -> dict:
     kind = kpi_kind(name)
-    unit = _UNITS["ar" if labels.lang == "ar" else "en"].get(kind, "")
     return {
         "field": name,
-        "headerName": labels.short(name) + unit,
+        "headerName": labels.column(name),
         "headerTooltip": f"{labels.kpi(name)} — {name}",
         "valueFormatter": {"function": _FORMATS[kind]},
         "type": "numericColumn",
-        "minWidth": 96,
+        "minWidth": 120,  # room for the longest word of a wrapped header ("abandoned")
         **extra,
     }
 

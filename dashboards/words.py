@@ -47,6 +47,7 @@ _EN = {
     "by_category": "By caller category",
     "last_30_days": "last 30 days",
     "calls": "Calls",
+    "n_calls": "calls",  # after a number
     "tickets_sla": "Tickets within SLA",
     "two_answer_rates": "Two answer rates from one log",
     "two_answer_rates_note": (
@@ -86,6 +87,7 @@ _EN = {
     "channels_side_by_side": "Channels side by side",
     "load_per_agent": "Load per agent or counter",
     "per_counter": "per counter",
+    "no_counters": "No counters per branch in the centre's settings: visits per counter need them.",
     "busy": "Busy (occupancy)",
     "month": "Month",
     "gregorian": "Gregorian",
@@ -169,6 +171,7 @@ _AR = {
     "by_category": "حسب فئة المتصل",
     "last_30_days": "آخر 30 يوماً",
     "calls": "المكالمات",
+    "n_calls": "مكالمة",  # بعد العدد
     "tickets_sla": "التذاكر ضمن مستوى الخدمة",
     "two_answer_rates": "نسبتا رد من سجل واحد",
     "two_answer_rates_note": (
@@ -208,6 +211,7 @@ _AR = {
     "channels_side_by_side": "القنوات جنباً إلى جنب",
     "load_per_agent": "الحمل لكل موظف أو نافذة",
     "per_counter": "لكل نافذة",
+    "no_counters": "لا يحدد إعداد المركز عدد النوافذ في كل فرع، وحساب الزيارات لكل نافذة يحتاجه.",
     "busy": "الانشغال",
     "month": "الشهر",
     "gregorian": "ميلادي",

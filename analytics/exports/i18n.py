@@ -215,9 +215,10 @@ _SHORT_LABELS = {
         "aht_s": "AHT",
         "created": "Created",
         "resolved": "Resolved",
-        "frt_wh_p50": "First response p50 (wh)",
-        "resolution_wd_p50": "Resolution p50 (wd)",
-        "resolution_wd_p90": "Resolution p90 (wd)",
+        "frt_wh_p50": "First response p50",
+        "frt_wh_p90": "First response p90",
+        "resolution_wd_p50": "Resolution p50",
+        "resolution_wd_p90": "Resolution p90",
         "sla_met_rate": "Within SLA",
         "backlog": "Open",
         "at_risk": "At risk",
@@ -235,6 +236,7 @@ _SHORT_LABELS = {
         "created": "المنشأة",
         "resolved": "المحلولة",
         "frt_wh_p50": "أول رد (الوسيط)",
+        "frt_wh_p90": "أول رد (المئين 90)",
         "resolution_wd_p50": "الحل (الوسيط)",
         "resolution_wd_p90": "الحل (المئين 90)",
         "sla_met_rate": "ضمن المهلة",
@@ -450,6 +452,13 @@ _WORDS = {
 _SL_NAME = re.compile(r"^(sl_answered|sl_offered|sl_excl_short|sl_with_abandons)_(.+)$")
 
 
+# units of durations in narrow column headers
+_UNIT_ABBREVIATIONS = {
+    "en": {"seconds": "s", "hours": "wh", "days": "wd"},
+    "ar": {"seconds": "ث", "hours": "ساعات عمل", "days": "أيام عمل"},
+}
+
+
 def kpi_kind(name: str) -> str:
     """How a KPI is measured: count, ratio, seconds, hours (working) or days (working)."""
     if name.startswith("sl_") or "_rate" in name or name == "occupancy":
@@ -487,11 +496,21 @@ class Labels:
         return _KPI_LABELS[self.lang].get(name, name)
 
     def short(self, name: str) -> str:
-        """A short label for a narrow column."""
+        """A short label for a narrow column (no unit: ``column`` adds it)."""
         short = _SHORT_LABELS[self.lang]
         if (m := _SL_NAME.match(name)) and m.group(1) in short:
             return short[m.group(1)].format(t=m.group(2))
         return short.get(name) or self.kpi(name)
+
+    def column(self, name: str) -> str:
+        """A table column's header: the short label and, for a duration, its unit
+        abbreviated ("ASA (s)", "Resolution p50 (wd)"); a full label that names its unit
+        keeps it as it is."""
+        label = self.short(name)
+        unit = _UNIT_ABBREVIATIONS[self.lang].get(kpi_kind(name))
+        if unit is None or label.endswith(f"({self.unit(name)})"):
+            return label
+        return f"{label} ({unit})"
 
     def definition(self, name: str, *, short_abandon_s: float, sla_wd: float) -> str:
         s = _number(short_abandon_s)

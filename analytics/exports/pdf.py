@@ -421,7 +421,7 @@ def _tables_page(pdf: _Report, report: MonthlyReport) -> None:
     y = pdf.heading(MARGIN, labels["sheet_category"])
     first_w = 34.0
     widths = [first_w] + [(CONTENT_W - first_w) / len(names)] * len(names)
-    headers = [labels["category"]] + [labels.short(n) for n in names]
+    headers = [labels["category"]] + [labels.column(n) for n in names]
     rows = [[labels["all"]] + [labels.value(n, report.calls[n]) for n in names]]
     rows += [
         [labels.category(r["category"])] + [labels.value(n, r[n]) for n in names]
@@ -434,7 +434,7 @@ def _tables_page(pdf: _Report, report: MonthlyReport) -> None:
     topic_names = ["offered", "answer_rate", f"sl_offered_{t[0]}", "asa_s", "aht_s"]
     first = [28.0, 44.0]
     widths = first + [(CONTENT_W - sum(first)) / len(topic_names)] * len(topic_names)
-    headers = [labels["category"], labels["topic"]] + [labels.short(n) for n in topic_names]
+    headers = [labels["category"], labels["topic"]] + [labels.column(n) for n in topic_names]
     rows = [
         [labels.category(r["category"]), labels.topic(r["topic"])]
         + [labels.value(n, r[n]) for n in topic_names]
@@ -454,7 +454,7 @@ def _tables_page(pdf: _Report, report: MonthlyReport) -> None:
         "at_risk",
     ]
     widths = [first_w] + [(CONTENT_W - first_w) / len(ticket_names)] * len(ticket_names)
-    headers = [labels["category"]] + [labels.short(n) for n in ticket_names]
+    headers = [labels["category"]] + [labels.column(n) for n in ticket_names]
     rows = [[labels["all"]] + [labels.value(n, report.tickets[n]) for n in ticket_names]]
     rows += [
         [labels.category(r["category"])] + [labels.value(n, r[n]) for n in ticket_names]

@@ -139,9 +139,7 @@ def build(ctx: PageContext):
                     html.Div(
                         [
                             html.Span(ctx.labels.category(code), className="cat-name"),
-                            html.Span(
-                                f"{row['offered']:,} " + w["calls"].lower(), className="cat-count"
-                            ),
+                            html.Span(f"{row['offered']:,} {w['n_calls']}", className="cat-count"),
                         ],
                         className="cat-head",
                     ),

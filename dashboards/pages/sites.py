@@ -78,12 +78,14 @@ def build(ctx: PageContext):
             {f"{w['visits']} {w['per_counter']}": per_counter},
             ctx.lang,
             title=f"{w['load_per_agent']} — {labels.dimension('channel', 'walk_in')}",
+            empty=w["no_counters"],
         )
         wait = charts.grouped_bars(
             names,
             {labels.kpi("frt_wh_p50"): [r["frt_wh_p50"] for r in visits]},
             ctx.lang,
             title=labels.kpi("frt_wh_p50"),
+            empty=w["no_data"],
         )
         table = [
             {
