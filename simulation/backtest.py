@@ -14,8 +14,9 @@ feeding it what a planner would know in advance or could not have planned away:
   per interval). Without one, and when answered calls carry agent ids,
   ``staffing="presence"`` (the default then): the agents present on each test day per
   interval (each agent from the answer of their first call of the day to the end of
-  their last, less the gaps of over 30 minutes without a call, ``present_agents_sql``: what the centre rostered that day, read off the
-  log as the day's arrivals are, not the KPIs being predicted) times a share of them
+  their last, less the gaps of over 30 minutes without a call, ``present_agents_sql``:
+  what the centre rostered that day, read off the log as the day's arrivals are, not
+  the KPIs being predicted) times a share of them
   (its agents also worked other queues, outbound calls and breaks). By default
   (``presence_share_by="load"``) the share depends on the interval's offered load per
   agent present and is learnt by simulating the *training* days with candidate shares
@@ -168,6 +169,7 @@ def _day_scenarios(
     function ``share(day, present, load)`` of the day's agents present and offered load
     (Erlangs) per slot. ``floor_load``: at least the offered load in agents where calls
     came (else at least one)."""
+    from simulation.calibration import presence_words
     from simulation.scenario import scenario_from_dict
 
     base = cal.scenario
@@ -202,17 +204,14 @@ def _day_scenarios(
         source = "the staffing table of the test days (mean agents available)"
     elif staffing == "presence" and callable(presence[0]):
         source = (
-            "the agents present on each test day (first to last call of each agent's day, "
-            "less gaps of over 30 minutes without a call) × a share per interval that "
-            "depends on its offered load per agent present, learnt by simulating the "
-            "training days until each load class answers as the centre did"
+            f"the agents present on each test day ({presence_words()}) × a share per "
+            "interval that depends on its offered load per agent present, learnt by "
+            "simulating the training days until each load class answers as the centre did"
         )
     elif staffing == "presence":
         source = (
-            "the agents present on each test day (first to last call of each agent's day, "
-            "less gaps of over 30 minutes without a call) "
-            f"× the share of them the calibration's agents ({cal.staffing_proxy}) were on "
-            "the training days"
+            f"the agents present on each test day ({presence_words()}) × the share of them "
+            f"the calibration's agents ({cal.staffing_proxy}) were on the training days"
         )
     elif staffing == "day":
         source = (
@@ -298,7 +297,8 @@ def _day_scenarios(
 
 def _presence(con, centre, cal, train: Period, test: Period, interval_s: int, by: str):
     """(share of presence per weekday × slot learnt on ``train``, presence rows of
-    ``test``), or None when either period has no agent ids on answered calls."""
+    ``test``, presence rows of ``train``), or None when either period has no agent ids on
+    answered calls."""
     from simulation.calibration import present_agents_sql
 
     rows = {}
@@ -318,10 +318,10 @@ def _presence(con, centre, cal, train: Period, test: Period, interval_s: int, by
         n = cal.scenario.intervals_per_day
         agents = np.array([week.get(w, (0,) * n) for w in range(1, 8)], dtype=float)
     days = [cal.days_observed.get(w, 0) for w in range(1, 8)]
-    return presence_share(agents, rows["train"], days, by), rows["test"]
+    return presence_share(agents, rows["train"], days, by), rows["test"], rows["train"]
 
 
-def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int):
+def _load_share(con, centre, cal, train: Period, present, interval_s: int, run, seed: int):
     """A share of the agents present that depends on the interval's offered load per
     agent present (Erlangs / agents present), learnt on ``train`` by simulation alone.
 
@@ -335,17 +335,22 @@ def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int
     interval and a busy one thus get the share that reproduces the centre *there*:
     the `fit` proxy (exact Erlang A) and the simulation disagree on quiet intervals.
 
-    Returns (``share(day, present, load)`` → share per slot, the fit as a dict).
-    ``run(jobs)`` runs ``run_replication`` jobs in order."""
+    ``present``: the training days' ``present_agents_sql`` rows. Returns
+    (``share(day, present, load)`` → share per slot, the fit as a dict). ``run(jobs)``
+    runs ``run_replication`` jobs in order."""
     import pandas as pd
 
     from analytics.kpi import call_kpis
-    from simulation.calibration import arrivals_sql, present_agents_sql
+    from simulation.calibration import arrivals_sql
 
+    name = {900: "15min", 1800: "30min", 3600: "60min"}.get(interval_s)
+    if name is None:  # before the simulations, not after them
+        raise ValueError(
+            f"presence_share_by load needs 15, 30 or 60-min intervals, not {interval_s} s"
+        )
     start, end = train.bounds(centre.tz)
-    params = [centre.timezone, centre.centre_id, start, end]
-    arrivals = _in_order(con.execute(arrivals_sql(), [*params, interval_s]).fetchall())
-    present = con.execute(present_agents_sql(), [*params, *[interval_s] * 8]).fetchall()
+    params = [centre.timezone, centre.centre_id, start, end, interval_s]
+    arrivals = _in_order(con.execute(arrivals_sql(), params).fetchall())
     ratio: dict[dt.date, np.ndarray] = {}  # training day -> load per agent present per slot
 
     def load_per_agent(here, load):
@@ -366,7 +371,7 @@ def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int
     # average out over the days, and the learnt share would move with the seed by
     # several hundredths, which on the bank's overloaded hours is several points.
     day_seeds: dict[dt.date, list[int]] = {}
-    training_days = len({r[0] for r in arrivals if train.start <= r[0] <= train.end})
+    training_days = len({r[0] for r in arrivals})
     replications = max(LOAD_REPLICATIONS, -(-LOAD_SIMULATED_DAYS // max(training_days, 1)))
 
     def seeds_of(day: dt.date) -> list[int]:
@@ -399,11 +404,6 @@ def _load_share(con, centre, cal, train: Period, interval_s: int, run, seed: int
             )
         )
     simulated = pd.concat(parts).groupby(["share", "day", "slot"])["answered"].agg(["size", "sum"])
-    name = {900: "15min", 1800: "30min", 3600: "60min"}.get(interval_s)
-    if name is None:
-        raise ValueError(
-            f"presence_share_by load needs 15, 30 or 60-min intervals, not {interval_s} s"
-        )
     rows = []
     for r in call_kpis(con, centre, period=train, interval=name, percentile=False):
         t = r["interval_start"]
@@ -492,13 +492,7 @@ def backtest(
     import pandas as pd
 
     from analytics.kpi import call_kpis
-    from simulation.calibration import (
-        HandlingFit,
-        arrivals_sql,
-        calibrate,
-        handling_sql,
-        staffing_sql,
-    )
+    from simulation.calibration import arrivals_sql, calibrate, handling_fits, staffing_sql
     from simulation.model import run_replication
     from simulation.replications import (
         _progress,
@@ -538,13 +532,9 @@ def backtest(
             )
     if staffing is None:
         staffing = "presence" if presence is not None else "day"
-    own_handling = None
-    if handling == "test":
-        own_handling = {
-            r[0]: HandlingFit(int(r[1]), int(r[2]), float(r[3]), float(r[4] or 0.0), float(r[5]))
-            for r in con.execute(handling_sql(), [centre.centre_id, start, end]).fetchall()
-            if r[2]
-        }
+    own_handling = (
+        handling_fits(con, [centre.centre_id, start, end]) if handling == "test" else None
+    )
     own = None
     if executor is None and (workers is None or workers > 1):
         own = executor = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
@@ -568,7 +558,9 @@ def backtest(
                 presence is not None and staffing == "presence" and presence_share_by == "load"
             )
             if by_load:
-                share, fit = _load_share(con, centre, cal, train, interval_s, run, seed)
+                share, fit = _load_share(
+                    con, centre, cal, train, presence[2], interval_s, run, seed
+                )
                 presence = (share, presence[1])
             scenarios, source = _day_scenarios(
                 cal,

@@ -573,6 +573,14 @@ def busy_agents_sql() -> str:
 PRESENCE_GAP_S = 1800
 
 
+def presence_words() -> str:
+    """How ``present_agents_sql`` counts an agent present, for people."""
+    return (
+        "each agent from their first to their last call of the day, less gaps of over "
+        f"{PRESENCE_GAP_S // 60} minutes without a call"
+    )
+
+
 def present_agents_sql() -> str:
     """Agents present per local date × slot, each agent from the answer of their first
     call of the day to the end of their last (a shift proxy), less the gaps of more than
@@ -909,6 +917,16 @@ def calibrate(
     return replace(calibration, toml=text)
 
 
+def handling_fits(con, bounds: list) -> dict[Any, HandlingFit]:
+    """Lognormal handling-time fits per category (``handling_sql``) of the categories
+    with a positive handling time. ``bounds``: centre id, start, end."""
+    return {
+        r[0]: HandlingFit(int(r[1]), int(r[2]), float(r[3]), float(r[4] or 0.0), float(r[5]))
+        for r in con.execute(handling_sql(), bounds).fetchall()
+        if r[2]
+    }
+
+
 def handling_fit_of_all(con, bounds: list) -> HandlingFit:
     """The lognormal fit over every category (a fallback for a category without any)."""
     row = con.execute(
@@ -993,10 +1011,7 @@ def _staffing(
             what = f"{busy_text} (no staffing table)"
         elif proxy == "shifts":
             rows = con.execute(present_agents_sql(), [*zone_bounds, *[interval_s] * 8]).fetchall()
-            what = (
-                "agents present from their first to their last call of the day, less gaps of over "
-                f"{PRESENCE_GAP_S // 60} minutes without a call (no staffing table)"
-            )
+            what = f"agents present ({presence_words()}; no staffing table)"
         else:
             rows = con.execute(agents_answering_sql(), params).fetchall()
             what = "distinct agents answering calls (no staffing table)"

@@ -398,25 +398,15 @@ def replication_rows(scenario, seed: int, replication: int, interval: str | None
     (opening one costs about as much as one of the KPI queries)."""
     import duckdb
 
-    from analytics.kpi import call_kpis
     from simulation.model import run_replication
-    from simulation.replications import SIM_SOURCE, sim_connection
+    from simulation.replications import replication_kpis
 
     frame = run_replication(scenario, seed, replication)
-    centre = scenario.centre()
-    own = getattr(_KPI_CONNECTION, "con", None)
-    if own is None:
-        own = _KPI_CONNECTION.con = duckdb.connect()
-    con = sim_connection(frame, own)
-    try:
-        overall = call_kpis(con, centre, source=SIM_SOURCE, by=("replication",))
-        per_interval = (
-            call_kpis(con, centre, source=SIM_SOURCE, by=("replication",), interval=interval)
-            if interval
-            else []
-        )
-    finally:
-        con.unregister("sim_records")  # the connection stays; the calls go
+    con = getattr(_KPI_CONNECTION, "con", None)
+    if con is None:
+        con = _KPI_CONNECTION.con = duckdb.connect()
+    overall = replication_kpis(frame, scenario, con=con)
+    per_interval = replication_kpis(frame, scenario, interval=interval, con=con) if interval else []
     return overall, per_interval
 
 

@@ -96,12 +96,15 @@ def replication_kpis(
     interval: str | None = None,
     thresholds_s: Sequence[float] | None = None,
     short_abandon_s: float | None = None,
+    con=None,
 ) -> list[dict]:
     """KPIs of simulated records per replication (and ``by`` groups / ``interval``),
-    computed by ``analytics.kpi.call_kpis`` over the view ``sim_calls``."""
+    computed by ``analytics.kpi.call_kpis`` over the view ``sim_calls``. ``con``: an open
+    in-memory connection to reuse (it stays open, the records go), else a new one."""
     from analytics.kpi import call_kpis
 
-    con = sim_connection(records)
+    own = con is None
+    con = sim_connection(records, con)
     try:
         return call_kpis(
             con,
@@ -113,7 +116,10 @@ def replication_kpis(
             short_abandon_s=short_abandon_s,
         )
     finally:
-        con.close()
+        if own:
+            con.close()
+        else:
+            con.unregister("sim_records")
 
 
 def summarise(

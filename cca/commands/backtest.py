@@ -9,12 +9,13 @@ read from their waits), then simulates every day of --test with that day's actua
 arrivals per interval and caller category, and the staffing table of those days if the
 store has one. Else, when answered calls carry agent ids (--staffing presence, the
 default then), the agents present on each test day per interval (first to last call of
-each agent's day, less gaps of over 30 minutes without a call) times the share of them
-the calibrated agents were on the training days; else the calibration's agents per weekday at each day's offered load, keeping
-their square-root service grade (--staffing day). No waiting or abandonment of a test
-day sets its agents. Prints, per test day and for the whole
-period, the actual and predicted answer_rate, abandon_rate, asa_s and sl_offered_T (the centre's thresholds) with the
-simulation's 95% confidence interval and the error: percentage points for rates, percent
+each agent's day, less gaps of over 30 minutes without a call) times a share of them
+learnt by simulating the training days (--presence-share); else the calibration's agents
+per weekday at each day's offered load, keeping their square-root service grade
+(--staffing day). No waiting or abandonment of a test day sets its agents. Prints, per
+test day and for the whole period, the actual and predicted answer_rate, abandon_rate,
+asa_s and sl_offered_T (the centre's thresholds) with the simulation's 95% confidence
+interval and the error: percentage points for rates, percent
 for ASA. JSON: one object per day and one with "day": "all", keys <kpi>_actual,
 <kpi>_predicted, <kpi>_ci_low, <kpi>_ci_high, <kpi>_error.
 """
@@ -46,8 +47,8 @@ def register(subparsers) -> None:
         choices=("presence", "day", "weekday"),
         default=None,
         help="without a staffing table: presence (default when calls carry agent ids), "
-        "the agents present on each test day x the share of them the calibrated agents "
-        "were on the training days; day (default otherwise), the calibration's agents at "
+        "the agents present on each test day x a share of them (--presence-share); day "
+        "(default otherwise), the calibration's agents at "
         "each day's offered load, same square-root service grade; weekday, as calibrated",
     )
     p.add_argument(

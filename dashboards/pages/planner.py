@@ -115,6 +115,20 @@ PLANNER_AR = {
     "cannot cover": "لا يمكن تغطية",
     "shift groups": "مجموعة مناوبات",
     "agent-shifts": "مناوبة موظف",
+    # jobs: kinds and states
+    "simulate": "المحاكاة",
+    "find_staffing": "إيجاد التوظيف",
+    "backtest": "اختبار رجعي",
+    "queued": "في الانتظار",
+    "running": "قيد التشغيل",
+    "done": "اكتملت",
+    "cancelled": "أُلغيت",
+    "failed": "فشلت",
+    # templates (filled in with str.format)
+    " · simulated sl_offered_12 {sl} [{low}, {high}]": " · مستوى الخدمة خلال 12 ث بالمحاكاة {sl} [{low}، {high}]",
+    "{n} intervals cannot meet the targets: ": "{n} فترة لا تستطيع تحقيق المستهدفات: ",
+    "every interval meets the targets": "كل الفترات تحقق المستهدفات",
+    " · {hours} agent-hours": " · {hours} ساعة موظف",
 }
 
 # the planner's own columns (everything not a KPI of the KPI layer)
@@ -145,8 +159,8 @@ AGENTS_FROM_AR = {
     "table": "جدول المناوبات (متوسط الموظفين المتاحين)",
     "fit": "موظفو Erlang A الذين يفقدون نسبة المتخلّين المرصودة في كل فترة (لا جدول مناوبات)",
     "busy": "الموظفون المشغولون بالمكالمات (لا جدول مناوبات)",
-    "shifts": "الموظفون الحاضرون من أول مكالمة إلى آخرها (لا جدول مناوبات)",
-    "distinct": "عدد الموظفين الذين ردّوا على مكالمات (لا جدول مناوبات)",
+    "shifts": "الموظفون الحاضرون من أول مكالمة إلى آخرها، دون فجوات تزيد على 30 دقيقة (لا جدول مناوبات)",
+    "answering": "عدد الموظفين الذين ردّوا على مكالمات (لا جدول مناوبات)",
     "erlang_a": "Erlang A لمستوى خدمة 80% (لا جدول مناوبات ولا أرقام موظفين)",
 }
 
@@ -170,23 +184,13 @@ def week_source(week, lang: str, centre_name: str = "") -> str:
     return f"معايَر من سجل {centre_name or centre_id} للفترة {period}؛ الموظفون: {agents}"
 
 
-JOB_KIND_AR = {"simulate": "المحاكاة", "find_staffing": "إيجاد التوظيف", "backtest": "اختبار رجعي"}
-JOB_STATE_AR = {
-    "queued": "في الانتظار",
-    "running": "قيد التشغيل",
-    "done": "اكتملت",
-    "cancelled": "أُلغيت",
-    "failed": "فشلت",
-}
-
-
 def job_line(status: dict, lang: str) -> str:
     """A job's kind, state and how far it got, in the reader's language (an error's
     own text stays as the job wrote it)."""
     kind, state = status["kind"], status["state"]
     if lang != "ar":
         return f"{kind}: {state} — {status.get('message') or ''}"
-    line = f"{JOB_KIND_AR.get(kind, kind)}: {JOB_STATE_AR.get(state, state)}"
+    line = f"{t(kind, lang)}: {t(state, lang)}"
     if state == "failed":
         return f"{line} — {status.get('message') or ''}"
     if state == "running" and status.get("total"):
@@ -1044,34 +1048,25 @@ def poll_job(_n, job_id, search=None):
         return 100, message, True, no_update, no_update, no_update, backtest_table(result, lang)
     if result["kind"] == "simulate":
         s = result["summary"]
-        low, high = s["sl_offered_12_ci_low"], s["sl_offered_12_ci_high"]
-        message += (
-            f" · مستوى الخدمة خلال 12 ث بالمحاكاة {s['sl_offered_12']:.1%} [{low:.1%}، {high:.1%}]"
-            if lang == "ar"
-            else f" · simulated sl_offered_12 {s['sl_offered_12']:.1%} [{low:.1%}, {high:.1%}]"
+        message += t(" · simulated sl_offered_12 {sl} [{low}, {high}]", lang).format(
+            sl=f"{s['sl_offered_12']:.1%}",
+            low=f"{s['sl_offered_12_ci_low']:.1%}",
+            high=f"{s['sl_offered_12_ci_high']:.1%}",
         )
         return 100, message, True, result, no_update, no_update, no_update
     unmet = result.get("unmet") or []
     note = (
         html.Div(
             [
-                html.B(
-                    f"{len(unmet)} فترة لا تستطيع تحقيق المستهدفات: "
-                    if lang == "ar"
-                    else f"{len(unmet)} intervals cannot meet the targets: "
-                ),
+                html.B(t("{n} intervals cannot meet the targets: ", lang).format(n=len(unmet))),
                 ", ".join(u["interval_start"][:16].replace("T", " ") for u in unmet[:20]),
             ],
             id="planner-unmet-list",
         )
         if unmet
-        else html.Div(
-            "كل الفترات تحقق المستهدفات" if lang == "ar" else "every interval meets the targets",
-            id="planner-unmet-list",
-        )
+        else html.Div(t("every interval meets the targets", lang), id="planner-unmet-list")
     )
-    hours = result["agent_hours"]
-    message += f" · {hours:.0f} ساعة موظف" if lang == "ar" else f" · {hours:.0f} agent-hours"
+    message += t(" · {hours} agent-hours", lang).format(hours=f"{result['agent_hours']:.0f}")
     return 100, message, True, no_update, result["agents"], note, no_update
 
 
