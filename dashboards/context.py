@@ -21,6 +21,7 @@ from analytics.appstate import AppState
 from analytics.centres import Centre, get_centre, list_centres
 from analytics.periods import Period, parse_period
 from analytics.store import Store
+from dashboards.auth import Forbidden, current_user
 
 CALL_FILTERS = ("category", "topic", "channel", "site", "queue")
 TICKET_FILTERS = ("category", "topic", "channel", "site")
@@ -166,6 +167,19 @@ def latest_call_day(con, centre: Centre) -> dt.date | None:
     return span[1].date() if span else None
 
 
+def centre_for(requested: str | None, user=None) -> str:
+    """The centre a callback, a download or a job works on: ``requested`` (whatever the
+    client sent: a store's data, a URL, a filter) if the signed-in user may see it, else
+    ``Forbidden``. The one server-side rule behind every callback; pages use it through
+    ``resolve``, which opens the user's first centre instead of refusing."""
+    user = user if user is not None else current_user()
+    if user is None:
+        raise Forbidden("log in first")
+    if not isinstance(requested, str) or not requested or not user.may_see(requested):
+        raise Forbidden("you may not see this centre")
+    return requested
+
+
 def resolve(con, view: View, user, today_of) -> tuple[Centre | None, Period | None, View]:
     """The centre and period a view names (defaults filled in), and the view with them.
 
@@ -176,7 +190,7 @@ def resolve(con, view: View, user, today_of) -> tuple[Centre | None, Period | No
     if not centres:
         return None, None, view
     chosen = next((c for c in centres if c.centre_id == view.centre_id), centres[0])
-    centre = get_centre(con, chosen.centre_id)
+    centre = get_centre(con, centre_for(chosen.centre_id, user))
     if view.period_text:
         period = parse_period(view.period_text, today_of(centre))
     else:
