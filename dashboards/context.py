@@ -30,8 +30,9 @@ TICKET_FILTERS = ("category", "topic", "channel", "site")
 @dataclass(frozen=True)
 class Settings:
     """How the app runs. ``today`` pins the local date (tests and demos); otherwise it is
-    today in each centre's zone. ``refresh_hours``: a load older than this is stale
-    (seed 000's database is refreshed every 24 hours)."""
+        today in each centre's zone. ``refresh_hours``: a load older than this is stale
+        (seed 000's database is refreshed every 24 hours). ``idle_minutes``: a session not used
+    for this long ends."""
 
     app_state: Path | None = None
     secret_key: str | None = None
@@ -40,6 +41,7 @@ class Settings:
     refresh_hours: float = 24.0
     work_dir: Path | None = None
     wallboard_refresh_s: float = 30.0
+    idle_minutes: float = 30.0  # a session unused this long ends (shared contact-centre PCs)
 
 
 @dataclass(frozen=True)
