@@ -77,3 +77,109 @@ def test_the_idle_time_is_configurable(seed_store, tmp_path):
         seen = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6)).isoformat(timespec="seconds")
         con.execute("UPDATE sessions SET last_seen = ?", [seen])
     assert client.get("/").status_code == 302
+
+
+# ------------------------------------------------- item 7 and #21.3: paths and the registry
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assets/fonts/../dashboards.css",
+        "/assets/fonts/%2e%2e/dashboards.css",
+        "/assets/fonts//../dashboards.css",
+        "/assets/login.css/../dashboards.css",
+    ],
+)
+def test_paths_are_normalised_before_the_public_check(app, path):
+    response = app.server.test_client().get(path)
+    assert response.status_code in (401, 404), path
+    assert b".app-header" not in response.data and b"kpi-tile" not in response.data
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/", "/Admin", "/ADMIN", "/admin//", "/admin/.", "/x/../admin"]
+)
+def test_no_spelling_of_a_page_opens_it_for_another_role(app, path):
+    client = app.server.test_client()
+    log_in(client, "manager")
+    response = client.get(path)
+    assert response.status_code in (403, 404), (path, response.status_code)
+
+
+def test_a_trailing_slash_is_the_same_page(app):
+    admin, manager = app.server.test_client(), app.server.test_client()
+    log_in(admin, "admin")
+    log_in(manager, "manager")
+    assert admin.get("/admin/").status_code == 200
+    assert manager.get("/tickets/").status_code == 200
+    assert manager.get("/no-such-page").status_code == 404
+
+
+def test_an_admin_opens_every_registered_page(app):
+    import dash
+
+    client = app.server.test_client()
+    log_in(client, "admin")
+    paths = [p["path"] for p in dash.page_registry.values()]
+    assert len(paths) >= 9
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+
+
+def test_a_page_is_one_declaration_for_the_guard_the_menu_and_the_router(app):
+    """A page registered with its roles opens for them and admins, is in their menu in its
+    order, and the router renders it; nothing else is edited."""
+    import dash
+    from dash import html
+
+    from dashboards.frame import menu, page
+
+    def probe_layout(**query):
+        return page("/probe", query, lambda ctx: html.Div("probe content", id="probe"))
+
+    dash.register_page(
+        "tests.probe_page",
+        path="/probe",
+        name="Probe",
+        layout=probe_layout,
+        order=65,
+        menu="probe",
+        roles=("executive",),
+    )
+    try:
+        executive, planner, admin = (app.server.test_client() for _ in range(3))
+        log_in(executive, "executive")
+        log_in(planner, "planner")
+        log_in(admin, "admin")
+        assert executive.get("/probe").status_code == 200
+        assert admin.get("/probe").status_code == 200
+        assert planner.get("/probe").status_code == 403
+        from dashboards.auth import User
+
+        assert [p for p, _ in menu(User("e", "executive", None))] == ["/", "/reports", "/probe"]
+        assert ("/probe", "probe") in menu(User("a", "admin", None))
+        assert "/probe" not in [p for p, _ in menu(User("p", "planner", None))]
+        token = executive.get_cookie("_csrf_token").value
+        body = {
+            "output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [
+                {"id": "_pages_content", "property": "children"},
+                {"id": "_pages_store", "property": "data"},
+            ],
+            "inputs": [
+                {"id": "_pages_location", "property": "pathname", "value": "/probe"},
+                {"id": "_pages_location", "property": "search", "value": ""},
+            ],
+            "changedPropIds": ["_pages_location.pathname"],
+            "state": [],
+        }
+        rendered = executive.post(
+            "/_dash-update-component", json=body, headers={"X-CSRFToken": token}
+        )
+        assert rendered.status_code == 200 and "probe content" in rendered.text
+        token = planner.get_cookie("_csrf_token").value
+        refused = planner.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+        assert "probe content" not in refused.text
+    finally:
+        dash.page_registry.pop("tests.probe_page", None)

@@ -1666,4 +1666,13 @@ def _start_job_adapter(s, f, plan, replications, target, max_abandon, source, *l
     )
 
 
-dash.register_page(__name__, path=PATH, name="Planner", title="Planner", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Planner",
+    title="Planner",
+    layout=layout,
+    order=50,
+    menu="planner",  # the menu's label: words(lang)["planner"]
+    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
+)

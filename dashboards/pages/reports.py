@@ -20,7 +20,7 @@ from dash import html
 
 from analytics.centres import get_centre
 from analytics.periods import parse_period
-from dashboards.auth import PAGE_ROLES, current_user
+from dashboards.auth import current_user
 from dashboards.context import app_context
 from dashboards.frame import PageContext, page
 from dashboards.pages.overview import headline_kpis
@@ -93,7 +93,7 @@ def download():
     """Send an export of ``?centre&period&format&lang``; 403 for roles or centres the
     user may not see. Written to the audit log."""
     user = current_user()
-    if user is None or user.role not in PAGE_ROLES[PATH] + ("admin",):
+    if user is None or not user.may_open(PATH):
         return flask.Response("your role may not download reports\n", 403, mimetype="text/plain")
     args = flask.request.args
     centre_id, fmt = args.get("centre", ""), args.get("format", "")
@@ -137,4 +137,13 @@ def layout(**query):
     return page(PATH, query, build, filters=())
 
 
-dash.register_page(__name__, path=PATH, name="Reports", title="Reports", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Reports",
+    title="Reports",
+    layout=layout,
+    order=60,
+    menu="reports",  # the menu's label: words(lang)["reports"]
+    roles=("manager", "executive"),  # who opens it besides admins (dashboards.auth.may_open)
+)
