@@ -25,7 +25,7 @@ from dash import Dash, Input, Output, dcc
 
 from analytics.appstate import AppState
 from analytics.store import Store
-from dashboards import auth, pages
+from dashboards import auth, headers, pages
 from dashboards.context import AppContext, Settings
 
 HERE = Path(__file__).parent
@@ -123,4 +123,5 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
         Input("url", "search"),
     )
     app.layout = _shell
+    headers.install(app, secure=settings.secure_cookies)
     return app

@@ -183,3 +183,39 @@ def test_a_page_is_one_declaration_for_the_guard_the_menu_and_the_router(app):
         assert "probe content" not in refused.text
     finally:
         dash.page_registry.pop("tests.probe_page", None)
+
+
+# ------------------------------------------------------------------------- item 6: headers
+
+
+def test_every_answer_carries_the_security_headers(app):
+    client = app.server.test_client()
+    anonymous = client.get("/login")
+    log_in(client, "executive")
+    answers = {
+        "login": anonymous,
+        "page": client.get("/reports"),
+        "layout": client.get("/_dash-layout"),
+        "download": client.get("/download/report?centre=bahrain_lmra&period=2026-09&format=csv"),
+        "refused": client.get("/admin"),
+    }
+    for name, answer in answers.items():
+        h = answer.headers
+        csp = h["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, name
+        assert "script-src 'self' 'sha256-" in csp and "unsafe-eval" not in csp, name
+        assert "object-src 'none'" in csp and "form-action 'self'" in csp, name
+        assert h["X-Frame-Options"] == "DENY", name
+        assert h["X-Content-Type-Options"] == "nosniff", name
+        assert h["Referrer-Policy"] == "no-referrer", name
+        assert h["Cache-Control"] == "no-store", name
+        assert "Strict-Transport-Security" not in h, name  # plain HTTP: no HSTS
+    assert answers["download"].status_code == 200
+    bundle = client.get("/assets/dashboards.css")
+    assert bundle.headers.get("Cache-Control") != "no-store"
+
+
+def test_hsts_with_secure_cookies(seed_store, tmp_path):
+    app = make_app(seed_store, tmp_path, secure_cookies=True)
+    answer = app.server.test_client().get("/login")
+    assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")
