@@ -107,8 +107,9 @@ def page(
     with app.store.reader() as con:
         try:
             centre, period, view = resolve(con, view, user, app.today)
-        except ValueError as exc:
-            return _framed(path, view, user, dmc.Alert(str(exc), color="red"), None, chrome)
+        except ValueError as exc:  # the frame's links keep the language, not what failed
+            clean = View(None, None, view.lang)
+            return _framed(path, clean, user, dmc.Alert(str(exc), color="red"), None, chrome)
         if centre is None:
             return _framed(path, view, user, dmc.Alert(w["no_centre"], color="blue"), None, chrome)
         labels = Labels(view.lang, labels_for(con, centre.centre_id, view.lang))

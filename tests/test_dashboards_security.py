@@ -219,3 +219,144 @@ def test_hsts_with_secure_cookies(seed_store, tmp_path):
     app = make_app(seed_store, tmp_path, secure_cookies=True)
     answer = app.server.test_client().get("/login")
     assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+# ------------------------------------------------------------------ item 3: bounded work
+
+
+def page_body(path: str, search: str) -> dict:
+    return {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+
+
+def post(client, body):
+    token = client.get_cookie("_csrf_token").value
+    return client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+
+
+def test_a_period_of_three_thousand_years_is_refused_with_a_message(app):
+    client = app.server.test_client()
+    log_in(client, "manager")
+    answer = post(client, page_body("/intraday", "?centre=bahrain_lmra&period=1000-01..4000-12"))
+    assert answer.status_code == 200
+    assert "at most 1,098 (three years)" in answer.text
+    assert len(answer.data) < 100_000
+    assert "data-kpi" not in answer.text
+
+
+def test_a_filter_of_300000_values_is_refused_with_a_message(app):
+    client = app.server.test_client()
+    log_in(client, "manager")
+    values = ",".join(f"c{i}" for i in range(300_000))
+    answer = post(client, page_body("/categories", f"?centre=bahrain_lmra&category={values}"))
+    assert answer.status_code == 200
+    assert "category: 300,000 values; a filter takes at most 200" in answer.text
+    assert len(answer.data) < 100_000  # the menu links do not repeat the list
+
+
+def test_periods_around_1900_open_without_an_error(app):
+    """The Umm al-Qura calendar starts in 1924: the page gives the Gregorian days alone."""
+    client = app.server.test_client()
+    log_in(client, "manager")
+    for period in ("1900-01", "1923-05", "2090-01"):
+        answer = post(client, page_body("/", f"?centre=bahrain_lmra&period={period}"))
+        assert answer.status_code == 200, period
+        assert "overview-period" in answer.text, period
+    refused = post(client, page_body("/", "?centre=bahrain_lmra&period=1000-01"))
+    assert "give dates between 1900 and 2200" in refused.text
+
+
+def test_a_report_of_a_long_period_is_refused_and_the_refusal_audited(app):
+    client = app.server.test_client()
+    log_in(client, "executive")
+    url = "/download/report?centre=bahrain_lmra&period=1000-01..4000-12&format=csv"
+    answer = client.get(url)
+    assert answer.status_code == 400 and b"three years" in answer.data
+    refused = [r for r in state_of(app).audit_log(20) if r["action"] == "download_refused"]
+    assert refused and "1000-01..4000-12" in refused[0]["detail"]
+
+
+def test_the_job_runner_bounds_replications_days_and_time(tmp_path):
+    """Replications and days above the limits are refused at once; a job running past
+    its time limit is stopped (a real SimPy run in the job's thread)."""
+    from analytics.appstate import AppState
+    from simulation.jobs import JobRunner
+    from simulation.scenario import SCENARIO_DIR, load_scenario
+    from simulation.whatif import week_from_scenario, whatif_scenario
+
+    state = AppState(tmp_path / "app.sqlite")
+    runner = JobRunner(state, tmp_path / "jobs", workers=1, time_limit_s=0.5)
+    week = week_from_scenario(load_scenario("example_small"), days=7)
+    scenario = whatif_scenario(week, week.agents)
+    try:
+        with pytest.raises(ValueError, match="replications: 100,000 is not between 1 and 100"):
+            runner.submit("u", "simulate", {"scenario": scenario, "replications": 100_000})
+        text = (SCENARIO_DIR / "example_small.toml").read_text(encoding="utf-8")
+        long = re.sub(r"(?m)^days = \d+", "days = 400", text)
+        assert long != text
+        with pytest.raises(ValueError, match="days: 400 is more than 31"):
+            runner.submit("u", "simulate", {"scenario_toml": long, "replications": 1})
+        job = runner.submit("u", "simulate", {"scenario": scenario, "replications": 100})
+        status = runner.wait(job, timeout=120)
+        assert status["state"] == "cancelled"
+        assert "longer than the limit of 0.5 s" in status["message"]
+    finally:
+        runner.shutdown()
+
+
+def test_the_planner_refuses_100000_replications_and_absurd_plans_at_once(app):
+    from dashboards.pages.planner import load_week
+
+    client = app.server.test_client()
+    log_in(client, "planner")
+    source = {"centre": "bahrain_lmra", "source": "week:2026-09-20"}
+    with app.server.test_request_context():
+        plan = list(load_week("bahrain_lmra", "week:2026-09-20").agents)
+
+    def start(replications, agents):
+        state = [
+            ("planner-plan", "data", agents),
+            ("planner-replications", "value", replications),
+            ("planner-target", "value", "sl_offered_12>=0.8"),
+            ("planner-max-abandon", "value", None),
+            ("planner-source", "data", source),
+            ("planner-volume", "value", 100),
+            ("planner-handling", "value", 100),
+            ("planner-patience", "value", 100),
+            ("planner-shrinkage", "value", 0),
+        ]
+        body = {
+            "output": "..planner-job.data...planner-poll.disabled...planner-job-message.children..",
+            "outputs": [
+                {"id": "planner-job", "property": "data"},
+                {"id": "planner-poll", "property": "disabled"},
+                {"id": "planner-job-message", "property": "children"},
+            ],
+            "inputs": [
+                {"id": "planner-simulate", "property": "n_clicks", "value": 1},
+                {"id": "planner-find", "property": "n_clicks", "value": None},
+            ],
+            "state": [{"id": i, "property": p, "value": v} for i, p, v in state]
+            + [[], []],  # no per-category levers
+            "changedPropIds": ["planner-simulate.n_clicks"],
+        }
+        answer = post(client, body)
+        assert answer.status_code == 200
+        return answer.json["response"]["planner-job-message"]["children"]
+
+    assert "replications: 100,000 is not between 1 and 100" in start(100_000, plan)
+    assert "agents per interval: between 0 and 5,000" in start(1, [10**9] * len(plan))
+    assert "one number per interval" in start(1, plan + [1] * 10_000)
+    with state_of(app).connect() as con:
+        assert con.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0

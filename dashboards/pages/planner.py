@@ -346,21 +346,56 @@ def source_of(query: dict, weeks: list[dt.date]) -> str | None:
 # ---------------------------------------------------------------------------- Erlang A
 
 
+# What one planner may ask of the server: answered at once with a message, not minutes.
+MAX_PERCENT = 1_000.0  # a lever: volume, handling or patience × up to 10
+MAX_AGENTS = 5_000  # in one interval of a plan
+MAX_SHIFT_TEXT = 200  # characters of the shift templates
+ROSTER_TIME_LIMIT_S = 5.0  # the roster's MILP solver, in a request's thread
+MAX_BACKTEST_DAYS = (92, 31)  # calibrate on, predict
+
+
+def percent(value, name: str, default: float, high: float = MAX_PERCENT) -> float:
+    """A lever's percentage as a fraction, within 0..``high`` (ValueError otherwise)."""
+    try:
+        number = float(default if value in (None, "") else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: {str(value)[:20]!r} is not a number") from None
+    if not 0 <= number <= high:
+        raise ValueError(f"{name}: {number:g}% is not between 0 and {high:g}%")
+    return number / 100
+
+
 def levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values):
     from simulation.whatif import Levers
 
-    by_cat = {
-        i["cat"]: float(v) / 100
-        for i, v in zip(cat_ids or [], cat_values or [], strict=False)
-        if v is not None and float(v) != 100
-    }
+    by_cat = {}
+    for i, v in zip((cat_ids or [])[:MAX_CATEGORIES], cat_values or [], strict=False):
+        if v is not None and float(v) != 100:
+            by_cat[str(i["cat"])[:100]] = percent(v, f"volume of {i['cat']}", 100)
     return Levers(
-        volume=float(volume or 100) / 100,
+        volume=percent(volume, "volume", 100),
         volume_by_category=by_cat,
-        handling=float(handling or 100) / 100,
-        patience=float(patience or 100) / 100,
-        shrinkage=float(shrinkage or 0) / 100,
+        handling=percent(handling, "handling", 100),
+        patience=percent(patience, "patience", 100),
+        shrinkage=percent(shrinkage, "shrinkage", 0, high=95),
     )
+
+
+MAX_CATEGORIES = 50
+
+
+def checked_plan(plan, week) -> list[int]:
+    """The client's plan as agents per interval of ``week``: as many as it has intervals,
+    each a whole number 0..``MAX_AGENTS`` (ValueError otherwise)."""
+    if not isinstance(plan, list) or len(plan) != len(week.agents):
+        raise ValueError(f"a plan has one number per interval of the week ({len(week.agents)})")
+    try:
+        agents = [int(a) for a in plan]
+    except (TypeError, ValueError):
+        raise ValueError("a plan's agents are whole numbers") from None
+    if any(not 0 <= a <= MAX_AGENTS for a in agents):
+        raise ValueError(f"agents per interval: between 0 and {MAX_AGENTS:,}")
+    return agents
 
 
 def targets_of(target: str | None, max_abandon) -> tuple[list[str], float | None]:
@@ -931,6 +966,7 @@ def recompute(
     lang = "ar" if dict(parse_qsl((search or "").lstrip("?"))).get("lang") == "ar" else "en"
     week = load_week(*planner_source(source))
     try:
+        plan = checked_plan(plan, week)
         levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
         texts, cap = targets_of(target, max_abandon)
         result = evaluate(week, plan, levers, texts, cap)
@@ -992,6 +1028,12 @@ def edit_plan(cell, apply, reset, found, plan, delta, day, first, last, source):
 
     week = load_week(*planner_source(source))
     trigger = dash.ctx.triggered_id
+    if trigger == "planner-reset":
+        return list(week.agents)
+    try:
+        plan = checked_plan(plan, week)
+    except ValueError:
+        return no_update
     if trigger == "planner-grid" and cell:
         changes = {}
         for change in cell:
@@ -1044,19 +1086,19 @@ def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_va
 
     centre_id, source_text = planner_source(source)
     week = load_week(centre_id, source_text)
-    levers = levers_of(*lever_values)
-    texts, cap = targets_of(target, max_abandon)
-    scenario = whatif_scenario(week, plan, levers)
     kind = "simulate" if dash.ctx.triggered_id == "planner-simulate" else "find_staffing"
-    params = {
-        "scenario": scenario,
-        "replications": int(replications or 10),
-        "seed": 0,
-        "centre": centre_id,
-    }
-    if kind == "find_staffing":
-        params |= {"targets": texts, "max_abandon": cap}
     try:
+        levers = levers_of(*lever_values)
+        texts, cap = targets_of(target, max_abandon)
+        scenario = whatif_scenario(week, checked_plan(plan, week), levers)
+        params = {
+            "scenario": scenario,
+            "replications": replications if replications not in (None, "") else 10,
+            "seed": 0,
+            "centre": centre_id,
+        }
+        if kind == "find_staffing":
+            params |= {"targets": texts, "max_abandon": cap}
         job_id = app_context().jobs.submit(user.username, kind, params)
     except (JobLimitError, ValueError) as exc:
         return no_update, True, str(exc)
@@ -1130,7 +1172,11 @@ def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source,
 
     centre_id, source_text = planner_source(source)
     week = load_week(centre_id, source_text)
-    levers = levers_of(*lever_values)
+    try:
+        plan = checked_plan(plan, week)
+        levers = levers_of(*lever_values)
+    except ValueError:
+        return no_update
     trigger = dash.ctx.triggered_id
     name = f"{centre_id}-{source_text.split(':', 1)[1]}"
     app_context().state.audit(
@@ -1267,14 +1313,17 @@ def start_backtest(_n, train, test, replications, source):
         "centre": centre_id,
         "train": train,
         "test": test,
-        "replications": int(replications or 5),
+        "replications": replications if replications not in (None, "") else 5,
         "seed": 0,
     }
     try:
         from analytics.periods import parse_period
 
-        parse_period(train or "")
-        parse_period(test or "")
+        for name, text, most in zip(
+            ("calibrate on", "predict"), (train, test), MAX_BACKTEST_DAYS, strict=True
+        ):
+            if len(str(text or "")) > 64 or parse_period(str(text or "")).days > most:
+                raise ValueError(f"{name}: at most {most} days")
         job_id = app.jobs.submit(user.username, "backtest", params)
     except (JobLimitError, ValueError) as exc:
         return no_update, True, str(exc)
@@ -1387,15 +1436,17 @@ def roster_plan(_n, shifts, window, plan, source, search):
     lang = "ar" if "lang=ar" in (search or "") else "en"
     week = load_week(*planner_source(source))
     try:
+        if len(shifts or "") > MAX_SHIFT_TEXT or len(window or "") > 40:
+            raise ValueError(f"shifts: at most {MAX_SHIFT_TEXT} characters")
         templates = parse_shifts(shifts or "8h:1h-break")
         break_window = parse_window(window or "2h-5h")
         result = roster(
-            plan,
+            checked_plan(plan, week),
             week.interval_s,
             templates,
             starts=week.starts,
             break_window_s=break_window,
-            time_limit_s=10,
+            time_limit_s=ROSTER_TIME_LIMIT_S,
         )
     except ValueError as exc:
         return dmc.Alert(str(exc), color="red")
@@ -1489,14 +1540,19 @@ def roster_csv(_n, shifts, window, plan, source):
 
     centre_id, source_text = planner_source(source)
     week = load_week(centre_id, source_text)
-    result = roster(
-        plan,
-        week.interval_s,
-        parse_shifts(shifts or "8h:1h-break"),
-        starts=week.starts,
-        break_window_s=parse_window(window or "2h-5h"),
-        time_limit_s=10,
-    )
+    try:
+        if len(shifts or "") > MAX_SHIFT_TEXT or len(window or "") > 40:
+            raise ValueError(f"shifts: at most {MAX_SHIFT_TEXT} characters")
+        result = roster(
+            checked_plan(plan, week),
+            week.interval_s,
+            parse_shifts(shifts or "8h:1h-break"),
+            starts=week.starts,
+            break_window_s=parse_window(window or "2h-5h"),
+            time_limit_s=ROSTER_TIME_LIMIT_S,
+        )
+    except ValueError:
+        return no_update
     lines = ["shift,start,break_start,end,agents"]
     for r in result.rows():
         brk = r["break_start"].isoformat() if r["break_start"] is not None else ""
