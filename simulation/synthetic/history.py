@@ -182,6 +182,7 @@ class HistoryPack:
             holiday_country=self.holiday_country,
             ticket_sla_wd=float(self.ticket_sla_wd),
             extra_closures=(),
+            counters={t.site: t.counters for t in self.tickets if t.counters and t.site},
         )
 
 
