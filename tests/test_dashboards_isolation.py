@@ -66,7 +66,7 @@ def fake_job(state, username: str, centre: str, job_state: str) -> str:
 
 
 def open_alert(state, centre: str) -> int:
-    from simulation.alerts.state import record_alert
+    from simulation.operations.alerts.state import record_alert
 
     return record_alert(
         state,
@@ -224,7 +224,7 @@ def test_no_callback_gives_a_user_another_centres_data(app):
     # what both centres' values were refused is the admin page's (a manager's role)
     assert refused_both and all("admin-" in name for name in refused_both), refused_both
     # nor did it act on the other centre: its alert is open, the other user's job queued
-    from simulation.alerts import open_alerts
+    from simulation.operations.alerts import open_alerts
 
     assert any(a["centre_id"] == OTHER for a in open_alerts(state, None))
     with state.connect() as con:

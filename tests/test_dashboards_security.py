@@ -291,9 +291,9 @@ def test_the_job_runner_bounds_replications_days_and_time(tmp_path):
     """Replications and days above the limits are refused at once; a job running past
     its time limit is stopped (a real SimPy run in the job's thread)."""
     from analytics.appstate import AppState
-    from simulation.jobs import JobRunner
-    from simulation.scenario import SCENARIO_DIR, load_scenario
-    from simulation.whatif import week_from_scenario, whatif_scenario
+    from simulation.operations.jobs import JobRunner
+    from simulation.planning.whatif import week_from_scenario, whatif_scenario
+    from simulation.queue.scenario import SCENARIO_DIR, load_scenario
 
     state = AppState(tmp_path / "app.sqlite")
     runner = JobRunner(state, tmp_path / "jobs", workers=1, time_limit_s=0.5)
