@@ -360,3 +360,38 @@ def test_the_planner_refuses_100000_replications_and_absurd_plans_at_once(app):
     assert "one number per interval" in start(1, plan + [1] * 10_000)
     with state_of(app).connect() as con:
         assert con.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0
+
+
+# ------------------------------------------------------------ item 4: no files by path
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "/etc/passwd",
+        "../../pyproject.toml",
+        "{root}/pyproject.toml",
+        "{root}/data/scenarios/bahrain_lmra.toml",
+        "bahrain_lmra.toml",
+        "..%2F..%2Fpyproject",
+    ],
+)
+def test_the_planner_loads_no_file_by_path(app, scenario):
+    from conftest import ROOT
+
+    client = app.server.test_client()
+    log_in(client, "planner")
+    search = "?centre=bahrain_lmra&scenario=" + scenario.format(root=ROOT)
+    answer = post(client, page_body("/planner", search))
+    assert answer.status_code == 200
+    assert "not a scenario pack (known: bahrain_lmra, example_small, saudi_mol)" in answer.text
+    for leaked in ("root:", "build-backend", "[project]", "line 1", "column", "Invalid", "TOML"):
+        assert leaked not in answer.text, leaked
+    assert "planner-grid" not in answer.text
+
+
+def test_the_planner_loads_a_scenario_pack_by_name(app):
+    client = app.server.test_client()
+    log_in(client, "planner")
+    answer = post(client, page_body("/planner", "?centre=bahrain_lmra&scenario=bahrain_lmra"))
+    assert answer.status_code == 200 and "planner-grid" in answer.text
