@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 from analytics.centres import Centre
-from simulation.erlang import erlang_a_metrics, parse_target, required_agents
+from simulation.formulas.erlang import erlang_a_metrics, parse_target, required_agents
 from simulation.intraday.day import IntradayPlan, snapshot_from_log
 from simulation.intraday.projection import band, project
 from simulation.intraday.reforecast import MIN_DAYS, learn_weight
 from simulation.intraday.state import QueueState
 from simulation.intraday.whatif import Change, apply_changes, parse_change, suggest
-from simulation.scenario import Scenario
+from simulation.queue.scenario import Scenario
 from tests.conftest import run_cca
 from tests.kpi_fixtures import add_calls, local
 

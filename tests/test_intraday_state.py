@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.distributions import Empirical, Exponential, Fixed, LogNormal
-from simulation.erlang import erlang_a_metrics
+from simulation.formulas.erlang import erlang_a_metrics
 from simulation.intraday.conditional import sample_beyond, sum_beyond
 from simulation.intraday.state import QueueState, run_from_state
-from simulation.model import run_replication
-from simulation.replications import mean_ci, replication_kpis
-from simulation.scenario import Category, Scenario, Staffing, Volume
+from simulation.queue.distributions import Empirical, Exponential, Fixed, LogNormal
+from simulation.queue.model import run_replication
+from simulation.queue.replications import mean_ci, replication_kpis
+from simulation.queue.scenario import Category, Scenario, Staffing, Volume
 
 # ---------------------------------------------------------------- conditional durations
 

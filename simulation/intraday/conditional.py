@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import special
 
-from simulation.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
+from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
 
 REJECTION_ROUNDS = 64
 

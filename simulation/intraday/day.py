@@ -3,7 +3,7 @@
 ``build_plan(con, centre, at, ...)`` reads, for the local day of ``at``:
 
 * **the model** calibrated on the ``history_days`` days before that day
-  (``simulation.calibration.calibrate``: caller categories with their priorities read
+  (``simulation.calibration.fit.calibrate``: caller categories with their priorities read
   from their waits, handling times, Kaplan–Meier patience, opening hours);
 * **the snapshot** at ``at`` from the call log (``snapshot_from_log``): the callers who
   had arrived and were neither answered nor gone by ``at`` (waiting, with their elapsed
@@ -19,7 +19,7 @@
   backtest reads them off the log (``present_agents_sql``: each agent from the first to
   the last call of the day, less gaps of over 30 minutes) times the share of them the
   calibration's agents stood for per interval on the training days
-  (``simulation.backtest.presence_share``, ``slot``), at least the offered load where
+  (``simulation.calibration.backtest.presence_share``, ``slot``), at least the offered load where
   calls come; where the log has no presence after ``at`` (today, live), the agents
   present at ``at`` stay to closing; ``roster`` — a staffing CSV (``weekday,time,agents``
   or ``interval_start,agents``, as ``cca simulate --staffing`` reads); ``live`` — the
@@ -49,7 +49,7 @@ from analytics.centres import Centre
 from analytics.periods import Period
 from analytics.records import CALL_COLUMNS
 from simulation.intraday.state import QueueState
-from simulation.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
+from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
 
 ARRIVALS = ("forecast", "actual")
 STAFFING = ("live", "roster", "table", "presence")
@@ -90,7 +90,7 @@ class IntradayPlan:
         """The same plan with other agents per interval (a what-if)."""
         from dataclasses import replace
 
-        from simulation.scenario import Staffing
+        from simulation.queue.scenario import Staffing
 
         staffing = Staffing(per_interval=tuple(int(max(a, 0)) for a in agents))
         return replace(self, scenario=self.scenario.with_changes(staffing=staffing))
@@ -146,7 +146,7 @@ def snapshot_from_log(con, centre: Centre, at: dt.datetime, category_of) -> tupl
 
 
 def _forecast_rows(con, centre: Centre, day: dt.date):
-    from simulation.forecast import saved_forecast
+    from simulation.forecasting.forecast import saved_forecast
 
     frame = saved_forecast(con, centre, day, day, trained_before=day)
     if frame is None:
@@ -173,15 +173,15 @@ def build_plan(
     """The plan of ``at``'s local day (module docstring). Raises ``ValueError`` saying
     what to do when ``at`` is outside opening hours, before any history, or the centre
     has no forecast (with ``arrivals="forecast"``)."""
-    from simulation.backtest import presence_share
-    from simulation.calibration import (
+    from simulation.calibration.backtest import presence_share
+    from simulation.calibration.fit import (
         arrivals_sql,
         calibrate,
         presence_words,
         present_agents_sql,
         staffing_sql,
     )
-    from simulation.forecast import data_days
+    from simulation.forecasting.forecast import data_days
     from simulation.intraday.reforecast import day_correction
 
     if arrivals not in ARRIVALS:
@@ -335,7 +335,7 @@ def build_plan(
             agents[slot] += float(value)
         notes["staffing"] = f"the staffing table of {day} (mean agents available)"
     elif staffing == "roster":
-        from simulation.scenario import staffing_from_csv
+        from simulation.queue.scenario import staffing_from_csv
 
         base = scenario_from_dict(
             _scenario_data(cal, centre, day, rates, np.zeros(n), interval_s, weekday, spans),

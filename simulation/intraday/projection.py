@@ -1,7 +1,7 @@
 """The projection: many replications of the rest of the day, summed up as a band.
 
 ``project(plan, replications=100)`` runs ``state.run_from_state`` once per replication
-(seeds spawned from ``seed`` as ``simulation.replications`` does, so replication k sees
+(seeds spawned from ``seed`` as ``simulation.queue.replications`` does, so replication k sees
 the same callers whatever the staffing: a what-if differs from the base by the change
 alone) and reads every call KPI of the KPI layer (``analytics.kpi.call_kpis``, the same
 SQL as history) per replication over three sets of calls:
@@ -123,7 +123,7 @@ def simulate(
     in this process (``workers=1``, the default: a replication of the rest of a day takes
     milliseconds), on ``executor``, or on a pool of ``workers`` processes (None: one per
     CPU), in chunks."""
-    from simulation.replications import replication_seeds
+    from simulation.queue.replications import replication_seeds
 
     seeds = replication_seeds(seed, replications)
     own = None
@@ -150,7 +150,7 @@ def _connection(plan: IntradayPlan, records: pd.DataFrame, replications: int):
     """An in-memory DuckDB connection with the views ``intraday_rest`` (the simulated
     calls from ``at`` on) and ``intraday_day`` (today's decided calls in every
     replication with the simulated ones), both with ``replication``."""
-    from simulation.replications import sim_connection
+    from simulation.queue.replications import sim_connection
 
     con = sim_connection(records)
     if plan.actual.empty:  # nothing decided yet today (or a plan made by hand)
@@ -186,7 +186,7 @@ def day_median(
     plan: IntradayPlan, target, replications: int, seed: int = 0, *, workers: int | None = 1
 ) -> float | None:
     """The median over replications of the whole day's KPI that ``target``
-    (``simulation.erlang.Target``) names."""
+    (``simulation.formulas.erlang.Target``) names."""
     from analytics.kpi import call_kpis
 
     records = simulate(plan, replications, seed, workers=workers)

@@ -4,7 +4,7 @@ A ``QueueState`` is what a wallboard shows at ``at``: the callers waiting (their
 category and how long they have waited), the calls in service (category and how long
 they have been handled) and the agents by state (``available``, ``on_call``,
 ``wrap_up``, ``paused``, as far as the source knows them). ``run_from_state`` simulates
-the rest of the day from there with the queue model (``simulation.model``):
+the rest of the day from there with the queue model (``simulation.queue.model``):
 
 * the callers waiting keep their place in the queue (first come, first served within
   their category's priority) and their elapsed wait; each gets a patience drawn from the
@@ -17,7 +17,7 @@ the rest of the day from there with the queue model (``simulation.model``):
   queue model alone, the day's real arrivals replayed: ``replay``), and the agents of
   each interval are the scenario's staffing from the interval containing ``at`` on.
 
-Records are the model's per-call records (``simulation.model.call_records``): the
+Records are the model's per-call records (``simulation.queue.model.call_records``): the
 callers waiting at ``at`` carry their real arrival instant, so their wait counts in
 full. Everything is a pure function of (scenario, state, seed).
 """
@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from simulation.intraday.conditional import sample_beyond, sum_beyond
-from simulation.model import CallArrivals, CallCentre, arrival_times, call_records
-from simulation.scenario import Scenario
+from simulation.queue.model import CallArrivals, CallCentre, arrival_times, call_records
+from simulation.queue.scenario import Scenario
 
 AGENT_STATES = ("available", "on_call", "wrap_up", "paused")
 

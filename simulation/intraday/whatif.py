@@ -9,7 +9,7 @@ the change applies to the intervals that start within the range, never below zer
 agents.
 
 ``suggest(plan, target)`` looks for the smallest change that brings the day's median to
-``target`` (``simulation.erlang.parse_target``, e.g. ``sl_offered_12>=0.8``): agents
+``target`` (``simulation.formulas.erlang.parse_target``, e.g. ``sl_offered_12>=0.8``): agents
 that can come from the next interval on, first the fewest (``+k`` to closing, bisection
 on k), then the shortest range for that k (the latest end, then the latest start, each by
 bisection). Every candidate is simulated with the same seeds (common random numbers: the
@@ -99,7 +99,7 @@ def suggest(
     (module docstring): ``change`` (``"+2@12:30-16:00"``, None when none is needed or
     none up to ``max_agents`` would do), ``words``, ``agent_hours`` and the day's
     median of the target's KPI without and with it."""
-    from simulation.erlang import parse_target
+    from simulation.formulas.erlang import parse_target
     from simulation.intraday.projection import day_median
 
     goal = parse_target(target)
