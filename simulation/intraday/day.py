@@ -54,6 +54,13 @@ from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dic
 ARRIVALS = ("forecast", "actual")
 STAFFING = ("live", "roster", "table", "presence")
 HISTORY_DAYS = 28
+# Today's morning tells how many of the agents the source gives answered calls: the
+# agents are scaled by the factor at which the morning, replayed, answers the share of
+# its calls that it did (at least MORNING_MIN_CALLS decided calls; factors tried below).
+MORNING_FACTORS = (0.4, 0.55, 0.7, 0.85, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0)
+MORNING_MIN_CALLS = 100
+MORNING_REPLICATIONS = 6
+MORNING_SETTLED_S = 600  # callers of the last 10 minutes before `at` may still be waiting
 INTERVAL_NAMES = {900: "15min", 1800: "30min", 3600: "60min"}
 
 
@@ -169,10 +176,15 @@ def build_plan(
     roster: str | Path | None = None,
     history_days: int = HISTORY_DAYS,
     interval_s: int = 1800,
+    morning: bool = True,
+    expected: Sequence[float] | None = None,
 ) -> IntradayPlan:
     """The plan of ``at``'s local day (module docstring). Raises ``ValueError`` saying
     what to do when ``at`` is outside opening hours, before any history, or the centre
-    has no forecast (with ``arrivals="forecast"``)."""
+    has no forecast (with ``arrivals="forecast"``). ``morning``: scale the agents by
+    what this morning's calls say of them (``morning_factor``); ``expected``: calls per
+    interval of the day (``interval_s``) to use instead of a saved forecast, taken as
+    today's as they are (no day-level correction)."""
     from simulation.calibration.backtest import presence_share
     from simulation.calibration.fit import (
         arrivals_sql,
@@ -182,7 +194,7 @@ def build_plan(
         staffing_sql,
     )
     from simulation.forecasting.forecast import data_days
-    from simulation.intraday.reforecast import day_correction
+    from simulation.intraday.reforecast import Correction, day_correction
 
     if arrivals not in ARRIVALS:
         raise ValueError(f"arrivals must be one of {', '.join(ARRIVALS)}, not {arrivals!r}")
@@ -212,7 +224,7 @@ def build_plan(
             "interval_start,agents, e.g. `cca staff --format csv`)"
         )
     forecast_frame = None
-    if arrivals == "forecast":
+    if arrivals == "forecast" and expected is None:
         forecast_frame = _forecast_rows(con, centre, day)
         interval_s = {v: k for k, v in INTERVAL_NAMES.items()}.get(
             forecast_frame.attrs.get("interval"), interval_s
@@ -283,24 +295,32 @@ def build_plan(
             rates[k, min(int(t // interval_s), n - 1)] += 1.0
         notes["actual_after"] = len(later)
     else:
-        starts = pd.to_datetime(forecast_frame["interval_start"])
         fc = np.zeros(n)
-        for t, v in zip(starts, forecast_frame["offered"], strict=True):
-            fc[(t.hour * 3600 + t.minute * 60) // interval_s] += float(v)
+        if expected is not None:
+            fc[:] = np.asarray(expected, dtype=float)
+            info = {"forecast_run": None}
+        else:
+            starts = pd.to_datetime(forecast_frame["interval_start"])
+            for t, v in zip(starts, forecast_frame["offered"], strict=True):
+                fc[(t.hour * 3600 + t.minute * 60) // interval_s] += float(v)
+            info = {"forecast_run": forecast_frame.attrs.get("run_id")}
         # the forecast so far: whole intervals before `at` and the part of the current one
         frac = (sec - slot_now * interval_s) / interval_s
         f_so_far = fc[:slot_now].sum() + frac * fc[slot_now]
         a_so_far = float(len(actual) + len(waiting))
-        correction = day_correction(
-            con,
-            centre,
-            day,
-            float(sec),
-            interval_s,
-            a_so_far,
-            float(f_so_far),
-            forecast_frame.attrs.get("method") or "profile",
-        )
+        if expected is None:
+            correction = day_correction(
+                con,
+                centre,
+                day,
+                float(sec),
+                interval_s,
+                a_so_far,
+                float(f_so_far),
+                forecast_frame.attrs.get("method") or "profile",
+            )
+        else:  # the caller's expected calls are already today's
+            correction = Correction(1.0, 0.0, 0.0, 0)
         r, volume_cv = correction.scale, correction.cv
         history = np.array(
             [[c.rates.get(weekday, (0.0,) * n)[k] for k in range(n)] for c in cal.categories]
@@ -311,7 +331,7 @@ def build_plan(
         share = np.where(total > 0, history / np.where(total > 0, total, 1.0), overall[:, None])
         rates = share * fc * r
         notes.update(
-            forecast_run=forecast_frame.attrs.get("run_id"),
+            **info,
             forecast_day=float(fc.sum()),
             forecast_so_far=float(f_so_far),
             actual_so_far=a_so_far,
@@ -386,6 +406,19 @@ def build_plan(
             + train.label
         )
     agents = np.where(open_slots | (np.arange(n) == slot_now), agents, 0.0)
+    if morning and staffing in ("presence", "table", "roster"):
+        factor, how = morning_factor(
+            con,
+            centre,
+            _scenario_data(cal, centre, day, rates, np.rint(agents), interval_s, weekday, spans),
+            agents,
+            at,
+            category_of,
+            names,
+        )
+        agents = agents * factor
+        notes["morning_factor"] = factor
+        notes["morning"] = how
     per_interval = np.rint(agents).astype(int)
     data = _scenario_data(cal, centre, day, rates, per_interval, interval_s, weekday, spans)
     scenario = scenario_from_dict(data, source=f"intraday {day}")
@@ -406,6 +439,48 @@ def build_plan(
         replay=replay,
         volume_cv=volume_cv,
         notes=notes,
+    )
+
+
+def morning_factor(con, centre, data, agents, at, category_of, names) -> tuple[float, str]:
+    """The factor on ``agents`` (per slot) at which the day's morning, its real callers
+    replayed from an empty centre at midnight, answers the share of them the centre
+    answered (callers who came ``MORNING_SETTLED_S`` or more before ``at``), and what
+    it was read from; (1, why not) with too few calls."""
+    from simulation.intraday.state import QueueState, simulate_from_state
+    from simulation.queue.model import ANSWERED
+    from simulation.queue.replications import replication_seeds
+
+    midnight = dt.datetime.combine(at.astimezone(centre.tz).date(), dt.time(0), tzinfo=centre.tz)
+    settled = at - dt.timedelta(seconds=MORNING_SETTLED_S)
+    rows = con.execute(
+        "SELECT arrived_at, category, outcome FROM calls WHERE centre_id = ? AND arrived_at >= ? "
+        "AND arrived_at < ? AND outcome IN ('answered', 'abandoned', 'timeout') "
+        "ORDER BY arrived_at",
+        [centre.centre_id, midnight, settled],
+    ).fetchall()
+    if len(rows) < MORNING_MIN_CALLS:
+        return 1.0, f"not read: {len(rows)} calls this morning (fewer than {MORNING_MIN_CALLS})"
+    times = np.array([(t - midnight).total_seconds() for t, _, _ in rows])
+    cats = np.array([names.index(category_of(c)) for _, c, _ in rows], dtype=np.int64)
+    target = sum(o == "answered" for _, _, o in rows) / len(rows)
+    seeds = replication_seeds(0, MORNING_REPLICATIONS)
+    rates = []
+    for factor in MORNING_FACTORS:
+        data = {**data, "staffing": {"per_interval": [int(a) for a in np.rint(agents * factor)]}}
+        scenario = scenario_from_dict(data, source="intraday morning")
+        answered = 0
+        for seed in seeds:
+            _, model = simulate_from_state(
+                scenario, QueueState(scenario.start_instant), seed, replay=(times, cats)
+            )
+            answered += sum(o == ANSWERED for o in model.outcome)
+        rates.append(answered / (len(rows) * len(seeds)))
+    rates = np.maximum.accumulate(rates)  # more agents answer no fewer calls
+    factor = float(np.interp(target, rates, MORNING_FACTORS))
+    return factor, (
+        f"{len(rows)} calls this morning, {100 * target:.1f}% answered: the agents × "
+        f"{factor:.2f} answer as many when the morning is replayed"
     )
 
 

@@ -50,6 +50,7 @@ class Projection:
     snapshot: dict[str, Any]
     kpi_names: tuple[str, ...]
     per_replication: list[dict[str, Any]]
+    interval_rows: list[dict[str, Any]] = ()  # every interval of the day per replication
 
     def as_json(self) -> dict[str, Any]:
         """The object ``cca intraday --format json`` prints."""
@@ -59,6 +60,39 @@ class Projection:
             "intervals": self.intervals,
             "snapshot": self.snapshot,
         }
+
+
+def point_of_no_return(
+    projection: Projection, parts, target: float, at, interval_s: int
+) -> tuple[Any, list[float | None]]:
+    """The first interval end from ``at`` on after which the day can no longer close at
+    ``target`` even if every call after it were served within target, by the median of
+    replications; and that best closing value at each interval end from the interval
+    containing ``at``.
+
+    ``parts(row) -> (numerator, denominator)`` of the KPI in an interval row (a service
+    level's calls within T and the calls it counts). Returns (the instant or None, the
+    medians per interval end)."""
+    per_rep: dict[int, dict] = {}
+    for row in projection.interval_rows:
+        per_rep.setdefault(row["replication"], {})[row["interval_start"]] = parts(row)
+    step = pd.Timedelta(seconds=interval_s)
+    starts = sorted({r["interval_start"] for r in projection.interval_rows})
+    starts = [t for t in starts if t + step > at]
+    best: list[list[float]] = [[] for _ in starts]
+    for by_start in per_rep.values():
+        total = sum(d for _, d in by_start.values())
+        if total <= 0:
+            continue
+        for j, t in enumerate(starts):
+            done = sum(n for s, (n, _) in by_start.items() if s <= t)
+            later = sum(d for s, (_, d) in by_start.items() if s > t)
+            best[j].append((done + later) / total)
+    medians = [float(np.median(b)) if b else None for b in best]
+    for t, m in zip(starts, medians, strict=True):
+        if m is not None and m < target:
+            return t + step, medians
+    return None, medians
 
 
 def band(
@@ -211,9 +245,11 @@ def project(
     executor: Executor | None = None,
     workers: int | None = 1,
     records: pd.DataFrame | None = None,
+    thresholds_s: Sequence[float] | None = None,
 ) -> Projection:
     """Simulate ``plan`` ``replications`` times from ``seed`` and sum it up (module
-    docstring); ``records``: replications already simulated (``simulate``)."""
+    docstring); ``records``: replications already simulated (``simulate``);
+    ``thresholds_s``: service-level thresholds (default the centre's)."""
     from analytics.kpi import call_kpi_names, call_kpis
 
     if replications < 1:
@@ -221,14 +257,16 @@ def project(
     if records is None:
         records = simulate(plan, replications, seed, executor=executor, workers=workers)
     centre = plan.centre
-    names = call_kpi_names(centre.sl_thresholds_s)
+    thresholds = tuple(centre.sl_thresholds_s if thresholds_s is None else thresholds_s)
+    names = call_kpi_names(thresholds)
     interval = INTERVAL_NAMES.get(plan.scenario.interval_s)
     con = _connection(plan, records, replications)
+    options = {"by": ("replication",), "thresholds_s": thresholds}
     try:
-        rest_rows = call_kpis(con, centre, source="intraday_rest", by=("replication",))
-        day_rows = call_kpis(con, centre, source="intraday_day", by=("replication",))
-        interval_rows = (
-            call_kpis(con, centre, source="intraday_day", by=("replication",), interval=interval)
+        rest_rows = call_kpis(con, centre, source="intraday_rest", **options)
+        day_rows = call_kpis(con, centre, source="intraday_day", **options)
+        all_rows = (
+            call_kpis(con, centre, source="intraday_day", interval=interval, **options)
             if interval
             else []
         )
@@ -237,7 +275,7 @@ def project(
     current = plan.scenario.start_instant + pd.Timedelta(
         seconds=(plan.at_s // plan.scenario.interval_s) * plan.scenario.interval_s
     )
-    interval_rows = [r for r in interval_rows if r["interval_start"] >= current]
+    interval_rows = [r for r in all_rows if r["interval_start"] >= current]
     intervals = sorted(
         band(interval_rows, replications, names, ("interval_start",)),
         key=lambda r: r["interval_start"],
@@ -257,4 +295,5 @@ def project(
         snapshot=snapshot,
         kpi_names=tuple(names),
         per_replication=day_rows,
+        interval_rows=all_rows,
     )

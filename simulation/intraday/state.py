@@ -112,6 +112,21 @@ def run_from_state(
     variation of a day-level factor on the expected calls after ``at``, drawn once per
     replication (gamma, mean 1): how uncertain the re-forecast's level still is.
     """
+    arrivals, centre = simulate_from_state(
+        scenario, state, seed, replay=replay, volume_cv=volume_cv
+    )
+    return call_records(scenario, arrivals, centre, replication)
+
+
+def simulate_from_state(
+    scenario: Scenario,
+    state: QueueState,
+    seed: int,
+    *,
+    replay: tuple[np.ndarray, np.ndarray] | None = None,
+    volume_cv: float = 0.0,
+) -> tuple[CallArrivals, CallCentre]:
+    """``run_from_state`` without the records: the callers and the finished model."""
     rng = np.random.default_rng(seed)
     at_s = offset_s(scenario, state.at)
     if replay is None:
@@ -144,4 +159,4 @@ def run_from_state(
             busy_until[sel] = at_s + sum_beyond(parts, rng, busy_e[sel]) - busy_e[sel]
     centre = CallCentre(scenario, arrivals, start_s=at_s, busy_until=busy_until.tolist())
     centre.run()
-    return call_records(scenario, arrivals, centre, replication)
+    return arrivals, centre
