@@ -310,3 +310,56 @@ def test_bad_input_says_what_to_do(september, args, words):
 def test_help_describes_the_command():
     out = run_cca("intraday", "--help").stdout
     assert "--arrivals" in out and "+2@13:00-17:00" in out
+
+
+def test_the_morning_reads_how_many_of_the_tables_agents_answer(september, tmp_path):
+    """The generated September answers with exactly the staffing table's agents: this
+    morning says so (a factor near 1). A table claiming twice the agents is read back
+    down to about half of it."""
+    import shutil
+
+    from analytics.centres import get_centre
+    from analytics.store import Store
+    from simulation.intraday.day import build_plan
+
+    at = dt.datetime(2026, 9, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    with september.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        plan = build_plan(con, centre, at, arrivals="actual", staffing="table")
+    assert 0.8 <= plan.notes["morning_factor"] <= 1.2, plan.notes["morning"]
+    db = tmp_path / "doubled.duckdb"
+    shutil.copy(september.path, db)
+    doubled = Store(db)
+    with doubled.writer() as con:
+        con.execute("UPDATE staffing SET agents_available = 2 * agents_available")
+    with doubled.reader() as con:
+        plan2 = build_plan(con, centre, at, arrivals="actual", staffing="table")
+    assert 0.4 <= plan2.notes["morning_factor"] <= 0.6, plan2.notes["morning"]
+    # the agents simulated are within an agent of the first plan's in every interval
+    assert np.abs(plan2.agents - plan.agents).max() <= 1
+
+
+def test_the_point_of_no_return_is_where_perfect_service_can_no_longer_save_the_day():
+    """Hand-made day of two replications, three half hours from 10:00, sl_offered_30:
+    10 calls each, 5 / 5 / 5 within 30 s. Best close from 10:00's end: (5 + 20) / 30 =
+    0.83; from 10:30's end: (10 + 10) / 30 = 0.67; from 11:00's end: 15 / 30 = 0.5.
+    Target 0.7: the day is lost at 11:00 (end of the 10:30 half hour)."""
+    from simulation.intraday.projection import Projection, point_of_no_return
+
+    tz = dt.timezone(dt.timedelta(hours=3))
+    starts = [
+        dt.datetime(2026, 9, 15, 10, tzinfo=tz) + dt.timedelta(minutes=30 * k) for k in range(3)
+    ]
+    rows = [
+        {"replication": r, "interval_start": s, "offered": 10, "sl_offered_30": 0.5}
+        for r in range(2)
+        for s in starts
+    ]
+    proj = Projection({}, {}, [], {}, (), [], interval_rows=rows)
+
+    def parts(row):
+        return row["sl_offered_30"] * row["offered"], row["offered"]
+
+    breach, best = point_of_no_return(proj, parts, 0.7, starts[0], 1800)
+    assert best == pytest.approx([25 / 30, 20 / 30, 15 / 30])
+    assert breach == starts[2]
