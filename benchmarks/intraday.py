@@ -184,7 +184,7 @@ def validate(args) -> int:
                         at,
                         arrivals=mode,
                         staffing="presence",
-                        morning=not args.no_morning,
+                        morning=args.morning,
                     )
                 except ValueError as exc:
                     print(f"{day} {mode}: {exc}", file=sys.stderr)
@@ -230,6 +230,15 @@ def validate(args) -> int:
         f"--arrivals actual, the month's afternoons pooled: answer rate real {real_ans:.3f}, "
         f"projected {sim_ans:.3f} ({100 * (sim_ans - real_ans):+.2f} points)"
     )
+    answered = [r["real_answer_rate"] * r["offered"] for r in rows]
+    real_asa = sum(r["real_asa_s"] * a for r, a in zip(rows, answered, strict=True)) / sum(answered)
+    sim_asa = sum(r["actual_asa_s"] * a for r, a in zip(rows, answered, strict=True)) / sum(
+        answered
+    )
+    print(
+        f"--arrivals actual, the month's afternoons pooled: ASA real {real_asa:.1f} s, "
+        f"projected {sim_asa:.1f} s ({100 * (sim_asa / real_asa - 1):+.1f}%)"
+    )
     for k in KPIS:
         inside = [
             r[f"forecast_{k}_p10"] <= r[f"real_{k}"] <= r[f"forecast_{k}_p90"]
@@ -259,7 +268,7 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--change", default="+2@13:00-16:00")
     p.add_argument(
-        "--no-morning", action="store_true", help="agents as read, not scaled by the morning"
+        "--morning", action="store_true", help="agents scaled by what the morning says of them"
     )
     p.add_argument("--validate", type=Path, metavar="FILE", help="the bank's log (validation)")
     args = p.parse_args()

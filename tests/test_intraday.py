@@ -325,7 +325,7 @@ def test_the_morning_reads_how_many_of_the_tables_agents_answer(september, tmp_p
     at = dt.datetime(2026, 9, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=3)))
     with september.reader() as con:
         centre = get_centre(con, "bahrain_lmra")
-        plan = build_plan(con, centre, at, arrivals="actual", staffing="table")
+        plan = build_plan(con, centre, at, arrivals="actual", staffing="table", morning=True)
     assert 0.8 <= plan.notes["morning_factor"] <= 1.2, plan.notes["morning"]
     db = tmp_path / "doubled.duckdb"
     shutil.copy(september.path, db)
@@ -333,7 +333,7 @@ def test_the_morning_reads_how_many_of_the_tables_agents_answer(september, tmp_p
     with doubled.writer() as con:
         con.execute("UPDATE staffing SET agents_available = 2 * agents_available")
     with doubled.reader() as con:
-        plan2 = build_plan(con, centre, at, arrivals="actual", staffing="table")
+        plan2 = build_plan(con, centre, at, arrivals="actual", staffing="table", morning=True)
     assert 0.4 <= plan2.notes["morning_factor"] <= 0.6, plan2.notes["morning"]
     # the agents simulated are within an agent of the first plan's in every interval
     assert np.abs(plan2.agents - plan.agents).max() <= 1

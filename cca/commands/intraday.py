@@ -17,7 +17,8 @@ afternoons followed their mornings, shrunk toward none early in the day) or exac
 they did (--arrivals actual, on a past day: tests the queue model alone), and the agents
 of each interval come from --staffing: presence (default; the agents present that day as
 read off the log, as `cca backtest` does), table (the store's staffing table), roster (a
-staffing CSV, --roster) or live (the live feed's agent states).
+staffing CSV, --roster) or live (the live feed's agent states); --morning scales them by
+the factor at which this morning, replayed, answers the share of its calls it did.
 
 --change "+2@13:00-17:00" adds two agents from 13:00 to 17:00 (local; "-1@12:00-12:30"
 takes one away; write it --change=-1@... so that it is not read as an option: a break
@@ -83,6 +84,11 @@ def register(subparsers) -> None:
         action="store_true",
         help="also find the smallest change of agents that closes the day at --target",
     )
+    p.add_argument(
+        "--morning",
+        action="store_true",
+        help="scale the agents by what this morning's answered share says of them",
+    )
     p.add_argument("--replications", type=int, default=100, help="replications (100)")
     p.add_argument("--seed", type=int, default=0, help="seed of the run (default 0)")
     p.add_argument(
@@ -133,7 +139,13 @@ def handle(args) -> int:
             centre = get_centre(con, args.centre)
             at = parse_at(args.at, centre)
             plan = build_plan(
-                con, centre, at, arrivals=args.arrivals, staffing=args.staffing, roster=args.roster
+                con,
+                centre,
+                at,
+                arrivals=args.arrivals,
+                staffing=args.staffing,
+                roster=args.roster,
+                morning=args.morning,
             )
         target = args.target or default_target(centre)
         plan = apply_changes(plan, changes)

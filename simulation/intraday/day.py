@@ -176,7 +176,7 @@ def build_plan(
     roster: str | Path | None = None,
     history_days: int = HISTORY_DAYS,
     interval_s: int = 1800,
-    morning: bool = True,
+    morning: bool = False,
     expected: Sequence[float] | None = None,
 ) -> IntradayPlan:
     """The plan of ``at``'s local day (module docstring). Raises ``ValueError`` saying
@@ -236,6 +236,11 @@ def build_plan(
     weekday = day.isoweekday()
     n = 86400 // interval_s
     spans = cal.opening_hours.get(weekday, ())
+    hours_from = f"read off its calls of {train.label}"
+    if not spans and (centre.opening_hours or {}).get(weekday):
+        # no such weekday in the history (a first Sunday): the centre's calendar says
+        spans = tuple(tuple(s) for s in centre.opening_hours[weekday])
+        hours_from = "its calendar: no such weekday in the history"
     sec = _local_seconds(local)
     seconds = [
         (int(a[:2]) * 3600 + int(a[3:]) * 60, int(b[:2]) * 3600 + int(b[3:]) * 60) for a, b in spans
@@ -244,8 +249,8 @@ def build_plan(
         hours = ", ".join(f"{a}-{b}" for a, b in spans) or "closed"
         raise ValueError(
             f"--at {local:%Y-%m-%d %H:%M} is outside centre {centre.centre_id}'s opening "
-            f"hours on {WEEKDAY_NAMES[weekday]} ({hours}, read off its calls of "
-            f"{train.label}): pick a time within them"
+            f"hours on {WEEKDAY_NAMES[weekday]} ({hours}, {hours_from}): pick a time "
+            "within them"
         )
     open_slots = np.zeros(n, dtype=bool)
     for a, b in seconds:
