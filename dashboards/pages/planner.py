@@ -27,6 +27,7 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html, no_update
 
+from analytics.kpi.catalogue import is_share
 from dashboards import charts
 from dashboards.auth import Forbidden, require_page
 from dashboards.context import app_context, centre_for
@@ -530,7 +531,8 @@ def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
 
 
 def totals_tiles(result, lang: str = "en") -> html.Div:
-    from analytics.exports.i18n import Labels, format_value
+    from analytics.exports.i18n import Labels
+    from analytics.kpi.catalogue import format_value
 
     labels = Labels(lang)
     totals = result.totals
@@ -739,9 +741,7 @@ def build_for(query: dict):
                         "field": k,
                         "headerName": column_label(k, lang),
                         "headerTooltip": k,
-                        "valueFormatter": {
-                            "function": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
-                        },
+                        "valueFormatter": {"function": _format_js(k)},
                     }
                     for k in ("sl_offered_12", "sl_offered_30", "abandon_rate", "occupancy")
                 ],
@@ -1005,7 +1005,7 @@ def recompute(
 
 
 def _format_js(key: str) -> str:
-    if key.startswith(("sl_", "abandon", "answer", "occupancy")):
+    if is_share(key):
         return "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
     return "params.value == null ? '—' : Number(params.value).toLocaleString('en', {maximumFractionDigits: 1})"
 
@@ -1257,7 +1257,7 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
         }
     ]
     for k in BACKTEST_KPIS:
-        share = k != "asa_s"
+        share = is_share(k)
         fmt = (
             "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
             if share
