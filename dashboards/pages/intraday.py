@@ -266,9 +266,14 @@ def build_for(day_text: str | None, at_text: str | None = None):
             ),
             html.Div(
                 [
-                    heat(profile, sl, ctx, w["heat_sl"].format(t=first_t), percent=True),
+                    heat(profile, sl, ctx, ctx.labels.kpi(sl), percent=True),
                     heat(
-                        profile, "abandon_rate", ctx, w["heat_abandon"], percent=True, reverse=True
+                        profile,
+                        "abandon_rate",
+                        ctx,
+                        ctx.labels.kpi("abandon_rate"),
+                        percent=True,
+                        reverse=True,
                     ),
                 ],
                 className="grid-2",
@@ -366,4 +371,13 @@ def layout(**query):
     return page(PATH, query, build_for(query.get("day"), query.get("at")))
 
 
-dash.register_page(__name__, path=PATH, name="Intraday", title="Intraday", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Intraday",
+    title="Intraday",
+    layout=layout,
+    order=20,
+    menu="intraday",  # the menu's label: words(lang)["intraday"]
+    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
+)

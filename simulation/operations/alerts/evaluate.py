@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -55,12 +54,12 @@ import duckdb
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
 from analytics.kpi import call_kpis, threshold_label, ticket_kpis
+from analytics.kpi.catalogue import SL_NAME
 from analytics.labels import display, labels_for
 from analytics.periods import Period
 from simulation.formulas.erlang import ErlangA
 from simulation.operations.alerts.rules import Rule
 
-_SL = re.compile(r"^(sl_answered|sl_offered|sl_excl_short|sl_with_abandons)_(\d+(?:\.\d+)?)$")
 _INTERVAL_NAME = {900: "15min", 1800: "30min", 3600: "60min"}
 
 
@@ -263,7 +262,7 @@ class CentreEvaluator:
 
     def _sl_projection(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
         p = rule.params
-        variant, t_text = _SL.match(p["kpi"]).groups()
+        variant, t_text = SL_NAME.match(p["kpi"]).groups()
         threshold_s = float(t_text)
         short_s = self.centre.short_abandon_s
         local = _local(as_of, self.centre)
@@ -422,7 +421,7 @@ class CentreEvaluator:
             )
         except ValueError:
             return None
-        threshold_s = float(_SL.match(name).group(2))
+        threshold_s = float(SL_NAME.match(name).group(2))
         result = project(plan, p["replications"], 0, thresholds_s=[threshold_s])
         breach, _ = point_of_no_return(
             result,
