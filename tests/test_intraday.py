@@ -428,3 +428,25 @@ def test_the_dashboards_today_view_projects_to_close_in_both_languages(september
     graph2 = next(c for c in more.children if getattr(c, "id", None) == "intraday-today-figure")
     median2 = next(t for t in graph2.figure["data"] if t.get("name") == words(lang)["today_median"])
     assert sum(median2["y"]) > sum(median["y"])  # three more agents serve faster
+
+
+def test_a_roster_file_gives_the_agents_of_each_interval(september, tmp_path):
+    """--staffing roster: a staffing CSV (interval_start,agents, local times) is the day's
+    agents, intervals it does not list have none."""
+    from analytics.centres import get_centre
+    from simulation.intraday.day import build_plan
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "interval_start,agents\n"
+        + "".join(
+            f"2026-09-15 {h:02d}:{m:02d},{3 + h % 2}\n" for h in range(7, 17) for m in (0, 30)
+        )
+    )
+    at = dt.datetime(2026, 9, 15, 11, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    with september.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        plan = build_plan(con, centre, at, arrivals="actual", staffing="roster", roster=roster)
+    assert list(plan.agents[14:34]) == [3 + (k // 2 + 7) % 2 for k in range(20)]
+    assert plan.agents[:14].sum() == 0 and plan.agents[34:].sum() == 0
+    assert "roster" in plan.notes["staffing"]
