@@ -134,6 +134,17 @@ _EN = {
     "enabled": "Enabled",
     "cooldown": "Cool-down (s)",
     "channels": "Channels",
+    "today_to_close": "Today to close: the rest of the day simulated from the queue as it stands",
+    "today_at": "Projected at {at} from {waiting} waiting and {in_service} in service",
+    "today_close": "The day closes at",
+    "today_band": "projected (p10–p90)",
+    "today_actual": "so far",
+    "today_median": "projected median",
+    "today_change": "What if (agents from–to, e.g. +2@13:00-17:00)",
+    "today_recompute": "Recompute",
+    "today_refreshes": "Recomputed every 5 minutes and on demand.",
+    "today_suggest": "To close at target",
+    "today_cannot": "No projection",
 }
 
 _AR = {
@@ -260,6 +271,17 @@ _AR = {
     "enabled": "مفعّلة",
     "cooldown": "فترة التهدئة (ث)",
     "channels": "القنوات",
+    "today_to_close": "اليوم حتى الإغلاق: بقية اليوم محاكاةً من حالة الطابور الآن",
+    "today_at": "الإسقاط عند {at} انطلاقًا من {waiting} في الانتظار و{in_service} قيد الخدمة",
+    "today_close": "يُغلق اليوم عند",
+    "today_band": "المتوقع (p10–p90)",
+    "today_actual": "حتى الآن",
+    "today_median": "الوسيط المتوقع",
+    "today_change": "ماذا لو (موظفون من–إلى، مثل ‎+2@13:00-17:00)",
+    "today_recompute": "أعد الحساب",
+    "today_refreshes": "يُعاد الحساب كل 5 دقائق وعند الطلب.",
+    "today_suggest": "للإغلاق عند الهدف",
+    "today_cannot": "لا إسقاط",
 }
 
 _ALL = {"en": _EN, "ar": _AR}
