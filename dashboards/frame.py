@@ -22,9 +22,9 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 
 from analytics.centres import Centre
 from analytics.exports.i18n import Labels
-from analytics.exports.report import default_targets
 from analytics.labels import centre_names, labels_for
 from analytics.periods import Period, hijri_month_bounds, hijri_month_of
+from dashboards import freshness
 from dashboards.auth import PAGE_ROLES, User, csrf_for, current_user
 from dashboards.context import (
     CALL_FILTERS,
@@ -78,7 +78,9 @@ class PageContext:
 
     @property
     def targets(self):
-        return {t.kpi: t for t in default_targets(self.centre)}
+        from dashboards.targets import targets
+
+        return targets(self.centre)
 
     def definition(self, name: str) -> str:
         return self.labels.definition(
@@ -118,15 +120,18 @@ def page(
             return _framed(path, view, user, dmc.Alert(w["no_centre"], color="blue"), None, chrome)
         labels = Labels(view.lang, labels_for(con, centre.centre_id, view.lang))
         ctx = PageContext(con, user, view, centre, period, labels, app.today(centre), app)
-        content = build(ctx)
+        content = freshness.empty_notice(ctx, path) or build(ctx)
         bar = filter_bar(ctx, filters) if chrome else None
         stamp = as_of_stamp(ctx) if chrome else None
-    return _framed(path, view, user, content, (bar, stamp), chrome)
+        old = freshness.page_notice(ctx, dark=not chrome)
+    return _framed(path, view, user, content, (bar, stamp), chrome, old)
 
 
-def _framed(path, view: View, user: User, content, extras, chrome: bool):
+def _framed(path, view: View, user: User, content, extras, chrome: bool, old=None):
     if not chrome:
-        return html.Div(content, className="chromeless", dir="rtl" if view.lang == "ar" else "ltr")
+        return html.Div(
+            [old, content], className="chromeless", dir="rtl" if view.lang == "ar" else "ltr"
+        )
     bar, stamp = extras if extras else (None, None)
     return html.Div(
         [
@@ -134,6 +139,7 @@ def _framed(path, view: View, user: User, content, extras, chrome: bool):
             html.Div(
                 [
                     html.Div([bar, stamp], className="toolbar") if bar is not None else None,
+                    old,
                     alerts_banner(user, view),
                     html.Div(content, className="page-body"),
                 ],

@@ -11,7 +11,7 @@ import dash
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi import threshold_label
-from dashboards import charts, queries
+from dashboards import charts, queries, targets
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, filtered_href, page
 from dashboards.grid import kpi_grid
@@ -107,6 +107,11 @@ def build(ctx: PageContext):
                         ctx.lang,
                         title=f"{w['intervals_of']} {name} — {labels.short(first)}",
                         target=target.value if target else None,
+                        target_label=(
+                            targets.target_text(first, target, ctx.lang, w["target"])
+                            if target
+                            else None
+                        ),
                     ),
                     config={"displayModeBar": False},
                     id="categories-intervals",

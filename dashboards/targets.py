@@ -1,0 +1,109 @@
+"""Which way is better for a KPI, and its target: the one place the dashboards ask.
+
+Every colour on a page (tiles, bars, heat maps, the centres' table) is set from a
+KPI's target and direction, so a 70% half hour under an 80% target is never green and
+an 8.9% abandon rate against a 5% ceiling is never the colour of "fine".
+
+``target(centre, name)`` reads the targets the monthly export uses
+(``analytics.exports.report.default_targets``) and ``direction(name)`` says whether
+more is better; both move to the KPI catalogue (``analytics/kpi``) once it lands,
+and nothing else in ``dashboards`` needs to change then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from analytics.centres import Centre
+from analytics.exports.i18n import format_value
+from analytics.exports.report import Target, default_targets
+
+# Green meets the target, amber misses it within the tolerance, red misses it.
+GOOD, WARN, BAD = "#2f9e44", "#f08c00", "#e03131"
+_LIGHT = {GOOD: "#d3f9d8", WARN: "#ffe8cc", BAD: "#ffc9c9"}
+
+_LOWER_IS_BETTER = (
+    "abandon_rate",
+    "asa_s",
+    "p90_wait_s",
+    "avg_abandon_wait_s",
+    "short_abandoned",
+    "abandoned",
+    "timed_out",
+    "backlog",
+    "at_risk",
+)
+
+
+def targets(centre: Centre) -> dict[str, Target]:
+    """The centre's targets by KPI name."""
+    return {t.kpi: t for t in default_targets(centre)}
+
+
+def target(centre: Centre, name: str) -> Target | None:
+    return targets(centre).get(name)
+
+
+def direction(name: str) -> int | None:
+    """+1 when more is better, -1 when less is, None when neither (volumes, AHT)."""
+    if name in _LOWER_IS_BETTER or name.startswith(("frt_wh", "resolution_wd")):
+        return -1
+    if name.startswith("sl_") or name in (
+        "answer_rate",
+        "answer_rate_excl_short",
+        "sla_met_rate",
+    ):
+        return 1
+    return None
+
+
+def target_text(name: str, tgt: Target, lang: str, word: str) -> str:
+    """'Target ≥ 80.0%' in the reader's language (``word`` is their "Target")."""
+    return f"{word} {'≥' if tgt.at_least else '≤'} {format_value(name, tgt.value, lang)}"
+
+
+def status_colour(tgt: Target | None, value: float | None) -> str:
+    from dashboards.charts import STATUS_COLOURS
+
+    return STATUS_COLOURS[tgt.status(value) if tgt is not None else None]
+
+
+def heat_range(tgt: Target, values: Sequence[float | None]) -> tuple[float, float]:
+    """A heat map's value range that holds the data and the target's bands."""
+    seen = [v for v in values if v is not None]
+    band = tgt.tolerance or abs(tgt.value) * 0.05 or 0.01
+    lo = min([*seen, tgt.value - 2 * band])
+    hi = max([*seen, tgt.value + 2 * band])
+    if tgt.at_least and tgt.value <= 1 and hi <= 1:
+        hi = 1.0  # a share tops out at 100%
+    return max(lo, 0.0), hi
+
+
+def target_colourscale(tgt: Target, zmin: float, zmax: float) -> list:
+    """A plotly colour scale over [zmin, zmax] whose colours change at the target:
+    green where the target is met, amber within the tolerance, red beyond, each
+    darker the further from the target. Works for at-least and at-most targets."""
+    span = (zmax - zmin) or 1.0
+
+    def at(v: float) -> float:
+        return min(max((v - zmin) / span, 0.0), 1.0)
+
+    edge = tgt.value
+    amber = tgt.value - tgt.tolerance if tgt.at_least else tgt.value + tgt.tolerance
+    if tgt.at_least:  # low is bad: red .. amber .. green
+        bands = [(0.0, at(amber), BAD, True), (at(amber), at(edge), WARN, False)]
+        bands.append((at(edge), 1.0, GOOD, False))
+    else:  # low is good: green .. amber .. red
+        bands = [(0.0, at(edge), GOOD, True), (at(edge), at(amber), WARN, False)]
+        bands.append((at(amber), 1.0, BAD, False))
+    scale: list = []
+    for lo, hi, colour, dark_first in bands:
+        if hi <= lo:
+            continue
+        # the strong end of each band lies away from the target, the light end beside it
+        first, last = (colour, _LIGHT[colour]) if dark_first else (_LIGHT[colour], colour)
+        scale += [[lo, first], [hi, last]]
+    if not scale:
+        return [[0.0, GOOD], [1.0, GOOD]]
+    scale[0][0], scale[-1][0] = 0.0, 1.0
+    return scale
