@@ -172,10 +172,10 @@ def empty_notice(ctx, path: str):
                         w["remove_filter"].format(filter=w[dim], values=chosen),
                         href=path + ctx.view.query(**{dim: None}),
                         className="widen-link",
-                        **{"data-filter": dim},
                     ),
                     f" — {n:,} " + (w["n_calls"] if kind != "tickets" else w["n_tickets"]),
-                ]
+                ],
+                **{"data-filter": dim},
             )
         )
     return dmc.Alert(

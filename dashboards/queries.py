@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from analytics.centres import Centre
 from analytics.kpi import call_kpis, occupancy, ticket_kpis
+from analytics.kpi.backlog import call_list, open_ticket_ages, ticket_list
 from analytics.kpi.tickets import at_risk_tickets
 from analytics.periods import Period
 
@@ -282,7 +283,14 @@ def tickets(
             con, centre, period=period, by=("category", "channel"), filters=f, as_of=as_of
         ),
         "at_risk": at_risk_tickets(con, centre, as_of=as_of, filters=f),
+        "ages": open_ticket_ages(con, centre, as_of=as_of, filters=f),
+        "list": ticket_list(con, centre, period=period, as_of=as_of, filters=f),
     }
+
+
+def calls_behind(con, centre: Centre, period: Period, filters: Filters, limit: int = 1000):
+    """(how many, the newest ``limit``) calls behind the figures of this selection."""
+    return call_list(con, centre, period=period, filters=dict(filters), limit=limit)
 
 
 def sites(con, centre: Centre, period: Period, filters: Filters) -> dict:
