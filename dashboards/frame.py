@@ -342,7 +342,9 @@ def date_range(ctx: PageContext):
         id={"type": "view-filter", "name": "range"},
         label=ctx.w["dates"],
         type="range",
-        value=[ctx.period.start.isoformat(), ctx.period.end.isoformat()] if ranged else None,
+        value=[ctx.period.start.isoformat(), ctx.period.end.isoformat()]
+        if ranged
+        else [None, None],
         placeholder=ctx.w["pick_dates"],
         valueFormat="YYYY-MM-DD",
         minDate=span[0].date().isoformat() if span else None,

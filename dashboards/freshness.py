@@ -1,7 +1,7 @@
 """How old the data are, and what a page says when they are old or when nothing matches.
 
-``data_age`` measures the latest call against now in the centre's zone, counting only
-the centre's opening hours (a centre closed for the weekend is not "two days behind" on
+``analytics.freshness.data_age`` measures the latest call against now in the centre's
+zone, counting only the centre's opening hours (a centre closed for the weekend is not "two days behind" on
 Sunday morning). When a whole working day or more of open time has passed without a
 call, every page, the wallboard and the exports say so (``stale_notice``), with the day
 of the latest call and how long ago it was.
@@ -15,33 +15,15 @@ each removal would bring back (counts from the KPI layer).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from analytics.calendars import BusinessCalendar
 from analytics.centres import Centre
+from analytics.freshness import DataAge, data_age, latest_call
 from dashboards.words import words
 
-
-@dataclass(frozen=True)
-class DataAge:
-    """The latest call (local), now (local) and the open time between them."""
-
-    latest: dt.datetime | None
-    now: dt.datetime
-    open_s: float
-    full_day_s: float
-
-    @property
-    def days(self) -> int | None:
-        return None if self.latest is None else (self.now.date() - self.latest.date()).days
-
-    @property
-    def stale(self) -> bool:
-        """A whole working day (or more) of opening hours has passed without a call."""
-        return self.latest is not None and self.open_s >= max(self.full_day_s, 3600.0)
+__all__ = ["DataAge", "data_age", "empty_notice", "now_at", "page_notice", "stale_notice"]
 
 
 def now_at(centre: Centre, today: dt.date | None = None) -> dt.datetime:
@@ -52,21 +34,6 @@ def now_at(centre: Centre, today: dt.date | None = None) -> dt.datetime:
         return now
     end = dt.datetime.combine(today, dt.time(23, 59, 59), centre.tz)
     return min(now, end) if today >= now.date() else end
-
-
-def latest_call(con, centre: Centre) -> dt.datetime | None:
-    latest = con.execute(
-        "SELECT max(arrived_at) FROM calls WHERE centre_id = ?", [centre.centre_id]
-    ).fetchone()[0]
-    return latest.astimezone(centre.tz) if latest is not None else None
-
-
-def data_age(con, centre: Centre, now: dt.datetime, latest: dt.datetime | None = None) -> DataAge:
-    """The age of ``centre``'s calls at ``now`` (aware), in opening hours."""
-    latest = latest if latest is not None else latest_call(con, centre)
-    calendar = BusinessCalendar(centre)
-    open_s = calendar.working_seconds(latest, now) if latest is not None else 0.0
-    return DataAge(latest, now.astimezone(centre.tz), open_s, calendar.full_day_s)
 
 
 def stale_text(age: DataAge, lang: str, date_text: str) -> str | None:

@@ -12,6 +12,7 @@ and nothing else in ``dashboards`` needs to change then.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 
 from analytics.centres import Centre
@@ -20,7 +21,7 @@ from analytics.exports.report import Target, default_targets
 
 # Green meets the target, amber misses it within the tolerance, red misses it.
 GOOD, WARN, BAD = "#2f9e44", "#f08c00", "#e03131"
-_LIGHT = {GOOD: "#d3f9d8", WARN: "#ffe8cc", BAD: "#ffc9c9"}
+_LIGHT = {GOOD: "#8ce99a", WARN: "#ffc078", BAD: "#ff8787"}
 
 _LOWER_IS_BETTER = (
     "abandon_rate",
@@ -107,3 +108,21 @@ def target_colourscale(tgt: Target, zmin: float, zmax: float) -> list:
         return [[0.0, GOOD], [1.0, GOOD]]
     scale[0][0], scale[-1][0] = 0.0, 1.0
     return scale
+
+
+OVERLOAD_RATIO = 3.0  # a branch with 3x the others' median visits a counter is flagged
+
+
+def overloaded(per_counter: dict[str, float | None]) -> dict[str, float]:
+    """Branches whose visits a counter are at least ``OVERLOAD_RATIO`` times the median
+    of the other branches': {branch: that multiple}. Needs two branches with counters."""
+    known = {k: v for k, v in per_counter.items() if v is not None}
+    flagged = {}
+    for site, load in known.items():
+        others = [v for k, v in known.items() if k != site]
+        if not others:
+            continue
+        median = statistics.median(others)
+        if median > 0 and load >= OVERLOAD_RATIO * median:
+            flagged[site] = load / median
+    return flagged

@@ -184,6 +184,8 @@ _EN = {
     "menu": "Menu",
     "filters": "Filters",
     "n_chosen": "{n} chosen",
+    "centres_side_by_side": "Centres side by side",
+    "centres_note": "Each figure is coloured against its own centre's target: green meets it, amber misses it narrowly, red misses it.",
 }
 
 _AR = {
@@ -360,6 +362,8 @@ _AR = {
     "menu": "القائمة",
     "filters": "المرشحات",
     "n_chosen": "{n} مختارة",
+    "centres_side_by_side": "المراكز جنباً إلى جنب",
+    "centres_note": "كل رقم ملون مقابل مستهدف مركزه: الأخضر يحققه، والبرتقالي يقصر عنه قليلاً، والأحمر يقصر عنه.",
 }
 
 _ALL = {"en": _EN, "ar": _AR}

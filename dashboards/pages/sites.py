@@ -18,6 +18,7 @@ from analytics.kpi import threshold_label
 from dashboards import charts, queries
 from dashboards.frame import PageContext, page
 from dashboards.grid import kpi_grid
+from dashboards.targets import overloaded
 from dashboards.tiles import kpi_tile
 
 PATH = "/sites"
@@ -32,26 +33,6 @@ def counters_by_site(centre_id: str) -> dict[str, int]:
     except (FileNotFoundError, ValueError, KeyError, OSError):
         return {}
     return {t.site: t.counters for t in pack.tickets if t.counters and t.site}
-
-
-OVERLOAD_RATIO = 3.0  # a branch with 3x the others' median visits a counter is flagged
-
-
-def overloaded(per_counter: dict[str, float | None]) -> dict[str, float]:
-    """Branches whose visits a counter are at least ``OVERLOAD_RATIO`` times the median
-    of the other branches': {branch: that multiple}. Needs two branches with counters."""
-    import statistics
-
-    known = {k: v for k, v in per_counter.items() if v is not None}
-    flagged = {}
-    for site, load in known.items():
-        others = [v for k, v in known.items() if k != site]
-        if not others:
-            continue
-        median = statistics.median(others)
-        if median > 0 and load >= OVERLOAD_RATIO * median:
-            flagged[site] = load / median
-    return flagged
 
 
 def _graph(fig, graph_id=None):
