@@ -63,12 +63,6 @@ def target_text(name: str, tgt: Target, lang: str, word: str) -> str:
     return f"{word} {'≥' if tgt.at_least else '≤'} {format_value(name, tgt.value, lang)}"
 
 
-def status_colour(tgt: Target | None, value: float | None) -> str:
-    from dashboards.charts import STATUS_COLOURS
-
-    return STATUS_COLOURS[tgt.status(value) if tgt is not None else None]
-
-
 def heat_range(tgt: Target, values: Sequence[float | None]) -> tuple[float, float]:
     """A heat map's value range that holds the data and the target's bands."""
     seen = [v for v in values if v is not None]

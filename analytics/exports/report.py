@@ -31,10 +31,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analytics.centres import Centre
+from analytics.freshness import DataAge, data_age, latest_call
 from analytics.kpi import call_kpis, occupancy, threshold_label, ticket_kpis
 from analytics.labels import LANGS, labels_for
 from analytics.periods import Period, parse_period
-from analytics.freshness import DataAge, data_age, latest_call
 
 # docs/kpis.md's day interval is the trend; the intraday profile uses 30 minutes.
 INTRADAY_INTERVALS = ("15min", "30min", "60min")
