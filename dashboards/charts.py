@@ -142,7 +142,13 @@ def _dates(values: Sequence) -> list:
 
 
 def stacked_bars(
-    x: Sequence, series: dict[str, Sequence], lang: str, *, title: str | None = None, height=320
+    x: Sequence,
+    series: dict[str, Sequence],
+    lang: str,
+    *,
+    title: str | None = None,
+    height=320,
+    unit: str = "",
 ) -> dict:
     """Stacked bars over time (volumes by category); ``series`` {label: values}."""
     xs = _dates(x)
@@ -161,7 +167,15 @@ def stacked_bars(
     )
     base(fig, title=title, height=height)
     fig["layout"]["xaxis"]["tickformat"] = "%d/%m"
+    _unit_axis(fig, unit)
     return mirrored(fig, lang)
+
+
+def _unit_axis(fig: dict, unit: str, axis: str = "yaxis") -> None:
+    """The value axis titled with its unit ("calls", "working days"), counts without
+    decimals or SI prefixes."""
+    if unit:
+        fig["layout"][axis]["title"] = {"text": unit, "font": {"size": 12}}
 
 
 def lines(
@@ -174,6 +188,8 @@ def lines(
     target: float | None = None,
     height: int = 320,
     date_ticks: str | None = "%d/%m",
+    unit: str = "",
+    decimals: int | None = None,
 ) -> dict:
     xs = _dates(x)
     fig = figure(
@@ -194,8 +210,15 @@ def lines(
         fig["layout"]["shapes"] = [_target_line(target, BAD)]
     if percent:
         fig["layout"]["yaxis"]["tickformat"] = ".0%"
+    elif decimals is not None:
+        fig["layout"]["yaxis"]["tickformat"] = f",.{decimals}f"
+        for trace in fig["data"]:
+            trace["hovertemplate"] = (
+                "%{x|%d/%m}: %{y:,." + str(decimals) + "f}" + (f" {unit}" if unit else "")
+            )
     if date_ticks:
         fig["layout"]["xaxis"]["tickformat"] = date_ticks
+    _unit_axis(fig, unit)
     return mirrored(fig, lang)
 
 

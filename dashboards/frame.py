@@ -250,7 +250,7 @@ def period_options(ctx: PageContext) -> list[dict]:
 
 def _chips_width(labels: list[str]) -> int:
     """A multi-select wide enough for its chips ("Workers ×" whole, not "Wo…")."""
-    return int(min(max(160, 70 + sum(8 * len(t) + 34 for t in labels)), 420))
+    return int(min(max(160, 100 + sum(8 * len(t) + 36 for t in labels)), 420))
 
 
 def dimension_values(con, centre_id: str, dim: str) -> list[str]:

@@ -184,6 +184,7 @@ _EN = {
     "menu": "Menu",
     "filters": "Filters",
     "n_chosen": "{n} chosen",
+    "agents_unit": "agents",
     "centres_side_by_side": "Centres side by side",
     "centres_note": "Each figure is coloured against its own centre's target: green meets it, amber misses it narrowly, red misses it.",
 }
@@ -362,6 +363,7 @@ _AR = {
     "menu": "القائمة",
     "filters": "المرشحات",
     "n_chosen": "{n} مختارة",
+    "agents_unit": "موظف",
     "centres_side_by_side": "المراكز جنباً إلى جنب",
     "centres_note": "كل رقم ملون مقابل مستهدف مركزه: الأخضر يحققه، والبرتقالي يقصر عنه قليلاً، والأحمر يقصر عنه.",
 }

@@ -59,6 +59,7 @@ def build(ctx: PageContext):
         {name: [values.get(t, 0) for t in x] for name, values in series.items()},
         ctx.lang,
         title=w["volume_over_time"],
+        unit=w["n_calls"],
     )
     rows = [{**r, "category_label": labels.category(r["category"])} for r in data["by_category"]]
     key = [

@@ -146,13 +146,17 @@ def build_for(day_text: str | None):
                 },
             ]
         )
-        agents = charts.mirrored(charts.base(agents, title=w["agents_vs_required"]), ctx.lang)
+        agents = charts.base(agents, title=w["agents_vs_required"])
+        agents["layout"]["yaxis"]["title"] = {"text": w["agents_unit"], "font": {"size": 12}}
+        agents = charts.mirrored(agents, ctx.lang)
         parts += [
             html.Div(picker, className="panel"),
             html.Div(
                 [
                     html.Div(
-                        dcc.Graph(figure=sl_fig, config={"displayModeBar": False}),
+                        dcc.Graph(
+                            figure=sl_fig, config={"displayModeBar": False}, id="intraday-day-sl"
+                        ),
                         className="panel",
                     ),
                     html.Div(

@@ -175,12 +175,16 @@ def build(ctx: PageContext):
         },
         ctx.lang,
         title=w["created_resolved"],
+        unit=w["n_tickets"],
+        decimals=0,
     )
     times = charts.lines(
         x,
         {labels.kpi(k): [r[k] for r in daily] for k in ("resolution_wd_p50", "resolution_wd_p90")},
         ctx.lang,
         title=labels.kpi("resolution_wd_p90"),
+        unit=labels.unit("resolution_wd_p90"),
+        decimals=2,
     )
     rows = [
         {
