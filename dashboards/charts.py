@@ -267,9 +267,14 @@ def heatmap(
         trace["colorbar"]["title"] = {"text": legend, "side": "top", "font": {"size": 12}}
     fig = base(figure([trace]), title=title, height=height)
     fig["layout"]["yaxis"]["autorange"] = "reversed"  # first weekday on top
+    # the hours only, upright: rotated "16:30" labels were cut to "16:3"
+    hours = [v for v in x if str(v).endswith(":00")]
+    if hours and len(hours) < len(x):
+        fig["layout"]["xaxis"].update({"tickvals": hours, "tickangle": 0})
     if lang == "ar":
         fig["layout"]["xaxis"]["autorange"] = "reversed"
         fig["layout"]["yaxis"]["side"] = "right"
+        fig["layout"]["margin"]["r"] = 90  # the weekdays' names whole ("الخميس")
         trace["colorbar"].update({"x": -0.08, "xanchor": "right"})
     return fig
 

@@ -350,7 +350,7 @@ def date_range(ctx: PageContext):
         minDate=span[0].date().isoformat() if span else None,
         maxDate=span[1].date().isoformat() if span else None,
         allowSingleDateInRange=True,
-        w=230,
+        w=200,
         size="sm",
     )
 

@@ -60,7 +60,14 @@ def direction(name: str) -> int | None:
 
 def target_text(name: str, tgt: Target, lang: str, word: str) -> str:
     """'Target ≥ 80.0%' in the reader's language (``word`` is their "Target")."""
-    return f"{word} {'≥' if tgt.at_least else '≤'} {format_value(name, tgt.value, lang)}"
+    sign = "≥" if tgt.at_least else "≤"
+    return f"{word} {isolate(f'{sign} {format_value(name, tgt.value, lang)}', lang)}"
+
+
+def isolate(text: str, lang: str) -> str:
+    """``text`` as a left-to-right island inside an Arabic line ("≤ 5.0%", "−3.9 pts"
+    stay whole and in order); unchanged in English."""
+    return f"\u2066{text}\u2069" if lang == "ar" else text
 
 
 def heat_range(tgt: Target, values: Sequence[float | None]) -> tuple[float, float]:

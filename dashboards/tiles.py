@@ -18,7 +18,7 @@ from dash import html
 from analytics.exports.i18n import Labels, format_change, format_value
 from analytics.exports.report import Target
 from dashboards import charts
-from dashboards.targets import direction
+from dashboards.targets import direction, isolate, target_text
 from dashboards.words import words
 
 _SL = re.compile(r"^(sl_answered|sl_offered|sl_excl_short|sl_with_abandons)_(.+)$")
@@ -114,7 +114,10 @@ def change_line(name: str, value, other: dict | None, text: str, lang: str):
     tone = "same" if better is None else ("better" if better else "worse")
     return html.Div(
         [
-            html.Span(f"{arrow} {format_change(name, delta, lang)}", className=f"chg-{tone}"),
+            html.Span(
+                isolate(f"{arrow} {format_change(name, delta, lang)}", lang),
+                className=f"chg-{tone}",
+            ),
             " ",
             html.Span(text, className="chg-what"),
         ],
@@ -160,12 +163,11 @@ def kpi_tile(
         html.Div(name, className="kpi-name"),
     ]
     if target is not None:
-        sign = "≥" if target.at_least else "≤"
         gap = format_change(name, value - target.value, lang) if value is not None else None
         body.append(
             html.Div(
-                f"{w['target']} {sign} {format_value(name, target.value, lang)}"
-                + (f" · {gap}" if gap else ""),
+                target_text(name, target, lang, w["target"])
+                + (f" · {isolate(gap, lang)}" if gap else ""),
                 className="kpi-target",
             )
         )
