@@ -372,5 +372,8 @@ def grouped_bars(
         if lang == "ar":  # bars grow from the right, names on the right
             fig["layout"]["xaxis"]["autorange"] = "reversed"
             fig["layout"]["yaxis"]["side"] = "right"
+            # room for the longest name: automargin measures right-to-left text short
+            longest = max((len(str(n)) for n in x), default=0)
+            fig["layout"]["margin"]["r"] = min(30 + 7 * longest, 240)
         return fig
     return mirrored(fig, lang)
