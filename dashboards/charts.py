@@ -351,7 +351,7 @@ def grouped_bars(
     base(fig, title=title, height=height)
     axis = fig["layout"][f"{value_axis}axis"]
     axis["rangemode"] = "tozero"
-    axis["tickformat"] = number
+    axis["tickformat"] = ".0%" if percent else ",.2~f"  # no "0.1, 0.1" from rounding
     if unit and not percent:
         axis["title"] = {"text": unit, "font": {"size": 12}}
     if horizontal:

@@ -250,7 +250,7 @@ def period_options(ctx: PageContext) -> list[dict]:
 
 def _chips_width(labels: list[str]) -> int:
     """A multi-select wide enough for its chips ("Workers ×" whole, not "Wo…")."""
-    return int(min(max(160, 100 + sum(8 * len(t) + 36 for t in labels)), 420))
+    return int(min(max(140, 84 + sum(8 * len(t) + 36 for t in labels)), 420))
 
 
 def dimension_values(con, centre_id: str, dim: str) -> list[str]:
@@ -278,7 +278,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
             data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
             value=ctx.centre.centre_id,
             allowDeselect=False,
-            w=240,
+            w=200,
             size="sm",
         ),
         dmc.Select(
@@ -288,7 +288,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
             value=ctx.view.period_text,
             searchable=True,
             allowDeselect=False,
-            w=190,
+            w=180,
             size="sm",
             maxDropdownHeight=360,
         ),
@@ -350,7 +350,7 @@ def date_range(ctx: PageContext):
         minDate=span[0].date().isoformat() if span else None,
         maxDate=span[1].date().isoformat() if span else None,
         allowSingleDateInRange=True,
-        w=200,
+        w=170,
         size="sm",
     )
 

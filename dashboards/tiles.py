@@ -108,8 +108,11 @@ def change_line(name: str, value, other: dict | None, text: str, lang: str):
     if value is None or before is None:
         return None
     delta = value - before
+    shown = format_change(name, delta, lang)
+    if not any(c in "123456789" for c in shown):  # "+0.0 s": no change at the shown precision
+        delta = 0.0
     way = direction(name)
-    better = None if way is None or abs(delta) < 1e-12 else (delta * way > 0)
+    better = None if way is None or delta == 0 else (delta * way > 0)
     arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "=")
     tone = "same" if better is None else ("better" if better else "worse")
     return html.Div(

@@ -51,7 +51,8 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
         names,
         {w["open_tickets"]: [b["open"] for b in buckets]},
         ctx.lang,
-        title=w["ageing"].format(at=at.strftime("%Y-%m-%d %H:%M")),
+        # as of the end of a period (midnight, exclusive): its last minute
+        title=w["ageing"].format(at=(at - dt.timedelta(microseconds=1)).strftime("%Y-%m-%d %H:%M")),
         unit=w["n_tickets"],
         horizontal=True,
         colours=colours,
@@ -133,7 +134,10 @@ def ticket_table(ctx: PageContext, rows: list[dict]):
     return dag.AgGrid(
         id="tickets-list",
         rowData=data,
-        columnDefs=[{"field": f, "headerName": h, "minWidth": 110} for f, h in columns],
+        columnDefs=[
+            {"field": f, "headerName": h, "minWidth": 230 if f == "ticket_id" else 110}
+            for f, h in columns
+        ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
             "enableRtl": ctx.lang == "ar",
