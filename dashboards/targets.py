@@ -5,9 +5,8 @@ KPI's target and direction, so a 70% half hour under an 80% target is never gree
 an 8.9% abandon rate against a 5% ceiling is never the colour of "fine".
 
 ``target(centre, name)`` reads the targets the monthly export uses
-(``analytics.exports.report.default_targets``) and ``direction(name)`` says whether
-more is better; both move to the KPI catalogue (``analytics/kpi``) once it lands,
-and nothing else in ``dashboards`` needs to change then.
+(``analytics.exports.report.default_targets``); ``direction(name)`` is the KPI
+catalogue's (``analytics.kpi.catalogue``: is higher better?).
 """
 
 from __future__ import annotations
@@ -18,22 +17,11 @@ from collections.abc import Sequence
 from analytics.centres import Centre
 from analytics.exports.i18n import format_value
 from analytics.exports.report import Target, default_targets
+from analytics.kpi.catalogue import find
 
 # Green meets the target, amber misses it within the tolerance, red misses it.
 GOOD, WARN, BAD = "#2f9e44", "#f08c00", "#e03131"
 _LIGHT = {GOOD: "#8ce99a", WARN: "#ffc078", BAD: "#ff8787"}
-
-_LOWER_IS_BETTER = (
-    "abandon_rate",
-    "asa_s",
-    "p90_wait_s",
-    "avg_abandon_wait_s",
-    "short_abandoned",
-    "abandoned",
-    "timed_out",
-    "backlog",
-    "at_risk",
-)
 
 
 def targets(centre: Centre) -> dict[str, Target]:
@@ -46,16 +34,12 @@ def target(centre: Centre, name: str) -> Target | None:
 
 
 def direction(name: str) -> int | None:
-    """+1 when more is better, -1 when less is, None when neither (volumes, AHT)."""
-    if name in _LOWER_IS_BETTER or name.startswith(("frt_wh", "resolution_wd")):
-        return -1
-    if name.startswith("sl_") or name in (
-        "answer_rate",
-        "answer_rate_excl_short",
-        "sla_met_rate",
-    ):
-        return 1
-    return None
+    """+1 when more is better, -1 when less is, None when neither (volumes, AHT) or
+    for a name the KPI catalogue does not declare."""
+    found = find(name)
+    if found is None:
+        return None
+    return {"higher": 1, "lower": -1}.get(found[0].direction)
 
 
 def target_text(name: str, tgt: Target, lang: str, word: str) -> str:

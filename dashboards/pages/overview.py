@@ -222,7 +222,7 @@ def month_chart(ctx: PageContext, months: list[dict]):
 
 
 def _pair(ctx: PageContext, row: dict, name: str):
-    from analytics.exports.i18n import format_value
+    from analytics.kpi.catalogue import format_value
 
     return html.Div(
         [
@@ -238,4 +238,17 @@ def layout(**query):
     return page(PATH, query, build)
 
 
-dash.register_page(__name__, path=PATH, name="Overview", title="Overview", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Overview",
+    title="Overview",
+    layout=layout,
+    order=0,
+    menu="overview",  # the menu's label: words(lang)["overview"]
+    roles=(
+        "manager",
+        "planner",
+        "executive",
+    ),  # who opens it besides admins (dashboards.auth.may_open)
+)
