@@ -13,6 +13,7 @@ The HTML page carries ``<html lang dir>`` from the URL's ``lang`` (``ar`` gives
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from pathlib import Path
 
@@ -92,7 +93,12 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
     jobs = JobRunner(state, work, max_jobs=2)
     server.config["CCA"] = AppContext(store, state, settings, jobs)
     server.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
-    auth.install(server, state, secure_cookies=settings.secure_cookies)
+    auth.install(
+        server,
+        state,
+        secure_cookies=settings.secure_cookies,
+        idle=dt.timedelta(minutes=settings.idle_minutes),
+    )
 
     from dashboards import alerts_banner, frame
 

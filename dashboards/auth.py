@@ -61,6 +61,8 @@ HOME = {"wallboard": "/wallboard"}
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=12)
+IDLE_TIMEOUT = dt.timedelta(minutes=30)  # a session unused this long ends (Settings.idle_minutes)
+TOUCH_EVERY = dt.timedelta(seconds=30)  # last_seen is written at most this often
 SESSION_COOKIE = "cca_session"
 CSRF_COOKIE = "_csrf_token"  # the name Dash's front end reads
 LOGIN_CSRF_COOKIE = "cca_login_csrf"
@@ -286,16 +288,29 @@ def csrf_for(session_id: str) -> str:
     return hmac.new(f"{key}".encode(), f"csrf:{session_id}".encode(), "sha256").hexdigest()
 
 
-def session_user(state: AppState, session_id: str) -> User | None:
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def session_user(
+    state: AppState, session_id: str, idle: dt.timedelta = IDLE_TIMEOUT
+) -> User | None:
+    """The user of a live session: not expired, used within ``idle``, user enabled. A
+    session found idle is ended; a live one is marked as seen now."""
+    now = dt.datetime.now(dt.UTC)
     with state.connect() as con:
         row = con.execute(
-            "SELECT u.username, u.role, u.centres, u.disabled FROM sessions s"
+            "SELECT u.username, u.role, u.centres, u.disabled, s.last_seen FROM sessions s"
             " JOIN users u USING (username) WHERE s.session_id = ? AND s.expires_at > ?",
-            [session_id, now],
+            [session_id, now.isoformat(timespec="seconds")],
         ).fetchone()
-    if row is None or row["disabled"]:
-        return None
+        if row is None or row["disabled"]:
+            return None
+        seen = dt.datetime.fromisoformat(row["last_seen"])
+        if now - seen > idle:
+            con.execute("DELETE FROM sessions WHERE session_id = ?", [session_id])
+            return None
+        if now - seen > TOUCH_EVERY:
+            con.execute(
+                "UPDATE sessions SET last_seen = ? WHERE session_id = ?",
+                [now.isoformat(timespec="seconds"), session_id],
+            )
     return _user(row)
 
 
@@ -360,8 +375,24 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = False) -> None:
-    """Add the guard, /login and /logout to the Flask server under the Dash app."""
+def _sent_csrf() -> str:
+    """The CSRF token a POST carries: Dash's ``X-CSRFToken`` header, or the
+    ``csrf_token`` field of an HTML form (the header's Log out button)."""
+    sent = flask.request.headers.get("X-CSRFToken", "")
+    if not sent and flask.request.mimetype == "application/x-www-form-urlencoded":
+        sent = flask.request.form.get("csrf_token", "")
+    return sent
+
+
+def install(
+    server: flask.Flask,
+    state: AppState,
+    *,
+    secure_cookies: bool = False,
+    idle: dt.timedelta = IDLE_TIMEOUT,
+) -> None:
+    """Add the guard, /login and /logout to the Flask server under the Dash app;
+    sessions unused for ``idle`` end."""
     signer = URLSafeSerializer(server.secret_key, salt="cca-session")
 
     def cookie_args(http_only: bool = True) -> dict:
@@ -379,7 +410,7 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
             except BadSignature:
                 session_id = None
         if session_id:
-            flask.g.user = session_user(state, session_id)
+            flask.g.user = session_user(state, session_id, idle)
             flask.g.session_id = session_id
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
@@ -391,8 +422,7 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
                 return flask.Response("log in first\n", 401, mimetype="text/plain")
             return flask.redirect("/login?next=" + quote(flask.request.full_path.rstrip("?")))
         if flask.request.method == "POST":
-            sent = flask.request.headers.get("X-CSRFToken", "")
-            if not hmac.compare_digest(sent, csrf_for(session_id)):
+            if not hmac.compare_digest(_sent_csrf(), csrf_for(session_id)):
                 return flask.jsonify(error="missing or wrong CSRF token"), 403
         if path in PAGE_ROLES and not user.may_open(path):
             if user.role == "wallboard":
@@ -450,6 +480,8 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
         response = flask.redirect("/login")
         response.delete_cookie(SESSION_COOKIE, path="/")
         response.delete_cookie(CSRF_COOKIE, path="/")
+        # a shared PC: the browser drops what it kept of the pages too
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
         return response
 
 

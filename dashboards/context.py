@@ -21,6 +21,7 @@ from analytics.appstate import AppState
 from analytics.centres import Centre, get_centre, list_centres
 from analytics.periods import Period, parse_period
 from analytics.store import Store
+from dashboards.auth import Forbidden, current_user
 
 CALL_FILTERS = ("category", "topic", "channel", "site", "queue")
 TICKET_FILTERS = ("category", "topic", "channel", "site")
@@ -29,8 +30,9 @@ TICKET_FILTERS = ("category", "topic", "channel", "site")
 @dataclass(frozen=True)
 class Settings:
     """How the app runs. ``today`` pins the local date (tests and demos); otherwise it is
-    today in each centre's zone. ``refresh_hours``: a load older than this is stale
-    (seed 000's database is refreshed every 24 hours)."""
+        today in each centre's zone. ``refresh_hours``: a load older than this is stale
+        (seed 000's database is refreshed every 24 hours). ``idle_minutes``: a session not used
+    for this long ends."""
 
     app_state: Path | None = None
     secret_key: str | None = None
@@ -39,6 +41,7 @@ class Settings:
     refresh_hours: float = 24.0
     work_dir: Path | None = None
     wallboard_refresh_s: float = 30.0
+    idle_minutes: float = 30.0  # a session unused this long ends (shared contact-centre PCs)
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,19 @@ def latest_call_day(con, centre: Centre) -> dt.date | None:
     return span[1].date() if span else None
 
 
+def centre_for(requested: str | None, user=None) -> str:
+    """The centre a callback, a download or a job works on: ``requested`` (whatever the
+    client sent: a store's data, a URL, a filter) if the signed-in user may see it, else
+    ``Forbidden``. The one server-side rule behind every callback; pages use it through
+    ``resolve``, which opens the user's first centre instead of refusing."""
+    user = user if user is not None else current_user()
+    if user is None:
+        raise Forbidden("log in first")
+    if not isinstance(requested, str) or not requested or not user.may_see(requested):
+        raise Forbidden("you may not see this centre")
+    return requested
+
+
 def resolve(con, view: View, user, today_of) -> tuple[Centre | None, Period | None, View]:
     """The centre and period a view names (defaults filled in), and the view with them.
 
@@ -176,7 +192,7 @@ def resolve(con, view: View, user, today_of) -> tuple[Centre | None, Period | No
     if not centres:
         return None, None, view
     chosen = next((c for c in centres if c.centre_id == view.centre_id), centres[0])
-    centre = get_centre(con, chosen.centre_id)
+    centre = get_centre(con, centre_for(chosen.centre_id, user))
     if view.period_text:
         period = parse_period(view.period_text, today_of(centre))
     else:

@@ -28,8 +28,8 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html, no_update
 
 from dashboards import charts
-from dashboards.auth import require_page
-from dashboards.context import app_context
+from dashboards.auth import Forbidden, require_page
+from dashboards.context import app_context, centre_for
 from dashboards.frame import PageContext, page
 from dashboards.words import words
 
@@ -275,9 +275,39 @@ def store_weeks(con, centre, limit: int = 12) -> list[dt.date]:
 
 
 def scenario_names() -> list[str]:
+    """The installed scenario packs, by name: the only scenarios a page loads (never a
+    path a client sends)."""
     from simulation.queue.scenario import SCENARIO_DIR
 
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def checked_source(source: str | None) -> str:
+    """``week:YYYY-MM-DD`` or ``scenario:NAME`` of an installed pack, else ValueError
+    (whose message names no file and echoes nothing of one)."""
+    kind, _, value = str(source or "").partition(":")
+    if kind == "week":
+        try:
+            return "week:" + dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError(f"week {value[:40]!r}: give a date as YYYY-MM-DD") from None
+    if kind == "scenario" and value in scenario_names():
+        return "scenario:" + value
+    known = ", ".join(scenario_names())
+    raise ValueError(f"scenario {value[:40]!r}: not a scenario pack (known: {known})")
+
+
+def planner_source(source) -> tuple[str, str]:
+    """(centre id, source) of the page's ``planner-source`` store, decided on the server:
+    the centre must be one the signed-in user may see (``centre_for``), the source a week
+    of history or an installed pack. Every planner callback starts here."""
+    if not isinstance(source, dict):
+        raise Forbidden("no planner source")
+    centre_id = centre_for(source.get("centre"))
+    try:
+        return centre_id, checked_source(source.get("source"))
+    except ValueError as exc:
+        raise Forbidden(str(exc)) from None
 
 
 def load_week(centre_id: str, source: str):
@@ -288,11 +318,11 @@ def load_week(centre_id: str, source: str):
     def build():
         from simulation.planning.whatif import week_from_scenario, week_from_store
 
-        kind, _, value = source.partition(":")
+        kind, _, value = checked_source(source).partition(":")
         if kind == "scenario":
-            from simulation.queue.scenario import load_scenario
+            from simulation.queue.scenario import SCENARIO_DIR, load_scenario
 
-            return week_from_scenario(load_scenario(value), days=7)
+            return week_from_scenario(load_scenario(SCENARIO_DIR / f"{value}.toml"), days=7)
         from analytics.centres import get_centre
 
         with app.store.reader() as con:
@@ -899,7 +929,7 @@ def recompute(
     """Erlang A for the week under the levers and plan: totals, chart, grid, comparison."""
     require_page(PATH)
     lang = "ar" if dict(parse_qsl((search or "").lstrip("?"))).get("lang") == "ar" else "en"
-    week = load_week(source["centre"], source["source"])
+    week = load_week(*planner_source(source))
     try:
         levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
         texts, cap = targets_of(target, max_abandon)
@@ -960,7 +990,7 @@ def edit_plan(cell, apply, reset, found, plan, delta, day, first, last, source):
     require_page(PATH)
     from simulation.planning.whatif import add_agents, set_agents
 
-    week = load_week(source["centre"], source["source"])
+    week = load_week(*planner_source(source))
     trigger = dash.ctx.triggered_id
     if trigger == "planner-grid" and cell:
         changes = {}
@@ -1012,12 +1042,18 @@ def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_va
     from simulation.operations.jobs import JobLimitError
     from simulation.planning.whatif import whatif_scenario
 
-    week = load_week(source["centre"], source["source"])
+    centre_id, source_text = planner_source(source)
+    week = load_week(centre_id, source_text)
     levers = levers_of(*lever_values)
     texts, cap = targets_of(target, max_abandon)
     scenario = whatif_scenario(week, plan, levers)
     kind = "simulate" if dash.ctx.triggered_id == "planner-simulate" else "find_staffing"
-    params = {"scenario": scenario, "replications": int(replications or 10), "seed": 0}
+    params = {
+        "scenario": scenario,
+        "replications": int(replications or 10),
+        "seed": 0,
+        "centre": centre_id,
+    }
     if kind == "find_staffing":
         params |= {"targets": texts, "max_abandon": cap}
     try:
@@ -1034,9 +1070,7 @@ def poll_job(_n, job_id, search=None):
     if not job_id:
         return 0, "", True, no_update, no_update, no_update, no_update
     runner = app_context().jobs
-    status = runner.status(job_id)
-    if status["username"] != user.username:
-        return 0, "", True, no_update, no_update, no_update, no_update
+    status = own_job(job_id, user)
     progress = (status.get("progress") or 0) * 100
     message = job_line(status, lang)
     if status["state"] in ("queued", "running"):
@@ -1070,10 +1104,23 @@ def poll_job(_n, job_id, search=None):
     return 100, message, True, no_update, result["agents"], note, no_update
 
 
+def own_job(job_id, user) -> dict:
+    """The job's status if it is the user's own; else ``Forbidden`` (an id from another
+    user's page, or made up)."""
+    try:
+        status = app_context().jobs.status(str(job_id))
+    except KeyError:
+        raise Forbidden("no such job of yours") from None
+    if status["username"] != user.username:
+        raise Forbidden("no such job of yours")
+    return status
+
+
 def cancel_job(_n, job_id):
-    require_page(PATH)
+    user = require_page(PATH)
     if job_id:
-        app_context().jobs.cancel(job_id)
+        own_job(job_id, user)
+        app_context().jobs.cancel(job_id, user.username)
     return "cancelling …"
 
 
@@ -1086,11 +1133,16 @@ def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source,
         whatif_scenario,
     )
 
-    week = load_week(source["centre"], source["source"])
+    centre_id, source_text = planner_source(source)
+    week = load_week(centre_id, source_text)
     levers = levers_of(*lever_values)
     trigger = dash.ctx.triggered_id
-    name = f"{source['centre']}-{source['source'].split(':', 1)[1]}"
-    app_context().state.audit(user.username, "download", {"page": "planner", "what": trigger})
+    name = f"{centre_id}-{source_text.split(':', 1)[1]}"
+    app_context().state.audit(
+        user.username,
+        "download",
+        {"page": "planner", "what": trigger, "centre": centre_id, "source": source_text},
+    )
     if trigger == "planner-dl-csv":
         return {"content": plan_csv(week, plan), "filename": f"{name}-plan.csv"}
     if trigger == "planner-dl-toml":
@@ -1214,9 +1266,10 @@ def start_backtest(_n, train, test, replications, source):
     from simulation.operations.jobs import JobLimitError
 
     app = app_context()
+    centre_id, _ = planner_source(source)
     params = {
         "db": str(app.store.path),
-        "centre": source["centre"],
+        "centre": centre_id,
         "train": train,
         "test": test,
         "replications": int(replications or 5),
@@ -1243,14 +1296,15 @@ def forecast_week(_n, method, category, source, search):
     from simulation.forecasting.forecast import forecast
 
     lang = "ar" if "lang=ar" in (search or "") else "en"
-    kind, _, value = source["source"].partition(":")
+    centre_id, source_text = planner_source(source)
+    kind, _, value = source_text.partition(":")
     if kind != "week":
         return no_update
     start = dt.date.fromisoformat(value)
     train = Period(start - dt.timedelta(days=56), start - dt.timedelta(days=1), "train")
     week = Period(start, start + dt.timedelta(days=6), "week")
     with app_context().store.reader() as con:
-        centre = get_centre(con, source["centre"])
+        centre = get_centre(con, centre_id)
         try:
             result = forecast(
                 con,
@@ -1336,7 +1390,7 @@ def roster_plan(_n, shifts, window, plan, source, search):
     from simulation.planning.rostering import parse_shifts, parse_window, roster
 
     lang = "ar" if "lang=ar" in (search or "") else "en"
-    week = load_week(source["centre"], source["source"])
+    week = load_week(*planner_source(source))
     try:
         templates = parse_shifts(shifts or "8h:1h-break")
         break_window = parse_window(window or "2h-5h")
@@ -1438,7 +1492,8 @@ def roster_csv(_n, shifts, window, plan, source):
     user = require_page(PATH)
     from simulation.planning.rostering import parse_shifts, parse_window, roster
 
-    week = load_week(source["centre"], source["source"])
+    centre_id, source_text = planner_source(source)
+    week = load_week(centre_id, source_text)
     result = roster(
         plan,
         week.interval_s,
@@ -1453,7 +1508,11 @@ def roster_csv(_n, shifts, window, plan, source):
         lines.append(
             f"{r['shift']},{r['start'].isoformat()},{brk},{r['end'].isoformat()},{r['agents']}"
         )
-    app_context().state.audit(user.username, "download", {"page": "planner", "what": "roster"})
+    app_context().state.audit(
+        user.username,
+        "download",
+        {"page": "planner", "what": "roster", "centre": centre_id, "source": source_text},
+    )
     return {"content": "\n".join(lines) + "\n", "filename": "roster.csv"}
 
 

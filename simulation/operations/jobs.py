@@ -250,12 +250,17 @@ class JobRunner:
             ).fetchall()
         return [self.status(r["job_id"]) for r in ids]
 
-    def cancel(self, job_id: str) -> bool:
-        """Ask a queued or running job to stop; True if it was still active."""
+    def cancel(self, job_id: str, user: str | None = None) -> bool:
+        """Ask a queued or running job to stop; True if it was still active. With
+        ``user``, only that user's own job (``PermissionError`` otherwise)."""
         with self.state.connect() as con:
-            row = con.execute("SELECT state FROM jobs WHERE job_id = ?", [job_id]).fetchone()
+            row = con.execute(
+                "SELECT state, username FROM jobs WHERE job_id = ?", [job_id]
+            ).fetchone()
             if row is None:
                 raise KeyError(f"no job {job_id!r}")
+            if user is not None and row["username"] != user:
+                raise PermissionError(f"job {job_id!r} is not {user}'s")
             if row["state"] not in ACTIVE:
                 return False
             if row["state"] == "queued":
