@@ -8,6 +8,10 @@ import pytest
 from conftest import make_app
 
 from dashboards.auth import Forbidden, User
+from dashboards.planner.backtest import backtest_note
+from dashboards.planner.jobs import job_line
+from dashboards.planner.week import load_week, week_source
+from dashboards.planner.whatif import recompute
 from simulation.planning.whatif import Levers, erlang_week, set_agents
 
 SOURCE = {"centre": "bahrain_lmra", "source": "week:2026-09-20"}
@@ -18,13 +22,6 @@ def app(seed_store, tmp_path_factory):
     return make_app(seed_store, tmp_path_factory.mktemp("planner"))
 
 
-@pytest.fixture(scope="module")
-def planner(app):
-    from dashboards.pages import planner  # pages register once an app exists
-
-    return planner
-
-
 def as_user(app, role: str):
     context = app.server.test_request_context("/_dash-update-component")
     context.push()
@@ -32,12 +29,12 @@ def as_user(app, role: str):
     return context
 
 
-def test_the_levers_give_exact_erlang_a_for_the_week(app, planner):
+def test_the_levers_give_exact_erlang_a_for_the_week(app):
     ctx = as_user(app, "planner")
     try:
-        week = planner.load_week("bahrain_lmra", "week:2026-09-20")
+        week = load_week("bahrain_lmra", "week:2026-09-20")
         plan = list(week.agents)
-        tiles, figure, rows, compared, _ = planner.recompute(
+        tiles, figure, rows, compared, _ = recompute(
             110,
             100,
             100,
@@ -62,7 +59,7 @@ def test_the_levers_give_exact_erlang_a_for_the_week(app, planner):
         # one edited cell changes that interval and the totals, as Erlang A says
         index = rows[3]["index"]
         new_plan = list(set_agents(plan, {index: plan[index] + 2}))
-        _, _, rows2, compared2, _ = planner.recompute(
+        _, _, rows2, compared2, _ = recompute(
             100,
             100,
             100,
@@ -85,23 +82,21 @@ def test_the_levers_give_exact_erlang_a_for_the_week(app, planner):
         ctx.pop()
 
 
-def test_an_executive_cannot_call_the_planners_callbacks(app, planner):
+def test_an_executive_cannot_call_the_planners_callbacks(app):
     ctx = as_user(app, "executive")
     try:
         with pytest.raises(Forbidden):
-            planner.recompute(
+            recompute(
                 100, 100, 100, 0, [], "sl_offered_12>=0.8", None, [], None, 0, {}, [], SOURCE, ""
             )
     finally:
         ctx.pop()
 
 
-def test_the_week_and_backtest_lines_are_worded_in_arabic_from_their_data(app, planner):
-    from dashboards.pages.planner import backtest_note, job_line, week_source
-
+def test_the_week_and_backtest_lines_are_worded_in_arabic_from_their_data(app):
     ctx = as_user(app, "planner")
     try:
-        week = planner.load_week("bahrain_lmra", "week:2026-09-20")
+        week = load_week("bahrain_lmra", "week:2026-09-20")
     finally:
         ctx.pop()
     assert week.origin[:2] == ("history", "bahrain_lmra")

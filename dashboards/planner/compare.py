@@ -1,0 +1,187 @@
+"""Plans side by side: the current plan and up to two saved what-ifs (A, B), each judged
+by exact Erlang A under its own levers, with the cost of the difference in agent-hours;
+and the downloads — the plan as CSV (``cca simulate --staffing``), the scenario as TOML
+(``cca simulate --scenario``), the comparison as Excel."""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+from dash import Input, Output, State, dcc, html
+
+from dashboards.auth import require_page
+from dashboards.callbacks import Callbacks
+from dashboards.context import app_context
+from dashboards.planner import PATH
+from dashboards.planner.levers import LEVER_STATES, levers_of, targets_of
+from dashboards.planner.week import load_week, planner_source
+from dashboards.planner.words import (
+    WRAPPED_HEADERS,
+    column_label,
+    pin_side,
+    t,
+    words_formatter,
+)
+from simulation.planning.whatif import (
+    Levers,
+    compare_weeks,
+    comparison_xlsx,
+    erlang_week,
+    plan_csv,
+    scenario_toml_text,
+    whatif_scenario,
+)
+
+callbacks = Callbacks()
+
+
+def compare_panel(lang: str) -> html.Div:
+    """Save the plan as what-if A or B, the cost of an agent-hour, the downloads, and the
+    grid of plans side by side (filled by ``whatif.recompute``)."""
+    bar = html.Div(
+        [
+            dmc.Button(t("Save as what-if A", lang), id="planner-save-a", variant="light"),
+            dmc.Button(t("Save as what-if B", lang), id="planner-save-b", variant="light"),
+            dmc.NumberInput(
+                id="planner-cost", label=t("cost per agent-hour", lang), value=0, min=0, w=160
+            ),
+            dmc.Button(t("Plan CSV", lang), id="planner-dl-csv", variant="subtle"),
+            dmc.Button(t("Scenario TOML", lang), id="planner-dl-toml", variant="subtle"),
+            dmc.Button(t("Comparison Excel", lang), id="planner-dl-xlsx", variant="subtle"),
+            dcc.Download(id="planner-download"),
+        ],
+        className="filter-bar",
+    )
+    return html.Div(
+        [
+            html.Div(t("Scenarios side by side", lang), className="panel-title"),
+            bar,
+            dag.AgGrid(
+                id="planner-compare",
+                rowData=[],
+                columnDefs=[{"field": "scenario"}],
+                defaultColDef={
+                    "flex": 1,
+                    "minWidth": 105,
+                    "resizable": True,
+                    **WRAPPED_HEADERS,
+                },
+                dashGridOptions={
+                    "domLayout": "autoHeight",
+                    "enableRtl": lang == "ar",
+                    "suppressColumnVirtualisation": True,
+                },
+            ),
+        ],
+        className="panel",
+    )
+
+
+def comparison_rows(week, plan, levers, texts, cap, saved, cost) -> list[dict]:
+    """One row a plan (current, then the saved what-ifs): Erlang A's totals and the
+    differences against the current plan."""
+    results = {"current": erlang_week(week, plan, levers, texts, max_abandon=cap)}
+    for name, entry in (saved or {}).items():
+        results[name] = erlang_week(
+            week, entry["plan"], Levers(**entry["levers"]), texts, max_abandon=cap
+        )
+    return compare_weeks(results, cost_per_agent_hour=float(cost or 0))
+
+
+def _format_js(key: str) -> str:
+    if key.startswith(("sl_", "abandon", "answer", "occupancy")):
+        return "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
+    return "params.value == null ? '—' : Number(params.value).toLocaleString('en', {maximumFractionDigits: 1})"
+
+
+def comparison_columns(compared: list[dict], lang: str) -> list[dict]:
+    """The comparison grid's columns: the plan's name pinned, then one a figure."""
+    return [
+        {
+            "field": "scenario",
+            "pinned": pin_side(lang),
+            "minWidth": 120,
+            "headerName": column_label("scenario", lang),
+            # the value stays the scenario's key (what-if A is saved under it)
+            "valueFormatter": words_formatter(
+                {k: t(k, lang) for k in ("current", "what-if A", "what-if B")}
+            ),
+        }
+    ] + [
+        {
+            "field": k,
+            "headerName": column_label(k, lang),
+            "headerTooltip": k,
+            "valueFormatter": {"function": _format_js(k)},
+        }
+        for k in compared[0]
+        if k != "scenario"
+    ]
+
+
+@callbacks(
+    Output("planner-saved", "data"),
+    Input("planner-save-a", "n_clicks"),
+    Input("planner-save-b", "n_clicks"),
+    State("planner-saved", "data"),
+    State("planner-plan", "data"),
+    *LEVER_STATES,
+    prevent_initial_call=True,
+)
+def save_whatif(_a, _b, saved, plan, volume, handling, patience, shrinkage, cat_ids, cat_values):
+    """The plan and its levers saved as what-if A or B."""
+    require_page(PATH)
+    name = "what-if A" if dash.ctx.triggered_id == "planner-save-a" else "what-if B"
+    levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
+    saved = dict(saved or {})
+    saved[name] = {
+        "plan": plan,
+        "levers": {
+            "volume": levers.volume,
+            "volume_by_category": dict(levers.volume_by_category),
+            "handling": levers.handling,
+            "patience": levers.patience,
+            "shrinkage": levers.shrinkage,
+        },
+    }
+    return saved
+
+
+@callbacks(
+    Output("planner-download", "data"),
+    Input("planner-dl-csv", "n_clicks"),
+    Input("planner-dl-toml", "n_clicks"),
+    Input("planner-dl-xlsx", "n_clicks"),
+    State("planner-plan", "data"),
+    State("planner-saved", "data"),
+    State("planner-cost", "value"),
+    State("planner-target", "value"),
+    State("planner-max-abandon", "value"),
+    State("planner-source", "data"),
+    *LEVER_STATES,
+    prevent_initial_call=True,
+)
+def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source, *lever_values):
+    """The plan as CSV, the what-if scenario as TOML or the comparison as Excel (audited
+    with the centre and week)."""
+    user = require_page(PATH)
+    centre_id, source_text = planner_source(source)
+    week = load_week(centre_id, source_text)
+    levers = levers_of(*lever_values)
+    trigger = dash.ctx.triggered_id
+    name = f"{centre_id}-{source_text.split(':', 1)[1]}"
+    app_context().state.audit(
+        user.username,
+        "download",
+        {"page": "planner", "what": trigger, "centre": centre_id, "source": source_text},
+    )
+    if trigger == "planner-dl-csv":
+        return {"content": plan_csv(week, plan), "filename": f"{name}-plan.csv"}
+    if trigger == "planner-dl-toml":
+        scenario = whatif_scenario(week, plan, levers)
+        return {"content": scenario_toml_text(scenario), "filename": f"{name}-whatif.toml"}
+    texts, cap = targets_of(target, max_abandon)
+    rows = comparison_rows(week, plan, levers, texts, cap, saved, cost)
+    data = comparison_xlsx(rows)
+    return dcc.send_bytes(data, f"{name}-comparison.xlsx")
