@@ -18,7 +18,7 @@ from dashboards.planner.backtest import backtest_panel
 from dashboards.planner.compare import compare_panel
 from dashboards.planner.forecast import forecast_panel
 from dashboards.planner.jobs import active_job, jobs_bar
-from dashboards.planner.levers import levers_bar
+from dashboards.planner.levers import levers_bar, targets_bar
 from dashboards.planner.roster import roster_panel
 from dashboards.planner.week import load_week, source_of, store_weeks, week_panel
 from dashboards.planner.whatif import plan_edit_bar, plan_grid
@@ -49,12 +49,14 @@ def planner_content(ctx: PageContext, query: dict):
             dcc.Store(id="planner-job", data=job),
             dcc.Store(id="planner-sim", data=None),
             dcc.Store(id="planner-job-result", data=None),
+            dcc.Store(id="planner-roster-hours", data=None),
             dcc.Interval(id="planner-poll", interval=700, disabled=job is None),
             week_panel(ctx, source, week, weeks),
             html.Div(
                 [
                     html.Div(t("Levers", lang), className="panel-title"),
                     levers_bar(ctx, week),
+                    targets_bar(ctx),
                     plan_edit_bar(ctx, week),
                 ],
                 className="panel",
@@ -65,6 +67,7 @@ def planner_content(ctx: PageContext, query: dict):
                 className="panel",
             ),
             html.Div([jobs_bar(lang), html.Div(id="planner-unmet")], className="panel"),
+            html.Div(id="planner-models", className="panel"),
             html.Div([plan_grid(ctx)], className="panel"),
             backtest_panel(source, lang) if history else html.Div(id="planner-backtest-out"),
             forecast_panel(ctx, week) if history else None,

@@ -16,7 +16,14 @@ from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
 from dashboards.planner import PATH
 from dashboards.planner.week import planner_source
-from dashboards.planner.words import WRAPPED_HEADERS, column_label, pin_side, t
+from dashboards.planner.words import (
+    WRAPPED_HEADERS,
+    column_label,
+    kind_word,
+    lang_of,
+    pin_side,
+    t,
+)
 from simulation.operations.jobs import JobLimitError
 
 callbacks = Callbacks()
@@ -48,7 +55,7 @@ def backtest_note(result: dict, lang: str) -> str:
     return (
         f"calibrated on {result['train']}, predicted {result['test']} "
         f"({result['replications']} replications; agents: {result['staffing_source']}). "
-        f"Whole period: answer_rate {predicted:.1%} predicted [{low:.1%}, {high:.1%}] "
+        f"Whole period: answer rate {predicted:.1%} predicted [{low:.1%}, {high:.1%}] "
         f"against {actual:.1%} actual."
     )
 
@@ -62,7 +69,9 @@ def backtest_panel(source: str, lang: str = "en") -> html.Div:
     return html.Div(
         [
             html.Div(
-                t("How good is the model here? (cca backtest)", lang), className="panel-title"
+                t("How well does the model predict this week?", lang),
+                className="panel-title",
+                title="cca backtest",
             ),
             html.Div(
                 [
@@ -169,9 +178,10 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
     State("planner-bt-test", "value"),
     State("planner-bt-replications", "value"),
     State("planner-source", "data"),
+    State("url", "search"),
     prevent_initial_call=True,
 )
-def start_backtest(_n, train, test, replications, source):
+def start_backtest(_n, train, test, replications, source, search=None):
     """Hand the backtest to the job runner (its table comes back through ``poll_job``)."""
     user = require_page(PATH)
     app = app_context()
@@ -190,4 +200,5 @@ def start_backtest(_n, train, test, replications, source):
         job_id = app.jobs.submit(user.username, "backtest", params)
     except (JobLimitError, ValueError) as exc:
         return no_update, True, str(exc)
-    return job_id, False, "backtest queued"
+    lang = lang_of(search)
+    return job_id, False, f"{kind_word('backtest', lang)}: {t('queued', lang)}"

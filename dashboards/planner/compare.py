@@ -14,7 +14,13 @@ from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
 from dashboards.planner import PATH
-from dashboards.planner.levers import LEVER_STATES, levers_of, targets_of
+from dashboards.planner.levers import (
+    LEVER_STATES,
+    TARGET_STATES,
+    levers_data,
+    levers_of,
+    targets_of,
+)
 from dashboards.planner.week import load_week, planner_source
 from dashboards.planner.words import (
     WRAPPED_HEADERS,
@@ -46,9 +52,16 @@ def compare_panel(lang: str) -> html.Div:
             dmc.NumberInput(
                 id="planner-cost", label=t("cost per agent-hour", lang), value=0, min=0, w=160
             ),
-            dmc.Button(t("Plan CSV", lang), id="planner-dl-csv", variant="subtle"),
-            dmc.Button(t("Scenario TOML", lang), id="planner-dl-toml", variant="subtle"),
-            dmc.Button(t("Comparison Excel", lang), id="planner-dl-xlsx", variant="subtle"),
+            # plain words on the button, the command that reads the file in its tooltip
+            html.Span(
+                dmc.Button(t("Plan (CSV)", lang), id="planner-dl-csv", variant="subtle"),
+                title="cca simulate --staffing",
+            ),
+            html.Span(
+                dmc.Button(t("Scenario file", lang), id="planner-dl-toml", variant="subtle"),
+                title="TOML: cca simulate --scenario",
+            ),
+            dmc.Button(t("Comparison (Excel)", lang), id="planner-dl-xlsx", variant="subtle"),
             dcc.Download(id="planner-download"),
         ],
         className="filter-bar",
@@ -78,15 +91,29 @@ def compare_panel(lang: str) -> html.Div:
     )
 
 
-def comparison_rows(week, plan, levers, texts, cap, saved, cost) -> list[dict]:
-    """One row a plan (current, then the saved what-ifs): Erlang A's totals and the
-    differences against the current plan."""
+# the plans compared, in order: the current one first (the baseline of the differences)
+PLAN_NAMES = ("current", "previous plan", "what-if A", "what-if B")
+
+
+def comparison_rows(week, plan, levers, texts, cap, saved, cost, rostered=None) -> list[dict]:
+    """One row a plan — the current one, the previous one (before Find staffing or a
+    reset replaced it) and the saved what-ifs — with Erlang A's totals, the differences
+    against the current plan and, for a plan the roster was made for, the roster's paid
+    hours (shifts are whole, so they pay more than the plan's agent-hours)."""
     results = {"current": erlang_week(week, plan, levers, texts, max_abandon=cap)}
-    for name, entry in (saved or {}).items():
-        results[name] = erlang_week(
-            week, entry["plan"], Levers(**entry["levers"]), texts, max_abandon=cap
-        )
-    return compare_weeks(results, cost_per_agent_hour=float(cost or 0))
+    plans = {"current": list(plan)}
+    for name in PLAN_NAMES[1:]:
+        entry = (saved or {}).get(name)
+        if entry:
+            levers_then = Levers(**entry["levers"])
+            results[name] = erlang_week(week, entry["plan"], levers_then, texts, max_abandon=cap)
+            plans[name] = list(entry["plan"])
+    rows = compare_weeks(results, cost_per_agent_hour=float(cost or 0))
+    rostered = rostered or {}
+    for row in rows:
+        same = rostered.get("plan") == plans[row["scenario"]]
+        row["rostered_paid_hours"] = rostered.get("paid_hours") if same else None
+    return rows
 
 
 def _format_js(key: str) -> str:
@@ -104,9 +131,7 @@ def comparison_columns(compared: list[dict], lang: str) -> list[dict]:
             "minWidth": 120,
             "headerName": column_label("scenario", lang),
             # the value stays the scenario's key (what-if A is saved under it)
-            "valueFormatter": words_formatter(
-                {k: t(k, lang) for k in ("current", "what-if A", "what-if B")}
-            ),
+            "valueFormatter": words_formatter({k: t(k, lang) for k in PLAN_NAMES}),
         }
     ] + [
         {
@@ -135,16 +160,7 @@ def save_whatif(_a, _b, saved, plan, volume, handling, patience, shrinkage, cat_
     name = "what-if A" if dash.ctx.triggered_id == "planner-save-a" else "what-if B"
     levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
     saved = dict(saved or {})
-    saved[name] = {
-        "plan": plan,
-        "levers": {
-            "volume": levers.volume,
-            "volume_by_category": dict(levers.volume_by_category),
-            "handling": levers.handling,
-            "patience": levers.patience,
-            "shrinkage": levers.shrinkage,
-        },
-    }
+    saved[name] = {"plan": plan, "levers": levers_data(levers)}
     return saved
 
 
@@ -156,16 +172,17 @@ def save_whatif(_a, _b, saved, plan, volume, handling, patience, shrinkage, cat_
     State("planner-plan", "data"),
     State("planner-saved", "data"),
     State("planner-cost", "value"),
-    State("planner-target", "value"),
-    State("planner-max-abandon", "value"),
+    *TARGET_STATES,
+    State("planner-roster-hours", "data"),
     State("planner-source", "data"),
     *LEVER_STATES,
     prevent_initial_call=True,
 )
-def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source, *lever_values):
+def download(_csv, _toml, _xlsx, plan, saved, cost, *rest):
     """The plan as CSV, the what-if scenario as TOML or the comparison as Excel (audited
     with the centre and week)."""
     user = require_page(PATH)
+    kpi, seconds, share, max_abandon, rostered, source, *lever_values = rest
     centre_id, source_text = planner_source(source)
     week = load_week(centre_id, source_text)
     levers = levers_of(*lever_values)
@@ -181,7 +198,7 @@ def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source,
     if trigger == "planner-dl-toml":
         scenario = whatif_scenario(week, plan, levers)
         return {"content": scenario_toml_text(scenario), "filename": f"{name}-whatif.toml"}
-    texts, cap = targets_of(target, max_abandon)
-    rows = comparison_rows(week, plan, levers, texts, cap, saved, cost)
+    texts, cap = targets_of(kpi, seconds, share, max_abandon)
+    rows = comparison_rows(week, plan, levers, texts, cap, saved, cost, rostered)
     data = comparison_xlsx(rows)
     return dcc.send_bytes(data, f"{name}-comparison.xlsx")

@@ -10,14 +10,21 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
+from analytics.exports.i18n import Labels
 from dashboards.auth import Forbidden, require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
 from dashboards.planner import PATH
 from dashboards.planner.backtest import backtest_table
-from dashboards.planner.levers import LEVER_STATES, levers_of, targets_of
+from dashboards.planner.levers import (
+    LEVER_STATES,
+    TARGET_STATES,
+    basis_of,
+    levers_of,
+    targets_of,
+)
 from dashboards.planner.week import load_week, planner_source
-from dashboards.planner.words import lang_of, t
+from dashboards.planner.words import kind_word, lang_of, t
 from simulation.operations.jobs import JobLimitError
 from simulation.planning.whatif import whatif_scenario
 
@@ -65,8 +72,8 @@ def job_line(status: dict, lang: str) -> str:
     own text stays as the job wrote it)."""
     kind, state = status["kind"], status["state"]
     if lang != "ar":
-        return f"{kind}: {state} — {status.get('message') or ''}"
-    line = f"{t(kind, lang)}: {t(state, lang)}"
+        return f"{kind_word(kind, lang)}: {state} — {status.get('message') or ''}"
+    line = f"{kind_word(kind, lang)}: {t(state, lang)}"
     if state == "failed":
         return f"{line} — {status.get('message') or ''}"
     if state == "running" and status.get("total"):
@@ -94,19 +101,24 @@ def own_job(job_id, user) -> dict:
     Input("planner-find", "n_clicks"),
     State("planner-plan", "data"),
     State("planner-replications", "value"),
-    State("planner-target", "value"),
-    State("planner-max-abandon", "value"),
+    *TARGET_STATES,
+    State("url", "search"),
     State("planner-source", "data"),
     *LEVER_STATES,
     prevent_initial_call=True,
 )
-def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_values):
+def start_job(_s, _f, plan, replications, *rest):
     """Hand "Simulate" or "Find staffing" to the job runner (one job per user)."""
     user = require_page(PATH)
+    kpi, seconds, share, max_abandon, search, source, *lever_values = rest
+    lang = lang_of(search)
     centre_id, source_text = planner_source(source)
     week = load_week(centre_id, source_text)
     levers = levers_of(*lever_values)
-    texts, cap = targets_of(target, max_abandon)
+    try:
+        texts, cap = targets_of(kpi, seconds, share, max_abandon)
+    except ValueError as exc:
+        return no_update, True, str(exc)
     scenario = whatif_scenario(week, plan, levers)
     kind = "simulate" if dash.ctx.triggered_id == "planner-simulate" else "find_staffing"
     params = {
@@ -114,6 +126,7 @@ def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_va
         "replications": int(replications or 10),
         "seed": 0,
         "centre": centre_id,
+        "basis": basis_of(plan, levers),
     }
     if kind == "find_staffing":
         params |= {"targets": texts, "max_abandon": cap}
@@ -121,7 +134,7 @@ def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_va
         job_id = app_context().jobs.submit(user.username, kind, params)
     except (JobLimitError, ValueError) as exc:
         return no_update, True, str(exc)
-    return job_id, False, f"{kind} queued"
+    return job_id, False, f"{kind_word(kind, lang)}: {t('queued', lang)}"
 
 
 @callbacks(
@@ -130,7 +143,6 @@ def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_va
     Output("planner-poll", "disabled", allow_duplicate=True),
     Output("planner-sim", "data"),
     Output("planner-job-result", "data"),
-    Output("planner-unmet", "children"),
     Output("planner-backtest-out", "children"),
     Input("planner-poll", "n_intervals"),
     State("planner-job", "data"),
@@ -142,40 +154,32 @@ def poll_job(_n, job_id, search=None):
     user = require_page(PATH)
     lang = lang_of(search)
     if not job_id:
-        return 0, "", True, no_update, no_update, no_update, no_update
+        return 0, "", True, no_update, no_update, no_update
     runner = app_context().jobs
     status = own_job(job_id, user)
     progress = (status.get("progress") or 0) * 100
     message = job_line(status, lang)
     if status["state"] in ("queued", "running"):
-        return progress, message, False, no_update, no_update, no_update, no_update
+        return progress, message, False, no_update, no_update, no_update
     result = runner.result(job_id) if status["state"] == "done" else None
     if result is None:
-        return progress, message, True, no_update, no_update, no_update, no_update
+        return progress, message, True, no_update, no_update, no_update
     if result["kind"] == "backtest":
-        return 100, message, True, no_update, no_update, no_update, backtest_table(result, lang)
+        return 100, message, True, no_update, no_update, backtest_table(result, lang)
+    # the plan and levers it was computed for: the page draws it only while they hold
+    result["basis"] = (status.get("params") or {}).get("basis")
     if result["kind"] == "simulate":
         s = result["summary"]
-        message += t(" · simulated sl_offered_12 {sl} [{low}, {high}]", lang).format(
+        message += t(" · simulated: {kpi} {sl} (95% interval {low} to {high})", lang).format(
+            kpi=Labels(lang).kpi("sl_offered_12"),
             sl=f"{s['sl_offered_12']:.1%}",
             low=f"{s['sl_offered_12_ci_low']:.1%}",
             high=f"{s['sl_offered_12_ci_high']:.1%}",
         )
-        return 100, message, True, result, no_update, no_update, no_update
-    unmet = result.get("unmet") or []
-    note = (
-        html.Div(
-            [
-                html.B(t("{n} intervals cannot meet the targets: ", lang).format(n=len(unmet))),
-                ", ".join(u["interval_start"][:16].replace("T", " ") for u in unmet[:20]),
-            ],
-            id="planner-unmet-list",
-        )
-        if unmet
-        else html.Div(t("every interval meets the targets", lang), id="planner-unmet-list")
-    )
+        return 100, message, True, result, no_update, no_update
     message += t(" · {hours} agent-hours", lang).format(hours=f"{result['agent_hours']:.0f}")
-    return 100, message, True, no_update, result["agents"], note, no_update
+    found = {k: result.get(k) for k in ("kind", "agents", "unmet", "agent_hours", "basis")}
+    return 100, message, True, no_update, found, no_update
 
 
 @callbacks(

@@ -1,6 +1,7 @@
 """The what-if levers: volume ×, per caller category too, handling time ×, patience ×,
-shrinkage, and the targets a plan is judged by. Percent on screen, ``Levers`` (factors)
-for ``simulation.planning.whatif``."""
+shrinkage, each starting at "no change"; and the targets a plan is judged by, as a form
+(which service level, within how many seconds, at least what share; the most abandons).
+Percent on screen, ``Levers`` (factors) and target texts for ``simulation.planning.whatif``."""
 
 from __future__ import annotations
 
@@ -38,10 +39,48 @@ def levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values) -> Lev
     )
 
 
-def targets_of(target: str | None, max_abandon) -> tuple[list[str], float | None]:
-    """The targets' texts (``sl_offered_12>=0.8``, ...) and the abandon cap as a share."""
-    texts = [t.strip() for t in (target or "sl_offered_12>=0.8").split(",") if t.strip()]
+# the service-level families a target can name, in the words of the form
+TARGET_KPIS = {
+    "sl_offered": "of offered calls",
+    "sl_answered": "of answered calls",
+    "sl_with_abandons": "incl. abandons within the time",
+    "sl_excl_short": "excl. short abandons",
+}
+# the form's inputs, in the order ``targets_of`` takes them (the abandon cap last)
+TARGET_IDS = ("planner-target-kpi", "planner-target-seconds", "planner-target-share")
+TARGET_STATES = [State(i, "value") for i in (*TARGET_IDS, "planner-max-abandon")]
+
+
+def targets_of(kpi, seconds, share, max_abandon) -> tuple[list[str], float | None]:
+    """The form's target as text for ``simulation.planning.whatif`` (``sl_offered_12>=0.8``
+    for "of offered calls, answered within 12 s, at least 80%") and the abandon cap as a
+    share. ValueError in plain words for a value out of range."""
+    kpi = kpi if kpi in TARGET_KPIS else "sl_offered"
+    seconds = 12 if seconds in (None, "") else float(seconds)
+    share = 80 if share in (None, "") else float(share)
+    if not 0 < seconds <= 3600:
+        raise ValueError(f"answered within {seconds:g} s: give a number of seconds from 1 to 3600")
+    if not 0 < share <= 100:
+        raise ValueError(f"at least {share:g}%: give a percentage from 1 to 100")
+    texts = [f"{kpi}_{seconds:g}>={share / 100:g}"]
     return texts, (float(max_abandon) / 100 if max_abandon not in (None, "") else None)
+
+
+def levers_data(levers: Levers) -> dict:
+    """The levers as JSON (a saved what-if, the basis of a job)."""
+    return {
+        "volume": levers.volume,
+        "volume_by_category": dict(levers.volume_by_category),
+        "handling": levers.handling,
+        "patience": levers.patience,
+        "shrinkage": levers.shrinkage,
+    }
+
+
+def basis_of(plan, levers: Levers) -> dict:
+    """What a simulation or a found plan was computed for: the plan and the levers. The
+    page shows a result as current only while the plan and levers on screen are these."""
+    return {"plan": [int(a) for a in plan], "levers": levers_data(levers)}
 
 
 def lever_input(id_: str | dict, label: str, value, *, low=0, high=None, w=110):
@@ -50,7 +89,7 @@ def lever_input(id_: str | dict, label: str, value, *, low=0, high=None, w=110):
 
 
 def levers_bar(ctx: PageContext, week) -> html.Div:
-    """The levers and targets, each at "no change"."""
+    """The levers, each at "no change"."""
     lang = ctx.lang
     return html.Div(
         [
@@ -58,17 +97,6 @@ def levers_bar(ctx: PageContext, week) -> html.Div:
             lever_input("planner-handling", t("handling ×%", lang), 100, low=10),
             lever_input("planner-patience", t("patience ×%", lang), 100, low=10),
             lever_input("planner-shrinkage", t("shrinkage %", lang), 0, high=95),
-            dmc.TextInput(
-                id="planner-target", label=t("targets", lang), value="sl_offered_12>=0.8", w=190
-            ),
-            dmc.NumberInput(
-                id="planner-max-abandon",
-                label=t("max abandon %", lang),
-                value=None,
-                min=0,
-                max=100,
-                w=120,
-            ),
             *[
                 lever_input(
                     {"type": "planner-cat-volume", "cat": c},
@@ -80,4 +108,51 @@ def levers_bar(ctx: PageContext, week) -> html.Div:
             ],
         ],
         className="filter-bar",
+    )
+
+
+def targets_bar(ctx: PageContext) -> html.Div:
+    """The targets as a form: which service level, answered within how many seconds, at
+    least what share; and the most abandons allowed. The KPI's name is the tooltip."""
+    lang = ctx.lang
+    kpis = [{"value": k, "label": t(v, lang)} for k, v in TARGET_KPIS.items()]
+    return html.Div(
+        [
+            dmc.Select(
+                id="planner-target-kpi",
+                label=t("service level", lang),
+                data=kpis,
+                value="sl_offered",
+                allowDeselect=False,
+                w=230,
+            ),
+            dmc.NumberInput(
+                id="planner-target-seconds",
+                label=t("answered within (s)", lang),
+                value=12,
+                min=1,
+                max=3600,
+                w=130,
+            ),
+            dmc.NumberInput(
+                id="planner-target-share",
+                label=t("at least %", lang),
+                value=80,
+                min=1,
+                max=100,
+                step=5,
+                w=110,
+            ),
+            dmc.NumberInput(
+                id="planner-max-abandon",
+                label=t("max abandon %", lang),
+                value=None,
+                min=0,
+                max=100,
+                w=120,
+            ),
+        ],
+        className="filter-bar",
+        title=t("Service-level target: the share of calls answered within the time", lang),
+        id="planner-targets",
     )

@@ -44,7 +44,7 @@ def roster_panel(lang: str) -> html.Div:
                         w=130,
                     ),
                     dmc.Button(t("Roster the plan", lang), id="planner-roster", variant="light"),
-                    dmc.Button(t("Roster CSV", lang), id="planner-dl-roster", variant="subtle"),
+                    dmc.Button(t("Roster (CSV)", lang), id="planner-dl-roster", variant="subtle"),
                 ],
                 className="filter-bar",
             ),
@@ -118,13 +118,13 @@ def cover_figure(week, result, lang: str) -> go.Figure:
 def summary_line(summary: dict, lang: str) -> str:
     """Paid hours for the required agent-hours, over-coverage, the solver's gap and
     status, and the intervals no shift can cover."""
-    over = summary["over_coverage"]
+    over, gap = summary["over_coverage"], summary["gap"]
     status = f"{t('status', lang)} {t(summary['status'], lang)}"
     text = (
         f"{t('paid hours', lang)} {summary['paid_hours']:,.1f} {t('for', lang)} "
         f"{summary['required_agent_hours']:,.1f} {t('required agent-hours', lang)} · "
-        f"{t('over-coverage', lang)} {over:.1%} · {t('MIP gap', lang)} {summary['gap']:.2%} · "
-        + status
+        f"{t('over-coverage', lang)} {over:.1%} · "
+        f"{t('within {gap} of the best roster', lang).format(gap=f'{gap:.2%}')} · " + status
         if over is not None
         else status
     )
@@ -136,6 +136,7 @@ def summary_line(summary: dict, lang: str) -> str:
 
 @callbacks(
     Output("planner-roster-out", "children"),
+    Output("planner-roster-hours", "data"),
     Input("planner-roster", "n_clicks"),
     State("planner-shifts", "value"),
     State("planner-break-window", "value"),
@@ -145,7 +146,8 @@ def summary_line(summary: dict, lang: str) -> str:
     prevent_initial_call=True,
 )
 def roster_plan(_n, shifts, window, plan, source, search):
-    """Roster the current plan: shifts with breaks covering it at the least paid hours."""
+    """Roster the current plan: shifts with breaks covering it at the least paid hours;
+    the paid hours, with the plan they cover, go to the comparison."""
     require_page(PATH)
     lang = lang_of(search)
     week = load_week(*planner_source(source))
@@ -161,7 +163,7 @@ def roster_plan(_n, shifts, window, plan, source, search):
             time_limit_s=10,
         )
     except ValueError as exc:
-        return dmc.Alert(str(exc), color="red")
+        return dmc.Alert(str(exc), color="red"), None
     summary = result.summary()
     gantt = gantt_figure(result.rows(), templates, summary, lang)
     cover = cover_figure(week, result, lang)
@@ -170,11 +172,16 @@ def roster_plan(_n, shifts, window, plan, source, search):
             f.update_xaxes(autorange="reversed")
     return html.Div(
         [
-            html.Div(summary_line(summary, lang), className="muted", id="planner-roster-summary"),
+            html.Div(
+                summary_line(summary, lang),
+                className="muted",
+                id="planner-roster-summary",
+                title="MIP gap: the solver's bound on how far from the cheapest roster this is",
+            ),
             dcc.Graph(figure=gantt, config={"displayModeBar": False}, id="planner-gantt"),
             dcc.Graph(figure=cover, config={"displayModeBar": False}),
         ]
-    )
+    ), {"plan": [int(a) for a in plan], "paid_hours": summary["paid_hours"]}
 
 
 @callbacks(

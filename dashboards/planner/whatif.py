@@ -14,13 +14,21 @@ import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
 from analytics.exports.i18n import Labels, format_value
+from analytics.kpi import threshold_label
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.frame import PageContext
 from dashboards.planner import PATH
 from dashboards.planner.compare import comparison_columns, comparison_rows
-from dashboards.planner.levers import levers_of, targets_of
+from dashboards.planner.levers import (
+    LEVER_STATES,
+    TARGET_IDS,
+    basis_of,
+    levers_data,
+    levers_of,
+    targets_of,
+)
 from dashboards.planner.week import load_week, planner_source
 from dashboards.planner.words import (
     WRAPPED_HEADERS,
@@ -31,7 +39,13 @@ from dashboards.planner.words import (
     words_formatter,
 )
 from dashboards.words import words
-from simulation.planning.whatif import add_agents, erlang_week, set_agents
+from simulation.planning.whatif import (
+    add_agents,
+    erlang_week,
+    parse_targets,
+    scheduled_for,
+    set_agents,
+)
 
 callbacks = Callbacks()
 
@@ -69,14 +83,21 @@ def grid_rows(result, lang: str) -> list[dict]:
     return rows
 
 
-def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
+def week_figure(
+    result,
+    lang: str,
+    simulated: list[dict] | None = None,
+    key: str = "sl_offered_12",
+    target: float | None = None,
+) -> dict:
     """The week's plan as bars coloured by Erlang A's verdict, Erlang A's service level
-    as a line, and the simulation's mean and 95% band over it when there is one."""
+    ``key`` as a line with its ``target`` dashed, and the simulation's mean and 95% band
+    over it when there is one (of the plan and levers on screen)."""
     w = words(lang)
     starts = [r["interval_start"] for r in result.intervals]
     # open intervals side by side (no empty nights): one category per interval
     labels = Labels(lang)
-    sl_label = labels.short("sl_offered_12")
+    sl_label = labels.short(key)
     # two-line ticks (day, then time) so a week of half hours reads without overlap
     xs = [
         f"{labels.weekday(s.isoweekday())[:3] if lang == 'en' else labels.weekday(s.isoweekday())} {s:%d/%m}<br>{s:%H:%M}"
@@ -97,9 +118,9 @@ def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
     if simulated:
         by_start = {r["interval_start"]: r for r in simulated}
         keys = [x.isoformat() for x in starts]
-        low = [by_start.get(k, {}).get("sl_offered_12_ci_low") for k in keys]
-        high = [by_start.get(k, {}).get("sl_offered_12_ci_high") for k in keys]
-        mean = [by_start.get(k, {}).get("sl_offered_12") for k in keys]
+        low = [by_start.get(k, {}).get(f"{key}_ci_low") for k in keys]
+        high = [by_start.get(k, {}).get(f"{key}_ci_high") for k in keys]
+        mean = [by_start.get(k, {}).get(key) for k in keys]
         data += [
             {
                 "type": "scatter",
@@ -132,7 +153,7 @@ def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
         {
             "type": "scatter",
             "x": xs,
-            "y": [r.get("sl_offered_12") for r in result.intervals],
+            "y": [r.get(key) for r in result.intervals],
             "mode": "lines",
             "name": f"Erlang A · {sl_label}",
             "line": {"color": "#1b2559", "width": 2},
@@ -150,6 +171,18 @@ def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
         "showgrid": False,
         "title": {"text": w["agents"]},
     }
+    if target is not None:
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": target,
+                "y1": target,
+                "line": {"color": charts.BAD, "dash": "dash", "width": 1},
+            }
+        ]
     layout["hovermode"] = "x unified"
     layout["xaxis"].update({"type": "category", "nticks": 10, "tickangle": 0})
     if lang == "ar":
@@ -211,7 +244,8 @@ def plan_edit_bar(ctx: PageContext, week) -> html.Div:
     times = sorted({f"{s:%H:%M}" for s in week.starts})
     return html.Div(
         [
-            dmc.NumberInput(id="planner-delta", label=t("± agents", lang), value=1, step=1, w=100),
+            # "no change" until the planner says how many to add or remove
+            dmc.NumberInput(id="planner-delta", label=t("± agents", lang), value=0, step=1, w=100),
             dmc.Select(
                 id="planner-delta-day",
                 label=w["day"],
@@ -324,66 +358,176 @@ def plan_grid(ctx: PageContext) -> dag.AgGrid:
     )
 
 
+def found_note(found, plan, levers, result, lang: str):
+    """What "Find staffing" found, worded with both models: the simulation's verdict
+    (it verified the plan) and Erlang A's colours of the same plan, so the line never
+    says "every interval meets the targets" beside an amber interval unexplained."""
+    if not found or found.get("kind") != "find_staffing":
+        return None
+    basis = found.get("basis") or {}
+    shrinkage = (basis.get("levers") or {}).get("shrinkage", 0.0)
+    found_plan = list(scheduled_for(found.get("agents") or [], shrinkage))
+    if found_plan != list(plan) or basis.get("levers") != levers_data(levers):
+        text = t("The plan has changed since Find staffing.", lang)
+        return html.Div(text, className="muted", id="planner-unmet-list")
+    unmet = found.get("unmet") or []
+    if unmet:
+        head = [
+            html.B(
+                t(
+                    "Found staffing: by the simulation {n} intervals cannot meet the targets: ",
+                    lang,
+                ).format(n=len(unmet))
+            ),
+            ", ".join(u["interval_start"][:16].replace("T", " ") for u in unmet[:20]),
+        ]
+    else:
+        head = [t("Found staffing: the simulation finds every interval meets the targets", lang)]
+    amber, red = result.totals["intervals_amber"], result.totals["intervals_red"]
+    if amber == red == 0:
+        tail = t("; Erlang A agrees: every interval green.", lang)
+    else:
+        words_ = (
+            "; Erlang A puts {amber} in amber and {red} in red (see Erlang A and the simulation)."
+        )
+        tail = t(words_, lang).format(amber=amber, red=red)
+    return html.Div([*head, tail], id="planner-unmet-list")
+
+
+MODEL_KPIS = ("sl_offered_12", "sl_offered_30", "abandon_rate", "asa_s")
+
+
+def models_panel(sim, basis, result, lang: str) -> html.Div:
+    """Erlang A's week beside the simulation's (mean and 95% interval), whether Erlang A
+    falls inside the interval, why the two differ and which to trust."""
+    title = html.Div(t("Erlang A and the simulation", lang), className="panel-title")
+    if not sim:
+        note = t("Press Simulate to check Erlang A against the simulation.", lang)
+        return html.Div([title, html.Div(note, className="muted")])
+    if sim.get("basis") != basis:
+        note = t(
+            "The simulation below was of an earlier plan or levers and is no longer drawn: "
+            "press Simulate again.",
+            lang,
+        )
+        return html.Div([title, html.Div(note, className="muted", id="planner-sim-stale")])
+    summary = sim.get("summary") or {}
+    head = html.Tr(
+        [
+            html.Th(""),
+            html.Th(t("Erlang A (instant)", lang)),
+            html.Th(t("Simulation (95% interval)", lang)),
+            html.Th(t("Agree?", lang)),
+        ]
+    )
+    body = []
+    for k in MODEL_KPIS:
+        erlang, mean = result.totals.get(k), summary.get(k)
+        low, high = summary.get(f"{k}_ci_low"), summary.get(f"{k}_ci_high")
+        inside = None not in (erlang, low, high) and low - 1e-9 <= erlang <= high + 1e-9
+        body.append(
+            html.Tr(
+                [
+                    html.Td(Labels(lang).kpi(k), title=k),
+                    html.Td(format_value(k, erlang, lang), **{"data-kpi": k}),
+                    html.Td(
+                        f"{format_value(k, mean, lang)} "
+                        f"[{format_value(k, low, lang)} – {format_value(k, high, lang)}]",
+                        **{"data-kpi": f"simulated_{k}"},
+                    ),
+                    html.Td(
+                        t(
+                            "yes: inside the interval" if inside else "no: outside the interval",
+                            lang,
+                        ),
+                        style={"color": charts.GOOD if inside else charts.WARN},
+                    ),
+                ]
+            )
+        )
+    why = t(
+        "Why they differ: Erlang A treats every interval on its own, as if it lasted for ever "
+        "at that rate, with exponential handling and patience times and one pool of agents. "
+        "The simulation follows each call: a queue left at the end of an interval carries into "
+        "the next, handling and patience follow the distributions fitted to the history, and "
+        "caller categories keep their priorities.",
+        lang,
+    )
+    trust = t(
+        "Which to trust: where they disagree, the simulation (within its 95% interval). "
+        "Erlang A is instant, so use it to try levers, and the simulation to confirm a plan.",
+        lang,
+    )
+    return html.Div(
+        [
+            title,
+            html.Table([html.Thead(head), html.Tbody(body)], className="plain-table"),
+            html.P(why, className="muted"),
+            html.P(html.B(trust)),
+        ],
+        id="planner-models-table",
+    )
+
+
 @callbacks(
     Output("planner-totals", "children"),
     Output("planner-chart", "figure"),
     Output("planner-grid", "rowData"),
     Output("planner-compare", "rowData"),
     Output("planner-compare", "columnDefs"),
+    Output("planner-unmet", "children"),
+    Output("planner-models", "children"),
     Input("planner-volume", "value"),
     Input("planner-handling", "value"),
     Input("planner-patience", "value"),
     Input("planner-shrinkage", "value"),
     Input({"type": "planner-cat-volume", "cat": ALL}, "value"),
-    Input("planner-target", "value"),
-    Input("planner-max-abandon", "value"),
+    *[Input(i, "value") for i in (*TARGET_IDS, "planner-max-abandon")],
     Input("planner-plan", "data"),
     Input("planner-sim", "data"),
     Input("planner-cost", "value"),
     Input("planner-saved", "data"),
+    Input("planner-job-result", "data"),
+    Input("planner-roster-hours", "data"),
     State({"type": "planner-cat-volume", "cat": ALL}, "id"),
     State("planner-source", "data"),
     State("url", "search"),
 )
-def recompute(
-    volume,
-    handling,
-    patience,
-    shrinkage,
-    cat_values,
-    target,
-    max_abandon,
-    plan,
-    sim,
-    cost,
-    saved,
-    cat_ids,
-    source,
-    search,
-):
-    """Erlang A for the week under the levers and plan: totals, chart, grid, comparison."""
+def recompute(volume, handling, patience, shrinkage, cat_values, *rest):
+    """Erlang A for the week under the levers and plan: totals, chart, grid, comparison,
+    what Find staffing found and Erlang A beside the simulation."""
     require_page(PATH)
+    kpi, seconds, share, max_abandon, plan, sim, cost, saved, found, rostered = rest[:10]
+    cat_ids, source, search = rest[10:]
     lang = lang_of(search)
     week = load_week(*planner_source(source))
     try:
         levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
-        texts, cap = targets_of(target, max_abandon)
+        texts, cap = targets_of(kpi, seconds, share, max_abandon)
         result = evaluate(week, plan, levers, texts, cap)
     except ValueError as exc:
         alert = dmc.Alert(str(exc), color="red")
-        return alert, no_update, no_update, no_update, no_update
-    compared = comparison_rows(week, plan, levers, texts, cap, saved, cost)
+        return alert, *([no_update] * 6)
+    compared = comparison_rows(week, plan, levers, texts, cap, saved, cost, rostered)
+    basis = basis_of(plan, levers)
+    fresh = sim if sim and sim.get("basis") == basis else None
+    target = parse_targets(texts)[0]
+    key = f"sl_offered_{threshold_label(target.threshold_s)}"
+    line = target.value if target.kpi.startswith("sl_offered_") else None
     return (
         totals_tiles(result, lang),
-        week_figure(result, lang, (sim or {}).get("intervals")),
+        week_figure(result, lang, (fresh or {}).get("intervals"), key, line),
         grid_rows(result, lang),
         compared,
         comparison_columns(compared, lang),
+        found_note(found, plan, levers, result, lang),
+        models_panel(sim, basis, result, lang),
     )
 
 
 @callbacks(
     Output("planner-plan", "data"),
+    Output("planner-saved", "data", allow_duplicate=True),
     Input("planner-grid", "cellValueChanged"),
     Input("planner-apply-delta", "n_clicks"),
     Input("planner-reset", "n_clicks"),
@@ -393,13 +537,27 @@ def recompute(
     State("planner-delta-day", "value"),
     State("planner-delta-from", "value"),
     State("planner-delta-to", "value"),
+    State("planner-saved", "data"),
     State("planner-source", "data"),
+    *LEVER_STATES,
     prevent_initial_call=True,
 )
-def edit_plan(cell, apply, reset, found, plan, delta, day, first, last, source):
-    """The plan after a grid edit, N agents added over a range, a reset or a found plan."""
+def edit_plan(cell, apply, reset, found, plan, delta, day, first, last, saved, source, *levers):
+    """The plan after a grid edit, N agents added over a range, a reset or a found plan;
+    a plan replaced whole (a reset, a found plan) is kept as the previous plan."""
     require_page(PATH)
     week = load_week(*planner_source(source))
+    new = changed_plan(week, cell, delta, day, first, last, plan, found)
+    if new is None:
+        return no_update, no_update
+    if dash.ctx.triggered_id in ("planner-reset", "planner-job-result") and new != list(plan):
+        kept = {"plan": list(plan), "levers": levers_data(levers_of(*levers))}
+        return new, {**(saved or {}), "previous plan": kept}
+    return new, no_update
+
+
+def changed_plan(week, cell, delta, day, first, last, plan, found) -> list[int] | None:
+    """The new plan for what fired, None for no change."""
     trigger = dash.ctx.triggered_id
     if trigger == "planner-grid" and cell:
         changes = {}
@@ -408,20 +566,22 @@ def edit_plan(cell, apply, reset, found, plan, delta, day, first, last, source):
             try:
                 changes[int(change["data"]["index"])] = int(value)
             except (TypeError, ValueError):
-                return no_update
+                return None
         try:
             return list(set_agents(plan, changes))
         except ValueError:
-            return no_update
+            return None
     if trigger == "planner-apply-delta" and day and first and last:
         start = dt.datetime.fromisoformat(f"{day}T{first}").replace(tzinfo=week.scenario.tz)
         end = dt.datetime.fromisoformat(f"{day}T{last}").replace(tzinfo=week.scenario.tz)
         try:
             return list(add_agents(week, plan, int(delta or 0), start, end))
         except ValueError:
-            return no_update
+            return None
     if trigger == "planner-reset":
         return list(week.agents)
-    if trigger == "planner-job-result" and found:
-        return found
-    return no_update
+    if trigger == "planner-job-result" and found and found.get("agents"):
+        # agents on the phones found under the job's shrinkage, scheduled again
+        shrinkage = ((found.get("basis") or {}).get("levers") or {}).get("shrinkage", 0.0)
+        return list(scheduled_for(found["agents"], shrinkage))
+    return None

@@ -102,6 +102,75 @@ PLANNER_AR = {
     "{n} intervals cannot meet the targets: ": "{n} فترة لا تستطيع تحقيق المستهدفات: ",
     "every interval meets the targets": "كل الفترات تحقق المستهدفات",
     " · {hours} agent-hours": " · {hours} ساعة موظف",
+    # targets, as a form
+    "service level": "مستوى الخدمة",
+    "of offered calls": "من المكالمات الواردة",
+    "of answered calls": "من المكالمات المجابة",
+    "incl. abandons within the time": "مع المتروكة خلال المدة",
+    "excl. short abandons": "دون المتروكة مبكرًا",
+    "answered within (s)": "الرد خلال (ث)",
+    "at least %": "على الأقل %",
+    "Service-level target: the share of calls answered within the time": (
+        "مستهدف مستوى الخدمة: نسبة المكالمات التي يُرد عليها خلال المدة"
+    ),
+    # plain words for what used to show a command or a format
+    "How well does the model predict this week?": "ما مدى دقة النموذج في التنبؤ بهذا الأسبوع؟",
+    "Scenario file": "ملف السيناريو",
+    "Plan (CSV)": "الخطة (CSV)",
+    "Comparison (Excel)": "المقارنة (Excel)",
+    "Roster (CSV)": "الجدولة (CSV)",
+    "within {gap} of the best roster": "ضمن {gap} من أفضل جدولة",
+    # jobs, in words
+    "simulation": "المحاكاة",
+    "finding staffing": "إيجاد التوظيف",
+    "testing the model": "اختبار النموذج",
+    # the simulation and Erlang A side by side
+    "Erlang A and the simulation": "Erlang A والمحاكاة",
+    "Erlang A (instant)": "Erlang A (فوري)",
+    "Simulation (95% interval)": "المحاكاة (نطاق 95%)",
+    "Agree?": "متفقان؟",
+    "yes: inside the interval": "نعم: داخل النطاق",
+    "no: outside the interval": "لا: خارج النطاق",
+    "Why they differ: Erlang A treats every interval on its own, as if it lasted for ever "
+    "at that rate, with exponential handling and patience times and one pool of agents. "
+    "The simulation follows each call: a queue left at the end of an interval carries into "
+    "the next, handling and patience follow the distributions fitted to the history, and "
+    "caller categories keep their priorities.": (
+        "سبب الاختلاف: يعامل Erlang A كل فترة وحدها كأنها تدوم بالمعدل نفسه بلا نهاية، "
+        "بأزمنة معالجة وصبر أُسّية ومجموعة واحدة من الموظفين. أما المحاكاة فتتبع كل مكالمة: "
+        "ما بقي في الطابور آخر الفترة ينتقل إلى التي تليها، وأزمنة المعالجة والصبر تتبع "
+        "التوزيعات المعايرة من السجل، وتحتفظ فئات المتصلين بأولوياتها."
+    ),
+    "Which to trust: where they disagree, the simulation (within its 95% interval). "
+    "Erlang A is instant, so use it to try levers, and the simulation to confirm a plan.": (
+        "أيهما يُعتمد: حيث يختلفان فالمحاكاة (ضمن نطاق 95%). Erlang A فوري، فاستخدمه لتجربة "
+        "المتغيرات، والمحاكاة لتأكيد الخطة."
+    ),
+    "The simulation below was of an earlier plan or levers and is no longer drawn: "
+    "press Simulate again.": (
+        "كانت المحاكاة لخطة أو متغيرات سابقة فلم تعد تُرسم: اضغط «محاكاة» من جديد."
+    ),
+    "Press Simulate to check Erlang A against the simulation.": (
+        "اضغط «محاكاة» لمقارنة Erlang A بالمحاكاة."
+    ),
+    # found staffing, worded with both models
+    "Found staffing: the simulation finds every interval meets the targets": (
+        "التوظيف المقترح: تجد المحاكاة أن كل الفترات تحقق المستهدفات"
+    ),
+    "Found staffing: by the simulation {n} intervals cannot meet the targets: ": (
+        "التوظيف المقترح: بحسب المحاكاة {n} فترة لا تستطيع تحقيق المستهدفات: "
+    ),
+    "; Erlang A puts {amber} in amber and {red} in red (see Erlang A and the simulation).": (
+        "؛ ويضع Erlang A {amber} فترة في الأصفر و{red} في الأحمر (انظر Erlang A والمحاكاة)."
+    ),
+    "; Erlang A agrees: every interval green.": "؛ ويتفق Erlang A: كل الفترات خضراء.",
+    "The plan has changed since Find staffing.": "تغيّرت الخطة منذ «إيجاد التوظيف».",
+    # the comparison
+    "previous plan": "الخطة السابقة",
+    " · simulated: {kpi} {sl} (95% interval {low} to {high})": (
+        " · بالمحاكاة: {kpi} {sl} (نطاق 95%: {low} إلى {high})"
+    ),
+    "Rostered paid hours": "الساعات المدفوعة في الجدولة",
 }
 
 # the planner's own columns (everything not a KPI of the KPI layer)
@@ -115,6 +184,7 @@ COLUMN_WORDS = {
     "agent_hours_diff": "Δ agent-hours",
     "paid_hours_diff": "Δ paid hours",
     "cost_diff": "Δ cost",
+    "rostered_paid_hours": "Rostered paid hours",
     "scenario": "Scenario",
     "status": "Status",
     "agents": "On phones",
@@ -125,6 +195,20 @@ COLUMN_WORDS = {
 def t(text: str, lang: str) -> str:
     """The planner's own words in the reader's language (English is the key)."""
     return PLANNER_AR.get(text, text) if lang == "ar" else text
+
+
+# a job's kind in words (the kind's name stays in the job's record)
+KIND_WORDS = {
+    "simulate": "simulation",
+    "find_staffing": "finding staffing",
+    "backtest": "testing the model",
+}
+
+
+def kind_word(kind: str, lang: str) -> str:
+    """A job's kind as the reader says it, capitalised in English."""
+    word = t(KIND_WORDS.get(kind, kind), lang)
+    return word[:1].upper() + word[1:] if lang == "en" else word
 
 
 def lang_of(search: str | None) -> str:
