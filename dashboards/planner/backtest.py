@@ -17,8 +17,10 @@ from dashboards.context import app_context
 from dashboards.planner import PATH
 from dashboards.planner.week import planner_source
 from dashboards.planner.words import (
+    LTR_INPUT,
     WRAPPED_HEADERS,
     column_label,
+    isolated,
     kind_word,
     lang_of,
     pin_side,
@@ -47,7 +49,7 @@ def backtest_note(result: dict, lang: str) -> str:
     if lang == "ar":
         agents = BACKTEST_AGENTS_AR.get(result.get("staffing", ""), result["staffing_source"])
         return (
-            f"المعايرة على {result['train']} والتنبؤ لـ {result['test']} "
+            f"المعايرة على {isolated(result['train'])} والتنبؤ لـ {isolated(result['test'])} "
             f"({result['replications']} تكرارات؛ الموظفون: {agents}). "
             f"الفترة كلها: نسبة الرد المتوقعة {predicted:.1%} [{low:.1%}، {high:.1%}] "
             f"مقابل {actual:.1%} فعلياً."
@@ -76,10 +78,18 @@ def backtest_panel(source: str, lang: str = "en") -> html.Div:
             html.Div(
                 [
                     dmc.TextInput(
-                        id="planner-bt-train", label=t("calibrate on", lang), value=train, w=230
+                        id="planner-bt-train",
+                        label=t("calibrate on", lang),
+                        value=train,
+                        w=230,
+                        styles=LTR_INPUT,
                     ),
                     dmc.TextInput(
-                        id="planner-bt-test", label=t("predict", lang), value=test, w=230
+                        id="planner-bt-test",
+                        label=t("predict", lang),
+                        value=test,
+                        w=230,
+                        styles=LTR_INPUT,
                     ),
                     dmc.NumberInput(
                         id="planner-bt-replications",

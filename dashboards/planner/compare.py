@@ -76,7 +76,7 @@ def compare_panel(lang: str) -> html.Div:
                 columnDefs=[{"field": "scenario"}],
                 defaultColDef={
                     "flex": 1,
-                    "minWidth": 105,
+                    "minWidth": 92,
                     "resizable": True,
                     **WRAPPED_HEADERS,
                 },
@@ -122,9 +122,29 @@ def _format_js(key: str) -> str:
     return "params.value == null ? '—' : Number(params.value).toLocaleString('en', {maximumFractionDigits: 1})"
 
 
+# the comparison's columns, the cost of a plan first (each row's figures come from
+# ``compare_weeks``; the three colour counts show as one column)
+COMPARED = (
+    "agent_hours",
+    "paid_hours",
+    "rostered_paid_hours",
+    "agent_hours_diff",
+    "paid_hours_diff",
+    "cost_diff",
+    "sl_offered_12",
+    "sl_offered_30",
+    "abandon_rate",
+    "asa_s",
+    "occupancy",
+    "intervals_green",
+    "calls",
+)
+
+
 def comparison_columns(compared: list[dict], lang: str) -> list[dict]:
-    """The comparison grid's columns: the plan's name pinned, then one a figure."""
-    return [
+    """The comparison grid's columns: the plan's name pinned, then its hours and their
+    differences, Erlang A's figures and its colours (green / amber / red)."""
+    columns = [
         {
             "field": "scenario",
             "pinned": pin_side(lang),
@@ -133,16 +153,24 @@ def comparison_columns(compared: list[dict], lang: str) -> list[dict]:
             # the value stays the scenario's key (what-if A is saved under it)
             "valueFormatter": words_formatter({k: t(k, lang) for k in PLAN_NAMES}),
         }
-    ] + [
-        {
+    ]
+    for k in COMPARED:
+        column = {
             "field": k,
             "headerName": column_label(k, lang),
             "headerTooltip": k,
             "valueFormatter": {"function": _format_js(k)},
         }
-        for k in compared[0]
-        if k != "scenario"
-    ]
+        if k == "intervals_green":
+            column["headerName"] = t("Intervals green / amber / red", lang)
+            column["headerTooltip"] = "intervals_green / intervals_amber / intervals_red"
+            column["valueFormatter"] = {
+                "function": "params.data.intervals_green + ' / ' + params.data.intervals_amber"
+                " + ' / ' + params.data.intervals_red"
+            }
+            column["minWidth"] = 130
+        columns.append(column)
+    return columns
 
 
 @callbacks(

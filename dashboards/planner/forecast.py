@@ -25,6 +25,15 @@ from simulation.forecasting.forecast import forecast
 
 callbacks = Callbacks()
 
+# forecast methods in words (``cca forecast --method`` names them by the key)
+METHODS = {
+    "profile": "weekly profile",
+    "auto": "best of the methods (auto)",
+    "ets": "exponential smoothing (ETS)",
+    "mstl": "seasonal decomposition (MSTL)",
+    "glm": "regression on the calendar (GLM)",
+}
+
 
 def forecast_panel(ctx: PageContext, week) -> html.Div:
     """The method, a caller category (or all) and "Forecast this week"."""
@@ -38,9 +47,10 @@ def forecast_panel(ctx: PageContext, week) -> html.Div:
                     dmc.Select(
                         id="planner-forecast-method",
                         label=t("method", lang),
-                        data=["profile", "auto", "ets", "mstl", "glm"],
+                        data=[{"value": k, "label": t(v, lang)} for k, v in METHODS.items()],
                         value="profile",
-                        w=130,
+                        allowDeselect=False,
+                        w=260,
                     ),
                     dmc.Select(
                         id="planner-forecast-category",
@@ -159,11 +169,16 @@ def forecast_week(_n, method, category, source, search):
     note = (
         f"{t('trained on', lang)} {result.train.label} · {t('forecast', lang)} {total_f:,.0f} "
         f"{t('calls', lang)}, {t('actual', lang)} {total_a:,.0f}"
-        + (f" · WAPE {wape:.1%}" if wape is not None else "")
+        + (t(" · off by {wape} of the calls", lang).format(wape=f"{wape:.1%}") if wape else "")
     )
     return html.Div(
         [
             dcc.Graph(figure=fig, config={"displayModeBar": False}, id="planner-forecast-chart"),
-            html.Div(note, className="muted", id="planner-forecast-note"),
+            html.Div(
+                note,
+                className="muted",
+                id="planner-forecast-note",
+                title="WAPE: Σ |actual − forecast| / Σ actual, by half hour",
+            ),
         ]
     )

@@ -16,7 +16,7 @@ from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
 from dashboards.planner import PATH
 from dashboards.planner.week import load_week, planner_source
-from dashboards.planner.words import lang_of, t
+from dashboards.planner.words import LTR_INPUT, lang_of, t
 from simulation.planning.rostering import parse_shifts, parse_window, roster
 
 callbacks = Callbacks()
@@ -36,12 +36,14 @@ def roster_panel(lang: str) -> html.Div:
                         label=t("shifts", lang),
                         value="8h:1h-break,6h:30m-break",
                         w=260,
+                        styles=LTR_INPUT,
                     ),
                     dmc.TextInput(
                         id="planner-break-window",
                         label=t("break window", lang),
                         value="2h-5h",
                         w=130,
+                        styles=LTR_INPUT,
                     ),
                     dmc.Button(t("Roster the plan", lang), id="planner-roster", variant="light"),
                     dmc.Button(t("Roster (CSV)", lang), id="planner-dl-roster", variant="subtle"),

@@ -18,7 +18,7 @@ from analytics.centres import get_centre
 from dashboards.auth import Forbidden
 from dashboards.context import app_context, centre_for
 from dashboards.frame import PageContext
-from dashboards.planner.words import t
+from dashboards.planner.words import isolated, t
 from simulation.planning.whatif import week_from_scenario, week_from_store
 from simulation.queue.scenario import SCENARIO_DIR, load_scenario
 
@@ -34,14 +34,19 @@ AGENTS_FROM_AR = {
 
 
 def week_source(week, lang: str, centre_name: str = "") -> str:
-    """Where the week and its plan came from, in the reader's language."""
-    if lang != "ar" or not week.origin:
+    """Where the week and its plan came from, in the reader's language, the centre by
+    its name."""
+    if not week.origin:
+        return week.source
+    if lang != "ar":
+        if week.origin[0] == "history" and centre_name:
+            return week.source.replace(f" {week.origin[1]} ", f" {centre_name}, ", 1)
         return week.source
     if week.origin[0] == "scenario":
-        return f"سيناريو {week.origin[1]}"
+        return f"سيناريو {isolated(week.origin[1])}"
     _, centre_id, period, proxy = week.origin
     agents = AGENTS_FROM_AR.get(proxy, proxy)
-    return f"معايَر من سجل {centre_name or centre_id} للفترة {period}؛ الموظفون: {agents}"
+    return f"معايَر من سجل {centre_name or centre_id} للفترة {isolated(period)}؛ الموظفون: {agents}"
 
 
 def store_weeks(con, centre, limit: int = 12) -> list[dt.date]:
@@ -127,7 +132,10 @@ def week_panel(ctx: PageContext, source: str, week, weeks: list[dt.date]) -> htm
     """The week picker (a view filter: choosing one rebuilds the page from the URL) and
     where the week's calls and plan came from."""
     options = [{"value": "week:" + d.isoformat(), "label": ctx.labels.date(d)} for d in weeks]
-    options += [{"value": "scenario:" + n, "label": f"scenario {n}"} for n in scenario_names()]
+    options += [
+        {"value": "scenario:" + n, "label": f"{t('scenario', ctx.lang)} {n}"}
+        for n in scenario_names()
+    ]
     return html.Div(
         [
             dmc.Select(

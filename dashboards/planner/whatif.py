@@ -183,6 +183,18 @@ def week_figure(
                 "line": {"color": charts.BAD, "dash": "dash", "width": 1},
             }
         ]
+        layout["annotations"] = [
+            {
+                "xref": "paper",
+                "x": 1 if lang == "ar" else 0,
+                "xanchor": "right" if lang == "ar" else "left",
+                "y": target,
+                "yanchor": "bottom",
+                "text": f"{t('target', lang)} {target:.0%}",
+                "showarrow": False,
+                "font": {"color": charts.BAD, "size": 11},
+            }
+        ]
     layout["hovermode"] = "x unified"
     layout["xaxis"].update({"type": "category", "nticks": 10, "tickangle": 0})
     if lang == "ar":

@@ -14,7 +14,7 @@ PLANNER_AR = {
     "patience ×%": "صبر المتصلين ×%",
     "shrinkage %": "نسبة التقلص %",
     "targets": "المستهدفات",
-    "max abandon %": "أقصى تخلٍّ %",
+    "max abandon %": "أقصى نسبة ترك %",
     "± agents": "± موظفون",
     "from": "من",
     "to": "إلى",
@@ -167,6 +167,15 @@ PLANNER_AR = {
     "The plan has changed since Find staffing.": "تغيّرت الخطة منذ «إيجاد التوظيف».",
     # the comparison
     "previous plan": "الخطة السابقة",
+    "scenario": "سيناريو",
+    "target": "المستهدف",
+    # forecast methods and the forecast's error, in words
+    "weekly profile": "النمط الأسبوعي",
+    "best of the methods (auto)": "أفضل الطرق (auto)",
+    "exponential smoothing (ETS)": "التمهيد الأسي (ETS)",
+    "seasonal decomposition (MSTL)": "التحليل الموسمي (MSTL)",
+    "regression on the calendar (GLM)": "الانحدار على التقويم (GLM)",
+    " · off by {wape} of the calls": " · بفارق {wape} من المكالمات",
     " · simulated: {kpi} {sl} (95% interval {low} to {high})": (
         " · بالمحاكاة: {kpi} {sl} (نطاق 95%: {low} إلى {high})"
     ),
@@ -232,6 +241,16 @@ def words_formatter(words: dict[str, str]) -> dict:
     """An AG Grid valueFormatter showing a cell's key in the reader's words: the value
     stays the key (colours and saved scenarios go by it), unknown keys show as they are."""
     return {"function": f"({json.dumps(words, ensure_ascii=False)})[params.value] || params.value"}
+
+
+def isolated(text: str) -> str:
+    """Latin text (a period, a name) kept in its own direction inside Arabic (Unicode
+    first-strong isolate): "2026-09-20..2026-09-26" does not read backwards."""
+    return f"\u2068{text}\u2069"
+
+
+# dates, periods and shift patterns typed into a field read left to right in Arabic too
+LTR_INPUT = {"input": {"direction": "ltr"}}
 
 
 def pin_side(lang: str) -> str:
