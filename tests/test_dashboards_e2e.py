@@ -244,22 +244,34 @@ def test_a_planner_edits_agents_simulates_compares_and_downloads(served_seed, pa
     assert "inside the interval" in table or "outside the interval" in table
     shoot(page, "planner_simulated")
 
-    # the plan changes: the simulation was of the old one, so its band goes, and it says so
-    page.dblclick(cell)
-    page.keyboard.press("Control+a")
-    page.keyboard.type(str(row["plan"] + 4))
-    page.keyboard.press("Enter")
+    with page.expect_download() as info:
+        page.click("#planner-dl-csv")
+    text = open(info.value.path(), encoding="utf-8").read().splitlines()
+    assert text[0] == "interval_start,agents" and len(text) == len(week.agents) + 1
+    assert f",{row['plan'] + 3}" in text[row["index"] + 1]
+
+    # Find staffing replaces the plan: the simulation's band (of the old plan) goes and
+    # says so, the old plan stays in the comparison, the line speaks for both models
+    page.click("#planner-find")
+    page.wait_for_function(
+        "() => (document.querySelector('#planner-unmet-list')?.innerText || '')"
+        ".includes('Found staffing')",
+        timeout=300_000,
+    )
+    line = page.inner_text("#planner-unmet-list")
+    assert "Erlang A" in line
+    green, amber, red = (int(n) for n in page.inner_text("#planner-rag").split(" / "))
+    assert ("every interval green" in line) == (amber == red == 0)
     page.wait_for_selector("#planner-sim-stale")
     names = page.evaluate(
         "() => document.querySelector('#planner-chart .js-plotly-plot').data.map(t => t.name)"
     )
     assert "Simulation 95% CI" not in names and "Simulation" not in names
-
-    with page.expect_download() as info:
-        page.click("#planner-dl-csv")
-    text = open(info.value.path(), encoding="utf-8").read().splitlines()
-    assert text[0] == "interval_start,agents" and len(text) == len(week.agents) + 1
-    assert f",{row['plan'] + 4}" in text[row["index"] + 1]
+    page.wait_for_function(
+        "() => (document.querySelector('#planner-compare')?.innerText || '')"
+        ".includes('previous plan')"
+    )
+    shoot(page, "planner_found")
 
 
 def test_the_planner_changes_only_what_it_is_told_in_plain_words(served_seed, page):

@@ -169,6 +169,8 @@ def comparison_columns(compared: list[dict], lang: str) -> list[dict]:
                 " + ' / ' + params.data.intervals_red"
             }
             column["minWidth"] = 130
+        if k == "occupancy":
+            column["minWidth"] = 104  # "occupancy" is a long word: wrapped, not cut
         columns.append(column)
     return columns
 

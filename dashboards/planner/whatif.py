@@ -424,12 +424,12 @@ def models_panel(sim, basis, result, lang: str) -> html.Div:
         )
         return html.Div([title, html.Div(note, className="muted", id="planner-sim-stale")])
     summary = sim.get("summary") or {}
+    cell = {"padding": "6px 16px", "textAlign": "start", "borderBottom": "1px solid #e9ecef"}
+    number = {**cell, "fontVariantNumeric": "tabular-nums"}
     head = html.Tr(
         [
-            html.Th(""),
-            html.Th(t("Erlang A (instant)", lang)),
-            html.Th(t("Simulation (95% interval)", lang)),
-            html.Th(t("Agree?", lang)),
+            html.Th(t(name, lang), style={**cell, "fontWeight": 600, "color": "#495057"})
+            for name in ("", "Erlang A (instant)", "Simulation (95% interval)", "Agree?")
         ]
     )
     body = []
@@ -440,11 +440,12 @@ def models_panel(sim, basis, result, lang: str) -> html.Div:
         body.append(
             html.Tr(
                 [
-                    html.Td(Labels(lang).kpi(k), title=k),
-                    html.Td(format_value(k, erlang, lang), **{"data-kpi": k}),
+                    html.Td(Labels(lang).kpi(k), title=k, style=cell),
+                    html.Td(format_value(k, erlang, lang), style=number, **{"data-kpi": k}),
                     html.Td(
                         f"{format_value(k, mean, lang)} "
                         f"[{format_value(k, low, lang)} – {format_value(k, high, lang)}]",
+                        style=number,
                         **{"data-kpi": f"simulated_{k}"},
                     ),
                     html.Td(
@@ -452,7 +453,7 @@ def models_panel(sim, basis, result, lang: str) -> html.Div:
                             "yes: inside the interval" if inside else "no: outside the interval",
                             lang,
                         ),
-                        style={"color": charts.GOOD if inside else charts.WARN},
+                        style={**cell, "color": charts.GOOD if inside else charts.WARN},
                     ),
                 ]
             )
@@ -473,9 +474,12 @@ def models_panel(sim, basis, result, lang: str) -> html.Div:
     return html.Div(
         [
             title,
-            html.Table([html.Thead(head), html.Tbody(body)], className="plain-table"),
-            html.P(why, className="muted"),
-            html.P(html.B(trust)),
+            html.Table(
+                [html.Thead(head), html.Tbody(body)],
+                style={"borderCollapse": "collapse", "margin": "4px 0 10px"},
+            ),
+            html.P(why, className="muted", style={"maxWidth": "980px", "margin": "4px 0"}),
+            html.P(trust, style={"maxWidth": "980px", "margin": "4px 0", "fontWeight": 500}),
         ],
         id="planner-models-table",
     )
