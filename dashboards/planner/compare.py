@@ -119,7 +119,8 @@ def comparison_rows(week, plan, levers, texts, cap, saved, cost, rostered=None) 
 def _format_js(key: str) -> str:
     if key.startswith(("sl_", "abandon", "answer", "occupancy")):
         return "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
-    return "params.value == null ? '—' : Number(params.value).toLocaleString('en', {maximumFractionDigits: 1})"
+    # + 0 turns a difference of -0 into 0
+    return "params.value == null ? '—' : (Number(params.value) + 0).toLocaleString('en', {maximumFractionDigits: 1})"
 
 
 # the comparison's columns, the cost of a plan first (each row's figures come from
