@@ -295,4 +295,13 @@ def layout(**query):
     return page(PATH, query, build, filters=())
 
 
-dash.register_page(__name__, path=PATH, name="Admin", title="Admin", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Admin",
+    title="Admin",
+    layout=layout,
+    order=90,
+    menu="admin",  # the menu's label: words(lang)["admin"]
+    roles=(),  # who opens it besides admins (dashboards.auth.may_open)
+)

@@ -86,4 +86,13 @@ def register_callbacks(app) -> None:
         feature.callbacks.register(app)
 
 
-dash.register_page(__name__, path=PATH, name="Planner", title="Planner", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Planner",
+    title="Planner",
+    layout=layout,
+    order=50,
+    menu="planner",  # the menu's label: words(lang)["planner"]
+    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
+)

@@ -30,6 +30,8 @@ from simulation.operations.jobs import JobLimitError
 
 callbacks = Callbacks()
 
+MAX_BACKTEST_DAYS = (92, 31)  # calibrate on, predict: what one planner may ask of the server
+
 # where a backtest's agents came from, in Arabic (by the backtest's staffing mode)
 BACKTEST_AGENTS_AR = {
     "table": "جدول المناوبات لأيام الاختبار",
@@ -201,12 +203,15 @@ def start_backtest(_n, train, test, replications, source, search=None):
         "centre": centre_id,
         "train": train,
         "test": test,
-        "replications": int(replications or 5),
+        "replications": replications if replications not in (None, "") else 5,
         "seed": 0,
     }
     try:
-        parse_period(train or "")
-        parse_period(test or "")
+        for name, text, most in zip(
+            ("calibrate on", "predict"), (train, test), MAX_BACKTEST_DAYS, strict=True
+        ):
+            if len(str(text or "")) > 64 or parse_period(str(text or "")).days > most:
+                raise ValueError(f"{name}: at most {most} days")
         job_id = app.jobs.submit(user.username, "backtest", params)
     except (JobLimitError, ValueError) as exc:
         return no_update, True, str(exc)

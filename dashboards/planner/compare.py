@@ -8,7 +8,7 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -17,6 +17,7 @@ from dashboards.planner import PATH
 from dashboards.planner.levers import (
     LEVER_STATES,
     TARGET_STATES,
+    checked_plan,
     levers_data,
     levers_of,
     targets_of,
@@ -104,10 +105,15 @@ def comparison_rows(week, plan, levers, texts, cap, saved, cost, rostered=None) 
     plans = {"current": list(plan)}
     for name in PLAN_NAMES[1:]:
         entry = (saved or {}).get(name)
-        if entry:
+        if not isinstance(entry, dict):
+            continue
+        try:  # the page keeps saved plans: read them as the server reads any plan
+            then = checked_plan(entry.get("plan"), week)
             levers_then = Levers(**entry["levers"])
-            results[name] = erlang_week(week, entry["plan"], levers_then, texts, max_abandon=cap)
-            plans[name] = list(entry["plan"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        results[name] = erlang_week(week, then, levers_then, texts, max_abandon=cap)
+        plans[name] = then
     rows = compare_weeks(results, cost_per_agent_hour=float(cost or 0))
     rostered = rostered or {}
     for row in rows:
@@ -189,7 +195,10 @@ def save_whatif(_a, _b, saved, plan, volume, handling, patience, shrinkage, cat_
     """The plan and its levers saved as what-if A or B."""
     require_page(PATH)
     name = "what-if A" if dash.ctx.triggered_id == "planner-save-a" else "what-if B"
-    levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
+    try:
+        levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
+    except ValueError:
+        return no_update
     saved = dict(saved or {})
     saved[name] = {"plan": plan, "levers": levers_data(levers)}
     return saved
@@ -216,7 +225,12 @@ def download(_csv, _toml, _xlsx, plan, saved, cost, *rest):
     kpi, seconds, share, max_abandon, rostered, source, *lever_values = rest
     centre_id, source_text = planner_source(source)
     week = load_week(centre_id, source_text)
-    levers = levers_of(*lever_values)
+    try:
+        plan = checked_plan(plan, week)
+        levers = levers_of(*lever_values)
+        texts, cap = targets_of(kpi, seconds, share, max_abandon)
+    except ValueError:
+        return no_update
     trigger = dash.ctx.triggered_id
     name = f"{centre_id}-{source_text.split(':', 1)[1]}"
     app_context().state.audit(
@@ -229,7 +243,6 @@ def download(_csv, _toml, _xlsx, plan, saved, cost, *rest):
     if trigger == "planner-dl-toml":
         scenario = whatif_scenario(week, plan, levers)
         return {"content": scenario_toml_text(scenario), "filename": f"{name}-whatif.toml"}
-    texts, cap = targets_of(kpi, seconds, share, max_abandon)
     rows = comparison_rows(week, plan, levers, texts, cap, saved, cost, rostered)
     data = comparison_xlsx(rows)
     return dcc.send_bytes(data, f"{name}-comparison.xlsx")

@@ -20,6 +20,7 @@ from dashboards.planner.levers import (
     LEVER_STATES,
     TARGET_STATES,
     basis_of,
+    checked_plan,
     levers_of,
     targets_of,
 )
@@ -114,23 +115,20 @@ def start_job(_s, _f, plan, replications, *rest):
     lang = lang_of(search)
     centre_id, source_text = planner_source(source)
     week = load_week(centre_id, source_text)
-    levers = levers_of(*lever_values)
-    try:
-        texts, cap = targets_of(kpi, seconds, share, max_abandon)
-    except ValueError as exc:
-        return no_update, True, str(exc)
-    scenario = whatif_scenario(week, plan, levers)
     kind = "simulate" if dash.ctx.triggered_id == "planner-simulate" else "find_staffing"
-    params = {
-        "scenario": scenario,
-        "replications": int(replications or 10),
-        "seed": 0,
-        "centre": centre_id,
-        "basis": basis_of(plan, levers),
-    }
-    if kind == "find_staffing":
-        params |= {"targets": texts, "max_abandon": cap}
     try:
+        levers = levers_of(*lever_values)
+        texts, cap = targets_of(kpi, seconds, share, max_abandon)
+        plan = checked_plan(plan, week)
+        params = {
+            "scenario": whatif_scenario(week, plan, levers),
+            "replications": replications if replications not in (None, "") else 10,
+            "seed": 0,
+            "centre": centre_id,
+            "basis": basis_of(plan, levers),
+        }
+        if kind == "find_staffing":
+            params |= {"targets": texts, "max_abandon": cap}
         job_id = app_context().jobs.submit(user.username, kind, params)
     except (JobLimitError, ValueError) as exc:
         return no_update, True, str(exc)

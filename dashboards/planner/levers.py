@@ -23,20 +23,50 @@ LEVER_STATES = [
 ]
 
 
+# What one planner may ask of the server: answered at once with a message, not minutes.
+MAX_PERCENT = 1_000.0  # a lever: volume, handling or patience × up to 10
+MAX_AGENTS = 5_000  # in one interval of a plan
+MAX_CATEGORIES = 50
+
+
+def percent(value, name: str, default: float, high: float = MAX_PERCENT) -> float:
+    """A lever's percentage as a fraction, within 0..``high`` (ValueError otherwise)."""
+    try:
+        number = float(default if value in (None, "") else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: {str(value)[:20]!r} is not a number") from None
+    if not 0 <= number <= high:
+        raise ValueError(f"{name}: {number:g}% is not between 0 and {high:g}%")
+    return number / 100
+
+
 def levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values) -> Levers:
     """The levers as factors (the screen shows percent; a category at 100% is no lever)."""
-    by_cat = {
-        i["cat"]: float(v) / 100
-        for i, v in zip(cat_ids or [], cat_values or [], strict=False)
-        if v is not None and float(v) != 100
-    }
+    by_cat = {}
+    for i, v in zip((cat_ids or [])[:MAX_CATEGORIES], cat_values or [], strict=False):
+        if v is not None and float(v) != 100:
+            by_cat[str(i["cat"])[:100]] = percent(v, f"volume of {i['cat']}", 100)
     return Levers(
-        volume=float(volume or 100) / 100,
+        volume=percent(volume, "volume", 100),
         volume_by_category=by_cat,
-        handling=float(handling or 100) / 100,
-        patience=float(patience or 100) / 100,
-        shrinkage=float(shrinkage or 0) / 100,
+        handling=percent(handling, "handling", 100),
+        patience=percent(patience, "patience", 100),
+        shrinkage=percent(shrinkage, "shrinkage", 0, high=95),
     )
+
+
+def checked_plan(plan, week) -> list[int]:
+    """The client's plan as agents per interval of ``week``: as many as it has intervals,
+    each a whole number 0..``MAX_AGENTS`` (ValueError otherwise)."""
+    if not isinstance(plan, list) or len(plan) != len(week.agents):
+        raise ValueError(f"a plan has one number per interval of the week ({len(week.agents)})")
+    try:
+        agents = [int(a) for a in plan]
+    except (TypeError, ValueError):
+        raise ValueError("a plan's agents are whole numbers") from None
+    if any(not 0 <= a <= MAX_AGENTS for a in agents):
+        raise ValueError(f"agents per interval: between 0 and {MAX_AGENTS:,}")
+    return agents
 
 
 # the service-level families a target can name, in the words of the form

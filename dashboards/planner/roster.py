@@ -8,18 +8,29 @@ import datetime as dt
 
 import dash_mantine_components as dmc
 import plotly.graph_objects as go
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
 from dashboards.planner import PATH
+from dashboards.planner.levers import checked_plan
 from dashboards.planner.week import load_week, planner_source
 from dashboards.planner.words import LTR_INPUT, lang_of, t
 from simulation.planning.rostering import parse_shifts, parse_window, roster
 
 callbacks = Callbacks()
+
+# What one planner may ask of the server: answered at once with a message, not minutes.
+MAX_SHIFT_TEXT = 200  # characters of the shift templates
+ROSTER_TIME_LIMIT_S = 5.0  # the roster's MILP solver, in a request's thread
+
+
+def checked_shifts(shifts, window) -> None:
+    """ValueError for shift or break-window text longer than anyone types."""
+    if len(shifts or "") > MAX_SHIFT_TEXT or len(window or "") > 40:
+        raise ValueError(f"shifts: at most {MAX_SHIFT_TEXT} characters")
 
 
 def roster_panel(lang: str) -> html.Div:
@@ -154,6 +165,8 @@ def roster_plan(_n, shifts, window, plan, source, search):
     lang = lang_of(search)
     week = load_week(*planner_source(source))
     try:
+        checked_shifts(shifts, window)
+        plan = checked_plan(plan, week)
         templates = parse_shifts(shifts or "8h:1h-break")
         break_window = parse_window(window or "2h-5h")
         result = roster(
@@ -162,7 +175,7 @@ def roster_plan(_n, shifts, window, plan, source, search):
             templates,
             starts=week.starts,
             break_window_s=break_window,
-            time_limit_s=10,
+            time_limit_s=ROSTER_TIME_LIMIT_S,
         )
     except ValueError as exc:
         return dmc.Alert(str(exc), color="red"), None
@@ -200,14 +213,18 @@ def roster_csv(_n, shifts, window, plan, source):
     user = require_page(PATH)
     centre_id, source_text = planner_source(source)
     week = load_week(centre_id, source_text)
-    result = roster(
-        plan,
-        week.interval_s,
-        parse_shifts(shifts or "8h:1h-break"),
-        starts=week.starts,
-        break_window_s=parse_window(window or "2h-5h"),
-        time_limit_s=10,
-    )
+    try:
+        checked_shifts(shifts, window)
+        result = roster(
+            checked_plan(plan, week),
+            week.interval_s,
+            parse_shifts(shifts or "8h:1h-break"),
+            starts=week.starts,
+            break_window_s=parse_window(window or "2h-5h"),
+            time_limit_s=ROSTER_TIME_LIMIT_S,
+        )
+    except ValueError:
+        return no_update
     lines = ["shift,start,break_start,end,agents"]
     for r in result.rows():
         brk = r["break_start"].isoformat() if r["break_start"] is not None else ""

@@ -25,6 +25,7 @@ from dashboards.planner.levers import (
     LEVER_STATES,
     TARGET_IDS,
     basis_of,
+    checked_plan,
     levers_data,
     levers_of,
     targets_of,
@@ -518,6 +519,7 @@ def recompute(volume, handling, patience, shrinkage, cat_values, *rest):
     lang = lang_of(search)
     week = load_week(*planner_source(source))
     try:
+        plan = checked_plan(plan, week)
         levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
         texts, cap = targets_of(kpi, seconds, share, max_abandon)
         result = evaluate(week, plan, levers, texts, cap)
@@ -563,18 +565,30 @@ def edit_plan(cell, apply, reset, found, plan, delta, day, first, last, saved, s
     a plan replaced whole (a reset, a found plan) is kept as the previous plan."""
     require_page(PATH)
     week = load_week(*planner_source(source))
+    try:
+        plan = checked_plan(plan, week)
+    except ValueError:
+        # a plan the server cannot read: only a reset (to the week's own) answers
+        plan = None
     new = changed_plan(week, cell, delta, day, first, last, plan, found)
     if new is None:
         return no_update, no_update
-    if dash.ctx.triggered_id in ("planner-reset", "planner-job-result") and new != list(plan):
-        kept = {"plan": list(plan), "levers": levers_data(levers_of(*levers))}
+    if dash.ctx.triggered_id in ("planner-reset", "planner-job-result") and plan not in (None, new):
+        try:
+            kept = {"plan": plan, "levers": levers_data(levers_of(*levers))}
+        except ValueError:
+            return new, no_update
         return new, {**(saved or {}), "previous plan": kept}
     return new, no_update
 
 
 def changed_plan(week, cell, delta, day, first, last, plan, found) -> list[int] | None:
-    """The new plan for what fired, None for no change."""
+    """The new plan for what fired, None for no change (or no plan to change)."""
     trigger = dash.ctx.triggered_id
+    if trigger == "planner-reset":
+        return list(week.agents)
+    if plan is None:
+        return None
     if trigger == "planner-grid" and cell:
         changes = {}
         for change in cell:
@@ -594,10 +608,11 @@ def changed_plan(week, cell, delta, day, first, last, plan, found) -> list[int] 
             return list(add_agents(week, plan, int(delta or 0), start, end))
         except ValueError:
             return None
-    if trigger == "planner-reset":
-        return list(week.agents)
     if trigger == "planner-job-result" and found and found.get("agents"):
         # agents on the phones found under the job's shrinkage, scheduled again
         shrinkage = ((found.get("basis") or {}).get("levers") or {}).get("shrinkage", 0.0)
-        return list(scheduled_for(found["agents"], shrinkage))
+        try:
+            return checked_plan(list(scheduled_for(found["agents"], shrinkage)), week)
+        except (TypeError, ValueError):
+            return None
     return None
