@@ -221,3 +221,29 @@ def _text(component) -> str:
     if isinstance(component, list | tuple):
         return "".join(_text(c) for c in component)
     return _text(getattr(component, "children", None))
+
+
+def test_every_word_the_planner_shows_has_its_arabic():
+    """Each English key given to ``t`` in the planner's modules (and the words of its
+    menus: job kinds, target KPIs, forecast methods, columns) is in ``PLANNER_AR``."""
+    import ast
+    from pathlib import Path
+
+    from dashboards.planner import forecast, levers, words
+
+    root = Path(words.__file__).parent
+    keys = set(words.COLUMN_WORDS.values()) | set(words.KIND_WORDS.values())
+    keys |= set(levers.TARGET_KPIS.values()) | set(forecast.METHODS.values())
+    for path in [*root.glob("*.py"), root.parent / "pages" / "planner.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "t"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                keys.add(node.args[0].value)
+    keys.discard("")
+    missing = sorted(k for k in keys if k not in words.PLANNER_AR)
+    assert not missing, missing
