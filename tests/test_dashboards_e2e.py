@@ -340,6 +340,13 @@ def test_the_planner_changes_only_what_it_is_told_in_plain_words(served_seed, pa
         assert words in text, words
     assert "cca backtest" not in text and "TOML" not in text
     shoot(page, "planner_ar_1440")
+    # Erlang A beside the simulation, in Arabic
+    page.fill("#planner-replications", "2")
+    page.click("#planner-simulate")
+    page.wait_for_selector("#planner-models-table", timeout=120_000)
+    table = page.inner_text("#planner-models-table")
+    assert "سبب الاختلاف" in table and "أيهما يُعتمد" in table and "Which" not in table
+    shoot(page, "planner_ar_simulated")
 
 
 def test_an_executive_is_refused_the_planner(served_seed, page):

@@ -73,6 +73,8 @@ def job_line(status: dict, lang: str) -> str:
     own text stays as the job wrote it)."""
     kind, state = status["kind"], status["state"]
     if lang != "ar":
+        if state == "done":  # the job's own "finished" says it twice
+            return f"{kind_word(kind, lang)}: {state}"
         return f"{kind_word(kind, lang)}: {state} — {status.get('message') or ''}"
     line = f"{kind_word(kind, lang)}: {t(state, lang)}"
     if state == "failed":

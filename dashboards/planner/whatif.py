@@ -34,6 +34,7 @@ from dashboards.planner.week import load_week, planner_source
 from dashboards.planner.words import (
     WRAPPED_HEADERS,
     column_label,
+    isolated,
     lang_of,
     pin_side,
     t,
@@ -445,7 +446,9 @@ def models_panel(sim, basis, result, lang: str) -> html.Div:
                     html.Td(format_value(k, erlang, lang), style=number, **{"data-kpi": k}),
                     html.Td(
                         f"{format_value(k, mean, lang)} "
-                        f"[{format_value(k, low, lang)} – {format_value(k, high, lang)}]",
+                        + isolated(
+                            f"[{format_value(k, low, lang)} – {format_value(k, high, lang)}]"
+                        ),
                         style=number,
                         **{"data-kpi": f"simulated_{k}"},
                     ),

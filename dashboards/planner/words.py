@@ -232,9 +232,10 @@ def words_formatter(words: dict[str, str]) -> dict:
 
 
 def isolated(text: str) -> str:
-    """Latin text (a period, a name) kept in its own direction inside Arabic (Unicode
-    first-strong isolate): "2026-09-20..2026-09-26" does not read backwards."""
-    return f"\u2068{text}\u2069"
+    """Text that reads left to right (a period, a range of figures, a Latin name) kept so
+    inside Arabic (a Unicode left-to-right isolate): "2026-09-20..2026-09-26" and
+    "[71.8% – 77.0%]" do not read backwards. Invisible in English."""
+    return f"\u2066{text}\u2069"
 
 
 # dates, periods and shift patterns typed into a field read left to right in Arabic too
