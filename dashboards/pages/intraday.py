@@ -72,9 +72,14 @@ def build_for(day_text: str | None):
             ),
             html.Div(
                 [
-                    heat(profile, sl, ctx, w["heat_sl"].format(t=first_t), percent=True),
+                    heat(profile, sl, ctx, ctx.labels.kpi(sl), percent=True),
                     heat(
-                        profile, "abandon_rate", ctx, w["heat_abandon"], percent=True, reverse=True
+                        profile,
+                        "abandon_rate",
+                        ctx,
+                        ctx.labels.kpi("abandon_rate"),
+                        percent=True,
+                        reverse=True,
                     ),
                 ],
                 className="grid-2",

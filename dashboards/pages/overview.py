@@ -161,7 +161,7 @@ def build(ctx: PageContext):
 
 
 def _pair(ctx: PageContext, row: dict, name: str):
-    from analytics.exports.i18n import format_value
+    from analytics.kpi.catalogue import format_value
 
     return html.Div(
         [

@@ -10,6 +10,7 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
+from analytics.kpi.catalogue import is_share
 from analytics.periods import parse_period
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -131,7 +132,7 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
         }
     ]
     for k in BACKTEST_KPIS:
-        share = k != "asa_s"
+        share = is_share(k)
         fmt = (
             "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
             if share

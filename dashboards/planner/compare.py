@@ -10,6 +10,7 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 
+from analytics.kpi.catalogue import is_share
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
@@ -122,8 +123,9 @@ def comparison_rows(week, plan, levers, texts, cap, saved, cost, rostered=None) 
     return rows
 
 
-def _format_js(key: str) -> str:
-    if key.startswith(("sl_", "abandon", "answer", "occupancy")):
+def format_js(key: str) -> str:
+    """An AG Grid valueFormatter for a KPI or planner figure: a share in %, else a number."""
+    if is_share(key):
         return "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
     # + 0 turns a difference of -0 into 0
     return "params.value == null ? '—' : (Number(params.value) + 0).toLocaleString('en', {maximumFractionDigits: 1})"
@@ -166,7 +168,7 @@ def comparison_columns(compared: list[dict], lang: str) -> list[dict]:
             "field": k,
             "headerName": column_label(k, lang),
             "headerTooltip": k,
-            "valueFormatter": {"function": _format_js(k)},
+            "valueFormatter": {"function": format_js(k)},
         }
         if k == "intervals_green":
             column["headerName"] = t("Intervals green / amber / red", lang)

@@ -13,14 +13,15 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
-from analytics.exports.i18n import Labels, format_value
+from analytics.exports.i18n import Labels
 from analytics.kpi import threshold_label
+from analytics.kpi.catalogue import format_value
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.frame import PageContext
 from dashboards.planner import PATH
-from dashboards.planner.compare import comparison_columns, comparison_rows
+from dashboards.planner.compare import comparison_columns, comparison_rows, format_js
 from dashboards.planner.levers import (
     LEVER_STATES,
     TARGET_IDS,
@@ -293,9 +294,7 @@ def _share_column(key: str, lang: str) -> dict:
         "field": key,
         "headerName": column_label(key, lang),
         "headerTooltip": key,
-        "valueFormatter": {
-            "function": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
-        },
+        "valueFormatter": {"function": format_js(key)},
     }
 
 
