@@ -329,8 +329,11 @@ def test_the_planner_refuses_100000_replications_and_absurd_plans_at_once(app):
         state = [
             ("planner-plan", "data", agents),
             ("planner-replications", "value", replications),
-            ("planner-target", "value", "sl_offered_12>=0.8"),
+            ("planner-target-kpi", "value", "sl_offered"),  # the targets form
+            ("planner-target-seconds", "value", 12),
+            ("planner-target-share", "value", 80),
             ("planner-max-abandon", "value", None),
+            ("url", "search", ""),
             ("planner-source", "data", source),
             ("planner-volume", "value", 100),
             ("planner-handling", "value", 100),
