@@ -60,7 +60,7 @@ class MappingError(ValueError):
 
 
 @dataclass(frozen=True)
-class Mapping:
+class ColumnMapping:
     """A source description: SQL expression per canonical column plus a row filter."""
 
     kind: str
@@ -135,7 +135,7 @@ def _get(table: dict[str, Any], key: str, kind: type, where: str, default: Any =
     return value
 
 
-def load_mapping(path: str | Path) -> Mapping:
+def load_mapping(path: str | Path) -> ColumnMapping:
     """Read and check a mapping file (TOML): a path, or the name of a preset shipped in
     ``data/mappings/`` (``zendesk``, ``anonymous_bank``…), read as package data."""
     path = Path(path)
@@ -168,7 +168,7 @@ def load_mapping(path: str | Path) -> Mapping:
     formats = _get(raw, "timestamp_formats", list, where, [])
     if not all(isinstance(f, str) for f in formats):
         raise MappingError(f"{where}: timestamp_formats must be a list of strptime formats")
-    return Mapping(
+    return ColumnMapping(
         kind=_get(raw, "kind", str, where, ""),
         columns=dict(columns),
         filter=_get(raw, "filter", str, where),

@@ -7,28 +7,16 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-
-def _jsonable(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return _jsonable(value.item())
-    return value
+from analytics.jsonable import jsonable
 
 
 def _cell(value: Any) -> str:
-    value = _jsonable(value)
+    value = jsonable(value)
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -45,7 +33,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str = "table", out: TextIO | None 
     out = out or sys.stdout
     rows = list(rows)
     if fmt == "json":
-        json.dump([{k: _jsonable(v) for k, v in r.items()} for r in rows], out, indent=2)
+        json.dump([{k: jsonable(v) for k, v in r.items()} for r in rows], out, indent=2)
         out.write("\n")
         return
     columns = list(rows[0].keys()) if rows else []
@@ -53,7 +41,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str = "table", out: TextIO | None 
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
-            writer.writerow(["" if _jsonable(r[c]) is None else _jsonable(r[c]) for c in columns])
+            writer.writerow(["" if jsonable(r[c]) is None else jsonable(r[c]) for c in columns])
         return
     if fmt != "table":
         raise ValueError(f"unknown format {fmt!r}")

@@ -232,12 +232,12 @@ def handle(args) -> int:
     if args.format == "json":
         import json
 
-        from cca.output import _jsonable
+        from analytics.jsonable import jsonable
 
         print(
             json.dumps(
                 {
-                    "shifts": [{k: _jsonable(v) for k, v in r.items()} for r in rows],
+                    "shifts": [{k: jsonable(v) for k, v in r.items()} for r in rows],
                     "summary": summary,
                 },
                 indent=2,
