@@ -40,6 +40,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from analytics.appstate import AppState, utc_now
+from analytics.errors import UserError  # a user-management request that cannot be done
 
 ROLES = ("admin", "manager", "planner", "executive", "wallboard")
 
@@ -70,10 +71,6 @@ PUBLIC_PATHS = ("/login",)
 PUBLIC_PREFIXES = ("/assets/fonts/", "/assets/login.css", "/assets/favicon")
 
 _hasher = PasswordHasher()
-
-
-class UserError(ValueError):
-    """A user-management request that cannot be done as asked."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import re
 import sqlite3
 
 import pytest
-from conftest import PASSWORDS, make_app, run_cca
+from support.app import PASSWORDS, make_app
+from support.cli import run_cca
 
 from analytics.appstate import AppState
 from dashboards import auth

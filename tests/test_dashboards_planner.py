@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import flask
 import pytest
-from conftest import make_app
+from support.app import make_app
 
 from dashboards.auth import Forbidden, User
 from simulation.planning.whatif import Levers, erlang_week, set_agents

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import ROOT, run_cca
+from support.cli import ROOT, run_cca
 
 from analytics.ingest import IngestError, ingest_file
 from analytics.mapping import ColumnMapping, MappingError, load_mapping

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cca
+from support.cli import run_cca
 
 from analytics.kpi import OCCUPANCY_NAMES, TICKET_KPI_NAMES, call_kpi_names, catalogue
 from analytics.kpi.catalogue import CATALOGUE, OTHER_COLUMNS, find, format_value, kpi

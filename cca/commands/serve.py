@@ -41,7 +41,7 @@ def handle(args) -> int:
 
     store = Store(args.db)
     if not store.exists():
-        from cca.cli import UserError
+        from analytics.errors import UserError
 
         raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
     app = create_app(store, Settings(secure_cookies=args.secure_cookies))
