@@ -30,6 +30,7 @@ COMMANDS = [
     "calibrate",
     "export",
     "backtest",
+    "intraday",
     "alerts",
     "serve",
     "users",

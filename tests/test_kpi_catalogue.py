@@ -75,6 +75,10 @@ COMMANDS = [
     ),
     ("roster", "--centre", "bahrain_lmra", "--week", "2026-09-13", "--shifts", "8h:1h-break"),
     ("generate", "--scenario", "bahrain_lmra", "--start", "2026-09"),
+    (
+        *("intraday", "--centre", "bahrain_lmra", "--at", "2026-09-15 11:00"),
+        *("--arrivals", "actual", "--staffing", "table", "--replications", "2"),
+    ),
 ]
 
 

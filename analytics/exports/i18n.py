@@ -417,15 +417,19 @@ class Labels:
         return f"{period.start.isoformat()} – {period.end.isoformat()}"
 
     def period_span(self, period: Period) -> str:
-        """The other calendar's view of a period: its Gregorian days and Hijri months."""
-        first = hijri_month_of(period.start)
-        last = hijri_month_of(period.end)
-        hijri = self.hijri_month(*first)
-        if last != first:
-            hijri += f" – {self.hijri_month(*last)}"
+        """The other calendar's view of a period: its Gregorian days and Hijri months
+        (days only where the Umm al-Qura calendar has no date, before 1924 or after 2077)."""
         days = f"{period.start.isoformat()} – {period.end.isoformat()}"
         if period.label.endswith("H"):
             return days
+        try:
+            first = hijri_month_of(period.start)
+            last = hijri_month_of(period.end)
+        except ValueError:
+            return days
+        hijri = self.hijri_month(*first)
+        if last != first:
+            hijri += f" – {self.hijri_month(*last)}"
         return f"{days} · {hijri}"
 
 

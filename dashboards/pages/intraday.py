@@ -177,4 +177,13 @@ def layout(**query):
     return page(PATH, query, build_for(query.get("day")))
 
 
-dash.register_page(__name__, path=PATH, name="Intraday", title="Intraday", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Intraday",
+    title="Intraday",
+    layout=layout,
+    order=20,
+    menu="intraday",  # the menu's label: words(lang)["intraday"]
+    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
+)

@@ -81,6 +81,13 @@ KINDS: dict[str, dict[str, Key]] = {
         "max_extra_agents": Key("count", 30, "largest gap looked for, in agents"),
         "patience_s": Key("number", None, "mean patience (s); default: recent weeks' MLE", True),
         "aht_s": Key("number", None, "handling time (s); default: recent weeks' AHT", True),
+        "method": Key(
+            "text",
+            "auto",
+            "simulation (the intraday projection from the queue's state, simulation/intraday), "
+            "erlang (Erlang A per interval) or auto (simulation when it can be built)",
+        ),
+        "replications": Key("count", 30, "replications of the rest of the day (simulation)"),
     },
     "abandon_rate": {
         "minutes": Key("minutes", 60, "the window: calls arrived in the last N minutes"),
@@ -174,6 +181,8 @@ def _check_value(key: str, spec: Key, value: Any, where: str) -> Any:
             raise RuleError(f"{at}: {value!r} is not a text")
         if key == "source" and value not in ("tickets", "calls"):
             raise RuleError(f"{at}: {value!r} is not tickets or calls")
+        if key == "method" and value not in ("auto", "simulation", "erlang"):
+            raise RuleError(f"{at}: {value!r} is not auto, simulation or erlang")
         return value
     if kind == "kpi":
         if not isinstance(value, str) or not SL_NAME.match(value):
