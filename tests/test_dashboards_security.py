@@ -11,6 +11,8 @@ import sqlite3
 import pytest
 from support.app import PASSWORDS, make_app
 
+from dashboards.protocol import page_request
+
 
 @pytest.fixture(scope="module")
 def app(seed_store, tmp_path_factory):
@@ -224,22 +226,6 @@ def test_hsts_with_secure_cookies(seed_store, tmp_path):
 # ------------------------------------------------------------------ item 3: bounded work
 
 
-def page_body(path: str, search: str) -> dict:
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
-
-
 def post(client, body):
     token = client.get_cookie("_csrf_token").value
     return client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
@@ -248,7 +234,7 @@ def post(client, body):
 def test_a_period_of_three_thousand_years_is_refused_with_a_message(app):
     client = app.server.test_client()
     log_in(client, "manager")
-    answer = post(client, page_body("/intraday", "?centre=bahrain_lmra&period=1000-01..4000-12"))
+    answer = post(client, page_request("/intraday", "?centre=bahrain_lmra&period=1000-01..4000-12"))
     assert answer.status_code == 200
     assert "at most 1,098 (three years)" in answer.text
     assert len(answer.data) < 100_000
@@ -259,7 +245,7 @@ def test_a_filter_of_300000_values_is_refused_with_a_message(app):
     client = app.server.test_client()
     log_in(client, "manager")
     values = ",".join(f"c{i}" for i in range(300_000))
-    answer = post(client, page_body("/categories", f"?centre=bahrain_lmra&category={values}"))
+    answer = post(client, page_request("/categories", f"?centre=bahrain_lmra&category={values}"))
     assert answer.status_code == 200
     assert "category: 300,000 values; a filter takes at most 200" in answer.text
     assert len(answer.data) < 100_000  # the menu links do not repeat the list
@@ -270,10 +256,10 @@ def test_periods_around_1900_open_without_an_error(app):
     client = app.server.test_client()
     log_in(client, "manager")
     for period in ("1900-01", "1923-05", "2090-01"):
-        answer = post(client, page_body("/", f"?centre=bahrain_lmra&period={period}"))
+        answer = post(client, page_request("/", f"?centre=bahrain_lmra&period={period}"))
         assert answer.status_code == 200, period
         assert "overview-period" in answer.text, period
-    refused = post(client, page_body("/", "?centre=bahrain_lmra&period=1000-01"))
+    refused = post(client, page_request("/", "?centre=bahrain_lmra&period=1000-01"))
     assert "give dates between 1900 and 2200" in refused.text
 
 
@@ -382,7 +368,7 @@ def test_the_planner_loads_no_file_by_path(app, scenario):
     client = app.server.test_client()
     log_in(client, "planner")
     search = "?centre=bahrain_lmra&scenario=" + scenario.format(root=ROOT)
-    answer = post(client, page_body("/planner", search))
+    answer = post(client, page_request("/planner", search))
     assert answer.status_code == 200
     assert "not a scenario pack (known: bahrain_lmra, example_small, saudi_mol)" in answer.text
     for leaked in ("root:", "build-backend", "[project]", "line 1", "column", "Invalid", "TOML"):
@@ -393,5 +379,5 @@ def test_the_planner_loads_no_file_by_path(app, scenario):
 def test_the_planner_loads_a_scenario_pack_by_name(app):
     client = app.server.test_client()
     log_in(client, "planner")
-    answer = post(client, page_body("/planner", "?centre=bahrain_lmra&scenario=bahrain_lmra"))
+    answer = post(client, page_request("/planner", "?centre=bahrain_lmra&scenario=bahrain_lmra"))
     assert answer.status_code == 200 and "planner-grid" in answer.text
