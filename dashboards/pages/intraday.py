@@ -26,7 +26,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
 
 from analytics.kpi import threshold_label
-from dashboards import charts, queries
+from dashboards import charts, queries, targets
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, page
 
@@ -34,12 +34,15 @@ PATH = "/intraday"
 WEEK_ORDER = (7, 1, 2, 3, 4, 5, 6)  # Sunday first, as the Gulf's working week
 
 
-def heat(rows, name, ctx: PageContext, title, *, percent, reverse=False):
+def heat(rows, name, ctx: PageContext, title, *, percent):
+    """A weekday × half-hour heat map of ``name``; a KPI with a target is coloured by it
+    (green meets it, amber within the tolerance, red misses it) and the legend says it."""
     keyed = [(r["interval_start"].isoweekday(), f"{r['interval_start']:%H:%M}", r) for r in rows]
     slots = sorted({slot for _, slot, _ in keyed})
     days = [d for d in WEEK_ORDER if any(day == d for day, _, _ in keyed)]
     cell = {(day, slot): r.get(name) for day, slot, r in keyed}
     z = [[cell.get((d, s)) for s in slots] for d in days]
+    tgt = targets.target(ctx.centre, name)
     fig = charts.heatmap(
         z,
         slots,
@@ -47,10 +50,15 @@ def heat(rows, name, ctx: PageContext, title, *, percent, reverse=False):
         ctx.lang,
         title=title,
         percent=percent,
-        reverse_scale=reverse,
+        target=tgt,
+        legend=targets.target_text(name, tgt, ctx.lang, ctx.w["target"]) if tgt else None,
+        unit="" if percent else ctx.w["n_calls"],
         height=90 + 34 * max(len(days), 1),
     )
-    return html.Div(dcc.Graph(figure=fig, config={"displayModeBar": False}), className="panel")
+    return html.Div(
+        dcc.Graph(figure=fig, config={"displayModeBar": False}, id=f"intraday-heat-{name}"),
+        className="panel",
+    )
 
 
 def chosen_day(ctx: PageContext, text: str | None) -> dt.date | None:
@@ -261,19 +269,14 @@ def build_for(day_text: str | None, at_text: str | None = None):
                 profile,
                 "offered",
                 ctx,
-                w["heat_offered"].replace("(mean per day)", ""),
+                w["heat_offered"].format(period=ctx.labels.period_name(ctx.period)),
                 percent=False,
             ),
             html.Div(
                 [
                     heat(profile, sl, ctx, ctx.labels.kpi(sl), percent=True),
                     heat(
-                        profile,
-                        "abandon_rate",
-                        ctx,
-                        ctx.labels.kpi("abandon_rate"),
-                        percent=True,
-                        reverse=True,
+                        profile, "abandon_rate", ctx, ctx.labels.kpi("abandon_rate"), percent=True
                     ),
                 ],
                 className="grid-2",
@@ -306,6 +309,7 @@ def build_for(day_text: str | None, at_text: str | None = None):
             ctx.lang,
             title=f"{labels.short(sl)} — {labels.date(day)}",
             target=target.value if target else None,
+            target_label=targets.target_text(sl, target, ctx.lang, w["target"]) if target else None,
         )
         period_row = queries.call_kpis(ctx.con, ctx.centre, period=ctx.period)[0]
         patience = queries.patience_estimate_s(period_row)
@@ -338,13 +342,17 @@ def build_for(day_text: str | None, at_text: str | None = None):
                 },
             ]
         )
-        agents = charts.mirrored(charts.base(agents, title=w["agents_vs_required"]), ctx.lang)
+        agents = charts.base(agents, title=w["agents_vs_required"])
+        agents["layout"]["yaxis"]["title"] = {"text": w["agents_unit"], "font": {"size": 12}}
+        agents = charts.mirrored(agents, ctx.lang)
         parts += [
             html.Div(picker, className="panel"),
             html.Div(
                 [
                     html.Div(
-                        dcc.Graph(figure=sl_fig, config={"displayModeBar": False}),
+                        dcc.Graph(
+                            figure=sl_fig, config={"displayModeBar": False}, id="intraday-day-sl"
+                        ),
                         className="panel",
                     ),
                     html.Div(
