@@ -570,8 +570,11 @@ def test_a_refused_planner_download_is_audited(app):
             {"id": "planner-plan", "property": "data", "value": [1]},
             {"id": "planner-saved", "property": "data", "value": {}},
             {"id": "planner-cost", "property": "value", "value": 0},
-            {"id": "planner-target", "property": "value", "value": None},
+            {"id": "planner-target-kpi", "property": "value", "value": None},  # the form
+            {"id": "planner-target-seconds", "property": "value", "value": None},
+            {"id": "planner-target-share", "property": "value", "value": None},
             {"id": "planner-max-abandon", "property": "value", "value": None},
+            {"id": "planner-roster-hours", "property": "data", "value": None},
             {
                 "id": "planner-source",
                 "property": "data",
