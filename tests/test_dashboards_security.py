@@ -273,7 +273,8 @@ def test_periods_around_1900_open_without_an_error(app):
     for period in ("1900-01", "1923-05", "2090-01"):
         answer = post(client, page_body("/", f"?centre=bahrain_lmra&period={period}"))
         assert answer.status_code == 200, period
-        assert "overview-period" in answer.text, period
+        # the page itself, or its word that the period has no calls (never an error)
+        assert "overview-period" in answer.text or "No calls in" in answer.text, period
     refused = post(client, page_body("/", "?centre=bahrain_lmra&period=1000-01"))
     assert "give dates between 1900 and 2200" in refused.text
 
