@@ -273,7 +273,8 @@ def test_periods_around_1900_open_without_an_error(app):
     for period in ("1900-01", "1923-05", "2090-01"):
         answer = post(client, page_body("/", f"?centre=bahrain_lmra&period={period}"))
         assert answer.status_code == 200, period
-        assert "overview-period" in answer.text, period
+        # the page itself, or its word that the period has no calls (never an error)
+        assert "overview-period" in answer.text or "No calls in" in answer.text, period
     refused = post(client, page_body("/", "?centre=bahrain_lmra&period=1000-01"))
     assert "give dates between 1900 and 2200" in refused.text
 
@@ -329,8 +330,11 @@ def test_the_planner_refuses_100000_replications_and_absurd_plans_at_once(app):
         state = [
             ("planner-plan", "data", agents),
             ("planner-replications", "value", replications),
-            ("planner-target", "value", "sl_offered_12>=0.8"),
+            ("planner-target-kpi", "value", "sl_offered"),  # the targets form
+            ("planner-target-seconds", "value", 12),
+            ("planner-target-share", "value", 80),
             ("planner-max-abandon", "value", None),
+            ("url", "search", ""),
             ("planner-source", "data", source),
             ("planner-volume", "value", 100),
             ("planner-handling", "value", 100),
