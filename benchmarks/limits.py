@@ -33,24 +33,9 @@ from analytics.appstate import AppState  # noqa: E402
 from analytics.store import Store  # noqa: E402
 from dashboards import Settings, create_app  # noqa: E402
 from dashboards.auth import add_user  # noqa: E402
+from dashboards.protocol import page_request  # noqa: E402
 
 LIMIT_S = 1.0
-
-
-def page(path: str, search: str) -> dict:
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
 
 
 def planner(trigger: str, outputs: list[tuple[str, str]], state: list, plan: list) -> dict:
@@ -121,10 +106,10 @@ def main(runs: int = 5) -> None:
         {"id": "url", "property": "search", "value": ""},
     ]
     cases = {
-        "intraday, period 1000-01..4000-12": page(
+        "intraday, period 1000-01..4000-12": page_request(
             "/intraday", "?centre=bahrain_lmra&period=1000-01..4000-12"
         ),
-        "categories, 300,000 category values": page(
+        "categories, 300,000 category values": page_request(
             "/categories",
             "?centre=bahrain_lmra&category=" + ",".join(f"c{i}" for i in range(300_000)),
         ),
@@ -144,7 +129,7 @@ def main(runs: int = 5) -> None:
             roster_state,
             plan,
         ),
-        "(reference) intraday, the seed's September": page(
+        "(reference) intraday, the seed's September": page_request(
             "/intraday", "?centre=bahrain_lmra&period=2026-09"
         ),
     }
