@@ -23,8 +23,9 @@ data or the new, never half):
    (updated). Within one file the last occurrence of an id wins; an earlier occurrence
    with different values is quarantined, naming the line that superseded it.
 
-Caller identifiers never reach the database: only ``sha256(salt || caller_id)`` with
-the database's own salt is stored.
+Caller identifiers never reach the database: only a keyed pseudonym,
+``HMAC-SHA256(key, sha256(salt || caller_id))`` with the key outside the store
+(``analytics.pseudonyms``).
 
 Counts satisfy ``read = loaded + updated + duplicate + rejected + filtered``.
 """
@@ -49,6 +50,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from analytics import pseudonyms
 from analytics.call_log import changing_calls
 from analytics.centres import ensure_centre
 from analytics.formats.lines import in_source_order
@@ -384,9 +386,9 @@ def _checks(kind: RecordKind, present: set[str]) -> list[_Check]:
 
 
 def _stored_sql(column: Column, alias: str) -> str:
-    """A staged column as the stored table holds it (needs the ``$salt`` parameter)."""
+    """A staged column as the stored table holds it (a caller needs ``pseudonyms.params``)."""
     ref = f"{alias}.{_ident(column.stored)}" if alias else _ident(column.stored)
-    return f"sha256($salt || {ref})" if column.role == "caller" else ref
+    return pseudonyms.pseudonym_sql(ref) if column.role == "caller" else ref
 
 
 def _valued_columns(kind: RecordKind, present: set[str]) -> list[Column]:
@@ -502,6 +504,19 @@ def _record_lines(
 
 
 # --------------------------------------------------------------------------- the ingest
+
+
+def _caller_params(con, spec: RecordKind, salt: str, present: set[str]) -> dict:
+    """The pseudonym's parameters when the file has callers (``analytics.pseudonyms``);
+    an older store's unkeyed caller hashes are re-keyed first, in this transaction."""
+    if "caller_id" not in present and not (spec is CALLS and pseudonyms.unkeyed(con)):
+        return {}
+    try:
+        key = pseudonyms.caller_key()
+        pseudonyms.rekey(con, key)
+    except pseudonyms.CallerKeyError as exc:
+        raise IngestError(str(exc)) from None
+    return pseudonyms.params(salt, key)
 
 
 def ingest_file(
@@ -762,7 +777,8 @@ def ingest_file(
             raise IngestError(f"{path}: {scan_box['error']}")
         file_scan: _FileScan = scan_box["scan"]
 
-        _merge(con, spec, centre_id, batch_id, result, salt, present, staged_columns)
+        caller = _caller_params(con, spec, salt, present)
+        _merge(con, spec, centre_id, batch_id, result, caller, present, staged_columns)
         save_labels(con, centre_id, plan.labels)  # the mapping's names of its codes, if any
         lap = time.perf_counter()
         structural = _structural_rejects(con, path, fmt, plan) if fmt == "csv" else []
@@ -869,7 +885,7 @@ def _merge(
     centre_id: str,
     batch_id: int,
     result: IngestResult,
-    salt: str,
+    caller: dict,
     present: set[str],
     staged_columns: list[Column],
 ) -> None:
@@ -933,10 +949,10 @@ def _merge(
                       FROM {spec.table} WHERE centre_id = $centre) c ON c.{key} = s.{key}
                 {not_earlier.replace("AND", "WHERE", 1)}
                 """
-            # the salt is bound only when a caller column is given (and so hashed)
+            # the key is bound only when a caller column is given (and so hashed)
             con.execute(
                 match_sql,
-                {"centre": centre_id} | ({"salt": salt} if "$salt" in match_sql else {}),
+                {"centre": centre_id} | (caller if "$salt" in match_sql else {}),
             )
             lap = result.lap("match stored rows", lap)
             updated, existing_duplicates = con.execute(
@@ -962,9 +978,7 @@ def _merge(
             FROM staged s
             WHERE s.keep AND s.problem IS NULL {not_earlier} {not_same}
             """
-        params = {"centre": centre_id, "batch": batch_id} | (
-            {"salt": salt} if "$salt" in select else {}
-        )
+        params = {"centre": centre_id, "batch": batch_id} | (caller if "$salt" in select else {})
         valid = con.execute(
             "SELECT count(*) FROM staged WHERE keep AND problem IS NULL"
         ).fetchall()[0][0]

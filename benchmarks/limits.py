@@ -84,8 +84,12 @@ def main(runs: int = 5) -> None:
     simulate_state = [
         {"id": "planner-plan", "property": "data", "value": plan},
         {"id": "planner-replications", "property": "value", "value": 100_000},
-        {"id": "planner-target", "property": "value", "value": "sl_offered_12>=0.8"},
+        # the targets form: of offered calls, answered within 12 s, at least 80%
+        {"id": "planner-target-kpi", "property": "value", "value": "sl_offered"},
+        {"id": "planner-target-seconds", "property": "value", "value": 12},
+        {"id": "planner-target-share", "property": "value", "value": 80},
         {"id": "planner-max-abandon", "property": "value", "value": None},
+        {"id": "url", "property": "search", "value": ""},
         source,
         *(
             {"id": f"planner-{k}", "property": "value", "value": v}
@@ -120,7 +124,10 @@ def main(runs: int = 5) -> None:
             plan,
         ),
         "roster, a plan of 10,336 intervals": planner(
-            "planner-roster", [("planner-roster-out", "children")], roster_state, plan
+            "planner-roster",
+            [("planner-roster-out", "children"), ("planner-roster-hours", "data")],
+            roster_state,
+            plan,
         ),
         "(reference) intraday, the seed's September": page_request(
             "/intraday", "?centre=bahrain_lmra&period=2026-09"

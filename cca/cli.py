@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -57,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Files this process makes (the store, its app state, keys, exports) are the owner's
+    # alone: they hold callers' pseudonyms, users and sessions (docs/security.md).
+    os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.db is None:

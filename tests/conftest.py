@@ -12,6 +12,21 @@ from support.cli import ROOT, run_cca, run_cca_json  # noqa: F401  (older tests 
 from analytics.store import Store
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_config(tmp_path_factory):
+    """Keys made by the code under test (the caller key, the secret key) go to a folder
+    of this test session, never to the user's ~/.config; `cca` subprocesses inherit it."""
+    import os
+
+    old = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = old
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     """An empty, initialised store in a temporary file."""

@@ -521,3 +521,62 @@ def test_a_disabled_account_reads_as_a_wrong_password(seed_store, tmp_path):
     assert "disabled" not in right.text
     reasons = [r["detail"] for r in state_of(app).audit_log(10) if r["action"] == "login_failed"]
     assert any('"disabled"' in d for d in reasons)  # the audit still says why
+
+
+def test_the_app_state_file_holds_no_usable_session_id(app):
+    """A reader of the SQLite file finds only hashes of the session ids."""
+    client = app.server.test_client()
+    log_in(client, "manager")
+    cookie = client.get_cookie("cca_session").value
+    from itsdangerous import URLSafeSerializer
+
+    session_id = URLSafeSerializer(app.server.secret_key, salt="cca-session").loads(cookie)
+    with sqlite3.connect(state_of(app).path) as con:
+        stored = [r[0] for r in con.execute("SELECT session_id FROM sessions")]
+    assert session_id not in stored
+    assert any(len(s) == 64 for s in stored)
+    assert client.get("/").status_code == 200
+
+
+def test_a_refused_planner_download_is_audited(app):
+    """A planner download for a centre the user may not see: 403, and the audit says so."""
+    from dashboards import auth
+
+    auth.add_user(state_of(app), "saudi-planner", "saudi-pass-1", "planner", "saudi_mol")
+    client = app.server.test_client()
+    log_in(client, "saudi-planner", "saudi-pass-1")
+    body = {
+        "output": "planner-download.data",
+        "outputs": {"id": "planner-download", "property": "data"},
+        "inputs": [
+            {"id": "planner-dl-csv", "property": "n_clicks", "value": 1},
+            {"id": "planner-dl-toml", "property": "n_clicks", "value": None},
+            {"id": "planner-dl-xlsx", "property": "n_clicks", "value": None},
+        ],
+        "state": [
+            {"id": "planner-plan", "property": "data", "value": [1]},
+            {"id": "planner-saved", "property": "data", "value": {}},
+            {"id": "planner-cost", "property": "value", "value": 0},
+            {"id": "planner-target-kpi", "property": "value", "value": None},  # the form
+            {"id": "planner-target-seconds", "property": "value", "value": None},
+            {"id": "planner-target-share", "property": "value", "value": None},
+            {"id": "planner-max-abandon", "property": "value", "value": None},
+            {"id": "planner-roster-hours", "property": "data", "value": None},
+            {
+                "id": "planner-source",
+                "property": "data",
+                "value": {"centre": "bahrain_lmra", "source": "week:2026-09-20"},
+            },
+            *(
+                {"id": f"planner-{k}", "property": "value", "value": None}
+                for k in ("volume", "handling", "patience", "shrinkage")
+            ),
+            [],
+            [],
+        ],
+        "changedPropIds": ["planner-dl-csv.n_clicks"],
+    }
+    assert post(client, body).status_code == 403
+    refused = [r for r in state_of(app).audit_log(20) if r["action"] == "refused"]
+    assert refused and refused[0]["username"] == "saudi-planner"
+    assert "planner-download.data" in refused[0]["detail"]

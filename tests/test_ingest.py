@@ -381,7 +381,7 @@ def test_duplicate_ids_within_one_file_keep_the_last_and_quarantine_a_conflict(s
     assert (line, column, value) == (3, "call_id", "diff") and "line 5" in reason
 
 
-def test_caller_ids_are_stored_only_as_a_salted_hash(store, tmp_path):
+def test_caller_ids_are_stored_only_as_a_keyed_pseudonym(store, tmp_path):
     f = write(
         tmp_path,
         "callers.csv",
@@ -391,10 +391,14 @@ def test_caller_ids_are_stored_only_as_a_salted_hash(store, tmp_path):
     with store.reader() as con:
         salt = con.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchall()[0][0]
         row = con.execute("SELECT * FROM calls").fetchall()[0]
-    expected = hashlib.sha256((salt + "966512345678").encode()).hexdigest()
+    from analytics import pseudonyms
+
+    expected = pseudonyms.pseudonym(pseudonyms.caller_key(), salt, "966512345678")
     assert expected in row
     assert not any("966512345678" in str(v) for v in row)
     assert hashlib.sha256(b"966512345678").hexdigest() not in row  # the salt is really used
+    unkeyed = hashlib.sha256((salt + "966512345678").encode()).hexdigest()
+    assert unkeyed not in row  # and the key (tests/test_pseudonyms.py)
 
 
 # ----------------------------------------------------------------- centres and time zones
