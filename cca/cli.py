@@ -30,6 +30,7 @@ COMMANDS = [
     "export",
     "backtest",
     "alerts",
+    "live",
     "serve",
     "users",
 ]
