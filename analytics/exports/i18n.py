@@ -171,6 +171,14 @@ _KPI_LABELS = {
         "sla_met_rate": "Tickets within SLA",
         "backlog": "Open tickets (backlog)",
         "at_risk": "Open tickets at risk",
+        # live operations (analytics.kpi.live)
+        "calls_waiting": "Calls waiting",
+        "oldest_wait_s": "Longest wait now",
+        "agents_logged_in": "Agents logged in",
+        "agents_available": "Agents available",
+        "agents_on_call": "Agents on a call",
+        "agents_wrap_up": "Agents in wrap-up",
+        "agents_paused": "Agents on a break",
     },
     "ar": {
         "offered": "المكالمات الواردة",
@@ -199,6 +207,13 @@ _KPI_LABELS = {
         "sla_met_rate": "التذاكر ضمن اتفاقية مستوى الخدمة",
         "backlog": "التذاكر المفتوحة",
         "at_risk": "تذاكر مفتوحة معرضة للتأخر",
+        "calls_waiting": "المكالمات المنتظرة",
+        "oldest_wait_s": "أطول انتظار الآن",
+        "agents_logged_in": "الموظفون المسجلون",
+        "agents_available": "الموظفون المتاحون",
+        "agents_on_call": "الموظفون في مكالمة",
+        "agents_wrap_up": "الموظفون في العمل اللاحق",
+        "agents_paused": "الموظفون في استراحة",
     },
 }
 # Short labels for narrow table columns (PDF); others fall back to the full label.
@@ -273,6 +288,13 @@ _KPI_DEFINITIONS = {
         "sla_met_rate": "of tickets created in the period that are resolved or past their deadline, the share resolved within {sla} working days",
         "backlog": "tickets open at the end of the period",
         "at_risk": "open tickets whose deadline falls within the next working day",
+        "calls_waiting": "callers in a queue now, not yet answered",
+        "oldest_wait_s": "seconds the longest-waiting caller now has waited",
+        "agents_logged_in": "agents logged in now (any state but logged out)",
+        "agents_available": "agents logged in, not on a call, in wrap-up or on a break",
+        "agents_on_call": "agents on a call now (ringing included)",
+        "agents_wrap_up": "agents doing after-call work now",
+        "agents_paused": "agents on a break now (any reason)",
     },
     "ar": {
         "offered": "المكالمات التي انتهت بالرد أو الترك أو انتهاء المهلة",
@@ -301,6 +323,13 @@ _KPI_DEFINITIONS = {
         "sla_met_rate": "من التذاكر المنشأة خلال الفترة والمحلولة أو المتجاوزة لموعدها، نسبة المحلولة خلال {sla} أيام عمل",
         "backlog": "التذاكر المفتوحة في نهاية الفترة",
         "at_risk": "التذاكر المفتوحة التي يحين موعدها خلال يوم العمل التالي",
+        "calls_waiting": "المتصلون في قائمة الانتظار الآن ولم يُرد عليهم بعد",
+        "oldest_wait_s": "ثواني انتظار أقدم متصل منتظر الآن",
+        "agents_logged_in": "الموظفون المسجلون الآن (أي حالة عدا الخروج)",
+        "agents_available": "الموظفون المسجلون وليسوا في مكالمة أو عمل لاحق أو استراحة",
+        "agents_on_call": "الموظفون في مكالمة الآن (مع الرنين)",
+        "agents_wrap_up": "الموظفون في العمل اللاحق للمكالمة الآن",
+        "agents_paused": "الموظفون في استراحة الآن (أي سبب)",
     },
 }
 
