@@ -1,7 +1,7 @@
 """The alerts banner on every page: the open alerts of the user's centres, newest and
 most critical first, in the reader's language, with "acknowledge" for managers.
 
-Alerts are raised by ``cca alerts check`` / ``cca alerts watch`` (``simulation.alerts``)
+Alerts are raised by ``cca alerts check`` / ``cca alerts watch`` (``simulation.operations.alerts``)
 into the app-state store; acknowledging one takes it off the banner and writes who and
 when to the alerts log and the audit log.
 """
@@ -21,7 +21,7 @@ ACK_ROLES = ("manager", "admin")
 
 
 def alert_items(user, lang: str) -> list:
-    from simulation.alerts import open_alerts
+    from simulation.operations.alerts import open_alerts
 
     alerts = open_alerts(app_context().state, user.centres)
     items = []
@@ -65,7 +65,7 @@ def acknowledge(clicks, search):
     if not any(clicks or []):
         return no_update
     user = require(*ACK_ROLES)
-    from simulation.alerts import acknowledge as ack
+    from simulation.operations.alerts import acknowledge as ack
 
     clicked = dash.ctx.triggered_id
     if isinstance(clicked, dict):

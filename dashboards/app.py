@@ -86,7 +86,7 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
     )
     server = app.server
     server.secret_key = auth.secret_key(settings.secret_key)
-    from simulation.jobs import JobRunner
+    from simulation.operations.jobs import JobRunner
 
     work = settings.work_dir or store.path.with_name(store.path.stem + ".jobs")
     jobs = JobRunner(state, work, max_jobs=2)

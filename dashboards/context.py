@@ -46,7 +46,7 @@ class AppContext:
     store: Store
     state: AppState
     settings: Settings
-    jobs: object = None  # simulation.jobs.JobRunner: the planner's background jobs
+    jobs: object = None  # simulation.operations.jobs.JobRunner: the planner's background jobs
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def today(self, centre: Centre) -> dt.date:

@@ -15,8 +15,8 @@ from conftest import run_cca_json
 from planner_fixtures import planner_scenario
 
 from analytics.appstate import AppState
-from simulation.jobs import JobLimitError, JobRunner
-from simulation.whatif import add_agents, week_from_scenario, whatif_scenario
+from simulation.operations.jobs import JobLimitError, JobRunner
+from simulation.planning.whatif import add_agents, week_from_scenario, whatif_scenario
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +151,8 @@ def test_bad_jobs_are_refused_at_the_door(runner, scenario):
 @pytest.mark.slow
 def test_jobs_on_the_worker_pool_give_the_same_numbers(tmp_path, scenario):
     """The server's path: replications on the runner's forkserver pool of 2 workers."""
-    from simulation.replications import run_replications
-    from simulation.scenario import load_scenario
+    from simulation.queue.replications import run_replications
+    from simulation.queue.scenario import load_scenario
 
     runner = JobRunner(AppState(tmp_path / "app.sqlite"), tmp_path / "jobs", workers=2)
     try:

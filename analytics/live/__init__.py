@@ -8,6 +8,6 @@
   through the ingest (the one write path of calls), callers waiting, agents' states now and
   their history, quarantine, position and health, all in one transaction.
 
-The tables are in ``analytics/migrations/006_live.sql``; the live KPIs read them in
+The tables are in ``analytics/migrations/007_live.sql``; the live KPIs read them in
 :mod:`analytics.kpi.live`.
 """

@@ -115,7 +115,7 @@ def parse_as_of(text: str | None):
 
 
 def _seconds(text: str, option: str) -> int:
-    from simulation.alerts.rules import RuleError, parse_duration
+    from simulation.operations.alerts.rules import RuleError, parse_duration
 
     try:
         seconds = parse_duration(text, option)
@@ -145,7 +145,7 @@ def _rows(alerts: list[dict]) -> list[dict]:
 def _guard(fn):
     from analytics.centres import UnknownCentre
     from analytics.store import StoreError
-    from simulation.alerts.rules import RuleError
+    from simulation.operations.alerts.rules import RuleError
 
     try:
         return fn()
@@ -155,7 +155,7 @@ def _guard(fn):
 
 def _check(args) -> int:
     from cca.output import emit
-    from simulation.alerts.watcher import check
+    from simulation.operations.alerts.watcher import check
 
     as_of = parse_as_of(args.as_of)
     alerts, errors = _guard(lambda: check(_store(args), _state(args), args.centre, as_of))
@@ -171,7 +171,7 @@ def _check(args) -> int:
 
 
 def _watch(args) -> int:
-    from simulation.alerts.watcher import Watcher
+    from simulation.operations.alerts.watcher import Watcher
 
     every = _seconds(args.every, "--every")
     watcher = Watcher(_store(args), _state(args), args.centre)
@@ -182,8 +182,8 @@ def _watch(args) -> int:
 
 
 def _load(args) -> int:
-    from simulation.alerts.rules import ALERTS_DIR
-    from simulation.alerts.state import load_rules
+    from simulation.operations.alerts.rules import ALERTS_DIR
+    from simulation.operations.alerts.state import load_rules
 
     files = args.files or sorted(ALERTS_DIR.glob("*.toml"))
     if not files:
@@ -201,7 +201,7 @@ def _load(args) -> int:
 
 def _rules(args) -> int:
     from cca.output import emit
-    from simulation.alerts.state import rules_of
+    from simulation.operations.alerts.state import rules_of
 
     rules = rules_of(_state(args), args.centre)
     rows = [{"centre_id": r.centre_id, **r.as_dict()} for r in rules]
@@ -217,7 +217,7 @@ def _rules(args) -> int:
 
 def _open(args) -> int:
     from cca.output import emit
-    from simulation.alerts.state import open_alerts
+    from simulation.operations.alerts.state import open_alerts
 
     alerts = open_alerts(_state(args), args.centre)
     if args.format == "json":
@@ -228,7 +228,7 @@ def _open(args) -> int:
 
 
 def _ack(args) -> int:
-    from simulation.alerts.state import acknowledge
+    from simulation.operations.alerts.state import acknowledge
 
     if not acknowledge(_state(args), args.alert_id, args.user):
         raise UserError(f"alert {args.alert_id} is not open")
@@ -244,7 +244,7 @@ def _replay(args) -> int:
 
     from analytics.appstate import AppState
     from cca.output import emit
-    from simulation.alerts.watcher import replay
+    from simulation.operations.alerts.watcher import replay
 
     try:
         first, last = dt.date.fromisoformat(args.first), dt.date.fromisoformat(args.last)

@@ -111,7 +111,7 @@ RULE_FIELDS_HIDDEN = ("centre_id", "source", "updated_at", "updated_by")
 
 def alert_rules_panel(w, centres: list[str], rtl: bool = False) -> html.Div:
     """Alert rules per centre: pick one, edit it as JSON (the TOML table's keys), save or
-    delete; ``simulation.alerts.save_rule`` validates and names a bad key."""
+    delete; ``simulation.operations.alerts.save_rule`` validates and names a bad key."""
     return html.Div(
         [
             html.Div(w["alert_rules"], className="panel-title"),
@@ -160,7 +160,7 @@ def alert_rules_panel(w, centres: list[str], rtl: bool = False) -> html.Div:
 
 
 def rules_rows(centre_id: str | None) -> list[dict]:
-    from simulation.alerts import list_rules
+    from simulation.operations.alerts import list_rules
 
     if not centre_id:
         return []
@@ -188,7 +188,7 @@ def pick_rule(selected):
 
 def change_rule(_save, _delete, centre_id, text):
     admin = auth.require("admin")
-    from simulation.alerts import RuleError, delete_rule, save_rule
+    from simulation.operations.alerts import RuleError, delete_rule, save_rule
 
     state = app_context().state
     if not centre_id:

@@ -6,9 +6,9 @@ from the store as ``cca calibrate`` does; its plan is the staffing table, else t
 calibration's staffing) or a scenario pack (``?scenario=NAME``). The plan is a chart and
 an editable grid (agents per interval). Levers — volume ×, per caller category too,
 handling time ×, patience ×, shrinkage, N agents added or removed over a time range,
-targets — answer at once with exact Erlang A per interval (``simulation.whatif``), each
+targets — answer at once with exact Erlang A per interval (``simulation.planning.whatif``), each
 interval red/amber/green. "Simulate" and "Find staffing" run in the background
-(``simulation.jobs.JobRunner``: progress, cancel, one job per user, found again after a
+(``simulation.operations.jobs.JobRunner``: progress, cancel, one job per user, found again after a
 reload); the simulation's 95% bands are drawn over the Erlang A line, and a found plan
 becomes the current one. Up to three plans are compared (current, what-if A, what-if B)
 with the cost of the difference in agent-hours; the plan downloads as CSV (``cca simulate
@@ -275,7 +275,7 @@ def store_weeks(con, centre, limit: int = 12) -> list[dt.date]:
 
 
 def scenario_names() -> list[str]:
-    from simulation.scenario import SCENARIO_DIR
+    from simulation.queue.scenario import SCENARIO_DIR
 
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
@@ -286,11 +286,11 @@ def load_week(centre_id: str, source: str):
     app = app_context()
 
     def build():
-        from simulation.whatif import week_from_scenario, week_from_store
+        from simulation.planning.whatif import week_from_scenario, week_from_store
 
         kind, _, value = source.partition(":")
         if kind == "scenario":
-            from simulation.scenario import load_scenario
+            from simulation.queue.scenario import load_scenario
 
             return week_from_scenario(load_scenario(value), days=7)
         from analytics.centres import get_centre
@@ -317,7 +317,7 @@ def source_of(query: dict, weeks: list[dt.date]) -> str | None:
 
 
 def levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values):
-    from simulation.whatif import Levers
+    from simulation.planning.whatif import Levers
 
     by_cat = {
         i["cat"]: float(v) / 100
@@ -339,7 +339,7 @@ def targets_of(target: str | None, max_abandon) -> tuple[list[str], float | None
 
 
 def evaluate(week, plan, levers, targets, max_abandon):
-    from simulation.whatif import erlang_week
+    from simulation.planning.whatif import erlang_week
 
     return erlang_week(week, plan, levers, targets, max_abandon=max_abandon)
 
@@ -945,7 +945,7 @@ def _format_js(key: str) -> str:
 
 
 def comparison_rows(week, plan, levers, texts, cap, saved, cost) -> list[dict]:
-    from simulation.whatif import Levers, compare_weeks, erlang_week
+    from simulation.planning.whatif import Levers, compare_weeks, erlang_week
 
     results = {"current": erlang_week(week, plan, levers, texts, max_abandon=cap)}
     for name, entry in (saved or {}).items():
@@ -958,7 +958,7 @@ def comparison_rows(week, plan, levers, texts, cap, saved, cost) -> list[dict]:
 def edit_plan(cell, apply, reset, found, plan, delta, day, first, last, source):
     """The plan after a grid edit, N agents added over a range, a reset or a found plan."""
     require_page(PATH)
-    from simulation.whatif import add_agents, set_agents
+    from simulation.planning.whatif import add_agents, set_agents
 
     week = load_week(source["centre"], source["source"])
     trigger = dash.ctx.triggered_id
@@ -1009,8 +1009,8 @@ def save_whatif(_a, _b, saved, plan, volume, handling, patience, shrinkage, cat_
 def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_values):
     """Hand "Simulate" or "Find staffing" to the job runner (one job per user)."""
     user = require_page(PATH)
-    from simulation.jobs import JobLimitError
-    from simulation.whatif import whatif_scenario
+    from simulation.operations.jobs import JobLimitError
+    from simulation.planning.whatif import whatif_scenario
 
     week = load_week(source["centre"], source["source"])
     levers = levers_of(*lever_values)
@@ -1079,7 +1079,12 @@ def cancel_job(_n, job_id):
 
 def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source, *lever_values):
     user = require_page(PATH)
-    from simulation.whatif import comparison_xlsx, plan_csv, scenario_toml_text, whatif_scenario
+    from simulation.planning.whatif import (
+        comparison_xlsx,
+        plan_csv,
+        scenario_toml_text,
+        whatif_scenario,
+    )
 
     week = load_week(source["centre"], source["source"])
     levers = levers_of(*lever_values)
@@ -1206,7 +1211,7 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
 
 def start_backtest(_n, train, test, replications, source):
     user = require_page(PATH)
-    from simulation.jobs import JobLimitError
+    from simulation.operations.jobs import JobLimitError
 
     app = app_context()
     params = {
@@ -1235,7 +1240,7 @@ def forecast_week(_n, method, category, source, search):
     from analytics.centres import get_centre
     from analytics.kpi import call_kpis
     from analytics.periods import Period
-    from simulation.forecast import forecast
+    from simulation.forecasting.forecast import forecast
 
     lang = "ar" if "lang=ar" in (search or "") else "en"
     kind, _, value = source["source"].partition(":")
@@ -1328,7 +1333,7 @@ def forecast_week(_n, method, category, source, search):
 def roster_plan(_n, shifts, window, plan, source, search):
     """Roster the current plan: shifts with breaks covering it at the least paid hours."""
     require_page(PATH)
-    from simulation.rostering import parse_shifts, parse_window, roster
+    from simulation.planning.rostering import parse_shifts, parse_window, roster
 
     lang = "ar" if "lang=ar" in (search or "") else "en"
     week = load_week(source["centre"], source["source"])
@@ -1431,7 +1436,7 @@ def roster_plan(_n, shifts, window, plan, source, search):
 
 def roster_csv(_n, shifts, window, plan, source):
     user = require_page(PATH)
-    from simulation.rostering import parse_shifts, parse_window, roster
+    from simulation.planning.rostering import parse_shifts, parse_window, roster
 
     week = load_week(source["centre"], source["source"])
     result = roster(

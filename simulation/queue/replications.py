@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from simulation.model import run_replication
-from simulation.scenario import Scenario
+from simulation.queue.model import run_replication
+from simulation.queue.scenario import Scenario
 
 COUNT_KPIS = ("offered", "answered", "abandoned", "timed_out", "short_abandoned")
 SIM_SOURCE = "sim_calls"

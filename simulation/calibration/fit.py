@@ -64,8 +64,8 @@ import numpy as np
 
 from analytics.centres import Centre
 from analytics.periods import Period
-from simulation.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
-from simulation.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
+from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
+from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
 
 STAFFING_PROXIES = ("fit", "busy", "shifts", "answering")
 DEFAULT_OCCUPANCY = 0.85  # a typical inbound centre's share of logged-in time on calls
@@ -252,7 +252,7 @@ def agents_for_abandonment(
     """
     from scipy.optimize import brentq
 
-    from simulation.erlang import ErlangA
+    from simulation.formulas.erlang import ErlangA
 
     if not 0 < abandon_rate < 1:
         raise ValueError(f"abandon_rate must be in (0, 1), not {abandon_rate!r}")
@@ -1108,7 +1108,7 @@ def _erlang_agents(
     centre: Centre, categories: Sequence[CategoryCalibration], interval_s: int, n_slots: int
 ) -> np.ndarray:
     from analytics.kpi import threshold_label
-    from simulation.erlang import required_agents
+    from simulation.formulas.erlang import required_agents
 
     out = np.zeros((7, n_slots))
     t1 = centre.sl_thresholds_s[0]

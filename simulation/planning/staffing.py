@@ -12,7 +12,7 @@ starts empty (it may need fewer), and handling times are not exponential. So
    scenario's categories (Σ calls × AHT / Σ calls, seconds), the callers' patience as the
    call-weighted abandonment rate of the categories (1 / Σ (share / mean patience); Erlang
    C if nobody hangs up), the fewest agents meeting every target
-   (``simulation.erlang.required_agents``).
+   (``simulation.formulas.erlang.required_agents``).
 2. **Verification by simulation**: the whole horizon is simulated with that plan
    (the same seeds every round, so two plans meet the same callers: common random
    numbers), and the KPI layer measures every interval (calls grouped by the interval in
@@ -74,7 +74,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.erlang import (
+from simulation.formulas.erlang import (
     ErlangA,
     ErlangC,
     Target,
@@ -83,7 +83,7 @@ from simulation.erlang import (
     staffing_targets,
     target_thresholds,
 )
-from simulation.scenario import WEEKDAY_NAMES, Scenario, Staffing
+from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, Staffing
 
 KPI_INTERVALS = {900: "15min", 1800: "30min", 3600: "60min"}
 # Erlang names of KPIs the call KPI layer measures under another name
@@ -148,13 +148,13 @@ class StaffingPlan:
         return sum(getattr(p, which) for p in self.intervals) * hours
 
     def roster(self, shifts: Sequence, start_step_s: int | None = None, **options):
-        """Shifts (``simulation.rostering.roster``, the one roster model) covering the
+        """Shifts (``simulation.planning.rostering.roster``, the one roster model) covering the
         plan's headcount per interval at the least paid hours; ``shifts`` are
         ``ShiftTemplate``s or lengths in seconds (no break), starting every
         ``start_step_s`` (default: every interval); ``options`` go to ``roster``."""
         import pandas as pd
 
-        from simulation.rostering import roster
+        from simulation.planning.rostering import roster
 
         tl = self.scenario.timeline()
         n = len(tl.starts_s) - tl.first_recorded
@@ -387,8 +387,8 @@ def _simulate(
     import pandas as pd
 
     from analytics.kpi import call_kpis
-    from simulation.model import run_replication
-    from simulation.replications import SIM_SOURCE, sim_connection
+    from simulation.queue.model import run_replication
+    from simulation.queue.replications import SIM_SOURCE, sim_connection
 
     planned = scenario.with_changes(staffing=Staffing(per_interval=tuple(int(a) for a in agents)))
     planned.timeline()  # computed once, shipped to the workers with the scenario
@@ -506,7 +506,7 @@ def staffing_plan(
             f"scenario has interval_s = {scenario.interval_s}"
         )
     from analytics.kpi import call_kpi_names
-    from simulation.replications import dask_executor, replication_seeds
+    from simulation.queue.replications import dask_executor, replication_seeds
 
     thresholds = tuple(sorted({*target_thresholds(wanted), *scenario.thresholds_s}))
     short_s = scenario.short_abandon_s

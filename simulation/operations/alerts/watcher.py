@@ -1,7 +1,7 @@
 """The watcher: check every centre's rules, send each new alert once per cool-down.
 
 One *cycle* (``Watcher.run_once``) opens the analytics store read-only, evaluates every
-enabled rule of the watched centres at one instant (``simulation.alerts.evaluate``),
+enabled rule of the watched centres at one instant (``simulation.operations.alerts.evaluate``),
 records each raised alert in the app-state store (``record_alert``: the same centre,
 rule and subject inside its rule's cool-down is not sent again, only marked as still
 seen; a warning that turns critical is sent at once), hands the new ones to the
@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from analytics.appstate import AppState
 from analytics.centres import Centre, get_centre, list_centres
 from analytics.store import Store
-from simulation.alerts.channels import Dispatcher
-from simulation.alerts.evaluate import CentreEvaluator, evaluate_rules
-from simulation.alerts.rules import Rule, default_rules_file
-from simulation.alerts.state import (
+from simulation.operations.alerts.channels import Dispatcher
+from simulation.operations.alerts.evaluate import CentreEvaluator, evaluate_rules
+from simulation.operations.alerts.rules import Rule, default_rules_file
+from simulation.operations.alerts.state import (
     list_channels,
     load_rules,
     record_alert,
@@ -224,7 +224,7 @@ def replay(
     from analytics.calendars import BusinessCalendar
 
     if rules is not None:
-        from simulation.alerts.state import _insert_rule
+        from simulation.operations.alerts.state import _insert_rule
 
         with state.connect() as con:
             con.execute("DELETE FROM alert_rules WHERE centre_id = ?", [centre_id])

@@ -93,7 +93,7 @@ import numpy as np
 
 from analytics.labels import check_labels
 from analytics.packaged import packaged_dir
-from simulation.distributions import Distribution, Exponential, Fixed, distribution_from_toml
+from simulation.queue.distributions import Distribution, Exponential, Fixed, distribution_from_toml
 
 # data/scenarios/, read as package data wherever the project is installed
 SCENARIO_DIR = packaged_dir("scenarios")
@@ -393,7 +393,9 @@ class Scenario:
     periods: tuple[Period, ...] = ()
     thresholds_s: tuple[float, ...] = (12.0, 30.0)
     short_abandon_s: float = 5.0
-    targets: tuple[str, ...] = ()  # e.g. "sl_offered_12>=0.8" (simulation.erlang.parse_target)
+    targets: tuple[
+        str, ...
+    ] = ()  # e.g. "sl_offered_12>=0.8" (simulation.formulas.erlang.parse_target)
     sites: tuple[tuple[str, float], ...] = ()
     channels: tuple[tuple[str, float], ...] = (("phone", 1.0),)
     warmup_s: float = 0.0  # simulated before the start instant, not recorded
@@ -436,7 +438,7 @@ class Scenario:
         if not (math.isfinite(self.warmup_s) and self.warmup_s >= 0):
             raise ValueError(f"warmup_s: {self.warmup_s!r} must be >= 0")
         if self.targets:  # (the Erlang module brings scipy: only when there is one)
-            from simulation.erlang import parse_target
+            from simulation.formulas.erlang import parse_target
         for target in self.targets:
             try:
                 parse_target(target)
@@ -859,7 +861,7 @@ _TOP_KEYS = {
     "staffing",
     "mix",
     "periods",
-    "history",  # the seed packs' history settings (tickets, incidents), read by simulation.history
+    "history",  # the seed packs' history settings (tickets, incidents), read by simulation.synthetic.history
     "labels",  # [labels.DIMENSION] code = {en = "...", ar = "..."}: names a reader sees
 }
 _CATEGORY_KEYS = {

@@ -1,4 +1,4 @@
--- Schema version 6: live operations (issue 23). A followed feed (an Asterisk queue_log,
+-- Schema version 7: live operations (issue 23). A followed feed (an Asterisk queue_log,
 -- Amazon Connect's agent or contact events) keeps the queue as it is now beside the
 -- finished calls it loads into `calls` (through the ingest, as a batch load would).
 -- No keys, unique constraints, indexes or sequences: the store is moving to DuckLake,

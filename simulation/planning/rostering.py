@@ -318,7 +318,7 @@ def roster(
         first_day = None
     ramadan = set(ramadan_days or ())
     if ramadan_templates and starts is not None and not ramadan_days:
-        from simulation.forecast import _hijri
+        from simulation.forecasting.forecast import _hijri
 
         ramadan = {s.date() for s in starts if (_hijri(s.date()) or (0, 0, 0))[1] == 9}
 

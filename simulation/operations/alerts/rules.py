@@ -2,7 +2,7 @@
 
 A centre's rules live in a TOML file (``data/alerts/<centre>.toml``, a documented example
 per seed centre) and are loaded into the app-state store, where admins can edit them
-(``simulation.alerts.state``). A file names its centre, the channels alerts can go to and
+(``simulation.operations.alerts.state``). A file names its centre, the channels alerts can go to and
 the rules::
 
     centre_id = "bahrain_lmra"

@@ -1098,7 +1098,7 @@ def reforecast_today(
     return out
 
 
-def backtest(
+def backtest_forecasts(
     con,
     centre: Centre,
     *,
@@ -1279,14 +1279,14 @@ def staffing_need(
     shrinkage: float = 0.0,
     max_abandon: float | None = None,
 ) -> pd.DataFrame:
-    """Agents each forecast interval needs (Erlang A, ``simulation.erlang``): the
+    """Agents each forecast interval needs (Erlang A, ``simulation.formulas.erlang``): the
     forecast's ``offered`` calls with the AHT and the exponential patience (total wait of
     answered and abandoned calls ÷ abandons, the censored MLE) of ``history``, for
     ``targets`` (default: 80% within the centre's first threshold); ``headcount`` after
     ``shrinkage``. Columns ``interval_start``, ``calls``, ``agents``, ``headcount`` —
     the plan CSV of ``cca staff``."""
     from analytics.kpi import call_kpis
-    from simulation.erlang import headcount, required_agents
+    from simulation.formulas.erlang import headcount, required_agents
 
     kpis = call_kpis(con, centre, period=history)[0]
     aht = kpis["aht_s"]
@@ -1391,9 +1391,9 @@ def forecast_scenario(
 ):
     """A scenario of ``centre`` for ``days`` (1–7) local days from ``first`` whose calls
     per interval are the forecast's (``frame``: ``interval_start`` local, ``offered``),
-    for ``simulation.staffing.staffing_plan`` (what ``cca staff --forecast`` runs).
+    for ``simulation.planning.staffing.staffing_plan`` (what ``cca staff --forecast`` runs).
 
-    Everything but the volume is calibrated from ``history`` (``simulation.calibration``:
+    Everything but the volume is calibrated from ``history`` (``simulation.calibration.fit``:
     caller categories, handling times, patience, opening hours); each interval's
     forecast is split over the categories by their shares of that weekday × interval in
     the history (their shares of the whole history where it had no calls then). Targets:
@@ -1401,8 +1401,8 @@ def forecast_scenario(
     forecast calls that fall outside the calibrated opening hours (left out: a closed
     centre takes no calls)."""
     from analytics.kpi import threshold_label
-    from simulation.calibration import calibrate
-    from simulation.scenario import WEEKDAY_NAMES, scenario_from_dict
+    from simulation.calibration.fit import calibrate
+    from simulation.queue.scenario import WEEKDAY_NAMES, scenario_from_dict
 
     if not 1 <= days <= 7:
         raise ValueError(f"days {days}: a forecast is staffed a week at a time (1–7 days)")

@@ -45,7 +45,7 @@ import simpy
 from simpy.events import Timeout
 
 from analytics.records import CALL_COLUMNS
-from simulation.scenario import Scenario
+from simulation.queue.scenario import Scenario
 
 ANSWERED, ABANDONED, TIMEOUT = 0, 1, 2
 OUTCOMES = ["answered", "abandoned", "timeout"]

@@ -4,7 +4,7 @@ A planner takes a week — a week of the centre's history, calibrated from the s
 ``cca calibrate``'s logic, or a week of a scenario pack — and its current plan (agents on
 the phones per interval: the staffing table's agents available, else the calibration's
 staffing proxy, else the pack's staffing). Then they pull levers and read, for every
-interval and for the week, what exact Erlang A (M/M/n+M, ``simulation.erlang``) says:
+interval and for the week, what exact Erlang A (M/M/n+M, ``simulation.formulas.erlang``) says:
 
 * **volume ×** overall and per caller category (calls per interval are multiplied);
 * **handling time ×** (every category's talk, hold and after-call work);
@@ -19,7 +19,7 @@ interval and for the week, what exact Erlang A (M/M/n+M, ``simulation.erlang``) 
   share, 20% of a time) or ``red``.
 
 Each interval is one Erlang A queue, as ``cca staff`` sees it
-(``simulation.staffing.interval_traffic``): its expected calls, the load-weighted AHT of
+(``simulation.planning.staffing.interval_traffic``): its expected calls, the load-weighted AHT of
 its categories (Σ calls × AHT / Σ calls) and the call-weighted abandonment rate of their
 patience (Erlang C when nobody hangs up). The week's totals weight each interval by its
 calls (service levels, abandonment), by its answered calls (ASA) or by its agent time
@@ -51,9 +51,9 @@ from typing import Any
 
 import numpy as np
 
-from simulation.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
-from simulation.erlang import ErlangA, ErlangC, Target, staffing_targets
-from simulation.scenario import WEEKDAY_NAMES, Category, Scenario, scenario_from_dict
+from simulation.formulas.erlang import ErlangA, ErlangC, Target, staffing_targets
+from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
+from simulation.queue.scenario import WEEKDAY_NAMES, Category, Scenario, scenario_from_dict
 
 DEFAULT_TARGETS = ("sl_offered_12>=0.8",)
 MAX_COMPARED = 3
@@ -162,7 +162,7 @@ def week_from_store(
     and as the plan the staffing table's agents available (else the calibration's
     ``staffing_proxy``). Raises ``ValueError`` when the week has no calls."""
     from analytics.periods import Period
-    from simulation.calibration import calibrate
+    from simulation.calibration.fit import calibrate
 
     end = start + dt.timedelta(days=days - 1)
     period = Period(start, end, f"{start}..{end}")
@@ -268,7 +268,7 @@ def add_agents(
 def parse_targets(
     targets: Sequence[str | Target] = DEFAULT_TARGETS, max_abandon: float | None = None
 ) -> list[Target]:
-    """Targets as ``simulation.erlang.Target`` (``abandon_rate`` is Erlang's ``p_abandon``)."""
+    """Targets as ``simulation.formulas.erlang.Target`` (``abandon_rate`` is Erlang's ``p_abandon``)."""
     out = []
     for t in staffing_targets(list(targets), max_abandon=max_abandon):
         out.append(Target("p_abandon", t.op, t.value) if t.kpi == "abandon_rate" else t)
@@ -627,7 +627,7 @@ def _category_data(c: Category) -> dict[str, Any]:
 
 def scenario_toml_text(scenario: Scenario) -> str:
     """TOML text of a what-if scenario, loadable by ``cca simulate --scenario FILE``."""
-    from simulation.calibration import scenario_toml
+    from simulation.calibration.fit import scenario_toml
 
     header = f"# What-if scenario written by the planner: {scenario.description}\n\n"
     return header + scenario_toml(scenario_data(scenario))

@@ -34,8 +34,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from analytics.appstate import AppState
-from simulation.alerts.rules import Channel
-from simulation.alerts.state import log_event
+from simulation.operations.alerts.rules import Channel
+from simulation.operations.alerts.state import log_event
 
 SEVERITY_WORDS = {
     "en": {"warning": "Warning", "critical": "Critical"},

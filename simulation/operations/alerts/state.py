@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from analytics.appstate import AppState, utc_now
-from simulation.alerts.rules import (
+from simulation.operations.alerts.rules import (
     Channel,
     Rule,
     RuleError,

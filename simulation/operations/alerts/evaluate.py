@@ -13,7 +13,7 @@ check --as-of``) exactly as it would have run live.
   out), scaled by today's volume so far against that forecast or profile
   (``reforecast``: an outage day that doubled the morning's calls doubles the afternoon's
   too), served by the staffing table's agents of each remaining interval (summed over
-  queues and sites) under exact Erlang A (``simulation.erlang.ErlangA``: the recent weeks'
+  queues and sites) under exact Erlang A (``simulation.formulas.erlang.ErlangA``: the recent weeks'
   AHT and the censored-MLE exponential patience Σ waits / abandons, or the rule's
   ``aht_s`` / ``patience_s``). A fractional number of agents is interpolated between its
   two whole neighbours. It fires while staffed intervals remain today, with the projected
@@ -57,8 +57,8 @@ from analytics.centres import Centre
 from analytics.kpi import call_kpis, threshold_label, ticket_kpis
 from analytics.labels import display, labels_for
 from analytics.periods import Period
-from simulation.alerts.rules import Rule
-from simulation.erlang import ErlangA
+from simulation.formulas.erlang import ErlangA
+from simulation.operations.alerts.rules import Rule
 
 _SL = re.compile(r"^(sl_answered|sl_offered|sl_excl_short|sl_with_abandons)_(\d+(?:\.\d+)?)$")
 _INTERVAL_NAME = {900: "15min", 1800: "30min", 3600: "60min"}
@@ -77,7 +77,7 @@ class CentreEvaluator:
     """Evaluates rules of one centre on one open read-only connection.
 
     Recent-weeks profiles are cached per day, so replaying a day every few minutes
-    (``simulation.alerts.watcher.replay``) asks for them once.
+    (``simulation.operations.alerts.watcher.replay``) asks for them once.
     """
 
     con: object
@@ -200,7 +200,7 @@ class CentreEvaluator:
         """Expected offered calls per local time of day for ``day`` from the latest saved
         forecast (``cca forecast --save``) of this interval covering it and trained on
         days before it, with its run id; None when there is none."""
-        from simulation.forecast import saved_forecast
+        from simulation.forecasting.forecast import saved_forecast
 
         def make():
             try:

@@ -6,7 +6,7 @@ made for one multi-threaded server process (waitress):
 
 * ``submit(user, kind, params) -> job_id`` queues a job: ``simulate`` (replications of a
   scenario with 95% confidence intervals, overall and per interval) or ``find_staffing``
-  (``simulation.staffing.staffing_plan``: the fewest agents per interval meeting the
+  (``simulation.planning.staffing.staffing_plan``: the fewest agents per interval meeting the
   targets, verified by simulation, the intervals that cannot meet them named);
 * at most one queued or running job per user (``JobLimitError`` otherwise), and at most
   ``max_jobs`` running on the server at once (the rest wait their turn, ``queued``);
@@ -168,7 +168,7 @@ class JobRunner:
         """Queue a job for ``user`` and return its id.
 
         ``kind`` ``simulate``: params ``scenario`` (a ``Scenario`` from
-        ``simulation.whatif.whatif_scenario``) or ``scenario_toml`` (its text), optional
+        ``simulation.planning.whatif.whatif_scenario``) or ``scenario_toml`` (its text), optional
         ``replications`` (10), ``seed`` (0). ``find_staffing``: the same scenario keys,
         ``targets`` (list of text, default the scenario's), optional ``max_abandon``,
         ``shrinkage``, ``replications`` (10), ``seed`` (0), ``max_agents`` (500).
@@ -314,7 +314,7 @@ class JobRunner:
         scenario = params.get("scenario")
         if scenario is None:
             raise ValueError("params need scenario (a what-if Scenario) or scenario_toml")
-        from simulation.whatif import scenario_toml_text
+        from simulation.planning.whatif import scenario_toml_text
 
         return scenario_toml_text(scenario)
 
@@ -376,13 +376,15 @@ class JobRunner:
                 # forkserver: forking a server with threads (waitress) can copy held
                 # locks; its server process imports the model once for every worker.
                 ctx = multiprocessing.get_context("forkserver")
-                ctx.set_forkserver_preload(["simulation.model", "simulation.replications"])
+                ctx.set_forkserver_preload(
+                    ["simulation.queue.model", "simulation.queue.replications"]
+                )
                 self._processes = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
             return self._processes
 
 
 def _load(text: str):
-    from simulation.scenario import scenario_from_dict
+    from simulation.queue.scenario import scenario_from_dict
 
     try:
         data = tomllib.loads(text)
@@ -398,8 +400,8 @@ def replication_rows(scenario, seed: int, replication: int, interval: str | None
     (opening one costs about as much as one of the KPI queries)."""
     import duckdb
 
-    from simulation.model import run_replication
-    from simulation.replications import replication_kpis
+    from simulation.queue.model import run_replication
+    from simulation.queue.replications import replication_kpis
 
     frame = run_replication(scenario, seed, replication)
     con = getattr(_KPI_CONNECTION, "con", None)
@@ -414,7 +416,7 @@ _KPI_CONNECTION = threading.local()  # per thread: a DuckDB connection is not th
 
 
 def _warm() -> bool:
-    import simulation.jobs  # noqa: F401 - imports the model and the KPI layer in the worker
+    import simulation.operations.jobs  # noqa: F401 - imports the model and the KPI layer in the worker
 
     return True
 
@@ -424,7 +426,7 @@ def _simulate(runner: JobRunner, job_id: str, scenario, params, cancelled) -> di
     cancel work: ``summary`` (as ``cca simulate --format json``) and ``intervals`` (mean
     and 95% CI of every call KPI per interval, ``interval_start`` local ISO)."""
     from analytics.kpi import call_kpi_names
-    from simulation.replications import replication_seeds, summarise
+    from simulation.queue.replications import replication_seeds, summarise
 
     replications = int(params.get("replications", 10))
     seed = int(params.get("seed", 0))
@@ -488,8 +490,8 @@ def _find_staffing(runner: JobRunner, job_id: str, scenario, params, cancelled) 
     new plan), ``intervals`` (the plan's rows), ``unmet`` (interval_start and the
     targets missed), agent-hours of the plan and of bare Erlang A, and ``scenario_toml``
     (the scenario staffed with the plan)."""
-    from simulation.staffing import staffing_plan
-    from simulation.whatif import scenario_toml_text
+    from simulation.planning.staffing import staffing_plan
+    from simulation.planning.whatif import scenario_toml_text
 
     replications = int(params.get("replications", 10))
     rounds = [0]
@@ -534,13 +536,13 @@ def _find_staffing(runner: JobRunner, job_id: str, scenario, params, cancelled) 
 
 
 def _backtest(runner: JobRunner, job_id: str, _scenario, params, cancelled) -> dict[str, Any]:
-    """``simulation.backtest.backtest`` of a centre's history: calibrate on ``train``,
+    """``simulation.calibration.backtest.backtest_model`` of a centre's history: calibrate on ``train``,
     simulate ``test`` day by day; the rows (predicted against actual per day and for the
     whole period) are the result."""
     from analytics.centres import get_centre
     from analytics.periods import parse_period
     from analytics.store import Store
-    from simulation.backtest import backtest
+    from simulation.calibration.backtest import backtest_model
 
     replications = int(params.get("replications", 5))
     days = [0]
@@ -555,7 +557,7 @@ def _backtest(runner: JobRunner, job_id: str, _scenario, params, cancelled) -> d
     runner._update(job_id, message=f"calibrating on {train.label}, then simulating {test.label}")
     with Store(params["db"]).reader() as con:
         centre = get_centre(con, params["centre"])
-        result = backtest(
+        result = backtest_model(
             con,
             centre,
             train,

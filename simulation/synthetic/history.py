@@ -19,7 +19,7 @@ For every calendar month:
 * **Staffing.** Each interval gets the fewest agents that Erlang C says meet the
   pack's ``staffing_target`` on that interval's expected calls (an incident's
   ``staffing_scale`` then removes some): this is what a planner would have rostered.
-* **Calls.** One replication of the SimPy queue model (``simulation.model``) over the
+* **Calls.** One replication of the SimPy queue model (``simulation.queue.model``) over the
   month with that staffing: waits, answers and abandons come from the queue, never
   from random draws. Callers with short patience who meet a queue abandon early; that
   is where the seed's short abandons come from.
@@ -62,8 +62,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.records import CALL_COLUMNS, TICKET_COLUMNS
-from simulation.distributions import Distribution, distribution_from_toml
-from simulation.scenario import (
+from simulation.queue.distributions import Distribution, distribution_from_toml
+from simulation.queue.scenario import (
     MONTHS,
     SCENARIO_DIR,
     Period,
@@ -182,6 +182,7 @@ class HistoryPack:
             holiday_country=self.holiday_country,
             ticket_sla_wd=float(self.ticket_sla_wd),
             extra_closures=(),
+            counters={t.site: t.counters for t in self.tickets if t.counters and t.site},
         )
 
 
@@ -200,8 +201,8 @@ def _spans(value: Any, where: str) -> tuple[tuple[str, str], ...]:
 
 def pack_from_dict(data: Mapping[str, Any], source: str = "pack") -> HistoryPack:
     """A history pack from a parsed scenario TOML with a ``[history]`` table."""
-    from simulation.erlang import parse_target
-    from simulation.scenario import scenario_from_dict
+    from simulation.formulas.erlang import parse_target
+    from simulation.queue.scenario import scenario_from_dict
 
     scenario = scenario_from_dict(data, source)
     h = dict(data.get("history") or {})
@@ -442,7 +443,7 @@ def staffing_for(pack: HistoryPack, calls: np.ndarray, interval_s: int) -> np.nd
 
 @lru_cache(maxsize=65536)
 def _agents(calls: float, interval_s: int, aht_s: float, target: str) -> int:
-    from simulation.erlang import required_agents
+    from simulation.formulas.erlang import required_agents
 
     if calls <= 0:
         return 0
@@ -486,7 +487,7 @@ def generate_month(
     ``latest_weeks_from``: tickets created after this instant get the channels' tighter
     ``latest_max_wd`` bound (the "latest weeks" of the whole history).
     """
-    from simulation.model import run_replication
+    from simulation.queue.model import run_replication
 
     calls_seq, tickets_seq = month_seed(seed, year, month).spawn(2)
     scenario, scheduled = month_scenario(pack, year, month)
@@ -758,7 +759,7 @@ def counter_visits(
     left, as a queue-ticket system closes a number nobody answers to. Visitors still
     waiting at closing time are sent home: status ``turned_away``, closed at closing time.
     """
-    from simulation.model import ABANDONED, ANSWERED, simulate_calls
+    from simulation.queue.model import ABANDONED, ANSWERED, simulate_calls
 
     branch = counter_scenario(pack, channel, scenario, plan)
     arrivals, counters = simulate_calls(branch, int(rng.integers(2**63)))

@@ -2,7 +2,7 @@
 
 A planner trusts a simulation only as far as it has predicted the past. ``backtest``
 calibrates the model on one period (``train``, with ``cca calibrate``'s logic,
-``simulation.calibration``) and simulates another (``test``) that it has not seen,
+``simulation.calibration.fit``) and simulates another (``test``) that it has not seen,
 feeding it what a planner would know in advance or could not have planned away:
 
 * **the test period's own arrivals**: each test day is simulated with that day's
@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 
 from analytics.periods import Period
-from simulation.scenario import WEEKDAY_NAMES
+from simulation.queue.scenario import WEEKDAY_NAMES
 
 BACKTEST_KPIS = ("answer_rate", "abandon_rate", "asa_s")
 STAFFING_MODES = ("presence", "day", "weekday")
@@ -169,8 +169,8 @@ def _day_scenarios(
     function ``share(day, present, load)`` of the day's agents present and offered load
     (Erlangs) per slot. ``floor_load``: at least the offered load in agents where calls
     came (else at least one)."""
-    from simulation.calibration import presence_words
-    from simulation.scenario import scenario_from_dict
+    from simulation.calibration.fit import presence_words
+    from simulation.queue.scenario import scenario_from_dict
 
     base = cal.scenario
     interval_s = base.interval_s
@@ -299,7 +299,7 @@ def _presence(con, centre, cal, train: Period, test: Period, interval_s: int, by
     """(share of presence per weekday × slot learnt on ``train``, presence rows of
     ``test``, presence rows of ``train``), or None when either period has no agent ids on
     answered calls."""
-    from simulation.calibration import present_agents_sql
+    from simulation.calibration.fit import present_agents_sql
 
     rows = {}
     for name, period in (("train", train), ("test", test)):
@@ -341,7 +341,7 @@ def _load_share(con, centre, cal, train: Period, present, interval_s: int, run, 
     import pandas as pd
 
     from analytics.kpi import call_kpis
-    from simulation.calibration import arrivals_sql
+    from simulation.calibration.fit import arrivals_sql
 
     name = {900: "15min", 1800: "30min", 3600: "60min"}.get(interval_s)
     if name is None:  # before the simulations, not after them
@@ -455,7 +455,7 @@ def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def backtest(
+def backtest_model(
     con,
     centre,
     train: Period,
@@ -492,9 +492,9 @@ def backtest(
     import pandas as pd
 
     from analytics.kpi import call_kpis
-    from simulation.calibration import arrivals_sql, calibrate, handling_fits, staffing_sql
-    from simulation.model import run_replication
-    from simulation.replications import (
+    from simulation.calibration.fit import arrivals_sql, calibrate, handling_fits, staffing_sql
+    from simulation.queue.model import run_replication
+    from simulation.queue.replications import (
         _progress,
         replication_kpis,
         replication_seeds,

@@ -9,8 +9,14 @@ alert and hands new ones to ``channels`` (webhook, e-mail) once per cool-down.
 The dashboards' banner and /admin rule editor call the plain functions re-exported here.
 """
 
-from simulation.alerts.rules import KINDS, Rule, RuleError, load_rules_file, rule_from_dict
-from simulation.alerts.state import (
+from simulation.operations.alerts.rules import (
+    KINDS,
+    Rule,
+    RuleError,
+    load_rules_file,
+    rule_from_dict,
+)
+from simulation.operations.alerts.state import (
     acknowledge,
     alert_log,
     delete_rule,
