@@ -77,3 +77,32 @@ def test_a_feed_silent_while_the_centre_is_open_is_stale(store, tmp_path):
     from analytics.kpi.live import is_open
 
     assert late[0]["stale"] is is_open(centre, read_at + dt.timedelta(minutes=10))
+
+
+def test_a_silent_feed_raises_a_feed_stale_alert_while_the_centre_is_open(store, tmp_path):
+    from simulation.operations.alerts.evaluate import evaluate_rules
+    from simulation.operations.alerts.rules import rule_from_dict
+
+    followed(store, tmp_path)
+    rule = rule_from_dict(
+        "c",
+        {
+            "name": "silent",
+            "kind": "feed_stale",
+            "silent_minutes": 2,
+            "critical_minutes": 10,
+            "cooldown": "30m",
+        },  # fmt: skip
+    )
+    with store.reader() as con:
+        centre = get_centre(con, "c")
+        read_at = feed_health(con, centre)[0]["last_read_at"]
+        days = (7 - read_at.weekday()) % 7 or 7
+        monday = (read_at + dt.timedelta(days=days)).replace(hour=10, minute=0)
+        alerts, errors = evaluate_rules(con, centre, [rule], monday)
+        quiet, _ = evaluate_rules(con, centre, [rule], read_at + dt.timedelta(seconds=60))
+        weekend, _ = evaluate_rules(con, centre, [rule], monday + dt.timedelta(days=5))
+    assert errors == {}
+    assert [a["kind"] for a in alerts] == ["feed_stale"]
+    assert alerts[0]["severity"] == "critical" and "دقيقة" in alerts[0]["message"]["ar"]
+    assert quiet == [] and weekend == []

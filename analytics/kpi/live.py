@@ -178,28 +178,35 @@ def feed_health(
     for row in con.execute(sql + " ORDER BY feed_id", params).fetchall():
         (fid, cid, fmt, source, last_event, last_read, checked, lag, events, bad, unknown,
          dup) = row  # fmt: skip
-        c = centre if centre is not None else get_centre(con, cid)
-        since = last_read or checked
-        silent = (wall - since).total_seconds() if since else None
+        feed = {
+            "feed_id": fid,
+            "centre_id": cid,
+            "format": fmt,
+            "source": source,
+            "last_event_at": last_event,
+            "last_read_at": last_read,
+            "checked_at": checked,
+            "lag_s": lag,
+            "events": events,
+            "malformed": bad,
+            "unknown_call_events": unknown,
+            "duplicates": dup,
+        }
         out.append(
-            {
-                "feed_id": fid,
-                "centre_id": cid,
-                "format": fmt,
-                "source": source,
-                "last_event_at": last_event,
-                "last_read_at": last_read,
-                "checked_at": checked,
-                "lag_s": lag,
-                "silent_s": silent,
-                "events": events,
-                "malformed": bad,
-                "unknown_call_events": unknown,
-                "duplicates": dup,
-                "stale": silent is not None and silent > STALE_AFTER_S and is_open(c, wall),
-            }
+            with_staleness(feed, centre if centre is not None else get_centre(con, cid), wall)
         )
     return out
+
+
+def with_staleness(feed: dict, centre: Centre, wall: dt.datetime) -> dict:
+    """``feed`` (a row of :func:`feed_health`) with ``silent_s`` and ``stale`` at ``wall``:
+    nothing read for ``STALE_AFTER_S`` while the centre is open."""
+    since = feed["last_read_at"] or feed["checked_at"]
+    silent = (wall - since).total_seconds() if since else None
+    return feed | {
+        "silent_s": silent,
+        "stale": silent is not None and silent > STALE_AFTER_S and is_open(centre, wall),
+    }
 
 
 def is_open(centre: Centre, at: dt.datetime) -> bool:
