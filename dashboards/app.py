@@ -35,6 +35,7 @@ PAGE_MODULES = (
     "dashboards.pages.sites",
     "dashboards.pages.reports",
     "dashboards.pages.wallboard",
+    "dashboards.pages.agents",
     "dashboards.pages.admin",
     "dashboards.pages.planner",
 )

@@ -53,6 +53,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "/planner": ("admin", "manager", "planner"),
     "/reports": ("admin", "manager", "executive"),
     "/wallboard": ("admin", "manager", "wallboard"),
+    "/agents": ("admin", "manager", "planner"),
     "/admin": ("admin",),
 }
 # Where each role lands after logging in.

@@ -46,6 +46,7 @@ MENU = (
     ("/planner", "planner"),
     ("/reports", "reports"),
     ("/wallboard", "wallboard"),
+    ("/agents", "agents"),
     ("/admin", "admin"),
 )
 

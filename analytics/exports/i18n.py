@@ -179,6 +179,17 @@ _KPI_LABELS = {
         "agents_on_call": "Agents on a call",
         "agents_wrap_up": "Agents in wrap-up",
         "agents_paused": "Agents on a break",
+        # agents (analytics.kpi.agents)
+        "logged_in_s": "Logged-in time",
+        "productive_s": "Time ready or handling",
+        "handling_s": "Handling time",
+        "paused_s": "Pause time",
+        "scheduled_s": "Scheduled time",
+        "adherence": "Adherence to the roster",
+        "intervals_in_adherence": "Intervals in adherence",
+        "shrinkage": "Measured shrinkage",
+        "planned_shrinkage": "Planned shrinkage (breaks)",
+        "unplanned_shrinkage": "Unplanned shrinkage",
     },
     "ar": {
         "offered": "المكالمات الواردة",
@@ -214,6 +225,16 @@ _KPI_LABELS = {
         "agents_on_call": "الموظفون في مكالمة",
         "agents_wrap_up": "الموظفون في العمل اللاحق",
         "agents_paused": "الموظفون في استراحة",
+        "logged_in_s": "مدة تسجيل الدخول",
+        "productive_s": "مدة الجاهزية أو المعالجة",
+        "handling_s": "مدة المعالجة",
+        "paused_s": "مدة الاستراحات",
+        "scheduled_s": "المدة المجدولة",
+        "adherence": "الالتزام بالجدول",
+        "intervals_in_adherence": "الفترات الملتزمة",
+        "shrinkage": "نسبة الفاقد المقيسة",
+        "planned_shrinkage": "الفاقد المخطط (الاستراحات)",
+        "unplanned_shrinkage": "الفاقد غير المخطط",
     },
 }
 # Short labels for narrow table columns (PDF); others fall back to the full label.
@@ -490,7 +511,9 @@ _UNIT_ABBREVIATIONS = {
 
 def kpi_kind(name: str) -> str:
     """How a KPI is measured: count, ratio, seconds, hours (working) or days (working)."""
-    if name.startswith("sl_") or "_rate" in name or name == "occupancy":
+    if name.startswith("sl_") or "_rate" in name or name in ("occupancy", "adherence"):
+        return "ratio"
+    if name.endswith("shrinkage"):
         return "ratio"
     if name.endswith("_s"):
         return "seconds"
