@@ -179,6 +179,7 @@ class Follower:
             self.reader = FileTail(source, position)
             self.notes += self.reader.notes
         self.last_commit = 0.0
+        self._purged_at = 0.0
 
     # --- restart ---------------------------------------------------------------------
 
@@ -439,7 +440,11 @@ class Follower:
         return result.loaded + result.updated
 
     def _purge(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Forget finished calls whose last event is older than RETAIN_S."""
+        """Forget finished calls whose last event is older than RETAIN_S (looked for once
+        a minute: a round must stay cheap)."""
+        if time.monotonic() - self._purged_at < 60:
+            return
+        self._purged_at = time.monotonic()
         horizon = self.newest_epoch - RETAIN_S
         old = [
             k

@@ -13,8 +13,10 @@ English and Arabic. Every figure is an element with ``data-kpi`` (and ``data-win
 **Cheap to keep open.** A screen does not reload the page or run Dash callbacks: a small
 script (``assets/wallboard.js``) asks ``/api/live/snapshot`` every second for a
 few hundred bytes of formatted figures. The snapshot of a centre (and queue filter, and
-language) is computed at most once per ``SNAPSHOT_TTL_S`` and shared by every screen
-that shows it, so twenty screens cost what one does. An event is on the wall within
+language) is shared by every screen that shows it and computed again only when a write
+has been published since (at most every ``SNAPSHOT_MIN_AGE_S``), or every
+``SNAPSHOT_TTL_S`` for the clock (the longest wait grows), so twenty screens cost what
+one does. An event is on the wall within
 the follower's commit + TTL + the poll's second (``benchmarks/live.py`` measures it).
 
 A centre without a live feed keeps the day view: today's totals by caller category (or
@@ -45,7 +47,8 @@ from dashboards.tiles import kpi_tile
 
 PATH = "/wallboard"
 SNAPSHOT_PATH = "/api/live/snapshot"
-SNAPSHOT_TTL_S = 0.3
+SNAPSHOT_TTL_S = 1.0
+SNAPSHOT_MIN_AGE_S = 0.2
 AGENT_NAMES = (
     "agents_logged_in",
     "agents_available",
@@ -167,29 +170,47 @@ def snapshot_payload(con, centre, queues: list[str], lang: str) -> dict:
     }
 
 
-_cache: dict[tuple, tuple[float, dict]] = {}
+_cache: dict[tuple, tuple[float, object, dict]] = {}
 _locks: dict[tuple, threading.Lock] = {}
 _guard = threading.Lock()
 
 
+def _store_version(store) -> object:
+    """What changes when a writer publishes (the store file is replaced)."""
+    try:
+        info = store.path.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_mtime_ns)
+
+
+def _fresh(hit, version) -> bool:
+    if hit is None:
+        return False
+    age = time.monotonic() - hit[0]
+    # new data: at most SNAPSHOT_MIN_AGE_S old; no new data: the clock still moves the
+    # longest wait on, so at most SNAPSHOT_TTL_S old
+    return age < (SNAPSHOT_MIN_AGE_S if hit[1] != version else SNAPSHOT_TTL_S)
+
+
 def shared_snapshot(store, centre_id: str, queues: list[str], lang: str) -> dict:
-    """The snapshot of a centre for every screen that shows it: computed at most once
-    per ``SNAPSHOT_TTL_S`` (screens arriving meanwhile wait for that one computation)."""
+    """The snapshot of a centre for every screen that shows it: computed again only when
+    the store has changed (and the last one is ``SNAPSHOT_MIN_AGE_S`` old) or when it is
+    ``SNAPSHOT_TTL_S`` old; screens arriving meanwhile wait for that one computation."""
     from analytics.centres import get_centre
 
     key = (str(store.path), centre_id, tuple(sorted(queues)), lang)
-    hit = _cache.get(key)
-    if hit and time.monotonic() - hit[0] < SNAPSHOT_TTL_S:
-        return hit[1]
+    version = _store_version(store)
+    if _fresh(_cache.get(key), version):
+        return _cache[key][2]
     with _guard:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:
-        hit = _cache.get(key)
-        if hit and time.monotonic() - hit[0] < SNAPSHOT_TTL_S:
-            return hit[1]
+        if _fresh(_cache.get(key), version):
+            return _cache[key][2]
         with store.reader() as con:
             payload = snapshot_payload(con, get_centre(con, centre_id), queues, lang)
-        _cache[key] = (time.monotonic(), payload)
+        _cache[key] = (time.monotonic(), version, payload)
         return payload
 
 
