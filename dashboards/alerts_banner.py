@@ -12,8 +12,8 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
-from dashboards.auth import current_user, require
-from dashboards.context import View, app_context
+from dashboards.auth import Forbidden, current_user, require
+from dashboards.context import View, app_context, centre_for
 
 SHOWN = 4
 COLOURS = {"critical": "red", "warning": "orange"}
@@ -113,10 +113,20 @@ def acknowledge(clicks, search):
         return no_update
     user = require(*ACK_ROLES)
     from simulation.operations.alerts import acknowledge as ack
+    from simulation.operations.alerts import open_alerts
 
     clicked = dash.ctx.triggered_id
     if isinstance(clicked, dict):
-        ack(app_context().state, int(clicked["id"]), user.username)
+        state = app_context().state
+        try:
+            alert_id = int(clicked["id"])
+        except (TypeError, ValueError):
+            raise Forbidden("no such alert") from None
+        alert = next((a for a in open_alerts(state) if int(a["alert_id"]) == alert_id), None)
+        if alert is None:
+            raise Forbidden("no such open alert")
+        centre_for(alert["centre_id"], user)  # the alert's centre, not the client's word
+        ack(state, alert_id, user.username)
     lang = "ar" if "lang=ar" in (search or "") else "en"
     return feed_items(current_user(), lang) + alert_items(current_user(), lang)
 

@@ -91,3 +91,17 @@ def test_the_agents_tables_come_from_the_agent_kpis(live_app):
     fields = [c["field"] for c in grid.columnDefs]
     assert "paused_s_lunch" in fields and "shrinkage" in fields
     assert content.children[1].id == "agents-shrinkage"
+
+
+def test_a_screen_of_another_centre_is_refused(live_app):
+    from dashboards.auth import add_user
+
+    app, _store, _roster = live_app
+    add_user(app.server.config["CCA"].state, "elsewhere", "elsewhere-pass-1", "wallboard",
+             centres=["other"])  # fmt: skip
+    client = app.server.test_client()
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    client.post("/login", data={"username": "elsewhere", "password": "elsewhere-pass-1",
+                                "csrf_token": token})  # fmt: skip
+    assert client.get("/api/live/snapshot?centre=c").status_code == 403

@@ -23,7 +23,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from analytics.exports.i18n import Labels, format_value
 from analytics.labels import labels_for
 from dashboards.auth import require_page
-from dashboards.context import View, app_context, resolve
+from dashboards.context import View, app_context, centre_for, resolve
 from dashboards.frame import PageContext, page
 from dashboards.grid import kpi_grid
 
@@ -149,6 +149,8 @@ def with_roster(contents, filename, search):
 
     query = dict(parse_qsl((search or "").lstrip("?")))
     view = View.from_query(query)
+    if view.centre_id is not None:
+        centre_for(view.centre_id)  # another centre's agents: refused
     app = app_context()
     with app.store.reader() as con:
         centre, period, view = resolve(con, view, current_user(), app.today)

@@ -41,7 +41,7 @@ from analytics.kpi import threshold_label
 from analytics.labels import centre_names
 from dashboards import queries
 from dashboards.auth import require_page
-from dashboards.context import View, app_context, resolve, visible_centres
+from dashboards.context import View, app_context, centre_for, resolve, visible_centres
 from dashboards.frame import PageContext, dimension_values, page
 from dashboards.tiles import kpi_tile
 
@@ -224,7 +224,9 @@ def snapshot_route():
     user = require_page(PATH)
     view = View.from_query(dict(flask.request.args))
     app = app_context()
-    if view.centre_id is None or not user.may_see(view.centre_id):
+    if view.centre_id is not None:
+        centre_for(view.centre_id, user)  # another centre's figures: refused (403)
+    else:
         with app.store.reader() as con:
             centre, _period, view = resolve(con, view, user, app.today)
         if centre is None:
@@ -480,4 +482,13 @@ def layout(**query):
     return page(PATH, query, build, chrome=False)
 
 
-dash.register_page(__name__, path=PATH, name="Wallboard", title="Wallboard", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Wallboard",
+    title="Wallboard",
+    layout=layout,
+    order=70,
+    menu="wallboard",  # the menu's label: words(lang)["wallboard"]
+    roles=("manager", "wallboard"),  # who opens it besides admins (dashboards.auth.may_open)
+)
