@@ -204,7 +204,12 @@ def handle(args) -> int:
     try:
         return serve.handle(
             argparse.Namespace(
-                db=store.path, host=args.host, port=args.port, threads=8, secure_cookies=False
+                db=store.path,
+                host=args.host,
+                port=args.port,
+                threads=8,
+                secure_cookies=False,
+                idle_minutes=serve_defaults(serve).idle_minutes,
             )
         )
     finally:
@@ -230,6 +235,13 @@ def start_live_day(db_path, centre_id: str) -> list:
         ),
         subprocess.Popen([*cca, "follow", str(log), "--centre", centre_id, "--poll", "0.5"]),
     ]
+
+
+def serve_defaults(serve) -> argparse.Namespace:
+    """`cca serve`'s options at their defaults (the demo serves as `cca serve` would)."""
+    parser = argparse.ArgumentParser()
+    serve.register(parser.add_subparsers())
+    return parser.parse_args(["serve"])
 
 
 def dashboards_command():
