@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from analytics.errors import UserError
 from analytics.store import default_db_path
 
 # Order is the order shown in `cca --help`.
@@ -37,10 +38,6 @@ COMMANDS = [
 ]
 
 
-class UserError(Exception):
-    """An error the user can fix; printed without a traceback, exit status 2."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cca",
@@ -55,13 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"cca.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cca.commands.{name}":
-                raise
-            continue  # command not built yet
-        module.register(sub)
+        # A command module that fails to import is an error, never a command left out.
+        importlib.import_module(f"cca.commands.{name}").register(sub)
     return parser
 
 

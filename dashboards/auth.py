@@ -42,6 +42,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from analytics.appstate import AppState, utc_now
+from analytics.errors import UserError  # a user-management request that cannot be done
 
 ROLES = ("admin", "manager", "planner", "executive", "wallboard")
 # Where each role lands after logging in.
@@ -63,10 +64,6 @@ PUBLIC_PREFIXES = ("/assets/fonts/",)
 _DASH_INDEX = ("/", "/<path:path>")
 
 _hasher = PasswordHasher()
-
-
-class UserError(ValueError):
-    """A user-management request that cannot be done as asked."""
 
 
 @dataclass(frozen=True)
