@@ -33,12 +33,10 @@ from analytics.appstate import AppState  # noqa: E402
 from analytics.store import Store  # noqa: E402
 from dashboards import Settings, create_app  # noqa: E402
 from dashboards.auth import add_user  # noqa: E402
-from dashboards.protocol import page_request  # noqa: E402
 
 LIMIT_S = 1.0
 
 
-<<<<<<< HEAD
 def page(path: str, search: str) -> dict:
     return {
         "output": ".._pages_content.children..._pages_store.data..",
@@ -72,10 +70,6 @@ def callback(app, trigger: str, values: dict) -> dict:
         cid, _, prop = text.rpartition(".")
         return {"id": cid, "property": prop}
 
-=======
-def planner(trigger: str, outputs: list[tuple[str, str]], state: list, plan: list) -> dict:
-    key = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
->>>>>>> main
     return {
         "output": key,
         "outputs": [output(p) for p in key.strip(".").split("...")]
@@ -107,7 +101,6 @@ def main(runs: int = 5) -> None:
 
     with app.server.test_request_context():
         plan = list(load_week("bahrain_lmra", "week:2026-09-20").agents)
-<<<<<<< HEAD
     source = {"centre": "bahrain_lmra", "source": "week:2026-09-20"}
     client.get("/")  # Dash registers its page router on the first request
     simulate = callback(
@@ -130,68 +123,17 @@ def main(runs: int = 5) -> None:
             ("planner-source", "data"): source,
         },
     )
-=======
-    source = {
-        "id": "planner-source",
-        "property": "data",
-        "value": {"centre": "bahrain_lmra", "source": "week:2026-09-20"},
-    }
-    simulate_state = [
-        {"id": "planner-plan", "property": "data", "value": plan},
-        {"id": "planner-replications", "property": "value", "value": 100_000},
-        # the targets form: of offered calls, answered within 12 s, at least 80%
-        {"id": "planner-target-kpi", "property": "value", "value": "sl_offered"},
-        {"id": "planner-target-seconds", "property": "value", "value": 12},
-        {"id": "planner-target-share", "property": "value", "value": 80},
-        {"id": "planner-max-abandon", "property": "value", "value": None},
-        {"id": "url", "property": "search", "value": ""},
-        source,
-        *(
-            {"id": f"planner-{k}", "property": "value", "value": v}
-            for k, v in (("volume", 100), ("handling", 100), ("patience", 100), ("shrinkage", 0))
-        ),
-        [],
-        [],
-    ]
-    roster_state = [
-        {"id": "planner-shifts", "property": "value", "value": "8h:1h-break"},
-        {"id": "planner-break-window", "property": "value", "value": "2h-5h"},
-        {"id": "planner-plan", "property": "data", "value": plan + [40] * 10_000},
-        source,
-        {"id": "url", "property": "search", "value": ""},
-    ]
->>>>>>> main
     cases = {
-        "intraday, period 1000-01..4000-12": page_request(
+        "intraday, period 1000-01..4000-12": page(
             "/intraday", "?centre=bahrain_lmra&period=1000-01..4000-12"
         ),
-        "categories, 300,000 category values": page_request(
+        "categories, 300,000 category values": page(
             "/categories",
             "?centre=bahrain_lmra&category=" + ",".join(f"c{i}" for i in range(300_000)),
         ),
-<<<<<<< HEAD
         "simulate, replications=100000": simulate,
         "roster, a plan of 10,336 intervals": roster,
         "(reference) intraday, the seed's September": page(
-=======
-        "simulate, replications=100000": planner(
-            "planner-simulate",
-            [
-                ("planner-job", "data"),
-                ("planner-poll", "disabled"),
-                ("planner-job-message", "children"),
-            ],
-            simulate_state,
-            plan,
-        ),
-        "roster, a plan of 10,336 intervals": planner(
-            "planner-roster",
-            [("planner-roster-out", "children"), ("planner-roster-hours", "data")],
-            roster_state,
-            plan,
-        ),
-        "(reference) intraday, the seed's September": page_request(
->>>>>>> main
             "/intraday", "?centre=bahrain_lmra&period=2026-09"
         ),
     }
