@@ -53,20 +53,30 @@ def page(path: str, search: str) -> dict:
     }
 
 
-def planner(trigger: str, outputs: list[tuple[str, str]], state: list, plan: list) -> dict:
-    key = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
+def callback(app, trigger: str, values: dict) -> dict:
+    """The request a browser sends when ``trigger`` is clicked, built from the app's own
+    callback map: ``values`` by (id, property), None elsewhere, no pattern-matched ids."""
+    key, cb = next(
+        (k, c) for k, c in app.callback_map.items() if any(i["id"] == trigger for i in c["inputs"])
+    )
+
+    def entry(spec, fired=False):
+        if spec["id"].startswith("{"):
+            return []
+        value = 1 if fired else values.get((spec["id"], spec["property"]))
+        return {"id": spec["id"], "property": spec["property"], "value": value}
+
+    def output(text):
+        cid, _, prop = text.rpartition(".")
+        return {"id": cid, "property": prop}
+
     return {
-        "output": key if len(outputs) > 1 else f"{outputs[0][0]}.{outputs[0][1]}",
-        "outputs": [{"id": i, "property": p} for i, p in outputs]
-        if len(outputs) > 1
-        else {"id": outputs[0][0], "property": outputs[0][1]},
-        "inputs": [{"id": trigger, "property": "n_clicks", "value": 1}]
-        + (
-            [{"id": "planner-find", "property": "n_clicks", "value": None}]
-            if trigger == "planner-simulate"
-            else []
-        ),
-        "state": state,
+        "output": key,
+        "outputs": [output(p) for p in key.strip(".").split("...")]
+        if key.startswith("..")
+        else output(key),
+        "inputs": [entry(i, i["id"] == trigger) for i in cb["inputs"]],
+        "state": [entry(st) for st in cb["state"]],
         "changedPropIds": [f"{trigger}.n_clicks"],
     }
 
@@ -91,31 +101,28 @@ def main(runs: int = 5) -> None:
 
     with app.server.test_request_context():
         plan = list(load_week("bahrain_lmra", "week:2026-09-20").agents)
-    source = {
-        "id": "planner-source",
-        "property": "data",
-        "value": {"centre": "bahrain_lmra", "source": "week:2026-09-20"},
-    }
-    simulate_state = [
-        {"id": "planner-plan", "property": "data", "value": plan},
-        {"id": "planner-replications", "property": "value", "value": 100_000},
-        {"id": "planner-target", "property": "value", "value": "sl_offered_12>=0.8"},
-        {"id": "planner-max-abandon", "property": "value", "value": None},
-        source,
-        *(
-            {"id": f"planner-{k}", "property": "value", "value": v}
-            for k, v in (("volume", 100), ("handling", 100), ("patience", 100), ("shrinkage", 0))
-        ),
-        [],
-        [],
-    ]
-    roster_state = [
-        {"id": "planner-shifts", "property": "value", "value": "8h:1h-break"},
-        {"id": "planner-break-window", "property": "value", "value": "2h-5h"},
-        {"id": "planner-plan", "property": "data", "value": plan + [40] * 10_000},
-        source,
-        {"id": "url", "property": "search", "value": ""},
-    ]
+    source = {"centre": "bahrain_lmra", "source": "week:2026-09-20"}
+    client.get("/")  # Dash registers its page router on the first request
+    simulate = callback(
+        app,
+        "planner-simulate",
+        {
+            ("planner-plan", "data"): plan,
+            ("planner-replications", "value"): 100_000,
+            ("planner-target", "value"): "sl_offered_12>=0.8",
+            ("planner-source", "data"): source,
+        },
+    )
+    roster = callback(
+        app,
+        "planner-roster",
+        {
+            ("planner-shifts", "value"): "8h:1h-break",
+            ("planner-break-window", "value"): "2h-5h",
+            ("planner-plan", "data"): plan + [40] * 10_000,
+            ("planner-source", "data"): source,
+        },
+    )
     cases = {
         "intraday, period 1000-01..4000-12": page(
             "/intraday", "?centre=bahrain_lmra&period=1000-01..4000-12"
@@ -124,19 +131,8 @@ def main(runs: int = 5) -> None:
             "/categories",
             "?centre=bahrain_lmra&category=" + ",".join(f"c{i}" for i in range(300_000)),
         ),
-        "simulate, replications=100000": planner(
-            "planner-simulate",
-            [
-                ("planner-job", "data"),
-                ("planner-poll", "disabled"),
-                ("planner-job-message", "children"),
-            ],
-            simulate_state,
-            plan,
-        ),
-        "roster, a plan of 10,336 intervals": planner(
-            "planner-roster", [("planner-roster-out", "children")], roster_state, plan
-        ),
+        "simulate, replications=100000": simulate,
+        "roster, a plan of 10,336 intervals": roster,
         "(reference) intraday, the seed's September": page(
             "/intraday", "?centre=bahrain_lmra&period=2026-09"
         ),
