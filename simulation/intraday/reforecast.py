@@ -32,7 +32,8 @@ from analytics.centres import Centre
 from analytics.periods import Period
 
 DAYS = 28  # earlier days looked at
-MIN_DAYS = 5  # comparable days needed to learn anything
+MIN_DAYS = 5  # comparable days needed to learn the weight
+MIN_CV_DAYS = 2  # ... and the rest's error (else the saved forecast's own intervals)
 TRAIN_DAYS = 56  # each earlier day is forecast from up to this many days before its week
 
 
@@ -56,12 +57,31 @@ class Correction:
 
 
 def learn_weight(x: np.ndarray, y: np.ndarray, rest_forecast: np.ndarray) -> tuple:
-    """(w, extra-Poisson sd of the rest) from earlier days' deviations (module docstring)."""
-    if len(x) < MIN_DAYS or not (x**2).sum() > 0:
-        return 0.0, 0.0
-    w = float(np.clip((x * y).sum() / (x**2).sum(), 0.0, 1.0))
+    """(w, extra-Poisson sd of the rest) from earlier days' deviations (module docstring):
+    with fewer than ``MIN_DAYS`` days no weight (w = 0) but the sd of the rest's error
+    from ``MIN_CV_DAYS`` days on; (0, None) with fewer."""
+    if len(x) < MIN_CV_DAYS:
+        return 0.0, None
+    w = 0.0
+    if len(x) >= MIN_DAYS and (x**2).sum() > 0:
+        w = float(np.clip((x * y).sum() / (x**2).sum(), 0.0, 1.0))
     resid = float(np.mean((y - w * x) ** 2)) - float(np.mean(1.0 / rest_forecast))
     return w, math.sqrt(max(resid, 0.0))
+
+
+def forecast_cv(mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> float | None:
+    """The day-level cv a saved forecast's own 80% intervals imply for the rest of the
+    day (their spread beyond Poisson noise, ``LEVEL`` of ``forecast``, read as a level
+    shared by the intervals), weighted by the calls; None without intervals."""
+    from scipy.stats import norm
+
+    ok = (mean > 0) & np.isfinite(low) & np.isfinite(high)
+    if not ok.any():
+        return None
+    z = float(norm.ppf(0.9))
+    sd = (high[ok] - low[ok]) / (2 * z)
+    extra = np.maximum(sd**2 - mean[ok], 0.0) / mean[ok] ** 2
+    return float(math.sqrt(np.average(extra, weights=mean[ok])))
 
 
 def earlier_days(
@@ -83,7 +103,7 @@ def earlier_days(
     last = day - dt.timedelta(days=1)
     first = max(days[0], last - dt.timedelta(days=DAYS + TRAIN_DAYS + 7))
     n_days = (last - first).days + 1
-    if n_days < 14:
+    if n_days < 8:  # a week to forecast from and a day to compare
         return np.zeros(0), np.zeros(0), np.zeros(0)
     interval = {900: "15min", 1800: "30min", 3600: "60min"}[interval_s]
     counts = history_counts(con, centre, Period(first, last, f"{first}..{last}"), interval=interval)
@@ -126,10 +146,15 @@ def day_correction(
     actual_so_far: float,
     forecast_so_far: float,
     method: str = "profile",
+    prior_cv: float | None = None,
 ) -> Correction:
-    """The correction of ``day``'s rest after ``cut_s`` seconds from local midnight."""
+    """The correction of ``day``'s rest after ``cut_s`` seconds from local midnight;
+    ``prior_cv``: the day-level cv when too few earlier days tell it (the saved
+    forecast's own, ``forecast_cv``)."""
     x, y, g = earlier_days(con, centre, day, cut_s, interval_s, method)
     w, cv = learn_weight(x, y, g)
+    if cv is None:
+        cv = prior_cv or 0.0
     if forecast_so_far <= 0:
         return Correction(1.0, 0.0, cv, len(x))
     scale = max(1.0 + w * (actual_so_far / forecast_so_far - 1.0), 0.0)
