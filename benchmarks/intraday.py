@@ -279,8 +279,8 @@ def main() -> int:
     p.add_argument(
         "--store", type=Path, help="validation: keep the bank's store here (reused if it exists)"
     )
-    p.add_argument("--share", choices=("load", "slot"), default="load", help="presence share by")
-    p.add_argument("--handling", choices=("today", "history"), default="today")
+    p.add_argument("--share", choices=("load", "slot"), default="slot", help="presence share by")
+    p.add_argument("--handling", choices=("today", "history"), default="history")
     args = p.parse_args()
     return validate(args) if args.validate else speed(args)
 

@@ -145,6 +145,14 @@ def test_too_few_days_learn_no_weight_but_the_rest_s_error():
     assert learn_weight(x[:1], x[:1], np.full(1, 100.0)) == (0.0, None)
 
 
+def test_a_spread_read_off_few_days_is_widened_as_student_s_t_says():
+    from simulation.intraday.reforecast import small_sample_factor
+
+    assert small_sample_factor(2) == pytest.approx(1.886 / 1.2816, rel=1e-3)
+    assert small_sample_factor(4) == pytest.approx(1.533 / 1.2816, rel=1e-3)
+    assert 1.0 < small_sample_factor(200) < 1.01
+
+
 def test_the_forecast_s_own_intervals_give_the_cv_without_earlier_days():
     from scipy.stats import norm
 
@@ -428,8 +436,16 @@ def test_the_dashboards_today_view_projects_to_close_in_both_languages(september
             Period(day, day, "2026-09-15"), Labels(lang, labels_for(con, centre.centre_id, lang)),
             day, None,
         )  # fmt: skip
+        from dashboards.pages.intraday import TODAY_CACHE_STATS
+
+        before = dict(TODAY_CACHE_STATS)
         panel = today_panel(ctx, "11:00")
         more = today_panel(ctx, "11:00", "+3@11:30-17:00")
+        # another load (another user) in the same 5-minute slot reuses the projection
+        again = today_panel(ctx, "11:04")
+    assert TODAY_CACHE_STATS["computed"] - before["computed"] == 2
+    assert TODAY_CACHE_STATS["reused"] - before["reused"] == 1
+    assert str(again) == str(panel)
     text = str(panel)
     assert words(lang)["today_to_close"] in text and words(lang)["today_close"] in text
     kpis = {}

@@ -65,17 +65,19 @@ MORNING_REPLICATIONS = 6
 MORNING_SETTLED_S = 600  # callers of the last 10 minutes before `at` may still be waiting
 INTERVAL_NAMES = {900: "15min", 1800: "30min", 3600: "60min"}
 # ``--staffing presence``: the share of the agents present that answered this queue.
-# ``load`` (default): per class of offered load per agent present, learnt by simulating
-# the LOAD_TRAIN_DAYS days before today with candidate shares until each class answers
-# as the centre did there (``simulation.calibration.backtest._load_share``, on a smaller
-# budget: LOAD_SIMULATED_DAYS simulated days per candidate); ``slot``: the share the
-# calibration's agents (Erlang A fit) stood for per slot on the training days.
+# ``slot`` (default): the share the calibration's agents (Erlang A fit) stood for per
+# slot on the training days; ``load``: per class of offered load per agent present,
+# learnt by simulating the LOAD_TRAIN_DAYS days before today with candidate shares until
+# each class answers as the centre did there (``simulation.calibration.backtest._load_share``, on a smaller
+# budget: LOAD_SIMULATED_DAYS simulated days per candidate). On the bank's February
+# ``load`` did worse day by day than ``slot`` (docs/measurements.md).
 PRESENCE_SHARES = ("load", "slot")
 LOAD_TRAIN_DAYS = 7
 LOAD_SIMULATED_DAYS = 21
-# ``handling``: ``today`` fits each caller category's handling time to today's answered
+# ``handling``: ``history`` (default) as calibrated; ``today`` fits each caller
+# category's handling time to today's answered
 # calls that arrived HANDLING_SETTLED_S or more before ``at`` (their handling is over by
-# then, nearly always) when at least HANDLING_MIN_CALLS of them; else as calibrated.
+# then, nearly always) when at least HANDLING_MIN_CALLS of them.
 HANDLING = ("today", "history")
 HANDLING_SETTLED_S = 1800
 HANDLING_MIN_CALLS = 50
@@ -223,8 +225,8 @@ def build_plan(
     interval_s: int = 1800,
     morning: bool = False,
     expected: Sequence[float] | None = None,
-    presence_share_by: str = "load",
-    handling: str = "today",
+    presence_share_by: str = "slot",
+    handling: str = "history",
 ) -> IntradayPlan:
     """The plan of ``at``'s local day (module docstring). Raises ``ValueError`` saying
     what to do when ``at`` is outside opening hours, before any history, or the centre
