@@ -9,7 +9,8 @@ import datetime as dt
 import shutil
 
 import pytest
-from conftest import ARTIFACTS, ServedApp, login, make_app, run_cca
+from support.app import ARTIFACTS, ServedApp, login, make_app
+from support.cli import run_cca
 
 from analytics.centres import get_centre
 from analytics.kpi.catalogue import format_value

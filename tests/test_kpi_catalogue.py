@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cca
+from support.cli import run_cca
 
 from analytics.kpi import OCCUPANCY_NAMES, TICKET_KPI_NAMES, call_kpi_names, catalogue
 from analytics.kpi.catalogue import CATALOGUE, OTHER_COLUMNS, find, format_value, kpi
@@ -75,6 +75,10 @@ COMMANDS = [
     ),
     ("roster", "--centre", "bahrain_lmra", "--week", "2026-09-13", "--shifts", "8h:1h-break"),
     ("generate", "--scenario", "bahrain_lmra", "--start", "2026-09"),
+    (
+        *("intraday", "--centre", "bahrain_lmra", "--at", "2026-09-15 11:00"),
+        *("--arrivals", "actual", "--staffing", "table", "--replications", "2"),
+    ),
 ]
 
 
@@ -99,8 +103,8 @@ def test_calibrate_prints_only_declared_columns(db, tmp_path):
 
 
 def test_an_undeclared_column_is_caught():
-    assert _undeclared(["offered", "sl_offered_12_ci_low", "asa_s_error", "calls_waiting"]) == [
-        "calls_waiting"
+    assert _undeclared(["offered", "sl_offered_12_ci_low", "asa_s_error", "calls_queued"]) == [
+        "calls_queued"
     ]
 
 
@@ -165,8 +169,9 @@ def test_formats_and_directions_come_from_the_declaration():
     assert kpi("sl_excl_short_30").denominator_of(row) == 93
     assert kpi("asa_s").denominator_of(row) == 80
     assert kpi("offered").denominator_of(row) is None
-    with pytest.raises(KeyError, match="calls_waiting"):
-        kpi("calls_waiting")
+    with pytest.raises(KeyError, match="calls_queued"):
+        kpi("calls_queued")
+    assert kpi("oldest_wait_s").target_reads() == "≤"  # the live KPIs (issue 23)
 
 
 def test_the_exports_labels_are_the_catalogues():

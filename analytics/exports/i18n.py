@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from analytics.kpi import catalogue
 from analytics.kpi.catalogue import format_change, format_value
 from analytics.labels import NOT_RECORDED, display
-from analytics.periods import Period, hijri_month_of
+from analytics.periods import Period, hijri_date, hijri_month_of
 
 LANGUAGES = ("en", "ar")
 
@@ -425,10 +425,11 @@ class Labels:
         return f"{self.weekday(day.isoweekday())} {day.day} {month} {day.year}"
 
     def hijri_date(self, day: dt.date) -> str:
-        from hijridate import Gregorian
-
-        h = Gregorian(day.year, day.month, day.day).to_hijri()
-        return f"{h.day} {HIJRI_MONTHS[self.lang][h.month - 1]} {h.year}"
+        hijri = hijri_date(day)
+        if hijri is None:
+            raise ValueError(f"{day} has no Umm al-Qura date")
+        year, month, day_of_month = hijri
+        return f"{day_of_month} {HIJRI_MONTHS[self.lang][month - 1]} {year}"
 
     def period_name(self, period: Period) -> str:
         """'September 2024', 'Rabi al-Awwal 1446 AH' or '2024-09-01 – 2024-09-15'."""

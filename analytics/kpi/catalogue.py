@@ -12,7 +12,8 @@ formula tooltips, alert rules and staffing targets. The SQL that computes a KPI 
 A service-level KPI is a *family*: ``sl_offered`` declares ``sl_offered_T`` for every
 threshold T (``threshold_label`` spells T). ``kpi("sl_offered_12")`` finds the family;
 so do a simulation's ``<name>_ci_low`` / ``_ci_high``, a forecast's ``<name>_low`` /
-``_high`` and a backtest's ``<name>_actual`` / ``_predicted`` (the same KPI's values).
+``_high``, a backtest's ``<name>_actual`` / ``_predicted`` and an intraday projection's
+``<name>_p10`` / ``_p90`` (the same KPI's values).
 
 Adding a KPI: one ``KPI(...)`` below (under its subject) plus its SQL. The live KPIs of
 issue 23 (``calls_waiting``, ``oldest_wait_s``, ``agents_*``) go under ``subject="live"``.
@@ -550,7 +551,250 @@ _ERLANG = (
     ),
 )
 
-CATALOGUE: tuple[KPI, ...] = _CALLS + _STAFFING + _TICKETS + _ERLANG
+# The queue now and agents' time, from a followed feed (analytics.kpi.live, agents; docs/live.md).
+_LIVE = (
+    KPI(
+        "calls_waiting",
+        "live",
+        "count",
+        "calls",
+        "count",
+        "lower",
+        _l("Calls waiting", "المكالمات المنتظرة"),
+        _l(
+            "callers in a queue now, not yet answered",
+            "المتصلون في قائمة الانتظار الآن ولم يُرد عليهم بعد",
+        ),
+        short=_l("Waiting", "المنتظرة"),
+    ),
+    KPI(
+        "oldest_wait_s",
+        "live",
+        "duration",
+        "seconds",
+        "seconds",
+        "lower",
+        _l("Longest wait now", "أطول انتظار الآن"),
+        _l(
+            "seconds the longest-waiting caller now has waited",
+            "ثواني انتظار أقدم متصل منتظر الآن",
+        ),
+        short=_l("Longest wait", "أطول انتظار"),
+    ),
+    KPI(
+        "agents_logged_in",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "neither",
+        _l("Agents logged in", "الموظفون المسجلون"),
+        _l(
+            "agents logged in now (any state but logged out)",
+            "الموظفون المسجلون الآن (أي حالة عدا الخروج)",
+        ),
+    ),
+    KPI(
+        "agents_available",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "higher",
+        _l("Agents available", "الموظفون المتاحون"),
+        _l(
+            "agents logged in, not on a call, in wrap-up or on a break",
+            "الموظفون المسجلون وليسوا في مكالمة أو عمل لاحق أو استراحة",
+        ),
+    ),
+    KPI(
+        "agents_on_call",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "neither",
+        _l("Agents on a call", "الموظفون في مكالمة"),
+        _l("agents on a call now (ringing included)", "الموظفون في مكالمة الآن (مع الرنين)"),
+    ),
+    KPI(
+        "agents_wrap_up",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "neither",
+        _l("Agents in wrap-up", "الموظفون في العمل اللاحق"),
+        _l("agents doing after-call work now", "الموظفون في العمل اللاحق للمكالمة الآن"),
+    ),
+    KPI(
+        "agents_paused",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "lower",
+        _l("Agents on a break", "الموظفون في استراحة"),
+        _l("agents on a break now (any reason)", "الموظفون في استراحة الآن (أي سبب)"),
+    ),
+    KPI(
+        "logged_in_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Logged-in time", "مدة تسجيل الدخول"),
+        _l(
+            "seconds in any state but logged out",
+            "الثواني في أي حالة عدا الخروج",
+        ),
+    ),
+    KPI(
+        "productive_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "higher",
+        _l("Time ready or handling", "مدة الجاهزية أو المعالجة"),
+        _l(
+            "seconds available, ringing, on a call or in wrap-up",
+            "الثواني متاحًا أو في رنين أو مكالمة أو عمل لاحق",
+        ),
+    ),
+    KPI(
+        "handling_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Time ringing, on calls or in wrap-up", "مدة الرنين والمكالمات والعمل اللاحق"),
+        _l(
+            "seconds ringing, on a call or in wrap-up",
+            "الثواني في رنين أو مكالمة أو عمل لاحق",
+        ),
+    ),
+    KPI(
+        "paused_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Pause time", "مدة الاستراحات"),
+        _l(
+            "seconds on a break (per reason as paused_s_<reason>)",
+            "الثواني في استراحة (لكل سبب paused_s_<reason>)",
+        ),
+    ),
+    KPI(
+        "scheduled_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Scheduled time", "المدة المجدولة"),
+        _l("seconds the roster schedules (work and breaks)", "الثواني المجدولة (عمل واستراحات)"),
+    ),
+    KPI(
+        "adherent_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "higher",
+        _l("Time in adherence", "مدة الالتزام"),
+        _l(
+            "scheduled seconds doing what the roster says (or within the grace period)",
+            "الثواني المجدولة المطابقة للجدول (أو ضمن مهلة السماح)",
+        ),
+    ),
+    KPI(
+        "planned_break_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Planned break time", "مدة الاستراحات المخططة"),
+        _l("seconds the roster schedules away from the phones", "الثواني المجدولة بعيدًا عن الهاتف"),
+    ),
+    KPI(
+        "adherence",
+        "live",
+        "ratio",
+        "share",
+        "ratio",
+        "higher",
+        _l("Adherence to the roster", "الالتزام بالجدول"),
+        _l("adherent_s / scheduled_s", "مدة الالتزام ÷ المدة المجدولة"),
+        numerator=("adherent_s",),
+        denominator=("scheduled_s",),
+    ),
+    KPI(
+        "intervals_in_adherence",
+        "live",
+        "count",
+        "intervals",
+        "count",
+        "higher",
+        _l("Intervals in adherence", "الفترات الملتزمة"),
+        _l(
+            "scheduled intervals without a deviation beyond the grace period",
+            "الفترات المجدولة دون انحراف يتجاوز مهلة السماح",
+        ),
+    ),
+    KPI(
+        "intervals_scheduled",
+        "live",
+        "count",
+        "intervals",
+        "count",
+        "neither",
+        _l("Intervals scheduled", "الفترات المجدولة"),
+        _l("intervals the roster schedules", "الفترات التي يجدولها الجدول"),
+    ),
+    KPI(
+        "shrinkage",
+        "live",
+        "ratio",
+        "share",
+        "ratio",
+        "lower",
+        _l("Measured shrinkage", "نسبة الفاقد المقيسة"),
+        _l(
+            "1 − productive time within the scheduled time / scheduled_s",
+            "1 − مدة الجاهزية أو المعالجة ضمن المجدول ÷ المدة المجدولة",
+        ),
+    ),
+    KPI(
+        "planned_shrinkage",
+        "live",
+        "ratio",
+        "share",
+        "ratio",
+        "neither",
+        _l("Planned shrinkage (breaks)", "الفاقد المخطط (الاستراحات)"),
+        _l("planned_break_s / scheduled_s", "مدة الاستراحات المخططة ÷ المدة المجدولة"),
+        numerator=("planned_break_s",),
+        denominator=("scheduled_s",),
+    ),
+    KPI(
+        "unplanned_shrinkage",
+        "live",
+        "ratio",
+        "share",
+        "ratio",
+        "lower",
+        _l("Unplanned shrinkage", "الفاقد غير المخطط"),
+        _l("shrinkage − planned_shrinkage", "الفاقد المقيس − الفاقد المخطط"),
+    ),
+)
+
+CATALOGUE: tuple[KPI, ...] = _CALLS + _STAFFING + _TICKETS + _ERLANG + _LIVE
 _BY_NAME: dict[str, KPI] = {k.name: k for k in CATALOGUE}
 assert len(_BY_NAME) == len(CATALOGUE), "a KPI is declared twice"
 
@@ -576,6 +820,17 @@ OTHER_COLUMNS: dict[str, tuple[str, ...]] = {
         *("paid_hours", "required_agent_hours", "over_coverage", "gap"),
         "uncovered_intervals",
     ),
+    "parts of a projection (cca intraday)": (
+        *("rest_of_day", "intervals", "snapshot", "at", "source", "arrivals", "history"),
+        *("actual_after", "staffing", "target", "changes"),
+    ),
+    # The queue's state at an instant, as cca intraday reads it from the log. The live
+    # KPIs of issue 23 (calls_waiting, oldest_wait_s, agents_*) will be declared above
+    # under subject "live"; these names then move there (or are renamed to match).
+    "the queue's state at an instant (cca intraday)": (
+        *("waiting", "oldest_wait_s", "in_service", "available", "on_call"),
+    ),
+    "agents (cca kpi agents)": ("team", "in_adherence"),
     "fitted parameters (cca calibrate)": (
         *("calls_per_week", "handling_mu", "handling_sigma", "handling_mean_s"),
         *("handling_sd_s", "patience_km_mean_s", "patience_km_mean_restricted"),
@@ -590,7 +845,7 @@ OTHER_COLUMNS: dict[str, tuple[str, ...]] = {
 
 SL_VARIANTS: tuple[str, ...] = tuple(k.name for k in CATALOGUE if k.per_threshold)
 SL_NAME = re.compile(r"^(" + "|".join(SL_VARIANTS) + r")_(\d+(?:\.\d+)?)$")
-_BOUND = re.compile(r"^(.+?)_(ci_low|ci_high|low|high|actual|predicted)$")
+_BOUND = re.compile(r"^(.+?)_(ci_low|ci_high|low|high|actual|predicted|p10|p90)$")
 
 
 class UnknownKPI(KeyError):

@@ -45,11 +45,10 @@ import pandas as pd
 import simpy
 from simpy.events import Timeout
 
-from analytics.records import CALL_COLUMNS
+from analytics.records import CALL_COLUMNS, OUTCOMES
 from simulation.queue.scenario import Scenario
 
 ANSWERED, ABANDONED, TIMEOUT = 0, 1, 2
-OUTCOMES = ["answered", "abandoned", "timeout"]
 
 # The canonical call record plus where a simulated call comes from.
 RECORD_COLUMNS = [*CALL_COLUMNS, "centre_id", "scenario", "replication"]
@@ -443,7 +442,9 @@ def call_records_many(
         {
             "call_id": joined["id"].astype(object),
             "arrived_at": stamp(joined["t"].astype(float)),
-            "outcome": pd.Categorical.from_codes(joined["outcome"].astype(np.int8), OUTCOMES),
+            "outcome": pd.Categorical.from_codes(
+                joined["outcome"].astype(np.int8), categories=list(OUTCOMES)
+            ),
             "wait_s": joined["wait"].astype(float),
             "answered_at": stamp(joined["answered_at"].astype(float)),
             "ended_at": stamp(joined["ended_at"].astype(float)),

@@ -614,6 +614,44 @@ class CentreEvaluator:
             )  # fmt: skip
         ]
 
+    def _feed_stale(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
+        """A live feed (``cca live follow``) silent for ``silent_minutes`` while open."""
+        from analytics.kpi.live import feed_health, is_open
+
+        p = rule.params
+        if not is_open(self.centre, as_of):
+            return []
+        out = []
+        for feed in feed_health(self.con, self.centre, wall=as_of):
+            minutes = (feed["silent_s"] or 0) / 60
+            if feed["silent_s"] is None or minutes < p["silent_minutes"]:
+                continue
+            critical = p.get("critical_minutes")
+            en = (
+                f"{self.centre.centre_id}: the live feed {feed['source']} ({feed['format']}) "
+                f"has read nothing for {minutes:.0f} min while the centre is open: is the "
+                "follower or the switch down?"
+            )
+            ar = (
+                f"{self.centre.centre_id}: لم تقرأ التغذية المباشرة {feed['source']} "
+                f"({feed['format']}) شيئًا منذ {minutes:.0f} دقيقة والمركز مفتوح: هل توقف "
+                "المتابع أو المقسم؟"
+            )
+            out.append(
+                self._alert(
+                    rule,
+                    as_of,
+                    "critical" if critical is not None and minutes >= critical else "warning",
+                    minutes,
+                    float(p["silent_minutes"]),
+                    en,
+                    ar,
+                    subject=feed["feed_id"],
+                    last_read=feed["last_read_at"].isoformat() if feed["last_read_at"] else None,
+                )  # fmt: skip
+            )
+        return out
+
     def _site_imbalance(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
         p = rule.params
         window = dt.timedelta(hours=p["hours"])
