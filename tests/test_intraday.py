@@ -587,3 +587,59 @@ def test_cca_roster_s_own_output_covers_its_plan_in_the_projection(september, tm
     assert agents[0] == agents[1]
     # the intervals from 11:00 to 17:00 (the plan's), each with at least 3 on duty
     assert len(agents[0]) >= 12 and min(agents[0][:12]) >= 3
+
+
+def test_staffing_live_reads_the_live_feed_s_waiting_callers_and_agents_by_state(
+    september, tmp_path
+):
+    """--staffing live: the live tables (as `cca live follow` keeps them) give the
+    snapshot — three callers waiting for 30, 60 and 90 s, two agents busy (one on a call
+    for 100 s, one ringing), three available, one paused, one logged out — and five agents
+    on shift to closing; at another moment than the tables describe it says what to do."""
+    import shutil
+
+    from analytics.centres import get_centre
+    from analytics.store import Store
+    from simulation.intraday.day import build_plan
+
+    db = tmp_path / "live.duckdb"
+    shutil.copy(september.path, db)
+    store = Store(db)
+    tz = dt.timezone(dt.timedelta(hours=3))
+    at = dt.datetime(2026, 9, 15, 11, tzinfo=tz)
+    feed = "bahrain_lmra:queue_log:/var/log/asterisk/queue_log"
+    with store.writer() as con:
+        con.execute(
+            "INSERT INTO live_feed_health (feed_id, centre_id, format, source, last_event_at) "
+            "VALUES (?, 'bahrain_lmra', 'queue_log', '/var/log/asterisk/queue_log', ?)",
+            [feed, at],
+        )
+        for k, wait in enumerate((30, 60, 90)):
+            con.execute(
+                "INSERT INTO live_calls_waiting VALUES (?, 'bahrain_lmra', ?, 'q', NULL, ?)",
+                [feed, f"c{k}", at - dt.timedelta(seconds=wait)],
+            )
+        states = [("on_call", 100), ("ringing", 5)] + [("available", 10)] * 3
+        states += [("paused", 300), ("logged_out", 4000)]
+        for k, (state, since) in enumerate(states):
+            con.execute(
+                "INSERT INTO live_agent_state (feed_id, centre_id, agent_id, state, since) "
+                "VALUES (?, 'bahrain_lmra', ?, ?, ?)",
+                [feed, f"A{k}", state, at - dt.timedelta(seconds=since)],
+            )
+    with store.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        plan = build_plan(con, centre, at, arrivals="actual", staffing="live")
+        assert sorted(e for _, e in plan.state.waiting) == [30.0, 60.0, 90.0]
+        assert sorted(e for _, e in plan.state.in_service) == [5.0, 100.0]
+        assert plan.state.agents == {"available": 3, "on_call": 2, "wrap_up": 0, "paused": 1}
+        slot = 11 * 2  # 11:00 in half hours
+        open_after = plan.agents[slot:][plan.agents[slot:] > 0]
+        assert plan.agents[slot] == 5 and set(open_after) == {5}
+        with pytest.raises(ValueError, match="leave out --at"):
+            build_plan(con, centre, at + dt.timedelta(hours=2), arrivals="actual", staffing="live")
+    result = _json(
+        db, "--at", "2026-09-15 11:00", "--arrivals", "actual", "--staffing", "live",
+        "--replications", "5",
+    )  # fmt: skip
+    assert result["snapshot"]["waiting"] == 3 and result["snapshot"]["in_service"] == 2
