@@ -644,8 +644,6 @@ def roster_agents(path, centre: Centre, day: dt.date, interval_s: int) -> np.nda
     import csv
     import json
 
-    from simulation.planning.rostering import parse_shifts
-
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -704,12 +702,19 @@ def roster_agents(path, centre: Centre, day: dt.date, interval_s: int) -> np.nda
         on = covered(start, end)
         brk = r.get("break_start")
         if brk not in (None, ""):
+            # the shift's template names its break: "8h:1h-break" (cca roster's words)
+            spec = str(r["shift"]).partition(":")[2].strip()
             try:
-                template = parse_shifts(str(r["shift"]))[0]
-            except ValueError as exc:
-                raise ValueError(f"--roster {path}: row {k}, column shift: {exc}") from None
+                if not spec.endswith("-break"):
+                    raise ValueError
+                break_s = pd.Timedelta(spec[: -len("-break")]).total_seconds()
+            except ValueError:
+                raise ValueError(
+                    f"--roster {path}: row {k}, column shift: {r['shift']!r} does not say "
+                    "its break's length (like 8h:1h-break) though the row has a break_start"
+                ) from None
             b = instant(brk, k, "break_start")
-            on = on - covered(b, b + template.break_s)
+            on = on - covered(b, b + break_s)
         agents += count * on
     return agents
 
