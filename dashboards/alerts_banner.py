@@ -12,8 +12,10 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
+from analytics.translation import gettext
 from dashboards.auth import current_user, require
-from dashboards.context import View, app_context
+from dashboards.context import View, app_context, page_language
+from simulation.operations.alerts.channels import SEVERITY_WORDS
 
 SHOWN = 4
 COLOURS = {"critical": "red", "warning": "orange"}
@@ -32,7 +34,7 @@ def alert_items(user, lang: str) -> list:
         if user.role in ACK_ROLES:
             actions.append(
                 html.Button(
-                    "✓ " + ("إقرار" if lang == "ar" else "Acknowledge"),
+                    "✓ " + gettext(lang, "Acknowledge"),
                     id={"type": "alert-ack", "id": int(alert["alert_id"])},
                     className="alert-ack",
                 )
@@ -42,7 +44,7 @@ def alert_items(user, lang: str) -> list:
                 html.Div(
                     [html.Span(text, className="alert-text"), *actions], className="alert-row"
                 ),
-                title=f"{alert['centre_id']} · {alert['rule']} · {alert['severity']}",
+                title=f"{alert['centre_id']} · {alert['rule']} · {severity(alert, lang)}",
                 color=COLOURS.get(alert.get("severity"), "blue"),
                 variant="light",
                 className="alert-item",
@@ -70,8 +72,14 @@ def acknowledge(clicks, search):
     clicked = dash.ctx.triggered_id
     if isinstance(clicked, dict):
         ack(app_context().state, int(clicked["id"]), user.username)
-    lang = "ar" if "lang=ar" in (search or "") else "en"
+    lang = page_language(search)
     return alert_items(current_user(), lang)
+
+
+def severity(alert: dict, lang: str) -> str:
+    """The alert's severity in the reader's words (the stored code if it is no known one)."""
+    word = SEVERITY_WORDS.get(alert.get("severity"))
+    return gettext(lang, word) if word else str(alert.get("severity"))
 
 
 def register_callbacks(app) -> None:

@@ -40,6 +40,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from analytics.appstate import AppState, utc_now
+from analytics.translation import (
+    DEFAULT,
+    LANGUAGE_NAMES,
+    N_,
+    direction,
+    other_language,
+    translator,
+)
+from dashboards.context import page_language
 
 ROLES = ("admin", "manager", "planner", "executive", "wallboard")
 
@@ -407,7 +416,7 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
 
     @server.route("/login", methods=["GET", "POST"])
     def login():
-        lang = "ar" if flask.request.args.get("lang") == "ar" else "en"
+        lang = page_language()
         if flask.request.method == "GET":
             token = secrets.token_urlsafe(24)
             response = flask.make_response(
@@ -434,7 +443,7 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
         state.audit(user.username, "login", {"ip": remote})
         target = _safe_next(form.get("next"))
         if target == "/" or not user.may_open(urlparse(target).path):
-            target = user.home + (f"?lang={lang}" if lang == "ar" else "")
+            target = user.home + (f"?lang={lang}" if lang != DEFAULT else "")
         response = flask.redirect(target)
         response.set_cookie(SESSION_COOKIE, signer.dumps(session_id), **cookie_args())
         response.set_cookie(CSRF_COOKIE, csrf, **cookie_args(http_only=False))
@@ -456,28 +465,14 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
 # ------------------------------------------------------------------- the log-in page
 
 _WORDS = {
-    "en": {
-        "title": "Contact-centre analytics",
-        "sub": "Sign in to your centre's dashboards",
-        "username": "User name",
-        "password": "Password",
-        "submit": "Sign in",
-        "invalid": "That user name and password do not match.",
-        "locked": "Too many failed attempts: this account is locked for 15 minutes.",
-        "disabled": "This account is disabled. Ask an administrator.",
-        "other": "العربية",
-    },
-    "ar": {
-        "title": "تحليلات مركز الاتصال",
-        "sub": "سجّل الدخول إلى لوحات مركزك",
-        "username": "اسم المستخدم",
-        "password": "كلمة المرور",
-        "submit": "دخول",
-        "invalid": "اسم المستخدم وكلمة المرور غير متطابقين.",
-        "locked": "محاولات فاشلة كثيرة: الحساب مقفل لمدة 15 دقيقة.",
-        "disabled": "هذا الحساب معطّل. راجع المسؤول.",
-        "other": "English",
-    },
+    "title": N_("Contact-centre analytics"),
+    "sub": N_("Sign in to your centre's dashboards"),
+    "username": N_("User name"),
+    "password": N_("Password"),
+    "submit": N_("Sign in"),
+    "invalid": N_("That user name and password do not match."),
+    "locked": N_("Too many failed attempts: this account is locked for 15 minutes."),
+    "disabled": N_("This account is disabled. Ask an administrator."),
 }
 
 _FORBIDDEN = (
@@ -487,9 +482,8 @@ _FORBIDDEN = (
 
 
 def _page(body: str, lang: str = "en") -> str:
-    direction = "rtl" if lang == "ar" else "ltr"
     return (
-        f"<!doctype html><html lang='{lang}' dir='{direction}'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{lang}' dir='{direction(lang)}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>Contact-centre analytics</title>"
         "<link rel='stylesheet' href='/assets/login.css'></head>"
@@ -498,8 +492,10 @@ def _page(body: str, lang: str = "en") -> str:
 
 
 def _login_form(token: str, lang: str, next_path: str | None, error: str | None) -> str:
-    w = _WORDS[lang]
-    other = "en" if lang == "ar" else "ar"
+    tr = translator(lang)
+    w = {key: tr.gettext(message) for key, message in _WORDS.items()}
+    other = other_language(lang)
+    w["other"] = LANGUAGE_NAMES[other]
     message = f"<p class='error' role='alert'>{html.escape(w[error])}</p>" if error else ""
     nxt = html.escape(_safe_next(next_path))
     return _page(

@@ -11,9 +11,10 @@ centre's latest call, so a centre whose data stop last month still opens on figu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import flask
 
@@ -21,6 +22,7 @@ from analytics.appstate import AppState
 from analytics.centres import Centre, get_centre, list_centres
 from analytics.periods import Period, parse_period
 from analytics.store import Store
+from analytics.translation import DEFAULT, language
 
 CALL_FILTERS = ("category", "topic", "channel", "site", "queue")
 TICKET_FILTERS = ("category", "topic", "channel", "site")
@@ -74,6 +76,17 @@ def app_context() -> AppContext:
     return flask.current_app.config["CCA"]
 
 
+def page_language(source: Mapping | str | None = None) -> str:
+    """The page's language, read one way: ``lang`` of a query (``View``'s keyword
+    arguments), of a URL's search string (``"?lang=ar&..."``, a callback's ``url.search``)
+    or, with no source, of the current request. Anything but a known code is English."""
+    if source is None:
+        source = flask.request.args if flask.has_request_context() else {}
+    if isinstance(source, str):
+        source = dict(parse_qsl(source.lstrip("?")))
+    return language(source.get("lang"))
+
+
 @dataclass(frozen=True)
 class View:
     """One page's view: the centre, period and filters it shows, in which language."""
@@ -85,7 +98,7 @@ class View:
 
     @classmethod
     def from_query(cls, query: dict) -> View:
-        lang = "ar" if query.get("lang") == "ar" else "en"
+        lang = page_language(query)
         filters = {}
         for name in CALL_FILTERS:
             raw = query.get(name)
@@ -104,7 +117,7 @@ class View:
             params["period"] = self.period_text
         for name, values in self.filters.items():
             params[name] = ",".join(values)
-        if self.lang != "en":
+        if self.lang != DEFAULT:
             params["lang"] = self.lang
         for key, value in changes.items():
             if value in (None, "", []):

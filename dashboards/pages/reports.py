@@ -21,7 +21,7 @@ from dash import html
 from analytics.centres import get_centre
 from analytics.periods import parse_period
 from dashboards.auth import PAGE_ROLES, current_user
-from dashboards.context import app_context
+from dashboards.context import app_context, page_language
 from dashboards.frame import PageContext, page
 from dashboards.pages.overview import headline_kpis
 from dashboards.tiles import kpi_tile
@@ -97,7 +97,7 @@ def download():
         return flask.Response("your role may not download reports\n", 403, mimetype="text/plain")
     args = flask.request.args
     centre_id, fmt = args.get("centre", ""), args.get("format", "")
-    lang = "ar" if args.get("lang") == "ar" else "en"
+    lang = page_language(args)
     if fmt not in FORMATS:
         return flask.Response(
             f"format {fmt!r} is not xlsx, pdf or csv\n", 400, mimetype="text/plain"

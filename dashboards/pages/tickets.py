@@ -14,6 +14,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from analytics.kpi import TICKET_KPI_NAMES
+from analytics.translation import is_rtl, moment
 from dashboards import charts, queries
 from dashboards.frame import PageContext, page
 from dashboards.grid import kpi_grid
@@ -90,8 +91,11 @@ def build(ctx: PageContext):
     risk_rows = [
         {
             "ticket_id": r["ticket_id"],
-            "created_at": r["created_at"].strftime("%Y-%m-%d %H:%M"),
-            "deadline": r["deadline"].strftime("%Y-%m-%d %H:%M"),
+            # ISO values sort; the reader sees the one date format (valueFormatter)
+            "created_at": r["created_at"].isoformat(),
+            "deadline": r["deadline"].isoformat(),
+            "created_at_shown": moment(r["created_at"], ctx.lang),
+            "deadline_shown": moment(r["deadline"], ctx.lang),
             "working_hours_left": round(r["working_hours_left"], 1),
             "category": labels.category(r["category"]),
             "channel": labels.dimension("channel", r["channel"]),
@@ -105,7 +109,12 @@ def build(ctx: PageContext):
             rowData=risk_rows,
             columnDefs=[
                 {"field": "ticket_id", "headerName": w["ticket"]},
-                {"field": "deadline", "headerName": w["deadline"], "sort": "asc"},
+                {
+                    "field": "deadline",
+                    "headerName": w["deadline"],
+                    "sort": "asc",
+                    "valueFormatter": {"function": "params.data.deadline_shown"},
+                },
                 {
                     "field": "working_hours_left",
                     "headerName": w["hours_left"],
@@ -114,11 +123,15 @@ def build(ctx: PageContext):
                 {"field": "category", "headerName": w["category"]},
                 {"field": "channel", "headerName": w["channel"]},
                 {"field": "topic", "headerName": w["topic"]},
-                {"field": "created_at", "headerName": w["created_at"]},
+                {
+                    "field": "created_at",
+                    "headerName": w["created_at"],
+                    "valueFormatter": {"function": "params.data.created_at_shown"},
+                },
             ],
             defaultColDef={"sortable": True, "resizable": True, "flex": 1},
             dashGridOptions={
-                "enableRtl": ctx.lang == "ar",
+                "enableRtl": is_rtl(ctx.lang),
                 "pagination": True,
                 "paginationPageSize": 20,
             },

@@ -54,9 +54,11 @@ import duckdb
 
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
+from analytics.exports.i18n import Labels
 from analytics.kpi import call_kpis, threshold_label, ticket_kpis
 from analytics.labels import display, labels_for
 from analytics.periods import Period
+from analytics.translation import LANGUAGES, N_, gettext, in_languages, ngettext
 from simulation.formulas.erlang import ErlangA
 from simulation.operations.alerts.rules import Rule
 
@@ -247,7 +249,8 @@ class CentreEvaluator:
         check = getattr(self, f"_{rule.kind}")
         return check(rule, as_of)
 
-    def _alert(self, rule: Rule, as_of, severity, value, threshold, en, ar, subject="", **figs):
+    def _alert(self, rule: Rule, as_of, severity, value, threshold, message, subject="", **figs):
+        """One alert; ``message`` is ``{lang: sentence}`` (``analytics.translation``)."""
         return {
             "centre_id": self.centre.centre_id,
             "rule": rule.name,
@@ -257,7 +260,7 @@ class CentreEvaluator:
             "as_of": _local(as_of, self.centre).isoformat(timespec="seconds"),
             "value": value,
             "threshold": threshold,
-            "message": {"en": en, "ar": ar},
+            "message": message,
             **figs,
         }
 
@@ -333,20 +336,32 @@ class CentreEvaluator:
         closing = _local(roster[-1][0] + dt.timedelta(seconds=roster[-1][1]), self.centre)
         cid = self.centre.centre_id
         if agents_short is not None:
-            en_gap = f"unless {agents_short} more agent{'s' if agents_short > 1 else ''} log in now"
-            ar_gap = f"ما لم ينضم {agents_short} موظف إضافي من الآن"
+
+            def gap(lang):
+                return ngettext(
+                    lang,
+                    "unless {n} more agent log in now",
+                    "unless {n} more agents log in now",
+                    agents_short,
+                )
         else:
-            en_gap = "and no number of extra agents within reach closes the gap today"
-            ar_gap = "ولا يكفي أي عدد متاح من الموظفين الإضافيين لسد الفجوة اليوم"
-        en = (
-            f"{cid}: today will close at {_pct(projected)} {name} (target "
-            f"{_pct(p['target'])}, {_pct(so_far[name])} so far on {so_far['offered']} calls) "
-            f"{en_gap}; closing {closing:%H:%M}."
-        )
-        ar = (
-            f"{cid}: يُتوقع أن يُغلق اليوم بمستوى خدمة {name} قدره {_pct(projected)} "
-            f"(الهدف {_pct(p['target'])}، و{_pct(so_far[name])} حتى الآن من "
-            f"{so_far['offered']} مكالمة) {ar_gap}؛ الإغلاق الساعة {closing:%H:%M}."
+
+            def gap(lang):
+                return gettext(
+                    lang, "and no number of extra agents within reach closes the gap today"
+                )
+
+        message = in_languages(
+            "{cid}: today will close at {projected} {kpi} (target {target}, {so_far} so far "
+            "on {calls} calls) {gap}; closing {closing}.",
+            cid=cid,
+            projected=_pct(projected),
+            kpi=lambda lang: Labels(lang).kpi(name).lower(),
+            target=_pct(p["target"]),
+            so_far=_pct(so_far[name]),
+            calls=so_far["offered"],
+            gap=gap,
+            closing=f"{closing:%H:%M}",
         )
         return [
             self._alert(
@@ -355,8 +370,7 @@ class CentreEvaluator:
                 severity,
                 projected,
                 p["target"],
-                en,
-                ar,
+                message,
                 kpi=name,
                 projected_sl=projected,
                 sl_so_far=so_far[name],
@@ -381,14 +395,16 @@ class CentreEvaluator:
             return []
         critical = p.get("critical_above")
         severity = "critical" if critical is not None and rate > critical else "warning"
-        cid, minutes = self.centre.centre_id, f"{p['minutes']:g}"
-        en = (
-            f"{cid}: {_pct(rate)} of the calls of the last {minutes} minutes were abandoned "
-            f"({row['abandoned']} of {row['offered']}), above the {_pct(p['cap'])} cap."
-        )
-        ar = (
-            f"{cid}: نسبة المكالمات المتروكة في آخر {minutes} دقيقة {_pct(rate)} "
-            f"({row['abandoned']} من {row['offered']} مكالمة)، أعلى من الحد {_pct(p['cap'])}."
+        cid = self.centre.centre_id
+        message = in_languages(
+            "{cid}: {rate} of the calls of the last {minutes} were abandoned "
+            "({abandoned} of {offered}), above the {cap} cap.",
+            cid=cid,
+            rate=_pct(rate),
+            minutes=lambda lang: ngettext(lang, "{n} minute", "{n} minutes", p["minutes"]),
+            abandoned=row["abandoned"],
+            offered=row["offered"],
+            cap=_pct(p["cap"]),
         )
         return [
             self._alert(
@@ -397,8 +413,7 @@ class CentreEvaluator:
                 severity,
                 rate,
                 p["cap"],
-                en,
-                ar,
+                message,
                 offered=row["offered"],
                 abandoned=row["abandoned"],
                 minutes=p["minutes"],
@@ -412,7 +427,6 @@ class CentreEvaluator:
             self.con, self.centre, period=Period(day, day, str(day)), by=("category",), as_of=as_of
         )
         out = []
-        en_names, ar_names = self.labels("en"), self.labels("ar")
         for r in rows:
             n = r["at_risk"] or 0
             if n < max(p["min_tickets"], 1):
@@ -420,17 +434,20 @@ class CentreEvaluator:
             critical = p.get("critical_at")
             severity = "critical" if critical is not None and n >= critical else "warning"
             cat = r["category"]
-            en_cat = display(cat, "category", en_names, "en")
-            ar_cat = display(cat, "category", ar_names, "ar")
-            cid = self.centre.centre_id
-            en = (
-                f"{cid}: {n} open {en_cat} ticket{'s' if n != 1 else ''} reach their deadline "
-                f"within the next working day ({r['backlog']} open in the category)."
-            )
-            ar = (
-                f"{cid}: {n} تذكرة مفتوحة في فئة «{ar_cat}» يحين موعدها النهائي خلال يوم العمل "
-                f"التالي (من {r['backlog']} تذكرة مفتوحة في الفئة)."
-            )
+            message = {
+                lang: ngettext(
+                    lang,
+                    "{cid}: {n} open {category} ticket reach their deadline within the next "
+                    "working day ({backlog} open in the category).",
+                    "{cid}: {n} open {category} tickets reach their deadline within the next "
+                    "working day ({backlog} open in the category).",
+                    n,
+                    cid=self.centre.centre_id,
+                    category=display(cat, "category", self.labels(lang), lang),
+                    backlog=r["backlog"],
+                )
+                for lang in LANGUAGES
+            }
             out.append(
                 self._alert(
                     rule,
@@ -438,8 +455,7 @@ class CentreEvaluator:
                     severity,
                     float(n),
                     float(p["min_tickets"]),
-                    en,
-                    ar,
+                    message,
                     subject=cat or "",
                     category=cat,
                     at_risk=n,
@@ -461,15 +477,13 @@ class CentreEvaluator:
         if last is not None:
             hours = (as_of - last).total_seconds() / 3600
             if hours > p["refresh_hours"]:
-                en = (
-                    f"{cid}: no data has been loaded for {hours:.1f} hours (last load "
-                    f"{_local(last, self.centre):%Y-%m-%d %H:%M}; it should come every "
-                    f"{p['refresh_hours']:g} hours)."
-                )
-                ar = (
-                    f"{cid}: لم تُحمَّل أي بيانات منذ {hours:.1f} ساعة (آخر تحميل "
-                    f"{_local(last, self.centre):%Y-%m-%d %H:%M}، والمفترض كل "
-                    f"{p['refresh_hours']:g} ساعة)."
+                message = in_languages(
+                    "{cid}: no data has been loaded for {hours} hours (last load {last}; it "
+                    "should come every {every} hours).",
+                    cid=cid,
+                    hours=f"{hours:.1f}",
+                    last=f"{_local(last, self.centre):%Y-%m-%d %H:%M}",
+                    every=f"{p['refresh_hours']:g}",
                 )
                 out.append(
                     self._alert(
@@ -478,8 +492,7 @@ class CentreEvaluator:
                         "critical" if hours > 2 * p["refresh_hours"] else "warning",
                         hours,
                         p["refresh_hours"],
-                        en,
-                        ar,
+                        message,
                         subject="load",
                         last_load=_local(last, self.centre).isoformat(timespec="seconds"),
                     )  # fmt: skip
@@ -521,16 +534,16 @@ class CentreEvaluator:
         if self.calls_kpis(t0, t1)[0]["offered"] > 0:
             return []
         cid = self.centre.centre_id
-        span = f"{t0:%H:%M}–{t1:%H:%M}"
-        en = (
-            f"{cid}: no calls {span} although the centre is open then and had at least "
-            f"{p['min_expected_calls']} calls in it on each of the last {len(working)} "
-            f"{t0:%A}s: is the feed or the switch down?"
-        )
-        ar = (
-            f"{cid}: لا مكالمات بين {t0:%H:%M} و{t1:%H:%M} مع أن المركز مفتوح في هذه الفترة "
-            f"وتلقى فيها {p['min_expected_calls']} مكالمة على الأقل في كل من آخر "
-            f"{len(working)} أسابيع: هل توقف النقل أو المقسم؟"
+        message = in_languages(
+            "{cid}: no calls {start}–{end} although the centre is open then and had at least "
+            "{expected} calls in it on each of the last {weeks} {weekdays}: is the feed or the "
+            "switch down?",
+            cid=cid,
+            start=f"{t0:%H:%M}",
+            end=f"{t1:%H:%M}",
+            expected=p["min_expected_calls"],
+            weeks=len(working),
+            weekdays=lambda lang: Labels(lang).weekdays(t0.isoweekday()),
         )
         return [
             self._alert(
@@ -539,8 +552,7 @@ class CentreEvaluator:
                 "warning",
                 0.0,
                 float(p["min_expected_calls"]),
-                en,
-                ar,
+                message,
                 subject="calls",
                 interval_start=t0.isoformat(timespec="minutes"),
             )  # fmt: skip
@@ -570,7 +582,7 @@ class CentreEvaluator:
             for r in rows:
                 if r["channel"] == p["channel"] and start <= r["interval_start"] < end:
                     arrivals[r["site"]] = arrivals.get(r["site"], 0) + (r["created"] or 0)
-            unit_en, unit_ar = "counter", "شباك"
+            unit = N_("counter")
         else:
             for r in self.calls_kpis(as_of - window, as_of, by=("site",)):
                 arrivals[r["site"]] = float(r["offered"])
@@ -580,13 +592,12 @@ class CentreEvaluator:
                 for _s, _n, agents, site in rows:
                     staffed.setdefault(site, []).append(float(agents or 0))
                 capacity = {s: sum(v) / len(v) for s, v in staffed.items() if s}
-            unit_en, unit_ar = "agent", "موظف"
+            unit = N_("agent")
         sites = [s for s in capacity if capacity[s] > 0]
         if len(sites) < 2:
             return []
         load = {s: arrivals.get(s, 0.0) / capacity[s] for s in sites}
         out = []
-        en_names, ar_names = self.labels("en"), self.labels("ar")
         cid = self.centre.centre_id
         for site in sites:
             siblings = statistics.median(load[s] for s in sites if s != site)
@@ -597,17 +608,16 @@ class CentreEvaluator:
                 continue
             crit = p.get("critical_ratio")
             severity = "critical" if crit is not None and ratio >= crit else "warning"
-            en_site = display(site, "site", en_names, "en")
-            ar_site = display(site, "site", ar_names, "ar")
-            times = "∞" if math.isinf(ratio) else f"{ratio:.1f}"
-            hours = f"{p['hours']:g}"
-            en = (
-                f"{cid}: {en_site} has {load[site]:.1f} arrivals per {unit_en} in the last "
-                f"{hours} h, {times} times its siblings' median ({siblings:.1f})."
-            )
-            ar = (
-                f"{cid}: في «{ar_site}» {load[site]:.1f} وافد لكل {unit_ar} في آخر {hours} "
-                f"ساعة، أي {times} ضعف وسيط الفروع الأخرى ({siblings:.1f})."
+            message = in_languages(
+                "{cid}: {site} has {load} arrivals per {unit} in the last {hours} h, {times} "
+                "times its siblings' median ({siblings}).",
+                cid=cid,
+                site=lambda lang, site=site: display(site, "site", self.labels(lang), lang),
+                load=f"{load[site]:.1f}",
+                unit=lambda lang: gettext(lang, unit),
+                hours=f"{p['hours']:g}",
+                times="∞" if math.isinf(ratio) else f"{ratio:.1f}",
+                siblings=f"{siblings:.1f}",
             )
             out.append(
                 self._alert(
@@ -616,8 +626,7 @@ class CentreEvaluator:
                     severity,
                     None if math.isinf(ratio) else ratio,
                     p["ratio"],
-                    en,
-                    ar,
+                    message,
                     subject=site,
                     site=site,
                     arrivals=arrivals.get(site, 0),
