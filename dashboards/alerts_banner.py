@@ -13,8 +13,9 @@ import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
 from analytics.translation import gettext
-from dashboards.auth import current_user, require
-from dashboards.context import View, app_context, page_language
+from dashboards.auth import Forbidden, current_user, require
+from dashboards.context import View, app_context, centre_for
+from dashboards.language import page_language
 from simulation.operations.alerts.channels import SEVERITY_WORDS
 
 SHOWN = 4
@@ -68,10 +69,20 @@ def acknowledge(clicks, search):
         return no_update
     user = require(*ACK_ROLES)
     from simulation.operations.alerts import acknowledge as ack
+    from simulation.operations.alerts import open_alerts
 
     clicked = dash.ctx.triggered_id
     if isinstance(clicked, dict):
-        ack(app_context().state, int(clicked["id"]), user.username)
+        state = app_context().state
+        try:
+            alert_id = int(clicked["id"])
+        except (TypeError, ValueError):
+            raise Forbidden("no such alert") from None
+        alert = next((a for a in open_alerts(state) if int(a["alert_id"]) == alert_id), None)
+        if alert is None:
+            raise Forbidden("no such open alert")
+        centre_for(alert["centre_id"], user)  # the alert's centre, not the client's word
+        ack(state, alert_id, user.username)
     lang = page_language(search)
     return alert_items(current_user(), lang)
 

@@ -13,8 +13,10 @@ The HTML page carries ``<html lang dir>`` from the URL's ``lang`` (``ar`` gives
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
+import pkgutil
 from pathlib import Path
 
 import dash
@@ -25,21 +27,22 @@ from dash import Dash, Input, Output, dcc
 from analytics.appstate import AppState
 from analytics.store import Store
 from analytics.translation import DEFAULT, LANGUAGES, RTL_LANGUAGES, direction
-from dashboards import auth
-from dashboards.context import AppContext, Settings, page_language
+from dashboards import auth, headers, pages
+from dashboards.context import AppContext, Settings
+from dashboards.language import page_language
 
 HERE = Path(__file__).parent
-PAGE_MODULES = (
-    "dashboards.pages.overview",
-    "dashboards.pages.categories",
-    "dashboards.pages.intraday",
-    "dashboards.pages.tickets",
-    "dashboards.pages.sites",
-    "dashboards.pages.reports",
-    "dashboards.pages.wallboard",
-    "dashboards.pages.admin",
-    "dashboards.pages.planner",
-)
+
+
+def page_modules() -> list[str]:
+    """Every module under ``dashboards/pages/``: adding a page is adding its file (its
+    ``register_page`` declares path, order, menu label and roles)."""
+    return [
+        f"{pages.__name__}.{m.name}"
+        for m in pkgutil.iter_modules(pages.__path__)
+        if not m.name.startswith("_")
+    ]
+
 
 THEME = {
     "fontFamily": "IBM Plex Sans Arabic, Inter, system-ui, sans-serif",
@@ -93,13 +96,18 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
     jobs = JobRunner(state, work, max_jobs=2)
     server.config["CCA"] = AppContext(store, state, settings, jobs)
     server.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
-    auth.install(server, state, secure_cookies=settings.secure_cookies)
+    auth.install(
+        server,
+        state,
+        secure_cookies=settings.secure_cookies,
+        idle=dt.timedelta(minutes=settings.idle_minutes),
+    )
 
     from dashboards import alerts_banner, frame
 
     frame.register_callbacks(app)
     alerts_banner.register_callbacks(app)
-    for name in PAGE_MODULES:
+    for name in page_modules():
         module = importlib.import_module(name)
         if hasattr(module, "register_callbacks"):
             module.register_callbacks(app)
@@ -120,4 +128,5 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
         Input("url", "search"),
     )
     app.layout = _shell
+    headers.install(app, secure=settings.secure_cookies)
     return app

@@ -53,7 +53,6 @@ _MESSAGES = {
     "last_30_days": N_("last 30 days"),
     "calls": N_("Calls"),
     "n_calls": N_("calls"),  # after a number
-    "tickets_sla": N_("Tickets within SLA"),
     "two_answer_rates": N_("Two answer rates from one log"),
     "two_answer_rates_note": N_(
         "The answer rate counts every caller; the answer rate excluding short abandons "
@@ -68,8 +67,6 @@ _MESSAGES = {
     "pick_category": N_("Pick a caller category to see its topics and intervals"),
     "intervals_of": N_("Intervals of"),
     "heat_offered": N_("Calls offered (mean per day)"),
-    "heat_sl": N_("Service level within {t} s (of offered)"),
-    "heat_abandon": N_("Abandon rate"),
     "day_vs_target": N_("One day's intervals against target"),
     "agents_vs_required": N_("Agents: actual (staffing table) against required (Erlang A)"),
     "actual_agents": N_("Actual agents"),

@@ -12,8 +12,8 @@ import pytest
 from conftest import ARTIFACTS, login
 
 from analytics.centres import get_centre
-from analytics.exports.i18n import format_value
 from analytics.kpi import call_kpis
+from analytics.kpi.catalogue import format_value
 from analytics.periods import parse_period
 
 pytestmark = pytest.mark.e2e

@@ -55,7 +55,7 @@ def test_a_simulation_job_equals_cca_simulate_with_the_same_seed(runner, scenari
 
 
 def test_cancel_stops_the_job(runner, scenario):
-    job = runner.submit("planner1", "simulate", {"scenario": scenario, "replications": 400})
+    job = runner.submit("planner1", "simulate", {"scenario": scenario, "replications": 100})
     deadline = time.monotonic() + 60
     while runner.status(job)["done"] < 1:
         assert time.monotonic() < deadline
@@ -64,7 +64,7 @@ def test_cancel_stops_the_job(runner, scenario):
     status = runner.wait(job, timeout=30)
     assert status["state"] == "cancelled"
     stopped_at = status["done"]
-    assert stopped_at < 400
+    assert stopped_at < 100
     time.sleep(0.5)
     assert runner.status(job)["done"] == stopped_at  # nothing runs after the cancel
     assert runner.result(job) is None
@@ -74,7 +74,7 @@ def test_cancel_stops_the_job(runner, scenario):
 def test_one_running_job_per_user_and_a_server_wide_limit(tmp_path, scenario):
     runner = JobRunner(AppState(tmp_path / "app.sqlite"), tmp_path / "jobs", max_jobs=1, workers=1)
     try:
-        long = runner.submit("ann", "simulate", {"scenario": scenario, "replications": 400})
+        long = runner.submit("ann", "simulate", {"scenario": scenario, "replications": 100})
         with pytest.raises(JobLimitError, match="ann already has job"):
             runner.submit("ann", "simulate", {"scenario": scenario, "replications": 2})
         # another user's job waits for the one slot

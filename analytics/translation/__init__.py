@@ -186,6 +186,12 @@ def isolate_latin(text: str) -> str:
     return "".join(parts)
 
 
+def for_reader(text: str, lang: str) -> str:
+    """Text written in ``lang`` elsewhere (the KPI catalogue's labels) made ready for its
+    reader: in right-to-left text, Latin runs isolated as the catalogue's messages are."""
+    return isolate_latin(text) if is_rtl(lang) else text
+
+
 class Translator:
     """The messages of one language; placeholders ``{name}`` are filled after translation
     (the Arabic may order them differently). ``n`` of a plural message is filled in as a

@@ -16,7 +16,7 @@ from dash import Input, Output, State, html, no_update
 
 from analytics.translation import is_rtl
 from dashboards import auth
-from dashboards.context import app_context, visible_centres
+from dashboards.context import app_context, centre_for, visible_centres
 from dashboards.frame import PageContext, page
 
 PATH = "/admin"
@@ -179,7 +179,7 @@ def rules_rows(centre_id: str | None) -> list[dict]:
 
 def show_rules(centre_id):
     auth.require("admin")
-    return rules_rows(centre_id)
+    return rules_rows(centre_for(centre_id) if centre_id else None)
 
 
 def pick_rule(selected):
@@ -194,6 +194,7 @@ def change_rule(_save, _delete, centre_id, text):
     state = app_context().state
     if not centre_id:
         return "pick a centre", no_update
+    centre_id = centre_for(centre_id)
     try:
         rule = json.loads(text or "{}")
     except json.JSONDecodeError as exc:
@@ -295,4 +296,13 @@ def layout(**query):
     return page(PATH, query, build, filters=())
 
 
-dash.register_page(__name__, path=PATH, name="Admin", title="Admin", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Admin",
+    title="Admin",
+    layout=layout,
+    order=90,
+    menu="admin",  # the menu's label: words(lang)["admin"]
+    roles=(),  # who opens it besides admins (dashboards.auth.may_open)
+)

@@ -169,4 +169,13 @@ def layout(**query):
     return page(PATH, query, build, filters=("category", "channel", "site"))
 
 
-dash.register_page(__name__, path=PATH, name="Sites", title="Sites", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Sites",
+    title="Sites",
+    layout=layout,
+    order=40,
+    menu="sites",  # the menu's label: words(lang)["sites"]
+    roles=("manager",),  # who opens it besides admins (dashboards.auth.may_open)
+)

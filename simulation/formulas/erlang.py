@@ -62,11 +62,12 @@ import numpy as np
 from scipy import special
 
 from analytics.kpi import threshold_label
+from analytics.kpi.catalogue import SL_NAME, SL_VARIANTS
 
 DEFAULT_THRESHOLDS_S: tuple[float, ...] = (12, 30)
 DEFAULT_SHORT_ABANDON_S = 5.0
 
-SERVICE_LEVELS = ("sl_answered", "sl_offered", "sl_excl_short", "sl_with_abandons")
+SERVICE_LEVELS = SL_VARIANTS  # the catalogue's service-level families
 PLAIN_KPIS = (
     "p_wait",
     "occupancy",
@@ -76,7 +77,7 @@ PLAIN_KPIS = (
     "abandon_rate",
     "answer_rate_excl_short",
 )
-_SL_KPI = re.compile(r"^(" + "|".join(SERVICE_LEVELS) + r")_(\d+(?:\.\d+)?)$")
+_SL_KPI = SL_NAME
 _TARGET = re.compile(r"^\s*([a-z_0-9.]+)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*$")
 
 # A series term below e^-45 of the largest one is beneath double precision of the sum.

@@ -51,6 +51,10 @@ KINDS = ("simulate", "find_staffing", "backtest")
 PROGRESS_EVERY_S = 0.25  # a simulation's progress is written at most this often (a page polls ~1/s)
 ACTIVE = ("queued", "running")
 INTERVAL_NAMES = {900: "15min", 1800: "30min", 3600: "60min"}
+# What one web user may ask of the server (the command line has no such bounds).
+MAX_REPLICATIONS = 100
+MAX_DAYS = 31  # of a scenario to simulate
+TIME_LIMIT_S = 900.0  # a job running longer is stopped
 
 
 class JobLimitError(RuntimeError):
@@ -134,6 +138,8 @@ class JobRunner:
     ``state``: the app-state store holding the ``jobs`` table; ``workdir``: where job
     scenarios and results go; ``max_jobs``: jobs running at once on the server;
     ``workers``: worker processes per job (1: replications in the job's thread).
+    Bounds on what one job may ask: ``max_replications``, ``max_days`` of a scenario and
+    ``time_limit_s`` of running (then it is stopped); one active job per user.
     """
 
     def __init__(
@@ -143,6 +149,9 @@ class JobRunner:
         max_jobs: int = 2,
         *,
         workers: int | None = None,
+        max_replications: int = MAX_REPLICATIONS,
+        max_days: int = MAX_DAYS,
+        time_limit_s: float = TIME_LIMIT_S,
     ):
         if max_jobs < 1:
             raise ValueError(f"max_jobs must be >= 1, not {max_jobs!r}")
@@ -151,6 +160,9 @@ class JobRunner:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.max_jobs = max_jobs
         self.workers = workers
+        self.max_replications = max_replications
+        self.max_days = max_days
+        self.time_limit_s = time_limit_s
         self._lock = threading.Lock()  # one submit at a time: the per-user check is atomic
         self._cancel: dict[str, threading.Event] = {}
         self._pool = ThreadPoolExecutor(max_workers=max_jobs, thread_name_prefix="cca-job")
@@ -185,9 +197,20 @@ class JobRunner:
         else:
             text = self._scenario_text(params)
             scenario = _load(text)  # fails here, not in the background, if it is bad
-        replications = int(params.get("replications", 10))
-        if replications < 1:
-            raise ValueError(f"replications: {replications!r} must be >= 1")
+        try:
+            replications = int(params.get("replications", 10))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"replications: {params.get('replications')!r} is not a number"
+            ) from None
+        if not 1 <= replications <= self.max_replications:
+            raise ValueError(
+                f"replications: {replications:,} is not between 1 and {self.max_replications}"
+            )
+        if scenario is not None and scenario.days > self.max_days:
+            raise ValueError(
+                f"days: {scenario.days} is more than {self.max_days} a job may simulate"
+            )
         if kind == "find_staffing" and not (params.get("targets") or scenario.targets):
             raise ValueError("targets: give one like sl_offered_12>=0.8")
         stored = {k: v for k, v in params.items() if k not in ("scenario", "scenario_toml")}
@@ -250,12 +273,17 @@ class JobRunner:
             ).fetchall()
         return [self.status(r["job_id"]) for r in ids]
 
-    def cancel(self, job_id: str) -> bool:
-        """Ask a queued or running job to stop; True if it was still active."""
+    def cancel(self, job_id: str, user: str | None = None) -> bool:
+        """Ask a queued or running job to stop; True if it was still active. With
+        ``user``, only that user's own job (``PermissionError`` otherwise)."""
         with self.state.connect() as con:
-            row = con.execute("SELECT state FROM jobs WHERE job_id = ?", [job_id]).fetchone()
+            row = con.execute(
+                "SELECT state, username FROM jobs WHERE job_id = ?", [job_id]
+            ).fetchone()
             if row is None:
                 raise KeyError(f"no job {job_id!r}")
+            if user is not None and row["username"] != user:
+                raise PermissionError(f"job {job_id!r} is not {user}'s")
             if row["state"] not in ACTIVE:
                 return False
             if row["state"] == "queued":
@@ -334,6 +362,15 @@ class JobRunner:
                 [utc_now(), "starting", job_id],
             )
         folder = self.workdir / job_id
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            cancelled.set()
+
+        timer = threading.Timer(self.time_limit_s, expire)
+        timer.daemon = True
+        timer.start()
         try:
             text = (folder / "scenario.toml").read_text(encoding="utf-8")
             scenario = _load(text) if kind != "backtest" else None
@@ -349,7 +386,10 @@ class JobRunner:
                 finished_at=utc_now(),
             )
         except JobCancelled:
-            self._update(job_id, state="cancelled", message="cancelled", finished_at=utc_now())
+            message = "cancelled"
+            if expired.is_set():
+                message = f"stopped: it ran longer than the limit of {self.time_limit_s:g} s"
+            self._update(job_id, state="cancelled", message=message, finished_at=utc_now())
         except Exception as exc:  # noqa: BLE001 - the job's failure is its row's message
             self._update(
                 job_id,
@@ -358,6 +398,7 @@ class JobRunner:
                 finished_at=utc_now(),
             )
         finally:
+            timer.cancel()
             self._cancel.pop(job_id, None)
 
     def _executor(self, cancelled: threading.Event, replications: int) -> Executor:

@@ -74,6 +74,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.kpi import catalogue
 from simulation.formulas.erlang import (
     ErlangA,
     ErlangC,
@@ -325,14 +326,12 @@ class IntervalSample:
 
 
 def _denominator(name: str, row: dict[str, Any]) -> float | None:
-    """The calls a KPI is a share (or mean) of, from the KPI row (docs/kpis.md definitions)."""
-    if name == "asa_s" or name.startswith("sl_answered_"):
-        return row.get("answered") or 0
-    if name.startswith("sl_excl_short_") or name == "answer_rate_excl_short":
-        return (row.get("offered") or 0) - (row.get("short_abandoned") or 0)
-    if name.startswith("sl_") or name in ("answer_rate", "abandon_rate"):
-        return row.get("offered") or 0
-    return None
+    """The calls a call KPI is a share (or mean) of, from the KPI row: the catalogue's
+    denominator (None for a KPI that is not a share or mean of calls)."""
+    found = catalogue.find(name)
+    if found is None or found[0].subject != "calls":
+        return None
+    return found[0].denominator_of(row)
 
 
 def standard_error(name: str, sample: IntervalSample, null: float | None = None) -> float | None:
@@ -623,7 +622,7 @@ def staffing_plan(
 
 
 def _is_share(name: str) -> bool:
-    return name != "asa_s" and _denominator(name, {}) is not None
+    return catalogue.is_share(name) and _denominator(name, {}) is not None
 
 
 def _judge(target: Target, sample: IntervalSample, margin_se: float) -> bool:

@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.kpi.catalogue import is_share
 from simulation.formulas.erlang import ErlangA, ErlangC, Target, staffing_targets
 from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
 from simulation.queue.scenario import WEEKDAY_NAMES, Category, Scenario, scenario_from_dict
@@ -301,7 +302,7 @@ def _status(metrics: Mapping[str, Any], targets: Sequence[Target]) -> str:
         value = metrics.get(t.key)
         if value is None:
             return "red"
-        share = t.key.startswith("sl_") or t.key in ("p_abandon", "answer_rate", "occupancy")
+        share = is_share(t.key)
         margin = AMBER_SHARE if share else AMBER_TIME * abs(t.value)
         shifted = value + margin if t.op in (">=", ">") else value - margin
         if not t.met_by({**metrics, t.key: shifted}):
@@ -733,7 +734,7 @@ def _cell(sheet, r: int, c: int, key: str, value: Any, pct, num) -> None:
     elif isinstance(value, bool):
         sheet.write_boolean(r, c, value)
     elif isinstance(value, (int, float)):
-        share = key.startswith("sl_") or key.endswith("_rate") or key == "occupancy"
+        share = is_share(key)
         sheet.write_number(r, c, float(value), pct if share else num)
     else:
         sheet.write(r, c, str(value))

@@ -38,6 +38,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,23 +55,47 @@ OUTCOMES = ["answered", "abandoned", "timeout"]
 RECORD_COLUMNS = [*CALL_COLUMNS, "centre_id", "scenario", "replication"]
 
 
+def arrival_times(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    since_s: float | None = None,
+    scale: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson arrivals of every interval (a Poisson number per interval and category,
+    placed uniformly within it, ``scale`` times the expected calls): times (s from the
+    start instant, sorted) and category indices, those before ``since_s`` (default: the
+    warm-up's start) dropped — which leaves a Poisson process over the rest."""
+    tl = scenario.timeline()
+    counts = rng.poisson(tl.expected if scale == 1.0 else tl.expected * scale)
+    n = int(counts.sum())
+    flat = counts.reshape(-1)
+    n_cat = len(scenario.categories)
+    interval = np.repeat(np.repeat(np.arange(len(tl.starts_s)), n_cat), flat)
+    category = np.repeat(np.tile(np.arange(n_cat), len(tl.starts_s)), flat)
+    times = tl.starts_s[interval] + rng.random(n) * tl.lengths_s[interval]
+    keep = times >= (-scenario.warmup_s if since_s is None else since_s)
+    order = np.argsort(times[keep], kind="stable")
+    return times[keep][order], category[keep][order]
+
+
 class CallArrivals:
     """The callers of one replication, drawn up front: times (s from the start instant)
-    in arrival order, category index, patience and handling components (s)."""
+    in arrival order, category index, patience and handling components (s).
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator):
-        tl = scenario.timeline()
-        counts = rng.poisson(tl.expected)  # (interval, category)
-        n = int(counts.sum())
-        flat = counts.reshape(-1)
-        n_cat = len(scenario.categories)
-        interval = np.repeat(np.repeat(np.arange(len(tl.starts_s)), n_cat), flat)
-        category = np.repeat(np.tile(np.arange(n_cat), len(tl.starts_s)), flat)
-        times = tl.starts_s[interval] + rng.random(n) * tl.lengths_s[interval]
-        keep = times >= -scenario.warmup_s
-        order = np.argsort(times[keep], kind="stable")
-        self.times = times[keep][order]
-        self.category = category[keep][order]
+    ``times`` and ``category`` (sorted by time) give the callers instead of drawing
+    them (``arrival_times``); their durations are drawn all the same."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: np.random.Generator,
+        times: np.ndarray | None = None,
+        category: np.ndarray | None = None,
+    ):
+        if times is None:
+            times, category = arrival_times(scenario, rng)
+        self.times = np.asarray(times, dtype=float)
+        self.category = np.asarray(category, dtype=np.int64)
         n = len(self.times)
         self.patience = np.empty(n)
         self.talk = np.empty(n)
@@ -115,11 +140,27 @@ class CallCentre:
 
     After ``run()``, ``outcome``, ``answered_at``, ``ended_at`` (s from the start instant)
     and ``agent`` hold one entry per caller of ``arrivals``.
+
+    ``start_s``: start at that instant rather than from an empty centre at the first
+    interval (the intraday projection, ``simulation.intraday``): the callers of
+    ``arrivals`` who came before it are waiting in their queues then (their patience
+    already conditional on it), ``busy_until`` gives the end (s) of each call in service
+    then, each with an agent of its own; the staffing in force at ``start_s`` and the
+    closings after it apply.
     """
 
-    def __init__(self, scenario: Scenario, arrivals: CallArrivals):
+    def __init__(
+        self,
+        scenario: Scenario,
+        arrivals: CallArrivals,
+        *,
+        start_s: float | None = None,
+        busy_until: Sequence[float] = (),
+    ):
         tl = scenario.timeline()
-        self.env = simpy.Environment(initial_time=float(tl.starts_s[0]))
+        self._start_s = float(tl.starts_s[0]) if start_s is None else float(start_s)
+        self._busy_until = [float(t) for t in busy_until]
+        self.env = simpy.Environment(initial_time=self._start_s)
         self.arrivals = arrivals
         n = len(arrivals.times)
         levels = sorted({c.priority for c in scenario.categories})
@@ -156,15 +197,32 @@ class CallCentre:
     def run(self) -> None:
         tl = self._timeline
         end = tl.end_s
+        t0 = self._start_s
         # Closings are scheduled first: at a closing that coincides with a staffing change,
         # the queue is emptied before new agents could answer anyone.
         for _, close in tl.open_periods():
-            if close < end:  # open at the end of the horizon: followed until it empties
+            if t0 < close < end:  # open at the end of the horizon: followed until it empties
                 self._at(close, self._close)
+        # Calls in service at the start, each keeping its agent busy until it ends.
+        for done in self._busy_until:
+            self.on_shift += 1
+            self._seq += 1
+            heapq.heappush(self._ends, (done, self._seq, self.next_agent))
+            self.next_agent += 1
+        # Callers who came before the start wait in their queues, in order of arrival.
+        times, i = self._times, 0
+        while i < len(times) and times[i] < t0:
+            self.queues[self._level[i]].append(i)
+            i += 1
+        self._next = i
         previous = None
-        for start, agents in zip(tl.starts_s.tolist(), tl.agents.tolist(), strict=True):
+        for start, length, agents in zip(
+            tl.starts_s.tolist(), tl.lengths_s.tolist(), tl.agents.tolist(), strict=True
+        ):
+            if start < t0 and start + length <= t0:
+                continue  # over before the start
             if agents != previous:
-                self._at(start, self._set_staffing, agents)
+                self._at(start, self._set_staffing, agents)  # at the start if before it
                 previous = agents
         self._wake_up()
         self.env.run()
@@ -309,6 +367,19 @@ def run_replication(
     ids unique across generated months).
     """
     arrivals, centre = simulate_calls(scenario, seed)
+    return call_records(scenario, arrivals, centre, replication, call_id_prefix=call_id_prefix)
+
+
+def call_records(
+    scenario: Scenario,
+    arrivals: CallArrivals,
+    centre: CallCentre,
+    replication: int = 0,
+    *,
+    call_id_prefix: str | None = None,
+) -> pd.DataFrame:
+    """The per-call records (``run_replication``'s columns) of a finished ``centre``: the
+    callers of ``arrivals`` who came from the start instant on."""
     t = arrivals.times
     keep = t >= 0.0
     idx = np.flatnonzero(keep)

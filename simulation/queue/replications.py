@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analytics.kpi.catalogue import is_share
 from simulation.queue.model import run_replication
 from simulation.queue.scenario import Scenario
 
@@ -62,10 +63,6 @@ def mean_ci(values: Sequence[float | None], level: float = 0.95) -> tuple:
     t = special.stdtrit(len(xs) - 1, 0.5 + level / 2)
     half = float(t * xs.std(ddof=1) / math.sqrt(len(xs)))
     return mean, mean - half, mean + half
-
-
-def _is_rate(name: str) -> bool:
-    return name.endswith("_rate") or "_rate_" in name or name.startswith("sl_")
 
 
 def _isnan(v) -> bool:
@@ -152,7 +149,7 @@ def summarise(
                 # Every KPI is >= 0 and every rate <= 1: the true value lies in the part of
                 # the interval inside that range, so cutting the rest loses no coverage.
                 low = max(low, 0.0)
-                high = min(high, 1.0) if _is_rate(name) else high
+                high = min(high, 1.0) if is_share(name) else high
             summary[name] = mean
             summary[f"{name}_ci_low"] = low
             summary[f"{name}_ci_high"] = high

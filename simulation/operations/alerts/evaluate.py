@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,13 +55,13 @@ from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
 from analytics.exports.i18n import Labels
 from analytics.kpi import call_kpis, threshold_label, ticket_kpis
+from analytics.kpi.catalogue import SL_NAME
 from analytics.labels import display, labels_for
 from analytics.periods import Period
 from analytics.translation import LANGUAGES, N_, gettext, in_languages, ngettext
 from simulation.formulas.erlang import ErlangA
 from simulation.operations.alerts.rules import Rule
 
-_SL = re.compile(r"^(sl_answered|sl_offered|sl_excl_short|sl_with_abandons)_(\d+(?:\.\d+)?)$")
 _INTERVAL_NAME = {900: "15min", 1800: "30min", 3600: "60min"}
 
 
@@ -266,7 +265,7 @@ class CentreEvaluator:
 
     def _sl_projection(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
         p = rule.params
-        variant, t_text = _SL.match(p["kpi"]).groups()
+        variant, t_text = SL_NAME.match(p["kpi"]).groups()
         threshold_s = float(t_text)
         short_s = self.centre.short_abandon_s
         local = _local(as_of, self.centre)
@@ -321,6 +320,14 @@ class CentreEvaluator:
             rest.append((calls * seconds / length, seconds, float(agents or 0)))
         model = _Projection(rest, aht, patience, threshold_s, short_s, variant)
         projected = model.value(num0, den0, extra=0)
+        simulated = None
+        if p["method"] != "erlang":
+            simulated = self._simulated_rest(p, as_of, profile, scale, interval_s, variant, name)
+            if simulated is None and p["method"] == "simulation":
+                return []
+        erlang_projected = projected
+        if simulated is not None:
+            projected = simulated["projected_sl"]
         if projected is None or projected >= p["target"]:
             return []
         best = model.value(num0, den0, extra=None)  # every remaining call within T
@@ -335,6 +342,23 @@ class CentreEvaluator:
         severity = "critical" if critical is not None and projected < critical else "warning"
         closing = _local(roster[-1][0] + dt.timedelta(seconds=roster[-1][1]), self.centre)
         cid = self.centre.centre_id
+        lead = None if simulated is None else simulated["lead_time_min"]
+        if lead is not None:
+            breach = _local(as_of + dt.timedelta(minutes=lead), self.centre)
+
+            def saved(lang):
+                return ngettext(
+                    lang,
+                    " It can still be saved until {time} ({n} min).",
+                    " It can still be saved until {time} ({n} min).",
+                    round(lead),
+                    time=f"{breach:%H:%M}",
+                )
+        else:
+
+            def saved(lang):
+                return ""
+
         if agents_short is not None:
 
             def gap(lang):
@@ -353,7 +377,7 @@ class CentreEvaluator:
 
         message = in_languages(
             "{cid}: today will close at {projected} {kpi} (target {target}, {so_far} so far "
-            "on {calls} calls) {gap}; closing {closing}.",
+            "on {calls} calls) {gap}; closing {closing}.{saved}",
             cid=cid,
             projected=_pct(projected),
             kpi=lambda lang: Labels(lang).kpi(name).lower(),
@@ -362,6 +386,7 @@ class CentreEvaluator:
             calls=so_far["offered"],
             gap=gap,
             closing=f"{closing:%H:%M}",
+            saved=saved,
         )
         return [
             self._alert(
@@ -383,8 +408,62 @@ class CentreEvaluator:
                 aht_s=aht,
                 patience_s=patience,
                 closing=closing.isoformat(timespec="minutes"),
+                method="erlang" if simulated is None else "simulation",
+                erlang_projected_sl=erlang_projected,
+                **{k: v for k, v in (simulated or {}).items() if k != "projected_sl"},
             )  # fmt: skip
         ]
+
+    def _simulated_rest(self, p, as_of, profile, scale, interval_s, variant, name) -> dict | None:
+        """Today's close by the intraday projection (``simulation.intraday``): the queue
+        as the log shows it at ``as_of`` (callers waiting, calls in service), the rest of
+        the day's calls of ``profile`` × ``scale``, the staffing table's agents, ``p``'s
+        replications; its median and p10/p90, and the lead time: minutes from ``as_of``
+        to the point of no return, the end of the interval after which the day can no
+        longer close at target even if every later call were answered in time (0: past
+        it already). None when the projection cannot be built (no staffing table today,
+        ``as_of`` outside the hours the history shows)."""
+        import numpy as np
+
+        from simulation.intraday.day import build_plan
+        from simulation.intraday.projection import point_of_no_return, project
+
+        n = 86400 // interval_s
+        expected = np.zeros(n)
+        for t, mean in profile.items():
+            expected[(t.hour * 3600 + t.minute * 60) // interval_s] += float(mean) * scale
+        try:
+            plan = build_plan(
+                self.con,
+                self.centre,
+                as_of,
+                arrivals="forecast",
+                staffing="table",
+                interval_s=interval_s,
+                morning=False,
+                expected=expected,
+                history_days=7 * p["weeks"],
+            )
+        except ValueError:
+            return None
+        threshold_s = float(SL_NAME.match(name).group(2))
+        result = project(plan, p["replications"], 0, thresholds_s=[threshold_s])
+        breach, _ = point_of_no_return(
+            result,
+            lambda row: _so_far_counts(row, variant, name),
+            p["target"],
+            as_of,
+            interval_s,
+        )
+        lead = None if breach is None else max((breach - as_of).total_seconds() / 60.0, 0.0)
+        return {
+            "projected_sl": result.day[name],
+            "projected_sl_p10": result.day[f"{name}_p10"],
+            "projected_sl_p90": result.day[f"{name}_p90"],
+            "lead_time_min": lead,
+            "waiting_now": plan.state.summary()["waiting"],
+            "in_service_now": plan.state.summary()["in_service"],
+        }
 
     def _abandon_rate(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
         p = rule.params

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analytics.kpi.catalogue import SL_NAME
 from analytics.packaged import packaged_dir
 
 # data/alerts/, read as package data wherever the project is installed
@@ -49,7 +50,6 @@ ALERTS_DIR = packaged_dir("alerts")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,63}$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-_SL_KPI = re.compile(r"^(sl_answered|sl_offered|sl_excl_short|sl_with_abandons)_(\d+(?:\.\d+)?)$")
 COMMON_KEYS = ("name", "kind", "cooldown", "channels", "enabled")
 CHANNEL_TYPES = ("webhook", "email")
 LANGUAGES = ("en", "ar")
@@ -81,6 +81,13 @@ KINDS: dict[str, dict[str, Key]] = {
         "max_extra_agents": Key("count", 30, "largest gap looked for, in agents"),
         "patience_s": Key("number", None, "mean patience (s); default: recent weeks' MLE", True),
         "aht_s": Key("number", None, "handling time (s); default: recent weeks' AHT", True),
+        "method": Key(
+            "text",
+            "auto",
+            "simulation (the intraday projection from the queue's state, simulation/intraday), "
+            "erlang (Erlang A per interval) or auto (simulation when it can be built)",
+        ),
+        "replications": Key("count", 30, "replications of the rest of the day (simulation)"),
     },
     "abandon_rate": {
         "minutes": Key("minutes", 60, "the window: calls arrived in the last N minutes"),
@@ -174,9 +181,11 @@ def _check_value(key: str, spec: Key, value: Any, where: str) -> Any:
             raise RuleError(f"{at}: {value!r} is not a text")
         if key == "source" and value not in ("tickets", "calls"):
             raise RuleError(f"{at}: {value!r} is not tickets or calls")
+        if key == "method" and value not in ("auto", "simulation", "erlang"):
+            raise RuleError(f"{at}: {value!r} is not auto, simulation or erlang")
         return value
     if kind == "kpi":
-        if not isinstance(value, str) or not _SL_KPI.match(value):
+        if not isinstance(value, str) or not SL_NAME.match(value):
             raise RuleError(
                 f"{at}: {value!r} is not a service level such as sl_answered_30, "
                 "sl_offered_12, sl_excl_short_30 or sl_with_abandons_20"
