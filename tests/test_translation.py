@@ -276,3 +276,18 @@ def test_latin_runs_inside_arabic_are_isolated_and_english_is_left_alone():
     message = translation.in_languages("calls from {label}", label="VIP")
     assert message == {"en": "calls from VIP", "ar": "مكالمات \u2068VIP\u2069"}
     assert translation.isolate_latin("{x} CSV") == "{x} \u2066CSV\u2069"
+
+
+def test_a_kpi_label_reads_the_same_in_the_kpi_catalogue_and_the_message_catalogue():
+    """KPI labels come from the KPI catalogue (one source); where a page's word is also a
+    KPI's label ('Offered', 'Agents'), the message catalogue must give the same Arabic."""
+    from analytics.kpi.catalogue import CATALOGUE
+
+    messages = read_catalogue("ar")
+    disagree = []
+    for k in CATALOGUE:
+        for declared in (k.label, k.short):
+            if declared and (m := messages.get(declared["en"])) is not None:
+                if m.string != declared["ar"]:
+                    disagree.append((k.name, declared["en"], m.string, declared["ar"]))
+    assert not disagree, disagree
