@@ -5,6 +5,7 @@ SQLite app state, Flask's test client."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import sqlite3
 
@@ -328,8 +329,11 @@ def test_the_planner_refuses_100000_replications_and_absurd_plans_at_once(app):
         state = [
             ("planner-plan", "data", agents),
             ("planner-replications", "value", replications),
-            ("planner-target", "value", "sl_offered_12>=0.8"),
+            ("planner-target-kpi", "value", "sl_offered"),  # the targets form
+            ("planner-target-seconds", "value", 12),
+            ("planner-target-share", "value", 80),
             ("planner-max-abandon", "value", None),
+            ("url", "search", ""),
             ("planner-source", "data", source),
             ("planner-volume", "value", 100),
             ("planner-handling", "value", 100),
@@ -395,3 +399,138 @@ def test_the_planner_loads_a_scenario_pack_by_name(app):
     log_in(client, "planner")
     answer = post(client, page_body("/planner", "?centre=bahrain_lmra&scenario=bahrain_lmra"))
     assert answer.status_code == 200 and "planner-grid" in answer.text
+
+
+# ------------------------------------------------------- item 8: delays, not lock-outs
+
+
+def attempt(app, user: str, password: str, ip: str):
+    client = app.server.test_client()
+    env = {"REMOTE_ADDR": ip}
+    form = client.get("/login", environ_base=env)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    data = {"username": user, "password": password, "csrf_token": token}
+    return client.post("/login", data=data, environ_base=env)
+
+
+def forget_delays(app):
+    with sqlite3.connect(state_of(app).path) as con:
+        con.execute("UPDATE login_failures SET locked_until = NULL")
+
+
+def fresh_app(seed_store, tmp_path):
+    return make_app(seed_store, tmp_path)
+
+
+def test_an_attacker_cannot_lock_the_admin_out(seed_store, tmp_path):
+    """Five (or fifty) wrong passwords from one address slow that address down; the
+    admin, from their own PC, signs in at once."""
+    app = fresh_app(seed_store, tmp_path)
+    answers = [attempt(app, "admin", "guess", "10.0.0.66").status_code for _ in range(6)]
+    assert answers == [401] * 4 + [429] * 2
+    assert attempt(app, "admin", PASSWORDS["admin"], "10.0.0.1").status_code == 302
+
+
+def test_delays_grow_with_each_failure_and_a_name_alone_waits_a_minute_at_most(
+    seed_store, tmp_path
+):
+    from dashboards import auth
+
+    app = fresh_app(seed_store, tmp_path)
+    state = state_of(app)
+    waits = []
+    for _ in range(8):
+        attempt(app, "manager", "wrong", "10.0.0.7")
+        waits.append(auth.wait_s(state, "manager", "10.0.0.7"))
+        forget_delays(app)
+    assert waits[:3] == [0, 0, 0] and all(b > a > 0 for a, b in itertools.pairwise(waits[3:])), (
+        waits
+    )
+    pair, _, name = auth.THROTTLES
+    assert [auth.delay_after(n, *pair[1:]).total_seconds() for n in range(1, 9)] == [
+        0,
+        0,
+        0,
+        5,
+        10,
+        20,
+        40,
+        80,
+    ]
+    assert auth.delay_after(40, *pair[1:]).total_seconds() == 15 * 60
+    assert auth.delay_after(40, *name[1:]).total_seconds() == 60
+    # from many addresses at once the name itself slows down, to a minute at most
+    for i in range(30):
+        attempt(app, "manager", "wrong", f"10.1.0.{i}")
+        forget_delays(app) if i < 29 else None
+    named = auth.wait_s(state, "manager", "10.9.9.9")
+    assert 30 < named <= 60
+
+
+def test_one_address_trying_many_names_is_slowed_down(seed_store, tmp_path):
+    app = fresh_app(seed_store, tmp_path)
+    for i in range(10):
+        assert attempt(app, f"name{i}", "guess", "10.0.0.99").status_code == 401
+    assert attempt(app, "name10", "guess", "10.0.0.99").status_code == 401  # the 11th: a delay
+    assert attempt(app, "manager", PASSWORDS["manager"], "10.0.0.99").status_code == 429
+    assert attempt(app, "manager", PASSWORDS["manager"], "10.0.0.5").status_code == 302
+
+
+def test_an_admin_sees_and_lifts_the_delays_and_both_are_audited(seed_store, tmp_path):
+    from dashboards import auth
+
+    app = fresh_app(seed_store, tmp_path)
+    state = state_of(app)
+    for _ in range(5):
+        attempt(app, "planner", "wrong", "10.0.0.66")
+    assert attempt(app, "planner", PASSWORDS["planner"], "10.0.0.66").status_code == 429
+    keys = [r["key"] for r in auth.lockouts(state)]
+    assert "pair:10.0.0.66|planner" in keys
+    assert any(r["action"] == "locked_out" for r in state.audit_log(50))
+
+    admin = app.server.test_client()
+    log_in(admin, "admin")
+    shown = post(admin, page_body("/admin", ""))
+    assert "admin-lockouts" in shown.text and "pair:10.0.0.66|planner" in shown.text
+    body = {
+        "output": "..admin-unlock-message.children...admin-lockouts.rowData..",
+        "outputs": [
+            {"id": "admin-unlock-message", "property": "children"},
+            {"id": "admin-lockouts", "property": "rowData"},
+        ],
+        "inputs": [{"id": "admin-unlock", "property": "n_clicks", "value": 1}],
+        "state": [
+            {
+                "id": "admin-lockouts",
+                "property": "selectedRows",
+                "value": [{"key": "pair:10.0.0.66|planner"}],
+            }
+        ],
+        "changedPropIds": ["admin-unlock.n_clicks"],
+    }
+    assert post(admin, body).status_code == 200
+    assert attempt(app, "planner", PASSWORDS["planner"], "10.0.0.66").status_code == 302
+    unlocked = [r for r in state.audit_log(50) if r["action"] == "login_unlocked"]
+    assert unlocked and unlocked[0]["username"] == "admin"
+    manager = app.server.test_client()
+    log_in(manager, "manager")
+    assert post(manager, body).status_code == 403
+
+
+# ---------------------------------------------------------------------- item 9: small
+
+
+def test_a_disabled_account_reads_as_a_wrong_password(seed_store, tmp_path):
+    from dashboards import auth
+
+    app = fresh_app(seed_store, tmp_path)
+    auth.add_user(state_of(app), "gone", "gone-pass-1", "manager")
+    auth.update_user(state_of(app), "gone", disabled=True)
+    right = attempt(app, "gone", "gone-pass-1", "10.0.0.3")
+    wrong = attempt(app, "gone", "not-it-at-all", "10.0.0.4")
+    assert right.status_code == wrong.status_code == 401
+    message = re.compile(r"<p class='error' role='alert'>(.*?)</p>")
+    assert message.search(right.text).group(1) == message.search(wrong.text).group(1)
+    assert "disabled" not in right.text
+    reasons = [r["detail"] for r in state_of(app).audit_log(10) if r["action"] == "login_failed"]
+    assert any('"disabled"' in d for d in reasons)  # the audit still says why

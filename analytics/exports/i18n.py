@@ -92,7 +92,12 @@ _MESSAGES = {
     "hijri_date": N_("Hijri date"),
     "slot": N_("Time of day"),
     "all": N_("All"),
-    "as_of": N_("Figures as of"),
+    "as_of": N_("Data up to"),
+    "produced": N_("produced"),
+    "no_calls_yet": N_("no call"),
+    "data_stop": N_(
+        "The data stop on {date} at {time}, {days} days before the end of this period: these figures are incomplete."
+    ),
     "time_zone": N_("Time zone"),
     "period": N_("Period"),
     "centre": N_("Centre"),
@@ -174,6 +179,24 @@ class Labels:
         if isinstance(message, tuple):
             return self.tr.pgettext(*message)
         return self.tr.gettext(message)
+
+    def data_up_to(self, report) -> str:
+        """'Data up to 2026-09-30 16:57 (Asia/Bahrain) · produced 2026-12-06 09:12': the
+        latest call the figures hold, not the day the file was written."""
+        zone = report.centre.tz
+        until = report.data_until
+        held = until.astimezone(zone).strftime("%Y-%m-%d %H:%M") if until else self["no_calls_yet"]
+        made = report.as_of.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return f"{self['as_of']} {held} ({report.centre.timezone}) · {self['produced']} {made}"
+
+    def data_stop(self, report) -> str | None:
+        """The warning when the data stop a working day or more before the period ends."""
+        age = report.data_stop
+        if age is None or age.latest is None:
+            return None
+        return self["data_stop"].format(
+            date=age.latest.strftime("%Y-%m-%d"), time=age.latest.strftime("%H:%M"), days=age.days
+        )
 
     def kpi(self, name: str) -> str:
         """The reader's label of a KPI name (the catalogue's), thresholds filled in."""

@@ -88,6 +88,13 @@ def end_side(lang: str) -> str:
     return "left" if is_rtl(lang) else "right"
 
 
+def speaks_source(lang: str) -> bool:
+    """Does ``lang`` read the English that lower layers write as they work (a job's
+    progress, a calibration's account of where its agents came from)? Those sentences
+    have no translation: a reader of another language gets a catalogue summary instead."""
+    return language(lang) == DEFAULT
+
+
 def other_language(lang: str) -> str:
     """The language a page's language switch offers."""
     lang = language(lang)
@@ -156,9 +163,10 @@ def month_name(month: int, lang: str) -> str:
     return Locale.parse(language(lang)).months["format"]["wide"][month]
 
 
-def weekday_name(iso_weekday: int, lang: str) -> str:
-    """The weekday's name (ISO: 1 = Monday)."""
-    return Locale.parse(language(lang)).days["format"]["wide"][iso_weekday - 1]
+def weekday_name(iso_weekday: int, lang: str, width: str = "wide") -> str:
+    """The weekday's name (ISO: 1 = Monday); ``width`` 'abbreviated' gives 'Mon' (Arabic
+    has no shorter name)."""
+    return Locale.parse(language(lang)).days["format"][width][iso_weekday - 1]
 
 
 def isolate(text: str) -> str:
@@ -172,6 +180,21 @@ def isolate(text: str) -> str:
 _LATIN_RUN = re.compile(r"[A-Za-z](?:[A-Za-z0-9_.\-/+ ]*[A-Za-z0-9])?")
 _LATIN = re.compile(r"[A-Za-z]")
 _FIELD = re.compile(r"(\{[^{}]*\})")
+
+
+# a period or a date typed with digits ("2026-09-20..2026-09-26", "20/09"): left to right
+_DIGITS_RANGE = re.compile(r"\d[-/]|\.\.")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+
+def _left_to_right(value: object) -> bool:
+    """Is a field's value a left-to-right run inside Arabic (a Latin name or code, a date
+    or period in digits), to be isolated? Numbers alone read right already."""
+    if not isinstance(value, str):
+        return False
+    return bool(_LATIN.search(value)) or (
+        bool(_DIGITS_RANGE.search(value)) and not _ARABIC.search(value)
+    )
 
 
 def isolate_latin(text: str) -> str:
@@ -202,35 +225,30 @@ class Translator:
         self.rtl = is_rtl(self.lang)
         self._t = _translations(self.lang)
 
-    def _fill(self, text: str, fields: dict) -> str:
+    def _fill(self, text: str, fields: dict, *english: str) -> str:
         """The translation with its fields; in right-to-left text a Latin run of the
-        template or of a field's value (a code, a name) is isolated."""
-        if self.rtl and text is not None:
+        template or of a field's value (a code, a name) is isolated. ``english``: the
+        message ids (an untranslated message stays as it is)."""
+        if self.rtl and text not in english:
             text = isolate_latin(text)
-            fields = {
-                k: isolate(v) if isinstance(v, str) and _LATIN.search(v) else v
-                for k, v in fields.items()
-            }
+            fields = {k: isolate(v) if _left_to_right(v) else v for k, v in fields.items()}
         return text.format(**fields) if fields else text
 
     def gettext(self, message: str, /, **fields) -> str:
-        text = self._t.gettext(message)
-        if self.rtl and text is message:  # untranslated: English stays as it is
-            return message.format(**fields) if fields else message
-        return self._fill(text, fields)
+        return self._fill(self._t.gettext(message), fields, message)
 
     __call__ = gettext
 
     def pgettext(self, context: str, message: str, /, **fields) -> str:
-        return self._fill(self._t.pgettext(context, message), fields)
+        return self._fill(self._t.pgettext(context, message), fields, message)
 
     def ngettext(self, singular: str, plural: str, n: float, /, **fields) -> str:
         text = self._t.ngettext(singular, plural, _plural_count(n))
-        return self._fill(text, {"n": _count(n, self.lang), **fields})
+        return self._fill(text, {"n": _count(n, self.lang), **fields}, singular, plural)
 
     def npgettext(self, context: str, singular: str, plural: str, n: float, /, **fields) -> str:
         text = self._t.npgettext(context, singular, plural, _plural_count(n))
-        return self._fill(text, {"n": _count(n, self.lang), **fields})
+        return self._fill(text, {"n": _count(n, self.lang), **fields}, singular, plural)
 
 
 def _plural_count(n: float) -> int:

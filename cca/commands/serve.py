@@ -36,6 +36,12 @@ def register(subparsers) -> None:
         default=30.0,
         help="end a session not used for this many minutes (default 30)",
     )
+    p.add_argument(
+        "--trusted-proxies",
+        type=int,
+        default=0,
+        help="reverse proxies in front (TLS) whose X-Forwarded-For gives the client (default 0)",
+    )
     p.set_defaults(handler=handle)
 
 
@@ -50,12 +56,18 @@ def handle(args) -> int:
         from cca.cli import UserError
 
         raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
-    if args.idle_minutes <= 0:
+    idle = getattr(args, "idle_minutes", 30.0)  # cca demo passes only what it has
+    if idle <= 0:
         from cca.cli import UserError
 
-        raise UserError(f"--idle-minutes {args.idle_minutes:g}: give a positive number")
+        raise UserError(f"--idle-minutes {idle:g}: give a positive number")
     app = create_app(
-        store, Settings(secure_cookies=args.secure_cookies, idle_minutes=args.idle_minutes)
+        store,
+        Settings(
+            secure_cookies=args.secure_cookies,
+            idle_minutes=idle,
+            trusted_proxies=max(0, getattr(args, "trusted_proxies", 0)),
+        ),
     )
     # the planner's simulation workers take seconds to start: start them now, not on the
     # first "Simulate"

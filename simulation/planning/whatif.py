@@ -33,7 +33,7 @@ The lever-applied week is also a scenario (``whatif_scenario``): per-category ra
 weekday, opening hours and agents per interval of that week, handling and patience
 scaled. That is what "Simulate" runs, what ``scenario_toml_text`` writes (loadable by
 ``cca simulate --scenario``) and what ``plan_csv`` pairs with (``cca simulate
---staffing``). ``compare_weeks`` puts up to three results side by side and
+--staffing``). ``compare_weeks`` puts up to four results side by side and
 ``comparison_xlsx`` writes them to Excel.
 
 Units: seconds; calls per interval; agents are whole people.
@@ -57,7 +57,7 @@ from simulation.queue.distributions import Distribution, Empirical, Exponential,
 from simulation.queue.scenario import WEEKDAY_NAMES, Category, Scenario, scenario_from_dict
 
 DEFAULT_TARGETS = ("sl_offered_12>=0.8",)
-MAX_COMPARED = 3
+MAX_COMPARED = 4  # the current plan, the previous one, what-if A and B
 # Amber: a target missed by at most this much (absolute for shares, relative for times).
 AMBER_SHARE = 0.05
 AMBER_TIME = 0.20
@@ -224,6 +224,19 @@ def on_phones(agents: Sequence[int] | np.ndarray, shrinkage: float) -> np.ndarra
     """Agents on the phones: ⌊plan × (1 − shrinkage)⌋ (whole agents, rounding down)."""
     plan = np.asarray(agents, dtype=float)
     return np.floor(plan * (1.0 - shrinkage) + 1e-9).astype(np.int64)
+
+
+def scheduled_for(on_phones_agents: Sequence[int], shrinkage: float) -> tuple[int, ...]:
+    """The smallest plan putting at least these agents on the phones under ``shrinkage``
+    (the inverse of ``on_phones``): ⌈agents / (1 − shrinkage)⌉, as ``cca staff``'s
+    headcount. A plan "Find staffing" returns is agents on the phones; the planner's plan
+    is agents scheduled."""
+    if not 0 <= shrinkage < 1:
+        raise ValueError(f"shrinkage: {shrinkage!r} must be in [0, 1)")
+    need = np.asarray(on_phones_agents, dtype=np.int64)
+    plan = np.ceil(need / (1.0 - shrinkage) - 1e-9).astype(np.int64)
+    plan = np.where(on_phones(plan, shrinkage) < need, plan + 1, plan)  # rounding's edge
+    return tuple(int(x) for x in plan)
 
 
 def set_agents(agents: Sequence[int], cells: Mapping[int, int]) -> tuple[int, ...]:
@@ -651,7 +664,7 @@ def plan_csv(week: PlannerWeek, agents: Sequence[int] | None = None) -> str:
 def compare_weeks(
     results: Mapping[str, WeekResult], *, cost_per_agent_hour: float = 0.0
 ) -> list[dict[str, Any]]:
-    """Up to three results side by side (the first is the baseline): per scenario its
+    """Up to four results side by side (the first is the baseline): per scenario its
     ``agent_hours``, ``paid_hours``, ``sl_offered_12``, ``sl_offered_30``,
     ``abandon_rate``, ``asa_s``, ``occupancy``, the intervals per colour, and against the
     baseline ``agent_hours_diff`` and ``cost_diff`` (paid hours difference ×

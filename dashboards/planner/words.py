@@ -1,0 +1,88 @@
+"""The planner's own words: ``t(text, lang)`` translates them through the one message
+catalogue (``analytics.translation``; English is the message id), and the headings of its
+columns. KPI names are worded by the KPI layer's ``Labels``."""
+
+from __future__ import annotations
+
+import json
+
+from analytics.exports.i18n import Labels
+from analytics.translation import gettext, start_side
+from dashboards.language import page_language
+
+# the planner's own columns (everything not a KPI of the KPI layer)
+COLUMN_WORDS = {
+    "calls": "Calls",
+    "agent_hours": "Agent-hours",
+    "paid_hours": "Paid hours",
+    "intervals_green": "Green",
+    "intervals_amber": "Amber",
+    "intervals_red": "Red",
+    "agent_hours_diff": "Δ agent-hours",
+    "paid_hours_diff": "Δ paid hours",
+    "cost_diff": "Δ cost",
+    "rostered_paid_hours": "Rostered paid hours",
+    "scenario": "Scenario",
+    "status": "Status",
+    "agents": "On phones",
+    "day": "Day",
+}
+
+
+def t(text: str, lang: str) -> str:
+    """The planner's own words in the reader's language: English is the message id, the
+    Arabic is in the one catalogue (``analytics.translation``)."""
+    return gettext(lang, text)
+
+
+# a job's kind in words (the kind's name stays in the job's record)
+KIND_WORDS = {
+    "simulate": "simulation",
+    "find_staffing": "finding staffing",
+    "backtest": "testing the model",
+}
+
+
+def kind_word(kind: str, lang: str) -> str:
+    """A job's kind as the reader says it, capitalised in English."""
+    word = t(KIND_WORDS.get(kind, kind), lang)
+    return word[:1].upper() + word[1:]  # (Arabic has no capitals)
+
+
+def lang_of(search: str | None) -> str:
+    """The reader's language from the page's query string (``?lang=ar``)."""
+    return page_language(search)
+
+
+def column_label(key: str, lang: str) -> str:
+    """A column's or tile's heading: the KPI layer's short label for a KPI name (its
+    formula is on the Overview's tiles), the planner's word for its own columns."""
+    if key in COLUMN_WORDS:
+        return t(COLUMN_WORDS[key], lang)
+    return Labels(lang).short(key)
+
+
+# long labels ("Service level within 12 s", Arabic ones) wrap instead of being cut
+WRAPPED_HEADERS = {"wrapHeaderText": True, "autoHeaderHeight": True}
+
+
+def words_formatter(words: dict[str, str]) -> dict:
+    """An AG Grid valueFormatter showing a cell's key in the reader's words: the value
+    stays the key (colours and saved scenarios go by it), unknown keys show as they are."""
+    return {"function": f"({json.dumps(words, ensure_ascii=False)})[params.value] || params.value"}
+
+
+def isolated(text: str) -> str:
+    """Text that reads left to right (a period, a range of figures, a Latin name) kept so
+    inside Arabic (a Unicode left-to-right isolate): "2026-09-20..2026-09-26" and
+    "[71.8% – 77.0%]" do not read backwards. Invisible in English."""
+    return f"\u2066{text}\u2069"
+
+
+# dates, periods and shift patterns typed into a field read left to right in Arabic too
+LTR_INPUT = {"input": {"direction": "ltr"}}
+
+
+def pin_side(lang: str) -> str:
+    """Where a grid's leading columns stay: the reader's start side (right in Arabic)."""
+    return start_side(lang)
