@@ -46,6 +46,7 @@ from analytics.translation import (
     LANGUAGE_NAMES,
     N_,
     direction,
+    in_languages,
     other_language,
     translator,
 )
@@ -613,14 +614,19 @@ _WORDS = {
     "invalid": N_("That user name and password do not match."),
 }
 
-_NOT_FOUND = (
-    "<main class='card'><h1>404</h1><p>No such page.</p>"
-    "<p dir='rtl'>لا توجد صفحة بهذا العنوان.</p><p><a href='/'>Back</a></p></main>"
-)
-_FORBIDDEN = (
-    "<main class='card'><h1>403</h1><p>Your role may not open this page.</p>"
-    "<p dir='rtl'>لا تسمح صلاحيتك بفتح هذه الصفحة.</p><p><a href='/'>Back</a></p></main>"
-)
+
+def _refusal(status: int, message: str) -> str:
+    """A refusal page in every language at once (it is shown before a page's language is
+    known to matter): the message from the catalogue, each in its direction."""
+    said = "".join(
+        f"<p dir='{direction(lang)}'>{html.escape(text)}</p>"
+        for lang, text in in_languages(message).items()
+    )
+    return f"<main class='card'><h1>{status}</h1>{said}<p><a href='/'>Back</a></p></main>"
+
+
+_NOT_FOUND = _refusal(404, N_("No such page."))
+_FORBIDDEN = _refusal(403, N_("Your role may not open this page."))
 
 
 def _page(body: str, lang: str = "en") -> str:

@@ -30,32 +30,39 @@ def page(browser):
     context.close()
 
 
-# The middle x of each character of an SVG text (plotly's titles and legends) on screen.
-CHAR_XS = """(el) => Array.from(el.textContent, (_, i) => {
-    try { const box = el.getExtentOfChar(i); return box.x + box.width / 2; }
-    catch (e) { return null; }
-})"""
+# The text and the middle x of each character of the first SVG text under ``selector``
+# that holds "إرلانغ" (plotly's legends and titles), once plotly has laid it out.
+CHAR_XS = """(selector) => {
+    const el = [...document.querySelectorAll(selector)]
+        .find((e) => e.textContent.includes("إرلانغ"));
+    if (!el) return null;
+    try {
+        const xs = Array.from(el.textContent, (_, i) => {
+            const box = el.getExtentOfChar(i);
+            return box.x + box.width / 2;
+        });
+        return { text: el.textContent, xs };
+    } catch (e) {
+        return null;  // not laid out yet
+    }
+}"""
 
 
 def test_a_latin_name_inside_an_arabic_chart_title_keeps_its_place(served_seed, page):
     login(page, served_seed.url, "manager")
     page.goto(served_seed.url + "/intraday" + SEPT + "&lang=ar")
-    graph = page.locator("#intraday-agents")
-    for text_el in (
-        graph.locator("text.legendtext", has_text="إرلانغ").first,
-        graph.locator("text.gtitle", has_text="إرلانغ").first,
-    ):
-        text_el.wait_for()
-        text = text_el.text_content()
+    for part in ("text.legendtext", "text.gtitle"):
+        found = page.wait_for_function(CHAR_XS, arg=f"#intraday-agents {part}").json_value()
+        text, xs = found["text"], found["xs"]
         assert "\u2066A\u2069" in text  # the Latin run is an isolate
-        xs = text_el.evaluate(CHAR_XS)
         erlang = text.index("إرلانغ")
         opening, latin = text.rindex("(", 0, erlang), text.index("A", erlang)
         closing = text.index(")", latin)
         # read right to left: "(" then إرلانغ then A then ")", each left of the one before
         assert xs[opening] > xs[erlang] > xs[latin] > xs[closing], (text, xs)
     ARTIFACTS.mkdir(exist_ok=True)
-    graph.screenshot(path=str(ARTIFACTS / "intraday_agents_ar.png"))
+    page.wait_for_selector("#intraday-agents text.legendtext")
+    page.screenshot(path=str(ARTIFACTS / "intraday_ar.png"), full_page=True)
 
 
 def test_tiles_and_titles_show_plain_words_and_the_one_date_format(served_seed, page):
@@ -80,3 +87,15 @@ def test_tiles_and_titles_show_plain_words_and_the_one_date_format(served_seed, 
     page.wait_for_selector("[data-kpi='answer_rate_excl_short']")
     body = page.locator("body").inner_text()
     assert not KPI_NAME.search(body) and "answer_rate" not in body
+
+    # every page a manager opens, in both languages: plain words, no seed numbers
+    shown = {}
+    for path in ("/categories", "/intraday", "/tickets", "/sites", "/reports"):
+        for lang in ("en", "ar"):
+            page.goto(served_seed.url + path + SEPT + f"&lang={lang}")
+            page.wait_for_selector(".page-body .panel, .page-body [data-kpi]")
+            body = page.locator(".page-body").inner_text()
+            shown[path, lang] = sorted(set(KPI_NAME.findall(body))) + [
+                w for w in ("seed", "البذرة") if w in body.lower()
+            ]
+    assert not any(shown.values()), {k: v for k, v in shown.items() if v}

@@ -19,6 +19,7 @@ import flask
 from dash import html
 
 from analytics.centres import get_centre
+from analytics.translation import LANGUAGE_NAMES
 from dashboards.auth import Forbidden, current_user
 from dashboards.context import app_context, centre_for, checked_period
 from dashboards.frame import PageContext, page
@@ -66,7 +67,7 @@ def build(ctx: PageContext):
         )
     )
     buttons = []
-    for lang, lang_name in (("en", "English"), ("ar", "العربية")):
+    for lang, lang_name in LANGUAGE_NAMES.items():
         for fmt, name in FORMATS.items():
             buttons.append(
                 html.A(
