@@ -25,6 +25,7 @@ needs a session, and every role sees only its pages and centres.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import html
 import os
@@ -41,6 +42,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from analytics.appstate import AppState, utc_now
+from analytics.errors import UserError  # a user-management request that cannot be done
 from analytics.translation import (
     DEFAULT,
     LANGUAGE_NAMES,
@@ -72,10 +74,6 @@ PUBLIC_PREFIXES = ("/assets/fonts/",)
 _DASH_INDEX = ("/", "/<path:path>")
 
 _hasher = PasswordHasher()
-
-
-class UserError(ValueError):
-    """A user-management request that cannot be done as asked."""
 
 
 @dataclass(frozen=True)
@@ -373,7 +371,7 @@ def start_session(state: AppState, user: User) -> tuple[str, str]:
             "INSERT INTO sessions (session_id, username, created_at, last_seen, expires_at)"
             " VALUES (?, ?, ?, ?, ?)",
             [
-                session_id,
+                stored_id(session_id),
                 user.username,
                 now.isoformat(timespec="seconds"),
                 now.isoformat(timespec="seconds"),
@@ -381,6 +379,12 @@ def start_session(state: AppState, user: User) -> tuple[str, str]:
             ],
         )
     return session_id, csrf_for(session_id)
+
+
+def stored_id(session_id: str) -> str:
+    """What the sessions table keeps of a session id: its SHA-256, so a reader of the
+    app-state file cannot take over a live session with what they read."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def csrf_for(session_id: str) -> str:
@@ -399,25 +403,25 @@ def session_user(
         row = con.execute(
             "SELECT u.username, u.role, u.centres, u.disabled, s.last_seen FROM sessions s"
             " JOIN users u USING (username) WHERE s.session_id = ? AND s.expires_at > ?",
-            [session_id, now.isoformat(timespec="seconds")],
+            [stored_id(session_id), now.isoformat(timespec="seconds")],
         ).fetchone()
         if row is None or row["disabled"]:
             return None
         seen = dt.datetime.fromisoformat(row["last_seen"])
         if now - seen > idle:
-            con.execute("DELETE FROM sessions WHERE session_id = ?", [session_id])
+            con.execute("DELETE FROM sessions WHERE session_id = ?", [stored_id(session_id)])
             return None
         if now - seen > TOUCH_EVERY:
             con.execute(
                 "UPDATE sessions SET last_seen = ? WHERE session_id = ?",
-                [now.isoformat(timespec="seconds"), session_id],
+                [now.isoformat(timespec="seconds"), stored_id(session_id)],
             )
     return _user(row)
 
 
 def end_session(state: AppState, session_id: str) -> None:
     with state.connect() as con:
-        con.execute("DELETE FROM sessions WHERE session_id = ?", [session_id])
+        con.execute("DELETE FROM sessions WHERE session_id = ?", [stored_id(session_id)])
 
 
 # ------------------------------------------------------------------------- the secret
@@ -541,7 +545,16 @@ def install(
 
     @server.errorhandler(Forbidden)
     def refuse(exc):
-        # a callback whose role check failed: nothing of the data leaves the server
+        # a callback refused (role, centre, job, alert): nothing of the data leaves the
+        # server, and the refusal is audited with what was asked
+        user = getattr(flask.g, "user", None)
+        body = flask.request.get_json(silent=True) if flask.request.is_json else None
+        asked = body.get("output") if isinstance(body, dict) else None
+        state.audit(
+            user.username if user else None,
+            "refused",
+            {"why": str(exc), "path": flask.request.path, "output": str(asked or "")[:200]},
+        )
         return flask.jsonify(error=str(exc)), 403
 
     @server.route("/login", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ rows the KPI layer returned.
 
 Figures are built as plain dicts (``{"data": [...], "layout": {...}}``, what ``dcc.Graph``
 sends to plotly.js anyway): plotly's ``go.Figure`` validates every property in Python,
-which cost 50–80 ms a figure, most of a page's time. ``base`` and ``mirrored`` also take
+which cost most of a page's time (docs/measurements.md). ``base`` and ``mirrored`` also take
 a ``go.Figure`` for the few figures built that way.
 """
 

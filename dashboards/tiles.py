@@ -2,7 +2,8 @@
 
 Every headline figure is an element with ``data-kpi="<KPI name>"`` whose text is the
 formatted value. Hovering (or tapping) a tile shows its definition with the numbers
-that make it: "answer_rate_excl_short = 10,073 / (11,064 − 868) = 98.9%". The numbers
+that make it: "answer_rate_excl_short = answered / (offered − short_abandoned) = a / (b − c)
+= x%", the fraction the catalogue declares (``analytics.kpi.catalogue``). The numbers
 are the KPI layer's counts for the same row; a tile never recomputes a KPI, it only
 writes out the fraction the KPI layer's figure is.
 """

@@ -9,10 +9,12 @@ import re
 import sqlite3
 
 import pytest
-from conftest import PASSWORDS, make_app, run_cca
+from support.app import PASSWORDS, make_app
+from support.cli import run_cca
 
 from analytics.appstate import AppState
 from dashboards import auth
+from dashboards.protocol import page_request
 
 
 @pytest.fixture(scope="module")
@@ -34,23 +36,6 @@ def log_in(client, user: str, password: str | None = None, **extra):
     token = re.search(r'name="csrf_token" value="([^"]+)"', form_page.text).group(1)
     data = {"username": user, "password": password or PASSWORDS[user], "csrf_token": token}
     return client.post("/login", data=data | extra)
-
-
-def page_request(path: str, search: str) -> dict:
-    """The body of Dash's page-router update for ``path?search`` (what a browser posts)."""
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
 
 
 def csrf(client) -> str:

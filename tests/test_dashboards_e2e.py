@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS, login
+from support.app import ARTIFACTS, login
 
 from analytics.centres import get_centre
 from analytics.kpi import call_kpis

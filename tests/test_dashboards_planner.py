@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import flask
 import pytest
-from conftest import make_app
+from support.app import make_app
 
 from dashboards.auth import Forbidden, User
 from dashboards.planner.backtest import backtest_note

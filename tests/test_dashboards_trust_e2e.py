@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import ARTIFACTS, ServedApp, login, make_app
+from support.app import ARTIFACTS, ServedApp, login, make_app
 from test_dashboards_trust import colour_at, family, hand_status
 
 from analytics.centres import get_centre

@@ -14,7 +14,7 @@ import sys
 import time
 
 import duckdb
-from conftest import ROOT
+from support.cli import ROOT
 
 from analytics.ingest import ingest_file
 

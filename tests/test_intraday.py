@@ -12,6 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from support.cli import run_cca
+from support.kpi import add_calls, local
 
 from analytics.centres import Centre
 from simulation.formulas.erlang import erlang_a_metrics, parse_target, required_agents
@@ -21,8 +23,6 @@ from simulation.intraday.reforecast import MIN_DAYS, learn_weight
 from simulation.intraday.state import QueueState
 from simulation.intraday.whatif import Change, apply_changes, parse_change, suggest
 from simulation.queue.scenario import Scenario
-from tests.conftest import run_cca
-from tests.kpi_fixtures import add_calls, local
 
 CENTRE = Centre(centre_id="snap", name="snap", timezone="Asia/Bahrain")
 
@@ -373,6 +373,8 @@ def test_the_dashboards_today_view_projects_to_close_in_both_languages(september
     language."""
     import shutil
 
+    from support.app import make_app
+
     from analytics.centres import get_centre
     from analytics.exports.i18n import Labels
     from analytics.labels import labels_for
@@ -381,7 +383,6 @@ def test_the_dashboards_today_view_projects_to_close_in_both_languages(september
     from dashboards.context import View
     from dashboards.frame import PageContext
     from dashboards.words import words
-    from tests.conftest import make_app
 
     db = tmp_path / "today.duckdb"
     shutil.copy(september.path, db)

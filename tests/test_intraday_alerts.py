@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import run_cca
+from support.cli import run_cca
 
 from analytics.centres import get_centre
 from analytics.kpi import call_kpis

@@ -14,7 +14,7 @@ import zoneinfo
 
 import duckdb
 import pytest
-from kpi_fixtures import assert_same, write_calls_csv
+from support.kpi import assert_same, write_calls_csv
 
 from analytics.call_log import save_centre
 from analytics.centres import Centre, get_centre

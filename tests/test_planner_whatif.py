@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pytest
-from planner_fixtures import fill_store, planner_scenario
+from support.planner import fill_store, planner_scenario
 
 from simulation.formulas.erlang import erlang_a_metrics
 from simulation.planning.staffing import interval_traffic

@@ -21,12 +21,10 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from hijridate import Gregorian
-
 from analytics.kpi import catalogue
 from analytics.kpi.catalogue import format_change, format_value
 from analytics.labels import display
-from analytics.periods import Period, hijri_month_of
+from analytics.periods import Period, hijri_date, hijri_month_of
 from analytics.translation import LANGUAGES, N_, NP_, translator, weekday_name
 from analytics.translation import date as format_date
 
@@ -284,8 +282,11 @@ class Labels:
         return format_date(day, self.lang, "long")
 
     def hijri_date(self, day: dt.date) -> str:
-        h = Gregorian(day.year, day.month, day.day).to_hijri()
-        return f"{h.day} {self.tr.gettext(HIJRI_MONTHS[h.month - 1])} {h.year}"
+        hijri = hijri_date(day)
+        if hijri is None:
+            raise ValueError(f"{day} has no Umm al-Qura date")
+        year, month, day_of_month = hijri
+        return f"{day_of_month} {self.tr.gettext(HIJRI_MONTHS[month - 1])} {year}"
 
     def period_name(self, period: Period) -> str:
         """'September 2024', 'Rabi al-Awwal 1446 AH' or '2024-09-01 – 2024-09-15'."""

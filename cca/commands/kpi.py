@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from cca.options import output_formats
+
 INTERVAL_CHOICES = ("15min", "30min", "60min", "day", "week", "month", "hijri-month")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "kpi",
+        parents=[output_formats("table", "json", "csv")],
         help="call or ticket KPIs of a centre for a period",
         description=(
             "Every KPI of docs/kpis.md for one centre and period, optionally by dimension "
@@ -49,12 +52,11 @@ def register(subparsers) -> None:
         help="tickets: the instant the report is made, ISO 8601 with offset, e.g. "
         "2024-10-01T09:00+03:00 (default: now); open tickets are judged then",
     )
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
     parser.set_defaults(handler=run)
 
 
 def _thresholds(text: str | None) -> tuple[float, ...] | None:
-    from cca.cli import UserError
+    from analytics.errors import UserError
 
     if text is None:
         return None
@@ -72,7 +74,7 @@ def _thresholds(text: str | None) -> tuple[float, ...] | None:
 
 
 def _as_of(text: str | None) -> dt.datetime | None:
-    from cca.cli import UserError
+    from analytics.errors import UserError
 
     if text is None:
         return None
@@ -87,10 +89,10 @@ def _as_of(text: str | None) -> dt.datetime | None:
 
 def run(args: argparse.Namespace) -> int:
     from analytics.centres import UnknownCentre, get_centre
+    from analytics.errors import UserError
     from analytics.kpi import call_kpis, ticket_kpis
     from analytics.periods import RELATIVE_PERIODS, parse_period
     from analytics.store import Store, StoreError
-    from cca.cli import UserError
     from cca.output import emit
 
     try:

@@ -53,12 +53,12 @@ def handle(args) -> int:
 
     store = Store(args.db)
     if not store.exists():
-        from cca.cli import UserError
+        from analytics.errors import UserError
 
         raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
     idle = getattr(args, "idle_minutes", 30.0)  # cca demo passes only what it has
     if idle <= 0:
-        from cca.cli import UserError
+        from analytics.errors import UserError
 
         raise UserError(f"--idle-minutes {idle:g}: give a positive number")
     app = create_app(

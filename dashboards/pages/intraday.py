@@ -109,7 +109,7 @@ def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None
         plan = build_plan(ctx.con, ctx.centre, at)
         plan = apply_changes(plan, changes)
         result = project(plan, TODAY_REPLICATIONS)
-        found = suggest(plan, goal, replications=TODAY_REPLICATIONS // 2)
+        found = suggest(plan, goal, replications=TODAY_REPLICATIONS // 4)
     except ValueError as exc:
         return dmc.Alert(str(exc), title=w["today_cannot"], color="blue")
     snap = result.snapshot

@@ -1,8 +1,8 @@
 """``/`` Overview: today and the chosen period against targets, per centre and caller category.
 
 The manager's first look of the morning: offered and answered calls, service level within
-the centre's two thresholds, both answer rates side by side (the seed's 90.9% and 98.9%
-from one log, each named), abandonment, ASA, the 90th-percentile wait and tickets within
+the centre's two thresholds, both answer rates side by side (two
+true figures from one log, each named), abandonment, ASA, the 90th-percentile wait and tickets within
 SLA, each red/amber/green against its target with a 30-day sparkline; then the same for
 each caller category.
 """

@@ -25,9 +25,10 @@ patience (Erlang C when nobody hangs up). The week's totals weight each interval
 calls (service levels, abandonment), by its answered calls (ASA) or by its agent time
 (occupancy = Σ carried Erlangs × length / Σ agents × length).
 
-Speed: exact Erlang A costs ~0.5–1 ms per interval; results are cached per (calls,
-length, AHT, patience, agents), so a week of 30-minute intervals is computed once in
-≤ 300 ms (``benchmarks/planner.py``) and an edit of a few cells costs only those cells.
+Speed: exact Erlang A per interval is cached per (calls, length, AHT, patience, agents),
+so a week of 30-minute intervals is computed once (``benchmarks/planner.py`` holds it to
+its limit; figures in docs/measurements.md) and an edit of a few cells costs only those
+cells.
 
 The lever-applied week is also a scenario (``whatif_scenario``): per-category rates per
 weekday, opening hours and agents per interval of that week, handling and patience
@@ -51,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.clock import hhmm
 from analytics.kpi.catalogue import is_share
 from simulation.formulas.erlang import ErlangA, ErlangC, Target, staffing_targets
 from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
@@ -519,7 +521,7 @@ def whatif_scenario(
                 e = s
                 while e + 1 < n and slots[e + 1]:
                     e += 1
-                spans.append(f"{_hhmm(s * base.interval_s)}-{_hhmm((e + 1) * base.interval_s)}")
+                spans.append(f"{hhmm(s * base.interval_s)}-{hhmm((e + 1) * base.interval_s)}")
                 s = e + 1
             else:
                 s += 1
@@ -572,10 +574,6 @@ def whatif_scenario(
     if base.labels:
         data["labels"] = {k: dict(v) for k, v in base.labels.items()}
     return scenario_from_dict(data, source="what-if scenario")
-
-
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def scenario_data(scenario: Scenario) -> dict[str, Any]:
