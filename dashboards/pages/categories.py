@@ -12,7 +12,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi import threshold_label
-from analytics.translation import is_rtl, start_side
+from analytics.translation import is_rtl, moment, start_side
 from dashboards import charts, queries, targets
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, filtered_href, page
@@ -150,7 +150,9 @@ def calls_panel(ctx: PageContext):
     outcomes["timeout"] = w["timed_out_call"]
     data = [
         {
-            "arrived_at": r["arrived_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            # ISO values sort; the reader sees the one date format (valueFormatter)
+            "arrived_at": r["arrived_at"].isoformat(),
+            "arrived_at_shown": moment(r["arrived_at"], ctx.lang),
             "outcome": outcomes.get(r["outcome"], r["outcome"]),
             "wait_s": round(r["wait_s"]),
             "handle_s": round(r["handle_s"]) if r["handle_s"] is not None else None,
@@ -164,7 +166,12 @@ def calls_panel(ctx: PageContext):
     ]
     seconds = "params.value == null ? '—' : params.value.toLocaleString('en')"
     columns = [
-        {"field": "arrived_at", "headerName": w["arrived"], "minWidth": 160},
+        {
+            "field": "arrived_at",
+            "headerName": w["arrived"],
+            "minWidth": 160,
+            "valueFormatter": {"function": "params.data.arrived_at_shown"},
+        },
         {"field": "outcome", "headerName": w["outcome"], "minWidth": 110},
         {
             "field": "wait_s",

@@ -53,7 +53,7 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
         {w["open_tickets"]: [b["open"] for b in buckets]},
         ctx.lang,
         # as of the end of a period (midnight, exclusive): its last minute
-        title=w["ageing"].format(at=(at - dt.timedelta(microseconds=1)).strftime("%Y-%m-%d %H:%M")),
+        title=w["ageing"].format(at=moment(at - dt.timedelta(microseconds=1), ctx.lang)),
         unit=w["n_tickets"],
         horizontal=True,
         colours=colours,
@@ -73,7 +73,7 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
                 ),
                 html.Div(oldest["ticket_id"], className="kpi-name", id="tickets-oldest-id"),
                 html.Div(
-                    f"{w['created_at']} {oldest['created_at']:%Y-%m-%d %H:%M} · "
+                    f"{w['created_at']} {moment(oldest['created_at'], ctx.lang)} · "
                     f"{labels.dimension('channel', oldest['channel'])} · "
                     f"{labels.category(oldest['category'])}",
                     className="kpi-target",

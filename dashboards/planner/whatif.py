@@ -70,7 +70,7 @@ def grid_rows(result, lang: str) -> list[dict]:
             {
                 "index": r["index"],
                 "row_id": str(r["index"]),  # AG Grid wants string row ids
-                "day": labels.weekday(start.isoweekday()) + f" {start:%d/%m}",
+                "day": f"{labels.weekday(start.isoweekday())} {date(start, lang, 'day_month')}",
                 "time": f"{start:%H:%M}",
                 "calls": r["calls"],
                 "aht_s": r["aht_s"],
