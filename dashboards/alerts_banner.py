@@ -12,7 +12,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
-from analytics.translation import gettext
+from analytics.translation import gettext, ngettext
 from dashboards.auth import Forbidden, current_user, require
 from dashboards.context import View, app_context, centre_for
 from dashboards.language import page_language
@@ -58,8 +58,58 @@ def alert_items(user, lang: str) -> list:
     return items
 
 
+def feed_items(user, lang: str) -> list:
+    """A red line per silent live feed of the user's centres (``analytics.kpi.live``)."""
+    import datetime as dt
+
+    from analytics.centres import get_centre
+    from analytics.kpi.live import feed_health, with_staleness
+
+    app = app_context()
+
+    def compute():
+        with app.store.reader() as con:
+            feeds = feed_health(con)
+            return [(f, get_centre(con, f["centre_id"])) for f in feeds]
+
+    try:
+        feeds = app.memo(("live-feed-health",), compute)
+    except Exception:  # noqa: BLE001 (a banner must never break the page under it)
+        return []
+    wall = dt.datetime.now(dt.UTC)
+    items = []
+    for feed, centre in feeds:
+        if not user.may_see(centre.centre_id):
+            continue
+        feed = with_staleness(feed, centre, wall)
+        if not feed["stale"]:
+            continue
+        minutes = feed["silent_s"] / 60
+        text = ngettext(
+            lang,
+            "The live feed of {cid} ({format}) has been silent for {n} min while the centre is "
+            "open: the wallboard's figures are old.",
+            "The live feed of {cid} ({format}) has been silent for {n} min while the centre is "
+            "open: the wallboard's figures are old.",
+            round(minutes),
+            cid=centre.centre_id,
+            format=str(feed["format"]),
+        )
+        items.append(
+            dmc.Alert(
+                text,
+                title=feed["source"],
+                color="red",
+                variant="light",
+                className="alert-item",
+                **{"data-alert": "feed_stale"},
+            )
+        )
+    return items
+
+
 def banner(user, view: View):
-    items = alert_items(user, view.lang)
+    items = feed_items(user, view.lang) + alert_items(user, view.lang)
     return html.Div(items, id="alerts-banner", className="alerts-banner")
 
 
@@ -84,7 +134,7 @@ def acknowledge(clicks, search):
         centre_for(alert["centre_id"], user)  # the alert's centre, not the client's word
         ack(state, alert_id, user.username)
     lang = page_language(search)
-    return alert_items(current_user(), lang)
+    return feed_items(current_user(), lang) + alert_items(current_user(), lang)
 
 
 def severity(alert: dict, lang: str) -> str:

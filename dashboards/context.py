@@ -139,12 +139,13 @@ def _memo(key: tuple, compute):
 
 
 def centre_ids_with_data(con) -> set[str]:
-    """Centres that have calls or tickets (read once per version of the store file)."""
+    """Centres that have calls, tickets or a live feed (read once per version of the store)."""
 
     def compute():
         rows = con.execute(
             "SELECT DISTINCT centre_id FROM call_intervals "
-            "UNION SELECT DISTINCT centre_id FROM tickets"
+            "UNION SELECT DISTINCT centre_id FROM tickets "
+            "UNION SELECT DISTINCT centre_id FROM live_feed_health"  # a live feed's first minutes
         ).fetchall()
         return {r[0] for r in rows}
 

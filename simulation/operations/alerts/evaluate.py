@@ -44,6 +44,7 @@ Every alert is a flat dict: ``centre_id``, ``rule``, ``kind``, ``subject``, ``se
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -637,6 +638,41 @@ class CentreEvaluator:
             )  # fmt: skip
         ]
 
+    def _feed_stale(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
+        """A live feed (``cca live follow``) silent for ``silent_minutes`` while open."""
+        from analytics.kpi.live import feed_health, is_open
+
+        p = rule.params
+        if not is_open(self.centre, as_of):
+            return []
+        out = []
+        for feed in feed_health(self.con, self.centre, wall=as_of):
+            minutes = (feed["silent_s"] or 0) / 60
+            if feed["silent_s"] is None or minutes < p["silent_minutes"]:
+                continue
+            critical = p.get("critical_minutes")
+            message = in_languages(
+                "{cid}: the live feed {source} ({format}) has read nothing for {minutes} while "
+                "the centre is open: is the follower or the switch down?",
+                cid=self.centre.centre_id,
+                source=str(feed["source"]),
+                format=str(feed["format"]),
+                minutes=functools.partial(_minutes, round(minutes)),
+            )
+            out.append(
+                self._alert(
+                    rule,
+                    as_of,
+                    "critical" if critical is not None and minutes >= critical else "warning",
+                    minutes,
+                    float(p["silent_minutes"]),
+                    message,
+                    subject=feed["feed_id"],
+                    last_read=feed["last_read_at"].isoformat() if feed["last_read_at"] else None,
+                )  # fmt: skip
+            )
+        return out
+
     def _site_imbalance(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
         p = rule.params
         window = dt.timedelta(hours=p["hours"])
@@ -715,6 +751,11 @@ class CentreEvaluator:
                 )  # fmt: skip
             )
         return out
+
+
+def _minutes(n: int, lang: str) -> str:
+    """'15 minutes' / «15 دقيقة» (Arabic's six plural forms)."""
+    return ngettext(lang, "{n} minute", "{n} minutes", n)
 
 
 def _so_far_counts(row: dict, variant: str, name: str) -> tuple[float, float]:
