@@ -15,9 +15,8 @@ import statistics
 from collections.abc import Sequence
 
 from analytics.centres import Centre
-from analytics.exports.i18n import format_value
 from analytics.exports.report import Target, default_targets
-from analytics.kpi.catalogue import find
+from analytics.kpi.catalogue import find, format_value
 from analytics.translation import LRI, PDI, is_rtl
 
 # Green meets the target, amber misses it within the tolerance, red misses it.

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import dash_mantine_components as dmc
 from dash import html
 
-from analytics.exports.i18n import Labels, format_change
+from analytics.exports.i18n import Labels
 from analytics.exports.report import Target
-from analytics.kpi.catalogue import find, format_value
+from analytics.kpi.catalogue import find, format_change, format_value
 from analytics.translation import date, is_rtl
 from dashboards import charts
 from dashboards.targets import direction, isolate, target_text

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import PASSWORDS, make_app
+from support.app import PASSWORDS, make_app
 
 from analytics.centres import get_centre
 from analytics.exports.i18n import Labels

@@ -98,7 +98,7 @@ def test_agent_figures_adherence_and_shrinkage_over_the_day(day):
 
 
 def test_cca_kpi_agents_prints_the_same_figures(day, store, tmp_path):
-    from conftest import run_cca_json
+    from support.cli import run_cca_json
 
     rows = run_cca_json("kpi", "agents", "--centre", "c", "--period", "2026-09-07",
                         "--roster", str(tmp_path / "roster.csv"), db=store.path)  # fmt: skip

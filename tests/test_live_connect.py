@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_cca
+from support.cli import run_cca
 
 from analytics.live.follower import Follower
 

@@ -16,7 +16,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT
+from support.cli import ROOT
 
 from analytics.ingest import ingest_file
 from analytics.live.follower import Follower

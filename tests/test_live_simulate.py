@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from conftest import run_cca
+from support.cli import run_cca
 
 from analytics.ingest import ingest_file
 from simulation.live import run_live

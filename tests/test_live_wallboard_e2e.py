@@ -15,7 +15,8 @@ import sys
 import time
 
 import pytest
-from conftest import ARTIFACTS, ROOT, ServedApp, login, make_app
+from support.app import ARTIFACTS, ServedApp, login, make_app
+from support.cli import ROOT
 
 from analytics.store import Store
 

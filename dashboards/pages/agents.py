@@ -20,7 +20,8 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 
-from analytics.exports.i18n import Labels, format_value
+from analytics.exports.i18n import Labels
+from analytics.kpi.catalogue import format_value
 from analytics.labels import labels_for
 from analytics.translation import N_, gettext
 from dashboards.auth import require_page

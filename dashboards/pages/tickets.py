@@ -15,8 +15,8 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from analytics.exports.i18n import format_value
 from analytics.kpi import TICKET_KPI_NAMES
+from analytics.kpi.catalogue import format_value
 from analytics.translation import is_rtl, moment
 from dashboards import charts, freshness, queries
 from dashboards.frame import PageContext, page

@@ -35,9 +35,10 @@ import dash_mantine_components as dmc
 import flask
 from dash import Input, Output, State, dcc, html
 
-from analytics.exports.i18n import Labels, format_value
+from analytics.exports.i18n import Labels
 from analytics.exports.report import Target, default_targets
 from analytics.kpi import threshold_label
+from analytics.kpi.catalogue import format_value
 from analytics.labels import centre_names
 from analytics.translation import N_, NP_, gettext, pgettext
 from dashboards import queries
