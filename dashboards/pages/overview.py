@@ -14,6 +14,7 @@ import dash_mantine_components as dmc
 from dash import html
 
 from analytics.kpi import threshold_label
+from analytics.translation import is_rtl
 from dashboards import queries, targets
 from dashboards.frame import PageContext, page
 from dashboards.tiles import kpi_tile
@@ -190,7 +191,7 @@ def month_chart(ctx: PageContext, months: list[dict]):
     names = [sl, "answer_rate_excl_short", "abandon_rate"]
     if len(months) < 2:  # one point is no trend: say so instead of a near-empty chart
         return html.Div(w["one_month_only"], className="panel muted", id="overview-months")
-    if ctx.lang == "ar":  # time runs right to left
+    if is_rtl(ctx.lang):  # time runs right to left
         months = months[::-1]
     data = [
         {
