@@ -14,7 +14,7 @@ import dash_mantine_components as dmc
 from dash import html
 
 from analytics.kpi import threshold_label
-from analytics.translation import is_rtl
+from analytics.translation import is_rtl, start_side
 from dashboards import queries, targets
 from dashboards.frame import PageContext, page
 from dashboards.tiles import kpi_tile
@@ -232,7 +232,7 @@ def month_chart(ctx: PageContext, months: list[dict]):
                 connectNulls=False,
                 yAxisProps={
                     "domain": [0, 100],
-                    "orientation": "right" if ctx.lang == "ar" else "left",
+                    "orientation": start_side(ctx.lang),
                 },
             ),
         ],
