@@ -49,6 +49,9 @@ def register(subparsers) -> None:
         help="tickets: the instant the report is made, ISO 8601 with offset, e.g. "
         "2024-10-01T09:00+03:00 (default: now); open tickets are judged then",
     )
+    from cca.commands.store import add_known_at
+
+    add_known_at(parser)
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
     parser.set_defaults(handler=run)
 
@@ -91,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from analytics.periods import RELATIVE_PERIODS, parse_period
     from analytics.store import Store, StoreError
     from cca.cli import UserError
+    from cca.commands.store import known_at
     from cca.output import emit
 
     try:
@@ -108,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if args.kind == "tickets" and (thresholds is not None or args.short_abandon_s is not None):
         raise UserError("--thresholds and --short-abandon-s apply to calls, not tickets")
     try:
-        with Store(args.db).reader() as con:
+        with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
             centre = get_centre(con, args.centre)
             if relative:  # today, this-month, ...: in the centre's own time zone
                 period = parse_period(args.period, dt.datetime.now(centre.tz).date())

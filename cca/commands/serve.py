@@ -36,14 +36,16 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     from waitress import serve
 
-    from analytics.store import Store
+    from analytics.store import Store, StoreError
+    from cca.cli import UserError
     from dashboards import Settings, create_app
 
     store = Store(args.db)
-    if not store.exists():
-        from cca.cli import UserError
-
-        raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
+    try:
+        if not store.exists():
+            raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
     app = create_app(store, Settings(secure_cookies=args.secure_cookies))
     # the planner's simulation workers take seconds to start: start them now, not on the
     # first "Simulate"
