@@ -172,12 +172,8 @@ class _Engine:
                 pass
         self.spill = tempfile.mkdtemp(prefix=f"cca-spill-{os.getpid()}-", dir=root)
         atexit.register(shutil.rmtree, self.spill, True)
-        self.con = extensions.connect(
-            "ducklake",
-            "sqlite_scanner",
-            "postgres_scanner",
-            temp_directory=self.spill,
-        )
+        self.con = extensions.connect("ducklake", "sqlite_scanner", temp_directory=self.spill)
+        self.postgres = False  # postgres_scanner is loaded on a PostgreSQL store's first use
         for name, value in (
             ("ducklake_max_retry_count", RETRY_COUNT),
             ("ducklake_retry_wait_ms", RETRY_WAIT_MS),
@@ -328,6 +324,10 @@ class Store:
             if alias is not None:
                 return alias
             self._prepare_files()
+            if self.url is not None and not engine.postgres:
+                path = str(extensions.extension_path("postgres_scanner")).replace("'", "''")
+                engine.con.execute(f"LOAD '{path}'")
+                engine.postgres = True
             engine.counter += 1
             alias = f"lake{engine.counter}"
             try:

@@ -297,3 +297,33 @@ def test_a_path_names_a_lake_whose_files_all_sit_beside_it(tmp_path, name):
         name + "-wal",
         name + "-shm",
     }
+
+
+def test_extensions_come_from_the_wheels_signed_and_nothing_is_downloaded(tmp_path):
+    from analytics import extensions
+    from analytics.store import _engine
+
+    con = _engine().con
+    settings = dict(
+        con.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN ('allow_unsigned_extensions',"
+            " 'autoinstall_known_extensions', 'autoload_known_extensions')"
+        ).fetchall()
+    )
+    assert set(settings.values()) == {"false"}, settings
+    loaded = dict(
+        con.execute(
+            "SELECT extension_name, install_path FROM duckdb_extensions() WHERE loaded"
+        ).fetchall()
+    )
+    assert "ducklake" in loaded and "sqlite_scanner" in loaded
+    # a tampered copy of a packaged binary is refused: the signature check is on
+    good = extensions.extension_path("ducklake")
+    assert good.is_file() and "duckdb_extension_ducklake" in str(good)
+    data = bytearray(good.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bad = tmp_path / "ducklake.duckdb_extension"
+    bad.write_bytes(bytes(data))
+    plain = duckdb.connect(config=extensions.CONFIG)
+    with pytest.raises(duckdb.Error, match="signature"):
+        plain.execute(f"LOAD '{bad}'")
