@@ -4,7 +4,7 @@ A centre carries what its KPIs depend on: the time zone in which its calls are
 grouped, its service-level thresholds T (seconds), its short-abandon threshold S
 (seconds), its ticket SLA (working days) and its business calendar (opening hours per
 ISO weekday, weekend, public-holiday country for the ``holidays`` package, extra
-closures). A centre that an ingest names for the first time is created with the
+closures) and, for a centre with branches, the counters of each branch. A centre that an ingest names for the first time is created with the
 defaults of docs/stores.md: UTC, T = 12 and 30 s, S = 5 s.
 
 This module reads and writes the ``centres`` rows only. Changing an existing centre's
@@ -49,6 +49,8 @@ class Centre:
     weekend: tuple[int, ...] = (6, 7)
     holiday_country: str | None = None
     extra_closures: tuple[dt.date, ...] = ()
+    # branch (site) -> counters open while it is open: walk-in visits per counter
+    counters: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _CENTRE_ID.match(self.centre_id):
@@ -78,6 +80,9 @@ class Centre:
                         f"centre {self.centre_id}: opening span {start}-{end} on "
                         f"{ISO_WEEKDAYS[day]} is not HH:MM-HH:MM with start < end"
                     )
+        for site, n in self.counters.items():
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"centre {self.centre_id}: counters of {site!r} must be >= 1")
         if any(d not in ISO_WEEKDAYS for d in self.weekend):
             raise ValueError(f"centre {self.centre_id}: weekend days must be ISO weekdays 1..7")
 
@@ -104,8 +109,9 @@ class UnknownCentre(LookupError):
 
 
 def _row_to_centre(row: tuple) -> Centre:
-    (cid, name, tz, thresholds, short_s, sla_wd, hours_json, weekend, country, closures) = row
+    (cid, name, tz, thresholds, short_s, sla_wd, hours_json, weekend, country, closures) = row[:10]
     hours_raw = json.loads(hours_json) if isinstance(hours_json, str) else hours_json
+    counters = json.loads(row[10]) if isinstance(row[10], str) else (row[10] or {})
     hours = {int(k): tuple(tuple(span) for span in v) for k, v in hours_raw.items()}
     return Centre(
         centre_id=cid,
@@ -118,12 +124,13 @@ def _row_to_centre(row: tuple) -> Centre:
         weekend=tuple(int(d) for d in weekend),
         holiday_country=country,
         extra_closures=tuple(closures or ()),
+        counters={str(k): int(v) for k, v in counters.items()},
     )
 
 
 _SELECT = """
 SELECT centre_id, name, timezone, sl_thresholds_s, short_abandon_s, ticket_sla_wd,
-       opening_hours, weekend, holiday_country, extra_closures
+       opening_hours, weekend, holiday_country, extra_closures, counters
 FROM centres
 """
 
@@ -153,8 +160,8 @@ def write_centre_row(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
         """
         INSERT INTO centres (centre_id, name, timezone, sl_thresholds_s, short_abandon_s,
                              ticket_sla_wd, opening_hours, weekend, holiday_country,
-                             extra_closures)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             extra_closures, counters)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             centre.centre_id,
@@ -167,6 +174,7 @@ def write_centre_row(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
             list(centre.weekend),
             centre.holiday_country,
             list(centre.extra_closures),
+            json.dumps(centre.counters),
         ],
     )
 

@@ -7,7 +7,7 @@
   nothing reaches any more, orphans of killed writers included (``cca store compact``;
   also run by writers every ``AUTO_COMPACT_EVERY`` snapshots, so a feed committing every
   second does not pile up files).
-* ``migrate_single_file``: copy a DuckDB file of the previous design (schema 1 to 5)
+* ``migrate_single_file``: copy a DuckDB file of the previous design (schema 1 to 6)
   into a lake store, table by table, in one transaction (``cca store migrate``).
 """
 
@@ -122,7 +122,7 @@ def migrate_single_file(
         present = {r[0] for r in engine_con.execute("SHOW TABLES").fetchall()}
     finally:
         engine_con.close()
-    if version > 5:
+    if version > 6:  # 6: the last single-file schema (centres' counters)
         raise StoreError(f"{old} is of schema {version}, newer than this program knows")
     copied: dict[str, int] = {}
     with store.writer() as con:

@@ -20,7 +20,7 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from simulation.erlang import parse_target, required_agents  # noqa: E402
+from simulation.formulas.erlang import parse_target, required_agents  # noqa: E402
 
 LIMIT_ONE_INTERVAL_S = 0.002
 TARGETS = [parse_target("sl_offered_20>=0.8")]

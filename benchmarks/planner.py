@@ -5,11 +5,11 @@
 Prints each figure with its ratio to the limits of issue 12:
 
 1. exact Erlang A for every interval of a week of 30-minute intervals
-   (``simulation.whatif.erlang_week``) ≤ 300 ms: a centre open around the clock whose
+   (``simulation.planning.whatif.erlang_week``) ≤ 300 ms: a centre open around the clock whose
    days all differ (336 distinct intervals, nothing cached), then the same week after a
    planner edits one cell (cached), and the saudi_mol pack's week (its open hours);
 2. a week's simulation, 10 replications, ≤ 10 s on 2 cores: the saudi_mol week (about
-   25,000 calls) as the planner's "Simulate" job runs it (``simulation.jobs.JobRunner``,
+   25,000 calls) as the planner's "Simulate" job runs it (``simulation.operations.jobs.JobRunner``,
    a process pool of 2 workers, started on first use: both the first job, which starts
    the pool, and a second one);
 3. "Find staffing" for that week ≤ 60 s (``staffing_plan`` in a job: sl_offered_12 >= 0.8,
@@ -32,9 +32,9 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from analytics.appstate import AppState  # noqa: E402
-from simulation import whatif  # noqa: E402
-from simulation.jobs import JobRunner  # noqa: E402
-from simulation.scenario import load_scenario, scenario_from_dict  # noqa: E402
+from simulation.operations.jobs import JobRunner  # noqa: E402
+from simulation.planning import whatif  # noqa: E402
+from simulation.queue.scenario import load_scenario, scenario_from_dict  # noqa: E402
 
 LIMIT_ERLANG_S = 0.300
 LIMIT_SIMULATE_S = 10.0

@@ -6,7 +6,7 @@ with breaks, on the seed scenarios' staffing plans.
 For each seed scenario (bahrain_lmra, saudi_mol) the week's plan is Erlang A's headcount
 per half hour (``cca staff --no-verify``: the roster only needs a need per interval), at
 its own volume and at ten times it. Shifts "8h:1h-break,6h:30m-break", starts every
-30 minutes, breaks 2–5 h into the shift. Times ``simulation.rostering.roster`` (the
+30 minutes, breaks 2–5 h into the shift. Times ``simulation.planning.rostering.roster`` (the
 integer programme, build and solve) and prints it with its ratio to the issue's 2 s
 limit (and its CPU time: on a shared machine the wall time follows the load),
 and the over-coverage (agent-intervals on the phones above the need ÷ the need)
@@ -33,8 +33,8 @@ SHIFTS = "8h:1h-break,6h:30m-break"
 def seed_plan(name: str, scale: float):
     import pandas as pd
 
-    from simulation.scenario import load_scenario
-    from simulation.staffing import staffing_plan
+    from simulation.planning.staffing import staffing_plan
+    from simulation.queue.scenario import load_scenario
 
     scenario = load_scenario(name).with_changes(days=7)
     if scale != 1:
@@ -59,13 +59,13 @@ def seed_plan(name: str, scale: float):
 
 def scaled_plan(name: str, scale: int):
     """The plan of ``name`` with ``scale`` times the calls per interval (Erlang A again)."""
-    from simulation.erlang import required_agents
-    from simulation.staffing import interval_traffic
+    from simulation.formulas.erlang import required_agents
+    from simulation.planning.staffing import interval_traffic
 
     starts, need, interval_s = seed_plan(name, 1)
     if scale == 1:
         return starts, need, interval_s
-    from simulation.scenario import load_scenario
+    from simulation.queue.scenario import load_scenario
 
     scenario = load_scenario(name).with_changes(days=7)
     targets = [str(t) for t in scenario.targets] or ["sl_offered_12>=0.8"]
@@ -93,7 +93,7 @@ def lp_bound(need, interval_s, templates) -> float:
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 
-    from simulation.rostering import BREAK_WINDOW_S, MAX_UNBROKEN_S, _break_offsets
+    from simulation.planning.rostering import BREAK_WINDOW_S, MAX_UNBROKEN_S, _break_offsets
 
     n = len(need)
     rows, cols, cost = [], [], []
@@ -116,7 +116,7 @@ def lp_bound(need, interval_s, templates) -> float:
 
 
 def main() -> None:
-    from simulation.rostering import parse_shifts, roster
+    from simulation.planning.rostering import parse_shifts, roster
 
     templates = parse_shifts(SHIFTS)
     cases = []

@@ -29,6 +29,7 @@ COMMANDS = [
     "calibrate",
     "export",
     "backtest",
+    "intraday",
     "alerts",
     "serve",
     "users",

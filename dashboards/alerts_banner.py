@@ -1,7 +1,7 @@
 """The alerts banner on every page: the open alerts of the user's centres, newest and
 most critical first, in the reader's language, with "acknowledge" for managers.
 
-Alerts are raised by ``cca alerts check`` / ``cca alerts watch`` (``simulation.alerts``)
+Alerts are raised by ``cca alerts check`` / ``cca alerts watch`` (``simulation.operations.alerts``)
 into the app-state store; acknowledging one takes it off the banner and writes who and
 when to the alerts log and the audit log.
 """
@@ -12,8 +12,8 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
-from dashboards.auth import current_user, require
-from dashboards.context import View, app_context
+from dashboards.auth import Forbidden, current_user, require
+from dashboards.context import View, app_context, centre_for
 
 SHOWN = 4
 COLOURS = {"critical": "red", "warning": "orange"}
@@ -21,7 +21,7 @@ ACK_ROLES = ("manager", "admin")
 
 
 def alert_items(user, lang: str) -> list:
-    from simulation.alerts import open_alerts
+    from simulation.operations.alerts import open_alerts
 
     alerts = open_alerts(app_context().state, user.centres)
     items = []
@@ -65,11 +65,21 @@ def acknowledge(clicks, search):
     if not any(clicks or []):
         return no_update
     user = require(*ACK_ROLES)
-    from simulation.alerts import acknowledge as ack
+    from simulation.operations.alerts import acknowledge as ack
+    from simulation.operations.alerts import open_alerts
 
     clicked = dash.ctx.triggered_id
     if isinstance(clicked, dict):
-        ack(app_context().state, int(clicked["id"]), user.username)
+        state = app_context().state
+        try:
+            alert_id = int(clicked["id"])
+        except (TypeError, ValueError):
+            raise Forbidden("no such alert") from None
+        alert = next((a for a in open_alerts(state) if int(a["alert_id"]) == alert_id), None)
+        if alert is None:
+            raise Forbidden("no such open alert")
+        centre_for(alert["centre_id"], user)  # the alert's centre, not the client's word
+        ack(state, alert_id, user.username)
     lang = "ar" if "lang=ar" in (search or "") else "en"
     return alert_items(current_user(), lang)
 

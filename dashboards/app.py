@@ -13,7 +13,9 @@ The HTML page carries ``<html lang dir>`` from the URL's ``lang`` (``ar`` gives
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import pkgutil
 from pathlib import Path
 
 import dash
@@ -23,21 +25,21 @@ from dash import Dash, Input, Output, dcc
 
 from analytics.appstate import AppState
 from analytics.store import Store
-from dashboards import auth
+from dashboards import auth, headers, pages
 from dashboards.context import AppContext, Settings
 
 HERE = Path(__file__).parent
-PAGE_MODULES = (
-    "dashboards.pages.overview",
-    "dashboards.pages.categories",
-    "dashboards.pages.intraday",
-    "dashboards.pages.tickets",
-    "dashboards.pages.sites",
-    "dashboards.pages.reports",
-    "dashboards.pages.wallboard",
-    "dashboards.pages.admin",
-    "dashboards.pages.planner",
-)
+
+
+def page_modules() -> list[str]:
+    """Every module under ``dashboards/pages/``: adding a page is adding its file (its
+    ``register_page`` declares path, order, menu label and roles)."""
+    return [
+        f"{pages.__name__}.{m.name}"
+        for m in pkgutil.iter_modules(pages.__path__)
+        if not m.name.startswith("_")
+    ]
+
 
 THEME = {
     "fontFamily": "IBM Plex Sans Arabic, Inter, system-ui, sans-serif",
@@ -86,19 +88,24 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
     )
     server = app.server
     server.secret_key = auth.secret_key(settings.secret_key)
-    from simulation.jobs import JobRunner
+    from simulation.operations.jobs import JobRunner
 
     work = settings.work_dir or store.path.with_name(store.path.stem + ".jobs")
     jobs = JobRunner(state, work, max_jobs=2)
     server.config["CCA"] = AppContext(store, state, settings, jobs)
     server.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
-    auth.install(server, state, secure_cookies=settings.secure_cookies)
+    auth.install(
+        server,
+        state,
+        secure_cookies=settings.secure_cookies,
+        idle=dt.timedelta(minutes=settings.idle_minutes),
+    )
 
     from dashboards import alerts_banner, frame
 
     frame.register_callbacks(app)
     alerts_banner.register_callbacks(app)
-    for name in PAGE_MODULES:
+    for name in page_modules():
         module = importlib.import_module(name)
         if hasattr(module, "register_callbacks"):
             module.register_callbacks(app)
@@ -116,4 +123,5 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
         Input("url", "search"),
     )
     app.layout = _shell
+    headers.install(app, secure=settings.secure_cookies)
     return app

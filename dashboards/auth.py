@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+import dash
 import flask
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -42,32 +43,23 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from analytics.appstate import AppState, utc_now
 
 ROLES = ("admin", "manager", "planner", "executive", "wallboard")
-
-# Which roles open each page (docs/architecture.md's table); admins open everything.
-PAGE_ROLES: dict[str, tuple[str, ...]] = {
-    "/": ("admin", "manager", "planner", "executive"),
-    "/categories": ("admin", "manager", "planner"),
-    "/intraday": ("admin", "manager", "planner"),
-    "/tickets": ("admin", "manager"),
-    "/sites": ("admin", "manager"),
-    "/planner": ("admin", "manager", "planner"),
-    "/reports": ("admin", "manager", "executive"),
-    "/wallboard": ("admin", "manager", "wallboard"),
-    "/admin": ("admin",),
-}
 # Where each role lands after logging in.
 HOME = {"wallboard": "/wallboard"}
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=12)
+IDLE_TIMEOUT = dt.timedelta(minutes=30)  # a session unused this long ends (Settings.idle_minutes)
+TOUCH_EVERY = dt.timedelta(seconds=30)  # last_seen is written at most this often
 SESSION_COOKIE = "cca_session"
 CSRF_COOKIE = "_csrf_token"  # the name Dash's front end reads
 LOGIN_CSRF_COOKIE = "cca_login_csrf"
 
 # Reachable without a session: the log-in form and what it shows.
-PUBLIC_PATHS = ("/login",)
-PUBLIC_PREFIXES = ("/assets/fonts/", "/assets/login.css", "/assets/favicon")
+PUBLIC_PATHS = ("/login", "/assets/login.css", "/assets/favicon.ico")
+PUBLIC_PREFIXES = ("/assets/fonts/",)
+# Dash's routes that serve the page shell, whose content the page router then picks.
+_DASH_INDEX = ("/", "/<path:path>")
 
 _hasher = PasswordHasher()
 
@@ -83,8 +75,10 @@ class User:
     centres: tuple[str, ...] | None  # None: every centre
 
     def may_open(self, path: str) -> bool:
-        roles = PAGE_ROLES.get(path)
-        return roles is not None and self.role in roles
+        """Whether the page the router renders for ``path`` opens for this user: the
+        roles its ``register_page`` declares, and admins for every page."""
+        found = page_at(path)
+        return found is not None and (self.role == "admin" or self.role in page_roles(found))
 
     def may_see(self, centre_id: str) -> bool:
         return self.centres is None or centre_id in self.centres
@@ -95,6 +89,34 @@ class User:
     @property
     def home(self) -> str:
         return HOME.get(self.role, "/")
+
+
+# ------------------------------------------------------------------------------ pages
+
+
+def canonical_path(path: str) -> str | None:
+    """``path`` with a trailing slash dropped, or None when it is not canonical: a
+    ``.`` or ``..`` segment or an empty one (``//``). Every check runs on this form."""
+    segments = path.split("/")
+    inner = segments[1:-1] if path.endswith("/") else segments[1:]
+    if not path.startswith("/") or any(s in ("", ".", "..") for s in inner):
+        return None
+    return "/" + "/".join(inner) if inner else "/"
+
+
+def page_at(path: str) -> dict | None:
+    """The registered page (``dash.page_registry``) that Dash's router renders for
+    ``path``: it compares paths without their outer slashes, as here."""
+    wanted = path.strip("/")
+    for registered in dash.page_registry.values():
+        if registered["path"].strip("/") == wanted:
+            return registered
+    return None
+
+
+def page_roles(registered: dict) -> tuple[str, ...]:
+    """The roles a page declares with ``register_page(..., roles=...)``; admins besides."""
+    return tuple(registered.get("roles") or ())
 
 
 class Forbidden(PermissionError):
@@ -286,16 +308,29 @@ def csrf_for(session_id: str) -> str:
     return hmac.new(f"{key}".encode(), f"csrf:{session_id}".encode(), "sha256").hexdigest()
 
 
-def session_user(state: AppState, session_id: str) -> User | None:
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def session_user(
+    state: AppState, session_id: str, idle: dt.timedelta = IDLE_TIMEOUT
+) -> User | None:
+    """The user of a live session: not expired, used within ``idle``, user enabled. A
+    session found idle is ended; a live one is marked as seen now."""
+    now = dt.datetime.now(dt.UTC)
     with state.connect() as con:
         row = con.execute(
-            "SELECT u.username, u.role, u.centres, u.disabled FROM sessions s"
+            "SELECT u.username, u.role, u.centres, u.disabled, s.last_seen FROM sessions s"
             " JOIN users u USING (username) WHERE s.session_id = ? AND s.expires_at > ?",
-            [session_id, now],
+            [session_id, now.isoformat(timespec="seconds")],
         ).fetchone()
-    if row is None or row["disabled"]:
-        return None
+        if row is None or row["disabled"]:
+            return None
+        seen = dt.datetime.fromisoformat(row["last_seen"])
+        if now - seen > idle:
+            con.execute("DELETE FROM sessions WHERE session_id = ?", [session_id])
+            return None
+        if now - seen > TOUCH_EVERY:
+            con.execute(
+                "UPDATE sessions SET last_seen = ? WHERE session_id = ?",
+                [now.isoformat(timespec="seconds"), session_id],
+            )
     return _user(row)
 
 
@@ -343,7 +378,9 @@ def require(*roles: str) -> User:
 
 
 def require_page(path: str) -> User:
-    return require(*PAGE_ROLES.get(path, ("admin",)))
+    """The signed-in user if they may open the page at ``path`` (callbacks of a page)."""
+    found = page_at(path)
+    return require(*(page_roles(found) if found is not None else ()))
 
 
 def _is_json_endpoint(path: str) -> bool:
@@ -360,8 +397,24 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = False) -> None:
-    """Add the guard, /login and /logout to the Flask server under the Dash app."""
+def _sent_csrf() -> str:
+    """The CSRF token a POST carries: Dash's ``X-CSRFToken`` header, or the
+    ``csrf_token`` field of an HTML form (the header's Log out button)."""
+    sent = flask.request.headers.get("X-CSRFToken", "")
+    if not sent and flask.request.mimetype == "application/x-www-form-urlencoded":
+        sent = flask.request.form.get("csrf_token", "")
+    return sent
+
+
+def install(
+    server: flask.Flask,
+    state: AppState,
+    *,
+    secure_cookies: bool = False,
+    idle: dt.timedelta = IDLE_TIMEOUT,
+) -> None:
+    """Add the guard, /login and /logout to the Flask server under the Dash app;
+    sessions unused for ``idle`` end."""
     signer = URLSafeSerializer(server.secret_key, salt="cca-session")
 
     def cookie_args(http_only: bool = True) -> dict:
@@ -369,8 +422,10 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
 
     @server.before_request
     def guard():
-        path = flask.request.path
         flask.g.user = None
+        path = canonical_path(flask.request.path)
+        if path is None:  # /assets/fonts/../x, //admin: never served, never matched
+            return flask.Response("not found\n", 404, mimetype="text/plain")
         token = flask.request.cookies.get(SESSION_COOKIE)
         session_id = None
         if token:
@@ -379,10 +434,10 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
             except BadSignature:
                 session_id = None
         if session_id:
-            flask.g.user = session_user(state, session_id)
+            flask.g.user = session_user(state, session_id, idle)
             flask.g.session_id = session_id
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
-            return None
+            return None  # checked on the canonical path: no ../ out of the fonts
         user = flask.g.user
         if user is None:
             if _is_json_endpoint(path) or flask.request.method != "GET":
@@ -391,13 +446,16 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
                 return flask.Response("log in first\n", 401, mimetype="text/plain")
             return flask.redirect("/login?next=" + quote(flask.request.full_path.rstrip("?")))
         if flask.request.method == "POST":
-            sent = flask.request.headers.get("X-CSRFToken", "")
-            if not hmac.compare_digest(sent, csrf_for(session_id)):
+            if not hmac.compare_digest(_sent_csrf(), csrf_for(session_id)):
                 return flask.jsonify(error="missing or wrong CSRF token"), 403
-        if path in PAGE_ROLES and not user.may_open(path):
-            if user.role == "wallboard":
-                return flask.redirect("/wallboard")
-            return flask.Response(_page(_FORBIDDEN), 403, mimetype="text/html")
+        rule = flask.request.url_rule.rule if flask.request.url_rule else None
+        if rule in _DASH_INDEX:  # the page shell: the guard checks the page it will render
+            if page_at(path) is None:
+                return flask.Response(_page(_NOT_FOUND), 404, mimetype="text/html")
+            if not user.may_open(path):
+                if user.role == "wallboard":
+                    return flask.redirect("/wallboard")
+                return flask.Response(_page(_FORBIDDEN), 403, mimetype="text/html")
         return None
 
     @server.errorhandler(Forbidden)
@@ -450,6 +508,8 @@ def install(server: flask.Flask, state: AppState, *, secure_cookies: bool = Fals
         response = flask.redirect("/login")
         response.delete_cookie(SESSION_COOKIE, path="/")
         response.delete_cookie(CSRF_COOKIE, path="/")
+        # a shared PC: the browser drops what it kept of the pages too
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
         return response
 
 
@@ -480,6 +540,10 @@ _WORDS = {
     },
 }
 
+_NOT_FOUND = (
+    "<main class='card'><h1>404</h1><p>No such page.</p>"
+    "<p dir='rtl'>لا توجد صفحة بهذا العنوان.</p><p><a href='/'>Back</a></p></main>"
+)
 _FORBIDDEN = (
     "<main class='card'><h1>403</h1><p>Your role may not open this page.</p>"
     "<p dir='rtl'>لا تسمح صلاحيتك بفتح هذه الصفحة.</p><p><a href='/'>Back</a></p></main>"

@@ -21,16 +21,22 @@ from analytics.appstate import AppState
 from analytics.centres import Centre, get_centre, list_centres
 from analytics.periods import Period, parse_period
 from analytics.store import Store, StoreError
+from dashboards.auth import Forbidden, current_user
 
 CALL_FILTERS = ("category", "topic", "channel", "site", "queue")
+# What one request may ask (a clear message instead of minutes of work and a huge answer).
+MAX_PERIOD_DAYS = 3 * 366  # three years
+MAX_FILTER_VALUES = 200  # codes in one filter
+MAX_CODE_CHARS = 100  # one code's length
 TICKET_FILTERS = ("category", "topic", "channel", "site")
 
 
 @dataclass(frozen=True)
 class Settings:
     """How the app runs. ``today`` pins the local date (tests and demos); otherwise it is
-    today in each centre's zone. ``refresh_hours``: a load older than this is stale
-    (seed 000's database is refreshed every 24 hours)."""
+        today in each centre's zone. ``refresh_hours``: a load older than this is stale
+        (seed 000's database is refreshed every 24 hours). ``idle_minutes``: a session not used
+    for this long ends."""
 
     app_state: Path | None = None
     secret_key: str | None = None
@@ -39,6 +45,7 @@ class Settings:
     refresh_hours: float = 24.0
     work_dir: Path | None = None
     wallboard_refresh_s: float = 30.0
+    idle_minutes: float = 30.0  # a session unused this long ends (shared contact-centre PCs)
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ class AppContext:
     store: Store
     state: AppState
     settings: Settings
-    jobs: object = None  # simulation.jobs.JobRunner: the planner's background jobs
+    jobs: object = None  # simulation.operations.jobs.JobRunner: the planner's background jobs
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def today(self, centre: Centre) -> dt.date:
@@ -165,19 +172,60 @@ def latest_call_day(con, centre: Centre) -> dt.date | None:
     return span[1].date() if span else None
 
 
+def centre_for(requested: str | None, user=None) -> str:
+    """The centre a callback, a download or a job works on: ``requested`` (whatever the
+    client sent: a store's data, a URL, a filter) if the signed-in user may see it, else
+    ``Forbidden``. The one server-side rule behind every callback; pages use it through
+    ``resolve``, which opens the user's first centre instead of refusing."""
+    user = user if user is not None else current_user()
+    if user is None:
+        raise Forbidden("log in first")
+    if not isinstance(requested, str) or not requested or not user.may_see(requested):
+        raise Forbidden("you may not see this centre")
+    return requested
+
+
+def checked_period(text: str, today: dt.date) -> Period:
+    """``parse_period`` within what a page may show: at most ``MAX_PERIOD_DAYS``, in
+    years 1900-2200 (ValueError otherwise, with a message a user can act on)."""
+    if len(text) > 64:
+        raise ValueError(f"period {text[:24]!r}…: too long to be a period")
+    period = parse_period(text, today)
+    if period.days > MAX_PERIOD_DAYS:
+        raise ValueError(
+            f"period {period.label}: {period.days:,} days; a page shows at most "
+            f"{MAX_PERIOD_DAYS:,} (three years)"
+        )
+    if period.start.year < 1900 or period.end.year > 2200:
+        raise ValueError(f"period {period.label}: give dates between 1900 and 2200")
+    return period
+
+
+def check_filters(filters: dict[str, list[str]]) -> None:
+    """At most ``MAX_FILTER_VALUES`` codes per filter, each at most ``MAX_CODE_CHARS``."""
+    for name, values in filters.items():
+        if len(values) > MAX_FILTER_VALUES:
+            raise ValueError(
+                f"{name}: {len(values):,} values; a filter takes at most {MAX_FILTER_VALUES}"
+            )
+        if any(len(v) > MAX_CODE_CHARS for v in values):
+            raise ValueError(f"{name}: a value longer than {MAX_CODE_CHARS} characters")
+
+
 def resolve(con, view: View, user, today_of) -> tuple[Centre | None, Period | None, View]:
     """The centre and period a view names (defaults filled in), and the view with them.
 
     ``today_of(centre)`` gives the centre's local date. Raises ``ValueError`` for a
     period that cannot be read; a centre the user may not see is replaced by the first
     they may."""
+    check_filters(view.filters)
     centres = visible_centres(con, user)
     if not centres:
         return None, None, view
     chosen = next((c for c in centres if c.centre_id == view.centre_id), centres[0])
-    centre = get_centre(con, chosen.centre_id)
+    centre = get_centre(con, centre_for(chosen.centre_id, user))
     if view.period_text:
-        period = parse_period(view.period_text, today_of(centre))
+        period = checked_period(view.period_text, today_of(centre))
     else:
         day = latest_call_day(con, centre) or today_of(centre)
         period = parse_period(f"{day.year:04d}-{day.month:02d}")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import dash
 import dash_mantine_components as dmc
 import flask
 from dash import ALL, Input, Output, State, dcc, html, no_update
@@ -25,7 +26,7 @@ from analytics.exports.i18n import Labels
 from analytics.exports.report import default_targets
 from analytics.labels import centre_names, labels_for
 from analytics.periods import Period, hijri_month_bounds, hijri_month_of
-from dashboards.auth import PAGE_ROLES, User, csrf_for, current_user
+from dashboards.auth import User, csrf_for, current_user
 from dashboards.context import (
     CALL_FILTERS,
     View,
@@ -36,18 +37,12 @@ from dashboards.context import (
 )
 from dashboards.words import words
 
-# The menu, in order: (path, word key).
-MENU = (
-    ("/", "overview"),
-    ("/categories", "categories"),
-    ("/intraday", "intraday"),
-    ("/tickets", "tickets"),
-    ("/sites", "sites"),
-    ("/planner", "planner"),
-    ("/reports", "reports"),
-    ("/wallboard", "wallboard"),
-    ("/admin", "admin"),
-)
+
+def menu(user: User) -> list[tuple[str, str]]:
+    """(path, word key) of the pages the user opens, in their declared order: each page
+    states ``order``, ``menu`` and ``roles`` with its ``register_page``."""
+    pages = sorted(dash.page_registry.values(), key=lambda p: (p.get("order") or 0, p["path"]))
+    return [(p["path"], p["menu"]) for p in pages if p.get("menu") and user.may_open(p["path"])]
 
 
 @dataclass
@@ -112,8 +107,9 @@ def page(
     with app.store.reader() as con:
         try:
             centre, period, view = resolve(con, view, user, app.today)
-        except ValueError as exc:
-            return _framed(path, view, user, dmc.Alert(str(exc), color="red"), None, chrome)
+        except ValueError as exc:  # the frame's links keep the language, not what failed
+            clean = View(None, None, view.lang)
+            return _framed(path, clean, user, dmc.Alert(str(exc), color="red"), None, chrome)
         if centre is None:
             return _framed(path, view, user, dmc.Alert(w["no_centre"], color="blue"), None, chrome)
         labels = Labels(view.lang, labels_for(con, centre.centre_id, view.lang))
@@ -148,17 +144,15 @@ def _framed(path, view: View, user: User, content, extras, chrome: bool):
 def header(path: str, view: View, user: User) -> html.Header:
     w = words(view.lang)
     query = view.query()
-    links = []
-    for target, key in MENU:
-        if user.may_open(target) and target in PAGE_ROLES:
-            links.append(
-                dcc.Link(
-                    w[key],
-                    href=target + query,
-                    className="nav-link active" if target == path else "nav-link",
-                    id=f"nav-{key}",
-                )
-            )
+    links = [
+        dcc.Link(
+            w.get(key, key),
+            href=target + query,
+            className="nav-link active" if target == path else "nav-link",
+            id=f"nav-{key}",
+        )
+        for target, key in menu(user)
+    ]
     other = "en" if view.lang == "ar" else "ar"
     switch = html.A(
         "English" if other == "en" else "العربية",

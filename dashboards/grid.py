@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 import dash_ag_grid as dag
 
-from analytics.exports.i18n import Labels, kpi_kind
+from analytics.exports.i18n import Labels
+from analytics.kpi.catalogue import fmt_of
 
 _FORMATS = {
     "ratio": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'",
@@ -23,7 +24,7 @@ _FORMATS = {
 
 
 def kpi_column(name: str, labels: Labels, **extra) -> dict:
-    kind = kpi_kind(name)
+    kind = fmt_of(name)
     return {
         "field": name,
         "headerName": labels.column(name),

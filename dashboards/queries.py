@@ -1,7 +1,7 @@
 """What each page shows, as plain functions over the KPI layer (no Dash in here).
 
 Each function takes an open connection, the centre, the period and the filters, calls
-``analytics.kpi`` (and ``simulation.erlang`` for required agents) and returns plain
+``analytics.kpi`` (and ``simulation.formulas.erlang`` for required agents) and returns plain
 rows. Pages turn them into tiles and figures; tests call them directly and compare
 with the KPI layer. Nothing here computes a KPI: it only picks which KPI-layer rows a
 page needs (the period, the latest day, the last 30 days, by category ...).
@@ -189,9 +189,9 @@ def required_agents(
     short_abandon_s: float,
 ) -> list[int | None]:
     """Agents Erlang A needs in each interval's row (its offered calls and AHT) to meet
-    ``target`` (e.g. ``sl_offered_12>=0.8``): ``simulation.erlang`` does the maths.
+    ``target`` (e.g. ``sl_offered_12>=0.8``): ``simulation.formulas.erlang`` does the maths.
     None where the KPI layer has no AHT (no answered call) or no n reaches it."""
-    from simulation.erlang import required_agents as erlang_required
+    from simulation.formulas.erlang import required_agents as erlang_required
 
     needed: list[int | None] = []
     for row in rows:
@@ -217,9 +217,9 @@ def required_agents(
 
 def patience_estimate_s(row: dict) -> float | None:
     """Mean patience (s) over a period's calls, as ``cca calibrate`` estimates it
-    (``simulation.calibration.exponential_patience_s``: time callers waited, answered
+    (``simulation.calibration.fit.exponential_patience_s``: time callers waited, answered
     and abandoned, over abandons). None without abandons (Erlang C then)."""
-    from simulation.calibration import exponential_patience_s
+    from simulation.calibration.fit import exponential_patience_s
 
     abandoned = row.get("abandoned") or 0
     if not abandoned:

@@ -9,17 +9,14 @@ writes out the fraction the KPI layer's figure is.
 
 from __future__ import annotations
 
-import re
-
 import dash_mantine_components as dmc
 from dash import html
 
-from analytics.exports.i18n import Labels, format_value
+from analytics.exports.i18n import Labels
 from analytics.exports.report import Target
+from analytics.kpi.catalogue import find, format_value
 from dashboards import charts
 from dashboards.words import words
-
-_SL = re.compile(r"^(sl_answered|sl_offered|sl_excl_short|sl_with_abandons)_(.+)$")
 
 
 def _n(value) -> str:
@@ -27,67 +24,52 @@ def _n(value) -> str:
 
 
 def formula(name: str, row: dict, lang: str) -> str | None:
-    """The fraction behind ``row[name]`` with its numbers, or None for a plain count."""
+    """The fraction behind ``row[name]`` with its numbers, or None for a plain count:
+    the catalogue's numerator and denominator filled in from the same row."""
     value = row.get(name)
     shown = format_value(name, value, lang)
-    offered, answered = row.get("offered"), row.get("answered")
-    abandoned, short = row.get("abandoned"), row.get("short_abandoned")
     w = words(lang)
-    if name == "offered" and offered is not None:
+    if name == "offered" and row.get("offered") is not None:
         return (
-            f"offered = answered + abandoned + timed_out = {_n(answered)} + {_n(abandoned)}"
-            f" + {_n(row.get('timed_out') or 0)} = {_n(offered)}"
+            f"offered = answered + abandoned + timed_out = {_n(row.get('answered'))} + "
+            f"{_n(row.get('abandoned'))} + {_n(row.get('timed_out') or 0)} = {_n(row['offered'])}"
         )
-    if name in ("answer_rate", "abandon_rate", "answer_rate_excl_short") and offered is not None:
+    found = find(name)
+    if found is None or not found[0].denominator or found[0].subject != "calls":
+        if name == "sla_met_rate" and value is not None:
+            return "sla_met_rate = resolved within the SLA / (resolved or past their deadline)"
+        return None
+    k, t = found
+    terms = [(term[1:], " − ") if term.startswith("-") else (term, "") for term in k.denominator]
+    if any(row.get(term) is None for term, _ in terms):
+        return None
+    if k.kind == "percentile":
         if value is None:
-            return f"{name}: {w['denominator_zero']}"
-        if name == "answer_rate":
-            return f"answer_rate = answered / offered = {_n(answered)} / {_n(offered)} = {shown}"
-        if name == "abandon_rate":
-            return f"abandon_rate = abandoned / offered = {_n(abandoned)} / {_n(offered)} = {shown}"
-        return (
-            f"answer_rate_excl_short = answered / (offered − short_abandoned) = "
-            f"{_n(answered)} / ({_n(offered)} − {_n(short)}) = {shown}"
-        )
-    if m := _SL.match(name):
-        if offered is None:
             return None
-        variant, t = m.groups()
+        return (
+            f"{name} = 90th percentile of the waits of {_n(row[k.denominator[0]])} answered calls"
+        )
+    denominator = k.denominator_of(row)
+    if k.kind == "duration":
         if value is None:
-            return f"{name}: {w['denominator_zero']}"
-        denominators = {
-            "sl_answered": ("answered", answered),
-            "sl_offered": ("offered", offered),
-            "sl_excl_short": ("(offered − short_abandoned)", offered - short),
-            "sl_with_abandons": ("offered", offered),
-        }
-        label, denominator = denominators[variant]
-        numerator = (
-            "answered within {t} s"
-            if variant != "sl_with_abandons"
-            else ("(answered + abandoned) within {t} s")
-        )
+            return None
         return (
-            f"{name} = {numerator.format(t=t)} / {label} = {_n(value * denominator)} / "
-            f"{_n(denominator)} = {shown}"
+            f"{name} = total {k.what} / {k.denominator[0]} = {value * denominator:,.0f} s / "
+            f"{_n(denominator)} = {format_value(name, value, 'en')}"
         )
-    means = {
-        "asa_s": ("wait of answered calls", "answered"),
-        "aht_s": ("talk + hold + after-call work of answered calls", "answered"),
-        "avg_abandon_wait_s": ("wait of abandoned calls", "abandoned"),
-    }
-    if name in means and value is not None:
-        what, count = means[name]
-        n = row.get(count) or 0
-        return (
-            f"{name} = total {what} / {count} = {value * n:,.0f} s / {_n(n)} = "
-            f"{format_value(name, value, 'en')}"
-        )
-    if name == "p90_wait_s" and value is not None:
-        return f"p90_wait_s = 90th percentile of the waits of {_n(answered)} answered calls"
-    if name == "sla_met_rate" and value is not None:
-        return "sla_met_rate = resolved within the SLA / (resolved or past their deadline)"
-    return None
+    if value is None:
+        return f"{name}: {w['denominator_zero']}"
+    words_of = "".join(sep + term for term, sep in terms)
+    if len(terms) > 1:
+        words_of = f"({words_of})"
+    if k.numerator:  # a count of its own: both sides' numbers
+        numbers = "".join(sep + _n(row[term]) for term, sep in terms)
+        numbers = f"({numbers})" if len(terms) > 1 else numbers
+        return f"{name} = {k.numerator[0]} / {words_of} = {_n(row[k.numerator[0]])} / {numbers} = {shown}"
+    return (
+        f"{name} = {k.what.format(t=t)} / {words_of} = {_n(value * denominator)} / "
+        f"{_n(denominator)} = {shown}"
+    )
 
 
 def status_of(name: str, value, targets: dict[str, Target]) -> int | None:

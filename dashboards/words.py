@@ -48,7 +48,6 @@ _EN = {
     "last_30_days": "last 30 days",
     "calls": "Calls",
     "n_calls": "calls",  # after a number
-    "tickets_sla": "Tickets within SLA",
     "two_answer_rates": "Two answer rates from one log",
     "two_answer_rates_note": (
         "answer_rate counts every caller; answer_rate_excl_short leaves out callers who "
@@ -62,8 +61,6 @@ _EN = {
     "pick_category": "Pick a caller category to see its topics and intervals",
     "intervals_of": "Intervals of",
     "heat_offered": "Calls offered (mean per day)",
-    "heat_sl": "Service level within {t} s (of offered)",
-    "heat_abandon": "Abandon rate",
     "day_vs_target": "One day's intervals against target",
     "agents_vs_required": "Agents: actual (staffing table) against required (Erlang A)",
     "actual_agents": "Actual agents",
@@ -172,7 +169,6 @@ _AR = {
     "last_30_days": "آخر 30 يوماً",
     "calls": "المكالمات",
     "n_calls": "مكالمة",  # بعد العدد
-    "tickets_sla": "التذاكر ضمن مستوى الخدمة",
     "two_answer_rates": "نسبتا رد من سجل واحد",
     "two_answer_rates_note": (
         "answer_rate تحسب كل المتصلين؛ answer_rate_excl_short تستبعد من أغلق الخط خلال "
@@ -180,14 +176,12 @@ _AR = {
     ),
     "formula": "طريقة الحساب",
     "denominator_zero": "لا مكالمات في المقام: لا قيمة",
-    "volume_over_time": "المكالمات المعروضة عبر الزمن حسب فئة المتصل",
+    "volume_over_time": "المكالمات الواردة عبر الزمن حسب فئة المتصل",
     "kpis_by_category": "كل المؤشرات حسب فئة المتصل",
     "topics_of": "مواضيع",
     "pick_category": "اختر فئة متصل لعرض مواضيعها وفتراتها",
     "intervals_of": "فترات",
-    "heat_offered": "المكالمات المعروضة (متوسط يومي)",
-    "heat_sl": "مستوى الخدمة خلال {t} ث (من المعروضة)",
-    "heat_abandon": "نسبة التخلي",
+    "heat_offered": "المكالمات الواردة (متوسط يومي)",
     "day_vs_target": "فترات يوم واحد مقابل المستهدف",
     "agents_vs_required": "الموظفون: الفعلي (جدول المناوبات) مقابل المطلوب (إرلانغ A)",
     "actual_agents": "الموظفون الفعليون",
@@ -239,7 +233,7 @@ _AR = {
     "value": "القيمة",
     "name": "الاسم",
     "share": "الحصة",
-    "offered": "المعروضة",
+    "offered": "الواردة",
     "agents": "الموظفون",
     "counters": "النوافذ",
     "visits": "الزيارات",

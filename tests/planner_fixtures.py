@@ -11,8 +11,8 @@ from analytics.call_log import save_centre
 from analytics.centres import Centre
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
-from simulation.model import run_replication
-from simulation.scenario import scenario_from_dict
+from simulation.queue.model import run_replication
+from simulation.queue.scenario import scenario_from_dict
 
 OPEN = ("sun", "mon", "tue", "wed", "thu")
 

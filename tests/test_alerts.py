@@ -32,7 +32,8 @@ from analytics.ingest import ingest_file
 from analytics.kpi import ticket_kpis
 from analytics.periods import Period
 from analytics.store import Store
-from simulation.alerts import (
+from simulation.formulas.erlang import erlang_a_metrics
+from simulation.operations.alerts import (
     RuleError,
     acknowledge,
     alert_log,
@@ -44,11 +45,10 @@ from simulation.alerts import (
     save_channel,
     save_rule,
 )
-from simulation.alerts.channels import Dispatcher
-from simulation.alerts.evaluate import CentreEvaluator, _Projection
-from simulation.alerts.rules import load_rules_file
-from simulation.alerts.watcher import Watcher
-from simulation.erlang import erlang_a_metrics
+from simulation.operations.alerts.channels import Dispatcher
+from simulation.operations.alerts.evaluate import CentreEvaluator, _Projection
+from simulation.operations.alerts.rules import load_rules_file
+from simulation.operations.alerts.watcher import Watcher
 
 TZ = "Asia/Riyadh"
 CENTRE = Centre(

@@ -22,9 +22,9 @@ from analytics.centres import get_centre
 from analytics.kpi import call_kpis
 from analytics.periods import parse_period
 from analytics.store import Store
-from simulation.alerts.evaluate import CentreEvaluator
-from simulation.alerts.state import rules_of
-from simulation.alerts.watcher import check, ensure_rules, replay
+from simulation.operations.alerts.evaluate import CentreEvaluator
+from simulation.operations.alerts.state import rules_of
+from simulation.operations.alerts.watcher import check, ensure_rules, replay
 
 pytestmark = pytest.mark.slow  # two generated months (~15 s each); CI runs them
 

@@ -24,8 +24,8 @@ from test_staffing import PEAK, scenario_with
 from analytics.call_log import changing_calls, save_centre
 from analytics.centres import Centre, get_centre
 from analytics.kpi import call_kpis, rollup, threshold_label
-from simulation.erlang import parse_target
-from simulation.staffing import staffing_plan
+from simulation.formulas.erlang import parse_target
+from simulation.planning.staffing import staffing_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 CALL_WRITE = re.compile(r"\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE)\s+calls\b", re.IGNORECASE)

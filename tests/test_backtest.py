@@ -16,8 +16,8 @@ from planner_fixtures import fill_store, planner_scenario
 
 from analytics.kpi import call_kpis
 from analytics.periods import parse_period
-from simulation.backtest import backtest, error_of, presence_share
-from simulation.calibration import calibrate, priority_levels
+from simulation.calibration.backtest import backtest_model, error_of, presence_share
+from simulation.calibration.fit import calibrate, priority_levels
 
 TRAIN, TEST = "2024-09-01..2024-09-07", "2024-09-08..2024-09-14"
 
@@ -27,7 +27,7 @@ def history(tmp_path_factory):
     path = tmp_path_factory.mktemp("backtest") / "history.duckdb"
     store, centre = fill_store(path, planner_scenario(days=14), seed=3)
     with store.reader() as con:
-        result = backtest(
+        result = backtest_model(
             con, centre, parse_period(TRAIN), parse_period(TEST), replications=6, workers=1
         )
     return store, centre, result, path
@@ -184,10 +184,10 @@ def test_presence_staffing_recovers_a_day_with_more_agents(restaffed):
     train, test = parse_period("2024-09-01..2024-09-14"), parse_period("2024-09-15..2024-09-21")
     truth = np.array([6] * 2 + [7] * 4 + [6] * 6)  # 08:00-14:00, as the week was staffed
     with store.reader() as con:
-        presence = backtest(con, centre, train, test, replications=4, workers=1)
-        day = backtest(con, centre, train, test, replications=4, workers=1, staffing="day")
+        presence = backtest_model(con, centre, train, test, replications=4, workers=1)
+        day = backtest_model(con, centre, train, test, replications=4, workers=1, staffing="day")
         with pytest.raises(ValueError, match="presence_share_by"):
-            backtest(con, centre, train, test, presence_share_by="hour")
+            backtest_model(con, centre, train, test, presence_share_by="hour")
     assert "agents present on each test day" in presence.staffing_source  # the default
     assert len(presence.agents) == 5
     for agents in presence.agents.values():
@@ -202,7 +202,7 @@ def test_presence_staffing_recovers_a_day_with_more_agents(restaffed):
 
 
 def test_cca_calibrate_reads_priorities_from_waits_when_asked(history, tmp_path):
-    from simulation.scenario import load_scenario
+    from simulation.queue.scenario import load_scenario
 
     _, _, _, path = history
     priorities = {}
@@ -232,9 +232,9 @@ def test_load_share_is_learnt_by_simulating_the_training_days(restaffed):
     store, centre = restaffed
     train, test = parse_period("2024-09-01..2024-09-14"), parse_period("2024-09-15..2024-09-21")
     with store.reader() as con:
-        first = backtest(con, centre, train, test, replications=2, workers=1)
-        again = backtest(con, centre, train, test, replications=2, workers=1)
-        slot = backtest(
+        first = backtest_model(con, centre, train, test, replications=2, workers=1)
+        again = backtest_model(con, centre, train, test, replications=2, workers=1)
+        slot = backtest_model(
             con, centre, train, test, replications=2, workers=1, presence_share_by="slot"
         )
     fit = first.presence_fit

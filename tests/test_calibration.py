@@ -24,7 +24,7 @@ from analytics.centres import Centre
 from analytics.periods import parse_period
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
-from simulation.calibration import (
+from simulation.calibration.fit import (
     FIT_MIN_CALLS,
     PRESENCE_GAP_S,
     PRIORITY_MODES,
@@ -38,9 +38,9 @@ from simulation.calibration import (
     scenario_toml,
     staffing_sql,
 )
-from simulation.erlang import erlang_a_metrics
-from simulation.model import run_replication
-from simulation.scenario import WEEKDAYS, load_scenario, scenario_from_dict
+from simulation.formulas.erlang import erlang_a_metrics
+from simulation.queue.model import run_replication
+from simulation.queue.scenario import WEEKDAYS, load_scenario, scenario_from_dict
 
 STORE_COLUMNS = list(CALL_COLUMNS)
 

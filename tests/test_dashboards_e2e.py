@@ -12,8 +12,8 @@ import pytest
 from conftest import ARTIFACTS, login
 
 from analytics.centres import get_centre
-from analytics.exports.i18n import format_value
 from analytics.kpi import call_kpis
+from analytics.kpi.catalogue import format_value
 from analytics.periods import parse_period
 
 pytestmark = pytest.mark.e2e
@@ -195,7 +195,7 @@ def test_the_wallboard_refreshes_itself(served_seed, page):
 def test_a_planner_edits_agents_simulates_compares_and_downloads(served_seed, page):
     """Erlang A answers at once; the simulation runs in the background to its bands."""
     from dashboards.pages.planner import load_week
-    from simulation.whatif import erlang_week, set_agents
+    from simulation.planning.whatif import erlang_week, set_agents
 
     login(page, served_seed.url, "planner")
     page.goto(served_seed.url + "/planner?centre=bahrain_lmra&week=2026-09-20")
@@ -253,8 +253,8 @@ def test_an_executive_is_refused_the_planner(served_seed, page):
 
 
 def test_open_alerts_show_on_every_page_until_a_manager_acknowledges(served_seed, page):
-    from simulation.alerts import load_rules
-    from simulation.alerts.state import record_alert
+    from simulation.operations.alerts import load_rules
+    from simulation.operations.alerts.state import record_alert
 
     state = served_seed.app.server.config["CCA"].state
     alert = {

@@ -1,4 +1,4 @@
-"""The planner page's callbacks are plain functions over ``simulation.whatif``: their
+"""The planner page's callbacks are plain functions over ``simulation.planning.whatif``: their
 figures are exact Erlang A's for the same week, plan and levers."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 from conftest import make_app
 
 from dashboards.auth import Forbidden, User
-from simulation.whatif import Levers, erlang_week, set_agents
+from simulation.planning.whatif import Levers, erlang_week, set_agents
 
 SOURCE = {"centre": "bahrain_lmra", "source": "week:2026-09-20"}
 

@@ -144,7 +144,7 @@ def test_the_categories_drill_down_reads_the_topics_of_one_category(con, centre)
 
 
 def test_required_agents_are_erlang_a_for_each_interval(con, centre):
-    from simulation.erlang import ErlangA, required_agents
+    from simulation.formulas.erlang import ErlangA, required_agents
 
     rows = queries.day_intervals(con, centre, dt.date(2026, 9, 15), {})
     needed = queries.required_agents(rows, 1800, "sl_offered_12>=0.8", 120.0, 30.0)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from simulation.erlang import (
+from simulation.formulas.erlang import (
     ErlangA,
     Target,
     erlang_a_metrics,

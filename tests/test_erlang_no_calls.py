@@ -4,7 +4,7 @@ carried load over agents, 0 / n = 0."""
 
 from conftest import run_cca_json
 
-from simulation.erlang import erlang_a_metrics, erlang_c_metrics
+from simulation.formulas.erlang import erlang_a_metrics, erlang_c_metrics
 
 
 def test_no_calls_gives_null_shares_and_waits_and_zero_occupancy():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.erlang import ErlangA, ErlangC
+from simulation.formulas.erlang import ErlangA, ErlangC
 
 EPS = 1e-12
 

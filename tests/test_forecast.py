@@ -24,7 +24,7 @@ from analytics.centres import Centre
 from analytics.periods import parse_period
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
-from simulation import forecast as fc
+from simulation.forecasting import forecast as fc
 
 SLOTS = 48
 
@@ -340,7 +340,9 @@ def test_intraday_reforecast_scales_the_rest_of_today(eight_weeks):
 def test_backtests_report_wape_mape_and_the_poisson_floor(eight_weeks):
     store, centre = eight_weeks
     with store.reader() as con:
-        rows = fc.backtest(con, centre, train_days=28, folds=2, methods=("profile", "ets"))
+        rows = fc.backtest_forecasts(
+            con, centre, train_days=28, folds=2, methods=("profile", "ets")
+        )
     pooled = {r["method"]: r for r in rows if r["fold"] == "all"}
     assert set(pooled) == {"profile", "ets", "seasonal_naive"}
     assert [r["test"] for r in rows if r["method"] == "profile"] == [
@@ -448,9 +450,9 @@ def test_the_alerts_projection_reads_todays_saved_forecast(seed_store, tmp_path)
 
     from analytics.appstate import AppState
     from analytics.centres import get_centre
-    from simulation.alerts.evaluate import CentreEvaluator
-    from simulation.alerts.state import rules_of
-    from simulation.alerts.watcher import ensure_rules
+    from simulation.operations.alerts.evaluate import CentreEvaluator
+    from simulation.operations.alerts.state import rules_of
+    from simulation.operations.alerts.watcher import ensure_rules
 
     db = tmp_path / "seed.duckdb"
     seed_store.backup(db)

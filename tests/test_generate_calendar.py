@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 from conftest import run_cca, run_cca_json
 
-from simulation.history import WorkingClock, is_ramadan, load_pack, month_scenario, plan_month
+from simulation.synthetic.history import (
+    WorkingClock,
+    is_ramadan,
+    load_pack,
+    month_scenario,
+    plan_month,
+)
 
 
 @pytest.fixture(scope="module")

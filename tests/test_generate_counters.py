@@ -104,3 +104,21 @@ def test_counter_waits_follow_erlang_c(branch):
     assert mean_wait == pytest.approx(c * drain_s, rel=0.3)
     # Open around the clock with endless patience: every visitor reaches a counter.
     assert unanswered == 0
+
+
+def test_the_centre_settings_in_the_store_hold_the_branch_counters(branch, tmp_path):
+    """The Sites page divides visits by ``Centre.counters``, read from the store: the
+    generated centre carries its pack's counters, and a centre with no pack keeps its own."""
+    from analytics.call_log import save_centre
+    from analytics.centres import Centre, get_centre
+    from analytics.store import Store
+
+    with Store(branch).reader() as con:
+        assert get_centre(con, "counters_mmc").counters == {"branch": COUNTERS}
+    store = Store(tmp_path / "own.duckdb")
+    with store.writer() as con:
+        save_centre(con, Centre("own", counters={"jeddah": 4, "dammam": 2}))
+    with store.reader() as con:
+        assert get_centre(con, "own").counters == {"jeddah": 4, "dammam": 2}
+    with pytest.raises(ValueError, match="counters of 'x' must be >= 1"):
+        Centre("bad", counters={"x": 0})

@@ -20,7 +20,7 @@ from analytics.ingest import ingest_file
 from analytics.labels import display, labels_for, readable, save_labels
 from analytics.mapping import MappingError, load_mapping
 from analytics.store import Store, latest_version, schema_version
-from simulation.scenario import SCENARIO_DIR, load_scenario, scenario_from_dict
+from simulation.queue.scenario import SCENARIO_DIR, load_scenario, scenario_from_dict
 
 FOLLOW_UP_AR = "متابعة طلبات إصدار رخص العمل"
 # pdftotext wraps right-to-left runs in embedding marks; the words are what a reader sees.
@@ -302,16 +302,16 @@ def test_a_store_of_schema_version_3_gets_the_labels_table_when_opened(tmp_path)
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_column_headers_name_a_duration_s_unit_once(lang):
-    from analytics.exports.i18n import kpi_kind
     from analytics.kpi import TICKET_KPI_NAMES
     from analytics.kpi.calls import call_kpi_names
+    from analytics.kpi.catalogue import fmt_of
 
     labels = Labels(lang)
     units = {"en": ("(s)", "(wh)", "(wd)"), "ar": ("(ث)", "(ساعات عمل)", "(أيام عمل)")}[lang]
     for name in [*call_kpi_names([12.0, 30.0]), *TICKET_KPI_NAMES]:
         header = labels.column(name)
         said = sum(header.count(u) for u in {*units, f"({labels.unit(name)})"})
-        expected = 1 if kpi_kind(name) in ("seconds", "hours", "days") else 0
+        expected = 1 if fmt_of(name) in ("seconds", "hours", "days") else 0
         assert said == expected, (name, header)
     assert Labels("en").column("resolution_wd_p50") == "Resolution p50 (wd)"
     assert Labels("ar").column("asa_s") == "سرعة الرد (ث)"

@@ -15,8 +15,8 @@ from conftest import run_cca_json
 from planner_fixtures import planner_scenario
 
 from analytics.appstate import AppState
-from simulation.jobs import JobLimitError, JobRunner
-from simulation.whatif import add_agents, week_from_scenario, whatif_scenario
+from simulation.operations.jobs import JobLimitError, JobRunner
+from simulation.planning.whatif import add_agents, week_from_scenario, whatif_scenario
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_a_simulation_job_equals_cca_simulate_with_the_same_seed(runner, scenari
 
 
 def test_cancel_stops_the_job(runner, scenario):
-    job = runner.submit("planner1", "simulate", {"scenario": scenario, "replications": 400})
+    job = runner.submit("planner1", "simulate", {"scenario": scenario, "replications": 100})
     deadline = time.monotonic() + 60
     while runner.status(job)["done"] < 1:
         assert time.monotonic() < deadline
@@ -64,7 +64,7 @@ def test_cancel_stops_the_job(runner, scenario):
     status = runner.wait(job, timeout=30)
     assert status["state"] == "cancelled"
     stopped_at = status["done"]
-    assert stopped_at < 400
+    assert stopped_at < 100
     time.sleep(0.5)
     assert runner.status(job)["done"] == stopped_at  # nothing runs after the cancel
     assert runner.result(job) is None
@@ -74,7 +74,7 @@ def test_cancel_stops_the_job(runner, scenario):
 def test_one_running_job_per_user_and_a_server_wide_limit(tmp_path, scenario):
     runner = JobRunner(AppState(tmp_path / "app.sqlite"), tmp_path / "jobs", max_jobs=1, workers=1)
     try:
-        long = runner.submit("ann", "simulate", {"scenario": scenario, "replications": 400})
+        long = runner.submit("ann", "simulate", {"scenario": scenario, "replications": 100})
         with pytest.raises(JobLimitError, match="ann already has job"):
             runner.submit("ann", "simulate", {"scenario": scenario, "replications": 2})
         # another user's job waits for the one slot
@@ -151,8 +151,8 @@ def test_bad_jobs_are_refused_at_the_door(runner, scenario):
 @pytest.mark.slow
 def test_jobs_on_the_worker_pool_give_the_same_numbers(tmp_path, scenario):
     """The server's path: replications on the runner's forkserver pool of 2 workers."""
-    from simulation.replications import run_replications
-    from simulation.scenario import load_scenario
+    from simulation.queue.replications import run_replications
+    from simulation.queue.scenario import load_scenario
 
     runner = JobRunner(AppState(tmp_path / "app.sqlite"), tmp_path / "jobs", workers=2)
     try:

@@ -1,6 +1,6 @@
 """The planner's what-if week: exact Erlang A per interval under levers and plan edits.
 
-Every interval's figures are held against ``simulation.erlang`` computed independently
+Every interval's figures are held against ``simulation.formulas.erlang`` computed independently
 from the lever-applied scenario (``interval_traffic`` of ``whatif_scenario``), the week's
 totals against sums over the intervals by hand, and the exports against the readers
 that consume them (``staffing_from_csv``, ``load_scenario``, openpyxl).
@@ -16,10 +16,9 @@ import numpy as np
 import pytest
 from planner_fixtures import fill_store, planner_scenario
 
-from simulation.erlang import erlang_a_metrics
-from simulation.scenario import load_scenario, staffing_from_csv
-from simulation.staffing import interval_traffic
-from simulation.whatif import (
+from simulation.formulas.erlang import erlang_a_metrics
+from simulation.planning.staffing import interval_traffic
+from simulation.planning.whatif import (
     Levers,
     add_agents,
     compare_weeks,
@@ -33,6 +32,7 @@ from simulation.whatif import (
     week_from_store,
     whatif_scenario,
 )
+from simulation.queue.scenario import load_scenario, staffing_from_csv
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from conftest import run_cca
 
-from simulation.rostering import (
+from simulation.planning.rostering import (
     ShiftTemplate,
     parse_shifts,
     parse_tours,
@@ -237,7 +237,7 @@ def test_cca_roster_reads_a_staff_plan_and_prints_rows_and_a_summary(tmp_path):
 def test_the_default_roster_is_proved_within_its_gap_of_the_least_paid_hours():
     """The solver stops at MIP_GAP; the proved optimum (mip_gap=0) is never more than that
     below the default roster's paid hours, and the reported gap says how far it can be."""
-    from simulation.rostering import MIP_GAP
+    from simulation.planning.rostering import MIP_GAP
 
     rng = np.random.default_rng(11)
     starts = day_starts(3)

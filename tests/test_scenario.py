@@ -9,8 +9,8 @@ import tomllib
 import numpy as np
 import pytest
 
-from simulation.distributions import Empirical, Exponential, LogNormal, distribution_from_toml
-from simulation.scenario import (
+from simulation.queue.distributions import Empirical, Exponential, LogNormal, distribution_from_toml
+from simulation.queue.scenario import (
     SCENARIO_DIR,
     Scenario,
     load_scenario,

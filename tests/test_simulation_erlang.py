@@ -1,7 +1,7 @@
 """The quick stationary form against exact Erlang A (M/M/n+M).
 
 One pool, Poisson arrivals, exponential handling and patience: the simulation must agree
-with the exact stationary formulas of ``simulation.erlang``. Four KPIs at three operating
+with the exact stationary formulas of ``simulation.formulas.erlang``. Four KPIs at three operating
 points make twelve comparisons, so each is checked against a Bonferroni interval
 (level 1 - 0.05/12) computed from the replications: for any seed the chance of a false
 alarm is at most 5%, and the seed is fixed, so the test never flakes. The product's own
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.erlang import erlang_a_metrics
-from simulation.replications import mean_ci, run_replications
-from simulation.scenario import Scenario
+from simulation.formulas.erlang import erlang_a_metrics
+from simulation.queue.replications import mean_ci, run_replications
+from simulation.queue.scenario import Scenario
 
 KPIS = ("sl_offered_12", "sl_offered_30", "abandon_rate", "asa_s")
 POINTS = [
@@ -50,7 +50,7 @@ def test_overloaded_point_really_is_overloaded():
 
 def test_without_abandonment_the_quick_form_matches_erlang_c():
     """Patience = inf: nobody abandons, and the service level is Erlang C's."""
-    from simulation.erlang import erlang_c_metrics
+    from simulation.formulas.erlang import erlang_c_metrics
 
     scenario = Scenario.stationary(100, 1800, 180, float("inf"), 12, days=3)
     result = run_replications(scenario, replications=8, seed=5)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.model import RECORD_COLUMNS, run_replication
-from simulation.scenario import load_scenario, scenario_from_dict
+from simulation.queue.model import RECORD_COLUMNS, run_replication
+from simulation.queue.scenario import load_scenario, scenario_from_dict
 
 
 def seconds_since_start(stamps: pd.Series, scenario) -> np.ndarray:

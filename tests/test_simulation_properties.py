@@ -16,8 +16,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.model import run_replication
-from simulation.scenario import scenario_from_dict
+from simulation.queue.model import run_replication
+from simulation.queue.scenario import scenario_from_dict
 
 N = 96  # quarter hours in a day
 

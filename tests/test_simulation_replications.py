@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 from conftest import run_cca, run_cca_json
 
-from simulation.replications import replication_seeds, run_replications
-from simulation.scenario import Scenario
+from simulation.queue.replications import replication_seeds, run_replications
+from simulation.queue.scenario import Scenario
 
 SCENARIO = Scenario.stationary(60, 1800, 200, 100, 7, days=1)  # as `cca simulate` builds it
 

@@ -20,13 +20,13 @@ import pytest
 from conftest import run_cca
 from scipy import stats
 
-from simulation.distributions import Fixed
-from simulation.erlang import erlang_a_metrics, headcount, parse_target
-from simulation.model import run_replication
-from simulation.replications import replication_seeds, run_replications
-from simulation.rostering import parse_shift_lengths, roster
-from simulation.scenario import load_scenario, scenario_from_dict
-from simulation.staffing import IntervalSample, _judge, staffing_plan, standard_error
+from simulation.formulas.erlang import erlang_a_metrics, headcount, parse_target
+from simulation.planning.rostering import parse_shift_lengths, roster
+from simulation.planning.staffing import IntervalSample, _judge, staffing_plan, standard_error
+from simulation.queue.distributions import Fixed
+from simulation.queue.model import run_replication
+from simulation.queue.replications import replication_seeds, run_replications
+from simulation.queue.scenario import load_scenario, scenario_from_dict
 
 SLOTS = 48
 

@@ -19,8 +19,9 @@ recomputed; sentences are written in English or Arabic from ``i18n.Labels``.
 
 from __future__ import annotations
 
-from analytics.exports.i18n import Labels, format_points
+from analytics.exports.i18n import Labels
 from analytics.exports.report import MonthlyReport
+from analytics.kpi.catalogue import format_points
 
 # A change smaller than this (a ratio; 0.001 = 0.1 point) is "held steady".
 STEADY = 0.001

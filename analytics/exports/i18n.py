@@ -2,15 +2,16 @@
 
 An executive in Manama or Riyadh reads the monthly report in Arabic, right to left; the
 same figures go to an English edition. Everything a reader sees that is not a number
-comes from here: KPI labels and their definitions (the formulas of docs/kpis.md in words),
-sheet and column titles, Gregorian and Hijri (Umm al-Qura) month names, weekdays and the
-seed centres' caller categories. Caller categories, topics, queues, sites and channels
-are shown by the centre's own labels (``analytics.labels``, stored with the data) when it
-has them, else by the seed names below or a readable form of the code. KPI *names* (``sl_offered_12``) are the contract and are
-never translated: they appear beside the labels so a reader can look them up.
+comes from here: sheet and column titles, Gregorian and Hijri (Umm al-Qura) month names,
+weekdays and the seed centres' caller categories; KPI labels, definitions and formats
+come from the KPI catalogue (``analytics.kpi.catalogue``). Caller categories, topics,
+queues, sites and channels are shown by the centre's own labels (``analytics.labels``,
+stored with the data) when it has them, else by the seed names below or a readable form
+of the code. KPI *names* (``sl_offered_12``) are the contract and are never translated:
+they appear beside the labels so a reader can look them up.
 
 ``Labels(lang)`` is the one object the writers use: ``labels.kpi("sl_offered_12")`` gives
-"Service level within 12 s (of offered)" or «مستوى الخدمة خلال 12 ث (من المعروضة)».
+"Service level within 12 s (of offered)" or «مستوى الخدمة خلال 12 ث (من الواردة)».
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
+from analytics.kpi import catalogue
+from analytics.kpi.catalogue import format_change, format_value
 from analytics.labels import NOT_RECORDED, display
 from analytics.periods import Period, hijri_month_of
 
@@ -139,168 +142,6 @@ CATEGORY_CALLS = {
         "employer": "مكالمات أصحاب العمل",
         "worker": "مكالمات العمال",
         "other": "المكالمات الأخرى",
-    },
-}
-
-# KPI labels with {t} for a service-level threshold (seconds).
-_KPI_LABELS = {
-    "en": {
-        "offered": "Calls offered",
-        "answered": "Calls answered",
-        "abandoned": "Calls abandoned",
-        "timed_out": "Calls timed out",
-        "short_abandoned": "Short abandons",
-        "answer_rate": "Answer rate",
-        "answer_rate_excl_short": "Answer rate excl. short abandons",
-        "abandon_rate": "Abandon rate",
-        "sl_answered": "Service level within {t} s (of answered)",
-        "sl_offered": "Service level within {t} s (of offered)",
-        "sl_excl_short": "Service level within {t} s (excl. short abandons)",
-        "sl_with_abandons": "Service level within {t} s (incl. abandons within {t} s)",
-        "asa_s": "Average speed of answer",
-        "avg_abandon_wait_s": "Average wait before abandon",
-        "aht_s": "Average handling time",
-        "p90_wait_s": "90th percentile wait (answered)",
-        "occupancy": "Agent occupancy",
-        "created": "Tickets created",
-        "resolved": "Tickets resolved",
-        "frt_wh_p50": "First response, median (working hours)",
-        "frt_wh_p90": "First response, 90th percentile (working hours)",
-        "resolution_wd_p50": "Resolution, median (working days)",
-        "resolution_wd_p90": "Resolution, 90th percentile (working days)",
-        "sla_met_rate": "Tickets within SLA",
-        "backlog": "Open tickets (backlog)",
-        "at_risk": "Open tickets at risk",
-    },
-    "ar": {
-        "offered": "المكالمات الواردة",
-        "answered": "المكالمات المجابة",
-        "abandoned": "المكالمات المتروكة",
-        "timed_out": "مكالمات انتهت مهلتها",
-        "short_abandoned": "المكالمات المتروكة مبكرًا",
-        "answer_rate": "نسبة الرد",
-        "answer_rate_excl_short": "نسبة الرد دون المتروكة مبكرًا",
-        "abandon_rate": "نسبة المكالمات المتروكة",
-        "sl_answered": "مستوى الخدمة خلال {t} ث (من المجابة)",
-        "sl_offered": "مستوى الخدمة خلال {t} ث (من الواردة)",
-        "sl_excl_short": "مستوى الخدمة خلال {t} ث (دون المتروكة مبكرًا)",
-        "sl_with_abandons": "مستوى الخدمة خلال {t} ث (مع المتروكة خلال {t} ث)",
-        "asa_s": "متوسط سرعة الرد",
-        "avg_abandon_wait_s": "متوسط الانتظار قبل الترك",
-        "aht_s": "متوسط مدة المعالجة",
-        "p90_wait_s": "الانتظار عند المئين 90 (المجابة)",
-        "occupancy": "نسبة إشغال الموظفين",
-        "created": "التذاكر المنشأة",
-        "resolved": "التذاكر المحلولة",
-        "frt_wh_p50": "أول رد، الوسيط (ساعات عمل)",
-        "frt_wh_p90": "أول رد، المئين 90 (ساعات عمل)",
-        "resolution_wd_p50": "مدة الحل، الوسيط (أيام عمل)",
-        "resolution_wd_p90": "مدة الحل، المئين 90 (أيام عمل)",
-        "sla_met_rate": "التذاكر ضمن اتفاقية مستوى الخدمة",
-        "backlog": "التذاكر المفتوحة",
-        "at_risk": "تذاكر مفتوحة معرضة للتأخر",
-    },
-}
-# Short labels for narrow table columns (PDF); others fall back to the full label.
-_SHORT_LABELS = {
-    "en": {
-        "offered": "Offered",
-        "answered": "Answered",
-        "answer_rate": "Answer rate",
-        "answer_rate_excl_short": "Answer rate excl. short",
-        "abandon_rate": "Abandon rate",
-        "sl_offered": "SL {t} s",
-        "sl_answered": "SL {t} s (answered)",
-        "asa_s": "ASA",
-        "aht_s": "AHT",
-        "created": "Created",
-        "resolved": "Resolved",
-        "frt_wh_p50": "First response p50",
-        "frt_wh_p90": "First response p90",
-        "resolution_wd_p50": "Resolution p50",
-        "resolution_wd_p90": "Resolution p90",
-        "sla_met_rate": "Within SLA",
-        "backlog": "Open",
-        "at_risk": "At risk",
-    },
-    "ar": {
-        "offered": "الواردة",
-        "answered": "المجابة",
-        "answer_rate": "نسبة الرد",
-        "answer_rate_excl_short": "نسبة الرد دون المبكرة",
-        "abandon_rate": "نسبة الترك",
-        "sl_offered": "مستوى الخدمة {t} ث",
-        "sl_answered": "مستوى الخدمة {t} ث (المجابة)",
-        "asa_s": "سرعة الرد",
-        "aht_s": "مدة المعالجة",
-        "created": "المنشأة",
-        "resolved": "المحلولة",
-        "frt_wh_p50": "أول رد (الوسيط)",
-        "frt_wh_p90": "أول رد (المئين 90)",
-        "resolution_wd_p50": "الحل (الوسيط)",
-        "resolution_wd_p90": "الحل (المئين 90)",
-        "sla_met_rate": "ضمن المهلة",
-        "backlog": "المفتوحة",
-        "at_risk": "معرضة للتأخر",
-    },
-}
-# Definitions (docs/kpis.md) in words; {t} = T, {s} = S, {sla} = SLA in working days.
-_KPI_DEFINITIONS = {
-    "en": {
-        "offered": "calls with outcome answered, abandoned or timeout",
-        "answered": "calls answered by an agent",
-        "abandoned": "calls whose caller hung up while waiting",
-        "timed_out": "calls whose wait the system ended",
-        "short_abandoned": "abandoned calls with wait_s < S ({s} s)",
-        "answer_rate": "answered / offered",
-        "answer_rate_excl_short": "answered / (offered − short_abandoned)",
-        "abandon_rate": "abandoned / offered",
-        "sl_answered": "answered with wait_s ≤ {t} s / answered",
-        "sl_offered": "answered with wait_s ≤ {t} s / offered",
-        "sl_excl_short": "answered with wait_s ≤ {t} s / (offered − short_abandoned)",
-        "sl_with_abandons": "(answered with wait_s ≤ {t} s + abandoned with wait_s ≤ {t} s) / offered",
-        "asa_s": "mean wait_s of answered calls (seconds)",
-        "avg_abandon_wait_s": "mean wait_s of abandoned calls (seconds)",
-        "aht_s": "mean of talk_s + hold_s + acw_s over answered calls (seconds; missing parts 0)",
-        "p90_wait_s": "90th percentile of wait_s of answered calls (linear interpolation)",
-        "occupancy": "handling seconds of calls answered / staffed seconds (agents available × interval)",
-        "created": "tickets created in the period",
-        "resolved": "tickets resolved in the period",
-        "frt_wh_p50": "median first response time in working hours, tickets first answered in the period",
-        "frt_wh_p90": "90th percentile of first response time in working hours",
-        "resolution_wd_p50": "median working hours from creation to resolution / hours of a full working day",
-        "resolution_wd_p90": "90th percentile of resolution time in working days",
-        "sla_met_rate": "of tickets created in the period that are resolved or past their deadline, the share resolved within {sla} working days",
-        "backlog": "tickets open at the end of the period",
-        "at_risk": "open tickets whose deadline falls within the next working day",
-    },
-    "ar": {
-        "offered": "المكالمات التي انتهت بالرد أو الترك أو انتهاء المهلة",
-        "answered": "المكالمات التي رد عليها موظف",
-        "abandoned": "المكالمات التي أنهاها المتصل أثناء الانتظار",
-        "timed_out": "المكالمات التي أنهى النظام انتظارها",
-        "short_abandoned": "المكالمات المتروكة بانتظار أقل من S ({s} ث)",
-        "answer_rate": "المجابة ÷ الواردة",
-        "answer_rate_excl_short": "المجابة ÷ (الواردة − المتروكة مبكرًا)",
-        "abandon_rate": "المتروكة ÷ الواردة",
-        "sl_answered": "المجابة بانتظار ≤ {t} ث ÷ المجابة",
-        "sl_offered": "المجابة بانتظار ≤ {t} ث ÷ الواردة",
-        "sl_excl_short": "المجابة بانتظار ≤ {t} ث ÷ (الواردة − المتروكة مبكرًا)",
-        "sl_with_abandons": "(المجابة بانتظار ≤ {t} ث + المتروكة بانتظار ≤ {t} ث) ÷ الواردة",
-        "asa_s": "متوسط انتظار المكالمات المجابة (ثوانٍ)",
-        "avg_abandon_wait_s": "متوسط انتظار المكالمات المتروكة (ثوانٍ)",
-        "aht_s": "متوسط مدة المحادثة والتعليق والعمل اللاحق للمكالمات المجابة (ثوانٍ)",
-        "p90_wait_s": "المئين 90 لانتظار المكالمات المجابة (استيفاء خطي)",
-        "occupancy": "ثواني معالجة المكالمات المجابة ÷ ثواني الموظفين المتاحين",
-        "created": "التذاكر المنشأة خلال الفترة",
-        "resolved": "التذاكر المحلولة خلال الفترة",
-        "frt_wh_p50": "وسيط زمن أول رد بساعات العمل للتذاكر التي رُدَّ عليها خلال الفترة",
-        "frt_wh_p90": "المئين 90 لزمن أول رد بساعات العمل",
-        "resolution_wd_p50": "وسيط ساعات العمل من الإنشاء إلى الحل ÷ ساعات يوم عمل كامل",
-        "resolution_wd_p90": "المئين 90 لمدة الحل بأيام العمل",
-        "sla_met_rate": "من التذاكر المنشأة خلال الفترة والمحلولة أو المتجاوزة لموعدها، نسبة المحلولة خلال {sla} أيام عمل",
-        "backlog": "التذاكر المفتوحة في نهاية الفترة",
-        "at_risk": "التذاكر المفتوحة التي يحين موعدها خلال يوم العمل التالي",
     },
 }
 
@@ -449,27 +290,11 @@ _WORDS = {
     },
 }
 
-_SL_NAME = re.compile(r"^(sl_answered|sl_offered|sl_excl_short|sl_with_abandons)_(.+)$")
-
-
 # units of durations in narrow column headers
 _UNIT_ABBREVIATIONS = {
     "en": {"seconds": "s", "hours": "wh", "days": "wd"},
     "ar": {"seconds": "ث", "hours": "ساعات عمل", "days": "أيام عمل"},
 }
-
-
-def kpi_kind(name: str) -> str:
-    """How a KPI is measured: count, ratio, seconds, hours (working) or days (working)."""
-    if name.startswith("sl_") or "_rate" in name or name == "occupancy":
-        return "ratio"
-    if name.endswith("_s"):
-        return "seconds"
-    if name.startswith("frt_wh"):
-        return "hours"
-    if name.startswith("resolution_wd"):
-        return "days"
-    return "count"
 
 
 class Labels:
@@ -490,37 +315,30 @@ class Labels:
         return _WORDS[self.lang][key]
 
     def kpi(self, name: str) -> str:
-        """The reader's label of a KPI name, thresholds filled in."""
-        if m := _SL_NAME.match(name):
-            return _KPI_LABELS[self.lang][m.group(1)].format(t=m.group(2))
-        return _KPI_LABELS[self.lang].get(name, name)
+        """The reader's label of a KPI name (the catalogue's), thresholds filled in."""
+        return catalogue.label(name, self.lang)
 
     def short(self, name: str) -> str:
         """A short label for a narrow column (no unit: ``column`` adds it)."""
-        short = _SHORT_LABELS[self.lang]
-        if (m := _SL_NAME.match(name)) and m.group(1) in short:
-            return short[m.group(1)].format(t=m.group(2))
-        return short.get(name) or self.kpi(name)
+        return catalogue.label(name, self.lang, short=True)
 
     def column(self, name: str) -> str:
         """A table column's header: the short label and, for a duration, its unit
         abbreviated ("ASA (s)", "Resolution p50 (wd)"); a full label that names its unit
         keeps it as it is."""
         label = self.short(name)
-        unit = _UNIT_ABBREVIATIONS[self.lang].get(kpi_kind(name))
+        unit = _UNIT_ABBREVIATIONS[self.lang].get(catalogue.fmt_of(name))
         if unit is None or label.endswith(f"({self.unit(name)})"):
             return label
         return f"{label} ({unit})"
 
     def definition(self, name: str, *, short_abandon_s: float, sla_wd: float) -> str:
-        s = _number(short_abandon_s)
-        sla = _number(sla_wd)
-        if m := _SL_NAME.match(name):
-            return _KPI_DEFINITIONS[self.lang][m.group(1)].format(t=m.group(2), s=s, sla=sla)
-        return _KPI_DEFINITIONS[self.lang].get(name, "").format(s=s, sla=sla)
+        return catalogue.definition(
+            name, self.lang, short_abandon_s=_number(short_abandon_s), sla_wd=_number(sla_wd)
+        )
 
     def unit(self, name: str) -> str:
-        return self[f"unit_{kpi_kind(name)}"]
+        return self[f"unit_{catalogue.fmt_of(name)}"]
 
     def value(self, name: str, value: float | None) -> str:
         return format_value(name, value, self.lang)
@@ -598,51 +416,22 @@ class Labels:
         return f"{period.start.isoformat()} – {period.end.isoformat()}"
 
     def period_span(self, period: Period) -> str:
-        """The other calendar's view of a period: its Gregorian days and Hijri months."""
-        first = hijri_month_of(period.start)
-        last = hijri_month_of(period.end)
-        hijri = self.hijri_month(*first)
-        if last != first:
-            hijri += f" – {self.hijri_month(*last)}"
+        """The other calendar's view of a period: its Gregorian days and Hijri months
+        (days only where the Umm al-Qura calendar has no date, before 1924 or after 2077)."""
         days = f"{period.start.isoformat()} – {period.end.isoformat()}"
         if period.label.endswith("H"):
             return days
+        try:
+            first = hijri_month_of(period.start)
+            last = hijri_month_of(period.end)
+        except ValueError:
+            return days
+        hijri = self.hijri_month(*first)
+        if last != first:
+            hijri += f" – {self.hijri_month(*last)}"
         return f"{days} · {hijri}"
 
 
 def _number(value: float) -> str:
     value = float(value)
     return str(int(value)) if value.is_integer() else f"{value:g}"
-
-
-def format_value(name: str, value: float | None, lang: str = "en") -> str:
-    """A KPI value as a reader sees it: 78.4%, 12.3 s, 11,000, 1.75 working days."""
-    if value is None:
-        return "—"
-    kind = kpi_kind(name)
-    if kind == "ratio":
-        return f"{value * 100:.1f}%"
-    if kind == "seconds":
-        return f"{value:,.1f} " + ("s" if lang == "en" else "ث")
-    if kind == "hours":
-        return f"{value:,.1f} " + ("h" if lang == "en" else "س")
-    if kind == "days":
-        return f"{value:,.2f} " + ("wd" if lang == "en" else "يوم عمل")
-    return f"{int(round(value)):,}"
-
-
-def format_points(delta: float) -> str:
-    """A change of a ratio in percentage points, signed: +2.1, −4.0."""
-    points = delta * 100
-    sign = "+" if points > 0.05 else ("−" if points < -0.05 else "±")
-    return f"{sign}{abs(points):.1f}"
-
-
-def format_change(name: str, delta: float | None, lang: str = "en") -> str:
-    """The change of a KPI between two periods: points for ratios, units otherwise."""
-    if delta is None:
-        return "—"
-    if kpi_kind(name) == "ratio":
-        return format_points(delta) + (" pts" if lang == "en" else " نقطة")
-    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    return sign + format_value(name, abs(delta), lang)

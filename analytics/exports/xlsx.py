@@ -29,9 +29,10 @@ import xlsxwriter
 
 from analytics.calendars import BusinessCalendar
 from analytics.exports.highlights import highlights
-from analytics.exports.i18n import Labels, kpi_kind
+from analytics.exports.i18n import Labels
 from analytics.exports.report import MonthlyReport
 from analytics.kpi import call_kpi_names, ticket_kpi_names
+from analytics.kpi.catalogue import fmt_of
 
 GREEN, AMBER, RED = "#C6EFCE", "#FFEB9C", "#FFC7CE"
 HEADER_BG = "#1F4E5F"
@@ -89,7 +90,7 @@ class _Formats:
         }
 
     def value(self, name: str):
-        return self.kind[kpi_kind(name)]
+        return self.kind[fmt_of(name)]
 
 
 def _page_setup(ws, labels: Labels, repeat: tuple[int, int] | None = None) -> None:
@@ -296,7 +297,7 @@ def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names
                 now_v = now.get(name)
                 prev_v = prev.get(name) if prev else None
                 yb_v = yb.get(name) if yb else None
-            kind = kpi_kind(name)
+            kind = fmt_of(name)
             ws.write(r, 0, labels.kpi(name), f.text)
             ws.write(r, 1, name, f.name)
             _cell(ws, r, 2, now_v, f.value(name))

@@ -35,6 +35,7 @@ there are calls.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import threading
@@ -59,6 +60,8 @@ from analytics.kpi.buckets import (
     offset_changes,
     quoted_identifier,
 )
+from analytics.kpi.catalogue import SL_VARIANTS
+from analytics.kpi.catalogue import names as catalogue_names
 from analytics.periods import Period
 
 CALL_DIMENSIONS = (
@@ -71,7 +74,6 @@ CALL_DIMENSIONS = (
     "scenario",
     "replication",
 )
-SL_VARIANTS = ("sl_answered", "sl_offered", "sl_excl_short", "sl_with_abandons")
 _OUTCOMES = "('answered', 'abandoned', 'timeout')"
 
 
@@ -101,22 +103,16 @@ def _thresholds(thresholds_s: Sequence[float]) -> list[float]:
 
 
 def call_kpi_names(thresholds_s: Sequence[float]) -> list[str]:
-    """Every call KPI name in docs/kpis.md order, service levels at each threshold."""
-    names = [
-        "offered",
-        "answered",
-        "abandoned",
-        "timed_out",
-        "short_abandoned",
-        "answer_rate",
-        "answer_rate_excl_short",
-        "abandon_rate",
-    ]
-    labels = [threshold_label(t) for t in _thresholds(thresholds_s)]
-    for variant in SL_VARIANTS:
-        names += [f"{variant}_{label}" for label in labels]
-    names += ["asa_s", "avg_abandon_wait_s", "aht_s", "p90_wait_s"]
-    return names
+    """Every call KPI name in the catalogue's order, service levels at each threshold."""
+    return list(_call_names(tuple(threshold_label(t) for t in _thresholds(thresholds_s))))
+
+
+@functools.lru_cache(maxsize=64)
+def _call_names(labels: tuple[str, ...]) -> tuple[str, ...]:
+    names: list[str] = []
+    for name in catalogue_names("calls"):
+        names += [f"{name}_{label}" for label in labels] if name in SL_VARIANTS else [name]
+    return tuple(names)
 
 
 def call_counts_sql(
@@ -187,9 +183,10 @@ def _p90_value(p90) -> float | None:
     return None if p90 is None else round(float(p90), 9)
 
 
-def fold_outcomes(answered_row, abandoned_row, timeout_row, n_thresholds: int) -> list:
-    """The call KPIs of one group, in ``call_kpi_names`` order, from its rows of
-    ``call_counts_sql`` for each outcome (None when the group has no such call).
+def fold_outcomes(answered_row, abandoned_row, timeout_row, labels: tuple[str, ...]) -> dict:
+    """The call KPIs of one group by name (in ``call_kpi_names`` order), from its rows of
+    ``call_counts_sql`` for each outcome (None when the group has no such call);
+    ``labels``: the thresholds' ``threshold_label``s.
 
     Each row is the tail of a result row from its ``n`` column on: n, n_short,
     n_within_0..n_within_(n-1), wait_sum, talk_sum, hold_sum, acw_sum, p90. This is
@@ -197,6 +194,7 @@ def fold_outcomes(answered_row, abandoned_row, timeout_row, n_thresholds: int) -
     the few aggregated rows because a second SQL stage cost more to plan than this
     costs to run.
     """
+    n_thresholds = len(labels)
     w = 2 + n_thresholds  # index of wait_sum
     answered = answered_row[0] if answered_row else 0
     abandoned = abandoned_row[0] if abandoned_row else 0
@@ -206,33 +204,43 @@ def fold_outcomes(answered_row, abandoned_row, timeout_row, n_thresholds: int) -
     excl = offered - short
     within = answered_row[2:w] if answered_row else (0,) * n_thresholds
     within_ab = abandoned_row[2:w] if abandoned_row else (0,) * n_thresholds
-    out = [
-        offered,
-        answered,
-        abandoned,
-        timed_out,
-        short,
-        _ratio(answered, offered),
-        _ratio(answered, excl),
-        _ratio(abandoned, offered),
-    ]
+    out = {
+        "offered": offered,
+        "answered": answered,
+        "abandoned": abandoned,
+        "timed_out": timed_out,
+        "short_abandoned": short,
+        "answer_rate": _ratio(answered, offered),
+        "answer_rate_excl_short": _ratio(answered, excl),
+        "abandon_rate": _ratio(abandoned, offered),
+    }
     # (written out rather than through _ratio: this runs for every group and interval)
-    none = [None] * n_thresholds
-    out += [x / answered for x in within] if answered else none
-    out += [x / offered for x in within] if offered else none
-    out += [x / excl for x in within] if excl else none
-    out += [(x + y) / offered for x, y in zip(within, within_ab, strict=True)] if offered else none
+    sl = _sl_names(labels)
+    for t, x in zip(sl["sl_answered"], within, strict=True):
+        out[t] = x / answered if answered else None
+    for t, x in zip(sl["sl_offered"], within, strict=True):
+        out[t] = x / offered if offered else None
+    for t, x in zip(sl["sl_excl_short"], within, strict=True):
+        out[t] = x / excl if excl else None
+    for t, x, y in zip(sl["sl_with_abandons"], within, within_ab, strict=True):
+        out[t] = (x + y) / offered if offered else None
     # float(): a view may carry DECIMAL or integer seconds; NULL parts count as 0
     if answered:
         wait, talk, hold, acw, p90 = answered_row[w : w + 5]
-        asa = float(wait) / answered
-        aht = (float(talk or 0) + float(hold or 0) + float(acw or 0)) / answered
-        p90 = _p90_value(p90)
+        out["asa_s"] = float(wait) / answered
+        out["avg_abandon_wait_s"] = float(abandoned_row[w]) / abandoned if abandoned else None
+        out["aht_s"] = (float(talk or 0) + float(hold or 0) + float(acw or 0)) / answered
+        out["p90_wait_s"] = _p90_value(p90)
     else:
-        asa = aht = p90 = None
-    avg_abandon = float(abandoned_row[w]) / abandoned if abandoned else None
-    out += [asa, avg_abandon, aht, p90]
+        out["asa_s"] = None
+        out["avg_abandon_wait_s"] = float(abandoned_row[w]) / abandoned if abandoned else None
+        out["aht_s"] = out["p90_wait_s"] = None
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _sl_names(labels: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {v: tuple(f"{v}_{label}" for label in labels) for v in SL_VARIANTS}
 
 
 def _known_groups(
@@ -408,17 +416,18 @@ def call_kpis(
         groups[()] = [None, None, None]
 
     names = list(dims) + (["interval_start"] if interval is not None else [])
-    names += call_kpi_names(thresholds)
-    n = len(thresholds)
+    labels = tuple(threshold_label(t) for t in thresholds)
     zone = centre.tz
     result = []
     nulls = any(None in key for key in groups)
     ordered = sorted(groups, key=_nulls_last) if nulls else sorted(groups)
     for key in ordered:
-        values = fold_outcomes(*groups[key], n)
+        values = fold_outcomes(*groups[key], labels)
         if interval is not None:
             key = (*key[:-1], as_local(interval_start_of(interval, key[-1]), zone))
-        result.append(dict(zip(names, (*key, *values), strict=True)))
+        row = dict(zip(names, key, strict=True))
+        row.update(values)
+        result.append(row)
     if p90_of is not None:  # the rollup path's percentiles, computed meanwhile
         p90 = p90_of()
         for key, row in zip(ordered, result, strict=True):

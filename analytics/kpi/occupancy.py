@@ -33,9 +33,10 @@ from analytics.kpi.buckets import (
     quoted_identifier,
     records,
 )
+from analytics.kpi.catalogue import names
 from analytics.periods import Period
 
-OCCUPANCY_NAMES = ("handled_s", "staffed_s", "occupancy")
+OCCUPANCY_NAMES = names("staffing")  # handled_s, staffed_s, occupancy
 # The dimensions both the calls and the staffing table carry.
 OCCUPANCY_DIMENSIONS = ("queue", "site")
 

@@ -41,20 +41,11 @@ from analytics.kpi.buckets import (
     filter_sql,
     records,
 )
+from analytics.kpi.catalogue import names
 from analytics.periods import Period, interval_starts, local_midnight, next_interval_start
 
 TICKET_DIMENSIONS = ("category", "topic", "channel", "priority", "site", "agent_id")
-TICKET_KPI_NAMES = (
-    "created",
-    "resolved",
-    "frt_wh_p50",
-    "frt_wh_p90",
-    "resolution_wd_p50",
-    "resolution_wd_p90",
-    "sla_met_rate",
-    "backlog",
-    "at_risk",
-)
+TICKET_KPI_NAMES = names("tickets")  # the catalogue's order
 
 
 def ticket_kpi_names() -> list[str]:

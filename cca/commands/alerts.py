@@ -120,7 +120,7 @@ def parse_as_of(text: str | None):
 
 
 def _seconds(text: str, option: str) -> int:
-    from simulation.alerts.rules import RuleError, parse_duration
+    from simulation.operations.alerts.rules import RuleError, parse_duration
 
     try:
         seconds = parse_duration(text, option)
@@ -150,7 +150,7 @@ def _rows(alerts: list[dict]) -> list[dict]:
 def _guard(fn):
     from analytics.centres import UnknownCentre
     from analytics.store import StoreError
-    from simulation.alerts.rules import RuleError
+    from simulation.operations.alerts.rules import RuleError
 
     try:
         return fn()
@@ -160,7 +160,7 @@ def _guard(fn):
 
 def _check(args) -> int:
     from cca.output import emit
-    from simulation.alerts.watcher import check
+    from simulation.operations.alerts.watcher import check
 
     as_of = parse_as_of(args.as_of)
     alerts, errors = _guard(lambda: check(_store(args), _state(args), args.centre, as_of))
@@ -176,7 +176,7 @@ def _check(args) -> int:
 
 
 def _watch(args) -> int:
-    from simulation.alerts.watcher import Watcher
+    from simulation.operations.alerts.watcher import Watcher
 
     every = _seconds(args.every, "--every")
     watcher = Watcher(_store(args), _state(args), args.centre)
@@ -187,8 +187,8 @@ def _watch(args) -> int:
 
 
 def _load(args) -> int:
-    from simulation.alerts.rules import ALERTS_DIR
-    from simulation.alerts.state import load_rules
+    from simulation.operations.alerts.rules import ALERTS_DIR
+    from simulation.operations.alerts.state import load_rules
 
     files = args.files or sorted(ALERTS_DIR.glob("*.toml"))
     if not files:
@@ -206,7 +206,7 @@ def _load(args) -> int:
 
 def _rules(args) -> int:
     from cca.output import emit
-    from simulation.alerts.state import rules_of
+    from simulation.operations.alerts.state import rules_of
 
     rules = rules_of(_state(args), args.centre)
     rows = [{"centre_id": r.centre_id, **r.as_dict()} for r in rules]
@@ -222,7 +222,7 @@ def _rules(args) -> int:
 
 def _open(args) -> int:
     from cca.output import emit
-    from simulation.alerts.state import open_alerts
+    from simulation.operations.alerts.state import open_alerts
 
     alerts = open_alerts(_state(args), args.centre)
     if args.format == "json":
@@ -233,7 +233,7 @@ def _open(args) -> int:
 
 
 def _ack(args) -> int:
-    from simulation.alerts.state import acknowledge
+    from simulation.operations.alerts.state import acknowledge
 
     if not acknowledge(_state(args), args.alert_id, args.user):
         raise UserError(f"alert {args.alert_id} is not open")
@@ -249,7 +249,7 @@ def _replay(args) -> int:
 
     from analytics.appstate import AppState
     from cca.output import emit
-    from simulation.alerts.watcher import replay
+    from simulation.operations.alerts.watcher import replay
 
     try:
         first, last = dt.date.fromisoformat(args.first), dt.date.fromisoformat(args.last)

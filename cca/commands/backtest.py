@@ -87,7 +87,7 @@ def handle(args) -> int:
     from analytics.periods import parse_period
     from analytics.store import Store, StoreError
     from cca.output import emit
-    from simulation.backtest import backtest
+    from simulation.calibration.backtest import backtest_model
 
     if args.replications < 1:
         raise UserError("--replications must be >= 1")
@@ -100,7 +100,7 @@ def handle(args) -> int:
     try:
         with Store(args.db).reader() as con:
             centre = get_centre(con, args.centre)
-            result = backtest(
+            result = backtest_model(
                 con,
                 centre,
                 periods["train"],

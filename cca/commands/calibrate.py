@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cca.cli import UserError
 
-# simulation.calibration's STAFFING_PROXIES, FIT_MIN_CALLS and PRIORITY_MODES, written out so that the
+# simulation.calibration.fit's STAFFING_PROXIES, FIT_MIN_CALLS and PRIORITY_MODES, written out so that the
 # CLI starts without importing numpy and scipy (a test holds them equal).
 STAFFING_PROXIES = ("fit", "busy", "shifts", "answering")
 FIT_MIN_CALLS = 50
@@ -97,7 +97,7 @@ def handle(args) -> int:
     from analytics.periods import parse_period
     from analytics.store import Store, StoreError
     from cca.output import emit
-    from simulation.calibration import calibrate
+    from simulation.calibration.fit import calibrate
 
     try:
         period = parse_period(args.period)

@@ -105,7 +105,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cca.output import emit
-    from simulation import erlang
+    from simulation.formulas import erlang
 
     if args.model == "a" and args.patience is None:
         raise UserError("Erlang A needs --patience (mean caller patience, seconds)")

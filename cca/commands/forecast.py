@@ -8,7 +8,7 @@
 
 Day types (working days, each quiet weekday, public holidays and the days around them,
 Ramadan by day of Ramadan with its own intraday profile learnt from the previous Ramadan,
-the days around Eid) drive it; see simulation/forecast.py. Rows: interval_start, the
+the days around Eid) drive it; see simulation/forecasting/forecast.py. Rows: interval_start, the
 --by keys, offered (created), offered_low, offered_high (80% prediction interval).
 --save writes it to the store's forecasts table, where `cca roster --week` reads it.
 --as-of re-forecasts the rest of that day from its calls so far. --backtest prints
@@ -91,7 +91,7 @@ def handle(args) -> int:
     from analytics.store import Store, StoreError
     from cca.cli import UserError
     from cca.output import emit
-    from simulation import forecast as fc
+    from simulation.forecasting import forecast as fc
 
     horizon = parse_horizon(args.horizon)
     by = tuple(d.strip() for d in args.by.split(",") if d.strip())
@@ -119,7 +119,7 @@ def handle(args) -> int:
             centre = get_centre(con, args.centre)
             if args.backtest:
                 train_days = train.days if train else 56
-                rows = fc.backtest(
+                rows = fc.backtest_forecasts(
                     con,
                     centre,
                     train_days=train_days,

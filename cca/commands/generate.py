@@ -7,7 +7,7 @@ Calls come from the SimPy queue model month by month (waits and abandons from th
 queue), tickets from the pack's e-support, SMS and walk-in channels with working-day
 resolution, staffing per interval from the pack's Erlang rule; public holidays,
 Ramadan, month-start peaks and the pack's incidents shape the calendar (see
-simulation/history.py). Re-running the same command changes nothing; another seed
+simulation/synthetic/history.py). Re-running the same command changes nothing; another seed
 replaces those months. Progress goes to standard error.
 """
 
@@ -49,7 +49,7 @@ def generate(store, scenario: str, start: str | None, months: int, seed: int, qu
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from simulation.history import generate_history, load_pack, write_history
+    from simulation.synthetic.history import generate_history, load_pack, write_history
 
     try:
         pack = load_pack(scenario)

@@ -6,7 +6,7 @@
     cca roster --centre bahrain_lmra --week 2026-10-04 --shifts "8h:1h-break,6h:30m-break" \\
                --ramadan-shifts "6h:30m-break" --max-part-time 0.3
 
-An integer programme (scipy.optimize.milp, HiGHS; simulation/rostering.py) chooses how
+An integer programme (scipy.optimize.milp, HiGHS; simulation/planning/rostering.py) chooses how
 many agents start each shift at each start time and when each takes the break (within
 --break-window, never more than 5 hours without one) so that every interval's need is
 covered. The need is the plan's `headcount` column (`cca staff --format csv`; else
@@ -130,7 +130,7 @@ def read_plan(path) -> tuple[list[dt.datetime], list[int], int]:
 def _week_need(args, con, centre):
     from analytics.periods import parse_period
     from cca.cli import UserError
-    from simulation import forecast as fc
+    from simulation.forecasting import forecast as fc
 
     if not args.week:
         raise UserError("--centre needs --week YYYY-MM-DD")
@@ -175,7 +175,7 @@ def parse_gap(text: str) -> float:
 def handle(args) -> int:
     from cca.cli import UserError
     from cca.output import emit
-    from simulation import rostering as ro
+    from simulation.planning import rostering as ro
 
     try:
         templates = ro.parse_shifts(args.shifts)

@@ -30,6 +30,12 @@ def register(subparsers) -> None:
         action="store_true",
         help="mark cookies Secure (when served over HTTPS behind a proxy)",
     )
+    p.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=30.0,
+        help="end a session not used for this many minutes (default 30)",
+    )
     p.set_defaults(handler=handle)
 
 
@@ -46,7 +52,11 @@ def handle(args) -> int:
             raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
     except StoreError as exc:
         raise UserError(str(exc)) from None
-    app = create_app(store, Settings(secure_cookies=args.secure_cookies))
+    if args.idle_minutes <= 0:
+        raise UserError(f"--idle-minutes {args.idle_minutes:g}: give a positive number")
+    app = create_app(
+        store, Settings(secure_cookies=args.secure_cookies, idle_minutes=args.idle_minutes)
+    )
     # the planner's simulation workers take seconds to start: start them now, not on the
     # first "Simulate"
     import threading

@@ -64,7 +64,7 @@ def _thresholds(text: str | None) -> tuple[float, ...] | None:
 
 def build_scenario(args):
     """The scenario the arguments describe (quick form or file), with overrides applied."""
-    from simulation.scenario import Scenario, load_scenario, staffing_from_csv
+    from simulation.queue.scenario import Scenario, load_scenario, staffing_from_csv
 
     quick = [name for name in QUICK if getattr(args, name) is not None]
     if args.scenario and quick:
@@ -96,7 +96,7 @@ def build_scenario(args):
 
 def handle(args) -> int:
     from cca.output import emit
-    from simulation.replications import run_replications
+    from simulation.queue.replications import run_replications
 
     if args.replications < 1:
         raise UserError("--replications must be >= 1")

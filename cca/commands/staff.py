@@ -121,10 +121,10 @@ def register(subparsers) -> None:
 
 def handle(args) -> int:
     from cca.output import emit
-    from simulation.erlang import parse_target
-    from simulation.rostering import parse_shifts
-    from simulation.scenario import load_scenario
-    from simulation.staffing import staffing_plan
+    from simulation.formulas.erlang import parse_target
+    from simulation.planning.rostering import parse_shifts
+    from simulation.planning.staffing import staffing_plan
+    from simulation.queue.scenario import load_scenario
 
     try:
         if args.forecast is not None:
@@ -222,13 +222,13 @@ def handle(args) -> int:
 
 
 def _forecast_scenario(args):
-    """The scenario of a saved forecast's week (simulation.forecast.forecast_scenario)."""
+    """The scenario of a saved forecast's week (simulation.forecasting.forecast.forecast_scenario)."""
     import datetime as dt
 
     from analytics.centres import UnknownCentre, get_centre
     from analytics.periods import parse_period
     from analytics.store import Store, StoreError
-    from simulation import forecast as fc
+    from simulation.forecasting import forecast as fc
 
     if args.scenario:
         raise UserError("--forecast staffs a saved forecast: leave out --scenario")

@@ -73,7 +73,7 @@ def register(subparsers) -> None:
     migrate = sub.add_parser(
         "migrate",
         help="convert a single-file store of the previous design into a lake store",
-        description="Copy every table of OLD (a DuckDB file of schema 1 to 5) into the new "
+        description="Copy every table of OLD (a DuckDB file of schema 1 to 6) into the new "
         "lake store --to PATH (or a postgresql:// URL) in one transaction, with a progress "
         "bar. OLD is left as it was; the KPIs of the two are identical.",
     )

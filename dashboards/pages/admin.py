@@ -15,7 +15,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
 from dashboards import auth
-from dashboards.context import app_context, visible_centres
+from dashboards.context import app_context, centre_for, visible_centres
 from dashboards.frame import PageContext, page
 
 PATH = "/admin"
@@ -111,7 +111,7 @@ RULE_FIELDS_HIDDEN = ("centre_id", "source", "updated_at", "updated_by")
 
 def alert_rules_panel(w, centres: list[str], rtl: bool = False) -> html.Div:
     """Alert rules per centre: pick one, edit it as JSON (the TOML table's keys), save or
-    delete; ``simulation.alerts.save_rule`` validates and names a bad key."""
+    delete; ``simulation.operations.alerts.save_rule`` validates and names a bad key."""
     return html.Div(
         [
             html.Div(w["alert_rules"], className="panel-title"),
@@ -160,7 +160,7 @@ def alert_rules_panel(w, centres: list[str], rtl: bool = False) -> html.Div:
 
 
 def rules_rows(centre_id: str | None) -> list[dict]:
-    from simulation.alerts import list_rules
+    from simulation.operations.alerts import list_rules
 
     if not centre_id:
         return []
@@ -178,7 +178,7 @@ def rules_rows(centre_id: str | None) -> list[dict]:
 
 def show_rules(centre_id):
     auth.require("admin")
-    return rules_rows(centre_id)
+    return rules_rows(centre_for(centre_id) if centre_id else None)
 
 
 def pick_rule(selected):
@@ -188,11 +188,12 @@ def pick_rule(selected):
 
 def change_rule(_save, _delete, centre_id, text):
     admin = auth.require("admin")
-    from simulation.alerts import RuleError, delete_rule, save_rule
+    from simulation.operations.alerts import RuleError, delete_rule, save_rule
 
     state = app_context().state
     if not centre_id:
         return "pick a centre", no_update
+    centre_id = centre_for(centre_id)
     try:
         rule = json.loads(text or "{}")
     except json.JSONDecodeError as exc:
@@ -294,4 +295,13 @@ def layout(**query):
     return page(PATH, query, build, filters=())
 
 
-dash.register_page(__name__, path=PATH, name="Admin", title="Admin", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Admin",
+    title="Admin",
+    layout=layout,
+    order=90,
+    menu="admin",  # the menu's label: words(lang)["admin"]
+    roles=(),  # who opens it besides admins (dashboards.auth.may_open)
+)

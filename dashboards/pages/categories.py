@@ -138,4 +138,13 @@ def layout(**query):
     return page(PATH, query, build)
 
 
-dash.register_page(__name__, path=PATH, name="Categories", title="Categories", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Categories",
+    title="Categories",
+    layout=layout,
+    order=10,
+    menu="categories",  # the menu's label: words(lang)["categories"]
+    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
+)

@@ -72,9 +72,14 @@ def build_for(day_text: str | None):
             ),
             html.Div(
                 [
-                    heat(profile, sl, ctx, w["heat_sl"].format(t=first_t), percent=True),
+                    heat(profile, sl, ctx, ctx.labels.kpi(sl), percent=True),
                     heat(
-                        profile, "abandon_rate", ctx, w["heat_abandon"], percent=True, reverse=True
+                        profile,
+                        "abandon_rate",
+                        ctx,
+                        ctx.labels.kpi("abandon_rate"),
+                        percent=True,
+                        reverse=True,
                     ),
                 ],
                 className="grid-2",
@@ -172,4 +177,13 @@ def layout(**query):
     return page(PATH, query, build_for(query.get("day")))
 
 
-dash.register_page(__name__, path=PATH, name="Intraday", title="Intraday", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Intraday",
+    title="Intraday",
+    layout=layout,
+    order=20,
+    menu="intraday",  # the menu's label: words(lang)["intraday"]
+    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
+)

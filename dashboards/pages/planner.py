@@ -6,9 +6,9 @@ from the store as ``cca calibrate`` does; its plan is the staffing table, else t
 calibration's staffing) or a scenario pack (``?scenario=NAME``). The plan is a chart and
 an editable grid (agents per interval). Levers — volume ×, per caller category too,
 handling time ×, patience ×, shrinkage, N agents added or removed over a time range,
-targets — answer at once with exact Erlang A per interval (``simulation.whatif``), each
+targets — answer at once with exact Erlang A per interval (``simulation.planning.whatif``), each
 interval red/amber/green. "Simulate" and "Find staffing" run in the background
-(``simulation.jobs.JobRunner``: progress, cancel, one job per user, found again after a
+(``simulation.operations.jobs.JobRunner``: progress, cancel, one job per user, found again after a
 reload); the simulation's 95% bands are drawn over the Erlang A line, and a found plan
 becomes the current one. Up to three plans are compared (current, what-if A, what-if B)
 with the cost of the difference in agent-hours; the plan downloads as CSV (``cca simulate
@@ -27,9 +27,10 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html, no_update
 
+from analytics.kpi.catalogue import is_share
 from dashboards import charts
-from dashboards.auth import require_page
-from dashboards.context import app_context
+from dashboards.auth import Forbidden, require_page
+from dashboards.context import app_context, centre_for
 from dashboards.frame import PageContext, page
 from dashboards.words import words
 
@@ -275,9 +276,39 @@ def store_weeks(con, centre, limit: int = 12) -> list[dt.date]:
 
 
 def scenario_names() -> list[str]:
-    from simulation.scenario import SCENARIO_DIR
+    """The installed scenario packs, by name: the only scenarios a page loads (never a
+    path a client sends)."""
+    from simulation.queue.scenario import SCENARIO_DIR
 
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def checked_source(source: str | None) -> str:
+    """``week:YYYY-MM-DD`` or ``scenario:NAME`` of an installed pack, else ValueError
+    (whose message names no file and echoes nothing of one)."""
+    kind, _, value = str(source or "").partition(":")
+    if kind == "week":
+        try:
+            return "week:" + dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError(f"week {value[:40]!r}: give a date as YYYY-MM-DD") from None
+    if kind == "scenario" and value in scenario_names():
+        return "scenario:" + value
+    known = ", ".join(scenario_names())
+    raise ValueError(f"scenario {value[:40]!r}: not a scenario pack (known: {known})")
+
+
+def planner_source(source) -> tuple[str, str]:
+    """(centre id, source) of the page's ``planner-source`` store, decided on the server:
+    the centre must be one the signed-in user may see (``centre_for``), the source a week
+    of history or an installed pack. Every planner callback starts here."""
+    if not isinstance(source, dict):
+        raise Forbidden("no planner source")
+    centre_id = centre_for(source.get("centre"))
+    try:
+        return centre_id, checked_source(source.get("source"))
+    except ValueError as exc:
+        raise Forbidden(str(exc)) from None
 
 
 def load_week(centre_id: str, source: str):
@@ -286,13 +317,13 @@ def load_week(centre_id: str, source: str):
     app = app_context()
 
     def build():
-        from simulation.whatif import week_from_scenario, week_from_store
+        from simulation.planning.whatif import week_from_scenario, week_from_store
 
-        kind, _, value = source.partition(":")
+        kind, _, value = checked_source(source).partition(":")
         if kind == "scenario":
-            from simulation.scenario import load_scenario
+            from simulation.queue.scenario import SCENARIO_DIR, load_scenario
 
-            return week_from_scenario(load_scenario(value), days=7)
+            return week_from_scenario(load_scenario(SCENARIO_DIR / f"{value}.toml"), days=7)
         from analytics.centres import get_centre
 
         with app.store.reader() as con:
@@ -316,21 +347,56 @@ def source_of(query: dict, weeks: list[dt.date]) -> str | None:
 # ---------------------------------------------------------------------------- Erlang A
 
 
-def levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values):
-    from simulation.whatif import Levers
+# What one planner may ask of the server: answered at once with a message, not minutes.
+MAX_PERCENT = 1_000.0  # a lever: volume, handling or patience × up to 10
+MAX_AGENTS = 5_000  # in one interval of a plan
+MAX_SHIFT_TEXT = 200  # characters of the shift templates
+ROSTER_TIME_LIMIT_S = 5.0  # the roster's MILP solver, in a request's thread
+MAX_BACKTEST_DAYS = (92, 31)  # calibrate on, predict
 
-    by_cat = {
-        i["cat"]: float(v) / 100
-        for i, v in zip(cat_ids or [], cat_values or [], strict=False)
-        if v is not None and float(v) != 100
-    }
+
+def percent(value, name: str, default: float, high: float = MAX_PERCENT) -> float:
+    """A lever's percentage as a fraction, within 0..``high`` (ValueError otherwise)."""
+    try:
+        number = float(default if value in (None, "") else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: {str(value)[:20]!r} is not a number") from None
+    if not 0 <= number <= high:
+        raise ValueError(f"{name}: {number:g}% is not between 0 and {high:g}%")
+    return number / 100
+
+
+def levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values):
+    from simulation.planning.whatif import Levers
+
+    by_cat = {}
+    for i, v in zip((cat_ids or [])[:MAX_CATEGORIES], cat_values or [], strict=False):
+        if v is not None and float(v) != 100:
+            by_cat[str(i["cat"])[:100]] = percent(v, f"volume of {i['cat']}", 100)
     return Levers(
-        volume=float(volume or 100) / 100,
+        volume=percent(volume, "volume", 100),
         volume_by_category=by_cat,
-        handling=float(handling or 100) / 100,
-        patience=float(patience or 100) / 100,
-        shrinkage=float(shrinkage or 0) / 100,
+        handling=percent(handling, "handling", 100),
+        patience=percent(patience, "patience", 100),
+        shrinkage=percent(shrinkage, "shrinkage", 0, high=95),
     )
+
+
+MAX_CATEGORIES = 50
+
+
+def checked_plan(plan, week) -> list[int]:
+    """The client's plan as agents per interval of ``week``: as many as it has intervals,
+    each a whole number 0..``MAX_AGENTS`` (ValueError otherwise)."""
+    if not isinstance(plan, list) or len(plan) != len(week.agents):
+        raise ValueError(f"a plan has one number per interval of the week ({len(week.agents)})")
+    try:
+        agents = [int(a) for a in plan]
+    except (TypeError, ValueError):
+        raise ValueError("a plan's agents are whole numbers") from None
+    if any(not 0 <= a <= MAX_AGENTS for a in agents):
+        raise ValueError(f"agents per interval: between 0 and {MAX_AGENTS:,}")
+    return agents
 
 
 def targets_of(target: str | None, max_abandon) -> tuple[list[str], float | None]:
@@ -339,7 +405,7 @@ def targets_of(target: str | None, max_abandon) -> tuple[list[str], float | None
 
 
 def evaluate(week, plan, levers, targets, max_abandon):
-    from simulation.whatif import erlang_week
+    from simulation.planning.whatif import erlang_week
 
     return erlang_week(week, plan, levers, targets, max_abandon=max_abandon)
 
@@ -465,7 +531,8 @@ def week_figure(result, lang: str, simulated: list[dict] | None = None) -> dict:
 
 
 def totals_tiles(result, lang: str = "en") -> html.Div:
-    from analytics.exports.i18n import Labels, format_value
+    from analytics.exports.i18n import Labels
+    from analytics.kpi.catalogue import format_value
 
     labels = Labels(lang)
     totals = result.totals
@@ -674,9 +741,7 @@ def build_for(query: dict):
                         "field": k,
                         "headerName": column_label(k, lang),
                         "headerTooltip": k,
-                        "valueFormatter": {
-                            "function": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
-                        },
+                        "valueFormatter": {"function": _format_js(k)},
                     }
                     for k in ("sl_offered_12", "sl_offered_30", "abandon_rate", "occupancy")
                 ],
@@ -899,8 +964,9 @@ def recompute(
     """Erlang A for the week under the levers and plan: totals, chart, grid, comparison."""
     require_page(PATH)
     lang = "ar" if dict(parse_qsl((search or "").lstrip("?"))).get("lang") == "ar" else "en"
-    week = load_week(source["centre"], source["source"])
+    week = load_week(*planner_source(source))
     try:
+        plan = checked_plan(plan, week)
         levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
         texts, cap = targets_of(target, max_abandon)
         result = evaluate(week, plan, levers, texts, cap)
@@ -939,13 +1005,13 @@ def recompute(
 
 
 def _format_js(key: str) -> str:
-    if key.startswith(("sl_", "abandon", "answer", "occupancy")):
+    if is_share(key):
         return "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
     return "params.value == null ? '—' : Number(params.value).toLocaleString('en', {maximumFractionDigits: 1})"
 
 
 def comparison_rows(week, plan, levers, texts, cap, saved, cost) -> list[dict]:
-    from simulation.whatif import Levers, compare_weeks, erlang_week
+    from simulation.planning.whatif import Levers, compare_weeks, erlang_week
 
     results = {"current": erlang_week(week, plan, levers, texts, max_abandon=cap)}
     for name, entry in (saved or {}).items():
@@ -958,10 +1024,16 @@ def comparison_rows(week, plan, levers, texts, cap, saved, cost) -> list[dict]:
 def edit_plan(cell, apply, reset, found, plan, delta, day, first, last, source):
     """The plan after a grid edit, N agents added over a range, a reset or a found plan."""
     require_page(PATH)
-    from simulation.whatif import add_agents, set_agents
+    from simulation.planning.whatif import add_agents, set_agents
 
-    week = load_week(source["centre"], source["source"])
+    week = load_week(*planner_source(source))
     trigger = dash.ctx.triggered_id
+    if trigger == "planner-reset":
+        return list(week.agents)
+    try:
+        plan = checked_plan(plan, week)
+    except ValueError:
+        return no_update
     if trigger == "planner-grid" and cell:
         changes = {}
         for change in cell:
@@ -1009,18 +1081,24 @@ def save_whatif(_a, _b, saved, plan, volume, handling, patience, shrinkage, cat_
 def start_job(_s, _f, plan, replications, target, max_abandon, source, *lever_values):
     """Hand "Simulate" or "Find staffing" to the job runner (one job per user)."""
     user = require_page(PATH)
-    from simulation.jobs import JobLimitError
-    from simulation.whatif import whatif_scenario
+    from simulation.operations.jobs import JobLimitError
+    from simulation.planning.whatif import whatif_scenario
 
-    week = load_week(source["centre"], source["source"])
-    levers = levers_of(*lever_values)
-    texts, cap = targets_of(target, max_abandon)
-    scenario = whatif_scenario(week, plan, levers)
+    centre_id, source_text = planner_source(source)
+    week = load_week(centre_id, source_text)
     kind = "simulate" if dash.ctx.triggered_id == "planner-simulate" else "find_staffing"
-    params = {"scenario": scenario, "replications": int(replications or 10), "seed": 0}
-    if kind == "find_staffing":
-        params |= {"targets": texts, "max_abandon": cap}
     try:
+        levers = levers_of(*lever_values)
+        texts, cap = targets_of(target, max_abandon)
+        scenario = whatif_scenario(week, checked_plan(plan, week), levers)
+        params = {
+            "scenario": scenario,
+            "replications": replications if replications not in (None, "") else 10,
+            "seed": 0,
+            "centre": centre_id,
+        }
+        if kind == "find_staffing":
+            params |= {"targets": texts, "max_abandon": cap}
         job_id = app_context().jobs.submit(user.username, kind, params)
     except (JobLimitError, ValueError) as exc:
         return no_update, True, str(exc)
@@ -1034,9 +1112,7 @@ def poll_job(_n, job_id, search=None):
     if not job_id:
         return 0, "", True, no_update, no_update, no_update, no_update
     runner = app_context().jobs
-    status = runner.status(job_id)
-    if status["username"] != user.username:
-        return 0, "", True, no_update, no_update, no_update, no_update
+    status = own_job(job_id, user)
     progress = (status.get("progress") or 0) * 100
     message = job_line(status, lang)
     if status["state"] in ("queued", "running"):
@@ -1070,22 +1146,49 @@ def poll_job(_n, job_id, search=None):
     return 100, message, True, no_update, result["agents"], note, no_update
 
 
+def own_job(job_id, user) -> dict:
+    """The job's status if it is the user's own; else ``Forbidden`` (an id from another
+    user's page, or made up)."""
+    try:
+        status = app_context().jobs.status(str(job_id))
+    except KeyError:
+        raise Forbidden("no such job of yours") from None
+    if status["username"] != user.username:
+        raise Forbidden("no such job of yours")
+    return status
+
+
 def cancel_job(_n, job_id):
-    require_page(PATH)
+    user = require_page(PATH)
     if job_id:
-        app_context().jobs.cancel(job_id)
+        own_job(job_id, user)
+        app_context().jobs.cancel(job_id, user.username)
     return "cancelling …"
 
 
 def download(_csv, _toml, _xlsx, plan, saved, cost, target, max_abandon, source, *lever_values):
     user = require_page(PATH)
-    from simulation.whatif import comparison_xlsx, plan_csv, scenario_toml_text, whatif_scenario
+    from simulation.planning.whatif import (
+        comparison_xlsx,
+        plan_csv,
+        scenario_toml_text,
+        whatif_scenario,
+    )
 
-    week = load_week(source["centre"], source["source"])
-    levers = levers_of(*lever_values)
+    centre_id, source_text = planner_source(source)
+    week = load_week(centre_id, source_text)
+    try:
+        plan = checked_plan(plan, week)
+        levers = levers_of(*lever_values)
+    except ValueError:
+        return no_update
     trigger = dash.ctx.triggered_id
-    name = f"{source['centre']}-{source['source'].split(':', 1)[1]}"
-    app_context().state.audit(user.username, "download", {"page": "planner", "what": trigger})
+    name = f"{centre_id}-{source_text.split(':', 1)[1]}"
+    app_context().state.audit(
+        user.username,
+        "download",
+        {"page": "planner", "what": trigger, "centre": centre_id, "source": source_text},
+    )
     if trigger == "planner-dl-csv":
         return {"content": plan_csv(week, plan), "filename": f"{name}-plan.csv"}
     if trigger == "planner-dl-toml":
@@ -1154,7 +1257,7 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
         }
     ]
     for k in BACKTEST_KPIS:
-        share = k != "asa_s"
+        share = is_share(k)
         fmt = (
             "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"
             if share
@@ -1206,22 +1309,26 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
 
 def start_backtest(_n, train, test, replications, source):
     user = require_page(PATH)
-    from simulation.jobs import JobLimitError
+    from simulation.operations.jobs import JobLimitError
 
     app = app_context()
+    centre_id, _ = planner_source(source)
     params = {
         "db": str(app.store.path),
-        "centre": source["centre"],
+        "centre": centre_id,
         "train": train,
         "test": test,
-        "replications": int(replications or 5),
+        "replications": replications if replications not in (None, "") else 5,
         "seed": 0,
     }
     try:
         from analytics.periods import parse_period
 
-        parse_period(train or "")
-        parse_period(test or "")
+        for name, text, most in zip(
+            ("calibrate on", "predict"), (train, test), MAX_BACKTEST_DAYS, strict=True
+        ):
+            if len(str(text or "")) > 64 or parse_period(str(text or "")).days > most:
+                raise ValueError(f"{name}: at most {most} days")
         job_id = app.jobs.submit(user.username, "backtest", params)
     except (JobLimitError, ValueError) as exc:
         return no_update, True, str(exc)
@@ -1235,17 +1342,18 @@ def forecast_week(_n, method, category, source, search):
     from analytics.centres import get_centre
     from analytics.kpi import call_kpis
     from analytics.periods import Period
-    from simulation.forecast import forecast
+    from simulation.forecasting.forecast import forecast
 
     lang = "ar" if "lang=ar" in (search or "") else "en"
-    kind, _, value = source["source"].partition(":")
+    centre_id, source_text = planner_source(source)
+    kind, _, value = source_text.partition(":")
     if kind != "week":
         return no_update
     start = dt.date.fromisoformat(value)
     train = Period(start - dt.timedelta(days=56), start - dt.timedelta(days=1), "train")
     week = Period(start, start + dt.timedelta(days=6), "week")
     with app_context().store.reader() as con:
-        centre = get_centre(con, source["centre"])
+        centre = get_centre(con, centre_id)
         try:
             result = forecast(
                 con,
@@ -1328,20 +1436,22 @@ def forecast_week(_n, method, category, source, search):
 def roster_plan(_n, shifts, window, plan, source, search):
     """Roster the current plan: shifts with breaks covering it at the least paid hours."""
     require_page(PATH)
-    from simulation.rostering import parse_shifts, parse_window, roster
+    from simulation.planning.rostering import parse_shifts, parse_window, roster
 
     lang = "ar" if "lang=ar" in (search or "") else "en"
-    week = load_week(source["centre"], source["source"])
+    week = load_week(*planner_source(source))
     try:
+        if len(shifts or "") > MAX_SHIFT_TEXT or len(window or "") > 40:
+            raise ValueError(f"shifts: at most {MAX_SHIFT_TEXT} characters")
         templates = parse_shifts(shifts or "8h:1h-break")
         break_window = parse_window(window or "2h-5h")
         result = roster(
-            plan,
+            checked_plan(plan, week),
             week.interval_s,
             templates,
             starts=week.starts,
             break_window_s=break_window,
-            time_limit_s=10,
+            time_limit_s=ROSTER_TIME_LIMIT_S,
         )
     except ValueError as exc:
         return dmc.Alert(str(exc), color="red")
@@ -1431,24 +1541,34 @@ def roster_plan(_n, shifts, window, plan, source, search):
 
 def roster_csv(_n, shifts, window, plan, source):
     user = require_page(PATH)
-    from simulation.rostering import parse_shifts, parse_window, roster
+    from simulation.planning.rostering import parse_shifts, parse_window, roster
 
-    week = load_week(source["centre"], source["source"])
-    result = roster(
-        plan,
-        week.interval_s,
-        parse_shifts(shifts or "8h:1h-break"),
-        starts=week.starts,
-        break_window_s=parse_window(window or "2h-5h"),
-        time_limit_s=10,
-    )
+    centre_id, source_text = planner_source(source)
+    week = load_week(centre_id, source_text)
+    try:
+        if len(shifts or "") > MAX_SHIFT_TEXT or len(window or "") > 40:
+            raise ValueError(f"shifts: at most {MAX_SHIFT_TEXT} characters")
+        result = roster(
+            checked_plan(plan, week),
+            week.interval_s,
+            parse_shifts(shifts or "8h:1h-break"),
+            starts=week.starts,
+            break_window_s=parse_window(window or "2h-5h"),
+            time_limit_s=ROSTER_TIME_LIMIT_S,
+        )
+    except ValueError:
+        return no_update
     lines = ["shift,start,break_start,end,agents"]
     for r in result.rows():
         brk = r["break_start"].isoformat() if r["break_start"] is not None else ""
         lines.append(
             f"{r['shift']},{r['start'].isoformat()},{brk},{r['end'].isoformat()},{r['agents']}"
         )
-    app_context().state.audit(user.username, "download", {"page": "planner", "what": "roster"})
+    app_context().state.audit(
+        user.username,
+        "download",
+        {"page": "planner", "what": "roster", "centre": centre_id, "source": source_text},
+    )
     return {"content": "\n".join(lines) + "\n", "filename": "roster.csv"}
 
 
@@ -1607,4 +1727,13 @@ def _start_job_adapter(s, f, plan, replications, target, max_abandon, source, *l
     )
 
 
-dash.register_page(__name__, path=PATH, name="Planner", title="Planner", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Planner",
+    title="Planner",
+    layout=layout,
+    order=50,
+    menu="planner",  # the menu's label: words(lang)["planner"]
+    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
+)

@@ -19,9 +19,8 @@ import flask
 from dash import html
 
 from analytics.centres import get_centre
-from analytics.periods import parse_period
-from dashboards.auth import PAGE_ROLES, current_user
-from dashboards.context import app_context
+from dashboards.auth import Forbidden, current_user
+from dashboards.context import app_context, centre_for, checked_period
 from dashboards.frame import PageContext, page
 from dashboards.pages.overview import headline_kpis
 from dashboards.tiles import kpi_tile
@@ -91,33 +90,39 @@ def build(ctx: PageContext):
 
 def download():
     """Send an export of ``?centre&period&format&lang``; 403 for roles or centres the
-    user may not see. Written to the audit log."""
+    user may not see. Written to the audit log, refusals too."""
     user = current_user()
-    if user is None or user.role not in PAGE_ROLES[PATH] + ("admin",):
-        return flask.Response("your role may not download reports\n", 403, mimetype="text/plain")
     args = flask.request.args
-    centre_id, fmt = args.get("centre", ""), args.get("format", "")
+    centre_id, fmt = args.get("centre", "")[:64], args.get("format", "")[:16]
+    asked = {"centre": centre_id, "period": args.get("period", "")[:64], "format": fmt}
+    app = app_context()
+
+    def refuse(status: int, why: str) -> flask.Response:
+        app.state.audit(user.username if user else None, "download_refused", asked | {"why": why})
+        return flask.Response(why + "\n", status, mimetype="text/plain")
+
+    if user is None or not user.may_open(PATH):
+        return refuse(403, "your role may not download reports")
     lang = "ar" if args.get("lang") == "ar" else "en"
     if fmt not in FORMATS:
-        return flask.Response(
-            f"format {fmt!r} is not xlsx, pdf or csv\n", 400, mimetype="text/plain"
-        )
-    if not user.may_see(centre_id):
-        return flask.Response("you may not see this centre\n", 403, mimetype="text/plain")
-    app = app_context()
+        return refuse(400, f"format {fmt!r} is not xlsx, pdf or csv")
+    try:
+        centre_for(centre_id, user)
+    except Forbidden:
+        return refuse(403, "you may not see this centre")
     from analytics.centres import UnknownCentre
     from analytics.exports import write_export
 
     try:
         with app.store.reader() as con:
             centre = get_centre(con, centre_id)
-            period = parse_period(args.get("period", ""), dt.datetime.now(centre.tz).date())
+            period = checked_period(args.get("period", ""), dt.datetime.now(centre.tz).date())
             with tempfile.TemporaryDirectory(prefix="cca-export-") as tmp:
                 name = f"{centre_id}-{period.label.replace('..', '_')}-{lang}.{fmt}"
                 path = write_export(con, centre, period, Path(tmp) / name, lang=lang)
                 data = path.read_bytes()
     except (UnknownCentre, ValueError) as exc:
-        return flask.Response(f"{exc}\n", 400, mimetype="text/plain")
+        return refuse(400, str(exc))
     app.state.audit(
         user.username,
         "download",
@@ -137,4 +142,13 @@ def layout(**query):
     return page(PATH, query, build, filters=())
 
 
-dash.register_page(__name__, path=PATH, name="Reports", title="Reports", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Reports",
+    title="Reports",
+    layout=layout,
+    order=60,
+    menu="reports",  # the menu's label: words(lang)["reports"]
+    roles=("manager", "executive"),  # who opens it besides admins (dashboards.auth.may_open)
+)

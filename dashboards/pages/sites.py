@@ -2,8 +2,8 @@
 
 Seed 000: customers crowd the main office in Riyadh while six branches stand almost
 empty. Calls by the caller's site and walk-in visits by branch, next to each other,
-with each branch's visits per counter (counters from the centre's scenario pack, when it
-has one) and the median wait for a counter (``frt_wh_p50``: a visitor's first response
+with each branch's visits per counter (counters from the centre's settings in the store, when it
+has branches) and the median wait for a counter (``frt_wh_p50``: a visitor's first response
 is the moment a counter calls them); and every channel — phone, web, SMS, walk-in — by
 volume. Agents' load on the phones is the occupancy of the staffing table.
 """
@@ -23,17 +23,6 @@ from dashboards.tiles import kpi_tile
 PATH = "/sites"
 
 
-def counters_by_site(centre_id: str) -> dict[str, int]:
-    """Counters per branch from the centre's scenario pack (none if it has no pack)."""
-    from simulation.history import load_pack
-
-    try:
-        pack = load_pack(centre_id)
-    except (FileNotFoundError, ValueError, KeyError, OSError):
-        return {}
-    return {t.site: t.counters for t in pack.tickets if t.counters and t.site}
-
-
 def build(ctx: PageContext):
     w, labels = ctx.w, ctx.labels
     data = queries.sites(ctx.con, ctx.centre, ctx.period, ctx.view.filters)
@@ -44,7 +33,7 @@ def build(ctx: PageContext):
     calls_fig = charts.grouped_bars(
         site_names, {w["calls"]: [r["offered"] for r in calls]}, ctx.lang, title=w["calls"]
     )
-    counters = counters_by_site(ctx.centre.centre_id)
+    counters = ctx.centre.counters
     visits = [r for r in data["tickets_by_site"] if r["channel"] == "walk_in" and r["created"]]
     parts = [
         html.Div(
@@ -180,4 +169,13 @@ def layout(**query):
     return page(PATH, query, build, filters=("category", "channel", "site"))
 
 
-dash.register_page(__name__, path=PATH, name="Sites", title="Sites", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Sites",
+    title="Sites",
+    layout=layout,
+    order=40,
+    menu="sites",  # the menu's label: words(lang)["sites"]
+    roles=("manager",),  # who opens it besides admins (dashboards.auth.may_open)
+)

@@ -153,4 +153,13 @@ def layout(**query):
     return page(PATH, query, build, filters=("category", "topic", "channel", "site"))
 
 
-dash.register_page(__name__, path=PATH, name="Tickets", title="Tickets", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Tickets",
+    title="Tickets",
+    layout=layout,
+    order=30,
+    menu="tickets",  # the menu's label: words(lang)["tickets"]
+    roles=("manager",),  # who opens it besides admins (dashboards.auth.may_open)
+)

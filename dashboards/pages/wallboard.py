@@ -108,4 +108,13 @@ def layout(**query):
     return page(PATH, query, build, chrome=False)
 
 
-dash.register_page(__name__, path=PATH, name="Wallboard", title="Wallboard", layout=layout)
+dash.register_page(
+    __name__,
+    path=PATH,
+    name="Wallboard",
+    title="Wallboard",
+    layout=layout,
+    order=70,
+    menu="wallboard",  # the menu's label: words(lang)["wallboard"]
+    roles=("manager", "wallboard"),  # who opens it besides admins (dashboards.auth.may_open)
+)

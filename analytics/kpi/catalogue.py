@@ -1,0 +1,701 @@
+"""The KPI catalogue: every KPI declared once (docs/kpis.md is tested against it).
+
+A declaration says what a KPI is — its name, kind (count, ratio, duration, percentile),
+numerator and denominator, unit, display format, direction (is higher better?), how a
+target on it reads, and its label, short label and definition in English and Arabic (one
+Arabic term per KPI, used on every screen and in every export). Everything that names,
+formats, labels or judges a KPI reads it here: the SQL builders' name lists, the Erlang
+formulas and simulation reports, the exports, ``cca`` tables, dashboard tiles and their
+formula tooltips, alert rules and staffing targets. The SQL that computes a KPI stays in
+``calls.py``, ``tickets.py`` and ``occupancy.py``.
+
+A service-level KPI is a *family*: ``sl_offered`` declares ``sl_offered_T`` for every
+threshold T (``threshold_label`` spells T). ``kpi("sl_offered_12")`` finds the family;
+so do a simulation's ``<name>_ci_low`` / ``_ci_high``, a forecast's ``<name>_low`` /
+``_high`` and a backtest's ``<name>_actual`` / ``_predicted`` (the same KPI's values).
+
+Adding a KPI: one ``KPI(...)`` below (under its subject) plus its SQL. The live KPIs of
+issue 23 (``calls_waiting``, ``oldest_wait_s``, ``agents_*``) go under ``subject="live"``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+KINDS = ("count", "ratio", "duration", "percentile")
+# Display formats: ratio as a percentage, durations with their unit, counts as integers.
+FORMATS = ("count", "ratio", "seconds", "hours", "days")
+DIRECTIONS = ("higher", "lower", "neither")
+SUBJECTS = ("calls", "tickets", "staffing", "erlang", "live")
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One KPI (or, with ``per_threshold``, a family ``<name>_T`` of them).
+
+    ``numerator`` / ``denominator``: for a ratio or mean, the counts (KPI names) it
+    divides, a denominator as terms added (``"offered"``) or taken away
+    (``"-short_abandoned"``); ``what``: the numerator in words where it is no KPI of
+    its own ("answered within {t} s"). Labels and definitions take ``{t}`` (threshold),
+    ``{s}`` (short-abandon S) and ``{sla}`` (ticket SLA, working days).
+    """
+
+    name: str
+    subject: str
+    kind: str
+    unit: str
+    fmt: str
+    direction: str
+    label: Mapping[str, str]
+    definition: Mapping[str, str]
+    short: Mapping[str, str] = field(default_factory=dict)
+    numerator: tuple[str, ...] = ()
+    denominator: tuple[str, ...] = ()
+    what: str = ""
+    per_threshold: bool = False
+
+    def __post_init__(self) -> None:
+        assert self.kind in KINDS, self
+        assert self.fmt in FORMATS, self
+        assert self.direction in DIRECTIONS, self
+        assert self.subject in SUBJECTS, self
+        assert set(self.label) == set(self.definition) == {"en", "ar"}, self.name
+
+    @property
+    def is_share(self) -> bool:
+        """A value in [0, 1] shown as a percentage (its changes in points)."""
+        return self.fmt == "ratio"
+
+    @property
+    def higher_is_better(self) -> bool | None:
+        return {"higher": True, "lower": False}.get(self.direction)
+
+    def target_reads(self, lang: str = "en") -> str:
+        """How a target on this KPI reads: '≥' for higher is better, '≤' for lower."""
+        return {"higher": "≥", "lower": "≤"}.get(self.direction, "=")
+
+    def denominator_of(self, row: Mapping[str, float | None]) -> float | None:
+        """The denominator's value from a KPI row (its counts), None if it has none."""
+        if not self.denominator:
+            return None
+        total = 0.0
+        for term in self.denominator:
+            sign, name = (-1, term[1:]) if term.startswith("-") else (1, term)
+            total += sign * (row.get(name) or 0)
+        return total
+
+
+def _l(en: str, ar: str) -> dict[str, str]:
+    return {"en": en, "ar": ar}
+
+
+# ------------------------------------------------------------------------- declarations
+# Call KPIs (analytics.kpi.calls), in the order ``call_kpi_names`` lists them.
+_CALLS = (
+    KPI(
+        "offered",
+        "calls",
+        "count",
+        "calls",
+        "count",
+        "neither",
+        _l("Calls offered", "المكالمات الواردة"),
+        _l(
+            "calls with outcome answered, abandoned or timeout",
+            "المكالمات التي انتهت بالرد أو الترك أو انتهاء المهلة",
+        ),
+        short=_l("Offered", "الواردة"),
+    ),
+    KPI(
+        "answered",
+        "calls",
+        "count",
+        "calls",
+        "count",
+        "higher",
+        _l("Calls answered", "المكالمات المجابة"),
+        _l("calls answered by an agent", "المكالمات التي رد عليها موظف"),
+        short=_l("Answered", "المجابة"),
+    ),
+    KPI(
+        "abandoned",
+        "calls",
+        "count",
+        "calls",
+        "count",
+        "lower",
+        _l("Calls abandoned", "المكالمات المتروكة"),
+        _l(
+            "calls whose caller hung up while waiting",
+            "المكالمات التي أنهاها المتصل أثناء الانتظار",
+        ),
+    ),
+    KPI(
+        "timed_out",
+        "calls",
+        "count",
+        "calls",
+        "count",
+        "lower",
+        _l("Calls timed out", "مكالمات انتهت مهلتها"),
+        _l("calls whose wait the system ended", "المكالمات التي أنهى النظام انتظارها"),
+    ),
+    KPI(
+        "short_abandoned",
+        "calls",
+        "count",
+        "calls",
+        "count",
+        "neither",
+        _l("Short abandons", "المكالمات المتروكة مبكرًا"),
+        _l(
+            "abandoned calls with wait_s < S ({s} s)", "المكالمات المتروكة بانتظار أقل من S ({s} ث)"
+        ),
+    ),
+    KPI(
+        "answer_rate",
+        "calls",
+        "ratio",
+        "share",
+        "ratio",
+        "higher",
+        _l("Answer rate", "نسبة الرد"),
+        _l("answered / offered", "المجابة ÷ الواردة"),
+        short=_l("Answer rate", "نسبة الرد"),
+        numerator=("answered",),
+        denominator=("offered",),
+    ),
+    KPI(
+        "answer_rate_excl_short",
+        "calls",
+        "ratio",
+        "share",
+        "ratio",
+        "higher",
+        _l("Answer rate excl. short abandons", "نسبة الرد دون المتروكة مبكرًا"),
+        _l("answered / (offered − short_abandoned)", "المجابة ÷ (الواردة − المتروكة مبكرًا)"),
+        short=_l("Answer rate excl. short", "نسبة الرد دون المبكرة"),
+        numerator=("answered",),
+        denominator=("offered", "-short_abandoned"),
+    ),
+    KPI(
+        "abandon_rate",
+        "calls",
+        "ratio",
+        "share",
+        "ratio",
+        "lower",
+        _l("Abandon rate", "نسبة المكالمات المتروكة"),
+        _l("abandoned / offered", "المتروكة ÷ الواردة"),
+        short=_l("Abandon rate", "نسبة المتروكة"),
+        numerator=("abandoned",),
+        denominator=("offered",),
+    ),
+    KPI(
+        "sl_answered",
+        "calls",
+        "ratio",
+        "share",
+        "ratio",
+        "higher",
+        _l("Service level within {t} s (of answered)", "مستوى الخدمة خلال {t} ث (من المجابة)"),
+        _l("answered with wait_s ≤ {t} s / answered", "المجابة بانتظار ≤ {t} ث ÷ المجابة"),
+        short=_l("SL {t} s (answered)", "مستوى الخدمة {t} ث (المجابة)"),
+        denominator=("answered",),
+        what="answered within {t} s",
+        per_threshold=True,
+    ),
+    KPI(
+        "sl_offered",
+        "calls",
+        "ratio",
+        "share",
+        "ratio",
+        "higher",
+        _l("Service level within {t} s (of offered)", "مستوى الخدمة خلال {t} ث (من الواردة)"),
+        _l("answered with wait_s ≤ {t} s / offered", "المجابة بانتظار ≤ {t} ث ÷ الواردة"),
+        short=_l("SL {t} s", "مستوى الخدمة {t} ث"),
+        denominator=("offered",),
+        what="answered within {t} s",
+        per_threshold=True,
+    ),
+    KPI(
+        "sl_excl_short",
+        "calls",
+        "ratio",
+        "share",
+        "ratio",
+        "higher",
+        _l(
+            "Service level within {t} s (excl. short abandons)",
+            "مستوى الخدمة خلال {t} ث (دون المتروكة مبكرًا)",
+        ),
+        _l(
+            "answered with wait_s ≤ {t} s / (offered − short_abandoned)",
+            "المجابة بانتظار ≤ {t} ث ÷ (الواردة − المتروكة مبكرًا)",
+        ),
+        denominator=("offered", "-short_abandoned"),
+        what="answered within {t} s",
+        per_threshold=True,
+    ),
+    KPI(
+        "sl_with_abandons",
+        "calls",
+        "ratio",
+        "share",
+        "ratio",
+        "higher",
+        _l(
+            "Service level within {t} s (incl. abandons within {t} s)",
+            "مستوى الخدمة خلال {t} ث (مع المتروكة خلال {t} ث)",
+        ),
+        _l(
+            "(answered with wait_s ≤ {t} s + abandoned with wait_s ≤ {t} s) / offered",
+            "(المجابة بانتظار ≤ {t} ث + المتروكة بانتظار ≤ {t} ث) ÷ الواردة",
+        ),
+        denominator=("offered",),
+        what="(answered + abandoned) within {t} s",
+        per_threshold=True,
+    ),
+    KPI(
+        "asa_s",
+        "calls",
+        "duration",
+        "seconds",
+        "seconds",
+        "lower",
+        _l("Average speed of answer", "متوسط سرعة الرد"),
+        _l("mean wait_s of answered calls (seconds)", "متوسط انتظار المكالمات المجابة (ثوانٍ)"),
+        short=_l("ASA", "سرعة الرد"),
+        denominator=("answered",),
+        what="wait of answered calls",
+    ),
+    KPI(
+        "avg_abandon_wait_s",
+        "calls",
+        "duration",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Average wait before abandon", "متوسط الانتظار قبل الترك"),
+        _l("mean wait_s of abandoned calls (seconds)", "متوسط انتظار المكالمات المتروكة (ثوانٍ)"),
+        denominator=("abandoned",),
+        what="wait of abandoned calls",
+    ),
+    KPI(
+        "aht_s",
+        "calls",
+        "duration",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Average handling time", "متوسط مدة المعالجة"),
+        _l(
+            "mean of talk_s + hold_s + acw_s over answered calls (seconds; missing parts 0)",
+            "متوسط مدة المحادثة والتعليق والعمل اللاحق للمكالمات المجابة (ثوانٍ)",
+        ),
+        short=_l("AHT", "مدة المعالجة"),
+        denominator=("answered",),
+        what="talk + hold + after-call work of answered calls",
+    ),
+    KPI(
+        "p90_wait_s",
+        "calls",
+        "percentile",
+        "seconds",
+        "seconds",
+        "lower",
+        _l("90th percentile wait (answered)", "الانتظار عند المئين 90 (المجابة)"),
+        _l(
+            "90th percentile of wait_s of answered calls (linear interpolation)",
+            "المئين 90 لانتظار المكالمات المجابة (استيفاء خطي)",
+        ),
+        denominator=("answered",),
+    ),
+)
+
+# Staffing KPIs (analytics.kpi.occupancy), in the order of ``OCCUPANCY_NAMES``.
+_STAFFING = (
+    KPI(
+        "handled_s",
+        "staffing",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Handling time", "زمن المعالجة"),
+        _l(
+            "talk_s + hold_s + acw_s of the calls answered (seconds)",
+            "مجموع المحادثة والتعليق والعمل اللاحق للمكالمات المجابة (ثوانٍ)",
+        ),
+    ),
+    KPI(
+        "staffed_s",
+        "staffing",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Staffed time", "زمن الموظفين المتاحين"),
+        _l(
+            "agents available × interval (seconds)",
+            "الموظفون المتاحون × طول الفترة (ثوانٍ)",
+        ),
+    ),
+    KPI(
+        "occupancy",
+        "staffing",
+        "ratio",
+        "share",
+        "ratio",
+        "neither",
+        _l("Agent occupancy", "نسبة إشغال الموظفين"),
+        _l(
+            "handling seconds of calls answered / staffed seconds (agents available × interval)",
+            "ثواني معالجة المكالمات المجابة ÷ ثواني الموظفين المتاحين",
+        ),
+        numerator=("handled_s",),
+        denominator=("staffed_s",),
+    ),
+)
+
+# Ticket KPIs (analytics.kpi.tickets), in the order of ``TICKET_KPI_NAMES``.
+_TICKETS = (
+    KPI(
+        "created",
+        "tickets",
+        "count",
+        "tickets",
+        "count",
+        "neither",
+        _l("Tickets created", "التذاكر المنشأة"),
+        _l("tickets created in the period", "التذاكر المنشأة خلال الفترة"),
+        short=_l("Created", "المنشأة"),
+    ),
+    KPI(
+        "resolved",
+        "tickets",
+        "count",
+        "tickets",
+        "count",
+        "higher",
+        _l("Tickets resolved", "التذاكر المحلولة"),
+        _l("tickets resolved in the period", "التذاكر المحلولة خلال الفترة"),
+        short=_l("Resolved", "المحلولة"),
+    ),
+    KPI(
+        "frt_wh_p50",
+        "tickets",
+        "percentile",
+        "working hours",
+        "hours",
+        "lower",
+        _l("First response, median (working hours)", "أول رد، الوسيط (ساعات عمل)"),
+        _l(
+            "median first response time in working hours, tickets first answered in the period",
+            "وسيط زمن أول رد بساعات العمل للتذاكر التي رُدَّ عليها خلال الفترة",
+        ),
+        short=_l("First response p50", "أول رد (الوسيط)"),
+    ),
+    KPI(
+        "frt_wh_p90",
+        "tickets",
+        "percentile",
+        "working hours",
+        "hours",
+        "lower",
+        _l("First response, 90th percentile (working hours)", "أول رد، المئين 90 (ساعات عمل)"),
+        _l(
+            "90th percentile of first response time in working hours",
+            "المئين 90 لزمن أول رد بساعات العمل",
+        ),
+        short=_l("First response p90", "أول رد (المئين 90)"),
+    ),
+    KPI(
+        "resolution_wd_p50",
+        "tickets",
+        "percentile",
+        "working days",
+        "days",
+        "lower",
+        _l("Resolution, median (working days)", "مدة الحل، الوسيط (أيام عمل)"),
+        _l(
+            "median working hours from creation to resolution / hours of a full working day",
+            "وسيط ساعات العمل من الإنشاء إلى الحل ÷ ساعات يوم عمل كامل",
+        ),
+        short=_l("Resolution p50", "الحل (الوسيط)"),
+    ),
+    KPI(
+        "resolution_wd_p90",
+        "tickets",
+        "percentile",
+        "working days",
+        "days",
+        "lower",
+        _l("Resolution, 90th percentile (working days)", "مدة الحل، المئين 90 (أيام عمل)"),
+        _l(
+            "90th percentile of resolution time in working days",
+            "المئين 90 لمدة الحل بأيام العمل",
+        ),
+        short=_l("Resolution p90", "الحل (المئين 90)"),
+    ),
+    KPI(
+        "sla_met_rate",
+        "tickets",
+        "ratio",
+        "share",
+        "ratio",
+        "higher",
+        _l("Tickets within SLA", "التذاكر ضمن اتفاقية مستوى الخدمة"),
+        _l(
+            "of tickets created in the period that are resolved or past their deadline, "
+            "the share resolved within {sla} working days",
+            "من التذاكر المنشأة خلال الفترة والمحلولة أو المتجاوزة لموعدها، نسبة المحلولة "
+            "خلال {sla} أيام عمل",
+        ),
+        short=_l("Within SLA", "ضمن الاتفاقية"),
+        what="resolved within the SLA",
+    ),
+    KPI(
+        "backlog",
+        "tickets",
+        "count",
+        "tickets",
+        "count",
+        "lower",
+        _l("Open tickets (backlog)", "التذاكر المفتوحة"),
+        _l("tickets open at the end of the period", "التذاكر المفتوحة في نهاية الفترة"),
+        short=_l("Open", "المفتوحة"),
+    ),
+    KPI(
+        "at_risk",
+        "tickets",
+        "count",
+        "tickets",
+        "count",
+        "lower",
+        _l("Open tickets at risk", "تذاكر مفتوحة معرضة للتأخر"),
+        _l(
+            "open tickets whose deadline falls within the next working day",
+            "التذاكر المفتوحة التي يحين موعدها خلال يوم العمل التالي",
+        ),
+        short=_l("At risk", "معرضة للتأخر"),
+    ),
+)
+
+# Erlang formulas and staffing plans only (not measured from calls); the Erlang rows
+# also carry the call ratios above under the same names.
+_ERLANG = (
+    KPI(
+        "agents",
+        "erlang",
+        "count",
+        "agents",
+        "count",
+        "neither",
+        _l("Agents", "الموظفون"),
+        _l("agents answering calls in the interval", "الموظفون الذين يردون على المكالمات"),
+    ),
+    KPI(
+        "erlang_agents",
+        "erlang",
+        "count",
+        "agents",
+        "count",
+        "neither",
+        _l("Agents by Erlang A", "الموظفون حسب إرلانغ A"),
+        _l(
+            "the fewest agents Erlang A says meet the targets, before simulation",
+            "أقل عدد من الموظفين يحقق المستهدفات حسب إرلانغ A، قبل المحاكاة",
+        ),
+    ),
+    KPI(
+        "headcount",
+        "erlang",
+        "count",
+        "agents",
+        "count",
+        "neither",
+        _l("Headcount", "عدد الموظفين المطلوب"),
+        _l(
+            "ceil(agents / (1 − shrinkage)): agents to roster for the agents answering",
+            "سقف (الموظفون ÷ (1 − نسبة الغياب)): من يلزم جدولتهم",
+        ),
+    ),
+    KPI(
+        "p_wait",
+        "erlang",
+        "ratio",
+        "share",
+        "ratio",
+        "lower",
+        _l("Probability of waiting", "احتمال الانتظار"),
+        _l("probability that a call waits at all", "احتمال أن تنتظر المكالمة"),
+    ),
+    KPI(
+        "p_abandon",
+        "erlang",
+        "ratio",
+        "share",
+        "ratio",
+        "lower",
+        _l("Probability of abandoning", "احتمال ترك المكالمة"),
+        _l(
+            "probability that a caller hangs up before an answer (Erlang A; 0 for Erlang C); "
+            "a simulation measures it as abandon_rate",
+            "احتمال أن يُنهي المتصل المكالمة قبل الرد (إرلانغ A؛ صفر لإرلانغ C)",
+        ),
+    ),
+)
+
+CATALOGUE: tuple[KPI, ...] = _CALLS + _STAFFING + _TICKETS + _ERLANG
+_BY_NAME: dict[str, KPI] = {k.name: k for k in CATALOGUE}
+assert len(_BY_NAME) == len(CATALOGUE), "a KPI is declared twice"
+
+# Columns that commands print beside KPIs and that are not KPIs (keys, inputs, summaries).
+# A command printing a column that is neither here nor a KPI fails tests/test_kpi_catalogue.py.
+OTHER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "keys and dimensions": (
+        *("centre_id", "category", "topic", "queue", "site", "channel", "agent_id"),
+        *("priority", "scenario", "replication", "replications", "seed", "interval_start"),
+        *("day", "weekday", "method", "fold", "test", "status", "missed", "summary"),
+    ),
+    "inputs of a plan (cca staff, cca roster)": (
+        *("calls", "shifts", "shift", "start", "end", "break_start", "hours"),
+    ),
+    "a load's summary (cca generate, cca ingest)": (
+        *("first_month", "last_month", "tickets", "staffing_rows", "calls_loaded"),
+        *("calls_updated", "calls_unchanged", "removed", "seconds"),
+    ),
+    "forecast accuracy (cca forecast --backtest)": (
+        *("wape", "mape", "poisson_floor", "actual", "forecast"),
+    ),
+    "a roster's cost and cover (cca roster)": (
+        *("paid_hours", "required_agent_hours", "over_coverage", "gap"),
+        "uncovered_intervals",
+    ),
+    "fitted parameters (cca calibrate)": (
+        *("calls_per_week", "handling_mu", "handling_sigma", "handling_mean_s"),
+        *("handling_sd_s", "patience_km_mean_s", "patience_km_mean_restricted"),
+        *("patience_km_median_s", "patience_exponential_mean_s", "patience_written"),
+        *("staffing_proxy", "staffing_intervals", "staffing_agent_hours_week"),
+        *("staffing_busy_agent_hours_week", "staffing_intervals_fit"),
+        *("staffing_intervals_fit_floor", "staffing_intervals_fit_cap"),
+        *("staffing_intervals_busy_few_calls", "staffing_intervals_busy_no_abandons"),
+        *("staffing_fitted_agents_mean", "staffing_busy_agents_mean"),
+    ),
+}
+
+SL_VARIANTS: tuple[str, ...] = tuple(k.name for k in CATALOGUE if k.per_threshold)
+SL_NAME = re.compile(r"^(" + "|".join(SL_VARIANTS) + r")_(\d+(?:\.\d+)?)$")
+_BOUND = re.compile(r"^(.+?)_(ci_low|ci_high|low|high|actual|predicted)$")
+
+
+class UnknownKPI(KeyError):
+    def __str__(self) -> str:
+        return f"{self.args[0]!r} is not a KPI of the catalogue (analytics/kpi/catalogue.py)"
+
+
+def find(name: str, *, bounds: bool = True) -> tuple[KPI, str | None] | None:
+    """The declaration of ``name`` and its threshold label (None if it has none); with
+    ``bounds``, a bound ``<name>_ci_low`` etc. finds its KPI's. None for no KPI."""
+    if name in _BY_NAME:
+        return _BY_NAME[name], None
+    if m := SL_NAME.match(name):
+        return _BY_NAME[m.group(1)], m.group(2)
+    if bounds and (m := _BOUND.match(name)):
+        return find(m.group(1), bounds=False)
+    return None
+
+
+def kpi(name: str) -> KPI:
+    """The declaration of a KPI name (``sl_offered_12`` finds ``sl_offered``)."""
+    found = find(name)
+    if found is None:
+        raise UnknownKPI(name)
+    return found[0]
+
+
+def is_kpi(name: str) -> bool:
+    return find(name) is not None
+
+
+def names(subject: str) -> tuple[str, ...]:
+    """The declared names of a subject, in order (families as their stems)."""
+    return tuple(k.name for k in CATALOGUE if k.subject == subject)
+
+
+def fmt_of(name: str) -> str:
+    """The display format of ``name``: a KPI's, else ``count`` (a plain number)."""
+    found = find(name)
+    return found[0].fmt if found else "count"
+
+
+def is_share(name: str) -> bool:
+    """Is ``name`` a KPI whose value is a share in [0, 1] (shown as a percentage)?"""
+    found = find(name)
+    return bool(found and found[0].is_share)
+
+
+def label(name: str, lang: str, *, short: bool = False) -> str:
+    """The reader's label of a KPI name, its threshold filled in (the name itself if it
+    is no KPI, or a bound of one). ``short``: the narrow-column label, else the full one."""
+    found = find(name, bounds=False)
+    if found is None:
+        return name
+    k, t = found
+    text = (k.short.get(lang) if short else None) or k.label[lang]
+    return text.format(t=t)
+
+
+def definition(name: str, lang: str, *, short_abandon_s: str = "S", sla_wd: str = "SLA") -> str:
+    """The definition in words, with T, S and the SLA filled in ('' for no KPI)."""
+    found = find(name, bounds=False)
+    if found is None:
+        return ""
+    k, t = found
+    return k.definition[lang].format(t=t, s=short_abandon_s, sla=sla_wd)
+
+
+# ----------------------------------------------------------------------------- formats
+
+_UNITS = {
+    "seconds": {"en": "s", "ar": "ث"},
+    "hours": {"en": "h", "ar": "س"},
+    "days": {"en": "wd", "ar": "يوم عمل"},
+}
+
+
+def format_value(name: str, value: float | None, lang: str = "en") -> str:
+    """A KPI value as a reader sees it: 78.4%, 12.3 s, 11,000, 1.75 working days."""
+    if value is None:
+        return "—"
+    fmt = fmt_of(name)
+    if fmt == "ratio":
+        return f"{value * 100:.1f}%"
+    if fmt == "seconds":
+        return f"{value:,.1f} " + _UNITS["seconds"][lang]
+    if fmt == "hours":
+        return f"{value:,.1f} " + _UNITS["hours"][lang]
+    if fmt == "days":
+        return f"{value:,.2f} " + _UNITS["days"][lang]
+    return f"{int(round(value)):,}"
+
+
+def format_points(delta: float) -> str:
+    """A change of a ratio in percentage points, signed: +2.1, −4.0."""
+    points = delta * 100
+    sign = "+" if points > 0.05 else ("−" if points < -0.05 else "±")
+    return f"{sign}{abs(points):.1f}"
+
+
+def format_change(name: str, delta: float | None, lang: str = "en") -> str:
+    """The change of a KPI between two periods: points for ratios, units otherwise."""
+    if delta is None:
+        return "—"
+    if fmt_of(name) == "ratio":
+        return format_points(delta) + (" pts" if lang == "en" else " نقطة")
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    return sign + format_value(name, abs(delta), lang)

@@ -1,0 +1,279 @@
+"""Speed and accuracy of the intraday projection (issue 24).
+
+    .venv/bin/python benchmarks/intraday.py [--workers 2] [--replications 100]
+    .venv/bin/python benchmarks/intraday.py --validate ../shared/datasets/anonymous_bank_1999_02.tsv
+
+**Speed** (default). A store of the seed centre ``bahrain_lmra`` (August–September 2026
+generated, a forecast saved from the days before 15 September), or ``--db``/``--centre``/
+``--at``: the rest of the day from 12:00 in ``--replications`` replications on
+``--workers`` processes, and a what-if re-run (``--change "+2@13:00-16:00"`` on the plan
+already read). Limits: at most 5 s for the projection (reading the plan from the store
+included) and 2 s for the what-if. Each figure is the best of ``--repeat`` runs, in
+wall-clock and in CPU seconds of this process and its workers; on a shared machine the
+wall clock stretches with other processes' work, the CPU time is what the projection
+costs. Both are printed with their ratio to the limit.
+
+**Validation** (``--validate FILE``): the bank's February 1999 log (Brown et al. 2005;
+``data/mappings/anonymous_bank.toml``) ingested into a temporary store; every day from the
+8th with calls after 12:00 is cut at 12:00 and projected to close with the agents present
+that day (``--staffing presence``):
+
+* with ``--arrivals actual`` (the afternoon's real callers): the afternoon's answer rate
+  (points) and ASA (percent) against what happened — the queue model alone;
+* with ``--arrivals forecast`` (a forecast saved from the days before each day): how
+  often the actual afternoon falls inside the p10–p90 band (about 80% is right), and
+  how wide the band is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+PROJECTION_LIMIT_S = 5.0
+WHATIF_LIMIT_S = 2.0
+KPIS = ("answer_rate", "asa_s", "sl_offered_12", "offered")
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _timed(fn, repeat: int):
+    best_wall, best_cpu, out = float("inf"), float("inf"), None
+    for _ in range(repeat):
+        w0, c0 = time.perf_counter(), _cpu()
+        out = fn()
+        best_wall = min(best_wall, time.perf_counter() - w0)
+        best_cpu = min(best_cpu, _cpu() - c0)
+    return best_wall, best_cpu, out
+
+
+def _seed_store(path: Path):
+    from analytics.centres import get_centre
+    from analytics.periods import Period
+    from analytics.store import Store
+    from cca.commands.generate import generate
+    from simulation.forecasting.forecast import forecast, save_forecast
+
+    store = Store(path)
+    generate(store, "bahrain_lmra", "2026-08", 2, 0, quiet=True)
+    with store.writer() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        fc = forecast(
+            con, centre, train=Period(dt.date(2026, 8, 1), dt.date(2026, 9, 14), ""), horizon_days=7
+        )
+        save_forecast(con, centre, fc)
+    return store
+
+
+def speed(args) -> int:
+    from analytics.centres import get_centre
+    from analytics.store import Store
+    from simulation.intraday.day import build_plan
+    from simulation.intraday.projection import project
+    from simulation.intraday.whatif import apply_changes, parse_change
+
+    tmp = None
+    if args.db is None:
+        tmp = tempfile.TemporaryDirectory()
+        print("generating bahrain_lmra 2026-08..09 and a forecast …", file=sys.stderr)
+        store = _seed_store(Path(tmp.name) / "bench.duckdb")
+        centre_id, at_text = "bahrain_lmra", "2026-09-15 12:00"
+    else:
+        store = Store(args.db)
+        centre_id, at_text = args.centre, args.at
+    with store.reader() as con:
+        centre = get_centre(con, centre_id)
+    at = dt.datetime.fromisoformat(at_text).replace(tzinfo=centre.tz)
+
+    def whole():
+        with store.reader() as con:
+            plan = build_plan(con, centre, at, arrivals=args.arrivals, staffing=args.staffing)
+        return plan, project(plan, args.replications, 0, workers=args.workers)
+
+    wall, cpu, (plan, result) = _timed(whole, args.repeat)
+    rest = result.rest_of_day
+    print(
+        f"rest of {at:%Y-%m-%d} from {at:%H:%M} at {centre_id}: {rest['offered']:.0f} calls "
+        f"[{rest['offered_p10']:.0f}–{rest['offered_p90']:.0f}], {args.replications} "
+        f"replications on {args.workers} worker(s)"
+    )
+    print(
+        f"projection (plan read + replications + KPIs): {wall:.2f} s wall, {cpu:.2f} s CPU; "
+        f"limit {PROJECTION_LIMIT_S:.0f} s: wall {wall / PROJECTION_LIMIT_S:.2f}x, "
+        f"CPU {cpu / PROJECTION_LIMIT_S:.2f}x of the limit"
+    )
+    change = parse_change(args.change)
+    wall, cpu, _ = _timed(
+        lambda: project(apply_changes(plan, [change]), args.replications, 0, workers=args.workers),
+        args.repeat,
+    )
+    print(
+        f"what-if {change} re-run: {wall:.2f} s wall, {cpu:.2f} s CPU; limit "
+        f"{WHATIF_LIMIT_S:.0f} s: wall {wall / WHATIF_LIMIT_S:.2f}x, CPU "
+        f"{cpu / WHATIF_LIMIT_S:.2f}x of the limit"
+    )
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+def _afternoon(con, centre, at, end):
+    from analytics.kpi import call_kpis
+
+    frame = con.execute(
+        "SELECT * FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ?",
+        [centre.centre_id, at, end],
+    ).df()
+    con.register("afternoon", frame)
+    try:
+        return call_kpis(con, centre, source="afternoon")[0]
+    finally:
+        con.unregister("afternoon")
+
+
+def validate(args) -> int:
+    import numpy as np
+
+    from analytics.centres import get_centre
+    from analytics.ingest import ingest_file
+    from analytics.periods import Period
+    from analytics.store import Store
+    from simulation.forecasting.forecast import data_days, forecast, save_forecast
+    from simulation.intraday.day import build_plan
+    from simulation.intraday.projection import project
+
+    tmp = tempfile.TemporaryDirectory()
+    store = Store(Path(tmp.name) / "bank.duckdb")
+    store.initialise()
+    mapping = Path(__file__).resolve().parents[1] / "data" / "mappings" / "anonymous_bank.toml"
+    ingest_file(store, "calls", args.validate, "anonymous_bank", mapping=mapping)
+    with store.writer() as con:
+        centre = get_centre(con, "anonymous_bank")
+        first, last = data_days(con, centre)
+        days = [first + dt.timedelta(days=k) for k in range(7, (last - first).days + 1)]
+        for day in days:  # a forecast of each day from the days before it
+            fc = forecast(
+                con, centre, train=Period(first, day - dt.timedelta(days=1), ""), horizon_days=1
+            )
+            save_forecast(con, centre, fc)
+    rows = []
+    with store.reader() as con:
+        for day in days:
+            at = dt.datetime.combine(day, dt.time(12), tzinfo=centre.tz)
+            end = at.replace(hour=0) + dt.timedelta(days=1)
+            actual = _afternoon(con, centre, at, end)
+            if not actual["offered"]:
+                continue
+            row = {"day": day, "offered": actual["offered"]}
+            for mode in ("actual", "forecast"):
+                try:
+                    plan = build_plan(
+                        con,
+                        centre,
+                        at,
+                        arrivals=mode,
+                        staffing="presence",
+                        morning=args.morning,
+                    )
+                except ValueError as exc:
+                    print(f"{day} {mode}: {exc}", file=sys.stderr)
+                    break
+                rest = project(plan, args.replications, 0, workers=args.workers).rest_of_day
+                for k in KPIS:
+                    row[f"{mode}_{k}"] = rest[k]
+                    row[f"{mode}_{k}_p10"] = rest[f"{k}_p10"]
+                    row[f"{mode}_{k}_p90"] = rest[f"{k}_p90"]
+                    row[f"real_{k}"] = actual[k]
+            else:
+                rows.append(row)
+                print(
+                    f"{day} offered {actual['offered']:4d}: answer rate real "
+                    f"{actual['answer_rate']:.3f} replayed {row['actual_answer_rate']:.3f} "
+                    f"forecast {row['forecast_answer_rate']:.3f} "
+                    f"[{row['forecast_answer_rate_p10']:.3f}–{row['forecast_answer_rate_p90']:.3f}]"
+                    f"; ASA real {actual['asa_s']:.1f} replayed {row['actual_asa_s']:.1f} "
+                    f"forecast {row['forecast_asa_s']:.1f} "
+                    f"[{row['forecast_asa_s_p10']:.1f}–{row['forecast_asa_s_p90']:.1f}]",
+                    flush=True,
+                )
+    tmp.cleanup()
+    print(f"\n{len(rows)} days cut at 12:00, {args.replications} replications each")
+    ar = np.array([100 * (r["actual_answer_rate"] - r["real_answer_rate"]) for r in rows])
+    asa = np.array([100 * (r["actual_asa_s"] / r["real_asa_s"] - 1) for r in rows])
+    print(
+        f"--arrivals actual: answer rate error mean {ar.mean():+.2f} points, mean |error| "
+        f"{np.abs(ar).mean():.2f}, within 2 points on {(np.abs(ar) <= 2).sum()}/{len(ar)} days"
+    )
+    print(
+        f"--arrivals actual: ASA error mean {asa.mean():+.1f}%, mean |error| "
+        f"{np.abs(asa).mean():.1f}%, within 20% on {(np.abs(asa) <= 20).sum()}/{len(asa)} days"
+    )
+    # pooled over the days: the afternoon of the whole month
+    real_ans = sum(r["real_answer_rate"] * r["offered"] for r in rows) / sum(
+        r["offered"] for r in rows
+    )
+    sim_ans = sum(r["actual_answer_rate"] * r["offered"] for r in rows) / sum(
+        r["offered"] for r in rows
+    )
+    print(
+        f"--arrivals actual, the month's afternoons pooled: answer rate real {real_ans:.3f}, "
+        f"projected {sim_ans:.3f} ({100 * (sim_ans - real_ans):+.2f} points)"
+    )
+    answered = [r["real_answer_rate"] * r["offered"] for r in rows]
+    real_asa = sum(r["real_asa_s"] * a for r, a in zip(rows, answered, strict=True)) / sum(answered)
+    sim_asa = sum(r["actual_asa_s"] * a for r, a in zip(rows, answered, strict=True)) / sum(
+        answered
+    )
+    print(
+        f"--arrivals actual, the month's afternoons pooled: ASA real {real_asa:.1f} s, "
+        f"projected {sim_asa:.1f} s ({100 * (sim_asa / real_asa - 1):+.1f}%)"
+    )
+    for k in KPIS:
+        inside = [
+            r[f"forecast_{k}_p10"] <= r[f"real_{k}"] <= r[f"forecast_{k}_p90"]
+            for r in rows
+            if r[f"forecast_{k}_p10"] is not None
+        ]
+        width = [r[f"forecast_{k}_p90"] - r[f"forecast_{k}_p10"] for r in rows]
+        scale = 100 if k not in ("asa_s", "offered") else 1
+        unit = " points" if scale == 100 else (" s" if k == "asa_s" else " calls")
+        print(
+            f"--arrivals forecast: {k} inside p10–p90 on {sum(inside)}/{len(inside)} days "
+            f"({100 * sum(inside) / len(inside):.0f}%); mean width "
+            f"{scale * float(np.mean(width)):.1f}{unit}"
+        )
+    return 0
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--db", type=Path, help="a store (default: a generated seed centre)")
+    p.add_argument("--centre", default="bahrain_lmra")
+    p.add_argument("--at", default="2026-09-15 12:00", help="local time of the centre")
+    p.add_argument("--arrivals", choices=("forecast", "actual"), default="forecast")
+    p.add_argument("--staffing", default="presence")
+    p.add_argument("--replications", type=int, default=100)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--change", default="+2@13:00-16:00")
+    p.add_argument(
+        "--morning", action="store_true", help="agents scaled by what the morning says of them"
+    )
+    p.add_argument("--validate", type=Path, metavar="FILE", help="the bank's log (validation)")
+    args = p.parse_args()
+    return validate(args) if args.validate else speed(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

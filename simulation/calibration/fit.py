@@ -1,0 +1,1299 @@
+"""Calibration: a scenario of a centre as its history shows it.
+
+A planner's "what if" should start from "what is": how many calls of each caller
+category arrive in each half hour of each weekday, how long agents spend on them, how
+long callers are willing to wait, and how many agents were there. ``calibrate`` reads
+these from the store (DuckDB aggregates over the period, never a loop over calls) and
+returns a scenario that ``cca simulate`` and ``cca staff`` run:
+
+* **arrival rates** per weekday × interval × category: the calls that arrived in that
+  local interval over the period, divided by the number of those weekdays in the period
+  that had any calls (a day without a single call is a closure or a gap in the log, not a
+  quiet day);
+* **opening hours**: the intervals in which calls arrived on at least half of that
+  weekday's days (plus short gaps between such intervals that had some calls), or the
+  centre's business calendar. Calls outside them are counted and left out;
+* **handling time** per category: a lognormal fitted by maximum likelihood to talk + hold +
+  after-call work of answered calls (μ and σ are the mean and the population standard
+  deviation of the log durations, the MLE with location 0). It is written as the talk
+  time of the scenario (hold and after-call work are inside it) with the MLE's σ and μ
+  moved so that its mean is the sample mean: real handling times have a heavier tail
+  than the lognormal, whose MLE mean overstates the load (measured on the bank's log in
+  docs/measurements.md);
+* **patience** per category by Kaplan–Meier, as in Brown et al., "Statistical analysis
+  of a telephone call center" (JASA 2005): the wait of an abandoned call is an observed
+  patience; answered and timed-out calls are censored at their wait (the caller would
+  have waited at least that long). The naive mean wait of abandoned calls
+  (``avg_abandon_wait_s``) underestimates patience badly, because the patient callers are
+  the ones who get answered. The scenario gets the Kaplan–Meier distribution itself
+  (``empirical``; the mass the curve leaves above the longest observed wait is spread
+  over an exponential tail with the censored-exponential mean) or, on request, the
+  exponential fit (mean = total waiting time of all calls / abandons, the censored MLE);
+* **staffing**: mean agents available per weekday × interval from the store's staffing
+  table. Without one, a proxy (``staffing_proxy``). By default ``fit``: the agents n for
+  which exact Erlang A (the interval's calibrated calls, their load-weighted AHT and the
+  call-weighted hazard of the categories' exponential patience) loses the share of
+  callers that abandoned in that weekday × interval, pooled over the period's days of
+  that weekday — the abandonment is what the log shows of how many agents there were.
+  n is held between the agents busy on the answered calls (offered load × answered
+  share) and a + 4√a + 1; an interval with fewer than ``FIT_MIN_CALLS`` calls or no
+  abandon keeps ``busy``: the handling seconds of answered calls that fall in the
+  interval (from the moment of answer) divided by its length, over a realistic
+  occupancy (0.85). That occupancy is a guess, and a wrong one wherever the queue is
+  quiet or overloaded. ``answering`` counts every agent who answered a call in the
+  interval, ``shifts`` every agent between the first and the last call of their day;
+  both overstate the agents working this queue, as agents in such logs also work other
+  queues, outbound calls and breaks (how each proxy simulates the bank's February 1999
+  against the real month: docs/measurements.md). Without agent ids or handling times,
+  Erlang A's agents for ``sl_offered_T1 >= 0.8``.
+
+Units: seconds for durations, calls per interval for rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from analytics.centres import Centre
+from analytics.periods import Period
+from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
+from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
+
+STAFFING_PROXIES = ("fit", "busy", "shifts", "answering")
+DEFAULT_OCCUPANCY = 0.85  # a typical inbound centre's share of logged-in time on calls
+# The fit proxy reads agents off an interval's abandonment share only where it has at
+# least this many calls (pooled over the period's days of that weekday) and one abandon.
+# Below 50 calls one abandon more or less moves the share by 2 points or more, which is
+# about the difference one agent makes at such loads (1–2 Erlangs), so the agents read
+# off it would be noise of the size of the whole staffing; busy time is steadier there.
+FIT_MIN_CALLS = 50
+# The fit's ceiling: a + 4√a + 1 agents for a load of a Erlangs. Square-root staffing
+# with β = 4 leaves Erlang C a chance of waiting of ~3e-5 (Halfin–Whitt), so abandonment
+# above that staffing is invisible; a share that needs more came from something Erlang A
+# does not model (a surge, a queue closed early), not from more agents.
+FIT_CAP_BETA = 4.0
+FIT_OUTCOMES = ("fit", "floor", "cap", "few_calls", "no_abandons")
+PRIORITY_MODES = ("none", "data")
+# Priority from waits (``priorities="data"``): a category whose callers wait, hour by hour,
+# less than PRIORITY_HIGH times the callers around them is answered first; more than
+# PRIORITY_LOW times, last. In between, by arrival. FIFO would give every category of an
+# hour the same waits (up to patience), so a ratio far from 1 is the queue's discipline.
+PRIORITY_HIGH = 0.75
+PRIORITY_LOW = 1.25
+TAIL_POINTS = 20  # quantiles of the exponential tail written into an empirical patience
+MAX_PATIENCE_POINTS = 200  # Kaplan–Meier jumps are binned to at most this many values
+_CATEGORY_NAME = re.compile(r"[^A-Za-z0-9_\-]")
+
+
+# --------------------------------------------------------------------------- Kaplan–Meier
+
+
+@dataclass(frozen=True)
+class KaplanMeier:
+    """The Kaplan–Meier survival curve S(t) of patience (t in seconds).
+
+    ``times`` are the distinct observed waits (events and censorings), ``survival`` the
+    curve just after each, ``events``/``censored`` the counts at each, ``at_risk`` the
+    callers still waiting just before each. Ties: abandons at t happen before
+    censorings at t (the usual convention).
+    """
+
+    times: np.ndarray
+    events: np.ndarray
+    censored: np.ndarray
+    at_risk: np.ndarray
+    survival: np.ndarray
+
+    @classmethod
+    def from_counts(
+        cls, times: Sequence[float], events: Sequence[float], censored: Sequence[float]
+    ) -> KaplanMeier:
+        """The curve from abandons (``events``) and censored calls per distinct wait."""
+        t = np.asarray(times, dtype=float)
+        d = np.asarray(events, dtype=float)
+        c = np.asarray(censored, dtype=float)
+        order = np.argsort(t, kind="stable")
+        t, d, c = t[order], d[order], c[order]
+        if len(t) and np.any(np.diff(t) == 0):
+            raise ValueError("Kaplan–Meier counts need distinct times")
+        gone = np.cumsum(d + c)
+        at_risk = gone[-1] - np.concatenate([[0.0], gone[:-1]]) if len(t) else gone
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(at_risk > 0, 1.0 - d / at_risk, 1.0)
+        return cls(t, d, c, at_risk, np.cumprod(factor))
+
+    @classmethod
+    def from_sample(cls, waits: Sequence[float], abandoned: Sequence[bool]) -> KaplanMeier:
+        """The curve from one wait (s) per call and whether the caller abandoned."""
+        w = np.asarray(waits, dtype=float)
+        a = np.asarray(abandoned, dtype=bool)
+        times, inverse = np.unique(w, return_inverse=True)
+        events = np.bincount(inverse, weights=a.astype(float), minlength=len(times))
+        total = np.bincount(inverse, minlength=len(times)).astype(float)
+        return cls.from_counts(times, events, total - events)
+
+    @property
+    def n_events(self) -> int:
+        return int(self.events.sum())
+
+    @property
+    def horizon_s(self) -> float:
+        """The longest observed wait (s): the curve is known up to here."""
+        return float(self.times[-1]) if len(self.times) else 0.0
+
+    @property
+    def reaches_zero(self) -> bool:
+        return bool(len(self.survival)) and self.survival[-1] <= 0.0
+
+    def survival_at(self, t: float) -> float:
+        """S(t): the share of callers whose patience exceeds ``t`` seconds."""
+        k = np.searchsorted(self.times, t, side="right")
+        return 1.0 if k == 0 else float(self.survival[k - 1])
+
+    def standard_error_at(self, t: float) -> float:
+        """Greenwood's standard error of S(t)."""
+        k = np.searchsorted(self.times, t, side="right")
+        if k == 0:
+            return 0.0
+        d, n = self.events[:k], self.at_risk[:k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where((n > d) & (d > 0), d / (n * (n - d)), 0.0)
+        return float(self.survival[k - 1] * math.sqrt(terms.sum()))
+
+    def mean_s(self) -> float:
+        """∫₀^τ S(t) dt with τ the longest observed wait: the mean patience when the curve
+        reaches 0, otherwise the restricted mean (a lower bound of the mean), seconds."""
+        if not len(self.times):
+            return 0.0
+        steps = np.diff(np.concatenate([[0.0], self.times]))
+        before = np.concatenate([[1.0], self.survival[:-1]])
+        return float((steps * before).sum())
+
+    def median_s(self) -> float | None:
+        """The smallest t with S(t) ≤ 0.5 (s), None if the curve stays above one half."""
+        k = np.flatnonzero(self.survival <= 0.5)
+        return float(self.times[k[0]]) if len(k) else None
+
+    def jumps(self) -> tuple[np.ndarray, np.ndarray]:
+        """(times, probability mass) of the abandons: the distribution up to τ."""
+        before = np.concatenate([[1.0], self.survival[:-1]])
+        mass = before - self.survival
+        keep = mass > 0
+        return self.times[keep], mass[keep]
+
+
+def exponential_patience_s(total_wait_s: float, abandons: int) -> float:
+    """Censored maximum-likelihood mean of an exponential patience (s): every call's
+    wait is time at risk of abandoning, so the mean is Σ waits / abandons (∞ if none)."""
+    return math.inf if abandons == 0 else total_wait_s / abandons
+
+
+def patience_distribution(
+    km: KaplanMeier, tail_mean_s: float, max_points: int = MAX_PATIENCE_POINTS
+) -> Distribution:
+    """Kaplan–Meier as a scenario distribution: its jumps, binned to at most
+    ``max_points`` values (each bin at its mass-weighted mean time, which keeps the mean),
+    and the mass above τ spread over ``TAIL_POINTS`` quantiles of τ + Exp(``tail_mean_s``).
+    No abandons at all: callers never hang up (``fixed`` ∞)."""
+    if km.n_events == 0:
+        return Fixed(math.inf)
+    times, mass = km.jumps()
+    width = max(1.0, km.horizon_s / max_points)
+    bins = np.floor(times / width).astype(np.int64)
+    uniq, inverse = np.unique(bins, return_inverse=True)
+    bin_mass = np.bincount(inverse, weights=mass, minlength=len(uniq))
+    bin_time = np.bincount(inverse, weights=mass * times, minlength=len(uniq)) / bin_mass
+    values, weights = list(bin_time), list(bin_mass)
+    rest = 1.0 - float(bin_mass.sum())
+    if rest > 1e-9 and math.isfinite(tail_mean_s):
+        q = (np.arange(TAIL_POINTS) + 0.5) / TAIL_POINTS
+        values += list(km.horizon_s - tail_mean_s * np.log1p(-q))
+        weights += [rest / TAIL_POINTS] * TAIL_POINTS
+    return Empirical(
+        tuple(round(float(v), 2) for v in values),
+        tuple(float(f"{w:.6g}") for w in weights),
+    )
+
+
+# --------------------------------------------------------------------------- agents from abandonment
+
+
+def agents_for_abandonment(
+    calls: float,
+    per_s: float,
+    aht_s: float,
+    patience_s: float,
+    abandon_rate: float,
+    *,
+    floor: float,
+    cap: float,
+) -> tuple[float, str]:
+    """The agents n (continuous, ``floor`` ≤ n ≤ ``cap``) for which exact Erlang A with
+    ``calls`` per ``per_s`` seconds, mean handling ``aht_s`` and exponential patience
+    ``patience_s`` (s) loses the share ``abandon_rate`` of its callers.
+
+    Erlang A is defined for whole agents; between them log P(abandon) is interpolated
+    linearly (it falls about geometrically per agent once the queue is stable), which
+    makes a continuous, decreasing function of n whose root ``scipy.optimize.brentq``
+    finds. Continuous, because the number stands for the mean over the weekday's days of
+    a staffing that changed from day to day and inside the interval, as the busy proxy
+    and the staffing table's mean do, until the scenario rounds it.
+
+    Returns (agents, how): ``fit`` (the root), ``floor`` (even ``floor`` agents lose
+    fewer callers than observed) or ``cap`` (even ``cap`` agents lose more).
+    """
+    from scipy.optimize import brentq
+
+    from simulation.formulas.erlang import ErlangA
+
+    if not 0 < abandon_rate < 1:
+        raise ValueError(f"abandon_rate must be in (0, 1), not {abandon_rate!r}")
+    if not 0 <= floor < cap:
+        raise ValueError(f"need 0 <= floor < cap, not floor={floor!r} cap={cap!r}")
+    model = ErlangA(calls, per_s, aht_s, patience_s)
+    logs: dict[int, float] = {0: 0.0}  # no agent: every caller abandons
+
+    def log_p(k: int) -> float:
+        if k not in logs:
+            # no thresholds asked (short_abandon 0 s): only P(abandon) is computed
+            p = model.outcomes(k, (), 0.0).p_abandon
+            logs[k] = math.log(max(p, 1e-300))
+        return logs[k]
+
+    def gap(n: float) -> float:
+        k = math.floor(n)
+        frac = n - k
+        value = log_p(k) if frac == 0 else (1 - frac) * log_p(k) + frac * log_p(k + 1)
+        return value - math.log(abandon_rate)
+
+    if gap(floor) <= 0:
+        return floor, "floor"
+    if gap(cap) >= 0:
+        return cap, "cap"
+    return float(brentq(gap, floor, cap, xtol=1e-6)), "fit"
+
+
+@dataclass(frozen=True)
+class AgentsFit:
+    """What the ``fit`` staffing proxy did in each weekday × interval slot (ISO weekday
+    − 1 by slot): ``agents`` written (before rounding), the ``busy`` proxy beside them
+    (busy agents / occupancy) and ``how`` (one of ``FIT_OUTCOMES``, "" where closed)."""
+
+    agents: np.ndarray
+    busy: np.ndarray
+    how: np.ndarray
+    interval_s: int
+
+    def count(self, how: str) -> int:
+        return int((self.how == how).sum())
+
+    @staticmethod
+    def summary_keys() -> tuple[str, ...]:
+        return (
+            "staffing_intervals_fit",
+            "staffing_intervals_fit_floor",
+            "staffing_intervals_fit_cap",
+            "staffing_intervals_busy_few_calls",
+            "staffing_intervals_busy_no_abandons",
+            "staffing_fitted_agents_mean",
+            "staffing_busy_agents_mean",
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Intervals per outcome, and mean agents of the fitted intervals (fit, floor or
+        cap) next to the busy proxy's agents in the same intervals."""
+        fitted = np.isin(self.how, ("fit", "floor", "cap"))
+        return {
+            "staffing_intervals_fit": self.count("fit"),
+            "staffing_intervals_fit_floor": self.count("floor"),
+            "staffing_intervals_fit_cap": self.count("cap"),
+            "staffing_intervals_busy_few_calls": self.count("few_calls"),
+            "staffing_intervals_busy_no_abandons": self.count("no_abandons"),
+            "staffing_fitted_agents_mean": float(self.agents[fitted].mean())
+            if fitted.any()
+            else None,
+            "staffing_busy_agents_mean": float(self.busy[fitted].mean()) if fitted.any() else None,
+        }
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class HandlingFit:
+    """A lognormal fit of handling time (talk + hold + after-call work, s) of one category."""
+
+    answered: int
+    fitted: int  # answered calls with a positive handling time (the fit's sample)
+    mu: float
+    sigma: float
+    mean_s: float | None = None  # the sample mean of the fitted handling times
+
+    @property
+    def distribution(self) -> LogNormal:
+        """The MLE shape σ with μ moved so that the mean is the sample mean: real handling
+        times are heavier-tailed than a lognormal, and the MLE's mean exp(μ + σ²/2) then
+        overstates the load the agents carried (by 20% on the bank's log), while the
+        queue is driven by the mean."""
+        if self.mean_s is None or not self.mean_s > 0:
+            return LogNormal(self.mu, self.sigma)
+        return LogNormal(math.log(self.mean_s) - self.sigma**2 / 2, self.sigma)
+
+
+@dataclass(frozen=True)
+class PatienceEstimate:
+    """Patience of one category: Kaplan–Meier, the exponential fit and the naive figure (s)."""
+
+    km: KaplanMeier
+    abandoned: int
+    exponential_mean_s: float
+    naive_mean_s: float | None  # avg_abandon_wait_s of the KPI layer
+    distribution: Distribution
+
+    @property
+    def km_mean_s(self) -> float | None:
+        return None if self.abandoned == 0 else self.km.mean_s()
+
+    @property
+    def km_mean_restricted(self) -> bool:
+        return not self.km.reaches_zero
+
+
+@dataclass(frozen=True)
+class CategoryCalibration:
+    """What calibration found for one caller category."""
+
+    name: str  # as written in the scenario
+    source_name: str | None  # the store's value (None: calls without a category)
+    offered: int
+    rates: Mapping[int, tuple[float, ...]]  # ISO weekday -> calls per interval from midnight
+    handling: HandlingFit
+    patience: PatienceEstimate
+    aht_s: float | None  # the KPI layer's aht_s, to hold the fit against
+    topics: tuple[tuple[str, float], ...] = ()
+    priority: int = 0  # 0 is answered first (``priorities="data"``)
+
+    def report(self) -> dict[str, Any]:
+        """One flat row for people and programs (seconds; rates are calls per week)."""
+        p = self.patience
+        lognormal = self.handling.distribution
+        return {
+            "category": self.name,
+            "offered": self.offered,
+            "calls_per_week": sum(sum(r) for r in self.rates.values()),
+            "answered": self.handling.answered,
+            "abandoned": p.abandoned,
+            "handling_mu": self.handling.mu,
+            "handling_sigma": self.handling.sigma,
+            "handling_mean_s": lognormal.mean_s,
+            "handling_sd_s": lognormal.sd_s,
+            "aht_s": self.aht_s,
+            "patience_km_mean_s": p.km_mean_s,
+            "patience_km_mean_restricted": p.km_mean_restricted if p.abandoned else None,
+            "patience_km_median_s": p.km.median_s(),
+            "patience_exponential_mean_s": None
+            if math.isinf(p.exponential_mean_s)
+            else p.exponential_mean_s,
+            "avg_abandon_wait_s": p.naive_mean_s,
+            "patience_written": p.distribution.kind,
+        }
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A calibrated scenario with what it was built from.
+
+    ``data`` is the scenario as a TOML-shaped dict, ``scenario`` the validated scenario,
+    ``toml`` the text to write (with the findings as comments at the top).
+    """
+
+    centre: Centre
+    period: Period
+    interval_s: int
+    days_observed: Mapping[int, int]  # ISO weekday -> days of the period with calls
+    categories: tuple[CategoryCalibration, ...]
+    opening_hours: Mapping[int, tuple[tuple[str, str], ...]]
+    hours_source: str
+    staffing_source: str
+    calls_outside_hours: int
+    data: dict[str, Any] = field(repr=False)
+    scenario: Scenario = field(repr=False)
+    toml: str = field(repr=False)
+    # where the agents came from: table, busy, shifts, answering, fit or erlang_a
+    staffing_proxy: str = "table"
+    agents_fit: AgentsFit | None = field(default=None, repr=False)
+
+    def report(self) -> list[dict[str, Any]]:
+        return [c.report() for c in self.categories]
+
+    def staffing_report(self) -> dict[str, Any]:
+        """Where the agents came from, flat: the proxy, the open intervals of the week,
+        the agent-hours a week written and, for ``fit``, intervals per outcome and mean
+        fitted against busy agents (None for the other proxies)."""
+        week = self.data["staffing"]["agents_by_weekday"]
+        open_ = sum(
+            (_seconds_of(b) - _seconds_of(a)) // self.interval_s
+            for spans in self.opening_hours.values()
+            for a, b in spans
+        )
+        row: dict[str, Any] = {
+            "staffing_proxy": self.staffing_proxy,
+            "staffing_intervals": open_,
+            "staffing_agent_hours_week": sum(map(sum, week.values())) * self.interval_s / 3600,
+            "staffing_busy_agent_hours_week": None,
+        }
+        fit = self.agents_fit
+        if fit is None:
+            row.update(dict.fromkeys(AgentsFit.summary_keys()))
+        else:
+            busy = np.where(fit.how != "", np.rint(fit.busy), 0.0)
+            row["staffing_busy_agent_hours_week"] = float(busy.sum()) * self.interval_s / 3600
+            row.update(fit.summary())
+        return row
+
+
+# --------------------------------------------------------------------------- SQL
+
+
+def _local(expr: str) -> str:
+    return f"timezone(?, {expr})"
+
+
+_SLOT = "CAST(floor((hour(l) * 3600 + minute(l) * 60 + second(l)) / ?) AS INTEGER)"  # local slot
+
+
+def arrivals_sql() -> str:
+    """Calls per local date × interval slot × category. Parameters: zone, centre id,
+    start, end instants, interval_s."""
+    return (
+        f"WITH c AS (SELECT {_local('arrived_at')} AS l, category FROM calls "
+        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
+        "AND outcome IN ('answered', 'abandoned', 'timeout')) "
+        f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, category, count(*) AS n "
+        "FROM c GROUP BY ALL"
+    )
+
+
+def handling_sql() -> str:
+    """Lognormal MLE per category over answered calls with a positive handling time.
+    Parameters: centre id, start, end."""
+    return (
+        "WITH h AS (SELECT category, coalesce(talk_s, 0) + coalesce(hold_s, 0) + "
+        "coalesce(acw_s, 0) AS h FROM calls WHERE centre_id = ? AND arrived_at >= ? "
+        "AND arrived_at < ? AND outcome = 'answered') "
+        "SELECT category, count(*) AS answered, count_if(h > 0) AS fitted, "
+        "avg(ln(h)) FILTER (WHERE h > 0) AS mu, "
+        "stddev_pop(ln(h)) FILTER (WHERE h > 0) AS sigma, avg(h) FILTER (WHERE h > 0) AS mean "
+        "FROM h GROUP BY category"
+    )
+
+
+def patience_sql() -> str:
+    """Abandons and censored calls per category and distinct wait, the input of
+    Kaplan–Meier. Parameters: centre id, start, end."""
+    return (
+        "SELECT category, wait_s, count_if(outcome = 'abandoned') AS events, "
+        "count_if(outcome <> 'abandoned') AS censored FROM calls "
+        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
+        "AND outcome IN ('answered', 'abandoned', 'timeout') AND wait_s IS NOT NULL "
+        "GROUP BY ALL ORDER BY category NULLS FIRST, wait_s"
+    )
+
+
+def staffing_sql() -> str:
+    """Mean agents available per local date × slot: rows of several queues or sites in
+    one interval add up, and each row counts by the share of the slot it covers, so rows
+    longer or shorter than the slot (a 30-minute table read in 15-minute slots) spread
+    over the slots they overlap. Parameters: zone, centre id, start, end, interval_s × 8."""
+    return (
+        "WITH st AS (SELECT epoch(timezone(?, interval_start)) AS s, interval_s, "
+        "sum(coalesce(agents_available, agents_scheduled)) AS agents FROM staffing "
+        "WHERE centre_id = ? AND interval_start >= ? AND interval_start < ? "
+        "GROUP BY ALL), spans AS (SELECT s, s + interval_s AS e, agents FROM st), "
+        + _SPREAD
+        + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
+        "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(agents * overlap) / ? AS agents "
+        "FROM o GROUP BY ALL"
+    )
+
+
+def agents_answering_sql() -> str:
+    """Distinct agents who answered calls per local date × slot. Parameters: zone,
+    centre id, start, end, interval_s."""
+    return (
+        f"WITH c AS (SELECT {_local('arrived_at')} AS l, agent_id FROM calls "
+        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
+        "AND outcome = 'answered' AND agent_id IS NOT NULL) "
+        f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, count(DISTINCT agent_id) AS agents "
+        "FROM c GROUP BY ALL"
+    )
+
+
+# Local epoch seconds of the moment an answered call reached its agent, and its handling
+# seconds; shared by the two staffing proxies below.
+_SERVICE = (
+    "SELECT agent_id, epoch(timezone(?, coalesce(answered_at, arrived_at + "
+    "to_microseconds(CAST(round(coalesce(wait_s, 0) * 1e6) AS BIGINT))))) AS s, "
+    "coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0) AS h FROM calls "
+    "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? AND outcome = 'answered'"
+)
+# Spread [s, e) (local epoch s) over the intervals k it overlaps: local date, slot and
+# the seconds of overlap. Parameters: interval_s four times.
+_SPREAD = (
+    "k AS (SELECT *, unnest(generate_series(CAST(floor(s / ?) AS BIGINT), "
+    "CAST(floor(greatest(e - 1e-6, s) / ?) AS BIGINT))) AS k FROM spans), "
+    "o AS (SELECT *, least(e, (k + 1) * ?) - greatest(s, k * ?) AS overlap FROM k) "
+)
+
+
+def busy_agents_sql() -> str:
+    """Busy agents per local date × slot: the handling seconds (talk + hold + after-call
+    work from the moment of answer) of answered calls that fall in the interval, divided
+    by its length. Parameters: zone, centre id, start, end, interval_s × 8."""
+    return (
+        f"WITH c AS ({_SERVICE}), spans AS (SELECT s, s + h AS e FROM c WHERE h > 0), "
+        + _SPREAD
+        + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
+        "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(overlap) / ? AS agents "
+        "FROM o GROUP BY ALL"
+    )
+
+
+# An agent with no call for longer than this was away (a lunch or a meeting, a shift
+# split in two), not waiting for calls: their day's presence breaks there. Breaks last
+# 30 minutes and more; at 30 minutes the bank's backtest is most accurate (docs/measurements.md).
+PRESENCE_GAP_S = 1800
+
+
+def presence_words() -> str:
+    """How ``present_agents_sql`` counts an agent present, for people."""
+    return (
+        "each agent from their first to their last call of the day, less gaps of over "
+        f"{PRESENCE_GAP_S // 60} minutes without a call"
+    )
+
+
+def present_agents_sql() -> str:
+    """Agents present per local date × slot, each agent from the answer of their first
+    call of the day to the end of their last (a shift proxy), less the gaps of more than
+    ``PRESENCE_GAP_S`` between the end of a call and the answer of their next one (away
+    from the phones), counted by the share of the interval they cover. Parameters: zone,
+    centre id, start, end, interval_s × 8."""
+    return (
+        f"WITH c AS ({_SERVICE} AND agent_id IS NOT NULL), "
+        "g AS (SELECT *, floor(s / 86400) AS d, coalesce(s - max(s + h) OVER (PARTITION BY "
+        "agent_id, floor(s / 86400) ORDER BY s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 "
+        f"PRECEDING) > {int(PRESENCE_GAP_S)}, false)::INT AS brk FROM c), "
+        "p AS (SELECT *, sum(brk) OVER (PARTITION BY agent_id, d ORDER BY s) AS part FROM g), "
+        "spans AS (SELECT agent_id, min(s) AS s, max(s + h) AS e FROM p "
+        "GROUP BY agent_id, d, part), "
+        + _SPREAD
+        + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
+        "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(overlap) / ? AS agents "
+        "FROM o GROUP BY ALL"
+    )
+
+
+def outcomes_sql() -> str:
+    """Offered, answered and abandoned calls (every category) per local date × interval
+    slot: the abandonment the ``fit`` proxy reads agents from. Parameters: zone, centre
+    id, start, end, interval_s."""
+    return (
+        f"WITH c AS (SELECT {_local('arrived_at')} AS l, outcome FROM calls "
+        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
+        "AND outcome IN ('answered', 'abandoned', 'timeout')) "
+        f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, count(*) AS offered, "
+        "count_if(outcome = 'answered') AS answered, "
+        "count_if(outcome = 'abandoned') AS abandoned FROM c GROUP BY ALL"
+    )
+
+
+def relative_wait_sql() -> str:
+    """Per category: calls, and Σ wait / Σ (mean wait of every call of the same local
+    day and hour) — how long its callers waited against the callers around them.
+    Parameters: zone, centre id, start, end."""
+    return (
+        f"WITH c AS (SELECT category, wait_s, date_trunc('hour', {_local('arrived_at')}) AS h "
+        "FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
+        "AND outcome IN ('answered', 'abandoned', 'timeout') AND wait_s IS NOT NULL), "
+        "m AS (SELECT h, avg(wait_s) AS around FROM c GROUP BY h) "
+        "SELECT category, count(*) AS calls, sum(wait_s) / nullif(sum(around), 0) AS relative "
+        "FROM c JOIN m USING (h) WHERE around > 0 GROUP BY category"
+    )
+
+
+def priority_levels(rows: Sequence[tuple[Any, int, float | None]]) -> dict[Any, int]:
+    """Priority (0 first, 1, 2 last) per category from ``relative_wait_sql`` rows: below
+    ``PRIORITY_HIGH`` 0, above ``PRIORITY_LOW`` 2, else 1; all 0 when every category
+    falls in one class (nothing to tell apart)."""
+    levels = {}
+    for category, _calls, relative in rows:
+        if relative is None:
+            levels[category] = 1
+        elif relative < PRIORITY_HIGH:
+            levels[category] = 0
+        elif relative > PRIORITY_LOW:
+            levels[category] = 2
+        else:
+            levels[category] = 1
+    if len(set(levels.values())) <= 1:
+        return dict.fromkeys(levels, 0)
+    return levels
+
+
+def mix_sql(column: str) -> str:
+    """Calls per category and value of ``column`` (topic, site or channel; whitelisted)."""
+    if column not in ("topic", "site", "channel"):
+        raise ValueError(f"no mix of {column!r}")
+    return (
+        f"SELECT category, {column} AS value, count(*) AS n FROM calls "
+        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
+        f"AND {column} IS NOT NULL GROUP BY ALL ORDER BY n DESC, value"
+    )
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+def _scenario_category_names(values: Sequence[str | None]) -> dict[str | None, str]:
+    out: dict[str | None, str] = {}
+    used: set[str] = set()
+    for v in values:
+        base = "unknown" if v is None or not str(v).strip() else str(v).strip()
+        base = _CATEGORY_NAME.sub("_", base)[:60]
+        if not base[0].isalnum():
+            base = "c" + base
+        name, k = base, 2
+        while name in used:
+            name, k = f"{base}_{k}", k + 1
+        used.add(name)
+        out[v] = name
+    return out
+
+
+def _seconds_of(hhmm: str) -> int:
+    return int(hhmm[:2]) * 3600 + int(hhmm[3:]) * 60
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _spans(open_slots: np.ndarray, interval_s: int) -> tuple[tuple[str, str], ...]:
+    spans = []
+    k, n = 0, len(open_slots)
+    while k < n:
+        if open_slots[k]:
+            j = k
+            while j + 1 < n and open_slots[j + 1]:
+                j += 1
+            spans.append((_hhmm(k * interval_s), _hhmm((j + 1) * interval_s)))
+            k = j + 1
+        else:
+            k += 1
+    return tuple(spans)
+
+
+def _hours_from_data(
+    days_with_calls: np.ndarray, calls: np.ndarray, days_observed: np.ndarray
+) -> np.ndarray:
+    """Open (weekday × slot): calls on at least half the weekday's days, plus gaps between
+    open slots of the same day that had some calls."""
+    open_ = days_with_calls * 2 >= np.maximum(days_observed, 1)[:, None]
+    open_ &= days_observed[:, None] > 0
+    for w in range(7):
+        idx = np.flatnonzero(open_[w])
+        if len(idx) > 1:
+            inside = np.zeros_like(open_[w])
+            inside[idx[0] : idx[-1] + 1] = True
+            open_[w] |= inside & (calls[w] > 0)
+    return open_
+
+
+def _hours_from_calendar(centre: Centre, interval_s: int) -> np.ndarray:
+    """The centre's weekly opening hours, widened to whole intervals."""
+    n = 86400 // interval_s
+    open_ = np.zeros((7, n), dtype=bool)
+    for day, spans in centre.opening_hours.items():
+        if day in centre.weekend:
+            continue
+        for start, end in spans:
+            a = int(start[:2]) * 3600 + int(start[3:]) * 60
+            b = int(end[:2]) * 3600 + int(end[3:]) * 60
+            open_[day - 1, a // interval_s : math.ceil(b / interval_s)] = True
+    return open_
+
+
+def calibrate(
+    con,
+    centre: Centre,
+    period: Period,
+    *,
+    interval_s: int = 1800,
+    days: int = 7,
+    hours: str = "data",
+    patience: str = "empirical",
+    name: str | None = None,
+    staffing_proxy: str = "fit",
+    occupancy: float = DEFAULT_OCCUPANCY,
+    priorities: str = "none",
+) -> Calibration:
+    """Calibrate a scenario of ``centre`` from its calls (and staffing) in ``period``.
+
+    ``interval_s``: interval length (s) of the rates and staffing; ``days``: days the
+    scenario simulates, from the first day of the period; ``hours``: ``data`` (where calls
+    arrive) or ``calendar`` (the centre's business calendar); ``patience``: ``empirical``
+    (Kaplan–Meier) or ``exponential`` (censored MLE). ``staffing_proxy`` (used when the
+    store has no staffing for the period): ``fit`` (the Erlang A agents that give each
+    weekday × interval's observed abandonment; ``busy`` where it cannot tell), ``busy``
+    (busy agents / ``occupancy``), ``shifts`` (first to last call of each agent's day,
+    less gaps of over 30 minutes)
+    or ``answering`` (distinct agents answering). ``priorities``: ``none`` (every
+    category answered in order of arrival) or ``data`` (``priority_levels``: categories
+    whose callers waited far less than those around them go first, far more last).
+    Raises ``ValueError`` when the period has no calls or an argument is out of range.
+    """
+    if priorities not in PRIORITY_MODES:
+        raise ValueError(
+            f"priorities must be one of {', '.join(PRIORITY_MODES)}, not {priorities!r}"
+        )
+    if staffing_proxy not in STAFFING_PROXIES:
+        raise ValueError(
+            f"staffing_proxy must be one of {', '.join(STAFFING_PROXIES)}, not {staffing_proxy!r}"
+        )
+    if not 0 < occupancy <= 1:
+        raise ValueError(f"occupancy must be in (0, 1], not {occupancy!r}")
+    if hours not in ("data", "calendar"):
+        raise ValueError(f"hours must be 'data' or 'calendar', not {hours!r}")
+    if patience not in ("empirical", "exponential"):
+        raise ValueError(f"patience must be 'empirical' or 'exponential', not {patience!r}")
+    if interval_s < 60 or 86400 % interval_s:
+        raise ValueError(f"interval_s {interval_s!r} must divide a day (900, 1800, 3600, …)")
+    n_slots = 86400 // interval_s
+    start, end = period.bounds(centre.tz)
+    zone = centre.timezone
+    bounds = [centre.centre_id, start, end]
+
+    # Arrivals per (date, slot, category).
+    arrivals = con.execute(arrivals_sql(), [zone, *bounds, interval_s]).fetchall()
+    if not arrivals:
+        raise ValueError(
+            f"centre {centre.centre_id} has no calls in {period.label} "
+            f"({period.start}..{period.end})"
+        )
+    source_names = sorted({r[2] for r in arrivals}, key=lambda v: (v is not None, str(v)))
+    names = _scenario_category_names(source_names)
+    col = {v: k for k, v in enumerate(source_names)}
+    days_seen = sorted({r[0] for r in arrivals})
+    days_observed = np.zeros(7, dtype=np.int64)
+    for d in days_seen:
+        days_observed[d.isoweekday() - 1] += 1
+    calls = np.zeros((7, n_slots, len(source_names)))
+    day_slot: set[tuple[dt.date, int]] = set()
+    for day, slot, category, n in arrivals:
+        calls[day.isoweekday() - 1, slot, col[category]] += n
+        day_slot.add((day, slot))
+    days_with_calls = np.zeros((7, n_slots), dtype=np.int64)
+    for day, slot in day_slot:
+        days_with_calls[day.isoweekday() - 1, slot] += 1
+    total_calls = calls.sum(axis=2)
+    if hours == "data":
+        open_ = _hours_from_data(days_with_calls, total_calls, days_observed)
+    else:
+        open_ = _hours_from_calendar(centre, interval_s)
+    outside = int(total_calls[~open_].sum())
+    rates = np.where(
+        open_[:, :, None], calls / np.maximum(days_observed, 1)[:, None, None], 0.0
+    )  # (weekday, slot, category) calls per interval
+
+    # Handling times, patience and the KPI layer's naive figures.
+    handling = {r[0]: r[1:] for r in con.execute(handling_sql(), bounds).fetchall()}
+    km_rows: dict[Any, list[tuple[float, int, int]]] = {}
+    for category, wait, events, censored in con.execute(patience_sql(), bounds).fetchall():
+        km_rows.setdefault(category, []).append((wait, events, censored))
+    from analytics.kpi import call_kpis
+
+    kpis = {r["category"]: r for r in call_kpis(con, centre, period=period, by=("category",))}
+    overall = handling_fit_of_all(con, bounds)
+    mixes = {c: _mix(con, c, bounds) for c in ("topic", "site", "channel")}
+    levels = (
+        priority_levels(con.execute(relative_wait_sql(), [zone, *bounds]).fetchall())
+        if priorities == "data"
+        else {}
+    )
+
+    categories = []
+    for source in source_names:
+        rows = km_rows.get(source, [])
+        km = KaplanMeier.from_counts(
+            [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+        )
+        abandons = km.n_events
+        exp_mean = exponential_patience_s(sum(r[0] * (r[1] + r[2]) for r in rows), abandons)
+        if patience == "exponential":
+            dist = Exponential(exp_mean) if math.isfinite(exp_mean) else Fixed(math.inf)
+        else:
+            dist = patience_distribution(km, exp_mean)
+        answered, fitted, mu, sigma, mean = handling.get(source, (0, 0, None, None, None))
+        fit = (
+            HandlingFit(int(answered), int(fitted), float(mu), float(sigma or 0.0), float(mean))
+            if fitted
+            else HandlingFit(int(answered), 0, overall.mu, overall.sigma, overall.mean_s)
+        )
+        kpi = kpis.get(source, {})
+        j = col[source]
+        categories.append(
+            CategoryCalibration(
+                name=names[source],
+                source_name=source,
+                offered=int(calls[:, :, j].sum()),
+                rates={w + 1: tuple(float(x) for x in rates[w, :, j]) for w in range(7)},
+                handling=fit,
+                patience=PatienceEstimate(
+                    km=km,
+                    abandoned=abandons,
+                    exponential_mean_s=exp_mean,
+                    naive_mean_s=kpi.get("avg_abandon_wait_s"),
+                    distribution=dist,
+                ),
+                aht_s=kpi.get("aht_s"),
+                topics=_shares(mixes["topic"], source),
+                priority=levels.get(source, 0),
+            )
+        )
+
+    opening_hours = {w + 1: _spans(open_[w], interval_s) for w in range(7)}
+    staffing, staffing_source, staffing_used, agents_fit = _staffing(
+        con,
+        centre,
+        [zone, *bounds, interval_s],
+        open_,
+        days_observed,
+        categories,
+        interval_s,
+        staffing_proxy,
+        occupancy,
+    )
+    data = _scenario_data(
+        centre,
+        period,
+        interval_s=interval_s,
+        days=days,
+        name=name,
+        opening_hours=opening_hours,
+        categories=categories,
+        staffing=staffing,
+        sites=_shares(mixes["site"], None),
+        channels=_shares(mixes["channel"], None),
+    )
+    scenario = scenario_from_dict(data, source="calibrated scenario")
+    calibration = Calibration(
+        centre=centre,
+        period=period,
+        interval_s=interval_s,
+        days_observed={w + 1: int(days_observed[w]) for w in range(7)},
+        categories=tuple(categories),
+        opening_hours=opening_hours,
+        hours_source="calls (intervals with calls on at least half the days)"
+        if hours == "data"
+        else "the centre's business calendar",
+        staffing_source=staffing_source,
+        calls_outside_hours=outside,
+        data=data,
+        scenario=scenario,
+        toml="",
+        staffing_proxy=staffing_used,
+        agents_fit=agents_fit,
+    )
+    text = _header(calibration) + scenario_toml(data)
+    return replace(calibration, toml=text)
+
+
+def handling_fits(con, bounds: list) -> dict[Any, HandlingFit]:
+    """Lognormal handling-time fits per category (``handling_sql``) of the categories
+    with a positive handling time. ``bounds``: centre id, start, end."""
+    return {
+        r[0]: HandlingFit(int(r[1]), int(r[2]), float(r[3]), float(r[4] or 0.0), float(r[5]))
+        for r in con.execute(handling_sql(), bounds).fetchall()
+        if r[2]
+    }
+
+
+def handling_fit_of_all(con, bounds: list) -> HandlingFit:
+    """The lognormal fit over every category (a fallback for a category without any)."""
+    row = con.execute(
+        "WITH h AS (SELECT coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0) AS h "
+        "FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
+        "AND outcome = 'answered') SELECT count(*), count_if(h > 0), "
+        "avg(ln(h)) FILTER (WHERE h > 0), stddev_pop(ln(h)) FILTER (WHERE h > 0), "
+        "avg(h) FILTER (WHERE h > 0) FROM h",
+        bounds,
+    ).fetchone()
+    if not row[1]:
+        raise ValueError("no answered call in the period has a handling time (talk_s etc.)")
+    return HandlingFit(int(row[0]), int(row[1]), float(row[2]), float(row[3] or 0.0), float(row[4]))
+
+
+def _mix(con, column: str, bounds: list) -> dict[Any, list[tuple[str, int]]]:
+    out: dict[Any, list[tuple[str, int]]] = {}
+    for category, value, n in con.execute(mix_sql(column), bounds).fetchall():
+        out.setdefault(category, []).append((str(value), int(n)))
+        out.setdefault(_ALL, []).append((str(value), int(n)))
+    return out
+
+
+_ALL = object()  # key of the mix over every category
+
+
+def _shares(mix: Mapping[Any, list[tuple[str, int]]], category: Any) -> tuple:
+    """Shares of each value among the calls of ``category`` (None: all calls), rounded so
+    that they still add up to 1."""
+    counts: dict[str, int] = {}
+    for value, n in mix.get(_ALL if category is None else category, []):
+        counts[value] = counts.get(value, 0) + n
+    total = sum(counts.values())
+    if not total:
+        return ()
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shares = [(k, round(v / total, 6)) for k, v in items]
+    drift = 1.0 - sum(s for _, s in shares)
+    shares[0] = (shares[0][0], round(shares[0][1] + drift, 9))
+    return tuple(shares)
+
+
+def _per_weekday(
+    rows: Sequence[tuple[dt.date, int, float]], n_slots: int, days_observed: np.ndarray
+) -> np.ndarray:
+    """Mean per weekday × slot of per-day values (days without a row count as 0)."""
+    total = np.zeros((7, n_slots))
+    for day, slot, value in rows:
+        total[day.isoweekday() - 1, slot] += float(value)
+    return total / np.maximum(days_observed, 1)[:, None]
+
+
+def _staffing(
+    con,
+    centre: Centre,
+    params: list,
+    open_: np.ndarray,
+    days_observed: np.ndarray,
+    categories: Sequence[CategoryCalibration],
+    interval_s: int,
+    proxy: str = "fit",
+    occupancy: float = DEFAULT_OCCUPANCY,
+) -> tuple[dict[str, Any], str, str, AgentsFit | None]:
+    """agents_by_weekday for the scenario, where the numbers came from (in words and
+    as the proxy's name) and, for the ``fit`` proxy, what it did per interval."""
+    n_slots = open_.shape[1]
+    rows = con.execute(staffing_sql(), [*params[:4], *[interval_s] * 8]).fetchall()
+    fit = None
+    if rows:
+        staffed_days = np.zeros(7, dtype=np.int64)
+        for d in {r[0] for r in rows}:
+            staffed_days[d.isoweekday() - 1] += 1
+        agents = _per_weekday(rows, n_slots, staffed_days)
+        source, used = "the staffing table (mean agents available)", "table"
+    else:
+        zone_bounds = params[:4]
+        busy_text = (
+            f"busy agents (handling seconds per interval / its length) at occupancy {occupancy:g}"
+        )
+        if proxy in ("busy", "fit"):
+            rows = con.execute(busy_agents_sql(), [*zone_bounds, *[interval_s] * 8]).fetchall()
+            what = f"{busy_text} (no staffing table)"
+        elif proxy == "shifts":
+            rows = con.execute(present_agents_sql(), [*zone_bounds, *[interval_s] * 8]).fetchall()
+            what = f"agents present ({presence_words()}; no staffing table)"
+        else:
+            rows = con.execute(agents_answering_sql(), params).fetchall()
+            what = "distinct agents answering calls (no staffing table)"
+        if rows:
+            agents = _per_weekday(rows, n_slots, days_observed)
+            if proxy in ("busy", "fit"):
+                # whole agents, at least one wherever calls were handled
+                agents = np.where(agents > 0, np.maximum(agents / occupancy, 1.0), 0.0)
+            source, used = what, proxy
+            if proxy == "fit":
+                outcomes = con.execute(outcomes_sql(), params).fetchall()
+                fit = _fit_agents(outcomes, agents, open_, categories, interval_s)
+                agents = fit.agents
+                source = (
+                    f"Erlang A agents that lose each weekday × interval's observed share of "
+                    f"abandoned callers (load-weighted AHT, exponential patience) in "
+                    f"{fit.count('fit')} intervals ({fit.count('floor')} more held at the busy "
+                    f"agents, {fit.count('cap')} at the cap a + {FIT_CAP_BETA:g}√a + 1); "
+                    f"{busy_text} in {fit.count('few_calls')} with fewer than "
+                    f"{FIT_MIN_CALLS} calls and {fit.count('no_abandons')} without abandons "
+                    "(no staffing table)"
+                )
+        else:
+            agents = _erlang_agents(centre, categories, interval_s, n_slots)
+            source = "Erlang A for sl_offered_T1 >= 0.8 (no staffing table, no agent ids)"
+            used = "erlang_a"
+    whole = np.where(open_, np.rint(agents), 0).astype(int)
+    return (
+        {"agents_by_weekday": {WEEKDAY_NAMES[w + 1]: whole[w].tolist() for w in range(7)}},
+        source,
+        used,
+        fit,
+    )
+
+
+def _fit_agents(
+    outcomes: Sequence[tuple[dt.date, int, int, int, int]],
+    busy: np.ndarray,
+    open_: np.ndarray,
+    categories: Sequence[CategoryCalibration],
+    interval_s: int,
+) -> AgentsFit:
+    """The ``fit`` proxy: per open weekday × slot, the Erlang A agents that lose the
+    share of callers who abandoned there (pooled over the period's days of that weekday),
+    from the calibrated calls per interval, their load-weighted AHT and the call-weighted
+    hazard of the categories' exponential patience (censored MLE: the exponential that
+    fits the same waits and abandons, as Erlang A's patience is exponential). Held
+    between the agents busy on answered calls (offered load × answered share: fewer
+    cannot carry what was carried) and a + 4√a + 1; intervals with fewer than
+    ``FIT_MIN_CALLS`` calls or no abandon keep the busy proxy (``busy``)."""
+    pooled = np.zeros((7, open_.shape[1], 3))  # offered, answered, abandoned
+    for day, slot, offered, answered, abandoned in outcomes:
+        pooled[day.isoweekday() - 1, slot] += (offered, answered, abandoned)
+    calls = np.array([[c.rates[w + 1] for w in range(7)] for c in categories])  # (c, 7, s)
+    aht = np.array([c.handling.distribution.mean_s for c in categories])
+    hazard = np.array(
+        [
+            0.0
+            if math.isinf(c.patience.exponential_mean_s)
+            else 1.0 / c.patience.exponential_mean_s
+            for c in categories
+        ]
+    )
+    agents = busy.copy()
+    how = np.full(open_.shape, "", dtype=object)
+    for w, s in zip(*np.nonzero(open_), strict=True):
+        offered, answered, abandoned = pooled[w, s]
+        mix = calls[:, w, s]
+        total = float(mix.sum())
+        if offered < FIT_MIN_CALLS or total <= 0:
+            how[w, s] = "few_calls"
+            continue
+        rate = float(mix @ hazard) / total
+        if abandoned == 0 or rate == 0:
+            how[w, s] = "no_abandons"
+            continue
+        mean_aht = float(mix @ aht) / total
+        load = total * mean_aht / interval_s
+        agents[w, s], how[w, s] = agents_for_abandonment(
+            total,
+            interval_s,
+            mean_aht,
+            1.0 / rate,
+            min(abandoned / offered, 1 - 1e-9),
+            floor=load * answered / offered,
+            cap=load + FIT_CAP_BETA * math.sqrt(load) + 1.0,
+        )
+        if answered > 0:
+            agents[w, s] = max(agents[w, s], 1.0)  # someone answered those calls
+    return AgentsFit(agents=agents, busy=busy, how=how, interval_s=interval_s)
+
+
+def _erlang_agents(
+    centre: Centre, categories: Sequence[CategoryCalibration], interval_s: int, n_slots: int
+) -> np.ndarray:
+    from analytics.kpi import threshold_label
+    from simulation.formulas.erlang import required_agents
+
+    out = np.zeros((7, n_slots))
+    t1 = centre.sl_thresholds_s[0]
+    for w in range(7):
+        for s in range(n_slots):
+            calls = [c.rates[w + 1][s] for c in categories]
+            total = sum(calls)
+            if total <= 0:
+                continue
+            aht = (
+                sum(
+                    x * c.handling.distribution.mean_s
+                    for x, c in zip(calls, categories, strict=True)
+                )
+                / total
+            )
+            hazard = (
+                sum(
+                    x / c.patience.distribution.mean_s
+                    for x, c in zip(calls, categories, strict=True)
+                )
+                / total
+            )
+            out[w, s] = required_agents(
+                total,
+                interval_s,
+                aht,
+                targets=[f"sl_offered_{threshold_label(t1)}>=0.8"],
+                patience_s=None if hazard == 0 else 1 / hazard,
+                short_abandon_s=centre.short_abandon_s,
+            )
+    return out
+
+
+def _scenario_data(
+    centre: Centre,
+    period: Period,
+    *,
+    interval_s: int,
+    days: int,
+    name: str | None,
+    opening_hours: Mapping[int, tuple[tuple[str, str], ...]],
+    categories: Sequence[CategoryCalibration],
+    staffing: dict[str, Any],
+    sites: tuple,
+    channels: tuple,
+) -> dict[str, Any]:
+    label = re.sub(r"[^A-Za-z0-9_\-]", "_", period.label)
+    data: dict[str, Any] = {
+        "name": name or f"{centre.centre_id}_{label}"[:64],
+        "centre_id": centre.centre_id,
+        "description": f"calibrated from {centre.centre_id} calls of {period.label} "
+        f"({period.start}..{period.end})",
+        "timezone": centre.timezone,
+        "start": period.start,
+        "days": days,
+        "interval_s": interval_s,
+        "thresholds_s": [float(t) for t in centre.sl_thresholds_s],
+        "short_abandon_s": float(centre.short_abandon_s),
+        "opening_hours": {
+            WEEKDAY_NAMES[w]: [f"{a}-{b}" for a, b in spans]
+            for w, spans in opening_hours.items()
+            if spans
+        },
+        "categories": {},
+        "staffing": staffing,
+    }
+    for c in categories:
+        table: dict[str, Any] = {}
+        if c.priority:
+            table["priority"] = c.priority
+        if c.topics:
+            table["topics"] = dict(c.topics)
+        table["talk"] = c.handling.distribution.to_toml()
+        table["patience"] = c.patience.distribution.to_toml()
+        table["rates_by_weekday"] = {
+            WEEKDAY_NAMES[w]: [round(x, 4) for x in r] for w, r in c.rates.items() if any(r)
+        }
+        data["categories"][c.name] = table
+    mix = {}
+    if sites:
+        mix["site"] = dict(sites)
+    if channels:
+        mix["channel"] = dict(channels)
+    if mix:
+        data["mix"] = mix
+    return data
+
+
+def _header(cal: Calibration) -> str:
+    days = ", ".join(f"{WEEKDAY_NAMES[w]} {n}" for w, n in cal.days_observed.items())
+    lines = [
+        f"# Calibrated by `cca calibrate` from centre {cal.centre.centre_id}, "
+        f"period {cal.period.label} ({cal.period.start}..{cal.period.end}).",
+        f"# Days with calls per weekday: {days}.",
+        f"# Opening hours from {cal.hours_source}; {cal.calls_outside_hours} calls "
+        "outside them were left out.",
+        f"# Staffing from {cal.staffing_source}.",
+        "# Talk = lognormal MLE of talk + hold + after-call work of answered calls.",
+        "# Patience by Kaplan-Meier (abandons observed, answered and timed-out calls "
+        "censored at their wait):",
+    ]
+    for c in cal.categories:
+        r = c.report()
+        km = r["patience_km_mean_s"]
+        km_text = "none abandoned" if km is None else f"KM mean {km:.1f} s"
+        if r["patience_km_mean_restricted"]:
+            km_text += " (restricted to the longest wait)"
+        median = r["patience_km_median_s"]
+        naive = r["avg_abandon_wait_s"]
+        lines.append(
+            f"#   {c.name}: {km_text}, KM median "
+            f"{'not reached' if median is None else f'{median:.1f} s'}, exponential fit "
+            f"{_seconds(r['patience_exponential_mean_s'])}; naive mean abandon wait "
+            f"{_seconds(naive)}"
+        )
+    return "\n".join(lines) + "\n\n"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} s"
+
+
+# --------------------------------------------------------------------------- TOML
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
+_WRAP = 12  # numbers per line in a long array
+
+
+def _key(k: Any) -> str:
+    k = str(k)
+    return k if _BARE_KEY.match(k) else json.dumps(k, ensure_ascii=False)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{v:.1f}"
+        return repr(v)
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple)):
+        items = [_value(x) for x in v]
+        if len(items) <= _WRAP:
+            return "[" + ", ".join(items) + "]"
+        rows = [", ".join(items[i : i + _WRAP]) for i in range(0, len(items), _WRAP)]
+        return "[\n    " + ",\n    ".join(rows) + ",\n]"
+    if isinstance(v, Mapping):
+        return "{" + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + "}"
+    raise TypeError(f"cannot write {type(v).__name__} {v!r} as TOML")
+
+
+def _inline(v: Any) -> bool:
+    """Whether a value fits on one line (TOML 1.0 inline tables cannot span lines)."""
+    if isinstance(v, Mapping):
+        return all(_inline(x) and not isinstance(x, Mapping) for x in v.values())
+    if isinstance(v, (list, tuple)):
+        return len(v) <= _WRAP
+    return True
+
+
+def scenario_toml(data: Mapping[str, Any]) -> str:
+    """TOML text of a scenario dict (as ``scenario_from_dict`` reads it): short values on
+    one line, long arrays wrapped, large tables as ``[sections]``."""
+    out: list[str] = []
+
+    def table(path: list[str], t: Mapping[str, Any]) -> None:
+        flat = [(k, v) for k, v in t.items() if not isinstance(v, Mapping) or _inline(v)]
+        nested = [(k, v) for k, v in t.items() if isinstance(v, Mapping) and not _inline(v)]
+        if path and (flat or not nested):
+            out.append("")
+            out.append("[" + ".".join(_key(p) for p in path) + "]")
+        for k, v in flat:
+            out.append(f"{_key(k)} = {_value(v)}")
+        for k, v in nested:
+            table([*path, k], v)
+
+    table([], data)
+    return "\n".join(out).lstrip("\n") + "\n"

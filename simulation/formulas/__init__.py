@@ -1,0 +1,1 @@
+"""Exact queueing formulas: Erlang C and Erlang A, targets, required agents."""

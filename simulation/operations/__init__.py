@@ -1,0 +1,1 @@
+"""Operations: background jobs for simulations, and proactive alerts."""

@@ -1,0 +1,779 @@
+"""Checking the store against a centre's alert rules at one instant.
+
+Each rule kind asks the KPI layer (``analytics.kpi``) about the store *as it stood at*
+``as_of``: only calls that arrived before it, tickets judged then (``ticket_kpis``'
+``as_of``), loads finished by then. So a rule can be tried on history (``cca alerts
+check --as-of``) exactly as it would have run live.
+
+* ``sl_projection`` — will today close below the service-level target? Today's calls so
+  far (their counts from ``call_kpis``) plus the rest of today: the latest saved
+  forecast of today's intervals (``cca forecast --save``, trained on days before today;
+  the alert's ``forecast_run``) or else the intraday profile of the same weekday over
+  the last ``weeks`` weeks (median offered calls per interval, days without calls left
+  out), scaled by today's volume so far against that forecast or profile
+  (``reforecast``: an outage day that doubled the morning's calls doubles the afternoon's
+  too), served by the staffing table's agents of each remaining interval (summed over
+  queues and sites) under exact Erlang A (``simulation.formulas.erlang.ErlangA``: the recent weeks'
+  AHT and the censored-MLE exponential patience Σ waits / abandons, or the rule's
+  ``aht_s`` / ``patience_s``). A fractional number of agents is interpolated between its
+  two whole neighbours. It fires while staffed intervals remain today, with the projected
+  value and ``agents_short``: the fewest agents which, added to every remaining interval,
+  bring the projection to the target (None when even answering every remaining call
+  within T would not).
+* ``abandon_rate`` — the ``abandon_rate`` of the calls that arrived in the last
+  ``minutes`` minutes, when at least ``min_calls`` were offered.
+* ``ticket_deadline`` — the KPI layer's ``at_risk`` (open tickets whose deadline falls
+  within the next working day) per category, from ``ticket_kpis(by=("category",))``.
+* ``stale_data`` — subject ``load``: no ingest batch has finished for ``refresh_hours``
+  (a store loaded after ``as_of``, i.e. history being replayed, has nothing to judge and
+  stays quiet); subject ``calls``: the last whole interval had no call although the
+  calendar has the centre open, the staffing table (when it covers today) rosters
+  agents, and each of the last ``weeks`` same weekdays that were working days had at
+  least ``min_expected_calls`` calls in it.
+* ``site_imbalance`` — arrivals per counter (``tickets`` of a channel, e.g. walk-in
+  visitors, with the rule's counters per site) or per agent (``calls``, agents from the
+  rule or the staffing table's ``site`` rows) over the last ``hours``; a site fires when
+  its load per unit is ``ratio`` times the median of its siblings' and it had at least
+  ``min_arrivals``.
+
+Every alert is a flat dict: ``centre_id``, ``rule``, ``kind``, ``subject``, ``severity``
+(``warning`` | ``critical``), ``as_of`` (ISO 8601 in the centre's zone), ``value``,
+``threshold``, ``message`` ({"en", "ar"}) and the rule's own figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from analytics.calendars import BusinessCalendar, registered
+from analytics.centres import Centre
+from analytics.kpi import call_kpis, threshold_label, ticket_kpis
+from analytics.kpi.catalogue import SL_NAME
+from analytics.labels import display, labels_for
+from analytics.periods import Period
+from simulation.formulas.erlang import ErlangA
+from simulation.operations.alerts.rules import Rule
+
+_INTERVAL_NAME = {900: "15min", 1800: "30min", 3600: "60min"}
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _local(moment: dt.datetime, centre: Centre) -> dt.datetime:
+    return moment.astimezone(centre.tz)
+
+
+@dataclass
+class CentreEvaluator:
+    """Evaluates rules of one centre on one open read-only connection.
+
+    Recent-weeks profiles are cached per day, so replaying a day every few minutes
+    (``simulation.operations.alerts.watcher.replay``) asks for them once.
+    """
+
+    con: object
+    centre: Centre
+    _cache: dict = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- helpers
+
+    def _cached(self, key, make: Callable):
+        if key not in self._cache:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def labels(self, lang: str) -> dict:
+        return self._cached(
+            ("labels", lang), lambda: labels_for(self.con, self.centre.centre_id, lang)
+        )
+
+    def calls_kpis(
+        self,
+        lo: dt.datetime,
+        hi: dt.datetime,
+        *,
+        by: Sequence[str] = (),
+        thresholds_s: Sequence[float] | None = None,
+    ) -> list[dict]:
+        """``call_kpis`` of the calls that arrived in [lo, hi)."""
+        # DuckDB 2 refuses new work while an earlier execute() has rows unread (a
+        # caller's fetchone()); a finished query ends it, as analytics' registered() does.
+        self.con.execute("SELECT 1").fetchall()
+        window = self.con.sql(
+            "SELECT * FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ?",
+            params=[self.centre.centre_id, lo, hi],
+        )
+        # DuckDB 2 names it to_arrow_table; 1.x arrow() (both give a pyarrow.Table)
+        table = window.to_arrow_table() if hasattr(window, "to_arrow_table") else window.arrow()
+        with registered(self.con, window=table) as names:
+            return call_kpis(
+                self.con,
+                self.centre,
+                period=None,
+                by=tuple(by),
+                source=names["window"],
+                thresholds_s=thresholds_s,
+            )
+
+    def staffing(self, lo: dt.datetime, hi: dt.datetime, by_site: bool = False) -> list[tuple]:
+        """(interval_start, interval_s, agents_available[, site]) of [lo, hi), summed over
+        queues (and sites unless ``by_site``)."""
+        site = ", site" if by_site else ""
+        return self.con.execute(
+            f"SELECT interval_start, max(interval_s), sum(coalesce(agents_available, "
+            f"agents_scheduled, 0)){site} FROM staffing WHERE centre_id = ? "
+            f"AND interval_start >= ? AND interval_start < ? GROUP BY interval_start{site} "
+            "ORDER BY 1",
+            [self.centre.centre_id, lo, hi],
+        ).fetchall()
+
+    def day_bounds(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        return Period(day, day, str(day)).bounds(self.centre.tz)
+
+    def recent_days(self, day: dt.date, weeks: int, interval: str) -> dict:
+        """The last ``weeks`` weeks before ``day``: offered calls per local date and time
+        of day (``call_kpis`` by ``interval``), and each date's rostered span (first
+        staffed interval start, last end, local) from the staffing table."""
+
+        def make():
+            first = day - dt.timedelta(days=7 * weeks)
+            lo, _ = self.day_bounds(first)
+            hi, _ = self.day_bounds(day)
+            rows = call_kpis(
+                self.con,
+                self.centre,
+                period=Period(first, day - dt.timedelta(days=1), "recent weeks"),
+                interval=interval,
+            )
+            offered: dict[dt.date, dict[dt.time, int]] = {}
+            for r in rows:
+                if r["offered"]:
+                    start = r["interval_start"]
+                    offered.setdefault(start.date(), {})[start.time()] = r["offered"]
+            spans: dict[dt.date, tuple] = {}
+            for start, length, agents in self.staffing(lo, hi):
+                if (agents or 0) <= 0:
+                    continue
+                a = _local(start, self.centre)
+                b = _local(start + dt.timedelta(seconds=length), self.centre)
+                s0, s1 = spans.get(a.date(), (a.time(), b.time()))
+                spans[a.date()] = (min(s0, a.time()), max(s1, b.time()))
+            return {"offered": offered, "spans": spans}
+
+        return self._cached(("recent", day, weeks, interval), make)
+
+    def day_profile(
+        self, day: dt.date, weeks: int, interval: str, span: tuple | None
+    ) -> tuple[dict[dt.time, float], list[dt.date]]:
+        """Expected offered calls per local time of day for ``day``: per interval, the
+        median over comparable days — the same weekday of the last ``weeks`` weeks that
+        had calls and, when ``span`` (today's rostered span) is given, the same rostered
+        span (Ramadan's shorter days do not shape an ordinary day, nor the reverse); if no
+        such weekday, any day of those weeks with that span. The median keeps one bad
+        day (an outage) from shaping the next weeks."""
+        recent = self.recent_days(day, weeks, interval)
+        offered, spans = recent["offered"], recent["spans"]
+
+        def comparable(d: dt.date) -> bool:
+            return d in offered and (span is None or spans.get(d) == span)
+
+        same = [day - dt.timedelta(days=7 * k) for k in range(1, weeks + 1)]
+        days = [d for d in same if comparable(d)]
+        if not days:
+            days = sorted(d for d in offered if comparable(d))
+        times = {t for d in days for t in offered[d]}
+        profile = {t: statistics.median(offered[d].get(t, 0) for d in days) for t in times}
+        return profile, days
+
+    def saved_profile(self, day: dt.date, interval: str) -> tuple[dict[dt.time, float], int] | None:
+        """Expected offered calls per local time of day for ``day`` from the latest saved
+        forecast (``cca forecast --save``) of this interval covering it and trained on
+        days before it, with its run id; None when there is none."""
+        from simulation.forecasting.forecast import saved_forecast
+
+        def make():
+            try:
+                frame = saved_forecast(
+                    self.con, self.centre, day, day, interval=interval, trained_before=day
+                )
+            except duckdb.CatalogException:  # a store from before the forecasts tables
+                return None
+            if frame is None or frame.empty:
+                return None
+            times = [_local(t, self.centre).time() for t in frame["interval_start"]]
+            return dict(zip(times, frame["offered"].astype(float), strict=True)), int(
+                frame.attrs["run_id"]
+            )
+
+        return self._cached(("saved_profile", day, interval), make)
+
+    def handling(self, day: dt.date, weeks: int) -> tuple[float | None, float | None]:
+        """AHT (s) and mean patience (s) of the last ``weeks`` weeks: the patience is the
+        censored exponential MLE, Σ waits of answered and abandoned calls / abandons."""
+
+        def make():
+            row = call_kpis(
+                self.con,
+                self.centre,
+                period=Period(
+                    day - dt.timedelta(days=7 * weeks), day - dt.timedelta(days=1), "recent"
+                ),
+            )[0]
+            waited = (row["asa_s"] or 0) * row["answered"] + (row["avg_abandon_wait_s"] or 0) * (
+                row["abandoned"]
+            )
+            patience = waited / row["abandoned"] if row["abandoned"] else None
+            return row["aht_s"], patience
+
+        return self._cached(("handling", day, weeks), make)
+
+    # ----------------------------------------------------------------- kinds
+
+    def evaluate(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
+        """The alerts ``rule`` raises at ``as_of`` (an aware instant)."""
+        if as_of.tzinfo is None:
+            raise ValueError("as_of must be an aware datetime (an instant)")
+        check = getattr(self, f"_{rule.kind}")
+        return check(rule, as_of)
+
+    def _alert(self, rule: Rule, as_of, severity, value, threshold, en, ar, subject="", **figs):
+        return {
+            "centre_id": self.centre.centre_id,
+            "rule": rule.name,
+            "kind": rule.kind,
+            "subject": subject,
+            "severity": severity,
+            "as_of": _local(as_of, self.centre).isoformat(timespec="seconds"),
+            "value": value,
+            "threshold": threshold,
+            "message": {"en": en, "ar": ar},
+            **figs,
+        }
+
+    def _sl_projection(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
+        p = rule.params
+        variant, t_text = SL_NAME.match(p["kpi"]).groups()
+        threshold_s = float(t_text)
+        short_s = self.centre.short_abandon_s
+        local = _local(as_of, self.centre)
+        day = local.date()
+        lo, hi = self.day_bounds(day)
+        day_roster = self.staffing(lo, hi)
+        # the rest of today: staffed or not (an open interval nobody covers still gets calls)
+        roster = [r for r in day_roster if r[0] + dt.timedelta(seconds=r[1]) > as_of]
+        if not roster:
+            return []  # nothing left to staff today: no projection to make
+        interval_s = int(roster[0][1])
+        interval = _INTERVAL_NAME.get(interval_s, "30min")
+        so_far = self.calls_kpis(lo, as_of, thresholds_s=[threshold_s])[0]
+        if so_far["offered"] < p["min_calls_so_far"]:
+            return []
+        name = f"{variant}_{threshold_label(threshold_s)}"
+        num0, den0 = _so_far_counts(so_far, variant, name)
+        first = _local(
+            min((r[0] for r in day_roster if (r[2] or 0) > 0), default=day_roster[0][0]),
+            self.centre,
+        )
+        last = roster[-1]
+        span = (first.time(), _local(last[0] + dt.timedelta(seconds=last[1]), self.centre).time())
+        profile, _days = self.day_profile(day, p["weeks"], interval, span)
+        forecast_run = None
+        saved = self.saved_profile(day, interval)
+        if saved is not None:  # a planner's saved forecast of today knows its day type
+            profile, forecast_run = saved
+        if not profile:
+            return []
+        aht, patience = self.handling(day, p["weeks"])
+        aht = p.get("aht_s") or aht
+        patience = p.get("patience_s") or patience
+        if not aht or not patience:
+            return []
+        # Volume so far against the profile: today's own level for the rest of the day.
+        expected_so_far = 0.0
+        for t, mean in profile.items():
+            start = dt.datetime.combine(day, t, tzinfo=self.centre.tz)
+            elapsed = (as_of - start).total_seconds() / interval_s
+            expected_so_far += mean * min(max(elapsed, 0.0), 1.0)
+        scale = 1.0
+        if p["reforecast"]:
+            # Shrunk towards the profile by a prior of 30 calls: the first quarter-hour's
+            # few calls say little about the day's level; an outage morning says a lot.
+            scale = (so_far["offered"] + 30.0) / (expected_so_far + 30.0)
+        rest = []  # (calls, seconds, agents) per remaining interval
+        for start, length, agents in roster:
+            begin = max(start, as_of)
+            seconds = (start + dt.timedelta(seconds=length) - begin).total_seconds()
+            calls = profile.get(_local(start, self.centre).time(), 0.0) * scale
+            rest.append((calls * seconds / length, seconds, float(agents or 0)))
+        model = _Projection(rest, aht, patience, threshold_s, short_s, variant)
+        projected = model.value(num0, den0, extra=0)
+        simulated = None
+        if p["method"] != "erlang":
+            simulated = self._simulated_rest(p, as_of, profile, scale, interval_s, variant, name)
+            if simulated is None and p["method"] == "simulation":
+                return []
+        erlang_projected = projected
+        if simulated is not None:
+            projected = simulated["projected_sl"]
+        if projected is None or projected >= p["target"]:
+            return []
+        best = model.value(num0, den0, extra=None)  # every remaining call within T
+        agents_short = None
+        if best is not None and best >= p["target"]:
+            for k in range(1, p["max_extra_agents"] + 1):
+                v = model.value(num0, den0, extra=k)
+                if v is not None and v >= p["target"]:
+                    agents_short = k
+                    break
+        critical = p.get("critical_below")
+        severity = "critical" if critical is not None and projected < critical else "warning"
+        closing = _local(roster[-1][0] + dt.timedelta(seconds=roster[-1][1]), self.centre)
+        cid = self.centre.centre_id
+        lead = None if simulated is None else simulated["lead_time_min"]
+        if lead is not None:
+            breach = _local(as_of + dt.timedelta(minutes=lead), self.centre)
+            en_lead = f" It can still be saved until {breach:%H:%M} ({lead:.0f} min)."
+            ar_lead = f" ويمكن تداركه حتى الساعة {breach:%H:%M} ({lead:.0f} دقيقة)."
+        else:
+            en_lead = ar_lead = ""
+        if agents_short is not None:
+            en_gap = f"unless {agents_short} more agent{'s' if agents_short > 1 else ''} log in now"
+            ar_gap = f"ما لم ينضم {agents_short} موظف إضافي من الآن"
+        else:
+            en_gap = "and no number of extra agents within reach closes the gap today"
+            ar_gap = "ولا يكفي أي عدد متاح من الموظفين الإضافيين لسد الفجوة اليوم"
+        en = (
+            f"{cid}: today will close at {_pct(projected)} {name} (target "
+            f"{_pct(p['target'])}, {_pct(so_far[name])} so far on {so_far['offered']} calls) "
+            f"{en_gap}; closing {closing:%H:%M}.{en_lead}"
+        )
+        ar = (
+            f"{cid}: يُتوقع أن يُغلق اليوم بمستوى خدمة {name} قدره {_pct(projected)} "
+            f"(الهدف {_pct(p['target'])}، و{_pct(so_far[name])} حتى الآن من "
+            f"{so_far['offered']} مكالمة) {ar_gap}؛ الإغلاق الساعة {closing:%H:%M}.{ar_lead}"
+        )
+        return [
+            self._alert(
+                rule,
+                as_of,
+                severity,
+                projected,
+                p["target"],
+                en,
+                ar,
+                kpi=name,
+                projected_sl=projected,
+                sl_so_far=so_far[name],
+                calls_so_far=so_far["offered"],
+                calls_rest=sum(r[0] for r in rest),
+                volume_scale=scale,
+                forecast_run=forecast_run,
+                agents_short=agents_short,
+                best_possible_sl=best,
+                aht_s=aht,
+                patience_s=patience,
+                closing=closing.isoformat(timespec="minutes"),
+                method="erlang" if simulated is None else "simulation",
+                erlang_projected_sl=erlang_projected,
+                **{k: v for k, v in (simulated or {}).items() if k != "projected_sl"},
+            )  # fmt: skip
+        ]
+
+    def _simulated_rest(self, p, as_of, profile, scale, interval_s, variant, name) -> dict | None:
+        """Today's close by the intraday projection (``simulation.intraday``): the queue
+        as the log shows it at ``as_of`` (callers waiting, calls in service), the rest of
+        the day's calls of ``profile`` × ``scale``, the staffing table's agents, ``p``'s
+        replications; its median and p10/p90, and the lead time: minutes from ``as_of``
+        to the point of no return, the end of the interval after which the day can no
+        longer close at target even if every later call were answered in time (0: past
+        it already). None when the projection cannot be built (no staffing table today,
+        ``as_of`` outside the hours the history shows)."""
+        import numpy as np
+
+        from simulation.intraday.day import build_plan
+        from simulation.intraday.projection import point_of_no_return, project
+
+        n = 86400 // interval_s
+        expected = np.zeros(n)
+        for t, mean in profile.items():
+            expected[(t.hour * 3600 + t.minute * 60) // interval_s] += float(mean) * scale
+        try:
+            plan = build_plan(
+                self.con,
+                self.centre,
+                as_of,
+                arrivals="forecast",
+                staffing="table",
+                interval_s=interval_s,
+                morning=False,
+                expected=expected,
+                history_days=7 * p["weeks"],
+            )
+        except ValueError:
+            return None
+        threshold_s = float(_SL.match(name).group(2))
+        result = project(plan, p["replications"], 0, thresholds_s=[threshold_s])
+        breach, _ = point_of_no_return(
+            result,
+            lambda row: _so_far_counts(row, variant, name),
+            p["target"],
+            as_of,
+            interval_s,
+        )
+        lead = None if breach is None else max((breach - as_of).total_seconds() / 60.0, 0.0)
+        return {
+            "projected_sl": result.day[name],
+            "projected_sl_p10": result.day[f"{name}_p10"],
+            "projected_sl_p90": result.day[f"{name}_p90"],
+            "lead_time_min": lead,
+            "waiting_now": plan.state.summary()["waiting"],
+            "in_service_now": plan.state.summary()["in_service"],
+        }
+
+    def _abandon_rate(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
+        p = rule.params
+        lo = as_of - dt.timedelta(minutes=p["minutes"])
+        row = self.calls_kpis(lo, as_of)[0]
+        rate = row["abandon_rate"]
+        if row["offered"] < p["min_calls"] or rate is None or rate <= p["cap"]:
+            return []
+        critical = p.get("critical_above")
+        severity = "critical" if critical is not None and rate > critical else "warning"
+        cid, minutes = self.centre.centre_id, f"{p['minutes']:g}"
+        en = (
+            f"{cid}: {_pct(rate)} of the calls of the last {minutes} minutes were abandoned "
+            f"({row['abandoned']} of {row['offered']}), above the {_pct(p['cap'])} cap."
+        )
+        ar = (
+            f"{cid}: نسبة المكالمات المتروكة في آخر {minutes} دقيقة {_pct(rate)} "
+            f"({row['abandoned']} من {row['offered']} مكالمة)، أعلى من الحد {_pct(p['cap'])}."
+        )
+        return [
+            self._alert(
+                rule,
+                as_of,
+                severity,
+                rate,
+                p["cap"],
+                en,
+                ar,
+                offered=row["offered"],
+                abandoned=row["abandoned"],
+                minutes=p["minutes"],
+            )  # fmt: skip
+        ]
+
+    def _ticket_deadline(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
+        p = rule.params
+        day = _local(as_of, self.centre).date()
+        rows = ticket_kpis(
+            self.con, self.centre, period=Period(day, day, str(day)), by=("category",), as_of=as_of
+        )
+        out = []
+        en_names, ar_names = self.labels("en"), self.labels("ar")
+        for r in rows:
+            n = r["at_risk"] or 0
+            if n < max(p["min_tickets"], 1):
+                continue
+            critical = p.get("critical_at")
+            severity = "critical" if critical is not None and n >= critical else "warning"
+            cat = r["category"]
+            en_cat = display(cat, "category", en_names, "en")
+            ar_cat = display(cat, "category", ar_names, "ar")
+            cid = self.centre.centre_id
+            en = (
+                f"{cid}: {n} open {en_cat} ticket{'s' if n != 1 else ''} reach their deadline "
+                f"within the next working day ({r['backlog']} open in the category)."
+            )
+            ar = (
+                f"{cid}: {n} تذكرة مفتوحة في فئة «{ar_cat}» يحين موعدها النهائي خلال يوم العمل "
+                f"التالي (من {r['backlog']} تذكرة مفتوحة في الفئة)."
+            )
+            out.append(
+                self._alert(
+                    rule,
+                    as_of,
+                    severity,
+                    float(n),
+                    float(p["min_tickets"]),
+                    en,
+                    ar,
+                    subject=cat or "",
+                    category=cat,
+                    at_risk=n,
+                    backlog=r["backlog"],
+                )  # fmt: skip
+            )
+        return out
+
+    def _stale_data(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
+        p = rule.params
+        cid = self.centre.centre_id
+        out = []
+        last, later = self.con.execute(
+            "SELECT max(coalesce(finished_at, started_at)) FILTER (WHERE coalesce(finished_at, "
+            "started_at) <= ?), count(*) FILTER (WHERE started_at > ?) FROM ingest_batches "
+            "WHERE centre_id = ?",
+            [as_of, as_of, cid],
+        ).fetchall()[0]
+        if last is not None:
+            hours = (as_of - last).total_seconds() / 3600
+            if hours > p["refresh_hours"]:
+                en = (
+                    f"{cid}: no data has been loaded for {hours:.1f} hours (last load "
+                    f"{_local(last, self.centre):%Y-%m-%d %H:%M}; it should come every "
+                    f"{p['refresh_hours']:g} hours)."
+                )
+                ar = (
+                    f"{cid}: لم تُحمَّل أي بيانات منذ {hours:.1f} ساعة (آخر تحميل "
+                    f"{_local(last, self.centre):%Y-%m-%d %H:%M}، والمفترض كل "
+                    f"{p['refresh_hours']:g} ساعة)."
+                )
+                out.append(
+                    self._alert(
+                        rule,
+                        as_of,
+                        "critical" if hours > 2 * p["refresh_hours"] else "warning",
+                        hours,
+                        p["refresh_hours"],
+                        en,
+                        ar,
+                        subject="load",
+                        last_load=_local(last, self.centre).isoformat(timespec="seconds"),
+                    )  # fmt: skip
+                )
+        # else: never loaded by as_of — a replay of history loaded later (``later``), or
+        # a feed not started yet: there is no load to be late.
+        out += self._no_calls(rule, as_of)
+        return out
+
+    def _no_calls(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
+        p = rule.params
+        length = dt.timedelta(minutes=p["interval_minutes"])
+        local = _local(as_of, self.centre)
+        day = local.date()
+        midnight = dt.datetime.combine(day, dt.time(), tzinfo=self.centre.tz)
+        k = math.floor((local - midnight) / length)
+        if k < 1:
+            return []
+        t0, t1 = midnight + (k - 1) * length, midnight + k * length
+        calendar = BusinessCalendar(self.centre)
+        if not any(lo <= t0 and t1 <= hi for lo, hi in calendar.opening_spans(day)):
+            return []
+        lo_day, hi_day = self.day_bounds(day)
+        roster = self._cached(("roster", day), lambda: self.staffing(lo_day, hi_day))
+        if roster and not any(
+            s < t1 and s + dt.timedelta(seconds=n) > t0 and (a or 0) > 0 for s, n, a in roster
+        ):
+            return []  # the day's roster has nobody on (e.g. Ramadan's shorter hours)
+        interval = _INTERVAL_NAME.get(int(length.total_seconds()))
+        if interval is None:
+            return []
+        offered = self.recent_days(day, p["weeks"], interval)["offered"]
+        same = [day - dt.timedelta(days=7 * k) for k in range(1, p["weeks"] + 1)]
+        working = [d for d in same if calendar.is_working_day(d)]
+        if not working or any(
+            offered.get(d, {}).get(t0.time(), 0) < p["min_expected_calls"] for d in working
+        ):
+            return []  # not normally busy then
+        if self.calls_kpis(t0, t1)[0]["offered"] > 0:
+            return []
+        cid = self.centre.centre_id
+        span = f"{t0:%H:%M}–{t1:%H:%M}"
+        en = (
+            f"{cid}: no calls {span} although the centre is open then and had at least "
+            f"{p['min_expected_calls']} calls in it on each of the last {len(working)} "
+            f"{t0:%A}s: is the feed or the switch down?"
+        )
+        ar = (
+            f"{cid}: لا مكالمات بين {t0:%H:%M} و{t1:%H:%M} مع أن المركز مفتوح في هذه الفترة "
+            f"وتلقى فيها {p['min_expected_calls']} مكالمة على الأقل في كل من آخر "
+            f"{len(working)} أسابيع: هل توقف النقل أو المقسم؟"
+        )
+        return [
+            self._alert(
+                rule,
+                as_of,
+                "warning",
+                0.0,
+                float(p["min_expected_calls"]),
+                en,
+                ar,
+                subject="calls",
+                interval_start=t0.isoformat(timespec="minutes"),
+            )  # fmt: skip
+        ]
+
+    def _site_imbalance(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
+        p = rule.params
+        window = dt.timedelta(hours=p["hours"])
+        arrivals: dict[str, float] = {}
+        capacity: dict[str, float] = dict(p.get("capacity") or {})
+        if p["source"] == "tickets":
+            # Whole quarter-hours before as_of: a bucket's `created` counts its tickets.
+            local = _local(as_of, self.centre)
+            end = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+            start = end - window
+            first, last = start.date(), (end - dt.timedelta(microseconds=1)).date()
+            if end <= start:
+                return []
+            rows = ticket_kpis(
+                self.con,
+                self.centre,
+                period=Period(first, last, "window"),
+                by=("channel", "site"),
+                interval="15min",
+                as_of=as_of,
+            )
+            for r in rows:
+                if r["channel"] == p["channel"] and start <= r["interval_start"] < end:
+                    arrivals[r["site"]] = arrivals.get(r["site"], 0) + (r["created"] or 0)
+            unit_en, unit_ar = "counter", "شباك"
+        else:
+            for r in self.calls_kpis(as_of - window, as_of, by=("site",)):
+                arrivals[r["site"]] = float(r["offered"])
+            if not capacity:
+                rows = self.staffing(as_of - window, as_of, by_site=True)
+                staffed: dict[str, list[float]] = {}
+                for _s, _n, agents, site in rows:
+                    staffed.setdefault(site, []).append(float(agents or 0))
+                capacity = {s: sum(v) / len(v) for s, v in staffed.items() if s}
+            unit_en, unit_ar = "agent", "موظف"
+        sites = [s for s in capacity if capacity[s] > 0]
+        if len(sites) < 2:
+            return []
+        load = {s: arrivals.get(s, 0.0) / capacity[s] for s in sites}
+        out = []
+        en_names, ar_names = self.labels("en"), self.labels("ar")
+        cid = self.centre.centre_id
+        for site in sites:
+            siblings = statistics.median(load[s] for s in sites if s != site)
+            if arrivals.get(site, 0) < p["min_arrivals"]:
+                continue
+            ratio = math.inf if siblings == 0 else load[site] / siblings
+            if ratio < p["ratio"]:
+                continue
+            crit = p.get("critical_ratio")
+            severity = "critical" if crit is not None and ratio >= crit else "warning"
+            en_site = display(site, "site", en_names, "en")
+            ar_site = display(site, "site", ar_names, "ar")
+            times = "∞" if math.isinf(ratio) else f"{ratio:.1f}"
+            hours = f"{p['hours']:g}"
+            en = (
+                f"{cid}: {en_site} has {load[site]:.1f} arrivals per {unit_en} in the last "
+                f"{hours} h, {times} times its siblings' median ({siblings:.1f})."
+            )
+            ar = (
+                f"{cid}: في «{ar_site}» {load[site]:.1f} وافد لكل {unit_ar} في آخر {hours} "
+                f"ساعة، أي {times} ضعف وسيط الفروع الأخرى ({siblings:.1f})."
+            )
+            out.append(
+                self._alert(
+                    rule,
+                    as_of,
+                    severity,
+                    None if math.isinf(ratio) else ratio,
+                    p["ratio"],
+                    en,
+                    ar,
+                    subject=site,
+                    site=site,
+                    arrivals=arrivals.get(site, 0),
+                    capacity=capacity[site],
+                    load_per_unit=load[site],
+                    siblings_median=siblings,
+                )  # fmt: skip
+            )
+        return out
+
+
+def _so_far_counts(row: dict, variant: str, name: str) -> tuple[float, float]:
+    """Numerator and denominator of today's service level so far (from call_kpis)."""
+    den = {
+        "sl_offered": row["offered"],
+        "sl_with_abandons": row["offered"],
+        "sl_answered": row["answered"],
+        "sl_excl_short": row["offered"] - row["short_abandoned"],
+    }[variant]
+    value = row[name]
+    return (0.0 if value is None else value * den), float(den)
+
+
+@dataclass
+class _Projection:
+    """The rest of today under Erlang A: (calls, seconds, agents) per remaining interval."""
+
+    rest: list[tuple[float, float, float]]
+    aht_s: float
+    patience_s: float
+    threshold_s: float
+    short_s: float
+    variant: str
+
+    def _probabilities(self, calls: float, seconds: float, agents: int) -> tuple[float, float]:
+        """P(numerator event) and P(denominator event) of one caller in the interval."""
+        t, s = self.threshold_s, self.short_s
+        if agents <= 0:  # nobody to answer: everyone waits until their patience runs out
+            gone_by_t = 1 - math.exp(-t / self.patience_s)
+            num = gone_by_t if self.variant == "sl_with_abandons" else 0.0
+            den = {"sl_answered": 0.0, "sl_excl_short": math.exp(-s / self.patience_s)}.get(
+                self.variant, 1.0
+            )
+            return num, den
+        o = ErlangA(calls, seconds, self.aht_s, self.patience_s).outcomes(agents, (t,), s)
+        within = o.answered_within[t]
+        if self.variant == "sl_with_abandons":
+            return min(1.0, within + o.abandoned_within[t]), 1.0
+        if self.variant == "sl_answered":
+            return within, o.p_answer
+        if self.variant == "sl_excl_short":
+            return within, 1.0 - o.short_abandoned
+        return within, 1.0
+
+    def value(self, num0: float, den0: float, extra: int | None) -> float | None:
+        """Today's projected service level with ``extra`` agents more in every remaining
+        interval (None: the best case, every remaining caller answered within T)."""
+        num, den = num0, den0
+        for calls, seconds, agents in self.rest:
+            if calls <= 0:
+                continue
+            if extra is None:
+                num, den = num + calls, den + calls
+                continue
+            n = agents + extra
+            lo = math.floor(n)
+            p_lo = self._probabilities(calls, seconds, lo)
+            if n > lo:  # fractional agents (a mean over the interval): interpolate
+                p_hi = self._probabilities(calls, seconds, lo + 1)
+                w = n - lo
+                p_lo = tuple((1 - w) * a + w * b for a, b in zip(p_lo, p_hi, strict=True))
+            num += calls * p_lo[0]
+            den += calls * p_lo[1]
+        return num / den if den > 0 else None
+
+
+def evaluate_rules(
+    con, centre: Centre, rules: Sequence[Rule], as_of: dt.datetime, evaluator=None
+) -> tuple[list[dict], dict[str, str]]:
+    """Every enabled rule of ``centre`` at ``as_of``: (alerts, {rule: error}) — a rule
+    that fails (e.g. a KPI it cannot compute) is reported, never stops the others."""
+    evaluator = evaluator or CentreEvaluator(con, centre)
+    alerts, errors = [], {}
+    for rule in rules:
+        if not rule.enabled or rule.centre_id != centre.centre_id:
+            continue
+        try:
+            alerts += evaluator.evaluate(rule, as_of)
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not silence the rest
+            errors[rule.name] = f"{type(exc).__name__}: {exc}"
+    return alerts, errors

@@ -1,0 +1,1 @@
+"""Planning: staffing verified by simulation, shift rostering, the what-if week."""

@@ -1,0 +1,1 @@
+"""The queue model: scenarios and their distributions, the SimPy model, replications."""

@@ -1,0 +1,1 @@
+"""Synthetic history for the seed centres (``cca generate``, ``cca demo``)."""

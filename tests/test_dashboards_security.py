@@ -1,0 +1,397 @@
+"""The dashboards under attack, without a browser: sessions that end, bounded work, no
+server files, headers, paths, lock-outs (issue #20). Real app over the seed store, real
+SQLite app state, Flask's test client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+
+import pytest
+from conftest import PASSWORDS, make_app
+
+
+@pytest.fixture(scope="module")
+def app(seed_store, tmp_path_factory):
+    return make_app(seed_store, tmp_path_factory.mktemp("security"))
+
+
+def log_in(client, user: str, password: str | None = None):
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    data = {"username": user, "password": password or PASSWORDS[user], "csrf_token": token}
+    return client.post("/login", data=data)
+
+
+def state_of(app):
+    return app.server.config["CCA"].state
+
+
+# ------------------------------------------------------------------------ item 2: sessions
+
+
+def test_the_header_log_out_form_logs_out(app):
+    """The header's button posts the CSRF token as a form field, as a browser does."""
+    client = app.server.test_client()
+    log_in(client, "manager")
+    token = client.get_cookie("_csrf_token").value
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 302 and response.location == "/login"
+    assert client.get("/").status_code == 302
+    with sqlite3.connect(state_of(app).path) as con:
+        left = con.execute("SELECT count(*) FROM sessions WHERE username = 'manager'").fetchone()
+    assert left[0] == 0 or client.get("/").status_code == 302
+
+
+def test_a_form_post_without_the_token_is_refused(app):
+    client = app.server.test_client()
+    log_in(client, "manager")
+    assert client.post("/logout", data={"csrf_token": "x" * 64}).status_code == 403
+    assert client.get("/").status_code == 200
+
+
+def test_a_session_ends_after_the_idle_time(seed_store, tmp_path):
+    app = make_app(seed_store, tmp_path, idle_minutes=30)
+    client = app.server.test_client()
+    log_in(client, "manager")
+    assert client.get("/").status_code == 200
+    with sqlite3.connect(state_of(app).path) as con:  # 29 minutes later: still signed in
+        seen = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=29)).isoformat(timespec="seconds")
+        con.execute("UPDATE sessions SET last_seen = ?", [seen])
+    assert client.get("/").status_code == 200
+    with sqlite3.connect(state_of(app).path) as con:  # 31 minutes idle: signed out
+        seen = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)).isoformat(timespec="seconds")
+        con.execute("UPDATE sessions SET last_seen = ?", [seen])
+    assert client.get("/").status_code == 302
+    assert client.get("/_dash-layout").status_code == 401
+    with sqlite3.connect(state_of(app).path) as con:
+        assert con.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_the_idle_time_is_configurable(seed_store, tmp_path):
+    app = make_app(seed_store, tmp_path, idle_minutes=5)
+    client = app.server.test_client()
+    log_in(client, "manager")
+    with sqlite3.connect(state_of(app).path) as con:
+        seen = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6)).isoformat(timespec="seconds")
+        con.execute("UPDATE sessions SET last_seen = ?", [seen])
+    assert client.get("/").status_code == 302
+
+
+# ------------------------------------------------- item 7 and #21.3: paths and the registry
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assets/fonts/../dashboards.css",
+        "/assets/fonts/%2e%2e/dashboards.css",
+        "/assets/fonts//../dashboards.css",
+        "/assets/login.css/../dashboards.css",
+    ],
+)
+def test_paths_are_normalised_before_the_public_check(app, path):
+    response = app.server.test_client().get(path)
+    assert response.status_code in (401, 404), path
+    assert b".app-header" not in response.data and b"kpi-tile" not in response.data
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/", "/Admin", "/ADMIN", "/admin//", "/admin/.", "/x/../admin"]
+)
+def test_no_spelling_of_a_page_opens_it_for_another_role(app, path):
+    client = app.server.test_client()
+    log_in(client, "manager")
+    response = client.get(path)
+    assert response.status_code in (403, 404), (path, response.status_code)
+
+
+def test_a_trailing_slash_is_the_same_page(app):
+    admin, manager = app.server.test_client(), app.server.test_client()
+    log_in(admin, "admin")
+    log_in(manager, "manager")
+    assert admin.get("/admin/").status_code == 200
+    assert manager.get("/tickets/").status_code == 200
+    assert manager.get("/no-such-page").status_code == 404
+
+
+def test_an_admin_opens_every_registered_page(app):
+    import dash
+
+    client = app.server.test_client()
+    log_in(client, "admin")
+    paths = [p["path"] for p in dash.page_registry.values()]
+    assert len(paths) >= 9
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+
+
+def test_a_page_is_one_declaration_for_the_guard_the_menu_and_the_router(app):
+    """A page registered with its roles opens for them and admins, is in their menu in its
+    order, and the router renders it; nothing else is edited."""
+    import dash
+    from dash import html
+
+    from dashboards.frame import menu, page
+
+    def probe_layout(**query):
+        return page("/probe", query, lambda ctx: html.Div("probe content", id="probe"))
+
+    dash.register_page(
+        "tests.probe_page",
+        path="/probe",
+        name="Probe",
+        layout=probe_layout,
+        order=65,
+        menu="probe",
+        roles=("executive",),
+    )
+    try:
+        executive, planner, admin = (app.server.test_client() for _ in range(3))
+        log_in(executive, "executive")
+        log_in(planner, "planner")
+        log_in(admin, "admin")
+        assert executive.get("/probe").status_code == 200
+        assert admin.get("/probe").status_code == 200
+        assert planner.get("/probe").status_code == 403
+        from dashboards.auth import User
+
+        assert [p for p, _ in menu(User("e", "executive", None))] == ["/", "/reports", "/probe"]
+        assert ("/probe", "probe") in menu(User("a", "admin", None))
+        assert "/probe" not in [p for p, _ in menu(User("p", "planner", None))]
+        token = executive.get_cookie("_csrf_token").value
+        body = {
+            "output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [
+                {"id": "_pages_content", "property": "children"},
+                {"id": "_pages_store", "property": "data"},
+            ],
+            "inputs": [
+                {"id": "_pages_location", "property": "pathname", "value": "/probe"},
+                {"id": "_pages_location", "property": "search", "value": ""},
+            ],
+            "changedPropIds": ["_pages_location.pathname"],
+            "state": [],
+        }
+        rendered = executive.post(
+            "/_dash-update-component", json=body, headers={"X-CSRFToken": token}
+        )
+        assert rendered.status_code == 200 and "probe content" in rendered.text
+        token = planner.get_cookie("_csrf_token").value
+        refused = planner.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+        assert "probe content" not in refused.text
+    finally:
+        dash.page_registry.pop("tests.probe_page", None)
+
+
+# ------------------------------------------------------------------------- item 6: headers
+
+
+def test_every_answer_carries_the_security_headers(app):
+    client = app.server.test_client()
+    anonymous = client.get("/login")
+    log_in(client, "executive")
+    answers = {
+        "login": anonymous,
+        "page": client.get("/reports"),
+        "layout": client.get("/_dash-layout"),
+        "download": client.get("/download/report?centre=bahrain_lmra&period=2026-09&format=csv"),
+        "refused": client.get("/admin"),
+    }
+    for name, answer in answers.items():
+        h = answer.headers
+        csp = h["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, name
+        assert "script-src 'self' 'sha256-" in csp and "unsafe-eval" not in csp, name
+        assert "object-src 'none'" in csp and "form-action 'self'" in csp, name
+        assert h["X-Frame-Options"] == "DENY", name
+        assert h["X-Content-Type-Options"] == "nosniff", name
+        assert h["Referrer-Policy"] == "no-referrer", name
+        assert h["Cache-Control"] == "no-store", name
+        assert "Strict-Transport-Security" not in h, name  # plain HTTP: no HSTS
+    assert answers["download"].status_code == 200
+    bundle = client.get("/assets/dashboards.css")
+    assert bundle.headers.get("Cache-Control") != "no-store"
+
+
+def test_hsts_with_secure_cookies(seed_store, tmp_path):
+    app = make_app(seed_store, tmp_path, secure_cookies=True)
+    answer = app.server.test_client().get("/login")
+    assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+# ------------------------------------------------------------------ item 3: bounded work
+
+
+def page_body(path: str, search: str) -> dict:
+    return {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+
+
+def post(client, body):
+    token = client.get_cookie("_csrf_token").value
+    return client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+
+
+def test_a_period_of_three_thousand_years_is_refused_with_a_message(app):
+    client = app.server.test_client()
+    log_in(client, "manager")
+    answer = post(client, page_body("/intraday", "?centre=bahrain_lmra&period=1000-01..4000-12"))
+    assert answer.status_code == 200
+    assert "at most 1,098 (three years)" in answer.text
+    assert len(answer.data) < 100_000
+    assert "data-kpi" not in answer.text
+
+
+def test_a_filter_of_300000_values_is_refused_with_a_message(app):
+    client = app.server.test_client()
+    log_in(client, "manager")
+    values = ",".join(f"c{i}" for i in range(300_000))
+    answer = post(client, page_body("/categories", f"?centre=bahrain_lmra&category={values}"))
+    assert answer.status_code == 200
+    assert "category: 300,000 values; a filter takes at most 200" in answer.text
+    assert len(answer.data) < 100_000  # the menu links do not repeat the list
+
+
+def test_periods_around_1900_open_without_an_error(app):
+    """The Umm al-Qura calendar starts in 1924: the page gives the Gregorian days alone."""
+    client = app.server.test_client()
+    log_in(client, "manager")
+    for period in ("1900-01", "1923-05", "2090-01"):
+        answer = post(client, page_body("/", f"?centre=bahrain_lmra&period={period}"))
+        assert answer.status_code == 200, period
+        assert "overview-period" in answer.text, period
+    refused = post(client, page_body("/", "?centre=bahrain_lmra&period=1000-01"))
+    assert "give dates between 1900 and 2200" in refused.text
+
+
+def test_a_report_of_a_long_period_is_refused_and_the_refusal_audited(app):
+    client = app.server.test_client()
+    log_in(client, "executive")
+    url = "/download/report?centre=bahrain_lmra&period=1000-01..4000-12&format=csv"
+    answer = client.get(url)
+    assert answer.status_code == 400 and b"three years" in answer.data
+    refused = [r for r in state_of(app).audit_log(20) if r["action"] == "download_refused"]
+    assert refused and "1000-01..4000-12" in refused[0]["detail"]
+
+
+def test_the_job_runner_bounds_replications_days_and_time(tmp_path):
+    """Replications and days above the limits are refused at once; a job running past
+    its time limit is stopped (a real SimPy run in the job's thread)."""
+    from analytics.appstate import AppState
+    from simulation.operations.jobs import JobRunner
+    from simulation.planning.whatif import week_from_scenario, whatif_scenario
+    from simulation.queue.scenario import SCENARIO_DIR, load_scenario
+
+    state = AppState(tmp_path / "app.sqlite")
+    runner = JobRunner(state, tmp_path / "jobs", workers=1, time_limit_s=0.5)
+    week = week_from_scenario(load_scenario("example_small"), days=7)
+    scenario = whatif_scenario(week, week.agents)
+    try:
+        with pytest.raises(ValueError, match="replications: 100,000 is not between 1 and 100"):
+            runner.submit("u", "simulate", {"scenario": scenario, "replications": 100_000})
+        text = (SCENARIO_DIR / "example_small.toml").read_text(encoding="utf-8")
+        long = re.sub(r"(?m)^days = \d+", "days = 400", text)
+        assert long != text
+        with pytest.raises(ValueError, match="days: 400 is more than 31"):
+            runner.submit("u", "simulate", {"scenario_toml": long, "replications": 1})
+        job = runner.submit("u", "simulate", {"scenario": scenario, "replications": 100})
+        status = runner.wait(job, timeout=120)
+        assert status["state"] == "cancelled"
+        assert "longer than the limit of 0.5 s" in status["message"]
+    finally:
+        runner.shutdown()
+
+
+def test_the_planner_refuses_100000_replications_and_absurd_plans_at_once(app):
+    from dashboards.pages.planner import load_week
+
+    client = app.server.test_client()
+    log_in(client, "planner")
+    source = {"centre": "bahrain_lmra", "source": "week:2026-09-20"}
+    with app.server.test_request_context():
+        plan = list(load_week("bahrain_lmra", "week:2026-09-20").agents)
+
+    def start(replications, agents):
+        state = [
+            ("planner-plan", "data", agents),
+            ("planner-replications", "value", replications),
+            ("planner-target", "value", "sl_offered_12>=0.8"),
+            ("planner-max-abandon", "value", None),
+            ("planner-source", "data", source),
+            ("planner-volume", "value", 100),
+            ("planner-handling", "value", 100),
+            ("planner-patience", "value", 100),
+            ("planner-shrinkage", "value", 0),
+        ]
+        body = {
+            "output": "..planner-job.data...planner-poll.disabled...planner-job-message.children..",
+            "outputs": [
+                {"id": "planner-job", "property": "data"},
+                {"id": "planner-poll", "property": "disabled"},
+                {"id": "planner-job-message", "property": "children"},
+            ],
+            "inputs": [
+                {"id": "planner-simulate", "property": "n_clicks", "value": 1},
+                {"id": "planner-find", "property": "n_clicks", "value": None},
+            ],
+            "state": [{"id": i, "property": p, "value": v} for i, p, v in state]
+            + [[], []],  # no per-category levers
+            "changedPropIds": ["planner-simulate.n_clicks"],
+        }
+        answer = post(client, body)
+        assert answer.status_code == 200
+        return answer.json["response"]["planner-job-message"]["children"]
+
+    assert "replications: 100,000 is not between 1 and 100" in start(100_000, plan)
+    assert "agents per interval: between 0 and 5,000" in start(1, [10**9] * len(plan))
+    assert "one number per interval" in start(1, plan + [1] * 10_000)
+    with state_of(app).connect() as con:
+        assert con.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0
+
+
+# ------------------------------------------------------------ item 4: no files by path
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "/etc/passwd",
+        "../../pyproject.toml",
+        "{root}/pyproject.toml",
+        "{root}/data/scenarios/bahrain_lmra.toml",
+        "bahrain_lmra.toml",
+        "..%2F..%2Fpyproject",
+    ],
+)
+def test_the_planner_loads_no_file_by_path(app, scenario):
+    from conftest import ROOT
+
+    client = app.server.test_client()
+    log_in(client, "planner")
+    search = "?centre=bahrain_lmra&scenario=" + scenario.format(root=ROOT)
+    answer = post(client, page_body("/planner", search))
+    assert answer.status_code == 200
+    assert "not a scenario pack (known: bahrain_lmra, example_small, saudi_mol)" in answer.text
+    for leaked in ("root:", "build-backend", "[project]", "line 1", "column", "Invalid", "TOML"):
+        assert leaked not in answer.text, leaked
+    assert "planner-grid" not in answer.text
+
+
+def test_the_planner_loads_a_scenario_pack_by_name(app):
+    client = app.server.test_client()
+    log_in(client, "planner")
+    answer = post(client, page_body("/planner", "?centre=bahrain_lmra&scenario=bahrain_lmra"))
+    assert answer.status_code == 200 and "planner-grid" in answer.text

@@ -1,0 +1,365 @@
+"""`cca intraday`: the snapshot read off the log, the re-forecast, what-ifs, the command.
+
+The snapshot is checked against calls written by hand; the command runs on the seed
+centre's generated September (a real SimPy history, ingested into a real store).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.centres import Centre
+from simulation.formulas.erlang import erlang_a_metrics, parse_target, required_agents
+from simulation.intraday.day import IntradayPlan, snapshot_from_log
+from simulation.intraday.projection import band, project
+from simulation.intraday.reforecast import MIN_DAYS, learn_weight
+from simulation.intraday.state import QueueState
+from simulation.intraday.whatif import Change, apply_changes, parse_change, suggest
+from simulation.queue.scenario import Scenario
+from tests.conftest import run_cca
+from tests.kpi_fixtures import add_calls, local
+
+CENTRE = Centre(centre_id="snap", name="snap", timezone="Asia/Bahrain")
+
+
+# ---------------------------------------------------------------- the snapshot
+
+
+def test_snapshot_reads_waiting_in_service_and_decided_calls(store):
+    add_calls(
+        store,
+        CENTRE,
+        [
+            # answered 09:58 after 60 s, 300 s of talk: in service at 10:00 for 120 s
+            {
+                "arrived_at": "2024-09-01 09:57:00",
+                "outcome": "answered",
+                "wait_s": 60,
+                "talk_s": 300,
+                "category": "employer",
+            },
+            # answered 09:50, 100 s of talk: over by 10:00
+            {
+                "arrived_at": "2024-09-01 09:49:00",
+                "outcome": "answered",
+                "wait_s": 60,
+                "talk_s": 100,
+                "category": "worker",
+            },
+            # waited 120 s from 09:59 (answered at 10:01): waiting at 10:00 for 60 s
+            {
+                "arrived_at": "2024-09-01 09:59:00",
+                "outcome": "answered",
+                "wait_s": 120,
+                "talk_s": 50,
+                "category": "worker",
+            },
+            # hung up at 10:00:30 after 90 s: waiting at 10:00 for 60 s
+            {
+                "arrived_at": "2024-09-01 09:59:00",
+                "outcome": "abandoned",
+                "wait_s": 90,
+                "category": "employer",
+            },
+            # hung up 09:40:30: decided
+            {
+                "arrived_at": "2024-09-01 09:40:00",
+                "outcome": "abandoned",
+                "wait_s": 30,
+                "category": "employer",
+            },
+            # after 10:00: not in the snapshot at all
+            {
+                "arrived_at": "2024-09-01 10:05:00",
+                "outcome": "answered",
+                "wait_s": 0,
+                "talk_s": 50,
+                "category": "worker",
+            },
+            # yesterday: not today's
+            {
+                "arrived_at": "2024-08-31 23:00:00",
+                "outcome": "answered",
+                "wait_s": 0,
+                "talk_s": 50,
+                "category": "worker",
+            },
+        ],
+    )
+    with store.reader() as con:
+        waiting, in_service, actual = snapshot_from_log(
+            con, CENTRE, local("2024-09-01 10:00", CENTRE.timezone), lambda c: c.upper()
+        )
+    assert sorted(waiting) == [("EMPLOYER", 60.0), ("WORKER", 60.0)]
+    assert in_service == (("EMPLOYER", 120.0),)
+    assert sorted(actual["outcome"]) == ["abandoned", "answered", "answered"]
+    # the decided calls keep their stored records (what today's KPIs so far count)
+    assert set(actual["category"]) == {"employer", "worker"}
+
+
+# ---------------------------------------------------------------- the re-forecast
+
+
+def test_a_deviation_that_holds_all_day_is_followed_in_full():
+    x = np.array([0.3, -0.2, 0.1, 0.25, -0.1, 0.05])
+    w, cv = learn_weight(x, x.copy(), np.full(6, 1e9))
+    assert w == pytest.approx(1.0) and cv == pytest.approx(0.0)
+
+
+def test_a_deviation_the_afternoon_does_not_follow_is_ignored():
+    x = np.array([0.3, -0.2, 0.1, 0.25, -0.1, 0.05])
+    y = -x  # afternoons went the other way: clipped to no correction
+    assert learn_weight(x, y, np.full(6, 1e9))[0] == 0.0
+
+
+def test_half_of_the_deviation_holding_gives_half_the_weight():
+    x = np.array([0.2, -0.2, 0.4, -0.4, 0.1, -0.1])
+    w, _ = learn_weight(x, 0.5 * x, np.full(6, 1e9))
+    assert w == pytest.approx(0.5)
+
+
+def test_too_few_days_learn_nothing():
+    x = np.full(MIN_DAYS - 1, 0.3)
+    assert learn_weight(x, x, np.full(MIN_DAYS - 1, 100.0)) == (0.0, 0.0)
+
+
+def test_extra_spread_is_what_poisson_noise_does_not_explain():
+    x = np.zeros(8)
+    y = np.array([0.2, -0.2] * 4)  # the rest's deviations, 0.2 in size, unrelated to x
+    rest = np.full(8, 100.0)  # Poisson: variance 1/100 of the relative deviation
+    _, cv = learn_weight(np.where(x == 0, 1e-9, x), y, rest)
+    assert cv == pytest.approx(np.sqrt(0.04 - 0.01), rel=1e-3)
+
+
+# ---------------------------------------------------------------- bands
+
+
+def test_band_gives_median_and_deciles_counting_missing_replications_as_zero_calls():
+    rows = [{"replication": r, "offered": 10 + r, "answer_rate": 0.5 + r / 100} for r in range(9)]
+    out = band(rows, 10, ["offered", "answer_rate"])[0]
+    assert out["offered"] == pytest.approx(np.median([0, *range(10, 19)]))
+    assert out["offered_p10"] == pytest.approx(np.quantile([0, *range(10, 19)], 0.1))
+    assert out["answer_rate"] == pytest.approx(0.54)  # of the 9 that had calls
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def test_changes_are_read_as_a_manager_writes_them():
+    assert parse_change("+2@13:00-17:00") == Change(2, 13 * 3600, 17 * 3600)
+    assert parse_change(" -1 @ 12:00 - 12:30 ") == Change(-1, 12 * 3600, 12 * 3600 + 1800)
+    assert str(Change(2, 45000, 57600)) == "+2@12:30-16:00"
+    for bad in ("2@13:00", "+2@17:00-13:00", "+0@10:00-11:00", "+1@10:00-25:00"):
+        with pytest.raises(ValueError):
+            parse_change(bad)
+
+
+def _stationary_plan(agents: int, calls_per_h: float = 120, at_h: int = 8) -> IntradayPlan:
+    sc = Scenario.stationary(calls_per_h, 3600, 180, 120, agents, days=1, warmup_s=0)
+    sc = sc.with_changes(
+        interval_s=1800,
+        volume=type(sc.volume)(rates_by_weekday={d: (calls_per_h / 2,) * 48 for d in range(1, 8)}),
+    )
+    plan = IntradayPlan(
+        centre=sc.centre(),
+        scenario=sc,
+        state=QueueState(sc.start_instant + dt.timedelta(hours=at_h)),
+        actual=pd.DataFrame(columns=["call_id", "arrived_at", "outcome", "wait_s", "centre_id"]),
+    )
+    return plan.with_agents([agents] * 48)
+
+
+def test_a_change_adds_agents_to_the_intervals_it_covers_never_below_zero():
+    plan = _stationary_plan(3)
+    changed = apply_changes(plan, [parse_change("+2@13:00-14:00"), parse_change("-5@14:00-14:30")])
+    a = changed.agents
+    assert a[25] == 3 and a[26] == 5 and a[27] == 5 and a[28] == 0 and a[29] == 3
+    with pytest.raises(ValueError, match="interval boundary"):
+        apply_changes(plan, [parse_change("+1@13:15-14:00")])
+
+
+def test_the_smallest_change_agrees_with_erlang_a_on_a_stationary_day():
+    """From 08:00 with nobody waiting on a stationary day the queue is nearly stationary
+    all day: the agents Erlang A needs for the target, less those there, is the change
+    (within one agent: the simulated median is not the stationary mean)."""
+    target = "sl_offered_30>=0.8"
+    need = required_agents(120, 3600, 180, targets=[target], patience_s=120)
+    plan = _stationary_plan(need - 2, at_h=0)
+    found = suggest(plan, target, replications=30)
+    k = int(found["change"].split("@")[0])
+    assert abs(k - 2) <= 1, found
+    goal = parse_target(target)
+    assert goal.met_by({goal.key: found["value"]})
+    # and the plan with the suggested change projects the day at target
+    changed = apply_changes(plan, [parse_change(found["change"])])
+    assert project(changed, 30).day["sl_offered_30"] >= 0.8 - 0.01
+    exact = erlang_a_metrics(120, 3600, 180, 120, need, thresholds_s=(30,))
+    assert exact["sl_offered_30"] >= 0.8
+
+
+def test_no_change_is_suggested_when_the_day_is_at_target():
+    plan = _stationary_plan(12)
+    assert suggest(plan, "sl_offered_30>=0.8", replications=10)["change"] is None
+
+
+# ---------------------------------------------------------------- the command
+
+
+@pytest.fixture(scope="module")
+def september(tmp_path_factory):
+    """bahrain_lmra's September, generated (staffing table and agent ids included)."""
+    from analytics.store import Store
+    from cca.commands.generate import generate
+
+    s = Store(tmp_path_factory.mktemp("intraday") / "seed.duckdb")
+    generate(s, "bahrain_lmra", "2026-09", 1, 0, quiet=True)
+    return s
+
+
+def _json(db, *args):
+    proc = run_cca("intraday", "--centre", "bahrain_lmra", *args, "--format", "json", db=db)
+    return json.loads(proc.stdout)
+
+
+def test_json_is_one_object_with_every_call_kpi_and_its_band(september):
+    from analytics.kpi import call_kpi_names
+
+    out = _json(
+        september.path,
+        "--at",
+        "2026-09-15 11:00",
+        "--arrivals",
+        "actual",
+        "--staffing",
+        "table",
+        "--replications",
+        "20",
+    )
+    assert set(out) == {"rest_of_day", "day", "intervals", "snapshot"}
+    names = call_kpi_names((12, 30))
+    for part in (out["rest_of_day"], out["day"], *out["intervals"]):
+        for name in names:
+            assert name in part and f"{name}_p10" in part and f"{name}_p90" in part
+            lo, mid, hi = part[f"{name}_p10"], part[name], part[f"{name}_p90"]
+            if mid is not None:
+                assert lo <= mid <= hi
+    starts = [r["interval_start"] for r in out["intervals"]]
+    assert starts[0] == "2026-09-15T11:00:00+03:00" and starts == sorted(starts)
+    snap = out["snapshot"]
+    assert snap["at"] == "2026-09-15T11:00:00+03:00"
+    assert {"waiting", "in_service", "agents"} <= set(snap)
+    # replayed arrivals: the rest of the day offers exactly the calls that came
+    day_actual = run_cca(
+        "kpi",
+        "calls",
+        "--centre",
+        "bahrain_lmra",
+        "--period",
+        "2026-09-15..2026-09-15",
+        "--format",
+        "json",
+        db=september.path,
+    )
+    offered = json.loads(day_actual.stdout)[0]["offered"]
+    assert out["day"]["offered"] == out["day"]["offered_p10"] == offered
+    assert out["day"]["offered"] >= out["rest_of_day"]["offered"] > 0
+
+
+def test_a_change_moves_the_projection_the_right_way(september):
+    args = [
+        "--at",
+        "2026-09-15 11:00",
+        "--arrivals",
+        "actual",
+        "--staffing",
+        "table",
+        "--replications",
+        "20",
+    ]
+    base = _json(september.path, *args)
+    more = _json(september.path, *args, "--change", "+3@11:30-17:00")
+    less = _json(september.path, *args, "--change=-2@11:30-17:00")
+    key = "sl_offered_12"
+    assert less["rest_of_day"][key] < base["rest_of_day"][key] < more["rest_of_day"][key]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--at", "2026-09-15 19:00", "--arrivals", "actual"], "outside centre bahrain_lmra"),
+        (["--at", "2026-09-01 10:00", "--arrivals", "actual"], "no history before 2026-09-01"),
+        (["--at", "2026-09-15 10:00"], "cca forecast --centre bahrain_lmra"),
+        (["--at", "2026-09-15 10:00", "--staffing", "live"], "live feed"),
+        (["--at", "2026-09-15 10:00", "--staffing", "roster"], "--roster FILE.csv"),
+        (["--at", "yesterday-ish"], "not a timestamp"),
+        (["--at", "2026-09-15 10:00", "--change", "+2@13"], "+2@13:00-17:00"),
+    ],
+)
+def test_bad_input_says_what_to_do(september, args, words):
+    proc = run_cca("intraday", "--centre", "bahrain_lmra", *args, db=september.path, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert words in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_describes_the_command():
+    out = run_cca("intraday", "--help").stdout
+    assert "--arrivals" in out and "+2@13:00-17:00" in out
+
+
+def test_the_morning_reads_how_many_of_the_tables_agents_answer(september, tmp_path):
+    """The generated September answers with exactly the staffing table's agents: this
+    morning says so (a factor near 1). A table claiming twice the agents is read back
+    down to about half of it."""
+    import shutil
+
+    from analytics.centres import get_centre
+    from analytics.store import Store
+    from simulation.intraday.day import build_plan
+
+    at = dt.datetime(2026, 9, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    with september.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        plan = build_plan(con, centre, at, arrivals="actual", staffing="table", morning=True)
+    assert 0.8 <= plan.notes["morning_factor"] <= 1.2, plan.notes["morning"]
+    db = tmp_path / "doubled.duckdb"
+    shutil.copy(september.path, db)
+    doubled = Store(db)
+    with doubled.writer() as con:
+        con.execute("UPDATE staffing SET agents_available = 2 * agents_available")
+    with doubled.reader() as con:
+        plan2 = build_plan(con, centre, at, arrivals="actual", staffing="table", morning=True)
+    assert 0.4 <= plan2.notes["morning_factor"] <= 0.6, plan2.notes["morning"]
+    # the agents simulated are within an agent of the first plan's in every interval
+    assert np.abs(plan2.agents - plan.agents).max() <= 1
+
+
+def test_the_point_of_no_return_is_where_perfect_service_can_no_longer_save_the_day():
+    """Hand-made day of two replications, three half hours from 10:00, sl_offered_30:
+    10 calls each, 5 / 5 / 5 within 30 s. Best close from 10:00's end: (5 + 20) / 30 =
+    0.83; from 10:30's end: (10 + 10) / 30 = 0.67; from 11:00's end: 15 / 30 = 0.5.
+    Target 0.7: the day is lost at 11:00 (end of the 10:30 half hour)."""
+    from simulation.intraday.projection import Projection, point_of_no_return
+
+    tz = dt.timezone(dt.timedelta(hours=3))
+    starts = [
+        dt.datetime(2026, 9, 15, 10, tzinfo=tz) + dt.timedelta(minutes=30 * k) for k in range(3)
+    ]
+    rows = [
+        {"replication": r, "interval_start": s, "offered": 10, "sl_offered_30": 0.5}
+        for r in range(2)
+        for s in starts
+    ]
+    proj = Projection({}, {}, [], {}, (), [], interval_rows=rows)
+
+    def parts(row):
+        return row["sl_offered_30"] * row["offered"], row["offered"]
+
+    breach, best = point_of_no_return(proj, parts, 0.7, starts[0], 1800)
+    assert best == pytest.approx([25 / 30, 20 / 30, 15 / 30])
+    assert breach == starts[2]
