@@ -8,7 +8,8 @@
   also run by writers every ``AUTO_COMPACT_EVERY`` snapshots, so a feed committing every
   second does not pile up files).
 * ``migrate_single_file``: copy a DuckDB file of the previous design (schema 1 to 6)
-  into a lake store, table by table, in one transaction (``cca store migrate``).
+  into a lake store, table by table, in one transaction (``cca store migrate``); the
+  calls go through the call log, which builds each centre's rollup from them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from analytics.call_log import changing_calls
 from analytics.store import DEFAULT_RETENTION, Store, StoreError, file_kind
 
 # Tables of the analytics store, in the order a migration copies them.
@@ -32,7 +34,6 @@ TABLES = (
     "staffing",
     "tickets",
     "calls",
-    "call_interval_state",
     "forecast_runs",
     "forecasts",
 )
@@ -135,10 +136,6 @@ def migrate_single_file(
                 con.execute(f"SELECT count(*) FROM single_file.main.{t}").fetchone()[0]
                 for t in tables
             )
-            if "call_intervals" in present:
-                total += con.execute(
-                    "SELECT count(*) FROM single_file.main.call_intervals"
-                ).fetchone()[0]
             done = 0
             con.execute("UPDATE meta SET value = ? WHERE key = 'caller_salt'", [salt])
             for table in tables:
@@ -148,23 +145,27 @@ def migrate_single_file(
                 mine = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
                 names = ", ".join(c for c in columns if c in mine)
                 if table == "calls":
-                    # month by month: a progress bar that moves, files per partition
+                    # through the call log, centre by centre and month by month (a bar
+                    # that moves); leaving each centre's block builds its rollup
                     months = con.execute(
                         "SELECT DISTINCT centre_id, date_trunc('month', arrived_at AT TIME ZONE "
                         "'UTC') AS m FROM single_file.main.calls ORDER BY 1, 2"
                     ).fetchall()
                     n = 0
-                    for centre_id, month in months:
-                        k = con.execute(
-                            f"INSERT INTO calls ({names}) SELECT {names} FROM "
-                            "single_file.main.calls WHERE centre_id = ? AND "
-                            "date_trunc('month', arrived_at AT TIME ZONE 'UTC') = ?",
-                            [centre_id, month],
-                        ).fetchone()[0]
-                        n += k
-                        done += k
-                        if progress:
-                            progress(table, done, total)
+                    for centre_id in sorted({m[0] for m in months}):
+                        with changing_calls(con, centre_id) as calls:
+                            for _cid, month in (m for m in months if m[0] == centre_id):
+                                k = calls.insert(
+                                    names.split(", "),
+                                    f"SELECT {names} FROM single_file.main.calls WHERE "
+                                    "centre_id = ? AND date_trunc('month', arrived_at AT TIME "
+                                    "ZONE 'UTC') = ?",
+                                    [centre_id, month],
+                                )
+                                n += k
+                                done += k
+                                if progress:
+                                    progress(table, done, total)
                 else:
                     n = con.execute(
                         f"INSERT INTO {table} ({names}) SELECT {names} FROM single_file.main.{table}"
@@ -173,22 +174,6 @@ def migrate_single_file(
                 copied[table] = n
                 if progress:
                     progress(table, done, total)
-            if "call_intervals" in present:
-                n = con.execute(
-                    "INSERT INTO call_interval_deltas BY NAME SELECT *, "
-                    "CASE WHEN talk_sum IS NULL THEN 0 ELSE n END AS n_talk, "
-                    "CASE WHEN hold_sum IS NULL THEN 0 ELSE n END AS n_hold, "
-                    "CASE WHEN acw_sum IS NULL THEN 0 ELSE n END AS n_acw "
-                    "FROM single_file.main.call_intervals"
-                ).fetchone()[0]
-                copied["call_intervals"] = n
-                done += n
-                if progress:
-                    progress("call_intervals", done, total)
-            else:  # a file of schema 1 or 2: its rollup is built from its calls
-                from analytics.call_log import rebuild_rollups
-
-                rebuild_rollups(con)
         except BaseException:
             con.execute("ROLLBACK")
             con.execute("DETACH single_file")

@@ -186,7 +186,7 @@ def single_file_copy(lake: Path, single: Path) -> None:
         _SINGLE_FILE,
         str(lake),
         str(single),
-        str(ROOT / "tests" / "data" / "single_file_schema_5.sql"),
+        str(ROOT / "tests" / "data" / "single_file_schema_6.sql"),
     )
 
 

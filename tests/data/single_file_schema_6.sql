@@ -1,5 +1,5 @@
--- The schema (version 5) of the single-file store of the previous design: migrations
--- 001 to 005 as they were before the lake (tests build such files to migrate them).
+-- The schema (version 6) of the single-file store of the previous design: migrations
+-- 001 to 006 as they were before the lake (tests build such files to migrate them).
 -- Schema version 1: centres, calls, tickets, staffing, ingest batches, quarantine, users.
 -- Every timestamp is an instant (TIMESTAMPTZ); grouping happens in the centre's time zone.
 
@@ -187,3 +187,7 @@ CREATE TABLE IF NOT EXISTS forecasts (
     PRIMARY KEY (run_id, interval_start, group_key)
 );
 
+-- Schema version 6: a centre's branch counters (issue 21): site -> counters open while the
+-- branch is open, as JSON ('{}' for a centre without branches). The Sites page divides a
+-- branch's walk-in visits by them.
+ALTER TABLE centres ADD COLUMN IF NOT EXISTS counters JSON DEFAULT '{}';
