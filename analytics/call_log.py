@@ -121,22 +121,39 @@ class CallChanges:
         ``batch_id`` is given, ``batch_id`` (a claimed one, ``Store.claim_batch_id``):
         the rollup then gets the deltas of the batch's calls; without it, the centre's
         whole rollup is rebuilt."""
-        appending = self._appending()
+        appending = self._appending() and batch_id is not None
         with _any_row_order(self.con):
-            inserted = self.con.execute(
-                f"INSERT INTO calls ({', '.join(columns)}) {select}", params
-            ).fetchall()[0][0]
-        if inserted:
-            if batch_id is None or not appending:
-                self.whole = True
-            else:
-                rollup.add_delta(
-                    self.con,
-                    self._centre(),
-                    "c.centre_id = ? AND c.batch_id = ?",
-                    [self.centre_id, batch_id],
-                    +1,
+            if not appending:
+                inserted = self.con.execute(
+                    f"INSERT INTO calls ({', '.join(columns)}) {select}", params
+                ).fetchall()[0][0]
+                if inserted:
+                    self.whole = True
+                return inserted
+            # The new rows are staged first: their rollup deltas are read from them, not
+            # by finding them again among every stored call of the centre (a one-call
+            # commit would otherwise cost a scan of the whole table).
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE call_log_new AS SELECT * FROM calls LIMIT 0"
+            )
+            try:
+                self.con.execute(
+                    f"INSERT INTO call_log_new ({', '.join(columns)}) {select}", params
                 )
+                inserted = self.con.execute(
+                    "INSERT INTO calls SELECT * FROM call_log_new"
+                ).fetchall()[0][0]
+                if inserted:
+                    rollup.add_delta(
+                        self.con,
+                        self._centre(),
+                        "c.centre_id = ?",
+                        [self.centre_id],
+                        +1,
+                        source="call_log_new",
+                    )
+            finally:
+                self.con.execute("DROP TABLE IF EXISTS call_log_new")
         return inserted
 
     def touch(self, first: dt.datetime, last: dt.datetime) -> None:

@@ -126,12 +126,14 @@ def add_delta(
     where: str,
     params: list | dict,
     sign: int,
+    source: str = "calls",
 ) -> None:
     """Append the rollup rows of the centre's calls matching ``where`` (over the columns
     of ``calls``, values bound as ``?`` or ``$name`` as in ``params``), counted ``sign``
-    times: +1 after inserting them, -1 before deleting them."""
+    times: +1 after inserting them, -1 before deleting them. ``source``: a table of the
+    shape of ``calls`` holding them (the rows about to be inserted), else ``calls``."""
     thresholds, short_s = _cut(centre)
-    rows = _rollup_sql(len(thresholds), where, named=isinstance(params, dict))
+    rows = _rollup_sql(len(thresholds), where, named=isinstance(params, dict), source=source)
     if isinstance(params, dict):
         bound: list | dict = {
             **params,
@@ -182,7 +184,9 @@ def fold(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("DROP TABLE folded_intervals")
 
 
-def _rollup_sql(n_thresholds: int, where: str, named: bool = False, stored: bool = True) -> str:
+def _rollup_sql(
+    n_thresholds: int, where: str, named: bool = False, stored: bool = True, source: str = "calls"
+) -> str:
     """The rollup rows of the calls ``c`` selected by ``where``; parameters: S,
     T1..Tn, then those of ``where`` (``named``: $rollup_short, $rollup_t0.. instead).
     ``stored``: with the counts of calls having each handling time, as the deltas
@@ -204,7 +208,7 @@ def _rollup_sql(n_thresholds: int, where: str, named: bool = False, stored: bool
                {", ".join(within)},
                sum(c.wait_s) AS wait_sum, sum(c.talk_s) AS talk_sum,
                sum(c.hold_s) AS hold_sum, sum(c.acw_s) AS acw_sum{counts}
-        FROM calls c WHERE {where}
+        FROM {source} c WHERE {where}
         GROUP BY ALL
         """
 
