@@ -65,6 +65,8 @@ class AppState:
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():  # users, sessions, audit: the owner's alone (0600)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         con.row_factory = sqlite3.Row
         con.execute("PRAGMA journal_mode = WAL")

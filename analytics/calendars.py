@@ -42,7 +42,7 @@ from analytics.periods import hijri_month_bounds, hijri_month_of, local_midnight
 
 
 @functools.lru_cache(maxsize=256)
-def _country_holidays(country: str, year: int) -> dict[dt.date, str]:
+def country_holidays(country: str, year: int) -> dict[dt.date, str]:
     try:
         found = holidays_lib.country_holidays(country, years=year)
     except NotImplementedError:
@@ -69,7 +69,7 @@ class BusinessCalendar:
         """The name of the public holiday on ``day``, or None."""
         if not self.centre.holiday_country:
             return None
-        return _country_holidays(self.centre.holiday_country, day.year).get(day)
+        return country_holidays(self.centre.holiday_country, day.year).get(day)
 
     def is_closure(self, day: dt.date) -> bool:
         return day in self.centre.extra_closures

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from analytics.clock import is_hhmm
+
 ISO_WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
 _CENTRE_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
-_HHMM = re.compile(r"^([01]\d|2[0-4]):[0-5]\d$")
 
 DEFAULT_OPENING_HOURS: dict[int, tuple[tuple[str, str], ...]] = {
     d: ((("08:00", "17:00"),) if d <= 5 else ()) for d in range(1, 8)
@@ -75,7 +76,7 @@ class Centre:
             if day not in ISO_WEEKDAYS:
                 raise ValueError(f"centre {self.centre_id}: opening_hours day {day} is not 1..7")
             for start, end in spans:
-                if not (_HHMM.match(start) and _HHMM.match(end)) or start >= end:
+                if not (is_hhmm(start) and is_hhmm(end)) or start >= end:
                     raise ValueError(
                         f"centre {self.centre_id}: opening span {start}-{end} on "
                         f"{ISO_WEEKDAYS[day]} is not HH:MM-HH:MM with start < end"

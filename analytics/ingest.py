@@ -10,7 +10,7 @@ data or the new, never half):
    a mapping fixes it) or Parquet (stored types kept). Malformed lines -- too many or
    too few fields, bytes that are not valid in the file's encoding -- are set aside by
    DuckDB's reader with their byte position.
-2. **Map.** A :class:`~analytics.mapping.Mapping` gives one SQL expression per canonical
+2. **Map.** A :class:`~analytics.mapping.ColumnMapping` gives one SQL expression per canonical
    column plus a row filter; without one, the file's columns must carry the canonical
    names of docs/stores.md.
 3. **Validate at the door.** Each row is typed (timestamps as instants: a timestamp
@@ -23,8 +23,9 @@ data or the new, never half):
    (updated). Within one file the last occurrence of an id wins; an earlier occurrence
    with different values is quarantined, naming the line that superseded it.
 
-Caller identifiers never reach the database: only ``sha256(salt || caller_id)`` with
-the database's own salt is stored.
+Caller identifiers never reach the database: only a keyed pseudonym,
+``HMAC-SHA256(key, sha256(salt || caller_id))`` with the key outside the store
+(``analytics.pseudonyms``).
 
 Counts satisfy ``read = loaded + updated + duplicate + rejected + filtered``.
 """
@@ -46,15 +47,23 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from analytics import pseudonyms
 from analytics.call_log import changing_calls
 from analytics.centres import ensure_centre
 from analytics.formats.lines import in_source_order
 from analytics.labels import save_labels
-from analytics.mapping import Mapping, MappingError
-from analytics.records import CALLS, RECORD_KINDS, TICKETS, Column, RecordKind  # noqa: F401  (part of the ingest API)
+from analytics.mapping import ColumnMapping, MappingError
+from analytics.records import (  # noqa: F401  (part of the ingest API)
+    CALLS,
+    OUTCOMES,
+    OUTCOMES_SQL,
+    RECORD_KINDS,
+    TICKETS,
+    Column,
+    RecordKind,
+)
 from analytics.store import LOCAL_ROW_ID, Store
 
-OUTCOMES = ("answered", "abandoned", "timeout")
 # Text timestamps are tried as ISO 8601 (space or T, fractions, Z or ±HH[:MM] offsets)
 # first, then as these day-first forms used by the seed centres' exports, then as the
 # mapping's own formats.
@@ -311,7 +320,7 @@ def _checks(kind: RecordKind, present: set[str]) -> list[_Check]:
         elif c.role == "outcome":
             checks.append(
                 _problem(
-                    f"{n} IS NULL OR {n} NOT IN ('answered', 'abandoned', 'timeout')",
+                    f"{n} IS NULL OR {n} NOT IN " + OUTCOMES_SQL,
                     c.name,
                     r,
                     "is not one of answered, abandoned, timeout",
@@ -374,9 +383,9 @@ def _checks(kind: RecordKind, present: set[str]) -> list[_Check]:
 
 
 def _stored_sql(column: Column, alias: str) -> str:
-    """A staged column as the stored table holds it (needs the ``$salt`` parameter)."""
+    """A staged column as the stored table holds it (a caller needs ``pseudonyms.params``)."""
     ref = f"{alias}.{_ident(column.stored)}" if alias else _ident(column.stored)
-    return f"sha256($salt || {ref})" if column.role == "caller" else ref
+    return pseudonyms.pseudonym_sql(ref) if column.role == "caller" else ref
 
 
 def _valued_columns(kind: RecordKind, present: set[str]) -> list[Column]:
@@ -443,7 +452,7 @@ def _record_lines(
     recs: np.ndarray,
     skipped_lines: list[int],
     scan: _FileScan,
-    mapping: Mapping,
+    mapping: ColumnMapping,
     delimiter: str,
 ) -> np.ndarray:
     """Physical start line of each record index (0-based, as DuckDB produced them).
@@ -494,13 +503,26 @@ def _record_lines(
 # --------------------------------------------------------------------------- the ingest
 
 
+def _caller_params(con, spec: RecordKind, salt: str, present: set[str]) -> dict:
+    """The pseudonym's parameters when the file has callers (``analytics.pseudonyms``);
+    an older store's unkeyed caller hashes are re-keyed first, in this transaction."""
+    if "caller_id" not in present and not (spec is CALLS and pseudonyms.unkeyed(con)):
+        return {}
+    try:
+        key = pseudonyms.caller_key()
+        pseudonyms.rekey(con, key)
+    except pseudonyms.CallerKeyError as exc:
+        raise IngestError(str(exc)) from None
+    return pseudonyms.params(salt, key)
+
+
 def ingest_file(
     store: Store,
     kind: str,
     path: str | os.PathLike[str],
     centre_id: str,
     *,
-    mapping: Mapping | str | os.PathLike[str] | None = None,
+    mapping: ColumnMapping | str | os.PathLike[str] | None = None,
     timezone: str | None = None,
     input_format: str = "auto",
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
@@ -512,7 +534,7 @@ def ingest_file(
     write that is published as a whole (``cca generate`` stores calls, tickets and
     staffing together); without it the load is its own write.
 
-    ``mapping`` is a :class:`Mapping` or the path of a mapping TOML file; without it the
+    ``mapping`` is a :class:`ColumnMapping` or the path of a mapping TOML file; without it the
     file must use the canonical column names. ``timezone`` is the time zone of a centre
     created by this ingest (naive timestamps are read in the centre's time zone).
     Raises :class:`IngestError` when the file as a whole cannot be used.
@@ -524,14 +546,14 @@ def ingest_file(
         raise IngestError(f"unknown record kind {kind!r}; use calls or tickets")
     spec = RECORD_KINDS[kind]
     path = Path(path)
-    if mapping is not None and not isinstance(mapping, Mapping):
+    if mapping is not None and not isinstance(mapping, ColumnMapping):
         try:
             mapping = load_mapping(mapping)
         except MappingError as exc:
             raise IngestError(str(exc)) from exc
     if mapping is not None and mapping.kind != kind:
         raise IngestError(f"{mapping.origin} maps {mapping.kind}, not {kind}")
-    plan = mapping or Mapping(kind=kind, origin="canonical columns")
+    plan = mapping or ColumnMapping(kind=kind, origin="canonical columns")
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     fmt = _detect_format(path, input_format)
@@ -750,7 +772,8 @@ def ingest_file(
             raise IngestError(f"{path}: {scan_box['error']}")
         file_scan: _FileScan = scan_box["scan"]
 
-        _merge(con, spec, centre_id, batch_id, result, salt, present, staged_columns)
+        caller = _caller_params(con, spec, salt, present)
+        _merge(con, spec, centre_id, batch_id, result, caller, present, staged_columns)
         save_labels(con, centre_id, plan.labels)  # the mapping's names of its codes, if any
         lap = time.perf_counter()
         structural = _structural_rejects(con, path, fmt, plan) if fmt == "csv" else []
@@ -826,7 +849,7 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _referenced_names(mapping: Mapping) -> set[str]:
+def _referenced_names(mapping: ColumnMapping) -> set[str]:
     """Source column names a mapping's expressions mention (for sniffing a delimiter)."""
     names: set[str] = set()
     for expression in [*mapping.columns.values(), mapping.filter or ""]:
@@ -841,7 +864,7 @@ def _merge(
     centre_id: str,
     batch_id: int,
     result: IngestResult,
-    salt: str,
+    caller: dict,
     present: set[str],
     staged_columns: list[Column],
 ) -> None:
@@ -905,10 +928,10 @@ def _merge(
                       FROM {spec.table} WHERE centre_id = $centre) c ON c.{key} = s.{key}
                 {not_earlier.replace("AND", "WHERE", 1)}
                 """
-            # the salt is bound only when a caller column is given (and so hashed)
+            # the key is bound only when a caller column is given (and so hashed)
             con.execute(
                 match_sql,
-                {"centre": centre_id} | ({"salt": salt} if "$salt" in match_sql else {}),
+                {"centre": centre_id} | (caller if "$salt" in match_sql else {}),
             )
             lap = result.lap("match stored rows", lap)
             updated, existing_duplicates = con.execute(
@@ -934,9 +957,7 @@ def _merge(
             FROM staged s
             WHERE s.keep AND s.problem IS NULL {not_earlier} {not_same}
             """
-        params = {"centre": centre_id, "batch": batch_id} | (
-            {"salt": salt} if "$salt" in select else {}
-        )
+        params = {"centre": centre_id, "batch": batch_id} | (caller if "$salt" in select else {})
         valid = con.execute(
             "SELECT count(*) FROM staged WHERE keep AND problem IS NULL"
         ).fetchall()[0][0]
@@ -959,7 +980,7 @@ def _merge(
 
 
 def _structural_rejects(
-    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, plan: Mapping
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, plan: ColumnMapping
 ) -> list[tuple[int, str | None, str | None, str]]:
     """Lines DuckDB's CSV reader set aside: (physical line, column, value, reason)."""
     rows = con.execute(
@@ -1003,7 +1024,7 @@ def _quarantine(
     result: IngestResult,
     structural: list[tuple[int, str | None, str | None, str]],
     scan: _FileScan,
-    plan: Mapping,
+    plan: ColumnMapping,
     delimiter: str,
     checks: list[_Check],
     source: Any = None,

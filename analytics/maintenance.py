@@ -138,6 +138,13 @@ def migrate_single_file(
             )
             done = 0
             con.execute("UPDATE meta SET value = ? WHERE key = 'caller_salt'", [salt])
+            # the rest of the old store's settings (e.g. caller_pseudonym: its callers'
+            # hashes are already keyed, and must not be keyed twice)
+            con.execute(
+                "INSERT INTO meta SELECT key, value FROM single_file.main.meta "
+                "WHERE key NOT IN ('caller_salt', 'schema_version') "
+                "AND key NOT IN (SELECT key FROM meta)"
+            )
             for table in tables:
                 columns = [
                     r[0] for r in con.execute(f"DESCRIBE single_file.main.{table}").fetchall()

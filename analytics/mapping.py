@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from analytics.labels import check_labels
 from analytics.packaged import packaged_file, packaged_names
@@ -60,7 +61,7 @@ class MappingError(ValueError):
 
 
 @dataclass(frozen=True)
-class Mapping:
+class ColumnMapping:
     """A source description: SQL expression per canonical column plus a row filter."""
 
     kind: str
@@ -128,14 +129,41 @@ def check_expression(expression: str, where: str) -> None:
         raise MappingError(f"{where}: not a single SQL expression: {expression!r}")
 
 
-def _get(table: dict[str, Any], key: str, kind: type, where: str, default: Any = None) -> Any:
-    value = table.get(key, default)
-    if value is not None and not isinstance(value, kind):
-        raise MappingError(f"{where}: {key} must be a {kind.__name__}, not {value!r}")
-    return value
+class _Source(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    quote: str = '"'
 
 
-def load_mapping(path: str | Path) -> Mapping:
+class _MappingFile(BaseModel):
+    """A mapping file's shape (keys and types); what the values mean is checked by
+    ``ColumnMapping`` (kind, time zone, encoding, one-character delimiter, expressions)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: str = ""
+    columns: dict[str, str] = {}
+    filter: str | None = None
+    timezone: str | None = None
+    timestamp_formats: list[str] = []
+    source: _Source = _Source()
+    labels: dict[str, Any] = {}
+
+
+def _shape_error(exc: ValidationError, where: str) -> MappingError:
+    """The first problem pydantic found, as a message naming the file, the key and the value."""
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        table = _Source if key.startswith("source.") else _MappingFile
+        known = ", ".join(table.model_fields)
+        return MappingError(f"{where}: unknown key {key}; known: {known}")
+    return MappingError(f"{where}: {key}: {error['msg'].lower()}, not {error['input']!r}")
+
+
+def load_mapping(path: str | Path) -> ColumnMapping:
     """Read and check a mapping file (TOML): a path, or the name of a preset shipped in
     ``data/mappings/`` (``zendesk``, ``anonymous_bank``…), read as package data."""
     path = Path(path)
@@ -153,30 +181,19 @@ def load_mapping(path: str | Path) -> Mapping:
         raise MappingError(f"{where}: no such mapping file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"{where}: not valid TOML: {exc}") from exc
-    known = {"kind", "columns", "filter", "timezone", "timestamp_formats", "source", "labels"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise MappingError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {sorted(known)}")
-    source = _get(raw, "source", dict, where, {})
-    unknown = sorted(set(source) - {"delimiter", "encoding", "quote"})
-    if unknown:
-        raise MappingError(f"{where}: unknown [source] key(s) {', '.join(unknown)}")
-    columns = _get(raw, "columns", dict, where, {})
-    for name, expression in columns.items():
-        if not isinstance(expression, str):
-            raise MappingError(f"{where}: columns.{name} must be a SQL expression string")
-    formats = _get(raw, "timestamp_formats", list, where, [])
-    if not all(isinstance(f, str) for f in formats):
-        raise MappingError(f"{where}: timestamp_formats must be a list of strptime formats")
-    return Mapping(
-        kind=_get(raw, "kind", str, where, ""),
-        columns=dict(columns),
-        filter=_get(raw, "filter", str, where),
-        timezone=_get(raw, "timezone", str, where),
-        timestamp_formats=tuple(formats),
-        delimiter=_get(source, "delimiter", str, where),
-        encoding=_get(source, "encoding", str, where, "utf-8"),
-        quote=_get(source, "quote", str, where, '"'),
+    try:
+        spec = _MappingFile.model_validate(raw)
+    except ValidationError as exc:
+        raise _shape_error(exc, where) from None
+    return ColumnMapping(
+        kind=spec.kind,
+        columns=dict(spec.columns),
+        filter=spec.filter,
+        timezone=spec.timezone,
+        timestamp_formats=tuple(spec.timestamp_formats),
+        delimiter=spec.source.delimiter,
+        encoding=spec.source.encoding,
+        quote=spec.source.quote,
         origin=where,
-        labels=_get(raw, "labels", dict, where, {}),
+        labels=spec.labels,
     )

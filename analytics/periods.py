@@ -24,6 +24,7 @@ the store keeps instants in UTC.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -86,6 +87,16 @@ def hijri_month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
         raise ValueError(f"Hijri month {year}-{month:02d}: {exc}") from None
     start = dt.date(*first.to_gregorian().datetuple())
     return start, start + dt.timedelta(days=length - 1)
+
+
+@functools.lru_cache(maxsize=8192)
+def hijri_date(day: dt.date) -> tuple[int, int, int] | None:
+    """(Hijri year, month, day) of a Gregorian date (Umm al-Qura), None outside its range."""
+    try:
+        h = Gregorian(day.year, day.month, day.day).to_hijri()
+    except (ValueError, OverflowError):
+        return None
+    return h.year, h.month, h.day
 
 
 def hijri_month_of(day: dt.date) -> tuple[int, int]:

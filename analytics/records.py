@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# How a call ends (docs/kpis.md): every offered call has one of these outcomes.
+OUTCOMES = ("answered", "abandoned", "timeout")
+OUTCOMES_SQL = "(" + ", ".join(f"'{o}'" for o in OUTCOMES) + ")"  # for SQL IN
+
 
 @dataclass(frozen=True)
 class Column:

@@ -39,26 +39,11 @@ import kpi as kpi_benchmark  # noqa: E402
 from analytics.appstate import AppState  # noqa: E402
 from dashboards import Settings, create_app  # noqa: E402
 from dashboards.auth import add_user  # noqa: E402
+from dashboards.protocol import page_request  # noqa: E402
 
 QUERY = "?centre=bench_riyadh&period=2024-09"
 LIMIT_S = 0.300
 FIRST_LOAD_LIMIT_S = 2.0
-
-
-def router_body(path: str, search: str) -> dict:
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
 
 
 def wallboard_body(search: str) -> dict:
@@ -87,16 +72,16 @@ def time_callbacks(app, runs: int) -> list[tuple[str, float, float]]:
     client = app.server.test_client()
     csrf = log_in(client, "bench", "bench-password")
     cases = [
-        (f"page {path}", router_body(path, QUERY))
+        (f"page {path}", page_request(path, QUERY))
         for path in ("/", "/categories", "/intraday", "/tickets", "/sites", "/reports")
     ]
     cases += [
-        ("filter: category=employer", router_body("/", QUERY + "&category=employer")),
-        ("drill: category topics", router_body("/categories", QUERY + "&category=worker")),
-        ("intraday: another day", router_body("/intraday", QUERY + "&day=2024-09-10")),
+        ("filter: category=employer", page_request("/", QUERY + "&category=employer")),
+        ("drill: category topics", page_request("/categories", QUERY + "&category=worker")),
+        ("intraday: another day", page_request("/intraday", QUERY + "&day=2024-09-10")),
         (
             "period: a year by month",
-            router_body("/categories", "?centre=bench_riyadh&period=2024-01..2024-12"),
+            page_request("/categories", "?centre=bench_riyadh&period=2024-01..2024-12"),
         ),
         ("wallboard refresh", wallboard_body("?centre=bench_riyadh")),
     ]

@@ -93,7 +93,7 @@ def lp_bound(need, interval_s, templates) -> float:
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 
-    from simulation.planning.rostering import BREAK_WINDOW_S, MAX_UNBROKEN_S, _break_offsets
+    from simulation.planning.rostering import BREAK_WINDOW_S, MAX_UNBROKEN_S, break_offsets
 
     n = len(need)
     rows, cols, cost = [], [], []
@@ -101,7 +101,7 @@ def lp_bound(need, interval_s, templates) -> float:
     for t in templates:
         length = t.length_s // interval_s
         for s in range(n):
-            for b in _break_offsets(t, interval_s, BREAK_WINDOW_S, MAX_UNBROKEN_S):
+            for b in break_offsets(t, interval_s, BREAK_WINDOW_S, MAX_UNBROKEN_S):
                 on = [k for k in range(s, min(n, s + length))]
                 if b is not None:
                     on = [k for k in on if not s + b <= k < s + b + t.break_s // interval_s]

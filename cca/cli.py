@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
+from analytics.errors import UserError
 from analytics.store import default_db_path
 
 # Order is the order shown in `cca --help`.
@@ -37,10 +39,6 @@ COMMANDS = [
 ]
 
 
-class UserError(Exception):
-    """An error the user can fix; printed without a traceback, exit status 2."""
-
-
 def _store_location(text: str) -> Path | str:
     """A store's path, or a PostgreSQL URL kept as text (a Path would fold its //)."""
     return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
@@ -61,17 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"cca.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cca.commands.{name}":
-                raise
-            continue  # command not built yet
-        module.register(sub)
+        # A command module that fails to import is an error, never a command left out.
+        importlib.import_module(f"cca.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Files this process makes (the store, its app state, keys, exports) are the owner's
+    # alone: they hold callers' pseudonyms, users and sessions (docs/security.md).
+    os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.db is None:

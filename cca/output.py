@@ -7,28 +7,19 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-
-def _jsonable(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return _jsonable(value.item())
-    return value
+from analytics.jsonable import jsonable
 
 
 def _cell(value: Any) -> str:
-    value = _jsonable(value)
+    """A table cell: numbers with thousands separators, small ones to four decimals (a
+    ratio reads 0.9119; the KPI catalogue's rounder display formats are for reports and
+    tiles, while a table keeps what the JSON holds)."""
+    value = jsonable(value)
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -40,12 +31,32 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _table(columns: list[str], cells: list[list[str]], out: TextIO, header: bool) -> None:
+    """A borderless table (rich): with a header, numbers right-aligned; never wrapped or
+    cut, no trailing blanks."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, show_header=header, pad_edge=False, padding=(0, 1))
+    for i, c in enumerate(columns):
+        numeric = header and any(row[i][:1].isdigit() or row[i][:1] in "-—" for row in cells)
+        table.add_column(c, justify="right" if numeric else "left", no_wrap=True)
+    for row in cells:
+        table.add_row(*row)
+    width = sum(max(len(c), *(len(r[i]) for r in cells)) + 2 for i, c in enumerate(columns))
+    buffer = io.StringIO()
+    Console(file=buffer, width=max(width, 20), color_system=None, highlight=False).print(table)
+    out.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
+
+
 def emit(rows: Sequence[dict[str, Any]], fmt: str = "table", out: TextIO | None = None) -> None:
     """Print ``rows`` (dicts with the same keys) as a table, JSON array or CSV."""
     out = out or sys.stdout
     rows = list(rows)
     if fmt == "json":
-        json.dump([{k: _jsonable(v) for k, v in r.items()} for r in rows], out, indent=2)
+        json.dump([{k: jsonable(v) for k, v in r.items()} for r in rows], out, indent=2)
         out.write("\n")
         return
     columns = list(rows[0].keys()) if rows else []
@@ -53,7 +64,7 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str = "table", out: TextIO | None 
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
-            writer.writerow(["" if _jsonable(r[c]) is None else _jsonable(r[c]) for c in columns])
+            writer.writerow(["" if jsonable(r[c]) is None else jsonable(r[c]) for c in columns])
         return
     if fmt != "table":
         raise ValueError(f"unknown format {fmt!r}")
@@ -62,12 +73,6 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str = "table", out: TextIO | None 
         return
     if len(rows) == 1:
         # One record reads best as name / value lines.
-        width = max(len(c) for c in columns)
-        for c in columns:
-            out.write(f"{c.ljust(width)}  {_cell(rows[0][c])}\n")
+        _table(["name", "value"], [[c, _cell(rows[0][c])] for c in columns], out, False)
         return
-    cells = [[_cell(r[c]) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    out.write("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)) + "\n")
-    for row in cells:
-        out.write("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) + "\n")
+    _table(columns, [[_cell(r[c]) for c in columns] for r in rows], out, True)

@@ -22,6 +22,7 @@ import dash
 import dash_mantine_components as dmc
 import flask
 from dash import Dash, Input, Output, dcc
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from analytics.appstate import AppState
 from analytics.store import Store
@@ -87,6 +88,9 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
         assets_ignore=r"login\.css",  # the log-in page's own sheet, not the app's
     )
     server = app.server
+    if settings.trusted_proxies:  # the client's address, not the proxy's, for delays and audit
+        n = settings.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
     server.secret_key = auth.secret_key(settings.secret_key)
     from simulation.operations.jobs import JobRunner
 

@@ -25,6 +25,7 @@ needs a session, and every role sees only its pages and centres.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import html
 import os
@@ -41,6 +42,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from analytics.appstate import AppState, utc_now
+from analytics.errors import UserError  # a user-management request that cannot be done
 
 ROLES = ("admin", "manager", "planner", "executive", "wallboard")
 # Where each role lands after logging in.
@@ -62,10 +64,6 @@ PUBLIC_PREFIXES = ("/assets/fonts/",)
 _DASH_INDEX = ("/", "/<path:path>")
 
 _hasher = PasswordHasher()
-
-
-class UserError(ValueError):
-    """A user-management request that cannot be done as asked."""
 
 
 @dataclass(frozen=True)
@@ -237,18 +235,60 @@ def list_users(state: AppState) -> list[dict]:
 # ------------------------------------------------------------------ log-in, lock-out
 
 
-def authenticate(state: AppState, username: str, password: str) -> tuple[User | None, str]:
-    """(the user, "ok") when the password is right; else (None, why): "locked",
-    "disabled" or "invalid". Failures count towards the lock-out."""
+# Failed log-ins slow down what failed, never lock a name hard: (key kind, failures
+# allowed before a delay, the longest delay). The pair (client address, name) and the
+# address across names may wait up to 15 minutes; a name alone, tried from anywhere, at
+# most a minute, so nobody can lock an admin out by typing wrong passwords.
+THROTTLES = (
+    ("pair", 3, LOCKOUT),
+    ("addr", 10, LOCKOUT),
+    ("name", 10, dt.timedelta(seconds=60)),
+)
+FAILURE_WINDOW = dt.timedelta(hours=1)  # failures older than this are forgotten
+
+
+def throttle_keys(name: str, address: str | None) -> dict[str, str]:
+    """The rows of ``login_failures`` a log-in attempt counts against."""
+    address = address or "-"
+    return {"pair": f"pair:{address}|{name}", "addr": f"addr:{address}", "name": f"name:{name}"}
+
+
+FIRST_DELAY_S = 5
+
+
+def delay_after(failures: int, free: int, longest: dt.timedelta) -> dt.timedelta:
+    """5 s after the first failure past ``free``, doubling with each, at most ``longest``."""
+    if failures <= free:
+        return dt.timedelta(0)
+    return min(dt.timedelta(seconds=FIRST_DELAY_S * 2 ** min(failures - free - 1, 30)), longest)
+
+
+def wait_s(state: AppState, username: str, address: str | None = None) -> float:
+    """Seconds before ``username`` may try again from ``address`` (0: now)."""
+    now = dt.datetime.now(dt.UTC)
+    keys = list(throttle_keys((username or "").strip(), address).values())
+    with state.connect() as con:
+        rows = con.execute(
+            f"SELECT locked_until FROM login_failures WHERE username IN ({', '.join('?' * len(keys))})"
+            " AND locked_until IS NOT NULL",
+            keys,
+        ).fetchall()
+    waits = [(dt.datetime.fromisoformat(r["locked_until"]) - now).total_seconds() for r in rows]
+    return max([0.0, *waits])
+
+
+def authenticate(
+    state: AppState, username: str, password: str, address: str | None = None
+) -> tuple[User | None, str]:
+    """(the user, "ok") when the password is right; else (None, why): "locked" (wait
+    first: ``wait_s``), "disabled" or "invalid". A failure grows the delays of the
+    attempt's address, name and pair (``THROTTLES``); a success clears its pair."""
     name = (username or "").strip()
+    keys = throttle_keys(name, address)
+    if wait_s(state, name, address) > 0:
+        return None, "locked"  # the password is not even checked: no oracle while waiting
     now = dt.datetime.now(dt.UTC)
     with state.connect() as con:
-        fail = con.execute(
-            "SELECT failures, first_at, locked_until FROM login_failures WHERE username = ?",
-            [name],
-        ).fetchone()
-        if fail and fail["locked_until"] and dt.datetime.fromisoformat(fail["locked_until"]) > now:
-            return None, "locked"
         row = con.execute(
             "SELECT username, password_hash, role, centres, disabled FROM users WHERE username = ?",
             [name],
@@ -262,24 +302,53 @@ def authenticate(state: AppState, username: str, password: str) -> tuple[User | 
         else:
             _hasher.hash(password or "x")  # the same work for unknown names: no timing hint
         if ok and not row["disabled"]:
-            con.execute("DELETE FROM login_failures WHERE username = ?", [name])
+            con.execute("DELETE FROM login_failures WHERE username = ?", [keys["pair"]])
             return _user(row), "ok"
-        if ok:
-            return None, "disabled"
-        # a failure: count it within the window, lock at the fifth
-        if fail is None or now - dt.datetime.fromisoformat(fail["first_at"]) > LOCKOUT:
-            failures, first_at = 1, now.isoformat(timespec="seconds")
+        for kind, free, longest in THROTTLES:
+            key = keys[kind]
+            fail = con.execute(
+                "SELECT failures, first_at FROM login_failures WHERE username = ?", [key]
+            ).fetchone()
+            if fail is None or now - dt.datetime.fromisoformat(fail["first_at"]) > FAILURE_WINDOW:
+                failures, first_at = 1, now.isoformat(timespec="seconds")
+            else:
+                failures, first_at = fail["failures"] + 1, fail["first_at"]
+            delay = delay_after(failures, free, longest)
+            locked = (now + delay).isoformat(timespec="seconds") if delay else None
+            con.execute(
+                "INSERT INTO login_failures (username, failures, first_at, locked_until)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET"
+                " failures = excluded.failures, first_at = excluded.first_at,"
+                " locked_until = excluded.locked_until",
+                [key, failures, first_at, locked],
+            )
+    return None, "disabled" if ok else "invalid"
+
+
+def lockouts(state: AppState) -> list[dict]:
+    """The delays in force now (``/admin`` shows them): key, failures, until."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    with state.connect() as con:
+        rows = con.execute(
+            "SELECT username AS key, failures, first_at, locked_until FROM login_failures"
+            " WHERE locked_until > ? ORDER BY locked_until DESC",
+            [now],
+        ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def unlock(state: AppState, name: str) -> int:
+    """An admin lifts every delay on a user name (its own and its pairs with addresses)
+    or on an ``addr:...`` key; how many rows were cleared."""
+    with state.connect() as con:
+        if name.startswith(("addr:", "name:", "pair:")):
+            cur = con.execute("DELETE FROM login_failures WHERE username = ?", [name])
         else:
-            failures, first_at = fail["failures"] + 1, fail["first_at"]
-        locked = (now + LOCKOUT).isoformat(timespec="seconds") if failures >= MAX_FAILURES else None
-        con.execute(
-            "INSERT INTO login_failures (username, failures, first_at, locked_until)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET"
-            " failures = excluded.failures, first_at = excluded.first_at,"
-            " locked_until = excluded.locked_until",
-            [name, failures, first_at, locked],
-        )
-        return None, "locked" if locked else "invalid"
+            cur = con.execute(
+                "DELETE FROM login_failures WHERE username = ? OR username LIKE ? ESCAPE '\\'",
+                [f"name:{name}", "pair:%|" + name.replace("%", "\\%").replace("_", "\\_")],
+            )
+        return cur.rowcount
 
 
 def start_session(state: AppState, user: User) -> tuple[str, str]:
@@ -292,7 +361,7 @@ def start_session(state: AppState, user: User) -> tuple[str, str]:
             "INSERT INTO sessions (session_id, username, created_at, last_seen, expires_at)"
             " VALUES (?, ?, ?, ?, ?)",
             [
-                session_id,
+                stored_id(session_id),
                 user.username,
                 now.isoformat(timespec="seconds"),
                 now.isoformat(timespec="seconds"),
@@ -300,6 +369,12 @@ def start_session(state: AppState, user: User) -> tuple[str, str]:
             ],
         )
     return session_id, csrf_for(session_id)
+
+
+def stored_id(session_id: str) -> str:
+    """What the sessions table keeps of a session id: its SHA-256, so a reader of the
+    app-state file cannot take over a live session with what they read."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def csrf_for(session_id: str) -> str:
@@ -318,25 +393,25 @@ def session_user(
         row = con.execute(
             "SELECT u.username, u.role, u.centres, u.disabled, s.last_seen FROM sessions s"
             " JOIN users u USING (username) WHERE s.session_id = ? AND s.expires_at > ?",
-            [session_id, now.isoformat(timespec="seconds")],
+            [stored_id(session_id), now.isoformat(timespec="seconds")],
         ).fetchone()
         if row is None or row["disabled"]:
             return None
         seen = dt.datetime.fromisoformat(row["last_seen"])
         if now - seen > idle:
-            con.execute("DELETE FROM sessions WHERE session_id = ?", [session_id])
+            con.execute("DELETE FROM sessions WHERE session_id = ?", [stored_id(session_id)])
             return None
         if now - seen > TOUCH_EVERY:
             con.execute(
                 "UPDATE sessions SET last_seen = ? WHERE session_id = ?",
-                [now.isoformat(timespec="seconds"), session_id],
+                [now.isoformat(timespec="seconds"), stored_id(session_id)],
             )
     return _user(row)
 
 
 def end_session(state: AppState, session_id: str) -> None:
     with state.connect() as con:
-        con.execute("DELETE FROM sessions WHERE session_id = ?", [session_id])
+        con.execute("DELETE FROM sessions WHERE session_id = ?", [stored_id(session_id)])
 
 
 # ------------------------------------------------------------------------- the secret
@@ -460,7 +535,16 @@ def install(
 
     @server.errorhandler(Forbidden)
     def refuse(exc):
-        # a callback whose role check failed: nothing of the data leaves the server
+        # a callback refused (role, centre, job, alert): nothing of the data leaves the
+        # server, and the refusal is audited with what was asked
+        user = getattr(flask.g, "user", None)
+        body = flask.request.get_json(silent=True) if flask.request.is_json else None
+        asked = body.get("output") if isinstance(body, dict) else None
+        state.audit(
+            user.username if user else None,
+            "refused",
+            {"why": str(exc), "path": flask.request.path, "output": str(asked or "")[:200]},
+        )
         return flask.jsonify(error=str(exc)), 403
 
     @server.route("/login", methods=["GET", "POST"])
@@ -477,15 +561,24 @@ def install(
         expected = flask.request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not expected or not hmac.compare_digest(form.get("csrf_token", ""), expected):
             return flask.Response(_page(_FORBIDDEN), 403, mimetype="text/html")
-        username = form.get("username", "")
-        user, why = authenticate(state, username, form.get("password", ""))
+        username = form.get("username", "")[:200]
         remote = flask.request.remote_addr
+        user, why = authenticate(state, username, form.get("password", ""), remote)
         if user is None:
-            state.audit(username[:64], "login_failed", {"reason": why, "ip": remote})
+            wait = wait_s(state, username, remote)
+            detail = {"reason": why, "ip": remote} | ({"wait_s": round(wait)} if wait else {})
+            state.audit(username[:64], "login_failed", detail)
+            if wait and why != "locked":  # this failure started (or lengthened) a delay
+                state.audit(username[:64], "locked_out", {"ip": remote, "wait_s": round(wait)})
             token = secrets.token_urlsafe(24)
+            # a disabled account reads as a wrong password: the form confirms no password
+            shown = "locked" if why == "locked" else "invalid"
             response = flask.make_response(
-                _login_form(token, lang, form.get("next"), why), 401 if why != "locked" else 429
+                _login_form(token, lang, form.get("next"), shown, wait),
+                429 if why == "locked" else 401,
             )
+            if why == "locked":
+                response.headers["Retry-After"] = str(max(1, round(wait)))
             response.set_cookie(LOGIN_CSRF_COOKIE, token, **cookie_args())
             return response
         session_id, csrf = start_session(state, user)
@@ -523,8 +616,7 @@ _WORDS = {
         "password": "Password",
         "submit": "Sign in",
         "invalid": "That user name and password do not match.",
-        "locked": "Too many failed attempts: this account is locked for 15 minutes.",
-        "disabled": "This account is disabled. Ask an administrator.",
+        "locked": "Too many failed attempts: try again in {wait} seconds.",
         "other": "العربية",
     },
     "ar": {
@@ -534,8 +626,7 @@ _WORDS = {
         "password": "كلمة المرور",
         "submit": "دخول",
         "invalid": "اسم المستخدم وكلمة المرور غير متطابقين.",
-        "locked": "محاولات فاشلة كثيرة: الحساب مقفل لمدة 15 دقيقة.",
-        "disabled": "هذا الحساب معطّل. راجع المسؤول.",
+        "locked": "محاولات فاشلة كثيرة: حاول مجددًا بعد {wait} ثانية.",
         "other": "English",
     },
 }
@@ -561,10 +652,13 @@ def _page(body: str, lang: str = "en") -> str:
     )
 
 
-def _login_form(token: str, lang: str, next_path: str | None, error: str | None) -> str:
+def _login_form(
+    token: str, lang: str, next_path: str | None, error: str | None, wait: float = 0
+) -> str:
     w = _WORDS[lang]
     other = "en" if lang == "ar" else "ar"
-    message = f"<p class='error' role='alert'>{html.escape(w[error])}</p>" if error else ""
+    text = w[error].format(wait=max(1, round(wait))) if error else ""
+    message = f"<p class='error' role='alert'>{html.escape(text)}</p>" if error else ""
     nxt = html.escape(_safe_next(next_path))
     return _page(
         f"""<main class="card">

@@ -8,7 +8,7 @@ rows the KPI layer returned.
 
 Figures are built as plain dicts (``{"data": [...], "layout": {...}}``, what ``dcc.Graph``
 sends to plotly.js anyway): plotly's ``go.Figure`` validates every property in Python,
-which cost 50–80 ms a figure, most of a page's time. ``base`` and ``mirrored`` also take
+which cost most of a page's time (docs/measurements.md). ``base`` and ``mirrored`` also take
 a ``go.Figure`` for the few figures built that way.
 """
 
@@ -28,7 +28,6 @@ STATUS_COLOURS = {1: GOOD, 0: WARN, -1: BAD, None: MUTED}
 
 # Colour scales as lists: plotly.js knows fewer names than plotly.py (no RdYlGn) and
 # draws its own "Blues" the other way round.
-RDYLGN = plotly_colors.diverging.RdYlGn
 BLUES = plotly_colors.sequential.Blues
 
 
@@ -109,6 +108,22 @@ def figure(data: list[dict], layout: dict | None = None) -> dict:
     return {"data": data, "layout": layout or {}}
 
 
+def _target_note(y: float, text: str, lang: str) -> dict:
+    """The target line's words ("Target ≥ 80.0%"), at its end on the reader's side."""
+    return {
+        "text": text,
+        "showarrow": False,
+        "xref": "paper",
+        "yref": "y",
+        "x": 0 if lang == "ar" else 1,
+        "xanchor": "left" if lang == "ar" else "right",
+        "y": y,
+        "yanchor": "bottom",
+        "font": {"size": 11, "color": "#495057"},
+        "bgcolor": "rgba(255,255,255,0.8)",
+    }
+
+
 def _target_line(y: float, colour: str) -> dict:
     return {
         "type": "line",
@@ -127,7 +142,13 @@ def _dates(values: Sequence) -> list:
 
 
 def stacked_bars(
-    x: Sequence, series: dict[str, Sequence], lang: str, *, title: str | None = None, height=320
+    x: Sequence,
+    series: dict[str, Sequence],
+    lang: str,
+    *,
+    title: str | None = None,
+    height=320,
+    unit: str = "",
 ) -> dict:
     """Stacked bars over time (volumes by category); ``series`` {label: values}."""
     xs = _dates(x)
@@ -146,7 +167,15 @@ def stacked_bars(
     )
     base(fig, title=title, height=height)
     fig["layout"]["xaxis"]["tickformat"] = "%d/%m"
+    _unit_axis(fig, unit)
     return mirrored(fig, lang)
+
+
+def _unit_axis(fig: dict, unit: str, axis: str = "yaxis") -> None:
+    """The value axis titled with its unit ("calls", "working days"), counts without
+    decimals or SI prefixes."""
+    if unit:
+        fig["layout"][axis]["title"] = {"text": unit, "font": {"size": 12}}
 
 
 def lines(
@@ -159,6 +188,8 @@ def lines(
     target: float | None = None,
     height: int = 320,
     date_ticks: str | None = "%d/%m",
+    unit: str = "",
+    decimals: int | None = None,
 ) -> dict:
     xs = _dates(x)
     fig = figure(
@@ -179,8 +210,15 @@ def lines(
         fig["layout"]["shapes"] = [_target_line(target, BAD)]
     if percent:
         fig["layout"]["yaxis"]["tickformat"] = ".0%"
+    elif decimals is not None:
+        fig["layout"]["yaxis"]["tickformat"] = f",.{decimals}f"
+        for trace in fig["data"]:
+            trace["hovertemplate"] = (
+                "%{x|%d/%m}: %{y:,." + str(decimals) + "f}" + (f" {unit}" if unit else "")
+            )
     if date_ticks:
         fig["layout"]["xaxis"]["tickformat"] = date_ticks
+    _unit_axis(fig, unit)
     return mirrored(fig, lang)
 
 
@@ -192,28 +230,51 @@ def heatmap(
     *,
     title: str | None = None,
     percent: bool = False,
-    reverse_scale: bool = False,
+    target=None,
+    legend: str | None = None,
+    unit: str = "",
     height: int = 300,
 ) -> dict:
-    """Weekday × interval heat map (rows are weekdays, columns intervals)."""
+    """Weekday × interval heat map (rows are weekdays, columns intervals).
+
+    With a ``target`` (``analytics.exports.report.Target``) the colours change at the
+    target: green meets it, amber within the tolerance, red misses it, whatever the
+    direction; ``legend`` (the colour bar's title) says the target. Without one (a
+    volume) the scale is a single blue. Counts show without decimals, ``unit`` after."""
+    from dashboards.targets import heat_range, target_colourscale
+
+    values = [v for row in z for v in row if v is not None]
     trace = {
         "type": "heatmap",
         "z": [list(row) for row in z],
         "x": list(x),
         "y": list(y),
-        "colorscale": _scale(RDYLGN if percent else BLUES),
-        "reversescale": reverse_scale,
         "hoverongaps": False,
-        "colorbar": {"tickformat": ".0%" if percent else ",", "thickness": 12},
-        "hovertemplate": "%{y} %{x}: %{z" + (":.1%" if percent else ":,.1f") + "}<extra></extra>",
+        "colorbar": {"tickformat": ".0%" if percent else ",.0f", "thickness": 12},
+        "hovertemplate": "%{y} %{x}: %{z"
+        + (":.1%" if percent else ":,.0f")
+        + "}"
+        + (f" {unit}" if unit else "")
+        + "<extra></extra>",
     }
-    if percent:
-        trace["zmin"], trace["zmax"] = 0, 1
+    if target is not None and values:
+        zmin, zmax = heat_range(target, values)
+        trace.update(zmin=zmin, zmax=zmax, colorscale=target_colourscale(target, zmin, zmax))
+        trace["colorbar"]["tickvals"] = sorted({zmin, target.value, zmax})
+    else:
+        trace["colorscale"] = _scale(BLUES)
+    if legend:
+        trace["colorbar"]["title"] = {"text": legend, "side": "top", "font": {"size": 12}}
     fig = base(figure([trace]), title=title, height=height)
     fig["layout"]["yaxis"]["autorange"] = "reversed"  # first weekday on top
+    # the hours only, upright: rotated "16:30" labels were cut to "16:3"
+    hours = [v for v in x if str(v).endswith(":00")]
+    if hours and len(hours) < len(x):
+        fig["layout"]["xaxis"].update({"tickvals": hours, "tickangle": 0})
     if lang == "ar":
         fig["layout"]["xaxis"]["autorange"] = "reversed"
         fig["layout"]["yaxis"]["side"] = "right"
+        fig["layout"]["margin"]["r"] = 90  # the weekdays' names whole ("الخميس")
         trace["colorbar"].update({"x": -0.08, "xanchor": "right"})
     return fig
 
@@ -226,15 +287,20 @@ def bars_with_target(
     *,
     title: str | None = None,
     target: float | None = None,
+    target_label: str | None = None,
     percent: bool = True,
     height: int = 280,
 ) -> dict:
+    """Bars coloured by their status against the target (``colours``), the target as a
+    dashed line with its words (``target_label``: "Target ≥ 80.0%")."""
     fig = figure(
         [{"type": "bar", "x": _dates(x), "y": list(values), "marker": {"color": list(colours)}}]
     )
     base(fig, title=title, height=height)
     if target is not None:
         fig["layout"]["shapes"] = [_target_line(target, "#495057")]
+        if target_label:
+            fig["layout"]["annotations"] = [_target_note(target, target_label, lang)]
     if percent:
         fig["layout"]["yaxis"].update({"tickformat": ".0%", "range": [0, 1.02]})
     return mirrored(fig, lang)
@@ -247,35 +313,49 @@ def grouped_bars(
     *,
     title: str | None = None,
     percent: bool = False,
+    decimals: int = 0,
+    unit: str = "",
+    horizontal: bool = False,
+    colours: Sequence[str] | None = None,
     height: int = 300,
     empty: str | None = None,
 ) -> dict:
     """Bars per ``x``, a group per series. A few bars of one series carry their values
-    (a zero is then a number, not a missing bar); ``empty``: the note shown instead of
-    bare axes when no series has a value."""
-    labelled = len(series) == 1 and len(x) <= 8
+    (a zero is then a number, not a missing bar) with ``decimals`` and ``unit`` (never an
+    SI prefix: 0.3 hours is "0.3 h", not "264m"); the value axis is titled with the unit.
+    ``horizontal``: one bar a row, names on the left (long site names do not collide);
+    ``colours``: one colour a bar (a single series); ``empty``: the note shown instead
+    of bare axes when no series has a value."""
+    labelled = len(series) == 1 and len(x) <= 12
+    number = ".0%" if percent else f",.{decimals}f"
+    value_axis, name_axis = ("x", "y") if horizontal else ("y", "x")
+    text = "%{" + value_axis + ":" + number + "}" + (f" {unit}" if unit and not percent else "")
     fig = figure(
         [
             {
                 "type": "bar",
-                "x": list(x),
-                "y": list(v),
+                value_axis: list(v),
+                name_axis: list(x),
+                "orientation": "h" if horizontal else "v",
                 "name": label,
-                "marker": {"color": PALETTE[i % len(PALETTE)]},
-                **(
-                    {"texttemplate": "%{y:.0%}" if percent else "%{y:.3~s}", "textposition": "auto"}
-                    if labelled
-                    else {}
-                ),
+                "marker": {
+                    "color": list(colours) if colours else PALETTE[i % len(PALETTE)],
+                },
+                "hovertemplate": "%{" + name_axis + "}: " + text + "<extra></extra>",
+                **({"texttemplate": text, "textposition": "auto"} if labelled else {}),
             }
             for i, (label, v) in enumerate(series.items())
         ],
         {"barmode": "group"},
     )
     base(fig, title=title, height=height)
-    fig["layout"]["yaxis"]["rangemode"] = "tozero"
-    if percent:
-        fig["layout"]["yaxis"]["tickformat"] = ".0%"
+    axis = fig["layout"][f"{value_axis}axis"]
+    axis["rangemode"] = "tozero"
+    axis["tickformat"] = ".0%" if percent else ",.2~f"  # no "0.1, 0.1" from rounding
+    if unit and not percent:
+        axis["title"] = {"text": unit, "font": {"size": 12}}
+    if horizontal:
+        fig["layout"]["yaxis"]["autorange"] = "reversed"  # first row on top
     if empty is not None and all(y is None for v in series.values() for y in v):
         fig["layout"]["xaxis"]["visible"] = fig["layout"]["yaxis"]["visible"] = False
         fig["layout"]["annotations"] = [
@@ -288,4 +368,12 @@ def grouped_bars(
                 "y": 0.5,
             }
         ]
+    if horizontal:
+        if lang == "ar":  # bars grow from the right, names on the right
+            fig["layout"]["xaxis"]["autorange"] = "reversed"
+            fig["layout"]["yaxis"]["side"] = "right"
+            # room for the longest name: automargin measures right-to-left text short
+            longest = max((len(str(n)) for n in x), default=0)
+            fig["layout"]["margin"]["r"] = min(30 + 7 * longest, 240)
+        return fig
     return mirrored(fig, lang)

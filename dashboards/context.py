@@ -34,9 +34,10 @@ TICKET_FILTERS = ("category", "topic", "channel", "site")
 @dataclass(frozen=True)
 class Settings:
     """How the app runs. ``today`` pins the local date (tests and demos); otherwise it is
-        today in each centre's zone. ``refresh_hours``: a load older than this is stale
-        (seed 000's database is refreshed every 24 hours). ``idle_minutes``: a session not used
-    for this long ends."""
+            today in each centre's zone. ``refresh_hours``: a load older than this is stale
+            (seed 000's database is refreshed every 24 hours). ``idle_minutes``: a session not used
+        for this long ends. ``trusted_proxies``: how many reverse proxies (TLS) stand in front;
+    their ``X-Forwarded-For``/``-Proto`` give the client's address (log-in delays, audit)."""
 
     app_state: Path | None = None
     secret_key: str | None = None
@@ -46,6 +47,7 @@ class Settings:
     work_dir: Path | None = None
     wallboard_refresh_s: float = 30.0
     idle_minutes: float = 30.0  # a session unused this long ends (shared contact-centre PCs)
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
 
 
 @dataclass(frozen=True)

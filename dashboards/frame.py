@@ -23,9 +23,9 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 
 from analytics.centres import Centre
 from analytics.exports.i18n import Labels
-from analytics.exports.report import default_targets
 from analytics.labels import centre_names, labels_for
 from analytics.periods import Period, hijri_month_bounds, hijri_month_of
+from dashboards import freshness
 from dashboards.auth import User, csrf_for, current_user
 from dashboards.context import (
     CALL_FILTERS,
@@ -73,7 +73,9 @@ class PageContext:
 
     @property
     def targets(self):
-        return {t.kpi: t for t in default_targets(self.centre)}
+        from dashboards.targets import targets
+
+        return targets(self.centre)
 
     def definition(self, name: str) -> str:
         return self.labels.definition(
@@ -114,15 +116,18 @@ def page(
             return _framed(path, view, user, dmc.Alert(w["no_centre"], color="blue"), None, chrome)
         labels = Labels(view.lang, labels_for(con, centre.centre_id, view.lang))
         ctx = PageContext(con, user, view, centre, period, labels, app.today(centre), app)
-        content = build(ctx)
+        content = freshness.empty_notice(ctx, path) or build(ctx)
         bar = filter_bar(ctx, filters) if chrome else None
         stamp = as_of_stamp(ctx) if chrome else None
-    return _framed(path, view, user, content, (bar, stamp), chrome)
+        old = freshness.page_notice(ctx, dark=not chrome)
+    return _framed(path, view, user, content, (bar, stamp), chrome, old)
 
 
-def _framed(path, view: View, user: User, content, extras, chrome: bool):
+def _framed(path, view: View, user: User, content, extras, chrome: bool, old=None):
     if not chrome:
-        return html.Div(content, className="chromeless", dir="rtl" if view.lang == "ar" else "ltr")
+        return html.Div(
+            [old, content], className="chromeless", dir="rtl" if view.lang == "ar" else "ltr"
+        )
     bar, stamp = extras if extras else (None, None)
     return html.Div(
         [
@@ -130,6 +135,7 @@ def _framed(path, view: View, user: User, content, extras, chrome: bool):
             html.Div(
                 [
                     html.Div([bar, stamp], className="toolbar") if bar is not None else None,
+                    old,
                     alerts_banner(user, view),
                     html.Div(content, className="page-body"),
                 ],
@@ -175,6 +181,8 @@ def header(path: str, view: View, user: User) -> html.Header:
                 [html.Span("◔", className="logo"), html.Span(w["app"], className="brand-name")],
                 className="brand",
             ),
+            # phones: the menu folds behind a button (assets/fold.js, no round trip)
+            html.Button("☰", className="menu-button", title=w["menu"], id="menu-button"),
             html.Nav(links, className="nav"),
             html.Div(
                 [
@@ -197,10 +205,12 @@ def alerts_banner(user: User, view: View):
 
 
 def period_options(ctx: PageContext) -> list[dict]:
-    """Relative periods, then months with calls (newest first), Gregorian and Hijri."""
+    """Relative periods, then months with calls (newest first), Gregorian and Hijri, in
+    three labelled groups."""
     w = ctx.w
-    options = [{"value": k, "label": w[k]} for k in ("today", "yesterday", "this-week")]
-    options += [{"value": k, "label": w[k]} for k in ("this-month", "last-month")]
+    relative = [{"value": k, "label": w[k]} for k in ("today", "yesterday", "this-week")]
+    relative += [{"value": k, "label": w[k]} for k in ("this-month", "last-month")]
+    gregorian, hijri = [], []
     span = call_span(ctx.con, ctx.centre)
     if span is not None:
         first, last = span[0].date(), span[1].date()
@@ -209,22 +219,32 @@ def period_options(ctx: PageContext) -> list[dict]:
         while (y, m) >= (first.year, first.month) and len(months) < 25:
             months.append((y, m))
             y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-        options += [
+        gregorian = [
             {"value": f"{y:04d}-{m:02d}", "label": ctx.labels.gregorian_month(y, m)}
             for y, m in months
         ]
         hy, hm = hijri_month_of(last)
-        hijri = []
         while len(hijri) < 13:
             label = f"{hy:04d}-{hm:02d}H"
             hijri.append({"value": label, "label": ctx.labels.hijri_month(hy, hm)})
             hy, hm = (hy, hm - 1) if hm > 1 else (hy - 1, 12)
             if hijri_month_bounds(hy, hm)[1] < first:
                 break
-        options += hijri
-    if ctx.view.period_text and all(o["value"] != ctx.view.period_text for o in options):
-        options.insert(0, {"value": ctx.view.period_text, "label": ctx.view.period_text})
+    options = [{"group": w["relative"], "items": relative}]
+    options += [{"group": w["gregorian_months"], "items": gregorian}] if gregorian else []
+    options += [{"group": w["hijri_months"], "items": hijri}] if hijri else []
+    known = [o["value"] for g in options for o in g["items"]]
+    if ctx.view.period_text and ctx.view.period_text not in known:
+        shown = ctx.labels.period_name(ctx.period)
+        options.insert(
+            0, {"group": w["chosen"], "items": [{"value": ctx.view.period_text, "label": shown}]}
+        )
     return options
+
+
+def _chips_width(labels: list[str]) -> int:
+    """A multi-select wide enough for its chips ("Workers ×" whole, not "Wo…")."""
+    return int(min(max(140, 84 + sum(8 * len(t) + 36 for t in labels)), 420))
 
 
 def dimension_values(con, centre_id: str, dim: str) -> list[str]:
@@ -252,7 +272,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
             data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
             value=ctx.centre.centre_id,
             allowDeselect=False,
-            w=240,
+            w=200,
             size="sm",
         ),
         dmc.Select(
@@ -264,7 +284,9 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
             allowDeselect=False,
             w=180,
             size="sm",
+            maxDropdownHeight=360,
         ),
+        date_range(ctx),
     ]
     for dim in filters:
         values = ctx.app.memo(
@@ -273,21 +295,58 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
         )
         if not values:
             continue  # the centre's data lack this dimension
+        chosen = ctx.view.filters.get(dim, [])
         items.append(
             dmc.MultiSelect(
                 id={"type": "view-filter", "name": dim},
                 label=w[dim],
-                placeholder=w["all"],
+                placeholder=w["all"] if not chosen else None,
                 data=[{"value": v, "label": ctx.labels.dimension(dim, v)} for v in values],
-                value=ctx.view.filters.get(dim, []),
+                value=chosen,
                 clearable=True,
                 searchable=True,
-                w=180 if dim == "topic" else 160,  # a centre's seven filters on one row
+                w=_chips_width([ctx.labels.dimension(dim, v) for v in chosen]),
                 size="sm",
                 maxDropdownHeight=320,
             )
         )
-    return html.Div(items, className="filter-bar")
+    chosen = sum(len(v) for v in ctx.view.filters.values())
+    summary = ctx.labels.period_name(ctx.period)
+    if chosen:
+        summary += " · " + w["n_chosen"].format(n=chosen)
+    # phones: the filters fold into a drawer behind one line saying what is chosen
+    return html.Div(
+        [
+            html.Button(
+                [html.Span(w["filters"], className="filters-word"), " · ", summary],
+                className="filters-button",
+                id="filters-button",
+            ),
+            html.Div(items, className="filter-bar", id="filter-bar"),
+        ],
+        className="filter-drawer",
+    )
+
+
+def date_range(ctx: PageContext):
+    """Any span of days (``period=2026-09-01..2026-09-10``), picked on a calendar."""
+    span = call_span(ctx.con, ctx.centre)
+    ranged = ".." in (ctx.view.period_text or "")
+    return dmc.DatePickerInput(
+        id={"type": "view-filter", "name": "range"},
+        label=ctx.w["dates"],
+        type="range",
+        value=[ctx.period.start.isoformat(), ctx.period.end.isoformat()]
+        if ranged
+        else [None, None],
+        placeholder=ctx.w["pick_dates"],
+        valueFormat="YYYY-MM-DD",
+        minDate=span[0].date().isoformat() if span else None,
+        maxDate=span[1].date().isoformat() if span else None,
+        allowSingleDateInRange=True,
+        w=170,
+        size="sm",
+    )
 
 
 def as_of_stamp(ctx: PageContext) -> html.Div:
@@ -349,6 +408,11 @@ def filtered_href(href: str, chosen: dict) -> str:
     """``href`` with the chosen filter values (lists joined by commas; empty removes)."""
     parts = urlsplit(href)
     query = dict(parse_qsl(parts.query))
+    chosen = dict(chosen)
+    days = chosen.pop("range", None)
+    if days and len(days) == 2 and all(days):
+        if chosen.get("period") in (None, query.get("period")):  # the calendar was used
+            chosen["period"] = f"{str(days[0])[:10]}..{str(days[1])[:10]}"
     for name, value in chosen.items():
         if isinstance(value, list):
             value = ",".join(value)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from analytics.centres import Centre
 from analytics.kpi import call_kpis, occupancy, ticket_kpis
+from analytics.kpi.backlog import call_list, open_ticket_ages, ticket_list
 from analytics.kpi.tickets import at_risk_tickets
 from analytics.periods import Period
 
@@ -68,6 +69,42 @@ def trend_period(con, centre: Centre, period: Period, days: int = 30) -> Period 
     return Period(end - dt.timedelta(days=days - 1), end, f"last {days} days")
 
 
+def comparisons(con, centre: Centre, period: Period, filters: Filters) -> list[tuple[Period, dict]]:
+    """The period before ``period`` and the same period a year before, each with its
+    KPI-layer row, where the history holds it (a period before the first call is left
+    out rather than shown as zeros)."""
+    from analytics.exports.report import covered, history_start, previous_period, year_before
+
+    first = history_start(con, centre)
+    out = []
+    for other in (previous_period(period), year_before(period)):
+        other = covered(other, first)
+        if other is not None:
+            out.append((other, call_kpis(con, centre, period=other, filters=dict(filters))[0]))
+        else:
+            out.append((None, None))
+    return out
+
+
+def month_trend(
+    con, centre: Centre, period: Period, filters: Filters, months: int = 13
+) -> list[dict]:
+    """The KPI layer's monthly rows for up to ``months`` months ending with the period's
+    month, from the first month with data."""
+    from analytics.exports.report import history_start
+
+    first = history_start(con, centre)
+    if first is None:
+        return []
+    y, m = period.end.year, period.end.month - (months - 1)
+    while m < 1:
+        y, m = y - 1, m + 12
+    start = max(dt.date(y, m, 1), first.replace(day=1))
+    span = Period(start, period.end, f"{start.isoformat()}..{period.end.isoformat()}")
+    rows = call_kpis(con, centre, period=span, interval="month", filters=dict(filters))
+    return [r for r in rows if r["offered"]]
+
+
 def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.date) -> dict:
     """The Overview's rows: the period, today (or the latest day with calls), by caller
     category, 30-day daily trends overall and by category, and the tickets."""
@@ -90,6 +127,12 @@ def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.da
             else None
         ),
         "ticket_trend": [],
+        "compare": comparisons(con, centre, period, f),
+        "months": month_trend(con, centre, period, f),
+        # occupancy needs staffed time: without a staffing table there is none to read
+        "occupancy": (
+            occupancy(con, centre, period=period)[0] if has_staffing(con, centre, period) else None
+        ),
     }
     if trend is not None:
         out["trend"] = call_kpis(con, centre, period=trend, interval="day", filters=f)
@@ -240,7 +283,14 @@ def tickets(
             con, centre, period=period, by=("category", "channel"), filters=f, as_of=as_of
         ),
         "at_risk": at_risk_tickets(con, centre, as_of=as_of, filters=f),
+        "ages": open_ticket_ages(con, centre, as_of=as_of, filters=f),
+        "list": ticket_list(con, centre, period=period, as_of=as_of, filters=f),
     }
+
+
+def calls_behind(con, centre: Centre, period: Period, filters: Filters, limit: int = 1000):
+    """(how many, the newest ``limit``) calls behind the figures of this selection."""
+    return call_list(con, centre, period=period, filters=dict(filters), limit=limit)
 
 
 def sites(con, centre: Centre, period: Period, filters: Filters) -> dict:

@@ -2,20 +2,24 @@
 
 Every headline figure is an element with ``data-kpi="<KPI name>"`` whose text is the
 formatted value. Hovering (or tapping) a tile shows its definition with the numbers
-that make it: "answer_rate_excl_short = 10,073 / (11,064 − 868) = 98.9%". The numbers
+that make it: "answer_rate_excl_short = answered / (offered − short_abandoned) = a / (b − c)
+= x%", the fraction the catalogue declares (``analytics.kpi.catalogue``). The numbers
 are the KPI layer's counts for the same row; a tile never recomputes a KPI, it only
 writes out the fraction the KPI layer's figure is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dash_mantine_components as dmc
 from dash import html
 
-from analytics.exports.i18n import Labels
+from analytics.exports.i18n import Labels, format_change
 from analytics.exports.report import Target
 from analytics.kpi.catalogue import find, format_value
 from dashboards import charts
+from dashboards.targets import direction, isolate, target_text
 from dashboards.words import words
 
 
@@ -80,6 +84,35 @@ def status_of(name: str, value, targets: dict[str, Target]) -> int | None:
 _STATUS_NAMES = {1: "good", 0: "warn", -1: "bad", None: "none"}
 
 
+def change_line(name: str, value, other: dict | None, text: str, lang: str):
+    """ "▲ +1.2 pts vs August 2026", green when the change is for the better (the KPI's
+    direction), red when for the worse, grey when neither; None without a value to
+    compare with."""
+    before = other.get(name) if other else None
+    if value is None or before is None:
+        return None
+    delta = value - before
+    shown = format_change(name, delta, lang)
+    if not any(c in "123456789" for c in shown):  # "+0.0 s": no change at the shown precision
+        delta = 0.0
+    way = direction(name)
+    better = None if way is None or delta == 0 else (delta * way > 0)
+    arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "=")
+    tone = "same" if better is None else ("better" if better else "worse")
+    return html.Div(
+        [
+            html.Span(
+                isolate(f"{arrow} {format_change(name, delta, lang)}", lang),
+                className=f"chg-{tone}",
+            ),
+            " ",
+            html.Span(text, className="chg-what"),
+        ],
+        className="kpi-change",
+        **{"data-change": tone},
+    )
+
+
 def kpi_tile(
     name: str,
     row: dict,
@@ -91,9 +124,12 @@ def kpi_tile(
     note: str | None = None,
     size: str = "md",
     id_prefix: str = "",
+    compare: Sequence[tuple[str, dict | None]] = (),
 ) -> html.Div:
     """A tile for ``row[name]``: label, the value in an element with ``data-kpi``,
-    the target and its status, an optional 30-day sparkline, and on hover the
+    the target, its status and the gap to it, its change against each ``compare`` row
+    ((words, row of another period), e.g. the previous month and the year before; a
+    missing row is left out), an optional 30-day sparkline, and on hover the
     definition and the numbers behind it."""
     lang = labels.lang
     value = row.get(name)
@@ -114,13 +150,18 @@ def kpi_tile(
         html.Div(name, className="kpi-name"),
     ]
     if target is not None:
-        sign = "≥" if target.at_least else "≤"
+        gap = format_change(name, value - target.value, lang) if value is not None else None
         body.append(
             html.Div(
-                f"{w['target']} {sign} {format_value(name, target.value, lang)}",
+                target_text(name, target, lang, w["target"])
+                + (f" · {isolate(gap, lang)}" if gap else ""),
                 className="kpi-target",
             )
         )
+    changes = [change_line(name, value, other, text, lang) for text, other in compare]
+    changes = [c for c in changes if c is not None]
+    if changes:
+        body.append(html.Div(changes, className="kpi-changes"))
     if note:
         body.append(html.Div(note, className="kpi-note"))
     if spark is not None and spark[0]:

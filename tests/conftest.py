@@ -1,17 +1,30 @@
-"""Shared fixtures: a temporary DuckDB store (a real file), the `cca` runner."""
+"""Shared fixtures: a temporary DuckDB store (a real file), the seed month, the served
+dashboards, the browser. Helpers a test imports live in the ``support`` package."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.app import ARTIFACTS, PASSWORDS, SEED_MONTH, ServedApp, login, make_app  # noqa: F401
+from support.cli import ROOT, run_cca, run_cca_json  # noqa: F401  (older tests import them here)
 
 from analytics.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+
+@pytest.fixture(scope="session", autouse=True)
+def private_config(tmp_path_factory):
+    """Keys made by the code under test (the caller key, the secret key) go to a folder
+    of this test session, never to the user's ~/.config; `cca` subprocesses inherit it."""
+    import os
+
+    old = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = old
 
 
 @pytest.fixture
@@ -22,41 +35,12 @@ def store(tmp_path: Path) -> Store:
     return s
 
 
-def run_cca(*args: str, db: Path | None = None, check: bool = True, **kwargs):
-    """Run the real `cca` command in a subprocess; returns CompletedProcess."""
-    cmd = [sys.executable, "-m", "cca"]
-    if db is not None:
-        cmd += ["--db", str(db)]
-    cmd += list(args)
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, **kwargs)
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"cca {' '.join(args)} exited {proc.returncode}\nstdout:\n{proc.stdout}\n"
-            f"stderr:\n{proc.stderr}"
-        )
-    return proc
-
-
-def run_cca_json(*args: str, db: Path | None = None):
-    """Run `cca ... --format json` and parse standard output (which must be only JSON)."""
-    return json.loads(run_cca(*args, "--format", "json", db=db).stdout)
-
-
 @pytest.fixture
 def cca():
     return run_cca
 
 
 # ---------------------------------------------------------------- the dashboards
-
-SEED_MONTH = "2026-09"  # bahrain_lmra's published September (seed 004)
-PASSWORDS = {
-    "admin": "admin-pass-1",
-    "manager": "manager-pass-1",
-    "planner": "planner-pass-1",
-    "executive": "executive-pass-1",
-    "wallboard": "wallboard-pass-1",
-}
 
 
 @pytest.fixture(scope="session")
@@ -68,36 +52,6 @@ def seed_store(tmp_path_factory) -> Store:
     s = Store(tmp_path_factory.mktemp("seed") / "seed.duckdb")
     generate(s, "bahrain_lmra", SEED_MONTH, 1, 0, quiet=True)
     return s
-
-
-def make_app(store: Store, tmp: Path, **settings):
-    """A dashboards app over ``store`` with one user per role (PASSWORDS)."""
-    from analytics.appstate import AppState
-    from dashboards import Settings, create_app
-    from dashboards.auth import add_user
-
-    state = AppState(tmp / "app.sqlite")
-    for role, password in PASSWORDS.items():
-        add_user(state, role, password, role)
-    return create_app(store, Settings(app_state=state.path, secret_key="test-secret", **settings))
-
-
-class ServedApp:
-    """A dashboards app served by waitress on 127.0.0.1 in a thread of this process."""
-
-    def __init__(self, app):
-        import threading
-
-        from waitress import create_server
-
-        self.app = app
-        self.server = create_server(app.server, host="127.0.0.1", port=0, threads=6)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.close()
 
 
 @pytest.fixture(scope="session")
@@ -132,16 +86,3 @@ def browser():
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         yield b
         b.close()
-
-
-ARTIFACTS = ROOT / "test-artifacts"
-
-
-def login(page, url: str, user: str):
-    """Log in through the real form; returns the page on the user's landing page."""
-    page.goto(url + "/login")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORDS[user])
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import ROOT, run_cca
-from kpi_fixtures import add_calls, add_tickets, local, write_calls_csv
+from support.cli import ROOT, run_cca
+from support.kpi import add_calls, add_tickets, local, write_calls_csv
 
 from analytics.appstate import AppState
 from analytics.centres import Centre

@@ -14,7 +14,7 @@ import itertools
 from pathlib import Path
 
 import pytest
-from conftest import run_cca, run_cca_json
+from support.cli import run_cca, run_cca_json
 
 from analytics.appstate import AppState
 from analytics.calendars import BusinessCalendar

@@ -17,9 +17,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cca_json
-from kpi_fixtures import add_calls
-from test_staffing import PEAK, scenario_with
+from support.cli import run_cca_json
+from support.kpi import add_calls
+from support.staffing import PEAK, scenario_with
 
 from analytics.call_log import changing_calls, save_centre
 from analytics.centres import Centre, get_centre

@@ -11,8 +11,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from conftest import run_cca, run_cca_json
-from planner_fixtures import fill_store, planner_scenario
+from support.cli import run_cca, run_cca_json
+from support.planner import fill_store, planner_scenario
 
 from analytics.kpi import call_kpis
 from analytics.periods import parse_period

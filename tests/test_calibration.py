@@ -16,8 +16,8 @@ import tomllib
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cca, run_cca_json
 from scipy import stats
+from support.cli import run_cca, run_cca_json
 
 from analytics.call_log import save_centre
 from analytics.centres import Centre

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS, login
+from support.app import ARTIFACTS, login
 
 from analytics.centres import get_centre
 from analytics.kpi import call_kpis
@@ -160,8 +160,8 @@ def test_a_load_published_while_serving_shows_without_a_restart(served_seed, pag
 
     login(page, served_seed.url, "manager")
     page.goto(served_seed.url + "/?centre=bahrain_lmra&period=2026-10")
-    page.wait_for_selector("#overview-period [data-kpi='offered']")
-    assert headline(page, "offered") == "0"
+    page.wait_for_selector("#empty-period")  # a month without calls says so, no zeros
+    assert "No calls in October 2026" in page.inner_text("#empty-period")
     store = served_seed.app.server.config["CCA"].store
     generate(store, "bahrain_lmra", "2026-10", 1, 0, quiet=True)  # a writer swaps the file
     october = kpi_layer(served_seed, period="2026-10")
@@ -238,6 +238,10 @@ def test_a_planner_edits_agents_simulates_compares_and_downloads(served_seed, pa
         ".filter(t => t.name === 'Simulation 95% CI')[0].y.filter(v => v !== null).length"
     )
     assert bands >= 50  # a band over (nearly) every open interval of the week
+    # Erlang A and the simulation side by side, with why they differ and which to trust
+    table = page.inner_text("#planner-models-table")
+    assert "Erlang A" in table and "Why they differ" in table and "Which to trust" in table
+    assert "inside the interval" in table or "outside the interval" in table
     shoot(page, "planner_simulated")
 
     with page.expect_download() as info:
@@ -245,6 +249,104 @@ def test_a_planner_edits_agents_simulates_compares_and_downloads(served_seed, pa
     text = open(info.value.path(), encoding="utf-8").read().splitlines()
     assert text[0] == "interval_start,agents" and len(text) == len(week.agents) + 1
     assert f",{row['plan'] + 3}" in text[row["index"] + 1]
+
+    # Find staffing replaces the plan: the simulation's band (of the old plan) goes and
+    # says so, the old plan stays in the comparison, the line speaks for both models
+    page.click("#planner-find")
+    page.wait_for_function(
+        "() => (document.querySelector('#planner-unmet-list')?.innerText || '')"
+        ".includes('Found staffing')",
+        timeout=300_000,
+    )
+    line = page.inner_text("#planner-unmet-list")
+    assert "Erlang A" in line
+    green, amber, red = (int(n) for n in page.inner_text("#planner-rag").split(" / "))
+    assert ("every interval green" in line) == (amber == red == 0)
+    page.wait_for_selector("#planner-sim-stale")
+    names = page.evaluate(
+        "() => document.querySelector('#planner-chart .js-plotly-plot').data.map(t => t.name)"
+    )
+    assert "Simulation 95% CI" not in names and "Simulation" not in names
+    page.wait_for_function(
+        "() => (document.querySelector('#planner-compare')?.innerText || '')"
+        ".includes('previous plan')"
+    )
+    shoot(page, "planner_found")
+
+
+def test_the_planner_changes_only_what_it_is_told_in_plain_words(served_seed, page):
+    """Volume to 120% and Apply add no agent (± agents opens at 0); the targets are a
+    form; a plan replaced by a reset stays as the previous plan; no command, file format
+    or solver term on screen; Arabic too."""
+    from dashboards.pages.planner import load_week
+    from simulation.planning.whatif import Levers, erlang_week, set_agents
+
+    login(page, served_seed.url, "planner")
+    page.goto(served_seed.url + "/planner?centre=bahrain_lmra&week=2026-09-20")
+    rag = "#planner-rag"
+    page.wait_for_selector(rag)
+    with served_seed.app.server.app_context():
+        week = load_week("bahrain_lmra", "week:2026-09-20")
+    assert page.input_value("#planner-delta") == "0"
+    for lever in ("#planner-volume", "#planner-handling", "#planner-patience"):
+        assert page.input_value(lever) == "100"
+    assert page.input_value("#planner-shrinkage") == "0"
+
+    def colours(result) -> str:
+        t = result.totals
+        return f"{t['intervals_green']} / {t['intervals_amber']} / {t['intervals_red']}"
+
+    def wait_text(selector: str, text: str) -> None:
+        page.wait_for_function(
+            "([sel, text]) => document.querySelector(sel)?.innerText === text", arg=[selector, text]
+        )
+
+    page.fill("#planner-volume", "120")
+    page.keyboard.press("Tab")
+    busier = Levers(volume=1.2)
+    wait_text(rag, colours(erlang_week(week, None, busier)))
+    page.click("#planner-apply-delta")
+    # a later change answers for the plan as it stands: unchanged by Apply
+    page.fill("#planner-target-share", "85")
+    page.keyboard.press("Tab")
+    wait_text(rag, colours(erlang_week(week, None, busier, ["sl_offered_12>=0.85"])))
+    hours = f"{erlang_week(week).totals['agent_hours']:,.1f}"
+    assert page.inner_text("#planner-hours") == hours
+
+    # a reset replaces an edited plan whole: the edited one stays as the previous plan
+    first = next(r for r in erlang_week(week).intervals if r["status"] != "closed")
+    cell = f".ag-row[row-id='{first['index']}'] .ag-cell[col-id='plan']"
+    page.dblclick(cell)
+    page.keyboard.press("Control+a")
+    page.keyboard.type(str(first["plan"] + 5))
+    page.keyboard.press("Enter")
+    edited = set_agents(week.agents, {first["index"]: first["plan"] + 5})
+    wait_text("#planner-hours", f"{erlang_week(week, edited, busier).totals['agent_hours']:,.1f}")
+    page.click("#planner-reset")
+    page.wait_for_selector("#planner-compare .ag-row[row-index='1']")
+    assert "previous plan" in page.inner_text("#planner-compare")
+    assert page.inner_text("#planner-hours") == hours
+
+    text = page.inner_text("body")
+    for jargon in ("cca backtest", "Scenario TOML", "MIP gap", "sl_offered_12>=", ">="):
+        assert jargon not in text, jargon
+    assert "How well does the model predict this week?" in text
+    shoot(page, "planner_en_1440")
+
+    page.goto(served_seed.url + "/planner?centre=bahrain_lmra&week=2026-09-20&lang=ar")
+    page.wait_for_selector(rag)
+    text = page.inner_text("body")
+    for words in ("على الأقل %", "الرد خلال (ث)", "ما مدى دقة النموذج في التنبؤ بهذا الأسبوع؟"):
+        assert words in text, words
+    assert "cca backtest" not in text and "TOML" not in text
+    shoot(page, "planner_ar_1440")
+    # Erlang A beside the simulation, in Arabic
+    page.fill("#planner-replications", "2")
+    page.click("#planner-simulate")
+    page.wait_for_selector("#planner-models-table", timeout=120_000)
+    table = page.inner_text("#planner-models-table")
+    assert "سبب الاختلاف" in table and "أيهما يُعتمد" in table and "Which" not in table
+    shoot(page, "planner_ar_simulated")
 
 
 def test_an_executive_is_refused_the_planner(served_seed, page):
@@ -304,15 +406,24 @@ def test_the_planner_forecasts_the_week_and_rosters_its_plan(served_seed, page):
     page.click("#planner-forecast")
     page.wait_for_selector("#planner-forecast-note")
     note = page.inner_text("#planner-forecast-note")
-    assert "forecast" in note and "actual" in note and "WAPE" in note
+    assert "forecast" in note and "actual" in note and "off by" in note and "WAPE" not in note
     page.click("#planner-roster")
     page.wait_for_selector("#planner-roster-summary")
     summary = page.inner_text("#planner-roster-summary")
     assert "paid hours" in summary and "over-coverage" in summary
+    assert "of the best roster" in summary and "MIP" not in summary
+    # the roster's paid hours beside the plan's in the comparison
+    rostered = "#planner-compare .ag-row[row-index='0'] .ag-cell[col-id='rostered_paid_hours']"
+    page.wait_for_function(
+        "sel => /[0-9]/.test(document.querySelector(sel)?.innerText || '')", arg=rostered
+    )
+    paid = float(re.search(r"paid hours ([0-9,.]+)", summary).group(1).replace(",", ""))
+    shown = float(page.inner_text(rostered).replace(",", ""))
+    assert shown == pytest.approx(paid, abs=0.05)
     # how good is the model here: calibrate on two weeks, predict this one (cca backtest)
     page.fill("#planner-bt-replications", "2")
     page.click("#planner-backtest")
     page.wait_for_selector("#planner-backtest-note", timeout=180_000)
-    assert "answer_rate" in page.inner_text("#planner-backtest-note")
+    assert "answer rate" in page.inner_text("#planner-backtest-note")
     assert "2026-09-20..2026-09-26" in page.inner_text("#planner-backtest-note")
     shoot(page, "planner_forecast_roster")

@@ -15,7 +15,7 @@ import json
 import re
 
 import pytest
-from conftest import SEED_MONTH, make_app
+from support.app import SEED_MONTH, make_app
 
 from analytics.appstate import utc_now
 from analytics.store import Store

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import flask
 import pytest
-from conftest import make_app
+from support.app import make_app
 
 from dashboards.auth import Forbidden, User
-from simulation.planning.whatif import Levers, erlang_week, set_agents
+from dashboards.planner.backtest import backtest_note
+from dashboards.planner.compare import comparison_rows
+from dashboards.planner.jobs import job_line
+from dashboards.planner.levers import basis_of, levers_data, targets_of
+from dashboards.planner.week import load_week, week_source
+from dashboards.planner.whatif import found_note, models_panel, recompute
+from simulation.planning.whatif import Levers, erlang_week, on_phones, scheduled_for, set_agents
 
 SOURCE = {"centre": "bahrain_lmra", "source": "week:2026-09-20"}
+NO_TARGET = ("sl_offered", 12, 80, None)  # the targets form as it opens
 
 
 @pytest.fixture(scope="module")
 def app(seed_store, tmp_path_factory):
     return make_app(seed_store, tmp_path_factory.mktemp("planner"))
-
-
-@pytest.fixture(scope="module")
-def planner(app):
-    from dashboards.pages import planner  # pages register once an app exists
-
-    return planner
 
 
 def as_user(app, role: str):
@@ -32,23 +32,24 @@ def as_user(app, role: str):
     return context
 
 
-def test_the_levers_give_exact_erlang_a_for_the_week(app, planner):
+def test_the_levers_give_exact_erlang_a_for_the_week(app):
     ctx = as_user(app, "planner")
     try:
-        week = planner.load_week("bahrain_lmra", "week:2026-09-20")
+        week = load_week("bahrain_lmra", "week:2026-09-20")
         plan = list(week.agents)
-        tiles, figure, rows, compared, _ = planner.recompute(
+        tiles, figure, rows, compared, *_ = recompute(
             110,
             100,
             100,
             10,
             [120, 100, 100],
-            "sl_offered_12>=0.8",
-            5,
+            *("sl_offered", 12, 80, 5),  # the targets form: of offered, within 12 s, ≥ 80%
             plan,
             None,
             25,
             {},
+            None,
+            None,
             [{"cat": c} for c in week.categories],
             SOURCE,
             "",
@@ -62,18 +63,19 @@ def test_the_levers_give_exact_erlang_a_for_the_week(app, planner):
         # one edited cell changes that interval and the totals, as Erlang A says
         index = rows[3]["index"]
         new_plan = list(set_agents(plan, {index: plan[index] + 2}))
-        _, _, rows2, compared2, _ = planner.recompute(
+        _, _, rows2, compared2, *_ = recompute(
             100,
             100,
             100,
             0,
             [100, 100, 100],
-            "sl_offered_12>=0.8",
-            None,
+            *("sl_offered", 12, 80, None),
             new_plan,
             None,
             0,
             {},
+            None,
+            None,
             [{"cat": c} for c in week.categories],
             SOURCE,
             "",
@@ -85,23 +87,19 @@ def test_the_levers_give_exact_erlang_a_for_the_week(app, planner):
         ctx.pop()
 
 
-def test_an_executive_cannot_call_the_planners_callbacks(app, planner):
+def test_an_executive_cannot_call_the_planners_callbacks(app):
     ctx = as_user(app, "executive")
     try:
         with pytest.raises(Forbidden):
-            planner.recompute(
-                100, 100, 100, 0, [], "sl_offered_12>=0.8", None, [], None, 0, {}, [], SOURCE, ""
-            )
+            recompute(100, 100, 100, 0, [], *NO_TARGET, [], None, 0, {}, None, None, [], SOURCE, "")
     finally:
         ctx.pop()
 
 
-def test_the_week_and_backtest_lines_are_worded_in_arabic_from_their_data(app, planner):
-    from dashboards.pages.planner import backtest_note, job_line, week_source
-
+def test_the_week_and_backtest_lines_are_worded_in_arabic_from_their_data(app):
     ctx = as_user(app, "planner")
     try:
-        week = planner.load_week("bahrain_lmra", "week:2026-09-20")
+        week = load_week("bahrain_lmra", "week:2026-09-20")
     finally:
         ctx.pop()
     assert week.origin[:2] == ("history", "bahrain_lmra")
@@ -122,4 +120,130 @@ def test_the_week_and_backtest_lines_are_worded_in_arabic_from_their_data(app, p
 
     running = {"kind": "simulate", "state": "running", "done": 3, "total": 10, "message": "x"}
     assert job_line(running, "ar") == "المحاكاة: قيد التشغيل — 3 من 10"
-    assert job_line(running, "en") == "simulate: running — x"
+    assert job_line(running, "en") == "Simulation: running — x"
+
+
+def test_the_targets_form_reads_as_a_target_and_refuses_values_out_of_range():
+    assert targets_of("sl_offered", 12, 80, 5) == (["sl_offered_12>=0.8"], 0.05)
+    assert targets_of("sl_answered", 20, 90, None) == (["sl_answered_20>=0.9"], None)
+    assert targets_of(None, None, None, "") == (["sl_offered_12>=0.8"], None)  # as it opens
+    with pytest.raises(ValueError, match="seconds"):
+        targets_of("sl_offered", 0, 80, None)
+    with pytest.raises(ValueError, match="percentage"):
+        targets_of("sl_offered", 12, 120, None)
+
+
+def test_a_target_from_the_form_colours_the_intervals_as_its_text_does(app):
+    ctx = as_user(app, "planner")
+    try:
+        week = load_week("bahrain_lmra", "week:2026-09-20")
+        plan = list(week.agents)
+        cats = [{"cat": c} for c in week.categories]
+        _, figure, rows, *_ = recompute(
+            100, 100, 100, 0, [], *("sl_offered", 20, 90, None), plan, None, 0, {}, None, None,
+            cats, SOURCE, "",
+        )  # fmt: skip
+    finally:
+        ctx.pop()
+    exact = erlang_week(week, plan, Levers(), ["sl_offered_20>=0.9"])
+    assert [r["status"] for r in rows] == [r["status"] for r in exact.intervals]
+    # the chart draws the target's service level and the target itself
+    line = [d for d in figure["data"] if d.get("name", "").startswith("Erlang A")][0]
+    assert line["y"] == [r["sl_offered_20"] for r in exact.intervals]
+    assert figure["layout"]["shapes"][0]["y0"] == 0.9
+
+
+def test_found_staffing_is_worded_with_both_models_and_the_previous_plan_is_kept(app):
+    """A found plan (agents on the phones) under 10% shrinkage becomes the fewest agents
+    scheduled; the line under the jobs names Erlang A's amber and red intervals beside
+    the simulation's verdict; the plan it replaced stays in the comparison."""
+    ctx = as_user(app, "planner")
+    try:
+        week = load_week("bahrain_lmra", "week:2026-09-20")
+    finally:
+        ctx.pop()
+    levers = Levers(shrinkage=0.1)
+    old = list(week.agents)
+    found_agents = [a + 1 if a else 0 for a in old]  # what the job returned: on the phones
+    found = {"kind": "find_staffing", "agents": found_agents, "unmet": []}
+    found["basis"] = basis_of(old, levers)
+    plan = list(scheduled_for(found_agents, 0.1))
+    assert all(on_phones(plan, 0.1) >= found_agents)
+    result = erlang_week(week, plan, levers)
+    amber, red = result.totals["intervals_amber"], result.totals["intervals_red"]
+    assert amber + red > 0  # this plan is not all green by Erlang A: the case of the issue
+    text = _text(found_note(found, plan, levers, result, "en"))
+    assert "the simulation finds every interval meets the targets" in text
+    assert f"Erlang A puts {amber} in amber and {red} in red" in text
+    arabic = _text(found_note(found, plan, levers, result, "ar"))
+    assert f"{amber} فترة في الأصفر" in arabic and "every" not in arabic
+    # the plan edited since: the line says so instead of a verdict on another plan
+    edited = list(set_agents(plan, {0: plan[0] + 1}))
+    assert "changed since" in _text(found_note(found, edited, levers, result, "en"))
+
+    saved = {"previous plan": {"plan": old, "levers": levers_data(levers)}}
+    rostered = {"plan": plan, "paid_hours": 204.0}
+    rows = comparison_rows(week, plan, levers, ["sl_offered_12>=0.8"], None, saved, 0, rostered)
+    assert [r["scenario"] for r in rows] == ["current", "previous plan"]
+    assert rows[1]["paid_hours"] == pytest.approx(
+        erlang_week(week, old, levers).totals["paid_hours"]
+    )
+    assert rows[0]["rostered_paid_hours"] == 204.0 and rows[1]["rostered_paid_hours"] is None
+
+
+def test_erlang_a_and_the_simulation_side_by_side_only_for_the_plan_on_screen(app):
+    ctx = as_user(app, "planner")
+    try:
+        week = load_week("bahrain_lmra", "week:2026-09-20")
+    finally:
+        ctx.pop()
+    plan, levers = list(week.agents), Levers()
+    result = erlang_week(week, plan, levers)
+    e = result.totals["sl_offered_12"]
+    summary = {"sl_offered_12": e + 0.01, "sl_offered_12_ci_low": e - 0.02}
+    summary["sl_offered_12_ci_high"] = e + 0.04
+    sim = {"summary": summary, "intervals": [], "basis": basis_of(plan, levers)}
+    panel = _text(models_panel(sim, basis_of(plan, levers), result, "en"))
+    assert "inside the interval" in panel and "Which to trust" in panel
+    assert "Why they differ" in panel
+    arabic = _text(models_panel(sim, basis_of(plan, levers), result, "ar"))
+    assert "أيهما يُعتمد" in arabic and "Which" not in arabic
+    stale = models_panel(sim, basis_of(set_agents(plan, {0: 1}), levers), result, "en")
+    assert "earlier plan" in _text(stale)
+
+
+def _text(component) -> str:
+    """The visible text of a Dash component tree."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return "".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+def test_every_word_the_planner_shows_has_its_arabic():
+    """Each English key given to ``t`` in the planner's modules (and the words of its
+    menus: job kinds, target KPIs, forecast methods, columns) is in ``PLANNER_AR``."""
+    import ast
+    from pathlib import Path
+
+    from dashboards.planner import forecast, levers, words
+
+    root = Path(words.__file__).parent
+    keys = set(words.COLUMN_WORDS.values()) | set(words.KIND_WORDS.values())
+    keys |= set(levers.TARGET_KPIS.values()) | set(forecast.METHODS.values())
+    for path in [*root.glob("*.py"), root.parent / "pages" / "planner.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "t"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                keys.add(node.args[0].value)
+    keys.discard("")
+    missing = sorted(k for k in keys if k not in words.PLANNER_AR)
+    assert not missing, missing

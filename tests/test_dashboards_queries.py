@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from kpi_fixtures import assert_same
+from support.kpi import assert_same
 
 from analytics.centres import get_centre
 from analytics.exports.report import folded_profile

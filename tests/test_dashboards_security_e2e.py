@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dash
 import pytest
-from conftest import login
+from support.app import login
 
 pytestmark = pytest.mark.e2e
 SEPT = "?centre=bahrain_lmra&period=2026-09"

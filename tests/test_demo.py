@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import run_cca
+from support.cli import run_cca
 
 from cca.commands.demo import demo_plan
 
@@ -71,7 +71,7 @@ def test_demo_serves_the_dashboards_on_the_port_it_prints(tmp_path):
     import urllib.error
     import urllib.request
 
-    from conftest import ROOT
+    from support.cli import ROOT
 
     from analytics.store import Store
     from cca.commands.generate import generate

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import run_cca, run_cca_json
+from support.cli import run_cca, run_cca_json
 
 WORKED = ("--calls", "100", "--per", "1800", "--aht", "180")
 

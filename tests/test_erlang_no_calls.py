@@ -2,7 +2,7 @@
 0 answered), so docs/kpis.md makes it null, never a made-up 1.0 or 0 seconds; occupancy is
 carried load over agents, 0 / n = 0."""
 
-from conftest import run_cca_json
+from support.cli import run_cca_json
 
 from simulation.formulas.erlang import erlang_a_metrics, erlang_c_metrics
 

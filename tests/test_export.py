@@ -20,9 +20,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import run_cca
-from kpi_fixtures import add_calls, add_staffing, add_tickets
 from PIL import Image
+from support.cli import run_cca
+from support.kpi import add_calls, add_staffing, add_tickets
 
 from analytics.centres import Centre
 from analytics.exports import build_report, render, write_export

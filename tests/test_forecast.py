@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cca, run_cca_json
+from support.cli import run_cca, run_cca_json
 
 from analytics.call_log import rebuild_rollups, save_centre
 from analytics.centres import Centre

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from conftest import ROOT
+from support.cli import ROOT
 
 from analytics.centres import get_centre
 from analytics.ingest import ingest_file

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-from conftest import ROOT, run_cca, run_cca_json
+from support.cli import ROOT, run_cca, run_cca_json
 
 from analytics.centres import get_centre
 from analytics.ingest import ingest_file

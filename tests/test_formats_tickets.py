@@ -7,7 +7,7 @@ hand; the expected tickets (Riyadh time, UTC+3) are read off its rows.
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from support.cli import ROOT
 
 from analytics.ingest import ingest_file
 

@@ -17,7 +17,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import run_cca, run_cca_json
+from support.cli import run_cca, run_cca_json
 
 from analytics.centres import get_centre
 from analytics.kpi import rollup

@@ -11,7 +11,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from conftest import run_cca, run_cca_json
+from support.cli import run_cca, run_cca_json
 
 from simulation.synthetic.history import (
     WorkingClock,

@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import run_cca, run_cca_json
+from support.cli import run_cca, run_cca_json
 
 SERVICE_S = 600.0
 COUNTERS = 3

@@ -14,10 +14,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import ROOT, run_cca
+from support.cli import ROOT, run_cca
 
 from analytics.ingest import IngestError, ingest_file
-from analytics.mapping import Mapping, MappingError, load_mapping
+from analytics.mapping import ColumnMapping, MappingError, load_mapping
 
 UTC = dt.UTC
 HEADER = "call_id,arrived_at,outcome,wait_s,talk_s,category,caller_id"
@@ -221,7 +221,7 @@ def test_a_semicolon_file_is_sniffed_and_a_wrong_declared_delimiter_is_named(sto
     text = "call_id;arrived_at;outcome;wait_s\nx;2024-09-01 08:00;answered;1\n"
     f = write(tmp_path, "semi.csv", text)
     assert ingest_file(store, "calls", f, "riyadh").loaded == 1
-    comma = Mapping(
+    comma = ColumnMapping(
         kind="calls",
         delimiter=",",
         columns={"call_id": "call_id", "arrived_at": "arrived_at", "outcome": "outcome"},
@@ -245,7 +245,7 @@ def test_non_utf8_bytes_quarantine_their_row_unless_the_mapping_names_the_encodi
     assert (r.loaded, r.rejected) == (2, 1)
     [(line, _column, _value, reason)] = quarantine(store, r.batch_id)
     assert line == 3 and "utf-8" in reason
-    latin = Mapping(
+    latin = ColumnMapping(
         kind="calls",
         encoding="latin-1",
         columns={c: c for c in ("call_id", "arrived_at", "outcome", "wait_s", "category")},
@@ -381,7 +381,7 @@ def test_duplicate_ids_within_one_file_keep_the_last_and_quarantine_a_conflict(s
     assert (line, column, value) == (3, "call_id", "diff") and "line 5" in reason
 
 
-def test_caller_ids_are_stored_only_as_a_salted_hash(store, tmp_path):
+def test_caller_ids_are_stored_only_as_a_keyed_pseudonym(store, tmp_path):
     f = write(
         tmp_path,
         "callers.csv",
@@ -391,10 +391,14 @@ def test_caller_ids_are_stored_only_as_a_salted_hash(store, tmp_path):
     with store.reader() as con:
         salt = con.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchall()[0][0]
         row = con.execute("SELECT * FROM calls").fetchall()[0]
-    expected = hashlib.sha256((salt + "966512345678").encode()).hexdigest()
+    from analytics import pseudonyms
+
+    expected = pseudonyms.pseudonym(pseudonyms.caller_key(), salt, "966512345678")
     assert expected in row
     assert not any("966512345678" in str(v) for v in row)
     assert hashlib.sha256(b"966512345678").hexdigest() not in row  # the salt is really used
+    unkeyed = hashlib.sha256((salt + "966512345678").encode()).hexdigest()
+    assert unkeyed not in row  # and the key (tests/test_pseudonyms.py)
 
 
 # ----------------------------------------------------------------- centres and time zones
@@ -642,7 +646,7 @@ def test_a_mapping_with_a_long_in_list_still_names_the_right_line(store, tmp_pat
         """
     )
     con.close()
-    mapping = Mapping(
+    mapping = ColumnMapping(
         kind="calls",
         columns={
             "call_id": "call_id",

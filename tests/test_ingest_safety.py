@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import duckdb
-from conftest import ROOT
+from support.cli import ROOT
 
 from analytics.ingest import ingest_file
 

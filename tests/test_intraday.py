@@ -12,6 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from support.cli import run_cca
+from support.kpi import add_calls, local
 
 from analytics.centres import Centre
 from simulation.formulas.erlang import erlang_a_metrics, parse_target, required_agents
@@ -21,8 +23,6 @@ from simulation.intraday.reforecast import MIN_DAYS, learn_weight
 from simulation.intraday.state import QueueState
 from simulation.intraday.whatif import Change, apply_changes, parse_change, suggest
 from simulation.queue.scenario import Scenario
-from tests.conftest import run_cca
-from tests.kpi_fixtures import add_calls, local
 
 CENTRE = Centre(centre_id="snap", name="snap", timezone="Asia/Bahrain")
 
@@ -363,3 +363,91 @@ def test_the_point_of_no_return_is_where_perfect_service_can_no_longer_save_the_
     breach, best = point_of_no_return(proj, parts, 0.7, starts[0], 1800)
     assert best == pytest.approx([25 / 30, 20 / 30, 15 / 30])
     assert breach == starts[2]
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_dashboards_today_view_projects_to_close_in_both_languages(september, tmp_path, lang):
+    """/intraday's today panel as a plain function: the day's projected close with its
+    band (elements with data-kpi), the band per interval against the target, a what-if
+    that moves it, the change that closes the day at target; words in the page's
+    language."""
+    import shutil
+
+    from support.app import make_app
+
+    from analytics.centres import get_centre
+    from analytics.exports.i18n import Labels
+    from analytics.labels import labels_for
+    from analytics.periods import Period
+    from analytics.store import Store
+    from dashboards.context import View
+    from dashboards.frame import PageContext
+    from dashboards.words import words
+
+    db = tmp_path / "today.duckdb"
+    shutil.copy(september.path, db)
+    store = Store(db)
+    make_app(store, tmp_path)
+    from dashboards.pages.intraday import today_panel  # pages register once an app exists
+
+    run_cca(
+        "forecast", "--centre", "bahrain_lmra", "--train", "2026-09-01..2026-09-14",
+        "--horizon", "3d", "--save", db=db,
+    )  # fmt: skip
+    day = dt.date(2026, 9, 15)
+    with store.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        ctx = PageContext(
+            con, None, View("bahrain_lmra", "2026-09-15", lang), centre,
+            Period(day, day, "2026-09-15"), Labels(lang, labels_for(con, centre.centre_id, lang)),
+            day, None,
+        )  # fmt: skip
+        panel = today_panel(ctx, "11:00")
+        more = today_panel(ctx, "11:00", "+3@11:30-17:00")
+    text = str(panel)
+    assert words(lang)["today_to_close"] in text and words(lang)["today_close"] in text
+    kpis = {}
+
+    def walk(node):
+        props = getattr(node, "__dict__", {})
+        if props.get("data-kpi"):
+            kpis[props["data-kpi"]] = node.children
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                walk(child)
+
+    walk(panel)
+    assert {"answer_rate", "sl_offered_12", "abandon_rate", "asa_s"} <= set(kpis)
+    graph = next(c for c in panel.children if getattr(c, "id", None) == "intraday-today-figure")
+    names = [t.get("name") for t in graph.figure["data"]]
+    assert words(lang)["today_band"] in names and words(lang)["today_median"] in names
+    assert graph.figure["layout"]["shapes"][0]["y0"] == pytest.approx(0.8, abs=0.2)
+    if lang == "ar":
+        assert graph.figure["layout"]["xaxis"]["autorange"] == "reversed"
+    median = next(t for t in graph.figure["data"] if t.get("name") == words(lang)["today_median"])
+    graph2 = next(c for c in more.children if getattr(c, "id", None) == "intraday-today-figure")
+    median2 = next(t for t in graph2.figure["data"] if t.get("name") == words(lang)["today_median"])
+    assert sum(median2["y"]) > sum(median["y"])  # three more agents serve faster
+
+
+def test_a_roster_file_gives_the_agents_of_each_interval(september, tmp_path):
+    """--staffing roster: a staffing CSV (interval_start,agents, local times) is the day's
+    agents, intervals it does not list have none."""
+    from analytics.centres import get_centre
+    from simulation.intraday.day import build_plan
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "interval_start,agents\n"
+        + "".join(
+            f"2026-09-15 {h:02d}:{m:02d},{3 + h % 2}\n" for h in range(7, 17) for m in (0, 30)
+        )
+    )
+    at = dt.datetime(2026, 9, 15, 11, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    with september.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        plan = build_plan(con, centre, at, arrivals="actual", staffing="roster", roster=roster)
+    assert list(plan.agents[14:34]) == [3 + (k // 2 + 7) % 2 for k in range(20)]
+    assert plan.agents[:14].sum() == 0 and plan.agents[34:].sum() == 0
+    assert "roster" in plan.notes["staffing"]

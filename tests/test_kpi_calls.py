@@ -28,7 +28,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kpi_fixtures import add_calls, add_staffing
+from support.kpi import add_calls, add_staffing
 
 from analytics.call_log import save_centre
 from analytics.centres import Centre

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cca
+from support.cli import run_cca
 
 from analytics.kpi import OCCUPANCY_NAMES, TICKET_KPI_NAMES, call_kpi_names, catalogue
 from analytics.kpi.catalogue import CATALOGUE, OTHER_COLUMNS, find, format_value, kpi
@@ -75,6 +75,10 @@ COMMANDS = [
     ),
     ("roster", "--centre", "bahrain_lmra", "--week", "2026-09-13", "--shifts", "8h:1h-break"),
     ("generate", "--scenario", "bahrain_lmra", "--start", "2026-09"),
+    (
+        *("intraday", "--centre", "bahrain_lmra", "--at", "2026-09-15 11:00"),
+        *("--arrivals", "actual", "--staffing", "table", "--replications", "2"),
+    ),
 ]
 
 

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from conftest import run_cca, run_cca_json
-from kpi_fixtures import add_calls, add_tickets
+from support.cli import run_cca, run_cca_json
+from support.kpi import add_calls, add_tickets
 
 from analytics.centres import Centre
 

@@ -9,7 +9,7 @@ occupancy is null, but the handled seconds are still the month's 420.
 import datetime as dt
 import zoneinfo
 
-from kpi_fixtures import add_calls
+from support.kpi import add_calls
 
 from analytics.centres import Centre
 from analytics.kpi import occupancy

@@ -5,7 +5,7 @@ calls and the full query."""
 from __future__ import annotations
 
 import pytest
-from kpi_fixtures import assert_same
+from support.kpi import assert_same
 
 from analytics.centres import get_centre
 from analytics.exports.report import folded_profile

@@ -13,7 +13,7 @@ import random
 import zoneinfo
 
 import pytest
-from kpi_fixtures import assert_same, write_calls_csv
+from support.kpi import assert_same, write_calls_csv
 
 from analytics.call_log import save_centre
 from analytics.centres import Centre, get_centre

@@ -19,7 +19,7 @@ import multiprocessing
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kpi_fixtures import assert_same, write_calls_csv
+from support.kpi import assert_same, write_calls_csv
 
 from analytics.call_log import save_centre
 from analytics.centres import Centre, get_centre

@@ -12,7 +12,7 @@ import holidays
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kpi_fixtures import add_tickets, local
+from support.kpi import add_tickets, local
 
 from analytics.calendars import BusinessCalendar
 from analytics.call_log import save_centre

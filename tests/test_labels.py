@@ -12,7 +12,7 @@ import subprocess
 
 import openpyxl
 import pytest
-from conftest import run_cca
+from support.cli import run_cca
 
 from analytics.exports.i18n import Labels
 from analytics.exports.xlsx import sheet_names

@@ -11,8 +11,8 @@ import json
 import time
 
 import pytest
-from conftest import run_cca_json
-from planner_fixtures import planner_scenario
+from support.cli import run_cca_json
+from support.planner import planner_scenario
 
 from analytics.appstate import AppState
 from simulation.operations.jobs import JobLimitError, JobRunner

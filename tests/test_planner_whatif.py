@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pytest
-from planner_fixtures import fill_store, planner_scenario
+from support.planner import fill_store, planner_scenario
 
 from simulation.formulas.erlang import erlang_a_metrics
 from simulation.planning.staffing import interval_traffic
@@ -27,6 +27,7 @@ from simulation.planning.whatif import (
     on_phones,
     plan_csv,
     scenario_toml_text,
+    scheduled_for,
     set_agents,
     week_from_scenario,
     week_from_store,
@@ -188,7 +189,7 @@ def test_scenario_toml_loads_back_as_the_same_week(week, tmp_path):
     )
 
 
-def test_compare_up_to_three_scenarios_with_the_cost_of_the_difference(week, tmp_path):
+def test_compare_up_to_four_scenarios_with_the_cost_of_the_difference(week, tmp_path):
     current = erlang_week(week)
     more = erlang_week(week, add_agents(week, week.agents, 1, 0, len(week.agents) - 1))
     rows = compare_weeks({"current": current, "plus one": more}, cost_per_agent_hour=12.5)
@@ -197,8 +198,8 @@ def test_compare_up_to_three_scenarios_with_the_cost_of_the_difference(week, tmp
     assert rows[1]["agent_hours_diff"] == pytest.approx(30.0)
     assert rows[1]["cost_diff"] == pytest.approx(30.0 * 12.5)
     assert rows[1]["sl_offered_12"] > rows[0]["sl_offered_12"]
-    with pytest.raises(ValueError, match="at most 3"):
-        compare_weeks(dict.fromkeys("abcd", current))
+    with pytest.raises(ValueError, match="at most 4"):
+        compare_weeks(dict.fromkeys("abcde", current))
     import openpyxl
 
     data = comparison_xlsx(rows, {"current": current, "plus one": more})
@@ -220,3 +221,18 @@ def test_a_week_of_history_takes_the_staffing_table_as_its_plan(tmp_path):
     result = erlang_week(week)
     assert result.totals["calls"] == pytest.approx(5 * (12 * 25 + 4 * 0.6 * 25), rel=0.1)
     assert not math.isnan(result.totals["sl_offered_12"])
+
+
+def test_a_found_plan_on_the_phones_becomes_the_fewest_agents_scheduled_under_shrinkage():
+    found = (0, 1, 7, 9, 10, 23, 40)
+    for shrinkage in (0.0, 0.1, 0.15, 0.3, 1 / 3):
+        plan = scheduled_for(found, shrinkage)
+        assert tuple(on_phones(plan, shrinkage)) >= found
+        assert all(on_phones([p], shrinkage)[0] >= f for p, f in zip(plan, found, strict=True))
+        # one fewer scheduled agent would leave an interval short
+        assert all(
+            p == 0 or on_phones([p - 1], shrinkage)[0] < f for p, f in zip(plan, found, strict=True)
+        )
+    # by hand: 9 on the phones at 10% shrinkage need 10 scheduled (⌊10 × 0.9⌋ = 9)
+    assert scheduled_for([9], 0.1) == (10,)
+    assert scheduled_for([9], 0.0) == (9,)

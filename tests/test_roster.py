@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cca
+from support.cli import run_cca
 
 from simulation.planning.rostering import (
     ShiftTemplate,

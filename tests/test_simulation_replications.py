@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_cca, run_cca_json
+from support.cli import run_cca, run_cca_json
 
 from simulation.queue.replications import replication_seeds, run_replications
 from simulation.queue.scenario import Scenario

@@ -6,8 +6,8 @@ Each sentence states a fact of the report and where it comes from, never an opin
   (caller category, weekday) cell whose change, weighted by its share of this month's
   calls, moved the total most ("fell 4.0 points against August 2024, led by employer
   calls on Sundays");
-* the answer rate under both definitions of docs/kpis.md (the 98.9% puzzle of the Bahrain
-  seed: 90.9% of offered, 98.9% leaving out callers who hung up before S seconds);
+* the answer rate under both definitions of docs/kpis.md (its worked example: of offered
+  calls, and leaving out callers who hung up before S seconds);
 * volume against the month before and the same month a year before;
 * the busiest day and the busiest slot of the intraday profile;
 * tickets: created, resolved, within SLA, still open and at risk;

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from analytics.kpi import catalogue
 from analytics.kpi.catalogue import format_change, format_value
 from analytics.labels import NOT_RECORDED, display
-from analytics.periods import Period, hijri_month_of
+from analytics.periods import Period, hijri_date, hijri_month_of
 
 LANGUAGES = ("en", "ar")
 
@@ -170,7 +170,10 @@ _WORDS = {
         "hijri_date": "Hijri date",
         "slot": "Time of day",
         "all": "All",
-        "as_of": "Figures as of",
+        "as_of": "Data up to",
+        "produced": "produced",
+        "no_calls_yet": "no call",
+        "data_stop": "The data stop on {date} at {time}, {days} days before the end of this period: these figures are incomplete.",
         "time_zone": "Time zone",
         "period": "Period",
         "centre": "Centre",
@@ -241,7 +244,10 @@ _WORDS = {
         "hijri_date": "التاريخ الهجري",
         "slot": "وقت اليوم",
         "all": "الكل",
-        "as_of": "الأرقام حتى",
+        "as_of": "البيانات حتى",
+        "produced": "أُعدّ في",
+        "no_calls_yet": "لا مكالمات",
+        "data_stop": "تتوقف البيانات في {date} الساعة {time}، قبل نهاية هذه الفترة بـ {days} يوماً: هذه الأرقام ناقصة.",
         "time_zone": "المنطقة الزمنية",
         "period": "الفترة",
         "centre": "المركز",
@@ -313,6 +319,24 @@ class Labels:
 
     def __getitem__(self, key: str) -> str:
         return _WORDS[self.lang][key]
+
+    def data_up_to(self, report) -> str:
+        """'Data up to 2026-09-30 16:57 (Asia/Bahrain) · produced 2026-12-06 09:12': the
+        latest call the figures hold, not the day the file was written."""
+        zone = report.centre.tz
+        until = report.data_until
+        held = until.astimezone(zone).strftime("%Y-%m-%d %H:%M") if until else self["no_calls_yet"]
+        made = report.as_of.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return f"{self['as_of']} {held} ({report.centre.timezone}) · {self['produced']} {made}"
+
+    def data_stop(self, report) -> str | None:
+        """The warning when the data stop a working day or more before the period ends."""
+        age = report.data_stop
+        if age is None or age.latest is None:
+            return None
+        return self["data_stop"].format(
+            date=age.latest.strftime("%Y-%m-%d"), time=age.latest.strftime("%H:%M"), days=age.days
+        )
 
     def kpi(self, name: str) -> str:
         """The reader's label of a KPI name (the catalogue's), thresholds filled in."""
@@ -401,10 +425,11 @@ class Labels:
         return f"{self.weekday(day.isoweekday())} {day.day} {month} {day.year}"
 
     def hijri_date(self, day: dt.date) -> str:
-        from hijridate import Gregorian
-
-        h = Gregorian(day.year, day.month, day.day).to_hijri()
-        return f"{h.day} {HIJRI_MONTHS[self.lang][h.month - 1]} {h.year}"
+        hijri = hijri_date(day)
+        if hijri is None:
+            raise ValueError(f"{day} has no Umm al-Qura date")
+        year, month, day_of_month = hijri
+        return f"{day_of_month} {HIJRI_MONTHS[self.lang][month - 1]} {year}"
 
     def period_name(self, period: Period) -> str:
         """'September 2024', 'Rabi al-Awwal 1446 AH' or '2024-09-01 – 2024-09-15'."""

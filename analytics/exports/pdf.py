@@ -145,9 +145,12 @@ def _header(pdf: _Report, report: MonthlyReport) -> float:
     )
     title = f"{labels.centre(centre)} · {labels.period_name(report.period)}"
     pdf.text_box(MARGIN, 13.5, CONTENT_W, 7, title, size=12, colour=(255, 255, 255))
-    as_of = report.as_of.astimezone(centre.tz).strftime("%Y-%m-%d %H:%M")
-    sub = f"{labels.period_span(report.period)} · {labels['as_of']} {as_of} ({centre.timezone})"
+    sub = f"{labels.period_span(report.period)} · {labels.data_up_to(report)}"
     pdf.text_box(MARGIN, 21, CONTENT_W, 5, sub, size=8, colour=(220, 230, 235))
+    stop = labels.data_stop(report)
+    if stop:  # the data end before the period does: say so before any figure
+        pdf.text_box(MARGIN, 31.5, CONTENT_W, 5, stop, size=9, bold=True, colour=(201, 42, 42))
+        return 40
     return 36
 
 

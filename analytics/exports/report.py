@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analytics.centres import Centre
+from analytics.freshness import DataAge, data_age, latest_call
 from analytics.kpi import call_kpis, occupancy, threshold_label, ticket_kpis
 from analytics.labels import LANGS, labels_for
 from analytics.periods import Period, parse_period
@@ -161,6 +162,10 @@ class MonthlyReport:
     occupancy_previous: dict | None = None
     occupancy_year_before: dict | None = None
     notes: tuple[str, ...] = field(default=())
+    # the latest call the figures hold (local; None: no call) and, when a whole working
+    # day of opening hours passed after it before the period's end (or as_of), that gap
+    data_until: dt.datetime | None = None
+    data_stop: DataAge | None = None
     # lang -> {dimension: {code: label}} (analytics.labels.labels_for); empty: codes as words
     labels: dict = field(default_factory=dict)
 
@@ -450,7 +455,12 @@ def build_report(
     def occupied(p: Period) -> dict:
         return occupancy(con, centre, period=p)[0]
 
+    end = min(period.bounds(centre.tz)[1], as_of)
+    age = data_age(con, centre, end, latest=latest_call(con, centre, before=end))
+
     return MonthlyReport(
+        data_until=age.latest,
+        data_stop=age if age.stale else None,
         centre=centre,
         period=period,
         previous=previous,

@@ -225,10 +225,8 @@ def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names
         f"{labels.period_name(report.period)} · {labels.period_span(report.period)}",
         f.subtitle,
     )
-    as_of = report.as_of.astimezone(centre.tz).strftime("%Y-%m-%d %H:%M")
-    ws.write(
-        2, 0, f"{labels['as_of']} {as_of} ({centre.timezone}) · {labels['source']}", f.subtitle
-    )
+    stop = labels.data_stop(report)
+    ws.write(2, 0, f"{labels.data_up_to(report)} · {stop or labels['source']}", f.subtitle)
     previous = labels.period_name(report.previous) if report.previous else "—"
     before = labels.period_name(report.year_before) if report.year_before else "—"
     headers = [
@@ -622,7 +620,7 @@ def _definitions(wb, f, labels, report, sheet_names) -> None:
         (labels["weekend"], ", ".join(labels.weekday(d) for d in centre.weekend) or labels["none"]),
         (labels["opening_hours"], "; ".join(hours)),
         (labels["holidays"], centre.holiday_country or labels["none"]),
-        (labels["as_of"], report.as_of.astimezone(centre.tz).isoformat(timespec="minutes")),
+        (labels["as_of"], labels.data_up_to(report)),
     ]
     for key, value in settings:
         ws.write(r, 0, key, f.bold)

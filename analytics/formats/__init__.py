@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from analytics.mapping import Mapping
+from analytics.mapping import ColumnMapping
 
 
 class FormatError(ValueError):
@@ -45,7 +45,7 @@ class FormatRead:
     """What a format reader produced inside the writer's transaction."""
 
     table: str  # temp table or view: canonical columns + line + loadable, in any order
-    mapping: Mapping  # identity mapping of the canonical columns present, filter = loadable
+    mapping: ColumnMapping  # identity mapping of the canonical columns present, filter = loadable
     rejects: list[LineReject] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # turns the table's ``line`` into physical lines when the reader skipped empty lines
@@ -75,10 +75,10 @@ class InputFormat:
     read: Callable[..., FormatRead]
 
 
-def identity_mapping(name: str, kind: str, columns: list[str]) -> Mapping:
+def identity_mapping(name: str, kind: str, columns: list[str]) -> ColumnMapping:
     """The mapping a format's table needs: each canonical column as itself, rows that are
     ``loadable``."""
-    return Mapping(
+    return ColumnMapping(
         kind=kind,
         columns={c: '"' + c + '"' for c in columns},
         filter="loadable",

@@ -92,7 +92,7 @@ def offset_changes(
     zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date
 ) -> list[tuple[int | None, int]]:
     """The zone's UTC offsets over the local days ``first``..``last``: see
-    ``_offset_changes`` (cached: every query asks, a year with DST takes ~3 ms)."""
+    ``_offset_changes`` (cached: every query asks, and a year with DST is slow to scan)."""
     return list(_offset_changes(zone, first, last))
 
 
@@ -149,7 +149,7 @@ def local_us_sql(
     ``epoch_us``, if given, is SQL of the instant's µs since the epoch (e.g. the start
     of a rollup's quarter-hour) and is used in place of ``epoch_us(instant)``.
 
-    Epoch arithmetic, not a per-row time-zone conversion (several times slower): a
+    Epoch arithmetic, not a per-row time-zone conversion (much slower): a
     fixed-offset range adds one offset; a range with DST changes picks the offset with
     a CASE over the few changes, newest first. Only a range with very many changes
     falls back to ICU's ``timezone()``.

@@ -6,8 +6,8 @@ threshold and S the short-abandon threshold (seconds):
 
 * ``short_abandoned`` = abandoned with wait_s < S: callers who gave up before a "normal"
   wait; ``answer_rate_excl_short`` leaves them out of the denominator. This is how a
-  centre can truthfully say both 90.9% (10,000 / 11,000) and 98.9% (10,000 / (11,000 −
-  889)) from one log: the name says which definition is meant.
+  centre can truthfully quote two answer rates from one log (docs/kpis.md's worked
+  example): the name says which definition is meant.
 * ``sl_answered_T``  answered within T / answered
 * ``sl_offered_T``   answered within T / offered
 * ``sl_excl_short_T`` answered within T / (offered − short_abandoned)
@@ -74,7 +74,6 @@ CALL_DIMENSIONS = (
     "scenario",
     "replication",
 )
-_OUTCOMES = "('answered', 'abandoned', 'timeout')"
 
 
 def threshold_label(threshold_s: float) -> str:
@@ -135,13 +134,13 @@ def call_counts_sql(
     T₁..Tₙ, centre id, [start, end instants if ``bounded``], a list of values to keep
     for each of ``filters`` (dimension names).
 
-    Why this shape (measured on 10M calls, benchmarks/kpi.py): grouping by outcome
-    costs each row one threshold comparison per count instead of an outcome test per
-    count; summing talk, hold and after-call work separately is about twice as fast
-    as summing their row-wise coalesced total (the sums are equal: NULL parts count
-    as 0 either way); the percentile is taken per outcome group without a FILTER (the
-    answered group's is the one used); and a single flat aggregate plans in ~2 ms
-    where the former three-stage CTE took ~12 ms, which was a tenth of the budget.
+    Why this shape (benchmarks/kpi.py; figures in docs/measurements.md): grouping by
+    outcome costs each row one threshold comparison per count instead of an outcome
+    test per count; summing talk, hold and after-call work separately is faster than
+    summing their row-wise coalesced total (the sums are equal: NULL parts count as 0
+    either way); the percentile is taken per outcome group without a FILTER (the
+    answered group's is the one used); and a single flat aggregate plans much faster
+    than the former three-stage CTE.
     """
     table = quoted_identifier(source, "call source")
     select = [f"c.{d} AS {d}" for d in dims]
@@ -258,7 +257,7 @@ def _known_groups(
     the groups a breakdown shows even when they have no call in the period.
 
     With one dimension the values ``seen`` in the period are filtered out while
-    scanning, which makes the query about three times cheaper (fewer rows to hash)."""
+    scanning, which makes the query cheaper (fewer rows to hash)."""
     lo, hi = period.bounds(centre.tz)
     year = dt.timedelta(days=366)
     cols = ", ".join(f"c.{d}" for d in dims)

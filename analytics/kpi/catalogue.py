@@ -12,7 +12,8 @@ formula tooltips, alert rules and staffing targets. The SQL that computes a KPI 
 A service-level KPI is a *family*: ``sl_offered`` declares ``sl_offered_T`` for every
 threshold T (``threshold_label`` spells T). ``kpi("sl_offered_12")`` finds the family;
 so do a simulation's ``<name>_ci_low`` / ``_ci_high``, a forecast's ``<name>_low`` /
-``_high`` and a backtest's ``<name>_actual`` / ``_predicted`` (the same KPI's values).
+``_high``, a backtest's ``<name>_actual`` / ``_predicted`` and an intraday projection's
+``<name>_p10`` / ``_p90`` (the same KPI's values).
 
 Adding a KPI: one ``KPI(...)`` below (under its subject) plus its SQL. The live KPIs of
 issue 23 (``calls_waiting``, ``oldest_wait_s``, ``agents_*``) go under ``subject="live"``.
@@ -576,6 +577,16 @@ OTHER_COLUMNS: dict[str, tuple[str, ...]] = {
         *("paid_hours", "required_agent_hours", "over_coverage", "gap"),
         "uncovered_intervals",
     ),
+    "parts of a projection (cca intraday)": (
+        *("rest_of_day", "intervals", "snapshot", "at", "source", "arrivals", "history"),
+        *("actual_after", "staffing", "target", "changes"),
+    ),
+    # The queue's state at an instant, as cca intraday reads it from the log. The live
+    # KPIs of issue 23 (calls_waiting, oldest_wait_s, agents_*) will be declared above
+    # under subject "live"; these names then move there (or are renamed to match).
+    "the queue's state at an instant (cca intraday)": (
+        *("waiting", "oldest_wait_s", "in_service", "available", "on_call"),
+    ),
     "fitted parameters (cca calibrate)": (
         *("calls_per_week", "handling_mu", "handling_sigma", "handling_mean_s"),
         *("handling_sd_s", "patience_km_mean_s", "patience_km_mean_restricted"),
@@ -590,7 +601,7 @@ OTHER_COLUMNS: dict[str, tuple[str, ...]] = {
 
 SL_VARIANTS: tuple[str, ...] = tuple(k.name for k in CATALOGUE if k.per_threshold)
 SL_NAME = re.compile(r"^(" + "|".join(SL_VARIANTS) + r")_(\d+(?:\.\d+)?)$")
-_BOUND = re.compile(r"^(.+?)_(ci_low|ci_high|low|high|actual|predicted)$")
+_BOUND = re.compile(r"^(.+?)_(ci_low|ci_high|low|high|actual|predicted|p10|p90)$")
 
 
 class UnknownKPI(KeyError):

@@ -24,7 +24,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from cca.cli import UserError
+from analytics.errors import UserError
+from cca.options import output_formats
 
 
 def register(subparsers) -> None:
@@ -37,7 +38,11 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION")
     sub.required = True
 
-    c = sub.add_parser("check", help="evaluate every rule once (records and sends nothing)")
+    c = sub.add_parser(
+        "check",
+        parents=[output_formats("table", "json")],
+        help="evaluate every rule once (records and sends nothing)",
+    )
     c.add_argument("--centre", action="append", help="centre id (repeatable; default: all)")
     c.add_argument(
         "--as-of",
@@ -47,7 +52,6 @@ def register(subparsers) -> None:
     from cca.commands.store import add_known_at
 
     add_known_at(c)
-    c.add_argument("--format", choices=("table", "json"), default="table")
     c.set_defaults(handler=_check)
 
     w = sub.add_parser("watch", help="check every --every, send new alerts, stop on SIGTERM")
@@ -60,14 +64,16 @@ def register(subparsers) -> None:
     load.add_argument("files", nargs="*", type=Path, help="default: data/alerts/*.toml")
     load.set_defaults(handler=_load)
 
-    r = sub.add_parser("rules", help="list the stored rules")
+    r = sub.add_parser(
+        "rules", parents=[output_formats("table", "json")], help="list the stored rules"
+    )
     r.add_argument("--centre", action="append")
-    r.add_argument("--format", choices=("table", "json"), default="table")
     r.set_defaults(handler=_rules)
 
-    o = sub.add_parser("open", help="list the open alerts")
+    o = sub.add_parser(
+        "open", parents=[output_formats("table", "json")], help="list the open alerts"
+    )
     o.add_argument("--centre", action="append")
-    o.add_argument("--format", choices=("table", "json"), default="table")
     o.set_defaults(handler=_open)
 
     a = sub.add_parser("ack", help="acknowledge an open alert (written to the audit log)")
@@ -75,7 +81,11 @@ def register(subparsers) -> None:
     a.add_argument("--user", required=True, help="who acknowledges it")
     a.set_defaults(handler=_ack)
 
-    rp = sub.add_parser("replay", help="run the watcher over past days (sends nothing)")
+    rp = sub.add_parser(
+        "replay",
+        parents=[output_formats("table", "json")],
+        help="run the watcher over past days (sends nothing)",
+    )
     rp.add_argument("--centre", required=True)
     rp.add_argument("--from", dest="first", required=True, help="first day, YYYY-MM-DD")
     rp.add_argument("--to", dest="last", required=True, help="last day, YYYY-MM-DD")
@@ -88,7 +98,6 @@ def register(subparsers) -> None:
         help="check ticket_deadline rules only this often, e.g. 2h (a ticket query is slow)",
     )
     rp.add_argument("--state", type=Path, help="scratch app-state file (default: a temporary one)")
-    rp.add_argument("--format", choices=("table", "json"), default="table")
     rp.set_defaults(handler=_replay)
 
 

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import argparse
 
-from cca.cli import UserError
+from analytics.errors import UserError
+from cca.options import output_formats, worker_processes
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "backtest",
+        parents=[output_formats("table", "json", "csv"), worker_processes()],
         help="calibrate on one period, simulate another with its arrivals, compare",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -75,8 +77,6 @@ def register(subparsers) -> None:
         default="data",
         help="caller categories' priorities from their waits (data, default) or none",
     )
-    p.add_argument("--workers", type=int, help="local worker processes (default: one per CPU)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cca.cli import UserError
+from analytics.errors import UserError
+from cca.options import output_formats
 
 # simulation.calibration.fit's STAFFING_PROXIES, FIT_MIN_CALLS and PRIORITY_MODES, written out so that the
 # CLI starts without importing numpy and scipy (a test holds them equal).
@@ -32,6 +33,7 @@ PRIORITY_MODES = ("none", "data")
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "calibrate",
+        parents=[output_formats("table", "json", "csv")],
         help="write a scenario calibrated from a centre's history",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -86,7 +88,6 @@ def register(subparsers) -> None:
         "(as cca backtest calibrates)",
     )
     p.add_argument("--name", help="scenario name (default: CENTRE_PERIOD)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
 
 

@@ -17,7 +17,8 @@ import json
 import math
 import sys
 
-from cca.cli import UserError
+from analytics.errors import UserError
+from cca.options import output_formats
 
 
 def _number(text: str) -> float:
@@ -42,6 +43,7 @@ def _thresholds(text: str) -> tuple[float, ...]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "erlang",
+        parents=[output_formats("table", "json")],
         help="exact Erlang C / Erlang A KPIs for one interval, or the agents a target needs",
         description=(
             "Exact Erlang C (M/M/n) or Erlang A (M/M/n+M, exponential patience) for one "
@@ -99,7 +101,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--shrinkage", type=_number, metavar="X", help="adds headcount = ceil(agents / (1 - X))"
     )
-    parser.add_argument("--format", choices=["table", "json"], default="table")
     parser.set_defaults(handler=run)
 
 

@@ -65,10 +65,10 @@ def run(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from analytics.centres import UnknownCentre, get_centre
+    from analytics.errors import UserError
     from analytics.exports import build_reports, export_format, months_of_year, render
     from analytics.periods import parse_period
     from analytics.store import Store, StoreError
-    from cca.cli import UserError
     from cca.commands.store import known_at
 
     try:

@@ -22,10 +22,13 @@ import argparse
 import datetime as dt
 import re
 
+from cca.options import output_formats
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "forecast",
+        parents=[output_formats("table", "json", "csv")],
         help="calls offered (tickets created) per interval ahead, with 80%% intervals",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -61,12 +64,11 @@ def register(subparsers) -> None:
     p.add_argument("--save", action="store_true", help="write the forecast to the store")
     p.add_argument("--backtest", action="store_true", help="rolling-origin backtests")
     p.add_argument("--folds", type=int, default=3, help="backtest weeks (default 3)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
 
 
 def parse_horizon(text: str) -> int:
-    from cca.cli import UserError
+    from analytics.errors import UserError
 
     m = re.match(r"^\s*(\d+)\s*([dw]?)\s*$", text)
     if not m or int(m.group(1)) < 1:
@@ -75,7 +77,7 @@ def parse_horizon(text: str) -> int:
 
 
 def _date(text: str, option: str) -> dt.date:
-    from cca.cli import UserError
+    from analytics.errors import UserError
 
     try:
         return dt.date.fromisoformat(text.strip())
@@ -87,9 +89,9 @@ def handle(args) -> int:
     import sys
 
     from analytics.centres import UnknownCentre, get_centre
+    from analytics.errors import UserError
     from analytics.periods import parse_period
     from analytics.store import Store, StoreError
-    from cca.cli import UserError
     from cca.output import emit
     from simulation.forecasting import forecast as fc
 

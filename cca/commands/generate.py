@@ -17,12 +17,14 @@ import argparse
 import re
 import sys
 
-from cca.cli import UserError
+from analytics.errors import UserError
+from cca.options import output_formats
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "generate",
+        parents=[output_formats("table", "json")],
         help="generate months of synthetic history for a scenario pack into the store",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -33,7 +35,6 @@ def register(subparsers) -> None:
     )
     p.add_argument("--months", type=int, default=1, help="number of months (default 1)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=handle)
 
 

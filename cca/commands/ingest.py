@@ -54,9 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from analytics.errors import UserError
     from analytics.ingest import IngestError, ingest_file
     from analytics.store import Store, StoreError
-    from cca.cli import UserError
     from cca.output import emit
 
     inputs = [f for f in args.format if f in INPUT_FORMATS]

@@ -38,12 +38,14 @@ from __future__ import annotations
 
 import argparse
 
-from cca.cli import UserError
+from analytics.errors import UserError
+from cca.options import output_formats
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "intraday",
+        parents=[output_formats("table", "json")],
         help="simulate the rest of today from the queue as it stands; what-ifs",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -94,7 +96,6 @@ def register(subparsers) -> None:
     p.add_argument(
         "--workers", type=int, default=1, help="worker processes (default 1: this process)"
     )
-    p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=handle)
 
 
@@ -122,8 +123,9 @@ def handle(args) -> int:
     import sys
 
     from analytics.centres import UnknownCentre, get_centre
+    from analytics.jsonable import jsonable
     from analytics.store import Store, StoreError
-    from cca.output import _jsonable, emit
+    from cca.output import emit
     from simulation.intraday.day import build_plan
     from simulation.intraday.projection import project
     from simulation.intraday.whatif import apply_changes, default_target, parse_change, suggest
@@ -167,7 +169,7 @@ def handle(args) -> int:
                 return {k: clean(x) for k, x in v.items()}
             if isinstance(v, list):
                 return [clean(x) for x in v]
-            return _jsonable(v)
+            return jsonable(v)
 
         json.dump(clean(out), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from cca.options import output_formats
+
 INTERVAL_CHOICES = ("15min", "30min", "60min", "day", "week", "month", "hijri-month")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "kpi",
+        parents=[output_formats("table", "json", "csv")],
         help="call or ticket KPIs of a centre for a period",
         description=(
             "Every KPI of docs/kpis.md for one centre and period, optionally by dimension "
@@ -52,12 +55,11 @@ def register(subparsers) -> None:
     from cca.commands.store import add_known_at
 
     add_known_at(parser)
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
     parser.set_defaults(handler=run)
 
 
 def _thresholds(text: str | None) -> tuple[float, ...] | None:
-    from cca.cli import UserError
+    from analytics.errors import UserError
 
     if text is None:
         return None
@@ -75,7 +77,7 @@ def _thresholds(text: str | None) -> tuple[float, ...] | None:
 
 
 def _as_of(text: str | None) -> dt.datetime | None:
-    from cca.cli import UserError
+    from analytics.errors import UserError
 
     if text is None:
         return None
@@ -90,10 +92,10 @@ def _as_of(text: str | None) -> dt.datetime | None:
 
 def run(args: argparse.Namespace) -> int:
     from analytics.centres import UnknownCentre, get_centre
+    from analytics.errors import UserError
     from analytics.kpi import call_kpis, ticket_kpis
     from analytics.periods import RELATIVE_PERIODS, parse_period
     from analytics.store import Store, StoreError
-    from cca.cli import UserError
     from cca.commands.store import known_at
     from cca.output import emit
 

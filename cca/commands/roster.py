@@ -26,10 +26,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from cca.options import output_formats
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "roster",
+        parents=[output_formats("table", "json", "csv")],
         help="shifts with breaks covering a staffing plan (integer programme)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -56,7 +59,6 @@ def register(subparsers) -> None:
     )
     p.add_argument("--target", action="append", default=[], help="with --centre (Erlang A)")
     p.add_argument("--shrinkage", type=float, default=0.0, help="with --centre")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
 
 
@@ -66,7 +68,7 @@ def read_plan(path) -> tuple[list[dt.datetime], list[int], int]:
     ``agents_available``."""
     import pandas as pd
 
-    from cca.cli import UserError
+    from analytics.errors import UserError
 
     try:
         frame = pd.read_csv(path)
@@ -128,8 +130,8 @@ def read_plan(path) -> tuple[list[dt.datetime], list[int], int]:
 
 
 def _week_need(args, con, centre):
+    from analytics.errors import UserError
     from analytics.periods import parse_period
-    from cca.cli import UserError
     from simulation.forecasting import forecast as fc
 
     if not args.week:
@@ -173,7 +175,7 @@ def parse_gap(text: str) -> float:
 
 
 def handle(args) -> int:
-    from cca.cli import UserError
+    from analytics.errors import UserError
     from cca.output import emit
     from simulation.planning import rostering as ro
 
@@ -232,12 +234,12 @@ def handle(args) -> int:
     if args.format == "json":
         import json
 
-        from cca.output import _jsonable
+        from analytics.jsonable import jsonable
 
         print(
             json.dumps(
                 {
-                    "shifts": [{k: _jsonable(v) for k, v in r.items()} for r in rows],
+                    "shifts": [{k: jsonable(v) for k, v in r.items()} for r in rows],
                     "summary": summary,
                 },
                 indent=2,

@@ -36,14 +36,20 @@ def register(subparsers) -> None:
         default=30.0,
         help="end a session not used for this many minutes (default 30)",
     )
+    p.add_argument(
+        "--trusted-proxies",
+        type=int,
+        default=0,
+        help="reverse proxies in front (TLS) whose X-Forwarded-For gives the client (default 0)",
+    )
     p.set_defaults(handler=handle)
 
 
 def handle(args) -> int:
     from waitress import serve
 
+    from analytics.errors import UserError
     from analytics.store import Store, StoreError
-    from cca.cli import UserError
     from dashboards import Settings, create_app
 
     store = Store(args.db)
@@ -52,10 +58,16 @@ def handle(args) -> int:
             raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
     except StoreError as exc:
         raise UserError(str(exc)) from None
-    if args.idle_minutes <= 0:
-        raise UserError(f"--idle-minutes {args.idle_minutes:g}: give a positive number")
+    idle = getattr(args, "idle_minutes", 30.0)  # cca demo passes only what it has
+    if idle <= 0:
+        raise UserError(f"--idle-minutes {idle:g}: give a positive number")
     app = create_app(
-        store, Settings(secure_cookies=args.secure_cookies, idle_minutes=args.idle_minutes)
+        store,
+        Settings(
+            secure_cookies=args.secure_cookies,
+            idle_minutes=idle,
+            trusted_proxies=max(0, getattr(args, "trusted_proxies", 0)),
+        ),
     )
     # the planner's simulation workers take seconds to start: start them now, not on the
     # first "Simulate"

@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 import math
 
-from cca.cli import UserError
+from analytics.errors import UserError
+from cca.options import output_formats, worker_processes
 
 QUICK = ("calls", "per", "aht", "patience", "agents")
 
@@ -21,6 +22,7 @@ QUICK = ("calls", "per", "aht", "patience", "agents")
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "simulate",
+        parents=[output_formats("table", "json"), worker_processes()],
         help="simulate a scenario (or a quick stationary pool) with confidence intervals",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -43,10 +45,8 @@ def register(subparsers) -> None:
         help="Dask scheduler, e.g. tcp://127.0.0.1:8786 (default: $DASK_SCHEDULER_ADDRESS; "
         "else a local process pool)",
     )
-    p.add_argument("--workers", type=int, help="local worker processes (default: one per CPU)")
     p.add_argument("--thresholds", metavar="T1,T2", help="service-level thresholds in s (12,30)")
     p.add_argument("--short-abandon-s", type=float, metavar="S", help="short-abandon threshold")
-    p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=handle)
 
 

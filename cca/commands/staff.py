@@ -32,12 +32,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cca.cli import UserError
+from analytics.errors import UserError
+from cca.options import output_formats, worker_processes
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "staff",
+        parents=[output_formats("table", "json", "csv"), worker_processes()],
         help="staffing plan per interval: Erlang A, verified and corrected by simulation",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -105,7 +107,6 @@ def register(subparsers) -> None:
         type=int,
         help="days to plan (default: the scenario's; with --forecast up to 7, default 7)",
     )
-    p.add_argument("--workers", type=int, help="local worker processes (default: one per CPU)")
     p.add_argument("--no-verify", action="store_true", help="Erlang A only, without simulation")
     p.add_argument(
         "--shifts",
@@ -115,7 +116,6 @@ def register(subparsers) -> None:
         "interval grid, least paid hours; with --format json|csv the shifts are printed "
         "instead of the intervals",
     )
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(handler=handle)
 
 

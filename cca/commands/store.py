@@ -22,7 +22,7 @@ def add_known_at(parser: argparse.ArgumentParser) -> None:
 
 def known_at(text: str | None) -> dt.datetime | None:
     """The instant of ``--known-at`` (None without one)."""
-    from cca.cli import UserError
+    from analytics.errors import UserError
 
     if text is None:
         return None
@@ -98,9 +98,9 @@ def _rows(info: dict) -> list[dict]:
 
 
 def _info(args) -> int:
+    from analytics.errors import UserError
     from analytics.maintenance import store_info
     from analytics.store import Store, StoreError
-    from cca.cli import UserError
     from cca.output import emit
 
     store = Store(args.db)
@@ -115,9 +115,9 @@ def _info(args) -> int:
 
 
 def _compact(args) -> int:
+    from analytics.errors import UserError
     from analytics.maintenance import compact
     from analytics.store import Store, StoreError
-    from cca.cli import UserError
     from cca.output import emit
 
     if args.retain_days < 0:
@@ -144,9 +144,10 @@ def _compact(args) -> int:
 def _migrate(args) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from analytics.errors import UserError
     from analytics.maintenance import migrate_single_file
     from analytics.store import Store, StoreError
-    from cca.cli import UserError, _store_location
+    from cca.cli import _store_location
 
     target = Store(_store_location(args.to))
     with Progress(

@@ -55,7 +55,7 @@ def _password(from_stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("Password: ")
     if getpass.getpass("Again: ") != first:
-        from cca.cli import UserError
+        from analytics.errors import UserError
 
         raise UserError("the two passwords differ")
     return first
@@ -63,8 +63,8 @@ def _password(from_stdin: bool) -> str:
 
 def handle(args) -> int:
     from analytics.appstate import AppState
+    from analytics.errors import UserError
     from analytics.store import Store
-    from cca.cli import UserError
     from cca.output import emit
     from dashboards import auth
 

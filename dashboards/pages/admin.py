@@ -100,10 +100,55 @@ def build(ctx: PageContext):
                 ],
                 className="panel",
             ),
+            lockouts_panel(w, rtl),
             html.Div([html.Div(w["audit"], className="panel-title"), audit], className="panel"),
             alert_rules_panel(w, centres, rtl),
         ]
     )
+
+
+def lockouts_panel(w, rtl: bool = False) -> html.Div:
+    """The log-in delays in force (per address, name, or both) and Unlock."""
+    grid = dag.AgGrid(
+        id="admin-lockouts",
+        rowData=auth.lockouts(app_context().state),
+        columnDefs=[
+            {"field": "key", "headerName": w["lock_key"], "flex": 2},
+            {"field": "failures", "headerName": w["failures"]},
+            {"field": "locked_until", "headerName": w["until"]},
+        ],
+        defaultColDef={"resizable": True, "flex": 1},
+        dashGridOptions={
+            "enableRtl": rtl,
+            "rowSelection": {"mode": "singleRow", "enableClickSelection": True},
+            "domLayout": "autoHeight",
+        },
+    )
+    return html.Div(
+        [
+            html.Div(w["lockouts"], className="panel-title"),
+            grid,
+            html.Div(
+                [
+                    dmc.Button(w["unlock"], id="admin-unlock", variant="light"),
+                    html.Div(id="admin-unlock-message", className="muted"),
+                ],
+                className="filter-bar",
+            ),
+        ],
+        className="panel",
+    )
+
+
+def unlock(_clicks, selected):
+    """An admin lifts the chosen delay; audited."""
+    admin = auth.require("admin")
+    if not selected:
+        return "—", no_update
+    key = str(selected[0]["key"])
+    auth.unlock(app_context().state, key)
+    app_context().state.audit(admin.username, "login_unlocked", {"key": key})
+    return f"{key} ✓", auth.lockouts(app_context().state)
 
 
 RULE_FIELDS_HIDDEN = ("centre_id", "source", "updated_at", "updated_by")
@@ -251,6 +296,13 @@ def change_user(_d, _e, _r, _x, selected, new_password):
 
 
 def register_callbacks(app) -> None:
+    app.callback(
+        Output("admin-unlock-message", "children"),
+        Output("admin-lockouts", "rowData"),
+        Input("admin-unlock", "n_clicks"),
+        State("admin-lockouts", "selectedRows"),
+        prevent_initial_call=True,
+    )(unlock)
     app.callback(Output("admin-rules", "rowData"), Input("admin-rules-centre", "value"))(show_rules)
     app.callback(
         Output("admin-rule-json", "value"),

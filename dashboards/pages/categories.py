@@ -8,10 +8,11 @@ with one category chosen, its topics and its half-hour intervals against the tar
 from __future__ import annotations
 
 import dash
+import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi import threshold_label
-from dashboards import charts, queries
+from dashboards import charts, queries, targets
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, filtered_href, page
 from dashboards.grid import kpi_grid
@@ -20,12 +21,17 @@ PATH = "/categories"
 
 
 def table_kpis(ctx: PageContext) -> list[str]:
+    """The table's KPIs, the ones a manager reads first on the first screen: volumes,
+    the answer and abandon rates, the service levels, ASA, AHT and the 90th-percentile
+    wait; then the other variants (12 s and 30 s side by side)."""
     labels = [threshold_label(t) for t in ctx.centre.sl_thresholds_s]
-    names = ["offered", "answered", "abandoned", "short_abandoned"]
-    names += ["answer_rate", "answer_rate_excl_short", "abandon_rate"]
-    for variant in ("sl_offered", "sl_answered", "sl_excl_short"):
-        names += [f"{variant}_{t}" for t in labels]  # 12 s and 30 s side by side
-    names += ["asa_s", "aht_s", "avg_abandon_wait_s", "p90_wait_s"]
+    names = ["offered", "answered", "answer_rate_excl_short", "abandon_rate"]
+    names += [f"sl_offered_{t}" for t in labels]
+    names += ["asa_s", "aht_s", "p90_wait_s"]
+    names += ["answer_rate", "abandoned", "short_abandoned"]
+    for variant in ("sl_answered", "sl_excl_short"):
+        names += [f"{variant}_{t}" for t in labels]
+    names += ["avg_abandon_wait_s"]
     return names
 
 
@@ -53,10 +59,16 @@ def build(ctx: PageContext):
         {name: [values.get(t, 0) for t in x] for name, values in series.items()},
         ctx.lang,
         title=w["volume_over_time"],
+        unit=w["n_calls"],
     )
     rows = [{**r, "category_label": labels.category(r["category"])} for r in data["by_category"]]
     key = [
-        {"field": "category_label", "headerName": w["category"], "pinned": "left", "minWidth": 150}
+        {
+            "field": "category_label",
+            "headerName": w["category"],
+            "pinned": "right" if ctx.lang == "ar" else "left",
+            "minWidth": 150,
+        }
     ]
     parts = [
         html.Div(dcc.Graph(figure=volume, config={"displayModeBar": False}), className="panel"),
@@ -81,7 +93,12 @@ def build(ctx: PageContext):
         name = labels.category(drill)
         topics = [{**r, "topic_label": labels.topic(r["topic"])} for r in data["topics"]]
         tkey = [
-            {"field": "topic_label", "headerName": w["topic"], "pinned": "left", "minWidth": 200}
+            {
+                "field": "topic_label",
+                "headerName": w["topic"],
+                "pinned": "right" if ctx.lang == "ar" else "left",
+                "minWidth": 200,
+            }
         ]
         first = f"sl_offered_{threshold_label(ctx.centre.sl_thresholds_s[0])}"
         target = ctx.targets.get(first)
@@ -107,6 +124,11 @@ def build(ctx: PageContext):
                         ctx.lang,
                         title=f"{w['intervals_of']} {name} — {labels.short(first)}",
                         target=target.value if target else None,
+                        target_label=(
+                            targets.target_text(first, target, ctx.lang, w["target"])
+                            if target
+                            else None
+                        ),
                     ),
                     config={"displayModeBar": False},
                     id="categories-intervals",
@@ -114,7 +136,84 @@ def build(ctx: PageContext):
                 className="panel",
             ),
         ]
+    parts.append(calls_panel(ctx))
     return html.Div(parts)
+
+
+def calls_panel(ctx: PageContext):
+    """The calls behind this page's figures: the period and every filter, caller ids never
+    shown (the KPI layer's ``call_list`` does not read them)."""
+    w, labels = ctx.w, ctx.labels
+    total, rows = queries.calls_behind(ctx.con, ctx.centre, ctx.period, ctx.view.filters)
+    outcomes = {"answered": w["answered_call"], "abandoned": w["abandoned_call"]}
+    outcomes["timeout"] = w["timed_out_call"]
+    data = [
+        {
+            "arrived_at": r["arrived_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            "outcome": outcomes.get(r["outcome"], r["outcome"]),
+            "wait_s": round(r["wait_s"]),
+            "handle_s": round(r["handle_s"]) if r["handle_s"] is not None else None,
+            "category": labels.category(r["category"]),
+            "topic": labels.topic(r["topic"]) if r["topic"] else "",
+            "queue": labels.dimension("queue", r["queue"]) if r["queue"] else "",
+            "channel": labels.dimension("channel", r["channel"]) if r["channel"] else "",
+            "agent_id": r["agent_id"] or "",
+        }
+        for r in rows
+    ]
+    seconds = "params.value == null ? '—' : params.value.toLocaleString('en')"
+    columns = [
+        {"field": "arrived_at", "headerName": w["arrived"], "minWidth": 160},
+        {"field": "outcome", "headerName": w["outcome"], "minWidth": 110},
+        {
+            "field": "wait_s",
+            "headerName": f"{w['wait']} ({w['unit_s']})",
+            "type": "numericColumn",
+            "valueFormatter": {"function": seconds},
+        },
+        {
+            "field": "handle_s",
+            "headerName": f"{w['handling']} ({w['unit_s']})",
+            "type": "numericColumn",
+            "valueFormatter": {"function": seconds},
+        },
+        {"field": "category", "headerName": w["category"], "minWidth": 120},
+        {"field": "topic", "headerName": w["topic"], "minWidth": 150},
+        {"field": "queue", "headerName": w["queue"]},
+        {"field": "channel", "headerName": w["channel"]},
+        {"field": "agent_id", "headerName": w["agent"]},
+    ]
+    chosen = [
+        f"{w[dim]}: " + ", ".join(labels.dimension(dim, v) for v in values)
+        for dim, values in ctx.view.filters.items()
+    ]
+    scope = " · ".join([labels.period_name(ctx.period), *(chosen or [w["no_filters"]])])
+    return html.Div(
+        [
+            html.Div(w["calls_behind"], className="panel-title"),
+            html.Div(
+                w["calls_behind_note"].format(
+                    total=f"{total:,}", shown=f"{len(rows):,}", scope=scope
+                ),
+                className="muted",
+                id="calls-behind-scope",
+            ),
+            dag.AgGrid(
+                id="calls-behind",
+                rowData=data,
+                columnDefs=columns,
+                defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 90},
+                dashGridOptions={
+                    "enableRtl": ctx.lang == "ar",
+                    "pagination": True,
+                    "paginationPageSize": 20,
+                },
+                style={"height": "460px"},
+            ),
+        ],
+        className="panel",
+        id="calls-behind-panel",
+    )
 
 
 def drill_href(selected, href):

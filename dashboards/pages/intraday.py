@@ -1,4 +1,13 @@
-"""``/intraday``: weekday × interval heat maps, one day against target, agents against need.
+"""``/intraday``: today to close, weekday × interval heat maps, one day against target,
+agents against need.
+
+**Today to close** (when the period holds the centre's today): the rest of the day
+simulated from the queue as the call log shows it now (``simulation.intraday``: callers
+waiting, calls in service, today's calls so far, the saved forecast re-forecast, the
+agents present), as each remaining interval's projected service level (median and
+p10–p90 band) after the intervals so far, with the target; the day's projected close;
+a what-if (``+2@13:00-17:00``) and the smallest change that closes the day at target.
+Recomputed every 5 minutes and on demand (``today_panel``, a plain function).
 
 The heat maps fold the period onto a week (the KPI layer's ``weekly-30min`` profile, read
 from the quarter-hour rollup), so a planner sees which half hours
@@ -14,22 +23,26 @@ import datetime as dt
 
 import dash
 import dash_mantine_components as dmc
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html
 
 from analytics.kpi import threshold_label
-from dashboards import charts, queries
+from dashboards import charts, queries, targets
+from dashboards.auth import require_page
 from dashboards.frame import PageContext, page
 
 PATH = "/intraday"
 WEEK_ORDER = (7, 1, 2, 3, 4, 5, 6)  # Sunday first, as the Gulf's working week
 
 
-def heat(rows, name, ctx: PageContext, title, *, percent, reverse=False):
+def heat(rows, name, ctx: PageContext, title, *, percent):
+    """A weekday × half-hour heat map of ``name``; a KPI with a target is coloured by it
+    (green meets it, amber within the tolerance, red misses it) and the legend says it."""
     keyed = [(r["interval_start"].isoweekday(), f"{r['interval_start']:%H:%M}", r) for r in rows]
     slots = sorted({slot for _, slot, _ in keyed})
     days = [d for d in WEEK_ORDER if any(day == d for day, _, _ in keyed)]
     cell = {(day, slot): r.get(name) for day, slot, r in keyed}
     z = [[cell.get((d, s)) for s in slots] for d in days]
+    tgt = targets.target(ctx.centre, name)
     fig = charts.heatmap(
         z,
         slots,
@@ -37,10 +50,15 @@ def heat(rows, name, ctx: PageContext, title, *, percent, reverse=False):
         ctx.lang,
         title=title,
         percent=percent,
-        reverse_scale=reverse,
+        target=tgt,
+        legend=targets.target_text(name, tgt, ctx.lang, ctx.w["target"]) if tgt else None,
+        unit="" if percent else ctx.w["n_calls"],
         height=90 + 34 * max(len(days), 1),
     )
-    return html.Div(dcc.Graph(figure=fig, config={"displayModeBar": False}), className="panel")
+    return html.Div(
+        dcc.Graph(figure=fig, config={"displayModeBar": False}, id=f"intraday-heat-{name}"),
+        className="panel",
+    )
 
 
 def chosen_day(ctx: PageContext, text: str | None) -> dt.date | None:
@@ -54,7 +72,190 @@ def chosen_day(ctx: PageContext, text: str | None) -> dt.date | None:
     return queries.latest_day_with_calls(ctx.con, ctx.centre, ctx.period.end)
 
 
-def build_for(day_text: str | None):
+TODAY_REPLICATIONS = 40
+TODAY_REFRESH_MS = 5 * 60 * 1000
+
+
+def projection_moment(ctx: PageContext, at_text: str | None = None) -> dt.datetime:
+    """The instant the today view projects from: ``?at=HH:MM`` of the centre's today, now
+    when today is the calendar's today, else noon (a store of past days)."""
+    tz = ctx.centre.tz
+    now = dt.datetime.now(tz)
+    if at_text:
+        try:
+            hh, mm = (int(x) for x in at_text.split(":"))
+            return dt.datetime.combine(ctx.today, dt.time(hh, mm), tzinfo=tz)
+        except ValueError:
+            pass
+    if ctx.today == now.date():
+        return now
+    return dt.datetime.combine(ctx.today, dt.time(12), tzinfo=tz)
+
+
+def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None = None):
+    """Today to close (module docstring) as page content, in the page's language."""
+    from simulation.intraday.day import build_plan
+    from simulation.intraday.projection import project
+    from simulation.intraday.whatif import apply_changes, default_target, parse_change, suggest
+
+    w, labels = ctx.w, ctx.labels
+    at = projection_moment(ctx, at_text)
+    first_t = threshold_label(ctx.centre.sl_thresholds_s[0])
+    sl = f"sl_offered_{first_t}"
+    target = ctx.targets.get(sl)
+    goal = f"{sl}>={target.value}" if target else default_target(ctx.centre)
+    try:
+        changes = [parse_change(change)] if change and change.strip() else []
+        plan = build_plan(ctx.con, ctx.centre, at)
+        plan = apply_changes(plan, changes)
+        result = project(plan, TODAY_REPLICATIONS)
+        found = suggest(plan, goal, replications=TODAY_REPLICATIONS // 4)
+    except ValueError as exc:
+        return dmc.Alert(str(exc), title=w["today_cannot"], color="blue")
+    snap = result.snapshot
+    rows = result.intervals
+    times = [r["interval_start"].strftime("%H:%M") for r in rows]
+    so_far = queries.day_intervals(ctx.con, ctx.centre, at.date(), ctx.view.filters)
+    past = [r for r in so_far if r["interval_start"] < rows[0]["interval_start"]] if rows else []
+    fig = charts.figure(
+        [
+            {
+                "type": "bar",
+                "x": [r["interval_start"].strftime("%H:%M") for r in past],
+                "y": [r.get(sl) for r in past],
+                "name": w["today_actual"],
+                "marker": {"color": "#91a7ff"},
+            },
+            {
+                "type": "scatter",
+                "x": times,
+                "y": [r[f"{sl}_p90"] for r in rows],
+                "mode": "lines",
+                "line": {"width": 0},
+                "showlegend": False,
+                "hoverinfo": "skip",
+            },
+            {
+                "type": "scatter",
+                "x": times,
+                "y": [r[f"{sl}_p10"] for r in rows],
+                "mode": "lines",
+                "line": {"width": 0},
+                "fill": "tonexty",
+                "fillcolor": "rgba(28,126,214,0.2)",
+                "name": w["today_band"],
+            },
+            {
+                "type": "scatter",
+                "x": times,
+                "y": [r[sl] for r in rows],
+                "mode": "lines+markers",
+                "line": {"color": charts.PALETTE[0], "width": 2},
+                "name": w["today_median"],
+            },
+        ]
+    )
+    charts.base(fig, title=labels.short(sl))
+    fig["layout"]["yaxis"].update({"tickformat": ".0%", "range": [0, 1.02]})
+    if target is not None:
+        fig["layout"]["shapes"] = [charts._target_line(target.value, "#495057")]
+    fig = charts.mirrored(fig, ctx.lang)
+    day = result.day
+
+    def figure_of(name: str) -> html.Span:
+        value = day.get(name)
+        text = labels.value(name, value)
+        band = f" [{_fmt(name, day.get(name + '_p10'))}–{_fmt(name, day.get(name + '_p90'))}]"
+        return html.Div(
+            [
+                html.Div(labels.short(name), className="muted"),
+                html.Span(text, **{"data-kpi": name, "data-scope": "projection"}),
+                html.Span(band, className="muted"),
+            ],
+            className="kpi-card",
+        )
+
+    stamp = w["today_at"].format(
+        at=_local_time(at), waiting=snap["waiting"], in_service=snap["in_service"]
+    )
+    advice = found.get("words") or ""
+    return html.Div(
+        [
+            html.H3(w["today_to_close"]),
+            html.Div(stamp, className="muted"),
+            html.Div(
+                [html.Div(w["today_close"])]
+                + [figure_of(n) for n in ("answer_rate", sl, "abandon_rate", "asa_s")],
+                className="kpi-row",
+            ),
+            dcc.Graph(figure=fig, config={"displayModeBar": False}, id="intraday-today-figure"),
+            html.Div(
+                [html.Strong(w["today_suggest"] + ": "), html.Span(advice, id="intraday-advice")]
+            ),
+        ]
+    )
+
+
+def _local_time(at: dt.datetime) -> str:
+    return at.strftime("%H:%M")
+
+
+def _fmt(name: str, value) -> str:
+    if value is None:
+        return "—"
+    if name.endswith("_s"):
+        return f"{value:.0f} s"
+    return f"{100 * value:.1f}%"
+
+
+def today_section(ctx: PageContext, at_text: str | None):
+    """The today view's frame: the panel, the what-if input, the button, the timer."""
+    w = ctx.w
+    if not (ctx.period.start <= ctx.today <= ctx.period.end):
+        return None
+    return html.Div(
+        [
+            html.Div(today_panel(ctx, at_text), id="intraday-today"),
+            html.Div(
+                [
+                    dmc.TextInput(
+                        id="intraday-change",
+                        label=w["today_change"],
+                        placeholder="+2@13:00-17:00",
+                        w=320,
+                    ),
+                    dmc.Button(w["today_recompute"], id="intraday-recompute"),
+                    html.Div(w["today_refreshes"], className="muted"),
+                ],
+                className="toolbar",
+            ),
+            dcc.Interval(id="intraday-tick", interval=TODAY_REFRESH_MS),
+        ],
+        className="panel",
+    )
+
+
+def recompute(_n, _clicks, change, search):
+    """Rebuild the today panel (every 5 minutes, on the button, with the what-if)."""
+    require_page(PATH)
+    from urllib.parse import parse_qsl
+
+    query = dict(parse_qsl((search or "").lstrip("?")))
+    return page(PATH, query, lambda ctx: today_panel(ctx, query.get("at"), change), chrome=False)
+
+
+def register_callbacks(app) -> None:
+    app.callback(
+        Output("intraday-today", "children"),
+        Input("intraday-tick", "n_intervals"),
+        Input("intraday-recompute", "n_clicks"),
+        State("intraday-change", "value"),
+        State("url", "search"),
+        prevent_initial_call=True,
+    )(recompute)
+
+
+def build_for(day_text: str | None, at_text: str | None = None):
     def build(ctx: PageContext):
         w, labels = ctx.w, ctx.labels
         first_t = threshold_label(ctx.centre.sl_thresholds_s[0])
@@ -63,23 +264,19 @@ def build_for(day_text: str | None):
         if not profile:
             return dmc.Alert(w["no_data"], color="blue")
         parts = [
+            today_section(ctx, at_text),
             heat(
                 profile,
                 "offered",
                 ctx,
-                w["heat_offered"].replace("(mean per day)", ""),
+                w["heat_offered"].format(period=ctx.labels.period_name(ctx.period)),
                 percent=False,
             ),
             html.Div(
                 [
                     heat(profile, sl, ctx, ctx.labels.kpi(sl), percent=True),
                     heat(
-                        profile,
-                        "abandon_rate",
-                        ctx,
-                        ctx.labels.kpi("abandon_rate"),
-                        percent=True,
-                        reverse=True,
+                        profile, "abandon_rate", ctx, ctx.labels.kpi("abandon_rate"), percent=True
                     ),
                 ],
                 className="grid-2",
@@ -112,6 +309,7 @@ def build_for(day_text: str | None):
             ctx.lang,
             title=f"{labels.short(sl)} — {labels.date(day)}",
             target=target.value if target else None,
+            target_label=targets.target_text(sl, target, ctx.lang, w["target"]) if target else None,
         )
         period_row = queries.call_kpis(ctx.con, ctx.centre, period=ctx.period)[0]
         patience = queries.patience_estimate_s(period_row)
@@ -144,13 +342,17 @@ def build_for(day_text: str | None):
                 },
             ]
         )
-        agents = charts.mirrored(charts.base(agents, title=w["agents_vs_required"]), ctx.lang)
+        agents = charts.base(agents, title=w["agents_vs_required"])
+        agents["layout"]["yaxis"]["title"] = {"text": w["agents_unit"], "font": {"size": 12}}
+        agents = charts.mirrored(agents, ctx.lang)
         parts += [
             html.Div(picker, className="panel"),
             html.Div(
                 [
                     html.Div(
-                        dcc.Graph(figure=sl_fig, config={"displayModeBar": False}),
+                        dcc.Graph(
+                            figure=sl_fig, config={"displayModeBar": False}, id="intraday-day-sl"
+                        ),
                         className="panel",
                     ),
                     html.Div(
@@ -174,7 +376,7 @@ def build_for(day_text: str | None):
 
 
 def layout(**query):
-    return page(PATH, query, build_for(query.get("day")))
+    return page(PATH, query, build_for(query.get("day"), query.get("at")))
 
 
 dash.register_page(

@@ -1,8 +1,8 @@
 """``/`` Overview: today and the chosen period against targets, per centre and caller category.
 
 The manager's first look of the morning: offered and answered calls, service level within
-the centre's two thresholds, both answer rates side by side (the seed's 90.9% and 98.9%
-from one log, each named), abandonment, ASA, the 90th-percentile wait and tickets within
+the centre's two thresholds, both answer rates side by side (two
+true figures from one log, each named), abandonment, ASA, the 90th-percentile wait and tickets within
 SLA, each red/amber/green against its target with a 30-day sparkline; then the same for
 each caller category.
 """
@@ -10,10 +10,10 @@ each caller category.
 from __future__ import annotations
 
 import dash
-from dash import html
+from dash import dcc, html
 
 from analytics.kpi import threshold_label
-from dashboards import queries
+from dashboards import charts, queries, targets
 from dashboards.frame import PageContext, page
 from dashboards.tiles import kpi_tile
 
@@ -31,6 +31,7 @@ def headline_kpis(ctx: PageContext) -> list[str]:
         "abandon_rate",
         "asa_s",
         "p90_wait_s",
+        "aht_s",
     ]
 
 
@@ -39,7 +40,7 @@ def _spark(rows: list[dict], name: str, **match) -> tuple[list, list]:
     return [r["interval_start"].date() for r in picked], [r.get(name) for r in picked]
 
 
-def tiles_grid(ctx: PageContext, row: dict, names, trend, *, id_prefix: str, **match):
+def tiles_grid(ctx: PageContext, row: dict, names, trend, *, id_prefix: str, compare=(), **match):
     tiles = [
         kpi_tile(
             name,
@@ -49,6 +50,7 @@ def tiles_grid(ctx: PageContext, row: dict, names, trend, *, id_prefix: str, **m
             definition=ctx.definition(name),
             spark=_spark(trend, name, **match) if trend is not None else None,
             id_prefix=id_prefix,
+            compare=compare,
         )
         for name in names
     ]
@@ -62,7 +64,24 @@ def build(ctx: PageContext):
     period_row = data["period"]
     period_title = ctx.labels.period_name(ctx.period)
 
-    period_tiles = tiles_grid(ctx, period_row, names, data["trend"], id_prefix="overview-period-")
+    compare = [
+        (w["vs"].format(period=ctx.labels.period_name(p)), row)
+        for p, row in data["compare"]
+        if p is not None
+    ]
+    period_tiles = tiles_grid(
+        ctx, period_row, names, data["trend"], id_prefix="overview-period-", compare=compare
+    )
+    if data["occupancy"] is not None:
+        period_tiles.children.append(
+            kpi_tile(
+                "occupancy",
+                data["occupancy"],
+                ctx.labels,
+                definition=ctx.definition("occupancy"),
+                id_prefix="overview-period-",
+            )
+        )
     if data["tickets"] is not None:  # a centre with tickets: their SLA beside the calls
         period_tiles.children.append(
             kpi_tile(
@@ -110,6 +129,7 @@ def build(ctx: PageContext):
         ),
         both,
         html.Div(period_tiles, id="overview-period"),
+        month_chart(ctx, data["months"]),
     ]
 
     day = data["day"]
@@ -158,6 +178,47 @@ def build(ctx: PageContext):
         )
     sections.append(html.Div(cards, id="overview-categories"))
     return html.Div(sections)
+
+
+def month_chart(ctx: PageContext, months: list[dict]):
+    """Month by month: the service level, answer rate and abandon rate with their
+    targets (the Overview's trend over months)."""
+    w, labels = ctx.w, ctx.labels
+    sl = headline_kpis(ctx)[2]
+    names = [sl, "answer_rate_excl_short", "abandon_rate"]
+    if len(months) < 2:  # one point is no trend: say so instead of a near-empty chart
+        return html.Div(w["one_month_only"], className="panel muted", id="overview-months")
+    x = [r["interval_start"].date().replace(day=1) for r in months]
+    fig = charts.lines(
+        x,
+        {labels.kpi(n): [r.get(n) for r in months] for n in names},
+        ctx.lang,
+        title=w["by_month"],
+        percent=True,
+        date_ticks="%m/%Y",
+        height=300,
+    )
+    shapes, notes = [], []
+    for i, n in enumerate(names):
+        tgt = ctx.targets.get(n)
+        if tgt is None:
+            continue
+        colour = charts.PALETTE[i % len(charts.PALETTE)]
+        line = charts._target_line(tgt.value, colour)
+        shapes.append(line)
+        notes.append(
+            charts._target_note(
+                tgt.value, targets.target_text(n, tgt, ctx.lang, w["target"]), ctx.lang
+            )
+        )
+    fig["layout"]["shapes"] = shapes
+    fig["layout"]["annotations"] = notes
+    fig["layout"]["xaxis"]["dtick"] = "M1"
+    return html.Div(
+        dcc.Graph(figure=fig, config={"displayModeBar": False, "responsive": True}),
+        className="panel",
+        id="overview-months",
+    )
 
 
 def _pair(ctx: PageContext, row: dict, name: str):

@@ -84,7 +84,63 @@ def build(ctx: PageContext):
             html.Div(buttons, className="download-row"),
             html.H3(w["preview"], className="section-title"),
             html.Div(tiles, className="tile-grid", id="reports-preview"),
+            centres_side_by_side(ctx),
         ]
+    )
+
+
+CENTRE_KPIS = ("offered", "answer_rate_excl_short", "abandon_rate", "asa_s", "aht_s")
+
+
+def centres_side_by_side(ctx: PageContext):
+    """Every centre the user may see, the period's KPIs side by side, each cell coloured
+    against that centre's own target (the executives' comparison, on screen)."""
+    from analytics.centres import get_centre
+    from analytics.kpi import call_kpis, threshold_label, ticket_kpis
+    from analytics.labels import centre_names
+    from dashboards import targets
+    from dashboards.context import visible_centres
+
+    w, labels = ctx.w, ctx.labels
+    centres = visible_centres(ctx.con, ctx.user)
+    names = centre_names(ctx.con, centres, ctx.lang)
+    rows, header = [], None
+    for listed in centres:
+        centre = get_centre(ctx.con, listed.centre_id)
+        sl = f"sl_offered_{threshold_label(centre.sl_thresholds_s[0])}"
+        kpis = [CENTRE_KPIS[0], sl, *CENTRE_KPIS[1:], "sla_met_rate"]
+        row = call_kpis(ctx.con, centre, period=ctx.period, percentile=False)[0]
+        row |= ticket_kpis(ctx.con, centre, period=ctx.period)[0]
+        goals = targets.targets(centre)
+        if header is None:
+            header = html.Tr(
+                [html.Th(w["centre"])] + [html.Th(labels.short(k), title=k) for k in kpis]
+            )
+        cells = [html.Td(names[centre.centre_id])]
+        for k in kpis:
+            tgt = goals.get(k)
+            status = tgt.status(row.get(k)) if tgt else None
+            cells.append(
+                html.Td(
+                    labels.value(k, row.get(k)),
+                    title=targets.target_text(k, tgt, ctx.lang, w["target"]) if tgt else None,
+                    **{
+                        "data-kpi": k,
+                        "data-status": {1: "good", 0: "warn", -1: "bad"}.get(status, "none"),
+                    },
+                )
+            )
+        rows.append(html.Tr(cells, **{"data-centre": centre.centre_id}))
+    return html.Div(
+        [
+            html.H3(w["centres_side_by_side"], className="section-title"),
+            html.Div(w["centres_note"], className="section-sub"),
+            html.Div(
+                html.Table([html.Thead(header), html.Tbody(rows)], className="centres-table"),
+                className="table-scroll panel",
+            ),
+        ],
+        id="reports-centres",
     )
 
 

@@ -8,13 +8,16 @@ so a team lead works them before they breach ("warn before, not after", seed 000
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
+from analytics.exports.i18n import format_value
 from analytics.kpi import TICKET_KPI_NAMES
-from dashboards import charts, queries
+from dashboards import charts, freshness, queries
 from dashboards.frame import PageContext, page
 from dashboards.grid import kpi_grid
 from dashboards.tiles import kpi_tile
@@ -22,9 +25,133 @@ from dashboards.tiles import kpi_tile
 PATH = "/tickets"
 
 
+def as_of(ctx: PageContext) -> dt.datetime:
+    """The instant the tickets are judged at: now, or the end of a past period."""
+    now = freshness.now_at(ctx.centre, ctx.app.settings.today)
+    end = ctx.period.bounds(ctx.centre.tz)[1]
+    return min(now, end)
+
+
+def bucket_label(b: dict, w: dict) -> str:
+    lo, hi = f"{b['lo']:g}", (f"{b['hi']:g}" if b["hi"] is not None else None)
+    text = (
+        w["age_under"].format(hi=hi)
+        if b["lo"] == 0
+        else (w["age_between"].format(lo=lo, hi=hi) if hi else w["age_over"].format(lo=lo))
+    )
+    return text + (f" ({w['past_sla']})" if b["past_sla"] else "")
+
+
+def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
+    w, labels = ctx.w, ctx.labels
+    buckets = ages["buckets"]
+    names = [bucket_label(b, w) for b in buckets]
+    colours = [charts.BAD if b["past_sla"] else charts.PALETTE[0] for b in buckets]
+    fig = charts.grouped_bars(
+        names,
+        {w["open_tickets"]: [b["open"] for b in buckets]},
+        ctx.lang,
+        # as of the end of a period (midnight, exclusive): its last minute
+        title=w["ageing"].format(at=(at - dt.timedelta(microseconds=1)).strftime("%Y-%m-%d %H:%M")),
+        unit=w["n_tickets"],
+        horizontal=True,
+        colours=colours,
+        height=120 + 34 * len(buckets),
+    )
+    oldest = ages["oldest"]
+    if oldest is None:
+        side = dmc.Alert(w["no_open_tickets"], color="green")
+    else:
+        side = html.Div(
+            [
+                html.Div(w["oldest_open"], className="kpi-label"),
+                html.Div(
+                    format_value("resolution_wd_p50", oldest["age_wd"], ctx.lang),
+                    className="kpi-value kpi-md",
+                    id="tickets-oldest-age",
+                ),
+                html.Div(oldest["ticket_id"], className="kpi-name", id="tickets-oldest-id"),
+                html.Div(
+                    f"{w['created_at']} {oldest['created_at']:%Y-%m-%d %H:%M} · "
+                    f"{labels.dimension('channel', oldest['channel'])} · "
+                    f"{labels.category(oldest['category'])}",
+                    className="kpi-target",
+                ),
+            ],
+            className="kpi-tile status-"
+            + ("bad" if oldest["age_wd"] >= ctx.centre.ticket_sla_wd else "none"),
+        )
+    return html.Div(
+        [
+            html.Div(
+                dcc.Graph(
+                    figure=fig,
+                    config={"displayModeBar": False, "responsive": True},
+                    id="tickets-ageing",
+                ),
+                className="panel",
+            ),
+            html.Div(
+                [html.Div(f"{ages['open']:,} {w['open_now']}", className="panel-title"), side],
+                className="panel",
+            ),
+        ],
+        className="grid-2",
+    )
+
+
+def ticket_table(ctx: PageContext, rows: list[dict]):
+    w, labels = ctx.w, ctx.labels
+
+    def stamp(value):
+        return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+    data = [
+        {
+            "ticket_id": r["ticket_id"],
+            "state": w["state_open"] if r["open"] else w["state_resolved"],
+            "created_at": stamp(r["created_at"]),
+            "first_response_at": stamp(r["first_response_at"]),
+            "resolved_at": stamp(r["resolved_at"]),
+            "channel": labels.dimension("channel", r["channel"]),
+            "category": labels.category(r["category"]),
+            "topic": labels.topic(r["topic"]) if r["topic"] else "",
+            "site": labels.dimension("site", r["site"]) if r["site"] else "",
+        }
+        for r in rows
+    ]
+    columns = [
+        ("ticket_id", w["ticket"]),
+        ("state", w["status"]),
+        ("created_at", w["created_at"]),
+        ("first_response_at", w["first_response"]),
+        ("resolved_at", w["resolved"]),
+        ("channel", w["channel"]),
+        ("category", w["category"]),
+        ("topic", w["topic"]),
+        ("site", w["site"]),
+    ]
+    return dag.AgGrid(
+        id="tickets-list",
+        rowData=data,
+        columnDefs=[
+            {"field": f, "headerName": h, "minWidth": 230 if f == "ticket_id" else 110}
+            for f, h in columns
+        ],
+        defaultColDef={"sortable": True, "resizable": True, "flex": 1},
+        dashGridOptions={
+            "enableRtl": ctx.lang == "ar",
+            "pagination": True,
+            "paginationPageSize": 20,
+        },
+        style={"height": "460px"},
+    )
+
+
 def build(ctx: PageContext):
     w, labels = ctx.w, ctx.labels
-    data = queries.tickets(ctx.con, ctx.centre, ctx.period, ctx.view.filters)
+    at = as_of(ctx)
+    data = queries.tickets(ctx.con, ctx.centre, ctx.period, ctx.view.filters, as_of=at)
     period = data["period"]
     tiles = html.Div(
         [
@@ -52,12 +179,16 @@ def build(ctx: PageContext):
         },
         ctx.lang,
         title=w["created_resolved"],
+        unit=w["n_tickets"],
+        decimals=0,
     )
     times = charts.lines(
         x,
         {labels.kpi(k): [r[k] for r in daily] for k in ("resolution_wd_p50", "resolution_wd_p90")},
         ctx.lang,
         title=labels.kpi("resolution_wd_p90"),
+        unit=labels.unit("resolution_wd_p90"),
+        decimals=2,
     )
     rows = [
         {
@@ -130,6 +261,7 @@ def build(ctx: PageContext):
     return html.Div(
         [
             tiles,
+            ageing_panel(ctx, data["ages"], at),
             html.Div(
                 [
                     html.Div(
@@ -144,6 +276,14 @@ def build(ctx: PageContext):
             html.Div([html.Div(w["sla_by"], className="panel-title"), by], className="panel"),
             html.Div(
                 [html.Div(w["at_risk_list"], className="panel-title"), risk], className="panel"
+            ),
+            html.Div(
+                [
+                    html.Div(w["ticket_list"], className="panel-title"),
+                    html.Div(w["list_note"].format(n=f"{len(data['list']):,}"), className="muted"),
+                    ticket_table(ctx, data["list"]),
+                ],
+                className="panel",
             ),
         ]
     )

@@ -21,8 +21,7 @@ feeding it what a planner would know in advance or could not have planned away:
   (``presence_share_by="load"``) the share depends on the interval's offered load per
   agent present and is learnt by simulating the *training* days with candidate shares
   until each class of load answers the share of calls the centre answered there
-  (``_load_share``; on the bank's log about 0.7 on quiet and middling intervals, 0.8 on
-  the busiest). ``slot``, ``period`` and ``weekday_slot`` instead take the share that
+  (``_load_share``; the shares learnt on the bank's log are in docs/measurements.md). ``slot``, ``period`` and ``weekday_slot`` instead take the share that
   the calibration's agents (the ``fit`` proxy, exact Erlang A) stood for on the training
   days (``presence_share``), with at least the offered load in agents. No waiting or
   abandonment of a test day sets its agents. A day on which more agents were present
@@ -62,6 +61,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.clock import hhmm
 from analytics.periods import Period
 from simulation.queue.scenario import WEEKDAY_NAMES
 
@@ -286,7 +286,7 @@ def _day_scenarios(
             "thresholds_s": list(base.thresholds_s),
             "short_abandon_s": base.short_abandon_s,
             "opening_hours": {
-                WEEKDAY_NAMES[w]: [f"{_hhmm(first * interval_s)}-{_hhmm((last + 1) * interval_s)}"]
+                WEEKDAY_NAMES[w]: [f"{hhmm(first * interval_s)}-{hhmm((last + 1) * interval_s)}"]
             },
             "categories": categories,
             "staffing": {"per_interval": [int(a) for a in agents]},
@@ -451,10 +451,6 @@ def _in_order(arrivals):
     return sorted(arrivals, key=lambda r: (r[0], r[1], str(r[2])))
 
 
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
 def backtest_model(
     con,
     centre,
@@ -495,7 +491,7 @@ def backtest_model(
     from simulation.calibration.fit import arrivals_sql, calibrate, handling_fits, staffing_sql
     from simulation.queue.model import run_replication
     from simulation.queue.replications import (
-        _progress,
+        progress_bar,
         replication_kpis,
         replication_seeds,
         summarise,
@@ -541,7 +537,7 @@ def backtest_model(
 
     frames = []
     try:
-        with _progress(progress) as bar:
+        with progress_bar(progress) as bar:
 
             def run(jobs, what="learning the presence shares on " + train.label):
                 task = bar.add_task(f"backtest {centre.centre_id}: {what}", total=len(jobs))

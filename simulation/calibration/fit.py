@@ -63,7 +63,9 @@ from typing import Any
 import numpy as np
 
 from analytics.centres import Centre
+from analytics.clock import hhmm, seconds_of_day
 from analytics.periods import Period
+from analytics.records import OUTCOMES_SQL
 from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
 from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
 
@@ -440,7 +442,8 @@ class Calibration:
         fitted against busy agents (None for the other proxies)."""
         week = self.data["staffing"]["agents_by_weekday"]
         open_ = sum(
-            (_seconds_of(b) - _seconds_of(a)) // self.interval_s
+            (seconds_of_day(b, "opening hours") - seconds_of_day(a, "opening hours"))
+            // self.interval_s
             for spans in self.opening_hours.values()
             for a, b in spans
         )
@@ -476,7 +479,7 @@ def arrivals_sql() -> str:
     return (
         f"WITH c AS (SELECT {_local('arrived_at')} AS l, category FROM calls "
         "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        "AND outcome IN ('answered', 'abandoned', 'timeout')) "
+        f"AND outcome IN {OUTCOMES_SQL}) "
         f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, category, count(*) AS n "
         "FROM c GROUP BY ALL"
     )
@@ -503,7 +506,7 @@ def patience_sql() -> str:
         "SELECT category, wait_s, count_if(outcome = 'abandoned') AS events, "
         "count_if(outcome <> 'abandoned') AS censored FROM calls "
         "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        "AND outcome IN ('answered', 'abandoned', 'timeout') AND wait_s IS NOT NULL "
+        f"AND outcome IN {OUTCOMES_SQL} AND wait_s IS NOT NULL "
         "GROUP BY ALL ORDER BY category NULLS FIRST, wait_s"
     )
 
@@ -609,7 +612,7 @@ def outcomes_sql() -> str:
     return (
         f"WITH c AS (SELECT {_local('arrived_at')} AS l, outcome FROM calls "
         "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        "AND outcome IN ('answered', 'abandoned', 'timeout')) "
+        f"AND outcome IN {OUTCOMES_SQL}) "
         f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, count(*) AS offered, "
         "count_if(outcome = 'answered') AS answered, "
         "count_if(outcome = 'abandoned') AS abandoned FROM c GROUP BY ALL"
@@ -623,7 +626,7 @@ def relative_wait_sql() -> str:
     return (
         f"WITH c AS (SELECT category, wait_s, date_trunc('hour', {_local('arrived_at')}) AS h "
         "FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        "AND outcome IN ('answered', 'abandoned', 'timeout') AND wait_s IS NOT NULL), "
+        f"AND outcome IN {OUTCOMES_SQL} AND wait_s IS NOT NULL), "
         "m AS (SELECT h, avg(wait_s) AS around FROM c GROUP BY h) "
         "SELECT category, count(*) AS calls, sum(wait_s) / nullif(sum(around), 0) AS relative "
         "FROM c JOIN m USING (h) WHERE around > 0 GROUP BY category"
@@ -679,14 +682,6 @@ def _scenario_category_names(values: Sequence[str | None]) -> dict[str | None, s
     return out
 
 
-def _seconds_of(hhmm: str) -> int:
-    return int(hhmm[:2]) * 3600 + int(hhmm[3:]) * 60
-
-
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
 def _spans(open_slots: np.ndarray, interval_s: int) -> tuple[tuple[str, str], ...]:
     spans = []
     k, n = 0, len(open_slots)
@@ -695,7 +690,7 @@ def _spans(open_slots: np.ndarray, interval_s: int) -> tuple[tuple[str, str], ..
             j = k
             while j + 1 < n and open_slots[j + 1]:
                 j += 1
-            spans.append((_hhmm(k * interval_s), _hhmm((j + 1) * interval_s)))
+            spans.append((hhmm(k * interval_s), hhmm((j + 1) * interval_s)))
             k = j + 1
         else:
             k += 1
@@ -726,8 +721,8 @@ def _hours_from_calendar(centre: Centre, interval_s: int) -> np.ndarray:
         if day in centre.weekend:
             continue
         for start, end in spans:
-            a = int(start[:2]) * 3600 + int(start[3:]) * 60
-            b = int(end[:2]) * 3600 + int(end[3:]) * 60
+            a = seconds_of_day(start, "opening hours")
+            b = seconds_of_day(end, "opening hours")
             open_[day - 1, a // interval_s : math.ceil(b / interval_s)] = True
     return open_
 

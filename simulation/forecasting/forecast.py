@@ -80,7 +80,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.centres import Centre
-from analytics.periods import Period
+from analytics.clock import seconds_of_day
+from analytics.periods import Period, hijri_date
 
 METHODS = ("profile", "ets", "mstl", "glm")
 INTERVAL_SECONDS = {"15min": 900, "30min": 1800, "60min": 3600, "day": 86400}
@@ -115,19 +116,9 @@ _LEVEL_HORIZON = 7
 _EID = {10: range(1, 4), 12: range(10, 14)}  # Hijri month -> days of Eid
 
 
-def _hijri(day: dt.date) -> tuple[int, int, int] | None:
-    from hijridate import Gregorian
-
-    try:
-        h = Gregorian(day.year, day.month, day.day).to_hijri()
-    except (ValueError, OverflowError):
-        return None
-    return h.year, h.month, h.day
-
-
 def _near_eid(day: dt.date, slack: int = 2) -> bool:
     for shift in range(-slack, slack + 1):
-        h = _hijri(day + dt.timedelta(days=shift))
+        h = hijri_date(day + dt.timedelta(days=shift))
         if h and h[1] in _EID and h[2] in _EID[h[1]]:
             return True
     return False
@@ -162,9 +153,9 @@ class DayCalendar:
         if day in self.centre.extra_closures:
             return "closure"
         if self.centre.holiday_country:
-            from analytics.calendars import _country_holidays
+            from analytics.calendars import country_holidays
 
-            return _country_holidays(self.centre.holiday_country, day.year).get(day)
+            return country_holidays(self.centre.holiday_country, day.year).get(day)
         return None
 
     def _is_eid(self, day: dt.date) -> bool:
@@ -196,7 +187,7 @@ class DayCalendar:
                 break
         if self.holiday(back) is not None and day.isoweekday() not in self.centre.weekend:
             return DayType("post_holiday", weekday)
-        h = _hijri(day)
+        h = hijri_date(day)
         if h and h[1] == 9:
             return DayType("ramadan", weekday, h[2])
         return DayType("regular", weekday)
@@ -1429,8 +1420,8 @@ def forecast_scenario(
     open_slots = np.zeros((7, slots), dtype=bool)
     for w, spans in cal.opening_hours.items():
         for a, b in spans:
-            lo = (int(a[:2]) * 3600 + int(a[3:]) * 60) // interval_s
-            hi = (int(b[:2]) * 3600 + int(b[3:]) * 60) // interval_s
+            lo = seconds_of_day(a, "opening hours") // interval_s
+            hi = seconds_of_day(b, "opening hours") // interval_s
             open_slots[w - 1, lo:hi] = True
     outside = float(calls[~open_slots].sum())
     calls = np.where(open_slots, calls, 0.0)

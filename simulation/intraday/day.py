@@ -107,10 +107,6 @@ def _local_seconds(t: dt.datetime) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
 def snapshot_sql() -> str:
     """Today's calls up to ``at`` with what was known of them then: ``decided`` (answered
     by ``at``, or gone by ``at``), the moment of answer and the handling (s). Parameters:

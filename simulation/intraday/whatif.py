@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.clock import hhmm
 from simulation.intraday.day import IntradayPlan
 
 _CHANGE = re.compile(r"^\s*([+-]\d+)\s*@\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -39,14 +40,10 @@ class Change:
     end_s: int
 
     def __str__(self) -> str:
-        return f"{self.agents:+d}@{_hhmm(self.start_s)}-{_hhmm(self.end_s)}"
+        return f"{self.agents:+d}@{hhmm(self.start_s)}-{hhmm(self.end_s)}"
 
     def words(self) -> str:
-        return f"{self.agents:+d} from {_hhmm(self.start_s)} to {_hhmm(self.end_s)}"
-
-
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+        return f"{self.agents:+d} from {hhmm(self.start_s)} to {hhmm(self.end_s)}"
 
 
 def parse_change(text: str) -> Change:
@@ -73,7 +70,7 @@ def apply_changes(plan: IntradayPlan, changes) -> IntradayPlan:
         for t in (c.start_s, c.end_s):
             if t % step:
                 raise ValueError(
-                    f"{c}: {_hhmm(t)} is not on a {step // 60}-minute interval boundary"
+                    f"{c}: {hhmm(t)} is not on a {step // 60}-minute interval boundary"
                 )
         agents[c.start_s // step : c.end_s // step] += c.agents
     return plan.with_agents(np.maximum(agents, 0))

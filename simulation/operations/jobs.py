@@ -33,9 +33,7 @@ forking a multi-threaded server is unsafe), or in the job's own thread when
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 import secrets
 import threading
 import time
@@ -46,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.appstate import AppState, utc_now
+from analytics.jsonable import jsonable
 
 KINDS = ("simulate", "find_staffing", "backtest")
 PROGRESS_EVERY_S = 0.25  # a simulation's progress is written at most this often (a page polls ~1/s)
@@ -63,22 +62,6 @@ class JobLimitError(RuntimeError):
 
 class JobCancelled(Exception):
     """Raised inside a job when it has been cancelled."""
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy and pandas scalars
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 class _Inline(Executor):
@@ -236,7 +219,7 @@ class JobRunner:
                         job_id,
                         user,
                         kind,
-                        json.dumps(_jsonable(stored)),
+                        json.dumps(jsonable(stored)),
                         replications if kind == "simulate" else 0,
                         "waiting for a free slot",
                         utc_now(),
@@ -377,7 +360,7 @@ class JobRunner:
             work = {"simulate": _simulate, "find_staffing": _find_staffing, "backtest": _backtest}
             result = work[kind](self, job_id, scenario, params, cancelled)
             path = folder / "result.json"
-            path.write_text(json.dumps(_jsonable(result)), encoding="utf-8")
+            path.write_text(json.dumps(jsonable(result)), encoding="utf-8")
             self._update(
                 job_id,
                 state="done",

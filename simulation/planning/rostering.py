@@ -238,7 +238,7 @@ def _templates(shifts) -> tuple[ShiftTemplate, ...]:
     return tuple(out)
 
 
-def _break_offsets(
+def break_offsets(
     t: ShiftTemplate, interval_s: int, window: tuple[int, int], max_unbroken_s: int | None
 ) -> list[int | None]:
     """Break starts (intervals after the shift's start) a template allows."""
@@ -303,7 +303,7 @@ def roster(
     if max_part_time is not None and not 0 <= max_part_time <= 1:
         raise ValueError(f"max part-time share {max_part_time} must be between 0 and 1")
     offsets = {
-        t: _break_offsets(t, interval_s, break_window_s, max_unbroken_s)
+        t: break_offsets(t, interval_s, break_window_s, max_unbroken_s)
         for t in templates + ramadan_templates
     }
     per_day = 86400 // interval_s
@@ -318,9 +318,9 @@ def roster(
         first_day = None
     ramadan = set(ramadan_days or ())
     if ramadan_templates and starts is not None and not ramadan_days:
-        from simulation.forecasting.forecast import _hijri
+        from analytics.periods import hijri_date
 
-        ramadan = {s.date() for s in starts if (_hijri(s.date()) or (0, 0, 0))[1] == 9}
+        ramadan = {s.date() for s in starts if (hijri_date(s.date()) or (0, 0, 0))[1] == 9}
 
     def allowed(i: int) -> tuple[ShiftTemplate, ...]:
         if ramadan_templates and starts is not None and starts[i].date() in ramadan:

@@ -25,15 +25,16 @@ patience (Erlang C when nobody hangs up). The week's totals weight each interval
 calls (service levels, abandonment), by its answered calls (ASA) or by its agent time
 (occupancy = Σ carried Erlangs × length / Σ agents × length).
 
-Speed: exact Erlang A costs ~0.5–1 ms per interval; results are cached per (calls,
-length, AHT, patience, agents), so a week of 30-minute intervals is computed once in
-≤ 300 ms (``benchmarks/planner.py``) and an edit of a few cells costs only those cells.
+Speed: exact Erlang A per interval is cached per (calls, length, AHT, patience, agents),
+so a week of 30-minute intervals is computed once (``benchmarks/planner.py`` holds it to
+its limit; figures in docs/measurements.md) and an edit of a few cells costs only those
+cells.
 
 The lever-applied week is also a scenario (``whatif_scenario``): per-category rates per
 weekday, opening hours and agents per interval of that week, handling and patience
 scaled. That is what "Simulate" runs, what ``scenario_toml_text`` writes (loadable by
 ``cca simulate --scenario``) and what ``plan_csv`` pairs with (``cca simulate
---staffing``). ``compare_weeks`` puts up to three results side by side and
+--staffing``). ``compare_weeks`` puts up to four results side by side and
 ``comparison_xlsx`` writes them to Excel.
 
 Units: seconds; calls per interval; agents are whole people.
@@ -51,13 +52,14 @@ from typing import Any
 
 import numpy as np
 
+from analytics.clock import hhmm
 from analytics.kpi.catalogue import is_share
 from simulation.formulas.erlang import ErlangA, ErlangC, Target, staffing_targets
 from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
 from simulation.queue.scenario import WEEKDAY_NAMES, Category, Scenario, scenario_from_dict
 
 DEFAULT_TARGETS = ("sl_offered_12>=0.8",)
-MAX_COMPARED = 3
+MAX_COMPARED = 4  # the current plan, the previous one, what-if A and B
 # Amber: a target missed by at most this much (absolute for shares, relative for times).
 AMBER_SHARE = 0.05
 AMBER_TIME = 0.20
@@ -224,6 +226,19 @@ def on_phones(agents: Sequence[int] | np.ndarray, shrinkage: float) -> np.ndarra
     """Agents on the phones: ⌊plan × (1 − shrinkage)⌋ (whole agents, rounding down)."""
     plan = np.asarray(agents, dtype=float)
     return np.floor(plan * (1.0 - shrinkage) + 1e-9).astype(np.int64)
+
+
+def scheduled_for(on_phones_agents: Sequence[int], shrinkage: float) -> tuple[int, ...]:
+    """The smallest plan putting at least these agents on the phones under ``shrinkage``
+    (the inverse of ``on_phones``): ⌈agents / (1 − shrinkage)⌉, as ``cca staff``'s
+    headcount. A plan "Find staffing" returns is agents on the phones; the planner's plan
+    is agents scheduled."""
+    if not 0 <= shrinkage < 1:
+        raise ValueError(f"shrinkage: {shrinkage!r} must be in [0, 1)")
+    need = np.asarray(on_phones_agents, dtype=np.int64)
+    plan = np.ceil(need / (1.0 - shrinkage) - 1e-9).astype(np.int64)
+    plan = np.where(on_phones(plan, shrinkage) < need, plan + 1, plan)  # rounding's edge
+    return tuple(int(x) for x in plan)
 
 
 def set_agents(agents: Sequence[int], cells: Mapping[int, int]) -> tuple[int, ...]:
@@ -506,7 +521,7 @@ def whatif_scenario(
                 e = s
                 while e + 1 < n and slots[e + 1]:
                     e += 1
-                spans.append(f"{_hhmm(s * base.interval_s)}-{_hhmm((e + 1) * base.interval_s)}")
+                spans.append(f"{hhmm(s * base.interval_s)}-{hhmm((e + 1) * base.interval_s)}")
                 s = e + 1
             else:
                 s += 1
@@ -559,10 +574,6 @@ def whatif_scenario(
     if base.labels:
         data["labels"] = {k: dict(v) for k, v in base.labels.items()}
     return scenario_from_dict(data, source="what-if scenario")
-
-
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def scenario_data(scenario: Scenario) -> dict[str, Any]:
@@ -651,7 +662,7 @@ def plan_csv(week: PlannerWeek, agents: Sequence[int] | None = None) -> str:
 def compare_weeks(
     results: Mapping[str, WeekResult], *, cost_per_agent_hour: float = 0.0
 ) -> list[dict[str, Any]]:
-    """Up to three results side by side (the first is the baseline): per scenario its
+    """Up to four results side by side (the first is the baseline): per scenario its
     ``agent_hours``, ``paid_hours``, ``sl_offered_12``, ``sl_offered_30``,
     ``abandon_rate``, ``asa_s``, ``occupancy``, the intervals per colour, and against the
     baseline ``agent_hours_diff`` and ``cost_diff`` (paid hours difference ×

@@ -45,11 +45,10 @@ import pandas as pd
 import simpy
 from simpy.events import Timeout
 
-from analytics.records import CALL_COLUMNS
+from analytics.records import CALL_COLUMNS, OUTCOMES
 from simulation.queue.scenario import Scenario
 
 ANSWERED, ABANDONED, TIMEOUT = 0, 1, 2
-OUTCOMES = ["answered", "abandoned", "timeout"]
 
 # The canonical call record plus where a simulated call comes from.
 RECORD_COLUMNS = [*CALL_COLUMNS, "centre_id", "scenario", "replication"]
@@ -417,7 +416,7 @@ def call_records(
         {
             "call_id": np.char.add(prefix, np.arange(n).astype(str)).astype(object),
             "arrived_at": stamp(t),
-            "outcome": pd.Categorical.from_codes(outcome, categories=OUTCOMES),
+            "outcome": pd.Categorical.from_codes(outcome, categories=list(OUTCOMES)),
             "wait_s": wait,
             "answered_at": stamp(answered_at),
             "ended_at": stamp(ended_at),

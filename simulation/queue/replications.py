@@ -71,7 +71,7 @@ def _isnan(v) -> bool:
 
 def sim_connection(records: pd.DataFrame, con=None):
     """An in-memory DuckDB connection with ``records`` as the view ``sim_calls``; ``con``:
-    an open one to reuse (the view is replaced), as opening one costs ~20 ms."""
+    an open one to reuse (the view is replaced), as opening one is not free."""
     import duckdb
 
     con = duckdb.connect() if con is None else con
@@ -201,7 +201,7 @@ class SimulationResult:
         return sorted(out, key=lambda r: tuple(str(r[k]) for k in keys))
 
 
-def _progress(enabled: bool | None):
+def progress_bar(enabled: bool | None):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -276,7 +276,7 @@ def run_replications(
     frames: list[pd.DataFrame | None] = [None] * replications
     rows: list[dict] = []
     try:
-        with _progress(progress) as bar:
+        with progress_bar(progress) as bar:
             task = bar.add_task(f"simulating {scenario.name}", total=replications)
             if executor is None:
                 futures = None

@@ -91,6 +91,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.clock import seconds_of_day
 from analytics.labels import check_labels
 from analytics.packaged import packaged_dir
 from simulation.queue.distributions import Distribution, Exponential, Fixed, distribution_from_toml
@@ -101,15 +102,7 @@ SCENARIO_DIR = packaged_dir("scenarios")
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 WEEKDAY_NAMES = {v: k for k, v in WEEKDAYS.items()}
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
-_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
-
-
-def _seconds_of_day(hhmm: str, where: str) -> int:
-    m = _HHMM.match(hhmm) if isinstance(hhmm, str) else None
-    if not m or (m.group(1) == "24" and m.group(2) != "00"):
-        raise ValueError(f"{where}: {hhmm!r} is not a time HH:MM (00:00 to 24:00)")
-    return int(m.group(1)) * 3600 + int(m.group(2)) * 60
 
 
 def _weekday(key: Any, where: str) -> int:
@@ -264,8 +257,8 @@ class Shift:
     def __post_init__(self) -> None:
         if not self.days:
             raise ValueError("staffing.shifts: a shift needs days")
-        _seconds_of_day(self.start, "staffing.shifts.start")
-        _seconds_of_day(self.end, "staffing.shifts.end")
+        seconds_of_day(self.start, "staffing.shifts.start")
+        seconds_of_day(self.end, "staffing.shifts.end")
         if self.start == self.end:
             raise ValueError(f"staffing.shifts: shift {self.start}-{self.end} is empty")
         if isinstance(self.agents, bool) or not isinstance(self.agents, int) or self.agents < 0:
@@ -326,7 +319,7 @@ class Period:
             if not (math.isfinite(v) and v >= 0):
                 raise ValueError(f"{where}.{key}: {v!r} is not a number >= 0")
         for k, v in (self.intraday or {}).items():
-            _seconds_of_day(k, f"{where}.intraday.{k}")
+            seconds_of_day(k, f"{where}.intraday.{k}")
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
                 raise ValueError(f"{where}.intraday.{k}: {v!r} is not a number >= 0")
 
@@ -471,7 +464,7 @@ class Scenario:
                 raise ValueError(f"{name}: {day!r} is not an ISO weekday 1..7")
             where = f"{name}.{WEEKDAY_NAMES[day]}"
             for start, end in spans:
-                a, b = _seconds_of_day(start, where), _seconds_of_day(end, where)
+                a, b = seconds_of_day(start, where), seconds_of_day(end, where)
                 if a >= b:
                     raise ValueError(f"{where}: {start}-{end} does not start before it ends")
                 if a % self.interval_s or b % self.interval_s:
@@ -512,7 +505,7 @@ class Scenario:
                             f"{self._slot_label(slot)}, but the centre is closed then"
                         )
         for key in self.volume.intraday or {}:
-            _seconds_of_day(key, f"volume.intraday.{key}")
+            seconds_of_day(key, f"volume.intraday.{key}")
         profiles = [("volume.intraday", self.volume.intraday, self.opening_hours, "")]
         for p in self.periods:
             hours = self.opening_hours if p.opening_hours is None else p.opening_hours
@@ -555,7 +548,7 @@ class Scenario:
             )
         for shift in st.shifts:
             for t in (shift.start, shift.end):
-                if _seconds_of_day(t, "staffing.shifts") % self.interval_s:
+                if seconds_of_day(t, "staffing.shifts") % self.interval_s:
                     raise ValueError(
                         f"staffing.shifts: {shift.start}-{shift.end} is not on interval boundaries"
                     )
@@ -571,7 +564,7 @@ class Scenario:
             return True
         a = slot * self.interval_s
         for start, end in hours.get(day, ()):
-            if _seconds_of_day(start, "") <= a < _seconds_of_day(end, ""):
+            if seconds_of_day(start, "") <= a < seconds_of_day(end, ""):
                 return True
         return False
 
@@ -778,8 +771,8 @@ class Scenario:
             week = np.zeros((7, n), dtype=np.int64)
             flat = week.reshape(-1)
             for shift in st.shifts:
-                a = _seconds_of_day(shift.start, "") // self.interval_s
-                b = _seconds_of_day(shift.end, "") // self.interval_s
+                a = seconds_of_day(shift.start, "") // self.interval_s
+                b = seconds_of_day(shift.end, "") // self.interval_s
                 length = b - a if b > a else n - a + b  # an overnight shift wraps
                 for day in shift.days:
                     first = (day - 1) * n + a
@@ -1196,7 +1189,7 @@ def staffing_from_csv(path: str | Path, scenario: Scenario) -> Staffing:
             zip(table[cols["weekday"]], table[cols["time"]], agents, strict=True), start=2
         ):
             where = f"{path}, line {line}"
-            seconds = _seconds_of_day(str(time), f"{where}, column time")
+            seconds = seconds_of_day(str(time), f"{where}, column time")
             if seconds % scenario.interval_s or seconds >= 86400:
                 raise ValueError(f"{where}, column time: {time!r} is not an interval start")
             week[_weekday(day, f"{where}, column weekday")][seconds // scenario.interval_s] = int(a)

@@ -61,6 +61,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.clock import seconds_of_day
+from analytics.periods import hijri_date
 from analytics.records import CALL_COLUMNS, TICKET_COLUMNS
 from simulation.queue.distributions import Distribution, distribution_from_toml
 from simulation.queue.scenario import (
@@ -70,7 +72,6 @@ from simulation.queue.scenario import (
     Scenario,
     Staffing,
     Volume,
-    _seconds_of_day,
     load_scenario,
 )
 
@@ -193,8 +194,8 @@ def _spans(value: Any, where: str) -> tuple[tuple[str, str], ...]:
             a, b = str(text).split("-")
         except ValueError:
             raise ValueError(f"{where}: {text!r} is not HH:MM-HH:MM") from None
-        _seconds_of_day(a, where)
-        _seconds_of_day(b, where)
+        seconds_of_day(a, where)
+        seconds_of_day(b, where)
         spans.append((a, b))
     return tuple(spans)
 
@@ -290,14 +291,8 @@ def month_days(year: int, month: int) -> list[dt.date]:
 
 def is_ramadan(day: dt.date) -> bool:
     """Whether ``day`` falls in Ramadan (Umm al-Qura month 9)."""
-    return _hijri_month(day) == 9
-
-
-@lru_cache(maxsize=4096)
-def _hijri_month(day: dt.date) -> int:
-    from hijridate import Gregorian
-
-    return Gregorian(day.year, day.month, day.day).to_hijri().month
+    hijri = hijri_date(day)
+    return hijri is not None and hijri[1] == 9
 
 
 @dataclass(frozen=True)
@@ -620,9 +615,9 @@ def generate_tickets(
                     spans = [
                         (
                             dt.datetime.combine(plan[k].date, dt.time(0), tzinfo=tz)
-                            + dt.timedelta(seconds=_seconds_of_day(a, "")),
+                            + dt.timedelta(seconds=seconds_of_day(a, "")),
                             dt.datetime.combine(plan[k].date, dt.time(0), tzinfo=tz)
-                            + dt.timedelta(seconds=_seconds_of_day(b, "")),
+                            + dt.timedelta(seconds=seconds_of_day(b, "")),
                         )
                         for a, b in pack.ramadan.opening_hours
                     ]

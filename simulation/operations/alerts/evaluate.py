@@ -421,7 +421,7 @@ class CentreEvaluator:
             )
         except ValueError:
             return None
-        threshold_s = float(_SL.match(name).group(2))
+        threshold_s = float(SL_NAME.match(name).group(2))
         result = project(plan, p["replications"], 0, thresholds_s=[threshold_s])
         breach, _ = point_of_no_return(
             result,

@@ -53,7 +53,7 @@ def load_rules(state: AppState, path_or_file, username: str | None = None) -> Ru
                 [parsed.centre_id, ch.name, ch.type, json.dumps(dict(ch.config))],
             )
         for rule in parsed.rules:
-            _insert_rule(con, rule, str(parsed.path), now, username)
+            insert_rule(con, rule, str(parsed.path), now, username)
     state.audit(
         username,
         "alert_rules_loaded",
@@ -62,7 +62,7 @@ def load_rules(state: AppState, path_or_file, username: str | None = None) -> Ru
     return parsed
 
 
-def _insert_rule(con, rule: Rule, source: str, now: str, username: str | None) -> None:
+def insert_rule(con, rule: Rule, source: str, now: str, username: str | None) -> None:
     con.execute(
         """INSERT INTO alert_rules (centre_id, name, kind, params, cooldown_s, channels,
                                     enabled, source, updated_at, updated_by)
@@ -161,7 +161,7 @@ def save_rule(
     """
     parsed = rule_from_dict(centre_id, rule, "rule", list_channels(state, centre_id))
     with state.connect() as con:
-        _insert_rule(con, parsed, "admin", utc_now(), username)
+        insert_rule(con, parsed, "admin", utc_now(), username)
     state.audit(username, "alert_rule_saved", {"centre_id": centre_id, **parsed.as_dict()})
     return parsed
 

@@ -224,12 +224,12 @@ def replay(
     from analytics.calendars import BusinessCalendar
 
     if rules is not None:
-        from simulation.operations.alerts.state import _insert_rule
+        from simulation.operations.alerts.state import insert_rule
 
         with state.connect() as con:
             con.execute("DELETE FROM alert_rules WHERE centre_id = ?", [centre_id])
             for rule in rules:
-                _insert_rule(con, rule, "replay", dt.datetime.now(dt.UTC).isoformat(), None)
+                insert_rule(con, rule, "replay", dt.datetime.now(dt.UTC).isoformat(), None)
     watcher = Watcher(store, state, [centre_id], dispatcher=_NoDispatch(), log=lambda _t: None)
     fired = []
     every = kind_every_minutes or {}

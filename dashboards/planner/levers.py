@@ -1,0 +1,188 @@
+"""The what-if levers: volume ×, per caller category too, handling time ×, patience ×,
+shrinkage, each starting at "no change"; and the targets a plan is judged by, as a form
+(which service level, within how many seconds, at least what share; the most abandons).
+Percent on screen, ``Levers`` (factors) and target texts for ``simulation.planning.whatif``."""
+
+from __future__ import annotations
+
+import dash_mantine_components as dmc
+from dash import ALL, State, html
+
+from dashboards.frame import PageContext
+from dashboards.planner.words import t
+from simulation.planning.whatif import Levers
+
+# the levers as a callback's states, in the order ``levers_of`` takes them
+LEVER_STATES = [
+    State("planner-volume", "value"),
+    State("planner-handling", "value"),
+    State("planner-patience", "value"),
+    State("planner-shrinkage", "value"),
+    State({"type": "planner-cat-volume", "cat": ALL}, "id"),
+    State({"type": "planner-cat-volume", "cat": ALL}, "value"),
+]
+
+
+# What one planner may ask of the server: answered at once with a message, not minutes.
+MAX_PERCENT = 1_000.0  # a lever: volume, handling or patience × up to 10
+MAX_AGENTS = 5_000  # in one interval of a plan
+MAX_CATEGORIES = 50
+
+
+def percent(value, name: str, default: float, high: float = MAX_PERCENT) -> float:
+    """A lever's percentage as a fraction, within 0..``high`` (ValueError otherwise)."""
+    try:
+        number = float(default if value in (None, "") else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: {str(value)[:20]!r} is not a number") from None
+    if not 0 <= number <= high:
+        raise ValueError(f"{name}: {number:g}% is not between 0 and {high:g}%")
+    return number / 100
+
+
+def levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values) -> Levers:
+    """The levers as factors (the screen shows percent; a category at 100% is no lever)."""
+    by_cat = {}
+    for i, v in zip((cat_ids or [])[:MAX_CATEGORIES], cat_values or [], strict=False):
+        if v is not None and float(v) != 100:
+            by_cat[str(i["cat"])[:100]] = percent(v, f"volume of {i['cat']}", 100)
+    return Levers(
+        volume=percent(volume, "volume", 100),
+        volume_by_category=by_cat,
+        handling=percent(handling, "handling", 100),
+        patience=percent(patience, "patience", 100),
+        shrinkage=percent(shrinkage, "shrinkage", 0, high=95),
+    )
+
+
+def checked_plan(plan, week) -> list[int]:
+    """The client's plan as agents per interval of ``week``: as many as it has intervals,
+    each a whole number 0..``MAX_AGENTS`` (ValueError otherwise)."""
+    if not isinstance(plan, list) or len(plan) != len(week.agents):
+        raise ValueError(f"a plan has one number per interval of the week ({len(week.agents)})")
+    try:
+        agents = [int(a) for a in plan]
+    except (TypeError, ValueError):
+        raise ValueError("a plan's agents are whole numbers") from None
+    if any(not 0 <= a <= MAX_AGENTS for a in agents):
+        raise ValueError(f"agents per interval: between 0 and {MAX_AGENTS:,}")
+    return agents
+
+
+# the service-level families a target can name, in the words of the form
+TARGET_KPIS = {
+    "sl_offered": "of offered calls",
+    "sl_answered": "of answered calls",
+    "sl_with_abandons": "incl. abandons within the time",
+    "sl_excl_short": "excl. short abandons",
+}
+# the form's inputs, in the order ``targets_of`` takes them (the abandon cap last)
+TARGET_IDS = ("planner-target-kpi", "planner-target-seconds", "planner-target-share")
+TARGET_STATES = [State(i, "value") for i in (*TARGET_IDS, "planner-max-abandon")]
+
+
+def targets_of(kpi, seconds, share, max_abandon) -> tuple[list[str], float | None]:
+    """The form's target as text for ``simulation.planning.whatif`` (``sl_offered_12>=0.8``
+    for "of offered calls, answered within 12 s, at least 80%") and the abandon cap as a
+    share. ValueError in plain words for a value out of range."""
+    kpi = kpi if kpi in TARGET_KPIS else "sl_offered"
+    seconds = 12 if seconds in (None, "") else float(seconds)
+    share = 80 if share in (None, "") else float(share)
+    if not 0 < seconds <= 3600:
+        raise ValueError(f"answered within {seconds:g} s: give a number of seconds from 1 to 3600")
+    if not 0 < share <= 100:
+        raise ValueError(f"at least {share:g}%: give a percentage from 1 to 100")
+    texts = [f"{kpi}_{seconds:g}>={share / 100:g}"]
+    return texts, (float(max_abandon) / 100 if max_abandon not in (None, "") else None)
+
+
+def levers_data(levers: Levers) -> dict:
+    """The levers as JSON (a saved what-if, the basis of a job)."""
+    return {
+        "volume": levers.volume,
+        "volume_by_category": dict(levers.volume_by_category),
+        "handling": levers.handling,
+        "patience": levers.patience,
+        "shrinkage": levers.shrinkage,
+    }
+
+
+def basis_of(plan, levers: Levers) -> dict:
+    """What a simulation or a found plan was computed for: the plan and the levers. The
+    page shows a result as current only while the plan and levers on screen are these."""
+    return {"plan": [int(a) for a in plan], "levers": levers_data(levers)}
+
+
+def lever_input(id_: str | dict, label: str, value, *, low=0, high=None, w=110):
+    """A percent lever (volume ×%, handling ×%, ...) in steps of 5."""
+    return dmc.NumberInput(id=id_, label=label, value=value, min=low, max=high, step=5, w=w)
+
+
+def levers_bar(ctx: PageContext, week) -> html.Div:
+    """The levers, each at "no change"."""
+    lang = ctx.lang
+    return html.Div(
+        [
+            lever_input("planner-volume", t("volume ×%", lang), 100),
+            lever_input("planner-handling", t("handling ×%", lang), 100, low=10),
+            lever_input("planner-patience", t("patience ×%", lang), 100, low=10),
+            lever_input("planner-shrinkage", t("shrinkage %", lang), 0, high=95),
+            *[
+                lever_input(
+                    {"type": "planner-cat-volume", "cat": c},
+                    f"{ctx.labels.category(c)} ×%",
+                    100,
+                    w=130,
+                )
+                for c in week.categories
+            ],
+        ],
+        className="filter-bar",
+    )
+
+
+def targets_bar(ctx: PageContext) -> html.Div:
+    """The targets as a form: which service level, answered within how many seconds, at
+    least what share; and the most abandons allowed. The KPI's name is the tooltip."""
+    lang = ctx.lang
+    kpis = [{"value": k, "label": t(v, lang)} for k, v in TARGET_KPIS.items()]
+    return html.Div(
+        [
+            dmc.Select(
+                id="planner-target-kpi",
+                label=t("service level", lang),
+                data=kpis,
+                value="sl_offered",
+                allowDeselect=False,
+                w=230,
+            ),
+            dmc.NumberInput(
+                id="planner-target-seconds",
+                label=t("answered within (s)", lang),
+                value=12,
+                min=1,
+                max=3600,
+                w=130,
+            ),
+            dmc.NumberInput(
+                id="planner-target-share",
+                label=t("at least %", lang),
+                value=80,
+                min=1,
+                max=100,
+                step=5,
+                w=110,
+            ),
+            dmc.NumberInput(
+                id="planner-max-abandon",
+                label=t("max abandon %", lang),
+                value=None,
+                min=0,
+                max=100,
+                w=120,
+            ),
+        ],
+        className="filter-bar",
+        title=t("Service-level target: the share of calls answered within the time", lang),
+        id="planner-targets",
+    )

@@ -1,0 +1,60 @@
+"""The dashboards app over a store, served by waitress, and the browser log-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analytics.store import Store
+from support.cli import ROOT
+
+SEED_MONTH = "2026-09"  # bahrain_lmra's published September (seed 004)
+PASSWORDS = {
+    "admin": "admin-pass-1",
+    "manager": "manager-pass-1",
+    "planner": "planner-pass-1",
+    "executive": "executive-pass-1",
+    "wallboard": "wallboard-pass-1",
+}
+
+
+def make_app(store: Store, tmp: Path, **settings):
+    """A dashboards app over ``store`` with one user per role (PASSWORDS)."""
+    from analytics.appstate import AppState
+    from dashboards import Settings, create_app
+    from dashboards.auth import add_user
+
+    state = AppState(tmp / "app.sqlite")
+    for role, password in PASSWORDS.items():
+        add_user(state, role, password, role)
+    return create_app(store, Settings(app_state=state.path, secret_key="test-secret", **settings))
+
+
+class ServedApp:
+    """A dashboards app served by waitress on 127.0.0.1 in a thread of this process."""
+
+    def __init__(self, app):
+        import threading
+
+        from waitress import create_server
+
+        self.app = app
+        self.server = create_server(app.server, host="127.0.0.1", port=0, threads=6)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.close()
+
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def login(page, url: str, user: str):
+    """Log in through the real form; returns the page on the user's landing page."""
+    page.goto(url + "/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORDS[user])
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page

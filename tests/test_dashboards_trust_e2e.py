@@ -1,0 +1,427 @@
+"""What the screen shows a manager, in a real browser (issue #25): colours against the
+targets, units, the data's age, comparisons, the figures that were missing, filters,
+sites and phones. Every page in both languages at 1440 px and 390 px is shot into
+test-artifacts/. Figures are compared with the KPI layer's or with independent SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from support.app import ARTIFACTS, ServedApp, login, make_app
+from test_dashboards_trust import colour_at, family, hand_status
+
+from analytics.centres import get_centre
+from analytics.exports.i18n import format_change, format_value
+from analytics.kpi import call_kpis, occupancy
+from analytics.kpi.backlog import open_ticket_ages
+from analytics.periods import parse_period
+from analytics.store import Store
+
+pytestmark = pytest.mark.e2e
+SEPT = "?centre=bahrain_lmra&period=2026-09"
+PAGES = [
+    "/",
+    "/categories",
+    "/intraday",
+    "/tickets",
+    "/sites",
+    "/planner",
+    "/reports",
+    "/wallboard",
+    "/admin",
+]
+READY = {
+    "/": "#overview-period",
+    "/categories": "#categories-grid",
+    "/intraday": "#intraday-agents",
+    "/tickets": "#tickets-tiles",
+    "/sites": "#sites-calls",
+    "/planner": "#planner-total-sl_offered_12",
+    "/reports": "#reports-centres",
+    "/wallboard": "#wallboard-content",
+    "/admin": "#admin-users",
+}
+
+
+@pytest.fixture(scope="module")
+def served_two(tmp_path_factory):
+    """August and September 2026 of bahrain_lmra, opened on 6 December 2026: 67 days
+    after the latest call."""
+    from cca.commands.generate import generate
+
+    tmp = tmp_path_factory.mktemp("two")
+    store = Store(tmp / "two.duckdb")
+    generate(store, "bahrain_lmra", "2026-08", 2, 0, quiet=True)
+    served = ServedApp(make_app(store, tmp, today=dt.date(2026, 12, 6)))
+    yield served
+    served.close()
+
+
+def _page(browser, width=1440):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    return p
+
+
+@pytest.fixture
+def page(browser):
+    p = _page(browser)
+    yield p
+    p.context.close()
+
+
+def kpis(served, period="2026-09", filters=None, by=()):
+    store = served.app.server.config["CCA"].store
+    with store.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        return call_kpis(con, centre, period=parse_period(period), filters=filters, by=by)
+
+
+def figure(page, graph_id: str) -> dict:
+    return page.evaluate(
+        "id => { const g = document.querySelector('#' + id + ' .js-plotly-plot');"
+        " return {data: g.data, layout: g.layout}; }",
+        graph_id,
+    )
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# ---------------------------------------------------------------- 1. colours, 2. units
+
+
+def test_heat_maps_are_coloured_by_the_target_and_say_it(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/intraday" + SEPT)
+    page.wait_for_selector("#intraday-heat-abandon_rate .js-plotly-plot")
+    cases = {
+        "abandon_rate": (0.05, False, 0.02, "≤ 5.0%"),
+        "sl_offered_12": (0.8, True, 0.05, "≥ 80.0%"),
+    }
+    for name, (value, at_least, tolerance, words) in cases.items():
+        fig = figure(page, f"intraday-heat-{name}")
+        trace = fig["data"][0]
+        assert words in trace["colorbar"]["title"]["text"]
+        counted = {"good": 0, "warn": 0, "bad": 0}
+        for row in trace["z"]:
+            for z in row:
+                if z is None or abs(z - value) < 1e-9 or abs(abs(z - value) - tolerance) < 1e-9:
+                    continue
+                drawn = family(colour_at(trace["colorscale"], trace["zmin"], trace["zmax"], z))
+                assert drawn == hand_status(z, value, at_least, tolerance), (name, z)
+                counted[drawn] += 1
+        assert counted["bad"] > 0  # the seed month misses both targets in many half hours
+    # the month's abandon rate is red on the Overview as on the heat map
+    month = kpis(served_seed)[0]
+    assert month["abandon_rate"] > 0.07
+    # a volume cell is the period's total of calls, without decimals
+    offered = figure(page, "intraday-heat-offered")
+    assert "total of September 2026" in offered["layout"]["title"]["text"]
+    assert ":,.0f}" in offered["data"][0]["hovertemplate"]
+    assert "calls" in offered["data"][0]["hovertemplate"]
+    # the day's bars carry the target's words on the line
+    day = figure(page, "intraday-day-sl")
+    assert [a["text"] for a in day["layout"]["annotations"]] == ["Target ≥ 80.0%"]
+
+
+def test_bars_carry_units_without_si_prefixes_and_one_site_is_a_sentence(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/sites" + SEPT)
+    page.wait_for_selector("#sites-calls")
+    text = page.inner_text(".page-body")
+    assert "Seef head office" in page.inner_text("#sites-one")
+    assert page.locator("#sites-calls-chart").count() == 0  # no single huge bar
+    assert "settings" not in text.lower()  # no settings error shown to a manager
+    labels = page.locator(".js-plotly-plot text.bartext").all_text_contents()
+    assert labels and all(re.fullmatch(r"[\d,]+ contacts", t) for t in labels), labels
+    page.goto(served_seed.url + "/tickets" + SEPT)
+    page.wait_for_selector("#tickets-ageing .js-plotly-plot")
+    bars = page.locator("#tickets-ageing text.bartext").all_text_contents()
+    assert bars and all(re.fullmatch(r"[\d,]+ tickets", t) for t in bars), bars
+
+
+# ---------------------------------------------------------------- 3. staleness
+
+
+def test_old_data_say_so_on_every_page_and_the_wallboard(served_two, browser):
+    page = _page(browser)
+    login(page, served_two.url, "admin")
+    for path in PAGES:
+        if path == "/wallboard":
+            continue
+        page.goto(served_two.url + path + SEPT)
+        page.wait_for_selector("#data-old")
+        warning = page.inner_text("#data-old")
+        assert "30 September 2026" in warning and "67 days ago" in warning, (path, warning)
+    page.goto(served_two.url + "/" + SEPT + "&lang=ar")
+    page.wait_for_selector("#data-old")
+    assert "قبل 67 يوماً" in page.inner_text("#data-old")
+    shoot(page, "trust_stale_overview_ar")
+    page.context.close()
+    wall = _page(browser)
+    login(wall, served_two.url, "wallboard")
+    wall.wait_for_selector("#wallboard-content")
+    wall.wait_for_selector("#data-old")
+    assert "67 days ago" in wall.inner_text("#data-old")
+    wall.context.close()
+
+
+def test_current_data_carry_no_warning(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/" + SEPT)
+    page.wait_for_selector("#overview-period")
+    assert page.locator("#data-old").count() == 0
+
+
+def test_today_without_calls_says_so_instead_of_zeros(served_two, page):
+    login(page, served_two.url, "manager")
+    page.goto(served_two.url + "/?centre=bahrain_lmra&period=today")
+    page.wait_for_selector("#empty-period")
+    assert "No calls in Today yet" in page.inner_text("#empty-period")
+    assert page.locator("#overview-period").count() == 0  # no tiles of zeros
+    page.click("#empty-latest-link")
+    page.wait_for_selector("#overview-period")
+    assert "period=2026-09" in page.url
+
+
+# ---------------------------------------------------------------- 4. comparisons
+
+
+def test_tiles_compare_with_the_previous_month_and_the_overview_trends_over_months(
+    served_two, page
+):
+    login(page, served_two.url, "manager")
+    page.goto(served_two.url + "/" + SEPT)
+    page.wait_for_selector("#overview-period")
+    sept, aug = kpis(served_two)[0], kpis(served_two, "2026-08")[0]
+    for name in ("sl_offered_12", "abandon_rate", "offered"):
+        tile = page.locator(f"#overview-period .kpi-tile:has([data-kpi='{name}'])")
+        change = tile.locator(".kpi-change").first
+        text = change.inner_text()
+        assert "vs August 2026" in text
+        assert format_change(name, sept[name] - aug[name], "en") in text
+        tone = change.get_attribute("data-change")
+        delta = sept[name] - aug[name]
+        if name == "offered":
+            assert tone == "same"  # volume: neither better nor worse
+        elif name == "abandon_rate":
+            assert tone == ("better" if delta < 0 else "worse")
+        else:
+            assert tone == ("better" if delta > 0 else "worse")
+        assert "September 2025" not in tile.inner_text()  # no year before in the store
+    # the target gap on the tile
+    sl_tile = page.locator("#overview-period .kpi-tile:has([data-kpi='sl_offered_12'])")
+    assert format_change("sl_offered_12", sept["sl_offered_12"] - 0.8) in sl_tile.inner_text()
+    months = figure(page, "overview-months")
+    assert [len(t["x"]) for t in months["data"]] == [2, 2, 2]
+    assert "Target" in " ".join(a["text"] for a in months["layout"]["annotations"])
+
+
+def test_executives_see_the_centres_side_by_side_with_rag(served_seed, page):
+    login(page, served_seed.url, "executive")
+    page.goto(served_seed.url + "/reports" + SEPT)
+    page.wait_for_selector("#reports-centres")
+    month = kpis(served_seed)[0]
+    cell = page.locator(
+        "#reports-centres tr[data-centre='bahrain_lmra'] td[data-kpi='abandon_rate']"
+    )
+    assert cell.inner_text() == format_value("abandon_rate", month["abandon_rate"])
+    assert cell.get_attribute("data-status") == "bad"  # 8.9% against at most 5%
+    sl = page.locator("#reports-centres td[data-kpi='sl_offered_12']")
+    expected = hand_status(month["sl_offered_12"], 0.8, True, 0.05)
+    assert sl.get_attribute("data-status") == expected
+
+
+# ---------------------------------------------------------------- 5. missing figures
+
+
+def test_aht_and_occupancy_are_on_the_overview(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/" + SEPT)
+    page.wait_for_selector("#overview-period [data-kpi='aht_s']")
+    month = kpis(served_seed)[0]
+    assert page.inner_text("#overview-period [data-kpi='aht_s']") == format_value(
+        "aht_s", month["aht_s"]
+    )
+    store = served_seed.app.server.config["CCA"].store
+    with store.reader() as con:
+        occ = occupancy(con, get_centre(con, "bahrain_lmra"), period=parse_period("2026-09"))[0]
+    assert page.inner_text("#overview-period [data-kpi='occupancy']") == format_value(
+        "occupancy", occ["occupancy"]
+    )
+
+
+def test_categories_show_asa_aht_and_p90_on_the_first_screen(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/categories" + SEPT)
+    page.wait_for_selector("#categories-grid .ag-header-cell[col-id='p90_wait_s']")
+    for col in ("asa_s", "aht_s", "p90_wait_s"):
+        box = page.locator(f"#categories-grid .ag-header-cell[col-id='{col}']").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1440, col
+
+
+def test_tickets_show_ages_the_oldest_open_ticket_and_a_list(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/tickets" + SEPT)
+    page.wait_for_selector("#tickets-oldest-id")
+    store = served_seed.app.server.config["CCA"].store
+    with store.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        at = dt.datetime(2026, 9, 30, 23, 59, 59, tzinfo=centre.tz)
+        ages = open_ticket_ages(con, centre, as_of=at)
+        open_n = con.execute(
+            "SELECT count(*) FROM tickets WHERE centre_id = 'bahrain_lmra' AND created_at < ?"
+            " AND (resolved_at IS NULL OR resolved_at >= ?)",
+            [at, at],
+        ).fetchone()[0]
+    assert page.inner_text("#tickets-oldest-id") == ages["oldest"]["ticket_id"]
+    assert f"{open_n:,} tickets open" in page.inner_text(".page-body")
+    page.wait_for_selector("#tickets-list .ag-row")
+    assert page.locator("#tickets-list .ag-row").count() >= 10
+
+
+def test_the_calls_behind_a_figure_list_its_filters_and_no_caller(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/categories" + SEPT + "&category=worker")
+    page.wait_for_selector("#calls-behind .ag-row")
+    store = served_seed.app.server.config["CCA"].store
+    with store.reader() as con:
+        n, hashes = con.execute(
+            "SELECT count(*), list(caller_hash)[1:50] FROM calls WHERE category = 'worker'"
+        ).fetchone()
+    scope = page.inner_text("#calls-behind-scope")
+    assert f"{n:,} calls" in scope and "Caller category: Workers" in scope
+    html = page.content()
+    assert all(h not in html for h in hashes if h)
+    outcomes = set(page.locator("#calls-behind .ag-cell[col-id='outcome']").all_inner_texts())
+    assert outcomes <= {"Answered", "Hung up waiting", "Timed out"}
+
+
+# ---------------------------------------------------------------- 8. filters
+
+
+def test_a_date_range_and_a_hijri_month_are_picked_in_the_ui(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/" + SEPT)
+    page.wait_for_selector("#overview-period")
+    page.click(".mantine-DatePickerInput-input")
+    page.click("button[aria-label='1 September 2026']")
+    page.click("button[aria-label='10 September 2026']")
+    page.wait_for_url(re.compile(r"period=2026-09-01\.\.2026-09-10"))
+    ten = kpis(served_seed, "2026-09-01..2026-09-10")[0]
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.innerText === text",
+        arg=["#overview-period [data-kpi='offered']", f"{ten['offered']:,}"],
+    )
+    page.click("input[id*='period']")
+    page.get_by_role("option", name="Rabi al-Awwal 1448 AH").click()
+    page.wait_for_url(re.compile(r"period=1448-03H"))
+    page.wait_for_function(
+        "() => (document.querySelector('.section-title')?.innerText || '')"
+        ".includes('Rabi al-Awwal 1448')"
+    )
+
+
+def test_chips_show_whole_names_and_an_empty_combination_says_how_to_widen(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/categories" + SEPT + "&category=worker&topic=complaint")
+    page.wait_for_selector("#empty-filters")
+    for pill in page.locator(".mantine-MultiSelect-pill").all():
+        label = pill.locator(".mantine-Pill-label")
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth"), label.inner_text()
+    assert page.locator(".mantine-Pill-label").all_inner_texts() == ["Workers", "Complaints"]
+    notice = page.inner_text("#empty-filters")
+    assert "No calls match these filters" in notice
+    worker = kpis(served_seed, filters={"category": ["worker"]})[0]
+    assert f"Remove Topic: Complaints — {worker['offered']:,} calls" in notice
+    page.click("li[data-filter='topic'] a")
+    page.wait_for_selector("#categories-grid")
+    assert "topic=" not in page.url and "category=worker" in page.url
+
+
+def test_a_row_click_that_filters_shows_as_the_filter(served_seed, page):
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/categories" + SEPT)
+    page.wait_for_selector("#categories-grid .ag-row")
+    page.click("#categories-grid .ag-center-cols-container .ag-row[row-index='0']")
+    page.wait_for_url(re.compile(r"category="))
+    page.wait_for_selector("#categories-drill")
+    chosen = re.search(r"category=([a-z_]+)", page.url).group(1)
+    pill = page.locator(".mantine-MultiSelect-pill .mantine-Pill-label").all_inner_texts()
+    names = {"employer": "Employers", "worker": "Workers", "other": "Others"}
+    assert pill == [names[chosen]]
+
+
+# ---------------------------------------------------------------- 10. sites (seed 000)
+
+
+def test_the_crowded_office_is_flagged_on_screen(tmp_path_factory, browser):
+    """saudi_mol (seed 000): one week is enough to see the main office crowded."""
+    from cca.commands.generate import generate
+
+    tmp = tmp_path_factory.mktemp("saudi")
+    store = Store(tmp / "saudi.duckdb")
+    generate(store, "saudi_mol", "2026-09", 1, 0, quiet=True)
+    served = ServedApp(make_app(store, tmp, today=dt.date(2026, 9, 30)))
+    try:
+        page = _page(browser)
+        login(page, served.url, "manager")
+        page.goto(served.url + "/sites?centre=saudi_mol&period=2026-09")
+        page.wait_for_selector("#sites-visits-panel")
+        flags = page.locator(".sites-overloaded")
+        assert flags.count() == 1
+        assert "overloaded" in flags.inner_text()
+        fig = figure(page, "sites-per-counter")
+        colours = fig["data"][0]["marker"]["color"]
+        assert colours.count("#e03131") == 1  # the one red bar is the flagged branch
+        shoot(page, "trust_sites_saudi_en")
+        page.context.close()
+    finally:
+        served.close()
+
+
+# ---------------------------------------------------------------- 11. phones + screenshots
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_every_page_fits_a_phone_and_is_shot_at_both_widths(served_seed, browser, lang):
+    suffix = "&lang=ar" if lang == "ar" else ""
+    for width in (1440, 390):
+        page = _page(browser, width)
+        login(page, served_seed.url, "admin")
+        for path in PAGES:
+            url = served_seed.url + path + SEPT + suffix
+            if path == "/planner":
+                url = served_seed.url + "/planner?centre=bahrain_lmra&week=2026-09-20" + suffix
+            page.goto(url)
+            page.wait_for_selector(READY[path])
+            page.wait_for_load_state("networkidle")
+            if width == 390:
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= 390, (path, lang, wide)
+            shoot(page, f"trust{path.replace('/', '_') or '_'}_{lang}_{width}")
+        page.context.close()
+
+
+def test_the_phone_menu_and_filters_fold(served_seed, browser):
+    page = _page(browser, 390)
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/" + SEPT)
+    page.wait_for_selector("#overview-period")
+    assert not page.is_visible("#nav-tickets")
+    assert not page.is_visible(".logout")
+    assert not page.is_visible("#filter-bar")
+    page.click("#menu-button")
+    page.wait_for_selector("#nav-tickets", state="visible")
+    box = page.locator(".logout").bounding_box()
+    assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 390
+    page.click("#filters-button")
+    page.wait_for_selector("#filter-bar", state="visible")
+    assert "September 2026" in page.inner_text("#filters-button")
+    page.context.close()
