@@ -195,11 +195,17 @@ _ENGINE: tuple[int, _Engine] | None = None
 _ENGINE_LOCK = threading.Lock()
 
 
+_FORKED_FROM: list[_Engine] = []  # a parent's engine, never closed in the child
+
+
 def _engine() -> _Engine:
-    """The process's engine (a forked child makes its own)."""
+    """The process's engine (a forked child makes its own: the parent's DuckDB, whose
+    threads did not survive the fork, is kept but never touched or closed there)."""
     global _ENGINE
     with _ENGINE_LOCK:
         if _ENGINE is None or _ENGINE[0] != os.getpid():
+            if _ENGINE is not None:
+                _FORKED_FROM.append(_ENGINE[1])
             _ENGINE = (os.getpid(), _Engine())
         return _ENGINE[1]
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, run_cca, run_cca_json
-from kpi_fixtures import write_calls_csv
+from support.cli import ROOT, run_cca, run_cca_json
+from support.kpi import write_calls_csv
 from test_kpi_rollup import random_calls
 
 from analytics.centres import get_centre

@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORDS, ROOT, ServedApp, login, make_app
-from kpi_fixtures import write_calls_csv
+from support.app import PASSWORDS, ServedApp, login, make_app
+from support.cli import ROOT
+from support.kpi import write_calls_csv
 from test_kpi_rollup import random_calls
 
 from analytics.centres import get_centre
