@@ -12,7 +12,9 @@ itself; it goes through here:
   (ingest's merge, ``cca generate``'s removal of calls a new seed no longer produces);
 * ``save_centre(con, centre)``: a centre's settings; a rollup cut at other thresholds or
   another short-abandon threshold S is rebuilt whole;
-* ``rebuild_rollups(con)``: every centre's rollup (the migration that introduced it).
+* ``rebuild_rollups(con)``: every centre's rollup (the migration that introduced it);
+* ``rekey_caller_hashes(con, sql, params)``: every stored caller pseudonym rewritten under
+  a key (``analytics.pseudonyms``); the rollup holds no callers, so nothing else changes.
 
 ``tests/test_architecture.py`` checks that no other module of the project writes calls.
 The store's layering (``analytics`` imports neither ``simulation`` nor ``dashboards``)
@@ -31,7 +33,13 @@ import duckdb
 from analytics.centres import Centre, get_centre, write_centre_row
 from analytics.kpi import rollup
 
-__all__ = ["CallChanges", "changing_calls", "rebuild_rollups", "save_centre"]
+__all__ = [
+    "CallChanges",
+    "changing_calls",
+    "rebuild_rollups",
+    "rekey_caller_hashes",
+    "save_centre",
+]
 
 
 @contextmanager
@@ -193,3 +201,13 @@ def rebuild_rollups(con: duckdb.DuckDBPyConnection) -> None:
     """Build the rollup of every centre from its calls (the migration that introduces it)."""
     for (cid,) in con.execute("SELECT centre_id FROM centres ORDER BY centre_id").fetchall():
         rollup.refresh(con, get_centre(con, cid))
+
+
+def rekey_caller_hashes(
+    con: duckdb.DuckDBPyConnection, keyed_sql: str, params: Mapping[str, Any]
+) -> None:
+    """Replace each stored caller hash by ``keyed_sql`` of it (an expression over the
+    column ``caller_hash`` with bound ``params``), inside the caller's write transaction."""
+    con.execute(
+        f"UPDATE calls SET caller_hash = {keyed_sql} WHERE caller_hash IS NOT NULL", dict(params)
+    )

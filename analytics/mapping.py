@@ -37,6 +37,7 @@ and every column they reference must exist in the file.
 
 from __future__ import annotations
 
+import functools
 import json
 import tomllib
 import zoneinfo
@@ -109,6 +110,14 @@ def check_expression(expression: str, where: str) -> None:
     """Fail unless ``expression`` parses as exactly one SQL expression."""
     if not isinstance(expression, str) or not expression.strip():
         raise MappingError(f"{where}: expected a SQL expression (a non-empty string)")
+    if not _is_one_expression(expression):
+        raise MappingError(f"{where}: not a single SQL expression: {expression!r}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_one_expression(expression: str) -> bool:
+    # Remembered: a live feed's every round builds the same format mappings, and an
+    # in-memory DuckDB to parse with costs tens of milliseconds to open.
     con = duckdb.connect()
     try:
         # The parser alone: nothing is executed and no table is needed.
@@ -119,14 +128,13 @@ def check_expression(expression: str, where: str) -> None:
         con.close()
     node = tree.get("statements", [{}])[0].get("node", {}) if not tree.get("error") else {}
     clauses = [k for k, v in node.items() if v not in (None, [], {}) and k not in _PLAIN_SELECT]
-    if (
+    return not (
         tree.get("error")
         or len(tree.get("statements", [])) != 1
         or len(node.get("select_list", [])) != 1
         or node.get("from_table", {}).get("type") != "EMPTY"
         or clauses
-    ):
-        raise MappingError(f"{where}: not a single SQL expression: {expression!r}")
+    )
 
 
 class _Source(BaseModel):

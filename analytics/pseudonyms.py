@@ -32,6 +32,8 @@ import os
 import secrets
 from pathlib import Path
 
+from analytics.call_log import rekey_caller_hashes
+
 KEY_ENV = "CCA_CALLER_KEY"
 SCHEME = "hmac-sha256"
 _BLOCK = 64  # SHA-256's block size in bytes
@@ -135,11 +137,9 @@ def rekey(con, key: bytes) -> int:
     changed = con.execute("SELECT count(*) FROM calls WHERE caller_hash IS NOT NULL").fetchall()[0][
         0
     ]
-    if changed:
-        con.execute(
-            f"UPDATE calls SET caller_hash = {_keyed_sql('caller_hash')}"
-            " WHERE caller_hash IS NOT NULL",
-            {"caller_ipad": inner, "caller_opad": outer},
+    if changed:  # through the call log, the one writer of calls
+        rekey_caller_hashes(
+            con, _keyed_sql("caller_hash"), {"caller_ipad": inner, "caller_opad": outer}
         )
     con.execute("INSERT INTO meta VALUES ('caller_pseudonym', ?)", [wanted])
     return changed

@@ -33,25 +33,50 @@ from analytics.appstate import AppState  # noqa: E402
 from analytics.store import Store  # noqa: E402
 from dashboards import Settings, create_app  # noqa: E402
 from dashboards.auth import add_user  # noqa: E402
-from dashboards.protocol import page_request  # noqa: E402
 
 LIMIT_S = 1.0
 
 
-def planner(trigger: str, outputs: list[tuple[str, str]], state: list, plan: list) -> dict:
-    key = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
+def page(path: str, search: str) -> dict:
     return {
-        "output": key if len(outputs) > 1 else f"{outputs[0][0]}.{outputs[0][1]}",
-        "outputs": [{"id": i, "property": p} for i, p in outputs]
-        if len(outputs) > 1
-        else {"id": outputs[0][0], "property": outputs[0][1]},
-        "inputs": [{"id": trigger, "property": "n_clicks", "value": 1}]
-        + (
-            [{"id": "planner-find", "property": "n_clicks", "value": None}]
-            if trigger == "planner-simulate"
-            else []
-        ),
-        "state": state,
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+
+
+def callback(app, trigger: str, values: dict) -> dict:
+    """The request a browser sends when ``trigger`` is clicked, built from the app's own
+    callback map: ``values`` by (id, property), None elsewhere, no pattern-matched ids."""
+    key, cb = next(
+        (k, c) for k, c in app.callback_map.items() if any(i["id"] == trigger for i in c["inputs"])
+    )
+
+    def entry(spec, fired=False):
+        if spec["id"].startswith("{"):
+            return []
+        value = 1 if fired else values.get((spec["id"], spec["property"]))
+        return {"id": spec["id"], "property": spec["property"], "value": value}
+
+    def output(text):
+        cid, _, prop = text.rpartition(".")
+        return {"id": cid, "property": prop}
+
+    return {
+        "output": key,
+        "outputs": [output(p) for p in key.strip(".").split("...")]
+        if key.startswith("..")
+        else output(key),
+        "inputs": [entry(i, i["id"] == trigger) for i in cb["inputs"]],
+        "state": [entry(st) for st in cb["state"]],
         "changedPropIds": [f"{trigger}.n_clicks"],
     }
 
@@ -76,60 +101,39 @@ def main(runs: int = 5) -> None:
 
     with app.server.test_request_context():
         plan = list(load_week("bahrain_lmra", "week:2026-09-20").agents)
-    source = {
-        "id": "planner-source",
-        "property": "data",
-        "value": {"centre": "bahrain_lmra", "source": "week:2026-09-20"},
-    }
-    simulate_state = [
-        {"id": "planner-plan", "property": "data", "value": plan},
-        {"id": "planner-replications", "property": "value", "value": 100_000},
-        # the targets form: of offered calls, answered within 12 s, at least 80%
-        {"id": "planner-target-kpi", "property": "value", "value": "sl_offered"},
-        {"id": "planner-target-seconds", "property": "value", "value": 12},
-        {"id": "planner-target-share", "property": "value", "value": 80},
-        {"id": "planner-max-abandon", "property": "value", "value": None},
-        {"id": "url", "property": "search", "value": ""},
-        source,
-        *(
-            {"id": f"planner-{k}", "property": "value", "value": v}
-            for k, v in (("volume", 100), ("handling", 100), ("patience", 100), ("shrinkage", 0))
-        ),
-        [],
-        [],
-    ]
-    roster_state = [
-        {"id": "planner-shifts", "property": "value", "value": "8h:1h-break"},
-        {"id": "planner-break-window", "property": "value", "value": "2h-5h"},
-        {"id": "planner-plan", "property": "data", "value": plan + [40] * 10_000},
-        source,
-        {"id": "url", "property": "search", "value": ""},
-    ]
+    source = {"centre": "bahrain_lmra", "source": "week:2026-09-20"}
+    client.get("/")  # Dash registers its page router on the first request
+    simulate = callback(
+        app,
+        "planner-simulate",
+        {
+            ("planner-plan", "data"): plan,
+            ("planner-replications", "value"): 100_000,
+            ("planner-target", "value"): "sl_offered_12>=0.8",
+            ("planner-source", "data"): source,
+        },
+    )
+    roster = callback(
+        app,
+        "planner-roster",
+        {
+            ("planner-shifts", "value"): "8h:1h-break",
+            ("planner-break-window", "value"): "2h-5h",
+            ("planner-plan", "data"): plan + [40] * 10_000,
+            ("planner-source", "data"): source,
+        },
+    )
     cases = {
-        "intraday, period 1000-01..4000-12": page_request(
+        "intraday, period 1000-01..4000-12": page(
             "/intraday", "?centre=bahrain_lmra&period=1000-01..4000-12"
         ),
-        "categories, 300,000 category values": page_request(
+        "categories, 300,000 category values": page(
             "/categories",
             "?centre=bahrain_lmra&category=" + ",".join(f"c{i}" for i in range(300_000)),
         ),
-        "simulate, replications=100000": planner(
-            "planner-simulate",
-            [
-                ("planner-job", "data"),
-                ("planner-poll", "disabled"),
-                ("planner-job-message", "children"),
-            ],
-            simulate_state,
-            plan,
-        ),
-        "roster, a plan of 10,336 intervals": planner(
-            "planner-roster",
-            [("planner-roster-out", "children"), ("planner-roster-hours", "data")],
-            roster_state,
-            plan,
-        ),
-        "(reference) intraday, the seed's September": page_request(
+        "simulate, replications=100000": simulate,
+        "roster, a plan of 10,336 intervals": roster,
+        "(reference) intraday, the seed's September": page(
             "/intraday", "?centre=bahrain_lmra&period=2026-09"
         ),
     }

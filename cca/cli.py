@@ -33,6 +33,7 @@ COMMANDS = [
     "backtest",
     "intraday",
     "alerts",
+    "live",
     "serve",
     "users",
     "store",

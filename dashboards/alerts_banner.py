@@ -12,8 +12,11 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
+from analytics.translation import gettext, ngettext
 from dashboards.auth import Forbidden, current_user, require
 from dashboards.context import View, app_context, centre_for
+from dashboards.language import page_language
+from simulation.operations.alerts.channels import SEVERITY_WORDS
 
 SHOWN = 4
 COLOURS = {"critical": "red", "warning": "orange"}
@@ -32,7 +35,7 @@ def alert_items(user, lang: str) -> list:
         if user.role in ACK_ROLES:
             actions.append(
                 html.Button(
-                    "✓ " + ("إقرار" if lang == "ar" else "Acknowledge"),
+                    "✓ " + gettext(lang, "Acknowledge"),
                     id={"type": "alert-ack", "id": int(alert["alert_id"])},
                     className="alert-ack",
                 )
@@ -42,7 +45,7 @@ def alert_items(user, lang: str) -> list:
                 html.Div(
                     [html.Span(text, className="alert-text"), *actions], className="alert-row"
                 ),
-                title=f"{alert['centre_id']} · {alert['rule']} · {alert['severity']}",
+                title=f"{alert['centre_id']} · {alert['rule']} · {severity(alert, lang)}",
                 color=COLOURS.get(alert.get("severity"), "blue"),
                 variant="light",
                 className="alert-item",
@@ -55,8 +58,58 @@ def alert_items(user, lang: str) -> list:
     return items
 
 
+def feed_items(user, lang: str) -> list:
+    """A red line per silent live feed of the user's centres (``analytics.kpi.live``)."""
+    import datetime as dt
+
+    from analytics.centres import get_centre
+    from analytics.kpi.live import feed_health, with_staleness
+
+    app = app_context()
+
+    def compute():
+        with app.store.reader() as con:
+            feeds = feed_health(con)
+            return [(f, get_centre(con, f["centre_id"])) for f in feeds]
+
+    try:
+        feeds = app.memo(("live-feed-health",), compute)
+    except Exception:  # noqa: BLE001 (a banner must never break the page under it)
+        return []
+    wall = dt.datetime.now(dt.UTC)
+    items = []
+    for feed, centre in feeds:
+        if not user.may_see(centre.centre_id):
+            continue
+        feed = with_staleness(feed, centre, wall)
+        if not feed["stale"]:
+            continue
+        minutes = feed["silent_s"] / 60
+        text = ngettext(
+            lang,
+            "The live feed of {cid} ({format}) has been silent for {n} min while the centre is "
+            "open: the wallboard's figures are old.",
+            "The live feed of {cid} ({format}) has been silent for {n} min while the centre is "
+            "open: the wallboard's figures are old.",
+            round(minutes),
+            cid=centre.centre_id,
+            format=str(feed["format"]),
+        )
+        items.append(
+            dmc.Alert(
+                text,
+                title=feed["source"],
+                color="red",
+                variant="light",
+                className="alert-item",
+                **{"data-alert": "feed_stale"},
+            )
+        )
+    return items
+
+
 def banner(user, view: View):
-    items = alert_items(user, view.lang)
+    items = feed_items(user, view.lang) + alert_items(user, view.lang)
     return html.Div(items, id="alerts-banner", className="alerts-banner")
 
 
@@ -80,8 +133,14 @@ def acknowledge(clicks, search):
             raise Forbidden("no such open alert")
         centre_for(alert["centre_id"], user)  # the alert's centre, not the client's word
         ack(state, alert_id, user.username)
-    lang = "ar" if "lang=ar" in (search or "") else "en"
-    return alert_items(current_user(), lang)
+    lang = page_language(search)
+    return feed_items(current_user(), lang) + alert_items(current_user(), lang)
+
+
+def severity(alert: dict, lang: str) -> str:
+    """The alert's severity in the reader's words (the stored code if it is no known one)."""
+    word = SEVERITY_WORDS.get(alert.get("severity"))
+    return gettext(lang, word) if word else str(alert.get("severity"))
 
 
 def register_callbacks(app) -> None:

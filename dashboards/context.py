@@ -21,7 +21,9 @@ from analytics.appstate import AppState
 from analytics.centres import Centre, get_centre, list_centres
 from analytics.periods import Period, parse_period
 from analytics.store import Store, StoreError
+from analytics.translation import DEFAULT
 from dashboards.auth import Forbidden, current_user
+from dashboards.language import page_language
 
 CALL_FILTERS = ("category", "topic", "channel", "site", "queue")
 # What one request may ask (a clear message instead of minutes of work and a huge answer).
@@ -93,7 +95,7 @@ class View:
 
     @classmethod
     def from_query(cls, query: dict) -> View:
-        lang = "ar" if query.get("lang") == "ar" else "en"
+        lang = page_language(query)
         filters = {}
         for name in CALL_FILTERS:
             raw = query.get(name)
@@ -112,7 +114,7 @@ class View:
             params["period"] = self.period_text
         for name, values in self.filters.items():
             params[name] = ",".join(values)
-        if self.lang != "en":
+        if self.lang != DEFAULT:
             params["lang"] = self.lang
         for key, value in changes.items():
             if value in (None, "", []):
@@ -136,12 +138,13 @@ def _memo(key: tuple, compute):
 
 
 def centre_ids_with_data(con) -> set[str]:
-    """Centres that have calls or tickets (read once per version of the store file)."""
+    """Centres that have calls, tickets or a live feed (read once per version of the store)."""
 
     def compute():
         rows = con.execute(
             "SELECT DISTINCT centre_id FROM call_intervals "
-            "UNION SELECT DISTINCT centre_id FROM tickets"
+            "UNION SELECT DISTINCT centre_id FROM tickets "
+            "UNION SELECT DISTINCT centre_id FROM live_feed_health"  # a live feed's first minutes
         ).fetchall()
         return {r[0] for r in rows}
 

@@ -545,38 +545,41 @@ def test_a_refused_planner_download_is_audited(app):
     auth.add_user(state_of(app), "saudi-planner", "saudi-pass-1", "planner", "saudi_mol")
     client = app.server.test_client()
     log_in(client, "saudi-planner", "saudi-pass-1")
-    body = {
-        "output": "planner-download.data",
-        "outputs": {"id": "planner-download", "property": "data"},
-        "inputs": [
-            {"id": "planner-dl-csv", "property": "n_clicks", "value": 1},
-            {"id": "planner-dl-toml", "property": "n_clicks", "value": None},
-            {"id": "planner-dl-xlsx", "property": "n_clicks", "value": None},
-        ],
-        "state": [
-            {"id": "planner-plan", "property": "data", "value": [1]},
-            {"id": "planner-saved", "property": "data", "value": {}},
-            {"id": "planner-cost", "property": "value", "value": 0},
-            {"id": "planner-target-kpi", "property": "value", "value": None},  # the form
-            {"id": "planner-target-seconds", "property": "value", "value": None},
-            {"id": "planner-target-share", "property": "value", "value": None},
-            {"id": "planner-max-abandon", "property": "value", "value": None},
-            {"id": "planner-roster-hours", "property": "data", "value": None},
-            {
-                "id": "planner-source",
-                "property": "data",
-                "value": {"centre": "bahrain_lmra", "source": "week:2026-09-20"},
-            },
-            *(
-                {"id": f"planner-{k}", "property": "value", "value": None}
-                for k in ("volume", "handling", "patience", "shrinkage")
-            ),
-            [],
-            [],
-        ],
-        "changedPropIds": ["planner-dl-csv.n_clicks"],
-    }
+    client.get("/")
+    body = callback_body(
+        app,
+        "planner-dl-csv",
+        {("planner-source", "data"): {"centre": "bahrain_lmra", "source": "week:2026-09-20"}},
+    )
     assert post(client, body).status_code == 403
     refused = [r for r in state_of(app).audit_log(20) if r["action"] == "refused"]
     assert refused and refused[0]["username"] == "saudi-planner"
     assert "planner-download.data" in refused[0]["detail"]
+
+
+def callback_body(app, trigger: str, values: dict) -> dict:
+    """The request a browser sends when ``trigger`` is clicked, for the app's own callback
+    (read from its callback map): ``values`` by (id, property), None elsewhere."""
+    key, cb = next((k, c) for k, c in app.callback_map.items() if any(
+        i["id"] == trigger for i in c["inputs"]))  # fmt: skip
+
+    def entry(spec, fired=False):
+        if spec["id"].startswith("{"):
+            return []  # a pattern-matching id: no such components here
+        value = 1 if fired else values.get((spec["id"], spec["property"]))
+        return {"id": spec["id"], "property": spec["property"], "value": value}
+
+    def output(text):
+        cid, _, prop = text.rpartition(".")
+        return {"id": cid, "property": prop}
+
+    outputs = (
+        [output(p) for p in key.strip(".").split("...")] if key.startswith("..") else output(key)
+    )
+    return {
+        "output": key,
+        "outputs": outputs,
+        "inputs": [entry(i, i["id"] == trigger) for i in cb["inputs"]],
+        "state": [entry(st) for st in cb["state"]],
+        "changedPropIds": [f"{trigger}.n_clicks"],
+    }

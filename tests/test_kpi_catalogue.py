@@ -103,8 +103,8 @@ def test_calibrate_prints_only_declared_columns(db, tmp_path):
 
 
 def test_an_undeclared_column_is_caught():
-    assert _undeclared(["offered", "sl_offered_12_ci_low", "asa_s_error", "calls_waiting"]) == [
-        "calls_waiting"
+    assert _undeclared(["offered", "sl_offered_12_ci_low", "asa_s_error", "calls_queued"]) == [
+        "calls_queued"
     ]
 
 
@@ -169,8 +169,9 @@ def test_formats_and_directions_come_from_the_declaration():
     assert kpi("sl_excl_short_30").denominator_of(row) == 93
     assert kpi("asa_s").denominator_of(row) == 80
     assert kpi("offered").denominator_of(row) is None
-    with pytest.raises(KeyError, match="calls_waiting"):
-        kpi("calls_waiting")
+    with pytest.raises(KeyError, match="calls_queued"):
+        kpi("calls_queued")
+    assert kpi("oldest_wait_s").target_reads() == "≤"  # the live KPIs (issue 23)
 
 
 def test_the_exports_labels_are_the_catalogues():

@@ -8,7 +8,7 @@ import os
 import stat
 
 import duckdb
-from conftest import run_cca
+from support.cli import run_cca
 
 from analytics import pseudonyms
 from analytics.store import Store

@@ -21,7 +21,7 @@ from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
 from analytics.kpi.buckets import check_filters, filter_sql
 from analytics.kpi.calls import CALL_DIMENSIONS
-from analytics.kpi.tickets import TICKET_DIMENSIONS, _clock_sql
+from analytics.kpi.tickets import TICKET_DIMENSIONS, clock_sql
 from analytics.periods import Period
 
 Filters = Mapping[str, Sequence[str] | str] | None
@@ -59,13 +59,13 @@ def _open_ages(con, centre: Centre, as_of: dt.datetime, filters: Filters) -> lis
         sql = f"""
 WITH opened AS (
     SELECT k.ticket_id, k.created_at, k.category, k.topic, k.channel, k.site,
-           {_clock_sql("k.created_at", "sc")} AS created_clock
+           {clock_sql("k.created_at", "sc")} AS created_clock
     FROM tickets k ASOF LEFT JOIN {sp} sc ON k.created_at >= sc.span_start
     WHERE k.centre_id = ? AND k.created_at < ? AND (k.resolved_at IS NULL OR k.resolved_at >= ?)
           {flt_sql}
 ),
 now_clock AS (
-    SELECT {_clock_sql("a.at", "sn")} AS clock_s
+    SELECT {clock_sql("a.at", "sn")} AS clock_s
     FROM (SELECT CAST(? AS TIMESTAMPTZ) AS at) a ASOF LEFT JOIN {sp} sn ON a.at >= sn.span_start
 )
 SELECT o.ticket_id, o.created_at, greatest(n.clock_s - o.created_clock, 0) / ? AS age_wd,

@@ -25,6 +25,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from analytics.translation import LANGUAGES, for_reader, gettext, number, percent
+
 KINDS = ("count", "ratio", "duration", "percentile")
 # Display formats: ratio as a percentage, durations with their unit, counts as integers.
 FORMATS = ("count", "ratio", "seconds", "hours", "days")
@@ -62,7 +64,7 @@ class KPI:
         assert self.fmt in FORMATS, self
         assert self.direction in DIRECTIONS, self
         assert self.subject in SUBJECTS, self
-        assert set(self.label) == set(self.definition) == {"en", "ar"}, self.name
+        assert set(self.label) == set(self.definition) == set(LANGUAGES), self.name
 
     @property
     def is_share(self) -> bool:
@@ -551,7 +553,250 @@ _ERLANG = (
     ),
 )
 
-CATALOGUE: tuple[KPI, ...] = _CALLS + _STAFFING + _TICKETS + _ERLANG
+# The queue now and agents' time, from a followed feed (analytics.kpi.live, agents; docs/live.md).
+_LIVE = (
+    KPI(
+        "calls_waiting",
+        "live",
+        "count",
+        "calls",
+        "count",
+        "lower",
+        _l("Calls waiting", "المكالمات المنتظرة"),
+        _l(
+            "callers in a queue now, not yet answered",
+            "المتصلون في قائمة الانتظار الآن ولم يُرد عليهم بعد",
+        ),
+        short=_l("Waiting", "المنتظرة"),
+    ),
+    KPI(
+        "oldest_wait_s",
+        "live",
+        "duration",
+        "seconds",
+        "seconds",
+        "lower",
+        _l("Longest wait now", "أطول انتظار الآن"),
+        _l(
+            "seconds the longest-waiting caller now has waited",
+            "ثواني انتظار أقدم متصل منتظر الآن",
+        ),
+        short=_l("Longest wait", "أطول انتظار"),
+    ),
+    KPI(
+        "agents_logged_in",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "neither",
+        _l("Agents logged in", "الموظفون المسجلون"),
+        _l(
+            "agents logged in now (any state but logged out)",
+            "الموظفون المسجلون الآن (أي حالة عدا الخروج)",
+        ),
+    ),
+    KPI(
+        "agents_available",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "higher",
+        _l("Agents available", "الموظفون المتاحون"),
+        _l(
+            "agents logged in, not on a call, in wrap-up or on a break",
+            "الموظفون المسجلون وليسوا في مكالمة أو عمل لاحق أو استراحة",
+        ),
+    ),
+    KPI(
+        "agents_on_call",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "neither",
+        _l("Agents on a call", "الموظفون في مكالمة"),
+        _l("agents on a call now (ringing included)", "الموظفون في مكالمة الآن (مع الرنين)"),
+    ),
+    KPI(
+        "agents_wrap_up",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "neither",
+        _l("Agents in wrap-up", "الموظفون في العمل اللاحق"),
+        _l("agents doing after-call work now", "الموظفون في العمل اللاحق للمكالمة الآن"),
+    ),
+    KPI(
+        "agents_paused",
+        "live",
+        "count",
+        "agents",
+        "count",
+        "lower",
+        _l("Agents on a break", "الموظفون في استراحة"),
+        _l("agents on a break now (any reason)", "الموظفون في استراحة الآن (أي سبب)"),
+    ),
+    KPI(
+        "logged_in_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Logged-in time", "مدة تسجيل الدخول"),
+        _l(
+            "seconds in any state but logged out",
+            "الثواني في أي حالة عدا الخروج",
+        ),
+    ),
+    KPI(
+        "productive_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "higher",
+        _l("Time ready or handling", "مدة الجاهزية أو المعالجة"),
+        _l(
+            "seconds available, ringing, on a call or in wrap-up",
+            "الثواني متاحًا أو في رنين أو مكالمة أو عمل لاحق",
+        ),
+    ),
+    KPI(
+        "handling_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Time ringing, on calls or in wrap-up", "مدة الرنين والمكالمات والعمل اللاحق"),
+        _l(
+            "seconds ringing, on a call or in wrap-up",
+            "الثواني في رنين أو مكالمة أو عمل لاحق",
+        ),
+    ),
+    KPI(
+        "paused_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Pause time", "مدة الاستراحات"),
+        _l(
+            "seconds on a break (per reason as paused_s_<reason>)",
+            "الثواني في استراحة (لكل سبب paused_s_<reason>)",
+        ),
+    ),
+    KPI(
+        "scheduled_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Scheduled time", "المدة المجدولة"),
+        _l("seconds the roster schedules (work and breaks)", "الثواني المجدولة (عمل واستراحات)"),
+    ),
+    KPI(
+        "adherent_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "higher",
+        _l("Time in adherence", "مدة الالتزام"),
+        _l(
+            "scheduled seconds doing what the roster says (or within the grace period)",
+            "الثواني المجدولة المطابقة للجدول (أو ضمن مهلة السماح)",
+        ),
+    ),
+    KPI(
+        "planned_break_s",
+        "live",
+        "count",
+        "seconds",
+        "seconds",
+        "neither",
+        _l("Planned break time", "مدة الاستراحات المخططة"),
+        _l("seconds the roster schedules away from the phones", "الثواني المجدولة بعيدًا عن الهاتف"),
+    ),
+    KPI(
+        "adherence",
+        "live",
+        "ratio",
+        "share",
+        "ratio",
+        "higher",
+        _l("Adherence to the roster", "الالتزام بالجدول"),
+        _l("adherent_s / scheduled_s", "مدة الالتزام ÷ المدة المجدولة"),
+        numerator=("adherent_s",),
+        denominator=("scheduled_s",),
+    ),
+    KPI(
+        "intervals_in_adherence",
+        "live",
+        "count",
+        "intervals",
+        "count",
+        "higher",
+        _l("Intervals in adherence", "الفترات الملتزمة"),
+        _l(
+            "scheduled intervals without a deviation beyond the grace period",
+            "الفترات المجدولة دون انحراف يتجاوز مهلة السماح",
+        ),
+    ),
+    KPI(
+        "intervals_scheduled",
+        "live",
+        "count",
+        "intervals",
+        "count",
+        "neither",
+        _l("Intervals scheduled", "الفترات المجدولة"),
+        _l("intervals the roster schedules", "الفترات التي يجدولها الجدول"),
+    ),
+    KPI(
+        "shrinkage",
+        "live",
+        "ratio",
+        "share",
+        "ratio",
+        "lower",
+        _l("Measured shrinkage", "نسبة الفاقد المقيسة"),
+        _l(
+            "1 − productive time within the scheduled time / scheduled_s",
+            "1 − مدة الجاهزية أو المعالجة ضمن المجدول ÷ المدة المجدولة",
+        ),
+    ),
+    KPI(
+        "planned_shrinkage",
+        "live",
+        "ratio",
+        "share",
+        "ratio",
+        "neither",
+        _l("Planned shrinkage (breaks)", "الفاقد المخطط (الاستراحات)"),
+        _l("planned_break_s / scheduled_s", "مدة الاستراحات المخططة ÷ المدة المجدولة"),
+        numerator=("planned_break_s",),
+        denominator=("scheduled_s",),
+    ),
+    KPI(
+        "unplanned_shrinkage",
+        "live",
+        "ratio",
+        "share",
+        "ratio",
+        "lower",
+        _l("Unplanned shrinkage", "الفاقد غير المخطط"),
+        _l("shrinkage − planned_shrinkage", "الفاقد المقيس − الفاقد المخطط"),
+    ),
+)
+
+CATALOGUE: tuple[KPI, ...] = _CALLS + _STAFFING + _TICKETS + _ERLANG + _LIVE
 _BY_NAME: dict[str, KPI] = {k.name: k for k in CATALOGUE}
 assert len(_BY_NAME) == len(CATALOGUE), "a KPI is declared twice"
 
@@ -581,12 +826,13 @@ OTHER_COLUMNS: dict[str, tuple[str, ...]] = {
         *("rest_of_day", "intervals", "snapshot", "at", "source", "arrivals", "history"),
         *("actual_after", "staffing", "target", "changes"),
     ),
-    # The queue's state at an instant, as cca intraday reads it from the log. The live
-    # KPIs of issue 23 (calls_waiting, oldest_wait_s, agents_*) will be declared above
-    # under subject "live"; these names then move there (or are renamed to match).
+    # The queue's state at an instant, as cca intraday reads it from the log (its
+    # oldest_wait_s is the live KPI). The live KPIs name these calls_waiting and
+    # agents_on_call / agents_available: renaming intraday's is for its owners.
     "the queue's state at an instant (cca intraday)": (
-        *("waiting", "oldest_wait_s", "in_service", "available", "on_call"),
+        *("waiting", "in_service", "available", "on_call"),
     ),
+    "agents (cca kpi agents)": ("team", "in_adherence"),
     "fitted parameters (cca calibrate)": (
         *("calls_per_week", "handling_mu", "handling_sigma", "handling_mean_s"),
         *("handling_sd_s", "patience_km_mean_s", "patience_km_mean_restricted"),
@@ -658,7 +904,7 @@ def label(name: str, lang: str, *, short: bool = False) -> str:
         return name
     k, t = found
     text = (k.short.get(lang) if short else None) or k.label[lang]
-    return text.format(t=t)
+    return for_reader(text, lang).format(t=t)
 
 
 def definition(name: str, lang: str, *, short_abandon_s: str = "S", sla_wd: str = "SLA") -> str:
@@ -667,32 +913,27 @@ def definition(name: str, lang: str, *, short_abandon_s: str = "S", sla_wd: str 
     if found is None:
         return ""
     k, t = found
-    return k.definition[lang].format(t=t, s=short_abandon_s, sla=sla_wd)
+    return for_reader(k.definition[lang], lang).format(t=t, s=short_abandon_s, sla=sla_wd)
 
 
 # ----------------------------------------------------------------------------- formats
 
-_UNITS = {
-    "seconds": {"en": "s", "ar": "ث"},
-    "hours": {"en": "h", "ar": "س"},
-    "days": {"en": "wd", "ar": "يوم عمل"},
-}
-
 
 def format_value(name: str, value: float | None, lang: str = "en") -> str:
-    """A KPI value as a reader sees it: 78.4%, 12.3 s, 11,000, 1.75 working days."""
+    """A KPI value as a reader sees it: 78.4%, 12.3 s, 11,000, 1.75 working days
+    (numbers by Babel for the reader's locale, units from the message catalogue)."""
     if value is None:
         return "—"
     fmt = fmt_of(name)
     if fmt == "ratio":
-        return f"{value * 100:.1f}%"
+        return percent(value, lang, 1)
     if fmt == "seconds":
-        return f"{value:,.1f} " + _UNITS["seconds"][lang]
+        return gettext(lang, "{value} s", value=number(value, lang, 1))
     if fmt == "hours":
-        return f"{value:,.1f} " + _UNITS["hours"][lang]
+        return gettext(lang, "{value} h", value=number(value, lang, 1))
     if fmt == "days":
-        return f"{value:,.2f} " + _UNITS["days"][lang]
-    return f"{int(round(value)):,}"
+        return gettext(lang, "{value} wd", value=number(value, lang, 2))
+    return number(round(value), lang)
 
 
 def format_points(delta: float) -> str:
@@ -707,6 +948,6 @@ def format_change(name: str, delta: float | None, lang: str = "en") -> str:
     if delta is None:
         return "—"
     if fmt_of(name) == "ratio":
-        return format_points(delta) + (" pts" if lang == "en" else " نقطة")
+        return gettext(lang, "{points} pts", points=format_points(delta))
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
     return sign + format_value(name, abs(delta), lang)

@@ -52,7 +52,7 @@ def ticket_kpi_names() -> list[str]:
     return list(TICKET_KPI_NAMES)
 
 
-def _clock_sql(instant: str, span: str) -> str:
+def clock_sql(instant: str, span: str) -> str:
     """The working clock (open seconds) at ``instant`` from its ASOF-joined span."""
     return (
         f"{span}.clock_s + least(greatest(date_diff('microsecond', {span}.span_start, "
@@ -90,7 +90,7 @@ WITH open_spans AS (
 ),
 created AS (
     SELECT {dim_select}k.created_at, k.first_response_at, k.resolved_at,
-           {_clock_sql("k.created_at", "sc")} AS created_clock
+           {clock_sql("k.created_at", "sc")} AS created_clock
     FROM tickets k ASOF LEFT JOIN {spans} sc ON k.created_at >= sc.span_start
     WHERE {_RELEVANT.replace("t.", "k.")}{kept}
 ),
@@ -102,11 +102,11 @@ deadlined AS (
     FROM due d ASOF LEFT JOIN open_spans sd ON d.deadline_clock > sd.clock_s
 ),
 responded AS (
-    SELECT d.*, {_clock_sql("d.first_response_at", "sr")} AS response_clock
+    SELECT d.*, {clock_sql("d.first_response_at", "sr")} AS response_clock
     FROM deadlined d ASOF LEFT JOIN {spans} sr ON d.first_response_at >= sr.span_start
 ),
 measured AS (
-    SELECT r.*, {_clock_sql("r.resolved_at", "sz")} AS resolution_clock
+    SELECT r.*, {clock_sql("r.resolved_at", "sz")} AS resolution_clock
     FROM responded r ASOF LEFT JOIN {spans} sz ON r.resolved_at >= sz.span_start
 ),
 t AS (
@@ -122,7 +122,7 @@ t AS (
     FROM measured m
 ),
 spine AS (
-    SELECT b.*, {_clock_sql("b.ref", "sb")} AS ref_clock
+    SELECT b.*, {clock_sql("b.ref", "sb")} AS ref_clock
     FROM {spine} b ASOF LEFT JOIN {spans} sb ON b.ref >= sb.span_start
 ),
 horizon AS (
@@ -337,7 +337,7 @@ def at_risk_tickets(
         sql = f"""
 WITH open_spans AS (SELECT * FROM {sp} WHERE span_s > 0),
 opened AS (
-    SELECT k.*, {_clock_sql("k.created_at", "sc")} + ? AS deadline_clock
+    SELECT k.*, {clock_sql("k.created_at", "sc")} + ? AS deadline_clock
     FROM tickets k ASOF LEFT JOIN {sp} sc ON k.created_at >= sc.span_start
     WHERE k.centre_id = ? AND k.created_at < ? AND (k.resolved_at IS NULL OR k.resolved_at >= ?)
           {flt_sql}
@@ -347,7 +347,7 @@ dated AS (
     FROM opened o ASOF LEFT JOIN open_spans sd ON o.deadline_clock > sd.clock_s
 ),
 now_clock AS (
-    SELECT {_clock_sql("CAST(? AS TIMESTAMPTZ)", "sn")} AS clock_s
+    SELECT {clock_sql("CAST(? AS TIMESTAMPTZ)", "sn")} AS clock_s
     FROM (SELECT CAST(? AS TIMESTAMPTZ) AS at) a ASOF LEFT JOIN {sp} sn ON a.at >= sn.span_start
 ),
 horizon AS (

@@ -14,7 +14,9 @@ executive, wallboard, with random passwords kept in ``<db stem>.demo-users.txt``
 the database, mode 0600, never in the repository), prints a KPI summary by caller
 category for each centre's latest month and its seed month from the KPI layer (the same
 definitions as `cca kpi`), where the dashboards are and the demo users' credentials,
-and serves the dashboards (`cca serve`).
+and serves the dashboards (`cca serve`). While it serves, bahrain_lmra's day runs live
+beside it (`cca live simulate --speed 60` writing ``<db stem>.bahrain_lmra.queue_log``,
+`cca live follow` committing it), so the wallboard moves today (``--no-live``: not).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1", help="dashboards host (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8050, help="dashboards port (default 8050)")
     p.add_argument("--seed", type=int, default=0, help="random seed of generated history")
+    p.add_argument(
+        "--no-live", action="store_true", help="do not run bahrain_lmra's live day beside it"
+    )
     p.set_defaults(handler=handle)
 
 
@@ -195,11 +200,48 @@ def handle(args) -> int:
     sys.stdout.flush()
     if args.no_serve or serve is None:
         return 0
-    return serve.handle(
-        argparse.Namespace(
-            db=store.path, host=args.host, port=args.port, threads=8, secure_cookies=False
+    live = [] if args.no_live else start_live_day(store.path, LIVE_CENTRE)
+    try:
+        return serve.handle(
+            argparse.Namespace(
+                db=store.path,
+                host=args.host,
+                port=args.port,
+                threads=8,
+                secure_cookies=False,
+                idle_minutes=serve_defaults(serve).idle_minutes,
+            )
         )
-    )
+    finally:
+        for proc in live:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+LIVE_CENTRE = "bahrain_lmra"
+
+
+def start_live_day(db_path, centre_id: str) -> list:
+    """`cca live simulate` and `cca live follow` of one centre, as child processes."""
+    import subprocess
+    from pathlib import Path
+
+    log = Path(db_path).with_name(f"{Path(db_path).stem}.{centre_id}.queue_log")
+    cca = [sys.executable, "-m", "cca", "--db", str(db_path), "live"]
+    print(f"Live: {centre_id}'s day at 60x into {log} (followed; see /wallboard)")
+    return [
+        subprocess.Popen(
+            [*cca, "simulate", "--scenario", centre_id, "--speed", "60", "--queue-log", str(log)]
+        ),
+        subprocess.Popen([*cca, "follow", str(log), "--centre", centre_id, "--poll", "0.5"]),
+    ]
+
+
+def serve_defaults(serve) -> argparse.Namespace:
+    """`cca serve`'s options at their defaults (the demo serves as `cca serve` would)."""
+    parser = argparse.ArgumentParser()
+    serve.register(parser.add_subparsers())
+    return parser.parse_args(["serve"])
 
 
 def dashboards_command():

@@ -1,7 +1,10 @@
-"""`cca kpi calls|tickets`: a centre's KPIs for a period, by dimension and interval.
+"""`cca kpi calls|tickets|agents`: a centre's KPIs for a period, by dimension and interval.
 
 A thin layer over ``analytics.kpi``: it parses the options, opens the store read-only
 and prints the rows (a readable table by default, or JSON / CSV for programs).
+``agents`` (``analytics.kpi.agents``, from a live feed's agent states): calls answered,
+AHT, occupancy, logged-in and pause time per agent (``--by agent_id``) or team; with
+``--roster FILE`` adherence and measured shrinkage, per ``--interval`` 15min/30min/60min.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ def register(subparsers) -> None:
             "last-month (in the centre's time zone)."
         ),
     )
-    parser.add_argument("kind", choices=("calls", "tickets"), help="which KPIs")
+    parser.add_argument("kind", choices=("calls", "tickets", "agents"), help="which KPIs")
     parser.add_argument("--centre", required=True, help="centre id, e.g. bahrain_lmra")
     parser.add_argument(
         "--period",
@@ -51,6 +54,16 @@ def register(subparsers) -> None:
         "--as-of",
         help="tickets: the instant the report is made, ISO 8601 with offset, e.g. "
         "2024-10-01T09:00+03:00 (default: now); open tickets are judged then",
+    )
+    parser.add_argument(
+        "--roster",
+        help="agents: roster CSV (agent_id,start,end,activity[,team]) for adherence",
+    )
+    parser.add_argument(
+        "--grace-s",
+        type=float,
+        default=300.0,
+        help="agents: seconds after a scheduled change not counted against adherence (300)",
     )
     from cca.commands.store import add_known_at
 
@@ -113,6 +126,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--short-abandon-s must be >= 0")
     if args.kind == "tickets" and (thresholds is not None or args.short_abandon_s is not None):
         raise UserError("--thresholds and --short-abandon-s apply to calls, not tickets")
+    if args.kind != "agents" and args.roster:
+        raise UserError("--roster applies to agents")
+    if args.kind == "agents":
+        return _agents(args, period, relative, by)
     try:
         with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
             centre = get_centre(con, args.centre)
@@ -135,6 +152,50 @@ def run(args: argparse.Namespace) -> int:
     except (StoreError, UnknownCentre) as exc:
         raise UserError(str(exc)) from None
     except ValueError as exc:
+        raise UserError(str(exc)) from None
+    emit(rows, args.format)
+    return 0
+
+
+def _agents(args: argparse.Namespace, period, relative: bool, by: tuple[str, ...]) -> int:
+    from analytics.centres import UnknownCentre, get_centre
+    from analytics.kpi.agents import RosterError, adherence_intervals, agent_kpis, read_roster
+    from analytics.periods import parse_period
+    from analytics.store import Store, StoreError
+    from cca.cli import UserError
+    from cca.output import emit
+
+    if len(by) > 1 or (by and by[0] not in ("agent_id", "team")):
+        raise UserError("agents: --by agent_id or --by team")
+    seconds = {"15min": 900, "30min": 1800, "60min": 3600}
+    if args.interval and args.interval not in seconds:
+        raise UserError("agents: --interval 15min, 30min or 60min")
+    if args.interval and not args.roster:
+        raise UserError("agents: --interval gives adherence per interval and needs --roster")
+    try:
+        with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
+            centre = get_centre(con, args.centre)
+            if relative:
+                period = parse_period(args.period, dt.datetime.now(centre.tz).date())
+            if period is None:
+                raise UserError("agents: give a --period (e.g. today or 2026-09-07)")
+            roster = read_roster(args.roster, centre) if args.roster else None
+            group = by[0] if by else "agent_id"
+            if args.interval:
+                rows = adherence_intervals(
+                    con,
+                    centre,
+                    period,
+                    roster,
+                    by=group,
+                    grace_s=args.grace_s,
+                    interval_s=seconds[args.interval],
+                )
+            else:
+                rows = agent_kpis(
+                    con, centre, period, by=group, roster=roster, grace_s=args.grace_s
+                )
+    except (StoreError, UnknownCentre, RosterError, ValueError) as exc:
         raise UserError(str(exc)) from None
     emit(rows, args.format)
     return 0

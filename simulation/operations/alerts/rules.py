@@ -105,6 +105,10 @@ KINDS: dict[str, dict[str, Key]] = {
         "min_expected_calls": Key("count", 8, "normally busy: this many calls on each of…"),
         "weeks": Key("count", 4, "…the same interval of the last N same weekdays"),
     },
+    "feed_stale": {
+        "silent_minutes": Key("minutes", 2, "a live feed that read nothing for this long"),
+        "critical_minutes": Key("minutes", None, "critical from this long", optional=True),
+    },
     "site_imbalance": {
         "source": Key("text", "tickets", "tickets (visitors to counters) or calls (to agents)"),
         "channel": Key("text", "walk_in", "tickets: the channel whose arrivals are the load"),

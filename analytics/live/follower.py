@@ -1,0 +1,692 @@
+"""A followed feed: lines in, the queue as it is now and finished calls out, committed.
+
+A :class:`Follower` reads what its source has appended (a :class:`~analytics.live.tail.
+FileTail` over a log, or standard input), turns the lines into events
+(:mod:`analytics.live.events`) and commits, in **one store write** per round:
+
+* finished calls, through :func:`analytics.ingest.ingest_file` -- the one write path of
+  calls, with the very format reader a batch load uses (``queue_log`` for an Asterisk log,
+  ``connect_ctr`` for Connect contacts, rebuilt as contact records). All the lines of a
+  finished queue visit (and of the earlier visits of the same caller to the same queue,
+  kept for a while) are handed over together, so the visit is paired exactly as a batch
+  load of the whole file pairs it: a live feed and a nightly load of the same log give the
+  same call rows and the same rollup, and handing a visit over again changes nothing
+  (the ingest's merge counts it duplicate);
+* the callers waiting now, each agent's state now and every change of state;
+* the events of calls still in progress (what a restart needs), the lines it could not
+  read (``live_quarantine``: file, byte offset, line, reason), the ids of events already
+  taken from an at-least-once stream (duplicates are dropped);
+* the feed's position (file identity, byte offset, line) and its health (events, lag,
+  last event, malformed lines, events of calls never seen entering, duplicates).
+
+Everything of a round is one transaction: a follower killed at any instant restarts after
+the last round it committed -- no event lost, none counted twice. A round is committed as
+soon as its lines are read (polling every ``poll_s``), so an event is in the store well
+within a second of its line being written; while nothing is written, a heartbeat commit
+every ``heartbeat_s`` keeps the feed's health current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import queue as queue_module
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from analytics.live.events import (
+    AgentPresence,
+    Malformed,
+    apply_agent_event,
+    parse_connect_agent_event,
+    parse_connect_contact_event,
+    parse_queue_log_line,
+)
+from analytics.live.tail import FileTail, Line, Position
+from analytics.store import Store
+
+FORMATS = ("queue_log", "connect_agent_events", "connect_contact_events")
+# Lines of finished calls are kept this long (s of event time) after their last event:
+# a late line of the call, or the caller back in the same queue, is paired with them.
+RETAIN_S = 2 * 3600
+MAX_LINES_PER_ROUND = 50_000
+_RANK = {"ENTERQUEUE": 0, "CONNECT": 1}
+
+
+class FeedError(ValueError):
+    """A feed that cannot be followed as asked (the message says why)."""
+
+
+def feed_id(centre_id: str, fmt: str, source: str) -> str:
+    """The name of a feed: centre, format and the absolute path (or ``stdin``)."""
+    where = "stdin" if source == "-" else str(Path(source).resolve())
+    return f"{centre_id}:{fmt}:{where}"
+
+
+def _utc(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+@dataclass
+class CallLine:
+    """A line of a call kept by the follower (its event time and where it came from)."""
+
+    epoch: float
+    text: str
+    file: str
+    line_no: int
+    rank: int  # ENTERQUEUE 0, CONNECT 1, the rest 2 (the batch reader's order at a tie)
+    closes: bool
+    event: str = ""
+
+
+@dataclass
+class Round:
+    """What one round read, before it is committed."""
+
+    first_read: float | None = None
+    events: int = 0
+    malformed: list[tuple] = field(default_factory=list)
+    unknown: int = 0
+    duplicates: int = 0
+    new_call_lines: list[tuple[str, CallLine]] = field(default_factory=list)
+    changed_keys: set[str] = field(default_factory=set)
+    finished_keys: set[str] = field(default_factory=set)
+    changed_agents: set[str] = field(default_factory=set)
+    history: list[tuple] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)
+    last_event_at: dt.datetime | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.events or self.malformed or self.duplicates)
+
+
+class StdinSource:
+    """Lines from standard input, read by a thread so that a round never blocks."""
+
+    def __init__(self, stream=None):
+        self.lines: queue_module.Queue[bytes | None] = queue_module.Queue()
+        self.count = 0
+        self.finished = False
+        stream = stream if stream is not None else sys.stdin.buffer
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for raw in stream:
+            self.lines.put(raw)
+        self.lines.put(None)
+
+    def read(self, limit: int = MAX_LINES_PER_ROUND) -> list[Line]:
+        out: list[Line] = []
+        while len(out) < limit:
+            try:
+                raw = self.lines.get_nowait()
+            except queue_module.Empty:
+                break
+            if raw is None:
+                self.finished = True
+                break
+            self.count += 1
+            out.append(Line(raw.rstrip(b"\r\n"), "stdin", -1, self.count))
+        return out
+
+
+class Follower:
+    """One feed of one centre: see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        centre_id: str,
+        source: str,
+        fmt: str = "queue_log",
+        *,
+        timezone: str | None = None,
+        stdin=None,
+    ):
+        if fmt not in FORMATS:
+            raise FeedError(f"unknown live format {fmt!r}; use {', '.join(FORMATS)}")
+        if source == "-" and fmt == "queue_log":
+            raise FeedError("a queue_log is followed as a file (standard input: Connect events)")
+        self.store = store
+        self.centre_id = centre_id
+        self.fmt = fmt
+        self.source = "stdin" if source == "-" else str(Path(source).resolve())
+        self.feed_id = feed_id(centre_id, fmt, source)
+        self.timezone = timezone
+        self.agents: dict[str, AgentPresence] = {}
+        self.agent_now: dict[str, tuple[str, str | None, dt.datetime, tuple[str, ...]]] = {}
+        self.calls: dict[str, list[CallLine]] = {}
+        self.seen: set[str] = set()
+        self.newest_epoch = 0.0
+        self.notes: list[str] = []
+        self.totals = {"events": 0, "calls_loaded": 0, "malformed": 0, "unknown": 0, "dup": 0}
+        position = self._restore()
+        if source == "-":
+            self.reader: FileTail | StdinSource = StdinSource(stdin)
+        else:
+            if not Path(source).parent.is_dir():
+                raise FeedError(f"{source}: no such directory")
+            self.reader = FileTail(source, position)
+            self.notes += self.reader.notes
+        self.last_commit = 0.0
+        self._purged_at = 0.0
+
+    # --- restart ---------------------------------------------------------------------
+
+    def _restore(self) -> Position | None:
+        """The feed's committed state (agents, calls in progress, seen ids, position)."""
+        with self.store.writer() as con:
+            from analytics.centres import ensure_centre
+
+            ensure_centre(con, self.centre_id, self.timezone)
+            pos = con.execute(
+                "SELECT file_dev, file_ino, byte_offset, line_no FROM live_feed_positions "
+                "WHERE feed_id = ?",
+                [self.feed_id],
+            ).fetchall()
+            con.execute("SET TimeZone = 'UTC'")
+            for agent, state, reason, since, queues, call_key in con.execute(
+                "SELECT agent_id, state, reason, since, queues, call_key FROM live_agent_state "
+                "WHERE feed_id = ?",
+                [self.feed_id],
+            ).fetchall():
+                queues = tuple(queues or ())
+                self.agent_now[agent] = (state, reason, since, queues)
+                self.agents[agent] = AgentPresence(
+                    queues=set(queues),
+                    logged_in=state != "logged_out" and not queues,
+                    paused=state in ("paused", "wrap_up"),
+                    reason="wrap-up" if state == "wrap_up" else reason,
+                    on_call=call_key,
+                )
+            for key, epoch, text, file, line_no in con.execute(
+                "SELECT call_key, epoch, line, file, line_no FROM live_call_events "
+                "WHERE feed_id = ? ORDER BY rowid",
+                [self.feed_id],
+            ).fetchall():
+                self.calls.setdefault(key, []).append(self._call_line(epoch, text, file, line_no))
+                self.newest_epoch = max(self.newest_epoch, epoch)
+            self.seen = {
+                r[0]
+                for r in con.execute(
+                    "SELECT event_id FROM live_seen_events WHERE feed_id = ?", [self.feed_id]
+                ).fetchall()
+            }
+            health = con.execute(
+                "SELECT events, calls_loaded, malformed, unknown_call_events, duplicates "
+                "FROM live_feed_health WHERE feed_id = ?",
+                [self.feed_id],
+            ).fetchall()
+            if health:
+                for name, value in zip(self.totals, health[0], strict=True):
+                    self.totals[name] = int(value or 0)
+            self.started_at = dt.datetime.now(dt.UTC)
+            self._write_health(con, Round(), self.started_at)
+        if pos and pos[0][1] is not None:
+            return Position(*[int(v) for v in pos[0]])
+        return Position(None, None, 0, 0) if not pos else Position()
+
+    def _call_line(self, epoch: float, text: str, file: str | None, line_no: int | None):
+        if self.fmt == "queue_log":
+            event = text.split("|")[4]
+            closes = parse_queue_log_line(text).closes
+        else:
+            event = parse_connect_contact_event(text).event_type
+            closes = event == "DISCONNECTED"
+        return CallLine(epoch, text, file or "", line_no or 0, _RANK.get(event, 2), closes, event)
+
+    # --- reading a round -------------------------------------------------------------
+
+    def _quarantine(self, r: Round, line: Line, text: str | None, reason: str) -> None:
+        shown = text if text is not None else line.raw.decode("utf-8", "replace")
+        r.malformed.append(
+            (
+                line.file,
+                line.offset if line.offset >= 0 else None,
+                line.line_no,
+                shown[:500],
+                reason,
+            )
+        )
+
+    def _set_agent(self, r: Round, agent: str, state, reason, at: dt.datetime, queues) -> None:
+        before = self.agent_now.get(agent)
+        queues = tuple(sorted(queues))
+        if before is not None and before[:2] == (state, reason) and before[3] == queues:
+            return
+        since = at if before is None or before[:2] != (state, reason) else before[2]
+        self.agent_now[agent] = (state, reason, since, queues)
+        r.changed_agents.add(agent)
+        if before is None or before[:2] != (state, reason):
+            r.history.append((self.feed_id, self.centre_id, agent, state, reason, at))
+
+    def _queue_log_line(self, r: Round, line: Line, text: str) -> None:
+        ev = parse_queue_log_line(text)
+        if ev is None:
+            return
+        r.events += 1
+        at = _utc(ev.epoch)
+        r.last_event_at = at
+        self.newest_epoch = max(self.newest_epoch, ev.epoch)
+        touched: list[str] = []
+        if ev.is_call:
+            key = ev.call_key
+            lines = self.calls.get(key)
+            if lines is None and ev.event != "ENTERQUEUE":
+                r.unknown += 1  # kept: a batch load reconstructs such a visit too
+            cl = CallLine(
+                ev.epoch, text, line.file, line.line_no, _RANK.get(ev.event, 2), ev.closes
+            )
+            cl.event = ev.event
+            late = lines is not None and any(c.closes and c.epoch >= ev.epoch for c in lines)
+            self.calls.setdefault(key, []).append(cl)
+            r.new_call_lines.append((key, cl))
+            r.changed_keys.add(key)
+            if ev.closes or late:
+                r.finished_keys.add(key)
+            if ev.event == "CONNECT" and ev.agent not in ("", "NONE"):
+                touched.append(ev.agent)
+            if ev.closes:
+                touched += [a for a, p in self.agents.items() if p.on_call == key]
+        elif ev.is_session:
+            touched.append(ev.agent)
+        for agent in dict.fromkeys(touched):
+            p = self.agents.setdefault(agent, AgentPresence(queues=set()))
+            apply_agent_event(p, ev)
+            if ev.closes and p.on_call == ev.call_key:
+                p.on_call = None
+            state, reason = p.state()
+            self._set_agent(r, agent, state, reason, at, p.queues)
+
+    def _connect_agent_line(self, r: Round, text: str) -> None:
+        ev = parse_connect_agent_event(text)
+        if ev is None:
+            return
+        if ev.event_id in self.seen:
+            r.duplicates += 1
+            return
+        self.seen.add(ev.event_id)
+        r.seen.append(ev.event_id)
+        r.events += 1
+        r.last_event_at = ev.at
+        self._set_agent(r, ev.agent_id, ev.state, ev.reason, ev.at, ev.queues)
+
+    def _connect_contact_line(self, r: Round, line: Line, text: str) -> None:
+        ev = parse_connect_contact_event(text)
+        if ev is None:
+            return
+        if ev.event_id in self.seen:
+            r.duplicates += 1
+            return
+        self.seen.add(ev.event_id)
+        r.seen.append(ev.event_id)
+        r.events += 1
+        r.last_event_at = ev.at
+        key = ev.contact_id
+        epoch = ev.at.timestamp()
+        self.newest_epoch = max(self.newest_epoch, epoch)
+        lines = self.calls.get(key)
+        if lines is None and ev.event_type not in ("INITIATED", "QUEUED"):
+            r.unknown += 1
+        cl = CallLine(epoch, text, line.file, line.line_no, 2, ev.event_type == "DISCONNECTED")
+        cl.event = ev.event_type
+        late = lines is not None and any(c.closes for c in lines)
+        self.calls.setdefault(key, []).append(cl)
+        r.new_call_lines.append((key, cl))
+        r.changed_keys.add(key)
+        if cl.closes or late:
+            r.finished_keys.add(key)
+
+    def read_round(self, limit: int = MAX_LINES_PER_ROUND) -> tuple[Round, list[Line]]:
+        """Read what the source has appended and turn it into a round (not committed)."""
+        lines = self.reader.read()
+        r = Round()
+        if lines:
+            r.first_read = time.time()
+        for line in lines:
+            try:
+                text = line.raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self._quarantine(
+                    r, line, None, f"bytes that are not valid UTF-8 (byte {exc.start})"
+                )
+                continue
+            try:
+                if self.fmt == "queue_log":
+                    self._queue_log_line(r, line, text)
+                elif self.fmt == "connect_agent_events":
+                    self._connect_agent_line(r, text)
+                else:
+                    self._connect_contact_line(r, line, text)
+            except Malformed as exc:
+                self._quarantine(r, line, text, str(exc))
+        return r, lines
+
+    # --- committing a round ----------------------------------------------------------
+
+    def _waiting(self, key: str) -> tuple | None:
+        """(queue, entered_at) if the latest visit of ``key`` is waiting, else None."""
+        lines = sorted(self.calls.get(key, ()), key=lambda c: (c.epoch, c.rank))
+        last_close = max((i for i, c in enumerate(lines) if c.closes), default=-1)
+        after = lines[last_close + 1 :]
+        if self.fmt == "queue_log":
+            enters = [c for c in after if c.event == "ENTERQUEUE"]
+            if not enters or any(c.event == "CONNECT" for c in after):
+                return None
+            return key.rsplit("@", 1)[1], _utc(enters[-1].epoch)
+        queued = [c for c in after if c.event == "QUEUED"]
+        if not queued or any(c.event == "CONNECTED_TO_AGENT" for c in after):
+            return None
+        ev = parse_connect_contact_event(queued[-1].text)
+        return ev.queue, ev.enqueued_at or ev.at
+
+    def _finished_file(self, keys: Iterable[str], directory: str) -> tuple[Path, list]:
+        """A file of the finished calls' lines in the batch format, and each line's origin."""
+        path = Path(directory) / ("calls.queue_log" if self.fmt == "queue_log" else "calls.jsonl")
+        origin = []
+        with open(path, "w", encoding="utf-8") as f:
+            for key in sorted(keys):
+                lines = self.calls.get(key, [])
+                if self.fmt == "queue_log":
+                    for c in lines:
+                        f.write(c.text + "\n")
+                        origin.append(c.line_no)
+                else:
+                    f.write(json.dumps(contact_record(lines)) + "\n")
+                    origin.append(max(c.line_no for c in lines))
+        return path, origin
+
+    def _load_finished(self, con: duckdb.DuckDBPyConnection, keys: set[str]) -> int:
+        from analytics.ingest import ingest_file
+
+        if not keys:
+            return 0
+        with tempfile.TemporaryDirectory(prefix="cca-live-") as tmp:
+            path, origin = self._finished_file(keys, tmp)
+            result = ingest_file(
+                self.store,
+                "calls",
+                path,
+                self.centre_id,
+                input_format="queue_log" if self.fmt == "queue_log" else "connect_ctr",
+                writer=con,
+            )
+        # The batch names the feed, and quarantined rows its lines, not the round's file.
+        con.execute(
+            "UPDATE ingest_batches SET file = ? WHERE batch_id = ?",
+            [f"live:{self.source}", result.batch_id],
+        )
+        if result.rejected:
+            con.register(
+                "live_origin",
+                pa.table({"tmp": list(range(1, len(origin) + 1)), "orig": origin}),
+            )
+            con.execute(
+                "UPDATE quarantine SET line = o.orig FROM live_origin o "
+                "WHERE quarantine.batch_id = ? AND quarantine.line = o.tmp",
+                [result.batch_id],
+            )
+            con.unregister("live_origin")
+        return result.loaded + result.updated
+
+    def _purge(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Forget finished calls whose last event is older than RETAIN_S (looked for once
+        a minute: a round must stay cheap)."""
+        if time.monotonic() - self._purged_at < 60:
+            return
+        self._purged_at = time.monotonic()
+        horizon = self.newest_epoch - RETAIN_S
+        old = [
+            k
+            for k, lines in self.calls.items()
+            if lines
+            and max(c.epoch for c in lines) < horizon
+            and self._waiting(k) is None
+            and any(c.closes for c in lines)
+            and max(lines, key=lambda c: (c.epoch, c.rank)).closes
+        ]
+        if old:
+            con.execute(
+                "DELETE FROM live_call_events WHERE feed_id = ? AND list_contains(?, call_key)",
+                [self.feed_id, old],
+            )
+            for k in old:
+                del self.calls[k]
+
+    def commit(self, r: Round, position: Position | None) -> None:
+        """Publish a round, its position and the feed's health in one store write."""
+        fid, cid = self.feed_id, self.centre_id
+        with self.store.writer() as con:
+            con.execute("SET TimeZone = 'UTC'")
+            if r.new_call_lines:
+                con.register(
+                    "live_new_lines",
+                    pa.table(
+                        {
+                            "call_key": [k for k, _ in r.new_call_lines],
+                            "epoch": [c.epoch for _, c in r.new_call_lines],
+                            "line": [c.text for _, c in r.new_call_lines],
+                            "file": [c.file for _, c in r.new_call_lines],
+                            "line_no": [c.line_no for _, c in r.new_call_lines],
+                        }
+                    ),
+                )
+                con.execute(
+                    "INSERT INTO live_call_events SELECT ?, call_key, epoch, line, file, line_no "
+                    "FROM live_new_lines",
+                    [fid],
+                )
+                con.unregister("live_new_lines")
+            if r.changed_keys:
+                keys = sorted(r.changed_keys)
+                con.execute(
+                    "DELETE FROM live_calls_waiting WHERE feed_id = ? "
+                    "AND list_contains(?, call_key)",
+                    [fid, keys],
+                )
+                rows = [(k, *w) for k in keys if (w := self._waiting(k)) is not None]
+                if rows:
+                    con.executemany(
+                        "INSERT INTO live_calls_waiting VALUES (?, ?, ?, ?, NULL, ?)",
+                        [(fid, cid, k, q, at) for k, q, at in rows],
+                    )
+            if r.changed_agents:
+                agents = sorted(r.changed_agents)
+                con.execute(
+                    "DELETE FROM live_agent_state WHERE feed_id = ? AND list_contains(?, agent_id)",
+                    [fid, agents],
+                )
+                con.executemany(
+                    "INSERT INTO live_agent_state VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                    [
+                        (
+                            fid,
+                            cid,
+                            a,
+                            *self.agent_now[a][:3],
+                            list(self.agent_now[a][3]),
+                            self.agents[a].on_call if a in self.agents else None,
+                        )
+                        for a in agents
+                    ],
+                )
+            if r.history:
+                con.register(
+                    "live_history",
+                    pa.table(
+                        {
+                            "agent_id": [h[2] for h in r.history],
+                            "state": [h[3] for h in r.history],
+                            "reason": pa.array([h[4] for h in r.history], pa.string()),
+                            "started_at": pa.array(
+                                [h[5] for h in r.history], pa.timestamp("us", tz="UTC")
+                            ),
+                        }
+                    ),
+                )
+                con.execute(
+                    "INSERT INTO live_agent_state_history SELECT ?, ?, agent_id, state, reason, "
+                    "started_at FROM live_history",
+                    [fid, cid],
+                )
+                con.unregister("live_history")
+            if r.malformed:
+                now = dt.datetime.now(dt.UTC)
+                con.executemany(
+                    "INSERT INTO live_quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(fid, cid, *m, now) for m in r.malformed],
+                )
+            if r.seen:
+                now = dt.datetime.now(dt.UTC)
+                con.executemany(
+                    "INSERT INTO live_seen_events VALUES (?, ?, ?)", [(fid, s, now) for s in r.seen]
+                )
+            loaded = self._load_finished(con, r.finished_keys)
+            self._purge(con)
+            if position is not None:
+                con.execute("DELETE FROM live_feed_positions WHERE feed_id = ?", [fid])
+                con.execute(
+                    "INSERT INTO live_feed_positions VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+                    [
+                        fid,
+                        cid,
+                        self.fmt,
+                        self.source,
+                        position.dev,
+                        position.ino,
+                        position.offset,
+                        position.line_no,
+                    ],
+                )
+            self.totals["events"] += r.events
+            self.totals["calls_loaded"] += loaded
+            self.totals["malformed"] += len(r.malformed)
+            self.totals["unknown"] += r.unknown
+            self.totals["dup"] += r.duplicates
+            self._write_health(con, r, dt.datetime.now(dt.UTC))
+        self.last_commit = time.time()
+
+    def _write_health(self, con: duckdb.DuckDBPyConnection, r: Round, now: dt.datetime) -> None:
+        previous = con.execute(
+            "SELECT last_event_at, last_read_at, lag_s FROM live_feed_health WHERE feed_id = ?",
+            [self.feed_id],
+        ).fetchall()
+        last_event, last_read, lag = previous[0] if previous else (None, None, None)
+        if r.last_event_at is not None:
+            last_event = r.last_event_at
+        if r.first_read is not None:
+            last_read = _utc(r.first_read)
+            lag = max(time.time() - r.first_read, 0.0)
+        con.execute("DELETE FROM live_feed_health WHERE feed_id = ?", [self.feed_id])
+        con.execute(
+            "INSERT INTO live_feed_health VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.feed_id,
+                self.centre_id,
+                self.fmt,
+                self.source,
+                self.started_at,
+                last_event,
+                last_read,
+                lag,
+                *self.totals.values(),
+            ],
+        )
+
+    # --- the loop --------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """Read and commit one round; True if it had anything (or a heartbeat was due)."""
+        r, _lines = self.read_round()
+        position = self.reader.position if isinstance(self.reader, FileTail) else None
+        if r.empty and not _lines:
+            return False
+        self.commit(r, position)
+        return True
+
+    def run(
+        self,
+        *,
+        poll_s: float = 0.1,
+        heartbeat_s: float = 30.0,
+        stop: threading.Event | None = None,
+        until_idle: bool = False,
+        on_round: Callable[[], None] | None = None,
+    ) -> None:
+        """Follow until ``stop`` is set (or, with ``until_idle``, until nothing is left)."""
+        while stop is None or not stop.is_set():
+            had = self.step()
+            if had and on_round is not None:
+                on_round()
+            if had:
+                continue
+            if until_idle or (isinstance(self.reader, StdinSource) and self.reader.finished):
+                return
+            if time.time() - self.last_commit >= heartbeat_s:
+                with self.store.writer() as con:
+                    self._write_health(con, Round(), dt.datetime.now(dt.UTC))
+                self.last_commit = time.time()
+            time.sleep(poll_s)
+
+    def close(self) -> None:
+        if isinstance(self.reader, FileTail):
+            self.reader.close()
+
+
+def contact_record(lines: list[CallLine]) -> dict:
+    """A contact record (as ``connect_ctr`` reads it) from a contact's events."""
+    events = [parse_connect_contact_event(c.text) for c in sorted(lines, key=lambda c: c.epoch)]
+    first = events[0]
+    pick: dict = {}
+    for e in events:
+        for name in (
+            "queue",
+            "enqueued_at",
+            "connected_at",
+            "agent_id",
+            "disconnected_at",
+            "disconnect_reason",
+            "channel",
+        ):
+            value = getattr(e, name)
+            if value is not None:
+                pick[name] = value
+
+    def iso(t: dt.datetime | None) -> str | None:
+        return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+
+    connected, ended = pick.get("connected_at"), pick.get("disconnected_at")
+    agent = None
+    if connected is not None:
+        agent = {
+            "Username": pick.get("agent_id"),
+            "ConnectedToAgentTimestamp": iso(connected),
+            "AgentInteractionDuration": (
+                round((ended - connected).total_seconds()) if ended else None
+            ),
+        }
+    return {
+        "ContactId": first.contact_id,
+        "Channel": pick.get("channel") or "VOICE",
+        "DisconnectTimestamp": iso(ended),
+        "DisconnectReason": pick.get("disconnect_reason"),
+        "LastUpdateTimestamp": iso(max(e.at for e in events)),
+        "Queue": {
+            "Name": pick.get("queue"),
+            "EnqueueTimestamp": iso(pick.get("enqueued_at")),
+            "DequeueTimestamp": iso(connected or ended),
+        }
+        if pick.get("enqueued_at")
+        else None,
+        "Agent": agent,
+    }

@@ -1,0 +1,107 @@
+"""The live pages without a browser: who may open /agents and the wallboard's snapshot,
+and what they hold (the plain functions behind them, over a followed log and a roster).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from support.app import PASSWORDS, make_app
+
+from analytics.centres import get_centre
+from analytics.exports.i18n import Labels
+from analytics.kpi.agents import read_roster
+from analytics.live.follower import Follower
+from analytics.periods import parse_period
+
+DAY = dt.datetime(2026, 9, 7, tzinfo=dt.UTC)
+
+
+def at(hh: int, mm: int) -> int:
+    return int((DAY + dt.timedelta(hours=hh, minutes=mm)).timestamp())
+
+
+@pytest.fixture
+def live_app(store, tmp_path):
+    log = tmp_path / "queue_log"
+    log.write_text(
+        f"{at(8, 0)}|NONE|support|A|ADDMEMBER|\n"
+        f"{at(8, 0)}|NONE|support|B|ADDMEMBER|\n"
+        f"{at(8, 30)}|NONE|support|B|PAUSE|lunch\n"
+        f"{at(9, 0)}|k1|support|NONE|ENTERQUEUE||+1|1\n"
+        f"{at(9, 1)}|k1|support|A|CONNECT|60|x|1\n"
+        f"{at(9, 6)}|k1|support|A|COMPLETEAGENT|60|300|1\n"
+        f"{at(9, 7)}|k2|support|NONE|ENTERQUEUE||+2|1\n"
+    )
+    Follower(store, "c", str(log)).run(until_idle=True)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("agent_id,start,end,activity\nA,2026-09-07 08:00,2026-09-07 10:00,work\n")
+    return make_app(store, tmp_path), store, roster
+
+
+def log_in(client, user: str):
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    client.post("/login", data={"username": user, "password": PASSWORDS[user], "csrf_token": token})
+
+
+@pytest.mark.parametrize(
+    ("user", "agents", "snapshot"),
+    [
+        ("planner", 200, 403),
+        ("manager", 200, 200),
+        ("wallboard", 302, 200),
+        ("executive", 403, 403),
+    ],
+)
+def test_who_opens_the_agents_page_and_the_wallboards_snapshot(live_app, user, agents, snapshot):
+    app, _store, _roster = live_app
+    client = app.server.test_client()
+    assert client.get("/api/live/snapshot?centre=c").status_code == 401
+    log_in(client, user)
+    assert client.get("/agents").status_code == agents
+    response = client.get("/api/live/snapshot?centre=c")
+    assert response.status_code == snapshot
+    if snapshot == 200:
+        payload = response.get_json()
+        shown = {(f["window"], f["kpi"]): f["text"] for f in payload["figures"]}
+        assert shown[("now", "calls_waiting")] == "1"
+        assert shown[("now", "agents_paused")] == "1"
+        assert shown[("today", "answered")] == "0"  # the call ended on 2026-09-07, not today
+        assert payload["paused_reasons"] == "lunch 1"
+        # the same snapshot for every screen within its time to live
+        assert client.get("/api/live/snapshot?centre=c").get_json() is not None
+
+
+def test_the_agents_tables_come_from_the_agent_kpis(live_app):
+    from dashboards.pages.agents import agents_content  # after an app exists (Dash pages)
+
+    _app, store, roster_path = live_app
+    with store.reader() as con:
+        centre = get_centre(con, "c")
+        roster = read_roster(roster_path, centre)
+        content = agents_content(con, centre, parse_period("2026-09-07"), Labels("en"), roster)
+    grid = content.children[0]
+    rows = {r["agent_id"]: r for r in grid.rowData}
+    assert rows["A"]["answered"] == 1 and rows["A"]["aht_s"] == 300.0
+    assert rows["B"]["paused_s_lunch"] > 0
+    assert rows["A"]["adherence"] == 1.0  # logged in and ready 08:00-10:00 as rostered
+    fields = [c["field"] for c in grid.columnDefs]
+    assert "paused_s_lunch" in fields and "shrinkage" in fields
+    assert content.children[1].id == "agents-shrinkage"
+
+
+def test_a_screen_of_another_centre_is_refused(live_app):
+    from dashboards.auth import add_user
+
+    app, _store, _roster = live_app
+    add_user(app.server.config["CCA"].state, "elsewhere", "elsewhere-pass-1", "wallboard",
+             centres=["other"])  # fmt: skip
+    client = app.server.test_client()
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    client.post("/login", data={"username": "elsewhere", "password": "elsewhere-pass-1",
+                                "csrf_token": token})  # fmt: skip
+    assert client.get("/api/live/snapshot?centre=c").status_code == 403
