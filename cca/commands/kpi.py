@@ -172,6 +172,8 @@ def _agents(args: argparse.Namespace, period, relative: bool, by: tuple[str, ...
         raise UserError("agents: --interval 15min, 30min or 60min")
     if args.interval and not args.roster:
         raise UserError("agents: --interval gives adherence per interval and needs --roster")
+    from cca.commands.store import known_at
+
     try:
         with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
             centre = get_centre(con, args.centre)
