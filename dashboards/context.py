@@ -21,7 +21,9 @@ from analytics.appstate import AppState
 from analytics.centres import Centre, get_centre, list_centres
 from analytics.periods import Period, parse_period
 from analytics.store import Store
+from analytics.translation import DEFAULT
 from dashboards.auth import Forbidden, current_user
+from dashboards.language import page_language
 
 CALL_FILTERS = ("category", "topic", "channel", "site", "queue")
 # What one request may ask (a clear message instead of minutes of work and a huge answer).
@@ -94,7 +96,7 @@ class View:
 
     @classmethod
     def from_query(cls, query: dict) -> View:
-        lang = "ar" if query.get("lang") == "ar" else "en"
+        lang = page_language(query)
         filters = {}
         for name in CALL_FILTERS:
             raw = query.get(name)
@@ -113,7 +115,7 @@ class View:
             params["period"] = self.period_text
         for name, values in self.filters.items():
             params[name] = ",".join(values)
-        if self.lang != "en":
+        if self.lang != DEFAULT:
             params["lang"] = self.lang
         for key, value in changes.items():
             if value in (None, "", []):
