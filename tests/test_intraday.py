@@ -351,10 +351,8 @@ def test_the_morning_reads_how_many_of_the_tables_agents_answer(september, tmp_p
     """The generated September answers with exactly the staffing table's agents: this
     morning says so (a factor near 1). A table claiming twice the agents is read back
     down to about half of it."""
-    import shutil
 
     from analytics.centres import get_centre
-    from analytics.store import Store
     from simulation.intraday.day import build_plan
 
     at = dt.datetime(2026, 9, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=3)))
@@ -362,9 +360,7 @@ def test_the_morning_reads_how_many_of_the_tables_agents_answer(september, tmp_p
         centre = get_centre(con, "bahrain_lmra")
         plan = build_plan(con, centre, at, arrivals="actual", staffing="table", morning=True)
     assert 0.8 <= plan.notes["morning_factor"] <= 1.2, plan.notes["morning"]
-    db = tmp_path / "doubled.duckdb"
-    shutil.copy(september.path, db)
-    doubled = Store(db)
+    doubled = september.backup(tmp_path / "doubled.duckdb")  # catalogue and data files
     with doubled.writer() as con:
         con.execute("UPDATE staffing SET agents_available = 2 * agents_available")
     with doubled.reader() as con:
@@ -406,7 +402,6 @@ def test_the_dashboards_today_view_projects_to_close_in_both_languages(september
     band (elements with data-kpi), the band per interval against the target, a what-if
     that moves it, the change that closes the day at target; words in the page's
     language."""
-    import shutil
 
     from support.app import make_app
 
@@ -414,20 +409,17 @@ def test_the_dashboards_today_view_projects_to_close_in_both_languages(september
     from analytics.exports.i18n import Labels
     from analytics.labels import labels_for
     from analytics.periods import Period
-    from analytics.store import Store
     from dashboards.context import View
     from dashboards.frame import PageContext
     from dashboards.words import words
 
-    db = tmp_path / "today.duckdb"
-    shutil.copy(september.path, db)
-    store = Store(db)
+    store = september.backup(tmp_path / "today.duckdb")  # catalogue and data files
     make_app(store, tmp_path)
     from dashboards.pages.intraday import today_panel  # pages register once an app exists
 
     run_cca(
         "forecast", "--centre", "bahrain_lmra", "--train", "2026-09-01..2026-09-14",
-        "--horizon", "3d", "--save", db=db,
+        "--horizon", "3d", "--save", db=store.path,
     )  # fmt: skip
     day = dt.date(2026, 9, 15)
     with store.reader() as con:
@@ -596,15 +588,11 @@ def test_staffing_live_reads_the_live_feed_s_waiting_callers_and_agents_by_state
     snapshot — three callers waiting for 30, 60 and 90 s, two agents busy (one on a call
     for 100 s, one ringing), three available, one paused, one logged out — and five agents
     on shift to closing; at another moment than the tables describe it says what to do."""
-    import shutil
 
     from analytics.centres import get_centre
-    from analytics.store import Store
     from simulation.intraday.day import build_plan
 
-    db = tmp_path / "live.duckdb"
-    shutil.copy(september.path, db)
-    store = Store(db)
+    store = september.backup(tmp_path / "live.duckdb")  # catalogue and data files
     tz = dt.timezone(dt.timedelta(hours=3))
     at = dt.datetime(2026, 9, 15, 11, tzinfo=tz)
     feed = "bahrain_lmra:queue_log:/var/log/asterisk/queue_log"
@@ -639,7 +627,7 @@ def test_staffing_live_reads_the_live_feed_s_waiting_callers_and_agents_by_state
         with pytest.raises(ValueError, match="leave out --at"):
             build_plan(con, centre, at + dt.timedelta(hours=2), arrivals="actual", staffing="live")
     result = _json(
-        db, "--at", "2026-09-15 11:00", "--arrivals", "actual", "--staffing", "live",
+        store.path, "--at", "2026-09-15 11:00", "--arrivals", "actual", "--staffing", "live",
         "--replications", "5",
     )  # fmt: skip
     assert result["snapshot"]["waiting"] == 3 and result["snapshot"]["in_service"] == 2

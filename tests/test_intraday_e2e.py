@@ -6,7 +6,6 @@ right to left. Tests wait for text or selectors, never for time."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
 from support.app import ARTIFACTS, ServedApp, login, make_app
@@ -27,8 +26,7 @@ def served_today(seed_store, tmp_path_factory):
     """The seed September served with 30 September as today and a forecast of it saved
     from the days before."""
     tmp = tmp_path_factory.mktemp("today")
-    db = tmp / "today.duckdb"
-    shutil.copy(seed_store.path, db)
+    db = seed_store.backup(tmp / "today.duckdb").path  # catalogue and data files
     run_cca(
         "forecast", "--centre", "bahrain_lmra", "--train", "2026-09-01..2026-09-29",
         "--horizon", "1d", "--save", db=db,
