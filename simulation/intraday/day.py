@@ -49,7 +49,8 @@ from analytics.centres import Centre
 from analytics.periods import Period
 from analytics.records import CALL_COLUMNS
 from simulation.intraday.state import QueueState
-from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
+from simulation.queue.scenario import WEEKDAY_NAMES, Scenario
+from simulation.queue.scenario_file import scenario_from_dict
 
 ARRIVALS = ("forecast", "actual")
 STAFFING = ("live", "roster", "table", "presence")
@@ -149,7 +150,7 @@ def snapshot_from_log(con, centre: Centre, at: dt.datetime, category_of) -> tupl
 
 
 def _forecast_rows(con, centre: Centre, day: dt.date):
-    from simulation.forecasting.forecast import saved_forecast
+    from simulation.forecasting.saved import saved_forecast
 
     frame = saved_forecast(con, centre, day, day, trained_before=day)
     if frame is None:
@@ -182,9 +183,9 @@ def build_plan(
     interval of the day (``interval_s``) to use instead of a saved forecast, taken as
     today's as they are (no day-level correction)."""
     from simulation.calibration.backtest import presence_share
-    from simulation.calibration.fit import (
+    from simulation.calibration.fit import calibrate
+    from simulation.calibration.queries import (
         arrivals_sql,
-        calibrate,
         presence_words,
         present_agents_sql,
         staffing_sql,
@@ -356,7 +357,7 @@ def build_plan(
             agents[slot] += float(value)
         notes["staffing"] = f"the staffing table of {day} (mean agents available)"
     elif staffing == "roster":
-        from simulation.queue.scenario import staffing_from_csv
+        from simulation.queue.scenario_file import staffing_from_csv
 
         base = scenario_from_dict(
             _scenario_data(cal, centre, day, rates, np.zeros(n), interval_s, weekday, spans),
