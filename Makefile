@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian tools the tests use: pdftoppm / pdffonts / pdftotext render and read the PDF exports;
 # chromium drives the browser tests (Playwright with executable_path=/usr/bin/chromium:
-# Debian's build, never a downloaded one).
+# Debian's build, never a downloaded one); postgresql (initdb, pg_ctl) is the catalogue of
+# the multi-host store test, started by the test itself in a temporary directory.
 SYSDEPS := $(VENV)/.sysdeps
 
 .PHONY: demo test bench lint clean venv
@@ -23,8 +24,9 @@ $(VENV)/.bench: $(STAMP)
 
 $(SYSDEPS):
 	@mkdir -p $(VENV)
-	@if ! command -v pdftoppm >/dev/null || ! test -x /usr/bin/chromium; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils chromium >/dev/null; \
+	@if ! command -v pdftoppm >/dev/null || ! test -x /usr/bin/chromium \
+		|| ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils chromium postgresql >/dev/null; \
 	fi
 	@touch $@
 

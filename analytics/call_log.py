@@ -8,9 +8,8 @@ without any error, so no module writes the ``calls`` table or a centre's thresho
 itself; it goes through here:
 
 * ``changing_calls(con, centre_id)``: a context inside a writer's transaction whose
-  ``delete`` and ``insert`` note the arrival instants they touch; leaving it rebuilds
-  exactly those quarter-hours (ingest's merge, ``cca generate``'s removal of calls a new
-  seed no longer produces);
+  ``delete`` and ``insert`` append the rollup deltas of the calls they remove and add
+  (ingest's merge, ``cca generate``'s removal of calls a new seed no longer produces);
 * ``save_centre(con, centre)``: a centre's settings; a rollup cut at other thresholds or
   another short-abandon threshold S is rebuilt whole;
 * ``rebuild_rollups(con)``: every centre's rollup (the migration that introduced it);
@@ -63,7 +62,14 @@ def _any_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 class CallChanges:
-    """The calls of one centre being changed inside a writer; see ``changing_calls``."""
+    """The calls of one centre being changed inside a writer; see ``changing_calls``.
+
+    While the centre's rollup is cut as the centre is (the usual case), each change
+    appends its rollup deltas at once: the negated rows of the calls a ``delete``
+    removes (computed before they go) and the rows of those an ``insert`` of a batch
+    adds. Appends never conflict with another writer's (a feed committing every second
+    beside a long load). Otherwise (no rollup yet, other thresholds, an insert without a
+    batch) leaving the block rebuilds the centre's rollup whole."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, centre_id: str):
         self.con = con
@@ -71,6 +77,16 @@ class CallChanges:
         self.first: dt.datetime | None = None
         self.last: dt.datetime | None = None
         self.whole = False  # a change whose instants are not known: rebuild all
+        self._deltas: bool | None = None
+
+    def _centre(self):
+        return get_centre(self.con, self.centre_id)
+
+    def _appending(self) -> bool:
+        """Whether changes append rollup deltas (decided once, at the first change)."""
+        if self._deltas is None:
+            self._deltas = rollup.can_add_deltas(self.con, self._centre())
+        return self._deltas
 
     def _note(self, span: Sequence[dt.datetime | None]) -> None:
         lo, hi = span
@@ -93,11 +109,10 @@ class CallChanges:
             )
         else:
             condition, bound = f"centre_id = ? AND ({where})", [self.centre_id, *params]
-        self._note(
-            self.con.execute(
-                f"SELECT min(arrived_at), max(arrived_at) FROM calls WHERE {condition}", bound
-            ).fetchall()[0]
-        )
+        if self._appending():
+            rollup.add_delta(self.con, self._centre(), condition, bound, -1)
+        else:
+            self.whole = True
         return self.con.execute(f"DELETE FROM calls WHERE {condition}", bound).fetchall()[0][0]
 
     def insert(
@@ -111,23 +126,42 @@ class CallChanges:
         """Insert the rows of ``select`` into ``calls (columns)``; the number inserted.
 
         ``columns`` must include ``centre_id`` (the rows must be this centre's) and, when
-        ``batch_id`` is given, ``batch_id``: the rollup is then rebuilt over the batch's
-        arrival instants only; without it, over the centre's whole history."""
+        ``batch_id`` is given, ``batch_id`` (a claimed one, ``Store.claim_batch_id``):
+        the rollup then gets the deltas of the batch's calls; without it, the centre's
+        whole rollup is rebuilt."""
+        appending = self._appending() and batch_id is not None
         with _any_row_order(self.con):
-            inserted = self.con.execute(
-                f"INSERT INTO calls ({', '.join(columns)}) {select}", params
-            ).fetchall()[0][0]
-        if inserted:
-            if batch_id is None:
-                self.whole = True
-            else:
-                self._note(
-                    self.con.execute(
-                        "SELECT min(arrived_at), max(arrived_at) FROM calls "
-                        "WHERE centre_id = ? AND batch_id = ?",
-                        [self.centre_id, batch_id],
-                    ).fetchall()[0]
+            if not appending:
+                inserted = self.con.execute(
+                    f"INSERT INTO calls ({', '.join(columns)}) {select}", params
+                ).fetchall()[0][0]
+                if inserted:
+                    self.whole = True
+                return inserted
+            # The new rows are staged first: their rollup deltas are read from them, not
+            # by finding them again among every stored call of the centre (a one-call
+            # commit would otherwise cost a scan of the whole table).
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE call_log_new AS SELECT * FROM calls LIMIT 0"
+            )
+            try:
+                self.con.execute(
+                    f"INSERT INTO call_log_new ({', '.join(columns)}) {select}", params
                 )
+                inserted = self.con.execute(
+                    "INSERT INTO calls SELECT * FROM call_log_new"
+                ).fetchall()[0][0]
+                if inserted:
+                    rollup.add_delta(
+                        self.con,
+                        self._centre(),
+                        "c.centre_id = ?",
+                        [self.centre_id],
+                        +1,
+                        source="call_log_new",
+                    )
+            finally:
+                self.con.execute("DROP TABLE IF EXISTS call_log_new")
         return inserted
 
     def touch(self, first: dt.datetime, last: dt.datetime) -> None:
@@ -137,11 +171,12 @@ class CallChanges:
     def apply(self) -> None:
         """Bring the rollup in step with the changes noted so far."""
         if self.whole:
-            rollup.refresh(self.con, get_centre(self.con, self.centre_id))
+            rollup.refresh(self.con, self._centre())
         elif self.first is not None:
-            rollup.refresh(self.con, get_centre(self.con, self.centre_id), self.first, self.last)
+            rollup.refresh(self.con, self._centre(), self.first, self.last)
         self.first = self.last = None
         self.whole = False
+        self._deltas = None
 
 
 @contextmanager

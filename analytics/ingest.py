@@ -35,13 +35,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 import zoneinfo
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +62,7 @@ from analytics.records import (  # noqa: F401  (part of the ingest API)
     Column,
     RecordKind,
 )
-from analytics.store import Store
+from analytics.store import LOCAL_ROW_ID, Store
 
 # Text timestamps are tried as ISO 8601 (space or T, fractions, Z or ±HH[:MM] offsets)
 # first, then as these day-first forms used by the seed centres' exports, then as the
@@ -75,7 +72,7 @@ DELIMITERS = (",", "\t", ";", "|")
 FIRST_REJECTS_SHOWN = 5
 # DuckDB's default is 80% of RAM. The staged rows of ten million calls (about 2.1 GB
 # uncompressed) fit inside this, which keeps the process under 4 GB; anything larger
-# spills to a private directory beside the database.
+# spills to the process's private spill directory (analytics.store, CCA_SPILL_DIR).
 DEFAULT_MEMORY_LIMIT = "3.2GB"
 
 
@@ -584,12 +581,11 @@ def ingest_file(
 
     timings: dict[str, float] = {}
     lap_start = time.perf_counter()
-    with _writer_connection(store, writer) as con, _spill_directory(store) as spill:
-        timings["open (copy of the live file)"] = time.perf_counter() - lap_start
+    with _writer_connection(store, writer) as con:
+        timings["open"] = time.perf_counter() - lap_start
         if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
             raise IngestError(f"memory limit {memory_limit!r} is not like 2GB or 512MiB")
         con.execute(f"SET memory_limit = {_literal(memory_limit)}")
-        con.execute(f"SET temp_directory = {_literal(spill)}")
         # DuckDB draws progress bars on standard output, which belongs to --format json.
         # Inside Jupyter DuckDB refuses the setting unless ipywidgets is installed; there
         # the bar is harmless, so a refusal is not an error.
@@ -608,9 +604,8 @@ def ingest_file(
         zoneinfo.ZoneInfo(centre.timezone)
         con.execute(f"SET TimeZone = {_literal(centre.timezone)}")
         salt = con.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchall()[0][0]
-        batch_id = con.execute(
-            "SELECT COALESCE(max(batch_id), 0) + 1 FROM ingest_batches"
-        ).fetchall()[0][0]
+        # unique even while other loads run (DuckLake has no sequences)
+        batch_id = store.claim_batch_id(con)
         result = IngestResult(
             batch_id=batch_id,
             centre_id=centre_id,
@@ -838,7 +833,7 @@ def ingest_file(
         for table in ("staged", "earlier", "matched"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         lap = time.perf_counter()
-    result.lap("commit (checkpoint, fsync, swap)", lap)
+    result.lap("commit", lap)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -848,22 +843,6 @@ def _writer_connection(
 ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """The caller's writer connection, or a write of its own."""
     return nullcontext(writer) if writer is not None else store.writer()
-
-
-@contextmanager
-def _spill_directory(store: Store) -> Iterator[str]:
-    """A private directory beside the database for DuckDB to spill to.
-
-    Called with the writer's lock held, so any spill directory left over belongs to a
-    writer that was killed and can go.
-    """
-    for stale in store.path.parent.glob(store.path.name + ".spill-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    spill = tempfile.mkdtemp(prefix=store.path.name + ".spill-", dir=store.path.parent)
-    try:
-        yield spill
-    finally:
-        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -1063,12 +1042,15 @@ def _quarantine(
     result.rejected = len(recs) - superseded + len(structural)
     if len(recs):
         recs = np.unique(recs)
+        # the staged table was made inside the writer's transaction, whose rows DuckDB
+        # numbers from LOCAL_ROW_ID: the record index is the rest
+        index = recs % LOCAL_ROW_ID
         if source is not None:  # a telephony format knows each row's line
-            lines = source.lines(con, recs)
+            lines = source.lines(con, index)
         elif fmt == "parquet":
-            lines = recs + 1
+            lines = index + 1
         else:
-            lines = _record_lines(path, recs, [s[0] for s in structural], scan, plan, delimiter)
+            lines = _record_lines(path, index, [s[0] for s in structural], scan, plan, delimiter)
         con.register("rec_lines", pa.table({"rec": recs, "line": lines}))
         con.register(
             "row_rules",

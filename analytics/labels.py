@@ -24,11 +24,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from analytics.translation import N_, gettext
+
 DIMENSIONS = ("category", "topic", "queue", "site", "channel", "centre")
 LANGS = ("en", "ar")
 FALLBACK_LANG = "en"
 # What a missing value (NULL or empty code) is called; the exports' i18n uses the same.
-NOT_RECORDED = {"en": "(none)", "ar": "(بدون)"}
+NOT_RECORDED = N_("(none)")
 
 Names = Mapping[str, Mapping[str, str]]  # {dimension: {code: label}} in one language
 
@@ -133,7 +135,7 @@ def display(code: str | None, dimension: str, labels: Names | None, lang: str = 
     ``labels_for``, which already falls back to English), else a readable form of the
     code; a missing value is "(none)" / «(بدون)». Never raises."""
     if code is None or (isinstance(code, str) and not code.strip()):
-        return NOT_RECORDED.get(lang, NOT_RECORDED[FALLBACK_LANG])
+        return gettext(lang, NOT_RECORDED)
     code = str(code)
     label = ((labels or {}).get(dimension) or {}).get(code)
     return label if label else readable(code)

@@ -1,27 +1,40 @@
-"""The DuckDB store: one file holding several contact centres.
+"""The analytics store: a DuckLake (catalogue + Parquet files) holding several centres.
 
-Concurrency pattern (DuckDB allows one read-write process *or* several read-only
-ones on a file, never both): writers never touch the live file. A writer takes an
-exclusive lock (``<db>.lock``), copies the live file to a private temporary file,
-does all its work there in one transaction, checkpoints, and atomically renames the
-copy over the live file. Readers open the live file read-only at any time and see
-either the old database or the new one, never a half-written state and never a lock
-error. A ``kill -9`` in the middle of a write leaves only an orphaned temporary file,
-which the next writer deletes; the live file is untouched.
+``Store(path)`` names a lake. With a file path (``data/contact_centre.duckdb``, ``--db``,
+``CCA_DB``) the catalogue is a SQLite database *at* that path and the data are Parquet
+files in ``<path>.data/`` beside it, both readable by their owner only; several local
+processes read and write it at once. With a ``postgresql://`` URL the catalogue lives in
+PostgreSQL and the data in a shared directory (``data_path``, or ``CCA_DATA_PATH``), so
+several hosts can use one store. docs/stores.md has the layout and the rules.
 
-Readers should open a connection per unit of work (``with store.reader() as con``):
-a connection held open keeps reading the snapshot it opened.
+Every process opens one in-memory DuckDB (``analytics.extensions``: the signed extension
+binaries of the installed wheels, never a download) and attaches each store it uses once.
+``with store.writer() as con`` is one DuckLake transaction: everything in the block is
+published as one snapshot when it ends, or nothing (an exception, a ``kill -9``). Two
+writers run at once; DuckLake retries a commit that lost the race when the changes do
+not conflict (inserts never do; the call rollup is kept as appended deltas for that
+reason, see ``analytics.kpi.rollup``). ``with store.reader() as con`` reads one snapshot
+(the latest when it opens, or the one current at ``known_at``), never blocks and is never
+blocked. Open one per unit of work: a reader held open keeps its snapshot.
 
-Versioned migrations live in ``analytics/migrations/NNN_name.sql``; opening a file
-made by an older version upgrades it (through a writer).
+Versioned migrations live in ``analytics/migrations/NNN_name.sql`` (DuckLake SQL: no
+primary keys, unique constraints, sequences or list defaults); the first open of a store
+in a process applies the pending ones. A single-file store of the previous design is
+never read as a lake: opening one raises :class:`OldStoreError`, which names
+``cca store migrate``.
 """
 
 from __future__ import annotations
 
+import atexit
+import datetime as dt
 import fcntl
 import os
 import secrets
 import shutil
+import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -29,16 +42,47 @@ from pathlib import Path
 
 import duckdb
 
+from analytics import extensions
+
 DEFAULT_DB = Path("data/contact_centre.duckdb")
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# DuckDB numbers the rows a transaction adds to a table from here (MAX_ROW_ID) until it
+# commits: a temporary table made inside a writer counts its rows as LOCAL_ROW_ID + n, so
+# a row's index there is ``rowid % LOCAL_ROW_ID`` (which is the rowid itself elsewhere).
+LOCAL_ROW_ID = 36028797018960000
+# DuckLake's commit retries: a commit that lost the race to another writer is tried again
+# against the new snapshot when the two do not conflict. A feed committing every second
+# beside a long load needs more patience than the default (10 tries, 100 ms, x1.5).
+RETRY_COUNT = 60
+RETRY_WAIT_MS = 20
+RETRY_BACKOFF = 1.25
+# How long a commit waits for another to finish writing the SQLite catalogue.
+BUSY_TIMEOUT_MS = 30_000
+# Snapshots older than this are expired by compaction (no longer readable by --known-at).
+DEFAULT_RETENTION = dt.timedelta(days=30)
+# Writers compact the store each time its snapshot count crosses a multiple of this.
+AUTO_COMPACT_EVERY = 500
+# Rows an insert or delete may hold to be written into the catalogue instead of a
+# Parquet file of its own ("data inlining"): a feed's commits, a centre's settings.
+INLINE_ROWS = 1000
 
 
 class StoreError(RuntimeError):
-    """A problem with the database file that the user must act on."""
+    """A problem with the store that the user must act on."""
 
 
-def default_db_path() -> Path:
-    """The database named by ``CCA_DB``, else ``data/contact_centre.duckdb``."""
-    return Path(os.environ.get("CCA_DB") or DEFAULT_DB)
+class OldStoreError(StoreError):
+    """The path holds a single-file store of the previous design."""
+
+
+def default_db_path() -> Path | str:
+    """The store named by ``CCA_DB`` (a path or a ``postgresql://`` URL), else
+    ``data/contact_centre.duckdb``."""
+    value = os.environ.get("CCA_DB")
+    if not value:
+        return DEFAULT_DB
+    return value if value.startswith(POSTGRES_PREFIXES) else Path(value)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -56,9 +100,10 @@ def latest_version() -> int:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    """The schema version of an open database (0 for an empty file)."""
+    """The schema version of an open store (0 for an empty one)."""
     has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE table_name = 'meta' AND database_name = current_database()"
     ).fetchone()[0]
     if not has_meta:
         return 0
@@ -67,14 +112,15 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every migration newer than the file's version; return the new version."""
+    """Apply every migration newer than the store's version (inside the caller's
+    transaction); return the new version."""
     current = schema_version(con)
     for version, _name, sql in migrations():
         if version <= current:
             continue
         con.execute(sql)
         if version == 1:
-            # A salt per database for hashing caller identifiers.
+            # A salt per store for hashing caller identifiers.
             con.execute("INSERT INTO meta VALUES ('caller_salt', ?)", [secrets.token_hex(16)])
             con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
         else:
@@ -88,90 +134,512 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
-class Store:
-    """A database file and the only sanctioned ways to read and write it."""
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
-    def __init__(self, path: str | os.PathLike[str] | None = None):
-        self.path = Path(path) if path is not None else default_db_path()
+
+def file_kind(path: Path) -> str | None:
+    """What a file holds: ``lake`` (a SQLite catalogue), ``single-file`` (a DuckDB
+    database of the previous design), ``other``, or None when there is no file."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        return "other"
+    if head.startswith(SQLITE_MAGIC):
+        return "lake"
+    if head[8:12] == b"DUCK":
+        return "single-file"
+    return "lake" if not head else "other"
+
+
+# --------------------------------------------------------------------------- the process's DuckDB
+
+
+class _Engine:
+    """The process's one in-memory DuckDB and the stores attached to it."""
+
+    def __init__(self) -> None:
+        root = Path(os.environ.get("CCA_SPILL_DIR") or tempfile.gettempdir())
+        for stale in root.glob("cca-spill-*-*"):
+            try:  # the directory of a process that died (kill -9) can go
+                os.kill(int(stale.name.split("-")[2]), 0)
+            except (ValueError, ProcessLookupError):
+                shutil.rmtree(stale, ignore_errors=True)
+            except PermissionError:
+                pass
+        self.spill = tempfile.mkdtemp(prefix=f"cca-spill-{os.getpid()}-", dir=root)
+        atexit.register(shutil.rmtree, self.spill, True)
+        self.con = extensions.connect("ducklake", "sqlite_scanner", temp_directory=self.spill)
+        self.postgres = False  # postgres_scanner is loaded on a PostgreSQL store's first use
+        for name, value in (
+            ("ducklake_max_retry_count", RETRY_COUNT),
+            ("ducklake_retry_wait_ms", RETRY_WAIT_MS),
+            ("ducklake_retry_backoff", RETRY_BACKOFF),
+            ("ducklake_default_data_inlining_row_limit", INLINE_ROWS),
+        ):
+            self.con.execute(f"SET {name} = {value}")
+        self.lock = threading.RLock()
+        self.attached: dict[str, str] = {}  # store key -> alias
+        self.compacted: dict[str, int] = {}  # store key -> snapshot count // AUTO_COMPACT_EVERY
+        self.counter = 0
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        with self.lock:
+            return self.con.cursor()
+
+
+_ENGINE: tuple[int, _Engine] | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+_FORKED_FROM: list[_Engine] = []  # a parent's engine, never closed in the child
+
+
+def _engine() -> _Engine:
+    """The process's engine (a forked child makes its own: the parent's DuckDB, whose
+    threads did not survive the fork, is kept but never touched or closed there)."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        if _ENGINE is None or _ENGINE[0] != os.getpid():
+            if _ENGINE is not None:
+                _FORKED_FROM.append(_ENGINE[1])
+            _ENGINE = (os.getpid(), _Engine())
+        return _ENGINE[1]
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(
+        word in text
+        for word in ("conflict", "database is locked", "already exists", "unique constraint")
+    )
+
+
+class Store:
+    """A lake store and the only sanctioned ways to read and write it."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        data_path: str | os.PathLike[str] | None = None,
+        known_at: dt.datetime | None = None,
+    ):
+        # a store read as it stood at an instant (``--known-at``): its readers read the
+        # snapshot current then, and it cannot be written
+        self.known_at = known_at
+        location = str(path) if path is not None else str(default_db_path())
+        if location.startswith(POSTGRES_PREFIXES):
+            self.url: str | None = location
+            # the local anchor of this host's app-state store and job directories
+            self.path = Path(os.environ.get("CCA_STATE_DB") or DEFAULT_DB)
+            given = data_path or os.environ.get("CCA_DATA_PATH")
+            self.data_path: str | None = str(given) if given else None
+        else:
+            self.url = None
+            self.path = Path(location)
+            self.data_path = str(
+                Path(data_path) if data_path else self.path.with_name(self.path.name + ".data")
+            )
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        return f"Store({self.location!r})"
+
+    @property
+    def location(self) -> str:
+        """The catalogue: the path, or the PostgreSQL URL without its password."""
+        if self.url is None:
+            return str(self.path)
+        import re
+
+        return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", self.url)
+
+    @property
+    def key(self) -> str:
+        if self.url is not None:
+            return f"{self.url} {self.data_path}"
+        return str(self.path.resolve())
 
     @property
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
 
     def exists(self) -> bool:
-        return self.path.exists()
+        """Whether the store has been created (a PostgreSQL catalogue: assumed)."""
+        if self.url is not None:
+            return True
+        kind = file_kind(self.path)
+        if kind == "single-file":
+            raise self._old_store_error()
+        return kind == "lake" and self.path.stat().st_size > 0
+
+    def _old_store_error(self) -> OldStoreError:
+        target = self.path.with_name(self.path.stem + "-lake" + self.path.suffix)
+        return OldStoreError(
+            f"{self.path} is a single-file store of the previous design; convert it with "
+            f"`cca store migrate {self.path} --to {target}` and use --db {target}"
+        )
+
+    # ----------------------------------------------------------------- attaching
+
+    def _attach_sql(self, alias: str, snapshot_time: dt.datetime | None = None) -> str:
+        options = []
+        if self.url is None:
+            catalogue = f"ducklake:sqlite:{self.path.resolve()}"
+            options += [f"DATA_PATH {_literal(str(Path(self.data_path).resolve()) + os.sep)}"]
+            options += ["OVERRIDE_DATA_PATH true"]
+            # readers never block the writer (WAL); a commit waits for another's
+            options += ["META_JOURNAL_MODE 'WAL'", f"META_BUSY_TIMEOUT {BUSY_TIMEOUT_MS}"]
+        else:
+            catalogue = f"ducklake:postgres:{self.url}"
+            if self.data_path:
+                path = self.data_path
+                if "://" not in path:
+                    path = str(Path(path).resolve()) + os.sep
+                options += [f"DATA_PATH {_literal(path)}", "OVERRIDE_DATA_PATH true"]
+        if snapshot_time is not None:
+            options += [f"SNAPSHOT_TIME {_literal(snapshot_time.isoformat())}", "READ_ONLY"]
+        return f"ATTACH {_literal(catalogue)} AS {alias} ({', '.join(options)})"
+
+    def _prepare_files(self) -> None:
+        """The catalogue and data directory of a file store, owner-only."""
+        if self.url is not None:
+            return
+        kind = file_kind(self.path)
+        if kind == "single-file":
+            raise self._old_store_error()
+        if kind == "other":
+            raise StoreError(f"{self.path} is neither a lake store's catalogue nor empty")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = Path(self.data_path)
+        data.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(data, 0o700)
+        if kind is None:
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        os.chmod(self.path, 0o600)
+
+    def _alias(self) -> str:
+        """The store's alias in the process's DuckDB, attached (and migrated) on first use."""
+        engine = _engine()
+        with engine.lock:
+            alias = engine.attached.get(self.key)
+            if alias is not None:
+                return alias
+            self._prepare_files()
+            if self.url is not None and not engine.postgres:
+                path = str(extensions.extension_path("postgres_scanner")).replace("'", "''")
+                engine.con.execute(f"LOAD '{path}'")
+                engine.postgres = True
+            engine.counter += 1
+            alias = f"lake{engine.counter}"
+            try:
+                engine.con.execute(self._attach_sql(alias))
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot open the store {self.location}: {exc}") from exc
+            if self.url is None:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    extra = Path(str(self.path) + suffix)
+                    if extra.exists():
+                        os.chmod(extra, 0o600)
+            engine.attached[self.key] = alias
+        try:
+            self._ensure_schema(engine, alias)
+        except BaseException:
+            self.close()
+            raise
+        return alias
+
+    def _ensure_schema(self, engine: _Engine, alias: str) -> None:
+        for attempt in range(20):
+            con = engine.cursor()
+            try:
+                con.execute(f"USE {alias}")
+                if schema_version(con) >= latest_version():
+                    return
+                with self._write_lock():
+                    con.execute("BEGIN")
+                    migrate(con)
+                    con.execute("COMMIT")
+                return
+            except duckdb.Error as exc:
+                try:
+                    con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                if not _is_conflict(exc) or attempt == 19:
+                    raise
+                time.sleep(0.05 * (attempt + 1))  # another process is creating it
+            finally:
+                con.close()
+
+    def close(self) -> None:
+        """Detach the store from this process (a later use attaches it again)."""
+        engine = _engine()
+        with engine.lock:
+            alias = engine.attached.pop(self.key, None)
+            if alias is not None:
+                try:
+                    engine.con.execute(f"DETACH {alias}")
+                except duckdb.Error:
+                    pass
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        alias = self._alias()
+        con = _engine().cursor()
+        con.execute(f"USE {alias}")
+        return con
+
+    # ----------------------------------------------------------------- reading and writing
 
     @contextmanager
-    def _exclusive_lock(self) -> Iterator[None]:
+    def _write_lock(self) -> Iterator[None]:
+        """Writers of a SQLite catalogue take turns (``<path>.lock``); PostgreSQL's run at
+        once. SQLite cannot publish a transaction whose catalogue snapshot is older than
+        another's commit (``database is locked``, SQLITE_BUSY_SNAPSHOT, which DuckLake
+        does not retry), so two overlapping writes there would lose one; readers never
+        take the lock and never wait (WAL)."""
+        if self.url is not None:
+            yield
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    def _remove_stale_temporaries(self) -> None:
-        # Only called with the lock held: any temporary left is from a dead writer.
-        for stale in self.path.parent.glob(self.path.name + ".tmp-*"):
-            stale.unlink(missing_ok=True)
+        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection to a private copy, swapped in atomically on success.
-
-        Everything done inside the ``with`` block is published together or not at all.
-        """
-        with self._exclusive_lock():
-            self._remove_stale_temporaries()
-            tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-            if self.path.exists():
-                shutil.copyfile(self.path, tmp)
-            con = duckdb.connect(str(tmp))
-            try:
-                migrate(con)
+        """A connection in one transaction, published whole when the block ends (one
+        snapshot), or not at all when it raises."""
+        if self.known_at is not None:
+            raise StoreError(
+                f"{self.location} is opened as it stood at {self.known_at.isoformat()} "
+                "(--known-at): it cannot be written"
+            )
+        self._alias()
+        with self._write_lock():
+            with self._transaction() as con:
                 yield con
-                con.execute("CHECKPOINT")
-                con.close()
-                with open(tmp, "rb") as f:
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.path)
-                dir_fd = os.open(self.path.parent, os.O_DIRECTORY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
-            except BaseException:
-                try:
-                    con.close()
-                except duckdb.Error:
-                    pass
-                tmp.unlink(missing_ok=True)
-                Path(str(tmp) + ".wal").unlink(missing_ok=True)
-                raise
+        self._compact_now_and_then()
+
+    def _compact_now_and_then(self) -> None:
+        """Compact when the snapshot count has crossed a multiple of AUTO_COMPACT_EVERY
+        since this process last looked (a feed committing every second would otherwise
+        pile up files and snapshots)."""
+        version = self.version()
+        engine = _engine()
+        bucket = version // AUTO_COMPACT_EVERY
+        last = engine.compacted.setdefault(self.key, bucket)
+        if bucket > last:
+            engine.compacted[self.key] = bucket
+            self.compact()
+
+    def compact(self, retention: dt.timedelta = DEFAULT_RETENTION) -> None:
+        """Fold the rollup's deltas, flush inlined rows, merge small files, expire
+        snapshots older than ``retention`` and delete the files nothing reaches (a killed
+        writer's too): docs/stores.md, "Retention and maintenance"."""
+        from analytics.kpi import rollup
+
+        alias = _literal(self._alias())
+        steps = [
+            (f"CALL ducklake_flush_inlined_data({alias})", []),
+            (f"CALL ducklake_merge_adjacent_files({alias})", []),
+            (
+                f"CALL ducklake_expire_snapshots({alias}, older_than => ?)",
+                [dt.datetime.now(dt.UTC) - retention],
+            ),
+            (f"CALL ducklake_cleanup_old_files({alias}, cleanup_all => true)", []),
+        ]
+        # files no snapshot names: a killed writer's. A writer of a PostgreSQL store may
+        # be writing some right now (writers do not take turns there): only older ones.
+        orphan_age = dt.timedelta(0) if self.url is None else dt.timedelta(hours=1)
+        steps.append(
+            (
+                f"CALL ducklake_delete_orphaned_files({alias}, older_than => ?)",
+                [dt.datetime.now(dt.UTC) - orphan_age],
+            )
+        )
+        with self._write_lock():
+            with self._transaction() as con:
+                rollup.fold(con)
+            for sql, params in steps:
+                with self._transaction() as con:
+                    con.execute(sql, params).fetchall()
 
     @contextmanager
-    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection to the live file (a consistent snapshot)."""
-        if not self.path.exists():
-            raise StoreError(
-                f"no database at {self.path}: load data first (cca ingest ...) or run cca demo"
-            )
-        con = duckdb.connect(str(self.path), read_only=True)
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._cursor()
         try:
-            if schema_version(con) < latest_version():
-                con.close()
-                with self.writer():
-                    pass  # the writer upgrades the file
-                con = duckdb.connect(str(self.path), read_only=True)
-            yield con
+            con.execute("BEGIN")
+            try:
+                yield con
+            except BaseException:
+                try:
+                    con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise
+            try:
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                raise StoreError(
+                    f"{self.location}: the write was not published (nothing of it is "
+                    f"visible): {str(exc).strip().splitlines()[0]}"
+                ) from exc
         finally:
             con.close()
 
+    @contextmanager
+    def reader(self, known_at: dt.datetime | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection reading one snapshot: the latest, or the one current at
+        ``known_at`` (an aware instant: the store as it stood then)."""
+        if not self.exists():
+            raise StoreError(
+                f"no database at {self.path}: load data first (cca ingest ...) or run cca demo"
+            )
+        known_at = known_at or self.known_at
+        if known_at is not None:
+            with self._reader_at(known_at) as con:
+                yield con
+            return
+        con = self._cursor()
+        try:
+            con.execute("BEGIN")
+            yield con
+        finally:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            con.close()
+
+    @contextmanager
+    def _reader_at(self, known_at: dt.datetime) -> Iterator[duckdb.DuckDBPyConnection]:
+        if known_at.tzinfo is None:
+            raise StoreError(f"--known-at {known_at.isoformat()} needs a UTC offset")
+        self._alias()  # created and migrated
+        first = self.first_snapshot_time()
+        if first is not None and known_at < first:
+            raise StoreError(
+                f"the store did not exist yet at {known_at.isoformat()} "
+                f"(its first snapshot is of {first.isoformat()})"
+            )
+        engine = _engine()
+        with engine.lock:
+            engine.counter += 1
+            alias = f"lake_at{engine.counter}"
+            try:
+                engine.con.execute(self._attach_sql(alias, known_at.astimezone(dt.UTC)))
+            except duckdb.Error as exc:
+                raise StoreError(
+                    f"cannot read {self.location} as it stood at {known_at.isoformat()}: "
+                    f"{str(exc).strip().splitlines()[0]}"
+                ) from exc
+        con = engine.cursor()
+        try:
+            con.execute(f"USE {alias}")
+            yield con
+        finally:
+            con.close()
+            with engine.lock:
+                try:
+                    engine.con.execute(f"DETACH {alias}")
+                except duckdb.Error:
+                    pass
+
     def initialise(self) -> None:
-        """Create the file (or upgrade it) without changing any data."""
-        with self.writer():
-            pass
+        """Create the store (or upgrade it) without changing any data."""
+        self._alias()
+
+    def backup(self, dest: str | os.PathLike[str]) -> Store:
+        """Copy this file store to ``dest`` (a new file store): the catalogue through
+        SQLite's online backup (a consistent copy while writers run), then the data
+        files, which are only ever added until maintenance deletes what no snapshot
+        kept reaches. Returns the copy."""
+        import sqlite3
+
+        if self.url is not None:
+            raise StoreError("back up a PostgreSQL catalogue with pg_dump (docs/stores.md)")
+        target = Store(dest)
+        if file_kind(target.path) is not None:
+            raise StoreError(f"{target.path} exists: back up to a new path")
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target.path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+        source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        copy = sqlite3.connect(target.path)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        shutil.copytree(self.data_path, target.data_path, dirs_exist_ok=True)
+        os.chmod(target.data_path, 0o700)
+        return target
+
+    # ----------------------------------------------------------------- snapshots
+
+    def version(self) -> int:
+        """The latest snapshot's id: changes with every published write."""
+        alias = self._alias()
+        con = _engine().cursor()
+        try:
+            return con.execute(f"FROM ducklake_current_snapshot({_literal(alias)})").fetchone()[0]
+        finally:
+            con.close()
+
+    def first_snapshot_time(self) -> dt.datetime | None:
+        alias = self._alias()
+        con = _engine().cursor()
+        try:
+            row = con.execute(
+                "SELECT CAST(epoch_us(min(snapshot_time)) AS BIGINT) "
+                f"FROM ducklake_snapshots({_literal(alias)})"
+            ).fetchone()
+        finally:
+            con.close()
+        if row[0] is None:
+            return None
+        return dt.datetime.fromtimestamp(row[0] / 1e6, dt.UTC)
+
+    @property
+    def alias(self) -> str:
+        """The store's catalogue name in this process's DuckDB (for maintenance calls)."""
+        return self._alias()
+
+    def claim_batch_id(self, con: duckdb.DuckDBPyConnection) -> int:
+        """A batch id for a load in the writer ``con``, which no other load has or will
+        get, even one running at this moment.
+
+        A SQLite catalogue's writers take turns, so max + 1 is unique. PostgreSQL's run
+        at once and DuckLake has no sequences or unique keys: each claim there is its own
+        small commit of (candidate, token) to ``batch_claims``; the earliest committed
+        claim of a candidate (the lowest row id: rows are numbered in commit order) wins
+        it and the others try the next one."""
+        if self.url is None:
+            return con.execute(
+                "SELECT greatest((SELECT COALESCE(max(batch_id), 0) FROM ingest_batches),"
+                " (SELECT COALESCE(max(batch_id), 0) FROM batch_claims)) + 1"
+            ).fetchone()[0]
+        token = secrets.token_hex(8)
+        for _ in range(100):
+            with self._transaction() as claim:
+                candidate = claim.execute(
+                    "SELECT greatest((SELECT COALESCE(max(batch_id), 0) FROM ingest_batches),"
+                    " (SELECT COALESCE(max(batch_id), 0) FROM batch_claims)) + 1"
+                ).fetchone()[0]
+                claim.execute("INSERT INTO batch_claims VALUES (?, ?, now())", [candidate, token])
+            with self._transaction() as check:
+                winner = check.execute(
+                    "SELECT token FROM batch_claims WHERE batch_id = ? ORDER BY rowid LIMIT 1",
+                    [candidate],
+                ).fetchone()[0]
+            if winner == token:
+                return int(candidate)
+        raise StoreError(f"{self.location}: could not claim a batch id (too many writers?)")

@@ -2,7 +2,7 @@
 
 The peer is ``CREATE TABLE calls AS SELECT * FROM read_csv(FILE)`` into a fresh database
 file: DuckDB parsing and storing the file with no validation, no time-zone handling,
-no caller hashing, no deduplication and no atomic swap. The limit (issue 2) is that
+no caller hashing, no deduplication and no transaction. The limit (issue 2) is that
 ``cca ingest`` -- validation, dedup and all -- takes at most 2.5 times as long, for a
 first load and for re-loading the same file (every row then a duplicate), with a peak
 memory of at most 4 GB. Each step runs in its own process so that its peak resident
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -166,9 +167,12 @@ def measure(scratch: Path, shape: str, rows: int) -> list[tuple]:
         after = peer()
         peer_s, peer_cpu = ((b + a) / 2 for b, a in zip(before, after, strict=True))
         steps.append((shape, label, seconds, cpu, peak, out.splitlines()[0], peer_s, peer_cpu))
-    print(f"[{shape}] database file {store.stat().st_size / 1e9:.2f} GB")
+    data = store.with_name(store.name + ".data")  # the lake's Parquet files
+    size = store.stat().st_size + sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
+    print(f"[{shape}] store (catalogue and data files) {size / 1e9:.2f} GB")
     csv.unlink()
     store.unlink()
+    shutil.rmtree(data, ignore_errors=True)
     return steps
 
 

@@ -156,15 +156,18 @@ def validate(args) -> int:
     from simulation.intraday.projection import project
 
     tmp = tempfile.TemporaryDirectory()
-    store = Store(Path(tmp.name) / "bank.duckdb")
-    store.initialise()
-    mapping = Path(__file__).resolve().parents[1] / "data" / "mappings" / "anonymous_bank.toml"
-    ingest_file(store, "calls", args.validate, "anonymous_bank", mapping=mapping)
-    with store.writer() as con:
+    kept = args.store is not None and args.store.exists()
+    store = Store(args.store or Path(tmp.name) / "bank.duckdb")
+    if not kept:
+        store.initialise()
+        root = Path(__file__).resolve().parents[1]
+        mapping = root / "data" / "mappings" / "anonymous_bank.toml"
+        ingest_file(store, "calls", args.validate, "anonymous_bank", mapping=mapping)
+    with store.reader() if kept else store.writer() as con:
         centre = get_centre(con, "anonymous_bank")
         first, last = data_days(con, centre)
         days = [first + dt.timedelta(days=k) for k in range(7, (last - first).days + 1)]
-        for day in days:  # a forecast of each day from the days before it
+        for day in days if not kept else ():  # a forecast of each day from the days before it
             fc = forecast(
                 con, centre, train=Period(first, day - dt.timedelta(days=1), ""), horizon_days=1
             )
@@ -187,6 +190,8 @@ def validate(args) -> int:
                         arrivals=mode,
                         staffing="presence",
                         morning=args.morning,
+                        presence_share_by=args.share,
+                        handling=args.handling,
                     )
                 except ValueError as exc:
                     print(f"{day} {mode}: {exc}", file=sys.stderr)
@@ -273,6 +278,11 @@ def main() -> int:
         "--morning", action="store_true", help="agents scaled by what the morning says of them"
     )
     p.add_argument("--validate", type=Path, metavar="FILE", help="the bank's log (validation)")
+    p.add_argument(
+        "--store", type=Path, help="validation: keep the bank's store here (reused if it exists)"
+    )
+    p.add_argument("--share", choices=("load", "slot"), default="slot", help="presence share by")
+    p.add_argument("--handling", choices=("today", "history"), default="history")
     args = p.parse_args()
     return validate(args) if args.validate else speed(args)
 

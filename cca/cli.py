@@ -36,7 +36,13 @@ COMMANDS = [
     "live",
     "serve",
     "users",
+    "store",
 ]
+
+
+def _store_location(text: str) -> Path | str:
+    """A store's path, or a PostgreSQL URL kept as text (a Path would fold its //)."""
+    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,9 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--db",
-        type=Path,
+        type=_store_location,
         default=None,
-        help=f"database file (default: $CCA_DB or {default_db_path()})",
+        help=f"the store: a path, or a postgresql:// URL for a catalogue shared by several "
+        f"hosts (default: $CCA_DB or {default_db_path()}); see docs/stores.md",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

@@ -12,8 +12,11 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
+from analytics.translation import gettext, ngettext
 from dashboards.auth import Forbidden, current_user, require
 from dashboards.context import View, app_context, centre_for
+from dashboards.language import page_language
+from simulation.operations.alerts.channels import SEVERITY_WORDS
 
 SHOWN = 4
 COLOURS = {"critical": "red", "warning": "orange"}
@@ -32,7 +35,7 @@ def alert_items(user, lang: str) -> list:
         if user.role in ACK_ROLES:
             actions.append(
                 html.Button(
-                    "✓ " + ("إقرار" if lang == "ar" else "Acknowledge"),
+                    "✓ " + gettext(lang, "Acknowledge"),
                     id={"type": "alert-ack", "id": int(alert["alert_id"])},
                     className="alert-ack",
                 )
@@ -42,7 +45,7 @@ def alert_items(user, lang: str) -> list:
                 html.Div(
                     [html.Span(text, className="alert-text"), *actions], className="alert-row"
                 ),
-                title=f"{alert['centre_id']} · {alert['rule']} · {alert['severity']}",
+                title=f"{alert['centre_id']} · {alert['rule']} · {severity(alert, lang)}",
                 color=COLOURS.get(alert.get("severity"), "blue"),
                 variant="light",
                 className="alert-item",
@@ -82,12 +85,15 @@ def feed_items(user, lang: str) -> list:
         if not feed["stale"]:
             continue
         minutes = feed["silent_s"] / 60
-        text = (
-            f"البث المباشر لـ {centre.centre_id} ({feed['format']}) متوقف منذ {minutes:.0f} دقيقة "
-            "والمركز مفتوح: أرقام الشاشة الحائطية قديمة."
-            if lang == "ar"
-            else f"The live feed of {centre.centre_id} ({feed['format']}) has been silent for "
-            f"{minutes:.0f} min while the centre is open: the wallboard's figures are old."
+        text = ngettext(
+            lang,
+            "The live feed of {cid} ({format}) has been silent for {n} min while the centre is "
+            "open: the wallboard's figures are old.",
+            "The live feed of {cid} ({format}) has been silent for {n} min while the centre is "
+            "open: the wallboard's figures are old.",
+            round(minutes),
+            cid=centre.centre_id,
+            format=str(feed["format"]),
         )
         items.append(
             dmc.Alert(
@@ -127,8 +133,14 @@ def acknowledge(clicks, search):
             raise Forbidden("no such open alert")
         centre_for(alert["centre_id"], user)  # the alert's centre, not the client's word
         ack(state, alert_id, user.username)
-    lang = "ar" if "lang=ar" in (search or "") else "en"
+    lang = page_language(search)
     return feed_items(current_user(), lang) + alert_items(current_user(), lang)
+
+
+def severity(alert: dict, lang: str) -> str:
+    """The alert's severity in the reader's words (the stored code if it is no known one)."""
+    word = SEVERITY_WORDS.get(alert.get("severity"))
+    return gettext(lang, word) if word else str(alert.get("severity"))
 
 
 def register_callbacks(app) -> None:

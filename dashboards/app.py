@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import pkgutil
 from pathlib import Path
 
@@ -26,8 +27,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from analytics.appstate import AppState
 from analytics.store import Store
+from analytics.translation import DEFAULT, LANGUAGES, RTL_LANGUAGES, direction
 from dashboards import auth, headers, pages
 from dashboards.context import AppContext, Settings
+from dashboards.language import page_language
 
 HERE = Path(__file__).parent
 
@@ -53,9 +56,8 @@ THEME = {
 class _DashboardsDash(Dash):
     def interpolate_index(self, **kwargs):
         page = super().interpolate_index(**kwargs)
-        arabic = flask.has_request_context() and flask.request.args.get("lang") == "ar"
-        lang, direction = ("ar", "rtl") if arabic else ("en", "ltr")
-        return page.replace("<html>", f'<html lang="{lang}" dir="{direction}">', 1)
+        lang = page_language() if flask.has_request_context() else DEFAULT
+        return page.replace("<html>", f'<html lang="{lang}" dir="{direction(lang)}">', 1)
 
 
 def _shell():
@@ -117,12 +119,15 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
             module.register_routes(server)
     # Mantine's components follow the direction of the URL's language.
     app.clientside_callback(
-        """function(search) {
-            const rtl = new URLSearchParams(search || "").get("lang") === "ar";
-            document.documentElement.setAttribute("dir", rtl ? "rtl" : "ltr");
-            document.documentElement.setAttribute("lang", rtl ? "ar" : "en");
-            return rtl ? "rtl" : "ltr";
-        }""",
+        # the browser's side of context.page_language (the same languages, from the URL)
+        f"""function(search) {{
+            const asked = new URLSearchParams(search || "").get("lang");
+            const lang = {json.dumps(LANGUAGES)}.includes(asked) ? asked : "{DEFAULT}";
+            const dir = {json.dumps(RTL_LANGUAGES)}.includes(lang) ? "rtl" : "ltr";
+            document.documentElement.setAttribute("dir", dir);
+            document.documentElement.setAttribute("lang", lang);
+            return dir;
+        }}""",
         Output("direction", "direction"),
         Input("url", "search"),
     )

@@ -43,6 +43,16 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from analytics.appstate import AppState, utc_now
 from analytics.errors import UserError  # a user-management request that cannot be done
+from analytics.translation import (
+    DEFAULT,
+    LANGUAGE_NAMES,
+    N_,
+    direction,
+    in_languages,
+    other_language,
+    translator,
+)
+from dashboards.language import page_language
 
 ROLES = ("admin", "manager", "planner", "executive", "wallboard")
 # Where each role lands after logging in.
@@ -549,7 +559,7 @@ def install(
 
     @server.route("/login", methods=["GET", "POST"])
     def login():
-        lang = "ar" if flask.request.args.get("lang") == "ar" else "en"
+        lang = page_language()
         if flask.request.method == "GET":
             token = secrets.token_urlsafe(24)
             response = flask.make_response(
@@ -585,7 +595,7 @@ def install(
         state.audit(user.username, "login", {"ip": remote})
         target = _safe_next(form.get("next"))
         if target == "/" or not user.may_open(urlparse(target).path):
-            target = user.home + (f"?lang={lang}" if lang == "ar" else "")
+            target = user.home + (f"?lang={lang}" if lang != DEFAULT else "")
         response = flask.redirect(target)
         response.set_cookie(SESSION_COOKIE, signer.dumps(session_id), **cookie_args())
         response.set_cookie(CSRF_COOKIE, csrf, **cookie_args(http_only=False))
@@ -609,42 +619,32 @@ def install(
 # ------------------------------------------------------------------- the log-in page
 
 _WORDS = {
-    "en": {
-        "title": "Contact-centre analytics",
-        "sub": "Sign in to your centre's dashboards",
-        "username": "User name",
-        "password": "Password",
-        "submit": "Sign in",
-        "invalid": "That user name and password do not match.",
-        "locked": "Too many failed attempts: try again in {wait} seconds.",
-        "other": "العربية",
-    },
-    "ar": {
-        "title": "تحليلات مركز الاتصال",
-        "sub": "سجّل الدخول إلى لوحات مركزك",
-        "username": "اسم المستخدم",
-        "password": "كلمة المرور",
-        "submit": "دخول",
-        "invalid": "اسم المستخدم وكلمة المرور غير متطابقين.",
-        "locked": "محاولات فاشلة كثيرة: حاول مجددًا بعد {wait} ثانية.",
-        "other": "English",
-    },
+    "title": N_("Contact-centre analytics"),
+    "sub": N_("Sign in to your centre's dashboards"),
+    "username": N_("User name"),
+    "password": N_("Password"),
+    "submit": N_("Sign in"),
+    "invalid": N_("That user name and password do not match."),
 }
 
-_NOT_FOUND = (
-    "<main class='card'><h1>404</h1><p>No such page.</p>"
-    "<p dir='rtl'>لا توجد صفحة بهذا العنوان.</p><p><a href='/'>Back</a></p></main>"
-)
-_FORBIDDEN = (
-    "<main class='card'><h1>403</h1><p>Your role may not open this page.</p>"
-    "<p dir='rtl'>لا تسمح صلاحيتك بفتح هذه الصفحة.</p><p><a href='/'>Back</a></p></main>"
-)
+
+def _refusal(status: int, message: str) -> str:
+    """A refusal page in every language at once (it is shown before a page's language is
+    known to matter): the message from the catalogue, each in its direction."""
+    said = "".join(
+        f"<p dir='{direction(lang)}'>{html.escape(text)}</p>"
+        for lang, text in in_languages(message).items()
+    )
+    return f"<main class='card'><h1>{status}</h1>{said}<p><a href='/'>Back</a></p></main>"
+
+
+_NOT_FOUND = _refusal(404, N_("No such page."))
+_FORBIDDEN = _refusal(403, N_("Your role may not open this page."))
 
 
 def _page(body: str, lang: str = "en") -> str:
-    direction = "rtl" if lang == "ar" else "ltr"
     return (
-        f"<!doctype html><html lang='{lang}' dir='{direction}'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{lang}' dir='{direction(lang)}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>Contact-centre analytics</title>"
         "<link rel='stylesheet' href='/assets/login.css'></head>"
@@ -655,9 +655,18 @@ def _page(body: str, lang: str = "en") -> str:
 def _login_form(
     token: str, lang: str, next_path: str | None, error: str | None, wait: float = 0
 ) -> str:
-    w = _WORDS[lang]
-    other = "en" if lang == "ar" else "ar"
-    text = w[error].format(wait=max(1, round(wait))) if error else ""
+    tr = translator(lang)
+    w = {key: tr.gettext(message) for key, message in _WORDS.items()}
+    other = other_language(lang)
+    w["other"] = LANGUAGE_NAMES[other]
+    if error == "locked":
+        text = tr.ngettext(  # a count of seconds: Arabic has six forms
+            "Too many failed attempts: try again in {n} second.",
+            "Too many failed attempts: try again in {n} seconds.",
+            max(1, round(wait)),
+        )
+    else:
+        text = w[error] if error else ""
     message = f"<p class='error' role='alert'>{html.escape(text)}</p>" if error else ""
     nxt = html.escape(_safe_next(next_path))
     return _page(

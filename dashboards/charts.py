@@ -1,9 +1,10 @@
 """Plotly figures of the dashboards, drawn the same way in both languages.
 
+
 Plotly draws left to right; an Arabic reader's time runs right to left, so ``mirrored``
 reverses the time axis, puts the value axis on the right and anchors the legend there.
-Dates are shown as numbers (``%d/%m``) so they read the same in both languages; text
-around them comes from the words modules. Figures carry no data of their own: they plot
+Dates on an axis read in the one date format of the reader's language ('1 Sep' /
+'1 سبتمبر'); text around them comes from the message catalogue. Figures carry no data of their own: they plot
 rows the KPI layer returned.
 
 Figures are built as plain dicts (``{"data": [...], "layout": {...}}``, what ``dcc.Graph``
@@ -14,10 +15,14 @@ a ``go.Figure`` for the few figures built that way.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Sequence
 
 import plotly.colors as plotly_colors
 import plotly.graph_objects as go
+
+from analytics.translation import date, end_side, is_rtl
 
 FONT = "IBM Plex Sans Arabic, Inter, system-ui, sans-serif"
 # A calm palette that stays readable for the common colour-vision deficiencies.
@@ -59,7 +64,7 @@ def _axes(fig: dict, prefix: str) -> list[dict]:
 def mirrored(fig, lang: str, *, time_axis: str = "x"):
     """``fig`` laid out for ``lang``: right to left for Arabic (time axis reversed,
     value axis on the right, legend on the right)."""
-    if lang != "ar":
+    if not is_rtl(lang):
         return fig
     if isinstance(fig, go.Figure):
         if time_axis == "x":
@@ -115,8 +120,8 @@ def _target_note(y: float, text: str, lang: str) -> dict:
         "showarrow": False,
         "xref": "paper",
         "yref": "y",
-        "x": 0 if lang == "ar" else 1,
-        "xanchor": "left" if lang == "ar" else "right",
+        "x": 0 if is_rtl(lang) else 1,
+        "xanchor": end_side(lang),
         "y": y,
         "yanchor": "bottom",
         "font": {"size": 11, "color": "#495057"},
@@ -139,6 +144,34 @@ def _target_line(y: float, colour: str) -> dict:
 
 def _dates(values: Sequence) -> list:
     return [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
+
+
+def _day(value) -> dt.date | None:
+    if type(value) is dt.date:
+        return value
+    if hasattr(value, "date"):  # datetime, pandas Timestamp
+        return value.date()
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def date_axis(fig: dict, x: Sequence, lang: str, form: str = "day_month", ticks: int = 8) -> dict:
+    """Label a date axis in the one date format of the reader's language ('1 Sep' /
+    '1 سبتمبر'; ``form`` one of ``analytics.translation.DATE_FORMS``, 'month' for a
+    trend over months): at most ``ticks`` ticks, Babel's words."""
+    days = [_day(v) for v in x]
+    if not days or any(d is None for d in days):
+        return fig
+    step = max(1, math.ceil(len(days) / ticks))
+    shown = days[::step]
+    fig["layout"]["xaxis"].update(
+        tickmode="array",
+        tickvals=[d.isoformat() for d in shown],
+        ticktext=[date(d, lang, form) for d in shown],
+    )
+    return fig
 
 
 def stacked_bars(
@@ -166,7 +199,7 @@ def stacked_bars(
         {"barmode": "stack", "bargap": 0.15},
     )
     base(fig, title=title, height=height)
-    fig["layout"]["xaxis"]["tickformat"] = "%d/%m"
+    date_axis(fig, x, lang)
     _unit_axis(fig, unit)
     return mirrored(fig, lang)
 
@@ -187,7 +220,7 @@ def lines(
     percent: bool = False,
     target: float | None = None,
     height: int = 320,
-    date_ticks: str | None = "%d/%m",
+    date_ticks: str | None = "day_month",
     unit: str = "",
     decimals: int | None = None,
 ) -> dict:
@@ -217,7 +250,7 @@ def lines(
                 "%{x|%d/%m}: %{y:,." + str(decimals) + "f}" + (f" {unit}" if unit else "")
             )
     if date_ticks:
-        fig["layout"]["xaxis"]["tickformat"] = date_ticks
+        date_axis(fig, x, lang, date_ticks)
     _unit_axis(fig, unit)
     return mirrored(fig, lang)
 
@@ -271,7 +304,7 @@ def heatmap(
     hours = [v for v in x if str(v).endswith(":00")]
     if hours and len(hours) < len(x):
         fig["layout"]["xaxis"].update({"tickvals": hours, "tickangle": 0})
-    if lang == "ar":
+    if is_rtl(lang):
         fig["layout"]["xaxis"]["autorange"] = "reversed"
         fig["layout"]["yaxis"]["side"] = "right"
         fig["layout"]["margin"]["r"] = 90  # the weekdays' names whole ("الخميس")
@@ -369,7 +402,7 @@ def grouped_bars(
             }
         ]
     if horizontal:
-        if lang == "ar":  # bars grow from the right, names on the right
+        if is_rtl(lang):  # bars grow from the right, names on the right
             fig["layout"]["xaxis"]["autorange"] = "reversed"
             fig["layout"]["yaxis"]["side"] = "right"
             # room for the longest name: automargin measures right-to-left text short

@@ -20,8 +20,10 @@ import flask
 from analytics.appstate import AppState
 from analytics.centres import Centre, get_centre, list_centres
 from analytics.periods import Period, parse_period
-from analytics.store import Store
+from analytics.store import Store, StoreError
+from analytics.translation import DEFAULT
 from dashboards.auth import Forbidden, current_user
+from dashboards.language import page_language
 
 CALL_FILTERS = ("category", "topic", "channel", "site", "queue")
 # What one request may ask (a clear message instead of minutes of work and a huge answer).
@@ -62,14 +64,13 @@ class AppContext:
         return self.settings.today or dt.datetime.now(centre.tz).date()
 
     def memo(self, key: tuple, compute):
-        """``compute()`` once per version of the analytics file: a writer replaces the
-        file (a new inode), which starts a new version. For slow answers that only a
-        load can change, such as the codes a filter offers."""
+        """``compute()`` once per version of the analytics store: every published write
+        is a new snapshot, which starts a new version (another process's or host's too).
+        For slow answers that only a load can change, such as the codes a filter offers."""
         try:
-            info = self.store.path.stat()
-        except FileNotFoundError:
+            version = self.store.version()
+        except StoreError:
             return compute()
-        version = (info.st_ino, info.st_mtime_ns)
         if self._memo.get("version") != version:
             self._memo.clear()
             self._memo["version"] = version
@@ -94,7 +95,7 @@ class View:
 
     @classmethod
     def from_query(cls, query: dict) -> View:
-        lang = "ar" if query.get("lang") == "ar" else "en"
+        lang = page_language(query)
         filters = {}
         for name in CALL_FILTERS:
             raw = query.get(name)
@@ -113,7 +114,7 @@ class View:
             params["period"] = self.period_text
         for name, values in self.filters.items():
             params[name] = ",".join(values)
-        if self.lang != "en":
+        if self.lang != DEFAULT:
             params["lang"] = self.lang
         for key, value in changes.items():
             if value in (None, "", []):

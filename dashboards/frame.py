@@ -25,6 +25,7 @@ from analytics.centres import Centre
 from analytics.exports.i18n import Labels
 from analytics.labels import centre_names, labels_for
 from analytics.periods import Period, hijri_month_bounds, hijri_month_of
+from analytics.translation import DEFAULT, LANGUAGE_NAMES, direction, moment, other_language
 from dashboards import freshness
 from dashboards.auth import User, csrf_for, current_user
 from dashboards.context import (
@@ -125,9 +126,7 @@ def page(
 
 def _framed(path, view: View, user: User, content, extras, chrome: bool, old=None):
     if not chrome:
-        return html.Div(
-            [old, content], className="chromeless", dir="rtl" if view.lang == "ar" else "ltr"
-        )
+        return html.Div([old, content], className="chromeless", dir=direction(view.lang))
     bar, stamp = extras if extras else (None, None)
     return html.Div(
         [
@@ -143,7 +142,7 @@ def _framed(path, view: View, user: User, content, extras, chrome: bool, old=Non
             ),
         ],
         className="app-root",
-        dir="rtl" if view.lang == "ar" else "ltr",
+        dir=direction(view.lang),
     )
 
 
@@ -159,10 +158,10 @@ def header(path: str, view: View, user: User) -> html.Header:
         )
         for target, key in menu(user)
     ]
-    other = "en" if view.lang == "ar" else "ar"
+    other = other_language(view.lang)
     switch = html.A(
-        "English" if other == "en" else "العربية",
-        href=path + view.query(lang=other if other == "ar" else None),
+        LANGUAGE_NAMES[other],
+        href=path + view.query(lang=other if other != DEFAULT else None),
         className="lang-switch",
         id="lang-switch",
     )
@@ -363,14 +362,14 @@ def as_of_stamp(ctx: PageContext) -> html.Div:
     parts = [w["data_as_of"] + " "]
     parts.append(
         html.Span(
-            latest.astimezone(zone).strftime("%Y-%m-%d %H:%M") if latest else "—",
+            moment(latest.astimezone(zone), ctx.lang) if latest else "—",
             id="as-of-latest",
         )
     )
     parts.append(f" · {w['last_load']} ")
     parts.append(
         html.Span(
-            loaded.astimezone(zone).strftime("%Y-%m-%d %H:%M") if loaded else w["never_loaded"],
+            moment(loaded.astimezone(zone), ctx.lang) if loaded else w["never_loaded"],
             id="as-of-load",
         )
     )

@@ -49,7 +49,7 @@ def kpi_grid(
     """A grid of ``rows`` with ``key_columns`` (plain column defs) then one column a KPI."""
     columns = [*key_columns, *(kpi_column(k, labels) for k in kpis)]
     options = {
-        "enableRtl": labels.lang == "ar",
+        "enableRtl": labels.rtl,
         "domLayout": "autoHeight" if height is None else "normal",
         "tooltipShowDelay": 300,
         "suppressCellFocus": not row_selection,

@@ -80,7 +80,9 @@ def comparisons(con, centre: Centre, period: Period, filters: Filters) -> list[t
     for other in (previous_period(period), year_before(period)):
         other = covered(other, first)
         if other is not None:
-            out.append((other, call_kpis(con, centre, period=other, filters=dict(filters))[0]))
+            # no exact p90 here: it reads every answered call of another period
+            row = call_kpis(con, centre, period=other, filters=dict(filters), percentile=False)
+            out.append((other, row[0]))
         else:
             out.append((None, None))
     return out
@@ -101,7 +103,9 @@ def month_trend(
         y, m = y - 1, m + 12
     start = max(dt.date(y, m, 1), first.replace(day=1))
     span = Period(start, period.end, f"{start.isoformat()}..{period.end.isoformat()}")
-    rows = call_kpis(con, centre, period=span, interval="month", filters=dict(filters))
+    rows = call_kpis(
+        con, centre, period=span, interval="month", filters=dict(filters), percentile=False
+    )
     return [r for r in rows if r["offered"]]
 
 
@@ -288,7 +292,7 @@ def tickets(
     }
 
 
-def calls_behind(con, centre: Centre, period: Period, filters: Filters, limit: int = 1000):
+def calls_behind(con, centre: Centre, period: Period, filters: Filters, limit: int = 500):
     """(how many, the newest ``limit``) calls behind the figures of this selection."""
     return call_list(con, centre, period=period, filters=dict(filters), limit=limit)
 

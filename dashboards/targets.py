@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from analytics.centres import Centre
 from analytics.exports.report import Target, default_targets
 from analytics.kpi.catalogue import find, format_value
+from analytics.translation import LRI, PDI, is_rtl
 
 # Green meets the target, amber misses it within the tolerance, red misses it.
 GOOD, WARN, BAD = "#2f9e44", "#f08c00", "#e03131"
@@ -50,7 +51,7 @@ def target_text(name: str, tgt: Target, lang: str, word: str) -> str:
 def isolate(text: str, lang: str) -> str:
     """``text`` as a left-to-right island inside an Arabic line ("≤ 5.0%", "−3.9 pts"
     stay whole and in order); unchanged in English."""
-    return f"\u2066{text}\u2069" if lang == "ar" else text
+    return f"{LRI}{text}{PDI}" if is_rtl(lang) else text
 
 
 def heat_range(tgt: Target, values: Sequence[float | None]) -> tuple[float, float]:

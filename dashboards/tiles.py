@@ -18,6 +18,7 @@ from dash import html
 from analytics.exports.i18n import Labels
 from analytics.exports.report import Target
 from analytics.kpi.catalogue import find, format_change, format_value
+from analytics.translation import date, is_rtl
 from dashboards import charts
 from dashboards.targets import direction, isolate, target_text
 from dashboards.words import words
@@ -147,7 +148,6 @@ def kpi_tile(
             className="kpi-head",
         ),
         value_el,
-        html.Div(name, className="kpi-name"),
     ]
     if target is not None:
         gap = format_change(name, value - target.value, lang) if value is not None else None
@@ -166,7 +166,7 @@ def kpi_tile(
         body.append(html.Div(note, className="kpi-note"))
     if spark is not None and spark[0]:
         values = list(spark[1])
-        if lang == "ar":  # time runs right to left
+        if is_rtl(lang):  # time runs right to left
             values.reverse()
         body.append(
             html.Div(
@@ -181,11 +181,16 @@ def kpi_tile(
                     connectNulls=False,
                 ),
                 className="kpi-spark",
-                title=f"{spark[0][0]:%d/%m} – {spark[0][-1]:%d/%m}",
+                title=f"{date(spark[0][0], lang, 'short')} – {date(spark[0][-1], lang, 'short')}",
             )
         )
     explained = formula(name, row, lang)
-    pop = [html.Div(w["formula"], className="formula-title")]
+    # the KPI's name (the contract: exports' definitions, cca kpi) is for the curious: in
+    # the tooltip, not on the tile
+    pop = [
+        html.Div(w["formula"], className="formula-title"),
+        html.Div(name, className="kpi-name", dir="ltr"),
+    ]
     if explained:
         pop.append(html.Div(explained, className="formula", dir="ltr"))
     if definition:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -399,7 +398,7 @@ def test_cca_staff_staffs_a_saved_forecast_interval_by_interval(seed_store, tmp_
     --forecast`: one row per open half hour of the forecast's week, each with the
     forecast's calls; a day verified by simulation from --from; bad runs named."""
     db = tmp_path / "seed.duckdb"
-    shutil.copy(seed_store.path, db)
+    seed_store.backup(db)
     saved = run_cca(
         "forecast",
         "--centre",
@@ -461,7 +460,7 @@ def test_the_alerts_projection_reads_todays_saved_forecast(seed_store, tmp_path)
     from simulation.operations.alerts.watcher import ensure_rules
 
     db = tmp_path / "seed.duckdb"
-    shutil.copy(seed_store.path, db)
+    seed_store.backup(db)
     store, state = Store(db), AppState.beside(db)
     as_of = dt.datetime(2026, 9, 29, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
 

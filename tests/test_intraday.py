@@ -19,7 +19,7 @@ from analytics.centres import Centre
 from simulation.formulas.erlang import erlang_a_metrics, parse_target, required_agents
 from simulation.intraday.day import IntradayPlan, snapshot_from_log
 from simulation.intraday.projection import band, project
-from simulation.intraday.reforecast import MIN_DAYS, learn_weight
+from simulation.intraday.reforecast import MIN_DAYS, forecast_cv, learn_weight
 from simulation.intraday.state import QueueState
 from simulation.intraday.whatif import Change, apply_changes, parse_change, suggest
 from simulation.queue.scenario import Scenario
@@ -100,6 +100,19 @@ def test_snapshot_reads_waiting_in_service_and_decided_calls(store):
     assert sorted(actual["outcome"]) == ["abandoned", "answered", "answered"]
     # the decided calls keep their stored records (what today's KPIs so far count)
     assert set(actual["category"]) == {"employer", "worker"}
+    # ... but the call in service at 10:00 (300 s of talk stored) had taken 120 s then:
+    # its handling is what was expected of it at 10:00, not what the log later said
+    from types import SimpleNamespace
+
+    from simulation.intraday.day import unknown_handling
+    from simulation.queue.distributions import Exponential
+
+    talk = SimpleNamespace(name="EMPLOYER", talk=Exponential(100.0), hold=None, acw=None)
+    known = unknown_handling(actual, SimpleNamespace(categories=[talk]), in_service)
+    busy = known.index[known["talk_s"].fillna(-1) != actual["talk_s"].astype(float).fillna(-1)]
+    assert len(busy) == 1 and actual.loc[busy[0], "talk_s"] == 300
+    # memoryless: 120 s taken + 100 s expected (mean of 400 draws, sd 100/20)
+    assert known.loc[busy[0], "talk_s"] == pytest.approx(220.0, abs=20.0)
 
 
 # ---------------------------------------------------------------- the re-forecast
@@ -123,9 +136,31 @@ def test_half_of_the_deviation_holding_gives_half_the_weight():
     assert w == pytest.approx(0.5)
 
 
-def test_too_few_days_learn_nothing():
+def test_too_few_days_learn_no_weight_but_the_rest_s_error():
     x = np.full(MIN_DAYS - 1, 0.3)
-    assert learn_weight(x, x, np.full(MIN_DAYS - 1, 100.0)) == (0.0, 0.0)
+    w, cv = learn_weight(x, x, np.full(MIN_DAYS - 1, 100.0))
+    assert w == 0.0
+    # no correction: the rest ran 30% off its forecast, 10% of which is Poisson noise
+    assert cv == pytest.approx(np.sqrt(0.09 - 0.01))
+    assert learn_weight(x[:1], x[:1], np.full(1, 100.0)) == (0.0, None)
+
+
+def test_a_spread_read_off_few_days_is_widened_as_student_s_t_says():
+    from simulation.intraday.reforecast import small_sample_factor
+
+    assert small_sample_factor(2) == pytest.approx(1.886 / 1.2816, rel=1e-3)
+    assert small_sample_factor(4) == pytest.approx(1.533 / 1.2816, rel=1e-3)
+    assert 1.0 < small_sample_factor(200) < 1.01
+
+
+def test_the_forecast_s_own_intervals_give_the_cv_without_earlier_days():
+    from scipy.stats import norm
+
+    mean = np.array([100.0, 400.0])
+    # 80% intervals of a level known to 10%: sd² = mean + (0.1 mean)²
+    sd = np.sqrt(mean + (0.1 * mean) ** 2)
+    z = norm.ppf(0.9)
+    assert forecast_cv(mean, mean - z * sd, mean + z * sd) == pytest.approx(0.1)
 
 
 def test_extra_spread_is_what_poisson_noise_does_not_explain():
@@ -295,7 +330,7 @@ def test_a_change_moves_the_projection_the_right_way(september):
         (["--at", "2026-09-01 10:00", "--arrivals", "actual"], "no history before 2026-09-01"),
         (["--at", "2026-09-15 10:00"], "cca forecast --centre bahrain_lmra"),
         (["--at", "2026-09-15 10:00", "--staffing", "live"], "live feed"),
-        (["--at", "2026-09-15 10:00", "--staffing", "roster"], "--roster FILE.csv"),
+        (["--at", "2026-09-15 10:00", "--staffing", "roster"], "--roster FILE: a saved roster"),
         (["--at", "yesterday-ish"], "not a timestamp"),
         (["--at", "2026-09-15 10:00", "--change", "+2@13"], "+2@13:00-17:00"),
     ],
@@ -402,8 +437,16 @@ def test_the_dashboards_today_view_projects_to_close_in_both_languages(september
             Period(day, day, "2026-09-15"), Labels(lang, labels_for(con, centre.centre_id, lang)),
             day, None,
         )  # fmt: skip
+        from dashboards.pages.intraday import TODAY_CACHE_STATS
+
+        before = dict(TODAY_CACHE_STATS)
         panel = today_panel(ctx, "11:00")
         more = today_panel(ctx, "11:00", "+3@11:30-17:00")
+        # another load (another user) in the same 5-minute slot reuses the projection
+        again = today_panel(ctx, "11:04")
+    assert TODAY_CACHE_STATS["computed"] - before["computed"] == 2
+    assert TODAY_CACHE_STATS["reused"] - before["reused"] == 1
+    assert str(again) == str(panel)
     text = str(panel)
     assert words(lang)["today_to_close"] in text and words(lang)["today_close"] in text
     kpis = {}
@@ -451,3 +494,152 @@ def test_a_roster_file_gives_the_agents_of_each_interval(september, tmp_path):
     assert list(plan.agents[14:34]) == [3 + (k // 2 + 7) % 2 for k in range(20)]
     assert plan.agents[:14].sum() == 0 and plan.agents[34:].sum() == 0
     assert "roster" in plan.notes["staffing"]
+
+
+def test_a_saved_roster_gives_its_shifts_less_their_breaks(september, tmp_path):
+    """--staffing roster reads `cca roster`'s shift rows (CSV or JSON; the planner's
+    roster CSV has the same columns): an 8-hour shift of 4 agents from 07:00 with its
+    hour's break at 10:00 and a 6-hour shift of 2 from 11:00 (local times, one with an
+    offset) give 4, 0, 6 and 2 agents, counted by hand."""
+    from analytics.centres import get_centre
+    from simulation.intraday.day import build_plan
+
+    rows = [
+        (
+            "8h:1h-break",
+            "2026-09-15T07:00:00+03:00",
+            "2026-09-15T10:00:00+03:00",
+            "2026-09-15T15:00:00+03:00",
+            4,
+        ),
+        ("6h", "2026-09-15 11:00", "", "2026-09-15 17:00", 2),
+    ]
+    csv_file = tmp_path / "roster.csv"
+    csv_file.write_text(
+        "shift,start,break_start,agents,end\n"
+        + "".join(f"{a},{b},{c},{e},{d}\n" for a, b, c, d, e in rows)
+    )
+    json_file = tmp_path / "roster.json"
+    json_file.write_text(
+        json.dumps(
+            {
+                "shifts": [
+                    {"shift": a, "start": b, "break_start": c or None, "end": d, "agents": e}
+                    for a, b, c, d, e in rows
+                ],
+                "summary": {},
+            }
+        )
+    )
+    expected = [4] * 6 + [0] * 2 + [6] * 8 + [2] * 4  # 07:00-17:00 in half hours
+    at = dt.datetime(2026, 9, 15, 11, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    with september.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        for f in (csv_file, json_file):
+            plan = build_plan(con, centre, at, arrivals="actual", staffing="roster", roster=f)
+            assert list(plan.agents[14:34]) == expected, f
+            assert plan.agents[:14].sum() == 0 and plan.agents[34:].sum() == 0
+            assert "its shifts" in plan.notes["staffing"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("shift,start,break_start,end,agents\n6h,2026-09-15 11:00,,soon,2\n")
+    with september.reader() as con, pytest.raises(ValueError, match=r"row 2, column end: 'soon'"):
+        build_plan(con, centre, at, arrivals="actual", staffing="roster", roster=bad)
+
+
+def test_cca_roster_s_own_output_covers_its_plan_in_the_projection(september, tmp_path):
+    """A roster made by `cca roster` from a plan of 3 agents from 07:00 to 17:00, saved as
+    JSON and as CSV, is read back by `cca intraday --staffing roster`: every interval of
+    the plan has at least its 3 agents on duty (the roster's coverage), the same from
+    both files."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "interval_start,headcount\n"
+        + "".join(f"2026-09-15 {h:02d}:{m:02d},3\n" for h in range(7, 17) for m in (0, 30))
+    )
+    agents = []
+    for fmt in ("json", "csv"):
+        out = run_cca(
+            "roster",
+            "--plan",
+            str(plan),
+            "--shifts",
+            "8h:1h-break,4h",
+            "--format",
+            fmt,
+            db=september.path,
+        )
+        saved = tmp_path / f"roster.{fmt}"
+        saved.write_text(out.stdout)
+        result = _json(
+            september.path,
+            "--at",
+            "2026-09-15 11:00",
+            "--arrivals",
+            "actual",
+            "--staffing",
+            "roster",
+            "--roster",
+            str(saved),
+            "--replications",
+            "2",
+        )
+        agents.append([row["agents"] for row in result["intervals"]])
+    assert agents[0] == agents[1]
+    # the intervals from 11:00 to 17:00 (the plan's), each with at least 3 on duty
+    assert len(agents[0]) >= 12 and min(agents[0][:12]) >= 3
+
+
+def test_staffing_live_reads_the_live_feed_s_waiting_callers_and_agents_by_state(
+    september, tmp_path
+):
+    """--staffing live: the live tables (as `cca live follow` keeps them) give the
+    snapshot — three callers waiting for 30, 60 and 90 s, two agents busy (one on a call
+    for 100 s, one ringing), three available, one paused, one logged out — and five agents
+    on shift to closing; at another moment than the tables describe it says what to do."""
+    import shutil
+
+    from analytics.centres import get_centre
+    from analytics.store import Store
+    from simulation.intraday.day import build_plan
+
+    db = tmp_path / "live.duckdb"
+    shutil.copy(september.path, db)
+    store = Store(db)
+    tz = dt.timezone(dt.timedelta(hours=3))
+    at = dt.datetime(2026, 9, 15, 11, tzinfo=tz)
+    feed = "bahrain_lmra:queue_log:/var/log/asterisk/queue_log"
+    with store.writer() as con:
+        con.execute(
+            "INSERT INTO live_feed_health (feed_id, centre_id, format, source, last_event_at) "
+            "VALUES (?, 'bahrain_lmra', 'queue_log', '/var/log/asterisk/queue_log', ?)",
+            [feed, at],
+        )
+        for k, wait in enumerate((30, 60, 90)):
+            con.execute(
+                "INSERT INTO live_calls_waiting VALUES (?, 'bahrain_lmra', ?, 'q', NULL, ?)",
+                [feed, f"c{k}", at - dt.timedelta(seconds=wait)],
+            )
+        states = [("on_call", 100), ("ringing", 5)] + [("available", 10)] * 3
+        states += [("paused", 300), ("logged_out", 4000)]
+        for k, (state, since) in enumerate(states):
+            con.execute(
+                "INSERT INTO live_agent_state (feed_id, centre_id, agent_id, state, since) "
+                "VALUES (?, 'bahrain_lmra', ?, ?, ?)",
+                [feed, f"A{k}", state, at - dt.timedelta(seconds=since)],
+            )
+    with store.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        plan = build_plan(con, centre, at, arrivals="actual", staffing="live")
+        assert sorted(e for _, e in plan.state.waiting) == [30.0, 60.0, 90.0]
+        assert sorted(e for _, e in plan.state.in_service) == [5.0, 100.0]
+        assert plan.state.agents == {"available": 3, "on_call": 2, "wrap_up": 0, "paused": 1}
+        slot = 11 * 2  # 11:00 in half hours
+        open_after = plan.agents[slot:][plan.agents[slot:] > 0]
+        assert plan.agents[slot] == 5 and set(open_after) == {5}
+        with pytest.raises(ValueError, match="leave out --at"):
+            build_plan(con, centre, at + dt.timedelta(hours=2), arrivals="actual", staffing="live")
+    result = _json(
+        db, "--at", "2026-09-15 11:00", "--arrivals", "actual", "--staffing", "live",
+        "--replications", "5",
+    )  # fmt: skip
+    assert result["snapshot"]["waiting"] == 3 and result["snapshot"]["in_service"] == 2

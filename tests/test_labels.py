@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 
-import duckdb
 import openpyxl
 import pytest
 from support.cli import run_cca
@@ -288,10 +287,10 @@ def test_a_mapping_with_a_bad_labels_table_is_refused(tmp_path):
 def test_a_store_of_schema_version_3_gets_the_labels_table_when_opened(tmp_path):
     store = Store(tmp_path / "old.duckdb")
     store.initialise()
-    con = duckdb.connect(str(store.path))
-    con.execute("DROP TABLE labels")
-    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    con.close()
+    with store.writer() as con:
+        con.execute("DROP TABLE labels")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    store.close()  # the next use opens it again, as a new process would
     with store.reader() as con:
         assert schema_version(con) == latest_version() >= 4
         assert labels_for(con, "bh", "en") == {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 from analytics.exports.i18n import Labels
 from analytics.exports.report import MonthlyReport
 from analytics.kpi.catalogue import format_points
+from analytics.translation import number, percent
 
 # A change smaller than this (a ratio; 0.001 = 0.1 point) is "held steady".
 STEADY = 0.001
@@ -67,49 +68,50 @@ def _sl_sentence(report: MonthlyReport, labels: Labels) -> str | None:
     now, before = report.calls, report.calls_previous
     if not _has_calls(now) or now[name] is None:
         return None
+    tr = labels.tr
     target = report.target(name)
     value = labels.value(name, now[name])
     if not (_has_calls(before) and before[name] is not None and report.previous):
-        if labels.lang == "en":
-            text = f"Service level within {t} s was {value}"
-            return text + (
-                f" against a target of {labels.value(name, target.value)}." if target else "."
-            )
-        text = f"بلغ مستوى الخدمة خلال {t} ث {value}"
-        return text + (f" مقابل مستهدف {labels.value(name, target.value)}." if target else ".")
-    change = now[name] - before[name]
-    month = labels.period_name(report.previous)
-    old = labels.value(name, before[name])
-    points = f"{abs(change) * 100:.1f}"
-    driver = sl_driver(report)
-    if labels.lang == "en":
-        if abs(change) < STEADY:
-            text = f"Service level within {t} s held steady at {value} against {month}"
-        else:
-            verb = "rose" if change > 0 else "fell"
-            text = f"Service level within {t} s {verb} {points} points against {month} ({old} → {value})"
-        if driver:
-            category, weekday, cell = driver
-            text += (
-                f", led by {labels.category_calls(category)} on {labels.weekdays(weekday)}"
-                f" ({format_points(cell)} points)"
-            )
         if target:
-            text += f"; the target is {labels.value(name, target.value)}"
-        return text + "."
+            return tr.gettext(
+                "Service level within {t} s was {value} against a target of {target}.",
+                t=t,
+                value=value,
+                target=labels.value(name, target.value),
+            )
+        return tr.gettext("Service level within {t} s was {value}.", t=t, value=value)
+    change = now[name] - before[name]
+    fields = {
+        "t": t,
+        "value": value,
+        "month": labels.period_name(report.previous),
+        "old": labels.value(name, before[name]),
+        "points": number(abs(change) * 100, labels.lang, 1),
+    }
     if abs(change) < STEADY:
-        text = f"استقر مستوى الخدمة خلال {t} ث عند {value} مقارنة بشهر {month}"
+        text = tr.gettext(
+            "Service level within {t} s held steady at {value} against {month}", **fields
+        )
+    elif change > 0:
+        text = tr.gettext(
+            "Service level within {t} s rose {points} points against {month} ({old} → {value})",
+            **fields,
+        )
     else:
-        verb = "ارتفع" if change > 0 else "انخفض"
-        text = f"{verb} مستوى الخدمة خلال {t} ث بمقدار {points} نقطة مقارنة بشهر {month} (من {old} إلى {value})"
-    if driver:
+        text = tr.gettext(
+            "Service level within {t} s fell {points} points against {month} ({old} → {value})",
+            **fields,
+        )
+    if driver := sl_driver(report):
         category, weekday, cell = driver
-        text += (
-            f"، وكان الأثر الأكبر في {labels.category_calls(category)} {labels.weekdays(weekday)}"
-            f" ({format_points(cell)} نقطة)"
+        text += tr.gettext(
+            ", led by {calls} on {weekdays} ({points} points)",
+            calls=labels.category_calls(category),
+            weekdays=labels.weekdays(weekday),
+            points=format_points(cell),
         )
     if target:
-        text += f"؛ والمستهدف {labels.value(name, target.value)}"
+        text += tr.gettext("; the target is {target}", target=labels.value(name, target.value))
     return text + "."
 
 
@@ -117,18 +119,15 @@ def _answer_rate_sentence(report: MonthlyReport, labels: Labels) -> str | None:
     now = report.calls
     if not _has_calls(now):
         return None
-    offered, answered, short = now["offered"], now["answered"], now["short_abandoned"]
-    rate = labels.value("answer_rate", now["answer_rate"])
-    excl = labels.value("answer_rate_excl_short", now["answer_rate_excl_short"])
-    s = f"{report.short_abandon_s:g}"
-    if labels.lang == "en":
-        return (
-            f"Of {offered:,} calls offered, {answered:,} were answered: an answer rate of "
-            f"{rate}, or {excl} leaving out the {short:,} callers who hung up before {s} s."
-        )
-    return (
-        f"من أصل {offered:,} مكالمة واردة أُجيب على {answered:,}: نسبة رد {rate}، "
-        f"أو {excl} عند استبعاد {short:,} متصلًا أنهوا الانتظار قبل {s} ث."
+    return labels.tr.gettext(
+        "Of {offered} calls offered, {answered} were answered: an answer rate of {rate}, "
+        "or {excl} leaving out the {short} callers who hung up before {s} s.",
+        offered=number(now["offered"], labels.lang),
+        answered=number(now["answered"], labels.lang),
+        short=number(now["short_abandoned"], labels.lang),
+        rate=labels.value("answer_rate", now["answer_rate"]),
+        excl=labels.value("answer_rate_excl_short", now["answer_rate_excl_short"]),
+        s=f"{report.short_abandon_s:g}",
     )
 
 
@@ -136,6 +135,7 @@ def _volume_sentence(report: MonthlyReport, labels: Labels) -> str | None:
     now = report.calls
     if not _has_calls(now):
         return None
+    tr, lang = labels.tr, labels.lang
     clauses = []
     for other, period in (
         (report.calls_previous, report.previous),
@@ -144,48 +144,49 @@ def _volume_sentence(report: MonthlyReport, labels: Labels) -> str | None:
         if not (_has_calls(other) and period):
             continue
         change = now["offered"] / other["offered"] - 1
-        month = labels.period_name(period)
-        pct = f"{abs(change) * 100:.1f}%"
-        if labels.lang == "en":
-            verb = "rose" if change > 0 else ("fell" if change < 0 else "were unchanged")
-            amount = "" if change == 0 else f" {pct}"
-            clauses.append(f"{verb}{amount} against {month} ({other['offered']:,})")
+        fields = {
+            "month": labels.period_name(period),
+            "pct": percent(abs(change), lang, 1),
+            "before": number(other["offered"], lang),
+        }
+        if change > 0:
+            clauses.append(tr.gettext("rose {pct} against {month} ({before})", **fields))
+        elif change < 0:
+            clauses.append(tr.gettext("fell {pct} against {month} ({before})", **fields))
         else:
-            verb = "ارتفعت" if change > 0 else ("انخفضت" if change < 0 else "لم تتغير")
-            amount = "" if change == 0 else f" {pct}"
-            clauses.append(f"{verb}{amount} مقارنة بشهر {month} ({other['offered']:,})")
+            clauses.append(tr.gettext("were unchanged against {month} ({before})", **fields))
     if not clauses:
         return None
-    if labels.lang == "en":
-        return f"Calls offered ({now['offered']:,}) " + " and ".join(clauses) + "."
-    return f"المكالمات الواردة ({now['offered']:,}) " + " و".join(clauses) + "."
+    return tr.gettext(
+        "Calls offered ({offered}) {clauses}.",
+        offered=number(now["offered"], lang),
+        clauses=tr.gettext(" and ").join(clauses),
+    )
 
 
 def _peak_sentence(report: MonthlyReport, labels: Labels) -> str | None:
     days = [r for r in report.daily if r["offered"]]
     if not days:
         return None
+    tr, lang = labels.tr, labels.lang
     busiest = max(days, key=lambda r: (r["offered"], -r["interval_start"].toordinal()))
-    day = labels.date(busiest["interval_start"].date())
-    sl = labels.value(report.headline_sl, busiest[report.headline_sl])
+    text = tr.gettext(
+        "The busiest day was {day} with {calls} calls (service level {sl})",
+        day=labels.date(busiest["interval_start"].date()),
+        calls=number(busiest["offered"], lang),
+        sl=labels.value(report.headline_sl, busiest[report.headline_sl]),
+    )
     slots = [r for r in report.intraday if r["offered"]]
-    peak = max(slots, key=lambda r: r["offered"]) if slots else None
-    minutes = int(report.intraday_interval.removesuffix("min"))
-    if labels.lang == "en":
-        text = f"The busiest day was {day} with {busiest['offered']:,} calls (service level {sl})"
-        if peak:
-            end = _slot_end(peak["slot"], minutes)
-            text += (
-                f"; the busiest {minutes} minutes of the day were {peak['slot']}–{end}, "
-                f"with {peak['offered']:,} calls over the period"
-            )
-        return text + "."
-    text = f"كان أكثر الأيام ازدحامًا {day} بعدد {busiest['offered']:,} مكالمة (مستوى الخدمة {sl})"
-    if peak:
-        end = _slot_end(peak["slot"], minutes)
-        text += (
-            f"؛ وأكثر {minutes} دقيقة ازدحامًا في اليوم {peak['slot']}–{end}"
-            f" بعدد {peak['offered']:,} مكالمة خلال الفترة"
+    if slots:
+        peak = max(slots, key=lambda r: r["offered"])
+        minutes = int(report.intraday_interval.removesuffix("min"))
+        text += tr.gettext(
+            "; the busiest {minutes} minutes of the day were {start}–{end}, "
+            "with {calls} calls over the period",
+            minutes=minutes,
+            start=peak["slot"],
+            end=_slot_end(peak["slot"], minutes),
+            calls=number(peak["offered"], lang),
         )
     return text + "."
 
@@ -200,24 +201,28 @@ def _tickets_sentence(report: MonthlyReport, labels: Labels) -> str | None:
     t = report.tickets
     if not (t["created"] or t["resolved"] or t["backlog"]):
         return None
-    sla = f"{report.centre.ticket_sla_wd:g}"
+    tr, lang = labels.tr, labels.lang
     met = t["sla_met_rate"]
     target = report.target("sla_met_rate")
-    if labels.lang == "en":
-        text = f"{t['created']:,} e-support tickets were created and {t['resolved']:,} resolved"
-        if met is not None:
-            text += f"; {labels.value('sla_met_rate', met)} met the {sla}-working-day SLA"
-            if target:
-                text += f" (target {labels.value('sla_met_rate', target.value)})"
-        text += f"; {t['backlog']:,} remain open, {t['at_risk']:,} of them due within the next working day"
-        return text + "."
-    text = f"أُنشئت {t['created']:,} تذكرة دعم إلكتروني وحُلَّت {t['resolved']:,}"
+    text = tr.gettext(
+        "{created} e-support tickets were created and {resolved} resolved",
+        created=number(t["created"], lang),
+        resolved=number(t["resolved"], lang),
+    )
     if met is not None:
-        text += f"؛ والتزمت {labels.value('sla_met_rate', met)} منها بمهلة {sla} أيام عمل"
+        text += tr.gettext(
+            "; {met} met the {sla}-working-day SLA",
+            met=labels.value("sla_met_rate", met),
+            sla=f"{report.centre.ticket_sla_wd:g}",
+        )
         if target:
-            text += f" (المستهدف {labels.value('sla_met_rate', target.value)})"
-    text += (
-        f"؛ وبقيت {t['backlog']:,} مفتوحة، يحين موعد {t['at_risk']:,} منها خلال يوم العمل التالي"
+            text += tr.gettext(
+                " (target {target})", target=labels.value("sla_met_rate", target.value)
+            )
+    text += tr.gettext(
+        "; {backlog} remain open, {at_risk} of them due within the next working day",
+        backlog=number(t["backlog"], lang),
+        at_risk=number(t["at_risk"], lang),
     )
     return text + "."
 
@@ -236,28 +241,22 @@ def target_misses(report: MonthlyReport) -> list[tuple[str, float, object]]:
 def _targets_sentence(report: MonthlyReport, labels: Labels) -> str | None:
     if not _has_calls(report.calls):
         return None
+    tr = labels.tr
     misses = target_misses(report)
     if not misses:
-        return "All targets were met." if labels.lang == "en" else "تحققت جميع المستهدفات."
+        return tr.gettext("All targets were met.")
     parts = []
     for name, value, target in misses:
-        bound = (
-            ("at least" if target.at_least else "at most")
-            if labels.lang == "en"
-            else ("لا يقل عن" if target.at_least else "لا يزيد على")
-        )
-        goal = labels.value(name, target.value)
-        if labels.lang == "en":
-            parts.append(
-                f"{labels.kpi(name).lower()} {labels.value(name, value)} (target {bound} {goal})"
-            )
+        fields = {
+            "kpi": labels.kpi(name).lower(),
+            "value": labels.value(name, value),
+            "goal": labels.value(name, target.value),
+        }
+        if target.at_least:
+            parts.append(tr.gettext("{kpi} {value} (target at least {goal})", **fields))
         else:
-            parts.append(
-                f"{labels.kpi(name)} {labels.value(name, value)} (المستهدف {bound} {goal})"
-            )
-    if labels.lang == "en":
-        return "Below target: " + "; ".join(parts) + "."
-    return "دون المستهدف: " + "؛ ".join(parts) + "."
+            parts.append(tr.gettext("{kpi} {value} (target at most {goal})", **fields))
+    return tr.gettext("Below target: {misses}.", misses=tr.gettext("; ").join(parts))
 
 
 def highlights(report: MonthlyReport, labels: Labels) -> list[str]:

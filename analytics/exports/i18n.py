@@ -1,14 +1,15 @@
 """Words of the executive exports in English and Arabic.
 
 An executive in Manama or Riyadh reads the monthly report in Arabic, right to left; the
-same figures go to an English edition. Everything a reader sees that is not a number
-comes from here: sheet and column titles, Gregorian and Hijri (Umm al-Qura) month names,
-weekdays and the seed centres' caller categories; KPI labels, definitions and formats
-come from the KPI catalogue (``analytics.kpi.catalogue``). Caller categories, topics,
-queues, sites and channels are shown by the centre's own labels (``analytics.labels``,
-stored with the data) when it has them, else by the seed names below or a readable form
-of the code. KPI *names* (``sl_offered_12``) are the contract and are never translated:
-they appear beside the labels so a reader can look them up.
+same figures go to an English edition. ``Labels`` gathers what a reader sees that is not
+a number: sheet and column titles, month names (Gregorian by Babel, Hijri from the
+catalogue), weekdays and the seed centres' caller categories; KPI labels, definitions and
+formats come from the KPI catalogue (``analytics.kpi.catalogue``). The English words below are message ids; their
+Arabic is in the one message catalogue (``analytics.translation``). Caller categories,
+topics, queues, sites and channels are shown by the centre's own labels
+(``analytics.labels``, stored with the data) when it has them, else by the seed names
+below or a readable form of the code. KPI *names* (``sl_offered_12``) are the contract
+and are never translated: they appear beside the labels so a reader can look them up.
 
 ``Labels(lang)`` is the one object the writers use: ``labels.kpi("sl_offered_12")`` gives
 "Service level within 12 s (of offered)" or «مستوى الخدمة خلال 12 ث (من الواردة)».
@@ -22,284 +23,137 @@ from collections.abc import Mapping
 
 from analytics.kpi import catalogue
 from analytics.kpi.catalogue import format_change, format_value
-from analytics.labels import NOT_RECORDED, display
+from analytics.labels import display
 from analytics.periods import Period, hijri_date, hijri_month_of
+from analytics.translation import LANGUAGES, N_, NP_, translator, weekday_name
+from analytics.translation import date as format_date
 
-LANGUAGES = ("en", "ar")
-
-GREGORIAN_MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "ar": [
-        "يناير",
-        "فبراير",
-        "مارس",
-        "أبريل",
-        "مايو",
-        "يونيو",
-        "يوليو",
-        "أغسطس",
-        "سبتمبر",
-        "أكتوبر",
-        "نوفمبر",
-        "ديسمبر",
-    ],
-}
-HIJRI_MONTHS = {
-    "en": [
-        "Muharram",
-        "Safar",
-        "Rabi al-Awwal",
-        "Rabi al-Thani",
-        "Jumada al-Ula",
-        "Jumada al-Akhirah",
-        "Rajab",
-        "Shaban",
-        "Ramadan",
-        "Shawwal",
-        "Dhu al-Qadah",
-        "Dhu al-Hijjah",
-    ],
-    "ar": [
-        "محرم",
-        "صفر",
-        "ربيع الأول",
-        "ربيع الآخر",
-        "جمادى الأولى",
-        "جمادى الآخرة",
-        "رجب",
-        "شعبان",
-        "رمضان",
-        "شوال",
-        "ذو القعدة",
-        "ذو الحجة",
-    ],
-}
-# ISO weekday (1 = Monday) -> name
-WEEKDAYS = {
-    "en": {
-        1: "Monday",
-        2: "Tuesday",
-        3: "Wednesday",
-        4: "Thursday",
-        5: "Friday",
-        6: "Saturday",
-        7: "Sunday",
-    },
-    "ar": {
-        1: "الاثنين",
-        2: "الثلاثاء",
-        3: "الأربعاء",
-        4: "الخميس",
-        5: "الجمعة",
-        6: "السبت",
-        7: "الأحد",
-    },
-}
+# Hijri (Umm al-Qura) month names: Babel knows only the Gregorian calendar's.
+HIJRI_MONTHS = [
+    N_("Muharram"),
+    N_("Safar"),
+    N_("Rabi al-Awwal"),
+    N_("Rabi al-Thani"),
+    N_("Jumada al-Ula"),
+    N_("Jumada al-Akhirah"),
+    N_("Rajab"),
+    N_("Shaban"),
+    N_("Ramadan"),
+    N_("Shawwal"),
+    N_("Dhu al-Qadah"),
+    N_("Dhu al-Hijjah"),
+]
+# ISO weekday (1 = Monday) -> "Mondays" (a weekday's calls over the month)
 WEEKDAYS_PLURAL = {
-    "en": {d: f"{name}s" for d, name in WEEKDAYS["en"].items()},
-    "ar": {
-        1: "أيام الاثنين",
-        2: "أيام الثلاثاء",
-        3: "أيام الأربعاء",
-        4: "أيام الخميس",
-        5: "أيام الجمعة",
-        6: "أيام السبت",
-        7: "أيام الأحد",
-    },
+    1: N_("Mondays"),
+    2: N_("Tuesdays"),
+    3: N_("Wednesdays"),
+    4: N_("Thursdays"),
+    5: N_("Fridays"),
+    6: N_("Saturdays"),
+    7: N_("Sundays"),
 }
 # The seed centres' caller categories, for a store without labels of its own (any other
 # code without a label is shown as words, analytics.labels.readable).
 CATEGORIES = {
-    "en": {
-        "employer": "Employers",
-        "worker": "Workers",
-        "other": "Others",
-        None: NOT_RECORDED["en"],
-    },
-    "ar": {
-        "employer": "أصحاب العمل",
-        "worker": "العمال",
-        "other": "أخرى",
-        None: NOT_RECORDED["ar"],
-    },
+    "employer": N_("Employers"),
+    "worker": N_("Workers"),
+    "other": N_("Others"),
 }
 CATEGORY_CALLS = {
-    "en": {"employer": "employer calls", "worker": "worker calls", "other": "other calls"},
-    "ar": {
-        "employer": "مكالمات أصحاب العمل",
-        "worker": "مكالمات العمال",
-        "other": "المكالمات الأخرى",
-    },
+    "employer": N_("employer calls"),
+    "worker": N_("worker calls"),
+    "other": N_("other calls"),
 }
 
-_WORDS = {
-    "en": {
-        "title": "Monthly contact-centre report",
-        "sheet_summary": "Summary",
-        "sheet_category": "By category",
-        "sheet_topic": "By topic",
-        "sheet_daily": "Daily trend",
-        "sheet_intraday": "Intraday profile",
-        "sheet_tickets": "Tickets",
-        "sheet_definitions": "Definitions",
-        "kpi": "KPI",
-        "name": "Name",
-        "this_month": "This period",
-        "target": "Target",
-        "status": "Status",
-        "previous": "Previous period",
-        "year_before": "Same period a year before",
-        "change": "Change",
-        "category": "Caller category",
-        "topic": "Topic",
-        "date": "Date",
-        "weekday": "Weekday",
-        "hijri_date": "Hijri date",
-        "slot": "Time of day",
-        "all": "All",
-        "as_of": "Data up to",
-        "produced": "produced",
-        "no_calls_yet": "no call",
-        "data_stop": "The data stop on {date} at {time}, {days} days before the end of this period: these figures are incomplete.",
-        "time_zone": "Time zone",
-        "period": "Period",
-        "centre": "Centre",
-        "definition": "Definition",
-        "unit": "Unit",
-        "setting": "Setting",
-        "value": "Value",
-        "thresholds": "Service-level thresholds T",
-        "short_abandon": "Short-abandon threshold S",
-        "ticket_sla": "Ticket SLA",
-        "full_day": "Full working day",
-        "weekend": "Weekend",
-        "opening_hours": "Opening hours",
-        "holidays": "Public holidays of",
-        "closed": "closed",
-        "targets": "Targets (traffic lights: green meets, amber within tolerance, red misses)",
-        "tolerance": "Amber tolerance",
-        "seconds": "s",
-        "working_days": "working days",
-        "working_hours": "working hours",
-        "hours": "hours",
-        "unit_count": "count",
-        "unit_ratio": "ratio (0–1)",
-        "unit_seconds": "seconds",
-        "unit_hours": "working hours",
-        "unit_days": "working days",
-        "headline": "Headline figures",
-        "highlights": "Highlights",
-        "calls": "Calls",
-        "tickets": "E-support tickets",
-        "daily_chart": "Calls offered per day and service level within {t} s",
-        "intraday_chart": "Calls offered per {m} minutes over the period and service level within {t} s",
-        "category_chart": "Calls offered by caller category",
-        "topic_chart": "Calls offered by topic",
-        "tickets_chart": "Tickets created and resolved per day",
-        "vs": "vs",
-        "points": "pts",
-        "no_data": "no data",
-        "page": "Page {n} of {total}",
-        "source": "Every figure comes from the KPI layer (analytics.kpi); definitions on the last sheet.",
-        "pdf_source": "Every figure comes from the one KPI layer; formulas and thresholds: Definitions sheet of the Excel edition.",
-        "calls_offered_axis": "calls",
-        "hijri": "Hijri",
-        "gregorian": "Gregorian",
-        "none": "none",
-    },
-    "ar": {
-        "title": "التقرير الشهري لمركز الاتصال",
-        "sheet_summary": "الملخص",
-        "sheet_category": "حسب فئة المتصل",
-        "sheet_topic": "حسب الموضوع",
-        "sheet_daily": "الاتجاه اليومي",
-        "sheet_intraday": "خلال اليوم",
-        "sheet_tickets": "التذاكر",
-        "sheet_definitions": "التعريفات",
-        "kpi": "المؤشر",
-        "name": "الاسم",
-        "this_month": "هذه الفترة",
-        "target": "المستهدف",
-        "status": "الحالة",
-        "previous": "الفترة السابقة",
-        "year_before": "الفترة نفسها من العام السابق",
-        "change": "التغير",
-        "category": "فئة المتصل",
-        "topic": "الموضوع",
-        "date": "التاريخ",
-        "weekday": "اليوم",
-        "hijri_date": "التاريخ الهجري",
-        "slot": "وقت اليوم",
-        "all": "الكل",
-        "as_of": "البيانات حتى",
-        "produced": "أُعدّ في",
-        "no_calls_yet": "لا مكالمات",
-        "data_stop": "تتوقف البيانات في {date} الساعة {time}، قبل نهاية هذه الفترة بـ {days} يوماً: هذه الأرقام ناقصة.",
-        "time_zone": "المنطقة الزمنية",
-        "period": "الفترة",
-        "centre": "المركز",
-        "definition": "التعريف",
-        "unit": "الوحدة",
-        "setting": "الإعداد",
-        "value": "القيمة",
-        "thresholds": "حدود مستوى الخدمة T",
-        "short_abandon": "حد الترك المبكر S",
-        "ticket_sla": "اتفاقية مستوى خدمة التذاكر",
-        "full_day": "يوم العمل الكامل",
-        "weekend": "عطلة نهاية الأسبوع",
-        "opening_hours": "ساعات العمل",
-        "holidays": "العطل الرسمية في",
-        "closed": "مغلق",
-        "targets": "المستهدفات (الأخضر يحقق، الأصفر ضمن هامش السماح، الأحمر لا يحقق)",
-        "tolerance": "هامش السماح",
-        "seconds": "ث",
-        "working_days": "أيام عمل",
-        "working_hours": "ساعات عمل",
-        "hours": "ساعات",
-        "unit_count": "عدد",
-        "unit_ratio": "نسبة (0–1)",
-        "unit_seconds": "ثوانٍ",
-        "unit_hours": "ساعات عمل",
-        "unit_days": "أيام عمل",
-        "headline": "الأرقام الرئيسية",
-        "highlights": "أبرز النتائج",
-        "calls": "المكالمات",
-        "tickets": "تذاكر الدعم الإلكتروني",
-        "daily_chart": "المكالمات الواردة يوميًا ومستوى الخدمة خلال {t} ث",
-        "intraday_chart": "المكالمات الواردة لكل {m} دقيقة خلال الفترة ومستوى الخدمة خلال {t} ث",
-        "category_chart": "المكالمات الواردة حسب فئة المتصل",
-        "topic_chart": "المكالمات الواردة حسب الموضوع",
-        "tickets_chart": "التذاكر المنشأة والمحلولة يوميًا",
-        "vs": "مقابل",
-        "points": "نقطة",
-        "no_data": "لا بيانات",
-        "page": "صفحة {n} من {total}",
-        "source": "كل رقم مصدره طبقة المؤشرات (analytics.kpi)؛ التعريفات في الورقة الأخيرة.",
-        "pdf_source": "كل رقم مصدره طبقة المؤشرات الموحدة؛ المعادلات والحدود في ورقة التعريفات من نسخة إكسل.",
-        "calls_offered_axis": "مكالمات",
-        "hijri": "هجري",
-        "gregorian": "ميلادي",
-        "none": "لا يوجد",
-    },
+_MESSAGES = {
+    "title": N_("Monthly contact-centre report"),
+    "sheet_summary": N_("Summary"),
+    "sheet_category": N_("By category"),
+    "sheet_topic": N_("By topic"),
+    "sheet_daily": N_("Daily trend"),
+    "sheet_intraday": N_("Intraday profile"),
+    "sheet_tickets": N_("Tickets"),
+    "sheet_definitions": N_("Definitions"),
+    "kpi": N_("KPI"),
+    "name": N_("Name"),
+    "this_month": N_("This period"),
+    "target": N_("Target"),
+    "status": N_("Status"),
+    "previous": N_("Previous period"),
+    "year_before": N_("Same period a year before"),
+    "change": N_("Change"),
+    "category": N_("Caller category"),
+    "topic": N_("Topic"),
+    "date": N_("Date"),
+    "weekday": N_("Weekday"),
+    "hijri_date": N_("Hijri date"),
+    "slot": N_("Time of day"),
+    "all": N_("All"),
+    "as_of": N_("Data up to"),
+    "produced": N_("produced"),
+    "no_calls_yet": N_("no call"),
+    "data_stop": N_(
+        "The data stop on {date} at {time}, {days} days before the end of this period: these figures are incomplete."
+    ),
+    "time_zone": N_("Time zone"),
+    "period": N_("Period"),
+    "centre": N_("Centre"),
+    "definition": N_("Definition"),
+    "unit": N_("Unit"),
+    "setting": N_("Setting"),
+    "value": N_("Value"),
+    "thresholds": N_("Service-level thresholds T"),
+    "short_abandon": N_("Short-abandon threshold S"),
+    "ticket_sla": N_("Ticket SLA"),
+    "full_day": N_("Full working day"),
+    "weekend": N_("Weekend"),
+    "opening_hours": N_("Opening hours"),
+    "holidays": N_("Public holidays of"),
+    "closed": N_("closed"),
+    "targets": N_("Targets (traffic lights: green meets, amber within tolerance, red misses)"),
+    "tolerance": N_("Amber tolerance"),
+    "seconds": N_("s"),
+    "working_days": N_("working days"),
+    "working_hours": N_("working hours"),
+    "hours": N_("hours"),
+    "unit_count": N_("count"),
+    "unit_ratio": N_("ratio (0–1)"),
+    "unit_seconds": N_("seconds"),
+    "unit_hours": N_("working hours"),
+    "unit_days": N_("working days"),
+    "headline": N_("Headline figures"),
+    "highlights": N_("Highlights"),
+    "calls": N_("Calls"),
+    "tickets": N_("E-support tickets"),
+    "daily_chart": N_("Calls offered per day and service level within {t} s"),
+    "intraday_chart": N_(
+        "Calls offered per {m} minutes over the period and service level within {t} s"
+    ),
+    "category_chart": N_("Calls offered by caller category"),
+    "topic_chart": N_("Calls offered by topic"),
+    "tickets_chart": N_("Tickets created and resolved per day"),
+    "vs": N_("vs"),
+    "points": N_("pts"),
+    "no_data": N_("no data"),
+    "page": N_("Page {n} of {total}"),
+    "source": N_(
+        "Every figure comes from the KPI layer (analytics.kpi); definitions on the last sheet."
+    ),
+    "pdf_source": N_(
+        "Every figure comes from the one KPI layer; formulas and thresholds: Definitions sheet of the Excel edition."
+    ),
+    "calls_offered_axis": NP_("axis", "calls"),
+    "hijri": N_("Hijri"),
+    "gregorian": N_("Gregorian"),
+    "none": N_("none"),
 }
 
 # units of durations in narrow column headers
 _UNIT_ABBREVIATIONS = {
-    "en": {"seconds": "s", "hours": "wh", "days": "wd"},
-    "ar": {"seconds": "ث", "hours": "ساعات عمل", "days": "أيام عمل"},
+    "seconds": NP_("column unit", "s"),
+    "hours": NP_("column unit", "wh"),
+    "days": NP_("column unit", "wd"),
 }
 
 
@@ -314,11 +168,15 @@ class Labels:
         if lang not in LANGUAGES:
             raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
         self.lang = lang
-        self.rtl = lang == "ar"
+        self.tr = translator(lang)
+        self.rtl = self.tr.rtl
         self.names = names or {}
 
     def __getitem__(self, key: str) -> str:
-        return _WORDS[self.lang][key]
+        message = _MESSAGES[key]
+        if isinstance(message, tuple):
+            return self.tr.pgettext(*message)
+        return self.tr.gettext(message)
 
     def data_up_to(self, report) -> str:
         """'Data up to 2026-09-30 16:57 (Asia/Bahrain) · produced 2026-12-06 09:12': the
@@ -351,7 +209,9 @@ class Labels:
         abbreviated ("ASA (s)", "Resolution p50 (wd)"); a full label that names its unit
         keeps it as it is."""
         label = self.short(name)
-        unit = _UNIT_ABBREVIATIONS[self.lang].get(catalogue.fmt_of(name))
+        unit = _UNIT_ABBREVIATIONS.get(catalogue.fmt_of(name))
+        if unit is not None:
+            unit = self.tr.pgettext(*unit)
         if unit is None or label.endswith(f"({self.unit(name)})"):
             return label
         return f"{label} ({unit})"
@@ -376,8 +236,8 @@ class Labels:
         stored = self.names.get(dimension) or {}
         if value in stored:
             return stored[value]
-        if dimension == "category" and value in CATEGORIES[self.lang]:
-            return CATEGORIES[self.lang][value]
+        if dimension == "category" and value in CATEGORIES:
+            return self.tr.gettext(CATEGORIES[value])
         return display(value, dimension, None, self.lang)
 
     def category(self, value: str | None) -> str:
@@ -394,42 +254,39 @@ class Labels:
 
     def category_calls(self, value: str | None) -> str:
         """'employer calls' / «مكالمات أصحاب العمل»: a category's calls in a sentence."""
-        known = CATEGORY_CALLS[self.lang]
         label = self.category(value)
-        if value in known and label == CATEGORIES[self.lang].get(value):
-            return known[value]
-        if self.lang == "ar":
-            return f"مكالمات {label}"
+        if value in CATEGORY_CALLS and label == self.tr.gettext(CATEGORIES[value]):
+            return self.tr.gettext(CATEGORY_CALLS[value])
         # Mid-sentence, a capitalised word label reads as a name ("Private customers");
-        # an acronym ("VIP") keeps its capitals.
+        # an acronym ("VIP") keeps its capitals. (Arabic has no capitals.)
         if label[:1].isupper() and label[1:2].islower():
             label = label[0].lower() + label[1:]
-        return f"calls from {label}"
+        return self.tr.gettext("calls from {label}", label=label)
 
     def weekday(self, iso_weekday: int) -> str:
-        return WEEKDAYS[self.lang][iso_weekday]
+        return weekday_name(iso_weekday, self.lang)
 
     def weekdays(self, iso_weekday: int) -> str:
-        return WEEKDAYS_PLURAL[self.lang][iso_weekday]
+        return self.tr.gettext(WEEKDAYS_PLURAL[iso_weekday])
 
     def gregorian_month(self, year: int, month: int) -> str:
-        return f"{GREGORIAN_MONTHS[self.lang][month - 1]} {year}"
+        return format_date(dt.date(year, month, 1), self.lang, "month")
 
     def hijri_month(self, year: int, month: int) -> str:
-        suffix = "AH" if self.lang == "en" else "هـ"
-        return f"{HIJRI_MONTHS[self.lang][month - 1]} {year} {suffix}"
+        return self.tr.gettext(
+            "{month} {year} AH", month=self.tr.gettext(HIJRI_MONTHS[month - 1]), year=year
+        )
 
     def date(self, day: dt.date) -> str:
         """'Sunday 1 September 2024' / 'الأحد 1 سبتمبر 2024'."""
-        month = GREGORIAN_MONTHS[self.lang][day.month - 1]
-        return f"{self.weekday(day.isoweekday())} {day.day} {month} {day.year}"
+        return format_date(day, self.lang, "long")
 
     def hijri_date(self, day: dt.date) -> str:
         hijri = hijri_date(day)
         if hijri is None:
             raise ValueError(f"{day} has no Umm al-Qura date")
         year, month, day_of_month = hijri
-        return f"{day_of_month} {HIJRI_MONTHS[self.lang][month - 1]} {year}"
+        return f"{day_of_month} {self.tr.gettext(HIJRI_MONTHS[month - 1])} {year}"
 
     def period_name(self, period: Period) -> str:
         """'September 2024', 'Rabi al-Awwal 1446 AH' or '2024-09-01 – 2024-09-15'."""

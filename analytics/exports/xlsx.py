@@ -45,7 +45,7 @@ class _Formats:
 
     def __init__(self, wb: xlsxwriter.Workbook, labels: Labels):
         rtl = {"reading_order": 2} if labels.rtl else {}
-        sec = "ث" if labels.rtl else "s"
+        sec = labels["seconds"]
         self.title = wb.add_format({"bold": True, "font_size": 16, "font_color": HEADER_BG, **rtl})
         self.subtitle = wb.add_format({"italic": True, "font_color": "#555555", **rtl})
         self.text = wb.add_format({**rtl})
@@ -72,7 +72,7 @@ class _Formats:
             "hours": wb.add_format({"num_format": "#,##0.0"}),
             "days": wb.add_format({"num_format": "0.00"}),
         }
-        pts = "نقطة" if labels.rtl else "pts"
+        pts = labels.tr.gettext("pts")
         self.change = {
             "ratio": wb.add_format({"num_format": f'+0.0" {pts}";-0.0" {pts}";0.0" {pts}"'}),
             "count": wb.add_format({"num_format": "+#,##0;-#,##0;0"}),

@@ -46,6 +46,7 @@ import duckdb
 
 from analytics.formats import FormatError, FormatRead, InputFormat, identity_mapping
 from analytics.formats.lines import read_numbered_lines
+from analytics.store import LOCAL_ROW_ID
 
 CALL_COLUMNS = [
     "call_id",
@@ -149,7 +150,7 @@ def read(
         except duckdb.Error as exc:
             raise FormatError(f"not a JSON array of contact records: {exc}") from exc
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE ctr_docs AS SELECT rowid + 1 AS line, doc FROM ctr_raw"
+            f"CREATE OR REPLACE TEMP TABLE ctr_docs AS SELECT rowid % {LOCAL_ROW_ID} + 1 AS line, doc FROM ctr_raw"
         )
         bad = con.execute(
             "SELECT line, left(CAST(doc AS VARCHAR), 200) FROM ctr_docs "

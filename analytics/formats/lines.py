@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 
 from analytics.formats import LineReject
+from analytics.store import LOCAL_ROW_ID
 
 _NEVER = "\x01"
 
@@ -40,7 +41,7 @@ def _two_steps(
     run ``query`` over it with each row's number in ``row_no``: the query may reorder
     rows (DuckDB turns long IN lists into joins), the numbers stay with them."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_scan AS SELECT * FROM {reader}")
-    numbered = f"(SELECT rowid + 1 AS row_no, * FROM {table}_scan)"
+    numbered = f"(SELECT rowid % {LOCAL_ROW_ID} + 1 AS row_no, * FROM {table}_scan)"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {query.replace(name, numbered)}")
     con.execute(f"DROP TABLE {table}_scan")
 

@@ -81,6 +81,7 @@ import numpy as np
 
 from analytics.formats import FormatRead, InputFormat, identity_mapping
 from analytics.formats.lines import read_numbered_fields
+from analytics.store import LOCAL_ROW_ID
 
 INTERVAL_S = 900
 ANSWERED = ("COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
@@ -200,7 +201,7 @@ def parse_sql() -> str:
 
 def numbered(lines: str) -> str:
     """The parsed table with each row's number (``row_no``, 1-based)."""
-    return f"(SELECT rowid + 1 AS row_no, * FROM {lines})"
+    return f"(SELECT rowid % {LOCAL_ROW_ID} + 1 AS row_no, * FROM {lines})"
 
 
 def problem_sql(lines: str) -> str:

@@ -25,6 +25,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from analytics.translation import LANGUAGES, for_reader, gettext, number, percent
+
 KINDS = ("count", "ratio", "duration", "percentile")
 # Display formats: ratio as a percentage, durations with their unit, counts as integers.
 FORMATS = ("count", "ratio", "seconds", "hours", "days")
@@ -62,7 +64,7 @@ class KPI:
         assert self.fmt in FORMATS, self
         assert self.direction in DIRECTIONS, self
         assert self.subject in SUBJECTS, self
-        assert set(self.label) == set(self.definition) == {"en", "ar"}, self.name
+        assert set(self.label) == set(self.definition) == set(LANGUAGES), self.name
 
     @property
     def is_share(self) -> bool:
@@ -902,7 +904,7 @@ def label(name: str, lang: str, *, short: bool = False) -> str:
         return name
     k, t = found
     text = (k.short.get(lang) if short else None) or k.label[lang]
-    return text.format(t=t)
+    return for_reader(text, lang).format(t=t)
 
 
 def definition(name: str, lang: str, *, short_abandon_s: str = "S", sla_wd: str = "SLA") -> str:
@@ -911,32 +913,27 @@ def definition(name: str, lang: str, *, short_abandon_s: str = "S", sla_wd: str 
     if found is None:
         return ""
     k, t = found
-    return k.definition[lang].format(t=t, s=short_abandon_s, sla=sla_wd)
+    return for_reader(k.definition[lang], lang).format(t=t, s=short_abandon_s, sla=sla_wd)
 
 
 # ----------------------------------------------------------------------------- formats
 
-_UNITS = {
-    "seconds": {"en": "s", "ar": "ث"},
-    "hours": {"en": "h", "ar": "س"},
-    "days": {"en": "wd", "ar": "يوم عمل"},
-}
-
 
 def format_value(name: str, value: float | None, lang: str = "en") -> str:
-    """A KPI value as a reader sees it: 78.4%, 12.3 s, 11,000, 1.75 working days."""
+    """A KPI value as a reader sees it: 78.4%, 12.3 s, 11,000, 1.75 working days
+    (numbers by Babel for the reader's locale, units from the message catalogue)."""
     if value is None:
         return "—"
     fmt = fmt_of(name)
     if fmt == "ratio":
-        return f"{value * 100:.1f}%"
+        return percent(value, lang, 1)
     if fmt == "seconds":
-        return f"{value:,.1f} " + _UNITS["seconds"][lang]
+        return gettext(lang, "{value} s", value=number(value, lang, 1))
     if fmt == "hours":
-        return f"{value:,.1f} " + _UNITS["hours"][lang]
+        return gettext(lang, "{value} h", value=number(value, lang, 1))
     if fmt == "days":
-        return f"{value:,.2f} " + _UNITS["days"][lang]
-    return f"{int(round(value)):,}"
+        return gettext(lang, "{value} wd", value=number(value, lang, 2))
+    return number(round(value), lang)
 
 
 def format_points(delta: float) -> str:
@@ -951,6 +948,6 @@ def format_change(name: str, delta: float | None, lang: str = "en") -> str:
     if delta is None:
         return "—"
     if fmt_of(name) == "ratio":
-        return format_points(delta) + (" pts" if lang == "en" else " نقطة")
+        return gettext(lang, "{points} pts", points=format_points(delta))
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
     return sign + format_value(name, abs(delta), lang)

@@ -71,6 +71,15 @@ def quarter_sql(instant: str) -> str:
     return f"(({e}) - ((({e}) % {QUARTER_US}) + {QUARTER_US}) % {QUARTER_US}) // {QUARTER_US}"
 
 
+def _write_state(con: duckdb.DuckDBPyConnection, cid: str, cut: tuple[list[float], float]) -> None:
+    """Record the cut of a centre's rollup, only when it changed (rewriting the row on
+    every write would make every two writers of a centre conflict)."""
+    if _state(con, cid) == cut:
+        return
+    con.execute("DELETE FROM call_interval_state WHERE centre_id = ?", [cid])
+    con.execute("INSERT INTO call_interval_state VALUES (?, ?, ?)", [cid, cut[0], cut[1]])
+
+
 def refresh(
     con: duckdb.DuckDBPyConnection,
     centre: Centre,
@@ -78,19 +87,19 @@ def refresh(
     last: dt.datetime | None = None,
 ) -> None:
     """Rebuild the centre's rollup for the quarter-hours holding ``first``..``last``
-    (instants, both included), or all of it when they are None. Call it inside the
-    writer that changed the calls, with the arrival instants of every call it added,
-    changed or removed (old and new values)."""
+    (instants, both included), or all of it when they are None: its delta rows there are
+    replaced by the rows of the calls. Writes that add or remove known calls append
+    deltas instead (``add_delta``), which never conflict with another writer."""
     thresholds, short_s = _cut(centre)
     cid = centre.centre_id
     rebuild_all = first is None or last is None or _state(con, cid) != (thresholds, short_s)
     where, params = "c.centre_id = ?", [cid]
     if rebuild_all:
-        con.execute("DELETE FROM call_intervals WHERE centre_id = ?", [cid])
+        con.execute("DELETE FROM call_interval_deltas WHERE centre_id = ?", [cid])
     else:
         lo, hi = quarter_of(first), quarter_of(last) + 1
         con.execute(
-            "DELETE FROM call_intervals WHERE centre_id = ? AND quarter >= ? AND quarter < ?",
+            "DELETE FROM call_interval_deltas WHERE centre_id = ? AND quarter >= ? AND quarter < ?",
             [cid, lo, hi],
         )
         where += " AND c.arrived_at >= ? AND c.arrived_at < ?"
@@ -99,24 +108,107 @@ def refresh(
             dt.datetime.fromtimestamp(hi * QUARTER_S, dt.UTC),
         ]
     con.execute(
-        f"INSERT INTO call_intervals BY NAME {_rollup_sql(len(thresholds), where)}",
+        f"INSERT INTO call_interval_deltas BY NAME {_rollup_sql(len(thresholds), where)}",
         [short_s, *thresholds, *params],
     )
-    con.execute("DELETE FROM call_interval_state WHERE centre_id = ?", [cid])
-    con.execute("INSERT INTO call_interval_state VALUES (?, ?, ?)", [cid, thresholds, short_s])
+    _write_state(con, cid, (thresholds, short_s))
 
 
-def _rollup_sql(n_thresholds: int, where: str) -> str:
+def can_add_deltas(con: duckdb.DuckDBPyConnection, centre: Centre) -> bool:
+    """Whether the centre's rollup exists and is cut as the centre is now: then a write
+    may append the deltas of the calls it changes (``add_delta``)."""
+    return _state(con, centre.centre_id) == _cut(centre)
+
+
+def add_delta(
+    con: duckdb.DuckDBPyConnection,
+    centre: Centre,
+    where: str,
+    params: list | dict,
+    sign: int,
+    source: str = "calls",
+) -> None:
+    """Append the rollup rows of the centre's calls matching ``where`` (over the columns
+    of ``calls``, values bound as ``?`` or ``$name`` as in ``params``), counted ``sign``
+    times: +1 after inserting them, -1 before deleting them. ``source``: a table of the
+    shape of ``calls`` holding them (the rows about to be inserted), else ``calls``."""
+    thresholds, short_s = _cut(centre)
+    rows = _rollup_sql(len(thresholds), where, named=isinstance(params, dict), source=source)
+    if isinstance(params, dict):
+        bound: list | dict = {
+            **params,
+            "rollup_short": short_s,
+            **{f"rollup_t{i}": t for i, t in enumerate(thresholds)},
+        }
+    else:
+        bound = [short_s, *thresholds, *params]
+    counts = [
+        "n",
+        "n_short",
+        *(f"n_within_{i + 1}" for i in range(len(thresholds))),
+        "n_talk",
+        "n_hold",
+        "n_acw",
+    ]
+    sums = ["wait_sum", "talk_sum", "hold_sum", "acw_sum"]
+    keys = ["centre_id", "quarter", "outcome", *ROLLUP_DIMENSIONS]
+    signed = ", ".join(keys + [f"{sign} * {c} AS {c}" for c in counts + sums])
+    con.execute(f"INSERT INTO call_interval_deltas BY NAME SELECT {signed} FROM ({rows})", bound)
+
+
+def fold(con: duckdb.DuckDBPyConnection) -> int:
+    """Fold the rollup's deltas into one row per key (inside a writer; for compaction).
+    Rows another writer appends meanwhile are kept: they are not in this snapshot.
+    Returns the number of rows after folding."""
+    keys = ", ".join(["centre_id", "quarter", "outcome", *ROLLUP_DIMENSIONS])
+    counts = ["n", "n_short", *(f"n_within_{i + 1}" for i in range(ROLLUP_THRESHOLDS))]
+    counts += ["n_talk", "n_hold", "n_acw"]
+    sums = ", ".join(
+        [f"CAST(sum({c}) AS BIGINT) AS {c}" for c in counts]
+        + ["sum(wait_sum) AS wait_sum"]
+        + [
+            f"CASE WHEN sum(n_{k}) <> 0 THEN sum({k}_sum) END AS {k}_sum"
+            for k in ("talk", "hold", "acw")
+        ]
+    )
+    con.execute(
+        f"CREATE TEMP TABLE folded_intervals AS SELECT {keys}, {sums} "
+        "FROM call_interval_deltas GROUP BY ALL HAVING sum(n) <> 0"
+    )
+    try:
+        con.execute("DELETE FROM call_interval_deltas")
+        return con.execute(
+            "INSERT INTO call_interval_deltas BY NAME SELECT * FROM folded_intervals"
+        ).fetchall()[0][0]
+    finally:
+        con.execute("DROP TABLE folded_intervals")
+
+
+def _rollup_sql(
+    n_thresholds: int, where: str, named: bool = False, stored: bool = True, source: str = "calls"
+) -> str:
     """The rollup rows of the calls ``c`` selected by ``where``; parameters: S,
-    T1..Tn, then those of ``where``."""
-    within = [f"count_if(c.wait_s <= ?) AS n_within_{i + 1}" for i in range(n_thresholds)]
+    T1..Tn, then those of ``where`` (``named``: $rollup_short, $rollup_t0.. instead).
+    ``stored``: with the counts of calls having each handling time, as the deltas
+    table keeps them (not in the view's shape)."""
+    counts = (
+        ", count(c.talk_s) AS n_talk, count(c.hold_s) AS n_hold, count(c.acw_s) AS n_acw"
+        if stored
+        else ""
+    )
+    short = "$rollup_short" if named else "?"
+    within = [
+        f"count_if(c.wait_s <= {f'$rollup_t{i}' if named else '?'}) AS n_within_{i + 1}"
+        for i in range(n_thresholds)
+    ]
     dims = ", ".join(f"c.{d}" for d in ROLLUP_DIMENSIONS)
     return f"""
         SELECT c.centre_id, {quarter_sql("c.arrived_at")} AS quarter, c.outcome,
-               {dims}, count(*) AS n, count_if(c.wait_s < ?) AS n_short, {", ".join(within)},
+               {dims}, count(*) AS n, count_if(c.wait_s < {short}) AS n_short,
+               {", ".join(within)},
                sum(c.wait_s) AS wait_sum, sum(c.talk_s) AS talk_sum,
-               sum(c.hold_s) AS hold_sum, sum(c.acw_s) AS acw_sum
-        FROM calls c WHERE {where}
+               sum(c.hold_s) AS hold_sum, sum(c.acw_s) AS acw_sum{counts}
+        FROM {source} c WHERE {where}
         GROUP BY ALL
         """
 
@@ -143,7 +235,7 @@ def stale_rows(con: duckdb.DuckDBPyConnection, centre: Centre) -> int:
     return con.execute(
         f"""
         WITH fresh AS (SELECT *{", " + padding if padding else ""}
-                       FROM ({_rollup_sql(len(thresholds), "c.centre_id = ?")})),
+                       FROM ({_rollup_sql(len(thresholds), "c.centre_id = ?", stored=False)})),
              stored AS (SELECT * FROM call_intervals WHERE centre_id = ?)
         SELECT count(*) FROM stored s FULL OUTER JOIN fresh f ON {on}
         WHERE s.quarter IS NULL OR f.quarter IS NULL OR {differs}

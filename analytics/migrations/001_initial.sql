@@ -1,28 +1,30 @@
--- Schema version 1: centres, calls, tickets, staffing, ingest batches, quarantine, users.
+-- Schema version 1: centres, calls, tickets, staffing, ingest batches, quarantine.
 -- Every timestamp is an instant (TIMESTAMPTZ); grouping happens in the centre's time zone.
+-- DuckLake SQL: no PRIMARY KEY, UNIQUE, sequences or list defaults. The key each table
+-- would have is in a comment; the writers keep it (delete then insert, or a merge on it).
 
 CREATE TABLE meta (
-    key   VARCHAR PRIMARY KEY,
+    key   VARCHAR NOT NULL,           -- key
     value VARCHAR NOT NULL
 );
 
 CREATE TABLE centres (
-    centre_id        VARCHAR PRIMARY KEY,
+    centre_id        VARCHAR NOT NULL,  -- key
     name             VARCHAR NOT NULL,
     timezone         VARCHAR NOT NULL DEFAULT 'UTC',
-    sl_thresholds_s  DOUBLE[] NOT NULL DEFAULT [12, 30],
+    sl_thresholds_s  DOUBLE[] NOT NULL,
     short_abandon_s  DOUBLE NOT NULL DEFAULT 5,
     ticket_sla_wd    DOUBLE NOT NULL DEFAULT 3,
     -- business calendar: {"1": [["08:00", "17:00"]], ...} keyed by ISO weekday (1 = Monday)
     opening_hours    JSON NOT NULL,
     weekend          INTEGER[] NOT NULL,
     holiday_country  VARCHAR,
-    extra_closures   DATE[] NOT NULL DEFAULT [],
+    extra_closures   DATE[] NOT NULL,
     created_at       TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
 CREATE TABLE ingest_batches (
-    batch_id       BIGINT PRIMARY KEY,
+    batch_id       BIGINT NOT NULL,  -- key (claimed through batch_claims)
     centre_id      VARCHAR NOT NULL,
     kind           VARCHAR NOT NULL,          -- calls | tickets | staffing
     file           VARCHAR NOT NULL,
@@ -66,6 +68,9 @@ CREATE TABLE calls (
     caller_hash VARCHAR,                       -- salted sha256 of caller_id; the raw id is never stored
     batch_id    BIGINT
 );
+-- Parquet files per centre and month of arrival: a load or a query of a month reads and
+-- writes that month's files only.
+ALTER TABLE calls SET PARTITIONED BY (centre_id, year(arrived_at), month(arrived_at));
 
 CREATE TABLE tickets (
     centre_id         VARCHAR NOT NULL,
@@ -94,9 +99,10 @@ CREATE TABLE staffing (
     batch_id         BIGINT
 );
 
-CREATE TABLE users (
-    username      VARCHAR PRIMARY KEY,
-    password_hash VARCHAR NOT NULL,            -- scrypt, salted; see dashboards.auth
-    role          VARCHAR NOT NULL,            -- viewer | manager | planner | admin
-    created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+-- A load's claim on a batch id before it runs (DuckLake has no sequences): the earliest
+-- committed claim of an id wins it (analytics.store.Store.claim_batch_id).
+CREATE TABLE batch_claims (
+    batch_id   BIGINT NOT NULL,
+    token      VARCHAR NOT NULL,
+    claimed_at TIMESTAMPTZ NOT NULL
 );

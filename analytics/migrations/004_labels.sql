@@ -7,6 +7,5 @@ CREATE TABLE IF NOT EXISTS labels (
     dimension VARCHAR NOT NULL,
     code      VARCHAR NOT NULL,
     lang      VARCHAR NOT NULL,
-    label     VARCHAR NOT NULL,
-    PRIMARY KEY (centre_id, dimension, code, lang)
+    label     VARCHAR NOT NULL   -- key: (centre_id, dimension, code, lang)
 );

@@ -4,9 +4,8 @@
 -- '' without --by; `group_by`: the dimension names, e.g. 'category'). `cca roster --week`,
 -- the planner page and the alerts' projection read the latest run covering their days.
 -- kind is 'calls' (offered) or 'tickets' (created).
-CREATE SEQUENCE IF NOT EXISTS forecast_run_seq START 1;
 CREATE TABLE IF NOT EXISTS forecast_runs (
-    run_id        BIGINT PRIMARY KEY DEFAULT nextval('forecast_run_seq'),
+    run_id        BIGINT NOT NULL,   -- key: the writer takes max + 1 (forecasts are saved one at a time)
     centre_id     VARCHAR NOT NULL,
     kind          VARCHAR NOT NULL,
     method        VARCHAR NOT NULL,
@@ -26,6 +25,5 @@ CREATE TABLE IF NOT EXISTS forecasts (
     group_key      VARCHAR NOT NULL DEFAULT '',
     value          DOUBLE NOT NULL,
     value_low      DOUBLE NOT NULL,
-    value_high     DOUBLE NOT NULL,
-    PRIMARY KEY (run_id, interval_start, group_key)
+    value_high     DOUBLE NOT NULL   -- key: (run_id, interval_start, group_key)
 );

@@ -49,6 +49,9 @@ def register(subparsers) -> None:
         help="judge the store as it stood then: 2026-03-10T11:00 (each centre's local "
         "time) or with an offset, 2026-03-10T11:00+03:00 (default: now)",
     )
+    from cca.commands.store import add_known_at
+
+    add_known_at(c)
     c.set_defaults(handler=_check)
 
     w = sub.add_parser("watch", help="check every --every, send new alerts, stop on SIGTERM")
@@ -100,14 +103,16 @@ def register(subparsers) -> None:
 
 def _state(args):
     from analytics.appstate import AppState
+    from analytics.store import Store
 
-    return AppState.beside(args.db)
+    return AppState.beside(Store(args.db).path)
 
 
 def _store(args):
     from analytics.store import Store
+    from cca.commands.store import known_at
 
-    return Store(args.db)
+    return Store(args.db, known_at=known_at(getattr(args, "known_at", None)))
 
 
 def parse_as_of(text: str | None):

@@ -50,6 +50,9 @@ def register(subparsers) -> None:
         default="30min",
         help="bucket of the intraday profile",
     )
+    from cca.commands.store import add_known_at
+
+    add_known_at(parser)
     parser.set_defaults(handler=run)
 
 
@@ -66,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from analytics.exports import build_reports, export_format, months_of_year, render
     from analytics.periods import parse_period
     from analytics.store import Store, StoreError
+    from cca.commands.store import known_at
 
     try:
         export_format(args.out)
@@ -99,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out.parent.exists():
         raise UserError(f"--out: folder {args.out.parent} does not exist")
     try:
-        with Store(args.db).reader() as con:
+        with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
             centre = get_centre(con, args.centre)
             reports = build_reports(
                 con, centre, [p for p, _ in targets], as_of=as_of, intraday_interval=args.intraday

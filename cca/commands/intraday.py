@@ -16,8 +16,9 @@ arrive as the re-forecast says (--arrivals forecast: the latest saved forecast o
 afternoons followed their mornings, shrunk toward none early in the day) or exactly as
 they did (--arrivals actual, on a past day: tests the queue model alone), and the agents
 of each interval come from --staffing: presence (default; the agents present that day as
-read off the log, as `cca backtest` does), table (the store's staffing table), roster (a
-staffing CSV, --roster) or live (the live feed's agent states); --morning scales them by
+read off the log, as `cca backtest` does), table (the store's staffing table), roster (--roster:
+a saved roster, `cca roster --format csv` or `json` or the planner's roster CSV, its
+shifts less their breaks; or a staffing CSV) or live (the live feed's agent states); --morning scales them by
 the factor at which this morning, replayed, answers the share of its calls it did.
 
 --change "+2@13:00-17:00" adds two agents from 13:00 to 17:00 (local; "-1@12:00-12:30"
@@ -68,7 +69,12 @@ def register(subparsers) -> None:
         default="presence",
         help="agents per interval: presence (default, read off the log), table, roster, live",
     )
-    p.add_argument("--roster", metavar="FILE.csv", help="with --staffing roster: the staffing")
+    p.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="with --staffing roster: a saved roster (cca roster --format csv|json, the "
+        "planner's roster CSV) or a staffing CSV",
+    )
     p.add_argument(
         "--change",
         action="append",

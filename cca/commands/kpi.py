@@ -65,6 +65,9 @@ def register(subparsers) -> None:
         default=300.0,
         help="agents: seconds after a scheduled change not counted against adherence (300)",
     )
+    from cca.commands.store import add_known_at
+
+    add_known_at(parser)
     parser.set_defaults(handler=run)
 
 
@@ -106,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     from analytics.kpi import call_kpis, ticket_kpis
     from analytics.periods import RELATIVE_PERIODS, parse_period
     from analytics.store import Store, StoreError
+    from cca.commands.store import known_at
     from cca.output import emit
 
     try:
@@ -127,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     if args.kind == "agents":
         return _agents(args, period, relative, by)
     try:
-        with Store(args.db).reader() as con:
+        with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
             centre = get_centre(con, args.centre)
             if relative:  # today, this-month, ...: in the centre's own time zone
                 period = parse_period(args.period, dt.datetime.now(centre.tz).date())
@@ -168,8 +172,10 @@ def _agents(args: argparse.Namespace, period, relative: bool, by: tuple[str, ...
         raise UserError("agents: --interval 15min, 30min or 60min")
     if args.interval and not args.roster:
         raise UserError("agents: --interval gives adherence per interval and needs --roster")
+    from cca.commands.store import known_at
+
     try:
-        with Store(args.db).reader() as con:
+        with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
             centre = get_centre(con, args.centre)
             if relative:
                 period = parse_period(args.period, dt.datetime.now(centre.tz).date())

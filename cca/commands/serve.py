@@ -48,18 +48,18 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     from waitress import serve
 
-    from analytics.store import Store
+    from analytics.errors import UserError
+    from analytics.store import Store, StoreError
     from dashboards import Settings, create_app
 
     store = Store(args.db)
-    if not store.exists():
-        from analytics.errors import UserError
-
-        raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
+    try:
+        if not store.exists():
+            raise UserError(f"no database at {store.path}: run cca demo or cca ingest first")
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
     idle = getattr(args, "idle_minutes", 30.0)  # cca demo passes only what it has
     if idle <= 0:
-        from analytics.errors import UserError
-
         raise UserError(f"--idle-minutes {idle:g}: give a positive number")
     app = create_app(
         store,

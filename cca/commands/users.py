@@ -64,10 +64,11 @@ def _password(from_stdin: bool) -> str:
 def handle(args) -> int:
     from analytics.appstate import AppState
     from analytics.errors import UserError
+    from analytics.store import Store
     from cca.output import emit
     from dashboards import auth
 
-    state = AppState.beside(args.db)
+    state = AppState.beside(Store(args.db).path)
     try:
         if args.action == "add":
             auth.add_user(state, args.name, _password(args.password_stdin), args.role, args.centres)

@@ -14,6 +14,7 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
+from analytics.translation import is_rtl
 from dashboards import auth
 from dashboards.context import app_context, centre_for, visible_centres
 from dashboards.frame import PageContext, page
@@ -34,7 +35,7 @@ def audit_rows(limit: int = 300) -> list[dict]:
 
 def build(ctx: PageContext):
     w = ctx.w
-    rtl = ctx.lang == "ar"
+    rtl = is_rtl(ctx.lang)
     centres = [c.centre_id for c in visible_centres(ctx.con, ctx.user)]
     users = dag.AgGrid(
         id="admin-users",

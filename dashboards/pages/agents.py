@@ -23,6 +23,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from analytics.exports.i18n import Labels
 from analytics.kpi.catalogue import format_value
 from analytics.labels import labels_for
+from analytics.translation import N_, gettext
 from dashboards.auth import require_page
 from dashboards.context import View, app_context, centre_for, resolve
 from dashboards.frame import PageContext, page
@@ -32,32 +33,26 @@ PATH = "/agents"
 BASE = ["answered", "aht_s", "occupancy", "logged_in_s", "productive_s", "paused_s"]
 WITH_ROSTER = ["scheduled_s", "adherence", "shrinkage", "planned_shrinkage", "unplanned_shrinkage"]
 _WORDS = {
-    "en": {
-        "title": "Agents",
-        "agent": "Agent",
-        "roster": "Drop a roster CSV here (agent_id,start,end,activity[,team]) for adherence",
-        "no_states": "No agent states for this period: follow a feed with cca live follow.",
-        "shrinkage_lever": "Measured shrinkage over the period (the planner's shrinkage lever)",
-        "intervals": "Adherence per interval",
-        "bad_roster": "The roster could not be read",
-    },
-    "ar": {
-        "title": "الموظفون",
-        "agent": "الموظف",
-        "roster": "أفلت ملف جدول الدوام CSV هنا (agent_id,start,end,activity[,team]) لقياس الالتزام",
-        "no_states": "لا حالات للموظفين في هذه الفترة: تابع تغذية مباشرة بالأمر cca live follow.",
-        "shrinkage_lever": "نسبة الفاقد المقيسة خلال الفترة (مدخل الفاقد في صفحة التخطيط)",
-        "intervals": "الالتزام لكل فترة",
-        "bad_roster": "تعذرت قراءة جدول الدوام",
-    },
+    "title": N_("Agents"),
+    "agent": N_("Agent"),
+    "roster": N_("Drop a roster CSV here (agent_id,start,end,activity[,team]) for adherence"),
+    "no_states": N_("No agent states for this period: follow a feed with cca live follow."),
+    "shrinkage_lever": N_("Measured shrinkage over the period (the planner's shrinkage lever)"),
+    "intervals": N_("Adherence per interval"),
+    "bad_roster": N_("The roster could not be read"),
 }
+
+
+def _words(lang: str) -> dict[str, str]:
+    """This page's words in the reader's language (the one message catalogue)."""
+    return {key: gettext(lang, message) for key, message in _WORDS.items()}
 
 
 def agents_content(con, centre, period, labels: Labels, roster=None):
     """The page's tables for ``period`` (and ``roster``, a table from ``read_roster``)."""
     from analytics.kpi.agents import adherence_intervals, agent_kpis, measured_shrinkage
 
-    w = _WORDS[labels.lang]
+    w = _words(labels.lang)
     rows = agent_kpis(con, centre, period, roster=roster)
     if not rows:
         return html.Div(w["no_states"], className="muted", id="agents-empty")
@@ -122,7 +117,7 @@ def agents_content(con, centre, period, labels: Labels, roster=None):
 
 
 def build(ctx: PageContext):
-    w = _WORDS[ctx.lang]
+    w = _words(ctx.lang)
     return html.Div(
         [
             html.H2(w["title"], className="section-title"),
@@ -166,7 +161,7 @@ def with_roster(contents, filename, search):
                 roster = read_roster(path, centre)
         except (RosterError, ValueError) as exc:
             message = str(exc).replace(str(path), filename or "roster.csv")
-            return dmc.Alert(message, color="red", title=_WORDS[view.lang]["bad_roster"])
+            return dmc.Alert(message, color="red", title=_words(view.lang)["bad_roster"])
         return agents_content(con, centre, period, labels, roster)
 
 

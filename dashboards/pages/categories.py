@@ -12,6 +12,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi import threshold_label
+from analytics.translation import is_rtl, moment, start_side
 from dashboards import charts, queries, targets
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, filtered_href, page
@@ -66,7 +67,7 @@ def build(ctx: PageContext):
         {
             "field": "category_label",
             "headerName": w["category"],
-            "pinned": "right" if ctx.lang == "ar" else "left",
+            "pinned": start_side(ctx.lang),
             "minWidth": 150,
         }
     ]
@@ -96,7 +97,7 @@ def build(ctx: PageContext):
             {
                 "field": "topic_label",
                 "headerName": w["topic"],
-                "pinned": "right" if ctx.lang == "ar" else "left",
+                "pinned": start_side(ctx.lang),
                 "minWidth": 200,
             }
         ]
@@ -149,7 +150,9 @@ def calls_panel(ctx: PageContext):
     outcomes["timeout"] = w["timed_out_call"]
     data = [
         {
-            "arrived_at": r["arrived_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            # ISO values sort; the reader sees the one date format (valueFormatter)
+            "arrived_at": r["arrived_at"].isoformat(),
+            "arrived_at_shown": moment(r["arrived_at"], ctx.lang),
             "outcome": outcomes.get(r["outcome"], r["outcome"]),
             "wait_s": round(r["wait_s"]),
             "handle_s": round(r["handle_s"]) if r["handle_s"] is not None else None,
@@ -163,7 +166,12 @@ def calls_panel(ctx: PageContext):
     ]
     seconds = "params.value == null ? '—' : params.value.toLocaleString('en')"
     columns = [
-        {"field": "arrived_at", "headerName": w["arrived"], "minWidth": 160},
+        {
+            "field": "arrived_at",
+            "headerName": w["arrived"],
+            "minWidth": 160,
+            "valueFormatter": {"function": "params.data.arrived_at_shown"},
+        },
         {"field": "outcome", "headerName": w["outcome"], "minWidth": 110},
         {
             "field": "wait_s",
@@ -204,7 +212,7 @@ def calls_panel(ctx: PageContext):
                 columnDefs=columns,
                 defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 90},
                 dashGridOptions={
-                    "enableRtl": ctx.lang == "ar",
+                    "enableRtl": is_rtl(ctx.lang),
                     "pagination": True,
                     "paginationPageSize": 20,
                 },

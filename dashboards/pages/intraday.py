@@ -7,7 +7,9 @@ waiting, calls in service, today's calls so far, the saved forecast re-forecast,
 agents present), as each remaining interval's projected service level (median and
 p10–p90 band) after the intervals so far, with the target; the day's projected close;
 a what-if (``+2@13:00-17:00``) and the smallest change that closes the day at target.
-Recomputed every 5 minutes and on demand (``today_panel``, a plain function).
+Recomputed every 5 minutes and on demand (``today_panel``, a plain function), from the
+current 5-minute slot: one projection per store, centre, slot and what-if, shared by every
+user of the centre and every reload in that slot (``cached_projection``).
 
 The heat maps fold the period onto a week (the KPI layer's ``weekly-30min`` profile, read
 from the quarter-hour rollup), so a planner sees which half hours
@@ -20,6 +22,7 @@ agents Erlang A needs for that interval's calls and handling time at the target.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import dash
 import dash_mantine_components as dmc
@@ -92,11 +95,64 @@ def projection_moment(ctx: PageContext, at_text: str | None = None) -> dt.dateti
     return dt.datetime.combine(ctx.today, dt.time(12), tzinfo=tz)
 
 
-def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None = None):
-    """Today to close (module docstring) as page content, in the page's language."""
+TODAY_SLOT_S = 300  # one projection per centre and 5-minute slot, shared by its users
+TODAY_CACHE_SIZE = 64
+_today_cache: dict[tuple, tuple] = {}
+_today_locks: dict[tuple, threading.Lock] = {}
+_today_guard = threading.Lock()
+TODAY_CACHE_STATS = {"computed": 0, "reused": 0}
+
+
+def _slot_of(at: dt.datetime) -> dt.datetime:
+    """``at`` down to its 5-minute slot: the instant the today view projects from."""
+    seconds = at.minute * 60 + at.second + at.microsecond / 1e6
+    return at - dt.timedelta(seconds=seconds % TODAY_SLOT_S)
+
+
+def cached_projection(ctx: PageContext, at: dt.datetime, change: str | None, goal: str):
+    """(projection, suggestion) of the centre's today from ``at``'s 5-minute slot with
+    the what-if ``change``: computed once per store, centre, slot, change, goal and the
+    calls stored so far (a load in the slot recomputes), and shared by every user and
+    refresh of the page in that slot (one computes while the others wait for it);
+    ``ValueError`` as ``build_plan`` says."""
     from simulation.intraday.day import build_plan
     from simulation.intraday.projection import project
-    from simulation.intraday.whatif import apply_changes, default_target, parse_change, suggest
+    from simulation.intraday.whatif import apply_changes, parse_change, suggest
+
+    changes = [parse_change(change)] if change and change.strip() else []
+    path = ctx.con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    seen = ctx.con.execute(
+        "SELECT count(*), max(arrived_at) FROM calls WHERE centre_id = ?", [ctx.centre.centre_id]
+    ).fetchone()
+    slot = _slot_of(at)
+    key = (path, ctx.centre.centre_id, slot, tuple(str(c) for c in changes), goal, seen)
+    with _today_guard:
+        lock = _today_locks.setdefault(key, threading.Lock())
+    with lock:
+        if key in _today_cache:
+            TODAY_CACHE_STATS["reused"] += 1
+            return _today_cache[key]
+        plan = build_plan(ctx.con, ctx.centre, slot)
+        plan = apply_changes(plan, changes)
+        out = (
+            project(plan, TODAY_REPLICATIONS),
+            suggest(plan, goal, replications=TODAY_REPLICATIONS // 4),
+        )
+        TODAY_CACHE_STATS["computed"] += 1
+        with _today_guard:
+            if len(_today_cache) >= TODAY_CACHE_SIZE:
+                for old in list(_today_cache)[: TODAY_CACHE_SIZE // 2]:
+                    _today_cache.pop(old, None)
+                    _today_locks.pop(old, None)
+            _today_cache[key] = out
+        return out
+
+
+def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None = None):
+    """Today to close (module docstring) as page content, in the page's language."""
+    from simulation.intraday.whatif import default_target
 
     w, labels = ctx.w, ctx.labels
     at = projection_moment(ctx, at_text)
@@ -105,13 +161,10 @@ def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None
     target = ctx.targets.get(sl)
     goal = f"{sl}>={target.value}" if target else default_target(ctx.centre)
     try:
-        changes = [parse_change(change)] if change and change.strip() else []
-        plan = build_plan(ctx.con, ctx.centre, at)
-        plan = apply_changes(plan, changes)
-        result = project(plan, TODAY_REPLICATIONS)
-        found = suggest(plan, goal, replications=TODAY_REPLICATIONS // 4)
+        result, found = cached_projection(ctx, at, change, goal)
     except ValueError as exc:
         return dmc.Alert(str(exc), title=w["today_cannot"], color="blue")
+    at = _slot_of(at)
     snap = result.snapshot
     rows = result.intervals
     times = [r["interval_start"].strftime("%H:%M") for r in rows]

@@ -10,10 +10,12 @@ each caller category.
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+import dash_mantine_components as dmc
+from dash import html
 
 from analytics.kpi import threshold_label
-from dashboards import charts, queries, targets
+from analytics.translation import is_rtl, start_side
+from dashboards import queries, targets
 from dashboards.frame import PageContext, page
 from dashboards.tiles import kpi_tile
 
@@ -181,43 +183,62 @@ def build(ctx: PageContext):
 
 
 def month_chart(ctx: PageContext, months: list[dict]):
-    """Month by month: the service level, answer rate and abandon rate with their
-    targets (the Overview's trend over months)."""
+    """Month by month: the service level, answer rate and abandon rate (in %) with their
+    targets as labelled lines (the Overview's trend over months). A Mantine chart, like
+    the tiles' sparklines: the Overview loads no plotly.js (seconds on a first load)."""
     w, labels = ctx.w, ctx.labels
     sl = headline_kpis(ctx)[2]
     names = [sl, "answer_rate_excl_short", "abandon_rate"]
     if len(months) < 2:  # one point is no trend: say so instead of a near-empty chart
         return html.Div(w["one_month_only"], className="panel muted", id="overview-months")
-    x = [r["interval_start"].date().replace(day=1) for r in months]
-    fig = charts.lines(
-        x,
-        {labels.kpi(n): [r.get(n) for r in months] for n in names},
-        ctx.lang,
-        title=w["by_month"],
-        percent=True,
-        date_ticks="%m/%Y",
-        height=300,
-    )
-    shapes, notes = [], []
-    for i, n in enumerate(names):
+    if is_rtl(ctx.lang):  # time runs right to left
+        months = months[::-1]
+    data = [
+        {
+            "month": f"{r['interval_start']:%m/%Y}",
+            **{n: round(r[n] * 100, 1) if r.get(n) is not None else None for n in names},
+        }
+        for r in months
+    ]
+    colours = ["blue.6", "orange.6", "green.7"]
+    series = [
+        {"name": n, "label": labels.kpi(n), "color": c} for n, c in zip(names, colours, strict=True)
+    ]
+    lines = []
+    for n, c in zip(names, colours, strict=True):
         tgt = ctx.targets.get(n)
-        if tgt is None:
-            continue
-        colour = charts.PALETTE[i % len(charts.PALETTE)]
-        line = charts._target_line(tgt.value, colour)
-        shapes.append(line)
-        notes.append(
-            charts._target_note(
-                tgt.value, targets.target_text(n, tgt, ctx.lang, w["target"]), ctx.lang
+        if tgt is not None:
+            lines.append(
+                {
+                    "y": round(tgt.value * 100, 1),
+                    "label": targets.target_text(n, tgt, ctx.lang, w["target"]),
+                    "color": c,
+                    "strokeDasharray": "5 5",
+                }
             )
-        )
-    fig["layout"]["shapes"] = shapes
-    fig["layout"]["annotations"] = notes
-    fig["layout"]["xaxis"]["dtick"] = "M1"
     return html.Div(
-        dcc.Graph(figure=fig, config={"displayModeBar": False, "responsive": True}),
+        [
+            html.Div(w["by_month"], className="panel-title"),
+            dmc.LineChart(
+                h=280,
+                data=data,
+                dataKey="month",
+                series=series,
+                referenceLines=lines,
+                unit="%",
+                withLegend=True,
+                legendProps={"verticalAlign": "bottom"},
+                curveType="linear",
+                connectNulls=False,
+                yAxisProps={
+                    "domain": [0, 100],
+                    "orientation": start_side(ctx.lang),
+                },
+            ),
+        ],
         className="panel",
         id="overview-months",
+        **{"data-months": str(len(months))},
     )
 
 

@@ -19,9 +19,11 @@ import flask
 from dash import html
 
 from analytics.centres import get_centre
+from analytics.translation import LANGUAGE_NAMES
 from dashboards.auth import Forbidden, current_user
 from dashboards.context import app_context, centre_for, checked_period
 from dashboards.frame import PageContext, page
+from dashboards.language import page_language
 from dashboards.pages.overview import headline_kpis
 from dashboards.tiles import kpi_tile
 
@@ -65,7 +67,7 @@ def build(ctx: PageContext):
         )
     )
     buttons = []
-    for lang, lang_name in (("en", "English"), ("ar", "العربية")):
+    for lang, lang_name in LANGUAGE_NAMES.items():
         for fmt, name in FORMATS.items():
             buttons.append(
                 html.A(
@@ -159,7 +161,7 @@ def download():
 
     if user is None or not user.may_open(PATH):
         return refuse(403, "your role may not download reports")
-    lang = "ar" if args.get("lang") == "ar" else "en"
+    lang = page_language(args)
     if fmt not in FORMATS:
         return refuse(400, f"format {fmt!r} is not xlsx, pdf or csv")
     try:

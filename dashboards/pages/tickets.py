@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from analytics.kpi import TICKET_KPI_NAMES
 from analytics.kpi.catalogue import format_value
+from analytics.translation import is_rtl, moment
 from dashboards import charts, freshness, queries
 from dashboards.frame import PageContext, page
 from dashboards.grid import kpi_grid
@@ -52,7 +53,7 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
         {w["open_tickets"]: [b["open"] for b in buckets]},
         ctx.lang,
         # as of the end of a period (midnight, exclusive): its last minute
-        title=w["ageing"].format(at=(at - dt.timedelta(microseconds=1)).strftime("%Y-%m-%d %H:%M")),
+        title=w["ageing"].format(at=moment(at - dt.timedelta(microseconds=1), ctx.lang)),
         unit=w["n_tickets"],
         horizontal=True,
         colours=colours,
@@ -72,7 +73,7 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
                 ),
                 html.Div(oldest["ticket_id"], className="kpi-name", id="tickets-oldest-id"),
                 html.Div(
-                    f"{w['created_at']} {oldest['created_at']:%Y-%m-%d %H:%M} · "
+                    f"{w['created_at']} {moment(oldest['created_at'], ctx.lang)} · "
                     f"{labels.dimension('channel', oldest['channel'])} · "
                     f"{labels.category(oldest['category'])}",
                     className="kpi-target",
@@ -140,7 +141,7 @@ def ticket_table(ctx: PageContext, rows: list[dict]):
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
-            "enableRtl": ctx.lang == "ar",
+            "enableRtl": is_rtl(ctx.lang),
             "pagination": True,
             "paginationPageSize": 20,
         },
@@ -221,8 +222,11 @@ def build(ctx: PageContext):
     risk_rows = [
         {
             "ticket_id": r["ticket_id"],
-            "created_at": r["created_at"].strftime("%Y-%m-%d %H:%M"),
-            "deadline": r["deadline"].strftime("%Y-%m-%d %H:%M"),
+            # ISO values sort; the reader sees the one date format (valueFormatter)
+            "created_at": r["created_at"].isoformat(),
+            "deadline": r["deadline"].isoformat(),
+            "created_at_shown": moment(r["created_at"], ctx.lang),
+            "deadline_shown": moment(r["deadline"], ctx.lang),
             "working_hours_left": round(r["working_hours_left"], 1),
             "category": labels.category(r["category"]),
             "channel": labels.dimension("channel", r["channel"]),
@@ -236,7 +240,12 @@ def build(ctx: PageContext):
             rowData=risk_rows,
             columnDefs=[
                 {"field": "ticket_id", "headerName": w["ticket"]},
-                {"field": "deadline", "headerName": w["deadline"], "sort": "asc"},
+                {
+                    "field": "deadline",
+                    "headerName": w["deadline"],
+                    "sort": "asc",
+                    "valueFormatter": {"function": "params.data.deadline_shown"},
+                },
                 {
                     "field": "working_hours_left",
                     "headerName": w["hours_left"],
@@ -245,11 +254,15 @@ def build(ctx: PageContext):
                 {"field": "category", "headerName": w["category"]},
                 {"field": "channel", "headerName": w["channel"]},
                 {"field": "topic", "headerName": w["topic"]},
-                {"field": "created_at", "headerName": w["created_at"]},
+                {
+                    "field": "created_at",
+                    "headerName": w["created_at"],
+                    "valueFormatter": {"function": "params.data.created_at_shown"},
+                },
             ],
             defaultColDef={"sortable": True, "resizable": True, "flex": 1},
             dashGridOptions={
-                "enableRtl": ctx.lang == "ar",
+                "enableRtl": is_rtl(ctx.lang),
                 "pagination": True,
                 "paginationPageSize": 20,
             },

@@ -40,6 +40,7 @@ from analytics.exports.report import Target, default_targets
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
 from analytics.labels import centre_names
+from analytics.translation import N_, NP_, gettext, pgettext
 from dashboards import queries
 from dashboards.auth import require_page
 from dashboards.context import View, app_context, centre_for, resolve, visible_centres
@@ -58,35 +59,27 @@ AGENT_NAMES = (
     "agents_paused",
 )
 _WORDS = {
-    "en": {
-        "now": "Now",
-        "agents": "Agents",
-        "today": "Today so far",
-        "last_30min": "Last 30 minutes",
-        "updated": "Updated",
-        "stale": "FEED SILENT",
-        "offline": "NO CONNECTION",
-        "target": "target",
-        "queue_all": "All queues",
-        "feed": "Feed",
-        "lag": "lag",
-        "silent_for": "silent for",
-    },
-    "ar": {
-        "now": "الآن",
-        "agents": "الموظفون",
-        "today": "اليوم حتى الآن",
-        "last_30min": "آخر 30 دقيقة",
-        "updated": "آخر تحديث",
-        "stale": "التغذية متوقفة",
-        "offline": "لا اتصال",
-        "target": "المستهدف",
-        "queue_all": "كل قوائم الانتظار",
-        "feed": "التغذية",
-        "lag": "التأخر",
-        "silent_for": "متوقفة منذ",
-    },
+    "now": N_("Now"),
+    "agents": N_("Agents"),
+    "today": N_("Today so far"),
+    "last_30min": N_("Last 30 minutes"),
+    "updated": NP_("refresh", "Updated"),
+    "stale": N_("FEED SILENT"),
+    "offline": N_("NO CONNECTION"),
+    "target": N_("target"),
+    "queue_all": N_("All queues"),
+    "feed": N_("Feed"),
+    "lag": N_("lag"),
+    "silent_for": N_("silent for"),
 }
+
+
+def _words(lang: str) -> dict[str, str]:
+    """This page's words in the reader's language (the one message catalogue)."""
+    return {
+        key: pgettext(lang, *message) if isinstance(message, tuple) else gettext(lang, message)
+        for key, message in _WORDS.items()
+    }
 
 
 # ------------------------------------------------------------------ the live snapshot
@@ -139,7 +132,7 @@ def snapshot_payload(con, centre, queues: list[str], lang: str) -> dict:
 
     snap = live_snapshot(con, centre, queues=queues or None)
     targets = wall_targets(centre)
-    w = _WORDS[lang]
+    w = _words(lang)
     feeds = snap["feeds"]
     stale = any(f["stale"] for f in feeds)
     figures = [
@@ -265,7 +258,7 @@ def _figure(window: str, kpi: dict, labels: Labels, targets, hero: bool = False)
         sign = "≥" if target.at_least else "≤"
         parts.append(
             html.Div(
-                f"{_WORDS[labels.lang]['target']} {sign} "
+                f"{_words(labels.lang)['target']} {sign} "
                 f"{format_value(name, target.value, labels.lang)}",
                 className="wb-target",
             )
@@ -304,7 +297,7 @@ def picker(ctx: PageContext) -> html.Div:
                 id={"type": "view-filter", "name": "queue"},
                 data=[{"value": q, "label": ctx.labels.dimension("queue", q)} for q in queues],
                 value=chosen,
-                placeholder=_WORDS[ctx.lang]["queue_all"],
+                placeholder=_words(ctx.lang)["queue_all"],
                 clearable=True,
                 w=260,
                 size="md",
@@ -315,7 +308,7 @@ def picker(ctx: PageContext) -> html.Div:
 
 
 def live_board(ctx: PageContext, payload: dict):
-    w = _WORDS[ctx.lang]
+    w = _words(ctx.lang)
     labels = ctx.labels
     targets = wall_targets(ctx.centre)
     figs = {(f["window"], f["kpi"]): f for f in payload["figures"]}

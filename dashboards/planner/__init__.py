@@ -1,6 +1,6 @@
 """The planner's features, one module each; ``dashboards/pages/planner.py`` composes them.
 
-    words      the planner's own words (English keys, Arabic in ``PLANNER_AR``)
+    words      the planner's own words (English message ids, Arabic in the one catalogue)
     week       which week: history or a scenario pack, resolved on the server
     levers     volume, handling, patience, shrinkage and targets, read into ``Levers``
     whatif     exact Erlang A for the week at once: tiles, chart, grid, plan edits

@@ -12,6 +12,7 @@ from dash import Input, Output, State, html, no_update
 
 from analytics.kpi.catalogue import is_share
 from analytics.periods import parse_period
+from analytics.translation import N_, gettext, is_rtl, ngettext, percent, speaks_source
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
@@ -21,7 +22,6 @@ from dashboards.planner.words import (
     LTR_INPUT,
     WRAPPED_HEADERS,
     column_label,
-    isolated,
     kind_word,
     lang_of,
     pin_side,
@@ -33,12 +33,15 @@ callbacks = Callbacks()
 
 MAX_BACKTEST_DAYS = (92, 31)  # calibrate on, predict: what one planner may ask of the server
 
-# where a backtest's agents came from, in Arabic (by the backtest's staffing mode)
-BACKTEST_AGENTS_AR = {
-    "table": "جدول المناوبات لأيام الاختبار",
-    "presence": "الموظفون الحاضرون في كل يوم اختبار × نسبة تُتعلَّم من أيام المعايرة",
-    "day": "موظفو المعايرة لكل يوم من الأسبوع بحسب حمل اليوم",
-    "weekday": "موظفو المعايرة لكل يوم من الأسبوع",
+# where a backtest's agents came from, in short (by the backtest's staffing mode): the
+# backtest's own account is English only (translation.speaks_source)
+BACKTEST_AGENTS = {
+    "table": N_("the staffing table of the test days"),
+    "presence": N_(
+        "the agents present on each test day × a share learnt from the calibration days"
+    ),
+    "day": N_("the calibration's agents for each weekday, by the day's load"),
+    "weekday": N_("the calibration's agents for each weekday"),
 }
 
 
@@ -49,19 +52,25 @@ def backtest_note(result: dict, lang: str) -> str:
     predicted, low, high, actual = (
         total[f"answer_rate_{k}"] for k in ("predicted", "ci_low", "ci_high", "actual")
     )
-    if lang == "ar":
-        agents = BACKTEST_AGENTS_AR.get(result.get("staffing", ""), result["staffing_source"])
-        return (
-            f"المعايرة على {isolated(result['train'])} والتنبؤ لـ {isolated(result['test'])} "
-            f"({result['replications']} تكرارات؛ الموظفون: {agents}). "
-            f"الفترة كلها: نسبة الرد المتوقعة {predicted:.1%} [{low:.1%}، {high:.1%}] "
-            f"مقابل {actual:.1%} فعلياً."
-        )
-    return (
-        f"calibrated on {result['train']}, predicted {result['test']} "
-        f"({result['replications']} replications; agents: {result['staffing_source']}). "
-        f"Whole period: answer rate {predicted:.1%} predicted [{low:.1%}, {high:.1%}] "
-        f"against {actual:.1%} actual."
+    mode = result.get("staffing", "")
+    if speaks_source(lang) or mode not in BACKTEST_AGENTS:
+        agents = result["staffing_source"]
+    else:
+        agents = gettext(lang, BACKTEST_AGENTS[mode])
+    return ngettext(
+        lang,
+        "calibrated on {train}, predicted {test} ({n} replication; agents: {agents}). Whole "
+        "period: answer rate {predicted} predicted [{low}, {high}] against {actual} actual.",
+        "calibrated on {train}, predicted {test} ({n} replications; agents: {agents}). Whole "
+        "period: answer rate {predicted} predicted [{low}, {high}] against {actual} actual.",
+        result["replications"],
+        train=result["train"],
+        test=result["test"],
+        agents=agents,
+        predicted=percent(predicted, lang),
+        low=percent(low, lang),
+        high=percent(high, lang),
+        actual=percent(actual, lang),
     )
 
 
@@ -174,7 +183,7 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
                 defaultColDef={"resizable": True, "minWidth": 96, "flex": 1, **WRAPPED_HEADERS},
                 dashGridOptions={
                     "domLayout": "autoHeight",
-                    "enableRtl": lang == "ar",
+                    "enableRtl": is_rtl(lang),
                     "suppressColumnVirtualisation": True,
                 },
             ),

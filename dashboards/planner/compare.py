@@ -11,6 +11,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi.catalogue import is_share
+from analytics.translation import is_rtl
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
@@ -84,7 +85,7 @@ def compare_panel(lang: str) -> html.Div:
                 },
                 dashGridOptions={
                     "domLayout": "autoHeight",
-                    "enableRtl": lang == "ar",
+                    "enableRtl": is_rtl(lang),
                     "suppressColumnVirtualisation": True,
                 },
             ),

@@ -13,6 +13,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from analytics.centres import get_centre
 from analytics.kpi import call_kpis
 from analytics.periods import Period
+from analytics.translation import date, is_rtl, weekday_name
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -73,7 +74,11 @@ def forecast_panel(ctx: PageContext, week) -> html.Div:
 
 def forecast_figure(frame, actual: dict, method: str, lang: str) -> go.Figure:
     """The forecast's 80% band and line, and the actual calls as dots."""
-    xs = [f"{s:%a %d/%m %H:%M}" for s in frame["interval_start"]]
+    xs = [
+        f"{weekday_name(s.isoweekday(), lang, 'abbreviated')} {date(s, lang, 'day_month')} "
+        f"{s:%H:%M}"
+        for s in frame["interval_start"]
+    ]
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -111,7 +116,7 @@ def forecast_figure(frame, actual: dict, method: str, lang: str) -> go.Figure:
     )
     fig.update_xaxes(type="category", nticks=14)
     charts.base(fig, height=320)
-    if lang == "ar":
+    if is_rtl(lang):
         fig.update_xaxes(autorange="reversed")
     return fig
 

@@ -11,6 +11,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
 from analytics.exports.i18n import Labels
+from analytics.translation import gettext, speaks_source
 from dashboards.auth import Forbidden, require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
@@ -72,7 +73,7 @@ def job_line(status: dict, lang: str) -> str:
     """A job's kind, state and how far it got, in the reader's language (an error's
     own text stays as the job wrote it)."""
     kind, state = status["kind"], status["state"]
-    if lang != "ar":
+    if speaks_source(lang):  # the job's own (English) message says how far it got
         if state == "done":  # the job's own "finished" says it twice
             return f"{kind_word(kind, lang)}: {state}"
         return f"{kind_word(kind, lang)}: {state} — {status.get('message') or ''}"
@@ -80,7 +81,9 @@ def job_line(status: dict, lang: str) -> str:
     if state == "failed":
         return f"{line} — {status.get('message') or ''}"
     if state == "running" and status.get("total"):
-        line += f" — {status.get('done') or 0} من {status['total']}"
+        line += " — " + gettext(
+            lang, "{done} of {total}", done=status.get("done") or 0, total=status["total"]
+        )
     return line
 
 

@@ -10,6 +10,7 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html, no_update
 
+from analytics.translation import is_rtl
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -182,7 +183,7 @@ def roster_plan(_n, shifts, window, plan, source, search):
     summary = result.summary()
     gantt = gantt_figure(result.rows(), templates, summary, lang)
     cover = cover_figure(week, result, lang)
-    if lang == "ar":
+    if is_rtl(lang):
         for f in (gantt, cover):
             f.update_xaxes(autorange="reversed")
     return html.Div(

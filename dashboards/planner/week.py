@@ -15,21 +15,29 @@ import dash_mantine_components as dmc
 from dash import html
 
 from analytics.centres import get_centre
+from analytics.translation import N_, gettext, speaks_source
 from dashboards.auth import Forbidden
 from dashboards.context import app_context, centre_for
 from dashboards.frame import PageContext
-from dashboards.planner.words import isolated, t
+from dashboards.planner.words import t
 from simulation.planning.whatif import week_from_scenario, week_from_store
 from simulation.queue.scenario_file import SCENARIO_DIR, load_scenario
 
-# where a week's agents came from, in Arabic (by the calibration's proxy name)
-AGENTS_FROM_AR = {
-    "table": "جدول المناوبات (متوسط الموظفين المتاحين)",
-    "fit": "موظفو Erlang A الذين يفقدون نسبة المتخلّين المرصودة في كل فترة (لا جدول مناوبات)",
-    "busy": "الموظفون المشغولون بالمكالمات (لا جدول مناوبات)",
-    "shifts": "الموظفون الحاضرون من أول مكالمة إلى آخرها، دون فجوات تزيد على 30 دقيقة (لا جدول مناوبات)",
-    "answering": "عدد الموظفين الذين ردّوا على مكالمات (لا جدول مناوبات)",
-    "erlang_a": "Erlang A لمستوى خدمة 80% (لا جدول مناوبات ولا أرقام موظفين)",
+# where a week's agents came from, in short (by the calibration's proxy name): the
+# calibration's own account is English only (translation.speaks_source)
+AGENTS_FROM = {
+    "table": N_("the staffing table (mean agents available)"),
+    "fit": N_(
+        "the Erlang A agents that lose the observed share of abandoned calls in each interval "
+        "(no staffing table)"
+    ),
+    "busy": N_("the agents busy on calls (no staffing table)"),
+    "shifts": N_(
+        "the agents present from the first call to the last, with no gap over 30 minutes "
+        "(no staffing table)"
+    ),
+    "answering": N_("the number of agents who answered calls (no staffing table)"),
+    "erlang_a": N_("Erlang A for an 80% service level (no staffing table and no agent numbers)"),
 }
 
 
@@ -38,15 +46,20 @@ def week_source(week, lang: str, centre_name: str = "") -> str:
     its name."""
     if not week.origin:
         return week.source
-    if lang != "ar":
+    if speaks_source(lang):
         if week.origin[0] == "history" and centre_name:
             return week.source.replace(f" {week.origin[1]} ", f" {centre_name}, ", 1)
         return week.source
     if week.origin[0] == "scenario":
-        return f"سيناريو {isolated(week.origin[1])}"
+        return gettext(lang, "scenario {name}", name=week.origin[1])
     _, centre_id, period, proxy = week.origin
-    agents = AGENTS_FROM_AR.get(proxy, proxy)
-    return f"معايَر من سجل {centre_name or centre_id} للفترة {isolated(period)}؛ الموظفون: {agents}"
+    return gettext(
+        lang,
+        "calibrated from the history of {centre} for {period}; agents: {agents}",
+        centre=centre_name or centre_id,
+        period=period,
+        agents=gettext(lang, AGENTS_FROM[proxy]) if proxy in AGENTS_FROM else proxy,
+    )
 
 
 def store_weeks(con, centre, limit: int = 12) -> list[dt.date]:

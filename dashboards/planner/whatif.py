@@ -16,6 +16,7 @@ from dash import ALL, Input, Output, State, html, no_update
 from analytics.exports.i18n import Labels
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
+from analytics.translation import date, is_rtl, start_side, weekday_name
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -69,7 +70,7 @@ def grid_rows(result, lang: str) -> list[dict]:
             {
                 "index": r["index"],
                 "row_id": str(r["index"]),  # AG Grid wants string row ids
-                "day": labels.weekday(start.isoweekday()) + f" {start:%d/%m}",
+                "day": f"{labels.weekday(start.isoweekday())} {date(start, lang, 'day_month')}",
                 "time": f"{start:%H:%M}",
                 "calls": r["calls"],
                 "aht_s": r["aht_s"],
@@ -103,7 +104,7 @@ def week_figure(
     sl_label = labels.short(key)
     # two-line ticks (day, then time) so a week of half hours reads without overlap
     xs = [
-        f"{labels.weekday(s.isoweekday())[:3] if lang == 'en' else labels.weekday(s.isoweekday())} {s:%d/%m}<br>{s:%H:%M}"
+        f"{weekday_name(s.isoweekday(), lang, 'abbreviated')} {date(s, lang, 'day_month')}<br>{s:%H:%M}"
         for s in starts
     ]
     data = [
@@ -189,8 +190,8 @@ def week_figure(
         layout["annotations"] = [
             {
                 "xref": "paper",
-                "x": 1 if lang == "ar" else 0,
-                "xanchor": "right" if lang == "ar" else "left",
+                "x": 1 if is_rtl(lang) else 0,
+                "xanchor": start_side(lang),
                 "y": target,
                 "yanchor": "bottom",
                 "text": f"{t('target', lang)} {target:.0%}",
@@ -200,7 +201,7 @@ def week_figure(
         ]
     layout["hovermode"] = "x unified"
     layout["xaxis"].update({"type": "category", "nticks": 10, "tickangle": 0})
-    if lang == "ar":
+    if is_rtl(lang):
         layout["xaxis"]["autorange"] = "reversed"
         layout["yaxis"]["side"] = "right"
         layout["yaxis2"]["side"] = "left"
@@ -362,10 +363,10 @@ def plan_grid(ctx: PageContext) -> dag.AgGrid:
             **WRAPPED_HEADERS,
         },
         dashGridOptions={
-            "enableRtl": lang == "ar",
+            "enableRtl": is_rtl(lang),
             "stopEditingWhenCellsLoseFocus": True,
             # right to left, AG Grid's column virtualisation leaves headers blank
-            "suppressColumnVirtualisation": lang == "ar",
+            "suppressColumnVirtualisation": is_rtl(lang),
         },
         style={"height": "420px"},
     )

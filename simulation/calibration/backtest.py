@@ -321,7 +321,19 @@ def _presence(con, centre, cal, train: Period, test: Period, interval_s: int, by
     return presence_share(agents, rows["train"], days, by), rows["test"], rows["train"]
 
 
-def _load_share(con, centre, cal, train: Period, present, interval_s: int, run, seed: int):
+def _load_share(
+    con,
+    centre,
+    cal,
+    train: Period,
+    present,
+    interval_s: int,
+    run,
+    seed: int,
+    *,
+    replications_min: int = LOAD_REPLICATIONS,
+    simulated_days: int = LOAD_SIMULATED_DAYS,
+):
     """A share of the agents present that depends on the interval's offered load per
     agent present (Erlangs / agents present), learnt on ``train`` by simulation alone.
 
@@ -337,7 +349,9 @@ def _load_share(con, centre, cal, train: Period, present, interval_s: int, run, 
 
     ``present``: the training days' ``present_agents_sql`` rows. Returns
     (``share(day, present, load)`` → share per slot, the fit as a dict). ``run(jobs)``
-    runs ``run_replication`` jobs in order."""
+    runs ``run_replication`` jobs in order. ``replications_min`` and ``simulated_days``:
+    the budget (``LOAD_REPLICATIONS``, ``LOAD_SIMULATED_DAYS``; the intraday projection
+    learns on fewer)."""
     import pandas as pd
 
     from analytics.kpi import call_kpis
@@ -372,7 +386,7 @@ def _load_share(con, centre, cal, train: Period, present, interval_s: int, run, 
     # several hundredths, which on the bank's overloaded hours is several points.
     day_seeds: dict[dt.date, list[int]] = {}
     training_days = len({r[0] for r in arrivals})
-    replications = max(LOAD_REPLICATIONS, -(-LOAD_SIMULATED_DAYS // max(training_days, 1)))
+    replications = max(replications_min, -(-simulated_days // max(training_days, 1)))
 
     def seeds_of(day: dt.date) -> list[int]:
         if day not in day_seeds:

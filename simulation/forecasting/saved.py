@@ -19,11 +19,14 @@ from simulation.forecasting.forecast import Forecast, interval_seconds
 def save_forecast(con, centre: Centre, result: Forecast) -> int:
     """Write ``result`` to the store (tables ``forecast_runs`` and ``forecasts``, schema
     5) on a writer connection; returns the run id."""
-    run_id = con.execute(
-        "INSERT INTO forecast_runs (centre_id, kind, method, train_start, train_end, "
+    # the store has no sequences (DuckLake): the next run id is max + 1
+    run_id = con.execute("SELECT COALESCE(max(run_id), 0) + 1 FROM forecast_runs").fetchone()[0]
+    con.execute(
+        "INSERT INTO forecast_runs (run_id, centre_id, kind, method, train_start, train_end, "
         "horizon_start, horizon_end, interval, group_by, dispersion) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
+            run_id,
             centre.centre_id,
             result.kind,
             result.method,
@@ -35,7 +38,7 @@ def save_forecast(con, centre: Centre, result: Forecast) -> int:
             ",".join(result.by),
             result.phi,
         ],
-    ).fetchone()[0]
+    )
     v = result.value_column
     frame = result.frame
     keys = (

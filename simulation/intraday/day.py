@@ -21,9 +21,13 @@
   calibration's agents stood for per interval on the training days
   (``simulation.calibration.backtest.presence_share``, ``slot``), at least the offered load where
   calls come; where the log has no presence after ``at`` (today, live), the agents
-  present at ``at`` stay to closing; ``roster`` — a staffing CSV (``weekday,time,agents``
-  or ``interval_start,agents``, as ``cca simulate --staffing`` reads); ``live`` — the
-  live feed's tables (not in this store yet: the message says what to use instead).
+  present at ``at`` stay to closing; ``roster`` — a saved roster (``cca roster --format
+  csv`` or ``json``, the planner's roster CSV: its shifts less their breaks,
+  ``roster_agents``) or a staffing CSV (``weekday,time,agents`` or
+  ``interval_start,agents``, as ``cca simulate --staffing`` reads); ``live`` — the
+  live feed's tables (``cca live follow``; ``live_snapshot``): the callers waiting and
+  the agents by state replace the log's snapshot, the agents on shift (available,
+  ringing, on a call, in wrap-up; not paused) stay to closing.
 
 **Day-level re-forecast** (``simulation.intraday.reforecast``): the rest of today is
 the forecast times r̂ = 1 + w (A / F − 1), A and F today's calls so far and their
@@ -42,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -63,6 +68,24 @@ MORNING_MIN_CALLS = 100
 MORNING_REPLICATIONS = 6
 MORNING_SETTLED_S = 600  # callers of the last 10 minutes before `at` may still be waiting
 INTERVAL_NAMES = {900: "15min", 1800: "30min", 3600: "60min"}
+# ``--staffing presence``: the share of the agents present that answered this queue.
+# ``slot`` (default): the share the calibration's agents (Erlang A fit) stood for per
+# slot on the training days; ``load``: per class of offered load per agent present,
+# learnt by simulating the LOAD_TRAIN_DAYS days before today with candidate shares until
+# each class answers as the centre did there (``simulation.calibration.backtest._load_share``, on a smaller
+# budget: LOAD_SIMULATED_DAYS simulated days per candidate). On the bank's February
+# ``load`` did worse day by day than ``slot`` (docs/measurements.md).
+PRESENCE_SHARES = ("load", "slot")
+LOAD_TRAIN_DAYS = 7
+LOAD_SIMULATED_DAYS = 21
+# ``handling``: ``history`` (default) as calibrated; ``today`` fits each caller
+# category's handling time to today's answered
+# calls that arrived HANDLING_SETTLED_S or more before ``at`` (their handling is over by
+# then, nearly always) when at least HANDLING_MIN_CALLS of them.
+HANDLING = ("today", "history")
+HANDLING_SETTLED_S = 1800
+HANDLING_MIN_CALLS = 50
+_LOAD_SHARE_CACHE: dict[tuple, tuple] = {}
 
 
 @dataclass(frozen=True)
@@ -146,7 +169,91 @@ def snapshot_from_log(con, centre: Centre, at: dt.datetime, category_of) -> tupl
         for c, s in zip(frame["category"][busy], decided_at[busy], strict=True)
     )
     actual = frame.loc[decided, [*CALL_COLUMNS, "centre_id"]].reset_index(drop=True)
+    # the rows of the calls in service: their stored handling is not known yet at `at`
+    actual.attrs["in_service_rows"] = np.flatnonzero(busy[decided].to_numpy()).tolist()
     return waiting, in_service, actual
+
+
+LIVE_ON_SHIFT = ("available", "ringing", "on_call", "wrap_up")  # live_agent_state.state
+LIVE_BUSY = ("ringing", "on_call", "wrap_up")
+LIVE_MAX_GAP_S = 900  # the live tables describe the moment of their feeds' last event
+
+
+def live_snapshot(con, centre: Centre, at: dt.datetime) -> dict:
+    """The queue at ``at`` from the live feed's tables (``cca live follow``): ``waiting``
+    ((stored category, elapsed s) of each caller in ``live_calls_waiting``),
+    ``in_service`` (elapsed s of each agent ringing, on a call or in wrap-up, since that
+    state began), ``on_shift`` (agents available, ringing, on a call or in wrap-up) and
+    ``by_state``. ``ValueError`` saying what to use when the store has no live state of
+    the centre or ``at`` is not the moment the tables describe."""
+    try:
+        agents = con.execute(
+            "SELECT state, since FROM live_agent_state WHERE centre_id = ?", [centre.centre_id]
+        ).fetchall()
+        newest = con.execute(
+            "SELECT max(last_event_at) FROM live_feed_health WHERE centre_id = ?",
+            [centre.centre_id],
+        ).fetchone()[0]
+    except duckdb.CatalogException:  # a store from before the live tables' migration
+        agents, newest = [], None
+    if not agents:
+        raise ValueError(
+            "--staffing live reads the live feed's agent states (cca live follow), and "
+            f"this store has none for centre {centre.centre_id}: use --staffing presence "
+            "(agents read off the call log), table (the staffing table) or roster"
+        )
+    moment = newest or max(s for _, s in agents)
+    if abs((at - moment).total_seconds()) > LIVE_MAX_GAP_S:
+        raise ValueError(
+            f"--staffing live: centre {centre.centre_id}'s live tables hold the queue as of "
+            f"{moment.astimezone(centre.tz):%Y-%m-%d %H:%M} (its feeds' last event), not "
+            f"{at.astimezone(centre.tz):%Y-%m-%d %H:%M}: leave out --at to project from now, "
+            "or use --staffing presence for another moment"
+        )
+    waiting = [
+        (category, max((at - entered).total_seconds(), 0.0))
+        for category, entered in con.execute(
+            "SELECT category, entered_at FROM live_calls_waiting WHERE centre_id = ? "
+            "ORDER BY entered_at",
+            [centre.centre_id],
+        ).fetchall()
+    ]
+    by_state: dict[str, int] = {}
+    for state, _ in agents:
+        by_state[state] = by_state.get(state, 0) + 1
+    return {
+        "waiting": waiting,
+        "in_service": [
+            max((at - since).total_seconds(), 0.0) for st, since in agents if st in LIVE_BUSY
+        ],
+        "on_shift": sum(n for st, n in by_state.items() if st in LIVE_ON_SHIFT),
+        "by_state": by_state,
+    }
+
+
+def unknown_handling(actual: pd.DataFrame, scenario: Scenario, in_service, seed: int = 0):
+    """``actual`` with the calls in service at ``at`` (``in_service_rows``) given the
+    handling time expected of them then (their category's handling beyond what they had
+    already taken, ``sum_beyond``, mean of 400 draws) instead of the stored one, which
+    was not known at ``at``."""
+    from simulation.intraday.conditional import sum_beyond
+
+    rows = actual.attrs.get("in_service_rows") or []
+    if not rows:
+        return actual
+    rng = np.random.default_rng(seed)
+    by_name = {c.name: c for c in scenario.categories}
+    expected = []
+    for category, elapsed in in_service:
+        c = by_name.get(category, scenario.categories[0])
+        parts = [d for d in (c.talk, c.hold, c.acw) if d is not None]
+        expected.append(float(np.mean(sum_beyond(parts, rng, np.full(400, float(elapsed))))))
+    actual = actual.copy()
+    for col in ("talk_s", "hold_s", "acw_s"):
+        actual[col] = actual[col].astype(float)
+    actual.loc[rows, "talk_s"] = expected
+    actual.loc[rows, ["hold_s", "acw_s"]] = np.nan
+    return actual
 
 
 def _forecast_rows(con, centre: Centre, day: dt.date):
@@ -175,15 +282,18 @@ def build_plan(
     interval_s: int = 1800,
     morning: bool = False,
     expected: Sequence[float] | None = None,
+    presence_share_by: str = "slot",
+    handling: str = "history",
 ) -> IntradayPlan:
     """The plan of ``at``'s local day (module docstring). Raises ``ValueError`` saying
     what to do when ``at`` is outside opening hours, before any history, or the centre
     has no forecast (with ``arrivals="forecast"``). ``morning``: scale the agents by
     what this morning's calls say of them (``morning_factor``); ``expected``: calls per
     interval of the day (``interval_s``) to use instead of a saved forecast, taken as
-    today's as they are (no day-level correction)."""
+    today's as they are (no day-level correction). ``presence_share_by``: ``load`` or
+    ``slot`` (``PRESENCE_SHARES``); ``handling``: ``today`` or ``history`` (``HANDLING``)."""
     from simulation.calibration.backtest import presence_share
-    from simulation.calibration.fit import calibrate
+    from simulation.calibration.fit import calibrate, handling_fits
     from simulation.calibration.queries import (
         arrivals_sql,
         presence_words,
@@ -191,12 +301,19 @@ def build_plan(
         staffing_sql,
     )
     from simulation.forecasting.forecast import data_days
-    from simulation.intraday.reforecast import Correction, day_correction
+    from simulation.intraday.reforecast import Correction, day_correction, forecast_cv
 
     if arrivals not in ARRIVALS:
         raise ValueError(f"arrivals must be one of {', '.join(ARRIVALS)}, not {arrivals!r}")
     if staffing not in STAFFING:
         raise ValueError(f"staffing must be one of {', '.join(STAFFING)}, not {staffing!r}")
+    if presence_share_by not in PRESENCE_SHARES:
+        raise ValueError(
+            f"presence_share_by must be one of {', '.join(PRESENCE_SHARES)}, "
+            f"not {presence_share_by!r}"
+        )
+    if handling not in HANDLING:
+        raise ValueError(f"handling must be one of {', '.join(HANDLING)}, not {handling!r}")
     if at.tzinfo is None:
         at = at.replace(tzinfo=centre.tz)
     local = at.astimezone(centre.tz)
@@ -209,16 +326,12 @@ def build_plan(
             f"{day} ({since}); the projection is calibrated on the weeks before the day: "
             "ingest earlier days or pick a later --at"
         )
-    if staffing == "live":
-        raise ValueError(
-            "--staffing live reads the live feed's agent states (cca live follow), and "
-            f"this store has none for centre {centre.centre_id}: use --staffing presence "
-            "(agents read off the call log), table (the staffing table) or roster"
-        )
+    live = live_snapshot(con, centre, at) if staffing == "live" else None
     if staffing == "roster" and roster is None:
         raise ValueError(
-            "--staffing roster needs --roster FILE.csv (weekday,time,agents or "
-            "interval_start,agents, e.g. `cca staff --format csv`)"
+            "--staffing roster needs --roster FILE: a saved roster (`cca roster --format "
+            "csv` or `json`, the planner's roster CSV) or a staffing CSV (weekday,time,agents "
+            "or interval_start,agents, e.g. `cca staff --format csv`)"
         )
     forecast_frame = None
     if arrivals == "forecast" and expected is None:
@@ -264,10 +377,24 @@ def build_plan(
         return (c or largest).name
 
     waiting, in_service, actual = snapshot_from_log(con, centre, at, category_of)
+    if live is not None:  # the queue as the live feed holds it, not as the log has it
+        waiting = tuple((category_of(c), e) for c, e in live["waiting"])
+        in_service = tuple((category_of(None), e) for e in live["in_service"])
+        actual.attrs["in_service_rows"] = []  # the log's finished calls only
     names = [c.name for c in cal.categories]
     midnight = dt.datetime.combine(day, dt.time(0), tzinfo=centre.tz)
     end_of_day = midnight + dt.timedelta(days=1)
     bounds = [centre.timezone, centre.centre_id, midnight, end_of_day, interval_s]
+    talk: dict[str, Any] = {}  # category -> today's handling time, where it has enough calls
+    if handling == "today":
+        settled = at - dt.timedelta(seconds=HANDLING_SETTLED_S)
+        fits = (
+            handling_fits(con, [centre.centre_id, midnight, settled]) if settled > midnight else {}
+        )
+        for c in cal.categories:
+            f = fits.get(c.source_name)
+            if f is not None and f.fitted >= HANDLING_MIN_CALLS:
+                talk[c.name] = f.distribution
 
     # ---- arrivals after `at`, per category and slot (expected calls)
     rates = np.zeros((len(names), n))
@@ -311,6 +438,10 @@ def build_plan(
         f_so_far = fc[:slot_now].sum() + frac * fc[slot_now]
         a_so_far = float(len(actual) + len(waiting))
         if expected is None:
+            local_start = pd.to_datetime(forecast_frame["interval_start"])
+            rest_fc = forecast_frame[
+                [(t.hour * 3600 + t.minute * 60) // interval_s >= slot_now for t in local_start]
+            ]
             correction = day_correction(
                 con,
                 centre,
@@ -320,6 +451,12 @@ def build_plan(
                 a_so_far,
                 float(f_so_far),
                 forecast_frame.attrs.get("method") or "profile",
+                prior_cv=forecast_cv(
+                    *(
+                        rest_fc[c].to_numpy(dtype=float)
+                        for c in ("offered", "offered_low", "offered_high")
+                    )
+                ),
             )
         else:  # the caller's expected calls are already today's
             correction = Correction(1.0, 0.0, 0.0, 0)
@@ -359,13 +496,26 @@ def build_plan(
     elif staffing == "roster":
         from simulation.queue.scenario_file import staffing_from_csv
 
-        base = scenario_from_dict(
-            _scenario_data(cal, centre, day, rates, np.zeros(n), interval_s, weekday, spans),
-            "intraday",
+        shifts = roster_agents(roster, centre, day, interval_s)
+        if shifts is not None:
+            agents = shifts
+            notes["staffing"] = f"the roster {roster} (its shifts, less their breaks)"
+        else:
+            base = scenario_from_dict(
+                _scenario_data(cal, centre, day, rates, np.zeros(n), interval_s, weekday, spans),
+                "intraday",
+            )
+            roster_staffing = staffing_from_csv(roster, base)
+            timeline = base.with_changes(staffing=roster_staffing).timeline()
+            agents = timeline.agents[:n].astype(float)
+            notes["staffing"] = f"the staffing table {roster}"
+    elif staffing == "live":
+        agents[slot_now:] = live["on_shift"]
+        notes["staffing"] = (
+            f"the live feed's agents on shift at {local:%H:%M} ("
+            + ", ".join(f"{n} {state}" for state, n in sorted(live["by_state"].items()))
+            + "; paused and logged out not counted), staying to closing"
         )
-        roster_staffing = staffing_from_csv(roster, base)
-        agents = base.with_changes(staffing=roster_staffing).timeline().agents[:n].astype(float)
-        notes["staffing"] = f"the roster {roster}"
     else:
         present = np.zeros(n)
         for _, slot, value in con.execute(
@@ -397,15 +547,34 @@ def build_plan(
         carried = last_call is None or last_call < at + dt.timedelta(seconds=interval_s)
         if carried:  # today, live: nobody's presence after `at` is known yet
             present[slot_now:] = present[slot_now]
-        aht = np.array([c.handling.distribution.mean_s for c in cal.categories])
+        aht = np.array(
+            [(talk.get(c.name) or c.handling.distribution).mean_s for c in cal.categories]
+        )
         load = (rates * aht[:, None]).sum(axis=0) / interval_s  # Erlangs per slot
-        agents = present * share
-        agents = np.where(rates.sum(axis=0) > 0, np.maximum(agents, np.maximum(load, 1.0)), agents)
+        if presence_share_by == "load":
+            # the day's calls per slot: the replayed day's own, or the re-forecast
+            calls = day_counts if arrivals == "actual" else rates.sum(axis=0)
+            mean_aht = float(np.average(aht, weights=np.maximum(rates.sum(axis=1), 1e-9)))
+            learnt, fit_words = learnt_load_share(con, centre, cal, day, interval_s, days[0])
+            agents = present * learnt(day, present, calls * mean_aht / interval_s)
+            # at least the busy agents of the load: a burst beyond the training days'
+            # classes (the bank's 235-call evening hour of 14 February) is staffed as the
+            # centre evidently did, not at a share learnt on ordinary hours
+            agents = np.where(
+                rates.sum(axis=0) > 0, np.maximum(agents, np.maximum(load, 1.0)), agents
+            )
+            share_words = f"a share per class of load per agent present ({fit_words})"
+        else:
+            agents = present * share
+            agents = np.where(
+                rates.sum(axis=0) > 0, np.maximum(agents, np.maximum(load, 1.0)), agents
+            )
+            share_words = f"the share of them the calibration's agents were on {train.label}"
         notes["staffing"] = (
             f"the agents present on {day} ({presence_words()}"
             + ("; those present at --at stay to closing" if carried else "")
-            + ") × the share of them the calibration's agents were on "
-            + train.label
+            + ") × "
+            + share_words
         )
     agents = np.where(open_slots | (np.arange(n) == slot_now), agents, 0.0)
     if morning and staffing in ("presence", "table", "roster"):
@@ -422,15 +591,31 @@ def build_plan(
         notes["morning_factor"] = factor
         notes["morning"] = how
     per_interval = np.rint(agents).astype(int)
-    data = _scenario_data(cal, centre, day, rates, per_interval, interval_s, weekday, spans)
+    data = _scenario_data(cal, centre, day, rates, per_interval, interval_s, weekday, spans, talk)
+    if talk:
+        notes["handling"] = (
+            "today's answered calls before "
+            f"{(local - dt.timedelta(seconds=HANDLING_SETTLED_S)):%H:%M} for "
+            + ", ".join(sorted(talk))
+        )
     scenario = scenario_from_dict(data, source=f"intraday {day}")
+    actual = unknown_handling(actual, scenario, in_service)
     busy = len(in_service)
     on_shift = int(per_interval[slot_now])
     state = QueueState(
         at,
         waiting=waiting,
         in_service=in_service,
-        agents={"available": max(on_shift - busy, 0), "on_call": busy},
+        agents=(
+            {
+                "available": live["by_state"].get("available", 0),
+                "on_call": live["by_state"].get("on_call", 0) + live["by_state"].get("ringing", 0),
+                "wrap_up": live["by_state"].get("wrap_up", 0),
+                "paused": live["by_state"].get("paused", 0),
+            }
+            if live is not None
+            else {"available": max(on_shift - busy, 0), "on_call": busy}
+        ),
         source=f"the call log at {local:%Y-%m-%d %H:%M} and {notes['staffing']}",
     )
     return IntradayPlan(
@@ -442,6 +627,147 @@ def build_plan(
         volume_cv=volume_cv,
         notes=notes,
     )
+
+
+ROSTER_COLUMNS = ("shift", "start", "break_start", "end", "agents")
+
+
+def roster_agents(path, centre: Centre, day: dt.date, interval_s: int) -> np.ndarray | None:
+    """Agents on duty per interval of ``day`` (from local midnight) from a saved roster:
+    ``cca roster --format csv`` or ``--format json`` (``{"shifts": [...]}``), or the
+    planner's roster CSV — a row per shift group with ``shift`` (its template, e.g.
+    ``8h:1h-break``, which gives the break's length), ``start``, ``break_start``, ``end``
+    (local times or with an offset) and ``agents``; an agent counts for the part of an
+    interval on shift and not on break. None when the file is not a roster (a staffing
+    CSV: ``weekday,time,agents`` or ``interval_start,agents``); ``ValueError`` naming the
+    file, row and value when a roster's row is wrong."""
+    import csv
+    import json
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ValueError(f"--roster {path}: {exc.strerror or exc}") from None
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        try:
+            rows = json.loads(text).get("shifts")
+        except (json.JSONDecodeError, AttributeError):
+            rows = None
+        if not isinstance(rows, list):
+            raise ValueError(
+                f"--roster {path}: not a roster (`cca roster --format json`: an object with "
+                '"shifts")'
+            )
+        first_line = 1
+    else:
+        reader = csv.DictReader(text.splitlines())
+        if not {"shift", "start", "end", "agents"} <= set(reader.fieldnames or ()):
+            return None
+        rows = list(reader)
+        first_line = 2
+    midnight = pd.Timestamp(dt.datetime.combine(day, dt.time(0), tzinfo=centre.tz))
+    n = 86400 // interval_s
+    edges = np.arange(n + 1) * float(interval_s)
+    agents = np.zeros(n)
+
+    def instant(value, row, column):
+        try:
+            t = pd.Timestamp(value)
+        except (TypeError, ValueError):
+            t = pd.NaT
+        if t is pd.NaT:
+            raise ValueError(
+                f"--roster {path}: row {row}, column {column}: {value!r} is not a time like "
+                "2026-09-15T08:00"
+            ) from None
+        t = t.tz_localize(centre.tz) if t.tzinfo is None else t.tz_convert(centre.tz)
+        return (t - midnight).total_seconds()
+
+    def covered(a: float, b: float) -> np.ndarray:
+        return np.clip(np.minimum(edges[1:], b) - np.maximum(edges[:-1], a), 0, None) / interval_s
+
+    for k, r in enumerate(rows, start=first_line):
+        try:
+            count = float(r["agents"])
+        except (ValueError, TypeError, KeyError):
+            raise ValueError(
+                f"--roster {path}: row {k}, column agents: {r.get('agents')!r} is not a number"
+            ) from None
+        start, end = instant(r["start"], k, "start"), instant(r["end"], k, "end")
+        if end <= start:
+            raise ValueError(
+                f"--roster {path}: row {k}: the shift ends ({r['end']}) before it starts"
+            )
+        on = covered(start, end)
+        brk = r.get("break_start")
+        if brk not in (None, ""):
+            # the shift's template names its break: "8h:1h-break" (cca roster's words)
+            spec = str(r["shift"]).partition(":")[2].strip()
+            try:
+                if not spec.endswith("-break"):
+                    raise ValueError
+                break_s = pd.Timedelta(spec[: -len("-break")]).total_seconds()
+            except ValueError:
+                raise ValueError(
+                    f"--roster {path}: row {k}, column shift: {r['shift']!r} does not say "
+                    "its break's length (like 8h:1h-break) though the row has a break_start"
+                ) from None
+            b = instant(brk, k, "break_start")
+            on = on - covered(b, b + break_s)
+        agents += count * on
+    return agents
+
+
+def learnt_load_share(con, centre: Centre, cal, day: dt.date, interval_s: int, first: dt.date):
+    """(``share(day, present, load)``, words) learnt on the ``LOAD_TRAIN_DAYS`` days
+    before ``day`` (from ``first``) by simulation (``PRESENCE_SHARES``); kept per centre,
+    day and the training days' calls, so the what-ifs and the page's reloads reuse it."""
+    from simulation.calibration.backtest import _load_share
+    from simulation.calibration.queries import present_agents_sql
+    from simulation.queue.model import run_replication
+
+    start = max(first, day - dt.timedelta(days=LOAD_TRAIN_DAYS))
+    train = Period(start, day - dt.timedelta(days=1), f"{start}..{day - dt.timedelta(days=1)}")
+    lo, hi = train.bounds(centre.tz)
+    seen = con.execute(
+        "SELECT count(*), max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at >= ? "
+        "AND arrived_at < ?",
+        [centre.centre_id, lo, hi],
+    ).fetchone()
+    key = (centre.centre_id, day, interval_s, train.label, seen)
+    if key not in _LOAD_SHARE_CACHE:
+        present = con.execute(
+            present_agents_sql(), [centre.timezone, centre.centre_id, lo, hi, *[interval_s] * 8]
+        ).fetchall()
+
+        def run(jobs, what=""):
+            return (run_replication(*j) for j in jobs)
+
+        share, fit = _load_share(
+            con,
+            centre,
+            cal,
+            train,
+            present,
+            interval_s,
+            run,
+            0,
+            replications_min=1,
+            simulated_days=LOAD_SIMULATED_DAYS,
+        )
+        words = (
+            "learnt on "
+            + train.label
+            + ": "
+            + ", ".join(f"{v:.2f}" for v in fit["shares"])
+            + " for Erlangs per agent present split at "
+            + ", ".join(f"{e:.2f}" for e in fit["load_per_agent_edges"])
+        )
+        if len(_LOAD_SHARE_CACHE) > 64:
+            _LOAD_SHARE_CACHE.clear()
+        _LOAD_SHARE_CACHE[key] = (share, words)
+    return _LOAD_SHARE_CACHE[key]
 
 
 def morning_factor(con, centre, data, agents, at, category_of, names) -> tuple[float, str]:
@@ -486,14 +812,14 @@ def morning_factor(con, centre, data, agents, at, category_of, names) -> tuple[f
     )
 
 
-def _scenario_data(cal, centre, day, rates, agents, interval_s, weekday, spans) -> dict:
+def _scenario_data(cal, centre, day, rates, agents, interval_s, weekday, spans, talk=None) -> dict:
     base = cal.scenario
     categories = {}
     for k, c in enumerate(cal.categories):
         sc_cat = next(x for x in base.categories if x.name == c.name)
         table: dict[str, Any] = {
             "priority": sc_cat.priority,
-            "talk": sc_cat.talk.to_toml(),
+            "talk": ((talk or {}).get(c.name) or sc_cat.talk).to_toml(),
             "patience": sc_cat.patience.to_toml(),
             "rates_by_weekday": {WEEKDAY_NAMES[weekday]: [float(x) for x in rates[k]]},
         }

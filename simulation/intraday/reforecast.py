@@ -15,9 +15,11 @@ least-squares slope through the origin, held within [0, 1]. Early in the day F_d
 small, x_d is mostly Poisson noise and w falls toward 0 (no correction); later it rises
 toward how much of a day's deviation holds all day. What remains of the rest's deviation
 beyond Poisson noise, s² = mean((y_d − w·x_d)²) − mean(1/G_d), is drawn per replication as
-a day-level factor with that variance (``volume_cv``), so the projection's band carries
-the level's uncertainty too. With fewer than ``MIN_DAYS`` comparable days there is no
-correction and no extra spread (said so in the notes).
+a day-level factor with that variance (``volume_cv``; s widened by Student's t for the
+few days it was read off, ``small_sample_factor``), so the projection's band carries the
+re-forecast's own error too. With fewer than ``MIN_DAYS`` comparable days there is no
+correction (w = 0) but s is still learnt from ``MIN_CV_DAYS`` days on; with fewer, the
+saved forecast's own 80% intervals give it (``forecast_cv``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from analytics.centres import Centre
 from analytics.periods import Period
 
 DAYS = 28  # earlier days looked at
-MIN_DAYS = 5  # comparable days needed to learn anything
+MIN_DAYS = 5  # comparable days needed to learn the weight
+MIN_CV_DAYS = 2  # ... and the rest's error (else the saved forecast's own intervals)
 TRAIN_DAYS = 56  # each earlier day is forecast from up to this many days before its week
 
 
@@ -56,12 +59,40 @@ class Correction:
 
 
 def learn_weight(x: np.ndarray, y: np.ndarray, rest_forecast: np.ndarray) -> tuple:
-    """(w, extra-Poisson sd of the rest) from earlier days' deviations (module docstring)."""
-    if len(x) < MIN_DAYS or not (x**2).sum() > 0:
-        return 0.0, 0.0
-    w = float(np.clip((x * y).sum() / (x**2).sum(), 0.0, 1.0))
+    """(w, extra-Poisson sd of the rest) from earlier days' deviations (module docstring):
+    with fewer than ``MIN_DAYS`` days no weight (w = 0) but the sd of the rest's error
+    from ``MIN_CV_DAYS`` days on; (0, None) with fewer."""
+    if len(x) < MIN_CV_DAYS:
+        return 0.0, None
+    w = 0.0
+    if len(x) >= MIN_DAYS and (x**2).sum() > 0:
+        w = float(np.clip((x * y).sum() / (x**2).sum(), 0.0, 1.0))
     resid = float(np.mean((y - w * x) ** 2)) - float(np.mean(1.0 / rest_forecast))
     return w, math.sqrt(max(resid, 0.0))
+
+
+def small_sample_factor(days: int) -> float:
+    """How much wider the rest's 80% band is when its error's sd was read off ``days``
+    days only: Student's t with that many degrees of freedom against the normal at the
+    90th percentile (1.47 from 2 days, 1.20 from 4, 1.03 from 20)."""
+    from scipy.stats import norm, t
+
+    return float(t.ppf(0.9, days) / norm.ppf(0.9)) if days >= 1 else 1.0
+
+
+def forecast_cv(mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> float | None:
+    """The day-level cv a saved forecast's own 80% intervals imply for the rest of the
+    day (their spread beyond Poisson noise, ``LEVEL`` of ``forecast``, read as a level
+    shared by the intervals), weighted by the calls; None without intervals."""
+    from scipy.stats import norm
+
+    ok = (mean > 0) & np.isfinite(low) & np.isfinite(high)
+    if not ok.any():
+        return None
+    z = float(norm.ppf(0.9))
+    sd = (high[ok] - low[ok]) / (2 * z)
+    extra = np.maximum(sd**2 - mean[ok], 0.0) / mean[ok] ** 2
+    return float(math.sqrt(np.average(extra, weights=mean[ok])))
 
 
 def earlier_days(
@@ -78,7 +109,7 @@ def earlier_days(
     last = day - dt.timedelta(days=1)
     first = max(days[0], last - dt.timedelta(days=DAYS + TRAIN_DAYS + 7))
     n_days = (last - first).days + 1
-    if n_days < 14:
+    if n_days < 8:  # a week to forecast from and a day to compare
         return np.zeros(0), np.zeros(0), np.zeros(0)
     interval = {900: "15min", 1800: "30min", 3600: "60min"}[interval_s]
     counts = history_counts(con, centre, Period(first, last, f"{first}..{last}"), interval=interval)
@@ -121,10 +152,14 @@ def day_correction(
     actual_so_far: float,
     forecast_so_far: float,
     method: str = "profile",
+    prior_cv: float | None = None,
 ) -> Correction:
-    """The correction of ``day``'s rest after ``cut_s`` seconds from local midnight."""
+    """The correction of ``day``'s rest after ``cut_s`` seconds from local midnight;
+    ``prior_cv``: the day-level cv when too few earlier days tell it (the saved
+    forecast's own, ``forecast_cv``)."""
     x, y, g = earlier_days(con, centre, day, cut_s, interval_s, method)
     w, cv = learn_weight(x, y, g)
+    cv = (prior_cv or 0.0) if cv is None else cv * small_sample_factor(len(x))
     if forecast_so_far <= 0:
         return Correction(1.0, 0.0, cv, len(x))
     scale = max(1.0 + w * (actual_so_far / forecast_so_far - 1.0), 0.0)

@@ -379,20 +379,54 @@ def call_records(
 ) -> pd.DataFrame:
     """The per-call records (``run_replication``'s columns) of a finished ``centre``: the
     callers of ``arrivals`` who came from the start instant on."""
-    t = arrivals.times
-    keep = t >= 0.0
-    idx = np.flatnonzero(keep)
-    n = len(idx)
-    outcome = np.asarray(centre.outcome, dtype=np.int8)[idx]
-    answered_at = np.asarray(centre.answered_at)[idx]
-    ended_at = np.asarray(centre.ended_at)[idx]
-    t = t[idx]
-    abandoned = outcome == ABANDONED
-    ended_at[abandoned] = (t + arrivals.patience[idx])[abandoned]
-    answered = outcome == ANSWERED
-    wait = np.where(answered, answered_at - t, ended_at - t)
-    wait = np.maximum(wait, 0.0)
+    return call_records_many(scenario, [(arrivals, centre, replication)], call_id_prefix)
 
+
+def call_records_many(
+    scenario: Scenario,
+    runs: Sequence[tuple[CallArrivals, CallCentre, int]],
+    call_id_prefix: str | None = None,
+) -> pd.DataFrame:
+    """``call_records`` of several finished replications of ``scenario`` ((arrivals,
+    centre, replication) each) in one frame, built once: the time stamps and categorical
+    columns of many small frames cost more than their simulations."""
+    cats = scenario.categories
+    queue_names = sorted({c.queue for c in cats})
+    queue_of = np.array([queue_names.index(c.queue) for c in cats], dtype=np.int32)
+    cols: dict[str, list] = {k: [] for k in ("t", "outcome", "answered_at", "ended_at", "wait")}
+    for k in ("talk", "hold", "acw", "category", "topic", "site", "channel", "agent", "rep", "id"):
+        cols[k] = []
+    topic_names: list[str] = []
+    for arrivals, centre, replication in runs:
+        t = arrivals.times
+        idx = np.flatnonzero(t >= 0.0)
+        n = len(idx)
+        outcome = np.asarray(centre.outcome, dtype=np.int8)[idx]
+        answered_at = np.asarray(centre.answered_at, dtype=float)[idx]
+        ended_at = np.asarray(centre.ended_at, dtype=float)[idx]
+        t = t[idx]
+        abandoned = outcome == ABANDONED
+        ended_at[abandoned] = (t + arrivals.patience[idx])[abandoned]
+        answered = outcome == ANSWERED
+        wait = np.maximum(np.where(answered, answered_at - t, ended_at - t), 0.0)
+        prefix = f"{scenario.name}-r{replication}-" if call_id_prefix is None else call_id_prefix
+        cols["t"].append(t)
+        cols["outcome"].append(outcome)
+        cols["answered_at"].append(answered_at)
+        cols["ended_at"].append(ended_at)
+        cols["wait"].append(wait)
+        for part in ("talk", "hold", "acw"):
+            cols[part].append(np.where(answered, getattr(arrivals, part)[idx], np.nan))
+        cols["category"].append(arrivals.category[idx])
+        cols["topic"].append(arrivals.topic[idx])
+        topic_names = topic_names or list(arrivals.topic_names)
+        cols["site"].append(arrivals.site[idx])
+        cols["channel"].append(arrivals.channel[idx])
+        cols["agent"].append(np.asarray(centre.agent, dtype=np.int32)[idx])
+        cols["rep"].append(np.full(n, replication, dtype=np.int32))
+        cols["id"].append(np.char.add(prefix, np.arange(n).astype(str)).astype(object))
+    joined = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in cols.items()}
+    n = len(joined["t"])
     origin = pd.Timestamp(scenario.start_instant).tz_convert("UTC").value  # ns
 
     def stamp(seconds: np.ndarray) -> pd.DatetimeIndex:
@@ -401,37 +435,33 @@ def call_records(
         out = out.tz_convert(scenario.timezone)
         return out.where(~np.isnan(seconds))
 
-    cats = scenario.categories
-    category = arrivals.category[idx]
-    queue_names = sorted({c.queue for c in cats})
-    queue_code = np.array([queue_names.index(c.queue) for c in cats], dtype=np.int32)[category]
-    agent = np.asarray(centre.agent, dtype=np.int32)[idx]
+    category = joined["category"].astype(np.int64)
+    agent = joined["agent"].astype(np.int32)
     n_agents = int(agent.max()) + 1 if n and agent.max() >= 0 else 0
-    prefix = f"{scenario.name}-r{replication}-" if call_id_prefix is None else call_id_prefix
-
-    def handled(part: np.ndarray) -> np.ndarray:
-        return np.where(answered, part[idx], np.nan)
-
     frame = pd.DataFrame(
         {
-            "call_id": np.char.add(prefix, np.arange(n).astype(str)).astype(object),
-            "arrived_at": stamp(t),
-            "outcome": pd.Categorical.from_codes(outcome, categories=list(OUTCOMES)),
-            "wait_s": wait,
-            "answered_at": stamp(answered_at),
-            "ended_at": stamp(ended_at),
-            "talk_s": handled(arrivals.talk),
-            "hold_s": handled(arrivals.hold),
-            "acw_s": handled(arrivals.acw),
+            "call_id": joined["id"].astype(object),
+            "arrived_at": stamp(joined["t"].astype(float)),
+            "outcome": pd.Categorical.from_codes(
+                joined["outcome"].astype(np.int8), categories=list(OUTCOMES)
+            ),
+            "wait_s": joined["wait"].astype(float),
+            "answered_at": stamp(joined["answered_at"].astype(float)),
+            "ended_at": stamp(joined["ended_at"].astype(float)),
+            "talk_s": joined["talk"].astype(float),
+            "hold_s": joined["hold"].astype(float),
+            "acw_s": joined["acw"].astype(float),
             "category": pd.Categorical.from_codes(category, categories=[c.name for c in cats]),
-            "topic": _categorical(arrivals.topic[idx], arrivals.topic_names),
-            "queue": pd.Categorical.from_codes(queue_code, categories=queue_names),
-            "site": _categorical(arrivals.site[idx], [s for s, _ in scenario.sites]),
-            "channel": _categorical(arrivals.channel[idx], [c for c, _ in scenario.channels]),
+            "topic": _categorical(joined["topic"].astype(np.int64), topic_names),
+            "queue": pd.Categorical.from_codes(queue_of[category], categories=queue_names),
+            "site": _categorical(joined["site"].astype(np.int64), [s for s, _ in scenario.sites]),
+            "channel": _categorical(
+                joined["channel"].astype(np.int64), [c for c, _ in scenario.channels]
+            ),
             "agent_id": _categorical(agent, [f"A{k + 1:03d}" for k in range(n_agents)]),
             "centre_id": _constant(scenario.centre_id, n),
             "scenario": _constant(scenario.name, n),
-            "replication": np.full(n, replication, dtype=np.int32),
+            "replication": joined["rep"].astype(np.int32),
         },
         columns=RECORD_COLUMNS,
     )

@@ -648,6 +648,23 @@ def _month_bounds(pack: HistoryPack, history: Sequence[MonthHistory]) -> tuple:
     return first, dt.datetime(y, m, 1, tzinfo=tz)
 
 
+def arrow_table(frame: pd.DataFrame):
+    """``frame`` as an Arrow table (no index), its time-zone-aware columns converted
+    through their UTC values: ``pa.Table.from_pandas`` reads them through
+    ``Series.values``, which pandas 3.1 deprecates (Pandas4Warning)."""
+    import pyarrow as pa
+
+    columns = {}
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.DatetimeTZDtype):
+            kind = pa.timestamp(col.dtype.unit, tz=str(col.dtype.tz))
+            columns[name] = pa.array(col.dt.tz_convert(None).to_numpy(), type=kind)
+        else:
+            columns[name] = pa.Array.from_pandas(col)
+    return pa.table(columns)
+
+
 def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> WriteSummary:
     """Store generated months: centre settings, calls and tickets through the ingest
     (validated, idempotent merge), staffing rows; rows of these months that this run
@@ -695,7 +712,7 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
             "AND interval_start < ?",
             [cid, first, end],
         )
-        rows = pa.Table.from_pandas(staffing, preserve_index=False)
+        rows = arrow_table(staffing)
         with registered(con, rows=rows) as names:
             con.execute(
                 f"""INSERT INTO staffing (centre_id, interval_start, interval_s, queue, site,
@@ -706,8 +723,8 @@ def write_history(store, pack: HistoryPack, history: Sequence[MonthHistory]) -> 
             )
         calls_path = Path(tmp) / f"{cid}_{label}_calls.parquet"
         tickets_path = Path(tmp) / f"{cid}_{label}_tickets.parquet"
-        pq.write_table(pa.Table.from_pandas(calls, preserve_index=False), calls_path)
-        pq.write_table(pa.Table.from_pandas(tickets, preserve_index=False), tickets_path)
+        pq.write_table(arrow_table(calls), calls_path)
+        pq.write_table(arrow_table(tickets), tickets_path)
         result = ingest_file(store, "calls", calls_path, cid, writer=con)
         ingest_file(store, "tickets", tickets_path, cid, writer=con)
     return WriteSummary(

@@ -34,13 +34,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from analytics.appstate import AppState
+from analytics.translation import N_, gettext
 from simulation.operations.alerts.rules import Channel
 from simulation.operations.alerts.state import log_event
 
-SEVERITY_WORDS = {
-    "en": {"warning": "Warning", "critical": "Critical"},
-    "ar": {"warning": "تنبيه", "critical": "تنبيه حرج"},
-}
+SEVERITY_WORDS = {"warning": N_("Warning"), "critical": N_("Critical")}
 
 
 def post_webhook(alert: Mapping, config: Mapping) -> dict:
@@ -77,7 +75,7 @@ def email_message(alert: Mapping, to: list[str], langs: list[str], sender: str) 
     severity = alert.get("severity", "warning")
     subjects, parts = [], []
     for lang in langs:
-        word = SEVERITY_WORDS[lang][severity]
+        word = gettext(lang, SEVERITY_WORDS[severity])
         subjects.append(f"[{word}] {alert['centre_id']} · {alert['rule']}")
         parts.append(f"{word}: {message.get(lang, '')}")
     figures = {k: v for k, v in alert.items() if k != "message"}

@@ -44,6 +44,7 @@ Every alert is a flat dict: ``centre_id``, ``rule``, ``kind``, ``subject``, ``se
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -53,10 +54,12 @@ import duckdb
 
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
+from analytics.exports.i18n import Labels
 from analytics.kpi import call_kpis, threshold_label, ticket_kpis
 from analytics.kpi.catalogue import SL_NAME
 from analytics.labels import display, labels_for
 from analytics.periods import Period
+from analytics.translation import LANGUAGES, N_, gettext, in_languages, ngettext
 from simulation.formulas.erlang import ErlangA
 from simulation.operations.alerts.rules import Rule
 
@@ -246,7 +249,8 @@ class CentreEvaluator:
         check = getattr(self, f"_{rule.kind}")
         return check(rule, as_of)
 
-    def _alert(self, rule: Rule, as_of, severity, value, threshold, en, ar, subject="", **figs):
+    def _alert(self, rule: Rule, as_of, severity, value, threshold, message, subject="", **figs):
+        """One alert; ``message`` is ``{lang: sentence}`` (``analytics.translation``)."""
         return {
             "centre_id": self.centre.centre_id,
             "rule": rule.name,
@@ -256,7 +260,7 @@ class CentreEvaluator:
             "as_of": _local(as_of, self.centre).isoformat(timespec="seconds"),
             "value": value,
             "threshold": threshold,
-            "message": {"en": en, "ar": ar},
+            "message": message,
             **figs,
         }
 
@@ -342,25 +346,48 @@ class CentreEvaluator:
         lead = None if simulated is None else simulated["lead_time_min"]
         if lead is not None:
             breach = _local(as_of + dt.timedelta(minutes=lead), self.centre)
-            en_lead = f" It can still be saved until {breach:%H:%M} ({lead:.0f} min)."
-            ar_lead = f" ويمكن تداركه حتى الساعة {breach:%H:%M} ({lead:.0f} دقيقة)."
+
+            def saved(lang):
+                return ngettext(
+                    lang,
+                    " It can still be saved until {time} ({n} min).",
+                    " It can still be saved until {time} ({n} min).",
+                    round(lead),
+                    time=f"{breach:%H:%M}",
+                )
         else:
-            en_lead = ar_lead = ""
+
+            def saved(lang):
+                return ""
+
         if agents_short is not None:
-            en_gap = f"unless {agents_short} more agent{'s' if agents_short > 1 else ''} log in now"
-            ar_gap = f"ما لم ينضم {agents_short} موظف إضافي من الآن"
+
+            def gap(lang):
+                return ngettext(
+                    lang,
+                    "unless {n} more agent log in now",
+                    "unless {n} more agents log in now",
+                    agents_short,
+                )
         else:
-            en_gap = "and no number of extra agents within reach closes the gap today"
-            ar_gap = "ولا يكفي أي عدد متاح من الموظفين الإضافيين لسد الفجوة اليوم"
-        en = (
-            f"{cid}: today will close at {_pct(projected)} {name} (target "
-            f"{_pct(p['target'])}, {_pct(so_far[name])} so far on {so_far['offered']} calls) "
-            f"{en_gap}; closing {closing:%H:%M}.{en_lead}"
-        )
-        ar = (
-            f"{cid}: يُتوقع أن يُغلق اليوم بمستوى خدمة {name} قدره {_pct(projected)} "
-            f"(الهدف {_pct(p['target'])}، و{_pct(so_far[name])} حتى الآن من "
-            f"{so_far['offered']} مكالمة) {ar_gap}؛ الإغلاق الساعة {closing:%H:%M}.{ar_lead}"
+
+            def gap(lang):
+                return gettext(
+                    lang, "and no number of extra agents within reach closes the gap today"
+                )
+
+        message = in_languages(
+            "{cid}: today will close at {projected} {kpi} (target {target}, {so_far} so far "
+            "on {calls} calls) {gap}; closing {closing}.{saved}",
+            cid=cid,
+            projected=_pct(projected),
+            kpi=lambda lang: Labels(lang).kpi(name).lower(),
+            target=_pct(p["target"]),
+            so_far=_pct(so_far[name]),
+            calls=so_far["offered"],
+            gap=gap,
+            closing=f"{closing:%H:%M}",
+            saved=saved,
         )
         return [
             self._alert(
@@ -369,8 +396,7 @@ class CentreEvaluator:
                 severity,
                 projected,
                 p["target"],
-                en,
-                ar,
+                message,
                 kpi=name,
                 projected_sl=projected,
                 sl_so_far=so_far[name],
@@ -449,14 +475,16 @@ class CentreEvaluator:
             return []
         critical = p.get("critical_above")
         severity = "critical" if critical is not None and rate > critical else "warning"
-        cid, minutes = self.centre.centre_id, f"{p['minutes']:g}"
-        en = (
-            f"{cid}: {_pct(rate)} of the calls of the last {minutes} minutes were abandoned "
-            f"({row['abandoned']} of {row['offered']}), above the {_pct(p['cap'])} cap."
-        )
-        ar = (
-            f"{cid}: نسبة المكالمات المتروكة في آخر {minutes} دقيقة {_pct(rate)} "
-            f"({row['abandoned']} من {row['offered']} مكالمة)، أعلى من الحد {_pct(p['cap'])}."
+        cid = self.centre.centre_id
+        message = in_languages(
+            "{cid}: {rate} of the calls of the last {minutes} were abandoned "
+            "({abandoned} of {offered}), above the {cap} cap.",
+            cid=cid,
+            rate=_pct(rate),
+            minutes=lambda lang: ngettext(lang, "{n} minute", "{n} minutes", p["minutes"]),
+            abandoned=row["abandoned"],
+            offered=row["offered"],
+            cap=_pct(p["cap"]),
         )
         return [
             self._alert(
@@ -465,8 +493,7 @@ class CentreEvaluator:
                 severity,
                 rate,
                 p["cap"],
-                en,
-                ar,
+                message,
                 offered=row["offered"],
                 abandoned=row["abandoned"],
                 minutes=p["minutes"],
@@ -480,7 +507,6 @@ class CentreEvaluator:
             self.con, self.centre, period=Period(day, day, str(day)), by=("category",), as_of=as_of
         )
         out = []
-        en_names, ar_names = self.labels("en"), self.labels("ar")
         for r in rows:
             n = r["at_risk"] or 0
             if n < max(p["min_tickets"], 1):
@@ -488,17 +514,20 @@ class CentreEvaluator:
             critical = p.get("critical_at")
             severity = "critical" if critical is not None and n >= critical else "warning"
             cat = r["category"]
-            en_cat = display(cat, "category", en_names, "en")
-            ar_cat = display(cat, "category", ar_names, "ar")
-            cid = self.centre.centre_id
-            en = (
-                f"{cid}: {n} open {en_cat} ticket{'s' if n != 1 else ''} reach their deadline "
-                f"within the next working day ({r['backlog']} open in the category)."
-            )
-            ar = (
-                f"{cid}: {n} تذكرة مفتوحة في فئة «{ar_cat}» يحين موعدها النهائي خلال يوم العمل "
-                f"التالي (من {r['backlog']} تذكرة مفتوحة في الفئة)."
-            )
+            message = {
+                lang: ngettext(
+                    lang,
+                    "{cid}: {n} open {category} ticket reach their deadline within the next "
+                    "working day ({backlog} open in the category).",
+                    "{cid}: {n} open {category} tickets reach their deadline within the next "
+                    "working day ({backlog} open in the category).",
+                    n,
+                    cid=self.centre.centre_id,
+                    category=display(cat, "category", self.labels(lang), lang),
+                    backlog=r["backlog"],
+                )
+                for lang in LANGUAGES
+            }
             out.append(
                 self._alert(
                     rule,
@@ -506,8 +535,7 @@ class CentreEvaluator:
                     severity,
                     float(n),
                     float(p["min_tickets"]),
-                    en,
-                    ar,
+                    message,
                     subject=cat or "",
                     category=cat,
                     at_risk=n,
@@ -529,15 +557,13 @@ class CentreEvaluator:
         if last is not None:
             hours = (as_of - last).total_seconds() / 3600
             if hours > p["refresh_hours"]:
-                en = (
-                    f"{cid}: no data has been loaded for {hours:.1f} hours (last load "
-                    f"{_local(last, self.centre):%Y-%m-%d %H:%M}; it should come every "
-                    f"{p['refresh_hours']:g} hours)."
-                )
-                ar = (
-                    f"{cid}: لم تُحمَّل أي بيانات منذ {hours:.1f} ساعة (آخر تحميل "
-                    f"{_local(last, self.centre):%Y-%m-%d %H:%M}، والمفترض كل "
-                    f"{p['refresh_hours']:g} ساعة)."
+                message = in_languages(
+                    "{cid}: no data has been loaded for {hours} hours (last load {last}; it "
+                    "should come every {every} hours).",
+                    cid=cid,
+                    hours=f"{hours:.1f}",
+                    last=f"{_local(last, self.centre):%Y-%m-%d %H:%M}",
+                    every=f"{p['refresh_hours']:g}",
                 )
                 out.append(
                     self._alert(
@@ -546,8 +572,7 @@ class CentreEvaluator:
                         "critical" if hours > 2 * p["refresh_hours"] else "warning",
                         hours,
                         p["refresh_hours"],
-                        en,
-                        ar,
+                        message,
                         subject="load",
                         last_load=_local(last, self.centre).isoformat(timespec="seconds"),
                     )  # fmt: skip
@@ -589,16 +614,16 @@ class CentreEvaluator:
         if self.calls_kpis(t0, t1)[0]["offered"] > 0:
             return []
         cid = self.centre.centre_id
-        span = f"{t0:%H:%M}–{t1:%H:%M}"
-        en = (
-            f"{cid}: no calls {span} although the centre is open then and had at least "
-            f"{p['min_expected_calls']} calls in it on each of the last {len(working)} "
-            f"{t0:%A}s: is the feed or the switch down?"
-        )
-        ar = (
-            f"{cid}: لا مكالمات بين {t0:%H:%M} و{t1:%H:%M} مع أن المركز مفتوح في هذه الفترة "
-            f"وتلقى فيها {p['min_expected_calls']} مكالمة على الأقل في كل من آخر "
-            f"{len(working)} أسابيع: هل توقف النقل أو المقسم؟"
+        message = in_languages(
+            "{cid}: no calls {start}–{end} although the centre is open then and had at least "
+            "{expected} calls in it on each of the last {weeks} {weekdays}: is the feed or the "
+            "switch down?",
+            cid=cid,
+            start=f"{t0:%H:%M}",
+            end=f"{t1:%H:%M}",
+            expected=p["min_expected_calls"],
+            weeks=len(working),
+            weekdays=lambda lang: Labels(lang).weekdays(t0.isoweekday()),
         )
         return [
             self._alert(
@@ -607,8 +632,7 @@ class CentreEvaluator:
                 "warning",
                 0.0,
                 float(p["min_expected_calls"]),
-                en,
-                ar,
+                message,
                 subject="calls",
                 interval_start=t0.isoformat(timespec="minutes"),
             )  # fmt: skip
@@ -627,15 +651,13 @@ class CentreEvaluator:
             if feed["silent_s"] is None or minutes < p["silent_minutes"]:
                 continue
             critical = p.get("critical_minutes")
-            en = (
-                f"{self.centre.centre_id}: the live feed {feed['source']} ({feed['format']}) "
-                f"has read nothing for {minutes:.0f} min while the centre is open: is the "
-                "follower or the switch down?"
-            )
-            ar = (
-                f"{self.centre.centre_id}: لم تقرأ التغذية المباشرة {feed['source']} "
-                f"({feed['format']}) شيئًا منذ {minutes:.0f} دقيقة والمركز مفتوح: هل توقف "
-                "المتابع أو المقسم؟"
+            message = in_languages(
+                "{cid}: the live feed {source} ({format}) has read nothing for {minutes} while "
+                "the centre is open: is the follower or the switch down?",
+                cid=self.centre.centre_id,
+                source=str(feed["source"]),
+                format=str(feed["format"]),
+                minutes=functools.partial(_minutes, round(minutes)),
             )
             out.append(
                 self._alert(
@@ -644,8 +666,7 @@ class CentreEvaluator:
                     "critical" if critical is not None and minutes >= critical else "warning",
                     minutes,
                     float(p["silent_minutes"]),
-                    en,
-                    ar,
+                    message,
                     subject=feed["feed_id"],
                     last_read=feed["last_read_at"].isoformat() if feed["last_read_at"] else None,
                 )  # fmt: skip
@@ -676,7 +697,7 @@ class CentreEvaluator:
             for r in rows:
                 if r["channel"] == p["channel"] and start <= r["interval_start"] < end:
                     arrivals[r["site"]] = arrivals.get(r["site"], 0) + (r["created"] or 0)
-            unit_en, unit_ar = "counter", "شباك"
+            unit = N_("counter")
         else:
             for r in self.calls_kpis(as_of - window, as_of, by=("site",)):
                 arrivals[r["site"]] = float(r["offered"])
@@ -686,13 +707,12 @@ class CentreEvaluator:
                 for _s, _n, agents, site in rows:
                     staffed.setdefault(site, []).append(float(agents or 0))
                 capacity = {s: sum(v) / len(v) for s, v in staffed.items() if s}
-            unit_en, unit_ar = "agent", "موظف"
+            unit = N_("agent")
         sites = [s for s in capacity if capacity[s] > 0]
         if len(sites) < 2:
             return []
         load = {s: arrivals.get(s, 0.0) / capacity[s] for s in sites}
         out = []
-        en_names, ar_names = self.labels("en"), self.labels("ar")
         cid = self.centre.centre_id
         for site in sites:
             siblings = statistics.median(load[s] for s in sites if s != site)
@@ -703,17 +723,16 @@ class CentreEvaluator:
                 continue
             crit = p.get("critical_ratio")
             severity = "critical" if crit is not None and ratio >= crit else "warning"
-            en_site = display(site, "site", en_names, "en")
-            ar_site = display(site, "site", ar_names, "ar")
-            times = "∞" if math.isinf(ratio) else f"{ratio:.1f}"
-            hours = f"{p['hours']:g}"
-            en = (
-                f"{cid}: {en_site} has {load[site]:.1f} arrivals per {unit_en} in the last "
-                f"{hours} h, {times} times its siblings' median ({siblings:.1f})."
-            )
-            ar = (
-                f"{cid}: في «{ar_site}» {load[site]:.1f} وافد لكل {unit_ar} في آخر {hours} "
-                f"ساعة، أي {times} ضعف وسيط الفروع الأخرى ({siblings:.1f})."
+            message = in_languages(
+                "{cid}: {site} has {load} arrivals per {unit} in the last {hours} h, {times} "
+                "times its siblings' median ({siblings}).",
+                cid=cid,
+                site=lambda lang, site=site: display(site, "site", self.labels(lang), lang),
+                load=f"{load[site]:.1f}",
+                unit=lambda lang: gettext(lang, unit),
+                hours=f"{p['hours']:g}",
+                times="∞" if math.isinf(ratio) else f"{ratio:.1f}",
+                siblings=f"{siblings:.1f}",
             )
             out.append(
                 self._alert(
@@ -722,8 +741,7 @@ class CentreEvaluator:
                     severity,
                     None if math.isinf(ratio) else ratio,
                     p["ratio"],
-                    en,
-                    ar,
+                    message,
                     subject=site,
                     site=site,
                     arrivals=arrivals.get(site, 0),
@@ -733,6 +751,11 @@ class CentreEvaluator:
                 )  # fmt: skip
             )
         return out
+
+
+def _minutes(n: int, lang: str) -> str:
+    """'15 minutes' / «15 دقيقة» (Arabic's six plural forms)."""
+    return ngettext(lang, "{n} minute", "{n} minutes", n)
 
 
 def _so_far_counts(row: dict, variant: str, name: str) -> tuple[float, float]:

@@ -1,0 +1,330 @@
+"""The lake store's promises: a single-file store migrates with identical KPIs, a load is
+published whole or not at all (kill -9 included), two writers both commit, time travel
+reproduces a figure, and compaction keeps files and answers in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from support.cli import ROOT, run_cca, run_cca_json
+from support.kpi import write_calls_csv
+from test_kpi_rollup import random_calls
+
+from analytics.centres import get_centre
+from analytics.ingest import ingest_file
+from analytics.kpi import call_kpis, rollup
+from analytics.maintenance import compact, migrate_single_file, store_info
+from analytics.periods import parse_period
+from analytics.store import Store
+
+SCHEMA_6 = Path(__file__).parent / "data" / "single_file_schema_6.sql"
+OLD_TABLES = (
+    "centres",
+    "labels",
+    "ingest_batches",
+    "quarantine",
+    "staffing",
+    "tickets",
+    "calls",
+    "call_intervals",
+    "call_interval_state",
+    "forecast_runs",
+    "forecasts",
+)
+
+
+def single_file_copy(store: Store, path: Path) -> Path:
+    """A DuckDB file of the previous design (schema 6, its primary keys and all) holding
+    what ``store`` holds, as the copy-and-swap store would have."""
+    with store.reader() as lake:
+        salt = lake.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchone()[0]
+    con = duckdb.connect(str(path))
+    con.execute(SCHEMA_6.read_text(encoding="utf-8"))
+    con.execute("INSERT INTO meta VALUES ('caller_salt', ?), ('schema_version', '6')", [salt])
+    con.close()
+    with store.writer() as lake:
+        lake.execute(f"ATTACH '{path}' AS old_file")
+        for table in OLD_TABLES:
+            columns = [r[0] for r in lake.execute(f"DESCRIBE old_file.main.{table}").fetchall()]
+            names = ", ".join(columns)
+            lake.execute(f"INSERT INTO old_file.main.{table} ({names}) SELECT {names} FROM {table}")
+    with store.reader() as lake:
+        lake.execute("DETACH old_file")
+    return path
+
+
+def _rounded(rows: list[dict]) -> list[dict]:
+    """Floats to 12 significant digits: sums over the same values added in another
+    order (another file layout) may differ in the 16th."""
+    return [
+        {k: float(f"{v:.12g}") if isinstance(v, float) else v for k, v in r.items()} for r in rows
+    ]
+
+
+def kpis(con, centre_id: str) -> list:
+    """Every call KPI of the centre by several breakdowns and intervals."""
+    centre = get_centre(con, centre_id)
+    out = []
+    for by in ((), ("category",), ("queue", "site")):
+        for interval in (None, "day", "60min"):
+            rows = call_kpis(
+                con, centre, period=parse_period("2024-03-01..2024-05-10"), by=by, interval=interval
+            )
+            out.append(_rounded(rows))
+    return out
+
+
+def loaded_store(tmp_path: Path, name: str = "lake.duckdb") -> Store:
+    store = Store(tmp_path / name)
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_calls_csv(first, random_calls(3, "Asia/Riyadh", 2_000))
+    write_calls_csv(second, random_calls(4, "Asia/Riyadh", 800, first_id=1_500))  # overlaps
+    ingest_file(store, "calls", first, "ruh", timezone="Asia/Riyadh")
+    ingest_file(store, "calls", second, "ruh")
+    return store
+
+
+def test_a_single_file_store_migrates_with_identical_kpis(tmp_path):
+    source = loaded_store(tmp_path)
+    old = single_file_copy(source, tmp_path / "old.duckdb")
+    seen = []
+    target = Store(tmp_path / "new.duckdb")
+    copied = migrate_single_file(old, target, lambda table, done, total: seen.append(done))
+    assert copied["calls"] == 2_000 + 800 - 500
+    assert seen == sorted(seen) and seen[-1] == sum(copied.values())
+    with duckdb.connect(str(old), read_only=True) as con:
+        before = kpis(con, "ruh")
+        salt = con.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchone()[0]
+    with target.reader() as con:
+        assert kpis(con, "ruh") == before
+        assert con.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchone()[0] == salt
+        assert rollup.stale_rows(con, get_centre(con, "ruh")) == 0
+
+
+def test_cca_store_migrate_draws_progress_and_opening_an_old_file_says_what_to_run(tmp_path):
+    old = single_file_copy(loaded_store(tmp_path), tmp_path / "old.duckdb")
+    refused = run_cca("kpi", "calls", "--centre", "ruh", "--period", "2024-03", db=old, check=False)
+    assert refused.returncode == 2
+    assert f"cca store migrate {old} --to" in refused.stderr
+    new = tmp_path / "new.duckdb"
+    done = run_cca("store", "migrate", str(old), "--to", str(new))
+    assert "copying forecasts" in done.stdout and "━" in done.stdout  # the bar, done
+    assert "calls: 2,300 rows" in done.stdout
+    args = ("kpi", "calls", "--centre", "ruh", "--period", "2024-03")
+    migrated = run_cca_json(*args, db=new)
+    assert _rounded(migrated) == _rounded(run_cca_json(*args, db=tmp_path / "lake.duckdb"))
+    info = run_cca_json("store", "info", db=new)[0]
+    assert info["centres"] == ["ruh"] and info["rows"]["calls"] == 2_300
+    assert info["data_files"] >= 1 and info["bytes_on_disk"] > 0
+
+
+def test_known_at_reads_the_figures_a_manager_saw_before_a_later_load(tmp_path):
+    store = Store(tmp_path / "lake.duckdb")
+    first = tmp_path / "a.csv"
+    write_calls_csv(first, random_calls(3, "Asia/Riyadh", 400))
+    ingest_file(store, "calls", first, "ruh", timezone="Asia/Riyadh")
+    args = ("kpi", "calls", "--centre", "ruh", "--period", "2024-03..2024-05")
+    seen = run_cca_json(*args, db=store.path)
+    time.sleep(0.1)
+    instant = dt.datetime.now(dt.UTC).isoformat()
+    time.sleep(0.1)
+    more = tmp_path / "b.csv"
+    write_calls_csv(more, random_calls(5, "Asia/Riyadh", 300, first_id=10_000))
+    ingest_file(store, "calls", more, "ruh")
+    now = run_cca_json(*args, db=store.path)
+    assert now[0]["offered"] == seen[0]["offered"] + 300
+    # the same snapshot; sums may differ in the 16th digit (files read in another order)
+    assert _rounded(run_cca_json(*args, "--known-at", instant, db=store.path)) == _rounded(seen)
+    bad = run_cca(*args, "--known-at", "2024-01-01T00:00", db=store.path, check=False)
+    assert bad.returncode == 2 and "needs a UTC offset" in bad.stderr
+
+
+def test_a_load_killed_mid_way_leaves_nothing_visible_and_compaction_removes_its_files(
+    tmp_path,
+):
+    store = loaded_store(tmp_path)
+    with store.reader() as con:
+        before = kpis(con, "ruh")
+    files_before = {p for p in Path(store.data_path).rglob("*.parquet")}
+    big = tmp_path / "big.csv"
+    # more rows than are inlined in the catalogue: the load writes a Parquet file
+    rows = random_calls(9, "Asia/Riyadh", 5_000, first_id=50_000)
+    write_calls_csv(big, rows)
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from analytics import call_log
+        from analytics.ingest import ingest_file
+        from analytics.store import Store
+        original = call_log.CallChanges.insert
+        def insert_then_die(self, *args, **kwargs):
+            n = original(self, *args, **kwargs)  # the Parquet files are written
+            print("inserted", n, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        call_log.CallChanges.insert = insert_then_die
+        ingest_file(Store({str(store.path)!r}), "calls", {str(big)!r}, "ruh")
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert "inserted 5000" in proc.stdout
+    orphans = {p for p in Path(store.data_path).rglob("*.parquet")} - files_before
+    assert orphans, "the killed load wrote no file: the test proves nothing"
+    with store.reader() as con:
+        assert kpis(con, "ruh") == before
+    compact(store)
+    assert not any(p.exists() for p in orphans)
+    with store.reader() as con:
+        assert kpis(con, "ruh") == before
+        assert rollup.stale_rows(con, get_centre(con, "ruh")) == 0
+
+
+def test_compaction_folds_the_rollup_and_merges_files_keeping_every_answer(tmp_path):
+    store = loaded_store(tmp_path)
+    for i in range(5):  # small loads: small files and inlined rows
+        f = tmp_path / f"small{i}.csv"
+        write_calls_csv(f, random_calls(20 + i, "Asia/Riyadh", 30, first_id=90_000 + 100 * i))
+        ingest_file(store, "calls", f, "ruh")
+    with store.reader() as con:
+        before = kpis(con, "ruh")
+        deltas = con.execute("SELECT count(*) FROM call_interval_deltas").fetchone()[0]
+        folded = con.execute("SELECT count(*) FROM call_intervals").fetchone()[0]
+    assert deltas > folded
+    compact(store)  # rows inlined in the catalogue become files, small files merge
+    again = compact(store)
+    assert again["after"]["data_files"] <= again["before"]["data_files"]
+    assert again["after"]["snapshots"] <= again["before"]["snapshots"] + 6
+    with store.reader() as con:
+        assert kpis(con, "ruh") == before
+        assert con.execute("SELECT count(*) FROM call_interval_deltas").fetchone()[0] == folded
+    assert store_info(store)["rows"]["calls"] == 2_300 + 150
+
+
+def test_a_feed_committing_beside_a_long_load_both_commit(tmp_path):
+    """Two processes write at once: a load of 200,000 calls and a feed committing one
+    call at a time. Both publish everything, and the rollup matches the calls."""
+    store = Store(tmp_path / "lake.duckdb")
+    big = tmp_path / "big.csv"
+    write_calls_csv(big, random_calls(11, "Asia/Riyadh", 200_000))
+    ingest_file(store, "calls", _tiny(tmp_path), "ruh", timezone="Asia/Riyadh")
+    feed = textwrap.dedent(
+        f"""
+        import datetime as dt, sys
+        from analytics.call_log import changing_calls
+        from analytics.store import Store
+        store = Store({str(store.path)!r})
+        for i in range(40):
+            with store.writer() as con:
+                batch = store.claim_batch_id(con)
+                with changing_calls(con, "ruh") as calls:
+                    calls.insert(["centre_id", "call_id", "arrived_at", "outcome", "wait_s",
+                                  "batch_id"],
+                                 "SELECT 'ruh', ?, ?, 'answered', 3.0, ?",
+                                 [f"feed{{i}}", dt.datetime(2024, 4, 1, 9, tzinfo=dt.UTC), batch],
+                                 batch_id=batch)
+                con.execute("INSERT INTO ingest_batches (batch_id, centre_id, kind, file, "
+                            "sha256, format, started_at) VALUES (?, 'ruh', 'calls', 'feed', "
+                            "'-', 'feed', now())", [batch])
+        print("feed done", flush=True)
+        """
+    )
+    loader = subprocess.Popen(
+        [sys.executable, "-c",
+         f"from analytics.ingest import ingest_file\nfrom analytics.store import Store\n"
+         f"r = ingest_file(Store({str(store.path)!r}), 'calls', {str(big)!r}, 'ruh')\n"
+         f"print('load done', r.loaded, flush=True)"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    fed = subprocess.run(
+        [sys.executable, "-c", feed], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    out, err = loader.communicate(timeout=600)
+    assert fed.returncode == 0, fed.stderr
+    assert loader.returncode == 0, err
+    assert "load done 200000" in out
+    with store.reader() as con:
+        n = con.execute("SELECT count(*) FROM calls WHERE centre_id = 'ruh'").fetchone()[0]
+        assert n == 200_000 + 40 + 1
+        assert rollup.stale_rows(con, get_centre(con, "ruh")) == 0
+        batches = con.execute("SELECT batch_id FROM ingest_batches").fetchall()
+        assert len(batches) == len(set(batches)) == 42
+
+
+def _tiny(tmp_path: Path) -> Path:
+    f = tmp_path / "tiny.csv"
+    f.write_text(
+        "call_id,arrived_at,outcome,wait_s\nfirst,2024-03-01T08:00:00+03:00,answered,1\n",
+        encoding="utf-8",
+    )
+    return f
+
+
+def test_store_commands_have_help():
+    for action in ("info", "compact", "migrate"):
+        assert "usage: cca store " + action in run_cca("store", action, "--help").stdout
+
+
+def test_the_spill_directory_of_a_killed_process_is_removed_by_the_next(tmp_path):
+    dead = tmp_path / "cca-spill-999999999-x"
+    dead.mkdir()
+    env = {**os.environ, "CCA_SPILL_DIR": str(tmp_path)}
+    subprocess.run(
+        [sys.executable, "-c", "from analytics.store import _engine; _engine()"],
+        cwd=ROOT, env=env, check=True, timeout=120,
+    )  # fmt: skip
+    assert not dead.exists()
+    assert not list(tmp_path.glob("cca-spill-*"))  # its own went at exit too
+
+
+@pytest.mark.parametrize("name", ["x.duckdb"])
+def test_a_path_names_a_lake_whose_files_all_sit_beside_it(tmp_path, name):
+    store = loaded_store(tmp_path, name)
+    compact(store)
+    assert {p.name for p in tmp_path.iterdir()} - {"a.csv", "b.csv"} <= {
+        name,
+        name + ".data",
+        name + ".lock",
+        name + "-wal",
+        name + "-shm",
+    }
+
+
+def test_extensions_come_from_the_wheels_signed_and_nothing_is_downloaded(tmp_path):
+    from analytics import extensions
+    from analytics.store import _engine
+
+    con = _engine().con
+    settings = dict(
+        con.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN ('allow_unsigned_extensions',"
+            " 'autoinstall_known_extensions', 'autoload_known_extensions')"
+        ).fetchall()
+    )
+    assert set(settings.values()) == {"false"}, settings
+    loaded = dict(
+        con.execute(
+            "SELECT extension_name, install_path FROM duckdb_extensions() WHERE loaded"
+        ).fetchall()
+    )
+    assert "ducklake" in loaded and "sqlite_scanner" in loaded
+    # a tampered copy of a packaged binary is refused: the signature check is on
+    good = extensions.extension_path("ducklake")
+    assert good.is_file() and "duckdb_extension_ducklake" in str(good)
+    data = bytearray(good.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bad = tmp_path / "ducklake.duckdb_extension"
+    bad.write_bytes(bytes(data))
+    plain = duckdb.connect(config=extensions.CONFIG)
+    with pytest.raises(duckdb.Error, match="signature"):
+        plain.execute(f"LOAD '{bad}'")
