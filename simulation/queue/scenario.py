@@ -42,6 +42,22 @@ WEEKDAY_NAMES = {v: k for k, v in WEEKDAYS.items()}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
 
 
+def open_runs(is_open: Sequence[bool] | np.ndarray) -> list[tuple[int, int]]:
+    """Maximal runs of open intervals as (first, last) indices, both included."""
+    runs: list[tuple[int, int]] = []
+    i, n = 0, len(is_open)
+    while i < n:
+        if is_open[i]:
+            j = i
+            while j + 1 < n and is_open[j + 1]:
+                j += 1
+            runs.append((i, j))
+            i = j + 1
+        else:
+            i += 1
+    return runs
+
+
 def _check_profile(values: Any, n: int, where: str, integer: bool = False) -> tuple:
     if not isinstance(values, (list, tuple)) or len(values) != n:
         got = len(values) if isinstance(values, (list, tuple)) else type(values).__name__
@@ -253,21 +269,10 @@ class Timeline:
 
     def open_periods(self) -> list[tuple[float, float]]:
         """Maximal runs of open intervals as (open_s, close_s) offsets."""
-        periods: list[tuple[float, float]] = []
-        is_open = self.open
-        i, n = 0, len(is_open)
-        while i < n:
-            if is_open[i]:
-                j = i
-                while j + 1 < n and is_open[j + 1]:
-                    j += 1
-                periods.append(
-                    (float(self.starts_s[i]), float(self.starts_s[j] + self.lengths_s[j]))
-                )
-                i = j + 1
-            else:
-                i += 1
-        return periods
+        return [
+            (float(self.starts_s[i]), float(self.starts_s[j] + self.lengths_s[j]))
+            for i, j in open_runs(self.open)
+        ]
 
 
 @dataclass(frozen=True)
