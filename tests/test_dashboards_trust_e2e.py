@@ -169,6 +169,9 @@ def test_old_data_say_so_on_every_page_and_the_wallboard(served_two, browser):
     wall.wait_for_selector("#wallboard-content")
     wall.wait_for_selector("#data-old")
     assert "67 days ago" in wall.inner_text("#data-old")
+    # an old day is not promised as refreshing: it says it is not current
+    assert wall.inner_text("#wallboard-currency") == "Not current."
+    assert "refreshes every" not in wall.inner_text("#wallboard-content")
     wall.context.close()
 
 

@@ -433,7 +433,12 @@ def wall_content(ctx: PageContext):
             html.Div(
                 [
                     html.H1(f"{title} · {labels.date(day)}"),
-                    html.Div(w["refreshes"], className="muted"),
+                    # a refresh promise over an old day would read as current
+                    html.Div(
+                        w["refreshes"] if day == ctx.today else w["not_current"],
+                        className="muted",
+                        id="wallboard-currency",
+                    ),
                 ],
                 className="wall-title",
             ),

@@ -21,7 +21,7 @@ feeding it what a planner would know in advance or could not have planned away:
   (``presence_share_by="load"``) the share depends on the interval's offered load per
   agent present and is learnt by simulating the *training* days with candidate shares
   until each class of load answers the share of calls the centre answered there
-  (``_load_share``; the shares learnt on the bank's log are in docs/measurements.md). ``slot``, ``period`` and ``weekday_slot`` instead take the share that
+  (``learn_load_share``; the shares learnt on the bank's log are in docs/measurements.md). ``slot``, ``period`` and ``weekday_slot`` instead take the share that
   the calibration's agents (the ``fit`` proxy, exact Erlang A) stood for on the training
   days (``presence_share``), with at least the offered load in agents. No waiting or
   abandonment of a test day sets its agents. A day on which more agents were present
@@ -321,7 +321,7 @@ def _presence(con, centre, cal, train: Period, test: Period, interval_s: int, by
     return presence_share(agents, rows["train"], days, by), rows["test"], rows["train"]
 
 
-def _load_share(
+def learn_load_share(
     con,
     centre,
     cal,
@@ -569,7 +569,7 @@ def backtest_model(
                 presence is not None and staffing == "presence" and presence_share_by == "load"
             )
             if by_load:
-                share, fit = _load_share(
+                share, fit = learn_load_share(
                     con, centre, cal, train, presence[2], interval_s, run, seed
                 )
                 presence = (share, presence[1])

@@ -42,7 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,23 @@ import pandas as pd
 from analytics.centres import Centre
 from analytics.periods import Period
 from analytics.records import CALL_COLUMNS
-from simulation.intraday.state import QueueState
-from simulation.queue.scenario import WEEKDAY_NAMES, Scenario
-from simulation.queue.scenario_file import scenario_from_dict
+from simulation.calibration.backtest import learn_load_share, presence_share
+from simulation.calibration.fit import calibrate, handling_fits
+from simulation.calibration.queries import (
+    arrivals_sql,
+    presence_words,
+    present_agents_sql,
+    staffing_sql,
+)
+from simulation.forecasting.forecast import data_days
+from simulation.forecasting.saved import saved_forecast
+from simulation.intraday.conditional import sum_beyond
+from simulation.intraday.reforecast import Correction, day_correction, forecast_cv
+from simulation.intraday.state import QueueState, simulate_from_state
+from simulation.queue.model import ANSWERED, run_replication
+from simulation.queue.replications import replication_seeds
+from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, Staffing
+from simulation.queue.scenario_file import scenario_from_dict, staffing_from_csv
 
 ARRIVALS = ("forecast", "actual")
 STAFFING = ("live", "roster", "table", "presence")
@@ -72,7 +86,7 @@ INTERVAL_NAMES = {900: "15min", 1800: "30min", 3600: "60min"}
 # ``slot`` (default): the share the calibration's agents (Erlang A fit) stood for per
 # slot on the training days; ``load``: per class of offered load per agent present,
 # learnt by simulating the LOAD_TRAIN_DAYS days before today with candidate shares until
-# each class answers as the centre did there (``simulation.calibration.backtest._load_share``, on a smaller
+# each class answers as the centre did there (``simulation.calibration.backtest.learn_load_share``, on a smaller
 # budget: LOAD_SIMULATED_DAYS simulated days per candidate). On the bank's February
 # ``load`` did worse day by day than ``slot`` (docs/measurements.md).
 PRESENCE_SHARES = ("load", "slot")
@@ -119,10 +133,6 @@ class IntradayPlan:
 
     def with_agents(self, agents: Sequence[int]) -> IntradayPlan:
         """The same plan with other agents per interval (a what-if)."""
-        from dataclasses import replace
-
-        from simulation.queue.scenario import Staffing
-
         staffing = Staffing(per_interval=tuple(int(max(a, 0)) for a in agents))
         return replace(self, scenario=self.scenario.with_changes(staffing=staffing))
 
@@ -236,8 +246,6 @@ def unknown_handling(actual: pd.DataFrame, scenario: Scenario, in_service, seed:
     handling time expected of them then (their category's handling beyond what they had
     already taken, ``sum_beyond``, mean of 400 draws) instead of the stored one, which
     was not known at ``at``."""
-    from simulation.intraday.conditional import sum_beyond
-
     rows = actual.attrs.get("in_service_rows") or []
     if not rows:
         return actual
@@ -257,8 +265,6 @@ def unknown_handling(actual: pd.DataFrame, scenario: Scenario, in_service, seed:
 
 
 def _forecast_rows(con, centre: Centre, day: dt.date):
-    from simulation.forecasting.saved import saved_forecast
-
     frame = saved_forecast(con, centre, day, day, trained_before=day)
     if frame is None:
         raise ValueError(
@@ -292,17 +298,6 @@ def build_plan(
     interval of the day (``interval_s``) to use instead of a saved forecast, taken as
     today's as they are (no day-level correction). ``presence_share_by``: ``load`` or
     ``slot`` (``PRESENCE_SHARES``); ``handling``: ``today`` or ``history`` (``HANDLING``)."""
-    from simulation.calibration.backtest import presence_share
-    from simulation.calibration.fit import calibrate, handling_fits
-    from simulation.calibration.queries import (
-        arrivals_sql,
-        presence_words,
-        present_agents_sql,
-        staffing_sql,
-    )
-    from simulation.forecasting.forecast import data_days
-    from simulation.intraday.reforecast import Correction, day_correction, forecast_cv
-
     if arrivals not in ARRIVALS:
         raise ValueError(f"arrivals must be one of {', '.join(ARRIVALS)}, not {arrivals!r}")
     if staffing not in STAFFING:
@@ -494,8 +489,6 @@ def build_plan(
             agents[slot] += float(value)
         notes["staffing"] = f"the staffing table of {day} (mean agents available)"
     elif staffing == "roster":
-        from simulation.queue.scenario_file import staffing_from_csv
-
         shifts = roster_agents(roster, centre, day, interval_s)
         if shifts is not None:
             agents = shifts
@@ -723,10 +716,6 @@ def learnt_load_share(con, centre: Centre, cal, day: dt.date, interval_s: int, f
     """(``share(day, present, load)``, words) learnt on the ``LOAD_TRAIN_DAYS`` days
     before ``day`` (from ``first``) by simulation (``PRESENCE_SHARES``); kept per centre,
     day and the training days' calls, so the what-ifs and the page's reloads reuse it."""
-    from simulation.calibration.backtest import _load_share
-    from simulation.calibration.queries import present_agents_sql
-    from simulation.queue.model import run_replication
-
     start = max(first, day - dt.timedelta(days=LOAD_TRAIN_DAYS))
     train = Period(start, day - dt.timedelta(days=1), f"{start}..{day - dt.timedelta(days=1)}")
     lo, hi = train.bounds(centre.tz)
@@ -744,7 +733,7 @@ def learnt_load_share(con, centre: Centre, cal, day: dt.date, interval_s: int, f
         def run(jobs, what=""):
             return (run_replication(*j) for j in jobs)
 
-        share, fit = _load_share(
+        share, fit = learn_load_share(
             con,
             centre,
             cal,
@@ -775,10 +764,6 @@ def morning_factor(con, centre, data, agents, at, category_of, names) -> tuple[f
     replayed from an empty centre at midnight, answers the share of them the centre
     answered (callers who came ``MORNING_SETTLED_S`` or more before ``at``), and what
     it was read from; (1, why not) with too few calls."""
-    from simulation.intraday.state import QueueState, simulate_from_state
-    from simulation.queue.model import ANSWERED
-    from simulation.queue.replications import replication_seeds
-
     midnight = dt.datetime.combine(at.astimezone(centre.tz).date(), dt.time(0), tzinfo=centre.tz)
     settled = at - dt.timedelta(seconds=MORNING_SETTLED_S)
     rows = con.execute(
