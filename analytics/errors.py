@@ -6,6 +6,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class UserError(ValueError):
     """An error the user can fix; its message says what and where."""
+
+
+def validation_message(exc: ValidationError, root: str = "") -> str:
+    """The first problem pydantic found in a file's table, as ``key.path[i]: reason, not
+    value`` (``root`` names the table the model read, e.g. ``history``)."""
+    error = exc.errors()[0]
+    path = root
+    for part in error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    if error["type"] == "extra_forbidden":
+        return f"{path}: unknown key"
+    if error["type"] == "missing":
+        return f"{path}: missing"
+    reason = error["msg"][:1].lower() + error["msg"][1:]
+    return f"{path}: {reason}, not {error['input']!r}"

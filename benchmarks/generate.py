@@ -21,7 +21,8 @@ LIMIT_S = 180.0
 
 def main() -> int:
     from analytics.store import Store
-    from simulation.synthetic.history import generate_history, load_pack, write_history
+    from simulation.synthetic.history import generate_history, write_history
+    from simulation.synthetic.pack import load_pack
 
     total = 0.0
     with tempfile.TemporaryDirectory() as tmp:

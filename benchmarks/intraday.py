@@ -63,7 +63,8 @@ def _seed_store(path: Path):
     from analytics.periods import Period
     from analytics.store import Store
     from cca.commands.generate import generate
-    from simulation.forecasting.forecast import forecast, save_forecast
+    from simulation.forecasting.forecast import forecast
+    from simulation.forecasting.saved import save_forecast
 
     store = Store(path)
     generate(store, "bahrain_lmra", "2026-08", 2, 0, quiet=True)
@@ -149,7 +150,8 @@ def validate(args) -> int:
     from analytics.ingest import ingest_file
     from analytics.periods import Period
     from analytics.store import Store
-    from simulation.forecasting.forecast import data_days, forecast, save_forecast
+    from simulation.forecasting.forecast import data_days, forecast
+    from simulation.forecasting.saved import save_forecast
     from simulation.intraday.day import build_plan
     from simulation.intraday.projection import project
 

@@ -34,7 +34,7 @@ sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resol
 from analytics.appstate import AppState  # noqa: E402
 from simulation.operations.jobs import JobRunner  # noqa: E402
 from simulation.planning import whatif  # noqa: E402
-from simulation.queue.scenario import load_scenario, scenario_from_dict  # noqa: E402
+from simulation.queue.scenario_file import load_scenario, scenario_from_dict  # noqa: E402
 
 LIMIT_ERLANG_S = 0.300
 LIMIT_SIMULATE_S = 10.0

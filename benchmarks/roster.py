@@ -34,7 +34,7 @@ def seed_plan(name: str, scale: float):
     import pandas as pd
 
     from simulation.planning.staffing import staffing_plan
-    from simulation.queue.scenario import load_scenario
+    from simulation.queue.scenario_file import load_scenario
 
     scenario = load_scenario(name).with_changes(days=7)
     if scale != 1:
@@ -65,7 +65,7 @@ def scaled_plan(name: str, scale: int):
     starts, need, interval_s = seed_plan(name, 1)
     if scale == 1:
         return starts, need, interval_s
-    from simulation.queue.scenario import load_scenario
+    from simulation.queue.scenario_file import load_scenario
 
     scenario = load_scenario(name).with_changes(days=7)
     targets = [str(t) for t in scenario.targets] or ["sl_offered_12>=0.8"]

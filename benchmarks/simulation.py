@@ -33,7 +33,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from simulation.queue.model import run_replication  # noqa: E402
-from simulation.queue.scenario import load_scenario, scenario_from_dict  # noqa: E402
+from simulation.queue.scenario_file import load_scenario, scenario_from_dict  # noqa: E402
 
 
 def pool_scenario(days: int):

@@ -264,9 +264,9 @@ def required_agents(
 
 def patience_estimate_s(row: dict) -> float | None:
     """Mean patience (s) over a period's calls, as ``cca calibrate`` estimates it
-    (``simulation.calibration.fit.exponential_patience_s``: time callers waited, answered
+    (``simulation.calibration.patience.exponential_patience_s``: time callers waited, answered
     and abandoned, over abandons). None without abandons (Erlang C then)."""
-    from simulation.calibration.fit import exponential_patience_s
+    from simulation.calibration.patience import exponential_patience_s
 
     abandoned = row.get("abandoned") or 0
     if not abandoned:

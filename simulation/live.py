@@ -38,7 +38,8 @@ import numpy as np
 import simpy
 import simpy.rt
 
-from simulation.queue.scenario import Scenario, load_scenario
+from simulation.queue.scenario import Scenario
+from simulation.queue.scenario_file import load_scenario
 
 BREAK_EVERY_S = 2 * 3600
 BREAK_S = 15 * 60

@@ -202,7 +202,7 @@ def test_presence_staffing_recovers_a_day_with_more_agents(restaffed):
 
 
 def test_cca_calibrate_reads_priorities_from_waits_when_asked(history, tmp_path):
-    from simulation.queue.scenario import load_scenario
+    from simulation.queue.scenario_file import load_scenario
 
     _, _, _, path = history
     priorities = {}

@@ -24,23 +24,18 @@ from analytics.centres import Centre
 from analytics.periods import parse_period
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
-from simulation.calibration.fit import (
-    FIT_MIN_CALLS,
-    PRESENCE_GAP_S,
-    PRIORITY_MODES,
-    STAFFING_PROXIES,
+from simulation.calibration.abandonment import agents_for_abandonment
+from simulation.calibration.fit import FIT_MIN_CALLS, PRIORITY_MODES, STAFFING_PROXIES, calibrate
+from simulation.calibration.patience import (
     KaplanMeier,
-    agents_for_abandonment,
-    calibrate,
     exponential_patience_s,
     patience_distribution,
-    present_agents_sql,
-    scenario_toml,
-    staffing_sql,
 )
+from simulation.calibration.queries import PRESENCE_GAP_S, present_agents_sql, staffing_sql
 from simulation.formulas.erlang import erlang_a_metrics
 from simulation.queue.model import run_replication
-from simulation.queue.scenario import WEEKDAYS, load_scenario, scenario_from_dict
+from simulation.queue.scenario import WEEKDAYS
+from simulation.queue.scenario_file import load_scenario, scenario_from_dict, scenario_toml
 
 STORE_COLUMNS = list(CALL_COLUMNS)
 

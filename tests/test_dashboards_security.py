@@ -281,7 +281,7 @@ def test_the_job_runner_bounds_replications_days_and_time(tmp_path):
     from analytics.appstate import AppState
     from simulation.operations.jobs import JobRunner
     from simulation.planning.whatif import week_from_scenario, whatif_scenario
-    from simulation.queue.scenario import SCENARIO_DIR, load_scenario
+    from simulation.queue.scenario_file import SCENARIO_DIR, load_scenario
 
     state = AppState(tmp_path / "app.sqlite")
     runner = JobRunner(state, tmp_path / "jobs", workers=1, time_limit_s=0.5)

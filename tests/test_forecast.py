@@ -25,6 +25,11 @@ from analytics.periods import parse_period
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.forecasting import forecast as fc
+from simulation.forecasting.accuracy import poisson_mad
+from simulation.forecasting.day_types import DayCalendar, DayType
+from simulation.forecasting.intervals import prediction_bounds
+from simulation.forecasting.methods import _Season, forecast_matrix
+from simulation.forecasting.saved import saved_forecast
 
 SLOTS = 48
 
@@ -43,7 +48,7 @@ def evening_curve() -> np.ndarray:
     return curve / curve.sum()
 
 
-def true_rate(day: dt.date, calendar: fc.DayCalendar, daily: float = 600.0) -> np.ndarray:
+def true_rate(day: dt.date, calendar: DayCalendar, daily: float = 600.0) -> np.ndarray:
     """Calls per half hour the synthetic centre expects on ``day``."""
     kind = calendar.day_type(day)
     weekday = {5: 0.0, 6: 0.35}.get(day.isoweekday(), 1.0)  # Friday closed, Saturday quiet
@@ -58,7 +63,7 @@ def true_rate(day: dt.date, calendar: fc.DayCalendar, daily: float = 600.0) -> n
 def store_synthetic(store: Store, centre: Centre, first: dt.date, last: dt.date, seed: int):
     """Poisson calls from ``true_rate`` for the days ``first``..``last``."""
     rng = np.random.default_rng(seed)
-    calendar = fc.DayCalendar(centre)
+    calendar = DayCalendar(centre)
     arrivals = []
     day = first
     while day <= last:
@@ -116,7 +121,7 @@ def test_a_known_rate_is_recovered_within_the_noise_of_its_counts(eight_weeks):
     store, centre = eight_weeks
     with store.reader() as con:
         result = fc.forecast(con, centre, horizon_days=7)
-    calendar = fc.DayCalendar(centre)
+    calendar = DayCalendar(centre)
     days = [dt.date(2025, 7, 27) + dt.timedelta(days=i) for i in range(7)]
     truth = np.concatenate([true_rate(d, calendar) for d in days])
     mean = result.frame["offered"].to_numpy()
@@ -144,7 +149,7 @@ def test_a_declining_trend_is_forecast_with_the_trend_within_its_noise():
     is forecast on the line, not at the eight weeks' mean (18% too high) nor at the last
     week's level. (Over seeds 0–19 the week's error was −4.1%…+3.5%.)"""
     centre = gulf_centre()
-    calendar = fc.DayCalendar(centre)
+    calendar = DayCalendar(centre)
     first = dt.date(2025, 6, 1)
     decline = np.array([1 - 0.03 * i / 7 for i in range(63)])
     rates = np.array(
@@ -152,7 +157,7 @@ def test_a_declining_trend_is_forecast_with_the_trend_within_its_noise():
     )
     y = np.random.default_rng(2).poisson(rates[:56]).astype(float)
     types = calendar.day_types(first, 63)
-    mean = fc.forecast_matrix(y, types[:56], 56, types[56:], centre)
+    mean = forecast_matrix(y, types[:56], 56, types[56:], centre)
     truth, last_week = rates[56:].sum(), rates[49:56].sum()
     assert abs(mean.sum() / truth - 1) < 0.05
     assert mean.sum() < last_week
@@ -164,7 +169,7 @@ def test_weekdays_with_their_own_curve_get_it_and_a_spike_does_not_move_it():
     bank's afternoons); one Sunday has an evening hour with five times its calls. The
     training days group the weekdays by curve, and the spike is clipped away."""
     centre = gulf_centre()
-    calendar = fc.DayCalendar(centre)
+    calendar = DayCalendar(centre)
     first = dt.date(2025, 6, 1)  # a Sunday
     x = np.arange(SLOTS) / 2
     late = np.where((x >= 8) & (x < 16), 0.4 + np.exp(-(((x - 14.0) / 2.0) ** 2)), 0.0)
@@ -181,10 +186,10 @@ def test_weekdays_with_their_own_curve_get_it_and_a_spike_does_not_move_it():
     y[7, 30] += 5 * rates[7, 30] + 100  # Sunday 15:00: a burst nobody will see again
     types = calendar.day_types(first, 28)
     train = np.ones(28, dtype=bool)
-    season = fc._Season(y, types, train, centre)
+    season = _Season(y, types, train, centre)
     assert sorted(season.groups) == [(1, 3), (2, 4, 7)]
     ahead = calendar.day_types(first + dt.timedelta(days=28), 7)
-    mean = fc.forecast_matrix(y, types, 28, ahead, centre)
+    mean = forecast_matrix(y, types, 28, ahead, centre)
     truth = np.array([rates[i % 7] for i in range(7)])  # the same weekdays, four weeks on
     busy = truth > 10
     assert np.median(np.abs(mean[busy] / truth[busy] - 1)) < 0.08
@@ -195,7 +200,7 @@ def test_prediction_intervals_hold_about_80_percent_of_a_simulated_future(eight_
     store, centre = eight_weeks
     with store.reader() as con:
         result = fc.forecast(con, centre, horizon_days=7)
-    calendar = fc.DayCalendar(centre)
+    calendar = DayCalendar(centre)
     days = [dt.date(2025, 7, 27) + dt.timedelta(days=i) for i in range(7)]
     truth = np.concatenate([true_rate(d, calendar) for d in days])
     low = result.frame["offered_low"].to_numpy()
@@ -212,7 +217,7 @@ def test_mid_p_bounds_cover_80_percent_of_poisson_counts():
     """Busy intervals: about 80%. Quiet ones: whole counts cannot split a count's mass,
     so the bounds hold at least 80% (0 calls is always inside)."""
     for rate, lo, hi in ((0.8, 0.8, 1.0), (3.0, 0.8, 0.95), (12.0, 0.74, 0.88), (60.0, 0.76, 0.84)):
-        low, high = fc.prediction_bounds(np.array([rate]), 0.0)
+        low, high = prediction_bounds(np.array([rate]), 0.0)
         draws = np.random.default_rng(3).poisson(rate, 200_000)
         covered = ((draws >= low[0]) & (draws <= high[0])).mean()
         assert lo <= covered <= hi, (rate, covered)
@@ -224,7 +229,7 @@ def test_poisson_mean_absolute_deviation_has_its_closed_form():
     for lam in (0.5, 3.0, 17.2, 80.0):
         k = np.arange(0, int(lam * 4 + 40))
         exact = float((np.abs(k - lam) * stats.poisson.pmf(k, lam)).sum())
-        assert fc.poisson_mad(np.array([lam]))[0] == pytest.approx(exact, rel=1e-9)
+        assert poisson_mad(np.array([lam]))[0] == pytest.approx(exact, rel=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -244,9 +249,9 @@ def test_last_ramadans_curve_and_volume_are_applied_to_this_ramadan(ramadan_year
             con, centre, train=parse_period("2025-12-16..2026-02-10"), horizon_days=14
         )
     frame = result.frame.assign(day=[t.date() for t in result.frame["interval_start"]])
-    calendar = fc.DayCalendar(centre)
+    calendar = DayCalendar(centre)
     # Ramadan 1447 starts on 2026-02-18 (Umm al-Qura)
-    assert calendar.day_type(dt.date(2026, 2, 18)) == fc.DayType("ramadan", 3, 1)
+    assert calendar.day_type(dt.date(2026, 2, 18)) == DayType("ramadan", 3, 1)
     assert calendar.day_type(dt.date(2026, 2, 17)).kind == "regular"
     evening = np.arange(SLOTS) >= 40
     for day in (dt.date(2026, 2, 18), dt.date(2026, 2, 22), dt.date(2026, 2, 23)):
@@ -273,7 +278,7 @@ def saudi_summer(tmp_path_factory):
 def test_holidays_are_forecast_as_holidays_and_overrides_move_them(saudi_summer):
     store, centre = saudi_summer
     national_day = dt.date(2025, 9, 23)  # a Tuesday
-    calendar = fc.DayCalendar(centre)
+    calendar = DayCalendar(centre)
     assert calendar.day_type(national_day).kind == "holiday"
     assert calendar.day_type(national_day - dt.timedelta(days=1)).kind == "pre_holiday"
     with store.reader() as con:
@@ -307,7 +312,7 @@ def test_a_holiday_seen_in_the_history_keeps_its_learnt_volume():
     first = dt.date(2025, 1, 5)
     days = 14 * 7
     holidays = {first + dt.timedelta(days=d) for d in (30, 58, 80)}
-    calendar = fc.DayCalendar(centre, {d: "holiday" for d in holidays})
+    calendar = DayCalendar(centre, {d: "holiday" for d in holidays})
     y = np.array(
         [
             (0.3 if d in holidays else 1.0) * np.full(SLOTS, 10.0)
@@ -315,8 +320,8 @@ def test_a_holiday_seen_in_the_history_keeps_its_learnt_volume():
         ]
     )
     types = calendar.day_types(first, days)
-    ahead = [fc.DayType("holiday", 2), fc.DayType("regular", 2)]
-    mean = fc.forecast_matrix(y, types, 56, ahead, centre)
+    ahead = [DayType("holiday", 2), DayType("regular", 2)]
+    mean = forecast_matrix(y, types, 56, ahead, centre)
     assert mean[0].sum() == pytest.approx(0.3 * mean[1].sum(), rel=1e-6)
 
 
@@ -368,7 +373,7 @@ def test_cca_forecast_prints_json_rows_saves_them_and_names_bad_input(eight_week
     saved = run_cca("forecast", "--centre", "synthetic", "--horizon", "7d", "--save", db=store.path)
     assert "saved as forecast run" in saved.stderr
     with store.reader() as con:
-        frame = fc.saved_forecast(con, centre, dt.date(2025, 7, 27), dt.date(2025, 8, 2))
+        frame = saved_forecast(con, centre, dt.date(2025, 7, 27), dt.date(2025, 8, 2))
         n_runs = con.execute("SELECT count(*) FROM forecast_runs").fetchone()[0]
     assert n_runs == 1 and len(frame) == 7 * SLOTS
     assert frame.attrs["method"] == "profile"

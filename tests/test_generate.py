@@ -205,7 +205,7 @@ def test_riyadh_waits_for_a_counter_because_its_visitors_outnumber_its_counters(
     from analytics.centres import get_centre
     from analytics.store import Store
     from simulation.formulas.erlang import erlang_c
-    from simulation.synthetic.history import load_pack
+    from simulation.synthetic.pack import load_pack
 
     counters = {t.site: t for t in load_pack("saudi_mol").tickets if t.channel == "walk_in"}
     assert all(t.counters and t.first_response_wh is None for t in counters.values())
@@ -274,7 +274,7 @@ def test_walk_in_visitors_who_give_up_have_no_first_response(saudi):
 @pytest.mark.slow
 def test_generate_again_replaces_and_never_duplicates(tmp_path):
     """A small copy of the Bahrain pack (a tenth of the volume) keeps this quick."""
-    from simulation.queue.scenario import SCENARIO_DIR
+    from simulation.queue.scenario_file import SCENARIO_DIR
 
     text = (SCENARIO_DIR / "bahrain_lmra.toml").read_text(encoding="utf-8")
     small = tmp_path / "bahrain_small.toml"

@@ -13,13 +13,8 @@ import numpy as np
 import pytest
 from support.cli import run_cca, run_cca_json
 
-from simulation.synthetic.history import (
-    WorkingClock,
-    is_ramadan,
-    load_pack,
-    month_scenario,
-    plan_month,
-)
+from simulation.synthetic.history import WorkingClock, is_ramadan, month_scenario, plan_month
+from simulation.synthetic.pack import load_pack
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from analytics.ingest import ingest_file
 from analytics.labels import display, labels_for, readable, save_labels
 from analytics.mapping import MappingError, load_mapping
 from analytics.store import Store, latest_version, schema_version
-from simulation.queue.scenario import SCENARIO_DIR, load_scenario, scenario_from_dict
+from simulation.queue.scenario_file import SCENARIO_DIR, load_scenario, scenario_from_dict
 
 FOLLOW_UP_AR = "متابعة طلبات إصدار رخص العمل"
 # pdftotext wraps right-to-left runs in embedding marks; the words are what a reader sees.

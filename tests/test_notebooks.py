@@ -22,7 +22,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 def small_store(tmp_path_factory) -> Path:
     from analytics.store import Store
     from cca.commands.generate import generate
-    from simulation.queue.scenario import SCENARIO_DIR
+    from simulation.queue.scenario_file import SCENARIO_DIR
 
     folder = tmp_path_factory.mktemp("notebooks")
     store = Store(folder / "small.duckdb")

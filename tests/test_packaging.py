@@ -43,7 +43,7 @@ def test_every_package_of_the_tree_is_in_the_wheel():
 def test_packs_presets_and_samples_are_read_as_package_data():
     from analytics.mapping import load_mapping
     from analytics.packaged import packaged_dir, packaged_names
-    from simulation.queue.scenario import SCENARIO_DIR, load_scenario
+    from simulation.queue.scenario_file import SCENARIO_DIR, load_scenario
 
     assert packaged_dir("scenarios") == SCENARIO_DIR
     assert {"bahrain_lmra", "saudi_mol", "example_small"} <= set(packaged_names("scenarios"))

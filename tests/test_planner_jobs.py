@@ -152,7 +152,7 @@ def test_bad_jobs_are_refused_at_the_door(runner, scenario):
 def test_jobs_on_the_worker_pool_give_the_same_numbers(tmp_path, scenario):
     """The server's path: replications on the runner's forkserver pool of 2 workers."""
     from simulation.queue.replications import run_replications
-    from simulation.queue.scenario import load_scenario
+    from simulation.queue.scenario_file import load_scenario
 
     runner = JobRunner(AppState(tmp_path / "app.sqlite"), tmp_path / "jobs", workers=2)
     try:

@@ -33,7 +33,7 @@ from simulation.planning.whatif import (
     week_from_store,
     whatif_scenario,
 )
-from simulation.queue.scenario import load_scenario, staffing_from_csv
+from simulation.queue.scenario_file import load_scenario, staffing_from_csv
 
 
 @pytest.fixture(scope="module")

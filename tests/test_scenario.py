@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from simulation.queue.distributions import Empirical, Exponential, LogNormal, distribution_from_toml
-from simulation.queue.scenario import (
+from simulation.queue.scenario import Scenario
+from simulation.queue.scenario_file import (
     SCENARIO_DIR,
-    Scenario,
     load_scenario,
     scenario_from_dict,
     staffing_from_csv,

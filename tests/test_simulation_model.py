@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from simulation.queue.model import RECORD_COLUMNS, run_replication
-from simulation.queue.scenario import load_scenario, scenario_from_dict
+from simulation.queue.scenario_file import load_scenario, scenario_from_dict
 
 
 def seconds_since_start(stamps: pd.Series, scenario) -> np.ndarray:

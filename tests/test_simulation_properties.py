@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation.queue.model import run_replication
-from simulation.queue.scenario import scenario_from_dict
+from simulation.queue.scenario_file import scenario_from_dict
 
 N = 96  # quarter hours in a day
 

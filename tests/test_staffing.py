@@ -26,7 +26,7 @@ from simulation.planning.staffing import IntervalSample, _judge, staffing_plan, 
 from simulation.queue.distributions import Fixed
 from simulation.queue.model import run_replication
 from simulation.queue.replications import replication_seeds, run_replications
-from simulation.queue.scenario import load_scenario, scenario_from_dict
+from simulation.queue.scenario_file import load_scenario, scenario_from_dict
 
 
 def test_erlang_start_meets_the_target_and_one_agent_fewer_does_not():

@@ -94,6 +94,7 @@ def handle(args) -> int:
     from analytics.store import Store, StoreError
     from cca.output import emit
     from simulation.forecasting import forecast as fc
+    from simulation.forecasting import saved
 
     horizon = parse_horizon(args.horizon)
     by = tuple(d.strip() for d in args.by.split(",") if d.strip())
@@ -172,7 +173,7 @@ def handle(args) -> int:
         if as_of is not None:
             raise UserError("--save stores a forecast, not an intraday re-forecast")
         with Store(args.db).writer() as con:
-            run_id = fc.save_forecast(con, centre, result)
+            run_id = saved.save_forecast(con, centre, result)
         print(f"saved as forecast run {run_id}", file=sys.stderr)
     scores = ", ".join(f"{m} {w:.1%}" for m, w in result.scores.items() if w is not None)
     print(

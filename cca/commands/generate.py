@@ -50,7 +50,8 @@ def generate(store, scenario: str, start: str | None, months: int, seed: int, qu
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from simulation.synthetic.history import generate_history, load_pack, write_history
+    from simulation.synthetic.history import generate_history, write_history
+    from simulation.synthetic.pack import load_pack
 
     try:
         pack = load_pack(scenario)

@@ -133,6 +133,7 @@ def _week_need(args, con, centre):
     from analytics.errors import UserError
     from analytics.periods import parse_period
     from simulation.forecasting import forecast as fc
+    from simulation.forecasting import saved
 
     if not args.week:
         raise UserError("--centre needs --week YYYY-MM-DD")
@@ -141,7 +142,7 @@ def _week_need(args, con, centre):
     except ValueError:
         raise UserError(f"--week: {args.week!r} is not a date (YYYY-MM-DD)") from None
     last = first + dt.timedelta(days=6)
-    frame = fc.saved_forecast(con, centre, first, last)
+    frame = saved.saved_forecast(con, centre, first, last)
     interval = "30min"
     if frame is None or frame.attrs.get("interval") not in ("15min", "30min", "60min"):
         train = parse_period(f"{first - dt.timedelta(days=56)}..{first - dt.timedelta(days=1)}")
@@ -149,7 +150,7 @@ def _week_need(args, con, centre):
     else:
         interval = frame.attrs["interval"]
     history = parse_period(f"{first - dt.timedelta(days=56)}..{first - dt.timedelta(days=1)}")
-    plan = fc.staffing_need(
+    plan = saved.staffing_need(
         con,
         centre,
         frame,

@@ -64,7 +64,8 @@ def _thresholds(text: str | None) -> tuple[float, ...] | None:
 
 def build_scenario(args):
     """The scenario the arguments describe (quick form or file), with overrides applied."""
-    from simulation.queue.scenario import Scenario, load_scenario, staffing_from_csv
+    from simulation.queue.scenario import Scenario
+    from simulation.queue.scenario_file import load_scenario, staffing_from_csv
 
     quick = [name for name in QUICK if getattr(args, name) is not None]
     if args.scenario and quick:

@@ -124,7 +124,7 @@ def handle(args) -> int:
     from simulation.formulas.erlang import parse_target
     from simulation.planning.rostering import parse_shifts
     from simulation.planning.staffing import staffing_plan
-    from simulation.queue.scenario import load_scenario
+    from simulation.queue.scenario_file import load_scenario
 
     try:
         if args.forecast is not None:
@@ -222,13 +222,13 @@ def handle(args) -> int:
 
 
 def _forecast_scenario(args):
-    """The scenario of a saved forecast's week (simulation.forecasting.forecast.forecast_scenario)."""
+    """The scenario of a saved forecast's week (simulation.forecasting.saved.forecast_scenario)."""
     import datetime as dt
 
     from analytics.centres import UnknownCentre, get_centre
     from analytics.periods import parse_period
     from analytics.store import Store, StoreError
-    from simulation.forecasting import forecast as fc
+    from simulation.forecasting import saved
 
     if args.scenario:
         raise UserError("--forecast staffs a saved forecast: leave out --scenario")
@@ -247,7 +247,7 @@ def _forecast_scenario(args):
     try:
         with Store(args.db).reader() as con:
             centre = get_centre(con, args.centre)
-            run = fc.forecast_run(con, centre, args.forecast)
+            run = saved.forecast_run(con, centre, args.forecast)
             if run.attrs["kind"] != "calls":
                 raise UserError(
                     f"forecast run {run.attrs['run_id']} forecasts tickets; staff a calls forecast"
@@ -265,7 +265,7 @@ def _forecast_scenario(args):
                     f"--days {days}: a forecast is staffed a week at a time, and run "
                     f"{run.attrs['run_id']} has {left} day(s) from {first} (1 to {min(7, left)})"
                 )
-            scenario, outside = fc.forecast_scenario(
+            scenario, outside = saved.forecast_scenario(
                 con,
                 centre,
                 run,

@@ -21,7 +21,7 @@ from dashboards.context import app_context, centre_for
 from dashboards.frame import PageContext
 from dashboards.planner.words import t
 from simulation.planning.whatif import week_from_scenario, week_from_store
-from simulation.queue.scenario import SCENARIO_DIR, load_scenario
+from simulation.queue.scenario_file import SCENARIO_DIR, load_scenario
 
 # where a week's agents came from, in short (by the calibration's proxy name): the
 # calibration's own account is English only (translation.speaks_source)

@@ -169,8 +169,8 @@ def _day_scenarios(
     function ``share(day, present, load)`` of the day's agents present and offered load
     (Erlangs) per slot. ``floor_load``: at least the offered load in agents where calls
     came (else at least one)."""
-    from simulation.calibration.fit import presence_words
-    from simulation.queue.scenario import scenario_from_dict
+    from simulation.calibration.queries import presence_words
+    from simulation.queue.scenario_file import scenario_from_dict
 
     base = cal.scenario
     interval_s = base.interval_s
@@ -299,7 +299,7 @@ def _presence(con, centre, cal, train: Period, test: Period, interval_s: int, by
     """(share of presence per weekday × slot learnt on ``train``, presence rows of
     ``test``, presence rows of ``train``), or None when either period has no agent ids on
     answered calls."""
-    from simulation.calibration.fit import present_agents_sql
+    from simulation.calibration.queries import present_agents_sql
 
     rows = {}
     for name, period in (("train", train), ("test", test)):
@@ -355,7 +355,7 @@ def learn_load_share(
     import pandas as pd
 
     from analytics.kpi import call_kpis
-    from simulation.calibration.fit import arrivals_sql
+    from simulation.calibration.queries import arrivals_sql
 
     name = {900: "15min", 1800: "30min", 3600: "60min"}.get(interval_s)
     if name is None:  # before the simulations, not after them
@@ -502,7 +502,8 @@ def backtest_model(
     import pandas as pd
 
     from analytics.kpi import call_kpis
-    from simulation.calibration.fit import arrivals_sql, calibrate, handling_fits, staffing_sql
+    from simulation.calibration.fit import calibrate, handling_fits
+    from simulation.calibration.queries import arrivals_sql, staffing_sql
     from simulation.queue.model import run_replication
     from simulation.queue.replications import (
         progress_bar,

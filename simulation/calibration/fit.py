@@ -53,11 +53,10 @@ Units: seconds for durations, calls per interval for rates.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -65,9 +64,34 @@ import numpy as np
 from analytics.centres import Centre
 from analytics.clock import hhmm, seconds_of_day
 from analytics.periods import Period
-from analytics.records import OUTCOMES_SQL
-from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
-from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, scenario_from_dict
+from simulation.calibration.abandonment import AgentsFit, agents_for_abandonment
+from simulation.calibration.estimates import (
+    Calibration,
+    CategoryCalibration,
+    HandlingFit,
+    PatienceEstimate,
+)
+from simulation.calibration.patience import (
+    KaplanMeier,
+    exponential_patience_s,
+    patience_distribution,
+)
+from simulation.calibration.queries import (
+    agents_answering_sql,
+    arrivals_sql,
+    busy_agents_sql,
+    handling_sql,
+    mix_sql,
+    outcomes_sql,
+    patience_sql,
+    presence_words,
+    present_agents_sql,
+    relative_wait_sql,
+    staffing_sql,
+)
+from simulation.queue.distributions import Exponential, Fixed
+from simulation.queue.scenario import WEEKDAY_NAMES, open_runs
+from simulation.queue.scenario_file import scenario_from_dict, scenario_toml
 
 STAFFING_PROXIES = ("fit", "busy", "shifts", "answering")
 DEFAULT_OCCUPANCY = 0.85  # a typical inbound centre's share of logged-in time on calls
@@ -90,547 +114,7 @@ PRIORITY_MODES = ("none", "data")
 # hour the same waits (up to patience), so a ratio far from 1 is the queue's discipline.
 PRIORITY_HIGH = 0.75
 PRIORITY_LOW = 1.25
-TAIL_POINTS = 20  # quantiles of the exponential tail written into an empirical patience
-MAX_PATIENCE_POINTS = 200  # Kaplan–Meier jumps are binned to at most this many values
 _CATEGORY_NAME = re.compile(r"[^A-Za-z0-9_\-]")
-
-
-# --------------------------------------------------------------------------- Kaplan–Meier
-
-
-@dataclass(frozen=True)
-class KaplanMeier:
-    """The Kaplan–Meier survival curve S(t) of patience (t in seconds).
-
-    ``times`` are the distinct observed waits (events and censorings), ``survival`` the
-    curve just after each, ``events``/``censored`` the counts at each, ``at_risk`` the
-    callers still waiting just before each. Ties: abandons at t happen before
-    censorings at t (the usual convention).
-    """
-
-    times: np.ndarray
-    events: np.ndarray
-    censored: np.ndarray
-    at_risk: np.ndarray
-    survival: np.ndarray
-
-    @classmethod
-    def from_counts(
-        cls, times: Sequence[float], events: Sequence[float], censored: Sequence[float]
-    ) -> KaplanMeier:
-        """The curve from abandons (``events``) and censored calls per distinct wait."""
-        t = np.asarray(times, dtype=float)
-        d = np.asarray(events, dtype=float)
-        c = np.asarray(censored, dtype=float)
-        order = np.argsort(t, kind="stable")
-        t, d, c = t[order], d[order], c[order]
-        if len(t) and np.any(np.diff(t) == 0):
-            raise ValueError("Kaplan–Meier counts need distinct times")
-        gone = np.cumsum(d + c)
-        at_risk = gone[-1] - np.concatenate([[0.0], gone[:-1]]) if len(t) else gone
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where(at_risk > 0, 1.0 - d / at_risk, 1.0)
-        return cls(t, d, c, at_risk, np.cumprod(factor))
-
-    @classmethod
-    def from_sample(cls, waits: Sequence[float], abandoned: Sequence[bool]) -> KaplanMeier:
-        """The curve from one wait (s) per call and whether the caller abandoned."""
-        w = np.asarray(waits, dtype=float)
-        a = np.asarray(abandoned, dtype=bool)
-        times, inverse = np.unique(w, return_inverse=True)
-        events = np.bincount(inverse, weights=a.astype(float), minlength=len(times))
-        total = np.bincount(inverse, minlength=len(times)).astype(float)
-        return cls.from_counts(times, events, total - events)
-
-    @property
-    def n_events(self) -> int:
-        return int(self.events.sum())
-
-    @property
-    def horizon_s(self) -> float:
-        """The longest observed wait (s): the curve is known up to here."""
-        return float(self.times[-1]) if len(self.times) else 0.0
-
-    @property
-    def reaches_zero(self) -> bool:
-        return bool(len(self.survival)) and self.survival[-1] <= 0.0
-
-    def survival_at(self, t: float) -> float:
-        """S(t): the share of callers whose patience exceeds ``t`` seconds."""
-        k = np.searchsorted(self.times, t, side="right")
-        return 1.0 if k == 0 else float(self.survival[k - 1])
-
-    def standard_error_at(self, t: float) -> float:
-        """Greenwood's standard error of S(t)."""
-        k = np.searchsorted(self.times, t, side="right")
-        if k == 0:
-            return 0.0
-        d, n = self.events[:k], self.at_risk[:k]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where((n > d) & (d > 0), d / (n * (n - d)), 0.0)
-        return float(self.survival[k - 1] * math.sqrt(terms.sum()))
-
-    def mean_s(self) -> float:
-        """∫₀^τ S(t) dt with τ the longest observed wait: the mean patience when the curve
-        reaches 0, otherwise the restricted mean (a lower bound of the mean), seconds."""
-        if not len(self.times):
-            return 0.0
-        steps = np.diff(np.concatenate([[0.0], self.times]))
-        before = np.concatenate([[1.0], self.survival[:-1]])
-        return float((steps * before).sum())
-
-    def median_s(self) -> float | None:
-        """The smallest t with S(t) ≤ 0.5 (s), None if the curve stays above one half."""
-        k = np.flatnonzero(self.survival <= 0.5)
-        return float(self.times[k[0]]) if len(k) else None
-
-    def jumps(self) -> tuple[np.ndarray, np.ndarray]:
-        """(times, probability mass) of the abandons: the distribution up to τ."""
-        before = np.concatenate([[1.0], self.survival[:-1]])
-        mass = before - self.survival
-        keep = mass > 0
-        return self.times[keep], mass[keep]
-
-
-def exponential_patience_s(total_wait_s: float, abandons: int) -> float:
-    """Censored maximum-likelihood mean of an exponential patience (s): every call's
-    wait is time at risk of abandoning, so the mean is Σ waits / abandons (∞ if none)."""
-    return math.inf if abandons == 0 else total_wait_s / abandons
-
-
-def patience_distribution(
-    km: KaplanMeier, tail_mean_s: float, max_points: int = MAX_PATIENCE_POINTS
-) -> Distribution:
-    """Kaplan–Meier as a scenario distribution: its jumps, binned to at most
-    ``max_points`` values (each bin at its mass-weighted mean time, which keeps the mean),
-    and the mass above τ spread over ``TAIL_POINTS`` quantiles of τ + Exp(``tail_mean_s``).
-    No abandons at all: callers never hang up (``fixed`` ∞)."""
-    if km.n_events == 0:
-        return Fixed(math.inf)
-    times, mass = km.jumps()
-    width = max(1.0, km.horizon_s / max_points)
-    bins = np.floor(times / width).astype(np.int64)
-    uniq, inverse = np.unique(bins, return_inverse=True)
-    bin_mass = np.bincount(inverse, weights=mass, minlength=len(uniq))
-    bin_time = np.bincount(inverse, weights=mass * times, minlength=len(uniq)) / bin_mass
-    values, weights = list(bin_time), list(bin_mass)
-    rest = 1.0 - float(bin_mass.sum())
-    if rest > 1e-9 and math.isfinite(tail_mean_s):
-        q = (np.arange(TAIL_POINTS) + 0.5) / TAIL_POINTS
-        values += list(km.horizon_s - tail_mean_s * np.log1p(-q))
-        weights += [rest / TAIL_POINTS] * TAIL_POINTS
-    return Empirical(
-        tuple(round(float(v), 2) for v in values),
-        tuple(float(f"{w:.6g}") for w in weights),
-    )
-
-
-# --------------------------------------------------------------------------- agents from abandonment
-
-
-def agents_for_abandonment(
-    calls: float,
-    per_s: float,
-    aht_s: float,
-    patience_s: float,
-    abandon_rate: float,
-    *,
-    floor: float,
-    cap: float,
-) -> tuple[float, str]:
-    """The agents n (continuous, ``floor`` ≤ n ≤ ``cap``) for which exact Erlang A with
-    ``calls`` per ``per_s`` seconds, mean handling ``aht_s`` and exponential patience
-    ``patience_s`` (s) loses the share ``abandon_rate`` of its callers.
-
-    Erlang A is defined for whole agents; between them log P(abandon) is interpolated
-    linearly (it falls about geometrically per agent once the queue is stable), which
-    makes a continuous, decreasing function of n whose root ``scipy.optimize.brentq``
-    finds. Continuous, because the number stands for the mean over the weekday's days of
-    a staffing that changed from day to day and inside the interval, as the busy proxy
-    and the staffing table's mean do, until the scenario rounds it.
-
-    Returns (agents, how): ``fit`` (the root), ``floor`` (even ``floor`` agents lose
-    fewer callers than observed) or ``cap`` (even ``cap`` agents lose more).
-    """
-    from scipy.optimize import brentq
-
-    from simulation.formulas.erlang import ErlangA
-
-    if not 0 < abandon_rate < 1:
-        raise ValueError(f"abandon_rate must be in (0, 1), not {abandon_rate!r}")
-    if not 0 <= floor < cap:
-        raise ValueError(f"need 0 <= floor < cap, not floor={floor!r} cap={cap!r}")
-    model = ErlangA(calls, per_s, aht_s, patience_s)
-    logs: dict[int, float] = {0: 0.0}  # no agent: every caller abandons
-
-    def log_p(k: int) -> float:
-        if k not in logs:
-            # no thresholds asked (short_abandon 0 s): only P(abandon) is computed
-            p = model.outcomes(k, (), 0.0).p_abandon
-            logs[k] = math.log(max(p, 1e-300))
-        return logs[k]
-
-    def gap(n: float) -> float:
-        k = math.floor(n)
-        frac = n - k
-        value = log_p(k) if frac == 0 else (1 - frac) * log_p(k) + frac * log_p(k + 1)
-        return value - math.log(abandon_rate)
-
-    if gap(floor) <= 0:
-        return floor, "floor"
-    if gap(cap) >= 0:
-        return cap, "cap"
-    return float(brentq(gap, floor, cap, xtol=1e-6)), "fit"
-
-
-@dataclass(frozen=True)
-class AgentsFit:
-    """What the ``fit`` staffing proxy did in each weekday × interval slot (ISO weekday
-    − 1 by slot): ``agents`` written (before rounding), the ``busy`` proxy beside them
-    (busy agents / occupancy) and ``how`` (one of ``FIT_OUTCOMES``, "" where closed)."""
-
-    agents: np.ndarray
-    busy: np.ndarray
-    how: np.ndarray
-    interval_s: int
-
-    def count(self, how: str) -> int:
-        return int((self.how == how).sum())
-
-    @staticmethod
-    def summary_keys() -> tuple[str, ...]:
-        return (
-            "staffing_intervals_fit",
-            "staffing_intervals_fit_floor",
-            "staffing_intervals_fit_cap",
-            "staffing_intervals_busy_few_calls",
-            "staffing_intervals_busy_no_abandons",
-            "staffing_fitted_agents_mean",
-            "staffing_busy_agents_mean",
-        )
-
-    def summary(self) -> dict[str, Any]:
-        """Intervals per outcome, and mean agents of the fitted intervals (fit, floor or
-        cap) next to the busy proxy's agents in the same intervals."""
-        fitted = np.isin(self.how, ("fit", "floor", "cap"))
-        return {
-            "staffing_intervals_fit": self.count("fit"),
-            "staffing_intervals_fit_floor": self.count("floor"),
-            "staffing_intervals_fit_cap": self.count("cap"),
-            "staffing_intervals_busy_few_calls": self.count("few_calls"),
-            "staffing_intervals_busy_no_abandons": self.count("no_abandons"),
-            "staffing_fitted_agents_mean": float(self.agents[fitted].mean())
-            if fitted.any()
-            else None,
-            "staffing_busy_agents_mean": float(self.busy[fitted].mean()) if fitted.any() else None,
-        }
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class HandlingFit:
-    """A lognormal fit of handling time (talk + hold + after-call work, s) of one category."""
-
-    answered: int
-    fitted: int  # answered calls with a positive handling time (the fit's sample)
-    mu: float
-    sigma: float
-    mean_s: float | None = None  # the sample mean of the fitted handling times
-
-    @property
-    def distribution(self) -> LogNormal:
-        """The MLE shape σ with μ moved so that the mean is the sample mean: real handling
-        times are heavier-tailed than a lognormal, and the MLE's mean exp(μ + σ²/2) then
-        overstates the load the agents carried (by 20% on the bank's log), while the
-        queue is driven by the mean."""
-        if self.mean_s is None or not self.mean_s > 0:
-            return LogNormal(self.mu, self.sigma)
-        return LogNormal(math.log(self.mean_s) - self.sigma**2 / 2, self.sigma)
-
-
-@dataclass(frozen=True)
-class PatienceEstimate:
-    """Patience of one category: Kaplan–Meier, the exponential fit and the naive figure (s)."""
-
-    km: KaplanMeier
-    abandoned: int
-    exponential_mean_s: float
-    naive_mean_s: float | None  # avg_abandon_wait_s of the KPI layer
-    distribution: Distribution
-
-    @property
-    def km_mean_s(self) -> float | None:
-        return None if self.abandoned == 0 else self.km.mean_s()
-
-    @property
-    def km_mean_restricted(self) -> bool:
-        return not self.km.reaches_zero
-
-
-@dataclass(frozen=True)
-class CategoryCalibration:
-    """What calibration found for one caller category."""
-
-    name: str  # as written in the scenario
-    source_name: str | None  # the store's value (None: calls without a category)
-    offered: int
-    rates: Mapping[int, tuple[float, ...]]  # ISO weekday -> calls per interval from midnight
-    handling: HandlingFit
-    patience: PatienceEstimate
-    aht_s: float | None  # the KPI layer's aht_s, to hold the fit against
-    topics: tuple[tuple[str, float], ...] = ()
-    priority: int = 0  # 0 is answered first (``priorities="data"``)
-
-    def report(self) -> dict[str, Any]:
-        """One flat row for people and programs (seconds; rates are calls per week)."""
-        p = self.patience
-        lognormal = self.handling.distribution
-        return {
-            "category": self.name,
-            "offered": self.offered,
-            "calls_per_week": sum(sum(r) for r in self.rates.values()),
-            "answered": self.handling.answered,
-            "abandoned": p.abandoned,
-            "handling_mu": self.handling.mu,
-            "handling_sigma": self.handling.sigma,
-            "handling_mean_s": lognormal.mean_s,
-            "handling_sd_s": lognormal.sd_s,
-            "aht_s": self.aht_s,
-            "patience_km_mean_s": p.km_mean_s,
-            "patience_km_mean_restricted": p.km_mean_restricted if p.abandoned else None,
-            "patience_km_median_s": p.km.median_s(),
-            "patience_exponential_mean_s": None
-            if math.isinf(p.exponential_mean_s)
-            else p.exponential_mean_s,
-            "avg_abandon_wait_s": p.naive_mean_s,
-            "patience_written": p.distribution.kind,
-        }
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """A calibrated scenario with what it was built from.
-
-    ``data`` is the scenario as a TOML-shaped dict, ``scenario`` the validated scenario,
-    ``toml`` the text to write (with the findings as comments at the top).
-    """
-
-    centre: Centre
-    period: Period
-    interval_s: int
-    days_observed: Mapping[int, int]  # ISO weekday -> days of the period with calls
-    categories: tuple[CategoryCalibration, ...]
-    opening_hours: Mapping[int, tuple[tuple[str, str], ...]]
-    hours_source: str
-    staffing_source: str
-    calls_outside_hours: int
-    data: dict[str, Any] = field(repr=False)
-    scenario: Scenario = field(repr=False)
-    toml: str = field(repr=False)
-    # where the agents came from: table, busy, shifts, answering, fit or erlang_a
-    staffing_proxy: str = "table"
-    agents_fit: AgentsFit | None = field(default=None, repr=False)
-
-    def report(self) -> list[dict[str, Any]]:
-        return [c.report() for c in self.categories]
-
-    def staffing_report(self) -> dict[str, Any]:
-        """Where the agents came from, flat: the proxy, the open intervals of the week,
-        the agent-hours a week written and, for ``fit``, intervals per outcome and mean
-        fitted against busy agents (None for the other proxies)."""
-        week = self.data["staffing"]["agents_by_weekday"]
-        open_ = sum(
-            (seconds_of_day(b, "opening hours") - seconds_of_day(a, "opening hours"))
-            // self.interval_s
-            for spans in self.opening_hours.values()
-            for a, b in spans
-        )
-        row: dict[str, Any] = {
-            "staffing_proxy": self.staffing_proxy,
-            "staffing_intervals": open_,
-            "staffing_agent_hours_week": sum(map(sum, week.values())) * self.interval_s / 3600,
-            "staffing_busy_agent_hours_week": None,
-        }
-        fit = self.agents_fit
-        if fit is None:
-            row.update(dict.fromkeys(AgentsFit.summary_keys()))
-        else:
-            busy = np.where(fit.how != "", np.rint(fit.busy), 0.0)
-            row["staffing_busy_agent_hours_week"] = float(busy.sum()) * self.interval_s / 3600
-            row.update(fit.summary())
-        return row
-
-
-# --------------------------------------------------------------------------- SQL
-
-
-def _local(expr: str) -> str:
-    return f"timezone(?, {expr})"
-
-
-_SLOT = "CAST(floor((hour(l) * 3600 + minute(l) * 60 + second(l)) / ?) AS INTEGER)"  # local slot
-
-
-def arrivals_sql() -> str:
-    """Calls per local date × interval slot × category. Parameters: zone, centre id,
-    start, end instants, interval_s."""
-    return (
-        f"WITH c AS (SELECT {_local('arrived_at')} AS l, category FROM calls "
-        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        f"AND outcome IN {OUTCOMES_SQL}) "
-        f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, category, count(*) AS n "
-        "FROM c GROUP BY ALL"
-    )
-
-
-def handling_sql() -> str:
-    """Lognormal MLE per category over answered calls with a positive handling time.
-    Parameters: centre id, start, end."""
-    return (
-        "WITH h AS (SELECT category, coalesce(talk_s, 0) + coalesce(hold_s, 0) + "
-        "coalesce(acw_s, 0) AS h FROM calls WHERE centre_id = ? AND arrived_at >= ? "
-        "AND arrived_at < ? AND outcome = 'answered') "
-        "SELECT category, count(*) AS answered, count_if(h > 0) AS fitted, "
-        "avg(ln(h)) FILTER (WHERE h > 0) AS mu, "
-        "stddev_pop(ln(h)) FILTER (WHERE h > 0) AS sigma, avg(h) FILTER (WHERE h > 0) AS mean "
-        "FROM h GROUP BY category"
-    )
-
-
-def patience_sql() -> str:
-    """Abandons and censored calls per category and distinct wait, the input of
-    Kaplan–Meier. Parameters: centre id, start, end."""
-    return (
-        "SELECT category, wait_s, count_if(outcome = 'abandoned') AS events, "
-        "count_if(outcome <> 'abandoned') AS censored FROM calls "
-        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        f"AND outcome IN {OUTCOMES_SQL} AND wait_s IS NOT NULL "
-        "GROUP BY ALL ORDER BY category NULLS FIRST, wait_s"
-    )
-
-
-def staffing_sql() -> str:
-    """Mean agents available per local date × slot: rows of several queues or sites in
-    one interval add up, and each row counts by the share of the slot it covers, so rows
-    longer or shorter than the slot (a 30-minute table read in 15-minute slots) spread
-    over the slots they overlap. Parameters: zone, centre id, start, end, interval_s × 8."""
-    return (
-        "WITH st AS (SELECT epoch(timezone(?, interval_start)) AS s, interval_s, "
-        "sum(coalesce(agents_available, agents_scheduled)) AS agents FROM staffing "
-        "WHERE centre_id = ? AND interval_start >= ? AND interval_start < ? "
-        "GROUP BY ALL), spans AS (SELECT s, s + interval_s AS e, agents FROM st), "
-        + _SPREAD
-        + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
-        "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(agents * overlap) / ? AS agents "
-        "FROM o GROUP BY ALL"
-    )
-
-
-def agents_answering_sql() -> str:
-    """Distinct agents who answered calls per local date × slot. Parameters: zone,
-    centre id, start, end, interval_s."""
-    return (
-        f"WITH c AS (SELECT {_local('arrived_at')} AS l, agent_id FROM calls "
-        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        "AND outcome = 'answered' AND agent_id IS NOT NULL) "
-        f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, count(DISTINCT agent_id) AS agents "
-        "FROM c GROUP BY ALL"
-    )
-
-
-# Local epoch seconds of the moment an answered call reached its agent, and its handling
-# seconds; shared by the two staffing proxies below.
-_SERVICE = (
-    "SELECT agent_id, epoch(timezone(?, coalesce(answered_at, arrived_at + "
-    "to_microseconds(CAST(round(coalesce(wait_s, 0) * 1e6) AS BIGINT))))) AS s, "
-    "coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0) AS h FROM calls "
-    "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? AND outcome = 'answered'"
-)
-# Spread [s, e) (local epoch s) over the intervals k it overlaps: local date, slot and
-# the seconds of overlap. Parameters: interval_s four times.
-_SPREAD = (
-    "k AS (SELECT *, unnest(generate_series(CAST(floor(s / ?) AS BIGINT), "
-    "CAST(floor(greatest(e - 1e-6, s) / ?) AS BIGINT))) AS k FROM spans), "
-    "o AS (SELECT *, least(e, (k + 1) * ?) - greatest(s, k * ?) AS overlap FROM k) "
-)
-
-
-def busy_agents_sql() -> str:
-    """Busy agents per local date × slot: the handling seconds (talk + hold + after-call
-    work from the moment of answer) of answered calls that fall in the interval, divided
-    by its length. Parameters: zone, centre id, start, end, interval_s × 8."""
-    return (
-        f"WITH c AS ({_SERVICE}), spans AS (SELECT s, s + h AS e FROM c WHERE h > 0), "
-        + _SPREAD
-        + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
-        "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(overlap) / ? AS agents "
-        "FROM o GROUP BY ALL"
-    )
-
-
-# An agent with no call for longer than this was away (a lunch or a meeting, a shift
-# split in two), not waiting for calls: their day's presence breaks there. Breaks last
-# 30 minutes and more; at 30 minutes the bank's backtest is most accurate (docs/measurements.md).
-PRESENCE_GAP_S = 1800
-
-
-def presence_words() -> str:
-    """How ``present_agents_sql`` counts an agent present, for people."""
-    return (
-        "each agent from their first to their last call of the day, less gaps of over "
-        f"{PRESENCE_GAP_S // 60} minutes without a call"
-    )
-
-
-def present_agents_sql() -> str:
-    """Agents present per local date × slot, each agent from the answer of their first
-    call of the day to the end of their last (a shift proxy), less the gaps of more than
-    ``PRESENCE_GAP_S`` between the end of a call and the answer of their next one (away
-    from the phones), counted by the share of the interval they cover. Parameters: zone,
-    centre id, start, end, interval_s × 8."""
-    return (
-        f"WITH c AS ({_SERVICE} AND agent_id IS NOT NULL), "
-        "g AS (SELECT *, floor(s / 86400) AS d, coalesce(s - max(s + h) OVER (PARTITION BY "
-        "agent_id, floor(s / 86400) ORDER BY s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 "
-        f"PRECEDING) > {int(PRESENCE_GAP_S)}, false)::INT AS brk FROM c), "
-        "p AS (SELECT *, sum(brk) OVER (PARTITION BY agent_id, d ORDER BY s) AS part FROM g), "
-        "spans AS (SELECT agent_id, min(s) AS s, max(s + h) AS e FROM p "
-        "GROUP BY agent_id, d, part), "
-        + _SPREAD
-        + "SELECT DATE '1970-01-01' + CAST(floor(k * ? / 86400) AS INTEGER) AS day, "
-        "CAST((k * ?) % 86400 / ? AS INTEGER) AS slot, sum(overlap) / ? AS agents "
-        "FROM o GROUP BY ALL"
-    )
-
-
-def outcomes_sql() -> str:
-    """Offered, answered and abandoned calls (every category) per local date × interval
-    slot: the abandonment the ``fit`` proxy reads agents from. Parameters: zone, centre
-    id, start, end, interval_s."""
-    return (
-        f"WITH c AS (SELECT {_local('arrived_at')} AS l, outcome FROM calls "
-        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        f"AND outcome IN {OUTCOMES_SQL}) "
-        f"SELECT CAST(l AS DATE) AS day, {_SLOT} AS slot, count(*) AS offered, "
-        "count_if(outcome = 'answered') AS answered, "
-        "count_if(outcome = 'abandoned') AS abandoned FROM c GROUP BY ALL"
-    )
-
-
-def relative_wait_sql() -> str:
-    """Per category: calls, and Σ wait / Σ (mean wait of every call of the same local
-    day and hour) — how long its callers waited against the callers around them.
-    Parameters: zone, centre id, start, end."""
-    return (
-        f"WITH c AS (SELECT category, wait_s, date_trunc('hour', {_local('arrived_at')}) AS h "
-        "FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        f"AND outcome IN {OUTCOMES_SQL} AND wait_s IS NOT NULL), "
-        "m AS (SELECT h, avg(wait_s) AS around FROM c GROUP BY h) "
-        "SELECT category, count(*) AS calls, sum(wait_s) / nullif(sum(around), 0) AS relative "
-        "FROM c JOIN m USING (h) WHERE around > 0 GROUP BY category"
-    )
 
 
 def priority_levels(rows: Sequence[tuple[Any, int, float | None]]) -> dict[Any, int]:
@@ -650,17 +134,6 @@ def priority_levels(rows: Sequence[tuple[Any, int, float | None]]) -> dict[Any, 
     if len(set(levels.values())) <= 1:
         return dict.fromkeys(levels, 0)
     return levels
-
-
-def mix_sql(column: str) -> str:
-    """Calls per category and value of ``column`` (topic, site or channel; whitelisted)."""
-    if column not in ("topic", "site", "channel"):
-        raise ValueError(f"no mix of {column!r}")
-    return (
-        f"SELECT category, {column} AS value, count(*) AS n FROM calls "
-        "WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        f"AND {column} IS NOT NULL GROUP BY ALL ORDER BY n DESC, value"
-    )
 
 
 # --------------------------------------------------------------------------- calibrate
@@ -683,18 +156,9 @@ def _scenario_category_names(values: Sequence[str | None]) -> dict[str | None, s
 
 
 def _spans(open_slots: np.ndarray, interval_s: int) -> tuple[tuple[str, str], ...]:
-    spans = []
-    k, n = 0, len(open_slots)
-    while k < n:
-        if open_slots[k]:
-            j = k
-            while j + 1 < n and open_slots[j + 1]:
-                j += 1
-            spans.append((hhmm(k * interval_s), hhmm((j + 1) * interval_s)))
-            k = j + 1
-        else:
-            k += 1
-    return tuple(spans)
+    return tuple(
+        (hhmm(i * interval_s), hhmm((j + 1) * interval_s)) for i, j in open_runs(open_slots)
+    )
 
 
 def _hours_from_data(
@@ -1225,70 +689,3 @@ def _header(cal: Calibration) -> str:
 
 def _seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f} s"
-
-
-# --------------------------------------------------------------------------- TOML
-
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
-_WRAP = 12  # numbers per line in a long array
-
-
-def _key(k: Any) -> str:
-    k = str(k)
-    return k if _BARE_KEY.match(k) else json.dumps(k, ensure_ascii=False)
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        if v.is_integer() and abs(v) < 1e15:
-            return f"{v:.1f}"
-        return repr(v)
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, (list, tuple)):
-        items = [_value(x) for x in v]
-        if len(items) <= _WRAP:
-            return "[" + ", ".join(items) + "]"
-        rows = [", ".join(items[i : i + _WRAP]) for i in range(0, len(items), _WRAP)]
-        return "[\n    " + ",\n    ".join(rows) + ",\n]"
-    if isinstance(v, Mapping):
-        return "{" + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + "}"
-    raise TypeError(f"cannot write {type(v).__name__} {v!r} as TOML")
-
-
-def _inline(v: Any) -> bool:
-    """Whether a value fits on one line (TOML 1.0 inline tables cannot span lines)."""
-    if isinstance(v, Mapping):
-        return all(_inline(x) and not isinstance(x, Mapping) for x in v.values())
-    if isinstance(v, (list, tuple)):
-        return len(v) <= _WRAP
-    return True
-
-
-def scenario_toml(data: Mapping[str, Any]) -> str:
-    """TOML text of a scenario dict (as ``scenario_from_dict`` reads it): short values on
-    one line, long arrays wrapped, large tables as ``[sections]``."""
-    out: list[str] = []
-
-    def table(path: list[str], t: Mapping[str, Any]) -> None:
-        flat = [(k, v) for k, v in t.items() if not isinstance(v, Mapping) or _inline(v)]
-        nested = [(k, v) for k, v in t.items() if isinstance(v, Mapping) and not _inline(v)]
-        if path and (flat or not nested):
-            out.append("")
-            out.append("[" + ".".join(_key(p) for p in path) + "]")
-        for k, v in flat:
-            out.append(f"{_key(k)} = {_value(v)}")
-        for k, v in nested:
-            table([*path, k], v)
-
-    table([], data)
-    return "\n".join(out).lstrip("\n") + "\n"

@@ -54,27 +54,22 @@ from analytics.centres import Centre
 from analytics.periods import Period
 from analytics.records import CALL_COLUMNS
 from simulation.calibration.backtest import learn_load_share, presence_share
-from simulation.calibration.fit import (
+from simulation.calibration.fit import calibrate, handling_fits
+from simulation.calibration.queries import (
     arrivals_sql,
-    calibrate,
-    handling_fits,
     presence_words,
     present_agents_sql,
     staffing_sql,
 )
-from simulation.forecasting.forecast import data_days, saved_forecast
+from simulation.forecasting.forecast import data_days
+from simulation.forecasting.saved import saved_forecast
 from simulation.intraday.conditional import sum_beyond
 from simulation.intraday.reforecast import Correction, day_correction, forecast_cv
 from simulation.intraday.state import QueueState, simulate_from_state
 from simulation.queue.model import ANSWERED, run_replication
 from simulation.queue.replications import replication_seeds
-from simulation.queue.scenario import (
-    WEEKDAY_NAMES,
-    Scenario,
-    Staffing,
-    scenario_from_dict,
-    staffing_from_csv,
-)
+from simulation.queue.scenario import WEEKDAY_NAMES, Scenario, Staffing
+from simulation.queue.scenario_file import scenario_from_dict, staffing_from_csv
 
 ARRIVALS = ("forecast", "actual")
 STAFFING = ("live", "roster", "table", "presence")

@@ -4,7 +4,7 @@ A day that runs 30% above its forecast by noon (a campaign, an outage elsewhere,
 weather) tends to stay above it in the afternoon; a morning 30% above a forecast of 20
 calls says little. How much it says is learnt from earlier days: each of the last
 ``DAYS`` working days before today is forecast from the days before it
-(``simulation.forecasting.forecast.forecast_matrix``, the saved forecast's method, a week ahead as a
+(``simulation.forecasting.methods.forecast_matrix``, the saved forecast's method, a week ahead as a
 saved forecast is used), and cut at the same time of day as ``at``:
 
     x_d = A_d / F_d − 1   (calls so far against their forecast)
@@ -99,14 +99,9 @@ def earlier_days(
     con, centre: Centre, day: dt.date, cut_s: float, interval_s: int, method: str = "profile"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x_d, y_d, G_d) of the earlier days with calls on both sides of the cut."""
-    from simulation.forecasting.forecast import (
-        METHODS,
-        DayCalendar,
-        data_days,
-        day_matrix,
-        forecast_matrix,
-        history_counts,
-    )
+    from simulation.forecasting.day_types import DayCalendar
+    from simulation.forecasting.forecast import data_days, day_matrix, history_counts
+    from simulation.forecasting.methods import METHODS, forecast_matrix
 
     days = data_days(con, centre)
     if days is None:

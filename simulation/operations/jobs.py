@@ -408,7 +408,7 @@ class JobRunner:
 
 
 def _load(text: str):
-    from simulation.queue.scenario import scenario_from_dict
+    from simulation.queue.scenario_file import scenario_from_dict
 
     try:
         data = tomllib.loads(text)

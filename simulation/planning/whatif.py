@@ -56,7 +56,8 @@ from analytics.clock import hhmm
 from analytics.kpi.catalogue import is_share
 from simulation.formulas.erlang import ErlangA, ErlangC, Target, staffing_targets
 from simulation.queue.distributions import Distribution, Empirical, Exponential, Fixed, LogNormal
-from simulation.queue.scenario import WEEKDAY_NAMES, Category, Scenario, scenario_from_dict
+from simulation.queue.scenario import WEEKDAY_NAMES, Category, Scenario
+from simulation.queue.scenario_file import scenario_from_dict, scenario_toml
 
 DEFAULT_TARGETS = ("sl_offered_12>=0.8",)
 MAX_COMPARED = 4  # the current plan, the previous one, what-if A and B
@@ -639,8 +640,6 @@ def _category_data(c: Category) -> dict[str, Any]:
 
 def scenario_toml_text(scenario: Scenario) -> str:
     """TOML text of a what-if scenario, loadable by ``cca simulate --scenario FILE``."""
-    from simulation.calibration.fit import scenario_toml
-
     header = f"# What-if scenario written by the planner: {scenario.description}\n\n"
     return header + scenario_toml(scenario_data(scenario))
 

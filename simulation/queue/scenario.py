@@ -8,66 +8,11 @@ shift (a constant, per interval, or shifts), which targets count (service-level 
 T, short-abandon threshold S, goals such as ``sl_offered_12>=0.8``) and over which days.
 
 Scenarios are frozen dataclasses, read from TOML (``data/scenarios/NAME.toml``) and
-validated at the door: a bad file fails with a ``ValueError`` naming the file and the field.
+validated at the door: a bad file fails with a ``ValueError`` naming the file and the field
+(the TOML format, its reader and its writer: ``simulation.queue.scenario_file``).
 ``Scenario.timeline()`` turns the calendar into arrays over the simulated intervals (start
 offsets, expected calls per interval and category, agents, open or closed), which the
 model, the staffing optimiser and the calibration share.
-
-The TOML format (every duration in seconds; weekdays ``mon`` … ``sun``)::
-
-    name = "example_small"
-    centre_id = "example"
-    timezone = "Asia/Riyadh"
-    start = 2024-09-01          # first simulated local day
-    days = 7
-    interval_s = 1800
-    thresholds_s = [12, 30]
-    short_abandon_s = 5
-    closed_dates = [2024-09-23]
-    targets = ["sl_offered_12>=0.8", "abandon_rate<=0.05"]
-
-    [opening_hours]             # omitted: open around the clock
-    sun = ["08:00-20:00"]
-    thu = ["08:00-14:00"]       # weekdays not listed are closed
-
-    [volume]                    # one of calls_per_month, calls_per_day, rates_by_weekday
-    calls_per_month = 11000     # spread over the month's open days by day_of_week
-    day_of_week = {sun = 1.2, mon = 1.0, tue = 1.0, wed = 0.9, thu = 0.8}
-    day_of_month = {1 = 1.4, 2 = 1.3, 3 = 1.15}     # month-start peaks (default 1)
-    intraday = {"08:00" = 0.7, "08:30" = 1.1, ...}   # weight per open interval
-    month_factors = {sep = 1.0, oct = 1.05}
-    scale = 1.0                 # a what-if multiplier
-    # rates_by_weekday = {sun = [0, 0, ..., 12.5, ...]}  calls per interval from midnight
-
-    [categories.employer]
-    share = 0.8                 # of the volume (or rates_by_weekday per category)
-    priority = 0                # lower is answered first (as Ciw's priority classes)
-    topics = {work_permit = 0.81, e_services = 0.08, other = 0.11}
-    talk = {dist = "lognormal", mean_s = 180, sd_s = 120}
-    hold = {dist = "exponential", mean_s = 15}      # optional
-    acw = {dist = "fixed", value_s = 20}             # optional
-    patience = {dist = "exponential", mean_s = 90}
-
-    [mix]
-    site = {riyadh = 0.7, jeddah = 0.3}
-    channel = {phone = 1.0}
-
-    [[periods]]                 # dates that differ from the usual week (last listed wins)
-    name = "ramadan"
-    from = 2025-03-01
-    to = 2025-03-29
-    opening_hours = {sun = ["10:00-16:00"], mon = ["10:00-16:00"]}
-    intraday = {"10:00" = 1.0, ...}   # replaces volume.intraday on these dates
-    volume_scale = 0.9          # multiplies the expected calls of these dates
-    staffing_scale = 0.8        # multiplies agents on shift (rounded)
-    # closed = true             # a public holiday
-
-    [staffing]                  # one of agents, agents_by_weekday, shifts, per_interval
-    agents = 6
-    # [[staffing.shifts]]  days = ["sun", "mon"], start = "08:00", end = "16:00", agents = 4
-
-    [labels.topic]              # optional: what exports show for codes (analytics.labels)
-    work_permit_follow_up = {en = "Work-permit follow-up", ar = "متابعة طلبات تصاريح العمل"}
 
 Callers still waiting when the centre closes are told so by the system: their outcome is
 ``timeout`` and their wait ends at closing time (callers whose patience ran out earlier
@@ -81,62 +26,36 @@ import calendar
 import datetime as dt
 import math
 import re
-import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from analytics.clock import seconds_of_day
-from analytics.labels import check_labels
-from analytics.packaged import packaged_dir
-from simulation.queue.distributions import Distribution, Exponential, Fixed, distribution_from_toml
-
-# data/scenarios/, read as package data wherever the project is installed
-SCENARIO_DIR = packaged_dir("scenarios")
+from simulation.queue.distributions import Distribution, Exponential, Fixed
 
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 WEEKDAY_NAMES = {v: k for k, v in WEEKDAYS.items()}
-MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
 
 
-def _weekday(key: Any, where: str) -> int:
-    if isinstance(key, int) and 1 <= key <= 7:
-        return key
-    k = str(key).strip().lower()
-    if k in WEEKDAYS:
-        return WEEKDAYS[k]
-    if k.isdigit() and 1 <= int(k) <= 7:
-        return int(k)
-    raise ValueError(f"{where}: {key!r} is not a weekday (mon … sun or ISO 1 … 7)")
-
-
-def _shares(table: Any, where: str) -> tuple[tuple[str, float], ...]:
-    """A mix {name = share}: shares >= 0 summing to 1 (within 1e-6)."""
-    if not table:
-        return ()
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table {{name = share, …}}, not {table!r}")
-    items = []
-    for name, share in table.items():
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or share < 0:
-            raise ValueError(f"{where}.{name}: share must be a number >= 0, not {share!r}")
-        items.append((str(name), float(share)))
-    total = sum(s for _, s in items)
-    if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"{where}: shares add up to {total:g}, not 1")
-    return tuple(items)
-
-
-def _weekday_table(table: Any, where: str, cast=float) -> dict[int, Any]:
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table keyed by weekday (mon … sun)")
-    return {_weekday(k, f"{where}.{k}"): v for k, v in table.items()}
+def open_runs(is_open: Sequence[bool] | np.ndarray) -> list[tuple[int, int]]:
+    """Maximal runs of open intervals as (first, last) indices, both included."""
+    runs: list[tuple[int, int]] = []
+    i, n = 0, len(is_open)
+    while i < n:
+        if is_open[i]:
+            j = i
+            while j + 1 < n and is_open[j + 1]:
+                j += 1
+            runs.append((i, j))
+            i = j + 1
+        else:
+            i += 1
+    return runs
 
 
 def _check_profile(values: Any, n: int, where: str, integer: bool = False) -> tuple:
@@ -350,21 +269,10 @@ class Timeline:
 
     def open_periods(self) -> list[tuple[float, float]]:
         """Maximal runs of open intervals as (open_s, close_s) offsets."""
-        periods: list[tuple[float, float]] = []
-        is_open = self.open
-        i, n = 0, len(is_open)
-        while i < n:
-            if is_open[i]:
-                j = i
-                while j + 1 < n and is_open[j + 1]:
-                    j += 1
-                periods.append(
-                    (float(self.starts_s[i]), float(self.starts_s[j] + self.lengths_s[j]))
-                )
-                i = j + 1
-            else:
-                i += 1
-        return periods
+        return [
+            (float(self.starts_s[i]), float(self.starts_s[j] + self.lengths_s[j]))
+            for i, j in open_runs(self.open)
+        ]
 
 
 @dataclass(frozen=True)
@@ -834,390 +742,3 @@ class Scenario:
 
 
 # --- TOML ---------------------------------------------------------------------------------
-
-_TOP_KEYS = {
-    "name",
-    "centre_id",
-    "timezone",
-    "start",
-    "days",
-    "interval_s",
-    "thresholds_s",
-    "short_abandon_s",
-    "closed_dates",
-    "targets",
-    "warmup_s",
-    "description",
-    "opening_hours",
-    "volume",
-    "categories",
-    "staffing",
-    "mix",
-    "periods",
-    "history",  # the seed packs' history settings (tickets, incidents), read by simulation.synthetic.history
-    "labels",  # [labels.DIMENSION] code = {en = "...", ar = "..."}: names a reader sees
-}
-_CATEGORY_KEYS = {
-    "share",
-    "priority",
-    "topics",
-    "talk",
-    "hold",
-    "acw",
-    "patience",
-    "queue",
-    "rates_by_weekday",
-}
-_VOLUME_KEYS = {
-    "calls_per_month",
-    "calls_per_day",
-    "rates_by_weekday",
-    "day_of_week",
-    "day_of_month",
-    "intraday",
-    "month_factors",
-    "scale",
-}
-_STAFFING_KEYS = {"agents", "agents_by_weekday", "shifts", "per_interval"}
-
-
-def _unknown(table: Mapping, allowed: set[str], where: str) -> None:
-    extra = sorted(set(table) - allowed)
-    if extra:
-        raise ValueError(
-            f"{where}: unknown key {extra[0]!r} (expected one of {', '.join(sorted(allowed))})"
-        )
-
-
-def _spans(value: Any, where: str) -> tuple[tuple[str, str], ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise ValueError(f'{where}: expected a list like ["08:00-17:00"]')
-    spans = []
-    for span in value:
-        if isinstance(span, str) and "-" in span:
-            a, b = (p.strip() for p in span.split("-", 1))
-        elif isinstance(span, list) and len(span) == 2:
-            a, b = span
-        else:
-            raise ValueError(f'{where}: {span!r} is not "HH:MM-HH:MM"')
-        spans.append((str(a), str(b)))
-    return tuple(spans)
-
-
-def _category(name: str, table: Any) -> Category:
-    where = f"categories.{name}"
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table")
-    _unknown(table, _CATEGORY_KEYS, where)
-    dists = {}
-    for part in ("talk", "hold", "acw", "patience"):
-        if part in table:
-            try:
-                dists[part] = distribution_from_toml(table[part])
-            except ValueError as exc:
-                raise ValueError(f"{where}.{part}: {exc}") from None
-    for needed in ("talk", "patience"):
-        if needed not in dists:
-            raise ValueError(f"{where}.{needed}: missing (a distribution table)")
-    rates = table.get("rates_by_weekday")
-    return Category(
-        name=name,
-        share=None if table.get("share") is None else float(table["share"]),
-        priority=table.get("priority", 0),
-        topics=_shares(table.get("topics"), f"{where}.topics"),
-        queue=str(table.get("queue", "main")),
-        rates_by_weekday=None
-        if rates is None
-        else _weekday_table(rates, f"{where}.rates_by_weekday"),
-        **dists,
-    )
-
-
-def _number_table(table: Any, where: str, key) -> dict:
-    if table is None:
-        return None
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table")
-    return {key(k, f"{where}.{k}"): v for k, v in table.items()}
-
-
-def _day_of_month(key: Any, where: str) -> int:
-    k = str(key).strip()
-    if k.isdigit() and 1 <= int(k) <= 31:
-        return int(k)
-    raise ValueError(f"{where}: {key!r} is not a day of the month 1 … 31")
-
-
-def _month(key: Any, where: str) -> int:
-    k = str(key).strip().lower()
-    if k in MONTHS:
-        return MONTHS[k]
-    if k.isdigit() and 1 <= int(k) <= 12:
-        return int(k)
-    raise ValueError(f"{where}: {key!r} is not a month (jan … dec or 1 … 12)")
-
-
-_PERIOD_KEYS = {
-    "name",
-    "from",
-    "to",
-    "opening_hours",
-    "intraday",
-    "volume_scale",
-    "staffing_scale",
-    "closed",
-}
-
-
-def _date(value: Any, where: str) -> dt.date:
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{where}: {value!r} is not a date like 2024-09-01") from None
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise ValueError(f"{where}: {value!r} is not a date like 2024-09-01")
-    return value
-
-
-def _hours(table: Any, where: str):
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table keyed by weekday")
-    return {_weekday(k, f"{where}.{k}"): _spans(v, f"{where}.{k}") for k, v in table.items()}
-
-
-def _period(i: int, table: Any) -> Period:
-    if not isinstance(table, Mapping):
-        raise ValueError(f"periods[{i}]: expected a table")
-    name = str(table.get("name", i))
-    where = f"periods.{name}"
-    _unknown(table, _PERIOD_KEYS, where)
-    for key in ("from", "to"):
-        if key not in table:
-            raise ValueError(f"{where}.{key}: missing")
-    hours = table.get("opening_hours")
-    return Period(
-        name=name,
-        first=_date(table["from"], f"{where}.from"),
-        last=_date(table["to"], f"{where}.to"),
-        opening_hours=None if hours is None else _hours(hours, f"{where}.opening_hours"),
-        intraday=table.get("intraday"),
-        volume_scale=float(table.get("volume_scale", 1.0)),
-        staffing_scale=float(table.get("staffing_scale", 1.0)),
-        closed=bool(table.get("closed", False)),
-    )
-
-
-def scenario_from_dict(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
-    """Build and validate a scenario from parsed TOML; errors start with ``source``."""
-    try:
-        return _scenario_from_dict(data)
-    except ValueError as exc:
-        raise ValueError(f"{source}: {exc}") from None
-    except (TypeError, KeyError) as exc:
-        raise ValueError(f"{source}: {exc}") from None
-
-
-def _scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
-    _unknown(data, _TOP_KEYS, "top level")
-    if "name" not in data:
-        raise ValueError("name: missing")
-    cats = data.get("categories")
-    if not isinstance(cats, Mapping) or not cats:
-        raise ValueError("categories: missing (one [categories.NAME] table per caller category)")
-    categories = tuple(_category(str(k), v) for k, v in cats.items())
-
-    vol = data.get("volume") or {}
-    _unknown(vol, _VOLUME_KEYS, "volume")
-    rates = vol.get("rates_by_weekday")
-    volume = Volume(
-        calls_per_month=vol.get("calls_per_month"),
-        calls_per_day=vol.get("calls_per_day"),
-        rates_by_weekday=None
-        if rates is None
-        else _weekday_table(rates, "volume.rates_by_weekday"),
-        day_of_week=_number_table(vol.get("day_of_week"), "volume.day_of_week", _weekday),
-        day_of_month=_number_table(vol.get("day_of_month"), "volume.day_of_month", _day_of_month),
-        intraday=vol.get("intraday"),
-        month_factors=_number_table(vol.get("month_factors"), "volume.month_factors", _month),
-        scale=float(vol.get("scale", 1.0)),
-    )
-
-    st = data.get("staffing")
-    if not isinstance(st, Mapping):
-        raise ValueError("staffing: missing ([staffing] with agents, agents_by_weekday or shifts)")
-    _unknown(st, _STAFFING_KEYS, "staffing")
-    shifts = []
-    for i, sh in enumerate(st.get("shifts") or []):
-        if not isinstance(sh, Mapping) or set(sh) - {"days", "start", "end", "agents"}:
-            raise ValueError(f"staffing.shifts[{i}]: expected days, start, end and agents")
-        try:
-            shifts.append(
-                Shift(
-                    days=tuple(_weekday(d, f"staffing.shifts[{i}].days") for d in sh["days"]),
-                    start=sh["start"],
-                    end=sh["end"],
-                    agents=sh["agents"],
-                )
-            )
-        except KeyError as exc:
-            raise ValueError(f"staffing.shifts[{i}]: missing {exc.args[0]}") from None
-    by_weekday = st.get("agents_by_weekday")
-    per_interval = st.get("per_interval")
-    staffing = Staffing(
-        agents=st.get("agents"),
-        agents_by_weekday=None
-        if by_weekday is None
-        else _weekday_table(by_weekday, "staffing.agents_by_weekday"),
-        shifts=tuple(shifts),
-        per_interval=None if per_interval is None else tuple(per_interval),
-    )
-
-    hours = data.get("opening_hours")
-    opening_hours = None
-    if hours is not None:
-        if not isinstance(hours, Mapping):
-            raise ValueError("opening_hours: expected a table keyed by weekday")
-        opening_hours = {
-            _weekday(k, f"opening_hours.{k}"): _spans(v, f"opening_hours.{k}")
-            for k, v in hours.items()
-        }
-
-    mix = data.get("mix") or {}
-    _unknown(mix, {"site", "channel"}, "mix")
-    start = data.get("start", dt.date(2024, 1, 1))
-    if isinstance(start, str):
-        try:
-            start = dt.date.fromisoformat(start)
-        except ValueError:
-            raise ValueError(f"start: {start!r} is not a date like 2024-09-01") from None
-    closed = []
-    for d in data.get("closed_dates", []):
-        if isinstance(d, str):
-            d = dt.date.fromisoformat(d)
-        if not isinstance(d, dt.date):
-            raise ValueError(f"closed_dates: {d!r} is not a date")
-        closed.append(d)
-    targets = data.get("targets", [])
-    if isinstance(targets, str):
-        targets = [targets]
-    return Scenario(
-        name=str(data["name"]),
-        centre_id=str(data.get("centre_id", "")),
-        timezone=str(data.get("timezone", "UTC")),
-        start=start,
-        days=data.get("days", 7),
-        interval_s=data.get("interval_s", 1800),
-        opening_hours=opening_hours,
-        closed_dates=tuple(closed),
-        periods=tuple(_period(i, p) for i, p in enumerate(data.get("periods") or [])),
-        volume=volume,
-        categories=categories,
-        staffing=staffing,
-        thresholds_s=tuple(float(t) for t in data.get("thresholds_s", (12, 30))),
-        short_abandon_s=float(data.get("short_abandon_s", 5.0)),
-        targets=tuple(str(t) for t in targets),
-        sites=_shares(mix.get("site"), "mix.site"),
-        channels=_shares(mix.get("channel"), "mix.channel") or (("phone", 1.0),),
-        warmup_s=float(data.get("warmup_s", 0.0)),
-        description=str(data.get("description", "")),
-        labels=check_labels(data.get("labels") or {}, "labels"),
-    )
-
-
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A scenario from a TOML file, or by name from ``data/scenarios/NAME.toml``.
-
-    Raises ``FileNotFoundError`` naming the places looked in, ``ValueError`` naming the
-    file and field for a bad scenario.
-    """
-    path = Path(name_or_path)
-    if not path.suffix and not path.exists():
-        path = SCENARIO_DIR / f"{name_or_path}.toml"
-    if not path.is_file():
-        known = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
-        raise FileNotFoundError(
-            f"no scenario {str(name_or_path)!r} (not a file, nor data/scenarios/"
-            f"{Path(name_or_path).name}.toml; known: {', '.join(known) or 'none'})"
-        )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    return scenario_from_dict(data, source=str(path))
-
-
-def staffing_from_csv(path: str | Path, scenario: Scenario) -> Staffing:
-    """Staffing for ``scenario`` from a CSV file, in one of two shapes:
-
-    - a weekly pattern: ``weekday,time,agents`` (``mon``, ``08:30``, 12); intervals not
-      listed have no agents;
-    - the staffing record: ``interval_start,agents`` (or ``agents_available``, as the store
-      keeps it); timestamps without an offset are local to the scenario's time zone, and
-      intervals of the horizon not listed have no agents.
-
-    Fractional agents (averages) are rounded to whole agents.
-    """
-    import pandas as pd
-
-    path = Path(path)
-    try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"{path}: cannot read staffing CSV: {exc}") from None
-    cols = {c.strip().lower(): c for c in table.columns}
-    agents_col = next(
-        (cols[c] for c in ("agents", "agents_available", "agents_scheduled") if c in cols), None
-    )
-    if agents_col is None:
-        raise ValueError(f"{path}: needs a column agents (or agents_available)")
-    agents = pd.to_numeric(table[agents_col], errors="coerce")
-    bad = agents.isna() | (agents < 0)
-    if bad.any():
-        line = int(bad.to_numpy().argmax()) + 2
-        raise ValueError(
-            f"{path}, line {line}, column {agents_col}: {table[agents_col].iloc[line - 2]!r} "
-            "is not a number of agents >= 0"
-        )
-    agents = agents.round().astype(int).to_numpy()
-    n = scenario.intervals_per_day
-    if "weekday" in cols and "time" in cols:
-        week = {day: [0] * n for day in range(1, 8)}
-        for line, (day, time, a) in enumerate(
-            zip(table[cols["weekday"]], table[cols["time"]], agents, strict=True), start=2
-        ):
-            where = f"{path}, line {line}"
-            seconds = seconds_of_day(str(time), f"{where}, column time")
-            if seconds % scenario.interval_s or seconds >= 86400:
-                raise ValueError(f"{where}, column time: {time!r} is not an interval start")
-            week[_weekday(day, f"{where}, column weekday")][seconds // scenario.interval_s] = int(a)
-        return Staffing(agents_by_weekday={d: tuple(v) for d, v in week.items()})
-    if "interval_start" not in cols:
-        raise ValueError(f"{path}: needs columns weekday,time,agents or interval_start,agents")
-    raw = table[cols["interval_start"]].astype(str)
-    origin = pd.Timestamp(scenario.start_instant)
-    offsets = np.empty(len(raw))
-    for k, text in enumerate(raw):  # rows may mix local times and times with offsets
-        try:
-            stamp = pd.Timestamp(text)
-        except ValueError:
-            stamp = pd.NaT
-        if stamp is pd.NaT:
-            raise ValueError(
-                f"{path}, line {k + 2}, column interval_start: {text!r} is not a timestamp"
-            )
-        if stamp.tzinfo is None:
-            stamp = stamp.tz_localize(scenario.timezone)
-        offsets[k] = (stamp - origin).total_seconds()
-    index = np.floor(offsets / scenario.interval_s).astype(int)
-    per_interval = np.zeros(scenario.days * n, dtype=int)
-    inside = (index >= 0) & (index < len(per_interval))
-    if not inside.any():
-        raise ValueError(
-            f"{path}: no interval_start falls within the simulated days "
-            f"({scenario.start} + {scenario.days} days)"
-        )
-    per_interval[index[inside]] = agents[inside]
-    return Staffing(per_interval=tuple(int(a) for a in per_interval))

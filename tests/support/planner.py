@@ -12,7 +12,7 @@ from analytics.centres import Centre
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.queue.model import run_replication
-from simulation.queue.scenario import scenario_from_dict
+from simulation.queue.scenario_file import scenario_from_dict
 
 OPEN = ("sun", "mon", "tue", "wed", "thu")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from simulation.queue.scenario import scenario_from_dict
+from simulation.queue.scenario_file import scenario_from_dict
 
 SLOTS = 48
 

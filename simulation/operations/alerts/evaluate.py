@@ -202,7 +202,7 @@ class CentreEvaluator:
         """Expected offered calls per local time of day for ``day`` from the latest saved
         forecast (``cca forecast --save``) of this interval covering it and trained on
         days before it, with its run id; None when there is none."""
-        from simulation.forecasting.forecast import saved_forecast
+        from simulation.forecasting.saved import saved_forecast
 
         def make():
             try:
