@@ -68,6 +68,12 @@ AUTO_COMPACT_EVERY = 500
 INLINE_ROWS = 1000
 
 
+def store_location(text: str) -> Path | str:
+    """A store named on the command line: a path, or a PostgreSQL URL kept as text (a
+    Path would fold its //)."""
+    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
+
+
 class StoreError(RuntimeError):
     """A problem with the store that the user must act on."""
 

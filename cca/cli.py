@@ -12,10 +12,9 @@ import argparse
 import importlib
 import os
 import sys
-from pathlib import Path
 
 from analytics.errors import UserError
-from analytics.store import default_db_path
+from analytics.store import default_db_path, store_location
 
 # Order is the order shown in `cca --help`.
 COMMANDS = [
@@ -40,11 +39,6 @@ COMMANDS = [
 ]
 
 
-def _store_location(text: str) -> Path | str:
-    """A store's path, or a PostgreSQL URL kept as text (a Path would fold its //)."""
-    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cca",
@@ -52,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--db",
-        type=_store_location,
+        type=store_location,
         default=None,
         help=f"the store: a path, or a postgresql:// URL for a catalogue shared by several "
         f"hosts (default: $CCA_DB or {default_db_path()}); see docs/stores.md",

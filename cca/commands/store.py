@@ -146,10 +146,9 @@ def _migrate(args) -> int:
 
     from analytics.errors import UserError
     from analytics.maintenance import migrate_single_file
-    from analytics.store import Store, StoreError
-    from cca.cli import _store_location
+    from analytics.store import Store, StoreError, store_location
 
-    target = Store(_store_location(args.to))
+    target = Store(store_location(args.to))
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=False
     ) as bar:

@@ -392,7 +392,8 @@ def handling_fit_of_all(con, bounds: list) -> HandlingFit:
         "WITH h AS (SELECT coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0) AS h "
         "FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
         "AND outcome = 'answered') SELECT count(*), count_if(h > 0), "
-        "avg(ln(h)) FILTER (WHERE h > 0), stddev_pop(ln(h)) FILTER (WHERE h > 0), "
+        "avg(ln(greatest(h, 1e-300))) FILTER (WHERE h > 0), "
+        "stddev_pop(ln(greatest(h, 1e-300))) FILTER (WHERE h > 0), "
         "avg(h) FILTER (WHERE h > 0) FROM h",
         bounds,
     ).fetchone()

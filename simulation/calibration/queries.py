@@ -36,8 +36,10 @@ def handling_sql() -> str:
         "coalesce(acw_s, 0) AS h FROM calls WHERE centre_id = ? AND arrived_at >= ? "
         "AND arrived_at < ? AND outcome = 'answered') "
         "SELECT category, count(*) AS answered, count_if(h > 0) AS fitted, "
-        "avg(ln(h)) FILTER (WHERE h > 0) AS mu, "
-        "stddev_pop(ln(h)) FILTER (WHERE h > 0) AS sigma, avg(h) FILTER (WHERE h > 0) AS mean "
+        # ln of a zero is an error since DuckDB 1.5 even where the FILTER drops the row
+        "avg(ln(greatest(h, 1e-300))) FILTER (WHERE h > 0) AS mu, "
+        "stddev_pop(ln(greatest(h, 1e-300))) FILTER (WHERE h > 0) AS sigma, "
+        "avg(h) FILTER (WHERE h > 0) AS mean "
         "FROM h GROUP BY category"
     )
 
