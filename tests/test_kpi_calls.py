@@ -24,7 +24,6 @@ import datetime as dt
 import math
 import zoneinfo
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,7 +34,7 @@ from analytics.centres import Centre
 from analytics.kpi import call_kpi_names, call_kpis, occupancy
 from analytics.kpi.buckets import offset_changes
 from analytics.periods import parse_period
-from analytics.store import migrate
+from analytics.store import Store
 
 TZ = "Asia/Riyadh"
 CENTRE = Centre("saudi_mol", timezone=TZ)
@@ -373,10 +372,11 @@ call_strategy = st.fixed_dictionaries(
 
 @pytest.fixture(scope="module")
 def scratch_db(tmp_path_factory):
-    con = duckdb.connect(str(tmp_path_factory.mktemp("kpi") / "hypothesis.duckdb"))
-    migrate(con)
-    yield con
-    con.close()
+    """A real store's write transaction, held for the module: each example rewrites its
+    calls inside it and reads them back through the KPI layer."""
+    store = Store(tmp_path_factory.mktemp("kpi") / "hypothesis.duckdb")
+    with store.writer() as con:
+        yield con
 
 
 @settings(
