@@ -7,7 +7,6 @@ in the comments; reports are made ``as_of`` a fixed instant.
 import datetime as dt
 import zoneinfo
 
-import duckdb
 import holidays
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +18,7 @@ from analytics.call_log import save_centre
 from analytics.centres import Centre
 from analytics.kpi import TICKET_KPI_NAMES, ticket_kpis
 from analytics.periods import parse_period
-from analytics.store import migrate
+from analytics.store import Store
 
 TZ = "Asia/Bahrain"
 SUN_TO_THU = {d: ((("08:00", "16:00"),) if d in (7, 1, 2, 3, 4) else ()) for d in range(1, 8)}
@@ -192,11 +191,12 @@ moments = st.integers(min_value=0, max_value=40 * 24 * 4).map(
 
 @pytest.fixture(scope="module")
 def scratch_db(tmp_path_factory):
-    con = duckdb.connect(str(tmp_path_factory.mktemp("tickets") / "hypothesis.duckdb"))
-    migrate(con)
-    save_centre(con, CENTRE)
-    yield con
-    con.close()
+    """A real store's write transaction, held for the module (the examples read and
+    write inside it)."""
+    store = Store(tmp_path_factory.mktemp("tickets") / "hypothesis.duckdb")
+    with store.writer() as con:
+        save_centre(con, CENTRE)
+        yield con
 
 
 @settings(
