@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import stat
 
-import duckdb
 from support.cli import run_cca
 
 from analytics import pseudonyms
@@ -30,7 +29,7 @@ def ingest(db, file):
 
 
 def stored(db) -> tuple[str, dict[str, str]]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with Store(db).reader() as con:
         salt = con.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchone()[0]
         rows = con.execute("SELECT call_id, caller_hash FROM calls").fetchall()
     return salt, dict(rows)
@@ -39,7 +38,7 @@ def stored(db) -> tuple[str, dict[str, str]]:
 def enumerate_sha256(db, salt: str) -> set[str]:
     """The attack on the old scheme: every number of the slice, salted and hashed with
     the salt read from the file, joined with the stored hashes."""
-    with duckdb.connect(str(db), read_only=True) as con:
+    with Store(db).reader() as con:
         found = con.execute(
             "SELECT '360' || lpad(i::VARCHAR, 5, '0') FROM range(100000) t(i)"
             " WHERE sha256($salt || ('360' || lpad(i::VARCHAR, 5, '0')))"
@@ -58,7 +57,7 @@ def test_the_store_file_alone_does_not_give_callers_away(tmp_path):
     # ... while the key holder gets each caller's pseudonym back (same caller, same value)
     key = pseudonyms.caller_key()
     assert sorted(hashes.values()) == sorted(pseudonyms.pseudonym(key, salt, c) for c in CALLERS)
-    with duckdb.connect(str(db), read_only=True) as con:
+    with Store(db).reader() as con:
         scheme = con.execute("SELECT value FROM meta WHERE key = 'caller_pseudonym'").fetchone()
     assert scheme[0] == f"hmac-sha256:{pseudonyms.fingerprint(key)}"
     assert key.hex() not in db.read_bytes().hex()  # the key is not in the file
