@@ -12,6 +12,7 @@ import json
 from support.cli import run_cca
 
 from analytics.live.follower import Follower
+from analytics.store import Store
 
 
 def agent_event(n, at, user, status, contacts=()):
@@ -57,19 +58,17 @@ def test_agent_events_delivered_twice_count_once_and_give_each_agents_state(tmp_
     proc = run_cca("live", "follow", "-", "--centre", "c", "--format", "connect_agent_events",
                    db=db, input=text)  # fmt: skip
     assert "3 duplicate(s)" in proc.stderr and "1 malformed" in proc.stderr
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-    assert dict(
-        con.execute(
-            "SELECT agent_id, state || coalesce(':' || reason, '') FROM live_agent_state"
+    with Store(db).reader() as con:
+        assert dict(
+            con.execute(
+                "SELECT agent_id, state || coalesce(':' || reason, '') FROM live_agent_state"
+            ).fetchall()
+        ) == {"alice": "wrap_up", "bob": "paused:Lunch", "carol": "logged_out"}
+        history = con.execute(
+            "SELECT state FROM live_agent_state_history WHERE agent_id = 'alice' ORDER BY started_at"
         ).fetchall()
-    ) == {"alice": "wrap_up", "bob": "paused:Lunch", "carol": "logged_out"}
-    history = con.execute(
-        "SELECT state FROM live_agent_state_history WHERE agent_id = 'alice' ORDER BY started_at"
-    ).fetchall()
-    assert [h[0] for h in history] == ["available", "ringing", "on_call", "wrap_up"]
-    assert con.execute("SELECT events, duplicates FROM live_feed_health").fetchall() == [(7, 3)]
+        assert [h[0] for h in history] == ["available", "ringing", "on_call", "wrap_up"]
+        assert con.execute("SELECT events, duplicates FROM live_feed_health").fetchall() == [(7, 3)]
 
 
 def test_contact_events_with_duplicates_load_each_call_once_as_a_contact_record_would(
