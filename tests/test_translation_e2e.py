@@ -11,7 +11,9 @@ import re
 
 import pytest
 from conftest import ARTIFACTS, login
+from support.app import ServedApp, make_app
 
+from analytics.store import Store
 from analytics.translation import date, gettext
 
 pytestmark = pytest.mark.e2e
@@ -19,6 +21,22 @@ SEPT = "?centre=bahrain_lmra&period=2026-09"
 KPI_NAME = re.compile(
     r"\b(?:sl_(?:offered|answered|excl_short|with_abandons)_\d+|[a-z]+_[a-z_]+_s|asa_s)\b"
 )
+
+
+@pytest.fixture(scope="module")
+def served_seed(tmp_path_factory):
+    """The seed September served for this module alone: the session's shared app gets
+    an October published to it by another module, which would move the dates read here."""
+    import datetime as dt
+
+    from cca.commands.generate import generate
+
+    tmp = tmp_path_factory.mktemp("words-seed")
+    store = Store(tmp / "served.duckdb")
+    generate(store, "bahrain_lmra", "2026-09", 1, 0, quiet=True)
+    served = ServedApp(make_app(store, tmp, today=dt.date(2026, 9, 30), wallboard_refresh_s=1))
+    yield served
+    served.close()
 
 
 @pytest.fixture
