@@ -40,7 +40,7 @@ from analytics.exports.report import Target, default_targets
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
 from analytics.labels import centre_names
-from analytics.translation import N_, NP_, gettext, pgettext
+from analytics.translation import N_, NP_, gettext, isolate, pgettext
 from dashboards import queries
 from dashboards.auth import require_page
 from dashboards.context import View, app_context, centre_for, resolve, visible_centres
@@ -150,7 +150,8 @@ def snapshot_payload(con, centre, queues: list[str], lang: str) -> dict:
         silent = f["silent_s"]
         feed_lines.append(
             f"{w['feed']} {f['format']}: {w['lag']} "
-            + (f"{f['lag_s']:.1f} s" if f["lag_s"] is not None else "—")
+            # a Latin run inside Arabic keeps its order ("2.4 s", not "s 2.4")
+            + (isolate(f"{f['lag_s']:.1f} s") if f["lag_s"] is not None else "—")
             + (f" · {w['silent_for']} {silent / 60:.0f} min" if f["stale"] and silent else "")
         )
     return {
