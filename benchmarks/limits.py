@@ -33,24 +33,9 @@ from analytics.appstate import AppState  # noqa: E402
 from analytics.store import Store  # noqa: E402
 from dashboards import Settings, create_app  # noqa: E402
 from dashboards.auth import add_user  # noqa: E402
+from dashboards.protocol import page_request as page  # noqa: E402
 
 LIMIT_S = 1.0
-
-
-def page(path: str, search: str) -> dict:
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
 
 
 def callback(app, trigger: str, values: dict) -> dict:
