@@ -308,30 +308,31 @@ class Follower:
             state, reason = p.state()
             self._set_agent(r, agent, state, reason, at, p.queues)
 
-    def _connect_agent_line(self, r: Round, text: str) -> None:
-        ev = parse_connect_agent_event(text)
-        if ev is None:
-            return
+    def _first_delivery(self, r: Round, ev) -> bool:
+        """Count a Connect event once (delivery is at least once): False for a duplicate."""
         if ev.event_id in self.seen:
             r.duplicates += 1
-            return
+            return False
         self.seen.add(ev.event_id)
         r.seen.append(ev.event_id)
         r.events += 1
         r.last_event_at = ev.at
+        return True
+
+    def _connect_agent_line(self, r: Round, text: str) -> None:
+        ev = parse_connect_agent_event(text)
+        if ev is None:
+            return
+        if not self._first_delivery(r, ev):
+            return
         self._set_agent(r, ev.agent_id, ev.state, ev.reason, ev.at, ev.queues)
 
     def _connect_contact_line(self, r: Round, line: Line, text: str) -> None:
         ev = parse_connect_contact_event(text)
         if ev is None:
             return
-        if ev.event_id in self.seen:
-            r.duplicates += 1
+        if not self._first_delivery(r, ev):
             return
-        self.seen.add(ev.event_id)
-        r.seen.append(ev.event_id)
-        r.events += 1
-        r.last_event_at = ev.at
         key = ev.contact_id
         epoch = ev.at.timestamp()
         self.newest_epoch = max(self.newest_epoch, epoch)
