@@ -249,9 +249,9 @@ def _pair(ctx: PageContext, row: dict, name: str):
         [
             html.Div(ctx.labels.kpi(name), className="pair-label"),
             html.Div(format_value(name, row.get(name), ctx.lang), className="pair-value"),
-            html.Code(name, className="pair-name"),
         ],
         className="pair-item",
+        title=name,  # the KPI's name in the tooltip, words on screen
     )
 
 
