@@ -342,10 +342,15 @@ class Store:
                 engine.postgres = True
             engine.counter += 1
             alias = f"lake{engine.counter}"
-            try:
-                engine.con.execute(self._attach_sql(alias))
-            except duckdb.Error as exc:
-                raise StoreError(f"cannot open the store {self.location}: {exc}") from exc
+            for attempt in range(20):
+                try:
+                    engine.con.execute(self._attach_sql(alias))
+                    break
+                except duckdb.Error as exc:
+                    # two processes creating one new catalogue: the second retries
+                    if not _is_conflict(exc) or attempt == 19:
+                        raise StoreError(f"cannot open the store {self.location}: {exc}") from exc
+                    time.sleep(0.05 * (attempt + 1))
             if self.url is None:
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     extra = Path(str(self.path) + suffix)

@@ -11,6 +11,7 @@ A's load without a restart. No mocks.
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
 import socket
@@ -49,8 +50,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    """A PostgreSQL server of this test module: its URL (database ``lake``)."""
+def postgres_server(tmp_path_factory):
+    """A PostgreSQL server of this test module: its URL without a database."""
     # a directory the unprivileged user reaches (pytest's own are private to root)
     root = Path(tempfile.mkdtemp(prefix="cca-postgres-"))
     os.chmod(root, 0o755)
@@ -74,10 +75,7 @@ def postgres(tmp_path_factory):
          f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"], **run,
     )  # fmt: skip
     try:
-        subprocess.run(
-            [_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "cca", "lake"], **run
-        )
-        yield f"postgresql://cca@127.0.0.1:{port}/lake"
+        yield f"postgresql://cca@127.0.0.1:{port}"
     finally:
         subprocess.run(
             [*as_user, _bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
@@ -85,6 +83,23 @@ def postgres(tmp_path_factory):
         )  # fmt: skip
         shutil.rmtree(root, ignore_errors=True)
 
+
+
+@pytest.fixture
+def postgres(postgres_server):
+    """A catalogue database of its own for each test (a catalogue remembers its data
+    path's files: a second test's data path would not hold the first one's), detached
+    from this process before the server stops."""
+    name = f"lake_{next(_DATABASES)}"
+    port = postgres_server.rsplit(":", 1)[1]
+    subprocess.run(
+        [_bin("createdb"), "-h", "127.0.0.1", "-p", port, "-U", "cca", name],
+        check=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    yield f"{postgres_server}/{name}"
+
+
+_DATABASES = itertools.count(1)
 
 def september_calls(n: int) -> list[dict]:
     """n calls in September 2026 (the dashboards' month), Bahrain time."""
@@ -160,6 +175,7 @@ def test_one_host_loads_while_another_serves_the_dashboards_and_sees_the_load(
             assert rollup.stale_rows(con, get_centre(con, "bahrain_lmra")) == 0
         served.close()
     finally:
+        store_b.close()  # detached before the server stops (the process's DuckDB lives on)
         os.environ.pop("CCA_DATA_PATH", None)
     # every file is in the shared data path: nothing of the store in either host
     assert list(shared.rglob("*.parquet"))
@@ -215,6 +231,7 @@ def test_two_writers_on_postgres_commit_at_once(postgres, tmp_path):
                 ).fetchall()
             )
             batches = [r[0] for r in con.execute("SELECT batch_id FROM ingest_batches").fetchall()]
+        store.close()
     finally:
         os.environ.pop("CCA_DATA_PATH", None)
     assert counts == {"pg_a": 20_000, "pg_b": 20_000}
