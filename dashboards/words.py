@@ -172,6 +172,9 @@ _MESSAGES = {
     "remove_filter": N_("Remove {filter}: {values}"),
     "n_tickets": N_("tickets"),
     "vs": N_("vs {period}"),
+    "month_to_date": N_(
+        "Month to date: each change compares with the same days of the month before and of the same month a year before."
+    ),
     "by_month": N_("Month by month, against the targets"),
     "one_month_only": N_("Only one month has calls so far: the trend grows month by month."),
     "age_under": N_("under {hi} working day"),

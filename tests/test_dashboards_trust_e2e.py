@@ -236,11 +236,27 @@ def test_tiles_compare_with_the_previous_month_and_the_overview_trends_over_mont
     # the target gap on the tile
     sl_tile = page.locator("#overview-period .kpi-tile:has([data-kpi='sl_offered_12'])")
     assert format_change("sl_offered_12", sept["sl_offered_12"] - 0.8) in sl_tile.inner_text()
+    assert page.locator("#overview-compared").count() == 0  # a whole month: no same-days note
     assert page.get_attribute("#overview-months", "data-months") == "2"
     page.wait_for_selector("#overview-months .recharts-reference-line")
     chart = page.locator("#overview-months").text_content()
     for words in ("Target ≥ 80.0%", "Target ≥ 95.0%", "Target ≤ 5.0%", "08/2026", "09/2026"):
         assert words in chart, words
+
+
+def test_month_to_date_compares_with_the_same_days_of_the_month_before(served_two, page):
+    """1-10 September (this-month on the 10th) against 1-10 August, not the ten days
+    before it (22-31 August), and the page says so."""
+    login(page, served_two.url, "manager")
+    page.goto(served_two.url + "/?centre=bahrain_lmra&period=2026-09-01..2026-09-10")
+    page.wait_for_selector("#overview-compared")
+    assert "same days of the month before" in page.inner_text("#overview-compared")
+    ten = kpis(served_two, "2026-09-01..2026-09-10")[0]
+    aug = kpis(served_two, "2026-08-01..2026-08-10")[0]
+    tile = page.locator("#overview-period .kpi-tile:has([data-kpi='offered'])")
+    change = tile.locator(".kpi-change").first.inner_text()
+    assert "vs 2026-08-01 – 2026-08-10" in change
+    assert format_change("offered", ten["offered"] - aug["offered"], "en") in change
 
 
 def test_executives_see_the_centres_side_by_side_with_rag(served_seed, page):

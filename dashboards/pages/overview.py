@@ -14,6 +14,7 @@ import dash_mantine_components as dmc
 from dash import html
 
 from analytics.kpi import threshold_label
+from analytics.periods import is_month_to_date
 from analytics.translation import is_rtl, start_side
 from dashboards import queries, targets
 from dashboards.frame import PageContext, page
@@ -127,6 +128,10 @@ def build(ctx: PageContext):
             [
                 html.H2(f"{period_title} · {ctx.centre_name}", className="section-title"),
                 html.Div(ctx.labels.period_span(ctx.period), className="section-sub"),
+                # the 1st to today: the changes are against the same days, not whole months
+                html.Div(w["month_to_date"], className="section-sub", id="overview-compared")
+                if is_month_to_date(ctx.period)
+                else None,
             ]
         ),
         both,
