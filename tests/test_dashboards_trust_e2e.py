@@ -381,6 +381,34 @@ def test_chips_show_whole_names_and_an_empty_combination_says_how_to_widen(serve
     assert "topic=" not in page.url and "category=worker" in page.url
 
 
+FILTER_BOXES = """() => [...document.querySelectorAll('#filter-bar > *')]
+    .map(e => e.getBoundingClientRect()).filter(r => r.height > 0)
+    .map(r => ({top: r.top, left: r.left, right: r.right}))"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_filters_stay_in_one_row_at_1440_px(served_seed, browser, lang):
+    """Every filter of the page with the most (centre, period, dates and five
+    dimensions, chips chosen in two) on one line at 1440 x 1000, side by side."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    login(page, served_seed.url, "manager")
+    page.goto(
+        served_seed.url
+        + "/categories"
+        + SEPT
+        + f"&category=employer,worker&topic=work_permit_status&lang={lang}"
+    )
+    page.wait_for_selector("#categories-grid")
+    boxes = page.evaluate(FILTER_BOXES)
+    context.close()
+    assert len(boxes) == 8, boxes
+    assert len({round(b["top"]) for b in boxes}) == 1, boxes
+    ordered = sorted(boxes, key=lambda b: b["left"])
+    assert all(a["right"] <= b["left"] + 0.5 for a, b in zip(ordered, ordered[1:])), ordered
+    assert ordered[-1]["right"] <= 1440 and ordered[0]["left"] >= 0
+
+
 def test_a_row_click_that_filters_shows_as_the_filter(served_seed, page):
     login(page, served_seed.url, "manager")
     page.goto(served_seed.url + "/categories" + SEPT)
