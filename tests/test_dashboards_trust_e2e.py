@@ -6,6 +6,7 @@ test-artifacts/. Figures are compared with the KPI layer's or with independent S
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -405,7 +406,7 @@ def test_the_filters_stay_in_one_row_at_1440_px(served_seed, browser, lang):
     assert len(boxes) == 8, boxes
     assert len({round(b["top"]) for b in boxes}) == 1, boxes
     ordered = sorted(boxes, key=lambda b: b["left"])
-    assert all(a["right"] <= b["left"] + 0.5 for a, b in zip(ordered, ordered[1:])), ordered
+    assert all(a["right"] <= b["left"] + 0.5 for a, b in itertools.pairwise(ordered)), ordered
     assert ordered[-1]["right"] <= 1440 and ordered[0]["left"] >= 0
 
 
