@@ -309,6 +309,7 @@ def call_kpis(
     use_rollup: bool = True,
     filters: Mapping[str, Sequence[str] | str] | None = None,
     percentile: bool = True,
+    empty_groups: bool = True,
 ) -> list[dict]:
     """Call KPIs of ``centre`` from table/view ``source``, one dict per group.
 
@@ -316,8 +317,10 @@ def call_kpis(
     ``interval`` is given, then ``call_kpi_names(thresholds)``. Without ``by`` and
     ``interval`` there is exactly one row, even with no calls (counts 0, ratios None).
     With ``by`` alone and a ``period``, every group that has calls within a year either
-    side of the period gets a row, with zeros and nulls if it has none in the period;
-    otherwise a row per group (and interval) that has calls in the period.
+    side of the period gets a row, with zeros and nulls if it has none in the period
+    (a report's months line up); ``empty_groups=False`` leaves those out, as a screen
+    listing the groups of one period does; otherwise a row per group (and interval) that
+    has calls in the period.
     ``period`` None = all data. Thresholds and S (seconds) default to the centre's.
     ``filters`` ({dimension: [values]}) keeps only the calls whose dimension is one of
     the values (the dashboards' category, topic, channel, site and queue filters).
@@ -384,7 +387,7 @@ def call_kpis(
                     percentile,
                 )
             known = []
-            if dims and period is not None and interval is None:
+            if dims and period is not None and interval is None and empty_groups:
                 seen = {row[: len(dims)] for row in counts}
                 known = _known_groups(
                     con,

@@ -397,8 +397,13 @@ def wall_content(ctx: PageContext):
         return html.Div(w["no_calls_today"], className="wall-title")
     period = queries.day_period(day)
     total = queries.call_kpis(ctx.con, ctx.centre, period=period, filters=ctx.view.filters)[0]
-    rows = queries.call_kpis(
-        ctx.con, ctx.centre, period=period, by=("category",), filters=ctx.view.filters
+    rows = queries.call_kpis(  # the categories with calls today, not every one of the year
+        ctx.con,
+        ctx.centre,
+        period=period,
+        by=("category",),
+        filters=ctx.view.filters,
+        empty_groups=False,
     )
     title = w["wallboard_title"] if day == ctx.today else f"{w['latest_day']}"
     cards = [
@@ -415,8 +420,6 @@ def wall_content(ctx: PageContext):
         )
     ]
     for row in rows:
-        if not row["offered"]:
-            continue
         cards.append(
             html.Div(
                 [
