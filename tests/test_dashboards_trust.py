@@ -268,7 +268,8 @@ def test_the_csv_export_and_its_download_say_where_their_data_stop(
         )
     )
     (note,) = {r["note"] for r in arabic}
-    assert note.startswith("تتوقف البيانات في 2026-09-30") and "32 يوماً" in note
+    # the date is an isolated left-to-right run (FSI ... PDI) inside the Arabic
+    assert note.startswith("تتوقف البيانات في \u20682026-09-30\u2069") and "32 يوماً" in note
     september = rows(write_export(con, centre, SEPT, tmp_path / "s.csv", as_of=as_of))
     assert {r["note"] for r in september} == {""}
     # the Reports page's download is the same file (judged now: after November 2026)

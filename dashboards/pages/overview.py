@@ -15,7 +15,7 @@ from dash import html
 
 from analytics.kpi import threshold_label
 from analytics.periods import is_month_to_date
-from analytics.translation import is_rtl, start_side
+from analytics.translation import is_rtl, ngettext, start_side
 from dashboards import queries, targets
 from dashboards.frame import PageContext, page
 from dashboards.tiles import kpi_tile
@@ -166,7 +166,10 @@ def build(ctx: PageContext):
                     html.Div(
                         [
                             html.Span(ctx.labels.category(code), className="cat-name"),
-                            html.Span(f"{row['offered']:,} {w['n_calls']}", className="cat-count"),
+                            html.Span(
+                                ngettext(ctx.lang, "{n} call", "{n} calls", row["offered"]),
+                                className="cat-count",
+                            ),
                         ],
                         className="cat-head",
                     ),
