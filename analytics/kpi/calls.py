@@ -254,7 +254,9 @@ def _known_groups(
     filters: Mapping[str, Sequence[str]] | None = None,
 ) -> list:
     """The ``dims`` values of the centre's calls within a year either side of ``period``:
-    the groups a breakdown shows even when they have no call in the period.
+    the groups a breakdown shows even when they have no call in the period. A group
+    without a value (calls that carry no category, as a queue_log feed's) is no group of
+    its own: it is listed only when it has calls in the period.
 
     With one dimension the values ``seen`` in the period are filtered out while
     scanning, which makes the query cheaper (fewer rows to hash)."""
@@ -274,11 +276,11 @@ def _known_groups(
             "WHERE c.centre_id = ? AND c.arrived_at >= ? AND c.arrived_at < ?"
         )
     flt_sql, flt_params = filter_sql(filters or {})
-    sql += flt_sql
+    sql += flt_sql + "".join(f" AND c.{d} IS NOT NULL" for d in dims)
     params += flt_params
     values = [key[0] for key in seen if key[0] is not None]
     if len(dims) == 1 and values:
-        sql += f" AND (c.{dims[0]} IS NULL OR NOT list_contains(?, c.{dims[0]}))"
+        sql += f" AND NOT list_contains(?, c.{dims[0]})"
         params.append(values)
     return con.execute(sql, params).fetchall()
 
@@ -316,8 +318,8 @@ def call_kpis(
     Keys: the ``by`` dimensions in order, then ``interval_start`` (local, aware) when
     ``interval`` is given, then ``call_kpi_names(thresholds)``. Without ``by`` and
     ``interval`` there is exactly one row, even with no calls (counts 0, ratios None).
-    With ``by`` alone and a ``period``, every group that has calls within a year either
-    side of the period gets a row, with zeros and nulls if it has none in the period
+    With ``by`` alone and a ``period``, every group (with a value) that has calls within a
+    year either side of the period gets a row, with zeros and nulls if it has none in the period
     (a report's months line up); ``empty_groups=False`` leaves those out, as a screen
     listing the groups of one period does; otherwise a row per group (and interval) that
     has calls in the period.

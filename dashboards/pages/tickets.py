@@ -33,6 +33,18 @@ def as_of(ctx: PageContext) -> dt.datetime:
     return min(now, end)
 
 
+# the ticket list's columns wide enough for their values ("Website e-support", not "Website e-sup…")
+LIST_WIDTHS = {
+    "ticket_id": 230,
+    "created_at": 160,
+    "first_response_at": 160,
+    "resolved_at": 160,
+    "channel": 170,
+    "topic": 190,
+    "site": 150,
+}
+
+
 def bucket_label(b: dict, w: dict, lang: str) -> str:
     """ "under 1 working day", "1 to 3 working days", "over 6 working days" (the count
     that the noun follows takes its plural form: Arabic has six)."""
@@ -147,8 +159,7 @@ def ticket_table(ctx: PageContext, rows: list[dict]):
         id="tickets-list",
         rowData=data,
         columnDefs=[
-            {"field": f, "headerName": h, "minWidth": 230 if f == "ticket_id" else 110}
-            for f, h in columns
+            {"field": f, "headerName": h, "minWidth": LIST_WIDTHS.get(f, 110)} for f, h in columns
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
@@ -212,7 +223,7 @@ def build(ctx: PageContext):
     ]
     key = [
         {"field": "category_label", "headerName": w["category"], "minWidth": 140},
-        {"field": "channel_label", "headerName": w["channel"], "minWidth": 110},
+        {"field": "channel_label", "headerName": w["channel"], "minWidth": 170},
     ]
     by = kpi_grid(
         "tickets-by",
