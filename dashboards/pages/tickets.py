@@ -98,6 +98,7 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
             ],
             className="kpi-tile status-"
             + ("bad" if oldest["age_wd"] >= ctx.centre.ticket_sla_wd else "none"),
+            style={"height": "auto"},  # under the panel's title: not the panel's whole height
         )
     return html.Div(
         [
