@@ -84,7 +84,6 @@ def postgres_server(tmp_path_factory):
         shutil.rmtree(root, ignore_errors=True)
 
 
-
 @pytest.fixture
 def postgres(postgres_server):
     """A catalogue database of its own for each test (a catalogue remembers its data
@@ -100,6 +99,7 @@ def postgres(postgres_server):
 
 
 _DATABASES = itertools.count(1)
+
 
 def september_calls(n: int) -> list[dict]:
     """n calls in September 2026 (the dashboards' month), Bahrain time."""
