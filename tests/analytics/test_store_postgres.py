@@ -24,8 +24,7 @@ from pathlib import Path
 import pytest
 from support.app import PASSWORDS, ServedApp, login, make_app
 from support.cli import ROOT
-from support.kpi import write_calls_csv
-from test_kpi_rollup import random_calls
+from support.kpi import random_calls, write_calls_csv
 
 from analytics.centres import get_centre
 from analytics.exports.i18n import format_value
@@ -84,7 +83,6 @@ def postgres_server(tmp_path_factory):
         shutil.rmtree(root, ignore_errors=True)
 
 
-
 @pytest.fixture
 def postgres(postgres_server):
     """A catalogue database of its own for each test (a catalogue remembers its data
@@ -100,6 +98,7 @@ def postgres(postgres_server):
 
 
 _DATABASES = itertools.count(1)
+
 
 def september_calls(n: int) -> list[dict]:
     """n calls in September 2026 (the dashboards' month), Bahrain time."""
