@@ -308,7 +308,7 @@ def _dotted(parts: Sequence[Any]) -> str:
 
 
 def _shape_message(exc: ValidationError, data: Mapping[str, Any]) -> str:
-    """The first problem pydantic found, as ``field.path: reason, not value``."""
+    """The problem pydantic found, as ``field.path: reason, not value``."""
     errors = exc.errors()
 
     def place(error) -> list:
@@ -317,7 +317,9 @@ def _shape_message(exc: ValidationError, data: Mapping[str, Any]) -> str:
             loc.pop()
         return loc
 
-    parts = place(errors[0])
+    # an unknown key first, as a typo explains what follows (the key it misspells is missing)
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    parts = place(first)
     # of a union's errors at one place, the last says what was wanted ("a valid number")
     error = [e for e in errors if place(e) == parts][-1]
     table = tuple(
