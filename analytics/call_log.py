@@ -78,9 +78,13 @@ class CallChanges:
         self.last: dt.datetime | None = None
         self.whole = False  # a change whose instants are not known: rebuild all
         self._deltas: bool | None = None
+        self._settings = None  # the centre's row, read once per change (a one-call commit
+        # would otherwise read it from the catalogue twice)
 
     def _centre(self):
-        return get_centre(self.con, self.centre_id)
+        if self._settings is None:
+            self._settings = get_centre(self.con, self.centre_id)
+        return self._settings
 
     def _appending(self) -> bool:
         """Whether changes append rollup deltas (decided once, at the first change)."""
@@ -177,6 +181,7 @@ class CallChanges:
         self.first = self.last = None
         self.whole = False
         self._deltas = None
+        self._settings = None
 
 
 @contextmanager

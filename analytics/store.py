@@ -216,6 +216,27 @@ def _engine() -> _Engine:
         return _ENGINE[1]
 
 
+def attached_stores() -> frozenset[str]:
+    """The keys of the stores attached to this process's DuckDB."""
+    return frozenset(_engine().attached)
+
+
+def detach_stores(keep: frozenset[str] = frozenset()) -> None:
+    """Detach every store of this process but those in ``keep`` (a later use attaches
+    it again). A process that opens many stores one after another (a test session, a
+    migration of several files) should: each attached DuckLake makes the DDL and
+    commits of every other store slower (measured: a new store's migration took 1 s
+    with one other attached, 15 s with twenty)."""
+    engine = _engine()
+    with engine.lock:
+        for key in [k for k in engine.attached if k not in keep]:
+            alias = engine.attached.pop(key)
+            try:
+                engine.con.execute(f"DETACH {alias}")
+            except duckdb.Error:
+                pass
+
+
 def _is_conflict(exc: BaseException) -> bool:
     text = str(exc).lower()
     return any(

@@ -27,6 +27,17 @@ def private_config(tmp_path_factory):
         os.environ["XDG_CONFIG_HOME"] = old
 
 
+@pytest.fixture(autouse=True)
+def detached_after_each_test():
+    """Stores a test attached are detached when it ends: the session's one DuckDB would
+    otherwise hold hundreds, each making every later DDL and commit slower."""
+    from analytics.store import attached_stores, detach_stores
+
+    before = attached_stores()
+    yield
+    detach_stores(keep=before)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     """An empty, initialised store in a temporary file."""

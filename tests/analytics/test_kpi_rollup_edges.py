@@ -300,17 +300,20 @@ def test_generated_logs_agree_both_ways(tmp_path_factory, logs, zone):
         save_centre(con, Centre("g", timezone=zone))
     if rows:
         load(store, tmp, "g", rows, "g")
-    with store.reader() as con:
-        centre = get_centre(con, "g")
-        assert rollup.stale_rows(con, centre) == 0
-        for query in [
-            dict(),
-            dict(by=("category", "queue"), period=parse_period("2024-04-05..2024-04-08")),
-            dict(interval="15min", period=parse_period("2024-04-07")),
-            dict(interval="day", by=("queue",)),
-        ]:
-            rows_back = both_ways(con, centre, **query)
-            assert sum(r["offered"] for r in rows_back) <= len(rows)
+    try:
+        with store.reader() as con:
+            centre = get_centre(con, "g")
+            assert rollup.stale_rows(con, centre) == 0
+            for query in [
+                dict(),
+                dict(by=("category", "queue"), period=parse_period("2024-04-05..2024-04-08")),
+                dict(interval="15min", period=parse_period("2024-04-07")),
+                dict(interval="day", by=("queue",)),
+            ]:
+                rows_back = both_ways(con, centre, **query)
+                assert sum(r["offered"] for r in rows_back) <= len(rows)
+    finally:
+        store.close()  # each example's store detached (attached ones slow each other)
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from support.app import ARTIFACTS, login
+from support.app import ARTIFACTS, ServedApp, login, make_app
 
 from analytics.centres import get_centre
 from analytics.kpi import call_kpis
@@ -154,11 +154,24 @@ def test_a_report_downloads_in_arabic(served_seed, page):
     assert path is not None and open(path, "rb").read(2) == b"PK"  # a zip: xlsx
 
 
-def test_a_load_published_while_serving_shows_without_a_restart(served_seed, page):
-    """DuckDB reuses an open database instance within a process: the app must open a
-    fresh read-only connection per request for a new load to show."""
+@pytest.fixture
+def served_copy(served_seed, tmp_path):
+    """A private copy of the seed September, served: a test that publishes to it leaves
+    the session's shared app as every other module expects it."""
+    import datetime as dt
+
+    store = served_seed.app.server.config["CCA"].store.backup(tmp_path / "copy.duckdb")
+    served = ServedApp(make_app(store, tmp_path, today=dt.date(2026, 9, 30)))
+    yield served
+    served.close()
+
+
+def test_a_load_published_while_serving_shows_without_a_restart(served_copy, page):
+    """A load published while the app serves shows at the next request, without a
+    restart (every request reads the store's latest snapshot)."""
     from cca.commands.generate import generate
 
+    served_seed = served_copy
     login(page, served_seed.url, "manager")
     page.goto(served_seed.url + "/?centre=bahrain_lmra&period=2026-10")
     page.wait_for_selector("#empty-period")  # a month without calls says so, no zeros
