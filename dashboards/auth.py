@@ -491,6 +491,8 @@ def _sent_csrf() -> str:
     return sent
 
 
+# long: the Flask hooks and routes of one server (guard, /login, /logout) as closures over the
+# same signer, store and cookie settings
 def install(
     server: flask.Flask,
     state: AppState,

@@ -6,7 +6,7 @@ hashes (``Dash.csp_hashes``: the renderer's start-up and the clientside callback
 plug-ins, no framing, forms and connections to this server only. Styles allow
 ``'unsafe-inline'``: Mantine (emotion) and AG Grid write ``<style>`` elements and style
 attributes at run time, and a style cannot run code. A browser test opens every page and
-fails on any violation reported in the console (``tests/test_dashboards_security_e2e.py``).
+fails on any violation reported in the console (``tests/dashboards/test_dashboards_security_e2e.py``).
 
 Data and downloads are never cached (``Cache-Control: no-store``): a shared PC's browser
 keeps no figures after log-out. Dash's fingerprinted bundles and the assets may be cached.

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.app import ARTIFACTS, PASSWORDS, SEED_MONTH, ServedApp, login, make_app  # noqa: F401
-from support.cli import ROOT, run_cca, run_cca_json  # noqa: F401  (older tests import them here)
+from support.app import SEED_MONTH, ServedApp, make_app
+from support.cli import run_cca
 
 from analytics.store import Store
 

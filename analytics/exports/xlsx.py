@@ -213,6 +213,8 @@ def _if_any(row: dict | None, counts: tuple[str, ...]) -> dict | None:
     return row if row and any((row.get(c) or 0) > 0 for c in counts) else None
 
 
+# long: the summary sheet written cell by cell in the order a reader sees it (title, period,
+# every KPI row with its change and target); one running row number ties it together
 def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names: dict) -> None:
     ws = wb.add_worksheet(sheet_names["summary"])
     if labels.rtl:

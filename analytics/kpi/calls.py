@@ -298,6 +298,9 @@ def _data_days(con, table: str, centre: Centre) -> tuple[dt.date, dt.date] | Non
     return first.astimezone(zone).date(), last.astimezone(zone).date()
 
 
+# long: one query: the options checked, the counts read from the rollup or the calls (with the
+# percentile beside them), then folded per group; the SQL is built by the named *_sql builders
+# above
 def call_kpis(
     con,
     centre: Centre,

@@ -12,12 +12,12 @@ digits in both languages, the digits Gulf offices use).
 
 KPI labels and definitions are the KPI layer's (one Arabic term per KPI, kept with the
 KPI's declaration); ``GLOSSARY`` names the words the catalogue must use for them, and
-``tests/test_translation.py`` fails on another (``المعروضة`` for offered calls,
+``tests/analytics/test_translation.py`` fails on another (``المعروضة`` for offered calls,
 ``التخلي`` for abandoning).
 
 This is the only module that asks which language it is: code elsewhere calls
 ``gettext(lang, ...)``, ``translator(lang)``, ``is_rtl(lang)`` or ``direction(lang)``;
-``tests/test_translation.py`` fails on a language branch (``lang == "ar"``, ``if ar``)
+``tests/analytics/test_translation.py`` fails on a language branch (``lang == "ar"``, ``if ar``)
 anywhere else, and on a message used in code that the Arabic catalogue lacks.
 
 Adding a message: write it in English in code inside ``gettext``/``_``/``ngettext``/
@@ -50,7 +50,7 @@ _RTL = frozenset(RTL_LANGUAGES)
 DOMAIN = "messages"
 
 # One Arabic word per KPI concept: the term the KPI catalogue uses, and words the
-# message catalogue may not use for it (tests/test_translation.py).
+# message catalogue may not use for it (tests/analytics/test_translation.py).
 GLOSSARY = {
     "offered": ("الواردة", ("المعروضة",)),
     "abandoned": ("المتروكة", ("التخلي", "المتخلي", "تخلٍّ")),

@@ -60,6 +60,8 @@ def tiles_grid(ctx: PageContext, row: dict, names, trend, *, id_prefix: str, com
     return html.Div(tiles, className="tile-grid")
 
 
+# long: the page's layout top to bottom (the period's tiles and the two answer rates'
+# note, today or the latest day, caller categories), a few lines each around shared tiles
 def build(ctx: PageContext):
     w = ctx.w
     data = queries.overview(ctx.con, ctx.centre, ctx.period, ctx.view.filters, ctx.today)

@@ -172,6 +172,8 @@ def ticket_table(ctx: PageContext, rows: list[dict]):
     )
 
 
+# long: the page's layout top to bottom (tiles, SLA by category, backlog trend, at-risk list)
+# over one query's data
 def build(ctx: PageContext):
     w, labels = ctx.w, ctx.labels
     at = as_of(ctx)

@@ -154,6 +154,9 @@ def presence_share(
         return np.where(present > 0, staffed / present, overall)
 
 
+# long: one scenario per test day, each from the same day's arrivals, opening hours, agents and
+# handling; the agent sources (table, presence by slot or by load) differ only in a few lines of
+# the loop
 def _day_scenarios(
     cal,
     arrivals: Sequence[tuple[dt.date, int, Any, int]],
@@ -321,6 +324,9 @@ def _presence(con, centre, cal, train: Period, test: Period, interval_s: int, by
     return presence_share(agents, rows["train"], days, by), rows["test"], rows["train"]
 
 
+# long: the learning loop of one estimate: simulate the training days at each share, read each
+# interval's answered share, fit the share per class of load; its steps share the days'
+# scenarios and seeds
 def learn_load_share(
     con,
     centre,
@@ -465,6 +471,9 @@ def _in_order(arrivals):
     return sorted(arrivals, key=lambda r: (r[0], r[1], str(r[2])))
 
 
+# long: the backtest's pipeline in order (calibrate on train, build each test day, simulate on
+# the executor, compare with the day's actuals, report), sharing the executor, seeds and
+# progress
 def backtest_model(
     con,
     centre,

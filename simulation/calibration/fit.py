@@ -191,6 +191,9 @@ def _hours_from_calendar(centre: Centre, interval_s: int) -> np.ndarray:
     return open_
 
 
+# long: the calibration's steps in order (arrivals, categories and priorities, handling,
+# patience, hours, agents), each recorded in the findings as it goes; the estimators are in
+# queries, patience and abandonment
 def calibrate(
     con,
     centre: Centre,

@@ -41,18 +41,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from analytics.centres import Centre
 from analytics.periods import Period
-from analytics.records import CALL_COLUMNS
 from simulation.calibration.backtest import learn_load_share, presence_share
 from simulation.calibration.fit import calibrate, handling_fits
 from simulation.calibration.queries import (
@@ -63,8 +61,9 @@ from simulation.calibration.queries import (
 )
 from simulation.forecasting.forecast import data_days
 from simulation.forecasting.saved import saved_forecast
-from simulation.intraday.conditional import sum_beyond
 from simulation.intraday.reforecast import Correction, day_correction, forecast_cv
+from simulation.intraday.roster_file import roster_agents
+from simulation.intraday.snapshot import live_snapshot, snapshot_from_log, unknown_handling
 from simulation.intraday.state import QueueState, simulate_from_state
 from simulation.queue.model import ANSWERED, run_replication
 from simulation.queue.replications import replication_seeds
@@ -141,129 +140,6 @@ def _local_seconds(t: dt.datetime) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def snapshot_sql() -> str:
-    """Today's calls up to ``at`` with what was known of them then: ``decided`` (answered
-    by ``at``, or gone by ``at``), the moment of answer and the handling (s). Parameters:
-    centre id, day start, at."""
-    return (
-        "SELECT *, coalesce(answered_at, arrived_at + to_microseconds(CAST(round("
-        "coalesce(wait_s, 0) * 1e6) AS BIGINT))) AS decided_at, "
-        "coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0) AS handling_s "
-        "FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ? "
-        "AND outcome IN ('answered', 'abandoned', 'timeout')"
-    )
-
-
-def snapshot_from_log(con, centre: Centre, at: dt.datetime, category_of) -> tuple:
-    """(waiting, in service, today's decided calls) at ``at`` from the call log:
-    ``waiting`` and ``in_service`` as (scenario category, elapsed s) pairs,
-    ``category_of`` mapping a stored category to the scenario's."""
-    local = at.astimezone(centre.tz)
-    midnight = dt.datetime.combine(local.date(), dt.time(0), tzinfo=centre.tz)
-    frame = con.execute(snapshot_sql(), [centre.centre_id, midnight, at]).df()
-    if frame.empty:
-        return (), (), pd.DataFrame(columns=[*CALL_COLUMNS, "centre_id"])
-    at_ts = pd.Timestamp(at)
-    decided_at = pd.to_datetime(frame["decided_at"], utc=True)
-    arrived = pd.to_datetime(frame["arrived_at"], utc=True)
-    decided = decided_at <= at_ts
-    waiting = tuple(
-        (category_of(c), float((at_ts - a).total_seconds()))
-        for c, a in zip(frame["category"][~decided], arrived[~decided], strict=True)
-    )
-    answered = (frame["outcome"] == "answered") & decided
-    ends = decided_at + pd.to_timedelta(frame["handling_s"], unit="s")
-    busy = answered & (ends > at_ts)
-    in_service = tuple(
-        (category_of(c), float((at_ts - s).total_seconds()))
-        for c, s in zip(frame["category"][busy], decided_at[busy], strict=True)
-    )
-    actual = frame.loc[decided, [*CALL_COLUMNS, "centre_id"]].reset_index(drop=True)
-    # the rows of the calls in service: their stored handling is not known yet at `at`
-    actual.attrs["in_service_rows"] = np.flatnonzero(busy[decided].to_numpy()).tolist()
-    return waiting, in_service, actual
-
-
-LIVE_ON_SHIFT = ("available", "ringing", "on_call", "wrap_up")  # live_agent_state.state
-LIVE_BUSY = ("ringing", "on_call", "wrap_up")
-LIVE_MAX_GAP_S = 900  # the live tables describe the moment of their feeds' last event
-
-
-def live_snapshot(con, centre: Centre, at: dt.datetime) -> dict:
-    """The queue at ``at`` from the live feed's tables (``cca live follow``): ``waiting``
-    ((stored category, elapsed s) of each caller in ``live_calls_waiting``),
-    ``in_service`` (elapsed s of each agent ringing, on a call or in wrap-up, since that
-    state began), ``on_shift`` (agents available, ringing, on a call or in wrap-up) and
-    ``by_state``. ``ValueError`` saying what to use when the store has no live state of
-    the centre or ``at`` is not the moment the tables describe."""
-    try:
-        agents = con.execute(
-            "SELECT state, since FROM live_agent_state WHERE centre_id = ?", [centre.centre_id]
-        ).fetchall()
-        newest = con.execute(
-            "SELECT max(last_event_at) FROM live_feed_health WHERE centre_id = ?",
-            [centre.centre_id],
-        ).fetchone()[0]
-    except duckdb.CatalogException:  # a store from before the live tables' migration
-        agents, newest = [], None
-    if not agents:
-        raise ValueError(
-            "--staffing live reads the live feed's agent states (cca live follow), and "
-            f"this store has none for centre {centre.centre_id}: use --staffing presence "
-            "(agents read off the call log), table (the staffing table) or roster"
-        )
-    moment = newest or max(s for _, s in agents)
-    if abs((at - moment).total_seconds()) > LIVE_MAX_GAP_S:
-        raise ValueError(
-            f"--staffing live: centre {centre.centre_id}'s live tables hold the queue as of "
-            f"{moment.astimezone(centre.tz):%Y-%m-%d %H:%M} (its feeds' last event), not "
-            f"{at.astimezone(centre.tz):%Y-%m-%d %H:%M}: leave out --at to project from now, "
-            "or use --staffing presence for another moment"
-        )
-    waiting = [
-        (category, max((at - entered).total_seconds(), 0.0))
-        for category, entered in con.execute(
-            "SELECT category, entered_at FROM live_calls_waiting WHERE centre_id = ? "
-            "ORDER BY entered_at",
-            [centre.centre_id],
-        ).fetchall()
-    ]
-    by_state: dict[str, int] = {}
-    for state, _ in agents:
-        by_state[state] = by_state.get(state, 0) + 1
-    return {
-        "waiting": waiting,
-        "in_service": [
-            max((at - since).total_seconds(), 0.0) for st, since in agents if st in LIVE_BUSY
-        ],
-        "on_shift": sum(n for st, n in by_state.items() if st in LIVE_ON_SHIFT),
-        "by_state": by_state,
-    }
-
-
-def unknown_handling(actual: pd.DataFrame, scenario: Scenario, in_service, seed: int = 0):
-    """``actual`` with the calls in service at ``at`` (``in_service_rows``) given the
-    handling time expected of them then (their category's handling beyond what they had
-    already taken, ``sum_beyond``, mean of 400 draws) instead of the stored one, which
-    was not known at ``at``."""
-    rows = actual.attrs.get("in_service_rows") or []
-    if not rows:
-        return actual
-    rng = np.random.default_rng(seed)
-    by_name = {c.name: c for c in scenario.categories}
-    expected = []
-    for category, elapsed in in_service:
-        c = by_name.get(category, scenario.categories[0])
-        parts = [d for d in (c.talk, c.hold, c.acw) if d is not None]
-        expected.append(float(np.mean(sum_beyond(parts, rng, np.full(400, float(elapsed))))))
-    actual = actual.copy()
-    for col in ("talk_s", "hold_s", "acw_s"):
-        actual[col] = actual[col].astype(float)
-    actual.loc[rows, "talk_s"] = expected
-    actual.loc[rows, ["hold_s", "acw_s"]] = np.nan
-    return actual
-
-
 def _forecast_rows(con, centre: Centre, day: dt.date):
     frame = saved_forecast(con, centre, day, day, trained_before=day)
     if frame is None:
@@ -298,17 +174,7 @@ def build_plan(
     interval of the day (``interval_s``) to use instead of a saved forecast, taken as
     today's as they are (no day-level correction). ``presence_share_by``: ``load`` or
     ``slot`` (``PRESENCE_SHARES``); ``handling``: ``today`` or ``history`` (``HANDLING``)."""
-    if arrivals not in ARRIVALS:
-        raise ValueError(f"arrivals must be one of {', '.join(ARRIVALS)}, not {arrivals!r}")
-    if staffing not in STAFFING:
-        raise ValueError(f"staffing must be one of {', '.join(STAFFING)}, not {staffing!r}")
-    if presence_share_by not in PRESENCE_SHARES:
-        raise ValueError(
-            f"presence_share_by must be one of {', '.join(PRESENCE_SHARES)}, "
-            f"not {presence_share_by!r}"
-        )
-    if handling not in HANDLING:
-        raise ValueError(f"handling must be one of {', '.join(HANDLING)}, not {handling!r}")
+    _check_choices(arrivals, staffing, presence_share_by, handling)
     if at.tzinfo is None:
         at = at.replace(tzinfo=centre.tz)
     local = at.astimezone(centre.tz)
@@ -334,6 +200,128 @@ def build_plan(
         interval_s = {v: k for k, v in INTERVAL_NAMES.items()}.get(
             forecast_frame.attrs.get("interval"), interval_s
         )
+    d = _read_day(con, centre, at, local, days, history_days, interval_s, handling)
+    waiting, in_service, actual = snapshot_from_log(con, centre, at, d.category_of)
+    if live is not None:  # the queue as the live feed holds it, not as the log has it
+        waiting = tuple((d.category_of(c), e) for c, e in live["waiting"])
+        in_service = tuple((d.category_of(None), e) for e in live["in_service"])
+        actual.attrs["in_service_rows"] = []  # the log's finished calls only
+    cal, day, interval_s, weekday, spans = d.cal, d.day, d.interval_s, d.weekday, d.spans
+    category_of, names, talk, slot_now = d.category_of, d.names, d.talk, d.slot_now
+    rates, replay, volume_cv, notes, day_counts = _arrivals_after(
+        d, arrivals, expected, forecast_frame, actual, waiting
+    )
+    agents = _agents_per_slot(
+        d, staffing, roster, live, rates, day_counts, arrivals, presence_share_by, notes
+    )
+    if morning and staffing in ("presence", "table", "roster"):
+        factor, how = morning_factor(
+            con,
+            centre,
+            _scenario_data(cal, centre, day, rates, np.rint(agents), interval_s, weekday, spans),
+            agents,
+            at,
+            category_of,
+            names,
+        )
+        agents = agents * factor
+        notes["morning_factor"] = factor
+        notes["morning"] = how
+    per_interval = np.rint(agents).astype(int)
+    data = _scenario_data(cal, centre, day, rates, per_interval, interval_s, weekday, spans, talk)
+    if talk:
+        notes["handling"] = (
+            "today's answered calls before "
+            f"{(local - dt.timedelta(seconds=HANDLING_SETTLED_S)):%H:%M} for "
+            + ", ".join(sorted(talk))
+        )
+    scenario = scenario_from_dict(data, source=f"intraday {day}")
+    actual = unknown_handling(actual, scenario, in_service)
+    state = _queue_state(at, local, waiting, in_service, live, int(per_interval[slot_now]), notes)
+    return IntradayPlan(
+        centre=centre,
+        scenario=scenario,
+        state=state,
+        actual=actual,
+        replay=replay,
+        volume_cv=volume_cv,
+        notes=notes,
+    )
+
+
+def _check_choices(arrivals: str, staffing: str, presence_share_by: str, handling: str) -> None:
+    if arrivals not in ARRIVALS:
+        raise ValueError(f"arrivals must be one of {', '.join(ARRIVALS)}, not {arrivals!r}")
+    if staffing not in STAFFING:
+        raise ValueError(f"staffing must be one of {', '.join(STAFFING)}, not {staffing!r}")
+    if presence_share_by not in PRESENCE_SHARES:
+        raise ValueError(
+            f"presence_share_by must be one of {', '.join(PRESENCE_SHARES)}, "
+            f"not {presence_share_by!r}"
+        )
+    if handling not in HANDLING:
+        raise ValueError(f"handling must be one of {', '.join(HANDLING)}, not {handling!r}")
+
+
+def _queue_state(at, local, waiting, in_service, live, on_shift: int, notes) -> QueueState:
+    """The queue at ``at``: its callers and, from the live feed or the plan's agents on
+    shift, its agents by state."""
+    busy = len(in_service)
+    state = QueueState(
+        at,
+        waiting=waiting,
+        in_service=in_service,
+        agents=(
+            {
+                "available": live["by_state"].get("available", 0),
+                "on_call": live["by_state"].get("on_call", 0) + live["by_state"].get("ringing", 0),
+                "wrap_up": live["by_state"].get("wrap_up", 0),
+                "paused": live["by_state"].get("paused", 0),
+            }
+            if live is not None
+            else {"available": max(on_shift - busy, 0), "on_call": busy}
+        ),
+        source=f"the call log at {local:%Y-%m-%d %H:%M} and {notes['staffing']}",
+    )
+    return state
+
+
+@dataclass(frozen=True)
+class _Day:
+    """What ``build_plan`` has read of the day before its arrivals and agents: the
+    calibration, the open slots, the instant ``at`` and its slot."""
+
+    con: Any
+    centre: Centre
+    at: dt.datetime
+    local: dt.datetime
+    day: dt.date
+    first_day: dt.date  # the first day of the centre's calls
+    train: Period
+    cal: Any  # simulation.calibration.fit.Calibration
+    interval_s: int
+    weekday: int
+    spans: tuple
+    sec: int  # local seconds of `at` since midnight
+    slot_now: int
+    open_slots: np.ndarray
+    names: list
+    category_of: Callable[[Any], str]
+    bounds: list  # time zone, centre, midnight, end of day, interval (s): SQL parameters
+    midnight: dt.datetime
+    end_of_day: dt.datetime
+    talk: dict
+
+    @property
+    def n(self) -> int:
+        return 86400 // self.interval_s
+
+
+def _read_day(con, centre, at, local, days, history_days, interval_s, handling) -> _Day:
+    """``at``'s day as the history before it shows it: the calibration on the
+    ``history_days`` before it, the opening hours (``ValueError`` when ``at`` is outside
+    them), the categories and, with ``handling="today"``, today's handling times."""
+    day = local.date()
     first = max(days[0], day - dt.timedelta(days=history_days))
     last = day - dt.timedelta(days=1)
     train = Period(first, last, f"{first}..{last}")
@@ -371,11 +359,6 @@ def build_plan(
             c = by_source.get(None)
         return (c or largest).name
 
-    waiting, in_service, actual = snapshot_from_log(con, centre, at, category_of)
-    if live is not None:  # the queue as the live feed holds it, not as the log has it
-        waiting = tuple((category_of(c), e) for c, e in live["waiting"])
-        in_service = tuple((category_of(None), e) for e in live["in_service"])
-        actual.attrs["in_service_rows"] = []  # the log's finished calls only
     names = [c.name for c in cal.categories]
     midnight = dt.datetime.combine(day, dt.time(0), tzinfo=centre.tz)
     end_of_day = midnight + dt.timedelta(days=1)
@@ -391,7 +374,39 @@ def build_plan(
             if f is not None and f.fitted >= HANDLING_MIN_CALLS:
                 talk[c.name] = f.distribution
 
-    # ---- arrivals after `at`, per category and slot (expected calls)
+    return _Day(
+        con=con,
+        centre=centre,
+        at=at,
+        local=local,
+        day=day,
+        first_day=days[0],
+        train=train,
+        cal=cal,
+        interval_s=interval_s,
+        weekday=weekday,
+        spans=spans,
+        sec=sec,
+        slot_now=slot_now,
+        open_slots=open_slots,
+        names=names,
+        category_of=category_of,
+        bounds=bounds,
+        midnight=midnight,
+        end_of_day=end_of_day,
+        talk=talk,
+    )
+
+
+def _arrivals_after(d: _Day, arrivals, expected, forecast_frame, actual, waiting):
+    """Expected calls per category and slot after ``at`` (the forecast re-forecast, or
+    the day's own calls replayed), (rates, replay, volume_cv, notes, the day's calls per
+    slot)."""
+    con, centre, at, local = d.con, d.centre, d.at, d.local
+    day, cal, train, n = d.day, d.cal, d.train, d.n
+    names, interval_s, weekday, sec = d.names, d.interval_s, d.weekday, d.sec
+    slot_now, open_slots, bounds, midnight = d.slot_now, d.open_slots, d.bounds, d.midnight
+    end_of_day, category_of = d.end_of_day, d.category_of
     rates = np.zeros((len(names), n))
     replay = None
     volume_cv = 0.0
@@ -476,7 +491,15 @@ def build_plan(
     if outside:
         notes["calls_outside_hours"] = outside
 
-    # ---- agents per slot
+    return rates, replay, volume_cv, notes, day_counts
+
+
+def _agents_per_slot(d: _Day, staffing, roster, live, rates, day_counts, arrivals, share_by, notes):
+    """Agents available per slot from ``staffing`` (module docstring); the source goes
+    into ``notes["staffing"]``."""
+    con, centre, local, day = d.con, d.centre, d.local, d.day
+    cal, n, interval_s, weekday = d.cal, d.n, d.interval_s, d.weekday
+    spans, slot_now, open_slots, bounds = d.spans, d.slot_now, d.open_slots, d.bounds
     agents = np.zeros(n)
     if staffing == "table":
         rows = con.execute(staffing_sql(), [*bounds[:4], *[interval_s] * 8]).fetchall()
@@ -510,205 +533,72 @@ def build_plan(
             + "; paused and logged out not counted), staying to closing"
         )
     else:
-        present = np.zeros(n)
-        for _, slot, value in con.execute(
-            present_agents_sql(), [*bounds[:4], *[interval_s] * 8]
-        ).fetchall():
-            present[slot] += float(value)
-        lo, hi = train.bounds(centre.tz)
-        train_rows = con.execute(
-            present_agents_sql(), [centre.timezone, centre.centre_id, lo, hi, *[interval_s] * 8]
-        ).fetchall()
-        if not train_rows or not present.any():
-            raise ValueError(
-                f"--staffing presence reads agents off answered calls' agent ids, and centre "
-                f"{centre.centre_id} has none on {day} or in {train.label}: use --staffing "
-                "table or roster"
-            )
-        fit = cal.agents_fit
-        if fit is not None:
-            calibrated = np.where(fit.how != "", fit.agents, 0.0)
-        else:
-            week = cal.scenario.staffing.agents_by_weekday
-            calibrated = np.array([week.get(w, (0,) * n) for w in range(1, 8)], dtype=float)
-        observed = [cal.days_observed.get(w, 0) for w in range(1, 8)]
-        share = presence_share(calibrated, train_rows, observed, "slot")[weekday - 1]
-        last_call = con.execute(
-            "SELECT max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at < ?",
-            [centre.centre_id, end_of_day],
-        ).fetchone()[0]
-        carried = last_call is None or last_call < at + dt.timedelta(seconds=interval_s)
-        if carried:  # today, live: nobody's presence after `at` is known yet
-            present[slot_now:] = present[slot_now]
-        aht = np.array(
-            [(talk.get(c.name) or c.handling.distribution).mean_s for c in cal.categories]
-        )
-        load = (rates * aht[:, None]).sum(axis=0) / interval_s  # Erlangs per slot
-        if presence_share_by == "load":
-            # the day's calls per slot: the replayed day's own, or the re-forecast
-            calls = day_counts if arrivals == "actual" else rates.sum(axis=0)
-            mean_aht = float(np.average(aht, weights=np.maximum(rates.sum(axis=1), 1e-9)))
-            learnt, fit_words = learnt_load_share(con, centre, cal, day, interval_s, days[0])
-            agents = present * learnt(day, present, calls * mean_aht / interval_s)
-            # at least the busy agents of the load: a burst beyond the training days'
-            # classes (the bank's 235-call evening hour of 14 February) is staffed as the
-            # centre evidently did, not at a share learnt on ordinary hours
-            agents = np.where(
-                rates.sum(axis=0) > 0, np.maximum(agents, np.maximum(load, 1.0)), agents
-            )
-            share_words = f"a share per class of load per agent present ({fit_words})"
-        else:
-            agents = present * share
-            agents = np.where(
-                rates.sum(axis=0) > 0, np.maximum(agents, np.maximum(load, 1.0)), agents
-            )
-            share_words = f"the share of them the calibration's agents were on {train.label}"
-        notes["staffing"] = (
-            f"the agents present on {day} ({presence_words()}"
-            + ("; those present at --at stay to closing" if carried else "")
-            + ") × "
-            + share_words
-        )
+        agents = _present_agents(d, rates, day_counts, arrivals, share_by, notes)
     agents = np.where(open_slots | (np.arange(n) == slot_now), agents, 0.0)
-    if morning and staffing in ("presence", "table", "roster"):
-        factor, how = morning_factor(
-            con,
-            centre,
-            _scenario_data(cal, centre, day, rates, np.rint(agents), interval_s, weekday, spans),
-            agents,
-            at,
-            category_of,
-            names,
+    return agents
+
+
+def _present_agents(d: _Day, rates, day_counts, arrivals, presence_share_by, notes):
+    """``--staffing presence``: the agents present on the day, read off the log, times the
+    share of them the calibration's agents stood for (per slot, or per class of load)."""
+    con, centre, at, day = d.con, d.centre, d.at, d.day
+    cal, train, n, interval_s = d.cal, d.train, d.n, d.interval_s
+    weekday, slot_now, bounds, end_of_day = d.weekday, d.slot_now, d.bounds, d.end_of_day
+    talk = d.talk
+    days = (d.first_day,)
+    present = np.zeros(n)
+    for _, slot, value in con.execute(
+        present_agents_sql(), [*bounds[:4], *[interval_s] * 8]
+    ).fetchall():
+        present[slot] += float(value)
+    lo, hi = train.bounds(centre.tz)
+    train_rows = con.execute(
+        present_agents_sql(), [centre.timezone, centre.centre_id, lo, hi, *[interval_s] * 8]
+    ).fetchall()
+    if not train_rows or not present.any():
+        raise ValueError(
+            f"--staffing presence reads agents off answered calls' agent ids, and centre "
+            f"{centre.centre_id} has none on {day} or in {train.label}: use --staffing "
+            "table or roster"
         )
-        agents = agents * factor
-        notes["morning_factor"] = factor
-        notes["morning"] = how
-    per_interval = np.rint(agents).astype(int)
-    data = _scenario_data(cal, centre, day, rates, per_interval, interval_s, weekday, spans, talk)
-    if talk:
-        notes["handling"] = (
-            "today's answered calls before "
-            f"{(local - dt.timedelta(seconds=HANDLING_SETTLED_S)):%H:%M} for "
-            + ", ".join(sorted(talk))
-        )
-    scenario = scenario_from_dict(data, source=f"intraday {day}")
-    actual = unknown_handling(actual, scenario, in_service)
-    busy = len(in_service)
-    on_shift = int(per_interval[slot_now])
-    state = QueueState(
-        at,
-        waiting=waiting,
-        in_service=in_service,
-        agents=(
-            {
-                "available": live["by_state"].get("available", 0),
-                "on_call": live["by_state"].get("on_call", 0) + live["by_state"].get("ringing", 0),
-                "wrap_up": live["by_state"].get("wrap_up", 0),
-                "paused": live["by_state"].get("paused", 0),
-            }
-            if live is not None
-            else {"available": max(on_shift - busy, 0), "on_call": busy}
-        ),
-        source=f"the call log at {local:%Y-%m-%d %H:%M} and {notes['staffing']}",
-    )
-    return IntradayPlan(
-        centre=centre,
-        scenario=scenario,
-        state=state,
-        actual=actual,
-        replay=replay,
-        volume_cv=volume_cv,
-        notes=notes,
-    )
-
-
-ROSTER_COLUMNS = ("shift", "start", "break_start", "end", "agents")
-
-
-def roster_agents(path, centre: Centre, day: dt.date, interval_s: int) -> np.ndarray | None:
-    """Agents on duty per interval of ``day`` (from local midnight) from a saved roster:
-    ``cca roster --format csv`` or ``--format json`` (``{"shifts": [...]}``), or the
-    planner's roster CSV — a row per shift group with ``shift`` (its template, e.g.
-    ``8h:1h-break``, which gives the break's length), ``start``, ``break_start``, ``end``
-    (local times or with an offset) and ``agents``; an agent counts for the part of an
-    interval on shift and not on break. None when the file is not a roster (a staffing
-    CSV: ``weekday,time,agents`` or ``interval_start,agents``); ``ValueError`` naming the
-    file, row and value when a roster's row is wrong."""
-    import csv
-    import json
-
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ValueError(f"--roster {path}: {exc.strerror or exc}") from None
-    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        try:
-            rows = json.loads(text).get("shifts")
-        except (json.JSONDecodeError, AttributeError):
-            rows = None
-        if not isinstance(rows, list):
-            raise ValueError(
-                f"--roster {path}: not a roster (`cca roster --format json`: an object with "
-                '"shifts")'
-            )
-        first_line = 1
+    fit = cal.agents_fit
+    if fit is not None:
+        calibrated = np.where(fit.how != "", fit.agents, 0.0)
     else:
-        reader = csv.DictReader(text.splitlines())
-        if not {"shift", "start", "end", "agents"} <= set(reader.fieldnames or ()):
-            return None
-        rows = list(reader)
-        first_line = 2
-    midnight = pd.Timestamp(dt.datetime.combine(day, dt.time(0), tzinfo=centre.tz))
-    n = 86400 // interval_s
-    edges = np.arange(n + 1) * float(interval_s)
-    agents = np.zeros(n)
-
-    def instant(value, row, column):
-        try:
-            t = pd.Timestamp(value)
-        except (TypeError, ValueError):
-            t = pd.NaT
-        if t is pd.NaT:
-            raise ValueError(
-                f"--roster {path}: row {row}, column {column}: {value!r} is not a time like "
-                "2026-09-15T08:00"
-            ) from None
-        t = t.tz_localize(centre.tz) if t.tzinfo is None else t.tz_convert(centre.tz)
-        return (t - midnight).total_seconds()
-
-    def covered(a: float, b: float) -> np.ndarray:
-        return np.clip(np.minimum(edges[1:], b) - np.maximum(edges[:-1], a), 0, None) / interval_s
-
-    for k, r in enumerate(rows, start=first_line):
-        try:
-            count = float(r["agents"])
-        except (ValueError, TypeError, KeyError):
-            raise ValueError(
-                f"--roster {path}: row {k}, column agents: {r.get('agents')!r} is not a number"
-            ) from None
-        start, end = instant(r["start"], k, "start"), instant(r["end"], k, "end")
-        if end <= start:
-            raise ValueError(
-                f"--roster {path}: row {k}: the shift ends ({r['end']}) before it starts"
-            )
-        on = covered(start, end)
-        brk = r.get("break_start")
-        if brk not in (None, ""):
-            # the shift's template names its break: "8h:1h-break" (cca roster's words)
-            spec = str(r["shift"]).partition(":")[2].strip()
-            try:
-                if not spec.endswith("-break"):
-                    raise ValueError
-                break_s = pd.Timedelta(spec[: -len("-break")]).total_seconds()
-            except ValueError:
-                raise ValueError(
-                    f"--roster {path}: row {k}, column shift: {r['shift']!r} does not say "
-                    "its break's length (like 8h:1h-break) though the row has a break_start"
-                ) from None
-            b = instant(brk, k, "break_start")
-            on = on - covered(b, b + break_s)
-        agents += count * on
+        week = cal.scenario.staffing.agents_by_weekday
+        calibrated = np.array([week.get(w, (0,) * n) for w in range(1, 8)], dtype=float)
+    observed = [cal.days_observed.get(w, 0) for w in range(1, 8)]
+    share = presence_share(calibrated, train_rows, observed, "slot")[weekday - 1]
+    last_call = con.execute(
+        "SELECT max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at < ?",
+        [centre.centre_id, end_of_day],
+    ).fetchone()[0]
+    carried = last_call is None or last_call < at + dt.timedelta(seconds=interval_s)
+    if carried:  # today, live: nobody's presence after `at` is known yet
+        present[slot_now:] = present[slot_now]
+    aht = np.array([(talk.get(c.name) or c.handling.distribution).mean_s for c in cal.categories])
+    load = (rates * aht[:, None]).sum(axis=0) / interval_s  # Erlangs per slot
+    if presence_share_by == "load":
+        # the day's calls per slot: the replayed day's own, or the re-forecast
+        calls = day_counts if arrivals == "actual" else rates.sum(axis=0)
+        mean_aht = float(np.average(aht, weights=np.maximum(rates.sum(axis=1), 1e-9)))
+        learnt, fit_words = learnt_load_share(con, centre, cal, day, interval_s, days[0])
+        agents = present * learnt(day, present, calls * mean_aht / interval_s)
+        # at least the busy agents of the load: a burst beyond the training days'
+        # classes (the bank's 235-call evening hour of 14 February) is staffed as the
+        # centre evidently did, not at a share learnt on ordinary hours
+        agents = np.where(rates.sum(axis=0) > 0, np.maximum(agents, np.maximum(load, 1.0)), agents)
+        share_words = f"a share per class of load per agent present ({fit_words})"
+    else:
+        agents = present * share
+        agents = np.where(rates.sum(axis=0) > 0, np.maximum(agents, np.maximum(load, 1.0)), agents)
+        share_words = f"the share of them the calibration's agents were on {train.label}"
+    notes["staffing"] = (
+        f"the agents present on {day} ({presence_words()}"
+        + ("; those present at --at stay to closing" if carried else "")
+        + ") × "
+        + share_words
+    )
     return agents
 
 

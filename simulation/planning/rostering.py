@@ -259,6 +259,8 @@ def break_offsets(
     return list(range(first, last + 1))
 
 
+# long: one MILP: its variables (shifts per start, breaks, tours, part-time) and constraints are
+# declared together against one index of intervals, then solved and read back
 def roster(
     need: Sequence[int],
     interval_s: int,

@@ -451,6 +451,9 @@ def verification_replications(
     return max(replications, min(wanted, max_replications))
 
 
+# long: one search: the Erlang A start, then rounds of simulation that adjust the agents per
+# interval until every checked target holds within the margin; the rounds share the
+# replications and their pooled results
 def staffing_plan(
     scenario: Scenario,
     targets: Sequence[Target | str] | None = None,

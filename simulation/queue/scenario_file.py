@@ -1,7 +1,8 @@
 """Scenario files: the TOML a scenario is read from and written to.
 
-A scenario file is checked at the door: a bad file fails with a ``ValueError`` naming the
-file, the field (as a dotted path) and the value. ``scenario_toml`` writes the same shape
+A scenario file is checked at the door: its shape (keys and types) by one pydantic model,
+what its values mean by the scenario's dataclasses; a bad file fails with a ``ValueError``
+naming the file, the field (as a dotted path) and the value. ``scenario_toml`` writes the same shape
 back (``cca calibrate --out``, the planner's download) with tomlkit, so a file a person has
 annotated keeps its comments when it is read and written again.
 
@@ -67,12 +68,22 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tomlkit
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 from analytics.clock import seconds_of_day
 from analytics.labels import check_labels
@@ -106,90 +117,40 @@ def _numbered(key: Any, names: Mapping[str, int], last: int, where: str, what: s
     raise ValueError(f"{where}: {key!r} is not {what}")
 
 
-def _weekday(key: Any, where: str) -> int:
-    return _numbered(key, WEEKDAYS, 7, where, "a weekday (mon … sun or ISO 1 … 7)")
-
-
 def month_number(key: Any, where: str) -> int:
     """A calendar month 1 … 12 from ``jan`` … ``dec`` (or ``january`` …) or its number."""
     return _numbered(key, _MONTH_NAMES, 12, where, "a month (jan … dec or 1 … 12)")
 
 
-def _shares(table: Any, where: str) -> tuple[tuple[str, float], ...]:
+def _shares(table: Mapping[str, float], where: str) -> tuple[tuple[str, float], ...]:
     """A mix {name = share}: shares >= 0 summing to 1 (within 1e-6)."""
-    if not table:
-        return ()
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table {{name = share, …}}, not {table!r}")
     items = []
     for name, share in table.items():
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or share < 0:
+        if share < 0:
             raise ValueError(f"{where}.{name}: share must be a number >= 0, not {share!r}")
         items.append((str(name), float(share)))
     total = sum(s for _, s in items)
-    if abs(total - 1.0) > 1e-6:
+    if items and abs(total - 1.0) > 1e-6:
         raise ValueError(f"{where}: shares add up to {total:g}, not 1")
     return tuple(items)
 
 
-def _weekday_table(table: Any, where: str, cast=float) -> dict[int, Any]:
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table keyed by weekday (mon … sun)")
-    return {_weekday(k, f"{where}.{k}"): v for k, v in table.items()}
+def _keyed(table: Mapping[Any, Any] | None, where: str, key) -> dict | None:
+    """A table keyed by weekday, month or day of the month, its keys as numbers."""
+    if table is None:
+        return None
+    return {key(k, f"{where}.{k}"): v for k, v in table.items()}
 
 
-_TOP_KEYS = {
-    "name",
-    "centre_id",
-    "timezone",
-    "start",
-    "days",
-    "interval_s",
-    "thresholds_s",
-    "short_abandon_s",
-    "closed_dates",
-    "targets",
-    "warmup_s",
-    "description",
-    "opening_hours",
-    "volume",
-    "categories",
-    "staffing",
-    "mix",
-    "periods",
-    "history",  # the seed packs' history settings (tickets, incidents), read by simulation.synthetic.history
-    "labels",  # [labels.DIMENSION] code = {en = "...", ar = "..."}: names a reader sees
-}
-_CATEGORY_KEYS = {
-    "share",
-    "priority",
-    "topics",
-    "talk",
-    "hold",
-    "acw",
-    "patience",
-    "queue",
-    "rates_by_weekday",
-}
-_VOLUME_KEYS = {
-    "calls_per_month",
-    "calls_per_day",
-    "rates_by_weekday",
-    "day_of_week",
-    "day_of_month",
-    "intraday",
-    "month_factors",
-    "scale",
-}
-_STAFFING_KEYS = {"agents", "agents_by_weekday", "shifts", "per_interval"}
+def _weekday(key: Any, where: str) -> int:
+    return _numbered(key, WEEKDAYS, 7, where, "a weekday (mon … sun or ISO 1 … 7)")
 
 
-def _unknown(table: Mapping, allowed: set[str], where: str) -> None:
-    extra = sorted(set(table) - allowed)
-    if extra:
-        raise ValueError(
-            f"{where}: unknown key {extra[0]!r} (expected one of {', '.join(sorted(allowed))})"
-        )
+def _day_of_month(key: Any, where: str) -> int:
+    k = str(key).strip()
+    if k.isdigit() and 1 <= int(k) <= 31:
+        return int(k)
+    raise ValueError(f"{where}: {key!r} is not a day of the month 1 … 31")
 
 
 def opening_spans(value: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -210,60 +171,10 @@ def opening_spans(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(spans)
 
 
-def _category(name: str, table: Any) -> Category:
-    where = f"categories.{name}"
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table")
-    _unknown(table, _CATEGORY_KEYS, where)
-    dists = {}
-    for part in ("talk", "hold", "acw", "patience"):
-        if part in table:
-            try:
-                dists[part] = distribution_from_toml(table[part])
-            except ValueError as exc:
-                raise ValueError(f"{where}.{part}: {exc}") from None
-    for needed in ("talk", "patience"):
-        if needed not in dists:
-            raise ValueError(f"{where}.{needed}: missing (a distribution table)")
-    rates = table.get("rates_by_weekday")
-    return Category(
-        name=name,
-        share=None if table.get("share") is None else float(table["share"]),
-        priority=table.get("priority", 0),
-        topics=_shares(table.get("topics"), f"{where}.topics"),
-        queue=str(table.get("queue", "main")),
-        rates_by_weekday=None
-        if rates is None
-        else _weekday_table(rates, f"{where}.rates_by_weekday"),
-        **dists,
-    )
-
-
-def _number_table(table: Any, where: str, key) -> dict:
+def _hours(table: Mapping[Any, Any] | None, where: str):
     if table is None:
         return None
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table")
-    return {key(k, f"{where}.{k}"): v for k, v in table.items()}
-
-
-def _day_of_month(key: Any, where: str) -> int:
-    k = str(key).strip()
-    if k.isdigit() and 1 <= int(k) <= 31:
-        return int(k)
-    raise ValueError(f"{where}: {key!r} is not a day of the month 1 … 31")
-
-
-_PERIOD_KEYS = {
-    "name",
-    "from",
-    "to",
-    "opening_hours",
-    "intraday",
-    "volume_scale",
-    "staffing_scale",
-    "closed",
-}
+    return {_weekday(k, f"{where}.{k}"): opening_spans(v, f"{where}.{k}") for k, v in table.items()}
 
 
 def _date(value: Any, where: str) -> dt.date:
@@ -277,148 +188,270 @@ def _date(value: Any, where: str) -> dt.date:
     return value
 
 
-def _hours(table: Any, where: str):
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: expected a table keyed by weekday")
-    return {_weekday(k, f"{where}.{k}"): opening_spans(v, f"{where}.{k}") for k, v in table.items()}
+# --------------------------------------------------------------------------- the file's shape
+
+# A number as TOML gives it (an int stays an int); never a bool or a text.
+Number = StrictInt | StrictFloat
+Key = str | int  # a weekday, month or day of the month, by name or number
+Spans = str | list[Any]  # "08:00-17:00" or a list of spans
+Rates = list[Number]  # one value per interval from local midnight
 
 
-def _period(i: int, table: Any) -> Period:
-    if not isinstance(table, Mapping):
-        raise ValueError(f"periods[{i}]: expected a table")
-    name = str(table.get("name", i))
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _CategoryTable(_Table):
+    share: Number | None = None
+    priority: StrictInt = 0
+    topics: dict[str, Number] = {}
+    talk: dict[str, Any]
+    hold: dict[str, Any] | None = None
+    acw: dict[str, Any] | None = None
+    patience: dict[str, Any]
+    queue: StrictStr = "main"
+    rates_by_weekday: dict[Key, Rates] | None = None
+
+
+class _VolumeTable(_Table):
+    calls_per_month: Number | None = None
+    calls_per_day: Number | None = None
+    rates_by_weekday: dict[Key, Rates] | None = None
+    day_of_week: dict[Key, Number] | None = None
+    day_of_month: dict[Key, Number] | None = None
+    intraday: dict[str, Number] | None = None
+    month_factors: dict[Key, Number] | None = None
+    scale: Number = 1.0
+
+
+class _ShiftTable(_Table):
+    days: list[Key]
+    start: StrictStr
+    end: StrictStr
+    agents: StrictInt
+
+
+class _StaffingTable(_Table):
+    agents: StrictInt | None = None
+    agents_by_weekday: dict[Key, Rates] | None = None
+    shifts: list[_ShiftTable] = []
+    per_interval: Rates | None = None
+
+
+class _MixTable(_Table):
+    site: dict[str, Number] = {}
+    channel: dict[str, Number] = {}
+
+
+class _PeriodTable(_Table):
+    name: StrictStr | None = None
+    first: dt.date | StrictStr = Field(alias="from")
+    last: dt.date | StrictStr = Field(alias="to")
+    opening_hours: dict[Key, Spans] | None = None
+    intraday: dict[str, Number] | None = None
+    volume_scale: Number = 1.0
+    staffing_scale: Number = 1.0
+    closed: StrictBool = False
+
+
+class _ScenarioTable(_Table):
+    """A scenario file's shape (keys and types, in the order they are reported); what the
+    values mean is checked by the scenario's dataclasses (``simulation.queue.scenario``)."""
+
+    name: StrictStr
+    categories: dict[str, _CategoryTable]
+    volume: _VolumeTable = _VolumeTable()
+    staffing: _StaffingTable
+    opening_hours: dict[Key, Spans] | None = None
+    mix: _MixTable = _MixTable()
+    start: dt.date | StrictStr = dt.date(2024, 1, 1)
+    closed_dates: list[dt.date | StrictStr] = []
+    targets: StrictStr | list[StrictStr] = []
+    centre_id: StrictStr = ""
+    timezone: StrictStr = "UTC"
+    days: StrictInt = 7
+    interval_s: StrictInt = 1800
+    periods: list[_PeriodTable] = []
+    thresholds_s: list[Number] = [12, 30]
+    short_abandon_s: Number = 5.0
+    warmup_s: Number = 0.0
+    description: StrictStr = ""
+    # the seed packs' history settings, checked by simulation.synthetic.pack
+    history: dict[str, Any] | None = None
+    # [labels.DIMENSION] code = {en = "...", ar = "..."}: names a reader sees
+    labels: dict[str, Any] = {}
+
+
+# the table each path holds ("*": a category's name or a list's index)
+_TABLES: dict[tuple, type[BaseModel]] = {
+    (): _ScenarioTable,
+    ("categories", "*"): _CategoryTable,
+    ("volume",): _VolumeTable,
+    ("staffing",): _StaffingTable,
+    ("staffing", "shifts", "*"): _ShiftTable,
+    ("mix",): _MixTable,
+    ("periods", "*"): _PeriodTable,
+}
+_MISSING = {
+    "categories": "one [categories.NAME] table per caller category",
+    "staffing": "[staffing] with agents, agents_by_weekday or shifts",
+    "talk": "a distribution table",
+    "patience": "a distribution table",
+}
+
+
+def _dotted(parts: Sequence[Any]) -> str:
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _shape_message(exc: ValidationError, data: Mapping[str, Any]) -> str:
+    """The problem pydantic found, as ``field.path: reason, not value``."""
+    errors = exc.errors()
+
+    def place(error) -> list:
+        loc = list(error["loc"])
+        while loc and loc[-1] in ("int", "float", "str", "date"):  # a union's member
+            loc.pop()
+        return loc
+
+    # an unknown key first, as a typo explains what follows (the key it misspells is missing)
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    parts = place(first)
+    # of a union's errors at one place, the last says what was wanted ("a valid number")
+    error = [e for e in errors if place(e) == parts][-1]
+    table = tuple(
+        "*" if i == 1 and parts[0] == "categories" or isinstance(p, int) else p
+        for i, p in enumerate(parts[:-1])
+    )
+    if parts[:1] == ["periods"] and len(parts) > 2:  # a period by its name, if it has one
+        period = data["periods"][parts[1]]
+        if isinstance(period, Mapping) and "name" in period:
+            parts[1] = str(period["name"])
+        parts[1:2] = [str(parts[1])]
+    path = _dotted(parts)
+    if error["type"] == "extra_forbidden":
+        model = _TABLES.get(table, _ScenarioTable)
+        known = sorted(f.alias or n for n, f in model.model_fields.items())
+        where = _dotted(parts[:-1]) or "top level"
+        return f"{where}: unknown key {parts[-1]!r} (expected one of {', '.join(known)})"
+    if error["type"] == "missing":
+        hint = _MISSING.get(parts[-1])
+        return f"{path}: missing" + (f" ({hint})" if hint else "")
+    reason = error["msg"][:1].lower() + error["msg"][1:]
+    return f"{path}: {reason}, not {error['input']!r}"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _distribution(table: Mapping[str, Any] | None, where: str):
+    try:
+        return None if table is None else distribution_from_toml(table)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def _category(name: str, c: _CategoryTable) -> Category:
+    where = f"categories.{name}"
+    dists = {
+        part: _distribution(getattr(c, part), f"{where}.{part}")
+        for part in ("talk", "hold", "acw", "patience")
+        if getattr(c, part) is not None
+    }
+    return Category(
+        name=name,
+        share=None if c.share is None else float(c.share),
+        priority=c.priority,
+        topics=_shares(c.topics, f"{where}.topics"),
+        queue=c.queue,
+        rates_by_weekday=_keyed(c.rates_by_weekday, f"{where}.rates_by_weekday", _weekday),
+        **dists,
+    )
+
+
+def _period(i: int, p: _PeriodTable) -> Period:
+    name = str(i) if p.name is None else p.name
     where = f"periods.{name}"
-    _unknown(table, _PERIOD_KEYS, where)
-    for key in ("from", "to"):
-        if key not in table:
-            raise ValueError(f"{where}.{key}: missing")
-    hours = table.get("opening_hours")
     return Period(
         name=name,
-        first=_date(table["from"], f"{where}.from"),
-        last=_date(table["to"], f"{where}.to"),
-        opening_hours=None if hours is None else _hours(hours, f"{where}.opening_hours"),
-        intraday=table.get("intraday"),
-        volume_scale=float(table.get("volume_scale", 1.0)),
-        staffing_scale=float(table.get("staffing_scale", 1.0)),
-        closed=bool(table.get("closed", False)),
+        first=_date(p.first, f"{where}.from"),
+        last=_date(p.last, f"{where}.to"),
+        opening_hours=_hours(p.opening_hours, f"{where}.opening_hours"),
+        intraday=p.intraday,
+        volume_scale=float(p.volume_scale),
+        staffing_scale=float(p.staffing_scale),
+        closed=p.closed,
     )
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
     """Build and validate a scenario from parsed TOML; errors start with ``source``."""
     try:
-        return _scenario_from_dict(data)
-    except ValueError as exc:
-        raise ValueError(f"{source}: {exc}") from None
-    except (TypeError, KeyError) as exc:
+        table = _ScenarioTable.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(f"{source}: {_shape_message(exc, data)}") from None
+    try:
+        return _scenario(table)
+    except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{source}: {exc}") from None
 
 
-def _scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
-    _unknown(data, _TOP_KEYS, "top level")
-    if "name" not in data:
-        raise ValueError("name: missing")
-    cats = data.get("categories")
-    if not isinstance(cats, Mapping) or not cats:
+def _scenario(t: _ScenarioTable) -> Scenario:
+    if not t.categories:
         raise ValueError("categories: missing (one [categories.NAME] table per caller category)")
-    categories = tuple(_category(str(k), v) for k, v in cats.items())
-
-    vol = data.get("volume") or {}
-    _unknown(vol, _VOLUME_KEYS, "volume")
-    rates = vol.get("rates_by_weekday")
+    categories = tuple(_category(k, v) for k, v in t.categories.items())
+    vol = t.volume
     volume = Volume(
-        calls_per_month=vol.get("calls_per_month"),
-        calls_per_day=vol.get("calls_per_day"),
-        rates_by_weekday=None
-        if rates is None
-        else _weekday_table(rates, "volume.rates_by_weekday"),
-        day_of_week=_number_table(vol.get("day_of_week"), "volume.day_of_week", _weekday),
-        day_of_month=_number_table(vol.get("day_of_month"), "volume.day_of_month", _day_of_month),
-        intraday=vol.get("intraday"),
-        month_factors=_number_table(vol.get("month_factors"), "volume.month_factors", month_number),
-        scale=float(vol.get("scale", 1.0)),
+        calls_per_month=vol.calls_per_month,
+        calls_per_day=vol.calls_per_day,
+        rates_by_weekday=_keyed(vol.rates_by_weekday, "volume.rates_by_weekday", _weekday),
+        day_of_week=_keyed(vol.day_of_week, "volume.day_of_week", _weekday),
+        day_of_month=_keyed(vol.day_of_month, "volume.day_of_month", _day_of_month),
+        intraday=vol.intraday,
+        month_factors=_keyed(vol.month_factors, "volume.month_factors", month_number),
+        scale=float(vol.scale),
     )
-
-    st = data.get("staffing")
-    if not isinstance(st, Mapping):
-        raise ValueError("staffing: missing ([staffing] with agents, agents_by_weekday or shifts)")
-    _unknown(st, _STAFFING_KEYS, "staffing")
-    shifts = []
-    for i, sh in enumerate(st.get("shifts") or []):
-        if not isinstance(sh, Mapping) or set(sh) - {"days", "start", "end", "agents"}:
-            raise ValueError(f"staffing.shifts[{i}]: expected days, start, end and agents")
-        try:
-            shifts.append(
-                Shift(
-                    days=tuple(_weekday(d, f"staffing.shifts[{i}].days") for d in sh["days"]),
-                    start=sh["start"],
-                    end=sh["end"],
-                    agents=sh["agents"],
-                )
-            )
-        except KeyError as exc:
-            raise ValueError(f"staffing.shifts[{i}]: missing {exc.args[0]}") from None
-    by_weekday = st.get("agents_by_weekday")
-    per_interval = st.get("per_interval")
+    st = t.staffing
+    shifts = tuple(
+        Shift(
+            days=tuple(_weekday(d, f"staffing.shifts[{i}].days") for d in sh.days),
+            start=sh.start,
+            end=sh.end,
+            agents=sh.agents,
+        )
+        for i, sh in enumerate(st.shifts)
+    )
     staffing = Staffing(
-        agents=st.get("agents"),
-        agents_by_weekday=None
-        if by_weekday is None
-        else _weekday_table(by_weekday, "staffing.agents_by_weekday"),
-        shifts=tuple(shifts),
-        per_interval=None if per_interval is None else tuple(per_interval),
+        agents=st.agents,
+        agents_by_weekday=_keyed(st.agents_by_weekday, "staffing.agents_by_weekday", _weekday),
+        shifts=shifts,
+        per_interval=None if st.per_interval is None else tuple(st.per_interval),
     )
-
-    hours = data.get("opening_hours")
-    opening_hours = None
-    if hours is not None:
-        if not isinstance(hours, Mapping):
-            raise ValueError("opening_hours: expected a table keyed by weekday")
-        opening_hours = {
-            _weekday(k, f"opening_hours.{k}"): opening_spans(v, f"opening_hours.{k}")
-            for k, v in hours.items()
-        }
-
-    mix = data.get("mix") or {}
-    _unknown(mix, {"site", "channel"}, "mix")
-    start = data.get("start", dt.date(2024, 1, 1))
-    if isinstance(start, str):
-        try:
-            start = dt.date.fromisoformat(start)
-        except ValueError:
-            raise ValueError(f"start: {start!r} is not a date like 2024-09-01") from None
-    closed = []
-    for d in data.get("closed_dates", []):
-        if isinstance(d, str):
-            d = dt.date.fromisoformat(d)
-        if not isinstance(d, dt.date):
-            raise ValueError(f"closed_dates: {d!r} is not a date")
-        closed.append(d)
-    targets = data.get("targets", [])
-    if isinstance(targets, str):
-        targets = [targets]
+    targets = [t.targets] if isinstance(t.targets, str) else t.targets
     return Scenario(
-        name=str(data["name"]),
-        centre_id=str(data.get("centre_id", "")),
-        timezone=str(data.get("timezone", "UTC")),
-        start=start,
-        days=data.get("days", 7),
-        interval_s=data.get("interval_s", 1800),
-        opening_hours=opening_hours,
-        closed_dates=tuple(closed),
-        periods=tuple(_period(i, p) for i, p in enumerate(data.get("periods") or [])),
+        name=t.name,
+        centre_id=t.centre_id,
+        timezone=t.timezone,
+        start=_date(t.start, "start"),
+        days=t.days,
+        interval_s=t.interval_s,
+        opening_hours=_hours(t.opening_hours, "opening_hours"),
+        closed_dates=tuple(_date(d, "closed_dates") for d in t.closed_dates),
+        periods=tuple(_period(i, p) for i, p in enumerate(t.periods)),
         volume=volume,
         categories=categories,
         staffing=staffing,
-        thresholds_s=tuple(float(t) for t in data.get("thresholds_s", (12, 30))),
-        short_abandon_s=float(data.get("short_abandon_s", 5.0)),
-        targets=tuple(str(t) for t in targets),
-        sites=_shares(mix.get("site"), "mix.site"),
-        channels=_shares(mix.get("channel"), "mix.channel") or (("phone", 1.0),),
-        warmup_s=float(data.get("warmup_s", 0.0)),
-        description=str(data.get("description", "")),
-        labels=check_labels(data.get("labels") or {}, "labels"),
+        thresholds_s=tuple(float(x) for x in t.thresholds_s),
+        short_abandon_s=float(t.short_abandon_s),
+        targets=tuple(targets),
+        sites=_shares(t.mix.site, "mix.site"),
+        channels=_shares(t.mix.channel, "mix.channel") or (("phone", 1.0),),
+        warmup_s=float(t.warmup_s),
+        description=t.description,
+        labels=check_labels(t.labels, "labels"),
     )
 
 

@@ -346,6 +346,9 @@ def _truncated_lognormal(
     return dist.ppf(np.maximum(u, 1e-12))
 
 
+# long: every ticket channel of the month (always open or walk-in counters queued in SimPy)
+# drawn in one loop sharing the working clock, the day plan and the random stream; the order of
+# draws fixes the generated history
 def generate_tickets(
     pack: HistoryPack,
     scenario: Scenario,

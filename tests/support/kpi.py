@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import random
 import zoneinfo
 
 import pytest
@@ -111,3 +112,36 @@ def assert_same(ours: list[dict], scanned: list[dict], *, exact_p90: bool = Fals
                 assert value == pytest.approx(other, rel=1e-12, abs=1e-9), (name, a, b)
             else:
                 assert value == other, (name, a, b)
+
+
+def random_calls(seed: int, zone: str, n: int, first_id: int = 0) -> list[dict]:
+    """n calls over 2024-03-01..2024-05-10 local (a DST change in London and New York),
+    at any minute and second, waits on whole seconds, tenths and exactly at 5, 12 and
+    30 s; some categories and queues missing."""
+    rng = random.Random(seed)
+    tz = zoneinfo.ZoneInfo(zone)
+    start = dt.datetime(2024, 3, 1, tzinfo=tz)
+    rows = []
+    for i in range(n):
+        arrived = start + dt.timedelta(seconds=rng.randrange(71 * 86_400))
+        outcome = rng.choices(["answered", "abandoned", "timeout"], [0.8, 0.17, 0.03])[0]
+        wait = rng.choice([5.0, 12.0, 30.0, round(rng.expovariate(1 / 20), 1), rng.randrange(90)])
+        answered = outcome == "answered"
+        rows.append(
+            {
+                "call_id": f"c{first_id + i}",
+                "arrived_at": arrived.isoformat(),
+                "outcome": outcome,
+                "wait_s": wait,
+                "talk_s": round(rng.uniform(20, 400), 1) if answered else "",
+                "hold_s": round(rng.uniform(0, 60), 1) if answered and rng.random() < 0.3 else "",
+                "acw_s": rng.randrange(60) if answered else "",
+                "category": rng.choice(["employer", "worker", "visitor", ""]),
+                "topic": rng.choice(["permit", "visa", "fees"]),
+                "queue": rng.choice(["main", "vip", ""]),
+                "site": rng.choice(["manama", "muharraq"]),
+                "channel": "phone",
+                "agent_id": f"a{rng.randrange(8)}" if answered else "",
+            }
+        )
+    return rows

@@ -55,23 +55,17 @@ import duckdb
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
 from analytics.exports.i18n import Labels
-from analytics.kpi import call_kpis, threshold_label, ticket_kpis
-from analytics.kpi.catalogue import SL_NAME
+from analytics.kpi import call_kpis, ticket_kpis
 from analytics.labels import display, labels_for
 from analytics.periods import Period
 from analytics.translation import LANGUAGES, N_, gettext, in_languages, ngettext
-from simulation.formulas.erlang import ErlangA
 from simulation.operations.alerts.rules import Rule
-
-_INTERVAL_NAME = {900: "15min", 1800: "30min", 3600: "60min"}
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.1f}%"
-
-
-def _local(moment: dt.datetime, centre: Centre) -> dt.datetime:
-    return moment.astimezone(centre.tz)
+from simulation.operations.alerts.sl_projection import (
+    INTERVAL_NAME,
+    local_time,
+    percent,
+    sl_projection,
+)
 
 
 @dataclass
@@ -167,8 +161,8 @@ class CentreEvaluator:
             for start, length, agents in self.staffing(lo, hi):
                 if (agents or 0) <= 0:
                     continue
-                a = _local(start, self.centre)
-                b = _local(start + dt.timedelta(seconds=length), self.centre)
+                a = local_time(start, self.centre)
+                b = local_time(start + dt.timedelta(seconds=length), self.centre)
                 s0, s1 = spans.get(a.date(), (a.time(), b.time()))
                 spans[a.date()] = (min(s0, a.time()), max(s1, b.time()))
             return {"offered": offered, "spans": spans}
@@ -213,7 +207,7 @@ class CentreEvaluator:
                 return None
             if frame is None or frame.empty:
                 return None
-            times = [_local(t, self.centre).time() for t in frame["interval_start"]]
+            times = [local_time(t, self.centre).time() for t in frame["interval_start"]]
             return dict(zip(times, frame["offered"].astype(float), strict=True)), int(
                 frame.attrs["run_id"]
             )
@@ -249,7 +243,7 @@ class CentreEvaluator:
         check = getattr(self, f"_{rule.kind}")
         return check(rule, as_of)
 
-    def _alert(self, rule: Rule, as_of, severity, value, threshold, message, subject="", **figs):
+    def alert(self, rule: Rule, as_of, severity, value, threshold, message, subject="", **figs):
         """One alert; ``message`` is ``{lang: sentence}`` (``analytics.translation``)."""
         return {
             "centre_id": self.centre.centre_id,
@@ -257,7 +251,7 @@ class CentreEvaluator:
             "kind": rule.kind,
             "subject": subject,
             "severity": severity,
-            "as_of": _local(as_of, self.centre).isoformat(timespec="seconds"),
+            "as_of": local_time(as_of, self.centre).isoformat(timespec="seconds"),
             "value": value,
             "threshold": threshold,
             "message": message,
@@ -265,206 +259,7 @@ class CentreEvaluator:
         }
 
     def _sl_projection(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
-        p = rule.params
-        variant, t_text = SL_NAME.match(p["kpi"]).groups()
-        threshold_s = float(t_text)
-        short_s = self.centre.short_abandon_s
-        local = _local(as_of, self.centre)
-        day = local.date()
-        lo, hi = self.day_bounds(day)
-        day_roster = self.staffing(lo, hi)
-        # the rest of today: staffed or not (an open interval nobody covers still gets calls)
-        roster = [r for r in day_roster if r[0] + dt.timedelta(seconds=r[1]) > as_of]
-        if not roster:
-            return []  # nothing left to staff today: no projection to make
-        interval_s = int(roster[0][1])
-        interval = _INTERVAL_NAME.get(interval_s, "30min")
-        so_far = self.calls_kpis(lo, as_of, thresholds_s=[threshold_s])[0]
-        if so_far["offered"] < p["min_calls_so_far"]:
-            return []
-        name = f"{variant}_{threshold_label(threshold_s)}"
-        num0, den0 = _so_far_counts(so_far, variant, name)
-        first = _local(
-            min((r[0] for r in day_roster if (r[2] or 0) > 0), default=day_roster[0][0]),
-            self.centre,
-        )
-        last = roster[-1]
-        span = (first.time(), _local(last[0] + dt.timedelta(seconds=last[1]), self.centre).time())
-        profile, _days = self.day_profile(day, p["weeks"], interval, span)
-        forecast_run = None
-        saved = self.saved_profile(day, interval)
-        if saved is not None:  # a planner's saved forecast of today knows its day type
-            profile, forecast_run = saved
-        if not profile:
-            return []
-        aht, patience = self.handling(day, p["weeks"])
-        aht = p.get("aht_s") or aht
-        patience = p.get("patience_s") or patience
-        if not aht or not patience:
-            return []
-        # Volume so far against the profile: today's own level for the rest of the day.
-        expected_so_far = 0.0
-        for t, mean in profile.items():
-            start = dt.datetime.combine(day, t, tzinfo=self.centre.tz)
-            elapsed = (as_of - start).total_seconds() / interval_s
-            expected_so_far += mean * min(max(elapsed, 0.0), 1.0)
-        scale = 1.0
-        if p["reforecast"]:
-            # Shrunk towards the profile by a prior of 30 calls: the first quarter-hour's
-            # few calls say little about the day's level; an outage morning says a lot.
-            scale = (so_far["offered"] + 30.0) / (expected_so_far + 30.0)
-        rest = []  # (calls, seconds, agents) per remaining interval
-        for start, length, agents in roster:
-            begin = max(start, as_of)
-            seconds = (start + dt.timedelta(seconds=length) - begin).total_seconds()
-            calls = profile.get(_local(start, self.centre).time(), 0.0) * scale
-            rest.append((calls * seconds / length, seconds, float(agents or 0)))
-        model = _Projection(rest, aht, patience, threshold_s, short_s, variant)
-        projected = model.value(num0, den0, extra=0)
-        simulated = None
-        if p["method"] != "erlang":
-            simulated = self._simulated_rest(p, as_of, profile, scale, interval_s, variant, name)
-            if simulated is None and p["method"] == "simulation":
-                return []
-        erlang_projected = projected
-        if simulated is not None:
-            projected = simulated["projected_sl"]
-        if projected is None or projected >= p["target"]:
-            return []
-        best = model.value(num0, den0, extra=None)  # every remaining call within T
-        agents_short = None
-        if best is not None and best >= p["target"]:
-            for k in range(1, p["max_extra_agents"] + 1):
-                v = model.value(num0, den0, extra=k)
-                if v is not None and v >= p["target"]:
-                    agents_short = k
-                    break
-        critical = p.get("critical_below")
-        severity = "critical" if critical is not None and projected < critical else "warning"
-        closing = _local(roster[-1][0] + dt.timedelta(seconds=roster[-1][1]), self.centre)
-        cid = self.centre.centre_id
-        lead = None if simulated is None else simulated["lead_time_min"]
-        if lead is not None:
-            breach = _local(as_of + dt.timedelta(minutes=lead), self.centre)
-
-            def saved(lang):
-                return ngettext(
-                    lang,
-                    " It can still be saved until {time} ({n} min).",
-                    " It can still be saved until {time} ({n} min).",
-                    round(lead),
-                    time=f"{breach:%H:%M}",
-                )
-        else:
-
-            def saved(lang):
-                return ""
-
-        if agents_short is not None:
-
-            def gap(lang):
-                return ngettext(
-                    lang,
-                    "unless {n} more agent log in now",
-                    "unless {n} more agents log in now",
-                    agents_short,
-                )
-        else:
-
-            def gap(lang):
-                return gettext(
-                    lang, "and no number of extra agents within reach closes the gap today"
-                )
-
-        message = in_languages(
-            "{cid}: today will close at {projected} {kpi} (target {target}, {so_far} so far "
-            "on {calls} calls) {gap}; closing {closing}.{saved}",
-            cid=cid,
-            projected=_pct(projected),
-            kpi=lambda lang: Labels(lang).kpi(name).lower(),
-            target=_pct(p["target"]),
-            so_far=_pct(so_far[name]),
-            calls=so_far["offered"],
-            gap=gap,
-            closing=f"{closing:%H:%M}",
-            saved=saved,
-        )
-        return [
-            self._alert(
-                rule,
-                as_of,
-                severity,
-                projected,
-                p["target"],
-                message,
-                kpi=name,
-                projected_sl=projected,
-                sl_so_far=so_far[name],
-                calls_so_far=so_far["offered"],
-                calls_rest=sum(r[0] for r in rest),
-                volume_scale=scale,
-                forecast_run=forecast_run,
-                agents_short=agents_short,
-                best_possible_sl=best,
-                aht_s=aht,
-                patience_s=patience,
-                closing=closing.isoformat(timespec="minutes"),
-                method="erlang" if simulated is None else "simulation",
-                erlang_projected_sl=erlang_projected,
-                **{k: v for k, v in (simulated or {}).items() if k != "projected_sl"},
-            )  # fmt: skip
-        ]
-
-    def _simulated_rest(self, p, as_of, profile, scale, interval_s, variant, name) -> dict | None:
-        """Today's close by the intraday projection (``simulation.intraday``): the queue
-        as the log shows it at ``as_of`` (callers waiting, calls in service), the rest of
-        the day's calls of ``profile`` × ``scale``, the staffing table's agents, ``p``'s
-        replications; its median and p10/p90, and the lead time: minutes from ``as_of``
-        to the point of no return, the end of the interval after which the day can no
-        longer close at target even if every later call were answered in time (0: past
-        it already). None when the projection cannot be built (no staffing table today,
-        ``as_of`` outside the hours the history shows)."""
-        import numpy as np
-
-        from simulation.intraday.day import build_plan
-        from simulation.intraday.projection import point_of_no_return, project
-
-        n = 86400 // interval_s
-        expected = np.zeros(n)
-        for t, mean in profile.items():
-            expected[(t.hour * 3600 + t.minute * 60) // interval_s] += float(mean) * scale
-        try:
-            plan = build_plan(
-                self.con,
-                self.centre,
-                as_of,
-                arrivals="forecast",
-                staffing="table",
-                interval_s=interval_s,
-                morning=False,
-                expected=expected,
-                history_days=7 * p["weeks"],
-            )
-        except ValueError:
-            return None
-        threshold_s = float(SL_NAME.match(name).group(2))
-        result = project(plan, p["replications"], 0, thresholds_s=[threshold_s])
-        breach, _ = point_of_no_return(
-            result,
-            lambda row: _so_far_counts(row, variant, name),
-            p["target"],
-            as_of,
-            interval_s,
-        )
-        lead = None if breach is None else max((breach - as_of).total_seconds() / 60.0, 0.0)
-        return {
-            "projected_sl": result.day[name],
-            "projected_sl_p10": result.day[f"{name}_p10"],
-            "projected_sl_p90": result.day[f"{name}_p90"],
-            "lead_time_min": lead,
-            "waiting_now": plan.state.summary()["waiting"],
-            "in_service_now": plan.state.summary()["in_service"],
-        }
+        return sl_projection(self, rule, as_of)
 
     def _abandon_rate(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
         p = rule.params
@@ -480,14 +275,14 @@ class CentreEvaluator:
             "{cid}: {rate} of the calls of the last {minutes} were abandoned "
             "({abandoned} of {offered}), above the {cap} cap.",
             cid=cid,
-            rate=_pct(rate),
+            rate=percent(rate),
             minutes=lambda lang: ngettext(lang, "{n} minute", "{n} minutes", p["minutes"]),
             abandoned=row["abandoned"],
             offered=row["offered"],
-            cap=_pct(p["cap"]),
+            cap=percent(p["cap"]),
         )
         return [
-            self._alert(
+            self.alert(
                 rule,
                 as_of,
                 severity,
@@ -502,7 +297,7 @@ class CentreEvaluator:
 
     def _ticket_deadline(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
         p = rule.params
-        day = _local(as_of, self.centre).date()
+        day = local_time(as_of, self.centre).date()
         rows = ticket_kpis(
             self.con, self.centre, period=Period(day, day, str(day)), by=("category",), as_of=as_of
         )
@@ -529,7 +324,7 @@ class CentreEvaluator:
                 for lang in LANGUAGES
             }
             out.append(
-                self._alert(
+                self.alert(
                     rule,
                     as_of,
                     severity,
@@ -562,11 +357,11 @@ class CentreEvaluator:
                     "should come every {every} hours).",
                     cid=cid,
                     hours=f"{hours:.1f}",
-                    last=f"{_local(last, self.centre):%Y-%m-%d %H:%M}",
+                    last=f"{local_time(last, self.centre):%Y-%m-%d %H:%M}",
                     every=f"{p['refresh_hours']:g}",
                 )
                 out.append(
-                    self._alert(
+                    self.alert(
                         rule,
                         as_of,
                         "critical" if hours > 2 * p["refresh_hours"] else "warning",
@@ -574,7 +369,7 @@ class CentreEvaluator:
                         p["refresh_hours"],
                         message,
                         subject="load",
-                        last_load=_local(last, self.centre).isoformat(timespec="seconds"),
+                        last_load=local_time(last, self.centre).isoformat(timespec="seconds"),
                     )  # fmt: skip
                 )
         # else: never loaded by as_of — a replay of history loaded later (``later``), or
@@ -585,7 +380,7 @@ class CentreEvaluator:
     def _no_calls(self, rule: Rule, as_of: dt.datetime) -> list[dict]:
         p = rule.params
         length = dt.timedelta(minutes=p["interval_minutes"])
-        local = _local(as_of, self.centre)
+        local = local_time(as_of, self.centre)
         day = local.date()
         midnight = dt.datetime.combine(day, dt.time(), tzinfo=self.centre.tz)
         k = math.floor((local - midnight) / length)
@@ -601,7 +396,7 @@ class CentreEvaluator:
             s < t1 and s + dt.timedelta(seconds=n) > t0 and (a or 0) > 0 for s, n, a in roster
         ):
             return []  # the day's roster has nobody on (e.g. Ramadan's shorter hours)
-        interval = _INTERVAL_NAME.get(int(length.total_seconds()))
+        interval = INTERVAL_NAME.get(int(length.total_seconds()))
         if interval is None:
             return []
         offered = self.recent_days(day, p["weeks"], interval)["offered"]
@@ -626,7 +421,7 @@ class CentreEvaluator:
             weekdays=lambda lang: Labels(lang).weekdays(t0.isoweekday()),
         )
         return [
-            self._alert(
+            self.alert(
                 rule,
                 as_of,
                 "warning",
@@ -660,7 +455,7 @@ class CentreEvaluator:
                 minutes=functools.partial(_minutes, round(minutes)),
             )
             out.append(
-                self._alert(
+                self.alert(
                     rule,
                     as_of,
                     "critical" if critical is not None and minutes >= critical else "warning",
@@ -680,7 +475,7 @@ class CentreEvaluator:
         capacity: dict[str, float] = dict(p.get("capacity") or {})
         if p["source"] == "tickets":
             # Whole quarter-hours before as_of: a bucket's `created` counts its tickets.
-            local = _local(as_of, self.centre)
+            local = local_time(as_of, self.centre)
             end = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
             start = end - window
             first, last = start.date(), (end - dt.timedelta(microseconds=1)).date()
@@ -735,7 +530,7 @@ class CentreEvaluator:
                 siblings=f"{siblings:.1f}",
             )
             out.append(
-                self._alert(
+                self.alert(
                     rule,
                     as_of,
                     severity,
@@ -756,71 +551,6 @@ class CentreEvaluator:
 def _minutes(n: int, lang: str) -> str:
     """'15 minutes' / «15 دقيقة» (Arabic's six plural forms)."""
     return ngettext(lang, "{n} minute", "{n} minutes", n)
-
-
-def _so_far_counts(row: dict, variant: str, name: str) -> tuple[float, float]:
-    """Numerator and denominator of today's service level so far (from call_kpis)."""
-    den = {
-        "sl_offered": row["offered"],
-        "sl_with_abandons": row["offered"],
-        "sl_answered": row["answered"],
-        "sl_excl_short": row["offered"] - row["short_abandoned"],
-    }[variant]
-    value = row[name]
-    return (0.0 if value is None else value * den), float(den)
-
-
-@dataclass
-class _Projection:
-    """The rest of today under Erlang A: (calls, seconds, agents) per remaining interval."""
-
-    rest: list[tuple[float, float, float]]
-    aht_s: float
-    patience_s: float
-    threshold_s: float
-    short_s: float
-    variant: str
-
-    def _probabilities(self, calls: float, seconds: float, agents: int) -> tuple[float, float]:
-        """P(numerator event) and P(denominator event) of one caller in the interval."""
-        t, s = self.threshold_s, self.short_s
-        if agents <= 0:  # nobody to answer: everyone waits until their patience runs out
-            gone_by_t = 1 - math.exp(-t / self.patience_s)
-            num = gone_by_t if self.variant == "sl_with_abandons" else 0.0
-            den = {"sl_answered": 0.0, "sl_excl_short": math.exp(-s / self.patience_s)}.get(
-                self.variant, 1.0
-            )
-            return num, den
-        o = ErlangA(calls, seconds, self.aht_s, self.patience_s).outcomes(agents, (t,), s)
-        within = o.answered_within[t]
-        if self.variant == "sl_with_abandons":
-            return min(1.0, within + o.abandoned_within[t]), 1.0
-        if self.variant == "sl_answered":
-            return within, o.p_answer
-        if self.variant == "sl_excl_short":
-            return within, 1.0 - o.short_abandoned
-        return within, 1.0
-
-    def value(self, num0: float, den0: float, extra: int | None) -> float | None:
-        """Today's projected service level with ``extra`` agents more in every remaining
-        interval (None: the best case, every remaining caller answered within T)."""
-        num, den = num0, den0
-        for calls, seconds, agents in self.rest:
-            if calls <= 0:
-                continue
-            if extra is None:
-                num, den = num + calls, den + calls
-                continue
-            n = agents + extra
-            lo = math.floor(n)
-            p_lo = self._probabilities(calls, seconds, lo)
-            if n > lo:  # fractional agents (a mean over the interval): interpolate
-                p_hi = self._probabilities(calls, seconds, lo + 1)
-                w = n - lo
-                p_lo = tuple((1 - w) * a + w * b for a, b in zip(p_lo, p_hi, strict=True))
-            num += calls * p_lo[0]
-            den += calls * p_lo[1]
-        return num / den if den > 0 else None
 
 
 def evaluate_rules(

@@ -28,8 +28,9 @@ the rules::
 Every rule has a ``name`` (unique in its centre), a ``kind``, a ``cooldown`` (the same
 alert is sent at most once per cool-down; "90s", "30m", "2h", "1d" or seconds), its
 ``channels`` and ``enabled``; the rest are the kind's own keys (``KINDS``: each key's
-type, default and meaning). A bad file is refused with an error naming the file, the
-rule and the key (``RuleError``).
+type, default and meaning). Each kind's keys make one pydantic model (unknown and missing
+keys, each key's check); a bad file is refused with an error naming the file, the rule
+and the key (``RuleError``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,17 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    create_model,
+)
 
 from analytics.kpi.catalogue import SL_NAME
 from analytics.packaged import packaged_dir
@@ -67,6 +78,7 @@ class Key:
     default: Any
     help: str
     optional: bool = False  # may be left out without a default (e.g. critical_below)
+    choices: tuple[str, ...] = ()  # a text's allowed values
 
 
 # The kinds and their keys. Fractions are 0..1; counts whole numbers >= 0.
@@ -86,6 +98,7 @@ KINDS: dict[str, dict[str, Key]] = {
             "auto",
             "simulation (the intraday projection from the queue's state, simulation/intraday), "
             "erlang (Erlang A per interval) or auto (simulation when it can be built)",
+            choices=("auto", "simulation", "erlang"),
         ),
         "replications": Key("count", 30, "replications of the rest of the day (simulation)"),
     },
@@ -110,7 +123,12 @@ KINDS: dict[str, dict[str, Key]] = {
         "critical_minutes": Key("minutes", None, "critical from this long", optional=True),
     },
     "site_imbalance": {
-        "source": Key("text", "tickets", "tickets (visitors to counters) or calls (to agents)"),
+        "source": Key(
+            "text",
+            "tickets",
+            "tickets (visitors to counters) or calls (to agents)",
+            choices=("tickets", "calls"),
+        ),
         "channel": Key("text", "walk_in", "tickets: the channel whose arrivals are the load"),
         "capacity": Key("sites", None, "site = counters/agents; calls: else staffing", True),
         "hours": Key("hours", 2, "the window: arrivals in the last N hours"),
@@ -158,63 +176,223 @@ class Rule:
 
 def parse_duration(value: Any, where: str) -> int:
     """Seconds from ``"90s"``, ``"30m"``, ``"2h"``, ``"1d"`` or a number of seconds."""
+    try:
+        return _duration(value)
+    except ValueError as exc:
+        raise RuleError(f"{where}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- checks
+# Each check takes a value as TOML or a form gives it and returns it as a rule keeps it,
+# or raises ValueError saying what is wrong with it (the models below add where).
+
+
+def _duration(value: Any) -> int:
     if isinstance(value, bool):
-        raise RuleError(f"{where}: {value!r} is not a duration like 30m or 2h")
+        raise ValueError(f"{value!r} is not a duration like 30m or 2h")
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
         match = _DURATION.match(str(value))
         if not match:
-            raise RuleError(f"{where}: {value!r} is not a duration like 90s, 30m, 2h or 1d")
+            raise ValueError(f"{value!r} is not a duration like 90s, 30m, 2h or 1d")
         unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2) or "s"]
         seconds = float(match.group(1)) * unit
     if not (math.isfinite(seconds) and seconds >= 0):
-        raise RuleError(f"{where}: {value!r} must be a duration >= 0")
+        raise ValueError(f"{value!r} must be a duration >= 0")
     return int(round(seconds))
 
 
-def _check_value(key: str, spec: Key, value: Any, where: str) -> Any:
-    at = f"{where}, key {key!r}"
-    kind = spec.type
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise RuleError(f"{at}: {value!r} is not true or false")
-        return value
-    if kind == "text":
-        if not isinstance(value, str) or not value.strip():
-            raise RuleError(f"{at}: {value!r} is not a text")
-        if key == "source" and value not in ("tickets", "calls"):
-            raise RuleError(f"{at}: {value!r} is not tickets or calls")
-        if key == "method" and value not in ("auto", "simulation", "erlang"):
-            raise RuleError(f"{at}: {value!r} is not auto, simulation or erlang")
-        return value
-    if kind == "kpi":
-        if not isinstance(value, str) or not SL_NAME.match(value):
-            raise RuleError(
-                f"{at}: {value!r} is not a service level such as sl_answered_30, "
-                "sl_offered_12, sl_excl_short_30 or sl_with_abandons_20"
-            )
-        return value
-    if kind == "sites":
-        if not isinstance(value, Mapping) or not value:
-            raise RuleError(f"{at}: give a table of site = counters, e.g. {{riyadh = 7}}")
-        out = {}
-        for site, n in value.items():
-            if isinstance(n, bool) or not isinstance(n, (int, float)) or not n > 0:
-                raise RuleError(f"{at}: site {site!r} has {n!r}; give a number > 0")
-            out[str(site)] = float(n)
-        return out
+def _number(value: Any) -> float | int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RuleError(f"{at}: {value!r} is not a number")
-    if kind == "fraction" and not 0 <= value <= 1:
-        raise RuleError(f"{at}: {value!r} is not a fraction between 0 and 1")
-    if kind == "count":
-        if value != int(value) or value < 0:
-            raise RuleError(f"{at}: {value!r} is not a whole number >= 0")
-        return int(value)
-    if kind in ("minutes", "hours", "number") and not value > 0:
-        raise RuleError(f"{at}: {value!r} must be > 0")
+        raise ValueError(f"{value!r} is not a number")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not true or false")
+    return value
+
+
+def _text(choices: tuple[str, ...] = ()):
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{value!r} is not a text")
+        if choices and value not in choices:
+            listed = f"{', '.join(choices[:-1])} or {choices[-1]}"
+            raise ValueError(f"{value!r} is not {listed}")
+        return value
+
+    return check
+
+
+def _kpi(value: Any) -> str:
+    if not isinstance(value, str) or not SL_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a service level such as sl_answered_30, "
+            "sl_offered_12, sl_excl_short_30 or sl_with_abandons_20"
+        )
+    return value
+
+
+def _sites(value: Any) -> dict[str, float]:
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError("give a table of site = counters, e.g. {riyadh = 7}")
+    out = {}
+    for site, n in value.items():
+        if isinstance(n, bool) or not isinstance(n, (int, float)) or not n > 0:
+            raise ValueError(f"site {site!r} has {n!r}; give a number > 0")
+        out[str(site)] = float(n)
+    return out
+
+
+def _fraction(value: Any) -> float:
+    if not 0 <= _number(value) <= 1:
+        raise ValueError(f"{value!r} is not a fraction between 0 and 1")
     return float(value)
+
+
+def _count(value: Any) -> int:
+    if _number(value) != int(value) or value < 0:
+        raise ValueError(f"{value!r} is not a whole number >= 0")
+    return int(value)
+
+
+def _positive(value: Any) -> float:
+    if not _number(value) > 0:
+        raise ValueError(f"{value!r} must be > 0")
+    return float(value)
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise ValueError(f"{value!r} is not a rule name (letters, digits, _ - .)")
+    return value
+
+
+def _channel_names(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise ValueError(f"{value!r} is not a list of channel names")
+    return value
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://\S+$", value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{value!r} must be a number of seconds > 0")
+    return float(value)
+
+
+def _retries(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise ValueError(f"{value!r} is not a whole number 0..10")
+    return value
+
+
+def _addresses(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or not all(_is_address(a) for a in value):
+        raise ValueError(f"{value!r} is not a list of e-mail addresses")
+    return list(value)
+
+
+def _languages(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or any(x not in LANGUAGES for x in value):
+        raise ValueError(f"{value!r} is not a list of en / ar")
+    return list(value)
+
+
+def _is_address(text: Any) -> bool:
+    return isinstance(text, str) and re.match(r"^[^@\s]+@[^@\s]+$", text) is not None
+
+
+def _checked(check) -> Any:
+    """A pydantic field type: any value, passed through ``check``."""
+    return Annotated[Any, AfterValidator(check)]
+
+
+_TYPES = {
+    "fraction": _fraction,
+    "number": _positive,
+    "minutes": _positive,
+    "hours": _positive,
+    "count": _count,
+    "kpi": _kpi,
+    "sites": _sites,
+    "bool": _bool,
+}
+
+
+# --------------------------------------------------------------------------- models
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _RuleTable(_Table):
+    """The keys every rule has; a kind's model (``_RULE_MODELS``) adds its own."""
+
+    name: _checked(_name)
+    kind: str
+    cooldown: _checked(_duration)
+    channels: _checked(_channel_names) = []
+    enabled: _checked(_bool) = True
+
+
+def _rule_model(kind: str, keys: Mapping[str, Key]) -> type[_RuleTable]:
+    fields = {}
+    for key, spec in keys.items():
+        check = _text(spec.choices) if spec.type == "text" else _TYPES[spec.type]
+        required = spec.default is None and not spec.optional
+        fields[key] = (_checked(check), ... if required else spec.default)
+    return create_model(f"_{kind}_rule", __base__=_RuleTable, **fields)
+
+
+_RULE_MODELS = {kind: _rule_model(kind, keys) for kind, keys in KINDS.items()}
+
+
+class _WebhookTable(_Table):
+    type: str
+    url: _checked(_url) = Field(None, validate_default=True)
+    timeout_s: _checked(_seconds) = 5.0
+    backoff_s: _checked(_seconds) = 1.0
+    retries: _checked(_retries) = 2
+
+
+class _EmailTable(_Table):
+    type: str
+    to: _checked(_addresses) = Field(None, validate_default=True)
+    lang: _checked(_languages) = list(LANGUAGES)
+
+
+_CHANNEL_MODELS = {"webhook": _WebhookTable, "email": _EmailTable}
+
+
+class _RulesFile(_Table):
+    centre_id: StrictStr = Field(min_length=1)
+    channels: dict[str, Any] = {}
+    rules: list[Any] = []
+
+
+def _first_error(exc: ValidationError) -> dict:
+    """An unknown key first (a typo explains what follows), then in the model's order."""
+    errors = exc.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
+def _reason(error: dict) -> str:
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    return error["msg"][:1].lower() + error["msg"][1:]
+
+
+# --------------------------------------------------------------------------- reading
 
 
 def rule_from_dict(
@@ -227,48 +405,44 @@ def rule_from_dict(
     the rule and the key. ``channels``: the names a rule may use (None: not checked)."""
     if not isinstance(data, Mapping):
         raise RuleError(f"{where}: a rule is a table of keys, got {data!r}")
-    name = data.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise RuleError(
-            f"{where}, key 'name': {name!r} is not a rule name (letters, digits, _ - .)"
-        )
+    try:
+        name = _name(data.get("name"))
+    except ValueError as exc:
+        raise RuleError(f"{where}, key 'name': {exc}") from None
     where = f"{where} {name!r}"
     kind = data.get("kind")
     if kind not in KINDS:
         raise RuleError(f"{where}, key 'kind': {kind!r} is not one of {', '.join(KINDS)}")
-    spec = KINDS[kind]
-    unknown = [k for k in data if k not in spec and k not in COMMON_KEYS]
-    if unknown:
-        raise RuleError(
-            f"{where}, key {unknown[0]!r}: not a key of {kind} rules "
-            f"(keys: {', '.join([*COMMON_KEYS, *spec])})"
-        )
-    if "cooldown" not in data:
-        raise RuleError(f"{where}, key 'cooldown': missing (e.g. cooldown = \"1h\")")
-    cooldown_s = parse_duration(data["cooldown"], f"{where}, key 'cooldown'")
-    chosen = data.get("channels", [])
-    if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
-        raise RuleError(f"{where}, key 'channels': {chosen!r} is not a list of channel names")
+    model = _RULE_MODELS[kind]
+    try:
+        table = model.model_validate(data)
+    except ValidationError as exc:
+        error = _first_error(exc)
+        key = error["loc"][0]
+        if error["type"] == "extra_forbidden":
+            raise RuleError(
+                f"{where}, key {key!r}: not a key of {kind} rules "
+                f"(keys: {', '.join([*COMMON_KEYS, *KINDS[kind]])})"
+            ) from None
+        if error["type"] == "missing":
+            hint = 'e.g. cooldown = "1h"' if key == "cooldown" else KINDS[kind][key].help
+            raise RuleError(f"{where}, key {key!r}: missing ({hint})") from None
+        raise RuleError(f"{where}, key {key!r}: {_reason(error)}") from None
     if channels is not None:
-        missing = [c for c in chosen if c not in channels]
+        missing = [c for c in table.channels if c not in channels]
         if missing:
             raise RuleError(
                 f"{where}, key 'channels': no channel {missing[0]!r} "
                 f"(defined: {', '.join(channels) or 'none'})"
             )
-    enabled = data.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise RuleError(f"{where}, key 'enabled': {enabled!r} is not true or false")
-    params: dict[str, Any] = {}
-    for key, key_spec in spec.items():
-        if key in data:
-            params[key] = _check_value(key, key_spec, data[key], where)
-        elif key_spec.default is None and not key_spec.optional:
-            raise RuleError(f"{where}, key {key!r}: missing ({key_spec.help})")
-        elif key_spec.default is not None:
-            params[key] = key_spec.default
+    # a key left out without a default stays out (``as_dict`` writes back what was given)
+    params = {
+        key: getattr(table, key)
+        for key, spec in KINDS[kind].items()
+        if key in table.model_fields_set or spec.default is not None
+    }
     _check_consistency(kind, params, where)
-    return Rule(centre_id, name, kind, params, cooldown_s, tuple(chosen), enabled)
+    return Rule(centre_id, name, kind, params, table.cooldown, tuple(table.channels), table.enabled)
 
 
 def _check_consistency(kind: str, p: dict, where: str) -> None:
@@ -297,43 +471,15 @@ def channel_from_dict(name: str, data: Mapping[str, Any], where: str = "channel"
     kind = data.get("type")
     if kind not in CHANNEL_TYPES:
         raise RuleError(f"{where}, key 'type': {kind!r} is not webhook or email")
-    config: dict[str, Any] = {}
-    if kind == "webhook":
-        allowed = {"type", "url", "timeout_s", "retries", "backoff_s"}
-        url = data.get("url")
-        if not isinstance(url, str) or not re.match(r"^https?://\S+$", url):
-            raise RuleError(f"{where}, key 'url': {url!r} is not an http(s) URL")
-        config["url"] = url
-        config["timeout_s"] = _positive(data.get("timeout_s", 5), f"{where}, key 'timeout_s'")
-        config["backoff_s"] = _positive(data.get("backoff_s", 1), f"{where}, key 'backoff_s'")
-        retries = data.get("retries", 2)
-        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
-            raise RuleError(f"{where}, key 'retries': {retries!r} is not a whole number 0..10")
-        config["retries"] = retries
-    else:
-        allowed = {"type", "to", "lang"}
-        to = data.get("to")
-        if not isinstance(to, list) or not to or not all(_is_address(a) for a in to):
-            raise RuleError(f"{where}, key 'to': {to!r} is not a list of e-mail addresses")
-        config["to"] = list(to)
-        lang = data.get("lang", list(LANGUAGES))
-        if not isinstance(lang, list) or not lang or any(x not in LANGUAGES for x in lang):
-            raise RuleError(f"{where}, key 'lang': {lang!r} is not a list of en / ar")
-        config["lang"] = list(lang)
-    extra = [k for k in data if k not in allowed]
-    if extra:
-        raise RuleError(f"{where}, key {extra[0]!r}: not a key of {kind} channels")
-    return Channel(str(name), kind, config)
-
-
-def _positive(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise RuleError(f"{where}: {value!r} must be a number of seconds > 0")
-    return float(value)
-
-
-def _is_address(text: Any) -> bool:
-    return isinstance(text, str) and re.match(r"^[^@\s]+@[^@\s]+$", text) is not None
+    try:
+        table = _CHANNEL_MODELS[kind].model_validate(data)
+    except ValidationError as exc:
+        error = _first_error(exc)
+        key = error["loc"][0]
+        if error["type"] == "extra_forbidden":
+            raise RuleError(f"{where}, key {key!r}: not a key of {kind} channels") from None
+        raise RuleError(f"{where}, key {key!r}: {_reason(error)}") from None
+    return Channel(str(name), kind, table.model_dump(exclude={"type"}))
 
 
 @dataclass(frozen=True)
@@ -346,6 +492,13 @@ class RuleFile:
     rules: list[Rule]
 
 
+_FILE_ERRORS = {
+    "centre_id": "missing or not a text",
+    "channels": "give [channels.NAME] tables",
+    "rules": "give [[rules]] tables",
+}
+
+
 def load_rules_file(path: str | Path) -> RuleFile:
     """Read and validate a rules file; ``RuleError`` names the file, rule and key."""
     path = Path(path)
@@ -355,30 +508,27 @@ def load_rules_file(path: str | Path) -> RuleFile:
         raise RuleError(f"{path}: no such rules file") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{path}: not valid TOML: {exc}") from None
-    extra = [k for k in data if k not in ("centre_id", "channels", "rules")]
-    if extra:
-        raise RuleError(f"{path}, key {extra[0]!r}: a rules file has centre_id, channels, rules")
-    centre_id = data.get("centre_id")
-    if not isinstance(centre_id, str) or not centre_id:
-        raise RuleError(f"{path}, key 'centre_id': missing or not a text")
-    raw_channels = data.get("channels", {})
-    if not isinstance(raw_channels, Mapping):
-        raise RuleError(f"{path}, key 'channels': give [channels.NAME] tables")
+    try:
+        table = _RulesFile.model_validate(data)
+    except ValidationError as exc:
+        error = _first_error(exc)
+        key = error["loc"][0]
+        if error["type"] == "extra_forbidden":
+            raise RuleError(
+                f"{path}, key {key!r}: a rules file has centre_id, channels, rules"
+            ) from None
+        raise RuleError(f"{path}, key {key!r}: {_FILE_ERRORS[key]}") from None
     channels = {
-        name: channel_from_dict(name, table, f"{path}: channel")
-        for name, table in raw_channels.items()
+        name: channel_from_dict(name, t, f"{path}: channel") for name, t in table.channels.items()
     }
-    raw_rules = data.get("rules", [])
-    if not isinstance(raw_rules, list):
-        raise RuleError(f"{path}, key 'rules': give [[rules]] tables")
     rules, seen = [], set()
-    for number, table in enumerate(raw_rules, start=1):
-        rule = rule_from_dict(centre_id, table, f"{path}: rule {number}", channels)
+    for number, t in enumerate(table.rules, start=1):
+        rule = rule_from_dict(table.centre_id, t, f"{path}: rule {number}", channels)
         if rule.name in seen:
             raise RuleError(f"{path}: rule {number} {rule.name!r}, key 'name': used twice")
         seen.add(rule.name)
         rules.append(rule)
-    return RuleFile(path, centre_id, channels, rules)
+    return RuleFile(path, table.centre_id, channels, rules)
 
 
 def default_rules_file(centre_id: str) -> Path:

@@ -11,7 +11,7 @@ import re
 
 import pytest
 from support.app import ARTIFACTS, ServedApp, login, make_app
-from test_dashboards_trust import colour_at, family, hand_status
+from support.trust import colour_at, family, hand_status
 
 from analytics.centres import get_centre
 from analytics.exports.i18n import format_change, format_value

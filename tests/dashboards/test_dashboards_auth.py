@@ -105,7 +105,7 @@ def test_dash_posts_need_the_sessions_csrf_header(client):
 
 
 def test_failures_from_one_address_slow_that_address_and_name_down(app, client):
-    """Delays, not a hard lock (tests/test_dashboards_security.py has the rest)."""
+    """Delays, not a hard lock (tests/dashboards/test_dashboards_security.py has the rest)."""
     state = state_of(app)
     auth.add_user(state, "locky", "right-password", "manager")
     for _ in range(3):

@@ -46,8 +46,9 @@ from simulation.operations.alerts import (
     save_rule,
 )
 from simulation.operations.alerts.channels import Dispatcher
-from simulation.operations.alerts.evaluate import CentreEvaluator, _Projection
+from simulation.operations.alerts.evaluate import CentreEvaluator
 from simulation.operations.alerts.rules import load_rules_file
+from simulation.operations.alerts.sl_projection import ErlangRest
 from simulation.operations.alerts.watcher import Watcher
 
 TZ = "Asia/Riyadh"
@@ -221,11 +222,11 @@ def test_projection_of_one_interval_is_erlang_a():
     (so-far offered + calls), P from erlang_a_metrics; 3.5 agents lie between 3 and 4."""
     calls, seconds, aht, patience = 40.0, 1800.0, 180.0, 120.0
     m3, m4 = (erlang_a_metrics(calls, seconds, aht, patience, n, thresholds_s=[30]) for n in (3, 4))
-    p = _Projection([(calls, seconds, 3.5)], aht, patience, 30.0, 5.0, "sl_offered")
+    p = ErlangRest([(calls, seconds, 3.5)], aht, patience, 30.0, 5.0, "sl_offered")
     expected = (70 + calls * (m3["sl_offered_30"] + m4["sl_offered_30"]) / 2) / (100 + calls)
     assert p.value(70, 100, extra=0) == pytest.approx(expected, rel=1e-12)
     assert p.value(70, 100, extra=None) == (70 + calls) / (100 + calls)
-    answered = _Projection([(calls, seconds, 4)], aht, patience, 30.0, 5.0, "sl_answered")
+    answered = ErlangRest([(calls, seconds, 4)], aht, patience, 30.0, 5.0, "sl_answered")
     assert answered.value(0, 0, extra=0) == pytest.approx(m4["sl_answered_30"], rel=1e-12)
 
 

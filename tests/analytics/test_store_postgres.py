@@ -24,8 +24,7 @@ from pathlib import Path
 import pytest
 from support.app import PASSWORDS, ServedApp, login, make_app
 from support.cli import ROOT
-from support.kpi import write_calls_csv
-from test_kpi_rollup import random_calls
+from support.kpi import random_calls, write_calls_csv
 
 from analytics.centres import get_centre
 from analytics.exports.i18n import format_value

@@ -16,8 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from support.cli import ROOT, run_cca, run_cca_json
-from support.kpi import write_calls_csv
-from test_kpi_rollup import random_calls
+from support.kpi import random_calls, write_calls_csv
 
 from analytics.centres import get_centre
 from analytics.ingest import ingest_file
@@ -26,7 +25,7 @@ from analytics.maintenance import compact, migrate_single_file, store_info
 from analytics.periods import parse_period
 from analytics.store import Store
 
-SCHEMA_6 = Path(__file__).parent / "data" / "single_file_schema_6.sql"
+SCHEMA_6 = ROOT / "tests" / "data" / "single_file_schema_6.sql"
 OLD_TABLES = (
     "centres",
     "labels",

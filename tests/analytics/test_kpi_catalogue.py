@@ -15,12 +15,11 @@ import re
 from pathlib import Path
 
 import pytest
-from support.cli import run_cca
+from support.cli import ROOT, run_cca
 
 from analytics.kpi import OCCUPANCY_NAMES, TICKET_KPI_NAMES, call_kpi_names, catalogue
 from analytics.kpi.catalogue import CATALOGUE, OTHER_COLUMNS, find, format_value, kpi
 
-ROOT = Path(__file__).resolve().parents[1]
 OTHER = {c for group in OTHER_COLUMNS.values() for c in group}
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 

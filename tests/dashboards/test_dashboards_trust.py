@@ -11,6 +11,7 @@ import subprocess
 
 import pytest
 from dash import no_update
+from support.trust import colour_at, family, hand_status
 
 from analytics.calendars import BusinessCalendar
 from analytics.centres import get_centre
@@ -23,43 +24,6 @@ from dashboards import targets
 from dashboards.frame import filtered_href
 
 SEPT = parse_period("2026-09")
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    colour = colour.lstrip("#")
-    return tuple(int(colour[i : i + 2], 16) for i in (0, 2, 4))
-
-
-def colour_at(scale: list, zmin: float, zmax: float, z: float) -> tuple[float, ...]:
-    """The colour plotly draws for ``z`` (linear between the scale's stops)."""
-    t = (z - zmin) / (zmax - zmin)
-    t = min(max(t, 0.0), 1.0)
-    for (p0, c0), (p1, c1) in zip(scale, scale[1:], strict=False):
-        if p0 <= t <= p1:
-            f = 0.0 if p1 == p0 else (t - p0) / (p1 - p0)
-            return tuple(a + (b - a) * f for a, b in zip(_rgb(c0), _rgb(c1), strict=True))
-    raise AssertionError(f"{t} outside the scale")
-
-
-FAMILIES = {
-    "good": ("#2f9e44", "#8ce99a"),
-    "warn": ("#f08c00", "#ffc078"),
-    "bad": ("#e03131", "#ff8787"),
-}
-
-
-def family(rgb) -> str:
-    """Which of green, amber and red a colour is nearest to."""
-
-    def distance(hex_colour):
-        return sum((a - b) ** 2 for a, b in zip(rgb, _rgb(hex_colour), strict=True))
-
-    return min(FAMILIES, key=lambda f: min(distance(c) for c in FAMILIES[f]))
-
-
-def hand_status(value: float, target: float, at_least: bool, tolerance: float) -> str:
-    gap = value - target if at_least else target - value
-    return "good" if gap >= 0 else ("warn" if gap >= -tolerance else "bad")
 
 
 @pytest.mark.parametrize(

@@ -398,7 +398,7 @@ def test_caller_ids_are_stored_only_as_a_keyed_pseudonym(store, tmp_path):
     assert not any("966512345678" in str(v) for v in row)
     assert hashlib.sha256(b"966512345678").hexdigest() not in row  # the salt is really used
     unkeyed = hashlib.sha256((salt + "966512345678").encode()).hexdigest()
-    assert unkeyed not in row  # and the key (tests/test_pseudonyms.py)
+    assert unkeyed not in row  # and the key (tests/analytics/test_pseudonyms.py)
 
 
 # ----------------------------------------------------------------- centres and time zones

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support.cli import ROOT
 
 from analytics import translation
 from analytics.exports.i18n import Labels, format_value
@@ -29,7 +30,6 @@ from analytics.translation import (
     translator,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("analytics", "simulation", "dashboards", "cca")
 TRANSLATION = ROOT / "analytics" / "translation"
 # callee name -> positions of (context, singular, plural) among its arguments

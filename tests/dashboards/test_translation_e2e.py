@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS, login
-from support.app import ServedApp, make_app
+from support.app import ARTIFACTS, ServedApp, login, make_app
 
 from analytics.store import Store
 from analytics.translation import date, gettext

@@ -134,6 +134,18 @@ def test_explicit_rates_per_category_by_weekday():
         (lambda d: d.update(targets=["sl_offered_12 is good"]), "targets"),
         (lambda d: d["volume"].update(calls_per_month=10), "volume: give one of"),
         (lambda d: d["volume"]["day_of_week"].pop("thu"), "volume.day_of_week: no weight for thu"),
+        (
+            lambda d: d["categories"]["worker"].update(share="half"),
+            "categories.worker.share: input should be a valid number, not 'half'",
+        ),
+        (
+            lambda d: d["staffing"].update(agents=2.5),
+            "staffing.agents: input should be a valid integer",
+        ),
+        (
+            lambda d: d.update(periods=[{"name": "eid", "from": "2024-09-05", "colour": 1}]),
+            "periods.eid: unknown key 'colour'",
+        ),
     ],
 )
 def test_a_bad_scenario_fails_with_an_error_naming_file_and_field(change, message):

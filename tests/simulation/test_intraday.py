@@ -17,9 +17,10 @@ from support.kpi import add_calls, local
 
 from analytics.centres import Centre
 from simulation.formulas.erlang import erlang_a_metrics, parse_target, required_agents
-from simulation.intraday.day import IntradayPlan, snapshot_from_log
+from simulation.intraday.day import IntradayPlan
 from simulation.intraday.projection import band, project
 from simulation.intraday.reforecast import MIN_DAYS, forecast_cv, learn_weight
+from simulation.intraday.snapshot import snapshot_from_log
 from simulation.intraday.state import QueueState
 from simulation.intraday.whatif import Change, apply_changes, parse_change, suggest
 from simulation.queue.scenario import Scenario
@@ -104,7 +105,7 @@ def test_snapshot_reads_waiting_in_service_and_decided_calls(store):
     # its handling is what was expected of it at 10:00, not what the log later said
     from types import SimpleNamespace
 
-    from simulation.intraday.day import unknown_handling
+    from simulation.intraday.snapshot import unknown_handling
     from simulation.queue.distributions import Exponential
 
     talk = SimpleNamespace(name="EMPLOYER", talk=Exponential(100.0), hold=None, acw=None)
