@@ -15,8 +15,8 @@ threshold and S the short-abandon threshold (seconds):
   ("within T" is wait_s ≤ T: a call answered at exactly 12 s meets a 12 s target.)
 * ``asa_s``, ``avg_abandon_wait_s``: mean waits of answered / abandoned calls;
   ``aht_s``: mean talk + hold + after-call work of answered calls (missing parts are 0);
-  ``p90_wait_s``: the 90th percentile (linear interpolation) of answered waits, to the
-  nanosecond.
+  ``p90_wait_s``: the 90th percentile (linear interpolation) of answered waits; each of
+  these to the nanosecond.
 
 Every ratio with a zero denominator is None (SQL NULL), never 0.
 
@@ -182,6 +182,10 @@ def _p90_value(p90) -> float | None:
     return None if p90 is None else round(float(p90), 9)
 
 
+def _ns(seconds: float) -> float:
+    return round(seconds, 9)
+
+
 def fold_outcomes(answered_row, abandoned_row, timeout_row, labels: tuple[str, ...]) -> dict:
     """The call KPIs of one group by name (in ``call_kpi_names`` order), from its rows of
     ``call_counts_sql`` for each outcome (None when the group has no such call);
@@ -224,15 +228,19 @@ def fold_outcomes(answered_row, abandoned_row, timeout_row, labels: tuple[str, .
     for t, x, y in zip(sl["sl_with_abandons"], within, within_ab, strict=True):
         out[t] = (x + y) / offered if offered else None
     # float(): a view may carry DECIMAL or integer seconds; NULL parts count as 0
+    # Means are reported to the nanosecond, like the percentile: the lake sums a
+    # column's doubles in no fixed order, so the last bit of a sum moved between runs
+    # (and between a page and its download).
+    abandon_wait = _ns(float(abandoned_row[w]) / abandoned) if abandoned else None
     if answered:
         wait, talk, hold, acw, p90 = answered_row[w : w + 5]
-        out["asa_s"] = float(wait) / answered
-        out["avg_abandon_wait_s"] = float(abandoned_row[w]) / abandoned if abandoned else None
-        out["aht_s"] = (float(talk or 0) + float(hold or 0) + float(acw or 0)) / answered
+        out["asa_s"] = _ns(float(wait) / answered)
+        out["avg_abandon_wait_s"] = abandon_wait
+        out["aht_s"] = _ns((float(talk or 0) + float(hold or 0) + float(acw or 0)) / answered)
         out["p90_wait_s"] = _p90_value(p90)
     else:
         out["asa_s"] = None
-        out["avg_abandon_wait_s"] = float(abandoned_row[w]) / abandoned if abandoned else None
+        out["avg_abandon_wait_s"] = abandon_wait
         out["aht_s"] = out["p90_wait_s"] = None
     return out
 
