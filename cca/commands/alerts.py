@@ -19,24 +19,22 @@ sent) and prints what fired.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from pathlib import Path
 
 from analytics.errors import UserError
-from cca.options import output_formats
+from cca.options import actions, command, output_formats
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "alerts",
-        help="proactive alerts: check rules, watch and send, load rules, acknowledge",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "proactive alerts: check rules, watch and send, load rules, acknowledge",
     )
-    sub = p.add_subparsers(dest="action", metavar="ACTION")
-    sub.required = True
+    sub = actions(p, "action")
 
     c = sub.add_parser(
         "check",

@@ -16,6 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from cca.options import centre
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -26,8 +28,9 @@ def register(subparsers) -> None:
             "PDF of two to three pages with highlights, or a CSV of every KPI by caller "
             "category. Months are Gregorian (2024-09) or Hijri (1446-03H)."
         ),
+        parents=[centre("centre id, e.g. bahrain_lmra")],
     )
-    parser.add_argument("--centre", required=True, help="centre id, e.g. bahrain_lmra")
+
     parser.add_argument("--month", help="2024-09, 1446-03H or a date range 2024-09-01..2024-09-15")
     parser.add_argument(
         "--all-months", action="store_true", help="every month of --year, one file each"

@@ -9,10 +9,10 @@ import pandas as pd
 
 from analytics.call_log import save_centre
 from analytics.centres import Centre
-from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.queue.model import run_replication
 from simulation.queue.scenario_file import scenario_from_dict
+from support.kpi import insert_call_frame
 
 OPEN = ("sun", "mon", "tue", "wed", "thu")
 
@@ -84,19 +84,8 @@ def fill_store(
 def _add_history(con, centre, scenario, *, seed: int, staffing: bool) -> None:
     records = run_replication(scenario, seed=seed)
     frame = records.copy()
-    for c in CALL_COLUMNS:
-        if c not in frame:
-            frame[c] = None
-        elif isinstance(frame[c].dtype, pd.CategoricalDtype):
-            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
-    frame["centre_id"] = centre.centre_id
     frame["call_id"] = f"{scenario.start:%Y%m%d}-" + frame["call_id"].astype(str)  # unique
-    columns = ", ".join(CALL_COLUMNS)
-    con.register("incoming", frame[["centre_id", *CALL_COLUMNS]])
-    con.execute(
-        f"INSERT INTO calls (centre_id, {columns}) SELECT centre_id, {columns} FROM incoming"
-    )
-    con.unregister("incoming")
+    insert_call_frame(con, centre.centre_id, frame)
     if staffing:
         tl = scenario.timeline()
         origin = pd.Timestamp(scenario.start_instant)
