@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from support.cli import ROOT, run_cca
+from support.kpi import stored_calls
 
 from analytics.ingest import IngestError, ingest_file
 from analytics.mapping import ColumnMapping, MappingError, load_mapping
@@ -30,16 +31,7 @@ def write(tmp_path, name, text, encoding="utf-8"):
 
 
 def calls(store, centre="riyadh"):
-    with store.reader() as con:
-        con.execute("SET TimeZone = 'UTC'")
-        return {
-            r[0]: r[1:]
-            for r in con.execute(
-                "SELECT call_id, arrived_at, outcome, wait_s, talk_s, category, batch_id "
-                "FROM calls WHERE centre_id = ? ORDER BY call_id",
-                [centre],
-            ).fetchall()
-        }
+    return stored_calls(store, centre, "arrived_at, outcome, wait_s, talk_s, category, batch_id")
 
 
 def quarantine(store, batch_id):

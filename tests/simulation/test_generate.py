@@ -14,10 +14,9 @@ branches' counters are a queue, so that is what their waits show.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from support.cli import run_cca, run_cca_json
+from support.cli import generated_month, run_cca, run_cca_json
 
 from analytics.centres import get_centre
 from analytics.kpi import rollup
@@ -29,19 +28,11 @@ def _share(rows, key, value, count="offered"):
     return sum(r[count] for r in rows if r[key] == value) / total
 
 
-@pytest.fixture(scope="module")
-def bahrain(tmp_path_factory) -> Path:
-    """September 2026 of bahrain_lmra, the month seed 004 published."""
-    db = tmp_path_factory.mktemp("bahrain") / "history.duckdb"
-    run_cca("generate", "--scenario", "bahrain_lmra", "--start", "2026-09", db=db)
-    return db
+# September 2026 of bahrain_lmra, the month seed 004 published.
+bahrain = generated_month("bahrain_lmra", "2026-09")
 
 
-@pytest.fixture(scope="module")
-def saudi(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("saudi") / "history.duckdb"
-    run_cca("generate", "--scenario", "saudi_mol", "--start", "2026-09", db=db)
-    return db
+saudi = generated_month("saudi_mol", "2026-09")
 
 
 def test_bahrain_september_offers_11000_and_answers_10000(bahrain):
