@@ -15,6 +15,10 @@ included. Three spellings are accepted (docs/kpis.md):
   today), ``last-month``: relative to a day the caller gives (the centre's local today),
   so a bookmark keeps meaning "today".
 
+A period that runs from a month's 1st within that month (a month, ``last-month``,
+``this-month``: ``month_run``) is compared with the same days of the month before and of
+the same month a year before (``same_days_of_month``), whatever its spelling.
+
 An *interval* cuts a period into reporting buckets: 15, 30 or 60 minutes, a day, a
 week (starting Sunday, the first working day in the Gulf), a Gregorian month or a Hijri
 month. Buckets are cut in the centre's local time, so a day is a local day even when
@@ -133,6 +137,39 @@ def relative_period(name: str, today: dt.date) -> Period:
         end = today.replace(day=1) - dt.timedelta(days=1)
         return Period(end.replace(day=1), end, name)
     raise ValueError(f"period {name!r} is not one of {', '.join(RELATIVE_PERIODS)}")
+
+
+def month_run(period: Period) -> tuple[int, int] | None:
+    """(year, month) when ``period`` runs from a Gregorian month's 1st to a day of the
+    same month — the whole month (``2026-03``, ``last-month``, ``2026-03-01..2026-03-31``)
+    or its first days (``this-month`` on the 10th: month to date) — else None."""
+    start, end = period.start, period.end
+    if start.day == 1 and (end.year, end.month) == (start.year, start.month):
+        return start.year, start.month
+    return None
+
+
+def month_last_day(year: int, month: int) -> dt.date:
+    """The last day of Gregorian month ``year-month``."""
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def is_month_to_date(period: Period) -> bool:
+    """Does ``period`` run from a month's 1st to a day before that month's last?"""
+    run = month_run(period)
+    return run is not None and period.end < month_last_day(*run)
+
+
+def same_days_of_month(period: Period, year: int, month: int) -> Period:
+    """The days of month ``year-month`` that match ``period`` (a ``month_run``): the whole
+    month for a whole month, else its 1st to the same day of the month (cut at the
+    month's last day: 1-30 March gives 1-28 February)."""
+    last = month_last_day(year, month)
+    if period.end == month_last_day(period.end.year, period.end.month):
+        return Period(last.replace(day=1), last, f"{year:04d}-{month:02d}")
+    end = min(last, dt.date(year, month, min(period.end.day, last.day)))
+    first = end.replace(day=1)
+    return Period(first, end, f"{first.isoformat()}..{end.isoformat()}")
 
 
 def parse_period(text: str, today: dt.date | None = None) -> Period:

@@ -25,7 +25,14 @@ from analytics.centres import Centre
 from analytics.exports.i18n import Labels
 from analytics.labels import centre_names, labels_for
 from analytics.periods import Period, hijri_month_bounds, hijri_month_of
-from analytics.translation import DEFAULT, LANGUAGE_NAMES, direction, moment, other_language
+from analytics.translation import (
+    DEFAULT,
+    LANGUAGE_NAMES,
+    direction,
+    moment,
+    ngettext,
+    other_language,
+)
 from dashboards import freshness
 from dashboards.auth import User, csrf_for, current_user
 from dashboards.context import (
@@ -312,7 +319,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
     chosen = sum(len(v) for v in ctx.view.filters.values())
     summary = ctx.labels.period_name(ctx.period)
     if chosen:
-        summary += " · " + w["n_chosen"].format(n=chosen)
+        summary += " · " + ngettext(ctx.lang, "{n} chosen", "{n} chosen", chosen)
     # phones: the filters fold into a drawer behind one line saying what is chosen
     return html.Div(
         [
@@ -378,7 +385,12 @@ def as_of_stamp(ctx: PageContext) -> html.Div:
     if loaded is None or dt.datetime.now(dt.UTC) - loaded > dt.timedelta(hours=hours):
         children.append(
             html.Div(
-                w["stale"].format(hours=f"{hours:g}"),
+                ngettext(
+                    ctx.lang,
+                    "The last load is older than {n} hour: these figures may be out of date.",
+                    "The last load is older than {n} hours: these figures may be out of date.",
+                    hours,
+                ),
                 className="stale-warning",
                 id="stale-warning",
             )

@@ -21,6 +21,7 @@ from dash import dcc, html
 
 from analytics.centres import Centre
 from analytics.freshness import DataAge, data_age, latest_call
+from analytics.translation import ngettext
 from dashboards.words import words
 
 __all__ = ["DataAge", "data_age", "empty_notice", "now_at", "page_notice", "stale_notice"]
@@ -40,8 +41,14 @@ def stale_text(age: DataAge, lang: str, date_text: str) -> str | None:
     """The warning's sentence, or None when the data are current."""
     if not age.stale:
         return None
-    w = words(lang)
-    return w["data_old"].format(date=date_text, days=age.days, time=f"{age.latest:%H:%M}")
+    return ngettext(
+        lang,
+        "The latest call is from {date} at {time}, {n} day ago: these figures stop there.",
+        "The latest call is from {date} at {time}, {n} days ago: these figures stop there.",
+        age.days,
+        date=date_text,
+        time=f"{age.latest:%H:%M}",
+    )
 
 
 def stale_notice(age: DataAge, lang: str, date_text: str, *, dark: bool = False):
@@ -142,7 +149,12 @@ def empty_notice(ctx, path: str):
                         href=path + ctx.view.query(**{dim: None}),
                         className="widen-link",
                     ),
-                    f" — {n:,} " + (w["n_calls"] if kind != "tickets" else w["n_tickets"]),
+                    " — "
+                    + (
+                        ngettext(ctx.lang, "{n} ticket", "{n} tickets", n)
+                        if kind == "tickets"
+                        else ngettext(ctx.lang, "{n} call", "{n} calls", n)
+                    ),
                 ],
                 **{"data-filter": dim},
             )

@@ -122,7 +122,10 @@ def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.da
         "day": day,
         "day_is_today": is_today,
         "day_row": None,
-        "by_category": call_kpis(con, centre, period=period, by=("category",), filters=f),
+        # a screen lists the categories with calls in the period, not every one of the year
+        "by_category": call_kpis(
+            con, centre, period=period, by=("category",), filters=f, empty_groups=False
+        ),
         "trend": [],
         "trend_by_category": [],
         "tickets": (
@@ -181,6 +184,7 @@ def categories(
             by=("category",),
             filters=f,
             percentile=period.days <= PERCENTILE_DAYS,
+            empty_groups=False,
         ),
         # volumes only: no percentile to read from the calls
         "over_time": call_kpis(
@@ -197,7 +201,9 @@ def categories(
     }
     if category is not None:
         g = f | {"category": [category]}
-        out["topics"] = call_kpis(con, centre, period=period, by=("topic",), filters=g)
+        out["topics"] = call_kpis(
+            con, centre, period=period, by=("topic",), filters=g, empty_groups=False
+        )
         out["intervals"] = call_kpis(con, centre, period=period, interval="daily-30min", filters=g)
     return out
 
@@ -300,8 +306,12 @@ def calls_behind(con, centre: Centre, period: Period, filters: Filters, limit: i
 def sites(con, centre: Centre, period: Period, filters: Filters) -> dict:
     f = dict(filters)
     out = {
-        "calls_by_site": call_kpis(con, centre, period=period, by=("site",), filters=f),
-        "calls_by_channel": call_kpis(con, centre, period=period, by=("channel",), filters=f),
+        "calls_by_site": call_kpis(
+            con, centre, period=period, by=("site",), filters=f, empty_groups=False
+        ),
+        "calls_by_channel": call_kpis(
+            con, centre, period=period, by=("channel",), filters=f, empty_groups=False
+        ),
         "tickets_by_site": ticket_kpis(
             con, centre, period=period, by=("channel", "site"), filters=ticket_filters(f)
         ),

@@ -44,7 +44,6 @@ _MESSAGES = {
     "no_calls_today": N_("No calls yet today"),
     "data_as_of": N_("Data as of"),
     "last_load": N_("last load"),
-    "stale": N_("The last load is older than {hours} hours: these figures may be out of date."),
     "never_loaded": N_("no load recorded"),
     "no_data": N_("No data for this selection."),
     "no_centre": N_("No centre you may see has data yet. Load some with cca ingest or cca demo."),
@@ -154,15 +153,9 @@ _MESSAGES = {
     "today_suggest": N_("To close at target"),
     "today_cannot": N_("No projection"),
     "one_site": N_("All calls of this selection come from one site: {site}."),
-    "overloaded": N_(
-        "{site} is overloaded: {n} visits a counter, {times} times the other branches' median."
-    ),
     "visits_unit": N_("visits"),
     "contacts": N_("contacts"),
     "not_current": N_("Not current."),
-    "data_old": N_(
-        "The latest call is from {date} at {time}, {days} days ago: these figures stop there."
-    ),
     "no_calls_in": N_("No calls in {period} yet."),
     "no_tickets_in": N_("No tickets in {period}."),
     "latest_call_was": N_("The latest call was on {date}."),
@@ -172,26 +165,21 @@ _MESSAGES = {
     "remove_filter": N_("Remove {filter}: {values}"),
     "n_tickets": N_("tickets"),
     "vs": N_("vs {period}"),
+    "month_to_date": N_(
+        "Month to date: each change compares with the same days of the month before and of the same month a year before."
+    ),
     "by_month": N_("Month by month, against the targets"),
     "one_month_only": N_("Only one month has calls so far: the trend grows month by month."),
-    "age_under": N_("under {hi} working day"),
-    "age_between": N_("{lo} to {hi} working days"),
-    "age_over": N_("over {lo} working days"),
     "past_sla": N_("past the SLA"),
     "open_tickets": N_("Open tickets"),
     "ageing": N_("Open tickets by age, at {at}"),
     "no_open_tickets": N_("No ticket is open."),
     "oldest_open": N_("Oldest open ticket, open for"),
-    "open_now": N_("tickets open"),
     "state_open": NP_("ticket state", "Open"),
     "state_resolved": NP_("ticket state", "Resolved"),
     "first_response": N_("First response"),
     "ticket_list": N_("Tickets of this selection"),
-    "list_note": N_("{n} tickets, open ones first, then the newest (up to 1,000)."),
     "calls_behind": N_("The calls behind these figures"),
-    "calls_behind_note": N_(
-        "{total} calls in {scope}; the newest {shown} are listed. Caller numbers are never shown."
-    ),
     "no_filters": N_("no filter"),
     "arrived": N_("Arrived"),
     "outcome": N_("Outcome"),
@@ -210,7 +198,6 @@ _MESSAGES = {
     "pick_dates": N_("From … to …"),
     "menu": N_("Menu"),
     "filters": N_("Filters"),
-    "n_chosen": N_("{n} chosen"),
     "agents_unit": N_("agents"),
     "centres_side_by_side": N_("Centres side by side"),
     "centres_note": N_(

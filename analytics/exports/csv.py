@@ -3,15 +3,18 @@
 For programs, not people: a long table that a spreadsheet pivot or a data warehouse
 takes as it is. Columns:
 
-    centre_id, period, period_start, period_end, scope, category, category_label, kpi, value
+    centre_id, period, period_start, period_end, scope, category, category_label, kpi, value, note
 
 ``scope`` is ``calls``, ``tickets`` or ``occupancy``; ``category`` is empty for the
 whole centre; ``kpi`` is a KPI name of docs/kpis.md (``sl_offered_12``, ``frt_wh_p50``);
 ``value`` is the KPI layer's value as it is (ratios as fractions, times in seconds,
 working hours or working days), empty when the KPI is null. ``category`` is the stored
 code (what programs join on); ``category_label`` beside it is the centre's name for it
-in the edition's language (``analytics.labels``), the only column that differs between
-the English and Arabic files.
+in the edition's language (``analytics.labels``). ``note`` is empty unless the data stop
+a working day or more before the period ends: then every row carries the sentence the
+PDF and Excel editions print above their figures (``Labels.data_stop``), so a program
+that loads the file cannot take a partial month for a whole one. The label and the note
+are the only columns that differ between the English and Arabic files.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ COLUMNS = (
     "category_label",
     "kpi",
     "value",
+    "note",
 )
 
 
@@ -45,6 +49,8 @@ def csv_rows(report: MonthlyReport, labels: Labels | None = None) -> list[dict]:
         "period_start": report.period.start.isoformat(),
         "period_end": report.period.end.isoformat(),
     }
+    # the data-stop warning of the PDF and Excel editions, in the edition's language
+    note = labels.data_stop(report) or ""
     rows: list[dict] = []
 
     def add(scope: str, category, names, values: dict, scope_wide: bool = False) -> None:
@@ -58,6 +64,7 @@ def csv_rows(report: MonthlyReport, labels: Labels | None = None) -> list[dict]:
                     "category_label": "" if scope_wide else labels.category(category),
                     "kpi": name,
                     "value": values[name],
+                    "note": note,
                 }
             )
 

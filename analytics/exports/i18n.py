@@ -93,9 +93,6 @@ _MESSAGES = {
     "as_of": N_("Data up to"),
     "produced": N_("produced"),
     "no_calls_yet": N_("no call"),
-    "data_stop": N_(
-        "The data stop on {date} at {time}, {days} days before the end of this period: these figures are incomplete."
-    ),
     "time_zone": N_("Time zone"),
     "period": N_("Period"),
     "centre": N_("Centre"),
@@ -192,8 +189,14 @@ class Labels:
         age = report.data_stop
         if age is None or age.latest is None:
             return None
-        return self["data_stop"].format(
-            date=age.latest.strftime("%Y-%m-%d"), time=age.latest.strftime("%H:%M"), days=age.days
+        return self.tr.ngettext(
+            "The data stop on {date} at {time}, {n} day before the end of this period: these "
+            "figures are incomplete.",
+            "The data stop on {date} at {time}, {n} days before the end of this period: these "
+            "figures are incomplete.",
+            age.days,
+            date=age.latest.strftime("%Y-%m-%d"),
+            time=age.latest.strftime("%H:%M"),
         )
 
     def kpi(self, name: str) -> str:

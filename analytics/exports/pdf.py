@@ -87,6 +87,11 @@ class _Report(FPDF):
         align: str = "L",
     ) -> None:
         self.set_font("Plex", "B" if bold else "", size)
+        # a line longer than its box (a header's dates, zone and stamps) is set smaller,
+        # never cut at the page's edge
+        while size > 6 and self.get_string_width(text) > w:
+            size -= 0.25
+            self.set_font("Plex", "B" if bold else "", size)
         self.set_text_color(*colour)
         self.set_xy(self.xm(x, w), y)
         self.cell(w, h, text, align=self.lead(align))

@@ -34,7 +34,7 @@ from analytics.centres import Centre
 from analytics.freshness import DataAge, data_age, latest_call
 from analytics.kpi import call_kpis, occupancy, threshold_label, ticket_kpis
 from analytics.labels import LANGS, labels_for
-from analytics.periods import Period, parse_period
+from analytics.periods import Period, month_run, parse_period, same_days_of_month
 
 # docs/kpis.md's day interval is the trend; the intraday profile uses 30 minutes.
 INTRADAY_INTERVALS = ("15min", "30min", "60min")
@@ -82,17 +82,25 @@ def default_targets(centre: Centre) -> tuple[Target, ...]:
 
 
 def previous_period(period: Period) -> Period | None:
-    """The month before a Gregorian or Hijri month; for a range, the same number of days
-    just before it. None when the calendar cannot say (outside Umm al-Qura's range)."""
+    """The month before a Gregorian or Hijri month; for days from a month's 1st within it
+    (``this-month``: month to date, ``last-month``), the same days of the month before
+    (1-10 March: 1-10 February; a whole month: the whole month before); for days from a
+    Sunday within its week (``this-week``), the same weekdays a week before; for another
+    range, the same number of days just before it. None when the calendar cannot say (outside
+    Umm al-Qura's range)."""
     try:
         if m := _HIJRI.match(period.label):
             year, month = int(m.group(1)), int(m.group(2))
             year, month = (year - 1, 12) if month == 1 else (year, month - 1)
             return parse_period(f"{year:04d}-{month:02d}H")
-        if m := _GREGORIAN.match(period.label):
-            year, month = int(m.group(1)), int(m.group(2))
+        if run := month_run(period):
+            year, month = run
             year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-            return parse_period(f"{year:04d}-{month:02d}")
+            return same_days_of_month(period, year, month)
+        if period.start.isoweekday() == 7 and period.days <= 7:
+            # a week from its Sunday (``this-week`` on a Tuesday): the same weekdays before
+            start, end = (day - dt.timedelta(days=7) for day in (period.start, period.end))
+            return parse_period(f"{start.isoformat()}..{end.isoformat()}")
         end = period.start - dt.timedelta(days=1)
         start = end - dt.timedelta(days=period.days - 1)
         return parse_period(f"{start.isoformat()}..{end.isoformat()}")
@@ -101,7 +109,8 @@ def previous_period(period: Period) -> Period | None:
 
 
 def year_before(period: Period) -> Period | None:
-    """The same month of the year before (Hijri year for a Hijri month); for a range,
+    """The same month of the year before (Hijri year for a Hijri month); for days from a
+    month's 1st within it, the same days of that month a year before; for another range,
     the same calendar days a year earlier (29 February becomes the 28th)."""
 
     def shift(day: dt.date) -> dt.date:
@@ -113,8 +122,8 @@ def year_before(period: Period) -> Period | None:
     try:
         if m := _HIJRI.match(period.label):
             return parse_period(f"{int(m.group(1)) - 1:04d}-{m.group(2)}H")
-        if m := _GREGORIAN.match(period.label):
-            return parse_period(f"{int(m.group(1)) - 1:04d}-{m.group(2)}")
+        if run := month_run(period):
+            return same_days_of_month(period, run[0] - 1, run[1])
         return parse_period(f"{shift(period.start).isoformat()}..{shift(period.end).isoformat()}")
     except ValueError:
         return None

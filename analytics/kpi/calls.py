@@ -15,8 +15,8 @@ threshold and S the short-abandon threshold (seconds):
   ("within T" is wait_s ≤ T: a call answered at exactly 12 s meets a 12 s target.)
 * ``asa_s``, ``avg_abandon_wait_s``: mean waits of answered / abandoned calls;
   ``aht_s``: mean talk + hold + after-call work of answered calls (missing parts are 0);
-  ``p90_wait_s``: the 90th percentile (linear interpolation) of answered waits, to the
-  nanosecond.
+  ``p90_wait_s``: the 90th percentile (linear interpolation) of answered waits; each of
+  these to the nanosecond.
 
 Every ratio with a zero denominator is None (SQL NULL), never 0.
 
@@ -182,6 +182,10 @@ def _p90_value(p90) -> float | None:
     return None if p90 is None else round(float(p90), 9)
 
 
+def _ns(seconds: float) -> float:
+    return round(seconds, 9)
+
+
 def fold_outcomes(answered_row, abandoned_row, timeout_row, labels: tuple[str, ...]) -> dict:
     """The call KPIs of one group by name (in ``call_kpi_names`` order), from its rows of
     ``call_counts_sql`` for each outcome (None when the group has no such call);
@@ -224,15 +228,19 @@ def fold_outcomes(answered_row, abandoned_row, timeout_row, labels: tuple[str, .
     for t, x, y in zip(sl["sl_with_abandons"], within, within_ab, strict=True):
         out[t] = (x + y) / offered if offered else None
     # float(): a view may carry DECIMAL or integer seconds; NULL parts count as 0
+    # Means are reported to the nanosecond, like the percentile: the lake sums a
+    # column's doubles in no fixed order, so the last bit of a sum moved between runs
+    # (and between a page and its download).
+    abandon_wait = _ns(float(abandoned_row[w]) / abandoned) if abandoned else None
     if answered:
         wait, talk, hold, acw, p90 = answered_row[w : w + 5]
-        out["asa_s"] = float(wait) / answered
-        out["avg_abandon_wait_s"] = float(abandoned_row[w]) / abandoned if abandoned else None
-        out["aht_s"] = (float(talk or 0) + float(hold or 0) + float(acw or 0)) / answered
+        out["asa_s"] = _ns(float(wait) / answered)
+        out["avg_abandon_wait_s"] = abandon_wait
+        out["aht_s"] = _ns((float(talk or 0) + float(hold or 0) + float(acw or 0)) / answered)
         out["p90_wait_s"] = _p90_value(p90)
     else:
         out["asa_s"] = None
-        out["avg_abandon_wait_s"] = float(abandoned_row[w]) / abandoned if abandoned else None
+        out["avg_abandon_wait_s"] = abandon_wait
         out["aht_s"] = out["p90_wait_s"] = None
     return out
 
@@ -254,7 +262,9 @@ def _known_groups(
     filters: Mapping[str, Sequence[str]] | None = None,
 ) -> list:
     """The ``dims`` values of the centre's calls within a year either side of ``period``:
-    the groups a breakdown shows even when they have no call in the period.
+    the groups a breakdown shows even when they have no call in the period. A group
+    without a value (calls that carry no category, as a queue_log feed's) is no group of
+    its own: it is listed only when it has calls in the period.
 
     With one dimension the values ``seen`` in the period are filtered out while
     scanning, which makes the query cheaper (fewer rows to hash)."""
@@ -274,11 +284,11 @@ def _known_groups(
             "WHERE c.centre_id = ? AND c.arrived_at >= ? AND c.arrived_at < ?"
         )
     flt_sql, flt_params = filter_sql(filters or {})
-    sql += flt_sql
+    sql += flt_sql + "".join(f" AND c.{d} IS NOT NULL" for d in dims)
     params += flt_params
     values = [key[0] for key in seen if key[0] is not None]
     if len(dims) == 1 and values:
-        sql += f" AND (c.{dims[0]} IS NULL OR NOT list_contains(?, c.{dims[0]}))"
+        sql += f" AND NOT list_contains(?, c.{dims[0]})"
         params.append(values)
     return con.execute(sql, params).fetchall()
 
@@ -312,15 +322,18 @@ def call_kpis(
     use_rollup: bool = True,
     filters: Mapping[str, Sequence[str] | str] | None = None,
     percentile: bool = True,
+    empty_groups: bool = True,
 ) -> list[dict]:
     """Call KPIs of ``centre`` from table/view ``source``, one dict per group.
 
     Keys: the ``by`` dimensions in order, then ``interval_start`` (local, aware) when
     ``interval`` is given, then ``call_kpi_names(thresholds)``. Without ``by`` and
     ``interval`` there is exactly one row, even with no calls (counts 0, ratios None).
-    With ``by`` alone and a ``period``, every group that has calls within a year either
-    side of the period gets a row, with zeros and nulls if it has none in the period;
-    otherwise a row per group (and interval) that has calls in the period.
+    With ``by`` alone and a ``period``, every group (with a value) that has calls within a
+    year either side of the period gets a row, with zeros and nulls if it has none in the period
+    (a report's months line up); ``empty_groups=False`` leaves those out, as a screen
+    listing the groups of one period does; otherwise a row per group (and interval) that
+    has calls in the period.
     ``period`` None = all data. Thresholds and S (seconds) default to the centre's.
     ``filters`` ({dimension: [values]}) keeps only the calls whose dimension is one of
     the values (the dashboards' category, topic, channel, site and queue filters).
@@ -387,7 +400,7 @@ def call_kpis(
                     percentile,
                 )
             known = []
-            if dims and period is not None and interval is None:
+            if dims and period is not None and interval is None and empty_groups:
                 seen = {row[: len(dims)] for row in counts}
                 known = _known_groups(
                     con,

@@ -13,13 +13,32 @@
     if (el && el.textContent !== text) el.textContent = text;
   }
 
+  // "179.5 ث" as its number and a smaller unit (figure_parts in wallboard.py): the
+  // element's text stays the value
+  function setFigure(el, text) {
+    if (el.textContent === text) return;
+    var cut = text.lastIndexOf(" ");
+    var unit = cut > 0 ? text.slice(cut) : "";
+    if (!unit || /\d/.test(unit)) {
+      el.textContent = text;
+      return;
+    }
+    var value = document.createElement("span");
+    value.className = "wb-num";
+    value.textContent = text.slice(0, cut);
+    var small = document.createElement("span");
+    small.className = "wb-unit";
+    small.textContent = unit;
+    el.replaceChildren(value, small);
+  }
+
   function apply(root, p) {
     p.figures.forEach(function (f) {
       var el = root.querySelector(
         '[data-kpi="' + f.kpi + '"][data-window="' + f.window + '"]'
       );
       if (!el) return;
-      if (el.textContent !== f.text) el.textContent = f.text;
+      setFigure(el, f.text);
       if (el.getAttribute("data-status") !== f.status) el.setAttribute("data-status", f.status);
     });
     setText("wallboard-updated", p.updated);

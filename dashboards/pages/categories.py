@@ -12,7 +12,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi import threshold_label
-from analytics.translation import is_rtl, moment, start_side
+from analytics.translation import is_rtl, moment, ngettext, start_side
 from dashboards import charts, queries, targets
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, filtered_href, page
@@ -200,8 +200,15 @@ def calls_panel(ctx: PageContext):
         [
             html.Div(w["calls_behind"], className="panel-title"),
             html.Div(
-                w["calls_behind_note"].format(
-                    total=f"{total:,}", shown=f"{len(rows):,}", scope=scope
+                ngettext(
+                    ctx.lang, "{n} call in {scope}.", "{n} calls in {scope}.", total, scope=scope
+                )
+                + " "
+                + ngettext(
+                    ctx.lang,
+                    "The newest {n} is listed; caller numbers are never shown.",
+                    "The newest {n} are listed; caller numbers are never shown.",
+                    len(rows),
                 ),
                 className="muted",
                 id="calls-behind-scope",

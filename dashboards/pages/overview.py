@@ -14,7 +14,8 @@ import dash_mantine_components as dmc
 from dash import html
 
 from analytics.kpi import threshold_label
-from analytics.translation import is_rtl, start_side
+from analytics.periods import is_month_to_date
+from analytics.translation import is_rtl, ngettext, start_side
 from dashboards import queries, targets
 from dashboards.frame import PageContext, page
 from dashboards.tiles import kpi_tile
@@ -129,6 +130,10 @@ def build(ctx: PageContext):
             [
                 html.H2(f"{period_title} · {ctx.centre_name}", className="section-title"),
                 html.Div(ctx.labels.period_span(ctx.period), className="section-sub"),
+                # the 1st to today: the changes are against the same days, not whole months
+                html.Div(w["month_to_date"], className="section-sub", id="overview-compared")
+                if is_month_to_date(ctx.period)
+                else None,
             ]
         ),
         both,
@@ -163,7 +168,10 @@ def build(ctx: PageContext):
                     html.Div(
                         [
                             html.Span(ctx.labels.category(code), className="cat-name"),
-                            html.Span(f"{row['offered']:,} {w['n_calls']}", className="cat-count"),
+                            html.Span(
+                                ngettext(ctx.lang, "{n} call", "{n} calls", row["offered"]),
+                                className="cat-count",
+                            ),
                         ],
                         className="cat-head",
                     ),

@@ -15,6 +15,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from analytics.kpi import threshold_label
+from analytics.translation import ngettext
 from dashboards import charts, queries
 from dashboards.frame import PageContext, page
 from dashboards.grid import kpi_grid
@@ -81,9 +82,14 @@ def _visits_panel(ctx: PageContext, visits: list[dict], counters: dict[str, int]
     for site, times in flagged.items():
         children.append(
             dmc.Alert(
-                w["overloaded"].format(
+                ngettext(
+                    ctx.lang,
+                    "{site} is overloaded: {n} visit a counter, {times} times the other "
+                    "branches' median.",
+                    "{site} is overloaded: {n} visits a counter, {times} times the other "
+                    "branches' median.",
+                    round(per_counter[site]),
                     site=labels.dimension("site", site),
-                    n=f"{per_counter[site]:,.0f}",
                     times=f"{times:,.0f}",
                 ),
                 color="red",

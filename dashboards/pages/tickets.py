@@ -17,7 +17,7 @@ from dash import dcc, html
 
 from analytics.kpi import TICKET_KPI_NAMES
 from analytics.kpi.catalogue import format_value
-from analytics.translation import is_rtl, moment
+from analytics.translation import is_rtl, moment, ngettext
 from dashboards import charts, freshness, queries
 from dashboards.frame import PageContext, page
 from dashboards.grid import kpi_grid
@@ -33,20 +33,37 @@ def as_of(ctx: PageContext) -> dt.datetime:
     return min(now, end)
 
 
-def bucket_label(b: dict, w: dict) -> str:
-    lo, hi = f"{b['lo']:g}", (f"{b['hi']:g}" if b["hi"] is not None else None)
-    text = (
-        w["age_under"].format(hi=hi)
-        if b["lo"] == 0
-        else (w["age_between"].format(lo=lo, hi=hi) if hi else w["age_over"].format(lo=lo))
-    )
+# the ticket list's columns wide enough for their values ("Website e-support", not "Website e-sup…")
+LIST_WIDTHS = {
+    "ticket_id": 230,
+    "created_at": 160,
+    "first_response_at": 160,
+    "resolved_at": 160,
+    "channel": 170,
+    "topic": 190,
+    "site": 150,
+}
+
+
+def bucket_label(b: dict, w: dict, lang: str) -> str:
+    """ "under 1 working day", "1 to 3 working days", "over 6 working days" (the count
+    that the noun follows takes its plural form: Arabic has six)."""
+    lo, hi = b["lo"], b["hi"]
+    if lo == 0:
+        text = ngettext(lang, "under {n} working day", "under {n} working days", hi)
+    elif hi is not None:
+        text = ngettext(
+            lang, "{lo} to {n} working day", "{lo} to {n} working days", hi, lo=f"{lo:g}"
+        )
+    else:
+        text = ngettext(lang, "over {n} working day", "over {n} working days", lo)
     return text + (f" ({w['past_sla']})" if b["past_sla"] else "")
 
 
 def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
     w, labels = ctx.w, ctx.labels
     buckets = ages["buckets"]
-    names = [bucket_label(b, w) for b in buckets]
+    names = [bucket_label(b, w, ctx.lang) for b in buckets]
     colours = [charts.BAD if b["past_sla"] else charts.PALETTE[0] for b in buckets]
     fig = charts.grouped_bars(
         names,
@@ -81,6 +98,7 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
             ],
             className="kpi-tile status-"
             + ("bad" if oldest["age_wd"] >= ctx.centre.ticket_sla_wd else "none"),
+            style={"height": "auto"},  # under the panel's title: not the panel's whole height
         )
     return html.Div(
         [
@@ -93,7 +111,13 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
                 className="panel",
             ),
             html.Div(
-                [html.Div(f"{ages['open']:,} {w['open_now']}", className="panel-title"), side],
+                [
+                    html.Div(
+                        ngettext(ctx.lang, "{n} ticket open", "{n} tickets open", ages["open"]),
+                        className="panel-title",
+                    ),
+                    side,
+                ],
                 className="panel",
             ),
         ],
@@ -136,8 +160,7 @@ def ticket_table(ctx: PageContext, rows: list[dict]):
         id="tickets-list",
         rowData=data,
         columnDefs=[
-            {"field": f, "headerName": h, "minWidth": 230 if f == "ticket_id" else 110}
-            for f, h in columns
+            {"field": f, "headerName": h, "minWidth": LIST_WIDTHS.get(f, 110)} for f, h in columns
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
@@ -203,7 +226,7 @@ def build(ctx: PageContext):
     ]
     key = [
         {"field": "category_label", "headerName": w["category"], "minWidth": 140},
-        {"field": "channel_label", "headerName": w["channel"], "minWidth": 110},
+        {"field": "channel_label", "headerName": w["channel"], "minWidth": 170},
     ]
     by = kpi_grid(
         "tickets-by",
@@ -295,7 +318,15 @@ def build(ctx: PageContext):
             html.Div(
                 [
                     html.Div(w["ticket_list"], className="panel-title"),
-                    html.Div(w["list_note"].format(n=f"{len(data['list']):,}"), className="muted"),
+                    html.Div(
+                        ngettext(
+                            ctx.lang,
+                            "{n} ticket, open ones first, then the newest (up to 1,000).",
+                            "{n} tickets, open ones first, then the newest (up to 1,000).",
+                            len(data["list"]),
+                        ),
+                        className="muted",
+                    ),
                     ticket_table(ctx, data["list"]),
                 ],
                 className="panel",

@@ -40,7 +40,7 @@ from analytics.exports.report import Target, default_targets
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
 from analytics.labels import centre_names
-from analytics.translation import N_, NP_, gettext, isolate, pgettext
+from analytics.translation import N_, NP_, gettext, ngettext, number, pgettext
 from dashboards import queries
 from dashboards.auth import require_page
 from dashboards.context import View, app_context, centre_for, resolve, visible_centres
@@ -68,9 +68,6 @@ _WORDS = {
     "offline": N_("NO CONNECTION"),
     "target": N_("target"),
     "queue_all": N_("All queues"),
-    "feed": N_("Feed"),
-    "lag": N_("lag"),
-    "silent_for": N_("silent for"),
 }
 
 
@@ -132,7 +129,6 @@ def snapshot_payload(con, centre, queues: list[str], lang: str) -> dict:
 
     snap = live_snapshot(con, centre, queues=queues or None)
     targets = wall_targets(centre)
-    w = _words(lang)
     feeds = snap["feeds"]
     stale = any(f["stale"] for f in feeds)
     figures = [
@@ -148,11 +144,19 @@ def snapshot_payload(con, centre, queues: list[str], lang: str) -> dict:
     feed_lines = []
     for f in feeds:
         silent = f["silent_s"]
+        lag = "—" if f["lag_s"] is None else f"{number(f['lag_s'], lang, 1)} {gettext(lang, 's')}"
         feed_lines.append(
-            f"{w['feed']} {f['format']}: {w['lag']} "
-            # a Latin run inside Arabic keeps its order ("2.4 s", not "s 2.4")
-            + (isolate(f"{f['lag_s']:.1f} s") if f["lag_s"] is not None else "—")
-            + (f" · {w['silent_for']} {silent / 60:.0f} min" if f["stale"] and silent else "")
+            # one sentence: the feed's (Latin) name is isolated inside Arabic, and the lag
+            # reads "2.4 ث" in Arabic, "2.4 s" in English, in the reader's order
+            gettext(lang, "Feed {format}: lag {lag}", format=f["format"], lag=lag)
+            + (
+                " · "
+                + ngettext(
+                    lang, "silent for {n} minute", "silent for {n} minutes", round(silent / 60)
+                )
+                if f["stale"] and silent
+                else ""
+            )
         )
     return {
         "centre": centre.centre_id,
@@ -244,12 +248,22 @@ def register_routes(server) -> None:
 # ------------------------------------------------------------------ the live board
 
 
+def figure_parts(text: str):
+    """A figure's text as its number and its unit ("179.5 ث": "179.5", " ث"), the unit
+    set smaller so that a figure of at least 72 px fits a tile of a six-figure row;
+    ``wallboard.js`` splits an update the same way. The element's text stays the value."""
+    value, space, unit = text.rpartition(" ")
+    if not space or not value or any(c.isdigit() for c in unit):
+        return text
+    return [html.Span(value, className="wb-num"), html.Span(space + unit, className="wb-unit")]
+
+
 def _figure(window: str, kpi: dict, labels: Labels, targets, hero: bool = False):
     name = kpi["kpi"]
     parts = [
         html.Div(labels.kpi(name), className="wb-label"),
         html.Div(
-            kpi["text"],
+            figure_parts(kpi["text"]),
             className="wb-fig",
             **{"data-kpi": name, "data-window": window, "data-status": kpi["status"]},
         ),
@@ -397,8 +411,13 @@ def wall_content(ctx: PageContext):
         return html.Div(w["no_calls_today"], className="wall-title")
     period = queries.day_period(day)
     total = queries.call_kpis(ctx.con, ctx.centre, period=period, filters=ctx.view.filters)[0]
-    rows = queries.call_kpis(
-        ctx.con, ctx.centre, period=period, by=("category",), filters=ctx.view.filters
+    rows = queries.call_kpis(  # the categories with calls today, not every one of the year
+        ctx.con,
+        ctx.centre,
+        period=period,
+        by=("category",),
+        filters=ctx.view.filters,
+        empty_groups=False,
     )
     title = w["wallboard_title"] if day == ctx.today else f"{w['latest_day']}"
     cards = [
@@ -415,8 +434,6 @@ def wall_content(ctx: PageContext):
         )
     ]
     for row in rows:
-        if not row["offered"]:
-            continue
         cards.append(
             html.Div(
                 [

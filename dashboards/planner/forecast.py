@@ -13,7 +13,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from analytics.centres import get_centre
 from analytics.kpi import call_kpis
 from analytics.periods import Period
-from analytics.translation import date, is_rtl, weekday_name
+from analytics.translation import date, is_rtl, ngettext, weekday_name
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -172,8 +172,9 @@ def forecast_week(_n, method, category, source, search):
     )
     wape = errors / total_a if total_a else None
     note = (
-        f"{t('trained on', lang)} {result.train.label} · {t('forecast', lang)} {total_f:,.0f} "
-        f"{t('calls', lang)}, {t('actual', lang)} {total_a:,.0f}"
+        f"{t('trained on', lang)} {result.train.label} · {t('forecast', lang)} "
+        + ngettext(lang, "{n} call", "{n} calls", round(total_f))
+        + f" · {t('actual', lang)} {total_a:,.0f}"
         + (t(" · off by {wape} of the calls", lang).format(wape=f"{wape:.1%}") if wape else "")
     )
     return html.Div(

@@ -11,7 +11,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
 from analytics.exports.i18n import Labels
-from analytics.translation import gettext, speaks_source
+from analytics.translation import gettext, ngettext, speaks_source
 from dashboards.auth import Forbidden, require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
@@ -180,7 +180,9 @@ def poll_job(_n, job_id, search=None):
             high=f"{s['sl_offered_12_ci_high']:.1%}",
         )
         return 100, message, True, result, no_update, no_update
-    message += t(" · {hours} agent-hours", lang).format(hours=f"{result['agent_hours']:.0f}")
+    message += " · " + ngettext(
+        lang, "{n} agent-hour", "{n} agent-hours", round(result["agent_hours"])
+    )
     found = {k: result.get(k) for k in ("kind", "agents", "unmet", "agent_hours", "basis")}
     return 100, message, True, no_update, found, no_update
 

@@ -10,7 +10,7 @@ import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html, no_update
 
-from analytics.translation import is_rtl
+from analytics.translation import is_rtl, ngettext
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -101,8 +101,9 @@ def gantt_figure(rows: list[dict], templates, summary: dict, lang: str) -> go.Fi
     charts.base(
         fig,
         height=max(260, 14 * len(rows) + 80),
-        title=f"{len(rows)} {t('shift groups', lang)}, {summary['headcount']} "
-        f"{t('agent-shifts', lang)}",
+        title=ngettext(lang, "{n} shift group", "{n} shift groups", len(rows))
+        + " · "
+        + ngettext(lang, "{n} agent-shift", "{n} agent-shifts", summary["headcount"]),
     )
     return fig
 

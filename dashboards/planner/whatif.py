@@ -16,7 +16,7 @@ from dash import ALL, Input, Output, State, html, no_update
 from analytics.exports.i18n import Labels
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
-from analytics.translation import date, is_rtl, start_side, weekday_name
+from analytics.translation import date, is_rtl, ngettext, start_side, weekday_name
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -388,10 +388,12 @@ def found_note(found, plan, levers, result, lang: str):
     if unmet:
         head = [
             html.B(
-                t(
-                    "Found staffing: by the simulation {n} intervals cannot meet the targets: ",
+                ngettext(
                     lang,
-                ).format(n=len(unmet))
+                    "Found staffing: by the simulation {n} interval cannot meet the targets: ",
+                    "Found staffing: by the simulation {n} intervals cannot meet the targets: ",
+                    len(unmet),
+                )
             ),
             ", ".join(u["interval_start"][:16].replace("T", " ") for u in unmet[:20]),
         ]

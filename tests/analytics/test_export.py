@@ -356,6 +356,7 @@ def test_csv_has_one_row_per_kpi_and_category_equal_to_the_kpi_layer(files, stor
         "category_label",
         "kpi",
         "value",
+        "note",
     ]
     sizes = {
         "calls": len(call_kpi_names((12, 30))),

@@ -116,3 +116,64 @@ def test_a_relative_period_needs_the_local_date():
 def test_last_month_in_january_is_december_of_the_year_before():
     period = parse_period("last-month", dt.date(2027, 1, 15))
     assert (period.start, period.end) == (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+
+
+# ---------------------------------------------------------------- comparison periods
+
+
+@pytest.mark.parametrize(
+    "period, today, previous, year_before",
+    [
+        # this-month on 10 March 2026: 1-10 March against 1-10 February, 1-10 March 2025
+        ("this-month", "2026-03-10", ("2026-02-01", "2026-02-10"), ("2025-03-01", "2025-03-10")),
+        # on the month's last day it is the whole month: February 2026, March 2025
+        ("this-month", "2026-03-31", ("2026-02-01", "2026-02-28"), ("2025-03-01", "2025-03-31")),
+        # 30 days of March: February has 28 (2026) — all of it, not 1 February + 2 March
+        ("this-month", "2026-03-30", ("2026-02-01", "2026-02-28"), ("2025-03-01", "2025-03-30")),
+        # a leap February's 29 days against 1-28 February 2023
+        ("this-month", "2024-02-29", ("2024-01-01", "2024-01-31"), ("2023-02-01", "2023-02-28")),
+        ("this-month", "2026-01-05", ("2025-12-01", "2025-12-05"), ("2025-01-01", "2025-01-05")),
+        # last-month on 10 March 2026 is February: against January and February 2025
+        ("last-month", "2026-03-10", ("2026-01-01", "2026-01-31"), ("2025-02-01", "2025-02-28")),
+        # a typed month and the same month as a range: the month before
+        ("2026-03", None, ("2026-02-01", "2026-02-28"), ("2025-03-01", "2025-03-31")),
+        (
+            "2026-03-01..2026-03-31",
+            None,
+            ("2026-02-01", "2026-02-28"),
+            ("2025-03-01", "2025-03-31"),
+        ),
+        # this-week on Tuesday 10 March 2026: Sunday-Tuesday against the week before's
+        ("this-week", "2026-03-10", ("2026-03-01", "2026-03-03"), ("2025-03-08", "2025-03-10")),
+        # another range: the as many days just before it
+        (
+            "2026-03-05..2026-03-14",
+            None,
+            ("2026-02-23", "2026-03-04"),
+            ("2025-03-05", "2025-03-14"),
+        ),
+    ],
+)
+def test_a_month_or_month_to_date_is_compared_with_the_same_days_of_the_month_before(
+    period, today, previous, year_before
+):
+    from analytics.exports.report import previous_period
+    from analytics.exports.report import year_before as year_before_of
+
+    day = dt.date.fromisoformat(today) if today else None
+    p = parse_period(period, day)
+    got = previous_period(p), year_before_of(p)
+    assert [(q.start.isoformat(), q.end.isoformat()) for q in got] == [previous, year_before]
+
+
+def test_whole_months_keep_a_month_s_name_and_month_to_date_is_known():
+    from analytics.exports.report import previous_period, year_before
+    from analytics.periods import is_month_to_date
+
+    march = parse_period("this-month", dt.date(2026, 3, 31))
+    assert previous_period(march).label == "2026-02" and year_before(march).label == "2025-03"
+    assert not is_month_to_date(march)
+    tenth = parse_period("this-month", dt.date(2026, 3, 10))
+    assert is_month_to_date(tenth) and previous_period(tenth).label == "2026-02-01..2026-02-10"
+    assert not is_month_to_date(parse_period("2026-03-05..2026-03-14"))
+    assert previous_period(parse_period("2026-01")).label == "2025-12"

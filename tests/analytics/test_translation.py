@@ -284,3 +284,67 @@ def test_a_kpi_label_reads_the_same_in_the_kpi_catalogue_and_the_message_catalog
                 if m.string != declared["ar"]:
                     disagree.append((k.name, declared["en"], m.string, declared["ar"]))
     assert not disagree, disagree
+
+
+COUNTS = (0, 1, 2, 3, 11, 100)
+
+
+def test_counts_inside_the_pages_sentences_take_arabic_s_six_forms():
+    """A count in a sentence is a plural message: the data's age, the export's data stop,
+    a ticket-age bucket, a count of calls, of open tickets and of chosen filter values,
+    rendered for 0, 1, 2, 3, 11 and 100 (zero, one, two, few, many, other). The pages'
+    own sentences are read through their code where it runs without an app."""
+    from types import SimpleNamespace
+
+    from analytics.freshness import DataAge
+    from dashboards.freshness import stale_text
+
+    now = dt.datetime(2026, 12, 6, 12, 0)
+
+    def age(n):  # stale: two full working days of opening hours without a call
+        return DataAge(now - dt.timedelta(days=n), now, 24 * 3600.0, 12 * 3600.0)
+
+    days_ago = {n: stale_text(age(n), "ar", "x") for n in COUNTS}
+    expected = ["قبل 0 يوم:", "قبل يوم واحد:", "قبل يومين:", "قبل 3 أيام:", "قبل 11 يوماً:"]
+    expected.append("قبل 100 يوم:")
+    for n, words_ar in zip(COUNTS, expected, strict=True):
+        assert words_ar in days_ago[n], (n, days_ago[n])
+    assert "1 day ago" in stale_text(age(1), "en", "x")
+    assert "67 days ago" in stale_text(age(67), "en", "x")
+
+    stop = {n: Labels("ar").data_stop(SimpleNamespace(data_stop=age(n))) for n in COUNTS}
+    expected = ["بـ 0 يوم:", "بيوم واحد:", "بيومين:", "بـ 3 أيام:", "بـ 11 يوماً:", "بـ 100 يوم:"]
+    for n, words_ar in zip(COUNTS, expected, strict=True):
+        assert words_ar in stop[n], (n, stop[n])
+    assert "1 day before the end" in Labels("en").data_stop(SimpleNamespace(data_stop=age(1)))
+
+    # the Tickets page's age buckets (dashboards.pages.tickets.bucket_label)
+    under = [ngettext("ar", "under {n} working day", "under {n} working days", n) for n in COUNTS]
+    assert under == [
+        "أقل من 0 يوم عمل",
+        "أقل من يوم عمل واحد",
+        "أقل من يومي عمل",
+        "أقل من 3 أيام عمل",
+        "أقل من 11 يوم عمل",
+        "أقل من 100 يوم عمل",
+    ]
+    calls = [ngettext("ar", "{n} call", "{n} calls", n) for n in (*COUNTS, 1500)]
+    assert calls == [
+        "0 مكالمة",
+        "مكالمة واحدة",
+        "مكالمتان",
+        "3 مكالمات",
+        "11 مكالمة",
+        "100 مكالمة",
+        "1,500 مكالمة",
+    ]
+    tickets = [ngettext("ar", "{n} ticket open", "{n} tickets open", n) for n in COUNTS]
+    assert tickets == [
+        "0 تذكرة مفتوحة",
+        "تذكرة واحدة مفتوحة",
+        "تذكرتان مفتوحتان",
+        "3 تذاكر مفتوحة",
+        "11 تذكرة مفتوحة",
+        "100 تذكرة مفتوحة",
+    ]
+    assert [ngettext("en", "{n} call", "{n} calls", n) for n in (1, 2)] == ["1 call", "2 calls"]

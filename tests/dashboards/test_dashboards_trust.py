@@ -192,3 +192,60 @@ def test_an_export_says_where_its_data_stop(con, centre, tmp_path):
     ).stdout
     assert "Data up to 2026-09-30" in text and "The data stop" not in text
     assert "produced 2026-12-06" in text
+
+
+def test_the_csv_export_and_its_download_say_where_their_data_stop(
+    con, centre, seed_store, tmp_path
+):
+    """The CSV carries the PDF's and the workbook's sentence on every row when the data
+    stop inside the period, in the edition's language, and nothing when they do not."""
+    import csv
+    import io
+
+    from support.app import PASSWORDS, make_app
+
+    from analytics.exports import write_export
+
+    as_of = dt.datetime(2026, 12, 6, 9, 0, tzinfo=centre.tz)
+    latest = con.execute(
+        "SELECT max(arrived_at) FROM calls WHERE centre_id = 'bahrain_lmra'"
+    ).fetchone()[0]
+    latest = latest.astimezone(centre.tz)
+    assert latest.date() == dt.date(2026, 9, 30)
+    # October ends at midnight on 1 November: 32 calendar days after 30 September
+    english = (
+        f"The data stop on 2026-09-30 at {latest:%H:%M}, 32 days before the end of this "
+        "period: these figures are incomplete."
+    )
+
+    def rows(path):
+        with open(path, encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    october = rows(
+        write_export(con, centre, parse_period("2026-10"), tmp_path / "o.csv", as_of=as_of)
+    )
+    assert october and {r["note"] for r in october} == {english}
+    arabic = rows(
+        write_export(
+            con, centre, parse_period("2026-10"), tmp_path / "oa.csv", as_of=as_of, lang="ar"
+        )
+    )
+    (note,) = {r["note"] for r in arabic}
+    # the date is an isolated left-to-right run (FSI ... PDI) inside the Arabic
+    assert note.startswith("تتوقف البيانات في \u20682026-09-30\u2069") and "32 يوماً" in note
+    september = rows(write_export(con, centre, SEPT, tmp_path / "s.csv", as_of=as_of))
+    assert {r["note"] for r in september} == {""}
+    # the Reports page's download is the same file (judged now: after November 2026)
+    app = make_app(seed_store, tmp_path)
+    client = app.server.test_client()
+    form = client.get("/login").text
+    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    client.post(
+        "/login",
+        data={"username": "executive", "password": PASSWORDS["executive"], "csrf_token": token},
+    )
+    got = client.get("/download/report?centre=bahrain_lmra&period=2026-10&format=csv&lang=en")
+    assert got.status_code == 200
+    downloaded = list(csv.DictReader(io.StringIO(got.data.decode("utf-8"))))
+    assert {r["note"] for r in downloaded} == {english}

@@ -6,6 +6,7 @@ test-artifacts/. Figures are compared with the KPI layer's or with independent S
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -236,11 +237,27 @@ def test_tiles_compare_with_the_previous_month_and_the_overview_trends_over_mont
     # the target gap on the tile
     sl_tile = page.locator("#overview-period .kpi-tile:has([data-kpi='sl_offered_12'])")
     assert format_change("sl_offered_12", sept["sl_offered_12"] - 0.8) in sl_tile.inner_text()
+    assert page.locator("#overview-compared").count() == 0  # a whole month: no same-days note
     assert page.get_attribute("#overview-months", "data-months") == "2"
     page.wait_for_selector("#overview-months .recharts-reference-line")
     chart = page.locator("#overview-months").text_content()
     for words in ("Target ≥ 80.0%", "Target ≥ 95.0%", "Target ≤ 5.0%", "08/2026", "09/2026"):
         assert words in chart, words
+
+
+def test_month_to_date_compares_with_the_same_days_of_the_month_before(served_two, page):
+    """1-10 September (this-month on the 10th) against 1-10 August, not the ten days
+    before it (22-31 August), and the page says so."""
+    login(page, served_two.url, "manager")
+    page.goto(served_two.url + "/?centre=bahrain_lmra&period=2026-09-01..2026-09-10")
+    page.wait_for_selector("#overview-compared")
+    assert "same days of the month before" in page.inner_text("#overview-compared")
+    ten = kpis(served_two, "2026-09-01..2026-09-10")[0]
+    aug = kpis(served_two, "2026-08-01..2026-08-10")[0]
+    tile = page.locator("#overview-period .kpi-tile:has([data-kpi='offered'])")
+    change = tile.locator(".kpi-change").first.inner_text()
+    assert "vs 2026-08-01 – 2026-08-10" in change
+    assert format_change("offered", ten["offered"] - aug["offered"], "en") in change
 
 
 def test_executives_see_the_centres_side_by_side_with_rag(served_seed, page):
@@ -363,6 +380,36 @@ def test_chips_show_whole_names_and_an_empty_combination_says_how_to_widen(serve
     page.click("li[data-filter='topic'] a")
     page.wait_for_selector("#categories-grid")
     assert "topic=" not in page.url and "category=worker" in page.url
+
+
+FILTER_BOXES = """() => [...document.querySelectorAll('#filter-bar > *')]
+    .map(e => e.getBoundingClientRect()).filter(r => r.height > 0)
+    .map(r => ({top: r.top, left: r.left, right: r.right}))"""
+
+
+def test_the_filters_stay_in_one_row_at_1440_px(served_seed, browser):
+    """Every filter of the page with the most (centre, period, dates and five
+    dimensions, chips chosen in two) on one line at 1440 x 1000, side by side, in both
+    languages."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    login(page, served_seed.url, "manager")
+    for lang in ("en", "ar"):
+        page.goto(
+            served_seed.url
+            + "/categories"
+            + SEPT
+            + f"&category=employer,worker&topic=work_permit_status&lang={lang}"
+        )
+        page.wait_for_selector("#categories-grid")
+        boxes = page.evaluate(FILTER_BOXES)
+        assert len(boxes) == 8, (lang, boxes)
+        assert len({round(b["top"]) for b in boxes}) == 1, (lang, boxes)
+        ordered = sorted(boxes, key=lambda b: b["left"])
+        pairs = itertools.pairwise(ordered)
+        assert all(a["right"] <= b["left"] + 0.5 for a, b in pairs), (lang, ordered)
+        assert ordered[-1]["right"] <= 1440 and ordered[0]["left"] >= 0, (lang, ordered)
+    context.close()
 
 
 def test_a_row_click_that_filters_shows_as_the_filter(served_seed, page):

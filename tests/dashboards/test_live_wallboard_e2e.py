@@ -10,6 +10,7 @@ itself (the test waits for the text, never for time; how fast is measured by
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import pytest
 from support.app import ARTIFACTS, ServedApp, login, make_app
 from support.cli import ROOT
 
+from analytics.kpi.catalogue import format_value
 from analytics.store import Store
 
 pytestmark = pytest.mark.e2e
@@ -136,4 +138,31 @@ def test_the_wall_follows_the_log_through_a_rotation_within_two_seconds(live, wa
     assert "المكالمات المنتظرة" in wall.locator("#wallboard-live").inner_text()
     append(log, f"{now + 4}|c2|support|NONE|ENTERQUEUE||+3|1\n")
     wait_text(wall, fig("now", "calls_waiting"), "1")
+    # a long call makes the handling time as wide as a real centre's ("553.7 ث"): the
+    # six figures of the last 30 minutes each stay inside their tile and the screen
+    append(
+        log,
+        f"{now + 5}|c3|support|NONE|ENTERQUEUE||+4|1\n"
+        f"{now + 6}|c3|support|PJSIP/bob|CONNECT|1|z|1\n"
+        f"{now + 7}|c3|support|PJSIP/bob|COMPLETECALLER|1|1600|1\n",
+    )
+    aht = format_value("aht_s", (60 + 1 + 1600) / 3, "ar")
+    assert aht == "553.7 ث"
+    wait_text(wall, fig("last_30min", "aht_s"), aht)
+    outside = wall.evaluate(
+        """() => [...document.querySelectorAll('#wallboard-live [data-kpi]')].flatMap(e => {
+            const range = document.createRange();
+            range.selectNodeContents(e);
+            const text = range.getBoundingClientRect();
+            const tile = e.parentElement.getBoundingClientRect();
+            const inside = text.left >= Math.max(0, tile.left) - 0.5
+                && text.right <= Math.min(innerWidth, tile.right) + 0.5
+                && text.top >= 0 && text.bottom <= innerHeight;
+            return inside ? [] : [[e.dataset.window, e.dataset.kpi, e.textContent]];
+        })"""
+    )
+    assert outside == []
+    # the feed's line reads in Arabic: its lag in Arabic seconds, after the word for lag
+    feeds = wall.inner_text("#wallboard-feeds")
+    assert re.search(r"التأخر [\d.]+ ث", feeds) and " s" not in feeds, feeds
     wall.screenshot(path=str(ARTIFACTS / "wallboard_live_ar.png"))
