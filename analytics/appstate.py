@@ -25,8 +25,9 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
+
+from analytics import store
 
 _migrated: set[Path] = set()
 _CREATED = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
@@ -40,12 +41,7 @@ def utc_now() -> str:
 
 def migrations() -> list[tuple[int, str, str]]:
     """All app-state migrations as (version, name, sql), oldest first."""
-    found = []
-    for entry in resources.files("analytics.appstate_migrations").iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:3].isdigit():
-            found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return store.migrations("analytics.appstate_migrations")
 
 
 class AppState:

@@ -123,16 +123,18 @@ def period(text: str, option: str) -> Period:
 
 
 def instant(
-    text: str | None, option: str, example: str = "2024-10-01T09:00+03:00"
+    text: str | None, option: str, example: str = "2024-10-01T09:00+03:00", *, local=False
 ) -> dt.datetime | None:
-    """The aware instant an option gives, ISO 8601 with a UTC offset (None without one)."""
+    """The aware instant an option gives, ISO 8601 with a UTC offset (None without one);
+    with ``local``, a time without an offset too (a naive wall time, for the caller to
+    place in a centre's time zone)."""
     if text is None:
         return None
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"{option}: {text!r} is not an ISO 8601 instant") from None
-    if moment.tzinfo is None:
+    if moment.tzinfo is None and not local:
         raise UserError(f"{option}: {text!r} needs a UTC offset, e.g. {example}")
     return moment
 

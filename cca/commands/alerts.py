@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from analytics.errors import UserError
-from cca.options import actions, command, output_formats
+from cca.options import actions, command, instant, output_formats
 
 
 def register(subparsers) -> None:
@@ -115,13 +115,8 @@ def _store(args):
 
 def parse_as_of(text: str | None):
     """None, an aware instant, or a function of the centre reading a local wall time."""
-    if text is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"--as-of: {text!r} is not an ISO 8601 timestamp") from None
-    if moment.tzinfo is not None:
+    moment = instant(text, "--as-of", local=True)
+    if moment is None or moment.tzinfo is not None:
         return moment
     return lambda centre: moment.replace(tzinfo=centre.tz)
 
