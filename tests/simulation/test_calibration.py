@@ -19,6 +19,7 @@ import pytest
 from scipy import stats
 from support.cli import cca_refuses, run_cca, run_cca_json
 from support.kpi import insert_call_frame
+from support.planner import peaked_profile
 
 from analytics.call_log import save_centre
 from analytics.centres import Centre
@@ -163,10 +164,7 @@ OPEN = ("sun", "mon", "tue", "wed", "thu")
 def known_scenario():
     """Four weeks of a Sunday–Thursday centre, open 08:00–18:00, with a morning peak and
     too few agents at it, so that enough callers abandon to measure their patience."""
-    n = 48
-    profile = [0.0] * n
-    for slot in range(16, 36):  # 08:00-18:00
-        profile[slot] = 1.0 + (0.8 if 18 <= slot < 24 else 0.0)
+    profile = peaked_profile(range(16, 36), range(18, 24), 0.8)  # 08:00-18:00, 09:00-12:00
     rates = {
         "employer": {d: [round(16.0 * p, 3) for p in profile] for d in OPEN},
         "worker": {

@@ -99,13 +99,23 @@ def gulf_centre(country: str | None = None) -> Centre:
     )
 
 
+def synthetic_history(directory, centre: Centre, first: dt.date, last: dt.date, seed: int):
+    """A store in ``directory`` holding ``store_synthetic``'s calls, and its centre."""
+    store = Store(directory / "history.duckdb")
+    store_synthetic(store, centre, first, last, seed)
+    return store, centre
+
+
 @pytest.fixture(scope="module")
 def eight_weeks(tmp_path_factory):
     """Eight weeks of a centre without holidays or Ramadan (2025-06-01..07-26)."""
-    store = Store(tmp_path_factory.mktemp("forecast") / "eight.duckdb")
-    centre = gulf_centre()
-    store_synthetic(store, centre, dt.date(2025, 6, 1), dt.date(2025, 7, 26), seed=1)
-    return store, centre
+    return synthetic_history(
+        tmp_path_factory.mktemp("forecast"),
+        gulf_centre(),
+        dt.date(2025, 6, 1),
+        dt.date(2025, 7, 26),
+        seed=1,
+    )
 
 
 def _week_ahead(eight_weeks):
@@ -226,10 +236,13 @@ def test_poisson_mean_absolute_deviation_has_its_closed_form():
 @pytest.fixture(scope="module")
 def ramadan_year(tmp_path_factory):
     """A year of history holding Ramadan 1446 (2025-03-01..03-29), up to 2026-02-10."""
-    store = Store(tmp_path_factory.mktemp("forecast") / "ramadan.duckdb")
-    centre = gulf_centre()
-    store_synthetic(store, centre, dt.date(2025, 1, 20), dt.date(2026, 2, 10), seed=2)
-    return store, centre
+    return synthetic_history(
+        tmp_path_factory.mktemp("forecast"),
+        gulf_centre(),
+        dt.date(2025, 1, 20),
+        dt.date(2026, 2, 10),
+        seed=2,
+    )
 
 
 @pytest.mark.slow
@@ -260,10 +273,13 @@ def test_last_ramadans_curve_and_volume_are_applied_to_this_ramadan(ramadan_year
 @pytest.fixture(scope="module")
 def saudi_summer(tmp_path_factory):
     """A Saudi centre (SA holidays) from 2025-07-01 to 2025-09-20: no holiday inside."""
-    store = Store(tmp_path_factory.mktemp("forecast") / "sa.duckdb")
-    centre = gulf_centre("SA")
-    store_synthetic(store, centre, dt.date(2025, 7, 1), dt.date(2025, 9, 20), seed=3)
-    return store, centre
+    return synthetic_history(
+        tmp_path_factory.mktemp("forecast"),
+        gulf_centre("SA"),
+        dt.date(2025, 7, 1),
+        dt.date(2025, 9, 20),
+        seed=3,
+    )
 
 
 def test_holidays_are_forecast_as_holidays_and_overrides_move_them(saudi_summer):

@@ -17,16 +17,22 @@ from support.kpi import insert_call_frame
 OPEN = ("sun", "mon", "tue", "wed", "thu")
 
 
+def peaked_profile(open_slots: range, peak_slots: range, rise: float) -> list[float]:
+    """A day's 48 half-hour weights: 1 in the ``open_slots``, 1 + ``rise`` in the
+    ``peak_slots``, 0 while closed."""
+    profile = [0.0] * 48
+    for slot in open_slots:
+        profile[slot] = 1.0 + (rise if slot in peak_slots else 0.0)
+    return profile
+
+
 def planner_scenario(
     days: int = 14, agents: int = 4, vip_priority: int = 0, start: dt.date = dt.date(2024, 9, 1)
 ):
     """A Sunday–Thursday centre open 08:00–14:00 with a peak at 09:00–11:00: ordinary
     callers and a small priority line (``vip``, answered first), staffed lean enough
     that callers wait and some abandon."""
-    n = 48
-    profile = [0.0] * n
-    for slot in range(16, 28):  # 08:00-14:00
-        profile[slot] = 1.0 + (0.6 if 18 <= slot < 22 else 0.0)
+    profile = peaked_profile(range(16, 28), range(18, 22), 0.6)  # 08:00-14:00, 09:00-11:00
     rates = {
         "ordinary": {d: [round(22.0 * p, 3) for p in profile] for d in OPEN},
         "vip": {d: [round(3.0 * p, 3) for p in profile] for d in OPEN},
