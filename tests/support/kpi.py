@@ -12,6 +12,7 @@ import datetime as dt
 import random
 import zoneinfo
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -125,6 +126,23 @@ def write_calls_csv(path, rows: list[dict]) -> None:
         writer = csv.DictWriter(f, CALL_COLUMNS, restval="")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def write_many_calls(path, rows: int, columns: str, first: int = 0) -> None:
+    """A calls CSV of ``rows`` rows written by DuckDB (a million in a second): call_id
+    C<i> arriving i seconds after 2024-01-01 00:00, then ``columns``, SQL over the row
+    number i (``range(first, first + rows)``)."""
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        COPY (SELECT 'C' || i AS call_id,
+                     strftime(TIMESTAMP '2024-01-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S')
+                         AS arrived_at,
+                     {columns}
+              FROM range({first}, {first + rows}) t(i)) TO '{path}' (HEADER)
+        """
+    )
+    con.close()
 
 
 def assert_same(ours: list[dict], scanned: list[dict], *, exact_p90: bool = False) -> None:
