@@ -25,8 +25,9 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
+
+from analytics import store
 
 _migrated: set[Path] = set()
 _CREATED = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
@@ -40,12 +41,7 @@ def utc_now() -> str:
 
 def migrations() -> list[tuple[int, str, str]]:
     """All app-state migrations as (version, name, sql), oldest first."""
-    found = []
-    for entry in resources.files("analytics.appstate_migrations").iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:3].isdigit():
-            found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return store.migrations("analytics.appstate_migrations")
 
 
 class AppState:
@@ -82,9 +78,7 @@ class AppState:
         order — is still applied. A file from before that table counts a migration as
         applied when it was at or below the file's ``user_version`` and the tables it
         creates exist."""
-        con = self._open()
-        try:
-            con.execute("BEGIN IMMEDIATE")  # one migrating process at a time
+        with self._transaction() as con:  # one migrating process at a time
             tables = {
                 r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
@@ -113,14 +107,7 @@ class AppState:
                 done.add(version)
             newest = max(done, default=0)
             con.execute(f"PRAGMA user_version = {int(newest)}")
-            con.execute("COMMIT")
-            return newest
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+        return newest
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -130,6 +117,13 @@ class AppState:
             with _migrate_lock:
                 self.migrate()
                 _migrated.add(key)
+        with self._transaction() as con:
+            yield con
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A writing transaction (BEGIN IMMEDIATE) on a new connection: committed when the
+        block ends, rolled back on error."""
         con = self._open()
         try:
             con.execute("BEGIN IMMEDIATE")

@@ -16,6 +16,13 @@ class UserError(ValueError):
     """An error the user can fix; its message says what and where."""
 
 
+def check_choice(name: str, value, choices) -> None:
+    """A ``ValueError`` "<name> must be one of a, b, not 'x'" unless ``value`` is one of
+    ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+
+
 def validation_message(exc: ValidationError, root: str = "") -> str:
     """The first problem pydantic found in a file's table, as ``key.path[i]: reason, not
     value`` (``root`` names the table the model read, e.g. ``history``)."""

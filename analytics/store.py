@@ -91,10 +91,11 @@ def default_db_path() -> Path | str:
     return value if value.startswith(POSTGRES_PREFIXES) else Path(value)
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """All migrations as (version, name, sql), oldest first."""
+def migrations(package: str = "analytics.migrations") -> list[tuple[int, str, str]]:
+    """All migrations of a package of ``NNN_name.sql`` files (the store's by default) as
+    (version, name, sql), oldest first."""
     found = []
-    for entry in resources.files("analytics.migrations").iterdir():
+    for entry in resources.files(package).iterdir():
         name = entry.name
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))

@@ -414,6 +414,20 @@ def _table(
     return y + 6
 
 
+def _by_category_table(pdf: _Report, y: float, names, total: dict, by_category) -> float:
+    """The KPIs ``names`` of the whole centre (``total``), then of each caller category."""
+    labels = pdf.labels
+    first_w = 34.0
+    widths = [first_w] + [(CONTENT_W - first_w) / len(names)] * len(names)
+    headers = [labels["category"]] + [labels.column(n) for n in names]
+    rows = [[labels["all"]] + [labels.value(n, total[n]) for n in names]]
+    rows += [
+        [labels.category(r["category"])] + [labels.value(n, r[n]) for n in names]
+        for r in by_category
+    ]
+    return _table(pdf, y, headers, rows, widths)
+
+
 def _tables_page(pdf: _Report, report: MonthlyReport) -> None:
     labels = pdf.labels
     t = [threshold_label(x) for x in report.thresholds_s]
@@ -427,15 +441,7 @@ def _tables_page(pdf: _Report, report: MonthlyReport) -> None:
         "aht_s",
     ]
     y = pdf.heading(MARGIN, labels["sheet_category"])
-    first_w = 34.0
-    widths = [first_w] + [(CONTENT_W - first_w) / len(names)] * len(names)
-    headers = [labels["category"]] + [labels.column(n) for n in names]
-    rows = [[labels["all"]] + [labels.value(n, report.calls[n]) for n in names]]
-    rows += [
-        [labels.category(r["category"])] + [labels.value(n, r[n]) for n in names]
-        for r in report.by_category
-    ]
-    y = _table(pdf, y, headers, rows, widths)
+    y = _by_category_table(pdf, y, names, report.calls, report.by_category)
 
     y = pdf.heading(y, labels["sheet_topic"])
     topics = sorted(report.by_topic, key=lambda r: -(r["offered"] or 0))[:12]
@@ -461,14 +467,7 @@ def _tables_page(pdf: _Report, report: MonthlyReport) -> None:
         "backlog",
         "at_risk",
     ]
-    widths = [first_w] + [(CONTENT_W - first_w) / len(ticket_names)] * len(ticket_names)
-    headers = [labels["category"]] + [labels.column(n) for n in ticket_names]
-    rows = [[labels["all"]] + [labels.value(n, report.tickets[n]) for n in ticket_names]]
-    rows += [
-        [labels.category(r["category"])] + [labels.value(n, r[n]) for n in ticket_names]
-        for r in report.tickets_by_category
-    ]
-    _table(pdf, y, headers, rows, widths)
+    _by_category_table(pdf, y, ticket_names, report.tickets, report.tickets_by_category)
 
 
 def write_pdf(report: MonthlyReport, path: str | Path, labels: Labels) -> Path:

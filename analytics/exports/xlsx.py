@@ -93,6 +93,17 @@ class _Formats:
         return self.kind[fmt_of(name)]
 
 
+def _sheet(wb, f: _Formats, labels: Labels, sheet_names: dict, role: str, report=None):
+    """A new worksheet for ``role``, right to left in Arabic; with ``report``, titled with
+    the sheet's name and the period."""
+    ws = wb.add_worksheet(sheet_names[role])
+    if labels.rtl:
+        ws.right_to_left()
+    if report is not None:
+        ws.write(0, 0, f"{labels['sheet_' + role]} — {labels.period_name(report.period)}", f.title)
+    return ws
+
+
 def _page_setup(ws, labels: Labels, repeat: tuple[int, int] | None = None) -> None:
     """Print (and PDF) layout: landscape A4, the sheet's full width on one page, the
     header rows on every page. Without it a 20-column sheet prints as a dozen portrait
@@ -208,6 +219,38 @@ def _combo_chart(
     return chart
 
 
+def _offered_and_service_level(
+    wb,
+    labels: Labels,
+    report: MonthlyReport,
+    sheet: str,
+    title: str,
+    rows,
+    *,
+    keys: int,
+    dates=False,
+):
+    """The chart of calls offered (columns) and the headline service level (a line) over
+    ``rows`` (first, last) of a call-KPI table on ``sheet`` whose ``keys`` columns come
+    before the KPIs."""
+    names = call_kpi_names(report.thresholds_s)
+    first, last = rows
+    return _combo_chart(
+        wb,
+        labels,
+        sheet,
+        title=title,
+        cat_col=0,
+        first=first,
+        last=last,
+        count_col=keys + names.index("offered"),
+        count_name="offered",
+        ratio_col=keys + names.index(report.headline_sl),
+        ratio_name=report.headline_sl,
+        dates=dates,
+    )
+
+
 def _if_any(row: dict | None, counts: tuple[str, ...]) -> dict | None:
     """``row`` if any of its ``counts`` is positive, else None (a period without data)."""
     return row if row and any((row.get(c) or 0) > 0 for c in counts) else None
@@ -216,9 +259,7 @@ def _if_any(row: dict | None, counts: tuple[str, ...]) -> dict | None:
 # long: the summary sheet written cell by cell in the order a reader sees it (title, period,
 # every KPI row with its change and target); one running row number ties it together
 def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names: dict) -> None:
-    ws = wb.add_worksheet(sheet_names["summary"])
-    if labels.rtl:
-        ws.right_to_left()
+    ws = _sheet(wb, f, labels, sheet_names, "summary")
     centre = report.centre
     ws.write(0, 0, f"{labels['title']} — {labels.centre(centre)}", f.title)
     ws.write(
@@ -364,19 +405,14 @@ def _summary(wb, f: _Formats, labels: Labels, report: MonthlyReport, sheet_names
     if report.daily:
         sheet = sheet_names["daily"]
         first, last = DATA_ROW, DATA_ROW + len(report.daily) - 1
-        names = call_kpi_names(report.thresholds_s)
-        chart = _combo_chart(
+        chart = _offered_and_service_level(
             wb,
             labels,
+            report,
             sheet,
-            title=labels["daily_chart"].format(t=report.first_threshold),
-            cat_col=0,
-            first=first,
-            last=last,
-            count_col=3 + names.index("offered"),
-            count_name="offered",
-            ratio_col=3 + names.index(report.headline_sl),
-            ratio_name=report.headline_sl,
+            labels["daily_chart"].format(t=report.first_threshold),
+            (first, last),
+            keys=3,
             dates=True,
         )
         # Printed, the chart starts a page rather than being cut by the page break.
@@ -390,11 +426,8 @@ def _category_label(labels: Labels, value) -> str:
 
 
 def _by_category(wb, f, labels, report, sheet_names) -> None:
-    ws = wb.add_worksheet(sheet_names["category"])
-    if labels.rtl:
-        ws.right_to_left()
+    ws = _sheet(wb, f, labels, sheet_names, "category", report)
     names = call_kpi_names(report.thresholds_s)
-    ws.write(0, 0, f"{labels['sheet_category']} — {labels.period_name(report.period)}", f.title)
     rows = [[labels["all"]] + [report.calls[n] for n in names]]
     rows += [
         [_category_label(labels, r["category"])] + [r[n] for n in names] for r in report.by_category
@@ -404,28 +437,21 @@ def _by_category(wb, f, labels, report, sheet_names) -> None:
     ws.set_column(0, 0, 20)
     ws.set_column(1, len(names), 15)
     if report.by_category:
-        chart = _combo_chart(
+        chart = _offered_and_service_level(
             wb,
             labels,
+            report,
             sheet_names["category"],
-            title=labels["category_chart"],
-            cat_col=0,
-            first=DATA_ROW + 1,
-            last=last,
-            count_col=1 + names.index("offered"),
-            count_name="offered",
-            ratio_col=1 + names.index(report.headline_sl),
-            ratio_name=report.headline_sl,
+            labels["category_chart"],
+            (DATA_ROW + 1, last),
+            keys=1,
         )
         ws.insert_chart(last + 3, 0, chart)
 
 
 def _by_topic(wb, f, labels, report, sheet_names) -> None:
-    ws = wb.add_worksheet(sheet_names["topic"])
-    if labels.rtl:
-        ws.right_to_left()
+    ws = _sheet(wb, f, labels, sheet_names, "topic", report)
     names = call_kpi_names(report.thresholds_s)
-    ws.write(0, 0, f"{labels['sheet_topic']} — {labels.period_name(report.period)}", f.title)
     rows = [
         [_category_label(labels, r["category"]), labels.topic(r["topic"])] + [r[n] for n in names]
         for r in report.by_topic
@@ -460,11 +486,8 @@ def _by_topic(wb, f, labels, report, sheet_names) -> None:
 
 
 def _daily(wb, f, labels, report, sheet_names) -> None:
-    ws = wb.add_worksheet(sheet_names["daily"])
-    if labels.rtl:
-        ws.right_to_left()
+    ws = _sheet(wb, f, labels, sheet_names, "daily", report)
     names = call_kpi_names(report.thresholds_s)
-    ws.write(0, 0, f"{labels['sheet_daily']} — {labels.period_name(report.period)}", f.title)
     rows = []
     for r in report.daily:
         day = r["interval_start"].date()
@@ -482,29 +505,22 @@ def _daily(wb, f, labels, report, sheet_names) -> None:
     ws.set_column(1, 2, 18)
     ws.set_column(3, len(names) + 2, 15)
     if rows:
-        chart = _combo_chart(
+        chart = _offered_and_service_level(
             wb,
             labels,
+            report,
             sheet_names["daily"],
-            title=labels["daily_chart"].format(t=report.first_threshold),
-            cat_col=0,
-            first=DATA_ROW,
-            last=last,
-            count_col=3 + names.index("offered"),
-            count_name="offered",
-            ratio_col=3 + names.index(report.headline_sl),
-            ratio_name=report.headline_sl,
+            labels["daily_chart"].format(t=report.first_threshold),
+            (DATA_ROW, last),
+            keys=3,
             dates=True,
         )
         ws.insert_chart(last + 3, 0, chart)
 
 
 def _intraday(wb, f, labels, report, sheet_names) -> None:
-    ws = wb.add_worksheet(sheet_names["intraday"])
-    if labels.rtl:
-        ws.right_to_left()
+    ws = _sheet(wb, f, labels, sheet_names, "intraday", report)
     names = call_kpi_names(report.thresholds_s)
-    ws.write(0, 0, f"{labels['sheet_intraday']} — {labels.period_name(report.period)}", f.title)
     rows = [[r["slot"]] + [r[n] for n in names] for r in report.intraday]
     last = _table(ws, f, labels, [(labels["slot"], "slot")], names, rows)
     _page_setup(ws, labels, (2, 3))
@@ -512,28 +528,21 @@ def _intraday(wb, f, labels, report, sheet_names) -> None:
     ws.set_column(1, len(names), 15)
     if rows:
         minutes = report.intraday_interval.removesuffix("min")
-        chart = _combo_chart(
+        chart = _offered_and_service_level(
             wb,
             labels,
+            report,
             sheet_names["intraday"],
-            title=labels["intraday_chart"].format(m=minutes, t=report.first_threshold),
-            cat_col=0,
-            first=DATA_ROW,
-            last=last,
-            count_col=1 + names.index("offered"),
-            count_name="offered",
-            ratio_col=1 + names.index(report.headline_sl),
-            ratio_name=report.headline_sl,
+            labels["intraday_chart"].format(m=minutes, t=report.first_threshold),
+            (DATA_ROW, last),
+            keys=1,
         )
         ws.insert_chart(last + 3, 0, chart)
 
 
 def _tickets(wb, f, labels, report, sheet_names) -> None:
-    ws = wb.add_worksheet(sheet_names["tickets"])
-    if labels.rtl:
-        ws.right_to_left()
+    ws = _sheet(wb, f, labels, sheet_names, "tickets", report)
     names = ticket_kpi_names()
-    ws.write(0, 0, f"{labels['sheet_tickets']} — {labels.period_name(report.period)}", f.title)
     rows = [[labels["all"]] + [report.tickets[n] for n in names]]
     rows += [
         [_category_label(labels, r["category"])] + [r[n] for n in names]
@@ -569,9 +578,7 @@ def _tickets(wb, f, labels, report, sheet_names) -> None:
 
 
 def _definitions(wb, f, labels, report, sheet_names) -> None:
-    ws = wb.add_worksheet(sheet_names["definitions"])
-    if labels.rtl:
-        ws.right_to_left()
+    ws = _sheet(wb, f, labels, sheet_names, "definitions")
     centre = report.centre
     ws.write(0, 0, labels["sheet_definitions"], f.title)
     headers = [labels["name"], labels["kpi"], labels["definition"], labels["unit"]]

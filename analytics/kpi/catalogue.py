@@ -97,15 +97,65 @@ def _l(en: str, ar: str) -> dict[str, str]:
     return {"en": en, "ar": ar}
 
 
+# A declaration's display format follows from its unit.
+_FORMAT_OF_UNIT = {
+    **dict.fromkeys(("calls", "tickets", "agents", "intervals"), "count"),
+    "share": "ratio",
+    "seconds": "seconds",
+    "working hours": "hours",
+    "working days": "days",
+}
+
+
+def _count(name: str, subject: str, unit: str, direction: str, label, definition, **more) -> KPI:
+    """A count of ``unit`` (calls, tickets, agents, intervals or seconds)."""
+    return KPI(
+        name, subject, "count", unit, _FORMAT_OF_UNIT[unit], direction, label, definition, **more
+    )
+
+
+def _share(name: str, subject: str, direction: str, label, definition, **more) -> KPI:
+    """A ratio in [0, 1], shown as a percentage."""
+    return KPI(name, subject, "ratio", "share", "ratio", direction, label, definition, **more)
+
+
+def _mean_s(name: str, subject: str, direction: str, label, definition, **more) -> KPI:
+    """A mean duration in seconds."""
+    return KPI(
+        name, subject, "duration", "seconds", "seconds", direction, label, definition, **more
+    )
+
+
+def _percentile(
+    name: str, subject: str, unit: str, direction: str, label, definition, **more
+) -> KPI:
+    """A percentile of a duration in ``unit`` (seconds, working hours or days)."""
+    return KPI(
+        name,
+        subject,
+        "percentile",
+        unit,
+        _FORMAT_OF_UNIT[unit],
+        direction,
+        label,
+        definition,
+        **more,
+    )
+
+
+def _service_level(name: str, label, definition, **more) -> KPI:
+    """A service-level family of call KPIs ``<name>_T``, one per threshold T: a share of
+    calls, higher is better."""
+    return _share(name, "calls", "higher", label, definition, per_threshold=True, **more)
+
+
 # ------------------------------------------------------------------------- declarations
 # Call KPIs (analytics.kpi.calls), in the order ``call_kpi_names`` lists them.
 _CALLS = (
-    KPI(
+    _count(
         "offered",
         "calls",
-        "count",
         "calls",
-        "count",
         "neither",
         _l("Calls offered", "المكالمات الواردة"),
         _l(
@@ -114,23 +164,19 @@ _CALLS = (
         ),
         short=_l("Offered", "الواردة"),
     ),
-    KPI(
+    _count(
         "answered",
         "calls",
-        "count",
         "calls",
-        "count",
         "higher",
         _l("Calls answered", "المكالمات المجابة"),
         _l("calls answered by an agent", "المكالمات التي رد عليها موظف"),
         short=_l("Answered", "المجابة"),
     ),
-    KPI(
+    _count(
         "abandoned",
         "calls",
-        "count",
         "calls",
-        "count",
         "lower",
         _l("Calls abandoned", "المكالمات المتروكة"),
         _l(
@@ -138,34 +184,27 @@ _CALLS = (
             "المكالمات التي أنهاها المتصل أثناء الانتظار",
         ),
     ),
-    KPI(
+    _count(
         "timed_out",
         "calls",
-        "count",
         "calls",
-        "count",
         "lower",
         _l("Calls timed out", "مكالمات انتهت مهلتها"),
         _l("calls whose wait the system ended", "المكالمات التي أنهى النظام انتظارها"),
     ),
-    KPI(
+    _count(
         "short_abandoned",
         "calls",
-        "count",
         "calls",
-        "count",
         "neither",
         _l("Short abandons", "المكالمات المتروكة مبكرًا"),
         _l(
             "abandoned calls with wait_s < S ({s} s)", "المكالمات المتروكة بانتظار أقل من S ({s} ث)"
         ),
     ),
-    KPI(
+    _share(
         "answer_rate",
         "calls",
-        "ratio",
-        "share",
-        "ratio",
         "higher",
         _l("Answer rate", "نسبة الرد"),
         _l("answered / offered", "المجابة ÷ الواردة"),
@@ -173,12 +212,9 @@ _CALLS = (
         numerator=("answered",),
         denominator=("offered",),
     ),
-    KPI(
+    _share(
         "answer_rate_excl_short",
         "calls",
-        "ratio",
-        "share",
-        "ratio",
         "higher",
         _l("Answer rate excl. short abandons", "نسبة الرد دون المتروكة مبكرًا"),
         _l("answered / (offered − short_abandoned)", "المجابة ÷ (الواردة − المتروكة مبكرًا)"),
@@ -186,12 +222,9 @@ _CALLS = (
         numerator=("answered",),
         denominator=("offered", "-short_abandoned"),
     ),
-    KPI(
+    _share(
         "abandon_rate",
         "calls",
-        "ratio",
-        "share",
-        "ratio",
         "lower",
         _l("Abandon rate", "نسبة المكالمات المتروكة"),
         _l("abandoned / offered", "المتروكة ÷ الواردة"),
@@ -199,41 +232,24 @@ _CALLS = (
         numerator=("abandoned",),
         denominator=("offered",),
     ),
-    KPI(
+    _service_level(
         "sl_answered",
-        "calls",
-        "ratio",
-        "share",
-        "ratio",
-        "higher",
         _l("Service level within {t} s (of answered)", "مستوى الخدمة خلال {t} ث (من المجابة)"),
         _l("answered with wait_s ≤ {t} s / answered", "المجابة بانتظار ≤ {t} ث ÷ المجابة"),
         short=_l("SL {t} s (answered)", "مستوى الخدمة {t} ث (المجابة)"),
         denominator=("answered",),
         what="answered within {t} s",
-        per_threshold=True,
     ),
-    KPI(
+    _service_level(
         "sl_offered",
-        "calls",
-        "ratio",
-        "share",
-        "ratio",
-        "higher",
         _l("Service level within {t} s (of offered)", "مستوى الخدمة خلال {t} ث (من الواردة)"),
         _l("answered with wait_s ≤ {t} s / offered", "المجابة بانتظار ≤ {t} ث ÷ الواردة"),
         short=_l("SL {t} s", "مستوى الخدمة {t} ث"),
         denominator=("offered",),
         what="answered within {t} s",
-        per_threshold=True,
     ),
-    KPI(
+    _service_level(
         "sl_excl_short",
-        "calls",
-        "ratio",
-        "share",
-        "ratio",
-        "higher",
         _l(
             "Service level within {t} s (excl. short abandons)",
             "مستوى الخدمة خلال {t} ث (دون المتروكة مبكرًا)",
@@ -244,15 +260,9 @@ _CALLS = (
         ),
         denominator=("offered", "-short_abandoned"),
         what="answered within {t} s",
-        per_threshold=True,
     ),
-    KPI(
+    _service_level(
         "sl_with_abandons",
-        "calls",
-        "ratio",
-        "share",
-        "ratio",
-        "higher",
         _l(
             "Service level within {t} s (incl. abandons within {t} s)",
             "مستوى الخدمة خلال {t} ث (مع المتروكة خلال {t} ث)",
@@ -263,14 +273,10 @@ _CALLS = (
         ),
         denominator=("offered",),
         what="(answered + abandoned) within {t} s",
-        per_threshold=True,
     ),
-    KPI(
+    _mean_s(
         "asa_s",
         "calls",
-        "duration",
-        "seconds",
-        "seconds",
         "lower",
         _l("Average speed of answer", "متوسط سرعة الرد"),
         _l("mean wait_s of answered calls (seconds)", "متوسط انتظار المكالمات المجابة (ثوانٍ)"),
@@ -278,24 +284,18 @@ _CALLS = (
         denominator=("answered",),
         what="wait of answered calls",
     ),
-    KPI(
+    _mean_s(
         "avg_abandon_wait_s",
         "calls",
-        "duration",
-        "seconds",
-        "seconds",
         "neither",
         _l("Average wait before abandon", "متوسط الانتظار قبل الترك"),
         _l("mean wait_s of abandoned calls (seconds)", "متوسط انتظار المكالمات المتروكة (ثوانٍ)"),
         denominator=("abandoned",),
         what="wait of abandoned calls",
     ),
-    KPI(
+    _mean_s(
         "aht_s",
         "calls",
-        "duration",
-        "seconds",
-        "seconds",
         "neither",
         _l("Average handling time", "متوسط مدة المعالجة"),
         _l(
@@ -306,11 +306,9 @@ _CALLS = (
         denominator=("answered",),
         what="talk + hold + after-call work of answered calls",
     ),
-    KPI(
+    _percentile(
         "p90_wait_s",
         "calls",
-        "percentile",
-        "seconds",
         "seconds",
         "lower",
         _l("90th percentile wait (answered)", "الانتظار عند المئين 90 (المجابة)"),
@@ -324,11 +322,9 @@ _CALLS = (
 
 # Staffing KPIs (analytics.kpi.occupancy), in the order of ``OCCUPANCY_NAMES``.
 _STAFFING = (
-    KPI(
+    _count(
         "handled_s",
         "staffing",
-        "count",
-        "seconds",
         "seconds",
         "neither",
         _l("Handling time", "زمن المعالجة"),
@@ -337,11 +333,9 @@ _STAFFING = (
             "مجموع المحادثة والتعليق والعمل اللاحق للمكالمات المجابة (ثوانٍ)",
         ),
     ),
-    KPI(
+    _count(
         "staffed_s",
         "staffing",
-        "count",
-        "seconds",
         "seconds",
         "neither",
         _l("Staffed time", "زمن الموظفين المتاحين"),
@@ -350,12 +344,9 @@ _STAFFING = (
             "الموظفون المتاحون × طول الفترة (ثوانٍ)",
         ),
     ),
-    KPI(
+    _share(
         "occupancy",
         "staffing",
-        "ratio",
-        "share",
-        "ratio",
         "neither",
         _l("Agent occupancy", "نسبة إشغال الموظفين"),
         _l(
@@ -369,34 +360,28 @@ _STAFFING = (
 
 # Ticket KPIs (analytics.kpi.tickets), in the order of ``TICKET_KPI_NAMES``.
 _TICKETS = (
-    KPI(
+    _count(
         "created",
         "tickets",
-        "count",
         "tickets",
-        "count",
         "neither",
         _l("Tickets created", "التذاكر المنشأة"),
         _l("tickets created in the period", "التذاكر المنشأة خلال الفترة"),
         short=_l("Created", "المنشأة"),
     ),
-    KPI(
+    _count(
         "resolved",
         "tickets",
-        "count",
         "tickets",
-        "count",
         "higher",
         _l("Tickets resolved", "التذاكر المحلولة"),
         _l("tickets resolved in the period", "التذاكر المحلولة خلال الفترة"),
         short=_l("Resolved", "المحلولة"),
     ),
-    KPI(
+    _percentile(
         "frt_wh_p50",
         "tickets",
-        "percentile",
         "working hours",
-        "hours",
         "lower",
         _l("First response, median (working hours)", "أول رد، الوسيط (ساعات عمل)"),
         _l(
@@ -405,12 +390,10 @@ _TICKETS = (
         ),
         short=_l("First response p50", "أول رد (الوسيط)"),
     ),
-    KPI(
+    _percentile(
         "frt_wh_p90",
         "tickets",
-        "percentile",
         "working hours",
-        "hours",
         "lower",
         _l("First response, 90th percentile (working hours)", "أول رد، المئين 90 (ساعات عمل)"),
         _l(
@@ -419,12 +402,10 @@ _TICKETS = (
         ),
         short=_l("First response p90", "أول رد (المئين 90)"),
     ),
-    KPI(
+    _percentile(
         "resolution_wd_p50",
         "tickets",
-        "percentile",
         "working days",
-        "days",
         "lower",
         _l("Resolution, median (working days)", "مدة الحل، الوسيط (أيام عمل)"),
         _l(
@@ -433,12 +414,10 @@ _TICKETS = (
         ),
         short=_l("Resolution p50", "الحل (الوسيط)"),
     ),
-    KPI(
+    _percentile(
         "resolution_wd_p90",
         "tickets",
-        "percentile",
         "working days",
-        "days",
         "lower",
         _l("Resolution, 90th percentile (working days)", "مدة الحل، المئين 90 (أيام عمل)"),
         _l(
@@ -447,12 +426,9 @@ _TICKETS = (
         ),
         short=_l("Resolution p90", "الحل (المئين 90)"),
     ),
-    KPI(
+    _share(
         "sla_met_rate",
         "tickets",
-        "ratio",
-        "share",
-        "ratio",
         "higher",
         _l("Tickets within SLA", "التذاكر ضمن اتفاقية مستوى الخدمة"),
         _l(
@@ -464,23 +440,19 @@ _TICKETS = (
         short=_l("Within SLA", "ضمن الاتفاقية"),
         what="resolved within the SLA",
     ),
-    KPI(
+    _count(
         "backlog",
         "tickets",
-        "count",
         "tickets",
-        "count",
         "lower",
         _l("Open tickets (backlog)", "التذاكر المفتوحة"),
         _l("tickets open at the end of the period", "التذاكر المفتوحة في نهاية الفترة"),
         short=_l("Open", "المفتوحة"),
     ),
-    KPI(
+    _count(
         "at_risk",
         "tickets",
-        "count",
         "tickets",
-        "count",
         "lower",
         _l("Open tickets at risk", "تذاكر مفتوحة معرضة للتأخر"),
         _l(
@@ -494,22 +466,18 @@ _TICKETS = (
 # Erlang formulas and staffing plans only (not measured from calls); the Erlang rows
 # also carry the call ratios above under the same names.
 _ERLANG = (
-    KPI(
+    _count(
         "agents",
         "erlang",
-        "count",
         "agents",
-        "count",
         "neither",
         _l("Agents", "الموظفون"),
         _l("agents answering calls in the interval", "الموظفون الذين يردون على المكالمات"),
     ),
-    KPI(
+    _count(
         "erlang_agents",
         "erlang",
-        "count",
         "agents",
-        "count",
         "neither",
         _l("Agents by Erlang A", "الموظفون حسب إرلانغ A"),
         _l(
@@ -517,12 +485,10 @@ _ERLANG = (
             "أقل عدد من الموظفين يحقق المستهدفات حسب إرلانغ A، قبل المحاكاة",
         ),
     ),
-    KPI(
+    _count(
         "headcount",
         "erlang",
-        "count",
         "agents",
-        "count",
         "neither",
         _l("Headcount", "عدد الموظفين المطلوب"),
         _l(
@@ -530,22 +496,16 @@ _ERLANG = (
             "سقف (الموظفون ÷ (1 − نسبة الغياب)): من يلزم جدولتهم",
         ),
     ),
-    KPI(
+    _share(
         "p_wait",
         "erlang",
-        "ratio",
-        "share",
-        "ratio",
         "lower",
         _l("Probability of waiting", "احتمال الانتظار"),
         _l("probability that a call waits at all", "احتمال أن تنتظر المكالمة"),
     ),
-    KPI(
+    _share(
         "p_abandon",
         "erlang",
-        "ratio",
-        "share",
-        "ratio",
         "lower",
         _l("Probability of abandoning", "احتمال ترك المكالمة"),
         _l(
@@ -558,12 +518,10 @@ _ERLANG = (
 
 # The queue now and agents' time, from a followed feed (analytics.kpi.live, agents; docs/live.md).
 _LIVE = (
-    KPI(
+    _count(
         "calls_waiting",
         "live",
-        "count",
         "calls",
-        "count",
         "lower",
         _l("Calls waiting", "المكالمات المنتظرة"),
         _l(
@@ -572,12 +530,9 @@ _LIVE = (
         ),
         short=_l("Waiting", "المنتظرة"),
     ),
-    KPI(
+    _mean_s(
         "oldest_wait_s",
         "live",
-        "duration",
-        "seconds",
-        "seconds",
         "lower",
         _l("Longest wait now", "أطول انتظار الآن"),
         _l(
@@ -586,12 +541,10 @@ _LIVE = (
         ),
         short=_l("Longest wait", "أطول انتظار"),
     ),
-    KPI(
+    _count(
         "agents_logged_in",
         "live",
-        "count",
         "agents",
-        "count",
         "neither",
         _l("Agents logged in", "الموظفون المسجلون"),
         _l(
@@ -599,12 +552,10 @@ _LIVE = (
             "الموظفون المسجلون الآن (أي حالة عدا الخروج)",
         ),
     ),
-    KPI(
+    _count(
         "agents_available",
         "live",
-        "count",
         "agents",
-        "count",
         "higher",
         _l("Agents available", "الموظفون المتاحون"),
         _l(
@@ -612,41 +563,33 @@ _LIVE = (
             "الموظفون المسجلون وليسوا في مكالمة أو عمل لاحق أو استراحة",
         ),
     ),
-    KPI(
+    _count(
         "agents_on_call",
         "live",
-        "count",
         "agents",
-        "count",
         "neither",
         _l("Agents on a call", "الموظفون في مكالمة"),
         _l("agents on a call now (ringing included)", "الموظفون في مكالمة الآن (مع الرنين)"),
     ),
-    KPI(
+    _count(
         "agents_wrap_up",
         "live",
-        "count",
         "agents",
-        "count",
         "neither",
         _l("Agents in wrap-up", "الموظفون في العمل اللاحق"),
         _l("agents doing after-call work now", "الموظفون في العمل اللاحق للمكالمة الآن"),
     ),
-    KPI(
+    _count(
         "agents_paused",
         "live",
-        "count",
         "agents",
-        "count",
         "lower",
         _l("Agents on a break", "الموظفون في استراحة"),
         _l("agents on a break now (any reason)", "الموظفون في استراحة الآن (أي سبب)"),
     ),
-    KPI(
+    _count(
         "logged_in_s",
         "live",
-        "count",
-        "seconds",
         "seconds",
         "neither",
         _l("Logged-in time", "مدة تسجيل الدخول"),
@@ -655,11 +598,9 @@ _LIVE = (
             "الثواني في أي حالة عدا الخروج",
         ),
     ),
-    KPI(
+    _count(
         "productive_s",
         "live",
-        "count",
-        "seconds",
         "seconds",
         "higher",
         _l("Time ready or handling", "مدة الجاهزية أو المعالجة"),
@@ -668,11 +609,9 @@ _LIVE = (
             "الثواني متاحًا أو في رنين أو مكالمة أو عمل لاحق",
         ),
     ),
-    KPI(
+    _count(
         "handling_s",
         "live",
-        "count",
-        "seconds",
         "seconds",
         "neither",
         _l("Time ringing, on calls or in wrap-up", "مدة الرنين والمكالمات والعمل اللاحق"),
@@ -681,11 +620,9 @@ _LIVE = (
             "الثواني في رنين أو مكالمة أو عمل لاحق",
         ),
     ),
-    KPI(
+    _count(
         "paused_s",
         "live",
-        "count",
-        "seconds",
         "seconds",
         "neither",
         _l("Pause time", "مدة الاستراحات"),
@@ -694,21 +631,17 @@ _LIVE = (
             "الثواني في استراحة (لكل سبب paused_s_<reason>)",
         ),
     ),
-    KPI(
+    _count(
         "scheduled_s",
         "live",
-        "count",
-        "seconds",
         "seconds",
         "neither",
         _l("Scheduled time", "المدة المجدولة"),
         _l("seconds the roster schedules (work and breaks)", "الثواني المجدولة (عمل واستراحات)"),
     ),
-    KPI(
+    _count(
         "adherent_s",
         "live",
-        "count",
-        "seconds",
         "seconds",
         "higher",
         _l("Time in adherence", "مدة الالتزام"),
@@ -717,34 +650,27 @@ _LIVE = (
             "الثواني المجدولة المطابقة للجدول (أو ضمن مهلة السماح)",
         ),
     ),
-    KPI(
+    _count(
         "planned_break_s",
         "live",
-        "count",
-        "seconds",
         "seconds",
         "neither",
         _l("Planned break time", "مدة الاستراحات المخططة"),
         _l("seconds the roster schedules away from the phones", "الثواني المجدولة بعيدًا عن الهاتف"),
     ),
-    KPI(
+    _share(
         "adherence",
         "live",
-        "ratio",
-        "share",
-        "ratio",
         "higher",
         _l("Adherence to the roster", "الالتزام بالجدول"),
         _l("adherent_s / scheduled_s", "مدة الالتزام ÷ المدة المجدولة"),
         numerator=("adherent_s",),
         denominator=("scheduled_s",),
     ),
-    KPI(
+    _count(
         "intervals_in_adherence",
         "live",
-        "count",
         "intervals",
-        "count",
         "higher",
         _l("Intervals in adherence", "الفترات الملتزمة"),
         _l(
@@ -752,22 +678,17 @@ _LIVE = (
             "الفترات المجدولة دون انحراف يتجاوز مهلة السماح",
         ),
     ),
-    KPI(
+    _count(
         "intervals_scheduled",
         "live",
-        "count",
         "intervals",
-        "count",
         "neither",
         _l("Intervals scheduled", "الفترات المجدولة"),
         _l("intervals the roster schedules", "الفترات التي يجدولها الجدول"),
     ),
-    KPI(
+    _share(
         "shrinkage",
         "live",
-        "ratio",
-        "share",
-        "ratio",
         "lower",
         _l("Measured shrinkage", "نسبة الفاقد المقيسة"),
         _l(
@@ -775,24 +696,18 @@ _LIVE = (
             "1 − مدة الجاهزية أو المعالجة ضمن المجدول ÷ المدة المجدولة",
         ),
     ),
-    KPI(
+    _share(
         "planned_shrinkage",
         "live",
-        "ratio",
-        "share",
-        "ratio",
         "neither",
         _l("Planned shrinkage (breaks)", "الفاقد المخطط (الاستراحات)"),
         _l("planned_break_s / scheduled_s", "مدة الاستراحات المخططة ÷ المدة المجدولة"),
         numerator=("planned_break_s",),
         denominator=("scheduled_s",),
     ),
-    KPI(
+    _share(
         "unplanned_shrinkage",
         "live",
-        "ratio",
-        "share",
-        "ratio",
         "lower",
         _l("Unplanned shrinkage", "الفاقد غير المخطط"),
         _l("shrinkage − planned_shrinkage", "الفاقد المقيس − الفاقد المخطط"),

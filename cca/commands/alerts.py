@@ -19,24 +19,22 @@ sent) and prints what fired.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from pathlib import Path
 
 from analytics.errors import UserError
-from cca.options import output_formats
+from cca.options import actions, command, instant, output_formats
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "alerts",
-        help="proactive alerts: check rules, watch and send, load rules, acknowledge",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "proactive alerts: check rules, watch and send, load rules, acknowledge",
     )
-    sub = p.add_subparsers(dest="action", metavar="ACTION")
-    sub.required = True
+    sub = actions(p, "action")
 
     c = sub.add_parser(
         "check",
@@ -117,13 +115,8 @@ def _store(args):
 
 def parse_as_of(text: str | None):
     """None, an aware instant, or a function of the centre reading a local wall time."""
-    if text is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"--as-of: {text!r} is not an ISO 8601 timestamp") from None
-    if moment.tzinfo is not None:
+    moment = instant(text, "--as-of", local=True)
+    if moment is None or moment.tzinfo is not None:
         return moment
     return lambda centre: moment.replace(tzinfo=centre.tz)
 

@@ -22,28 +22,34 @@ for ASA. JSON: one object per day and one with "day": "all", keys <kpi>_actual,
 
 from __future__ import annotations
 
-import argparse
-
 from analytics.errors import UserError
-from cca.options import output_formats, worker_processes
+from cca.options import (
+    centre,
+    centre_reader,
+    command,
+    interval_length,
+    output_formats,
+    period,
+    seed,
+    worker_processes,
+)
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "backtest",
-        parents=[output_formats("table", "json", "csv"), worker_processes()],
-        help="calibrate on one period, simulate another with its arrivals, compare",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "calibrate on one period, simulate another with its arrivals, compare",
+        output_formats("table", "json", "csv"),
+        worker_processes(),
+        centre(),
+        seed(),
+        interval_length(),
     )
-    p.add_argument("--centre", required=True, help="centre id")
     p.add_argument("--train", required=True, metavar="P1", help="period to calibrate on")
     p.add_argument("--test", required=True, metavar="P2", help="period to predict")
     p.add_argument("--replications", type=int, default=10, help="replications per day (10)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the run (default 0)")
-    p.add_argument(
-        "--interval-s", type=int, default=1800, help="interval length in seconds (default 1800)"
-    )
     p.add_argument(
         "--staffing",
         choices=("presence", "day", "weekday"),
@@ -83,41 +89,29 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     import sys
 
-    from analytics.centres import UnknownCentre, get_centre
-    from analytics.periods import parse_period
-    from analytics.store import Store, StoreError
     from cca.output import emit
     from simulation.calibration.backtest import backtest_model
 
     if args.replications < 1:
         raise UserError("--replications must be >= 1")
-    periods = {}
-    for name in ("train", "test"):
-        try:
-            periods[name] = parse_period(getattr(args, name))
-        except ValueError as exc:
-            raise UserError(f"--{name}: {exc}") from None
-    try:
-        with Store(args.db).reader() as con:
-            centre = get_centre(con, args.centre)
-            result = backtest_model(
-                con,
-                centre,
-                periods["train"],
-                periods["test"],
-                replications=args.replications,
-                seed=args.seed,
-                interval_s=args.interval_s,
-                staffing=args.staffing,
-                handling=args.handling,
-                presence_share_by=args.presence_share,
-                workers=args.workers,
-                calibration_options={"priorities": args.priorities},
-            )
-    except (StoreError, UnknownCentre, ValueError) as exc:
-        raise UserError(str(exc)) from None
+    train, test = period(args.train, "--train"), period(args.test, "--test")
+    with centre_reader(args) as (con, settings):
+        result = backtest_model(
+            con,
+            settings,
+            train,
+            test,
+            replications=args.replications,
+            seed=args.seed,
+            interval_s=args.interval_s,
+            staffing=args.staffing,
+            handling=args.handling,
+            presence_share_by=args.presence_share,
+            workers=args.workers,
+            calibration_options={"priorities": args.priorities},
+        )
     print(
-        f"backtest {centre.centre_id}: calibrated on {result.train.label}, simulated "
+        f"backtest {settings.centre_id}: calibrated on {result.train.label}, simulated "
         f"{result.test.label} ({args.replications} replications a day); staffing from "
         f"{result.staffing_source}",
         file=sys.stderr,

@@ -17,11 +17,10 @@ place in the queue, far more the last (as `cca backtest` calibrates).
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from analytics.errors import UserError
-from cca.options import output_formats
+from cca.options import centre, centre_reader, command, interval_length, output_formats, period
 
 # simulation.calibration.fit's STAFFING_PROXIES, FIT_MIN_CALLS and PRIORITY_MODES, written out so that the
 # CLI starts without importing numpy and scipy (a test holds them equal).
@@ -31,19 +30,17 @@ PRIORITY_MODES = ("none", "data")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "calibrate",
-        parents=[output_formats("table", "json", "csv")],
-        help="write a scenario calibrated from a centre's history",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "write a scenario calibrated from a centre's history",
+        output_formats("table", "json", "csv"),
+        centre(),
+        interval_length(),
     )
-    p.add_argument("--centre", required=True, help="centre id")
     p.add_argument("--period", required=True, help="2024-09, 2024-09-01..2024-09-30 or 1446-03H")
     p.add_argument("--out", required=True, type=Path, help="scenario TOML to write")
-    p.add_argument(
-        "--interval-s", type=int, default=1800, help="interval length in seconds (default 1800)"
-    )
     p.add_argument("--days", type=int, default=7, help="days the scenario simulates (default 7)")
     p.add_argument(
         "--hours",
@@ -94,36 +91,27 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     import sys
 
-    from analytics.centres import UnknownCentre, get_centre
-    from analytics.periods import parse_period
-    from analytics.store import Store, StoreError
     from cca.output import emit
     from simulation.calibration.fit import calibrate
 
-    try:
-        period = parse_period(args.period)
-    except ValueError as exc:
-        raise UserError(f"--period: {exc}") from None
+    months = period(args.period, "--period")
     if args.days < 1:
         raise UserError("--days must be >= 1")
-    try:
-        with Store(args.db).reader() as con:
-            centre = get_centre(con, args.centre)
-            result = calibrate(
-                con,
-                centre,
-                period,
-                interval_s=args.interval_s,
-                days=args.days,
-                hours=args.hours,
-                patience=args.patience,
-                name=args.name,
-                staffing_proxy=args.staffing_proxy,
-                occupancy=args.occupancy,
-                priorities=args.priorities,
-            )
-    except (StoreError, UnknownCentre, ValueError) as exc:
-        raise UserError(str(exc)) from None
+    with centre_reader(args) as (con, settings):
+        result = calibrate(
+            con,
+            settings,
+            months,
+            interval_s=args.interval_s,
+            days=args.days,
+            hours=args.hours,
+            patience=args.patience,
+            name=args.name,
+            staffing_proxy=args.staffing_proxy,
+            occupancy=args.occupancy,
+            priorities=args.priorities,
+        )
+
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(result.toml, encoding="utf-8")

@@ -25,6 +25,8 @@ import argparse
 import datetime as dt
 import sys
 
+from cca.options import command, listen_address, seed
+
 SEED_CENTRES = ("bahrain_lmra", "saudi_mol")
 SUMMARY_KPIS = (
     "offered",
@@ -40,16 +42,15 @@ SUMMARY_KPIS = (
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "demo",
-        help="build the seed centres' history, print their KPIs and serve the dashboards",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "build the seed centres' history, print their KPIs and serve the dashboards",
+        seed("random seed of generated history"),
+        listen_address(),
     )
     p.add_argument("--no-serve", action="store_true", help="do not start the dashboards")
-    p.add_argument("--host", default="127.0.0.1", help="dashboards host (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8050, help="dashboards port (default 8050)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of generated history")
     p.add_argument(
         "--no-live", action="store_true", help="do not run bahrain_lmra's live day beside it"
     )

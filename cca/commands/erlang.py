@@ -1,5 +1,8 @@
 """`cca erlang c|a`: exact Erlang C / Erlang A KPIs for one interval, or the fewest agents.
 
+Erlang C is the M/M/n queue, Erlang A the M/M/n+M (exponential patience): the KPIs with
+--agents, or the fewest agents meeting --target.
+
     cca erlang c --calls 100 --per 1800 --aht 180 --agents 14 --thresholds 20
     cca erlang a --calls 200 --per 1800 --aht 180 --patience 120 \\
                  --target "sl_offered_20>=0.8" --max-abandon 0.05 --shrinkage 0.3
@@ -18,7 +21,7 @@ import math
 import sys
 
 from analytics.errors import UserError
-from cca.options import output_formats
+from cca.options import command, output_formats
 
 
 def _number(text: str) -> float:
@@ -41,14 +44,12 @@ def _thresholds(text: str) -> tuple[float, ...]:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = command(
+        subparsers,
         "erlang",
-        parents=[output_formats("table", "json")],
-        help="exact Erlang C / Erlang A KPIs for one interval, or the agents a target needs",
-        description=(
-            "Exact Erlang C (M/M/n) or Erlang A (M/M/n+M, exponential patience) for one "
-            "interval: the KPIs with --agents, or the fewest agents meeting --target."
-        ),
+        __doc__,
+        "exact Erlang C / Erlang A KPIs for one interval, or the agents a target needs",
+        output_formats("table", "json"),
     )
     parser.add_argument(
         "model", choices=["c", "a"], help="c: Erlang C; a: Erlang A (needs --patience)"

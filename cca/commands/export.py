@@ -1,5 +1,8 @@
 """`cca export`: a centre's monthly KPI report as Excel, PDF or CSV, in English or Arabic.
 
+Excel with charts and traffic lights, a PDF of two to three pages with highlights, or a
+CSV of every KPI by caller category. Months are Gregorian (2024-09) or Hijri (1446-03H).
+
     cca export --centre bahrain_lmra --month 2024-09 --out lmra-2024-09.xlsx
     cca export --centre saudi_mol --month 1446-03H --out mol.pdf --lang ar
     cca export --centre bahrain_lmra --all-months --year 2024 --out exports/lmra.xlsx
@@ -16,18 +19,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from cca.options import centre, centre_reader, command, instant, period
+
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
+    parser = command(
+        subparsers,
         "export",
-        help="monthly KPI report for executives (.xlsx, .pdf or .csv; English or Arabic)",
-        description=(
-            "Write a centre's monthly KPI report: Excel with charts and traffic lights, a "
-            "PDF of two to three pages with highlights, or a CSV of every KPI by caller "
-            "category. Months are Gregorian (2024-09) or Hijri (1446-03H)."
-        ),
+        __doc__,
+        "monthly KPI report for executives (.xlsx, .pdf or .csv; English or Arabic)",
+        centre("centre id, e.g. bahrain_lmra"),
     )
-    parser.add_argument("--centre", required=True, help="centre id, e.g. bahrain_lmra")
+
     parser.add_argument("--month", help="2024-09, 1446-03H or a date range 2024-09-01..2024-09-15")
     parser.add_argument(
         "--all-months", action="store_true", help="every month of --year, one file each"
@@ -62,14 +65,8 @@ def month_path(out: Path, label: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    from analytics.centres import UnknownCentre, get_centre
     from analytics.errors import UserError
     from analytics.exports import build_reports, export_format, months_of_year, render
-    from analytics.periods import parse_period
-    from analytics.store import Store, StoreError
-    from cca.commands.store import known_at
 
     try:
         export_format(args.out)
@@ -88,33 +85,17 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("give --month (2024-09 or 1446-03H), or --all-months --year")
         if args.year:
             raise UserError("--year goes with --all-months")
-        try:
-            targets = [(parse_period(args.month), args.out)]
-        except ValueError as exc:
-            raise UserError(f"--month: {exc}") from None
-    as_of = None
-    if args.as_of:
-        try:
-            as_of = dt.datetime.fromisoformat(args.as_of)
-        except ValueError:
-            raise UserError(f"--as-of: {args.as_of!r} is not an ISO 8601 instant") from None
-        if as_of.tzinfo is None:
-            raise UserError("--as-of needs a UTC offset, e.g. 2024-10-01T00:00+03:00")
+        targets = [(period(args.month, "--month"), args.out)]
+    as_of = instant(args.as_of or None, "--as-of", "2024-10-01T00:00+03:00")
     if not args.out.parent.exists():
         raise UserError(f"--out: folder {args.out.parent} does not exist")
-    try:
-        with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
-            centre = get_centre(con, args.centre)
-            reports = build_reports(
-                con, centre, [p for p, _ in targets], as_of=as_of, intraday_interval=args.intraday
-            )
-            for n, (report, (period, path)) in enumerate(
-                zip(reports, targets, strict=True), start=1
-            ):
-                render(report, path, lang=args.lang)
-                print(path)
-                if len(targets) > 1:
-                    print(f"[{n}/{len(targets)}] {period.label}", file=sys.stderr)
-    except (StoreError, UnknownCentre, ValueError) as exc:
-        raise UserError(str(exc)) from None
+    with centre_reader(args) as (con, settings):
+        reports = build_reports(
+            con, settings, [p for p, _ in targets], as_of=as_of, intraday_interval=args.intraday
+        )
+        for n, (report, (months, path)) in enumerate(zip(reports, targets, strict=True), start=1):
+            render(report, path, lang=args.lang)
+            print(path)
+            if len(targets) > 1:
+                print(f"[{n}/{len(targets)}] {months.label}", file=sys.stderr)
     return 0

@@ -18,23 +18,22 @@ method, against the seasonal naive forecast (the same interval a week before).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import re
 
-from cca.options import output_formats
+from cca.options import centre, command, instant, output_formats, period
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "forecast",
-        parents=[output_formats("table", "json", "csv")],
-        help="calls offered (tickets created) per interval ahead, with 80%% intervals",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "calls offered (tickets created) per interval ahead, with 80%% intervals",
+        output_formats("table", "json", "csv"),
+        centre(None, "ID"),
     )
     p.add_argument("kind", nargs="?", choices=("calls", "tickets"), default="calls")
-    p.add_argument("--centre", required=True, metavar="ID")
     p.add_argument(
         "--train",
         metavar="PERIOD",
@@ -103,20 +102,10 @@ def handle(args) -> int:
         day, _, name = text.partition("=")
         extra[_date(day, "--holiday")] = name.strip() or "holiday"
     removed = frozenset(_date(t, "--not-holiday") for t in args.not_holiday)
-    try:
-        train = parse_period(args.train) if args.train else None
-    except ValueError as exc:
-        raise UserError(f"--train: {exc}") from None
+    train = period(args.train, "--train") if args.train else None
     if args.folds < 1:
         raise UserError("--folds must be >= 1")
-    as_of = None
-    if args.as_of:
-        try:
-            as_of = dt.datetime.fromisoformat(args.as_of.strip())
-        except ValueError:
-            raise UserError(f"--as-of: {args.as_of!r} is not an ISO 8601 instant") from None
-        if as_of.tzinfo is None:
-            raise UserError(f"--as-of: {args.as_of!r} needs a UTC offset")
+    as_of = instant(args.as_of or None, "--as-of")
     try:
         with Store(args.db).reader() as con:
             centre = get_centre(con, args.centre)

@@ -13,28 +13,27 @@ replaces those months. Progress goes to standard error.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 
 from analytics.errors import UserError
-from cca.options import output_formats
+from cca.options import command, output_formats, seed
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "generate",
-        parents=[output_formats("table", "json")],
-        help="generate months of synthetic history for a scenario pack into the store",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "generate months of synthetic history for a scenario pack into the store",
+        output_formats("table", "json"),
+        seed("random seed (default 0)"),
     )
     p.add_argument("--scenario", required=True, metavar="NAME|FILE", help="e.g. bahrain_lmra")
     p.add_argument(
         "--start", metavar="YYYY-MM", help="first month (default: the scenario's start month)"
     )
     p.add_argument("--months", type=int, default=1, help="number of months (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(handler=handle)
 
 

@@ -15,23 +15,25 @@ import argparse
 import sys
 from pathlib import Path
 
+from cca.options import centre, command
+
 # queue_log (Asterisk) and connect_ctr (Amazon Connect): analytics/formats
 INPUT_FORMATS = ("auto", "csv", "parquet", "queue_log", "connect_ctr")
 OUTPUT_FORMATS = ("table", "json")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = command(
+        subparsers,
         "ingest",
-        help="load a call log or ticket export into the store (idempotent)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "load a call log or ticket export into the store (idempotent)",
+        centre("centre id (created if new)"),
     )
     parser.add_argument("kind", choices=("calls", "tickets"), help="what the file holds")
     parser.add_argument(
         "file", type=Path, help="CSV, Parquet, Asterisk queue_log or Amazon Connect records"
     )
-    parser.add_argument("--centre", required=True, help="centre id (created if new)")
     parser.add_argument(
         "--mapping",
         type=Path,

@@ -37,21 +37,20 @@ intervals are rows with interval_start, snapshot says what the projection starte
 
 from __future__ import annotations
 
-import argparse
-
 from analytics.errors import UserError
-from cca.options import output_formats
+from cca.options import centre, command, output_formats, seed
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "intraday",
-        parents=[output_formats("table", "json")],
-        help="simulate the rest of today from the queue as it stands; what-ifs",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "simulate the rest of today from the queue as it stands; what-ifs",
+        output_formats("table", "json"),
+        centre(),
+        seed(),
     )
-    p.add_argument("--centre", required=True, help="centre id")
     p.add_argument(
         "--at",
         metavar="TIMESTAMP",
@@ -98,7 +97,6 @@ def register(subparsers) -> None:
         help="scale the agents by what this morning's answered share says of them",
     )
     p.add_argument("--replications", type=int, default=100, help="replications (100)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the run (default 0)")
     p.add_argument(
         "--workers", type=int, default=1, help="worker processes (default 1: this process)"
     )

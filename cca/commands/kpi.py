@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from cca.options import output_formats
+from cca.options import centre, centre_reader, instant, output_formats
 
 INTERVAL_CHOICES = ("15min", "30min", "60min", "day", "week", "month", "hijri-month")
 
@@ -20,7 +20,7 @@ INTERVAL_CHOICES = ("15min", "30min", "60min", "day", "week", "month", "hijri-mo
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "kpi",
-        parents=[output_formats("table", "json", "csv")],
+        parents=[output_formats("table", "json", "csv"), centre("centre id, e.g. bahrain_lmra")],
         help="call or ticket KPIs of a centre for a period",
         description=(
             "Every KPI of docs/kpis.md for one centre and period, optionally by dimension "
@@ -30,7 +30,6 @@ def register(subparsers) -> None:
         ),
     )
     parser.add_argument("kind", choices=("calls", "tickets", "agents"), help="which KPIs")
-    parser.add_argument("--centre", required=True, help="centre id, e.g. bahrain_lmra")
     parser.add_argument(
         "--period",
         required=True,
@@ -89,27 +88,10 @@ def _thresholds(text: str | None) -> tuple[float, ...] | None:
     return tuple(values)
 
 
-def _as_of(text: str | None) -> dt.datetime | None:
-    from analytics.errors import UserError
-
-    if text is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"--as-of: {text!r} is not an ISO 8601 instant") from None
-    if moment.tzinfo is None:
-        raise UserError(f"--as-of: {text!r} needs a UTC offset, e.g. 2024-10-01T09:00+03:00")
-    return moment
-
-
 def run(args: argparse.Namespace) -> int:
-    from analytics.centres import UnknownCentre, get_centre
     from analytics.errors import UserError
     from analytics.kpi import call_kpis, ticket_kpis
     from analytics.periods import RELATIVE_PERIODS, parse_period
-    from analytics.store import Store, StoreError
-    from cca.commands.store import known_at
     from cca.output import emit
 
     try:
@@ -117,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         period = None if args.period == "all" or relative else parse_period(args.period)
     except ValueError as exc:
         raise UserError(f"--period: {exc}; or 'all' for all data") from None
-    as_of = _as_of(args.as_of)
+    as_of = instant(args.as_of, "--as-of")
     if args.kind == "calls" and as_of is not None:
         raise UserError("--as-of applies to tickets, not calls")
     by = tuple(d.strip() for d in args.by.split(",") if d.strip())
@@ -130,38 +112,30 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--roster applies to agents")
     if args.kind == "agents":
         return _agents(args, period, relative, by)
-    try:
-        with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
-            centre = get_centre(con, args.centre)
-            if relative:  # today, this-month, ...: in the centre's own time zone
-                period = parse_period(args.period, dt.datetime.now(centre.tz).date())
-            if args.kind == "calls":
-                rows = call_kpis(
-                    con,
-                    centre,
-                    period=period,
-                    by=by,
-                    interval=args.interval,
-                    thresholds_s=thresholds,
-                    short_abandon_s=args.short_abandon_s,
-                )
-            else:
-                rows = ticket_kpis(
-                    con, centre, period=period, by=by, interval=args.interval, as_of=as_of
-                )
-    except (StoreError, UnknownCentre) as exc:
-        raise UserError(str(exc)) from None
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    with centre_reader(args) as (con, settings):
+        if relative:  # today, this-month, ...: in the centre's own time zone
+            period = parse_period(args.period, dt.datetime.now(settings.tz).date())
+        if args.kind == "calls":
+            rows = call_kpis(
+                con,
+                settings,
+                period=period,
+                by=by,
+                interval=args.interval,
+                thresholds_s=thresholds,
+                short_abandon_s=args.short_abandon_s,
+            )
+        else:
+            rows = ticket_kpis(
+                con, settings, period=period, by=by, interval=args.interval, as_of=as_of
+            )
     emit(rows, args.format)
     return 0
 
 
 def _agents(args: argparse.Namespace, period, relative: bool, by: tuple[str, ...]) -> int:
-    from analytics.centres import UnknownCentre, get_centre
     from analytics.kpi.agents import RosterError, adherence_intervals, agent_kpis, read_roster
     from analytics.periods import parse_period
-    from analytics.store import Store, StoreError
     from cca.cli import UserError
     from cca.output import emit
 
@@ -172,32 +146,24 @@ def _agents(args: argparse.Namespace, period, relative: bool, by: tuple[str, ...
         raise UserError("agents: --interval 15min, 30min or 60min")
     if args.interval and not args.roster:
         raise UserError("agents: --interval gives adherence per interval and needs --roster")
-    from cca.commands.store import known_at
-
-    try:
-        with Store(args.db, known_at=known_at(args.known_at)).reader() as con:
-            centre = get_centre(con, args.centre)
-            if relative:
-                period = parse_period(args.period, dt.datetime.now(centre.tz).date())
-            if period is None:
-                raise UserError("agents: give a --period (e.g. today or 2026-09-07)")
-            roster = read_roster(args.roster, centre) if args.roster else None
-            group = by[0] if by else "agent_id"
-            if args.interval:
-                rows = adherence_intervals(
-                    con,
-                    centre,
-                    period,
-                    roster,
-                    by=group,
-                    grace_s=args.grace_s,
-                    interval_s=seconds[args.interval],
-                )
-            else:
-                rows = agent_kpis(
-                    con, centre, period, by=group, roster=roster, grace_s=args.grace_s
-                )
-    except (StoreError, UnknownCentre, RosterError, ValueError) as exc:
-        raise UserError(str(exc)) from None
+    with centre_reader(args, RosterError) as (con, settings):
+        if relative:
+            period = parse_period(args.period, dt.datetime.now(settings.tz).date())
+        if period is None:
+            raise UserError("agents: give a --period (e.g. today or 2026-09-07)")
+        roster = read_roster(args.roster, settings) if args.roster else None
+        group = by[0] if by else "agent_id"
+        if args.interval:
+            rows = adherence_intervals(
+                con,
+                settings,
+                period,
+                roster,
+                by=group,
+                grace_s=args.grace_s,
+                interval_s=seconds[args.interval],
+            )
+        else:
+            rows = agent_kpis(con, settings, period, by=group, roster=roster, grace_s=args.grace_s)
     emit(rows, args.format)
     return 0

@@ -20,30 +20,30 @@ breaks, wrap-up and every call event. Follow that file to watch a wallboard move
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+
+from cca.options import actions, centre, command, seed
 
 FOLLOW_FORMATS = ("queue_log", "connect_agent_events", "connect_contact_events")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "live",
-        help="follow a queue_log or Connect event stream live; simulate a live queue_log",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "follow a queue_log or Connect event stream live; simulate a live queue_log",
     )
-    sub = p.add_subparsers(dest="live_command", metavar="ACTION")
-    sub.required = True
-    f = sub.add_parser(
+    sub = actions(p, "live_command")
+    f = command(
+        sub,
         "follow",
-        help="follow a feed as it is written and commit its events to the store",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "follow a feed as it is written and commit its events to the store",
+        centre("centre id (created if new)"),
     )
     f.add_argument("file", help="the log to follow, or - for standard input (Connect events)")
-    f.add_argument("--centre", required=True, help="centre id (created if new)")
     f.add_argument(
         "--format",
         choices=FOLLOW_FORMATS,
@@ -64,18 +64,18 @@ def register(subparsers) -> None:
     f.add_argument("--poll", type=float, default=0.1, help="seconds between reads when idle")
     f.set_defaults(handler=follow)
 
-    s = sub.add_parser(
+    s = command(
+        sub,
         "simulate",
-        help="run a scenario in real time and write the queue_log an Asterisk would",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "run a scenario in real time and write the queue_log an Asterisk would",
+        seed("random seed (default 0)"),
     )
     s.add_argument("--scenario", required=True, help="scenario pack name or TOML file")
     s.add_argument(
         "--speed", type=float, default=60.0, help="simulated seconds per real second (60)"
     )
     s.add_argument("--queue-log", required=True, type=Path, help="the queue_log to write")
-    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     s.add_argument(
         "--start",
         help="simulated start, ISO time (default: now in the scenario's time zone)",

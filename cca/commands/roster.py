@@ -23,19 +23,18 @@ status), as one object {"shifts": [...], "summary": {...}}; CSV: the rows.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 
-from cca.options import output_formats
+from cca.options import command, output_formats
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "roster",
-        parents=[output_formats("table", "json", "csv")],
-        help="shifts with breaks covering a staffing plan (integer programme)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "shifts with breaks covering a staffing plan (integer programme)",
+        output_formats("table", "json", "csv"),
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--plan", metavar="FILE.csv", help="staffing plan (cca staff --format csv)")

@@ -11,19 +11,19 @@ click without a restart. Users: `cca users add NAME --role ...`.
 
 from __future__ import annotations
 
-import argparse
 import sys
+
+from cca.options import command, listen_address
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "serve",
-        help="serve the dashboards (waitress, 127.0.0.1:8050 by default)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "serve the dashboards (waitress, 127.0.0.1:8050 by default)",
+        listen_address(),
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8050, help="port (default 8050)")
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     p.add_argument(
         "--secure-cookies",

@@ -10,22 +10,24 @@ the clock with exponential handling and patience, held against ``cca erlang a``.
 
 from __future__ import annotations
 
-import argparse
 import math
 
 from analytics.errors import UserError
-from cca.options import output_formats, worker_processes
+from cca.options import command, dask_scheduler, output_formats, seed, worker_processes
 
 QUICK = ("calls", "per", "aht", "patience", "agents")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "simulate",
-        parents=[output_formats("table", "json"), worker_processes()],
-        help="simulate a scenario (or a quick stationary pool) with confidence intervals",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "simulate a scenario (or a quick stationary pool) with confidence intervals",
+        output_formats("table", "json"),
+        worker_processes(),
+        seed(),
+        dask_scheduler(),
     )
     p.add_argument("--scenario", metavar="NAME|FILE", help="data/scenarios/NAME.toml or a file")
     p.add_argument("--calls", type=float, help="quick form: calls per --per seconds")
@@ -38,13 +40,6 @@ def register(subparsers) -> None:
     p.add_argument("--staffing", metavar="FILE", help="staffing CSV replacing the scenario's")
     p.add_argument("--days", type=int, help="days to simulate (default: the scenario's; quick: 1)")
     p.add_argument("--replications", type=int, default=10, help="replications (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the run (default 0)")
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler, e.g. tcp://127.0.0.1:8786 (default: $DASK_SCHEDULER_ADDRESS; "
-        "else a local process pool)",
-    )
     p.add_argument("--thresholds", metavar="T1,T2", help="service-level thresholds in s (12,30)")
     p.add_argument("--short-abandon-s", type=float, metavar="S", help="short-abandon threshold")
     p.set_defaults(handler=handle)

@@ -29,20 +29,22 @@ target: 80% of offered calls answered within the centre's first threshold.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from analytics.errors import UserError
-from cca.options import output_formats, worker_processes
+from cca.options import command, dask_scheduler, output_formats, period, seed, worker_processes
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "staff",
-        parents=[output_formats("table", "json", "csv"), worker_processes()],
-        help="staffing plan per interval: Erlang A, verified and corrected by simulation",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        __doc__,
+        "staffing plan per interval: Erlang A, verified and corrected by simulation",
+        output_formats("table", "json", "csv"),
+        worker_processes(),
+        seed("seed (default 0)"),
+        dask_scheduler(),
     )
     p.add_argument("--scenario", metavar="NAME|FILE", help="scenario to staff")
     p.add_argument(
@@ -94,13 +96,6 @@ def register(subparsers) -> None:
         default=1.0,
         metavar="Z",
         help="an interval passes when it meets the targets by Z standard errors (default 1)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler for the simulations (default: $DASK_SCHEDULER_ADDRESS, "
-        "else a local process pool)",
     )
     p.add_argument(
         "--days",
@@ -226,7 +221,6 @@ def _forecast_scenario(args):
     import datetime as dt
 
     from analytics.centres import UnknownCentre, get_centre
-    from analytics.periods import parse_period
     from analytics.store import Store, StoreError
     from simulation.forecasting import saved
 
@@ -234,10 +228,7 @@ def _forecast_scenario(args):
         raise UserError("--forecast staffs a saved forecast: leave out --scenario")
     if not args.centre:
         raise UserError("--forecast needs --centre ID")
-    try:
-        history = parse_period(args.history) if args.history else None
-    except ValueError as exc:
-        raise UserError(f"--history: {exc}") from None
+    history = period(args.history, "--history") if args.history else None
     first = None
     if args.first_day:
         try:

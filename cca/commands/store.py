@@ -10,6 +10,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from cca.options import actions, output_formats
+
 KNOWN_AT_HELP = (
     "read the store as it stood at this instant (ISO 8601 with offset, e.g. "
     "2026-10-01T09:00+03:00): the figures shown then, not later loads. Not --as-of"
@@ -22,17 +24,9 @@ def add_known_at(parser: argparse.ArgumentParser) -> None:
 
 def known_at(text: str | None) -> dt.datetime | None:
     """The instant of ``--known-at`` (None without one)."""
-    from analytics.errors import UserError
+    from cca.options import instant
 
-    if text is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"--known-at: {text!r} is not an ISO 8601 instant") from None
-    if moment.tzinfo is None:
-        raise UserError(f"--known-at: {text!r} needs a UTC offset, e.g. 2026-10-01T09:00+03:00")
-    return moment
+    return instant(text, "--known-at", "2026-10-01T09:00+03:00")
 
 
 def register(subparsers) -> None:
@@ -44,18 +38,18 @@ def register(subparsers) -> None:
             "PostgreSQL) and Parquet files. See docs/stores.md."
         ),
     )
-    sub = parser.add_subparsers(dest="action", metavar="ACTION")
-    sub.required = True
+    sub = actions(parser, "action")
     info = sub.add_parser(
         "info",
+        parents=[output_formats("table", "json")],
         help="centres, rows, files, snapshots and size",
         description="What the store holds: centres, rows per table, data files, snapshots "
         "and bytes on disk.",
     )
-    info.add_argument("--format", choices=("table", "json"), default="table")
     info.set_defaults(handler=_info)
     compact = sub.add_parser(
         "compact",
+        parents=[output_formats("table", "json")],
         help="merge small files, flush inlined rows, expire old snapshots, delete orphans",
         description="Fold the rollup's deltas, flush rows inlined in the catalogue, merge "
         "small Parquet files, expire snapshots older than --retain-days (they can no "
@@ -68,7 +62,6 @@ def register(subparsers) -> None:
         default=30.0,
         help="keep snapshots of the last N days readable with --known-at (default 30)",
     )
-    compact.add_argument("--format", choices=("table", "json"), default="table")
     compact.set_defaults(handler=_compact)
     migrate = sub.add_parser(
         "migrate",

@@ -15,22 +15,17 @@ wallboard (the wall screen only).
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import sys
+
+from cca.options import actions, command
 
 ROLES = ("admin", "manager", "planner", "executive", "wallboard")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "users",
-        help="add, list, disable or remove dashboard users",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = p.add_subparsers(dest="action", metavar="ACTION")
-    sub.required = True
+    p = command(subparsers, "users", __doc__, "add, list, disable or remove dashboard users")
+    sub = actions(p, "action")
     add = sub.add_parser("add", help="add a user")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=ROLES)

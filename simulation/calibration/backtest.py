@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 
 from analytics.clock import hhmm
+from analytics.errors import check_choice
 from analytics.periods import Period
 from simulation.queue.scenario import WEEKDAY_NAMES
 
@@ -521,15 +522,10 @@ def backtest_model(
         summarise,
     )
 
-    if staffing is not None and staffing not in STAFFING_MODES:
-        raise ValueError(f"staffing must be one of {', '.join(STAFFING_MODES)}, not {staffing!r}")
-    if presence_share_by not in PRESENCE_SHARE_BY:
-        raise ValueError(
-            f"presence_share_by must be one of {', '.join(PRESENCE_SHARE_BY)}, "
-            f"not {presence_share_by!r}"
-        )
-    if handling not in HANDLING_SOURCES:
-        raise ValueError(f"handling must be one of {', '.join(HANDLING_SOURCES)}, not {handling!r}")
+    if staffing is not None:
+        check_choice("staffing", staffing, STAFFING_MODES)
+    check_choice("presence_share_by", presence_share_by, PRESENCE_SHARE_BY)
+    check_choice("handling", handling, HANDLING_SOURCES)
     if replications < 1:
         raise ValueError(f"replications: {replications!r} must be >= 1")
     if test.start <= train.end and train.start <= test.end:

@@ -63,6 +63,7 @@ import numpy as np
 
 from analytics.centres import Centre
 from analytics.clock import hhmm, seconds_of_day
+from analytics.errors import check_choice
 from analytics.periods import Period
 from simulation.calibration.abandonment import AgentsFit, agents_for_abandonment
 from simulation.calibration.estimates import (
@@ -223,14 +224,8 @@ def calibrate(
     whose callers waited far less than those around them go first, far more last).
     Raises ``ValueError`` when the period has no calls or an argument is out of range.
     """
-    if priorities not in PRIORITY_MODES:
-        raise ValueError(
-            f"priorities must be one of {', '.join(PRIORITY_MODES)}, not {priorities!r}"
-        )
-    if staffing_proxy not in STAFFING_PROXIES:
-        raise ValueError(
-            f"staffing_proxy must be one of {', '.join(STAFFING_PROXIES)}, not {staffing_proxy!r}"
-        )
+    check_choice("priorities", priorities, PRIORITY_MODES)
+    check_choice("staffing_proxy", staffing_proxy, STAFFING_PROXIES)
     if not 0 < occupancy <= 1:
         raise ValueError(f"occupancy must be in (0, 1], not {occupancy!r}")
     if hours not in ("data", "calendar"):

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.centres import Centre
+from analytics.errors import check_choice
 from analytics.periods import Period
 from simulation.calibration.backtest import learn_load_share, presence_share
 from simulation.calibration.fit import calibrate, handling_fits
@@ -250,17 +251,10 @@ def build_plan(
 
 
 def _check_choices(arrivals: str, staffing: str, presence_share_by: str, handling: str) -> None:
-    if arrivals not in ARRIVALS:
-        raise ValueError(f"arrivals must be one of {', '.join(ARRIVALS)}, not {arrivals!r}")
-    if staffing not in STAFFING:
-        raise ValueError(f"staffing must be one of {', '.join(STAFFING)}, not {staffing!r}")
-    if presence_share_by not in PRESENCE_SHARES:
-        raise ValueError(
-            f"presence_share_by must be one of {', '.join(PRESENCE_SHARES)}, "
-            f"not {presence_share_by!r}"
-        )
-    if handling not in HANDLING:
-        raise ValueError(f"handling must be one of {', '.join(HANDLING)}, not {handling!r}")
+    check_choice("arrivals", arrivals, ARRIVALS)
+    check_choice("staffing", staffing, STAFFING)
+    check_choice("presence_share_by", presence_share_by, PRESENCE_SHARES)
+    check_choice("handling", handling, HANDLING)
 
 
 def _queue_state(at, local, waiting, in_service, live, on_shift: int, notes) -> QueueState:

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.appstate import AppState, utc_now
+from analytics.errors import check_choice
 from analytics.jsonable import jsonable
 
 KINDS = ("simulate", "find_staffing", "backtest")
@@ -170,8 +171,7 @@ class JobRunner:
         Raises ``JobLimitError`` when the user has a job queued or running and
         ``ValueError`` for bad parameters.
         """
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        check_choice("kind", kind, KINDS)
         if kind == "backtest":  # history, not a scenario: the store, centre and periods
             missing = [k for k in ("db", "centre", "train", "test") if not params.get(k)]
             if missing:

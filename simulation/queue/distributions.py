@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from analytics.errors import check_choice
+
 
 class Distribution:
     """A non-negative duration in seconds."""
@@ -197,8 +199,7 @@ def distribution_from_toml(table: Any) -> Distribution:
             f'expected a table like {{dist = "exponential", mean_s = 120}}, not {table!r}'
         )
     kind = table.get("dist")
-    if kind not in _KEYS:
-        raise ValueError(f"dist must be one of {', '.join(sorted(_KEYS))}, not {kind!r}")
+    check_choice("dist", kind, sorted(_KEYS))
     unknown = set(table) - _KEYS[kind] - {"dist"}
     if unknown:
         raise ValueError(f"{kind} does not take {', '.join(sorted(unknown))}")

@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from PIL import Image
-from support.cli import run_cca
+from support.cli import cca_refuses, run_cca
 from support.kpi import add_calls, add_staffing, add_tickets
 
 from analytics.centres import Centre
@@ -532,42 +532,16 @@ def test_cca_export_writes_a_month_and_all_months_of_a_year(store, tmp_path):
 
 
 def test_cca_export_explains_user_errors(store, tmp_path):
-    bad = run_cca(
-        "export",
-        "--centre",
-        CENTRE.centre_id,
-        "--month",
-        "2024-09",
-        "--out",
-        str(tmp_path / "report.docx"),
-        db=store.path,
-        check=False,
-    )
-    assert bad.returncode == 2 and ".xlsx, .pdf or .csv" in bad.stderr
-    bad = run_cca(
-        "export",
-        "--centre",
-        "nowhere",
-        "--month",
-        "2024-09",
-        "--out",
-        str(tmp_path / "r.csv"),
-        db=store.path,
-        check=False,
-    )
-    assert bad.returncode == 2 and "unknown centre" in bad.stderr
-    bad = run_cca(
-        "export",
-        "--centre",
-        CENTRE.centre_id,
-        "--month",
-        "2024-13",
-        "--out",
-        str(tmp_path / "r.csv"),
-        db=store.path,
-        check=False,
-    )
-    assert bad.returncode == 2 and "--month" in bad.stderr
+    def export(centre: str, month: str, out: str, says: str) -> None:
+        cca_refuses(
+            *("export", "--centre", centre, "--month", month, "--out", str(tmp_path / out)),
+            says=says,
+            db=store.path,
+        )
+
+    export(CENTRE.centre_id, "2024-09", "report.docx", says=".xlsx, .pdf or .csv")
+    export("nowhere", "2024-09", "r.csv", says="unknown centre")
+    export(CENTRE.centre_id, "2024-13", "r.csv", says="--month")
 
 
 def test_a_month_is_not_compared_with_a_month_the_history_holds_only_in_part(tmp_path):

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 
 from support.cli import ROOT
+from support.kpi import stored_calls
 
 from analytics.centres import get_centre
 from analytics.ingest import ingest_file
@@ -23,16 +24,12 @@ def at(hh, mm, ss):
 
 
 def stored(store, centre="aws"):
-    with store.reader() as con:
-        con.execute("SET TimeZone = 'UTC'")
-        return {
-            r[0]: r[1:]
-            for r in con.execute(
-                "SELECT call_id, arrived_at, outcome, wait_s, answered_at, ended_at, talk_s, "
-                "hold_s, acw_s, queue, channel, agent_id FROM calls WHERE centre_id = ?",
-                [centre],
-            ).fetchall()
-        }
+    return stored_calls(
+        store,
+        centre,
+        "arrived_at, outcome, wait_s, answered_at, ended_at, talk_s, hold_s, acw_s, queue, "
+        "channel, agent_id",
+    )
 
 
 def test_queued_contacts_become_calls_with_connects_own_durations(store):

@@ -11,6 +11,7 @@ import datetime as dt
 import shutil
 
 from support.cli import ROOT, run_cca, run_cca_json
+from support.kpi import stored_calls
 
 from analytics.centres import get_centre
 from analytics.ingest import ingest_file
@@ -24,15 +25,12 @@ def at(seconds_after_t0: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(T0 + seconds_after_t0, dt.UTC)
 
 
-def stored_calls(store, centre="bh"):
-    with store.reader() as con:
-        con.execute("SET TimeZone = 'UTC'")
-        rows = con.execute(
-            "SELECT call_id, arrived_at, outcome, wait_s, answered_at, ended_at, talk_s, "
-            "queue, agent_id, channel FROM calls WHERE centre_id = ? ORDER BY call_id",
-            [centre],
-        ).fetchall()
-    return {r[0]: r[1:] for r in rows}
+def stored(store, centre="bh"):
+    return stored_calls(
+        store,
+        centre,
+        "arrived_at, outcome, wait_s, answered_at, ended_at, talk_s, queue, agent_id, channel",
+    )
 
 
 # call id: (arrived, outcome, wait, answered, ended, talk, queue, agent)
@@ -65,7 +63,7 @@ EXPECTED = {
 def test_every_queue_visit_of_the_sample_is_one_call_with_hand_computed_values(store):
     r = ingest_file(store, "calls", SAMPLE, "bh")
     assert r.format == "queue_log"
-    got = stored_calls(store)
+    got = stored(store)
     assert set(got) == set(EXPECTED)
     for call_id, (arr, outcome, wait, ans, end, talk, queue, agent) in EXPECTED.items():
         assert got[call_id] == (
@@ -119,7 +117,7 @@ def test_loading_the_same_queue_log_twice_adds_nothing(store):
     first = ingest_file(store, "calls", SAMPLE, "bh")
     again = ingest_file(store, "calls", SAMPLE, "bh")
     assert (again.loaded, again.updated, again.duplicate) == (0, 0, first.loaded)
-    assert len(stored_calls(store)) == 11
+    assert len(stored(store)) == 11
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM staffing").fetchall()[0][0] == 2
 
@@ -134,7 +132,7 @@ def test_a_call_open_at_rotation_loads_with_the_next_file(store, tmp_path):
     ingest_file(store, "calls", SAMPLE, "bh")
     r = ingest_file(store, "calls", nxt, "bh", input_format="queue_log")
     assert (r.loaded, r.rejected, r.filtered) == (1, 0, 0)
-    got = stored_calls(store)["1725179300.10@support"]
+    got = stored(store)["1725179300.10@support"]
     # arrived 1900 - 190 - 10 = 1700 s after T0, as its ENTERQUEUE in the first file said
     assert got[:6] == (at(1700), "answered", 10.0, at(1710), at(1900), 190.0)
 
@@ -264,7 +262,7 @@ def test_a_caller_back_in_the_same_queue_is_a_second_call(store, tmp_path):
     r = ingest_file(store, "calls", log, "bh", input_format="queue_log")
     assert (r.read, r.loaded, r.rejected, r.filtered) == (3, 3, 0, 0)
     assert any("1 ENTERQUEUE event(s) never closed" in n for n in r.notes)
-    got = stored_calls(store)
+    got = stored(store)
     assert got["1725177600.20@support"][:6] == (at(0), "timeout", 30.0, None, at(30), None)
     assert got["1725177600.20@support#2"][:6] == (
         at(35),
@@ -287,7 +285,7 @@ def test_the_connect_line_supplies_a_missing_entry_and_agent(store, tmp_path):
     )
     r = ingest_file(store, "calls", log, "bh", input_format="queue_log")
     assert (r.loaded, r.rejected, r.filtered) == (1, 0, 0)
-    got = stored_calls(store)["1725177685.30@support"]
+    got = stored(store)["1725177685.30@support"]
     assert got == (
         at(85),
         "answered",

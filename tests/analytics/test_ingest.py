@@ -10,11 +10,11 @@ import datetime as dt
 import hashlib
 import json
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from support.cli import ROOT, run_cca
+from support.kpi import stored_calls, write_many_calls
 
 from analytics.ingest import IngestError, ingest_file
 from analytics.mapping import ColumnMapping, MappingError, load_mapping
@@ -30,16 +30,7 @@ def write(tmp_path, name, text, encoding="utf-8"):
 
 
 def calls(store, centre="riyadh"):
-    with store.reader() as con:
-        con.execute("SET TimeZone = 'UTC'")
-        return {
-            r[0]: r[1:]
-            for r in con.execute(
-                "SELECT call_id, arrived_at, outcome, wait_s, talk_s, category, batch_id "
-                "FROM calls WHERE centre_id = ? ORDER BY call_id",
-                [centre],
-            ).fetchall()
-        }
+    return stored_calls(store, centre, "arrived_at, outcome, wait_s, talk_s, category, batch_id")
 
 
 def quarantine(store, batch_id):
@@ -568,18 +559,12 @@ def test_the_batch_records_file_checksum_and_counts(store, tmp_path):
 
 def test_a_wide_file_of_a_million_calls_loads_and_names_its_one_bad_line(store, tmp_path):
     f = tmp_path / "million.csv"
-    con = duckdb.connect()
-    con.execute(
-        f"""
-        COPY (SELECT 'C' || i AS call_id,
-                     strftime(TIMESTAMP '2024-01-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S')
-                         AS arrived_at,
-                     CASE WHEN i % 10 = 0 THEN 'abandoned' ELSE 'answered' END AS outcome,
-                     CASE WHEN i = 999990 THEN -1 ELSE i % 60 END AS wait_s
-              FROM range(1000000) t(i)) TO '{f}' (HEADER)
-        """
+    write_many_calls(
+        f,
+        1_000_000,
+        "CASE WHEN i % 10 = 0 THEN 'abandoned' ELSE 'answered' END AS outcome, "
+        "CASE WHEN i = 999990 THEN -1 ELSE i % 60 END AS wait_s",
     )
-    con.close()
     r = ingest_file(store, "calls", f, "riyadh")
     assert (r.read, r.loaded, r.rejected) == (1_000_000, 999_999, 1)
     assert r.first_rejects[0].line == 999_992 and r.first_rejects[0].value == "-1"
@@ -634,18 +619,12 @@ def test_a_mapping_with_a_long_in_list_still_names_the_right_line(store, tmp_pat
     rows of a file read in parallel; the staged rows must keep the file's order, or the
     bad row's line would be wrong."""
     f = tmp_path / "million.csv"
-    con = duckdb.connect()
-    con.execute(
-        f"""
-        COPY (SELECT 'C' || i AS call_id,
-                     strftime(TIMESTAMP '2024-01-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S')
-                         AS arrived_at,
-                     (['answered', 'abandoned', 'timeout', 'busy', 'ivr'])[1 + i % 5] AS result,
-                     CASE WHEN i IN (123456, 654321) THEN -i ELSE i % 60 END AS wait_s
-              FROM range(1000000) t(i)) TO '{f}' (HEADER)
-        """
+    write_many_calls(
+        f,
+        1_000_000,
+        "(['answered', 'abandoned', 'timeout', 'busy', 'ivr'])[1 + i % 5] AS result, "
+        "CASE WHEN i IN (123456, 654321) THEN -i ELSE i % 60 END AS wait_s",
     )
-    con.close()
     mapping = ColumnMapping(
         kind="calls",
         columns={

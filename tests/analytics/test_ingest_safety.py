@@ -13,25 +13,20 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 from support.cli import ROOT
+from support.kpi import write_many_calls
 
 from analytics.ingest import ingest_file
 
 
 def write_calls(path, rows: int, first: int = 0) -> None:
-    con = duckdb.connect()
-    con.execute(
-        f"""
-        COPY (SELECT 'C' || i AS call_id,
-                     strftime(TIMESTAMP '2024-01-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S')
-                         AS arrived_at,
-                     'answered' AS outcome, i % 60 AS wait_s, 100 + i % 300 AS talk_s,
-                     'employer' AS category, '9665' || i AS caller_id
-              FROM range({first}, {first + rows}) t(i)) TO '{path}' (HEADER)
-        """
+    write_many_calls(
+        path,
+        rows,
+        "'answered' AS outcome, i % 60 AS wait_s, 100 + i % 300 AS talk_s, "
+        "'employer' AS category, '9665' || i AS caller_id",
+        first,
     )
-    con.close()
 
 
 def start_ingest(db, csv):

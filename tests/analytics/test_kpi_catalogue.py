@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-from support.cli import ROOT, run_cca
+from support.cli import ROOT, generated_month, run_cca
 
 from analytics.kpi import OCCUPANCY_NAMES, TICKET_KPI_NAMES, call_kpi_names, catalogue
 from analytics.kpi.catalogue import CATALOGUE, OTHER_COLUMNS, find, format_value, kpi
@@ -44,11 +43,7 @@ def _undeclared(columns: list[str]) -> list[str]:
     return [c for c in columns if not declared(c)]
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("catalogue") / "seed.duckdb"
-    run_cca("generate", "--scenario", "bahrain_lmra", "--start", "2026-09", db=path)
-    return path
+db = generated_month("bahrain_lmra", "2026-09")
 
 
 COMMANDS = [

@@ -12,7 +12,7 @@ import subprocess
 
 import openpyxl
 import pytest
-from support.cli import run_cca
+from support.cli import generated_store, run_cca
 
 from analytics.exports.i18n import Labels
 from analytics.exports.xlsx import sheet_names
@@ -161,9 +161,7 @@ def generated(tmp_path_factory):
         .replace("per_month = 600 ", "per_month = 20 "),
         encoding="utf-8",
     )
-    db = tmp / "generated.duckdb"
-    run_cca("generate", "--scenario", str(small), "--start", "2026-09", db=db)
-    return db
+    return generated_store(tmp, str(small), "2026-09")
 
 
 def test_generate_stores_the_scenario_s_labels(generated):

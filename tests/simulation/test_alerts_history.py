@@ -14,7 +14,7 @@ import itertools
 from pathlib import Path
 
 import pytest
-from support.cli import run_cca, run_cca_json
+from support.cli import generated_month, run_cca_json
 
 from analytics.appstate import AppState
 from analytics.calendars import BusinessCalendar
@@ -29,18 +29,10 @@ from simulation.operations.alerts.watcher import check, ensure_rules, replay
 pytestmark = pytest.mark.slow  # two generated months (~15 s each); CI runs them
 
 
-@pytest.fixture(scope="session")
-def lmra_march(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("lmra") / "lmra.duckdb"
-    run_cca("generate", "--scenario", "bahrain_lmra", "--start", "2026-03", db=db)
-    return db
+lmra_march = generated_month("bahrain_lmra", "2026-03", "session")
 
 
-@pytest.fixture(scope="session")
-def mol_august(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("mol") / "mol.duckdb"
-    run_cca("generate", "--scenario", "saudi_mol", "--start", "2026-08", db=db)
-    return db
+mol_august = generated_month("saudi_mol", "2026-08", "session")
 
 
 def _sl_alerts(db: Path, centre: str, days, hour: str) -> dict[dt.date, list[dict]]:

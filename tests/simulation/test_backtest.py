@@ -11,7 +11,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from support.cli import run_cca, run_cca_json
+from support.cli import cca_refuses, run_cca, run_cca_json
 from support.planner import fill_store, planner_scenario
 
 from analytics.kpi import call_kpis
@@ -109,42 +109,16 @@ def test_cca_backtest_prints_json_with_the_contract_keys(history):
 
 def test_cca_backtest_names_what_is_wrong(history):
     _, _, _, path = history
-    overlap = run_cca(
-        "backtest",
-        "--centre",
-        "planner_centre",
-        "--train",
-        TRAIN,
-        "--test",
-        TRAIN,
-        db=path,
-        check=False,
-    )
-    assert overlap.returncode == 2 and "overlaps train" in overlap.stderr
-    empty = run_cca(
-        "backtest",
-        "--centre",
-        "planner_centre",
-        "--train",
-        TRAIN,
-        "--test",
-        "2025-01",
-        db=path,
-        check=False,
-    )
-    assert empty.returncode == 2 and "no calls in 2025-01" in empty.stderr
-    bad = run_cca(
-        "backtest",
-        "--centre",
-        "planner_centre",
-        "--train",
-        "Sept",
-        "--test",
-        TEST,
-        db=path,
-        check=False,
-    )
-    assert bad.returncode == 2 and "--train" in bad.stderr
+    for train, test, says in (
+        (TRAIN, TRAIN, "overlaps train"),
+        (TRAIN, "2025-01", "no calls in 2025-01"),
+        ("Sept", TEST, "--train"),
+    ):
+        cca_refuses(
+            *("backtest", "--centre", "planner_centre", "--train", train, "--test", test),
+            says=says,
+            db=path,
+        )
 
 
 def test_presence_share_is_calibrated_agents_over_agents_present_on_the_training_days():

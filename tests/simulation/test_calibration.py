@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from support.cli import run_cca, run_cca_json
+from support.cli import cca_refuses, run_cca, run_cca_json
+from support.kpi import insert_call_frame
+from support.planner import peaked_profile
 
 from analytics.call_log import save_centre
 from analytics.centres import Centre
 from analytics.periods import parse_period
-from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.calibration.abandonment import agents_for_abandonment
 from simulation.calibration.fit import FIT_MIN_CALLS, PRIORITY_MODES, STAFFING_PROXIES, calibrate
@@ -37,26 +38,12 @@ from simulation.queue.model import run_replication
 from simulation.queue.scenario import WEEKDAYS
 from simulation.queue.scenario_file import load_scenario, scenario_from_dict, scenario_toml
 
-STORE_COLUMNS = list(CALL_COLUMNS)
-
 
 def store_calls(store: Store, centre: Centre, frame: pd.DataFrame) -> None:
     """Put canonical call records (a DataFrame) into the store as a load would."""
-    frame = frame.copy()
-    for c in STORE_COLUMNS:
-        if c not in frame:
-            frame[c] = None
-        elif isinstance(frame[c].dtype, pd.CategoricalDtype):
-            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
-    frame["centre_id"] = centre.centre_id
     with store.writer() as con:
         save_centre(con, centre)
-        con.register("incoming", frame[["centre_id", *STORE_COLUMNS]])
-        con.execute(
-            f"INSERT INTO calls (centre_id, {', '.join(STORE_COLUMNS)}) "
-            f"SELECT centre_id, {', '.join(STORE_COLUMNS)} FROM incoming"
-        )
-        con.unregister("incoming")
+        insert_call_frame(con, centre.centre_id, frame)
 
 
 # --------------------------------------------------------------------------- Kaplan–Meier
@@ -177,10 +164,7 @@ OPEN = ("sun", "mon", "tue", "wed", "thu")
 def known_scenario():
     """Four weeks of a Sunday–Thursday centre, open 08:00–18:00, with a morning peak and
     too few agents at it, so that enough callers abandon to measure their patience."""
-    n = 48
-    profile = [0.0] * n
-    for slot in range(16, 36):  # 08:00-18:00
-        profile[slot] = 1.0 + (0.8 if 18 <= slot < 24 else 0.0)
+    profile = peaked_profile(range(16, 36), range(18, 24), 0.8)  # 08:00-18:00, 09:00-12:00
     rates = {
         "employer": {d: [round(16.0 * p, 3) for p in profile] for d in OPEN},
         "worker": {
@@ -353,30 +337,15 @@ def test_cca_calibrate_writes_a_scenario_that_cca_simulate_runs(round_trip, tmp_
 def test_cca_calibrate_names_what_is_wrong(round_trip, tmp_path):
     _, _, store, _ = round_trip
     out = tmp_path / "x.toml"
-    proc = run_cca(
-        "calibrate",
-        "--centre",
-        "nowhere",
-        "--period",
-        "2024-09",
-        "--out",
-        str(out),
-        db=store.path,
-        check=False,
-    )
-    assert proc.returncode == 2 and "unknown centre 'nowhere'" in proc.stderr
-    proc = run_cca(
-        "calibrate",
-        "--centre",
-        "known_centre",
-        "--period",
-        "2023-01",
-        "--out",
-        str(out),
-        db=store.path,
-        check=False,
-    )
-    assert proc.returncode == 2 and "no calls in 2023-01" in proc.stderr
+    for centre, period, says in (
+        ("nowhere", "2024-09", "unknown centre 'nowhere'"),
+        ("known_centre", "2023-01", "no calls in 2023-01"),
+    ):
+        cca_refuses(
+            *("calibrate", "--centre", centre, "--period", period, "--out", str(out)),
+            says=says,
+            db=store.path,
+        )
     assert not out.exists()
 
 

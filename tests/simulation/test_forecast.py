@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from support.cli import run_cca, run_cca_json
+from support.kpi import insert_call_frame
 
 from analytics.call_log import rebuild_rollups, save_centre
 from analytics.centres import Centre
 from analytics.periods import parse_period
-from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.forecasting import forecast as fc
 from simulation.forecasting.accuracy import poisson_mad
@@ -84,18 +84,9 @@ def store_synthetic(store: Store, centre: Centre, first: dt.date, last: dt.date,
             "category": np.where(rng.random(len(local)) < 0.8, "employer", "worker"),
         }
     )
-    for c in CALL_COLUMNS:
-        if c not in frame:
-            frame[c] = None
-    frame["centre_id"] = centre.centre_id
     with store.writer() as con:
         save_centre(con, centre)
-        con.register("incoming", frame[["centre_id", *CALL_COLUMNS]])
-        con.execute(
-            f"INSERT INTO calls (centre_id, {', '.join(CALL_COLUMNS)}) "
-            f"SELECT centre_id, {', '.join(CALL_COLUMNS)} FROM incoming"
-        )
-        con.unregister("incoming")
+        insert_call_frame(con, centre.centre_id, frame)
         rebuild_rollups(con)
 
 
@@ -108,22 +99,37 @@ def gulf_centre(country: str | None = None) -> Centre:
     )
 
 
-@pytest.fixture(scope="module")
-def eight_weeks(tmp_path_factory):
-    """Eight weeks of a centre without holidays or Ramadan (2025-06-01..07-26)."""
-    store = Store(tmp_path_factory.mktemp("forecast") / "eight.duckdb")
-    centre = gulf_centre()
-    store_synthetic(store, centre, dt.date(2025, 6, 1), dt.date(2025, 7, 26), seed=1)
+def synthetic_history(directory, centre: Centre, first: dt.date, last: dt.date, seed: int):
+    """A store in ``directory`` holding ``store_synthetic``'s calls, and its centre."""
+    store = Store(directory / "history.duckdb")
+    store_synthetic(store, centre, first, last, seed)
     return store, centre
 
 
-def test_a_known_rate_is_recovered_within_the_noise_of_its_counts(eight_weeks):
+@pytest.fixture(scope="module")
+def eight_weeks(tmp_path_factory):
+    """Eight weeks of a centre without holidays or Ramadan (2025-06-01..07-26)."""
+    return synthetic_history(
+        tmp_path_factory.mktemp("forecast"),
+        gulf_centre(),
+        dt.date(2025, 6, 1),
+        dt.date(2025, 7, 26),
+        seed=1,
+    )
+
+
+def _week_ahead(eight_weeks):
+    """The forecast of the week after the eight, and the true rates it estimates."""
     store, centre = eight_weeks
     with store.reader() as con:
         result = fc.forecast(con, centre, horizon_days=7)
     calendar = DayCalendar(centre)
     days = [dt.date(2025, 7, 27) + dt.timedelta(days=i) for i in range(7)]
-    truth = np.concatenate([true_rate(d, calendar) for d in days])
+    return result, np.concatenate([true_rate(d, calendar) for d in days])
+
+
+def test_a_known_rate_is_recovered_within_the_noise_of_its_counts(eight_weeks):
+    result, truth = _week_ahead(eight_weeks)
     mean = result.frame["offered"].to_numpy()
     assert result.train == parse_period("2025-06-01..2025-07-26")
     assert len(mean) == 7 * SLOTS and str(result.frame["interval_start"][0]) == (
@@ -197,12 +203,7 @@ def test_weekdays_with_their_own_curve_get_it_and_a_spike_does_not_move_it():
 
 
 def test_prediction_intervals_hold_about_80_percent_of_a_simulated_future(eight_weeks):
-    store, centre = eight_weeks
-    with store.reader() as con:
-        result = fc.forecast(con, centre, horizon_days=7)
-    calendar = DayCalendar(centre)
-    days = [dt.date(2025, 7, 27) + dt.timedelta(days=i) for i in range(7)]
-    truth = np.concatenate([true_rate(d, calendar) for d in days])
+    result, truth = _week_ahead(eight_weeks)
     low = result.frame["offered_low"].to_numpy()
     high = result.frame["offered_high"].to_numpy()
     assert (low <= result.frame["offered"]).all() and (result.frame["offered"] <= high).all()
@@ -235,10 +236,13 @@ def test_poisson_mean_absolute_deviation_has_its_closed_form():
 @pytest.fixture(scope="module")
 def ramadan_year(tmp_path_factory):
     """A year of history holding Ramadan 1446 (2025-03-01..03-29), up to 2026-02-10."""
-    store = Store(tmp_path_factory.mktemp("forecast") / "ramadan.duckdb")
-    centre = gulf_centre()
-    store_synthetic(store, centre, dt.date(2025, 1, 20), dt.date(2026, 2, 10), seed=2)
-    return store, centre
+    return synthetic_history(
+        tmp_path_factory.mktemp("forecast"),
+        gulf_centre(),
+        dt.date(2025, 1, 20),
+        dt.date(2026, 2, 10),
+        seed=2,
+    )
 
 
 @pytest.mark.slow
@@ -269,10 +273,13 @@ def test_last_ramadans_curve_and_volume_are_applied_to_this_ramadan(ramadan_year
 @pytest.fixture(scope="module")
 def saudi_summer(tmp_path_factory):
     """A Saudi centre (SA holidays) from 2025-07-01 to 2025-09-20: no holiday inside."""
-    store = Store(tmp_path_factory.mktemp("forecast") / "sa.duckdb")
-    centre = gulf_centre("SA")
-    store_synthetic(store, centre, dt.date(2025, 7, 1), dt.date(2025, 9, 20), seed=3)
-    return store, centre
+    return synthetic_history(
+        tmp_path_factory.mktemp("forecast"),
+        gulf_centre("SA"),
+        dt.date(2025, 7, 1),
+        dt.date(2025, 9, 20),
+        seed=3,
+    )
 
 
 def test_holidays_are_forecast_as_holidays_and_overrides_move_them(saudi_summer):

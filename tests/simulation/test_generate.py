@@ -14,10 +14,9 @@ branches' counters are a queue, so that is what their waits show.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from support.cli import run_cca, run_cca_json
+from support.cli import generated_month, run_cca, run_cca_json
 
 from analytics.centres import get_centre
 from analytics.kpi import rollup
@@ -29,35 +28,32 @@ def _share(rows, key, value, count="offered"):
     return sum(r[count] for r in rows if r[key] == value) / total
 
 
-@pytest.fixture(scope="module")
-def bahrain(tmp_path_factory) -> Path:
-    """September 2026 of bahrain_lmra, the month seed 004 published."""
-    db = tmp_path_factory.mktemp("bahrain") / "history.duckdb"
-    run_cca("generate", "--scenario", "bahrain_lmra", "--start", "2026-09", db=db)
-    return db
+# September 2026 of bahrain_lmra, the month seed 004 published.
+bahrain = generated_month("bahrain_lmra", "2026-09")
+
+
+saudi = generated_month("saudi_mol", "2026-09")
 
 
 @pytest.fixture(scope="module")
-def saudi(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("saudi") / "history.duckdb"
-    run_cca("generate", "--scenario", "saudi_mol", "--start", "2026-09", db=db)
-    return db
-
-
-def test_bahrain_september_offers_11000_and_answers_10000(bahrain):
+def bahrain_september(bahrain) -> dict:
+    """The month's call KPIs as `cca kpi calls` prints them."""
     (row,) = run_cca_json(
         "kpi", "calls", "--centre", "bahrain_lmra", "--period", "2026-09", db=bahrain
     )
+    return row
+
+
+def test_bahrain_september_offers_11000_and_answers_10000(bahrain_september):
+    row = bahrain_september
     assert row["offered"] == pytest.approx(11_000, rel=0.03)
     assert row["answered"] == pytest.approx(10_000, rel=0.03)
     assert row["answer_rate"] == pytest.approx(0.909, abs=0.01)
 
 
-def test_short_abandons_explain_the_published_98_9_percent(bahrain):
+def test_short_abandons_explain_the_published_98_9_percent(bahrain, bahrain_september):
     """The centre's own S = 30 s: ~889 of ~1,000 abandons came before 30 s."""
-    (row,) = run_cca_json(
-        "kpi", "calls", "--centre", "bahrain_lmra", "--period", "2026-09", db=bahrain
-    )
+    row = bahrain_september
     assert row["answer_rate_excl_short"] == pytest.approx(0.989, abs=0.005)
     assert row["abandoned"] == pytest.approx(1_000, rel=0.15)
     assert row["short_abandoned"] == pytest.approx(889, rel=0.15)

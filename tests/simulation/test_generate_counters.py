@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 
 import pytest
-from support.cli import run_cca, run_cca_json
+from support.cli import generated_store, run_cca_json
 
 SERVICE_S = 600.0
 COUNTERS = 3
@@ -71,9 +71,7 @@ def branch(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("counters")
     pack = tmp / "counters_mmc.toml"
     pack.write_text(PACK, encoding="utf-8")
-    db = tmp / "history.duckdb"
-    run_cca("generate", "--scenario", str(pack), "--start", "2026-09", db=db)
-    return db
+    return generated_store(tmp, str(pack), "2026-09")
 
 
 def test_the_textbook_value_of_erlang_c():

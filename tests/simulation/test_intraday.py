@@ -257,6 +257,13 @@ def september(tmp_path_factory):
     return s
 
 
+# 11:00 on 15 September, the day's real calls after it, the staffing table's agents
+REPLAY_11 = (
+    *("--at", "2026-09-15 11:00", "--arrivals", "actual", "--staffing", "table"),
+    *("--replications", "20"),
+)
+
+
 def _json(db, *args):
     proc = run_cca("intraday", "--centre", "bahrain_lmra", *args, "--format", "json", db=db)
     return json.loads(proc.stdout)
@@ -265,17 +272,7 @@ def _json(db, *args):
 def test_json_is_one_object_with_every_call_kpi_and_its_band(september):
     from analytics.kpi import call_kpi_names
 
-    out = _json(
-        september.path,
-        "--at",
-        "2026-09-15 11:00",
-        "--arrivals",
-        "actual",
-        "--staffing",
-        "table",
-        "--replications",
-        "20",
-    )
+    out = _json(september.path, *REPLAY_11)
     assert set(out) == {"rest_of_day", "day", "intervals", "snapshot"}
     names = call_kpi_names((12, 30))
     for part in (out["rest_of_day"], out["day"], *out["intervals"]):
@@ -307,19 +304,9 @@ def test_json_is_one_object_with_every_call_kpi_and_its_band(september):
 
 
 def test_a_change_moves_the_projection_the_right_way(september):
-    args = [
-        "--at",
-        "2026-09-15 11:00",
-        "--arrivals",
-        "actual",
-        "--staffing",
-        "table",
-        "--replications",
-        "20",
-    ]
-    base = _json(september.path, *args)
-    more = _json(september.path, *args, "--change", "+3@11:30-17:00")
-    less = _json(september.path, *args, "--change=-2@11:30-17:00")
+    base = _json(september.path, *REPLAY_11)
+    more = _json(september.path, *REPLAY_11, "--change", "+3@11:30-17:00")
+    less = _json(september.path, *REPLAY_11, "--change=-2@11:30-17:00")
     key = "sl_offered_12"
     assert less["rest_of_day"][key] < base["rest_of_day"][key] < more["rest_of_day"][key]
 

@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from support.cli import run_cca
+from support.cli import generated_month
 
 from analytics.centres import get_centre
 from analytics.kpi import call_kpis
@@ -34,11 +34,7 @@ RULE = {
 }
 
 
-@pytest.fixture(scope="module")
-def march(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("lmra") / "lmra.duckdb"
-    run_cca("generate", "--scenario", "bahrain_lmra", "--start", "2026-03", db=db)
-    return db
+march = generated_month("bahrain_lmra", "2026-03")
 
 
 def _first(db: Path, method: str) -> dict:

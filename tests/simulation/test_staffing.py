@@ -285,17 +285,16 @@ def test_an_interval_passes_only_when_it_meets_the_target_by_one_standard_error(
     assert not _judge(cap, near, 1.0)  # 0.045 + sqrt(0.05 · 0.95 / 400) = 0.0559
 
 
-def test_intervals_that_cannot_be_met_within_max_agents_are_named():
-    scenario = scenario_with(PEAK)
-    plan = staffing_plan(
-        scenario,
-        ["sl_offered_12>=0.8"],
-        max_agents=12,
-        replications=4,
-        seed=0,
-        workers=1,
-        min_pooled_calls=0,
+def _quick_peak_plan(target: str, **caps):
+    """The peak scenario staffed to ``target`` under ``caps``, verified by 4 replications
+    in this process (no pooling: a quick check of the caps, not of the service level)."""
+    return staffing_plan(
+        scenario_with(PEAK), [target], replications=4, seed=0, workers=1, min_pooled_calls=0, **caps
     )
+
+
+def test_intervals_that_cannot_be_met_within_max_agents_are_named():
+    plan = _quick_peak_plan("sl_offered_12>=0.8", max_agents=12)
     unmet = {p.start.strftime("%a %H:%M") for p in plan.unmet}
     assert {"Sun 09:00", "Mon 09:00"} <= unmet
     for p in plan.unmet:
@@ -304,16 +303,7 @@ def test_intervals_that_cannot_be_met_within_max_agents_are_named():
 
 
 def test_formula_only_caps_hold_in_the_plan():
-    scenario = scenario_with(PEAK)
-    plan = staffing_plan(
-        scenario,
-        ["sl_offered_12>=0.5"],
-        max_occupancy=0.7,
-        replications=4,
-        seed=0,
-        workers=1,
-        min_pooled_calls=0,
-    )
+    plan = _quick_peak_plan("sl_offered_12>=0.5", max_occupancy=0.7)
     for p in plan.intervals:
         calls = PEAK[p.start.strftime("%H:%M")]
         assert erlang_a_metrics(calls, 1800, 300, 600, p.agents)["occupancy"] <= 0.7

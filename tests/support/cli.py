@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,3 +30,33 @@ def run_cca(*args: str, db: Path | None = None, check: bool = True, **kwargs):
 def run_cca_json(*args: str, db: Path | None = None):
     """Run `cca ... --format json` and parse standard output (which must be only JSON)."""
     return json.loads(run_cca(*args, "--format", "json", db=db).stdout)
+
+
+def cca_refuses(*args: str, says: str, db: Path | None = None, **kwargs):
+    """Run `cca ...` expecting a user error: exit status 2, ``says`` in standard error and
+    no traceback. Returns the CompletedProcess for further checks."""
+    proc = run_cca(*args, db=db, check=False, **kwargs)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert says in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def generated_store(directory: Path, scenario: str, start: str) -> Path:
+    """A store in ``directory`` holding the month ``start`` (YYYY-MM) of a scenario pack
+    (a name or a TOML file), written by the real ``cca generate``."""
+    db = directory / "history.duckdb"
+    run_cca("generate", "--scenario", scenario, "--start", start, db=db)
+    return db
+
+
+def generated_month(scenario: str, start: str, scope: str = "module"):
+    """A fixture: the store ``generated_store`` writes for ``scenario``'s month ``start``,
+    generated once per ``scope``. Use as ``bahrain = generated_month("bahrain_lmra",
+    "2026-09")`` at a test module's top level."""
+
+    @pytest.fixture(scope=scope)
+    def month(tmp_path_factory) -> Path:
+        return generated_store(tmp_path_factory.mktemp(scenario), scenario, start)
+
+    return month

@@ -12,6 +12,8 @@ import datetime as dt
 import random
 import zoneinfo
 
+import duckdb
+import pandas as pd
 import pytest
 
 from analytics.call_log import save_centre
@@ -34,6 +36,35 @@ def save(store: Store, centre: Centre) -> Centre:
     return centre
 
 
+def insert_rows(con, table: str, columns, rows: list[list]) -> None:
+    """Rows of (centre_id, *columns) into ``table`` on the writer ``con``, values bound."""
+    if rows:
+        placeholders = ", ".join("?" * (len(columns) + 1))
+        con.executemany(
+            f"INSERT INTO {table} (centre_id, {', '.join(columns)}) VALUES ({placeholders})",
+            rows,
+        )
+
+
+def insert_call_frame(con, centre_id: str, frame: pd.DataFrame) -> None:
+    """Canonical call records as a DataFrame (a simulation's, say) into the calls table
+    on the writer ``con``, as a load leaves them: missing columns NULL, categories as
+    plain values."""
+    frame = frame.copy()
+    for c in CALL_COLUMNS:
+        if c not in frame:
+            frame[c] = None
+        elif isinstance(frame[c].dtype, pd.CategoricalDtype):
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    frame["centre_id"] = centre_id
+    columns = ", ".join(CALL_COLUMNS)
+    con.register("incoming", frame[["centre_id", *CALL_COLUMNS]])
+    con.execute(
+        f"INSERT INTO calls (centre_id, {columns}) SELECT centre_id, {columns} FROM incoming"
+    )
+    con.unregister("incoming")
+
+
 def add_calls(store: Store, centre: Centre, calls: list[dict]) -> None:
     """Insert calls given as dicts (arrived_at as local text); missing columns are NULL."""
     rows = []
@@ -43,14 +74,20 @@ def add_calls(store: Store, centre: Centre, calls: list[dict]) -> None:
         rows.append([centre.centre_id] + [values.get(c) for c in CALL_COLUMNS])
     with store.writer() as con:
         save_centre(con, centre)
-        if rows:
-            placeholders = ", ".join("?" * (len(CALL_COLUMNS) + 1))
-            con.executemany(
-                f"INSERT INTO calls (centre_id, {', '.join(CALL_COLUMNS)}) VALUES ({placeholders})",
-                rows,
-            )
+        insert_rows(con, "calls", CALL_COLUMNS, rows)
         # as every write of calls does (ingest, generate): the KPIs then use the rollup
         rollup.refresh(con, centre)
+
+
+def stored_calls(store: Store, centre_id: str, columns: str) -> dict[str, tuple]:
+    """The stored calls of a centre as {call_id: (``columns``...)}, instants in UTC."""
+    with store.reader() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        rows = con.execute(
+            f"SELECT call_id, {columns} FROM calls WHERE centre_id = ? ORDER BY call_id",
+            [centre_id],
+        ).fetchall()
+    return {r[0]: r[1:] for r in rows}
 
 
 def add_tickets(store: Store, centre: Centre, tickets: list[dict]) -> None:
@@ -62,13 +99,7 @@ def add_tickets(store: Store, centre: Centre, tickets: list[dict]) -> None:
         rows.append([centre.centre_id] + [values.get(c) for c in TICKET_COLUMNS])
     with store.writer() as con:
         save_centre(con, centre)
-        if rows:
-            placeholders = ", ".join("?" * (len(TICKET_COLUMNS) + 1))
-            con.executemany(
-                f"INSERT INTO tickets (centre_id, {', '.join(TICKET_COLUMNS)}) "
-                f"VALUES ({placeholders})",
-                rows,
-            )
+        insert_rows(con, "tickets", TICKET_COLUMNS, rows)
 
 
 def add_staffing(store: Store, centre: Centre, intervals: list[tuple]) -> None:
@@ -95,6 +126,23 @@ def write_calls_csv(path, rows: list[dict]) -> None:
         writer = csv.DictWriter(f, CALL_COLUMNS, restval="")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def write_many_calls(path, rows: int, columns: str, first: int = 0) -> None:
+    """A calls CSV of ``rows`` rows written by DuckDB (a million in a second): call_id
+    C<i> arriving i seconds after 2024-01-01 00:00, then ``columns``, SQL over the row
+    number i (``range(first, first + rows)``)."""
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        COPY (SELECT 'C' || i AS call_id,
+                     strftime(TIMESTAMP '2024-01-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S')
+                         AS arrived_at,
+                     {columns}
+              FROM range({first}, {first + rows}) t(i)) TO '{path}' (HEADER)
+        """
+    )
+    con.close()
 
 
 def assert_same(ours: list[dict], scanned: list[dict], *, exact_p90: bool = False) -> None:

@@ -9,12 +9,21 @@ import pandas as pd
 
 from analytics.call_log import save_centre
 from analytics.centres import Centre
-from analytics.records import CALL_COLUMNS
 from analytics.store import Store
 from simulation.queue.model import run_replication
 from simulation.queue.scenario_file import scenario_from_dict
+from support.kpi import insert_call_frame
 
 OPEN = ("sun", "mon", "tue", "wed", "thu")
+
+
+def peaked_profile(open_slots: range, peak_slots: range, rise: float) -> list[float]:
+    """A day's 48 half-hour weights: 1 in the ``open_slots``, 1 + ``rise`` in the
+    ``peak_slots``, 0 while closed."""
+    profile = [0.0] * 48
+    for slot in open_slots:
+        profile[slot] = 1.0 + (rise if slot in peak_slots else 0.0)
+    return profile
 
 
 def planner_scenario(
@@ -23,10 +32,7 @@ def planner_scenario(
     """A Sunday–Thursday centre open 08:00–14:00 with a peak at 09:00–11:00: ordinary
     callers and a small priority line (``vip``, answered first), staffed lean enough
     that callers wait and some abandon."""
-    n = 48
-    profile = [0.0] * n
-    for slot in range(16, 28):  # 08:00-14:00
-        profile[slot] = 1.0 + (0.6 if 18 <= slot < 22 else 0.0)
+    profile = peaked_profile(range(16, 28), range(18, 22), 0.6)  # 08:00-14:00, 09:00-11:00
     rates = {
         "ordinary": {d: [round(22.0 * p, 3) for p in profile] for d in OPEN},
         "vip": {d: [round(3.0 * p, 3) for p in profile] for d in OPEN},
@@ -84,19 +90,8 @@ def fill_store(
 def _add_history(con, centre, scenario, *, seed: int, staffing: bool) -> None:
     records = run_replication(scenario, seed=seed)
     frame = records.copy()
-    for c in CALL_COLUMNS:
-        if c not in frame:
-            frame[c] = None
-        elif isinstance(frame[c].dtype, pd.CategoricalDtype):
-            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
-    frame["centre_id"] = centre.centre_id
     frame["call_id"] = f"{scenario.start:%Y%m%d}-" + frame["call_id"].astype(str)  # unique
-    columns = ", ".join(CALL_COLUMNS)
-    con.register("incoming", frame[["centre_id", *CALL_COLUMNS]])
-    con.execute(
-        f"INSERT INTO calls (centre_id, {columns}) SELECT centre_id, {columns} FROM incoming"
-    )
-    con.unregister("incoming")
+    insert_call_frame(con, centre.centre_id, frame)
     if staffing:
         tl = scenario.timeline()
         origin = pd.Timestamp(scenario.start_instant)
