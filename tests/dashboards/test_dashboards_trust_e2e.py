@@ -97,11 +97,13 @@ def kpis(served, period="2026-09", filters=None, by=()):
 
 
 def figure(page, graph_id: str) -> dict:
-    return page.evaluate(
+    """The graph's figure once plotly has drawn it (the page can show its other parts
+    first: reading at once found no plot yet)."""
+    return page.wait_for_function(
         "id => { const g = document.querySelector('#' + id + ' .js-plotly-plot');"
-        " return {data: g.data, layout: g.layout}; }",
-        graph_id,
-    )
+        " return g && g.data ? {data: g.data, layout: g.layout} : null; }",
+        arg=graph_id,
+    ).json_value()
 
 
 def shoot(page, name: str) -> None:
