@@ -2,7 +2,7 @@
 
     cca live follow /var/log/asterisk/queue_log --centre bahrain_lmra
     aws kinesis ... | cca live follow - --centre c1 --format connect_agent_events
-    cca live simulate --scenario bahrain_lmra --speed 60 --queue-log /tmp/queue_log
+    cca live simulate --scenario bahrain_lmra --queue-log /tmp/queue_log
 
 `follow` reads a feed as it is written (``tail -F``: rotation by rename or truncation, a
 partial last line waits for its newline) and commits each round of events within a
@@ -13,9 +13,12 @@ Malformed lines are quarantined (``live_quarantine``: file, byte offset, line, r
 and the feed carries on. ``-`` reads Connect's JSON lines from standard input;
 duplicates (at-least-once delivery) are dropped.
 
-`simulate` runs a scenario's SimPy model in real time (``--speed 60``: a simulated
-minute a second) and writes the queue_log an Asterisk would: agents logging in and off,
-breaks, wrap-up and every call event. Follow that file to watch a wallboard move.
+`simulate` runs a scenario's SimPy model against the wall clock and writes the queue_log
+an Asterisk would: agents logging in and off, breaks, wrap-up and every call event. It
+starts at the day's opening (``--start``), catches up to now as fast as it can
+(``--speed 60``: a simulated minute a second instead), then goes on in real time: no
+event is ever stamped after now. A log written by an earlier run is continued after its
+last event. Follow that file to watch a wallboard move.
 """
 
 from __future__ import annotations
@@ -73,12 +76,17 @@ def register(subparsers) -> None:
     )
     s.add_argument("--scenario", required=True, help="scenario pack name or TOML file")
     s.add_argument(
-        "--speed", type=float, default=60.0, help="simulated seconds per real second (60)"
+        "--speed",
+        type=float,
+        default=None,
+        help="simulated seconds per real second while behind the wall clock (default: as "
+        "fast as it can); never ahead of it: caught up, it runs in real time",
     )
     s.add_argument("--queue-log", required=True, type=Path, help="the queue_log to write")
     s.add_argument(
         "--start",
-        help="simulated start, ISO time (default: now in the scenario's time zone)",
+        help="simulated start, ISO time in the scenario's time zone (default: today's "
+        "opening; a log from an earlier run goes on after its last event)",
     )
     s.add_argument("--hours", type=float, default=None, help="stop after this many simulated hours")
     s.set_defaults(handler=simulate)
@@ -131,6 +139,7 @@ def simulate(args) -> int:
             seed=args.seed,
             start=args.start,
             hours=args.hours,
+            notes=lambda text: print(text, file=sys.stderr, flush=True),
         )
     except (LiveSimulationError, ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from exc
