@@ -56,7 +56,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--roster",
-        help="agents: roster CSV (agent_id,start,end,activity[,team]) for adherence",
+        help="agents: roster for adherence: a CSV (agent_id,start,end,activity[,team]) or a "
+        "saved cca roster result (--format csv or json; its seats given to the agents)",
     )
     parser.add_argument(
         "--grace-s",
@@ -151,7 +152,7 @@ def _agents(args: argparse.Namespace, period, relative: bool, by: tuple[str, ...
             period = parse_period(args.period, dt.datetime.now(settings.tz).date())
         if period is None:
             raise UserError("agents: give a --period (e.g. today or 2026-09-07)")
-        roster = read_roster(args.roster, settings) if args.roster else None
+        roster = read_roster(args.roster, settings, con) if args.roster else None
         group = by[0] if by else "agent_id"
         if args.interval:
             rows = adherence_intervals(
