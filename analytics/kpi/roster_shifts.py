@@ -1,6 +1,6 @@
 """A saved ``cca roster`` result as a roster of named agents, for adherence.
 
-``cca roster --format csv`` (or ``json``) says how many agents start each shift when, and
+``cca roster --format csv`` (or ``json``, or the planner's "Roster (CSV)") says how many agents start each shift when, and
 when they take their break -- rows of ``shift, start, break_start, agents, end``, the
 shift named like ``8h:1h-break`` -- but not who. Adherence is per agent, so each row is
 cut into *seats* (one per agent) and every seat is given to the agent whose logged-in
@@ -44,7 +44,8 @@ def is_shift_roster(path: Path) -> bool:
     if head.startswith(b"{"):
         return True
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    return [c.strip() for c in first.split(",")][: len(SHIFT_COLUMNS)] == list(SHIFT_COLUMNS)
+    # the planner's "Roster (CSV)" writes the same columns in another order
+    return set(SHIFT_COLUMNS) <= {c.strip() for c in first.split(",")}
 
 
 def break_seconds(shift: str, where: str) -> int:
