@@ -62,6 +62,8 @@ MAPPED_FORMATS = ("csv",)
 RETAIN_S = 2 * 3600
 MAX_LINES_PER_ROUND = 50_000
 _RANK = {"ENTERQUEUE": 0, "CONNECT": 1}
+# the end of a ring the agent did not answer (ring time in ms)
+RING_ENDS = ("RINGNOANSWER", "RINGCANCELED")
 
 
 class FeedError(ValueError):
@@ -334,6 +336,10 @@ class Follower:
                 touched += [a for a, p in self.agents.items() if p.on_call == key]
         elif ev.is_session:
             touched.append(ev.agent)
+        if ev.agent not in ("", "NONE"):
+            rang = ring_seconds(ev)
+            if rang:
+                self._rang(r, ev.agent, at, rang, back=ev.event != "CONNECT")
         for agent in dict.fromkeys(touched):
             p = self.agents.setdefault(agent, AgentPresence(queues=set()))
             apply_agent_event(p, ev)
@@ -355,6 +361,27 @@ class Follower:
         r.records.append(line)
         r.events += 1
         r.last_event_at = dt.datetime.now(dt.UTC)
+
+    def _rang(self, r: Round, agent: str, at: dt.datetime, secs: float, *, back: bool) -> None:
+        """An agent's phone rang for ``secs`` up to ``at`` (the queue_log says so only once
+        the ring is over): a ``ringing`` row in the history from ``at - secs`` -- never
+        before the state it interrupted began -- and, when the call was not taken
+        (``back``), the agent's state again from ``at``."""
+        before = self.agent_now.get(agent)
+        if before is None:  # ringing means a member of the queue: logged in
+            self.agents.setdefault(agent, AgentPresence(queues=set(), static=True))
+            before = ("available", None, at - dt.timedelta(seconds=secs), ())
+        start = max(at - dt.timedelta(seconds=secs), before[2])
+        if start >= at:
+            return
+        r.history.append((self.feed_id, self.centre_id, agent, "ringing", None, start))
+        if back:
+            state, reason, _since, queues = before
+            r.history.append((self.feed_id, self.centre_id, agent, state, reason, at))
+            self.agent_now[agent] = (state, reason, at, queues)
+            r.changed_agents.add(agent)
+        else:  # the CONNECT that follows starts the call at ``at``
+            self.agent_now[agent] = ("ringing", None, start, before[3])
 
     def _first_delivery(self, r: Round, ev) -> bool:
         """Count a Connect event once (delivery is at least once): False for a duplicate."""
@@ -719,6 +746,24 @@ class Follower:
     def close(self) -> None:
         if isinstance(self.reader, FileTail):
             self.reader.close()
+
+
+def ring_seconds(ev) -> float:
+    """How long an agent's phone rang, as the queue_log tells it after the ring: a
+    ``RINGNOANSWER`` (or ``RINGCANCELED``, the caller gone) carries the ring time in ms;
+    a ``CONNECT`` the seconds it rang before the agent answered (its third field, Asterisk
+    1.6 and later). 0 when the line does not say."""
+    if ev.event in RING_ENDS:
+        text, scale = (ev.data[0] if ev.data else ""), 1000.0
+    elif ev.event == "CONNECT":
+        text, scale = (ev.data[2] if len(ev.data) > 2 else ""), 1.0
+    else:
+        return 0.0
+    try:
+        value = float(text) / scale
+    except ValueError:
+        return 0.0
+    return value if 0 < value < 86400 else 0.0
 
 
 def contact_record(lines: list[CallLine]) -> dict:

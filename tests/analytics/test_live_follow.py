@@ -232,6 +232,46 @@ def test_callers_waiting_and_agents_by_state_follow_the_log(store, tmp_path):
         }
 
 
+def test_ringing_is_read_from_ring_times_the_queue_log_gives_after_the_ring(store, tmp_path):
+    """RINGNOANSWER carries the ring time in ms, a CONNECT the seconds it rang before the
+    agent answered: the history holds the rings (never before the state they interrupt)."""
+    t = 1_800_000_000
+    log = tmp_path / "queue_log"
+    log.write_text(
+        f"{t}|NONE|support|A|ADDMEMBER|\n"
+        f"{t + 100}|k1|support|NONE|ENTERQUEUE||+1|1\n"
+        f"{t + 115}|k1|support|A|RINGNOANSWER|15000\n"  # rang 100-115, not picked up
+        f"{t + 130}|k1|support|A|CONNECT|30|k1b|5\n"  # rang 125-130, then the call
+        f"{t + 200}|k1|support|A|COMPLETEAGENT|30|70|1\n"
+        f"{t + 203}|NONE|support|B|RINGNOANSWER|4000\n"  # B, never seen before: a member
+        f"{t + 198}|k2|support|NONE|ENTERQUEUE||+2|1\n"
+        f"{t + 205}|k2|support|A|RINGCANCELED|9000\n"  # the caller gone; A free since 200
+        f"{t + 205}|k2|support|NONE|ABANDON|1|1|7\n"
+    )
+    Follower(store, "c", str(log)).run(until_idle=True)
+    with store.reader() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        history = con.execute(
+            "SELECT agent_id, state, reason, epoch(started_at)::INT - ? "
+            "FROM live_agent_state_history ORDER BY agent_id, started_at, rowid",
+            [t],
+        ).fetchall()
+        now = dict(con.execute("SELECT agent_id, state FROM live_agent_state").fetchall())
+    assert history == [
+        ("A", "available", None, 0),
+        ("A", "ringing", None, 100),
+        ("A", "available", None, 115),
+        ("A", "ringing", None, 125),
+        ("A", "on_call", None, 130),
+        ("A", "available", None, 200),
+        ("A", "ringing", None, 200),  # not before the state it interrupted began
+        ("A", "available", None, 205),
+        ("B", "ringing", None, 199),
+        ("B", "available", None, 203),
+    ]
+    assert now == {"A": "available", "B": "available"}
+
+
 CDR_MAPPING = """kind = "calls"
 timezone = "Asia/Riyadh"
 timestamp_formats = ["%d/%m/%Y %H:%M:%S"]
