@@ -319,6 +319,7 @@ class LeftOpen:
         self.last_epoch: int | None = None
         self.members: dict[str, set[str]] = {}
         self.calls: dict[str, list] = {}  # key: [callid, queue, entered, position, agent, wait]
+        self.entered = 0  # callers the log has seen: the next run numbers on (unique ids)
         if not path.exists():
             return
         with path.open(encoding="utf-8", errors="replace") as f:
@@ -335,6 +336,7 @@ class LeftOpen:
                 elif e.event == "REMOVEMEMBER":
                     self.members.get(e.agent, set()).discard(e.queue)
                 elif e.event == "ENTERQUEUE":
+                    self.entered += 1
                     pos = e.data[2] if len(e.data) > 2 else 1
                     self.calls[e.call_key] = [e.callid, e.queue, int(e.epoch), pos, None, 0]
                 elif e.event == "CONNECT" and e.call_key in self.calls:
@@ -408,6 +410,7 @@ def run_live(
     env = WallClockEnvironment(min(t0, opens), origin, speed, clock=clock)
     log = QueueLogWriter(path, origin, env)
     centre = LiveCentre(s, env, log, seed)
+    centre.calls = left.entered
     first = int(np.searchsorted(tl.starts_s, opens, side="right")) - 1
 
     def begin():

@@ -126,6 +126,8 @@ def test_a_log_run_again_goes_on_after_its_last_event_closing_what_was_left_open
     assert int(second[0][0]) == last and on_shift
     removed = {(f[3], f[2]) for f in second if f[4] == "REMOVEMEMBER" and int(f[0]) == last}
     assert removed == on_shift
+    ids = [f[1] for f in lines if f[4] == "ENTERQUEUE"]
+    assert len(ids) == len(set(ids))  # the second run numbers its callers on
     entered = {f[1] for f in lines[: len(first_run)] if f[4] == "ENTERQUEUE"}
     closers = ("COMPLETECALLER", "COMPLETEAGENT", "ABANDON", "EXITWITHTIMEOUT")
     closed = {f[1] for f in lines if f[4] in closers}
