@@ -127,6 +127,14 @@ def test_the_planners_shrinkage_lever_takes_the_measured_shrinkage_of_a_period(l
         assert use_measured(1, source, "2026-09-07", None, None, "")[0] is no_update
         value, alert = use_measured(1, source, "2026-13-01", dropped, "r.csv", "")
         assert value is no_update and alert.color == "red"
+        # /agents takes a saved `cca roster` result too: three seats, A and B take two
+        from dashboards.pages.agents import with_roster
+
+        saved = "shift,start,break_start,agents,end\n4h,2026-09-07T08:00,,3,2026-09-07T12:00\n"
+        saved = "data:text/csv;base64," + base64.b64encode(saved.encode()).decode()
+        content = with_roster(saved, "saved.csv", "?centre=c&period=2026-09-07")
+        agents = sorted(r["agent_id"] for r in content.children[0].rowData)
+        assert agents[:2] == ["A", "B"] and agents[2].startswith("unfilled 4h Mon 2026-09-07")
         flask.g.user = User("elsewhere", "planner", ("other",))
         with pytest.raises(Forbidden):
             use_measured(1, source, "2026-09-07", dropped, "r.csv", "")
