@@ -48,11 +48,11 @@ def is_shift_roster(path: Path) -> bool:
     return set(SHIFT_COLUMNS) <= {c.strip() for c in first.split(",")}
 
 
-def break_seconds(shift: str, where: str) -> int:
+def break_seconds(shift: str, where: str, error=ValueError) -> int:
     """The break of a shift named as ``cca roster`` names it (``8h:1h-break``, ``6h``)."""
     m = _SHIFT.match(shift or "")
     if not m:
-        raise ValueError(f"{where}: {shift!r} is not a shift like 8h:1h-break or 6h")
+        raise error(f"{where}: {shift!r} is not a shift like 8h:1h-break or 6h")
     return int(m.group(3)) * _UNIT[m.group(4)] if m.group(3) else 0
 
 
@@ -85,13 +85,13 @@ def seats(path: Path, centre: Centre, error) -> list[dict]:
         end = _time(row.get("end"), where, "end", centre, error)
         if end <= start:
             raise error(f"{where}, column end: {row.get('end')!r} is not after start")
+        brk = break_seconds(str(row.get("shift") or ""), f"{where}, column shift", error)
         try:
-            brk = break_seconds(str(row.get("shift") or ""), f"{where}, column shift")
             agents = int(str(row.get("agents")).strip())
-        except ValueError as exc:
-            raise error(str(exc) if "shift" in str(exc) else
-                        f"{where}, column agents: {row.get('agents')!r} is not a whole number"
-                        ) from None  # fmt: skip
+        except ValueError:
+            raise error(
+                f"{where}, column agents: {row.get('agents')!r} is not a whole number"
+            ) from None
         b0 = row.get("break_start")
         b0 = _time(b0, where, "break_start", centre, error) if b0 not in (None, "") else None
         for k in range(1, agents + 1):

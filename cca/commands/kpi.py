@@ -4,7 +4,8 @@ A thin layer over ``analytics.kpi``: it parses the options, opens the store read
 and prints the rows (a readable table by default, or JSON / CSV for programs).
 ``agents`` (``analytics.kpi.agents``, from a live feed's agent states): calls answered,
 AHT, occupancy, logged-in and pause time per agent (``--by agent_id``) or team; with
-``--roster FILE`` adherence and measured shrinkage, per ``--interval`` 15min/30min/60min.
+``--roster FILE`` (a roster CSV or a saved ``cca roster`` result) adherence and measured
+shrinkage, per ``--interval`` 15min/30min/60min.
 """
 
 from __future__ import annotations
