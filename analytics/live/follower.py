@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import queue as queue_module
-import sys
 import tempfile
 import threading
 import time
@@ -46,11 +44,13 @@ from analytics.live.events import (
     AgentPresence,
     Malformed,
     apply_agent_event,
+    contact_record,
     parse_connect_agent_event,
     parse_connect_contact_event,
     parse_queue_log_line,
+    ring_seconds,
 )
-from analytics.live.tail import FileTail, Line, Position
+from analytics.live.tail import MAX_LINES_PER_ROUND, FileTail, Line, Position, StdinSource
 from analytics.store import Store
 
 FORMATS = ("queue_log", "connect_agent_events", "connect_contact_events", "csv")
@@ -60,10 +60,8 @@ MAPPED_FORMATS = ("csv",)
 # Lines of finished calls are kept this long (s of event time) after their last event:
 # a late line of the call, or the caller back in the same queue, is paired with them.
 RETAIN_S = 2 * 3600
-MAX_LINES_PER_ROUND = 50_000
 _RANK = {"ENTERQUEUE": 0, "CONNECT": 1}
 # the end of a ring the agent did not answer (ring time in ms)
-RING_ENDS = ("RINGNOANSWER", "RINGCANCELED")
 
 
 class FeedError(ValueError):
@@ -114,36 +112,6 @@ class Round:
     @property
     def empty(self) -> bool:
         return not (self.events or self.malformed or self.duplicates)
-
-
-class StdinSource:
-    """Lines from standard input, read by a thread so that a round never blocks."""
-
-    def __init__(self, stream=None):
-        self.lines: queue_module.Queue[bytes | None] = queue_module.Queue()
-        self.count = 0
-        self.finished = False
-        stream = stream if stream is not None else sys.stdin.buffer
-        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
-
-    def _pump(self, stream) -> None:
-        for raw in stream:
-            self.lines.put(raw)
-        self.lines.put(None)
-
-    def read(self, limit: int = MAX_LINES_PER_ROUND) -> list[Line]:
-        out: list[Line] = []
-        while len(out) < limit:
-            try:
-                raw = self.lines.get_nowait()
-            except queue_module.Empty:
-                break
-            if raw is None:
-                self.finished = True
-                break
-            self.count += 1
-            out.append(Line(raw.rstrip(b"\r\n"), "stdin", -1, self.count))
-        return out
 
 
 class Follower:
@@ -746,70 +714,3 @@ class Follower:
     def close(self) -> None:
         if isinstance(self.reader, FileTail):
             self.reader.close()
-
-
-def ring_seconds(ev) -> float:
-    """How long an agent's phone rang, as the queue_log tells it after the ring: a
-    ``RINGNOANSWER`` (or ``RINGCANCELED``, the caller gone) carries the ring time in ms;
-    a ``CONNECT`` the seconds it rang before the agent answered (its third field, Asterisk
-    1.6 and later). 0 when the line does not say."""
-    if ev.event in RING_ENDS:
-        text, scale = (ev.data[0] if ev.data else ""), 1000.0
-    elif ev.event == "CONNECT":
-        text, scale = (ev.data[2] if len(ev.data) > 2 else ""), 1.0
-    else:
-        return 0.0
-    try:
-        value = float(text) / scale
-    except ValueError:
-        return 0.0
-    return value if 0 < value < 86400 else 0.0
-
-
-def contact_record(lines: list[CallLine]) -> dict:
-    """A contact record (as ``connect_ctr`` reads it) from a contact's events."""
-    events = [parse_connect_contact_event(c.text) for c in sorted(lines, key=lambda c: c.epoch)]
-    first = events[0]
-    pick: dict = {}
-    for e in events:
-        for name in (
-            "queue",
-            "enqueued_at",
-            "connected_at",
-            "agent_id",
-            "disconnected_at",
-            "disconnect_reason",
-            "channel",
-        ):
-            value = getattr(e, name)
-            if value is not None:
-                pick[name] = value
-
-    def iso(t: dt.datetime | None) -> str | None:
-        return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
-
-    connected, ended = pick.get("connected_at"), pick.get("disconnected_at")
-    agent = None
-    if connected is not None:
-        agent = {
-            "Username": pick.get("agent_id"),
-            "ConnectedToAgentTimestamp": iso(connected),
-            "AgentInteractionDuration": (
-                round((ended - connected).total_seconds()) if ended else None
-            ),
-        }
-    return {
-        "ContactId": first.contact_id,
-        "Channel": pick.get("channel") or "VOICE",
-        "DisconnectTimestamp": iso(ended),
-        "DisconnectReason": pick.get("disconnect_reason"),
-        "LastUpdateTimestamp": iso(max(e.at for e in events)),
-        "Queue": {
-            "Name": pick.get("queue"),
-            "EnqueueTimestamp": iso(pick.get("enqueued_at")),
-            "DequeueTimestamp": iso(connected or ended),
-        }
-        if pick.get("enqueued_at")
-        else None,
-        "Agent": agent,
-    }
