@@ -8,15 +8,14 @@ with one category chosen, its topics and its half-hour intervals against the tar
 from __future__ import annotations
 
 import dash
-import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi import threshold_label
-from analytics.translation import is_rtl, moment, ngettext, start_side
+from analytics.translation import moment, ngettext, start_side
 from dashboards import charts, queries, targets
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, filtered_href, page
-from dashboards.grid import kpi_grid
+from dashboards.grid import ag_grid, kpi_grid
 
 PATH = "/categories"
 
@@ -213,13 +212,13 @@ def calls_panel(ctx: PageContext):
                 className="muted",
                 id="calls-behind-scope",
             ),
-            dag.AgGrid(
+            ag_grid(
+                ctx.lang,
                 id="calls-behind",
                 rowData=data,
                 columnDefs=columns,
                 defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 90},
                 dashGridOptions={
-                    "enableRtl": is_rtl(ctx.lang),
                     "pagination": True,
                     "paginationPageSize": 20,
                 },

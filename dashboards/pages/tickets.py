@@ -11,16 +11,15 @@ from __future__ import annotations
 import datetime as dt
 
 import dash
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
 from analytics.kpi import TICKET_KPI_NAMES
 from analytics.kpi.catalogue import format_value
-from analytics.translation import is_rtl, moment, ngettext
+from analytics.translation import moment, ngettext
 from dashboards import charts, freshness, queries
 from dashboards.frame import PageContext, page
-from dashboards.grid import kpi_grid
+from dashboards.grid import ag_grid, kpi_grid
 from dashboards.tiles import kpi_tile
 
 PATH = "/tickets"
@@ -156,7 +155,8 @@ def ticket_table(ctx: PageContext, rows: list[dict]):
         ("topic", w["topic"]),
         ("site", w["site"]),
     ]
-    return dag.AgGrid(
+    return ag_grid(
+        ctx.lang,
         id="tickets-list",
         rowData=data,
         columnDefs=[
@@ -164,7 +164,6 @@ def ticket_table(ctx: PageContext, rows: list[dict]):
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
-            "enableRtl": is_rtl(ctx.lang),
             "pagination": True,
             "paginationPageSize": 20,
         },
@@ -260,7 +259,8 @@ def build(ctx: PageContext):
         for r in data["at_risk"]
     ]
     risk = (
-        dag.AgGrid(
+        ag_grid(
+            ctx.lang,
             id="tickets-at-risk",
             rowData=risk_rows,
             columnDefs=[
@@ -287,7 +287,6 @@ def build(ctx: PageContext):
             ],
             defaultColDef={"sortable": True, "resizable": True, "flex": 1},
             dashGridOptions={
-                "enableRtl": is_rtl(ctx.lang),
                 "pagination": True,
                 "paginationPageSize": 20,
             },

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import dash
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
@@ -21,6 +20,7 @@ from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.frame import PageContext
+from dashboards.grid import ag_grid
 from dashboards.planner import PATH
 from dashboards.planner.compare import comparison_columns, comparison_rows, format_js
 from dashboards.planner.levers import (
@@ -299,7 +299,7 @@ def _share_column(key: str, lang: str) -> dict:
     }
 
 
-def plan_grid(ctx: PageContext) -> dag.AgGrid:
+def plan_grid(ctx: PageContext):
     """One row an interval: calls, handling time, the plan (editable), agents on the
     phones, Erlang A's figures and its verdict (filled by ``recompute``)."""
     lang, w = ctx.lang, ctx.w
@@ -350,7 +350,8 @@ def plan_grid(ctx: PageContext) -> dag.AgGrid:
             },
         },
     ]
-    return dag.AgGrid(
+    return ag_grid(
+        lang,
         id="planner-grid",
         rowData=[],
         getRowId="params.data.row_id",
@@ -363,7 +364,6 @@ def plan_grid(ctx: PageContext) -> dag.AgGrid:
             **WRAPPED_HEADERS,
         },
         dashGridOptions={
-            "enableRtl": is_rtl(lang),
             "stopEditingWhenCellsLoseFocus": True,
             # right to left, AG Grid's column virtualisation leaves headers blank
             "suppressColumnVirtualisation": is_rtl(lang),

@@ -249,3 +249,33 @@ def test_the_csv_export_and_its_download_say_where_their_data_stop(
     assert got.status_code == 200
     downloaded = list(csv.DictReader(io.StringIO(got.data.decode("utf-8"))))
     assert {r["note"] for r in downloaded} == {english}
+
+
+def test_every_grid_is_made_by_the_one_helper_with_arabic_words_and_direction():
+    """AG Grid's own words (the pagination footer, the filter) come from the catalogue
+    through ``dashboards.grid.ag_grid``: no page builds a ``dag.AgGrid`` itself."""
+    import ast
+    import re
+
+    from support.cli import ROOT
+
+    from dashboards.grid import LOCALE_TEXT, ag_grid
+
+    makers = []
+    for path in sorted((ROOT / "dashboards").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "AgGrid"
+            ):
+                makers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert makers == ["dashboards/grid.py:" + makers[0].split(":")[1]], makers
+    arabic = ag_grid("ar", id="g", dashGridOptions={"pagination": True}).dashGridOptions
+    assert arabic["enableRtl"] is True and arabic["pagination"] is True
+    words = arabic["localeText"]
+    assert set(words) == set(LOCALE_TEXT)
+    assert not [w for w in words.values() if re.search("[A-Za-z]", w)], words
+    english = ag_grid("en", id="g").dashGridOptions
+    assert english["enableRtl"] is False
+    assert english["localeText"]["pageSizeSelectorLabel"] == "Page Size:"

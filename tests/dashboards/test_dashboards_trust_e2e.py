@@ -325,6 +325,22 @@ def test_tickets_show_ages_the_oldest_open_ticket_and_a_list(served_seed, page):
     assert page.locator("#tickets-list .ag-row").count() >= 10
 
 
+def test_an_arabic_grid_pages_in_arabic_right_to_left(served_seed, page):
+    """AG Grid's pagination footer in the catalogue's words, laid out right to left."""
+    login(page, served_seed.url, "manager")
+    page.goto(served_seed.url + "/tickets" + SEPT + "&lang=ar")
+    page.wait_for_selector("#tickets-list .ag-paging-panel .ag-paging-row-summary-panel-number")
+    assert page.locator("#tickets-list .ag-rtl").count() > 0
+    footer = page.inner_text("#tickets-list .ag-paging-panel")
+    labels = page.eval_on_selector_all(
+        "#tickets-list .ag-paging-panel [aria-label]", "els => els.map(e => e.ariaLabel)"
+    )
+    english = re.compile(r"\b(Page|of|to|more|Size|First|Last|Next|Previous)\b")
+    assert not english.search(footer) and not english.search(" ".join(labels)), (footer, labels)
+    assert "صفحة" in footer and "من" in footer
+    shoot(page, "trust_grid_footer_ar")
+
+
 def test_the_calls_behind_a_figure_list_its_filters_and_no_caller(served_seed, page):
     login(page, served_seed.url, "manager")
     page.goto(served_seed.url + "/categories" + SEPT + "&category=worker")
