@@ -13,6 +13,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
+from analytics.translation import pgettext
 from dashboards import auth
 from dashboards.context import app_context, centre_for, visible_centres
 from dashboards.frame import PageContext, page
@@ -26,6 +27,23 @@ def users_rows() -> list[dict]:
         {**u, "status": "disabled" if u["disabled"] else "active"}
         for u in auth.list_users(app_context().state)
     ]
+
+
+# a stored instant ("2026-12-07T03:53:04+00:00") as its date and minute, UTC
+WHEN = "params.value ? String(params.value).slice(0, 16).replace('T', ' ') : ''"
+
+
+def status_column(w, lang: str) -> dict:
+    """A user's status in the reader's words (the rows keep the code)."""
+    shown = {
+        "active": pgettext(lang, "user status", "active"),
+        "disabled": pgettext(lang, "user status", "disabled"),
+    }
+    return {
+        "field": "status",
+        "headerName": w["status"],
+        "valueFormatter": {"function": f"({json.dumps(shown)})[params.value] || params.value"},
+    }
 
 
 def audit_rows(limit: int = 300) -> list[dict]:
@@ -43,8 +61,12 @@ def build(ctx: PageContext):
             {"field": "username", "headerName": w["username"]},
             {"field": "role", "headerName": w["role"]},
             {"field": "centres", "headerName": w["centres"]},
-            {"field": "status", "headerName": w["status"]},
-            {"field": "updated_at", "headerName": w["updated"]},
+            status_column(w, ctx.lang),
+            {
+                "field": "updated_at",
+                "headerName": w["updated"],
+                "valueFormatter": {"function": WHEN},
+            },
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
@@ -79,7 +101,7 @@ def build(ctx: PageContext):
         id="admin-audit",
         rowData=audit_rows(),
         columnDefs=[
-            {"field": "at", "headerName": w["at"]},
+            {"field": "at", "headerName": w["at"], "valueFormatter": {"function": WHEN}},
             {"field": "username", "headerName": w["username"]},
             {"field": "action", "headerName": w["action"]},
             {"field": "detail", "headerName": w["detail"], "flex": 2},

@@ -17,7 +17,7 @@ from dash import dcc, html
 from analytics.kpi import TICKET_KPI_NAMES
 from analytics.kpi.catalogue import format_value
 from analytics.translation import moment, ngettext
-from dashboards import charts, freshness, queries
+from dashboards import charts, freshness, queries, units
 from dashboards.frame import PageContext, page
 from dashboards.grid import ag_grid, kpi_grid
 from dashboards.tiles import kpi_tile
@@ -70,7 +70,7 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
         ctx.lang,
         # as of the end of a period (midnight, exclusive): its last minute
         title=w["ageing"].format(at=moment(at - dt.timedelta(microseconds=1), ctx.lang)),
-        unit=w["n_tickets"],
+        unit=units.tickets(ctx.lang),
         horizontal=True,
         colours=colours,
         height=120 + 34 * len(buckets),
@@ -204,7 +204,7 @@ def build(ctx: PageContext):
         },
         ctx.lang,
         title=w["created_resolved"],
-        unit=w["n_tickets"],
+        unit=units.tickets(ctx.lang),
         decimals=0,
     )
     times = charts.lines(
@@ -212,7 +212,7 @@ def build(ctx: PageContext):
         {labels.kpi(k): [r[k] for r in daily] for k in ("resolution_wd_p50", "resolution_wd_p90")},
         ctx.lang,
         title=labels.kpi("resolution_wd_p90"),
-        unit=labels.unit("resolution_wd_p90"),
+        unit=units.of_kpi("resolution_wd_p90", ctx.lang),
         decimals=2,
     )
     rows = [

@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, html, no_update
 from analytics.exports.i18n import Labels
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
-from analytics.translation import date, is_rtl, ngettext, start_side, weekday_name
+from analytics.translation import date, is_rtl, ngettext, percent, start_side, weekday_name
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -42,6 +42,7 @@ from dashboards.planner.words import (
     t,
     words_formatter,
 )
+from dashboards.targets import isolate
 from dashboards.words import words
 from simulation.planning.whatif import (
     add_agents,
@@ -116,7 +117,10 @@ def week_figure(
             "marker": {"color": [STATUS[r["status"]] for r in result.intervals]},
             "opacity": 0.45,
             "yaxis": "y2",
-            "hovertemplate": "%{x}: %{y}<extra></extra>",
+            "customdata": [
+                ngettext(lang, "{n} agent", "{n} agents", r["plan"]) for r in result.intervals
+            ],
+            "hovertemplate": "%{x}: %{customdata}<extra></extra>",
         }
     ]
     if simulated:
@@ -194,7 +198,8 @@ def week_figure(
                 "xanchor": start_side(lang),
                 "y": target,
                 "yanchor": "bottom",
-                "text": f"{t('target', lang)} {target:.0%}",
+                # "Target ≥ 80.0%", the sign and figure one left-to-right run in Arabic
+                "text": f"{t('target', lang)} {isolate('≥ ' + percent(target, lang), lang)}",
                 "showarrow": False,
                 "font": {"color": charts.BAD, "size": 11},
             }

@@ -279,3 +279,28 @@ def test_every_grid_is_made_by_the_one_helper_with_arabic_words_and_direction():
     english = ag_grid("en", id="g").dashGridOptions
     assert english["enableRtl"] is False
     assert english["localeText"]["pageSizeSelectorLabel"] == "Page Size:"
+
+
+def test_a_charts_values_carry_their_unit_in_the_form_of_their_number():
+    """'1 call', '2 calls'; Arabic's six forms (one, two, a few, many, other), written here
+    by hand: a unit is never one word pasted after every number."""
+    from dashboards import charts, units
+
+    values = [0, 1, 2, 3, 11, 100, 1234]
+    english = charts.grouped_bars(list("abcdefg"), {"s": values}, "en", unit=units.calls("en"))
+    assert english["data"][0]["customdata"] == [
+        "0 calls", "1 call", "2 calls", "3 calls", "11 calls", "100 calls", "1,234 calls",
+    ]  # fmt: skip
+    assert english["data"][0]["texttemplate"] == "%{customdata}"
+    arabic = charts.heatmap([values], list("abcdefg"), ["x"], "ar", unit=units.tickets("ar"))
+    assert arabic["data"][0]["customdata"] == [
+        ["0 تذكرة", "تذكرة واحدة", "تذكرتان", "3 تذاكر", "11 تذكرة", "100 تذكرة", "1,234 تذكرة"]
+    ]
+    days = charts.lines(
+        ["2026-09-01", "2026-09-02"], {"p90": [0.97, 3.0]}, "ar",
+        unit=units.working_days("ar"), decimals=2,
+    )  # fmt: skip
+    assert days["data"][0]["customdata"] == ["0.97 يوم عمل", "3.00 أيام عمل"]
+    assert days["layout"]["yaxis"]["title"]["text"] == "أيام عمل"
+    # a mean shown without decimals takes the form of the number shown ("1 call")
+    assert charts.valued([0.97, None], units.calls("en"), "en", 0) == ["1 call", None]

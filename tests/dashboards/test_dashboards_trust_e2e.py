@@ -141,8 +141,14 @@ def test_heat_maps_are_coloured_by_the_target_and_say_it(served_seed, page):
     # a volume cell is the period's total of calls, without decimals
     offered = figure(page, "intraday-heat-offered")
     assert "total of September 2026" in offered["layout"]["title"]["text"]
-    assert ":,.0f}" in offered["data"][0]["hovertemplate"]
-    assert "calls" in offered["data"][0]["hovertemplate"]
+    heat = offered["data"][0]
+    assert heat["hovertemplate"] == "%{y} %{x}: %{customdata}<extra></extra>"
+    cells = [
+        (z, text)
+        for zs, texts in zip(heat["z"], heat["customdata"], strict=True)
+        for z, text in zip(zs, texts, strict=True)
+    ]
+    assert all(text == f"{z:,.0f} calls" for z, text in cells if z is not None and z > 1)
     # the day's bars carry the target's words on the line
     day = figure(page, "intraday-day-sl")
     assert [a["text"] for a in day["layout"]["annotations"]] == ["Target ≥ 80.0%"]
@@ -157,11 +163,11 @@ def test_bars_carry_units_without_si_prefixes_and_one_site_is_a_sentence(served_
     assert page.locator("#sites-calls-chart").count() == 0  # no single huge bar
     assert "settings" not in text.lower()  # no settings error shown to a manager
     labels = page.locator(".js-plotly-plot text.bartext").all_text_contents()
-    assert labels and all(re.fullmatch(r"[\d,]+ contacts", t) for t in labels), labels
+    assert labels and all(re.fullmatch(r"1 contact|[\d,]+ contacts", t) for t in labels), labels
     page.goto(served_seed.url + "/tickets" + SEPT)
     page.wait_for_selector("#tickets-ageing .js-plotly-plot")
     bars = page.locator("#tickets-ageing text.bartext").all_text_contents()
-    assert bars and all(re.fullmatch(r"[\d,]+ tickets", t) for t in bars), bars
+    assert bars and all(re.fullmatch(r"1 ticket|[\d,]+ tickets", t) for t in bars), bars
 
 
 # ---------------------------------------------------------------- 3. staleness
