@@ -24,13 +24,18 @@ PATH = "/admin"
 
 def users_rows() -> list[dict]:
     return [
-        {**u, "status": "disabled" if u["disabled"] else "active"}
+        {
+            **u,
+            "status": "disabled" if u["disabled"] else "active",
+            "updated_at": stamp(u["updated_at"]),
+        }
         for u in auth.list_users(app_context().state)
     ]
 
 
-# a stored instant ("2026-12-07T03:53:04+00:00") as its date and minute, UTC
-WHEN = "params.value ? String(params.value).slice(0, 16).replace('T', ' ') : ''"
+def stamp(value) -> str:
+    """A stored instant ("2026-12-07T03:53:04+00:00") as its date and minute, UTC."""
+    return str(value)[:16].replace("T", " ") if value else ""
 
 
 def status_column(w, lang: str) -> dict:
@@ -47,7 +52,7 @@ def status_column(w, lang: str) -> dict:
 
 
 def audit_rows(limit: int = 300) -> list[dict]:
-    return app_context().state.audit_log(limit)
+    return [{**r, "at": stamp(r["at"])} for r in app_context().state.audit_log(limit)]
 
 
 def build(ctx: PageContext):
@@ -62,11 +67,7 @@ def build(ctx: PageContext):
             {"field": "role", "headerName": w["role"]},
             {"field": "centres", "headerName": w["centres"]},
             status_column(w, ctx.lang),
-            {
-                "field": "updated_at",
-                "headerName": w["updated"],
-                "valueFormatter": {"function": WHEN},
-            },
+            {"field": "updated_at", "headerName": w["updated"]},
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
@@ -101,7 +102,7 @@ def build(ctx: PageContext):
         id="admin-audit",
         rowData=audit_rows(),
         columnDefs=[
-            {"field": "at", "headerName": w["at"], "valueFormatter": {"function": WHEN}},
+            {"field": "at", "headerName": w["at"]},
             {"field": "username", "headerName": w["username"]},
             {"field": "action", "headerName": w["action"]},
             {"field": "detail", "headerName": w["detail"], "flex": 2},

@@ -39,6 +39,7 @@ LIST_WIDTHS = {
     "first_response_at": 160,
     "resolved_at": 160,
     "channel": 170,
+    "category": 140,  # "Caller category" whole
     "topic": 190,
     "site": 150,
 }
