@@ -88,6 +88,7 @@ def grid_rows(result, lang: str) -> list[dict]:
     return rows
 
 
+# long: one figure's traces (plan, Erlang A, the simulation's band) and its layout together
 def week_figure(
     result,
     lang: str,
@@ -198,7 +199,6 @@ def week_figure(
                 "xanchor": start_side(lang),
                 "y": target,
                 "yanchor": "bottom",
-                # "Target ≥ 80.0%", the sign and figure one left-to-right run in Arabic
                 "text": f"{t('target', lang)} {isolate('≥ ' + percent(target, lang), lang)}",
                 "showarrow": False,
                 "font": {"color": charts.BAD, "size": 11},
