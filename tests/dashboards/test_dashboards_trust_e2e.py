@@ -61,15 +61,12 @@ def served_two(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def served_seed(tmp_path_factory):
+def served_seed(tmp_path_factory, generated_months):
     """The seed September served for this module alone: the session's shared app gets
     loads published to it by other modules (an October), which would move the figures
     and the pickers these tests read."""
-    from cca.commands.generate import generate
-
     tmp = tmp_path_factory.mktemp("trust-seed")
-    store = Store(tmp / "served.duckdb")
-    generate(store, "bahrain_lmra", "2026-09", 1, 0, quiet=True)
+    store = generated_months.copy(tmp / "served.duckdb", "bahrain_lmra", "2026-09")
     served = ServedApp(make_app(store, tmp, today=dt.date(2026, 9, 30), wallboard_refresh_s=1))
     yield served
     served.close()

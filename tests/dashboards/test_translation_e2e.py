@@ -12,7 +12,6 @@ import re
 import pytest
 from support.app import ARTIFACTS, ServedApp, login, make_app
 
-from analytics.store import Store
 from analytics.translation import date, gettext
 
 pytestmark = pytest.mark.e2e
@@ -23,16 +22,13 @@ KPI_NAME = re.compile(
 
 
 @pytest.fixture(scope="module")
-def served_seed(tmp_path_factory):
+def served_seed(tmp_path_factory, generated_months):
     """The seed September served for this module alone: the session's shared app gets
     an October published to it by another module, which would move the dates read here."""
     import datetime as dt
 
-    from cca.commands.generate import generate
-
     tmp = tmp_path_factory.mktemp("words-seed")
-    store = Store(tmp / "served.duckdb")
-    generate(store, "bahrain_lmra", "2026-09", 1, 0, quiet=True)
+    store = generated_months.copy(tmp / "served.duckdb", "bahrain_lmra", "2026-09")
     served = ServedApp(make_app(store, tmp, today=dt.date(2026, 9, 30), wallboard_refresh_s=1))
     yield served
     served.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from argon2 import PasswordHasher, profiles
+
 from analytics.store import Store
 from support.cli import ROOT
 
@@ -17,6 +19,13 @@ PASSWORDS = {
 }
 
 
+# The fixture users' hashes: argon2id at its cheapest parameters. Every log-in verifies
+# a hash at the parameters stored in it, and the product's (64 MiB, 3 passes) cost about
+# 0.1-0.8 s a hash here: the suite logs in hundreds of times. The product's own
+# parameters are checked in test_dashboards_auth.
+FIXTURE_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
 def make_app(store: Store, tmp: Path, **settings):
     """A dashboards app over ``store`` with one user per role (PASSWORDS)."""
     from analytics.appstate import AppState
@@ -25,7 +34,7 @@ def make_app(store: Store, tmp: Path, **settings):
 
     state = AppState(tmp / "app.sqlite")
     for role, password in PASSWORDS.items():
-        add_user(state, role, password, role)
+        add_user(state, role, password, role, hasher=FIXTURE_HASHER)
     return create_app(store, Settings(app_state=state.path, secret_key="test-secret", **settings))
 
 
