@@ -168,15 +168,17 @@ def test_the_wall_follows_the_log_through_a_rotation_within_two_seconds(live, wa
     wall.screenshot(path=str(ARTIFACTS / "wallboard_live_ar.png"))
 
     # every label whole ("Service level within 12 s (of offered)" of the last 30 minutes
-    # was cut to "…"), in both languages, on the wall and on a 1440 px laptop
-    for width, height in ((1440, 900), (1920, 1080)):
-        wall.set_viewport_size({"width": width, "height": height})
-        for lang in ("ar", "en"):
+    # was cut to "…"), in both languages, on the wall and on a 1440 px laptop (a resize
+    # lays the board out again: one page load a language)
+    for i, lang in enumerate(("ar", "en")):
+        if i:  # the Arabic board is on screen already
             wall.goto(served.url + f"/wallboard?centre={CENTRE}&lang={lang}")
             wait_text(wall, fig("last_30min", "aht_s"), format_value("aht_s", 553.67, lang))
+        for width, height in ((1920, 1080), (1440, 900)):
+            wall.set_viewport_size({"width": width, "height": height})
             wall.screenshot(path=str(ARTIFACTS / f"wallboard_live_{lang}_{width}.png"))
             cut = wall.evaluate(CUT)
-            assert cut == [], (width, lang, str(cut))
+            assert cut == [], (width, lang, cut)
 
 
 # labels and figures cut by their tile or the screen: a label's text wider or taller than
@@ -191,6 +193,6 @@ CUT = """() => [...document.querySelectorAll('#wallboard-live .wb-tile')].flatMa
             && text.right <= Math.min(innerWidth, box.right) + 0.5
             && text.top >= box.top - 0.5 && text.bottom <= Math.min(innerHeight, box.bottom) + 0.5
             && e.scrollWidth <= e.clientWidth + 1;
-        return inside ? [] : [[e.textContent, text.left, text.right, text.top, text.bottom, box.left, box.right, box.top, box.bottom, e.scrollWidth, e.clientWidth]];
+        return inside ? [] : [e.textContent];
     });
 })"""
