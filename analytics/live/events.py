@@ -16,7 +16,9 @@ Three sources, one vocabulary:
 Agent states: ``logged_out``, ``available``, ``ringing``, ``on_call``, ``wrap_up`` and
 ``paused`` (with a reason). The queue_log writes no wrap-up event of its own: a pause
 whose reason is one of :data:`WRAP_UP_REASONS` (how agents and dialers mark after-call
-work) is wrap-up, any other pause a break with that reason.
+work) is wrap-up, any other pause a break with that reason. The queue_log tells a ring
+only once it is over (RINGNOANSWER's ring time in ms, a CONNECT's ring seconds): the
+follower writes it into the state history (``analytics.live.follower.ring_seconds``).
 """
 
 from __future__ import annotations
