@@ -47,14 +47,24 @@ from analytics.translation import (
     DEFAULT,
     LANGUAGE_NAMES,
     N_,
+    NP_,
     direction,
     in_languages,
     other_language,
+    pgettext,
     translator,
 )
 from dashboards.language import page_language
 
 ROLES = ("admin", "manager", "planner", "executive", "wallboard")
+# A role as a reader says it (the code stays in the store, the exports and cca users).
+ROLE_WORDS = {
+    "admin": NP_("role", "Administrator"),
+    "manager": NP_("role", "Manager"),
+    "planner": NP_("role", "Planner"),
+    "executive": NP_("role", "Executive"),
+    "wallboard": NP_("role", "Wallboard"),
+}
 # Where each role lands after logging in.
 HOME = {"wallboard": "/wallboard"}
 
@@ -133,25 +143,45 @@ class Forbidden(PermissionError):
     """The signed-in user's role may not do this (raised inside callbacks)."""
 
 
+class AccountError(UserError):
+    """A user-management request that cannot be done: ``str`` is the English (``cca
+    users``), ``message`` and ``fields`` the catalogue's message for a screen to say in its
+    reader's words (``gettext(lang, exc.message, **exc.fields)``)."""
+
+    def __init__(self, message: str, /, **fields):
+        super().__init__(message.format(**fields))
+        self.message, self.fields = message, fields
+
+
 # ---------------------------------------------------------------------------- users
+
+
+def role_name(role: str, lang: str) -> str:
+    """``role`` in the reader's words (an unknown code as it is)."""
+    word = ROLE_WORDS.get(role)
+    return pgettext(lang, *word) if word else role
 
 
 def _check_name(username: str) -> str:
     name = (username or "").strip()
     if not name or len(name) > 64 or any(c.isspace() for c in name):
-        raise UserError(f"user name {username!r}: 1 to 64 characters without spaces")
+        raise AccountError(
+            N_("user name {name}: 1 to 64 characters without spaces"), name=repr(username)
+        )
     return name
 
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        raise AccountError(
+            N_("role {role} is not one of {roles}"), role=repr(role), roles=", ".join(ROLES)
+        )
     return role
 
 
 def _check_password(password: str) -> str:
     if len(password or "") < 8:
-        raise UserError("a password needs at least 8 characters")
+        raise AccountError(N_("a password needs at least 8 characters"))
     return password
 
 
@@ -187,7 +217,7 @@ def add_user(
     text = _centres_text(centres)
     with state.connect() as con:
         if con.execute("SELECT 1 FROM users WHERE username = ?", [name]).fetchone():
-            raise UserError(f"user {name!r} exists already")
+            raise AccountError(N_("user {name} exists already"), name=repr(name))
         con.execute(
             "INSERT INTO users (username, password_hash, role, centres, disabled, created_at,"
             " updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)",
@@ -228,7 +258,7 @@ def update_user(
             [*params, utc_now(), username],
         )
         if cur.rowcount == 0:
-            raise UserError(f"no user {username!r}")
+            raise AccountError(N_("no user {name}"), name=repr(username))
         if disabled or password is not None:
             con.execute("DELETE FROM sessions WHERE username = ?", [username])
 
@@ -236,7 +266,7 @@ def update_user(
 def remove_user(state: AppState, username: str) -> None:
     with state.connect() as con:
         if con.execute("DELETE FROM users WHERE username = ?", [username]).rowcount == 0:
-            raise UserError(f"no user {username!r}")
+            raise AccountError(N_("no user {name}"), name=repr(username))
 
 
 def list_users(state: AppState) -> list[dict]:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import plotly.colors as plotly_colors
 import plotly.graph_objects as go
 
-from analytics.translation import date, end_side, is_rtl, number
+from analytics.translation import date, is_rtl, number
 from dashboards.units import Unit
 
 FONT = "IBM Plex Sans Arabic, Inter, system-ui, sans-serif"
@@ -114,19 +114,19 @@ def figure(data: list[dict], layout: dict | None = None) -> dict:
     return {"data": data, "layout": layout or {}}
 
 
-def _target_note(y: float, text: str, lang: str) -> dict:
-    """The target line's words ("Target ≥ 80.0%"), at its end on the reader's side."""
+def target_legend(x: Sequence, y: float, text: str, colour: str, **trace) -> dict:
+    """The target as a dashed line from the first ``x`` to the last with its words
+    ("Target ≥ 80.0%") in the legend: a note on the line itself sat over the bars that
+    reach it (issue #25)."""
     return {
-        "text": text,
-        "showarrow": False,
-        "xref": "paper",
-        "yref": "y",
-        "x": 0 if is_rtl(lang) else 1,
-        "xanchor": end_side(lang),
-        "y": y,
-        "yanchor": "bottom",
-        "font": {"size": 11, "color": "#495057"},
-        "bgcolor": "rgba(255,255,255,0.8)",
+        "type": "scatter",
+        "x": [x[0], x[-1]] if len(x) else [],
+        "y": [y, y] if len(x) else [],
+        "mode": "lines",
+        "line": {"dash": "dash", "color": colour, "width": 1},
+        "name": text,
+        "hoverinfo": "skip",
+        **trace,
     }
 
 
@@ -347,10 +347,11 @@ def bars_with_target(
         [{"type": "bar", "x": _dates(x), "y": list(values), "marker": {"color": list(colours)}}]
     )
     base(fig, title=title, height=height)
-    if target is not None:
+    if target_label and target is not None:
+        fig["data"][0]["showlegend"] = False
+        fig["data"].append(target_legend(_dates(x), target, target_label, "#495057"))
+    elif target is not None:
         fig["layout"]["shapes"] = [_target_line(target, "#495057")]
-        if target_label:
-            fig["layout"]["annotations"] = [_target_note(target, target_label, lang)]
     if percent:
         fig["layout"]["yaxis"].update({"tickformat": ".0%", "range": [0, 1.02]})
     return mirrored(fig, lang)

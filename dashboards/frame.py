@@ -34,7 +34,7 @@ from analytics.translation import (
     other_language,
 )
 from dashboards import freshness
-from dashboards.auth import User, csrf_for, current_user
+from dashboards.auth import User, csrf_for, current_user, role_name
 from dashboards.context import (
     CALL_FILTERS,
     View,
@@ -193,7 +193,9 @@ def header(path: str, view: View, user: User) -> html.Header:
             html.Div(
                 [
                     switch,
-                    html.Span(f"{user.username} · {user.role}", className="who"),
+                    html.Span(
+                        f"{user.username} · {role_name(user.role, view.lang)}", className="who"
+                    ),
                     logout,
                 ],
                 className="header-end",

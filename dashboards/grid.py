@@ -15,7 +15,7 @@ and a missing ratio (no denominator) as an em dash.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import dash_ag_grid as dag
 
@@ -97,9 +97,11 @@ def kpi_grid(
     *,
     height: int | None = None,
     row_selection: bool = False,
+    hidden: Collection[str] = (),
 ) -> dag.AgGrid:
-    """A grid of ``rows`` with ``key_columns`` (plain column defs) then one column a KPI."""
-    columns = [*key_columns, *(kpi_column(k, labels) for k in kpis)]
+    """A grid of ``rows`` with ``key_columns`` (plain column defs) then one column a KPI
+    (those in ``hidden`` there but hidden, for a chooser to show)."""
+    columns = [*key_columns, *(kpi_column(k, labels, hide=k in hidden) for k in kpis)]
     options = {
         "domLayout": "autoHeight" if height is None else "normal",
         "tooltipShowDelay": 300,

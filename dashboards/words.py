@@ -150,7 +150,24 @@ _MESSAGES = {
     "today_recompute": N_("Recompute"),
     "today_refreshes": N_("Recomputed every 5 minutes and on demand."),
     "today_suggest": N_("To close at target"),
-    "today_cannot": N_("No projection"),
+    "today_cannot": N_("No projection for the rest of today"),
+    # why (simulation.intraday.day.CannotPlan's reason); the command stays in the tooltip
+    "today_cannot_no_forecast": N_(
+        "Today's calls have not been forecast yet, so the rest of the day cannot be projected. The planning team saves a forecast before the day starts."
+    ),
+    "today_cannot_no_history": N_(
+        "This centre has no calls before today, and the projection learns from the weeks before the day."
+    ),
+    "today_cannot_closed": N_(
+        "The centre is closed at this hour: the rest of the day is projected during opening hours."
+    ),
+    "today_cannot_no_agents": N_(
+        "No agents can be seen answering calls today or in the weeks before, so the staffing to project with is unknown."
+    ),
+    "today_cannot_change": N_(
+        "This what-if is not understood: write the agents and the hours, for example +2@13:00-17:00."
+    ),
+    "today_cannot_other": N_("The rest of the day cannot be projected."),
     "one_site": N_("All calls of this selection come from one site: {site}."),
     "not_current": N_("Not current."),
     "no_calls_in": N_("No calls in {period} yet."),

@@ -7,52 +7,108 @@ made it. Alert rules are edited here too once the alerts are installed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
-from analytics.translation import pgettext
+from analytics.translation import NP_, for_reader, gettext, moment, pgettext
 from dashboards import auth
 from dashboards.context import app_context, centre_for, visible_centres
 from dashboards.frame import PageContext, page
 from dashboards.grid import ag_grid
+from dashboards.language import page_language
 
 PATH = "/admin"
 
+# The audit log's actions as a reader says them (the codes stay in the store and `cca`).
+ACTION_WORDS = {
+    "login": NP_("audit action", "Logged in"),
+    "logout": NP_("audit action", "Logged out"),
+    "login_failed": NP_("audit action", "Log-in failed"),
+    "locked_out": NP_("audit action", "Log-in delayed"),
+    "login_unlocked": NP_("audit action", "Log-in delay lifted"),
+    "refused": NP_("audit action", "Request refused"),
+    "download": NP_("audit action", "Download"),
+    "download_refused": NP_("audit action", "Download refused"),
+    "user_added": NP_("audit action", "User added"),
+    "user_disabled": NP_("audit action", "User disabled"),
+    "user_enabled": NP_("audit action", "User enabled"),
+    "user_password": NP_("audit action", "Password reset"),
+    "user_removed": NP_("audit action", "User removed"),
+    "alert_rules_loaded": NP_("audit action", "Alert rules loaded"),
+    "alert_rule_saved": NP_("audit action", "Alert rule saved"),
+    "alert_rule_deleted": NP_("audit action", "Alert rule deleted"),
+    "alert_channel_saved": NP_("audit action", "Alert channel saved"),
+    "alert_ack": NP_("audit action", "Alert acknowledged"),
+}
+STAMPS = ("at", "updated_at", "locked_until")  # stored instants, UTC
 
-def users_rows() -> list[dict]:
-    return [
-        {
-            **u,
-            "status": "disabled" if u["disabled"] else "active",
-            "updated_at": stamp(u["updated_at"]),
-        }
-        for u in auth.list_users(app_context().state)
-    ]
+
+def stamped(row: dict, lang: str) -> dict:
+    """``row`` with each stored instant ("2026-12-07T03:53:04+00:00", UTC) kept to sort by
+    and shown in the one date format ("7 Dec 2026 03:53", ``<field>_shown``)."""
+    out = dict(row)
+    for field in STAMPS:
+        if row.get(field):
+            instant = dt.datetime.fromisoformat(str(row[field]))
+            out[f"{field}_shown"] = moment(instant.astimezone(dt.UTC), lang)
+    return out
 
 
-def stamp(value) -> str:
-    """A stored instant ("2026-12-07T03:53:04+00:00") as its date and minute, UTC."""
-    return str(value)[:16].replace("T", " ") if value else ""
-
-
-def status_column(w, lang: str) -> dict:
-    """A user's status in the reader's words (the rows keep the code)."""
-    shown = {
-        "active": pgettext(lang, "user status", "active"),
-        "disabled": pgettext(lang, "user status", "disabled"),
-    }
+def stamp_column(field: str, header: str, lang: str) -> dict:
     return {
-        "field": "status",
-        "headerName": w["status"],
+        "field": field,
+        "headerName": for_reader(f"{header} (UTC)", lang),
+        "valueFormatter": {"function": f"params.data.{field}_shown || ''"},
+        "minWidth": 150,
+    }
+
+
+def worded_column(field: str, header: str, shown: dict[str, str]) -> dict:
+    """A column of codes shown in the reader's words (the rows keep the code)."""
+    return {
+        "field": field,
+        "headerName": header,
         "valueFormatter": {"function": f"({json.dumps(shown)})[params.value] || params.value"},
     }
 
 
-def audit_rows(limit: int = 300) -> list[dict]:
-    return [{**r, "at": stamp(r["at"])} for r in app_context().state.audit_log(limit)]
+def users_rows(lang: str) -> list[dict]:
+    return [
+        stamped({**u, "status": "disabled" if u["disabled"] else "active"}, lang)
+        for u in auth.list_users(app_context().state)
+    ]
+
+
+def status_column(w, lang: str) -> dict:
+    """A user's status in the reader's words."""
+    shown = {
+        "active": pgettext(lang, "user status", "active"),
+        "disabled": pgettext(lang, "user status", "disabled"),
+    }
+    return worded_column("status", w["status"], shown)
+
+
+def role_words(lang: str) -> dict[str, str]:
+    return {r: auth.role_name(r, lang) for r in auth.ROLES}
+
+
+def audit_rows(lang: str, limit: int = 300) -> list[dict]:
+    return [stamped(r, lang) for r in app_context().state.audit_log(limit)]
+
+
+def lockout_rows(lang: str) -> list[dict]:
+    return [stamped(r, lang) for r in auth.lockouts(app_context().state)]
+
+
+def said(exc: Exception, lang: str) -> str:
+    """A refused user change in the reader's words (``auth.AccountError``)."""
+    if isinstance(exc, auth.AccountError):
+        return gettext(lang, exc.message, **exc.fields)
+    return str(exc)
 
 
 def build(ctx: PageContext):
@@ -61,13 +117,13 @@ def build(ctx: PageContext):
     users = ag_grid(
         ctx.lang,
         id="admin-users",
-        rowData=users_rows(),
+        rowData=users_rows(ctx.lang),
         columnDefs=[
             {"field": "username", "headerName": w["username"]},
-            {"field": "role", "headerName": w["role"]},
-            {"field": "centres", "headerName": w["centres"]},
+            worded_column("role", w["role"], role_words(ctx.lang)),
+            worded_column("centres", w["centres"], {"*": w["all"]}),
             status_column(w, ctx.lang),
-            {"field": "updated_at", "headerName": w["updated"]},
+            stamp_column("updated_at", w["updated"], ctx.lang),
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
@@ -80,7 +136,11 @@ def build(ctx: PageContext):
             dmc.TextInput(id="admin-new-name", label=w["username"], w=180),
             dmc.PasswordInput(id="admin-new-password", label=w["password"], w=180),
             dmc.Select(
-                id="admin-new-role", label=w["role"], data=list(auth.ROLES), value="manager", w=150
+                id="admin-new-role",
+                label=w["role"],
+                data=[{"value": r, "label": word} for r, word in role_words(ctx.lang).items()],
+                value="manager",
+                w=170,
             ),
             dmc.MultiSelect(id="admin-new-centres", label=w["centres"], data=centres, w=240),
             dmc.Button(w["add_user"], id="admin-add"),
@@ -100,11 +160,15 @@ def build(ctx: PageContext):
     audit = ag_grid(
         ctx.lang,
         id="admin-audit",
-        rowData=audit_rows(),
+        rowData=audit_rows(ctx.lang),
         columnDefs=[
-            {"field": "at", "headerName": w["at"]},
+            stamp_column("at", w["at"], ctx.lang),
             {"field": "username", "headerName": w["username"]},
-            {"field": "action", "headerName": w["action"]},
+            worded_column(
+                "action",
+                w["action"],
+                {code: pgettext(ctx.lang, *word) for code, word in ACTION_WORDS.items()},
+            ),
             {"field": "detail", "headerName": w["detail"], "flex": 2},
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1, "filter": True},
@@ -135,11 +199,11 @@ def lockouts_panel(w, lang: str = "en") -> html.Div:
     grid = ag_grid(
         lang,
         id="admin-lockouts",
-        rowData=auth.lockouts(app_context().state),
+        rowData=lockout_rows(lang),
         columnDefs=[
             {"field": "key", "headerName": w["lock_key"], "flex": 2},
             {"field": "failures", "headerName": w["failures"]},
-            {"field": "locked_until", "headerName": w["until"]},
+            stamp_column("locked_until", w["until"], lang),
         ],
         defaultColDef={"resizable": True, "flex": 1},
         dashGridOptions={
@@ -163,7 +227,7 @@ def lockouts_panel(w, lang: str = "en") -> html.Div:
     )
 
 
-def unlock(_clicks, selected):
+def unlock(_clicks, selected, search=None):
     """An admin lifts the chosen delay; audited."""
     admin = auth.require("admin")
     if not selected:
@@ -171,7 +235,7 @@ def unlock(_clicks, selected):
     key = str(selected[0]["key"])
     auth.unlock(app_context().state, key)
     app_context().state.audit(admin.username, "login_unlocked", {"key": key})
-    return f"{key} ✓", auth.lockouts(app_context().state)
+    return f"{key} ✓", lockout_rows(page_language(search))
 
 
 RULE_FIELDS_HIDDEN = ("centre_id", "source", "updated_at", "updated_by")
@@ -254,41 +318,53 @@ def pick_rule(selected):
     return selected[0]["_json"] if selected else no_update
 
 
-def change_rule(_save, _delete, centre_id, text):
+def change_rule(_save, _delete, centre_id, text, search=None):
     admin = auth.require("admin")
     from simulation.operations.alerts import RuleError, delete_rule, save_rule
 
+    lang = page_language(search)
     state = app_context().state
     if not centre_id:
-        return "pick a centre", no_update
+        return gettext(lang, "Pick a centre first."), no_update
     centre_id = centre_for(centre_id)
     try:
         rule = json.loads(text or "{}")
     except json.JSONDecodeError as exc:
-        return f"not JSON: {exc}", no_update
+        return gettext(
+            lang,
+            "The rule is not valid JSON (line {line}, column {column}).",
+            line=exc.lineno,
+            column=exc.colno,
+        ), no_update
     if dash.ctx.triggered_id == "admin-rule-delete":
-        gone = delete_rule(state, centre_id, str(rule.get("name", "")), admin.username)
-        return ("deleted" if gone else "no such rule"), rules_rows(centre_id)
+        name = str(rule.get("name", ""))
+        gone = delete_rule(state, centre_id, name, admin.username)
+        if gone:
+            return gettext(lang, "Rule {name} deleted.", name=name), rules_rows(centre_id)
+        return gettext(lang, "There is no rule named {name}.", name=name), no_update
     try:
         saved = save_rule(state, centre_id, rule, admin.username)
     except (RuleError, ValueError) as exc:
-        return str(exc), no_update
+        # what is wrong names the rule's key and value as written (the JSON's own words)
+        return gettext(lang, "The rule was not saved: {why}", why=str(exc)), no_update
     return f"{saved.name} ✓", rules_rows(centre_id)
 
 
-def add_user(_clicks, name, password, role, centres):
+def add_user(_clicks, name, password, role, centres, search=None):
     admin = auth.require("admin")
+    lang = page_language(search)
     state = app_context().state
     try:
         auth.add_user(state, name or "", password or "", role or "", centres or None)
     except auth.UserError as exc:
-        return str(exc), no_update, no_update
+        return said(exc, lang), no_update, no_update
     state.audit(admin.username, "user_added", {"user": name, "role": role, "centres": centres})
-    return f"{name} ✓", users_rows(), audit_rows()
+    return f"{name} ✓", users_rows(lang), audit_rows(lang)
 
 
-def change_user(_d, _e, _r, _x, selected, new_password):
+def change_user(_d, _e, _r, _x, selected, new_password, search=None):
     admin = auth.require("admin")
+    lang = page_language(search)
     trigger = dash.ctx.triggered_id
     if not selected:
         return "—", no_update, no_update
@@ -297,7 +373,7 @@ def change_user(_d, _e, _r, _x, selected, new_password):
     try:
         if trigger == "admin-disable":
             if name == admin.username:
-                return "you cannot disable yourself", no_update, no_update
+                return gettext(lang, "You cannot disable yourself."), no_update, no_update
             auth.update_user(state, name, disabled=True)
         elif trigger == "admin-enable":
             auth.update_user(state, name, disabled=False)
@@ -305,17 +381,18 @@ def change_user(_d, _e, _r, _x, selected, new_password):
             auth.update_user(state, name, password=new_password or "")
         elif trigger == "admin-remove":
             if name == admin.username:
-                return "you cannot remove yourself", no_update, no_update
+                return gettext(lang, "You cannot remove yourself."), no_update, no_update
             auth.remove_user(state, name)
         else:
             return no_update, no_update, no_update
     except auth.UserError as exc:
-        return str(exc), no_update, no_update
+        return said(exc, lang), no_update, no_update
     action = {"admin-disable": "user_disabled", "admin-enable": "user_enabled"}.get(
         trigger, "user_password" if trigger == "admin-reset" else "user_removed"
     )
     state.audit(admin.username, action, {"user": name})
-    return f"{name}: {action}", users_rows(), audit_rows()
+    done = pgettext(lang, *ACTION_WORDS[action])
+    return f"{name}: {done}", users_rows(lang), audit_rows(lang)
 
 
 def register_callbacks(app) -> None:
@@ -324,6 +401,7 @@ def register_callbacks(app) -> None:
         Output("admin-lockouts", "rowData"),
         Input("admin-unlock", "n_clicks"),
         State("admin-lockouts", "selectedRows"),
+        State("url", "search"),
         prevent_initial_call=True,
     )(unlock)
     app.callback(Output("admin-rules", "rowData"), Input("admin-rules-centre", "value"))(show_rules)
@@ -339,6 +417,7 @@ def register_callbacks(app) -> None:
         Input("admin-rule-delete", "n_clicks"),
         State("admin-rules-centre", "value"),
         State("admin-rule-json", "value"),
+        State("url", "search"),
         prevent_initial_call=True,
     )(change_rule)
     app.callback(
@@ -350,6 +429,7 @@ def register_callbacks(app) -> None:
         State("admin-new-password", "value"),
         State("admin-new-role", "value"),
         State("admin-new-centres", "value"),
+        State("url", "search"),
         prevent_initial_call=True,
     )(add_user)
     app.callback(
@@ -362,6 +442,7 @@ def register_callbacks(app) -> None:
         Input("admin-remove", "n_clicks"),
         State("admin-users", "selectedRows"),
         State("admin-reset-password", "value"),
+        State("url", "search"),
         prevent_initial_call=True,
     )(change_user)
 

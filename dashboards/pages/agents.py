@@ -24,7 +24,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from analytics.exports.i18n import Labels
 from analytics.kpi.catalogue import format_value
 from analytics.labels import labels_for
-from analytics.translation import N_, gettext
+from analytics.translation import N_, gettext, moment
 from dashboards.auth import require_page
 from dashboards.context import View, app_context, centre_for, resolve
 from dashboards.frame import PageContext, page
@@ -101,7 +101,9 @@ def agents_content(con, centre, period, labels: Labels, roster=None):
         )
         per = adherence_intervals(con, centre, period, roster)
         for r in per:
-            r["interval"] = r["interval_start"].strftime("%Y-%m-%d %H:%M")
+            # ISO values sort; the reader sees the one date format (valueFormatter)
+            r["interval"] = r["interval_start"].isoformat()
+            r["interval_shown"] = moment(r["interval_start"], labels.lang)
         parts.append(html.Div(w["intervals"], className="panel-title"))
         parts.append(
             kpi_grid(
@@ -109,7 +111,12 @@ def agents_content(con, centre, period, labels: Labels, roster=None):
                 per,
                 [
                     {"field": "agent_id", "headerName": w["agent"], "minWidth": 140},
-                    {"field": "interval", "headerName": "", "minWidth": 150},
+                    {
+                        "field": "interval",
+                        "headerName": "",
+                        "minWidth": 150,
+                        "valueFormatter": {"function": "params.data.interval_shown"},
+                    },
                     {"field": "in_adherence", "headerName": "✓", "minWidth": 70},
                 ],
                 ["scheduled_s", "adherence", "shrinkage", "planned_shrinkage"],

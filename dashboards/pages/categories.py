@@ -8,10 +8,11 @@ with one category chosen, its topics and its half-hour intervals against the tar
 from __future__ import annotations
 
 import dash
+import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi import threshold_label
-from analytics.translation import moment, ngettext, start_side
+from analytics.translation import gettext, moment, ngettext, start_side
 from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, filtered_href, page
@@ -33,6 +34,52 @@ def table_kpis(ctx: PageContext) -> list[str]:
         names += [f"{variant}_{t}" for t in labels]
     names += ["avg_abandon_wait_s"]
     return names
+
+
+# the first screen's KPIs end at the 90th-percentile wait: the rest are in the grid hidden,
+# shown by the "More figures" chooser, so every column fits 1440 px (issue #25)
+FIRST_SCREEN_LAST = "p90_wait_s"
+
+
+def more_kpis(ctx: PageContext) -> list[str]:
+    """The table's KPIs after the first screen's (``table_kpis``)."""
+    names = table_kpis(ctx)
+    return names[names.index(FIRST_SCREEN_LAST) + 1 :]
+
+
+def kpi_table(ctx: PageContext, grid_id: str, rows: list[dict], key: list[dict]):
+    """A KPI grid of the first screen's KPIs with a chooser of the others."""
+    more = more_kpis(ctx)
+    chooser = dmc.MultiSelect(
+        id=f"{grid_id}-more",
+        label=gettext(ctx.lang, "More figures"),
+        placeholder=gettext(ctx.lang, "Add columns to the table"),
+        data=[{"value": n, "label": ctx.labels.column(n)} for n in more],
+        value=[],
+        clearable=True,
+        className="grid-columns",
+    )
+    grid = kpi_grid(
+        grid_id,
+        rows,
+        key,
+        table_kpis(ctx),
+        ctx.labels,
+        hidden=more,
+        row_selection=grid_id == "categories-grid",
+    )
+    return [chooser, grid]
+
+
+def show_columns(chosen, options, columns):
+    """The grid's columns with the chooser's KPIs shown and its other options hidden."""
+    require_page(PATH)
+    optional = {o["value"] for o in options or []}
+    shown = set(chosen or [])
+    return [
+        {**c, "hide": c.get("field") in optional and c.get("field") not in shown}
+        for c in columns or []
+    ]
 
 
 def volume_interval(ctx: PageContext) -> str:
@@ -77,14 +124,16 @@ def build(ctx: PageContext):
                 html.Div(w["kpis_by_category"], className="panel-title"),
                 html.Div(w["pick_category"], className="muted"),
                 html.Div(
-                    "p90_wait_s: periods up to 3 months (it reads every answered call); "
-                    "cca kpi gives it for any period.",
+                    gettext(
+                        ctx.lang,
+                        "The 90th-percentile wait is shown for periods of up to 3 months.",
+                    ),
                     className="muted",
                     id="categories-no-p90",
                 )
                 if not data["percentile"]
                 else None,
-                kpi_grid("categories-grid", rows, key, table_kpis(ctx), labels, row_selection=True),
+                *kpi_table(ctx, "categories-grid", rows, key),
             ],
             className="panel",
         ),
@@ -107,7 +156,7 @@ def build(ctx: PageContext):
             html.Div(
                 [
                     html.Div(f"{w['topics_of']} {name}", className="panel-title"),
-                    kpi_grid("categories-topics", topics, tkey, table_kpis(ctx), labels),
+                    *kpi_table(ctx, "categories-topics", topics, tkey),
                 ],
                 className="panel",
                 id="categories-drill",
@@ -239,6 +288,14 @@ def drill_href(selected, href):
 
 
 def register_callbacks(app) -> None:
+    for grid_id in ("categories-grid", "categories-topics"):
+        app.callback(
+            Output(grid_id, "columnDefs"),
+            Input(f"{grid_id}-more", "value"),
+            State(f"{grid_id}-more", "data"),
+            State(grid_id, "columnDefs"),
+            prevent_initial_call=True,
+        )(show_columns)
     app.callback(
         Output("url", "href", allow_duplicate=True),
         Input("categories-grid", "selectedRows"),

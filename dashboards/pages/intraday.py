@@ -163,7 +163,7 @@ def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None
     try:
         result, found = cached_projection(ctx, at, change, goal)
     except ValueError as exc:
-        return dmc.Alert(str(exc), title=w["today_cannot"], color="blue")
+        return cannot_project(ctx, exc, change)
     at = _slot_of(at)
     snap = result.snapshot
     rows = result.intervals
@@ -246,6 +246,25 @@ def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None
                 [html.Strong(w["today_suggest"] + ": "), html.Span(advice, id="intraday-advice")]
             ),
         ]
+    )
+
+
+def cannot_project(ctx: PageContext, exc: ValueError, change: str | None):
+    """Why the rest of today is not projected, in the reader's words; what to run (the
+    command line's message) only in the tooltip."""
+    from simulation.intraday.whatif import parse_change
+
+    reason = getattr(exc, "reason", None)
+    if reason is None and change and change.strip():
+        try:
+            parse_change(change)
+        except ValueError:
+            reason = "change"
+    words = ctx.w.get(f"today_cannot_{reason}", ctx.w["today_cannot_other"])
+    return dmc.Alert(
+        html.Div(words, title=str(exc), id="intraday-no-projection"),
+        title=ctx.w["today_cannot"],
+        color="blue",
     )
 
 

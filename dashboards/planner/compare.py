@@ -79,7 +79,7 @@ def compare_panel(lang: str) -> html.Div:
                 columnDefs=[{"field": "scenario"}],
                 defaultColDef={
                     "flex": 1,
-                    "minWidth": 92,
+                    "minWidth": 80,  # 14 columns within 1440 px (narrow padding: CSS)
                     "resizable": True,
                     **WRAPPED_HEADERS,
                 },

@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, html, no_update
 from analytics.exports.i18n import Labels
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
-from analytics.translation import date, is_rtl, ngettext, percent, start_side, weekday_name
+from analytics.translation import date, is_rtl, ngettext, percent, weekday_name
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -181,31 +181,14 @@ def week_figure(
         "title": {"text": w["agents"]},
     }
     if target is not None:
-        layout["shapes"] = [
-            {
-                "type": "line",
-                "xref": "paper",
-                "x0": 0,
-                "x1": 1,
-                "y0": target,
-                "y1": target,
-                "line": {"color": charts.BAD, "dash": "dash", "width": 1},
-            }
-        ]
-        layout["annotations"] = [
-            {
-                "xref": "paper",
-                "x": 1 if is_rtl(lang) else 0,
-                "xanchor": start_side(lang),
-                "y": target,
-                "yanchor": "bottom",
-                "text": f"{t('target', lang)} {isolate('≥ ' + percent(target, lang), lang)}",
-                "showarrow": False,
-                "font": {"color": charts.BAD, "size": 11},
-            }
-        ]
+        words_ = f"{t('target', lang)} {isolate('≥ ' + percent(target, lang), lang)}"
+        data.append(charts.target_legend(xs, target, words_, charts.BAD))
     layout["hovermode"] = "x unified"
-    layout["xaxis"].update({"type": "category", "nticks": 10, "tickangle": 0})
+    # a label that would spill past the plot (the week's first, under the value axis's
+    # "0%") is left out: the next tick names the same day
+    layout["xaxis"].update(
+        {"type": "category", "nticks": 10, "tickangle": 0, "ticklabeloverflow": "hide past domain"}
+    )
     if is_rtl(lang):
         layout["xaxis"]["autorange"] = "reversed"
         layout["yaxis"]["side"] = "right"

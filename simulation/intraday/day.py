@@ -137,6 +137,16 @@ class IntradayPlan:
         return replace(self, scenario=self.scenario.with_changes(staffing=staffing))
 
 
+class CannotPlan(ValueError):
+    """``build_plan`` cannot plan the day as asked. The message says what to run (for
+    ``cca``); ``reason`` names the case in one word for a screen to put in its reader's
+    words: ``no_forecast``, ``no_history``, ``closed``, ``no_agents``."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 def _local_seconds(t: dt.datetime) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
@@ -144,11 +154,12 @@ def _local_seconds(t: dt.datetime) -> int:
 def _forecast_rows(con, centre: Centre, day: dt.date):
     frame = saved_forecast(con, centre, day, day, trained_before=day)
     if frame is None:
-        raise ValueError(
+        raise CannotPlan(
+            "no_forecast",
             f"centre {centre.centre_id} has no saved forecast of {day} trained on the days "
             f"before it: run `cca forecast --centre {centre.centre_id} --train "
             f"{day - dt.timedelta(days=56)}..{day - dt.timedelta(days=1)} --save` "
-            "(or, on a past day, --arrivals actual to replay its calls)"
+            "(or, on a past day, --arrivals actual to replay its calls)",
         )
     return frame
 
@@ -183,10 +194,11 @@ def build_plan(
     days = data_days(con, centre)
     if days is None or days[0] >= day:
         since = "it has no calls" if days is None else f"its calls start on {days[0]}"
-        raise ValueError(
+        raise CannotPlan(
+            "no_history",
             f"--at {local:%Y-%m-%d %H:%M}: centre {centre.centre_id} has no history before "
             f"{day} ({since}); the projection is calibrated on the weeks before the day: "
-            "ingest earlier days or pick a later --at"
+            "ingest earlier days or pick a later --at",
         )
     live = live_snapshot(con, centre, at) if staffing == "live" else None
     if staffing == "roster" and roster is None:
@@ -334,10 +346,11 @@ def _read_day(con, centre, at, local, days, history_days, interval_s, handling) 
     ]
     if not any(a <= sec < b for a, b in seconds):
         hours = ", ".join(f"{a}-{b}" for a, b in spans) or "closed"
-        raise ValueError(
+        raise CannotPlan(
+            "closed",
             f"--at {local:%Y-%m-%d %H:%M} is outside centre {centre.centre_id}'s opening "
             f"hours on {WEEKDAY_NAMES[weekday]} ({hours}, {hours_from}): pick a time "
-            "within them"
+            "within them",
         )
     open_slots = np.zeros(n, dtype=bool)
     for a, b in seconds:
@@ -550,10 +563,11 @@ def _present_agents(d: _Day, rates, day_counts, arrivals, presence_share_by, not
         present_agents_sql(), [centre.timezone, centre.centre_id, lo, hi, *[interval_s] * 8]
     ).fetchall()
     if not train_rows or not present.any():
-        raise ValueError(
+        raise CannotPlan(
+            "no_agents",
             f"--staffing presence reads agents off answered calls' agent ids, and centre "
             f"{centre.centre_id} has none on {day} or in {train.label}: use --staffing "
-            "table or roster"
+            "table or roster",
         )
     fit = cal.agents_fit
     if fit is not None:

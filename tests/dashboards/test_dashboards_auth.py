@@ -176,6 +176,7 @@ def test_callbacks_check_the_role_too(app):
             {"id": "admin-new-password", "property": "value", "value": "intruder-pass"},
             {"id": "admin-new-role", "property": "value", "value": "admin"},
             {"id": "admin-new-centres", "property": "value", "value": None},
+            {"id": "url", "property": "search", "value": ""},
         ],
         "changedPropIds": ["admin-add.n_clicks"],
     }

@@ -491,7 +491,8 @@ def test_an_admin_sees_and_lifts_the_delays_and_both_are_audited(seed_store, tmp
                 "id": "admin-lockouts",
                 "property": "selectedRows",
                 "value": [{"key": "pair:10.0.0.66|planner"}],
-            }
+            },
+            {"id": "url", "property": "search", "value": ""},
         ],
         "changedPropIds": ["admin-unlock.n_clicks"],
     }
