@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.app import SEED_MONTH, ServedApp, make_app
+from support.app import SEED_MONTH, served_seed_month
 from support.cli import run_cca
 
 from analytics.store import Store
@@ -65,22 +65,30 @@ def seed_store(tmp_path_factory) -> Store:
     return s
 
 
+@pytest.fixture(scope="module")
+def con(seed_store):
+    """A read connection to the seed store, one per test module."""
+    with seed_store.reader() as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def centre(con):
+    """The seed store's centre, bahrain_lmra."""
+    from analytics.centres import get_centre
+
+    return get_centre(con, "bahrain_lmra")
+
+
 @pytest.fixture(scope="session")
 def served_seed(tmp_path_factory):
     """The seed September's dashboards, served; its store is a private copy that tests
     may publish loads to."""
     import shutil
 
-    from cca.commands.generate import generate
-
     tmp = tmp_path_factory.mktemp("served")
-    store = Store(tmp / "served.duckdb")
-    generate(store, "bahrain_lmra", SEED_MONTH, 1, 0, quiet=True)
-    served = ServedApp(
-        make_app(store, tmp, today=__import__("datetime").date(2026, 9, 30), wallboard_refresh_s=1)
-    )
-    yield served
-    served.close()
+    with served_seed_month(tmp) as served:
+        yield served
     shutil.rmtree(tmp, ignore_errors=True)
 
 
