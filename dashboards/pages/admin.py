@@ -17,7 +17,7 @@ from dash import Input, Output, State, html, no_update
 from analytics.translation import is_rtl
 from dashboards import auth
 from dashboards.context import app_context, centre_for, visible_centres
-from dashboards.frame import PageContext, page
+from dashboards.frame import PageContext, page, register_page
 
 PATH = "/admin"
 
@@ -348,13 +348,4 @@ def layout(**query):
     return page(PATH, query, build, filters=())
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Admin",
-    title="Admin",
-    layout=layout,
-    order=90,
-    menu="admin",  # the menu's label: words(lang)["admin"]
-    roles=(),  # who opens it besides admins (dashboards.auth.may_open)
-)
+register_page(__name__, PATH, "admin", order=90, roles=(), layout=layout)
