@@ -73,6 +73,8 @@ PUBLIC_PREFIXES = ("/assets/fonts/",)
 # Dash's routes that serve the page shell, whose content the page router then picks.
 _DASH_INDEX = ("/", "/<path:path>")
 
+# argon2id with argon2-cffi's defaults: RFC 9106's second recommended option (64 MiB,
+# 3 passes, 4 lanes). A hash carries its own parameters, so verifying reads them from it.
 _hasher = PasswordHasher()
 
 
@@ -173,10 +175,14 @@ def add_user(
     password: str,
     role: str,
     centres: Iterable[str] | str | None = None,
+    *,
+    hasher: PasswordHasher = _hasher,
 ) -> User:
-    """Create a user (argon2id hash of the password); an existing name is an error."""
+    """Create a user (argon2id hash of the password); an existing name is an error.
+    ``hasher``: other argon2 parameters, for test fixtures only (a log-in costs what the
+    stored hash's parameters say)."""
     name, role = _check_name(username), _check_role(role)
-    digest = _hasher.hash(_check_password(password))
+    digest = hasher.hash(_check_password(password))
     now = utc_now()
     text = _centres_text(centres)
     with state.connect() as con:

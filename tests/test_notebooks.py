@@ -19,14 +19,12 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")
-def small_store(tmp_path_factory) -> Path:
-    from analytics.store import Store
+def small_store(tmp_path_factory, generated_months) -> Path:
     from cca.commands.generate import generate
     from simulation.queue.scenario_file import SCENARIO_DIR
 
     folder = tmp_path_factory.mktemp("notebooks")
-    store = Store(folder / "small.duckdb")
-    generate(store, "bahrain_lmra", "2026-09", 1, 0, quiet=True)
+    store = generated_months.copy(folder / "small.duckdb", "bahrain_lmra", "2026-09")
     text = (SCENARIO_DIR / "saudi_mol.toml").read_text(encoding="utf-8")
     small = folder / "saudi_small.toml"
     small.write_text(

@@ -60,7 +60,7 @@ def test_demo_builds_both_centres_once_and_prints_their_kpis(tmp_path):
     assert why == "ok" and user.role == role == "manager"
 
 
-def test_demo_serves_the_dashboards_on_the_port_it_prints(tmp_path):
+def test_demo_serves_the_dashboards_on_the_port_it_prints(tmp_path, generated_months):
     """`make demo` ends by serving: the log-in form answers, pages ask for a log-in."""
     import os
     import signal
@@ -73,13 +73,11 @@ def test_demo_serves_the_dashboards_on_the_port_it_prints(tmp_path):
 
     from support.cli import ROOT
 
-    from analytics.store import Store
     from cca.commands.generate import generate
 
     db = tmp_path / "demo.duckdb"
-    store = Store(db)
     # the demo's centres, one month each, so that the demo has nothing to generate
-    generate(store, "bahrain_lmra", "2026-09", 1, 0, quiet=True)
+    store = generated_months.copy(db, "bahrain_lmra", "2026-09")
     generate(store, "saudi_mol", "2026-11", 1, 0, quiet=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

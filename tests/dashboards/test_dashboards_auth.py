@@ -121,11 +121,15 @@ def test_failures_from_one_address_slow_that_address_and_name_down(app, client):
 
 
 def test_passwords_are_stored_as_argon2_hashes(app):
+    auth.add_user(state_of(app), "new-user", "right-password", "manager")
     with sqlite3.connect(state_of(app).path) as con:
-        rows = con.execute("SELECT username, password_hash FROM users").fetchall()
-    for name, digest in rows:
+        rows = dict(con.execute("SELECT username, password_hash FROM users").fetchall())
+    for name, digest in rows.items():
         assert digest.startswith("$argon2id$")
         assert PASSWORDS.get(name, "right-password") not in digest
+    # a user the product makes gets RFC 9106's second recommended parameters (the
+    # fixture users of make_app are hashed at argon2's cheapest, for the suite's speed)
+    assert rows["new-user"].startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 @pytest.mark.parametrize(

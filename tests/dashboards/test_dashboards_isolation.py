@@ -26,12 +26,11 @@ WEEK = "week:2026-09-20"
 
 
 @pytest.fixture(scope="module")
-def two_centres(tmp_path_factory) -> Store:
+def two_centres(tmp_path_factory, generated_months) -> Store:
     """bahrain_lmra's and saudi_mol's September from the real history generator."""
     from cca.commands.generate import generate
 
-    store = Store(tmp_path_factory.mktemp("two") / "two.duckdb")
-    generate(store, OWN, SEED_MONTH, 1, 0, quiet=True)
+    store = generated_months.copy(tmp_path_factory.mktemp("two") / "two.duckdb", OWN, SEED_MONTH)
     generate(store, OTHER, SEED_MONTH, 1, 0, quiet=True)
     return store
 

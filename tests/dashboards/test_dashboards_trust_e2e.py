@@ -61,11 +61,11 @@ def served_two(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def served_seed(tmp_path_factory):
+def served_seed(tmp_path_factory, generated_months):
     """The seed September served for this module alone: the session's shared app gets
     loads published to it by other modules (an October), which would move the figures
     and the pickers these tests read."""
-    with served_seed_month(tmp_path_factory.mktemp("trust-seed")) as served:
+    with served_seed_month(tmp_path_factory.mktemp("trust-seed"), generated_months) as served:
         yield served
 
 

@@ -22,10 +22,10 @@ KPI_NAME = re.compile(
 
 
 @pytest.fixture(scope="module")
-def served_seed(tmp_path_factory):
+def served_seed(tmp_path_factory, generated_months):
     """The seed September served for this module alone: the session's shared app gets
     an October published to it by another module, which would move the dates read here."""
-    with served_seed_month(tmp_path_factory.mktemp("words-seed")) as served:
+    with served_seed_month(tmp_path_factory.mktemp("words-seed"), generated_months) as served:
         yield served
 
 

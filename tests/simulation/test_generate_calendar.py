@@ -11,7 +11,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from support.cli import generated_store, run_cca_json
+from support.cli import run_cca_json
 
 from simulation.synthetic.history import WorkingClock, is_ramadan, month_scenario, plan_month
 from simulation.synthetic.pack import load_pack
@@ -71,8 +71,8 @@ def test_working_clock_agrees_with_the_business_calendar(pack):
 
 
 @pytest.mark.slow
-def test_the_outage_day_stands_out_in_the_daily_kpis(tmp_path):
-    db = generated_store(tmp_path, "bahrain_lmra", "2026-03")
+def test_the_outage_day_stands_out_in_the_daily_kpis(tmp_path, generated_months):
+    db = generated_months.copy(tmp_path / "history.duckdb", "bahrain_lmra", "2026-03").path
     days = {
         r["interval_start"][:10]: r
         for r in run_cca_json(

@@ -247,14 +247,11 @@ def test_no_change_is_suggested_when_the_day_is_at_target():
 
 
 @pytest.fixture(scope="module")
-def september(tmp_path_factory):
+def september(tmp_path_factory, generated_months):
     """bahrain_lmra's September, generated (staffing table and agent ids included)."""
-    from analytics.store import Store
-    from cca.commands.generate import generate
-
-    s = Store(tmp_path_factory.mktemp("intraday") / "seed.duckdb")
-    generate(s, "bahrain_lmra", "2026-09", 1, 0, quiet=True)
-    return s
+    return generated_months.copy(
+        tmp_path_factory.mktemp("intraday") / "seed.duckdb", "bahrain_lmra", "2026-09"
+    )
 
 
 # 11:00 on 15 September, the day's real calls after it, the staffing table's agents

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from argon2 import PasswordHasher, profiles
+
 from analytics.store import Store
 from support.cli import ROOT
 
@@ -20,6 +22,13 @@ PASSWORDS = {
 }
 
 
+# The fixture users' hashes: argon2id at its cheapest parameters. Every log-in verifies
+# a hash at the parameters stored in it, and the product's (64 MiB, 3 passes) cost about
+# 0.1-0.8 s a hash here: the suite logs in hundreds of times. The product's own
+# parameters are checked in test_dashboards_auth.
+FIXTURE_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
 def make_app(store: Store, tmp: Path, **settings):
     """A dashboards app over ``store`` with one user per role (PASSWORDS)."""
     from analytics.appstate import AppState
@@ -28,7 +37,7 @@ def make_app(store: Store, tmp: Path, **settings):
 
     state = AppState(tmp / "app.sqlite")
     for role, password in PASSWORDS.items():
-        add_user(state, role, password, role)
+        add_user(state, role, password, role, hasher=FIXTURE_HASHER)
     return create_app(store, Settings(app_state=state.path, secret_key="test-secret", **settings))
 
 
@@ -51,14 +60,12 @@ class ServedApp:
 
 
 @contextmanager
-def served_seed_month(tmp: Path) -> Iterator[ServedApp]:
-    """bahrain_lmra's seed September generated into a store of its own under ``tmp`` and
-    served with 30 September as today (a module that must not see loads other modules
-    publish to the session's ``served_seed`` serves its own)."""
-    from cca.commands.generate import generate
-
-    store = Store(tmp / "served.duckdb")
-    generate(store, "bahrain_lmra", SEED_MONTH, 1, 0, quiet=True)
+def served_seed_month(tmp: Path, months) -> Iterator[ServedApp]:
+    """bahrain_lmra's seed September in a store of its own under ``tmp`` (a copy from
+    ``months``, the ``generated_months`` fixture) served with 30 September as today (a
+    module that must not see loads other modules publish to the session's
+    ``served_seed`` serves its own)."""
+    store = months.copy(tmp / "served.duckdb", "bahrain_lmra", SEED_MONTH)
     served = ServedApp(make_app(store, tmp, today=dt.date(2026, 9, 30), wallboard_refresh_s=1))
     try:
         yield served

@@ -51,12 +51,14 @@ def generated_store(directory: Path, scenario: str, start: str) -> Path:
 
 
 def generated_month(scenario: str, start: str, scope: str = "module"):
-    """A fixture: the store ``generated_store`` writes for ``scenario``'s month ``start``,
-    generated once per ``scope``. Use as ``bahrain = generated_month("bahrain_lmra",
+    """A fixture: the path of a store holding ``scenario``'s month ``start``, a copy per
+    ``scope`` of the month this test process generated once (conftest's
+    ``generated_months``). Use as ``bahrain = generated_month("bahrain_lmra",
     "2026-09")`` at a test module's top level."""
 
     @pytest.fixture(scope=scope)
-    def month(tmp_path_factory) -> Path:
-        return generated_store(tmp_path_factory.mktemp(scenario), scenario, start)
+    def month(tmp_path_factory, generated_months) -> Path:
+        dest = tmp_path_factory.mktemp(scenario) / "history.duckdb"
+        return generated_months.copy(dest, scenario, start).path
 
     return month
