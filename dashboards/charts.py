@@ -22,7 +22,8 @@ from collections.abc import Sequence
 import plotly.colors as plotly_colors
 import plotly.graph_objects as go
 
-from analytics.translation import date, end_side, is_rtl
+from analytics.translation import date, end_side, is_rtl, number
+from dashboards.units import Unit
 
 FONT = "IBM Plex Sans Arabic, Inter, system-ui, sans-serif"
 # A calm palette that stays readable for the common colour-vision deficiencies.
@@ -181,7 +182,7 @@ def stacked_bars(
     *,
     title: str | None = None,
     height=320,
-    unit: str = "",
+    unit: Unit | None = None,
 ) -> dict:
     """Stacked bars over time (volumes by category); ``series`` {label: values}."""
     xs = _dates(x)
@@ -193,6 +194,7 @@ def stacked_bars(
                 "y": list(v),
                 "name": label,
                 "marker": {"color": PALETTE[i % len(PALETTE)]},
+                **_counted(v, unit, lang, 0, "%{x|%d/%m}: %{customdata}"),
             }
             for i, (label, v) in enumerate(series.items())
         ],
@@ -204,11 +206,28 @@ def stacked_bars(
     return mirrored(fig, lang)
 
 
-def _unit_axis(fig: dict, unit: str, axis: str = "yaxis") -> None:
+def _unit_axis(fig: dict, unit: Unit | None, axis: str = "yaxis") -> None:
     """The value axis titled with its unit ("calls", "working days"), counts without
     decimals or SI prefixes."""
     if unit:
-        fig["layout"][axis]["title"] = {"text": unit, "font": {"size": 12}}
+        fig["layout"][axis]["title"] = {"text": unit.words, "font": {"size": 12}}
+
+
+def valued(values: Sequence, unit: Unit, lang: str, decimals: int) -> list:
+    """Each value as the reader reads it with its unit ("1 call", "208 calls", Arabic's
+    six forms: ``dashboards.units``), the form chosen for the number shown."""
+    return [
+        None if v is None else unit.of(round(v, decimals), number(v, lang, decimals))
+        for v in values
+    ]
+
+
+def _counted(values: Sequence, unit: Unit | None, lang: str, decimals: int, hover: str):
+    """A trace's values with their unit in ``customdata`` and its ``hover`` template (that
+    reads ``%{customdata}``); nothing without a unit."""
+    if unit is None:
+        return {}
+    return {"customdata": valued(values, unit, lang, decimals), "hovertemplate": hover}
 
 
 def lines(
@@ -221,7 +240,7 @@ def lines(
     target: float | None = None,
     height: int = 320,
     date_ticks: str | None = "day_month",
-    unit: str = "",
+    unit: Unit | None = None,
     decimals: int | None = None,
 ) -> dict:
     xs = _dates(x)
@@ -246,9 +265,8 @@ def lines(
     elif decimals is not None:
         fig["layout"]["yaxis"]["tickformat"] = f",.{decimals}f"
         for trace in fig["data"]:
-            trace["hovertemplate"] = (
-                "%{x|%d/%m}: %{y:,." + str(decimals) + "f}" + (f" {unit}" if unit else "")
-            )
+            trace["hovertemplate"] = "%{x|%d/%m}: %{y:,." + str(decimals) + "f}"
+            trace.update(_counted(trace["y"], unit, lang, decimals, "%{x|%d/%m}: %{customdata}"))
     if date_ticks:
         date_axis(fig, x, lang, date_ticks)
     _unit_axis(fig, unit)
@@ -265,7 +283,7 @@ def heatmap(
     percent: bool = False,
     target=None,
     legend: str | None = None,
-    unit: str = "",
+    unit: Unit | None = None,
     height: int = 300,
 ) -> dict:
     """Weekday × interval heat map (rows are weekdays, columns intervals).
@@ -284,12 +302,11 @@ def heatmap(
         "y": list(y),
         "hoverongaps": False,
         "colorbar": {"tickformat": ".0%" if percent else ",.0f", "thickness": 12},
-        "hovertemplate": "%{y} %{x}: %{z"
-        + (":.1%" if percent else ":,.0f")
-        + "}"
-        + (f" {unit}" if unit else "")
-        + "<extra></extra>",
+        "hovertemplate": "%{y} %{x}: %{z" + (":.1%" if percent else ":,.0f") + "}<extra></extra>",
     }
+    if unit is not None and not percent:
+        trace["customdata"] = [valued(row, unit, lang, 0) for row in z]
+        trace["hovertemplate"] = "%{y} %{x}: %{customdata}<extra></extra>"
     if target is not None and values:
         zmin, zmax = heat_range(target, values)
         trace.update(zmin=zmin, zmax=zmax, colorscale=target_colourscale(target, zmin, zmax))
@@ -347,7 +364,7 @@ def grouped_bars(
     title: str | None = None,
     percent: bool = False,
     decimals: int = 0,
-    unit: str = "",
+    unit: Unit | None = None,
     horizontal: bool = False,
     colours: Sequence[str] | None = None,
     height: int = 300,
@@ -360,9 +377,10 @@ def grouped_bars(
     ``colours``: one colour a bar (a single series); ``empty``: the note shown instead
     of bare axes when no series has a value."""
     labelled = len(series) == 1 and len(x) <= 12
-    number = ".0%" if percent else f",.{decimals}f"
+    shown = ".0%" if percent else f",.{decimals}f"
     value_axis, name_axis = ("x", "y") if horizontal else ("y", "x")
-    text = "%{" + value_axis + ":" + number + "}" + (f" {unit}" if unit and not percent else "")
+    counted = unit is not None and not percent
+    text = "%{customdata}" if counted else "%{" + value_axis + ":" + shown + "}"
     fig = figure(
         [
             {
@@ -375,6 +393,7 @@ def grouped_bars(
                     "color": list(colours) if colours else PALETTE[i % len(PALETTE)],
                 },
                 "hovertemplate": "%{" + name_axis + "}: " + text + "<extra></extra>",
+                **({"customdata": valued(v, unit, lang, decimals)} if counted else {}),
                 **({"texttemplate": text, "textposition": "auto"} if labelled else {}),
             }
             for i, (label, v) in enumerate(series.items())
@@ -385,8 +404,8 @@ def grouped_bars(
     axis = fig["layout"][f"{value_axis}axis"]
     axis["rangemode"] = "tozero"
     axis["tickformat"] = ".0%" if percent else ",.2~f"  # no "0.1, 0.1" from rounding
-    if unit and not percent:
-        axis["title"] = {"text": unit, "font": {"size": 12}}
+    if counted:
+        axis["title"] = {"text": unit.words, "font": {"size": 12}}
     if horizontal:
         fig["layout"]["yaxis"]["autorange"] = "reversed"  # first row on top
     if empty is not None and all(y is None for v in series.values() for y in v):

@@ -289,7 +289,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
             data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
             value=ctx.centre.centre_id,
             allowDeselect=False,
-            w=200,
+            w=260,  # the centre's whole name ("Labour-market regulator, Bahrain")
             size="sm",
         ),
         dmc.Select(

@@ -51,7 +51,6 @@ _MESSAGES = {
     "by_category": N_("By caller category"),
     "last_30_days": N_("last 30 days"),
     "calls": N_("Calls"),
-    "n_calls": N_("calls"),
     "two_answer_rates": N_("Two answer rates from one log"),
     "two_answer_rates_note": N_(
         "The answer rate counts every caller; the answer rate excluding short abandons leaves out callers who hung up within {s} s. Both are true; the label says which is meant."
@@ -153,8 +152,6 @@ _MESSAGES = {
     "today_suggest": N_("To close at target"),
     "today_cannot": N_("No projection"),
     "one_site": N_("All calls of this selection come from one site: {site}."),
-    "visits_unit": N_("visits"),
-    "contacts": N_("contacts"),
     "not_current": N_("Not current."),
     "no_calls_in": N_("No calls in {period} yet."),
     "no_tickets_in": N_("No tickets in {period}."),
@@ -163,7 +160,6 @@ _MESSAGES = {
     "no_match": N_("No calls match these filters in {period}."),
     "widen": N_("Widen the selection: remove a filter."),
     "remove_filter": N_("Remove {filter}: {values}"),
-    "n_tickets": N_("tickets"),
     "vs": N_("vs {period}"),
     "month_to_date": N_(
         "Month to date: each change compares with the same days of the month before and of the same month a year before."

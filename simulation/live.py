@@ -1,10 +1,17 @@
 """A scenario played in real time, writing the queue_log a real Asterisk would.
 
-``cca live simulate --scenario NAME --speed 60 --queue-log FILE`` runs the scenario's
-day in SimPy's real-time environment (``simpy.rt.RealtimeEnvironment`` with factor
-1/speed: a simulated minute a second at speed 60) and appends every event to FILE as
-``app_queue`` writes it, so that ``cca live follow FILE`` and a wallboard can be watched
-moving without a switch:
+``cca live simulate --scenario NAME --queue-log FILE`` runs the scenario's day in SimPy
+against the wall clock and appends every event to FILE as ``app_queue`` writes it, so
+that ``cca live follow FILE`` and a wallboard can be watched moving without a switch.
+
+**No event is ever stamped after now.** The run starts at the day's opening (``--start``
+moves it) and catches up to the wall clock as fast as it can (``--speed 60``: at a
+simulated minute a real second instead); once it reaches now it goes on in real time, an
+event written when the wall clock reaches its time (:class:`WallClockEnvironment`). A
+log left by an earlier run is continued, never rewritten: the run starts after its last
+event, and what that run left open (agents on shift, callers waiting or talking) is
+closed first, as a restarted switch would (``REMOVEMEMBER``, ``EXITWITHTIMEOUT``,
+``COMPLETEAGENT``). What the model does:
 
 * **agents** follow the scenario's staffing interval by interval: an agent coming on
   shift is added to every queue (``ADDMEMBER``), one going off shift leaves them
@@ -23,7 +30,8 @@ moving without a switch:
 It is a process-per-caller model written for clarity, not the fast dispatcher of
 :mod:`simulation.model` that replications use: at real-time speeds a day has a few
 thousand events. Times in the log are whole seconds, as Asterisk writes them. When the
-centre is closed at the start instant, the simulated clock starts at its next opening.
+centre is closed at the start instant, the simulated clock starts at its next opening
+(and waits for it in real time when that is still to come).
 """
 
 from __future__ import annotations
@@ -31,13 +39,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import time
 from collections import deque
 from pathlib import Path
 
 import numpy as np
 import simpy
-import simpy.rt
+from simpy.core import EmptySchedule, Infinity
 
+from analytics.live.events import Malformed, parse_queue_log_line
 from simulation.queue.scenario import Scenario
 from simulation.queue.scenario_file import load_scenario
 
@@ -47,6 +57,42 @@ BREAK_S = 15 * 60
 
 class LiveSimulationError(ValueError):
     """A live simulation that cannot run as asked (the message says why)."""
+
+
+class WallClockEnvironment(simpy.Environment):
+    """SimPy time ``t`` is the instant ``origin + t`` (UNIX s); an event is processed no
+    sooner than that instant on the wall clock, so nothing is ever written ahead of now.
+
+    Behind the wall clock it runs as fast as it can (``speed=None``) or at ``speed``
+    simulated seconds per real second from its start; caught up, it runs in real time.
+    ``clock`` and ``sleep`` are the wall clock's (``time.time``, ``time.sleep``).
+    """
+
+    def __init__(self, initial_time: float, origin: float, speed: float | None = None,
+                 clock=time.time, sleep=time.sleep):  # fmt: skip
+        super().__init__(initial_time)
+        self.origin = origin
+        self.speed = speed
+        self.clock = clock
+        self.sleep = sleep
+        self.sim_start = initial_time
+        self.wall_start = clock()
+
+    def due(self, t: float) -> float:
+        """The wall-clock instant at which the event of SimPy time ``t`` may happen."""
+        at = self.origin + t
+        if self.speed is not None:
+            at = max(at, self.wall_start + (t - self.sim_start) / self.speed)
+        return at
+
+    def step(self) -> None:
+        t = self.peek()
+        if t is Infinity:
+            raise EmptySchedule
+        due = self.due(t)
+        while (delay := due - self.clock()) > 0:
+            self.sleep(min(delay, 1.0))
+        super().step()
 
 
 class QueueLogWriter:
@@ -266,23 +312,77 @@ def next_open_offset(tl, t: float) -> float | None:
     return None
 
 
+class LeftOpen:
+    """What an earlier run's log left open: its last time, members, calls in progress."""
+
+    def __init__(self, path: Path):
+        self.last_epoch: int | None = None
+        self.members: dict[str, set[str]] = {}
+        self.calls: dict[str, list] = {}  # key: [callid, queue, entered, position, agent, wait]
+        self.entered = 0  # callers the log has seen: the next run numbers on (unique ids)
+        if not path.exists():
+            return
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for text in f:
+                try:
+                    e = parse_queue_log_line(text.rstrip("\n"))
+                except Malformed:
+                    continue
+                if e is None:
+                    continue
+                self.last_epoch = max(self.last_epoch or 0, int(e.epoch))
+                if e.event == "ADDMEMBER":
+                    self.members.setdefault(e.agent, set()).add(e.queue)
+                elif e.event == "REMOVEMEMBER":
+                    self.members.get(e.agent, set()).discard(e.queue)
+                elif e.event == "ENTERQUEUE":
+                    self.entered += 1
+                    pos = e.data[2] if len(e.data) > 2 else 1
+                    self.calls[e.call_key] = [e.callid, e.queue, int(e.epoch), pos, None, 0]
+                elif e.event == "CONNECT" and e.call_key in self.calls:
+                    self.calls[e.call_key][4:] = [e.agent, e.data[0] if e.data else 0]
+                elif e.closes:
+                    self.calls.pop(e.call_key, None)
+
+    def close(self, log: QueueLogWriter) -> None:
+        """End them as a restarted switch would, at the log's current time."""
+        now = log.epoch()
+        for callid, queue, entered, position, agent, wait in self.calls.values():
+            if agent is None:
+                log.write(callid, queue, "NONE", "EXITWITHTIMEOUT", 1, position, now - entered)
+            else:
+                talk = max(now - entered - int(float(wait or 0)), 0)
+                log.write(callid, queue, agent, "COMPLETEAGENT", wait, talk, position)
+        for agent, queues in sorted(self.members.items()):
+            for q in sorted(queues):
+                log.write("NONE", q, agent, "REMOVEMEMBER", "")
+
+
+def day_start(tz) -> dt.datetime:
+    """Today's midnight in ``tz``: the default start (the day's opening follows)."""
+    return dt.datetime.combine(dt.datetime.now(tz).date(), dt.time(), tz)
+
+
 def run_live(
     scenario: str | Scenario,
     queue_log: str | os.PathLike[str],
     *,
-    speed: float = 60.0,
+    speed: float | None = None,
     seed: int = 0,
     start: str | dt.datetime | None = None,
     hours: float | None = None,
     days: int = 7,
+    clock=time.time,
+    notes=None,
 ) -> int:
-    """Play ``scenario`` in real time into ``queue_log``; the number of lines written."""
-    if not (speed > 0 and math.isfinite(speed)):
+    """Play ``scenario`` into ``queue_log`` against the wall clock (see the module
+    docstring); the number of lines written. ``notes`` receives what the user should know."""
+    if speed is not None and not (speed > 0 and math.isfinite(speed)):
         raise LiveSimulationError(f"--speed must be a number > 0, not {speed}")
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     tz = s.tz
     if start is None:
-        at = dt.datetime.now(tz)
+        at = day_start(tz)
     elif isinstance(start, str):
         try:
             at = dt.datetime.fromisoformat(start)
@@ -291,6 +391,12 @@ def run_live(
         at = at if at.tzinfo else at.replace(tzinfo=tz)
     else:
         at = start
+    path = Path(queue_log)
+    left = LeftOpen(path)
+    if left.last_epoch is not None and left.last_epoch > at.timestamp():
+        at = dt.datetime.fromtimestamp(left.last_epoch, tz)  # go on after the earlier run
+        if notes is not None:
+            notes(f"{path} goes on from its last event, {at:%Y-%m-%d %H:%M:%S %Z}")
     s = s.with_changes(start=at.astimezone(tz).date(), days=days, warmup_s=0.0, periods=())
     tl = s.timeline()
     origin = tl.start_instant.timestamp()
@@ -298,13 +404,24 @@ def run_live(
     opens = next_open_offset(tl, t0)
     if opens is None:
         raise LiveSimulationError(f"{s.name} is closed for the {days} days from {at:%Y-%m-%d}")
-    env = simpy.rt.RealtimeEnvironment(initial_time=opens, factor=1.0 / speed, strict=False)
-    log = QueueLogWriter(Path(queue_log), origin, env)
+    if notes is not None and origin + opens > clock():
+        when = dt.datetime.fromtimestamp(origin + opens, tz)
+        notes(f"{s.name} is closed now: its day starts at {when:%Y-%m-%d %H:%M %Z}")
+    env = WallClockEnvironment(min(t0, opens), origin, speed, clock=clock)
+    log = QueueLogWriter(path, origin, env)
     centre = LiveCentre(s, env, log, seed)
+    centre.calls = left.entered
     first = int(np.searchsorted(tl.starts_s, opens, side="right")) - 1
-    log.write("NONE", "NONE", "NONE", "QUEUESTART", "")
-    env.process(centre.staffing(max(first, 0)))
-    env.process(centre.arrivals(max(first, 0)))
+
+    def begin():
+        yield env.timeout(0)  # written once the wall clock has reached the start
+        left.close(log)
+        log.write("NONE", "NONE", "NONE", "QUEUESTART", "")
+        yield env.timeout(opens - env.now)
+        env.process(centre.staffing(max(first, 0)))
+        env.process(centre.arrivals(max(first, 0)))
+
+    env.process(begin())
     until = tl.end_s if hours is None else min(tl.end_s, opens + hours * 3600)
     env.run(until=until)
     return log.lines

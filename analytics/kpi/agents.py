@@ -12,7 +12,8 @@ state lasts until the agent's next row, the last until the end of the period or 
 * ``paused_s`` and ``paused_s_<reason>``: seconds on a break, in all and per reason.
 
 **Adherence** to a roster (``read_roster``: rows of ``agent_id, start, end, activity``,
-optionally ``team``; ``activity`` ``work`` is on the phones, anything else -- ``break``,
+optionally ``team``, or a saved ``cca roster`` result whose seats are given to the agents
+who worked them, :mod:`analytics.kpi.roster_shifts`; ``activity`` ``work`` is on the phones, anything else -- ``break``,
 ``lunch``, ``training`` -- is a planned absence; a break row inside a work row overrides
 it). At each instant an agent scheduled to work is *in adherence* when in a productive
 state; scheduled for anything else, when paused or logged out. A deviation within
@@ -53,10 +54,24 @@ class RosterError(ValueError):
     """A roster file that cannot be read (the message names file, line and column)."""
 
 
-def read_roster(path: str | Path, centre: Centre) -> pa.Table:
+def read_roster(
+    path: str | Path, centre: Centre, con: duckdb.DuckDBPyConnection | None = None
+) -> pa.Table:
     """A roster CSV (``agent_id,start,end,activity[,team]``; times ISO 8601, local to the
-    centre when they carry no offset) as a table of aware instants."""
+    centre when they carry no offset) as a table of aware instants; or a saved ``cca
+    roster`` result (``--format csv`` or ``json``), its seats given to the agents of the
+    state history read through ``con`` (:mod:`analytics.kpi.roster_shifts`)."""
+    from analytics.kpi.roster_shifts import is_shift_roster, read_shift_roster
+
     path = Path(path)
+    try:
+        shifts = is_shift_roster(path)
+    except OSError as exc:
+        raise RosterError(f"{path}: {exc.strerror}") from None
+    if shifts:
+        if con is None:
+            raise RosterError(f"{path}: a cca roster result needs the agents' states to name")
+        return read_shift_roster(path, centre, con, RosterError)
     rows = {"agent_id": [], "start": [], "end": [], "activity": [], "team": []}
     try:
         f = open(path, encoding="utf-8-sig", newline="")

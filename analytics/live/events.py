@@ -16,7 +16,9 @@ Three sources, one vocabulary:
 Agent states: ``logged_out``, ``available``, ``ringing``, ``on_call``, ``wrap_up`` and
 ``paused`` (with a reason). The queue_log writes no wrap-up event of its own: a pause
 whose reason is one of :data:`WRAP_UP_REASONS` (how agents and dialers mark after-call
-work) is wrap-up, any other pause a break with that reason.
+work) is wrap-up, any other pause a break with that reason. The queue_log tells a ring
+only once it is over (RINGNOANSWER's ring time in ms, a CONNECT's ring seconds): the
+follower writes it into the state history (``ring_seconds``).
 """
 
 from __future__ import annotations
@@ -294,3 +296,74 @@ def parse_connect_contact_event(text: str) -> ConnectContactEvent | None:
         disconnect_reason=detail.get("disconnectReason"),
         channel=detail.get("channel"),
     )
+
+
+RING_ENDS = ("RINGNOANSWER", "RINGCANCELED")
+
+
+def ring_seconds(ev) -> float:
+    """How long an agent's phone rang, as the queue_log tells it after the ring: a
+    ``RINGNOANSWER`` (or ``RINGCANCELED``, the caller gone) carries the ring time in ms;
+    a ``CONNECT`` the seconds it rang before the agent answered (its third field, Asterisk
+    1.6 and later). 0 when the line does not say."""
+    if ev.event in RING_ENDS:
+        text, scale = (ev.data[0] if ev.data else ""), 1000.0
+    elif ev.event == "CONNECT":
+        text, scale = (ev.data[2] if len(ev.data) > 2 else ""), 1.0
+    else:
+        return 0.0
+    try:
+        value = float(text) / scale
+    except ValueError:
+        return 0.0
+    return value if 0 < value < 86400 else 0.0
+
+
+def contact_record(lines: list) -> dict:
+    """A contact record (as ``connect_ctr`` reads it) from a contact's events (lines
+    with the ``epoch`` and ``text`` of each)."""
+    events = [parse_connect_contact_event(c.text) for c in sorted(lines, key=lambda c: c.epoch)]
+    first = events[0]
+    pick: dict = {}
+    for e in events:
+        for name in (
+            "queue",
+            "enqueued_at",
+            "connected_at",
+            "agent_id",
+            "disconnected_at",
+            "disconnect_reason",
+            "channel",
+        ):
+            value = getattr(e, name)
+            if value is not None:
+                pick[name] = value
+
+    def iso(t: dt.datetime | None) -> str | None:
+        return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+
+    connected, ended = pick.get("connected_at"), pick.get("disconnected_at")
+    agent = None
+    if connected is not None:
+        agent = {
+            "Username": pick.get("agent_id"),
+            "ConnectedToAgentTimestamp": iso(connected),
+            "AgentInteractionDuration": (
+                round((ended - connected).total_seconds()) if ended else None
+            ),
+        }
+    return {
+        "ContactId": first.contact_id,
+        "Channel": pick.get("channel") or "VOICE",
+        "DisconnectTimestamp": iso(ended),
+        "DisconnectReason": pick.get("disconnect_reason"),
+        "LastUpdateTimestamp": iso(max(e.at for e in events)),
+        "Queue": {
+            "Name": pick.get("queue"),
+            "EnqueueTimestamp": iso(pick.get("enqueued_at")),
+            "DequeueTimestamp": iso(connected or ended),
+        }
+        if pick.get("enqueued_at")
+        else None,
+        "Agent": agent,
+    }

@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import queue as queue_module
-import sys
 import tempfile
 import threading
 import time
@@ -46,19 +44,24 @@ from analytics.live.events import (
     AgentPresence,
     Malformed,
     apply_agent_event,
+    contact_record,
     parse_connect_agent_event,
     parse_connect_contact_event,
     parse_queue_log_line,
+    ring_seconds,
 )
-from analytics.live.tail import FileTail, Line, Position
+from analytics.live.tail import MAX_LINES_PER_ROUND, FileTail, Line, Position, StdinSource
 from analytics.store import Store
 
-FORMATS = ("queue_log", "connect_agent_events", "connect_contact_events")
+FORMATS = ("queue_log", "connect_agent_events", "connect_contact_events", "csv")
+# Formats whose fields a mapping may describe (as with ``cca ingest --mapping``): a CSV
+# of call records, one finished call a line (a switch's call-detail export as it grows).
+MAPPED_FORMATS = ("csv",)
 # Lines of finished calls are kept this long (s of event time) after their last event:
 # a late line of the call, or the caller back in the same queue, is paired with them.
 RETAIN_S = 2 * 3600
-MAX_LINES_PER_ROUND = 50_000
 _RANK = {"ENTERQUEUE": 0, "CONNECT": 1}
+# the end of a ring the agent did not answer (ring time in ms)
 
 
 class FeedError(ValueError):
@@ -104,40 +107,11 @@ class Round:
     history: list[tuple] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
     last_event_at: dt.datetime | None = None
+    records: list[Line] = field(default_factory=list)  # csv: finished calls' rows
 
     @property
     def empty(self) -> bool:
         return not (self.events or self.malformed or self.duplicates)
-
-
-class StdinSource:
-    """Lines from standard input, read by a thread so that a round never blocks."""
-
-    def __init__(self, stream=None):
-        self.lines: queue_module.Queue[bytes | None] = queue_module.Queue()
-        self.count = 0
-        self.finished = False
-        stream = stream if stream is not None else sys.stdin.buffer
-        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
-
-    def _pump(self, stream) -> None:
-        for raw in stream:
-            self.lines.put(raw)
-        self.lines.put(None)
-
-    def read(self, limit: int = MAX_LINES_PER_ROUND) -> list[Line]:
-        out: list[Line] = []
-        while len(out) < limit:
-            try:
-                raw = self.lines.get_nowait()
-            except queue_module.Empty:
-                break
-            if raw is None:
-                self.finished = True
-                break
-            self.count += 1
-            out.append(Line(raw.rstrip(b"\r\n"), "stdin", -1, self.count))
-        return out
 
 
 class Follower:
@@ -152,11 +126,15 @@ class Follower:
         *,
         timezone: str | None = None,
         stdin=None,
+        mapping=None,
     ):
         if fmt not in FORMATS:
             raise FeedError(f"unknown live format {fmt!r}; use {', '.join(FORMATS)}")
-        if source == "-" and fmt == "queue_log":
-            raise FeedError("a queue_log is followed as a file (standard input: Connect events)")
+        if source == "-" and fmt in ("queue_log", "csv"):
+            raise FeedError(f"a {fmt} is followed as a file (standard input: Connect events)")
+        self.mapping = self._mapping(fmt, mapping)
+        self.header: bytes | None = None  # csv: the followed file's header line
+        timezone = timezone or (self.mapping.timezone if self.mapping is not None else None)
         self.store = store
         self.centre_id = centre_id
         self.fmt = fmt
@@ -180,6 +158,32 @@ class Follower:
             self.notes += self.reader.notes
         self.last_commit = 0.0
         self._purged_at = 0.0
+
+    @staticmethod
+    def _mapping(fmt: str, mapping):
+        """The mapping of a csv feed (a ColumnMapping, a TOML path or a preset name)."""
+        from analytics.mapping import ColumnMapping, MappingError, load_mapping
+
+        if mapping is None:
+            return None
+        if fmt not in MAPPED_FORMATS:
+            raise FeedError(
+                f"a mapping does not apply to --format {fmt} (as with cca ingest): its fields "
+                "are the format's own; --format csv follows call records a mapping describes"
+            )
+        if not isinstance(mapping, ColumnMapping):
+            try:
+                mapping = load_mapping(mapping)
+            except MappingError as exc:
+                raise FeedError(str(exc)) from exc
+        if mapping.kind != "calls":
+            raise FeedError(f"{mapping.origin} maps {mapping.kind}; a live feed loads calls")
+        if mapping.encoding == "utf-16":
+            raise FeedError(
+                f"{mapping.origin}: encoding = utf-16; a followed file is read line by line "
+                "(utf-8 or latin-1)"
+            )
+        return mapping
 
     # --- restart ---------------------------------------------------------------------
 
@@ -300,6 +304,10 @@ class Follower:
                 touched += [a for a, p in self.agents.items() if p.on_call == key]
         elif ev.is_session:
             touched.append(ev.agent)
+        if ev.agent not in ("", "NONE"):
+            rang = ring_seconds(ev)
+            if rang:
+                self._rang(r, ev.agent, at, rang, back=ev.event != "CONNECT")
         for agent in dict.fromkeys(touched):
             p = self.agents.setdefault(agent, AgentPresence(queues=set()))
             apply_agent_event(p, ev)
@@ -307,6 +315,41 @@ class Follower:
                 p.on_call = None
             state, reason = p.state()
             self._set_agent(r, agent, state, reason, at, p.queues)
+
+    def _csv_line(self, r: Round, line: Line) -> None:
+        """A row of a followed CSV of calls: line 1 of each file is its header."""
+        if line.line_no == 1:
+            self.header = line.raw
+            return
+        if not line.raw.strip():
+            return
+        if self.header is None:  # resumed past the header: read it from the file
+            with open(line.file, "rb") as f:
+                self.header = f.readline().rstrip(b"\r\n")
+        r.records.append(line)
+        r.events += 1
+        r.last_event_at = dt.datetime.now(dt.UTC)
+
+    def _rang(self, r: Round, agent: str, at: dt.datetime, secs: float, *, back: bool) -> None:
+        """An agent's phone rang for ``secs`` up to ``at`` (the queue_log says so only once
+        the ring is over): a ``ringing`` row in the history from ``at - secs`` -- never
+        before the state it interrupted began -- and, when the call was not taken
+        (``back``), the agent's state again from ``at``."""
+        before = self.agent_now.get(agent)
+        if before is None:  # ringing means a member of the queue: logged in
+            self.agents.setdefault(agent, AgentPresence(queues=set(), static=True))
+            before = ("available", None, at - dt.timedelta(seconds=secs), ())
+        start = max(at - dt.timedelta(seconds=secs), before[2])
+        if start >= at:
+            return
+        r.history.append((self.feed_id, self.centre_id, agent, "ringing", None, start))
+        if back:
+            state, reason, _since, queues = before
+            r.history.append((self.feed_id, self.centre_id, agent, state, reason, at))
+            self.agent_now[agent] = (state, reason, at, queues)
+            r.changed_agents.add(agent)
+        else:  # the CONNECT that follows starts the call at ``at``
+            self.agent_now[agent] = ("ringing", None, start, before[3])
 
     def _first_delivery(self, r: Round, ev) -> bool:
         """Count a Connect event once (delivery is at least once): False for a duplicate."""
@@ -355,6 +398,9 @@ class Follower:
         if lines:
             r.first_read = time.time()
         for line in lines:
+            if self.fmt == "csv":
+                self._csv_line(r, line)
+                continue
             try:
                 text = line.raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -422,6 +468,32 @@ class Follower:
                 input_format="queue_log" if self.fmt == "queue_log" else "connect_ctr",
                 writer=con,
             )
+        return self._loaded(con, result, origin)
+
+    def _load_records(self, con: duckdb.DuckDBPyConnection, records: list[Line]) -> int:
+        """A csv feed's new rows, with its header, through the ingest and the mapping."""
+        from analytics.ingest import ingest_file
+
+        if not records:
+            return 0
+        with tempfile.TemporaryDirectory(prefix="cca-live-") as tmp:
+            path = Path(tmp) / "calls.csv"
+            with open(path, "wb") as f:
+                f.write(self.header + b"\n")
+                f.writelines(line.raw + b"\n" for line in records)
+            result = ingest_file(
+                self.store,
+                "calls",
+                path,
+                self.centre_id,
+                mapping=self.mapping,
+                timezone=self.timezone,
+                input_format="csv",
+                writer=con,
+            )
+        return self._loaded(con, result, [1, *(line.line_no for line in records)])
+
+    def _loaded(self, con: duckdb.DuckDBPyConnection, result, origin: list[int]) -> int:
         # The batch names the feed, and quarantined rows its lines, not the round's file.
         con.execute(
             "UPDATE ingest_batches SET file = ? WHERE batch_id = ?",
@@ -552,7 +624,7 @@ class Follower:
                 con.executemany(
                     "INSERT INTO live_seen_events VALUES (?, ?, ?)", [(fid, s, now) for s in r.seen]
                 )
-            loaded = self._load_finished(con, r.finished_keys)
+            loaded = self._load_finished(con, r.finished_keys) + self._load_records(con, r.records)
             self._purge(con)
             if position is not None:
                 con.execute("DELETE FROM live_feed_positions WHERE feed_id = ?", [fid])
@@ -642,52 +714,3 @@ class Follower:
     def close(self) -> None:
         if isinstance(self.reader, FileTail):
             self.reader.close()
-
-
-def contact_record(lines: list[CallLine]) -> dict:
-    """A contact record (as ``connect_ctr`` reads it) from a contact's events."""
-    events = [parse_connect_contact_event(c.text) for c in sorted(lines, key=lambda c: c.epoch)]
-    first = events[0]
-    pick: dict = {}
-    for e in events:
-        for name in (
-            "queue",
-            "enqueued_at",
-            "connected_at",
-            "agent_id",
-            "disconnected_at",
-            "disconnect_reason",
-            "channel",
-        ):
-            value = getattr(e, name)
-            if value is not None:
-                pick[name] = value
-
-    def iso(t: dt.datetime | None) -> str | None:
-        return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
-
-    connected, ended = pick.get("connected_at"), pick.get("disconnected_at")
-    agent = None
-    if connected is not None:
-        agent = {
-            "Username": pick.get("agent_id"),
-            "ConnectedToAgentTimestamp": iso(connected),
-            "AgentInteractionDuration": (
-                round((ended - connected).total_seconds()) if ended else None
-            ),
-        }
-    return {
-        "ContactId": first.contact_id,
-        "Channel": pick.get("channel") or "VOICE",
-        "DisconnectTimestamp": iso(ended),
-        "DisconnectReason": pick.get("disconnect_reason"),
-        "LastUpdateTimestamp": iso(max(e.at for e in events)),
-        "Queue": {
-            "Name": pick.get("queue"),
-            "EnqueueTimestamp": iso(pick.get("enqueued_at")),
-            "DequeueTimestamp": iso(connected or ended),
-        }
-        if pick.get("enqueued_at")
-        else None,
-        "Agent": agent,
-    }

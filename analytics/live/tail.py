@@ -22,8 +22,13 @@ exactly once across both, and across its own restarts:
 from __future__ import annotations
 
 import os
+import queue as queue_module
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+MAX_LINES_PER_ROUND = 50_000  # lines a round reads at most
 
 READ_SIZE = 1 << 20
 
@@ -172,3 +177,33 @@ class FileTail:
 
     def close(self) -> None:
         self._close()
+
+
+class StdinSource:
+    """Lines from standard input, read by a thread so that a round never blocks."""
+
+    def __init__(self, stream=None):
+        self.lines: queue_module.Queue[bytes | None] = queue_module.Queue()
+        self.count = 0
+        self.finished = False
+        stream = stream if stream is not None else sys.stdin.buffer
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for raw in stream:
+            self.lines.put(raw)
+        self.lines.put(None)
+
+    def read(self, limit: int = MAX_LINES_PER_ROUND) -> list[Line]:
+        out: list[Line] = []
+        while len(out) < limit:
+            try:
+                raw = self.lines.get_nowait()
+            except queue_module.Empty:
+                break
+            if raw is None:
+                self.finished = True
+                break
+            self.count += 1
+            out.append(Line(raw.rstrip(b"\r\n"), "stdin", -1, self.count))
+        return out

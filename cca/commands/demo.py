@@ -15,8 +15,9 @@ the database, mode 0600, never in the repository), prints a KPI summary by calle
 category for each centre's latest month and its seed month from the KPI layer (the same
 definitions as `cca kpi`), where the dashboards are and the demo users' credentials,
 and serves the dashboards (`cca serve`). While it serves, bahrain_lmra's day runs live
-beside it (`cca live simulate --speed 60` writing ``<db stem>.bahrain_lmra.queue_log``,
-`cca live follow` committing it), so the wallboard moves today (``--no-live``: not).
+beside it (`cca live simulate` writing ``<db stem>.bahrain_lmra.queue_log``: the day
+from its opening up to now at once, then in real time, never an event after now; `cca
+live follow` committing it), so the wallboard shows today and moves (``--no-live``: not).
 """
 
 from __future__ import annotations
@@ -229,11 +230,10 @@ def start_live_day(db_path, centre_id: str) -> list:
 
     log = Path(db_path).with_name(f"{Path(db_path).stem}.{centre_id}.queue_log")
     cca = [sys.executable, "-m", "cca", "--db", str(db_path), "live"]
-    print(f"Live: {centre_id}'s day at 60x into {log} (followed; see /wallboard)")
+    print(f"Live: {centre_id}'s day up to now, then in real time, into {log} (followed; "
+          "see /wallboard)")  # fmt: skip
     return [
-        subprocess.Popen(
-            [*cca, "simulate", "--scenario", centre_id, "--speed", "60", "--queue-log", str(log)]
-        ),
+        subprocess.Popen([*cca, "simulate", "--scenario", centre_id, "--queue-log", str(log)]),
         subprocess.Popen([*cca, "follow", str(log), "--centre", centre_id, "--poll", "0.5"]),
     ]
 

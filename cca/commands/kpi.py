@@ -4,7 +4,8 @@ A thin layer over ``analytics.kpi``: it parses the options, opens the store read
 and prints the rows (a readable table by default, or JSON / CSV for programs).
 ``agents`` (``analytics.kpi.agents``, from a live feed's agent states): calls answered,
 AHT, occupancy, logged-in and pause time per agent (``--by agent_id``) or team; with
-``--roster FILE`` adherence and measured shrinkage, per ``--interval`` 15min/30min/60min.
+``--roster FILE`` (a roster CSV or a saved ``cca roster`` result) adherence and measured
+shrinkage, per ``--interval`` 15min/30min/60min.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--roster",
-        help="agents: roster CSV (agent_id,start,end,activity[,team]) for adherence",
+        help="agents: roster for adherence: a CSV (agent_id,start,end,activity[,team]) or a "
+        "saved cca roster result (--format csv or json; its seats given to the agents)",
     )
     parser.add_argument(
         "--grace-s",
@@ -151,7 +153,7 @@ def _agents(args: argparse.Namespace, period, relative: bool, by: tuple[str, ...
             period = parse_period(args.period, dt.datetime.now(settings.tz).date())
         if period is None:
             raise UserError("agents: give a --period (e.g. today or 2026-09-07)")
-        roster = read_roster(args.roster, settings) if args.roster else None
+        roster = read_roster(args.roster, settings, con) if args.roster else None
         group = by[0] if by else "agent_id"
         if args.interval:
             rows = adherence_intervals(

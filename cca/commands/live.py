@@ -2,7 +2,8 @@
 
     cca live follow /var/log/asterisk/queue_log --centre bahrain_lmra
     aws kinesis ... | cca live follow - --centre c1 --format connect_agent_events
-    cca live simulate --scenario bahrain_lmra --speed 60 --queue-log /tmp/queue_log
+    cca live follow /data/cdr.csv --centre c2 --format csv --mapping cdr.toml
+    cca live simulate --scenario bahrain_lmra --queue-log /tmp/queue_log
 
 `follow` reads a feed as it is written (``tail -F``: rotation by rename or truncation, a
 partial last line waits for its newline) and commits each round of events within a
@@ -11,11 +12,17 @@ gives), callers waiting, agents' states and their history, the feed's position a
 health. Stopped and started again, it resumes after the last event it committed.
 Malformed lines are quarantined (``live_quarantine``: file, byte offset, line, reason)
 and the feed carries on. ``-`` reads Connect's JSON lines from standard input;
-duplicates (at-least-once delivery) are dropped.
+duplicates (at-least-once delivery) are dropped. ``--format csv`` follows a CSV of call
+records as it grows (one finished call a line, a header first), each round of rows
+loaded through the ingest with ``--mapping`` (the files ``cca ingest --mapping`` takes);
+the other formats' fields are their own, so a mapping does not apply to them.
 
-`simulate` runs a scenario's SimPy model in real time (``--speed 60``: a simulated
-minute a second) and writes the queue_log an Asterisk would: agents logging in and off,
-breaks, wrap-up and every call event. Follow that file to watch a wallboard move.
+`simulate` runs a scenario's SimPy model against the wall clock and writes the queue_log
+an Asterisk would: agents logging in and off, breaks, wrap-up and every call event. It
+starts at the day's opening (``--start``), catches up to now as fast as it can
+(``--speed 60``: a simulated minute a second instead), then goes on in real time: no
+event is ever stamped after now. A log written by an earlier run is continued after its
+last event. Follow that file to watch a wallboard move.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from pathlib import Path
 
 from cca.options import actions, centre, command, seed
 
-FOLLOW_FORMATS = ("queue_log", "connect_agent_events", "connect_contact_events")
+FOLLOW_FORMATS = ("queue_log", "connect_agent_events", "connect_contact_events", "csv")
 
 
 def register(subparsers) -> None:
@@ -48,12 +55,13 @@ def register(subparsers) -> None:
         "--format",
         choices=FOLLOW_FORMATS,
         default="queue_log",
-        help="queue_log (Asterisk, default), connect_agent_events or connect_contact_events",
+        help="queue_log (Asterisk, default), connect_agent_events, connect_contact_events, "
+        "or csv: call records, one finished call a line (a call-detail export as it grows)",
     )
     f.add_argument(
         "--mapping",
-        type=Path,
-        help="not used by these formats yet (as with cca ingest --format queue_log)",
+        help="--format csv: a mapping file or preset, as cca ingest --mapping takes (the "
+        "other formats' fields are their own)",
     )
     f.add_argument("--timezone", help="time zone of a centre created by this feed (default UTC)")
     f.add_argument(
@@ -73,31 +81,37 @@ def register(subparsers) -> None:
     )
     s.add_argument("--scenario", required=True, help="scenario pack name or TOML file")
     s.add_argument(
-        "--speed", type=float, default=60.0, help="simulated seconds per real second (60)"
+        "--speed",
+        type=float,
+        default=None,
+        help="simulated seconds per real second while behind the wall clock (default: as "
+        "fast as it can); never ahead of it: caught up, it runs in real time",
     )
     s.add_argument("--queue-log", required=True, type=Path, help="the queue_log to write")
     s.add_argument(
         "--start",
-        help="simulated start, ISO time (default: now in the scenario's time zone)",
+        help="simulated start, ISO time in the scenario's time zone (default: today's "
+        "opening; a log from an earlier run goes on after its last event)",
     )
     s.add_argument("--hours", type=float, default=None, help="stop after this many simulated hours")
     s.set_defaults(handler=simulate)
 
 
 def follow(args) -> int:
+    from analytics.ingest import IngestError
     from analytics.live.follower import FeedError, Follower
     from analytics.store import Store, StoreError
     from cca.cli import UserError
 
-    if args.mapping is not None:
-        raise UserError(
-            f"--mapping does not apply to --format {args.format} (as with cca ingest); "
-            "the feed's fields are read as the format defines them"
-        )
     source = str(args.file)
     try:
         follower = Follower(
-            Store(args.db), args.centre, source, args.format, timezone=args.timezone
+            Store(args.db),
+            args.centre,
+            source,
+            args.format,
+            timezone=args.timezone,
+            mapping=args.mapping,
         )
     except (FeedError, StoreError, ValueError) as exc:
         raise UserError(str(exc)) from exc
@@ -108,6 +122,8 @@ def follow(args) -> int:
         follower.run(poll_s=args.poll, until_idle=args.until_idle)
     except KeyboardInterrupt:
         pass
+    except IngestError as exc:  # a mapping that does not fit the file, say
+        raise UserError(f"{follower.source}: {exc}") from exc
     finally:
         follower.close()
     t = follower.totals
@@ -131,6 +147,7 @@ def simulate(args) -> int:
             seed=args.seed,
             start=args.start,
             hours=args.hours,
+            notes=lambda text: print(text, file=sys.stderr, flush=True),
         )
     except (LiveSimulationError, ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from exc

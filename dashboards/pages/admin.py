@@ -10,46 +10,67 @@ from __future__ import annotations
 import json
 
 import dash
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
-from analytics.translation import is_rtl
+from analytics.translation import pgettext
 from dashboards import auth
 from dashboards.context import app_context, centre_for, visible_centres
 from dashboards.frame import PageContext, page, register_page
+from dashboards.grid import ag_grid
 
 PATH = "/admin"
 
 
 def users_rows() -> list[dict]:
     return [
-        {**u, "status": "disabled" if u["disabled"] else "active"}
+        {
+            **u,
+            "status": "disabled" if u["disabled"] else "active",
+            "updated_at": stamp(u["updated_at"]),
+        }
         for u in auth.list_users(app_context().state)
     ]
 
 
+def stamp(value) -> str:
+    """A stored instant ("2026-12-07T03:53:04+00:00") as its date and minute, UTC."""
+    return str(value)[:16].replace("T", " ") if value else ""
+
+
+def status_column(w, lang: str) -> dict:
+    """A user's status in the reader's words (the rows keep the code)."""
+    shown = {
+        "active": pgettext(lang, "user status", "active"),
+        "disabled": pgettext(lang, "user status", "disabled"),
+    }
+    return {
+        "field": "status",
+        "headerName": w["status"],
+        "valueFormatter": {"function": f"({json.dumps(shown)})[params.value] || params.value"},
+    }
+
+
 def audit_rows(limit: int = 300) -> list[dict]:
-    return app_context().state.audit_log(limit)
+    return [{**r, "at": stamp(r["at"])} for r in app_context().state.audit_log(limit)]
 
 
 def build(ctx: PageContext):
     w = ctx.w
-    rtl = is_rtl(ctx.lang)
     centres = [c.centre_id for c in visible_centres(ctx.con, ctx.user)]
-    users = dag.AgGrid(
+    users = ag_grid(
+        ctx.lang,
         id="admin-users",
         rowData=users_rows(),
         columnDefs=[
             {"field": "username", "headerName": w["username"]},
             {"field": "role", "headerName": w["role"]},
             {"field": "centres", "headerName": w["centres"]},
-            {"field": "status", "headerName": w["status"]},
+            status_column(w, ctx.lang),
             {"field": "updated_at", "headerName": w["updated"]},
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
-            "enableRtl": rtl,
             "rowSelection": {"mode": "singleRow", "enableClickSelection": True},
             "domLayout": "autoHeight",
         },
@@ -76,7 +97,8 @@ def build(ctx: PageContext):
         ],
         className="filter-bar",
     )
-    audit = dag.AgGrid(
+    audit = ag_grid(
+        ctx.lang,
         id="admin-audit",
         rowData=audit_rows(),
         columnDefs=[
@@ -86,7 +108,7 @@ def build(ctx: PageContext):
             {"field": "detail", "headerName": w["detail"], "flex": 2},
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1, "filter": True},
-        dashGridOptions={"enableRtl": rtl, "pagination": True, "paginationPageSize": 20},
+        dashGridOptions={"pagination": True, "paginationPageSize": 20},
         style={"height": "520px"},
     )
     return html.Div(
@@ -101,16 +123,17 @@ def build(ctx: PageContext):
                 ],
                 className="panel",
             ),
-            lockouts_panel(w, rtl),
+            lockouts_panel(w, ctx.lang),
             html.Div([html.Div(w["audit"], className="panel-title"), audit], className="panel"),
-            alert_rules_panel(w, centres, rtl),
+            alert_rules_panel(w, centres, ctx.lang),
         ]
     )
 
 
-def lockouts_panel(w, rtl: bool = False) -> html.Div:
+def lockouts_panel(w, lang: str = "en") -> html.Div:
     """The log-in delays in force (per address, name, or both) and Unlock."""
-    grid = dag.AgGrid(
+    grid = ag_grid(
+        lang,
         id="admin-lockouts",
         rowData=auth.lockouts(app_context().state),
         columnDefs=[
@@ -120,7 +143,6 @@ def lockouts_panel(w, rtl: bool = False) -> html.Div:
         ],
         defaultColDef={"resizable": True, "flex": 1},
         dashGridOptions={
-            "enableRtl": rtl,
             "rowSelection": {"mode": "singleRow", "enableClickSelection": True},
             "domLayout": "autoHeight",
         },
@@ -155,7 +177,7 @@ def unlock(_clicks, selected):
 RULE_FIELDS_HIDDEN = ("centre_id", "source", "updated_at", "updated_by")
 
 
-def alert_rules_panel(w, centres: list[str], rtl: bool = False) -> html.Div:
+def alert_rules_panel(w, centres: list[str], lang: str = "en") -> html.Div:
     """Alert rules per centre: pick one, edit it as JSON (the TOML table's keys), save or
     delete; ``simulation.operations.alerts.save_rule`` validates and names a bad key."""
     return html.Div(
@@ -176,7 +198,8 @@ def alert_rules_panel(w, centres: list[str], rtl: bool = False) -> html.Div:
                 className="filter-bar",
             ),
             html.Div(id="admin-rule-message", className="muted"),
-            dag.AgGrid(
+            ag_grid(
+                lang,
                 id="admin-rules",
                 rowData=[],
                 columnDefs=[
@@ -190,7 +213,6 @@ def alert_rules_panel(w, centres: list[str], rtl: bool = False) -> html.Div:
                 dashGridOptions={
                     "rowSelection": {"mode": "singleRow", "enableClickSelection": True},
                     "domLayout": "autoHeight",
-                    "enableRtl": rtl,
                 },
             ),
             dmc.Textarea(

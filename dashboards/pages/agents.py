@@ -2,8 +2,9 @@
 
 Per agent (``analytics.kpi.agents``): calls answered, AHT, occupancy, logged-in time and
 pause time by reason, for the period in the URL (today by default). A roster CSV
-(``agent_id,start,end,activity[,team]``, the file a rostering tool exports or one made by
-hand from ``cca roster``'s shifts) dropped on the page adds adherence (per agent and per
+(``agent_id,start,end,activity[,team]``, the file a rostering tool exports) or a saved
+``cca roster`` result (``--format csv`` or ``json``: its seats given to the agents who
+worked them, ``analytics.kpi.roster_shifts``) dropped on the page adds adherence (per agent and per
 interval, with a grace period) and the measured shrinkage -- planned (the roster's
 breaks) and unplanned -- which the planner can take as its shrinkage lever. The roster
 is read in this request only, never stored. Managers, planners and admins.
@@ -34,7 +35,10 @@ WITH_ROSTER = ["scheduled_s", "adherence", "shrinkage", "planned_shrinkage", "un
 _WORDS = {
     "title": N_("Agents"),
     "agent": N_("Agent"),
-    "roster": N_("Drop a roster CSV here (agent_id,start,end,activity[,team]) for adherence"),
+    "roster": N_(
+        "Drop a roster here for adherence: a CSV (agent_id,start,end,activity[,team]) "
+        "or a saved cca roster result (CSV or JSON)"
+    ),
     "no_states": N_("No agent states for this period: follow a feed with cca live follow."),
     "shrinkage_lever": N_("Measured shrinkage over the period (the planner's shrinkage lever)"),
     "intervals": N_("Adherence per interval"),
@@ -157,7 +161,7 @@ def with_roster(contents, filename, search):
             with tempfile.TemporaryDirectory(prefix="cca-roster-") as tmp:
                 path = Path(tmp) / "roster.csv"
                 path.write_bytes(base64.b64decode(data))
-                roster = read_roster(path, centre)
+                roster = read_roster(path, centre, con)
         except (RosterError, ValueError) as exc:
             message = str(exc).replace(str(path), filename or "roster.csv")
             return dmc.Alert(message, color="red", title=_words(view.lang)["bad_roster"])

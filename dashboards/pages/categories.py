@@ -7,15 +7,14 @@ with one category chosen, its topics and its half-hour intervals against the tar
 
 from __future__ import annotations
 
-import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi import threshold_label
-from analytics.translation import is_rtl, moment, ngettext, start_side
-from dashboards import charts, queries, targets
+from analytics.translation import moment, ngettext, start_side
+from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, filtered_href, page, register_page
-from dashboards.grid import kpi_grid
+from dashboards.grid import ag_grid, kpi_grid
 
 PATH = "/categories"
 
@@ -59,7 +58,7 @@ def build(ctx: PageContext):
         {name: [values.get(t, 0) for t in x] for name, values in series.items()},
         ctx.lang,
         title=w["volume_over_time"],
-        unit=w["n_calls"],
+        unit=units.calls(ctx.lang),
     )
     rows = [{**r, "category_label": labels.category(r["category"])} for r in data["by_category"]]
     key = [
@@ -168,7 +167,7 @@ def calls_panel(ctx: PageContext):
         {
             "field": "arrived_at",
             "headerName": w["arrived"],
-            "minWidth": 160,
+            "minWidth": 190,  # the whole date and time ("30 سبتمبر 2026 23:57")
             "valueFormatter": {"function": "params.data.arrived_at_shown"},
         },
         {"field": "outcome", "headerName": w["outcome"], "minWidth": 110},
@@ -212,13 +211,13 @@ def calls_panel(ctx: PageContext):
                 className="muted",
                 id="calls-behind-scope",
             ),
-            dag.AgGrid(
+            ag_grid(
+                ctx.lang,
                 id="calls-behind",
                 rowData=data,
                 columnDefs=columns,
                 defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 90},
                 dashGridOptions={
-                    "enableRtl": is_rtl(ctx.lang),
                     "pagination": True,
                     "paginationPageSize": 20,
                 },

@@ -28,7 +28,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
 
 from analytics.kpi import threshold_label
-from dashboards import charts, queries, targets
+from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
 from dashboards.frame import PageContext, page, register_page
 
@@ -54,7 +54,7 @@ def heat(rows, name, ctx: PageContext, title, *, percent):
         percent=percent,
         target=tgt,
         legend=targets.target_text(name, tgt, ctx.lang, ctx.w["target"]) if tgt else None,
-        unit="" if percent else ctx.w["n_calls"],
+        unit=None if percent else units.calls(ctx.lang),
         height=90 + 34 * max(len(days), 1),
     )
     return html.Div(

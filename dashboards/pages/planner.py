@@ -12,18 +12,19 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from dashboards.frame import PageContext, page, register_page
-from dashboards.planner import PATH, backtest, compare, forecast, jobs, roster, whatif
+from dashboards.planner import PATH, backtest, compare, forecast, jobs, roster, shrinkage, whatif
 from dashboards.planner.backtest import backtest_panel
 from dashboards.planner.compare import compare_panel
 from dashboards.planner.forecast import forecast_panel
 from dashboards.planner.jobs import active_job, jobs_bar
 from dashboards.planner.levers import levers_bar, targets_bar
 from dashboards.planner.roster import roster_panel
+from dashboards.planner.shrinkage import shrinkage_bar
 from dashboards.planner.week import load_week, source_of, store_weeks, week_panel
 from dashboards.planner.whatif import plan_edit_bar, plan_grid
 from dashboards.planner.words import t
 
-FEATURES = (whatif, compare, jobs, backtest, forecast, roster)
+FEATURES = (whatif, compare, jobs, backtest, forecast, roster, shrinkage)
 
 
 def planner_content(ctx: PageContext, query: dict):
@@ -55,6 +56,7 @@ def planner_content(ctx: PageContext, query: dict):
                 [
                     html.Div(t("Levers", lang), className="panel-title"),
                     levers_bar(ctx, week),
+                    shrinkage_bar(lang),
                     targets_bar(ctx),
                     plan_edit_bar(ctx, week),
                 ],

@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from analytics.kpi import threshold_label
 from analytics.translation import ngettext
-from dashboards import charts, queries
+from dashboards import charts, queries, units
 from dashboards.frame import PageContext, page, register_page
 from dashboards.grid import kpi_grid
 from dashboards.targets import overloaded
@@ -56,7 +56,7 @@ def _calls_panel(ctx: PageContext, data, sl: str):
         {w["calls"]: [r["offered"] for r in calls]},
         ctx.lang,
         title=w["calls"],
-        unit=w["n_calls"],
+        unit=units.calls(ctx.lang),
         horizontal=True,
         height=120 + 28 * len(calls),
     )
@@ -107,7 +107,7 @@ def _visits_panel(ctx: PageContext, visits: list[dict], counters: dict[str, int]
                     {f"{w['visits']} {w['per_counter']}": list(per_counter.values())},
                     ctx.lang,
                     title=f"{w['visits']} {w['per_counter']}",
-                    unit=w["visits_unit"],
+                    unit=units.visits(ctx.lang),
                     horizontal=True,
                     colours=colours,
                     height=120 + 28 * len(visits),
@@ -124,7 +124,7 @@ def _visits_panel(ctx: PageContext, visits: list[dict], counters: dict[str, int]
                     ctx.lang,
                     title=labels.kpi("frt_wh_p50"),
                     decimals=1,
-                    unit=labels.unit("frt_wh_p50"),
+                    unit=units.of_kpi("frt_wh_p50", ctx.lang),
                     horizontal=True,
                     height=120 + 28 * len(visits),
                     empty=w["no_data"],
@@ -185,7 +185,7 @@ def build(ctx: PageContext):
         {w["offered"]: list(channels.values())},
         ctx.lang,
         title=w["channels_side_by_side"],
-        unit=w["contacts"],
+        unit=units.contacts(ctx.lang),
         horizontal=True,
         height=120 + 28 * max(len(channels), 1),
     )

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
 from analytics.kpi import TICKET_KPI_NAMES
 from analytics.kpi.catalogue import format_value
-from analytics.translation import is_rtl, moment, ngettext
-from dashboards import charts, freshness, queries
+from analytics.translation import moment, ngettext
+from dashboards import charts, freshness, queries, units
 from dashboards.frame import PageContext, page, register_page
-from dashboards.grid import kpi_grid
+from dashboards.grid import ag_grid, kpi_grid
 from dashboards.tiles import kpi_tile
 
 PATH = "/tickets"
@@ -39,6 +38,7 @@ LIST_WIDTHS = {
     "first_response_at": 160,
     "resolved_at": 160,
     "channel": 170,
+    "category": 140,  # "Caller category" whole
     "topic": 190,
     "site": 150,
 }
@@ -70,7 +70,7 @@ def ageing_panel(ctx: PageContext, ages: dict, at: dt.datetime):
         ctx.lang,
         # as of the end of a period (midnight, exclusive): its last minute
         title=w["ageing"].format(at=moment(at - dt.timedelta(microseconds=1), ctx.lang)),
-        unit=w["n_tickets"],
+        unit=units.tickets(ctx.lang),
         horizontal=True,
         colours=colours,
         height=120 + 34 * len(buckets),
@@ -155,7 +155,8 @@ def ticket_table(ctx: PageContext, rows: list[dict]):
         ("topic", w["topic"]),
         ("site", w["site"]),
     ]
-    return dag.AgGrid(
+    return ag_grid(
+        ctx.lang,
         id="tickets-list",
         rowData=data,
         columnDefs=[
@@ -163,7 +164,6 @@ def ticket_table(ctx: PageContext, rows: list[dict]):
         ],
         defaultColDef={"sortable": True, "resizable": True, "flex": 1},
         dashGridOptions={
-            "enableRtl": is_rtl(ctx.lang),
             "pagination": True,
             "paginationPageSize": 20,
         },
@@ -204,7 +204,7 @@ def build(ctx: PageContext):
         },
         ctx.lang,
         title=w["created_resolved"],
-        unit=w["n_tickets"],
+        unit=units.tickets(ctx.lang),
         decimals=0,
     )
     times = charts.lines(
@@ -212,7 +212,7 @@ def build(ctx: PageContext):
         {labels.kpi(k): [r[k] for r in daily] for k in ("resolution_wd_p50", "resolution_wd_p90")},
         ctx.lang,
         title=labels.kpi("resolution_wd_p90"),
-        unit=labels.unit("resolution_wd_p90"),
+        unit=units.of_kpi("resolution_wd_p90", ctx.lang),
         decimals=2,
     )
     rows = [
@@ -259,7 +259,8 @@ def build(ctx: PageContext):
         for r in data["at_risk"]
     ]
     risk = (
-        dag.AgGrid(
+        ag_grid(
+            ctx.lang,
             id="tickets-at-risk",
             rowData=risk_rows,
             columnDefs=[
@@ -286,7 +287,6 @@ def build(ctx: PageContext):
             ],
             defaultColDef={"sortable": True, "resizable": True, "flex": 1},
             dashGridOptions={
-                "enableRtl": is_rtl(ctx.lang),
                 "pagination": True,
                 "paginationPageSize": 20,
             },

@@ -304,7 +304,7 @@ def picker(ctx: PageContext) -> html.Div:
                 data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
                 value=ctx.centre.centre_id,
                 allowDeselect=False,
-                w=260,
+                w=330,  # the centre's whole name ("Labour-market regulator, Bahrain")
                 size="md",
             ),
             dmc.MultiSelect(

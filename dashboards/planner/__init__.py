@@ -9,6 +9,7 @@
     backtest   how well the calibrated model predicts a week of history
     forecast   the week's calls against a forecast
     roster     shifts and breaks covering the plan
+    shrinkage  the shrinkage lever from the measured shrinkage of a period (live states)
 
 Each module keeps its layout pieces, its plain functions and the callbacks wrapping them
 (``dashboards.callbacks.Callbacks``); every callback checks the page's roles and reads

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
 from analytics.kpi.catalogue import is_share
 from analytics.periods import parse_period
-from analytics.translation import N_, gettext, is_rtl, ngettext, percent, speaks_source
+from analytics.translation import N_, gettext, ngettext, percent, speaks_source
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
+from dashboards.grid import ag_grid
 from dashboards.planner import PATH
 from dashboards.planner.week import planner_source
 from dashboards.planner.words import (
@@ -164,14 +164,14 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
     return html.Div(
         [
             html.Div(note, className="muted", id="planner-backtest-note"),
-            dag.AgGrid(
+            ag_grid(
+                lang,
                 id="planner-backtest-grid",
                 rowData=result["rows"],
                 columnDefs=columns,
                 defaultColDef={"resizable": True, "minWidth": 96, "flex": 1, **WRAPPED_HEADERS},
                 dashGridOptions={
                     "domLayout": "autoHeight",
-                    "enableRtl": is_rtl(lang),
                     "suppressColumnVirtualisation": True,
                 },
             ),

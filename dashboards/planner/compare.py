@@ -6,15 +6,14 @@ and the downloads — the plan as CSV (``cca simulate --staffing``), the scenari
 from __future__ import annotations
 
 import dash
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 
 from analytics.kpi.catalogue import is_share
-from analytics.translation import is_rtl
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
+from dashboards.grid import ag_grid
 from dashboards.planner import PATH
 from dashboards.planner.levers import (
     LEVER_STATES,
@@ -73,7 +72,8 @@ def compare_panel(lang: str) -> html.Div:
         [
             html.Div(t("Scenarios side by side", lang), className="panel-title"),
             bar,
-            dag.AgGrid(
+            ag_grid(
+                lang,
                 id="planner-compare",
                 rowData=[],
                 columnDefs=[{"field": "scenario"}],
@@ -85,7 +85,6 @@ def compare_panel(lang: str) -> html.Div:
                 },
                 dashGridOptions={
                     "domLayout": "autoHeight",
-                    "enableRtl": is_rtl(lang),
                     "suppressColumnVirtualisation": True,
                 },
             ),

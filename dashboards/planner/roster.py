@@ -82,7 +82,7 @@ def gantt_figure(rows: list[dict], templates, summary: dict, lang: str) -> go.Fi
                     mode="lines",
                     line={"width": 9, "color": "#ffd43b"},
                     showlegend=False,
-                    hovertemplate="break %{x|%H:%M}<extra></extra>",
+                    hovertemplate=t("break", lang) + " %{x|%H:%M}<extra></extra>",
                 )
             )
     fig.update_yaxes(visible=False)

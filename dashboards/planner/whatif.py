@@ -9,18 +9,18 @@ from __future__ import annotations
 import datetime as dt
 
 import dash
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
 from analytics.exports.i18n import Labels
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
-from analytics.translation import date, is_rtl, ngettext, start_side, weekday_name
+from analytics.translation import date, is_rtl, ngettext, percent, start_side, weekday_name
 from dashboards import charts
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.frame import PageContext
+from dashboards.grid import ag_grid
 from dashboards.planner import PATH
 from dashboards.planner.compare import comparison_columns, comparison_rows, format_js
 from dashboards.planner.levers import (
@@ -42,6 +42,7 @@ from dashboards.planner.words import (
     t,
     words_formatter,
 )
+from dashboards.targets import isolate
 from dashboards.words import words
 from simulation.planning.whatif import (
     add_agents,
@@ -87,6 +88,7 @@ def grid_rows(result, lang: str) -> list[dict]:
     return rows
 
 
+# long: one figure's traces (plan, Erlang A, the simulation's band) and its layout together
 def week_figure(
     result,
     lang: str,
@@ -116,7 +118,10 @@ def week_figure(
             "marker": {"color": [STATUS[r["status"]] for r in result.intervals]},
             "opacity": 0.45,
             "yaxis": "y2",
-            "hovertemplate": "%{x}: %{y}<extra></extra>",
+            "customdata": [
+                ngettext(lang, "{n} agent", "{n} agents", r["plan"]) for r in result.intervals
+            ],
+            "hovertemplate": "%{x}: %{customdata}<extra></extra>",
         }
     ]
     if simulated:
@@ -194,7 +199,7 @@ def week_figure(
                 "xanchor": start_side(lang),
                 "y": target,
                 "yanchor": "bottom",
-                "text": f"{t('target', lang)} {target:.0%}",
+                "text": f"{t('target', lang)} {isolate('≥ ' + percent(target, lang), lang)}",
                 "showarrow": False,
                 "font": {"color": charts.BAD, "size": 11},
             }
@@ -299,7 +304,7 @@ def _share_column(key: str, lang: str) -> dict:
     }
 
 
-def plan_grid(ctx: PageContext) -> dag.AgGrid:
+def plan_grid(ctx: PageContext):
     """One row an interval: calls, handling time, the plan (editable), agents on the
     phones, Erlang A's figures and its verdict (filled by ``recompute``)."""
     lang, w = ctx.lang, ctx.w
@@ -350,7 +355,8 @@ def plan_grid(ctx: PageContext) -> dag.AgGrid:
             },
         },
     ]
-    return dag.AgGrid(
+    return ag_grid(
+        lang,
         id="planner-grid",
         rowData=[],
         getRowId="params.data.row_id",
@@ -363,7 +369,6 @@ def plan_grid(ctx: PageContext) -> dag.AgGrid:
             **WRAPPED_HEADERS,
         },
         dashGridOptions={
-            "enableRtl": is_rtl(lang),
             "stopEditingWhenCellsLoseFocus": True,
             # right to left, AG Grid's column virtualisation leaves headers blank
             "suppressColumnVirtualisation": is_rtl(lang),

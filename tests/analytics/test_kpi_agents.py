@@ -81,7 +81,8 @@ def test_agent_figures_adherence_and_shrinkage_over_the_day(day):
     assert a["logged_in_s"] == 14220  # 08:03-12:00
     assert a["paused_s"] == 900 and a["paused_s_break"] == 900
     assert a["productive_s"] == 13320  # logged in, not paused
-    assert a["handling_s"] == 300 and a["occupancy"] == pytest.approx(300 / 13320)
+    # the call's 300 s and the second its phone rang before (the CONNECT's ring time, 1)
+    assert a["handling_s"] == 301 and a["occupancy"] == pytest.approx(301 / 13320)
     assert a["scheduled_s"] == 14400
     assert a["adherence"] == pytest.approx(13800 / 14400)
     assert (a["intervals_in_adherence"], a["intervals_scheduled"]) == (14, 16)
@@ -109,3 +110,59 @@ def test_cca_kpi_agents_prints_the_same_figures(day, store, tmp_path):
                        db=store.path)  # fmt: skip
     t1 = [r for r in per if r["team"] == "t1"]
     assert len(t1) == 4 and sum(r["scheduled_s"] for r in t1) == 14400
+    # a saved `cca roster` result (SAVED_ROSTER, below) instead of a roster CSV
+    (tmp_path / "saved.csv").write_text(SAVED_ROSTER)
+    rows = run_cca_json("kpi", "agents", "--centre", "c", "--period", "2026-09-07",
+                        "--roster", str(tmp_path / "saved.csv"), db=store.path)  # fmt: skip
+    a = next(r for r in rows if r["agent_id"] == "A")
+    assert a["adherence"] == pytest.approx(13800 / 14400)
+    assert any(r["agent_id"] == UNFILLED and r["logged_in_s"] == 0 for r in rows)
+
+
+# The same day rostered by `cca roster` (its --format csv rows; hand-written): one seat of
+# 4 hours from 08:00 with a 15-minute break at 10:00, one seat of an hour from 08:00. A's
+# log-in (08:03-12:00) fits the first seat (cost 180 s) far better than the second
+# (180 s + 2 h); nobody else logged in, so the hour seat is unfilled, as B was.
+SAVED_ROSTER = (
+    "shift,start,break_start,agents,end\n"
+    "4h:15m-break,2026-09-07T08:00:00+00:00,2026-09-07T10:00:00+00:00,1,2026-09-07T12:00:00+00:00\n"
+    "1h,2026-09-07T08:00:00+00:00,,1,2026-09-07T09:00:00+00:00\n"
+)
+UNFILLED = "unfilled 1h Mon 2026-09-07 08:00 #1"
+
+
+def test_a_saved_cca_roster_result_gives_its_seats_to_the_agents_who_worked_them(day, tmp_path):
+    import csv
+    import io
+    import json
+
+    from analytics.kpi.agents import RosterError
+
+    con, centre, by_hand = day
+    period = parse_period("2026-09-07")
+    rows = [
+        {**r, "agents": int(r["agents"]), "break_start": r["break_start"] or None}
+        for r in csv.DictReader(io.StringIO(SAVED_ROSTER))
+    ]
+    forms = {
+        "csv": SAVED_ROSTER,
+        "json": json.dumps({"shifts": rows, "summary": {"paid_hours": 5.0}}),
+    }
+    for form, text in forms.items():
+        path = tmp_path / f"saved.{form}"
+        path.write_text(text)
+        roster = read_roster(path, centre, con)
+        rows = {r["agent_id"]: r for r in agent_kpis(con, centre, period, roster=roster, now=NOW)}
+        assert set(rows) == {"A", UNFILLED}, form
+        a = rows["A"]  # the very figures of the hand-made roster
+        assert a["scheduled_s"] == 14400 and a["adherence"] == pytest.approx(13800 / 14400)
+        assert (a["intervals_in_adherence"], a["intervals_scheduled"]) == (14, 16)
+        assert a["planned_shrinkage"] == pytest.approx(900 / 14400)
+        assert a["unplanned_shrinkage"] == pytest.approx(180 / 14400)
+        assert rows[UNFILLED]["adherence"] == pytest.approx(300 / 3600)  # only the grace
+        total = measured_shrinkage(con, centre, period, roster, now=NOW)
+        assert total == measured_shrinkage(con, centre, period, by_hand, now=NOW)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(SAVED_ROSTER.replace("1,2026-09-07T09", "one,2026-09-07T09"))
+    with pytest.raises(RosterError, match=r"bad\.csv line 3, column agents: 'one'"):
+        read_roster(bad, centre, con)

@@ -230,3 +230,109 @@ def test_callers_waiting_and_agents_by_state_follow_the_log(store, tmp_path):
             "PJSIP/bob": "on_call",
             "PJSIP/carol": "paused",
         }
+
+
+def test_ringing_is_read_from_ring_times_the_queue_log_gives_after_the_ring(store, tmp_path):
+    """RINGNOANSWER carries the ring time in ms, a CONNECT the seconds it rang before the
+    agent answered: the history holds the rings (never before the state they interrupt)."""
+    t = 1_800_000_000
+    log = tmp_path / "queue_log"
+    log.write_text(
+        f"{t}|NONE|support|A|ADDMEMBER|\n"
+        f"{t + 100}|k1|support|NONE|ENTERQUEUE||+1|1\n"
+        f"{t + 115}|k1|support|A|RINGNOANSWER|15000\n"  # rang 100-115, not picked up
+        f"{t + 130}|k1|support|A|CONNECT|30|k1b|5\n"  # rang 125-130, then the call
+        f"{t + 200}|k1|support|A|COMPLETEAGENT|30|70|1\n"
+        f"{t + 203}|NONE|support|B|RINGNOANSWER|4000\n"  # B, never seen before: a member
+        f"{t + 198}|k2|support|NONE|ENTERQUEUE||+2|1\n"
+        f"{t + 205}|k2|support|A|RINGCANCELED|9000\n"  # the caller gone; A free since 200
+        f"{t + 205}|k2|support|NONE|ABANDON|1|1|7\n"
+    )
+    Follower(store, "c", str(log)).run(until_idle=True)
+    with store.reader() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        history = con.execute(
+            "SELECT agent_id, state, reason, epoch(started_at)::INT - ? "
+            "FROM live_agent_state_history ORDER BY agent_id, started_at, rowid",
+            [t],
+        ).fetchall()
+        now = dict(con.execute("SELECT agent_id, state FROM live_agent_state").fetchall())
+    assert history == [
+        ("A", "available", None, 0),
+        ("A", "ringing", None, 100),
+        ("A", "available", None, 115),
+        ("A", "ringing", None, 125),
+        ("A", "on_call", None, 130),
+        ("A", "available", None, 200),
+        ("A", "ringing", None, 200),  # not before the state it interrupted began
+        ("A", "available", None, 205),
+        ("B", "ringing", None, 199),
+        ("B", "available", None, 203),
+    ]
+    assert now == {"A": "available", "B": "available"}
+
+
+CDR_MAPPING = """kind = "calls"
+timezone = "Asia/Riyadh"
+timestamp_formats = ["%d/%m/%Y %H:%M:%S"]
+[source]
+delimiter = ";"
+[columns]
+call_id = "ref"
+arrived_at = "started"
+outcome = "CASE result WHEN 'OK' THEN 'answered' WHEN 'LOST' THEN 'abandoned' END"
+wait_s = "waited"
+talk_s = "CASE WHEN result = 'OK' THEN talked END"
+queue = "line"
+"""
+CDR_ROWS = [
+    "ref;started;result;waited;talked;line",
+    "c1;06/09/2026 08:00:05;OK;12;180;sales",
+    "c2;06/09/2026 08:01:00;LOST;40;;sales",
+    "c3;06/09/2026 08:02:30;OK;3;95;support",
+    "c4;06/09/2026 08:03:00;OK;soon;60;support",  # a wait that is not a number
+    "c5;06/09/2026 08:04:10;LOST;7;;support",
+]
+
+
+def test_a_csv_of_calls_followed_with_a_mapping_loads_what_a_batch_ingest_loads(store, tmp_path):
+    mapping = tmp_path / "cdr.toml"
+    mapping.write_text(CDR_MAPPING)
+    cdr = tmp_path / "cdr.csv"
+    cdr.write_text("\n".join(CDR_ROWS[:3]) + "\n" + CDR_ROWS[3][:9])  # c3's row half written
+    follower = Follower(store, "live", str(cdr), "csv", mapping=str(mapping))
+    follower.run(until_idle=True)
+    assert [c[0] for c in calls_of(store, "live")] == ["c1", "c2"]
+    with cdr.open("a") as f:
+        f.write(CDR_ROWS[3][9:] + "\n" + "\n".join(CDR_ROWS[4:]) + "\n")
+    follower.run(until_idle=True)
+    follower.close()
+    # restarted: resumes past the header (read again from the file) and after row 6
+    with cdr.open("a") as f:
+        f.write("c6;06/09/2026 08:05:00;OK;0;30;sales\n")
+    again = Follower(store, "live", str(cdr), "csv", mapping=str(mapping))
+    again.run(until_idle=True)
+    again.close()
+    ingest_file(store, "calls", cdr, "batch", mapping=mapping)
+    live = calls_of(store, "live")
+    assert [c[0] for c in live] == ["c1", "c2", "c3", "c5", "c6"]
+    assert live == calls_of(store, "batch")
+    with store.reader() as con:
+        tz, rejects = con.execute(
+            "SELECT c.timezone, (SELECT list(q.line) FROM quarantine q JOIN ingest_batches b "
+            "USING (batch_id) WHERE b.centre_id = 'live') FROM centres c "
+            "WHERE c.centre_id = 'live'"
+        ).fetchone()
+    assert tz == "Asia/Riyadh"  # the mapping's time zone for a centre the feed creates
+    assert rejects == [5]  # c4's wait, under the followed file's own line
+    assert health_of(store, "live")["events"] == 6
+
+
+def test_a_mapping_is_refused_where_the_format_has_its_own_fields(tmp_path):
+    from support.cli import cca_refuses
+
+    mapping = tmp_path / "cdr.toml"
+    mapping.write_text(CDR_MAPPING)
+    cca_refuses("live", "follow", str(tmp_path / "queue_log"), "--centre", "c1", "--mapping",
+                str(mapping), "--until-idle", db=tmp_path / "s.duckdb",
+                says="a mapping does not apply to --format queue_log")  # fmt: skip

@@ -93,6 +93,55 @@ def test_the_agents_tables_come_from_the_agent_kpis(live_app):
     assert content.children[1].id == "agents-shrinkage"
 
 
+# A and B rostered 08:00-10:00, B's break 08:30-09:00. A was on the phones throughout; B
+# from 08:00 to 08:30, then at lunch: productive 7200 + 1800 of 14400 s scheduled, so
+# 37.5% shrinkage, 12.5% planned (B's break), 25% unplanned.
+TWO_AGENTS = (
+    "agent_id,start,end,activity\nA,2026-09-07 08:00,2026-09-07 10:00,work\n"
+    "B,2026-09-07 08:00,2026-09-07 10:00,work\nB,2026-09-07 08:30,2026-09-07 09:00,break\n"
+)
+
+
+def test_the_planners_shrinkage_lever_takes_the_measured_shrinkage_of_a_period(live_app):
+    import base64
+
+    import flask
+    from dash import no_update
+
+    from dashboards.auth import Forbidden, User
+    from dashboards.planner.shrinkage import use_measured
+
+    app, _store, _roster = live_app
+    dropped = "data:text/csv;base64," + base64.b64encode(TWO_AGENTS.encode()).decode()
+    source = {"centre": "c", "source": "scenario:bahrain_lmra"}
+    context = app.server.test_request_context("/_dash-update-component")
+    context.push()
+    try:
+        flask.g.user = User("planner", "planner", None)
+        value, note = use_measured(1, source, "2026-09-07", dropped, "r.csv", "")
+        assert value == 37.5
+        assert (
+            note.strip("\u2066").replace("\u2069", "")
+            == "2026-09-07: 37.5% measured (12.5% planned, 25.0% unplanned)"
+        )
+        assert use_measured(1, source, "2026-09-07", None, None, "")[0] is no_update
+        value, alert = use_measured(1, source, "2026-13-01", dropped, "r.csv", "")
+        assert value is no_update and alert.color == "red"
+        # /agents takes a saved `cca roster` result too: three seats, A and B take two
+        from dashboards.pages.agents import with_roster
+
+        saved = "shift,start,break_start,agents,end\n4h,2026-09-07T08:00,,3,2026-09-07T12:00\n"
+        saved = "data:text/csv;base64," + base64.b64encode(saved.encode()).decode()
+        content = with_roster(saved, "saved.csv", "?centre=c&period=2026-09-07")
+        agents = sorted(r["agent_id"] for r in content.children[0].rowData)
+        assert agents[:2] == ["A", "B"] and agents[2].startswith("unfilled 4h Mon 2026-09-07")
+        flask.g.user = User("elsewhere", "planner", ("other",))
+        with pytest.raises(Forbidden):
+            use_measured(1, source, "2026-09-07", dropped, "r.csv", "")
+    finally:
+        context.pop()
+
+
 def test_a_screen_of_another_centre_is_refused(live_app):
     from dashboards.auth import add_user
 

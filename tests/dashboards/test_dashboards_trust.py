@@ -237,3 +237,58 @@ def test_the_csv_export_and_its_download_say_where_their_data_stop(
     assert got.status_code == 200
     downloaded = list(csv.DictReader(io.StringIO(got.data.decode("utf-8"))))
     assert {r["note"] for r in downloaded} == {english}
+
+
+def test_every_grid_is_made_by_the_one_helper_with_arabic_words_and_direction():
+    """AG Grid's own words (the pagination footer, the filter) come from the catalogue
+    through ``dashboards.grid.ag_grid``: no page builds a ``dag.AgGrid`` itself."""
+    import ast
+    import re
+
+    from support.cli import ROOT
+
+    from dashboards.grid import LOCALE_TEXT, ag_grid
+
+    makers = []
+    for path in sorted((ROOT / "dashboards").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "AgGrid"
+            ):
+                makers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert makers == ["dashboards/grid.py:" + makers[0].split(":")[1]], makers
+    arabic = ag_grid("ar", id="g", dashGridOptions={"pagination": True}).dashGridOptions
+    assert arabic["enableRtl"] is True and arabic["pagination"] is True
+    words = arabic["localeText"]
+    assert set(words) == set(LOCALE_TEXT)
+    assert not [w for w in words.values() if re.search("[A-Za-z]", w)], words
+    english = ag_grid("en", id="g").dashGridOptions
+    assert english["enableRtl"] is False
+    assert english["localeText"]["pageSizeSelectorLabel"] == "Page Size:"
+
+
+def test_a_charts_values_carry_their_unit_in_the_form_of_their_number():
+    """'1 call', '2 calls'; Arabic's six forms (one, two, a few, many, other), written here
+    by hand: a unit is never one word pasted after every number."""
+    from dashboards import charts, units
+
+    values = [0, 1, 2, 3, 11, 100, 1234]
+    english = charts.grouped_bars(list("abcdefg"), {"s": values}, "en", unit=units.calls("en"))
+    assert english["data"][0]["customdata"] == [
+        "0 calls", "1 call", "2 calls", "3 calls", "11 calls", "100 calls", "1,234 calls",
+    ]  # fmt: skip
+    assert english["data"][0]["texttemplate"] == "%{customdata}"
+    arabic = charts.heatmap([values], list("abcdefg"), ["x"], "ar", unit=units.tickets("ar"))
+    assert arabic["data"][0]["customdata"] == [
+        ["0 تذكرة", "تذكرة واحدة", "تذكرتان", "3 تذاكر", "11 تذكرة", "100 تذكرة", "1,234 تذكرة"]
+    ]
+    days = charts.lines(
+        ["2026-09-01", "2026-09-02"], {"p90": [0.97, 3.0]}, "ar",
+        unit=units.working_days("ar"), decimals=2,
+    )  # fmt: skip
+    assert days["data"][0]["customdata"] == ["0.97 يوم عمل", "3.00 أيام عمل"]
+    assert days["layout"]["yaxis"]["title"]["text"] == "أيام عمل"
+    # a mean shown without decimals takes the form of the number shown ("1 call")
+    assert charts.valued([0.97, None], units.calls("en"), "en", 0) == ["1 call", None]

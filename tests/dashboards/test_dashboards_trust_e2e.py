@@ -1,7 +1,8 @@
 """What the screen shows a manager, in a real browser (issue #25): colours against the
 targets, units, the data's age, comparisons, the figures that were missing, filters,
-sites and phones. Every page in both languages at 1440 px and 390 px is shot into
-test-artifacts/. Figures are compared with the KPI layer's or with independent SQL."""
+sites, phones and the grids' own words in Arabic. Every page in both languages at 1440 px
+and 390 px is shot into test-artifacts/. Figures are compared with the KPI layer's or
+with independent SQL."""
 
 from __future__ import annotations
 
@@ -127,8 +128,14 @@ def test_heat_maps_are_coloured_by_the_target_and_say_it(served_seed, page):
     # a volume cell is the period's total of calls, without decimals
     offered = figure(page, "intraday-heat-offered")
     assert "total of September 2026" in offered["layout"]["title"]["text"]
-    assert ":,.0f}" in offered["data"][0]["hovertemplate"]
-    assert "calls" in offered["data"][0]["hovertemplate"]
+    heat = offered["data"][0]
+    assert heat["hovertemplate"] == "%{y} %{x}: %{customdata}<extra></extra>"
+    cells = [
+        (z, text)
+        for zs, texts in zip(heat["z"], heat["customdata"], strict=True)
+        for z, text in zip(zs, texts, strict=True)
+    ]
+    assert all(text == f"{z:,.0f} calls" for z, text in cells if z is not None and z > 1)
     # the day's bars carry the target's words on the line
     day = figure(page, "intraday-day-sl")
     assert [a["text"] for a in day["layout"]["annotations"]] == ["Target ≥ 80.0%"]
@@ -143,11 +150,11 @@ def test_bars_carry_units_without_si_prefixes_and_one_site_is_a_sentence(served_
     assert page.locator("#sites-calls-chart").count() == 0  # no single huge bar
     assert "settings" not in text.lower()  # no settings error shown to a manager
     labels = page.locator(".js-plotly-plot text.bartext").all_text_contents()
-    assert labels and all(re.fullmatch(r"[\d,]+ contacts", t) for t in labels), labels
+    assert labels and all(re.fullmatch(r"1 contact|[\d,]+ contacts", t) for t in labels), labels
     page.goto(served_seed.url + "/tickets" + SEPT)
     page.wait_for_selector("#tickets-ageing .js-plotly-plot")
     bars = page.locator("#tickets-ageing text.bartext").all_text_contents()
-    assert bars and all(re.fullmatch(r"[\d,]+ tickets", t) for t in bars), bars
+    assert bars and all(re.fullmatch(r"1 ticket|[\d,]+ tickets", t) for t in bars), bars
 
 
 # ---------------------------------------------------------------- 3. staleness
@@ -443,6 +450,20 @@ def test_the_crowded_office_is_flagged_on_screen(tmp_path_factory, browser):
 # ---------------------------------------------------------------- 11. phones + screenshots
 
 
+def assert_grid_speaks_arabic(page, grid: str) -> None:
+    """AG Grid's pagination footer in the catalogue's words, laid out right to left
+    (it was English and out of order: "to 20 of 500 1", "Page Size")."""
+    page.wait_for_selector(f"{grid} .ag-paging-panel .ag-paging-row-summary-panel-number")
+    assert page.locator(f"{grid} .ag-rtl").count() > 0
+    footer = page.inner_text(f"{grid} .ag-paging-panel")
+    labels = page.eval_on_selector_all(
+        f"{grid} .ag-paging-panel [aria-label]", "els => els.map(e => e.ariaLabel)"
+    )
+    english = re.compile(r"\b(Page|of|to|more|Size|First|Last|Next|Previous)\b")
+    assert not english.search(footer) and not english.search(" ".join(labels)), (footer, labels)
+    assert "صفحة" in footer and "من" in footer
+
+
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_every_page_fits_a_phone_and_is_shot_at_both_widths(served_seed, browser, lang):
     suffix = "&lang=ar" if lang == "ar" else ""
@@ -460,6 +481,8 @@ def test_every_page_fits_a_phone_and_is_shot_at_both_widths(served_seed, browser
                 wide = page.evaluate("document.documentElement.scrollWidth")
                 assert wide <= 390, (path, lang, wide)
             shoot(page, f"trust{path.replace('/', '_') or '_'}_{lang}_{width}")
+            if (path, lang, width) == ("/tickets", "ar", 1440):
+                assert_grid_speaks_arabic(page, "#tickets-list")
         page.context.close()
 
 

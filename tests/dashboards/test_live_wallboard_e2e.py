@@ -166,3 +166,33 @@ def test_the_wall_follows_the_log_through_a_rotation_within_two_seconds(live, wa
     feeds = wall.inner_text("#wallboard-feeds")
     assert re.search(r"التأخر [\d.]+ ث", feeds) and " s" not in feeds, feeds
     wall.screenshot(path=str(ARTIFACTS / "wallboard_live_ar.png"))
+
+    # every label whole ("Service level within 12 s (of offered)" of the last 30 minutes
+    # was cut to "…"), in both languages, on the wall and on a 1440 px laptop (a resize
+    # lays the board out again: one page load a language)
+    for i, lang in enumerate(("ar", "en")):
+        if i:  # the Arabic board is on screen already
+            wall.goto(served.url + f"/wallboard?centre={CENTRE}&lang={lang}")
+            wait_text(wall, fig("last_30min", "aht_s"), format_value("aht_s", 553.67, lang))
+        for width, height in ((1920, 1080), (1440, 900)):
+            wall.set_viewport_size({"width": width, "height": height})
+            wall.screenshot(path=str(ARTIFACTS / f"wallboard_live_{lang}_{width}.png"))
+            cut = wall.evaluate(CUT)
+            assert cut == [], (width, lang, cut)
+
+
+# labels and figures cut by their tile or the screen: a label's text wider or taller than
+# its box, or any of it outside its tile
+CUT = """() => [...document.querySelectorAll('#wallboard-live .wb-tile')].flatMap(tile => {
+    const box = tile.getBoundingClientRect();
+    return [...tile.querySelectorAll('.wb-label, [data-kpi], .wb-target')].flatMap(e => {
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        const text = range.getBoundingClientRect();
+        const inside = text.left >= Math.max(0, box.left) - 0.5
+            && text.right <= Math.min(innerWidth, box.right) + 0.5
+            && text.top >= box.top - 0.5 && text.bottom <= Math.min(innerHeight, box.bottom) + 0.5
+            && e.scrollWidth <= e.clientWidth + 1;
+        return inside ? [] : [e.textContent];
+    });
+})"""
