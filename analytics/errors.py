@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -14,6 +16,17 @@ if TYPE_CHECKING:
 
 class UserError(ValueError):
     """An error the user can fix; its message says what and where."""
+
+
+def read_toml(path: str | Path, what: str, error: type[Exception] = UserError) -> dict[str, Any]:
+    """The table of a TOML file, else ``error`` naming it: "<path>: no such <what> file"
+    or "<path>: not valid TOML: <where and why>"."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what} file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from None
 
 
 def check_choice(name: str, value, choices) -> None:

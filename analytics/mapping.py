@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import functools
 import json
-import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +47,7 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from analytics.errors import read_toml
 from analytics.labels import check_labels
 from analytics.packaged import packaged_file, packaged_names
 
@@ -182,13 +182,7 @@ def load_mapping(path: str | Path) -> ColumnMapping:
             raise MappingError(f"{path}: no such mapping file, nor a preset (presets: {known})")
         path = preset
     where = str(path)
-    try:
-        with open(path, "rb") as f:
-            raw = tomllib.load(f)
-    except FileNotFoundError as exc:
-        raise MappingError(f"{where}: no such mapping file") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise MappingError(f"{where}: not valid TOML: {exc}") from exc
+    raw = read_toml(path, "mapping", MappingError)
     try:
         spec = _MappingFile.model_validate(raw)
     except ValidationError as exc:

@@ -86,6 +86,9 @@ TICKETS = RecordKind(
 
 RECORD_KINDS = {k.name: k for k in (CALLS, TICKETS)}
 
+# A call's dimensions, what its KPIs are grouped and filtered by: its text columns.
+CALL_TEXTS: tuple[str, ...] = tuple(c.name for c in CALLS.columns if c.role == "text")
+
 
 # The stored columns of each kind, in order, without the centre and batch.
 CALL_COLUMNS: tuple[str, ...] = tuple(c.stored for c in CALLS.columns if c.role != "caller")

@@ -39,7 +39,7 @@ import kpi as kpi_benchmark  # noqa: E402
 from analytics.appstate import AppState  # noqa: E402
 from dashboards import Settings, create_app  # noqa: E402
 from dashboards.auth import add_user  # noqa: E402
-from dashboards.protocol import page_request  # noqa: E402
+from dashboards.protocol import callback_request, page_request  # noqa: E402
 
 QUERY = "?centre=bench_riyadh&period=2024-09"
 LIMIT_S = 0.300
@@ -47,13 +47,11 @@ FIRST_LOAD_LIMIT_S = 2.0
 
 
 def wallboard_body(search: str) -> dict:
-    return {
-        "output": "wallboard-content.children",
-        "outputs": {"id": "wallboard-content", "property": "children"},
-        "inputs": [{"id": "wallboard-tick", "property": "n_intervals", "value": 1}],
-        "state": [{"id": "url", "property": "search", "value": search}],
-        "changedPropIds": ["wallboard-tick.n_intervals"],
-    }
+    return callback_request(
+        ["wallboard-content.children"],
+        [("wallboard-tick", "n_intervals", 1)],
+        [("url", "search", search)],
+    )
 
 
 def log_in(client, user: str, password: str) -> str:

@@ -41,6 +41,7 @@ from analytics.live.follower import Follower  # noqa: E402
 from analytics.store import Store  # noqa: E402
 from dashboards import Settings, create_app  # noqa: E402
 from dashboards.auth import add_user  # noqa: E402
+from dashboards.protocol import page_request  # noqa: E402
 from simulation.live import run_live  # noqa: E402
 
 CATCH_UP_LIMIT_S = 10.0
@@ -170,19 +171,7 @@ def manager_page_times(url: str, cookie: str, csrf: str, runs: int = 15) -> list
     s = requests.Session()
     s.cookies.set("cca_session", cookie)
     s.cookies.set("_csrf_token", csrf)
-    body = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": "/"},
-            {"id": "_pages_location", "property": "search", "value": "?centre=live&period=today"},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
+    body = page_request("/", "?centre=live&period=today")
     times = []
     for i in range(runs + 1):
         t = time.perf_counter()

@@ -173,6 +173,22 @@ def time_command(days: int, repeat: int) -> tuple[int, float, float]:
     return int(summary["offered"]), min(walls), min(cpus)
 
 
+def print_rate(what: str, calls: int, wall: float, cpu: float) -> None:
+    print(
+        f"  {what} {calls:,} calls in {wall:.2f} s wall / {cpu:.2f} s CPU = "
+        f"{calls / wall:,.0f} / {calls / cpu:,.0f} calls/s"
+    )
+
+
+def print_ratio(what: str, timed: tuple, ciw: tuple) -> None:
+    """Calls per second of ``timed`` over Ciw's, wall and CPU, against the goal of 5x."""
+    (calls, wall, cpu), (c_calls, c_wall, c_cpu) = timed, ciw
+    ratio_wall = (calls / wall) / (c_calls / c_wall)
+    ratio_cpu = (calls / cpu) / (c_calls / c_cpu)
+    verdict = "OK" if ratio_cpu >= 5 else "BELOW GOAL"
+    print(f"  ratio: {what}{ratio_wall:.1f}x Ciw wall, {ratio_cpu:.1f}x CPU (goal >= 5x) {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=120)
@@ -184,31 +200,14 @@ def main() -> None:
     print(
         f"M/M/8+M, {args.days} days of 1000 calls (AHT 240 s, patience 120 s), best of {args.repeat}"
     )
-    calls, wall, cpu = time_model(pool_scenario(args.days), args.seed, args.repeat)
-    print(
-        f"  SimPy model: {calls:,} calls in {wall:.2f} s wall / {cpu:.2f} s CPU = "
-        f"{calls / wall:,.0f} / {calls / cpu:,.0f} calls/s"
-    )
-    c_calls, c_wall, c_cpu = time_ciw(args.ciw_days, args.seed, args.repeat)
-    print(
-        f"  Ciw:         {c_calls:,} calls in {c_wall:.2f} s wall / {c_cpu:.2f} s CPU = "
-        f"{c_calls / c_wall:,.0f} / {c_calls / c_cpu:,.0f} calls/s"
-    )
-    ratio_wall = (calls / wall) / (c_calls / c_wall)
-    ratio_cpu = (calls / cpu) / (c_calls / c_cpu)
-    verdict = "OK" if ratio_cpu >= 5 else "BELOW GOAL"
-    print(f"  ratio: {ratio_wall:.1f}x Ciw wall, {ratio_cpu:.1f}x CPU (goal >= 5x) {verdict}")
-    k_calls, k_wall, k_cpu = time_command(args.days, args.repeat)
-    print(
-        f"  cca simulate (whole command, fresh process): {k_calls:,} calls in {k_wall:.2f} s "
-        f"wall / {k_cpu:.2f} s CPU = {k_calls / k_wall:,.0f} / {k_calls / k_cpu:,.0f} calls/s"
-    )
-    ratio_wall = (k_calls / k_wall) / (c_calls / c_wall)
-    ratio_cpu = (k_calls / k_cpu) / (c_calls / c_cpu)
-    verdict = "OK" if ratio_cpu >= 5 else "BELOW GOAL"
-    print(
-        f"  ratio: command {ratio_wall:.1f}x Ciw wall, {ratio_cpu:.1f}x CPU (goal >= 5x) {verdict}"
-    )
+    model = time_model(pool_scenario(args.days), args.seed, args.repeat)
+    print_rate("SimPy model:", *model)
+    ciw = time_ciw(args.ciw_days, args.seed, args.repeat)
+    print_rate("Ciw:        ", *ciw)
+    print_ratio("", model, ciw)
+    command = time_command(args.days, args.repeat)
+    print_rate("cca simulate (whole command, fresh process):", *command)
+    print_ratio("command ", command, ciw)
 
     scenario, what = month_scenario()
     calls, wall, cpu = time_model(scenario, args.seed, args.repeat)

@@ -53,6 +53,17 @@ def menu(user: User) -> list[tuple[str, str]]:
     return [(p["path"], p["menu"]) for p in pages if p.get("menu") and user.may_open(p["path"])]
 
 
+def register_page(module: str, path: str, menu: str, *, order: int, roles: tuple, layout) -> None:
+    """Dash's ``register_page`` for a page of this app. ``menu``: the word key of its menu
+    label (``words(lang)[menu]``; capitalised, its name and tab title); ``order``: its
+    place in the menu; ``roles``: who opens it besides admins (``dashboards.auth.may_open``).
+    The menu, the guard and the router read them back from ``dash.page_registry``."""
+    name = menu.capitalize()
+    dash.register_page(
+        module, path=path, name=name, title=name, layout=layout, order=order, menu=menu, roles=roles
+    )
+
+
 @dataclass
 class PageContext:
     """What ``build`` gets: an open read-only connection and the resolved view."""

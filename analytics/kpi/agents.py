@@ -41,6 +41,7 @@ import pyarrow as pa
 from analytics.calendars import registered
 from analytics.centres import Centre
 from analytics.kpi.calls import call_kpis
+from analytics.kpi.roster_shifts import roster_table
 from analytics.periods import Period
 
 PRODUCTIVE = ("available", "ringing", "on_call", "wrap_up")
@@ -105,29 +106,7 @@ def read_roster(
             rows["end"].append(times[1])
             rows["activity"].append((row["activity"] or "work").strip().lower() or "work")
             rows["team"].append((row.get("team") or "").strip() or None)
-    stamp = pa.timestamp("us", tz="UTC")
-    return pa.table(
-        {
-            "agent_id": pa.array(rows["agent_id"], pa.string()),
-            "start": pa.array(rows["start"], stamp),
-            "end": pa.array(rows["end"], stamp),
-            "activity": pa.array(rows["activity"], pa.string()),
-            "team": pa.array(rows["team"], pa.string()),
-        }
-    )
-
-
-def _empty_roster() -> pa.Table:
-    stamp = pa.timestamp("us", tz="UTC")
-    return pa.table(
-        {
-            "agent_id": pa.array([], pa.string()),
-            "start": pa.array([], stamp),
-            "end": pa.array([], stamp),
-            "activity": pa.array([], pa.string()),
-            "team": pa.array([], pa.string()),
-        }
-    )
+    return roster_table(rows)
 
 
 def _pieces_sql(roster: str, interval_s: int) -> str:
@@ -190,7 +169,7 @@ def _window(centre: Centre, period: Period, now: dt.datetime | None) -> tuple:
 def _pieces(con, centre, period, roster, grace_s, interval_s, now):
     start, end = _window(centre, period, now)
     con.execute("SET TimeZone = 'UTC'")
-    with registered(con, roster=roster if roster is not None else _empty_roster()) as names:
+    with registered(con, roster=roster if roster is not None else roster_table()) as names:
         return con.execute(
             _pieces_sql(names["roster"], interval_s),
             {

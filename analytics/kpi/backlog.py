@@ -23,6 +23,7 @@ from analytics.kpi.buckets import check_filters, filter_sql
 from analytics.kpi.calls import CALL_DIMENSIONS
 from analytics.kpi.tickets import TICKET_DIMENSIONS, clock_sql
 from analytics.periods import Period
+from analytics.records import CALL_TEXTS
 
 Filters = Mapping[str, Sequence[str] | str] | None
 
@@ -164,12 +165,7 @@ CALL_LIST_COLUMNS = (
     "outcome",
     "wait_s",
     "handle_s",
-    "category",
-    "topic",
-    "queue",
-    "site",
-    "channel",
-    "agent_id",
+    *CALL_TEXTS,
 )
 
 

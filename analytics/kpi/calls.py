@@ -63,17 +63,9 @@ from analytics.kpi.buckets import (
 from analytics.kpi.catalogue import SL_VARIANTS
 from analytics.kpi.catalogue import names as catalogue_names
 from analytics.periods import Period
+from analytics.records import CALL_TEXTS
 
-CALL_DIMENSIONS = (
-    "category",
-    "topic",
-    "queue",
-    "site",
-    "channel",
-    "agent_id",
-    "scenario",
-    "replication",
-)
+CALL_DIMENSIONS = (*CALL_TEXTS, "scenario", "replication")
 
 
 def threshold_label(threshold_s: float) -> str:

@@ -15,144 +15,28 @@ so do a simulation's ``<name>_ci_low`` / ``_ci_high``, a forecast's ``<name>_low
 ``_high``, a backtest's ``<name>_actual`` / ``_predicted`` and an intraday projection's
 ``<name>_p10`` / ``_p90`` (the same KPI's values).
 
-Adding a KPI: one ``KPI(...)`` below (under its subject) plus its SQL. The live KPIs of
-issue 23 (``calls_waiting``, ``oldest_wait_s``, ``agents_*``) go under ``subject="live"``.
+Adding a KPI: one declaration below (under its subject, by the constructor of its kind:
+``count``, ``share``, ``mean_s``, ``percentile``, ``service_level``) plus its SQL. What a
+declaration holds and how it is checked is ``declaration.py``. The live KPIs of issue 23
+(``calls_waiting``, ``oldest_wait_s``, ``agents_*``) go under ``subject="live"``.
 """
-
-# long: over 800 lines because it is the whole catalogue, about 700 of them declarations;
-# one file keeps "what is a KPI" in one place, as issue 21 item 1 asks.
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 
-from analytics.translation import LANGUAGES, for_reader, gettext, number, percent
-
-KINDS = ("count", "ratio", "duration", "percentile")
-# Display formats: ratio as a percentage, durations with their unit, counts as integers.
-FORMATS = ("count", "ratio", "seconds", "hours", "days")
-DIRECTIONS = ("higher", "lower", "neither")
-SUBJECTS = ("calls", "tickets", "staffing", "erlang", "live")
-
-
-@dataclass(frozen=True)
-class KPI:
-    """One KPI (or, with ``per_threshold``, a family ``<name>_T`` of them).
-
-    ``numerator`` / ``denominator``: for a ratio or mean, the counts (KPI names) it
-    divides, a denominator as terms added (``"offered"``) or taken away
-    (``"-short_abandoned"``); ``what``: the numerator in words where it is no KPI of
-    its own ("answered within {t} s"). Labels and definitions take ``{t}`` (threshold),
-    ``{s}`` (short-abandon S) and ``{sla}`` (ticket SLA, working days).
-    """
-
-    name: str
-    subject: str
-    kind: str
-    unit: str
-    fmt: str
-    direction: str
-    label: Mapping[str, str]
-    definition: Mapping[str, str]
-    short: Mapping[str, str] = field(default_factory=dict)
-    numerator: tuple[str, ...] = ()
-    denominator: tuple[str, ...] = ()
-    what: str = ""
-    per_threshold: bool = False
-
-    def __post_init__(self) -> None:
-        assert self.kind in KINDS, self
-        assert self.fmt in FORMATS, self
-        assert self.direction in DIRECTIONS, self
-        assert self.subject in SUBJECTS, self
-        assert set(self.label) == set(self.definition) == set(LANGUAGES), self.name
-
-    @property
-    def is_share(self) -> bool:
-        """A value in [0, 1] shown as a percentage (its changes in points)."""
-        return self.fmt == "ratio"
-
-    @property
-    def higher_is_better(self) -> bool | None:
-        return {"higher": True, "lower": False}.get(self.direction)
-
-    def target_reads(self, lang: str = "en") -> str:
-        """How a target on this KPI reads: '≥' for higher is better, '≤' for lower."""
-        return {"higher": "≥", "lower": "≤"}.get(self.direction, "=")
-
-    def denominator_of(self, row: Mapping[str, float | None]) -> float | None:
-        """The denominator's value from a KPI row (its counts), None if it has none."""
-        if not self.denominator:
-            return None
-        total = 0.0
-        for term in self.denominator:
-            sign, name = (-1, term[1:]) if term.startswith("-") else (1, term)
-            total += sign * (row.get(name) or 0)
-        return total
+from analytics.kpi.declaration import KPI, count, mean_s, percentile, service_level, share
+from analytics.translation import for_reader, gettext, number, percent
 
 
 def _l(en: str, ar: str) -> dict[str, str]:
     return {"en": en, "ar": ar}
 
 
-# A declaration's display format follows from its unit.
-_FORMAT_OF_UNIT = {
-    **dict.fromkeys(("calls", "tickets", "agents", "intervals"), "count"),
-    "share": "ratio",
-    "seconds": "seconds",
-    "working hours": "hours",
-    "working days": "days",
-}
-
-
-def _count(name: str, subject: str, unit: str, direction: str, label, definition, **more) -> KPI:
-    """A count of ``unit`` (calls, tickets, agents, intervals or seconds)."""
-    return KPI(
-        name, subject, "count", unit, _FORMAT_OF_UNIT[unit], direction, label, definition, **more
-    )
-
-
-def _share(name: str, subject: str, direction: str, label, definition, **more) -> KPI:
-    """A ratio in [0, 1], shown as a percentage."""
-    return KPI(name, subject, "ratio", "share", "ratio", direction, label, definition, **more)
-
-
-def _mean_s(name: str, subject: str, direction: str, label, definition, **more) -> KPI:
-    """A mean duration in seconds."""
-    return KPI(
-        name, subject, "duration", "seconds", "seconds", direction, label, definition, **more
-    )
-
-
-def _percentile(
-    name: str, subject: str, unit: str, direction: str, label, definition, **more
-) -> KPI:
-    """A percentile of a duration in ``unit`` (seconds, working hours or days)."""
-    return KPI(
-        name,
-        subject,
-        "percentile",
-        unit,
-        _FORMAT_OF_UNIT[unit],
-        direction,
-        label,
-        definition,
-        **more,
-    )
-
-
-def _service_level(name: str, label, definition, **more) -> KPI:
-    """A service-level family of call KPIs ``<name>_T``, one per threshold T: a share of
-    calls, higher is better."""
-    return _share(name, "calls", "higher", label, definition, per_threshold=True, **more)
-
-
 # ------------------------------------------------------------------------- declarations
 # Call KPIs (analytics.kpi.calls), in the order ``call_kpi_names`` lists them.
 _CALLS = (
-    _count(
+    count(
         "offered",
         "calls",
         "calls",
@@ -164,7 +48,7 @@ _CALLS = (
         ),
         short=_l("Offered", "الواردة"),
     ),
-    _count(
+    count(
         "answered",
         "calls",
         "calls",
@@ -173,7 +57,7 @@ _CALLS = (
         _l("calls answered by an agent", "المكالمات التي رد عليها موظف"),
         short=_l("Answered", "المجابة"),
     ),
-    _count(
+    count(
         "abandoned",
         "calls",
         "calls",
@@ -184,7 +68,7 @@ _CALLS = (
             "المكالمات التي أنهاها المتصل أثناء الانتظار",
         ),
     ),
-    _count(
+    count(
         "timed_out",
         "calls",
         "calls",
@@ -192,7 +76,7 @@ _CALLS = (
         _l("Calls timed out", "مكالمات انتهت مهلتها"),
         _l("calls whose wait the system ended", "المكالمات التي أنهى النظام انتظارها"),
     ),
-    _count(
+    count(
         "short_abandoned",
         "calls",
         "calls",
@@ -202,7 +86,7 @@ _CALLS = (
             "abandoned calls with wait_s < S ({s} s)", "المكالمات المتروكة بانتظار أقل من S ({s} ث)"
         ),
     ),
-    _share(
+    share(
         "answer_rate",
         "calls",
         "higher",
@@ -212,7 +96,7 @@ _CALLS = (
         numerator=("answered",),
         denominator=("offered",),
     ),
-    _share(
+    share(
         "answer_rate_excl_short",
         "calls",
         "higher",
@@ -222,7 +106,7 @@ _CALLS = (
         numerator=("answered",),
         denominator=("offered", "-short_abandoned"),
     ),
-    _share(
+    share(
         "abandon_rate",
         "calls",
         "lower",
@@ -232,7 +116,7 @@ _CALLS = (
         numerator=("abandoned",),
         denominator=("offered",),
     ),
-    _service_level(
+    service_level(
         "sl_answered",
         _l("Service level within {t} s (of answered)", "مستوى الخدمة خلال {t} ث (من المجابة)"),
         _l("answered with wait_s ≤ {t} s / answered", "المجابة بانتظار ≤ {t} ث ÷ المجابة"),
@@ -240,7 +124,7 @@ _CALLS = (
         denominator=("answered",),
         what="answered within {t} s",
     ),
-    _service_level(
+    service_level(
         "sl_offered",
         _l("Service level within {t} s (of offered)", "مستوى الخدمة خلال {t} ث (من الواردة)"),
         _l("answered with wait_s ≤ {t} s / offered", "المجابة بانتظار ≤ {t} ث ÷ الواردة"),
@@ -248,7 +132,7 @@ _CALLS = (
         denominator=("offered",),
         what="answered within {t} s",
     ),
-    _service_level(
+    service_level(
         "sl_excl_short",
         _l(
             "Service level within {t} s (excl. short abandons)",
@@ -261,7 +145,7 @@ _CALLS = (
         denominator=("offered", "-short_abandoned"),
         what="answered within {t} s",
     ),
-    _service_level(
+    service_level(
         "sl_with_abandons",
         _l(
             "Service level within {t} s (incl. abandons within {t} s)",
@@ -274,7 +158,7 @@ _CALLS = (
         denominator=("offered",),
         what="(answered + abandoned) within {t} s",
     ),
-    _mean_s(
+    mean_s(
         "asa_s",
         "calls",
         "lower",
@@ -284,7 +168,7 @@ _CALLS = (
         denominator=("answered",),
         what="wait of answered calls",
     ),
-    _mean_s(
+    mean_s(
         "avg_abandon_wait_s",
         "calls",
         "neither",
@@ -293,7 +177,7 @@ _CALLS = (
         denominator=("abandoned",),
         what="wait of abandoned calls",
     ),
-    _mean_s(
+    mean_s(
         "aht_s",
         "calls",
         "neither",
@@ -306,7 +190,7 @@ _CALLS = (
         denominator=("answered",),
         what="talk + hold + after-call work of answered calls",
     ),
-    _percentile(
+    percentile(
         "p90_wait_s",
         "calls",
         "seconds",
@@ -322,7 +206,7 @@ _CALLS = (
 
 # Staffing KPIs (analytics.kpi.occupancy), in the order of ``OCCUPANCY_NAMES``.
 _STAFFING = (
-    _count(
+    count(
         "handled_s",
         "staffing",
         "seconds",
@@ -333,7 +217,7 @@ _STAFFING = (
             "مجموع المحادثة والتعليق والعمل اللاحق للمكالمات المجابة (ثوانٍ)",
         ),
     ),
-    _count(
+    count(
         "staffed_s",
         "staffing",
         "seconds",
@@ -344,7 +228,7 @@ _STAFFING = (
             "الموظفون المتاحون × طول الفترة (ثوانٍ)",
         ),
     ),
-    _share(
+    share(
         "occupancy",
         "staffing",
         "neither",
@@ -360,7 +244,7 @@ _STAFFING = (
 
 # Ticket KPIs (analytics.kpi.tickets), in the order of ``TICKET_KPI_NAMES``.
 _TICKETS = (
-    _count(
+    count(
         "created",
         "tickets",
         "tickets",
@@ -369,7 +253,7 @@ _TICKETS = (
         _l("tickets created in the period", "التذاكر المنشأة خلال الفترة"),
         short=_l("Created", "المنشأة"),
     ),
-    _count(
+    count(
         "resolved",
         "tickets",
         "tickets",
@@ -378,7 +262,7 @@ _TICKETS = (
         _l("tickets resolved in the period", "التذاكر المحلولة خلال الفترة"),
         short=_l("Resolved", "المحلولة"),
     ),
-    _percentile(
+    percentile(
         "frt_wh_p50",
         "tickets",
         "working hours",
@@ -390,7 +274,7 @@ _TICKETS = (
         ),
         short=_l("First response p50", "أول رد (الوسيط)"),
     ),
-    _percentile(
+    percentile(
         "frt_wh_p90",
         "tickets",
         "working hours",
@@ -402,7 +286,7 @@ _TICKETS = (
         ),
         short=_l("First response p90", "أول رد (المئين 90)"),
     ),
-    _percentile(
+    percentile(
         "resolution_wd_p50",
         "tickets",
         "working days",
@@ -414,7 +298,7 @@ _TICKETS = (
         ),
         short=_l("Resolution p50", "الحل (الوسيط)"),
     ),
-    _percentile(
+    percentile(
         "resolution_wd_p90",
         "tickets",
         "working days",
@@ -426,7 +310,7 @@ _TICKETS = (
         ),
         short=_l("Resolution p90", "الحل (المئين 90)"),
     ),
-    _share(
+    share(
         "sla_met_rate",
         "tickets",
         "higher",
@@ -440,7 +324,7 @@ _TICKETS = (
         short=_l("Within SLA", "ضمن الاتفاقية"),
         what="resolved within the SLA",
     ),
-    _count(
+    count(
         "backlog",
         "tickets",
         "tickets",
@@ -449,7 +333,7 @@ _TICKETS = (
         _l("tickets open at the end of the period", "التذاكر المفتوحة في نهاية الفترة"),
         short=_l("Open", "المفتوحة"),
     ),
-    _count(
+    count(
         "at_risk",
         "tickets",
         "tickets",
@@ -466,7 +350,7 @@ _TICKETS = (
 # Erlang formulas and staffing plans only (not measured from calls); the Erlang rows
 # also carry the call ratios above under the same names.
 _ERLANG = (
-    _count(
+    count(
         "agents",
         "erlang",
         "agents",
@@ -474,7 +358,7 @@ _ERLANG = (
         _l("Agents", "الموظفون"),
         _l("agents answering calls in the interval", "الموظفون الذين يردون على المكالمات"),
     ),
-    _count(
+    count(
         "erlang_agents",
         "erlang",
         "agents",
@@ -485,7 +369,7 @@ _ERLANG = (
             "أقل عدد من الموظفين يحقق المستهدفات حسب إرلانغ A، قبل المحاكاة",
         ),
     ),
-    _count(
+    count(
         "headcount",
         "erlang",
         "agents",
@@ -496,14 +380,14 @@ _ERLANG = (
             "سقف (الموظفون ÷ (1 − نسبة الغياب)): من يلزم جدولتهم",
         ),
     ),
-    _share(
+    share(
         "p_wait",
         "erlang",
         "lower",
         _l("Probability of waiting", "احتمال الانتظار"),
         _l("probability that a call waits at all", "احتمال أن تنتظر المكالمة"),
     ),
-    _share(
+    share(
         "p_abandon",
         "erlang",
         "lower",
@@ -518,7 +402,7 @@ _ERLANG = (
 
 # The queue now and agents' time, from a followed feed (analytics.kpi.live, agents; docs/live.md).
 _LIVE = (
-    _count(
+    count(
         "calls_waiting",
         "live",
         "calls",
@@ -530,7 +414,7 @@ _LIVE = (
         ),
         short=_l("Waiting", "المنتظرة"),
     ),
-    _mean_s(
+    mean_s(
         "oldest_wait_s",
         "live",
         "lower",
@@ -541,7 +425,7 @@ _LIVE = (
         ),
         short=_l("Longest wait", "أطول انتظار"),
     ),
-    _count(
+    count(
         "agents_logged_in",
         "live",
         "agents",
@@ -552,7 +436,7 @@ _LIVE = (
             "الموظفون المسجلون الآن (أي حالة عدا الخروج)",
         ),
     ),
-    _count(
+    count(
         "agents_available",
         "live",
         "agents",
@@ -563,7 +447,7 @@ _LIVE = (
             "الموظفون المسجلون وليسوا في مكالمة أو عمل لاحق أو استراحة",
         ),
     ),
-    _count(
+    count(
         "agents_on_call",
         "live",
         "agents",
@@ -571,7 +455,7 @@ _LIVE = (
         _l("Agents on a call", "الموظفون في مكالمة"),
         _l("agents on a call now (ringing included)", "الموظفون في مكالمة الآن (مع الرنين)"),
     ),
-    _count(
+    count(
         "agents_wrap_up",
         "live",
         "agents",
@@ -579,7 +463,7 @@ _LIVE = (
         _l("Agents in wrap-up", "الموظفون في العمل اللاحق"),
         _l("agents doing after-call work now", "الموظفون في العمل اللاحق للمكالمة الآن"),
     ),
-    _count(
+    count(
         "agents_paused",
         "live",
         "agents",
@@ -587,7 +471,7 @@ _LIVE = (
         _l("Agents on a break", "الموظفون في استراحة"),
         _l("agents on a break now (any reason)", "الموظفون في استراحة الآن (أي سبب)"),
     ),
-    _count(
+    count(
         "logged_in_s",
         "live",
         "seconds",
@@ -598,7 +482,7 @@ _LIVE = (
             "الثواني في أي حالة عدا الخروج",
         ),
     ),
-    _count(
+    count(
         "productive_s",
         "live",
         "seconds",
@@ -609,7 +493,7 @@ _LIVE = (
             "الثواني متاحًا أو في رنين أو مكالمة أو عمل لاحق",
         ),
     ),
-    _count(
+    count(
         "handling_s",
         "live",
         "seconds",
@@ -620,7 +504,7 @@ _LIVE = (
             "الثواني في رنين أو مكالمة أو عمل لاحق",
         ),
     ),
-    _count(
+    count(
         "paused_s",
         "live",
         "seconds",
@@ -631,7 +515,7 @@ _LIVE = (
             "الثواني في استراحة (لكل سبب paused_s_<reason>)",
         ),
     ),
-    _count(
+    count(
         "scheduled_s",
         "live",
         "seconds",
@@ -639,7 +523,7 @@ _LIVE = (
         _l("Scheduled time", "المدة المجدولة"),
         _l("seconds the roster schedules (work and breaks)", "الثواني المجدولة (عمل واستراحات)"),
     ),
-    _count(
+    count(
         "adherent_s",
         "live",
         "seconds",
@@ -650,7 +534,7 @@ _LIVE = (
             "الثواني المجدولة المطابقة للجدول (أو ضمن مهلة السماح)",
         ),
     ),
-    _count(
+    count(
         "planned_break_s",
         "live",
         "seconds",
@@ -658,7 +542,7 @@ _LIVE = (
         _l("Planned break time", "مدة الاستراحات المخططة"),
         _l("seconds the roster schedules away from the phones", "الثواني المجدولة بعيدًا عن الهاتف"),
     ),
-    _share(
+    share(
         "adherence",
         "live",
         "higher",
@@ -667,7 +551,7 @@ _LIVE = (
         numerator=("adherent_s",),
         denominator=("scheduled_s",),
     ),
-    _count(
+    count(
         "intervals_in_adherence",
         "live",
         "intervals",
@@ -678,7 +562,7 @@ _LIVE = (
             "الفترات المجدولة دون انحراف يتجاوز مهلة السماح",
         ),
     ),
-    _count(
+    count(
         "intervals_scheduled",
         "live",
         "intervals",
@@ -686,7 +570,7 @@ _LIVE = (
         _l("Intervals scheduled", "الفترات المجدولة"),
         _l("intervals the roster schedules", "الفترات التي يجدولها الجدول"),
     ),
-    _share(
+    share(
         "shrinkage",
         "live",
         "lower",
@@ -696,7 +580,7 @@ _LIVE = (
             "1 − مدة الجاهزية أو المعالجة ضمن المجدول ÷ المدة المجدولة",
         ),
     ),
-    _share(
+    share(
         "planned_shrinkage",
         "live",
         "neither",
@@ -705,7 +589,7 @@ _LIVE = (
         numerator=("planned_break_s",),
         denominator=("scheduled_s",),
     ),
-    _share(
+    share(
         "unplanned_shrinkage",
         "live",
         "lower",

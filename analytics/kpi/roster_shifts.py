@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -164,6 +165,22 @@ def assign(seat_list: list[dict], spans: dict[str, list], centre: Centre) -> lis
     return who
 
 
+def roster_table(rows: Mapping[str, list] | None = None) -> pa.Table:
+    """The roster as the agents' KPIs read it: ``agent_id``, ``start``, ``end`` (aware
+    instants), ``activity``, ``team``; ``rows``: a list per column (None: no rows)."""
+    rows = rows or {}
+    stamp = pa.timestamp("us", tz="UTC")
+    return pa.table(
+        {
+            "agent_id": pa.array(rows.get("agent_id", []), pa.string()),
+            "start": pa.array(rows.get("start", []), stamp),
+            "end": pa.array(rows.get("end", []), stamp),
+            "activity": pa.array(rows.get("activity", []), pa.string()),
+            "team": pa.array(rows.get("team", []), pa.string()),
+        }
+    )
+
+
 def read_shift_roster(
     path: str | Path, centre: Centre, con: duckdb.DuckDBPyConnection, error=ValueError
 ) -> pa.Table:
@@ -186,13 +203,4 @@ def read_shift_roster(
                 rows["end"].append(b)
                 rows["activity"].append(activity)
                 rows["team"].append(None)
-    stamp = pa.timestamp("us", tz="UTC")
-    return pa.table(
-        {
-            "agent_id": pa.array(rows["agent_id"], pa.string()),
-            "start": pa.array(rows["start"], stamp),
-            "end": pa.array(rows["end"], stamp),
-            "activity": pa.array(rows["activity"], pa.string()),
-            "team": pa.array(rows["team"], pa.string()),
-        }
-    )
+    return roster_table(rows)

@@ -17,7 +17,7 @@ from dash import Input, Output, State, html, no_update
 from analytics.translation import NP_, for_reader, gettext, moment, pgettext
 from dashboards import auth
 from dashboards.context import app_context, centre_for, visible_centres
-from dashboards.frame import PageContext, page
+from dashboards.frame import PageContext, page, register_page
 from dashboards.grid import ag_grid
 from dashboards.language import page_language
 
@@ -451,13 +451,4 @@ def layout(**query):
     return page(PATH, query, build, filters=())
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Admin",
-    title="Admin",
-    layout=layout,
-    order=90,
-    menu="admin",  # the menu's label: words(lang)["admin"]
-    roles=(),  # who opens it besides admins (dashboards.auth.may_open)
-)
+register_page(__name__, PATH, "admin", order=90, roles=(), layout=layout)

@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 
@@ -27,7 +26,7 @@ from analytics.labels import labels_for
 from analytics.translation import N_, gettext, moment
 from dashboards.auth import require_page
 from dashboards.context import View, app_context, centre_for, resolve
-from dashboards.frame import PageContext, page
+from dashboards.frame import PageContext, page, register_page
 from dashboards.grid import kpi_grid
 
 PATH = "/agents"
@@ -191,13 +190,4 @@ def layout(**query):
     return page(PATH, query, build)
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Agents",
-    title="Agents",
-    layout=layout,
-    order=75,
-    menu="agents",  # the menu's label: words(lang)["agents"]
-    roles=("manager", "planner"),  # who opens it besides admins
-)
+register_page(__name__, PATH, "agents", order=75, roles=("manager", "planner"), layout=layout)

@@ -7,7 +7,6 @@ with one category chosen, its topics and its half-hour intervals against the tar
 
 from __future__ import annotations
 
-import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 
@@ -15,7 +14,7 @@ from analytics.kpi import threshold_label
 from analytics.translation import gettext, moment, ngettext, start_side
 from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
-from dashboards.frame import PageContext, filtered_href, page
+from dashboards.frame import PageContext, filtered_href, page, register_page
 from dashboards.grid import ag_grid, kpi_grid
 
 PATH = "/categories"
@@ -308,13 +307,4 @@ def layout(**query):
     return page(PATH, query, build)
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Categories",
-    title="Categories",
-    layout=layout,
-    order=10,
-    menu="categories",  # the menu's label: words(lang)["categories"]
-    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
-)
+register_page(__name__, PATH, "categories", order=10, roles=("manager", "planner"), layout=layout)

@@ -24,14 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
 
 from analytics.kpi import threshold_label
 from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
-from dashboards.frame import PageContext, page
+from dashboards.frame import PageContext, page, register_page
 
 PATH = "/intraday"
 WEEK_ORDER = (7, 1, 2, 3, 4, 5, 6)  # Sunday first, as the Gulf's working week
@@ -451,13 +450,4 @@ def layout(**query):
     return page(PATH, query, build_for(query.get("day"), query.get("at")))
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Intraday",
-    title="Intraday",
-    layout=layout,
-    order=20,
-    menu="intraday",  # the menu's label: words(lang)["intraday"]
-    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
-)
+register_page(__name__, PATH, "intraday", order=20, roles=("manager", "planner"), layout=layout)

@@ -9,7 +9,6 @@ each caller category.
 
 from __future__ import annotations
 
-import dash
 import dash_mantine_components as dmc
 from dash import html
 
@@ -17,7 +16,7 @@ from analytics.kpi import threshold_label
 from analytics.periods import is_month_to_date
 from analytics.translation import is_rtl, ngettext, start_side
 from dashboards import queries, targets
-from dashboards.frame import PageContext, page
+from dashboards.frame import PageContext, page, register_page
 from dashboards.tiles import kpi_tile
 
 PATH = "/"
@@ -269,17 +268,6 @@ def layout(**query):
     return page(PATH, query, build)
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Overview",
-    title="Overview",
-    layout=layout,
-    order=0,
-    menu="overview",  # the menu's label: words(lang)["overview"]
-    roles=(
-        "manager",
-        "planner",
-        "executive",
-    ),  # who opens it besides admins (dashboards.auth.may_open)
+register_page(
+    __name__, PATH, "overview", order=0, roles=("manager", "planner", "executive"), layout=layout
 )

@@ -8,11 +8,10 @@ page only lays them out in order and registers their callbacks on the app.
 
 from __future__ import annotations
 
-import dash
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from dashboards.frame import PageContext, page
+from dashboards.frame import PageContext, page, register_page
 from dashboards.planner import PATH, backtest, compare, forecast, jobs, roster, shrinkage, whatif
 from dashboards.planner.backtest import backtest_panel
 from dashboards.planner.compare import compare_panel
@@ -88,13 +87,4 @@ def register_callbacks(app) -> None:
         feature.callbacks.register(app)
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Planner",
-    title="Planner",
-    layout=layout,
-    order=50,
-    menu="planner",  # the menu's label: words(lang)["planner"]
-    roles=("manager", "planner"),  # who opens it besides admins (dashboards.auth.may_open)
-)
+register_page(__name__, PATH, "planner", order=50, roles=("manager", "planner"), layout=layout)

@@ -13,7 +13,6 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-import dash
 import dash_mantine_components as dmc
 import flask
 from dash import html
@@ -22,7 +21,7 @@ from analytics.centres import get_centre
 from analytics.translation import LANGUAGE_NAMES
 from dashboards.auth import Forbidden, current_user
 from dashboards.context import app_context, centre_for, checked_period
-from dashboards.frame import PageContext, page
+from dashboards.frame import PageContext, page, register_page
 from dashboards.language import page_language
 from dashboards.pages.overview import headline_kpis
 from dashboards.tiles import kpi_tile
@@ -200,13 +199,4 @@ def layout(**query):
     return page(PATH, query, build, filters=())
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Reports",
-    title="Reports",
-    layout=layout,
-    order=60,
-    menu="reports",  # the menu's label: words(lang)["reports"]
-    roles=("manager", "executive"),  # who opens it besides admins (dashboards.auth.may_open)
-)
+register_page(__name__, PATH, "reports", order=60, roles=("manager", "executive"), layout=layout)

@@ -10,14 +10,13 @@ volume. Agents' load on the phones is the occupancy of the staffing table.
 
 from __future__ import annotations
 
-import dash
 import dash_mantine_components as dmc
 from dash import dcc, html
 
 from analytics.kpi import threshold_label
 from analytics.translation import ngettext
 from dashboards import charts, queries, units
-from dashboards.frame import PageContext, page
+from dashboards.frame import PageContext, page, register_page
 from dashboards.grid import kpi_grid
 from dashboards.targets import overloaded
 from dashboards.tiles import kpi_tile
@@ -220,13 +219,4 @@ def layout(**query):
     return page(PATH, query, build, filters=("category", "channel", "site"))
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Sites",
-    title="Sites",
-    layout=layout,
-    order=40,
-    menu="sites",  # the menu's label: words(lang)["sites"]
-    roles=("manager",),  # who opens it besides admins (dashboards.auth.may_open)
-)
+register_page(__name__, PATH, "sites", order=40, roles=("manager",), layout=layout)

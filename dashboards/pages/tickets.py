@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import dash
 import dash_mantine_components as dmc
 from dash import dcc, html
 
@@ -18,7 +17,7 @@ from analytics.kpi import TICKET_KPI_NAMES
 from analytics.kpi.catalogue import format_value
 from analytics.translation import moment, ngettext
 from dashboards import charts, freshness, queries, units
-from dashboards.frame import PageContext, page
+from dashboards.frame import PageContext, page, register_page
 from dashboards.grid import ag_grid, kpi_grid
 from dashboards.tiles import kpi_tile
 
@@ -348,13 +347,4 @@ def layout(**query):
     return page(PATH, query, build, filters=("category", "topic", "channel", "site"))
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Tickets",
-    title="Tickets",
-    layout=layout,
-    order=30,
-    menu="tickets",  # the menu's label: words(lang)["tickets"]
-    roles=("manager",),  # who opens it besides admins (dashboards.auth.may_open)
-)
+register_page(__name__, PATH, "tickets", order=30, roles=("manager",), layout=layout)

@@ -30,7 +30,6 @@ import threading
 import time
 from urllib.parse import parse_qsl
 
-import dash
 import dash_mantine_components as dmc
 import flask
 from dash import Input, Output, State, dcc, html
@@ -44,7 +43,7 @@ from analytics.translation import N_, NP_, gettext, ngettext, number, pgettext
 from dashboards import queries
 from dashboards.auth import require_page
 from dashboards.context import View, app_context, centre_for, resolve, visible_centres
-from dashboards.frame import PageContext, dimension_values, page
+from dashboards.frame import PageContext, dimension_values, page, register_page
 from dashboards.tiles import kpi_tile
 
 PATH = "/wallboard"
@@ -499,13 +498,4 @@ def layout(**query):
     return page(PATH, query, build, chrome=False)
 
 
-dash.register_page(
-    __name__,
-    path=PATH,
-    name="Wallboard",
-    title="Wallboard",
-    layout=layout,
-    order=70,
-    menu="wallboard",  # the menu's label: words(lang)["wallboard"]
-    roles=("manager", "wallboard"),  # who opens it besides admins (dashboards.auth.may_open)
-)
+register_page(__name__, PATH, "wallboard", order=70, roles=("manager", "wallboard"), layout=layout)

@@ -19,11 +19,11 @@ from dashboards.grid import ag_grid
 from dashboards.planner import PATH
 from dashboards.planner.week import planner_source
 from dashboards.planner.words import (
-    LTR_INPUT,
     WRAPPED_HEADERS,
     column_label,
     kind_word,
     lang_of,
+    ltr_input,
     pin_side,
     t,
 )
@@ -89,20 +89,8 @@ def backtest_panel(source: str, lang: str = "en") -> html.Div:
             ),
             html.Div(
                 [
-                    dmc.TextInput(
-                        id="planner-bt-train",
-                        label=t("calibrate on", lang),
-                        value=train,
-                        w=230,
-                        styles=LTR_INPUT,
-                    ),
-                    dmc.TextInput(
-                        id="planner-bt-test",
-                        label=t("predict", lang),
-                        value=test,
-                        w=230,
-                        styles=LTR_INPUT,
-                    ),
+                    ltr_input("planner-bt-train", t("calibrate on", lang), train, 230),
+                    ltr_input("planner-bt-test", t("predict", lang), test, 230),
                     dmc.NumberInput(
                         id="planner-bt-replications",
                         label=t("replications", lang),

@@ -18,7 +18,7 @@ from dashboards.context import app_context
 from dashboards.planner import PATH
 from dashboards.planner.levers import checked_plan
 from dashboards.planner.week import load_week, planner_source
-from dashboards.planner.words import LTR_INPUT, lang_of, t
+from dashboards.planner.words import lang_of, ltr_input, t
 from simulation.planning.rostering import parse_shifts, parse_window, roster
 
 callbacks = Callbacks()
@@ -43,20 +43,8 @@ def roster_panel(lang: str) -> html.Div:
             ),
             html.Div(
                 [
-                    dmc.TextInput(
-                        id="planner-shifts",
-                        label=t("shifts", lang),
-                        value="8h:1h-break,6h:30m-break",
-                        w=260,
-                        styles=LTR_INPUT,
-                    ),
-                    dmc.TextInput(
-                        id="planner-break-window",
-                        label=t("break window", lang),
-                        value="2h-5h",
-                        w=130,
-                        styles=LTR_INPUT,
-                    ),
+                    ltr_input("planner-shifts", t("shifts", lang), "8h:1h-break,6h:30m-break", 260),
+                    ltr_input("planner-break-window", t("break window", lang), "2h-5h", 130),
                     dmc.Button(t("Roster the plan", lang), id="planner-roster", variant="light"),
                     dmc.Button(t("Roster (CSV)", lang), id="planner-dl-roster", variant="subtle"),
                 ],

@@ -22,7 +22,7 @@ from dashboards.callbacks import Callbacks
 from dashboards.context import app_context, checked_period
 from dashboards.planner import PATH
 from dashboards.planner.week import planner_source
-from dashboards.planner.words import LTR_INPUT, isolated, lang_of, t
+from dashboards.planner.words import isolated, lang_of, ltr_input, t
 
 callbacks = Callbacks()
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
@@ -32,13 +32,7 @@ def shrinkage_bar(lang: str) -> html.Div:
     """A period, a roster to drop and "Use measured shrinkage"."""
     return html.Div(
         [
-            dmc.TextInput(
-                id="planner-shrink-period",
-                label=t("measured over", lang),
-                value="yesterday",
-                w=190,
-                styles=LTR_INPUT,
-            ),
+            ltr_input("planner-shrink-period", t("measured over", lang), "yesterday", 190),
             dcc.Upload(
                 html.Div(t("roster (CSV or cca roster result)", lang)),
                 id="planner-shrink-roster",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import dash_mantine_components as dmc
+
 from analytics.exports.i18n import Labels
 from analytics.translation import gettext, start_side
 from dashboards.language import page_language
@@ -79,8 +81,12 @@ def isolated(text: str) -> str:
     return f"\u2066{text}\u2069"
 
 
-# dates, periods and shift patterns typed into a field read left to right in Arabic too
-LTR_INPUT = {"input": {"direction": "ltr"}}
+def ltr_input(input_id: str, label: str, value: str, width: int) -> dmc.TextInput:
+    """A field for what is typed left to right in Arabic too: dates, periods and shift
+    patterns."""
+    return dmc.TextInput(
+        id=input_id, label=label, value=value, w=width, styles={"input": {"direction": "ltr"}}
+    )
 
 
 def pin_side(lang: str) -> str:

@@ -52,6 +52,7 @@ import pandas as pd
 from analytics.centres import Centre
 from analytics.errors import check_choice
 from analytics.periods import Period
+from analytics.records import OUTCOMES_SQL
 from simulation.calibration.backtest import learn_load_share, presence_share
 from simulation.calibration.fit import calibrate, handling_fits
 from simulation.calibration.queries import (
@@ -422,20 +423,15 @@ def _arrivals_after(d: _Day, arrivals, expected, forecast_frame, actual, waiting
     for _, slot, _, count in con.execute(arrivals_sql(), bounds).fetchall():
         day_counts[slot] += count
     if arrivals == "actual":
-        later = con.execute(
-            "SELECT arrived_at, category FROM calls WHERE centre_id = ? AND arrived_at >= ? "
-            "AND arrived_at < ? AND outcome IN ('answered', 'abandoned', 'timeout') "
-            "ORDER BY arrived_at",
-            [centre.centre_id, at, end_of_day],
-        ).fetchall()
+        later = offered_calls(con, centre, at, end_of_day)
         if not later:
             raise ValueError(
                 f"--arrivals actual replays the calls after --at, and centre "
                 f"{centre.centre_id} has none after {local:%Y-%m-%d %H:%M} (the rest of "
                 "today has not happened yet): use --arrivals forecast"
             )
-        times = np.array([(t - midnight).total_seconds() for t, _ in later])
-        cats = np.array([names.index(category_of(c)) for _, c in later], dtype=np.int64)
+        times = np.array([(t - midnight).total_seconds() for t, _, _ in later])
+        cats = np.array([names.index(category_of(c)) for _, c, _ in later], dtype=np.int64)
         replay = (times, cats)
         for k, t in zip(cats, times, strict=True):
             rates[k, min(int(t // interval_s), n - 1)] += 1.0
@@ -657,6 +653,16 @@ def learnt_load_share(con, centre: Centre, cal, day: dt.date, interval_s: int, f
     return _LOAD_SHARE_CACHE[key]
 
 
+def offered_calls(con, centre, start: dt.datetime, end: dt.datetime) -> list[tuple]:
+    """(arrived_at, category, outcome) of the calls offered from ``start`` to ``end``, in
+    the order they came (the calls a replay puts back in the queue)."""
+    return con.execute(
+        "SELECT arrived_at, category, outcome FROM calls WHERE centre_id = ? AND arrived_at >= ? "
+        f"AND arrived_at < ? AND outcome IN {OUTCOMES_SQL} ORDER BY arrived_at",
+        [centre.centre_id, start, end],
+    ).fetchall()
+
+
 def morning_factor(con, centre, data, agents, at, category_of, names) -> tuple[float, str]:
     """The factor on ``agents`` (per slot) at which the day's morning, its real callers
     replayed from an empty centre at midnight, answers the share of them the centre
@@ -664,12 +670,7 @@ def morning_factor(con, centre, data, agents, at, category_of, names) -> tuple[f
     it was read from; (1, why not) with too few calls."""
     midnight = dt.datetime.combine(at.astimezone(centre.tz).date(), dt.time(0), tzinfo=centre.tz)
     settled = at - dt.timedelta(seconds=MORNING_SETTLED_S)
-    rows = con.execute(
-        "SELECT arrived_at, category, outcome FROM calls WHERE centre_id = ? AND arrived_at >= ? "
-        "AND arrived_at < ? AND outcome IN ('answered', 'abandoned', 'timeout') "
-        "ORDER BY arrived_at",
-        [centre.centre_id, midnight, settled],
-    ).fetchall()
+    rows = offered_calls(con, centre, midnight, settled)
     if len(rows) < MORNING_MIN_CALLS:
         return 1.0, f"not read: {len(rows)} calls this morning (fewer than {MORNING_MIN_CALLS})"
     times = np.array([(t - midnight).total_seconds() for t, _, _ in rows])

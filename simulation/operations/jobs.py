@@ -509,6 +509,26 @@ def _simulate(runner: JobRunner, job_id: str, scenario, params, cancelled) -> di
     }
 
 
+def _rounds_counted(
+    runner: JobRunner,
+    job_id: str,
+    cancelled: threading.Event,
+    replications: int,
+    progress: Callable[[int], str],
+) -> _Watched:
+    """The job's executor (``max(replications, 2)`` workers), refusing work once the job
+    is cancelled; each round of simulations (a call of ``map``) counted as the job's
+    ``done``, with ``progress(rounds)`` as its message."""
+    rounds = 0
+
+    def on_round() -> None:
+        nonlocal rounds
+        rounds += 1
+        runner._update(job_id, done=rounds, message=progress(rounds))
+
+    return _Watched(runner._executor(cancelled, max(replications, 2)), cancelled, on_round)
+
+
 def _find_staffing(runner: JobRunner, job_id: str, scenario, params, cancelled) -> dict[str, Any]:
     """``staffing_plan`` of the scenario: ``agents`` (per interval of the horizon, the
     new plan), ``intervals`` (the plan's rows), ``unmet`` (interval_start and the
@@ -518,14 +538,9 @@ def _find_staffing(runner: JobRunner, job_id: str, scenario, params, cancelled) 
     from simulation.planning.whatif import scenario_toml_text
 
     replications = int(params.get("replications", 10))
-    rounds = [0]
-
-    def on_round() -> None:
-        rounds[0] += 1
-        runner._update(job_id, done=rounds[0], message=f"simulation round {rounds[0]} done")
-
-    inner = runner._executor(cancelled, max(replications, 2))
-    watched = _Watched(inner, cancelled, on_round)
+    watched = _rounds_counted(
+        runner, job_id, cancelled, replications, lambda n: f"simulation round {n} done"
+    )
     runner._update(job_id, message="Erlang A per interval, then verification by simulation")
     plan = staffing_plan(
         scenario,
@@ -569,14 +584,9 @@ def _backtest(runner: JobRunner, job_id: str, _scenario, params, cancelled) -> d
     from simulation.calibration.backtest import backtest_model
 
     replications = int(params.get("replications", 5))
-    days = [0]
-
-    def on_round() -> None:
-        days[0] += 1
-        runner._update(job_id, done=days[0], message=f"{days[0]} test days simulated")
-
-    inner = runner._executor(cancelled, max(replications, 2))
-    watched = _Watched(inner, cancelled, on_round)
+    watched = _rounds_counted(
+        runner, job_id, cancelled, replications, lambda n: f"{n} test days simulated"
+    )
     train, test = parse_period(params["train"]), parse_period(params["test"])
     runner._update(job_id, message=f"calibrating on {train.label}, then simulating {test.label}")
     with Store(params["db"]).reader() as con:

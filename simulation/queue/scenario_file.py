@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -86,6 +85,7 @@ from pydantic import (
 )
 
 from analytics.clock import seconds_of_day
+from analytics.errors import read_toml
 from analytics.labels import check_labels
 from analytics.packaged import packaged_dir
 from simulation.queue.distributions import distribution_from_toml
@@ -470,11 +470,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"no scenario {str(name_or_path)!r} (not a file, nor data/scenarios/"
             f"{Path(name_or_path).name}.toml; known: {', '.join(known) or 'none'})"
         )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    return scenario_from_dict(data, source=str(path))
+    return scenario_from_dict(read_toml(path, "scenario", ValueError), source=str(path))
 
 
 def staffing_from_csv(path: str | Path, scenario: Scenario) -> Staffing:

@@ -7,23 +7,11 @@ from __future__ import annotations
 import pytest
 from support.kpi import assert_same
 
-from analytics.centres import get_centre
 from analytics.exports.report import folded_profile
 from analytics.kpi import call_kpis
 from analytics.periods import parse_period
 
 SEPT = parse_period("2026-09")
-
-
-@pytest.fixture(scope="module")
-def con(seed_store):
-    with seed_store.reader() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def centre(con):
-    return get_centre(con, "bahrain_lmra")
 
 
 @pytest.mark.parametrize("use_rollup", [True, False])

@@ -38,6 +38,16 @@ BREAKDOWNS = [
 ]
 
 
+def store_of_random_calls(tmp_path, name: str, centre_id: str, zone: str, seed: int, n: int):
+    """A store ``<name>.duckdb`` holding ``n`` random calls (``random_calls(seed, …)``)
+    of a centre in ``zone``, ingested from a CSV file."""
+    store = Store(tmp_path / f"{name}.duckdb")
+    path = tmp_path / "calls.csv"
+    write_calls_csv(path, random_calls(seed, zone, n))
+    ingest_file(store, "calls", path, centre_id, timezone=zone)
+    return store
+
+
 def compare_everything(con, centre: Centre) -> int:
     """Every breakdown over three periods and all data, both ways; returns how many of
     the queries the rollup could answer (the rest fell back to the scan)."""
@@ -109,10 +119,7 @@ def test_the_rollup_is_what_answers_when_it_can(tmp_path):
     """Remove a quarter-hour from the rollup behind the KPI layer's back: the centre's
     own thresholds now see one call fewer, other thresholds and topics (which the
     rollup does not keep) still scan the calls and do not."""
-    store = Store(tmp_path / "rollup.duckdb")
-    path = tmp_path / "calls.csv"
-    write_calls_csv(path, random_calls(4, "Asia/Bahrain", 200))
-    ingest_file(store, "calls", path, "bh", timezone="Asia/Bahrain")
+    store = store_of_random_calls(tmp_path, "rollup", "bh", "Asia/Bahrain", 4, 200)
     with store.writer() as con:
         con.execute(
             "DELETE FROM call_interval_deltas WHERE rowid = (SELECT min(rowid) "
@@ -131,10 +138,7 @@ def test_the_rollup_is_what_answers_when_it_can(tmp_path):
 
 
 def test_new_thresholds_rebuild_the_rollup_and_other_ones_scan(tmp_path):
-    store = Store(tmp_path / "rollup.duckdb")
-    path = tmp_path / "calls.csv"
-    write_calls_csv(path, random_calls(5, "Asia/Riyadh", 600))
-    ingest_file(store, "calls", path, "sa", timezone="Asia/Riyadh")
+    store = store_of_random_calls(tmp_path, "rollup", "sa", "Asia/Riyadh", 5, 600)
     with store.writer() as con:
         save_centre(con, get_centre(con, "sa").with_overrides((20, 10, 60, 45, 90), 30))
     with store.reader() as con:
@@ -167,10 +171,7 @@ def test_new_thresholds_rebuild_the_rollup_and_other_ones_scan(tmp_path):
 
 def test_an_older_store_gets_its_rollup_when_opened(tmp_path):
     """A file of schema version 2 (no rollup) is upgraded on first read, rollup built."""
-    store = Store(tmp_path / "old.duckdb")
-    path = tmp_path / "calls.csv"
-    write_calls_csv(path, random_calls(6, "Asia/Bahrain", 300))
-    ingest_file(store, "calls", path, "bh", timezone="Asia/Bahrain")
+    store = store_of_random_calls(tmp_path, "old", "bh", "Asia/Bahrain", 6, 300)
     with store.writer() as con:
         con.execute("DROP VIEW call_intervals")
         con.execute("DROP TABLE call_interval_deltas")

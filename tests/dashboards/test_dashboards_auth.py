@@ -14,7 +14,7 @@ from support.cli import run_cca
 
 from analytics.appstate import AppState
 from dashboards import auth
-from dashboards.protocol import page_request
+from dashboards.protocol import callback_request, page_request
 
 
 @pytest.fixture(scope="module")
@@ -163,23 +163,17 @@ def test_callbacks_check_the_role_too(app):
     """An executive may not call the admin page's callback, even by hand."""
     client = app.server.test_client()
     log_in(client, "executive")
-    body = {
-        "output": "..admin-message.children...admin-users.rowData...admin-audit.rowData..",
-        "outputs": [
-            {"id": "admin-message", "property": "children"},
-            {"id": "admin-users", "property": "rowData"},
-            {"id": "admin-audit", "property": "rowData"},
+    body = callback_request(
+        ["admin-message.children", "admin-users.rowData", "admin-audit.rowData"],
+        [("admin-add", "n_clicks", 1)],
+        [
+            ("admin-new-name", "value", "intruder"),
+            ("admin-new-password", "value", "intruder-pass"),
+            ("admin-new-role", "value", "admin"),
+            ("admin-new-centres", "value", None),
+            ("url", "search", ""),
         ],
-        "inputs": [{"id": "admin-add", "property": "n_clicks", "value": 1}],
-        "state": [
-            {"id": "admin-new-name", "property": "value", "value": "intruder"},
-            {"id": "admin-new-password", "property": "value", "value": "intruder-pass"},
-            {"id": "admin-new-role", "property": "value", "value": "admin"},
-            {"id": "admin-new-centres", "property": "value", "value": None},
-            {"id": "url", "property": "search", "value": ""},
-        ],
-        "changedPropIds": ["admin-add.n_clicks"],
-    }
+    )
     response = client.post(
         "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf(client)}
     )

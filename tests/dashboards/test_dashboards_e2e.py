@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from support.app import ARTIFACTS, ServedApp, login, make_app
+from support.app import ServedApp, login, make_app, new_page, shoot
 
 from analytics.centres import get_centre
 from analytics.kpi import call_kpis
@@ -23,11 +23,9 @@ PAGES = ["/", "/categories", "/intraday", "/tickets", "/sites", "/reports", "/wa
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    p = context.new_page()
-    p.set_default_timeout(30_000)
+    p = new_page(browser, accept_downloads=True)
     yield p
-    context.close()
+    p.context.close()
 
 
 def kpi_layer(served, filters=None, period="2026-09") -> dict:
@@ -41,9 +39,16 @@ def headline(page, name: str) -> str:
     return page.locator(f"#overview-period [data-kpi='{name}']").inner_text()
 
 
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def open_seed_week(page, served, shown: str):
+    """A planner logged in on the seed's week of 20 September, ``shown`` on screen; the
+    week as the app loads it."""
+    from dashboards.planner.week import load_week
+
+    login(page, served.url, "planner")
+    page.goto(served.url + "/planner?centre=bahrain_lmra&week=2026-09-20")
+    page.wait_for_selector(shown)
+    with served.app.server.app_context():
+        return load_week("bahrain_lmra", "week:2026-09-20")
 
 
 def test_a_manager_logs_in_and_finds_the_seed_september_in_both_languages(served_seed, page):
@@ -208,15 +213,10 @@ def test_the_wallboard_refreshes_itself(served_seed, page):
 
 def test_a_planner_edits_agents_simulates_compares_and_downloads(served_seed, page):
     """Erlang A answers at once; the simulation runs in the background to its bands."""
-    from dashboards.pages.planner import load_week
     from simulation.planning.whatif import erlang_week, set_agents
 
-    login(page, served_seed.url, "planner")
-    page.goto(served_seed.url + "/planner?centre=bahrain_lmra&week=2026-09-20")
     tile = "#planner-total-sl_offered_12"
-    page.wait_for_selector(tile)
-    with served_seed.app.server.app_context():
-        week = load_week("bahrain_lmra", "week:2026-09-20")
+    week = open_seed_week(page, served_seed, tile)
     before = erlang_week(week)
     assert page.inner_text(tile) == format_value("sl_offered_12", before.totals["sl_offered_12"])
     row = next(r for r in before.intervals if r["status"] == "red")
@@ -292,15 +292,10 @@ def test_the_planner_changes_only_what_it_is_told_in_plain_words(served_seed, pa
     """Volume to 120% and Apply add no agent (± agents opens at 0); the targets are a
     form; a plan replaced by a reset stays as the previous plan; no command, file format
     or solver term on screen; Arabic too."""
-    from dashboards.pages.planner import load_week
     from simulation.planning.whatif import Levers, erlang_week, set_agents
 
-    login(page, served_seed.url, "planner")
-    page.goto(served_seed.url + "/planner?centre=bahrain_lmra&week=2026-09-20")
     rag = "#planner-rag"
-    page.wait_for_selector(rag)
-    with served_seed.app.server.app_context():
-        week = load_week("bahrain_lmra", "week:2026-09-20")
+    week = open_seed_week(page, served_seed, rag)
     assert page.input_value("#planner-delta") == "0"
     for lever in ("#planner-volume", "#planner-handling", "#planner-patience"):
         assert page.input_value(lever) == "100"

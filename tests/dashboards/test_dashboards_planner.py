@@ -3,6 +3,8 @@ figures are exact Erlang A's for the same week, plan and levers."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import flask
 import pytest
 from support.app import make_app
@@ -25,16 +27,22 @@ def app(seed_store, tmp_path_factory):
     return make_app(seed_store, tmp_path_factory.mktemp("planner"))
 
 
+@contextmanager
 def as_user(app, role: str):
-    context = app.server.test_request_context("/_dash-update-component")
-    context.push()
-    flask.g.user = User(role, role, None)
-    return context
+    """A callback's request by a user of ``role``, for the length of the block."""
+    with app.server.test_request_context("/_dash-update-component"):
+        flask.g.user = User(role, role, None)
+        yield
+
+
+def seed_week(app):
+    """The seed's week of 20 September as the planner opens it."""
+    with as_user(app, "planner"):
+        return load_week("bahrain_lmra", "week:2026-09-20")
 
 
 def test_the_levers_give_exact_erlang_a_for_the_week(app):
-    ctx = as_user(app, "planner")
-    try:
+    with as_user(app, "planner"):
         week = load_week("bahrain_lmra", "week:2026-09-20")
         plan = list(week.agents)
         tiles, figure, rows, compared, *_ = recompute(
@@ -83,25 +91,16 @@ def test_the_levers_give_exact_erlang_a_for_the_week(app):
         after = erlang_week(week, new_plan)
         assert rows2[3]["sl_offered_12"] == after.intervals[3]["sl_offered_12"]
         assert compared2[0]["paid_hours"] == pytest.approx(after.totals["paid_hours"])
-    finally:
-        ctx.pop()
 
 
 def test_an_executive_cannot_call_the_planners_callbacks(app):
-    ctx = as_user(app, "executive")
-    try:
+    with as_user(app, "executive"):
         with pytest.raises(Forbidden):
             recompute(100, 100, 100, 0, [], *NO_TARGET, [], None, 0, {}, None, None, [], SOURCE, "")
-    finally:
-        ctx.pop()
 
 
 def test_the_week_and_backtest_lines_are_worded_in_arabic_from_their_data(app):
-    ctx = as_user(app, "planner")
-    try:
-        week = load_week("bahrain_lmra", "week:2026-09-20")
-    finally:
-        ctx.pop()
+    week = seed_week(app)
     assert week.origin[:2] == ("history", "bahrain_lmra")
     assert week_source(week, "en") == week.source
     arabic = week_source(week, "ar", "مركز البحرين")
@@ -134,8 +133,7 @@ def test_the_targets_form_reads_as_a_target_and_refuses_values_out_of_range():
 
 
 def test_a_target_from_the_form_colours_the_intervals_as_its_text_does(app):
-    ctx = as_user(app, "planner")
-    try:
+    with as_user(app, "planner"):
         week = load_week("bahrain_lmra", "week:2026-09-20")
         plan = list(week.agents)
         cats = [{"cat": c} for c in week.categories]
@@ -143,8 +141,6 @@ def test_a_target_from_the_form_colours_the_intervals_as_its_text_does(app):
             100, 100, 100, 0, [], *("sl_offered", 20, 90, None), plan, None, 0, {}, None, None,
             cats, SOURCE, "",
         )  # fmt: skip
-    finally:
-        ctx.pop()
     exact = erlang_week(week, plan, Levers(), ["sl_offered_20>=0.9"])
     assert [r["status"] for r in rows] == [r["status"] for r in exact.intervals]
     # the chart draws the target's service level and the target itself
@@ -159,11 +155,7 @@ def test_found_staffing_is_worded_with_both_models_and_the_previous_plan_is_kept
     """A found plan (agents on the phones) under 10% shrinkage becomes the fewest agents
     scheduled; the line under the jobs names Erlang A's amber and red intervals beside
     the simulation's verdict; the plan it replaced stays in the comparison."""
-    ctx = as_user(app, "planner")
-    try:
-        week = load_week("bahrain_lmra", "week:2026-09-20")
-    finally:
-        ctx.pop()
+    week = seed_week(app)
     levers = Levers(shrinkage=0.1)
     old = list(week.agents)
     found_agents = [a + 1 if a else 0 for a in old]  # what the job returned: on the phones
@@ -194,11 +186,7 @@ def test_found_staffing_is_worded_with_both_models_and_the_previous_plan_is_kept
 
 
 def test_erlang_a_and_the_simulation_side_by_side_only_for_the_plan_on_screen(app):
-    ctx = as_user(app, "planner")
-    try:
-        week = load_week("bahrain_lmra", "week:2026-09-20")
-    finally:
-        ctx.pop()
+    week = seed_week(app)
     plan, levers = list(week.agents), Levers()
     result = erlang_week(week, plan, levers)
     e = result.totals["sl_offered_12"]

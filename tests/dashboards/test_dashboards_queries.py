@@ -10,7 +10,6 @@ import re
 import pytest
 from support.kpi import assert_same
 
-from analytics.centres import get_centre
 from analytics.exports.report import folded_profile
 from analytics.kpi import call_kpis, ticket_kpis
 from analytics.kpi.tickets import at_risk_tickets
@@ -19,17 +18,6 @@ from dashboards import queries
 from dashboards.tiles import formula
 
 SEPT = parse_period("2026-09")
-
-
-@pytest.fixture(scope="module")
-def con(seed_store):
-    with seed_store.reader() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def centre(con):
-    return get_centre(con, "bahrain_lmra")
 
 
 def test_a_category_filter_gives_the_row_of_that_category_in_the_breakdown(con, centre):

@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 from support.app import PASSWORDS, make_app
 
-from dashboards.protocol import page_request
+from dashboards.protocol import callback_request, page_request
 
 
 @pytest.fixture(scope="module")
@@ -164,19 +164,7 @@ def test_a_page_is_one_declaration_for_the_guard_the_menu_and_the_router(app):
         assert ("/probe", "probe") in menu(User("a", "admin", None))
         assert "/probe" not in [p for p, _ in menu(User("p", "planner", None))]
         token = executive.get_cookie("_csrf_token").value
-        body = {
-            "output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [
-                {"id": "_pages_content", "property": "children"},
-                {"id": "_pages_store", "property": "data"},
-            ],
-            "inputs": [
-                {"id": "_pages_location", "property": "pathname", "value": "/probe"},
-                {"id": "_pages_location", "property": "search", "value": ""},
-            ],
-            "changedPropIds": ["_pages_location.pathname"],
-            "state": [],
-        }
+        body = page_request("/probe", "")
         rendered = executive.post(
             "/_dash-update-component", json=body, headers={"X-CSRFToken": token}
         )
@@ -327,21 +315,11 @@ def test_the_planner_refuses_100000_replications_and_absurd_plans_at_once(app):
             ("planner-patience", "value", 100),
             ("planner-shrinkage", "value", 0),
         ]
-        body = {
-            "output": "..planner-job.data...planner-poll.disabled...planner-job-message.children..",
-            "outputs": [
-                {"id": "planner-job", "property": "data"},
-                {"id": "planner-poll", "property": "disabled"},
-                {"id": "planner-job-message", "property": "children"},
-            ],
-            "inputs": [
-                {"id": "planner-simulate", "property": "n_clicks", "value": 1},
-                {"id": "planner-find", "property": "n_clicks", "value": None},
-            ],
-            "state": [{"id": i, "property": p, "value": v} for i, p, v in state]
-            + [[], []],  # no per-category levers
-            "changedPropIds": ["planner-simulate.n_clicks"],
-        }
+        body = callback_request(
+            ["planner-job.data", "planner-poll.disabled", "planner-job-message.children"],
+            [("planner-simulate", "n_clicks", 1), ("planner-find", "n_clicks", None)],
+            [*state, [], []],  # no per-category levers
+        )
         answer = post(client, body)
         assert answer.status_code == 200
         return answer.json["response"]["planner-job-message"]["children"]
@@ -479,23 +457,14 @@ def test_an_admin_sees_and_lifts_the_delays_and_both_are_audited(seed_store, tmp
     log_in(admin, "admin")
     shown = post(admin, page_request("/admin", ""))
     assert "admin-lockouts" in shown.text and "pair:10.0.0.66|planner" in shown.text
-    body = {
-        "output": "..admin-unlock-message.children...admin-lockouts.rowData..",
-        "outputs": [
-            {"id": "admin-unlock-message", "property": "children"},
-            {"id": "admin-lockouts", "property": "rowData"},
+    body = callback_request(
+        ["admin-unlock-message.children", "admin-lockouts.rowData"],
+        [("admin-unlock", "n_clicks", 1)],
+        [
+            ("admin-lockouts", "selectedRows", [{"key": "pair:10.0.0.66|planner"}]),
+            ("url", "search", ""),
         ],
-        "inputs": [{"id": "admin-unlock", "property": "n_clicks", "value": 1}],
-        "state": [
-            {
-                "id": "admin-lockouts",
-                "property": "selectedRows",
-                "value": [{"key": "pair:10.0.0.66|planner"}],
-            },
-            {"id": "url", "property": "search", "value": ""},
-        ],
-        "changedPropIds": ["admin-unlock.n_clicks"],
-    }
+    )
     assert post(admin, body).status_code == 200
     assert attempt(app, "planner", PASSWORDS["planner"], "10.0.0.66").status_code == 302
     unlocked = [r for r in state.audit_log(50) if r["action"] == "login_unlocked"]

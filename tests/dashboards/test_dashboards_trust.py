@@ -14,7 +14,6 @@ from dash import no_update
 from support.trust import colour_at, family, hand_status
 
 from analytics.calendars import BusinessCalendar
-from analytics.centres import get_centre
 from analytics.exports.report import Target
 from analytics.freshness import data_age
 from analytics.kpi import ticket_kpis
@@ -84,17 +83,6 @@ def test_a_calendar_range_becomes_the_period_in_the_url():
     ranged = "http://x/?centre=c&period=2026-09-01..2026-09-10"
     picked = filtered_href(ranged, {"period": "2026-08", "range": ["2026-09-01", "2026-09-10"]})
     assert "period=2026-08" in picked
-
-
-@pytest.fixture(scope="module")
-def con(seed_store):
-    with seed_store.reader() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def centre(con):
-    return get_centre(con, "bahrain_lmra")
 
 
 def test_data_age_counts_opening_hours_only(con, centre):

@@ -11,7 +11,7 @@ import itertools
 import re
 
 import pytest
-from support.app import ARTIFACTS, ServedApp, login, make_app
+from support.app import ServedApp, login, make_app, new_page, served_seed_month, shoot
 from support.trust import colour_at, family, hand_status
 
 from analytics.centres import get_centre
@@ -66,18 +66,12 @@ def served_seed(tmp_path_factory, generated_months):
     """The seed September served for this module alone: the session's shared app gets
     loads published to it by other modules (an October), which would move the figures
     and the pickers these tests read."""
-    tmp = tmp_path_factory.mktemp("trust-seed")
-    store = generated_months.copy(tmp / "served.duckdb", "bahrain_lmra", "2026-09")
-    served = ServedApp(make_app(store, tmp, today=dt.date(2026, 9, 30), wallboard_refresh_s=1))
-    yield served
-    served.close()
+    with served_seed_month(tmp_path_factory.mktemp("trust-seed"), generated_months) as served:
+        yield served
 
 
 def _page(browser, width=1440):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    p = context.new_page()
-    p.set_default_timeout(30_000)
-    return p
+    return new_page(browser, width, 900)
 
 
 @pytest.fixture
@@ -102,11 +96,6 @@ def figure(page, graph_id: str) -> dict:
         " return g && g.data ? {data: g.data, layout: g.layout} : null; }",
         arg=graph_id,
     ).json_value()
-
-
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 # ---------------------------------------------------------------- 1. colours, 2. units
@@ -404,8 +393,7 @@ def test_the_filters_stay_in_one_row_at_1440_px(served_seed, browser):
     """Every filter of the page with the most (centre, period, dates and five
     dimensions, chips chosen in two) on one line at 1440 x 1000, side by side, in both
     languages."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    page = context.new_page()
+    page = new_page(browser)
     login(page, served_seed.url, "manager")
     for lang in ("en", "ar"):
         page.goto(
@@ -422,7 +410,7 @@ def test_the_filters_stay_in_one_row_at_1440_px(served_seed, browser):
         pairs = itertools.pairwise(ordered)
         assert all(a["right"] <= b["left"] + 0.5 for a, b in pairs), (lang, ordered)
         assert ordered[-1]["right"] <= 1440 and ordered[0]["left"] >= 0, (lang, ordered)
-    context.close()
+    page.context.close()
 
 
 def test_a_row_click_that_filters_shows_as_the_filter(served_seed, page):

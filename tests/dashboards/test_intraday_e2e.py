@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support.app import ARTIFACTS, ServedApp, login, make_app
+from support.app import ServedApp, login, make_app, new_page, shoot
 from support.cli import run_cca
 
 from analytics.centres import get_centre
@@ -38,11 +38,9 @@ def served_today(seed_store, tmp_path_factory):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    p = context.new_page()
-    p.set_default_timeout(60_000)
+    p = new_page(browser, timeout_ms=60_000)
     yield p
-    context.close()
+    p.context.close()
 
 
 def figure(page) -> dict:
@@ -98,8 +96,7 @@ def test_the_today_view_shows_the_band_the_target_and_a_what_if_moving_it(served
     assert target is not None
     assert [s["y0"] for s in fig["shapes"]] == [target.value]
     before = projected(page, SL)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "intraday_today_en.png"), full_page=True)
+    shoot(page, "intraday_today_en")
 
     page.fill("#intraday-change", "+4@11:00-15:00")
     page.click("#intraday-recompute")
@@ -113,4 +110,4 @@ def test_the_today_view_shows_the_band_the_target_and_a_what_if_moving_it(served
     page.wait_for_selector("#intraday-today-figure .js-plotly-plot")
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert projected(page, SL) == format_value(SL, base.day[SL], "ar")
-    page.screenshot(path=str(ARTIFACTS / "intraday_today_ar.png"), full_page=True)
+    shoot(page, "intraday_today_ar")

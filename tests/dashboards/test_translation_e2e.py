@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from support.app import ARTIFACTS, ServedApp, login, make_app
+from support.app import login, new_page, served_seed_month, shoot
 
 from analytics.translation import date, gettext
 
@@ -25,22 +25,15 @@ KPI_NAME = re.compile(
 def served_seed(tmp_path_factory, generated_months):
     """The seed September served for this module alone: the session's shared app gets
     an October published to it by another module, which would move the dates read here."""
-    import datetime as dt
-
-    tmp = tmp_path_factory.mktemp("words-seed")
-    store = generated_months.copy(tmp / "served.duckdb", "bahrain_lmra", "2026-09")
-    served = ServedApp(make_app(store, tmp, today=dt.date(2026, 9, 30), wallboard_refresh_s=1))
-    yield served
-    served.close()
+    with served_seed_month(tmp_path_factory.mktemp("words-seed"), generated_months) as served:
+        yield served
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    p = context.new_page()
-    p.set_default_timeout(30_000)
+    p = new_page(browser)
     yield p
-    context.close()
+    p.context.close()
 
 
 # The text and the middle x of each character of the first SVG text under ``selector``
@@ -73,9 +66,8 @@ def test_a_latin_name_inside_an_arabic_chart_title_keeps_its_place(served_seed, 
         closing = text.index(")", latin)
         # read right to left: "(" then إرلانغ then A then ")", each left of the one before
         assert xs[opening] > xs[erlang] > xs[latin] > xs[closing], (text, xs)
-    ARTIFACTS.mkdir(exist_ok=True)
     page.wait_for_selector("#intraday-agents text.legendtext")
-    page.screenshot(path=str(ARTIFACTS / "intraday_ar.png"), full_page=True)
+    shoot(page, "intraday_ar")
 
 
 def test_tiles_and_titles_show_plain_words_and_the_one_date_format(served_seed, page):
@@ -94,7 +86,7 @@ def test_tiles_and_titles_show_plain_words_and_the_one_date_format(served_seed, 
         assert stamp.startswith(date(__import__("datetime").date(2026, 9, 30), lang, "short"))
         if lang == "ar":
             assert gettext("ar", "Data as of") in body and "30 سبتمبر 2026" in stamp
-        page.screenshot(path=str(ARTIFACTS / f"overview_plain_{lang}.png"), full_page=True)
+        shoot(page, f"overview_plain_{lang}")
 
     page.goto(served_seed.url + "/wallboard" + SEPT + "&lang=ar")
     page.wait_for_selector("[data-kpi='answer_rate_excl_short']")

@@ -1,7 +1,10 @@
-"""The dashboards app over a store, served by waitress, and the browser log-in."""
+"""The dashboards app over a store, served by waitress; a browser page and the log-in."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from argon2 import PasswordHasher, profiles
@@ -56,7 +59,36 @@ class ServedApp:
         self.server.close()
 
 
+@contextmanager
+def served_seed_month(tmp: Path, months) -> Iterator[ServedApp]:
+    """bahrain_lmra's seed September in a store of its own under ``tmp`` (a copy from
+    ``months``, the ``generated_months`` fixture) served with 30 September as today (a
+    module that must not see loads other modules publish to the session's
+    ``served_seed`` serves its own)."""
+    store = months.copy(tmp / "served.duckdb", "bahrain_lmra", SEED_MONTH)
+    served = ServedApp(make_app(store, tmp, today=dt.date(2026, 9, 30), wallboard_refresh_s=1))
+    try:
+        yield served
+    finally:
+        served.close()
+
+
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+def shoot(page, name: str) -> None:
+    """A full-page screenshot, test-artifacts/<name>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def new_page(browser, width: int = 1440, height: int = 1000, timeout_ms: int = 30_000, **options):
+    """A page in a browser context of its own (its own cookies: one log-in per page);
+    ``options`` go to the context (``accept_downloads``). Close it with
+    ``page.context.close()``."""
+    page = browser.new_context(viewport={"width": width, "height": height}, **options).new_page()
+    page.set_default_timeout(timeout_ms)
+    return page
 
 
 def login(page, url: str, user: str):

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +52,7 @@ from pydantic import (
     create_model,
 )
 
+from analytics.errors import read_toml
 from analytics.kpi.catalogue import SL_NAME
 from analytics.packaged import packaged_dir
 
@@ -395,6 +395,22 @@ def _reason(error: dict) -> str:
 # --------------------------------------------------------------------------- reading
 
 
+def _validated(model, data, where: str, unknown: str, why=None):
+    """``model`` of ``data``, else ``RuleError`` "<where>, key 'k': <what is wrong>" for
+    the first key pydantic refused: ``unknown`` for a key the model has not, else
+    ``why(key, error)`` (by default pydantic's reason)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = _first_error(exc)
+        key = error["loc"][0]
+        if error["type"] == "extra_forbidden":
+            text = unknown
+        else:
+            text = why(key, error) if why else _reason(error)
+        raise RuleError(f"{where}, key {key!r}: {text}") from None
+
+
 def rule_from_dict(
     centre_id: str,
     data: Mapping[str, Any],
@@ -413,21 +429,20 @@ def rule_from_dict(
     kind = data.get("kind")
     if kind not in KINDS:
         raise RuleError(f"{where}, key 'kind': {kind!r} is not one of {', '.join(KINDS)}")
-    model = _RULE_MODELS[kind]
-    try:
-        table = model.model_validate(data)
-    except ValidationError as exc:
-        error = _first_error(exc)
-        key = error["loc"][0]
-        if error["type"] == "extra_forbidden":
-            raise RuleError(
-                f"{where}, key {key!r}: not a key of {kind} rules "
-                f"(keys: {', '.join([*COMMON_KEYS, *KINDS[kind]])})"
-            ) from None
-        if error["type"] == "missing":
-            hint = 'e.g. cooldown = "1h"' if key == "cooldown" else KINDS[kind][key].help
-            raise RuleError(f"{where}, key {key!r}: missing ({hint})") from None
-        raise RuleError(f"{where}, key {key!r}: {_reason(error)}") from None
+
+    def why(key: str, error) -> str:
+        if error["type"] != "missing":
+            return _reason(error)
+        hint = 'e.g. cooldown = "1h"' if key == "cooldown" else KINDS[kind][key].help
+        return f"missing ({hint})"
+
+    table = _validated(
+        _RULE_MODELS[kind],
+        data,
+        where,
+        f"not a key of {kind} rules (keys: {', '.join([*COMMON_KEYS, *KINDS[kind]])})",
+        why,
+    )
     if channels is not None:
         missing = [c for c in table.channels if c not in channels]
         if missing:
@@ -471,14 +486,7 @@ def channel_from_dict(name: str, data: Mapping[str, Any], where: str = "channel"
     kind = data.get("type")
     if kind not in CHANNEL_TYPES:
         raise RuleError(f"{where}, key 'type': {kind!r} is not webhook or email")
-    try:
-        table = _CHANNEL_MODELS[kind].model_validate(data)
-    except ValidationError as exc:
-        error = _first_error(exc)
-        key = error["loc"][0]
-        if error["type"] == "extra_forbidden":
-            raise RuleError(f"{where}, key {key!r}: not a key of {kind} channels") from None
-        raise RuleError(f"{where}, key {key!r}: {_reason(error)}") from None
+    table = _validated(_CHANNEL_MODELS[kind], data, where, f"not a key of {kind} channels")
     return Channel(str(name), kind, table.model_dump(exclude={"type"}))
 
 
@@ -502,22 +510,14 @@ _FILE_ERRORS = {
 def load_rules_file(path: str | Path) -> RuleFile:
     """Read and validate a rules file; ``RuleError`` names the file, rule and key."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RuleError(f"{path}: no such rules file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        table = _RulesFile.model_validate(data)
-    except ValidationError as exc:
-        error = _first_error(exc)
-        key = error["loc"][0]
-        if error["type"] == "extra_forbidden":
-            raise RuleError(
-                f"{path}, key {key!r}: a rules file has centre_id, channels, rules"
-            ) from None
-        raise RuleError(f"{path}, key {key!r}: {_FILE_ERRORS[key]}") from None
+    data = read_toml(path, "rules", RuleError)
+    table = _validated(
+        _RulesFile,
+        data,
+        str(path),
+        "a rules file has centre_id, channels, rules",
+        lambda key, _error: _FILE_ERRORS[key],
+    )
     channels = {
         name: channel_from_dict(name, t, f"{path}: channel") for name, t in table.channels.items()
     }

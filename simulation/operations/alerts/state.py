@@ -25,7 +25,6 @@ from analytics.appstate import AppState, utc_now
 from simulation.operations.alerts.rules import (
     Channel,
     Rule,
-    RuleError,
     RuleFile,
     channel_from_dict,
     load_rules_file,
@@ -362,21 +361,3 @@ def alert_log(
             record["detail"] = json.loads(record["detail"])
             out.append(record)
     return out
-
-
-__all__ = [
-    "RuleError",
-    "acknowledge",
-    "alert_log",
-    "delete_rule",
-    "get_alert",
-    "list_channels",
-    "list_rules",
-    "load_rules",
-    "open_alerts",
-    "record_alert",
-    "resolve_missing",
-    "rules_of",
-    "save_channel",
-    "save_rule",
-]
