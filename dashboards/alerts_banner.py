@@ -64,13 +64,17 @@ def feed_items(user, lang: str) -> list:
 
     from analytics.centres import get_centre
     from analytics.kpi.live import feed_health, with_staleness
+    from analytics.labels import centre_name
+    from analytics.translation import LANGUAGES
 
     app = app_context()
 
     def compute():
         with app.store.reader() as con:
             feeds = feed_health(con)
-            return [(f, get_centre(con, f["centre_id"])) for f in feeds]
+            centres = [(f, get_centre(con, f["centre_id"])) for f in feeds]
+            # the centre as a manager calls it, in each language (not its id)
+            return [(f, c, {lg: centre_name(con, c, lg) for lg in LANGUAGES}) for f, c in centres]
 
     try:
         feeds = app.memo(("live-feed-health",), compute)
@@ -78,7 +82,7 @@ def feed_items(user, lang: str) -> list:
         return []
     wall = dt.datetime.now(dt.UTC)
     items = []
-    for feed, centre in feeds:
+    for feed, centre, names in feeds:
         if not user.may_see(centre.centre_id):
             continue
         feed = with_staleness(feed, centre, wall)
@@ -92,13 +96,14 @@ def feed_items(user, lang: str) -> list:
             "The live feed of {cid} ({format}) has been silent for {n} min while the centre is "
             "open: the wallboard's figures are old.",
             round(minutes),
-            cid=centre.centre_id,
+            cid=names.get(lang, centre.centre_id),
             format=str(feed["format"]),
         )
         items.append(
             dmc.Alert(
                 text,
-                title=feed["source"],
+                # the feed's file or address only in the tooltip, for whoever runs it
+                title=html.Span(gettext(lang, "Live feed silent"), title=str(feed["source"])),
                 color="red",
                 variant="light",
                 className="alert-item",

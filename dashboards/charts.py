@@ -350,6 +350,10 @@ def bars_with_target(
     if target_label and target is not None:
         fig["data"][0]["showlegend"] = False
         fig["data"].append(target_legend(_dates(x), target, target_label, "#495057"))
+        # the legend at the figure's foot, under the (rotated) times, not over them
+        fig["layout"]["height"] = height + 30
+        fig["layout"]["margin"]["b"] = 95
+        fig["layout"]["legend"].update({"yref": "container", "y": 0.01, "yanchor": "bottom"})
     elif target is not None:
         fig["layout"]["shapes"] = [_target_line(target, "#495057")]
     if percent:
