@@ -37,9 +37,9 @@ _WORDS = {
     "agent": N_("Agent"),
     "roster": N_(
         "Drop a roster here for adherence: a CSV (agent_id,start,end,activity[,team]) "
-        "or a saved cca roster result (CSV or JSON)"
+        "or a roster downloaded from the Planner (CSV or JSON)"
     ),
-    "no_states": N_("No agent states for this period: follow a feed with cca live follow."),
+    "no_states": N_("No agent states for this period: no live feed has reported the agents."),
     "shrinkage_lever": N_("Measured shrinkage over the period (the planner's shrinkage lever)"),
     "intervals": N_("Adherence per interval"),
     "bad_roster": N_("The roster could not be read"),

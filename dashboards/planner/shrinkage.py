@@ -34,7 +34,7 @@ def shrinkage_bar(lang: str) -> html.Div:
         [
             ltr_input("planner-shrink-period", t("measured over", lang), "yesterday", 190),
             dcc.Upload(
-                html.Div(t("roster (CSV or cca roster result)", lang)),
+                html.Div(t("Roster file (a CSV, or a roster downloaded from the Planner)", lang)),
                 id="planner-shrink-roster",
                 className="panel",
                 style={"borderStyle": "dashed", "cursor": "pointer", "padding": "6px"},
