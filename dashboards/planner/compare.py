@@ -76,7 +76,7 @@ def compare_panel(lang: str) -> html.Div:
                 lang,
                 id="planner-compare",
                 rowData=[],
-                columnDefs=[{"field": "scenario"}],
+                columnDefs=[{"field": "scenario", "headerName": column_label("scenario", lang)}],
                 defaultColDef={
                     "flex": 1,
                     "minWidth": 80,  # 14 columns within 1440 px (narrow padding: CSS)
