@@ -14,6 +14,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
+from analytics.labels import centre_names
 from analytics.translation import NP_, for_reader, gettext, moment, pgettext
 from dashboards import auth
 from dashboards.context import app_context, centre_for, visible_centres
@@ -113,7 +114,10 @@ def said(exc: Exception, lang: str) -> str:
 
 def build(ctx: PageContext):
     w = ctx.w
-    centres = [c.centre_id for c in visible_centres(ctx.con, ctx.user)]
+    visible = visible_centres(ctx.con, ctx.user)
+    names = centre_names(ctx.con, visible, ctx.lang)
+    # the pickers show the centre as the reader calls it; their values stay its id
+    centres = [{"value": c.centre_id, "label": names[c.centre_id]} for c in visible]
     users = ag_grid(
         ctx.lang,
         id="admin-users",
@@ -241,7 +245,7 @@ def unlock(_clicks, selected, search=None):
 RULE_FIELDS_HIDDEN = ("centre_id", "source", "updated_at", "updated_by")
 
 
-def alert_rules_panel(w, centres: list[str], lang: str = "en") -> html.Div:
+def alert_rules_panel(w, centres: list[dict[str, str]], lang: str = "en") -> html.Div:
     """Alert rules per centre: pick one, edit it as JSON (the TOML table's keys), save or
     delete; ``simulation.operations.alerts.save_rule`` validates and names a bad key."""
     return html.Div(
@@ -253,7 +257,7 @@ def alert_rules_panel(w, centres: list[str], lang: str = "en") -> html.Div:
                         id="admin-rules-centre",
                         label=w["centre"],
                         data=centres,
-                        value=centres[0] if centres else None,
+                        value=centres[0]["value"] if centres else None,
                         w=220,
                     ),
                     dmc.Button(w["save"], id="admin-rule-save"),
