@@ -4,6 +4,8 @@ colour scales (``tests/dashboards/test_dashboards_trust*.py``)."""
 
 from __future__ import annotations
 
+import re
+
 
 def rgb(colour: str) -> tuple[int, int, int]:
     colour = colour.lstrip("#")
@@ -40,3 +42,17 @@ def family(colour) -> str:
 def hand_status(value: float, target: float, at_least: bool, tolerance: float) -> str:
     gap = value - target if at_least else target - value
     return "good" if gap >= 0 else ("warn" if gap >= -tolerance else "bad")
+
+
+# A KPI's catalogue name on screen (its place is the tooltip and the exports)
+KPI_NAME = re.compile(
+    r"\b(?:sl_(?:offered|answered|excl_short|with_abandons)_\d+|[a-z]+_[a-z_]+_s|asa_s)\b"
+)
+
+
+def plain_words_on(page) -> list[str]:
+    """The KPI names and seed numbers a page's body shows (none is right)."""
+    body = page.locator(".page-body").inner_text()
+    return sorted(set(KPI_NAME.findall(body))) + [
+        w for w in ("seed", "البذرة") if w in body.lower()
+    ]
