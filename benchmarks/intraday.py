@@ -263,6 +263,103 @@ def validate(args) -> int:
     return 0
 
 
+ALERT_RULE = {
+    "name": "today-sl30",
+    "kind": "sl_projection",
+    "kpi": "sl_answered_30",
+    "target": 0.7,
+    "critical_below": 0.5,
+    "cooldown": "2h",
+}
+BAD_DAYS = {dt.date(2026, 3, 10), *(dt.date(2026, 6, d) for d in range(7, 12))}
+
+
+def alerts(args) -> int:
+    """The example ``sl_projection`` rule every 15 minutes from opening to closing on every
+    working day of each store (``cca generate --scenario bahrain_lmra``), by Erlang A and
+    by the simulation: the first warning and critical on the bad days with the lead time,
+    and how many ordinary days (a week of history or more) warned though they closed at
+    target. The simulation's old gate (no projection before ``min_calls_so_far`` calls) is
+    read off the same run: its first alert that was not an early one."""
+    from analytics.calendars import BusinessCalendar
+    from analytics.centres import get_centre
+    from analytics.kpi import call_kpis
+    from analytics.periods import Period
+    from analytics.store import Store
+    from simulation.operations.alerts.evaluate import CentreEvaluator
+    from simulation.operations.alerts.rules import rule_from_dict
+
+    extra = {"early_confidence": args.early_confidence}
+    rules = {
+        m: rule_from_dict("bahrain_lmra", {**ALERT_RULE, **extra, "method": m})
+        for m in ("erlang", "simulation")
+    }
+    rows = []
+    for db in args.alerts:
+        with Store(db).reader() as con:
+            centre = get_centre(con, "bahrain_lmra")
+            calendar = BusinessCalendar(centre)
+            ev = CentreEvaluator(con, centre)
+            first, last = con.execute(
+                "SELECT min(arrived_at), max(arrived_at) FROM calls WHERE centre_id = ?",
+                [centre.centre_id],
+            ).fetchone()
+            day = first.astimezone(centre.tz).date()
+            while day <= last.astimezone(centre.tz).date():
+                if calendar.is_working_day(day) and (day.day >= 8 or day in BAD_DAYS):
+                    [real] = call_kpis(con, centre, period=Period(day, day, str(day)))
+                    row = {"day": day, "real": real["sl_answered_30"]}
+                    t = dt.datetime.combine(day, dt.time(7), tzinfo=centre.tz)
+                    while t.hour < 17:
+                        for m, rule in rules.items():
+                            for a in ev.evaluate(rule, t):
+                                keys = [m] if m == "erlang" else ["band"]
+                                if m == "simulation" and not a["early"]:
+                                    keys.append("calls")
+                                for k in keys:
+                                    row.setdefault(f"{k}_warn", (t, a))
+                                    if a["severity"] == "critical":
+                                        row.setdefault(f"{k}_crit", (t, a))
+                        t += dt.timedelta(minutes=15)
+                    rows.append(row)
+                    print(_alert_line(row), flush=True)
+                day += dt.timedelta(days=1)
+    print(f"\nearly_confidence {args.early_confidence}; {len(rows)} days")
+    normal = [r for r in rows if r["day"] not in BAD_DAYS]
+    for k, what in (("erlang", "Erlang A"), ("calls", "simulation, calls gate"),
+                    ("band", "simulation, band gate")):  # fmt: skip
+        warned = [r for r in normal if f"{k}_warn" in r]
+        false = [r for r in warned if r["real"] is not None and r["real"] >= 0.7]
+        print(
+            f"{what}: {len(warned)} of {len(normal)} ordinary days warned, {len(false)} of "
+            f"them closed at target (false warnings): "
+            + ", ".join(f"{r['day']:%d %b} {r[f'{k}_warn'][0]:%H:%M}" for r in false)
+        )
+    return 0
+
+
+def _alert_line(row) -> str:
+    def at(key):
+        hit = row.get(key)
+        if hit is None:
+            return "never"
+        t, a = hit
+        lead = a.get("lead_time_min")
+        value = f"{a['value']:.3f}" + (
+            f" share {a['share_below_target']:.2f}"
+            if a.get("share_below_target") is not None
+            else ""
+        )
+        return f"{t:%H:%M} ({value}" + ("" if lead is None else f", lead {lead:.0f} min") + ")"
+
+    bad = "BAD " if row["day"] in BAD_DAYS else ""
+    return (
+        f"{bad}{row['day']} real {row['real']:.3f} | erlang {at('erlang_warn')} / "
+        f"{at('erlang_crit')} | calls gate {at('calls_warn')} / {at('calls_crit')} | "
+        f"band gate {at('band_warn')} / {at('band_crit')}"
+    )
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--db", type=Path, help="a store (default: a generated seed centre)")
@@ -283,7 +380,14 @@ def main() -> int:
     )
     p.add_argument("--share", choices=("load", "slot"), default="slot", help="presence share by")
     p.add_argument("--handling", choices=("today", "history"), default="history")
+    p.add_argument(
+        "--alerts", type=Path, nargs="+", metavar="DB",
+        help="generated bahrain_lmra months: the sl_projection rule's warnings",
+    )  # fmt: skip
+    p.add_argument("--early-confidence", type=float, default=0.8, help="alerts: the rule's")
     args = p.parse_args()
+    if args.alerts:
+        return alerts(args)
     return validate(args) if args.validate else speed(args)
 
 

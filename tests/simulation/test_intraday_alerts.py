@@ -67,3 +67,32 @@ def test_the_projection_from_the_queue_warns_earlier_on_the_outage_day(march):
     with Store(march).reader() as con:
         [day] = call_kpis(con, get_centre(con, "bahrain_lmra"), period=parse_period("2026-03-10"))
     assert day["sl_answered_30"] < 0.5  # the warnings were right
+
+
+def _at_opening(db: Path, day: dt.date, method: str) -> list[dict]:
+    rule = rule_from_dict("bahrain_lmra", {**RULE, "method": method})
+    with Store(db).reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        at = dt.datetime.combine(day, dt.time(9), tzinfo=centre.tz)  # Ramadan: 09:00-15:00
+        return CentreEvaluator(con, centre).evaluate(rule, at)
+
+
+def test_the_projection_warns_at_opening_when_the_staffing_table_is_short(march):
+    """Before the rule's 20 calls the Erlang A rule cannot speak; the projection can, from
+    the profile and the staffing table, when most of its replications (the profile's
+    day-to-day error drawn in them) close below target: an ordinary Monday of Ramadan opens
+    quietly, the same Monday with 40% of its agents missing from the table (the June
+    week's incident) warns at opening."""
+    day = dt.date(2026, 3, 16)
+    assert _at_opening(march, day, "simulation") == []  # an ordinary morning: no alarm
+    with Store(march).writer() as con:
+        con.execute(
+            "UPDATE staffing SET agents_available = round(agents_available * 0.6) "
+            "WHERE centre_id = 'bahrain_lmra' AND CAST(interval_start AS DATE) = ?",
+            [day],
+        )
+    assert _at_opening(march, day, "erlang") == []  # no calls yet: nothing to go on
+    [alert] = _at_opening(march, day, "simulation")
+    assert alert["early"] and alert["calls_so_far"] == 0
+    assert alert["share_below_target"] >= 0.8
+    assert alert["projected_sl"] < 0.7 and alert["lead_time_min"] > 60

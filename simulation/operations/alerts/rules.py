@@ -88,7 +88,16 @@ KINDS: dict[str, dict[str, Key]] = {
         "target": Key("fraction", None, "warning when today is projected to close below this"),
         "critical_below": Key("fraction", None, "critical below this", optional=True),
         "weeks": Key("count", 4, "same weekdays of the last N weeks give the intraday profile"),
-        "min_calls_so_far": Key("count", 20, "no projection before this many calls today"),
+        "min_calls_so_far": Key(
+            "count", 20, "fewer calls today: no Erlang A projection, a stricter simulated one"
+        ),
+        "early_confidence": Key(
+            "fraction",
+            0.8,
+            "simulation, before min_calls_so_far calls: warn when this share of the "
+            "replications (the profile's day-to-day error drawn in them) closes below "
+            "target (critical: below critical_below); 0 waits for the calls",
+        ),
         "reforecast": Key("bool", True, "scale the rest of today by today's volume so far"),
         "max_extra_agents": Key("count", 30, "largest gap looked for, in agents"),
         "patience_s": Key("number", None, "mean patience (s); default: recent weeks' MLE", True),

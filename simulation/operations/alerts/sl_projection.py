@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analytics.centres import Centre
 from analytics.exports.i18n import Labels
@@ -53,7 +53,12 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
     interval_s = int(roster[0][1])
     interval = INTERVAL_NAME.get(interval_s, "30min")
     so_far = ev.calls_kpis(lo, as_of, thresholds_s=[threshold_s])[0]
-    if so_far["offered"] < p["min_calls_so_far"]:
+    # Too few calls to judge today by them: Erlang A waits; the simulation may speak
+    # from the forecast and the staffing alone, but only when most of its replications
+    # (the profile's day-to-day error drawn in them) close below target
+    # (``early_confidence``): an early warning must be one a manager can act on.
+    early = so_far["offered"] < p["min_calls_so_far"]
+    if early and (p["method"] == "erlang" or not p["early_confidence"]):
         return []
     name = f"{variant}_{threshold_label(threshold_s)}"
     num0, den0 = so_far_counts(so_far, variant, name)
@@ -63,7 +68,7 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
     )
     last = roster[-1]
     span = (first.time(), local_time(last[0] + dt.timedelta(seconds=last[1]), ev.centre).time())
-    profile, _days = ev.day_profile(day, p["weeks"], interval, span)
+    profile, profile_days = ev.day_profile(day, p["weeks"], interval, span)
     forecast_run = None
     saved = ev.saved_profile(day, interval)
     if saved is not None:  # a planner's saved forecast of today knows its day type
@@ -96,14 +101,27 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
     projected = model.value(num0, den0, extra=0)
     simulated = None
     if p["method"] != "erlang":
-        simulated = _simulated_rest(ev, p, as_of, profile, scale, interval_s, variant, name)
-        if simulated is None and p["method"] == "simulation":
+        recent = ev.recent_days(day, p["weeks"], interval)["offered"]
+        volume_cv = profile_cv(profile, [recent[d] for d in profile_days], local.time(), interval_s)
+        simulated = _simulated_rest(
+            ev, p, as_of, profile, scale, interval_s, variant, name, volume_cv
+        )
+        if simulated is None and (p["method"] == "simulation" or early):
             return []
     erlang_projected = projected
     if simulated is not None:
         projected = simulated["projected_sl"]
     if projected is None or projected >= p["target"]:
         return []
+    critical = p.get("critical_below")
+    if early:  # the share of replications below target (below critical) decides
+        if simulated["share_below"](p["target"]) < p["early_confidence"]:
+            return []
+        severity = "warning"
+        if critical is not None and simulated["share_below"](critical) >= p["early_confidence"]:
+            severity = "critical"
+    else:
+        severity = "critical" if critical is not None and projected < critical else "warning"
     best = model.value(num0, den0, extra=None)  # every remaining call within T
     agents_short = None
     if best is not None and best >= p["target"]:
@@ -112,8 +130,6 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
             if v is not None and v >= p["target"]:
                 agents_short = k
                 break
-    critical = p.get("critical_below")
-    severity = "critical" if critical is not None and projected < critical else "warning"
     closing = local_time(roster[-1][0] + dt.timedelta(seconds=roster[-1][1]), ev.centre)
     lead = None if simulated is None else simulated["lead_time_min"]
     message = _message(
@@ -141,7 +157,13 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
             closing=closing.isoformat(timespec="minutes"),
             method="erlang" if simulated is None else "simulation",
             erlang_projected_sl=erlang_projected,
-            **{k: v for k, v in (simulated or {}).items() if k != "projected_sl"},
+            early=early,
+            share_below_target=None if simulated is None else simulated["share_below"](p["target"]),
+            **{
+                k: v
+                for k, v in (simulated or {}).items()
+                if k not in ("projected_sl", "share_below")
+            },
         )  # fmt: skip
     ]
 
@@ -194,10 +216,33 @@ def _message(centre, as_of, projected, name, target, so_far, agents_short, lead,
     )
 
 
-def _simulated_rest(ev, p, as_of, profile, scale, interval_s, variant, name) -> dict | None:
+def profile_cv(profile: dict, days: list[dict], cut: dt.time, interval_s: int) -> float:
+    """The day-level cv of the calls from ``cut``'s interval on around ``profile``
+    (expected calls per local interval start) on the ``days`` it was read off (calls per
+    interval start each), beyond Poisson noise and widened by Student's t for their few
+    degrees of freedom (``simulation.intraday.reforecast``): how far a day's rest may
+    run off the profile. 0 with fewer than 2 days."""
+    from simulation.intraday.reforecast import small_sample_factor
+
+    def seconds(t: dt.time) -> int:
+        return t.hour * 3600 + t.minute * 60 + t.second
+
+    rest = [t for t in profile if seconds(t) + interval_s > seconds(cut)]
+    expected = sum(profile[t] for t in rest)
+    if len(days) < 2 or expected < 1:
+        return 0.0
+    y = [sum(d.get(t, 0) for t in rest) / expected - 1.0 for d in days]
+    extra = sum(v * v for v in y) / len(y) - 1.0 / expected
+    return math.sqrt(max(extra, 0.0)) * small_sample_factor(len(days))
+
+
+def _simulated_rest(
+    ev, p, as_of, profile, scale, interval_s, variant, name, volume_cv=0.0
+) -> dict | None:
     """Today's close by the intraday projection (``simulation.intraday``): the queue
     as the log shows it at ``as_of`` (callers waiting, calls in service), the rest of
-    the day's calls of ``profile`` × ``scale``, the staffing table's agents, ``p``'s
+    the day's calls of ``profile`` × ``scale`` with a day-level ``volume_cv`` drawn per
+    replication, the staffing table's agents, ``p``'s
     replications; its median and p10/p90, and the lead time: minutes from ``as_of``
     to the point of no return, the end of the interval after which the day can no
     longer close at target even if every later call were answered in time (0: past
@@ -226,6 +271,7 @@ def _simulated_rest(ev, p, as_of, profile, scale, interval_s, variant, name) -> 
         )
     except ValueError:
         return None
+    plan = replace(plan, volume_cv=volume_cv)
     threshold_s = float(SL_NAME.match(name).group(2))
     result = project(plan, p["replications"], 0, thresholds_s=[threshold_s])
     breach, _ = point_of_no_return(
@@ -236,6 +282,7 @@ def _simulated_rest(ev, p, as_of, profile, scale, interval_s, variant, name) -> 
         interval_s,
     )
     lead = None if breach is None else max((breach - as_of).total_seconds() / 60.0, 0.0)
+    days = [r[name] for r in result.per_replication if r.get(name) is not None]
     return {
         "projected_sl": result.day[name],
         "projected_sl_p10": result.day[f"{name}_p10"],
@@ -243,6 +290,8 @@ def _simulated_rest(ev, p, as_of, profile, scale, interval_s, variant, name) -> 
         "lead_time_min": lead,
         "waiting_now": plan.state.summary()["waiting"],
         "in_service_now": plan.state.summary()["in_service"],
+        # the share of replications whose day closes below a level
+        "share_below": lambda level: sum(v < level for v in days) / len(days) if days else 0.0,
     }
 
 
