@@ -129,20 +129,6 @@ def speed(args) -> int:
     return 0
 
 
-def _afternoon(con, centre, at, end):
-    from analytics.kpi import call_kpis
-
-    frame = con.execute(
-        "SELECT * FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ?",
-        [centre.centre_id, at, end],
-    ).df()
-    con.register("afternoon", frame)
-    try:
-        return call_kpis(con, centre, source="afternoon")[0]
-    finally:
-        con.unregister("afternoon")
-
-
 def validate(args) -> int:
     import numpy as np
 
@@ -153,6 +139,7 @@ def validate(args) -> int:
     from simulation.forecasting.forecast import data_days, forecast
     from simulation.forecasting.saved import save_forecast
     from simulation.intraday.day import build_plan
+    from simulation.intraday.model_error import arrived_kpis, learn_model_error, widen
     from simulation.intraday.projection import project
 
     tmp = tempfile.TemporaryDirectory()
@@ -177,7 +164,7 @@ def validate(args) -> int:
         for day in days:
             at = dt.datetime.combine(day, dt.time(12), tzinfo=centre.tz)
             end = at.replace(hour=0) + dt.timedelta(days=1)
-            actual = _afternoon(con, centre, at, end)
+            actual = arrived_kpis(con, centre, at, end)
             if not actual["offered"]:
                 continue
             row = {"day": day, "offered": actual["offered"]}
@@ -196,7 +183,25 @@ def validate(args) -> int:
                 except ValueError as exc:
                     print(f"{day} {mode}: {exc}", file=sys.stderr)
                     break
-                rest = project(plan, args.replications, 0, workers=args.workers).rest_of_day
+                result = project(plan, args.replications, 0, workers=args.workers)
+                rest = result.rest_of_day
+                if mode == "forecast" and not args.no_model_error:
+                    error = learn_model_error(
+                        con,
+                        centre,
+                        at,
+                        [k for k in result.kpi_names if k.startswith("sl_")],
+                        staffing="presence",
+                        morning=args.morning,
+                        presence_share_by=args.share,
+                        handling=args.handling,
+                    )
+                    row["model_error_sd"] = error.sd.get("sl_offered_12")
+                    row["model_error_days"] = error.days
+                    for k in KPIS:  # the band without the model's error, for comparison
+                        row[f"bare_{k}_p10"] = rest[f"{k}_p10"]
+                        row[f"bare_{k}_p90"] = rest[f"{k}_p90"]
+                    rest = widen(result, error).rest_of_day
                 for k in KPIS:
                     row[f"{mode}_{k}"] = rest[k]
                     row[f"{mode}_{k}_p10"] = rest[f"{k}_p10"]
@@ -211,7 +216,11 @@ def validate(args) -> int:
                     f"[{row['forecast_answer_rate_p10']:.3f}–{row['forecast_answer_rate_p90']:.3f}]"
                     f"; ASA real {actual['asa_s']:.1f} replayed {row['actual_asa_s']:.1f} "
                     f"forecast {row['forecast_asa_s']:.1f} "
-                    f"[{row['forecast_asa_s_p10']:.1f}–{row['forecast_asa_s_p90']:.1f}]",
+                    f"[{row['forecast_asa_s_p10']:.1f}–{row['forecast_asa_s_p90']:.1f}]"
+                    f"; sl_offered_12 real {actual['sl_offered_12']:.3f} forecast "
+                    f"{row['forecast_sl_offered_12']:.3f} [{row['forecast_sl_offered_12_p10']:.3f}"
+                    f"–{row['forecast_sl_offered_12_p90']:.3f}] model error sd "
+                    f"{row.get('model_error_sd') or 0:.3f} ({row.get('model_error_days', 0)} days)",
                     flush=True,
                 )
     tmp.cleanup()
@@ -260,6 +269,14 @@ def validate(args) -> int:
             f"({100 * sum(inside) / len(inside):.0f}%); mean width "
             f"{scale * float(np.mean(width)):.1f}{unit}"
         )
+        if rows and f"bare_{k}_p10" in rows[0]:
+            bare = [r[f"bare_{k}_p10"] <= r[f"real_{k}"] <= r[f"bare_{k}_p90"] for r in rows]
+            bare_width = [r[f"bare_{k}_p90"] - r[f"bare_{k}_p10"] for r in rows]
+            print(
+                f"    without the model's error: {sum(bare)}/{len(bare)} days "
+                f"({100 * sum(bare) / len(bare):.0f}%); mean width "
+                f"{scale * float(np.mean(bare_width)):.1f}{unit}"
+            )
     return 0
 
 
@@ -380,6 +397,10 @@ def main() -> int:
     )
     p.add_argument("--share", choices=("load", "slot"), default="slot", help="presence share by")
     p.add_argument("--handling", choices=("today", "history"), default="history")
+    p.add_argument(
+        "--no-model-error", action="store_true",
+        help="validation: leave the queue model's error out of the service level's band",
+    )  # fmt: skip
     p.add_argument(
         "--alerts", type=Path, nargs="+", metavar="DB",
         help="generated bahrain_lmra months: the sl_projection rule's warnings",

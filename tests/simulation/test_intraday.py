@@ -18,7 +18,7 @@ from support.kpi import add_calls, local
 from analytics.centres import Centre
 from simulation.formulas.erlang import erlang_a_metrics, parse_target, required_agents
 from simulation.intraday.day import IntradayPlan
-from simulation.intraday.projection import band, project
+from simulation.intraday.projection import Projection, band, project
 from simulation.intraday.reforecast import MIN_DAYS, forecast_cv, learn_weight
 from simulation.intraday.snapshot import snapshot_from_log
 from simulation.intraday.state import QueueState
@@ -170,6 +170,51 @@ def test_extra_spread_is_what_poisson_noise_does_not_explain():
     rest = np.full(8, 100.0)  # Poisson: variance 1/100 of the relative deviation
     _, cv = learn_weight(np.where(x == 0, 1e-9, x), y, rest)
     assert cv == pytest.approx(np.sqrt(0.04 - 0.01), rel=1e-3)
+
+
+def test_the_model_s_error_is_what_its_own_replications_do_not_explain():
+    from simulation.intraday.model_error import MIN_DAYS as MODEL_MIN_DAYS
+    from simulation.intraday.model_error import error_sd
+    from simulation.intraday.reforecast import small_sample_factor
+
+    # 8 afternoons 5 points off either way, each replay's own band a normal of sd 3 points
+    pairs = [(0.05, 0.03**2), (-0.05, 0.03**2)] * 4
+    assert error_sd(pairs) == pytest.approx(0.04 * small_sample_factor(8))
+    assert error_sd([(0.01, 0.03**2)] * 8) == 0.0  # luck explains it all
+    assert error_sd(pairs[: MODEL_MIN_DAYS - 1]) == 0.0
+
+
+def test_the_model_s_error_widens_the_service_level_band_alone():
+    from dataclasses import replace
+
+    from simulation.intraday.model_error import Z90, ModelError, widen
+
+    rest = {"offered": 300, "offered_p10": 280, "offered_p90": 320, "sl_offered_12": 0.7,
+            "sl_offered_12_p10": 0.67, "sl_offered_12_p90": 0.74}  # fmt: skip
+    day = {**rest, "offered": 600}
+    base = Projection(rest, day, [], {}, ("offered", "sl_offered_12"), [])
+    out = widen(base, ModelError({"sl_offered_12": 0.04 / Z90}, 5))
+    r = out.rest_of_day
+    assert r["sl_offered_12"] == 0.7 and r["offered_p10"] == 280  # medians, other KPIs kept
+    assert r["sl_offered_12_p10"] == pytest.approx(0.7 - 0.05)  # √(0.03² + 0.04²)
+    assert r["sl_offered_12_p90"] == pytest.approx(0.7 + np.hypot(0.04, 0.04))
+    # the whole day: half its calls still to come, half the error
+    assert out.day["sl_offered_12_p10"] == pytest.approx(0.7 - np.hypot(0.03, 0.02))
+    assert out.snapshot["model_error_days"] == 5
+    edge = replace(base, rest_of_day={**rest, "sl_offered_12": 0.99, "sl_offered_12_p90": 1.0})
+    assert widen(edge, ModelError({"sl_offered_12": 0.1}, 5)).rest_of_day["sl_offered_12_p90"] == 1
+
+
+def test_the_profile_s_day_to_day_error_is_its_spread_beyond_poisson_noise():
+    from simulation.intraday.reforecast import small_sample_factor
+    from simulation.operations.alerts.sl_projection import profile_cv
+
+    t = [dt.time(h, m) for h in (7, 8) for m in (0, 30)]
+    profile = dict.fromkeys(t, 25.0)  # 100 calls a day, 50 from 08:00
+    days = [dict.fromkeys(t, 25.0 * f) for f in (0.8, 1.2, 0.8, 1.2)]  # 20% off either way
+    cv = profile_cv(profile, days, dt.time(8, 10), 1800)  # the rest: 50 calls expected
+    assert cv == pytest.approx(np.sqrt(0.04 - 1 / 50) * small_sample_factor(4))
+    assert profile_cv(profile, days[:1], dt.time(8), 1800) == 0.0  # one day tells nothing
 
 
 # ---------------------------------------------------------------- bands
