@@ -296,8 +296,11 @@ def alerts(args) -> int:
     working day of each store (``cca generate --scenario bahrain_lmra``), by Erlang A and
     by the simulation: the first warning and critical on the bad days with the lead time,
     and how many ordinary days (a week of history or more) warned though they closed at
-    target. The simulation's old gate (no projection before ``min_calls_so_far`` calls) is
-    read off the same run: its first alert that was not an early one."""
+    target. The simulation runs once with ``confidence = 0`` (an alert whenever its median
+    closes below target, with the share of replications below target and below critical);
+    each gate is read off those alerts: the old one (no projection before
+    ``min_calls_so_far`` calls, the median decides) and ``--confidence`` (the share decides,
+    from opening)."""
     from analytics.calendars import BusinessCalendar
     from analytics.centres import get_centre
     from analytics.kpi import call_kpis
@@ -306,12 +309,11 @@ def alerts(args) -> int:
     from simulation.operations.alerts.evaluate import CentreEvaluator
     from simulation.operations.alerts.rules import rule_from_dict
 
-    extra = {"early_confidence": args.early_confidence}
     rules = {
-        m: rule_from_dict("bahrain_lmra", {**ALERT_RULE, **extra, "method": m})
+        m: rule_from_dict("bahrain_lmra", {**ALERT_RULE, "confidence": 0.0, "method": m})
         for m in ("erlang", "simulation")
     }
-    rows = []
+    days = []
     for db in args.alerts:
         with Store(db).reader() as con:
             centre = get_centre(con, "bahrain_lmra")
@@ -325,56 +327,72 @@ def alerts(args) -> int:
             while day <= last.astimezone(centre.tz).date():
                 if calendar.is_working_day(day) and (day.day >= 8 or day in BAD_DAYS):
                     [real] = call_kpis(con, centre, period=Period(day, day, str(day)))
-                    row = {"day": day, "real": real["sl_answered_30"]}
+                    row = {"day": day, "real": real["sl_answered_30"], "erlang": [], "sim": []}
                     t = dt.datetime.combine(day, dt.time(7), tzinfo=centre.tz)
                     while t.hour < 17:
                         for m, rule in rules.items():
                             for a in ev.evaluate(rule, t):
-                                keys = [m] if m == "erlang" else ["band"]
-                                if m == "simulation" and not a["early"]:
-                                    keys.append("calls")
-                                for k in keys:
-                                    row.setdefault(f"{k}_warn", (t, a))
-                                    if a["severity"] == "critical":
-                                        row.setdefault(f"{k}_crit", (t, a))
+                                row["erlang" if m == "erlang" else "sim"].append((t, a))
                         t += dt.timedelta(minutes=15)
-                    rows.append(row)
-                    print(_alert_line(row), flush=True)
+                    days.append(row)
+                    for t, a in row["sim"]:
+                        print(
+                            f"  {t:%Y-%m-%d %H:%M} calls {a['calls_so_far']:3d} median "
+                            f"{a['value']:.3f} [{a['projected_sl_p10']:.3f}–"
+                            f"{a['projected_sl_p90']:.3f}] below target "
+                            f"{a['share_below_target']:.2f} below critical "
+                            f"{a['share_below_critical']:.2f} lead {a['lead_time_min']}",
+                            flush=True,
+                        )
+                    print(_alert_line(row, args.confidence), flush=True)
                 day += dt.timedelta(days=1)
-    print(f"\nearly_confidence {args.early_confidence}; {len(rows)} days")
-    normal = [r for r in rows if r["day"] not in BAD_DAYS]
-    for k, what in (("erlang", "Erlang A"), ("calls", "simulation, calls gate"),
-                    ("band", "simulation, band gate")):  # fmt: skip
-        warned = [r for r in normal if f"{k}_warn" in r]
-        false = [r for r in warned if r["real"] is not None and r["real"] >= 0.7]
+    normal = [r for r in days if r["day"] not in BAD_DAYS]
+    print(f"\n{len(days)} days, {len(normal)} ordinary (closed at target: "
+          f"{sum(r['real'] >= 0.7 for r in normal)})")  # fmt: skip
+    for gate in ("erlang", "calls", *(f"{c:g}" for c in (0.5, 0.7, 0.8, 0.9))):
+        warned = [r for r in normal if _first(r, gate)[0] is not None]
+        false = [r for r in warned if r["real"] >= 0.7]
         print(
-            f"{what}: {len(warned)} of {len(normal)} ordinary days warned, {len(false)} of "
-            f"them closed at target (false warnings): "
-            + ", ".join(f"{r['day']:%d %b} {r[f'{k}_warn'][0]:%H:%M}" for r in false)
+            f"gate {gate}: {len(warned)} ordinary days warned, {len(false)} of them closed at "
+            "target (false warnings): "
+            + ", ".join(f"{r['day']:%d %b} {_first(r, gate)[0][0]:%H:%M}" for r in false)
         )
     return 0
 
 
-def _alert_line(row) -> str:
-    def at(key):
-        hit = row.get(key)
+def _first(row, gate: str):
+    """(first warning, first critical) of ``row``'s day under ``gate``: each (instant,
+    alert) or None."""
+    if gate == "erlang":
+        hits = [(t, a, a["severity"] == "critical") for t, a in row["erlang"]]
+    elif gate == "calls":  # the old gate: 20 calls, then the median decides
+        hits = [(t, a, a["value"] < 0.5) for t, a in row["sim"] if not a["early"]]
+    else:
+        c = float(gate)
+        hits = [
+            (t, a, a["share_below_critical"] >= c)
+            for t, a in row["sim"]
+            if a["share_below_target"] >= c
+        ]
+    warn = next(((t, a) for t, a, _ in hits), None)
+    crit = next(((t, a) for t, a, critical in hits if critical), None)
+    return warn, crit
+
+
+def _alert_line(row, confidence: float) -> str:
+    def at(hit):
         if hit is None:
             return "never"
         t, a = hit
         lead = a.get("lead_time_min")
-        value = f"{a['value']:.3f}" + (
-            f" share {a['share_below_target']:.2f}"
-            if a.get("share_below_target") is not None
-            else ""
-        )
-        return f"{t:%H:%M} ({value}" + ("" if lead is None else f", lead {lead:.0f} min") + ")"
+        return f"{t:%H:%M}" + ("" if lead is None else f" (lead {lead:.0f} min)")
 
     bad = "BAD " if row["day"] in BAD_DAYS else ""
-    return (
-        f"{bad}{row['day']} real {row['real']:.3f} | erlang {at('erlang_warn')} / "
-        f"{at('erlang_crit')} | calls gate {at('calls_warn')} / {at('calls_crit')} | "
-        f"band gate {at('band_warn')} / {at('band_crit')}"
-    )
+    parts = [f"{bad}{row['day']} real {row['real']:.3f}"]
+    for gate in ("erlang", "calls", f"{confidence:g}"):
+        warn, crit = _first(row, gate)
+        parts.append(f"{gate}: {at(warn)} / {at(crit)}")
+    return " | ".join(parts)
 
 
 def main() -> int:
@@ -405,7 +423,7 @@ def main() -> int:
         "--alerts", type=Path, nargs="+", metavar="DB",
         help="generated bahrain_lmra months: the sl_projection rule's warnings",
     )  # fmt: skip
-    p.add_argument("--early-confidence", type=float, default=0.8, help="alerts: the rule's")
+    p.add_argument("--confidence", type=float, default=0.8, help="alerts: the gate shown per day")
     args = p.parse_args()
     if args.alerts:
         return alerts(args)

@@ -20,6 +20,9 @@ read off the log, as `cca backtest` does), table (the store's staffing table), r
 a saved roster, `cca roster --format csv` or `json` or the planner's roster CSV, its
 shifts less their breaks; or a staffing CSV) or live (the live feed's agent states); --morning scales them by
 the factor at which this morning, replayed, answers the share of its calls it did.
+--model-error adds the queue model's own error to the service levels' band: how far
+it ran off on the 7 days before, each cut at the same time and replayed with its real
+calls (simulation/intraday/model_error.py; seconds more).
 
 --change "+2@13:00-17:00" adds two agents from 13:00 to 17:00 (local; "-1@12:00-12:30"
 takes one away; write it --change=-1@... so that it is not read as an option: a break
@@ -96,6 +99,12 @@ def register(subparsers) -> None:
         action="store_true",
         help="scale the agents by what this morning's answered share says of them",
     )
+    p.add_argument(
+        "--model-error",
+        action="store_true",
+        help="widen the service levels' band by the queue model's own error on the 7 days "
+        "before (each replayed with its real calls; --staffing presence or table; slower)",
+    )
     p.add_argument("--replications", type=int, default=100, help="replications (100)")
     p.add_argument(
         "--workers", type=int, default=1, help="worker processes (default 1: this process)"
@@ -128,14 +137,21 @@ def handle(args) -> int:
 
     from analytics.centres import UnknownCentre, get_centre
     from analytics.jsonable import jsonable
+    from analytics.kpi import call_kpi_names
     from analytics.store import Store, StoreError
     from cca.output import emit
     from simulation.intraday.day import build_plan
+    from simulation.intraday.model_error import learn_model_error, widen
     from simulation.intraday.projection import project
     from simulation.intraday.whatif import apply_changes, default_target, parse_change, suggest
 
     if args.replications < 1:
         raise UserError("--replications must be >= 1")
+    if args.model_error and args.staffing not in ("presence", "table"):
+        raise UserError(
+            "--model-error replays the days before with their own agents: use it with "
+            "--staffing presence or table"
+        )
     try:
         changes = [parse_change(c) for c in args.change]
     except ValueError as exc:
@@ -153,9 +169,21 @@ def handle(args) -> int:
                 roster=args.roster,
                 morning=args.morning,
             )
+            error = None
+            if args.model_error:
+                error = learn_model_error(
+                    con,
+                    centre,
+                    at,
+                    [k for k in call_kpi_names(centre.sl_thresholds_s) if k.startswith("sl_")],
+                    staffing=args.staffing,
+                    morning=args.morning,
+                )
         target = args.target or default_target(centre)
         plan = apply_changes(plan, changes)
         result = project(plan, args.replications, args.seed, workers=args.workers)
+        if error is not None:
+            result = widen(result, error)
         suggestion = None
         if args.suggest:
             suggestion = suggest(plan, target, seed=args.seed, workers=args.workers)

@@ -375,6 +375,7 @@ def test_bad_input_says_what_to_do(september, args, words):
 def test_help_describes_the_command():
     out = run_cca("intraday", "--help").stdout
     assert "--arrivals" in out and "+2@13:00-17:00" in out
+    assert "--model-error" in out and "simulation/intraday/model_error.py" in out
 
 
 def test_the_morning_reads_how_many_of_the_tables_agents_answer(september, tmp_path):

@@ -53,12 +53,12 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
     interval_s = int(roster[0][1])
     interval = INTERVAL_NAME.get(interval_s, "30min")
     so_far = ev.calls_kpis(lo, as_of, thresholds_s=[threshold_s])[0]
-    # Too few calls to judge today by them: Erlang A waits; the simulation may speak
-    # from the forecast and the staffing alone, but only when most of its replications
-    # (the profile's day-to-day error drawn in them) close below target
-    # (``early_confidence``): an early warning must be one a manager can act on.
+    # Erlang A, a point projection, waits for enough calls to judge today by them. The
+    # simulation speaks from the forecast and the staffing alone, from opening on, when
+    # ``confidence`` of its replications (the profile's day-to-day error drawn in them)
+    # close below target: a warning a manager acts on must be one that holds.
     early = so_far["offered"] < p["min_calls_so_far"]
-    if early and (p["method"] == "erlang" or not p["early_confidence"]):
+    if early and p["method"] == "erlang":
         return []
     name = f"{variant}_{threshold_label(threshold_s)}"
     num0, den0 = so_far_counts(so_far, variant, name)
@@ -114,14 +114,14 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
     if projected is None or projected >= p["target"]:
         return []
     critical = p.get("critical_below")
-    if early:  # the share of replications below target (below critical) decides
-        if simulated["share_below"](p["target"]) < p["early_confidence"]:
+    if simulated is None:
+        severity = "critical" if critical is not None and projected < critical else "warning"
+    else:  # the share of replications below target (below critical) decides
+        if simulated["share_below"](p["target"]) < p["confidence"]:
             return []
         severity = "warning"
-        if critical is not None and simulated["share_below"](critical) >= p["early_confidence"]:
+        if critical is not None and simulated["share_below"](critical) >= p["confidence"]:
             severity = "critical"
-    else:
-        severity = "critical" if critical is not None and projected < critical else "warning"
     best = model.value(num0, den0, extra=None)  # every remaining call within T
     agents_short = None
     if best is not None and best >= p["target"]:
@@ -159,6 +159,9 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
             erlang_projected_sl=erlang_projected,
             early=early,
             share_below_target=None if simulated is None else simulated["share_below"](p["target"]),
+            share_below_critical=(
+                None if simulated is None or critical is None else simulated["share_below"](critical)
+            ),
             **{
                 k: v
                 for k, v in (simulated or {}).items()
