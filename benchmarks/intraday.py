@@ -296,11 +296,11 @@ def alerts(args) -> int:
     working day of each store (``cca generate --scenario bahrain_lmra``), by Erlang A and
     by the simulation: the first warning and critical on the bad days with the lead time,
     and how many ordinary days (a week of history or more) warned though they closed at
-    target. The simulation runs once with ``confidence = 0`` (an alert whenever its median
-    closes below target, with the share of replications below target and below critical);
-    each gate is read off those alerts: the old one (no projection before
-    ``min_calls_so_far`` calls, the median decides) and ``--confidence`` (the share decides,
-    from opening)."""
+    target. The simulation runs once with a ``confidence`` of nearly 0 (an alert whenever its
+    median closes below target, with the share of replications below target and below
+    critical); each gate is read off those alerts: the old one (no projection before
+    ``min_calls_so_far`` calls, then the median decides) and ``--confidence`` (before those
+    calls the share decides, then the median)."""
     from analytics.calendars import BusinessCalendar
     from analytics.centres import get_centre
     from analytics.kpi import call_kpis
@@ -310,7 +310,7 @@ def alerts(args) -> int:
     from simulation.operations.alerts.rules import rule_from_dict
 
     rules = {
-        m: rule_from_dict("bahrain_lmra", {**ALERT_RULE, "confidence": 0.0, "method": m})
+        m: rule_from_dict("bahrain_lmra", {**ALERT_RULE, "confidence": 1e-9, "method": m})
         for m in ("erlang", "simulation")
     }
     days = []
@@ -325,7 +325,9 @@ def alerts(args) -> int:
             ).fetchone()
             day = first.astimezone(centre.tz).date()
             while day <= last.astimezone(centre.tz).date():
-                if calendar.is_working_day(day) and (day.day >= 8 or day in BAD_DAYS):
+                first_day, last_day = args.days
+                wanted = day.day >= 8 or day in BAD_DAYS
+                if calendar.is_working_day(day) and wanted and first_day <= day.day <= last_day:
                     [real] = call_kpis(con, centre, period=Period(day, day, str(day)))
                     row = {"day": day, "real": real["sl_answered_30"], "erlang": [], "sim": []}
                     t = dt.datetime.combine(day, dt.time(7), tzinfo=centre.tz)
@@ -367,12 +369,12 @@ def _first(row, gate: str):
         hits = [(t, a, a["severity"] == "critical") for t, a in row["erlang"]]
     elif gate == "calls":  # the old gate: 20 calls, then the median decides
         hits = [(t, a, a["value"] < 0.5) for t, a in row["sim"] if not a["early"]]
-    else:
+    else:  # before the calls the share decides, then the median
         c = float(gate)
         hits = [
-            (t, a, a["share_below_critical"] >= c)
+            (t, a, a["share_below_critical"] >= c if a["early"] else a["value"] < 0.5)
             for t, a in row["sim"]
-            if a["share_below_target"] >= c
+            if not a["early"] or a["share_below_target"] >= c
         ]
     warn = next(((t, a) for t, a, _ in hits), None)
     crit = next(((t, a) for t, a, critical in hits if critical), None)
@@ -422,6 +424,10 @@ def main() -> int:
     p.add_argument(
         "--alerts", type=Path, nargs="+", metavar="DB",
         help="generated bahrain_lmra months: the sl_projection rule's warnings",
+    )  # fmt: skip
+    p.add_argument(
+        "--days", type=lambda t: tuple(int(x) for x in t.split("-")), default=(1, 31),
+        metavar="FIRST-LAST", help="alerts: days of the month (default 1-31)",
     )  # fmt: skip
     p.add_argument("--confidence", type=float, default=0.8, help="alerts: the gate shown per day")
     args = p.parse_args()

@@ -1,4 +1,7 @@
-"""`sl_projection` with the intraday projection, on the Bahrain pack's generated outage.
+"""`sl_projection` with the intraday projection, on the Bahrain pack's generated March.
+
+At opening, before any call: the projection warns from the profile and a short staffing
+table when 8 in 10 of its replications close below target (Erlang A waits for 20 calls).
 
 10 March (the e-services portal outage: calls x 2.2, staffing as planned), evaluated every
 15 minutes from 08:30 as a watcher would: the projection from the queue's state warns no

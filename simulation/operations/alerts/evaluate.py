@@ -19,7 +19,11 @@ check --as-of``) exactly as it would have run live.
   two whole neighbours. It fires while staffed intervals remain today, with the projected
   value and ``agents_short``: the fewest agents which, added to every remaining interval,
   bring the projection to the target (None when even answering every remaining call
-  within T would not).
+  within T would not). Both wait for ``min_calls_so_far`` calls today; before them,
+  with ``method`` ``simulation`` (or ``auto`` when it can be built), the intraday
+  projection speaks from opening when ``confidence`` of its replications (the profile's
+  day-to-day error drawn in them) close below target (critical: below
+  ``critical_below``), with its lead time (``sl_projection.py``).
 * ``abandon_rate`` — the ``abandon_rate`` of the calls that arrived in the last
   ``minutes`` minutes, when at least ``min_calls`` were offered.
 * ``ticket_deadline`` — the KPI layer's ``at_risk`` (open tickets whose deadline falls

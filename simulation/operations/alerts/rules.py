@@ -89,14 +89,14 @@ KINDS: dict[str, dict[str, Key]] = {
         "critical_below": Key("fraction", None, "critical below this", optional=True),
         "weeks": Key("count", 4, "same weekdays of the last N weeks give the intraday profile"),
         "min_calls_so_far": Key(
-            "count", 20, "Erlang A: no projection before this many calls today"
+            "count", 20, "no point projection before this many calls today (see confidence)"
         ),
         "confidence": Key(
             "fraction",
             0.8,
-            "simulation: warn when this share of the replications (the profile's "
-            "day-to-day error drawn in them) closes below target (critical: below "
-            "critical_below), from opening on whatever the calls so far",
+            "simulation, before min_calls_so_far calls: warn when this share of the "
+            "replications (the profile's day-to-day error drawn in them) closes below "
+            "target (critical: below critical_below); 0 waits for the calls",
         ),
         "reforecast": Key("bool", True, "scale the rest of today by today's volume so far"),
         "max_extra_agents": Key("count", 30, "largest gap looked for, in agents"),

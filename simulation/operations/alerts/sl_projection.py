@@ -4,6 +4,14 @@ Today's calls so far plus the rest of today (the saved forecast or the recent we
 profile, scaled by today's volume so far) under exact Erlang A (``ErlangRest``) or the
 intraday simulation from the queue's state (``simulation.intraday``); the fewest extra
 agents that close the gap, and the lead time to the point of no return.
+
+Erlang A gives one number and waits for ``min_calls_so_far`` calls before trusting it;
+so does the simulation's median. Before those calls the simulation is gated by its band
+instead: it warns from opening (before any call, from the profile and the staffing
+table) when ``confidence`` of its replications close below target, and turns critical
+when as many close below ``critical_below``; each replication draws the day's level with
+the profile's own day-to-day error (``profile_cv``), so a quiet profile is trusted and a
+wild one is not.
 ``simulation.operations.alerts.evaluate`` describes every rule kind.
 """
 
@@ -53,12 +61,12 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
     interval_s = int(roster[0][1])
     interval = INTERVAL_NAME.get(interval_s, "30min")
     so_far = ev.calls_kpis(lo, as_of, thresholds_s=[threshold_s])[0]
-    # Erlang A, a point projection, waits for enough calls to judge today by them. The
-    # simulation speaks from the forecast and the staffing alone, from opening on, when
+    # Erlang A, a point projection, waits for enough calls to judge today by them. Before
+    # them the simulation speaks from the forecast and the staffing alone, when
     # ``confidence`` of its replications (the profile's day-to-day error drawn in them)
     # close below target: a warning a manager acts on must be one that holds.
     early = so_far["offered"] < p["min_calls_so_far"]
-    if early and p["method"] == "erlang":
+    if early and (p["method"] == "erlang" or not p["confidence"]):
         return []
     name = f"{variant}_{threshold_label(threshold_s)}"
     num0, den0 = so_far_counts(so_far, variant, name)
@@ -101,8 +109,15 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
     projected = model.value(num0, den0, extra=0)
     simulated = None
     if p["method"] != "erlang":
-        recent = ev.recent_days(day, p["weeks"], interval)["offered"]
-        volume_cv = profile_cv(profile, [recent[d] for d in profile_days], local.time(), interval_s)
+        recent = ev.recent_days(day, p["weeks"], interval)
+        # the profile's error read off the days it came from; from one day alone it
+        # cannot be, and every recent day of the same span (weekdays mixed: wider) tells it
+        spread_days = profile_days
+        if len(spread_days) < 2:
+            spread_days = sorted(d for d in recent["offered"] if recent["spans"].get(d) == span)
+        volume_cv = profile_cv(
+            profile, [recent["offered"][d] for d in spread_days], local.time(), interval_s
+        )
         simulated = _simulated_rest(
             ev, p, as_of, profile, scale, interval_s, variant, name, volume_cv
         )
@@ -114,9 +129,9 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
     if projected is None or projected >= p["target"]:
         return []
     critical = p.get("critical_below")
-    if simulated is None:
+    if not early:  # as many calls as Erlang A waits for: the median decides, as it does
         severity = "critical" if critical is not None and projected < critical else "warning"
-    else:  # the share of replications below target (below critical) decides
+    else:  # before them, the share of replications below target (below critical) decides
         if simulated["share_below"](p["target"]) < p["confidence"]:
             return []
         severity = "warning"
@@ -160,7 +175,9 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
             early=early,
             share_below_target=None if simulated is None else simulated["share_below"](p["target"]),
             share_below_critical=(
-                None if simulated is None or critical is None else simulated["share_below"](critical)
+                None
+                if simulated is None or critical is None
+                else simulated["share_below"](critical)
             ),
             **{
                 k: v
