@@ -17,14 +17,7 @@ from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
 from dashboards.planner import PATH
 from dashboards.planner.backtest import backtest_table
-from dashboards.planner.levers import (
-    LEVER_STATES,
-    TARGET_STATES,
-    basis_of,
-    checked_plan,
-    levers_of,
-    targets_of,
-)
+from dashboards.planner.levers import LEVER_STATES, TARGET_STATES, basis_of, read_form
 from dashboards.planner.week import load_week, planner_source
 from dashboards.planner.words import kind_word, lang_of, t
 from simulation.operations.jobs import JobLimitError
@@ -122,9 +115,9 @@ def start_job(_s, _f, plan, replications, *rest):
     week = load_week(centre_id, source_text)
     kind = "simulate" if dash.ctx.triggered_id == "planner-simulate" else "find_staffing"
     try:
-        levers = levers_of(*lever_values)
-        texts, cap = targets_of(kpi, seconds, share, max_abandon)
-        plan = checked_plan(plan, week)
+        plan, levers, texts, cap = read_form(
+            week, plan, lever_values, (kpi, seconds, share, max_abandon)
+        )
         params = {
             "scenario": whatif_scenario(week, plan, levers),
             "replications": replications if replications not in (None, "") else 10,

@@ -5,6 +5,9 @@ Percent on screen, ``Levers`` (factors) and target texts for ``simulation.planni
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import dash_mantine_components as dmc
 from dash import ALL, State, html
 
@@ -94,6 +97,22 @@ def targets_of(kpi, seconds, share, max_abandon) -> tuple[list[str], float | Non
         raise ValueError(f"at least {share:g}%: give a percentage from 1 to 100")
     texts = [f"{kpi}_{seconds:g}>={share / 100:g}"]
     return texts, (float(max_abandon) / 100 if max_abandon not in (None, "") else None)
+
+
+class Form(NamedTuple):
+    """The planner's form as the server reads it."""
+
+    plan: list[int]  # agents per interval of the week
+    levers: Levers
+    targets: list[str]  # ``targets_of``'s texts
+    max_abandon: float | None  # a share, or no cap
+
+
+def read_form(week, plan, lever_values: Sequence, target_values: Sequence) -> Form:
+    """The plan checked against ``week``, the levers (``LEVER_STATES``' values) and the
+    targets (``TARGET_STATES``'): what every callback that judges a plan starts from.
+    ValueError in plain words for the first value out of range."""
+    return Form(checked_plan(plan, week), levers_of(*lever_values), *targets_of(*target_values))
 
 
 def levers_data(levers: Levers) -> dict:

@@ -22,7 +22,7 @@ from dashboards.callbacks import Callbacks
 from dashboards.frame import PageContext
 from dashboards.grid import ag_grid
 from dashboards.planner import PATH
-from dashboards.planner.compare import comparison_columns, comparison_rows, format_js
+from dashboards.planner.compare import comparison_columns, comparison_rows, figure_column
 from dashboards.planner.levers import (
     LEVER_STATES,
     TARGET_IDS,
@@ -30,7 +30,7 @@ from dashboards.planner.levers import (
     checked_plan,
     levers_data,
     levers_of,
-    targets_of,
+    read_form,
 )
 from dashboards.planner.week import load_week, planner_source
 from dashboards.planner.words import (
@@ -278,15 +278,6 @@ def plan_edit_bar(ctx: PageContext, week) -> html.Div:
     )
 
 
-def _share_column(key: str, lang: str) -> dict:
-    return {
-        "field": key,
-        "headerName": column_label(key, lang),
-        "headerTooltip": key,
-        "valueFormatter": {"function": format_js(key)},
-    }
-
-
 def plan_grid(ctx: PageContext):
     """One row an interval: calls, handling time, the plan (editable), agents on the
     phones, Erlang A's figures and its verdict (filled by ``recompute``)."""
@@ -313,7 +304,7 @@ def plan_grid(ctx: PageContext):
         },
         {"field": "agents", "headerName": column_label("agents", lang)},
         *[
-            _share_column(k, lang)
+            figure_column(k, lang)
             for k in ("sl_offered_12", "sl_offered_30", "abandon_rate", "occupancy")
         ],
         {
@@ -512,9 +503,9 @@ def recompute(volume, handling, patience, shrinkage, cat_values, *rest):
     lang = lang_of(search)
     week = load_week(*planner_source(source))
     try:
-        plan = checked_plan(plan, week)
-        levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
-        texts, cap = targets_of(kpi, seconds, share, max_abandon)
+        lever_values = (volume, handling, patience, shrinkage, cat_ids, cat_values)
+        targets = (kpi, seconds, share, max_abandon)
+        plan, levers, texts, cap = read_form(week, plan, lever_values, targets)
         result = evaluate(week, plan, levers, texts, cap)
     except ValueError as exc:
         alert = dmc.Alert(str(exc), color="red")
