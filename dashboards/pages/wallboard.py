@@ -38,12 +38,11 @@ from analytics.exports.i18n import Labels
 from analytics.exports.report import Target, default_targets
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
-from analytics.labels import centre_names
 from analytics.translation import N_, NP_, gettext, ngettext, number, pgettext
 from dashboards import queries
 from dashboards.auth import require_page
-from dashboards.context import View, app_context, centre_for, resolve, visible_centres
-from dashboards.frame import PageContext, dimension_values, page, register_page
+from dashboards.context import View, app_context, centre_for, resolve
+from dashboards.frame import PageContext, centre_picker, dimension_values, page, register_page
 from dashboards.tiles import kpi_tile
 
 PATH = "/wallboard"
@@ -282,8 +281,6 @@ def _figure(window: str, kpi: dict, labels: Labels, targets, hero: bool = False)
 
 def picker(ctx: PageContext) -> html.Div:
     """The centre and queue the board shows (the URL's ``centre`` and ``queue``)."""
-    centres = visible_centres(ctx.con, ctx.user)
-    names = centre_names(ctx.con, centres, ctx.lang)
     queues = sorted(
         set(dimension_values(ctx.con, ctx.centre.centre_id, "queue"))
         | {
@@ -299,14 +296,7 @@ def picker(ctx: PageContext) -> html.Div:
     chosen = ctx.view.filters.get("queue", [])
     return html.Div(
         [
-            dmc.Select(
-                id={"type": "view-filter", "name": "centre"},
-                data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
-                value=ctx.centre.centre_id,
-                allowDeselect=False,
-                w=330,  # the centre's whole name ("Labour-market regulator, Bahrain")
-                size="md",
-            ),
+            centre_picker(ctx, 330, "md"),
             dmc.MultiSelect(
                 id={"type": "view-filter", "name": "queue"},
                 data=[{"value": q, "label": ctx.labels.dimension("queue", q)} for q in queues],
