@@ -41,11 +41,13 @@ from analytics.kpi.catalogue import format_value
 from analytics.translation import N_, NP_, gettext, ngettext, number, pgettext
 from dashboards import queries
 from dashboards.auth import require_page
+from dashboards.callbacks import Callbacks
 from dashboards.context import View, app_context, centre_for, resolve
 from dashboards.frame import PageContext, centre_picker, dimension_values, page, register_page
 from dashboards.tiles import kpi_tile
 
 PATH = "/wallboard"
+callbacks = Callbacks()
 SNAPSHOT_PATH = "/api/live/snapshot"
 SNAPSHOT_TTL_S = 1.0
 SNAPSHOT_MIN_AGE_S = 0.2
@@ -468,6 +470,12 @@ def build(ctx: PageContext):
     )
 
 
+@callbacks(
+    Output("wallboard-content", "children"),
+    Input("wallboard-tick", "n_intervals"),
+    State("url", "search"),
+    prevent_initial_call=True,
+)
 def refresh(_n, search):
     """Rebuild the day view from the store (a load published since shows up here)."""
     require_page(PATH)
@@ -475,13 +483,7 @@ def refresh(_n, search):
     return page(PATH, query, lambda ctx: wall_content(ctx), chrome=False)
 
 
-def register_callbacks(app) -> None:
-    app.callback(
-        Output("wallboard-content", "children"),
-        Input("wallboard-tick", "n_intervals"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )(refresh)
+register_callbacks = callbacks.register
 
 
 def layout(**query):
