@@ -25,6 +25,7 @@ from dashboards.planner import PATH
 from dashboards.planner.compare import comparison_columns, comparison_rows, figure_column
 from dashboards.planner.levers import (
     LEVER_STATES,
+    MAX_ABANDON,
     TARGET_IDS,
     basis_of,
     checked_plan,
@@ -483,7 +484,7 @@ def models_panel(sim, basis, result, lang: str) -> html.Div:
     Input("planner-patience", "value"),
     Input("planner-shrinkage", "value"),
     Input({"type": "planner-cat-volume", "cat": ALL}, "value"),
-    *[Input(i, "value") for i in (*TARGET_IDS, "planner-max-abandon")],
+    *[Input(i, "value") for i in (*TARGET_IDS, MAX_ABANDON.input_id)],
     Input("planner-plan", "data"),
     Input("planner-sim", "data"),
     Input("planner-cost", "value"),
