@@ -115,9 +115,13 @@ def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
         spread_days = profile_days
         if len(spread_days) < 2:
             spread_days = sorted(d for d in recent["offered"] if recent["spans"].get(d) == span)
-        volume_cv = profile_cv(
-            profile, [recent["offered"][d] for d in spread_days], local.time(), interval_s
-        )
+        # drawn only before the calls: after them the rest's level is read off today's
+        # calls (``scale``), and the profile's error would pull every median down
+        volume_cv = 0.0
+        if early:
+            volume_cv = profile_cv(
+                profile, [recent["offered"][d] for d in spread_days], local.time(), interval_s
+            )
         simulated = _simulated_rest(
             ev, p, as_of, profile, scale, interval_s, variant, name, volume_cv
         )
