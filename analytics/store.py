@@ -42,7 +42,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import extensions
+from analytics import extensions, snapshot_cache
 
 DEFAULT_DB = Path("data/contact_centre.duckdb")
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
@@ -232,6 +232,7 @@ def detach_stores(keep: frozenset[str] = frozenset()) -> None:
     with engine.lock:
         for key in [k for k in engine.attached if k not in keep]:
             alias = engine.attached.pop(key)
+            snapshot_cache.drop(alias)
             try:
                 engine.con.execute(f"DETACH {alias}")
             except duckdb.Error:
@@ -415,16 +416,20 @@ class Store:
         with engine.lock:
             alias = engine.attached.pop(self.key, None)
             if alias is not None:
+                snapshot_cache.drop(alias)
                 try:
                     engine.con.execute(f"DETACH {alias}")
                 except duckdb.Error:
                     pass
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
+    def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A new connection in a transaction on the store (BEGIN first: a USE outside a
+        transaction would read the catalogue's latest snapshot in one of its own)."""
         alias = self._alias()
         con = _engine().cursor()
+        con.execute("BEGIN")
         con.execute(f"USE {alias}")
-        return con
+        return con, alias
 
     # ----------------------------------------------------------------- reading and writing
 
@@ -456,16 +461,27 @@ class Store:
                 "(--known-at): it cannot be written"
             )
         self._alias()
+        published: list[snapshot_cache.Open] = []
         with self._write_lock():
-            with self._transaction() as con:
+            with self._transaction(published) as con:
                 yield con
-        self._compact_now_and_then()
+            # the snapshot this process published last: DuckLake keeps it (no catalogue read)
+            cursor = _engine().cursor()
+            try:
+                version = cursor.execute(
+                    f"FROM ducklake_last_committed_snapshot({_literal(self._alias())})"
+                ).fetchall()[0][0]
+            finally:
+                cursor.close()
+            if version is not None and published:
+                snapshot_cache.committed(published[0], int(version))
+        if version is not None:
+            self._compact_now_and_then(int(version))
 
-    def _compact_now_and_then(self) -> None:
+    def _compact_now_and_then(self, version: int) -> None:
         """Compact when the snapshot count has crossed a multiple of AUTO_COMPACT_EVERY
         since this process last looked (a feed committing every second would otherwise
         pile up files and snapshots)."""
-        version = self.version()
         engine = _engine()
         bucket = version // AUTO_COMPACT_EVERY
         last = engine.compacted.setdefault(self.key, bucket)
@@ -506,12 +522,21 @@ class Store:
                     con.execute(sql, params).fetchall()
 
     @contextmanager
-    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._cursor()
+    def _transaction(
+        self, published: list[snapshot_cache.Open] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction. ``published``: a writer of a SQLite store (under the write
+        lock), whose transaction is appended to it once committed, so that the values it
+        read at its snapshot, with its changes, are kept for the snapshot it published
+        (``analytics.snapshot_cache``)."""
+        keep_values = published is not None and self.url is None
+        con, alias = self._cursor()
+        snapshot_cache.opened(con, alias, writer=True)
         try:
-            con.execute("BEGIN")
             try:
                 yield con
+                if keep_values:
+                    snapshot_cache.snapshot_of(con)
             except BaseException:
                 try:
                     con.execute("ROLLBACK")
@@ -525,7 +550,12 @@ class Store:
                     f"{self.location}: the write was not published (nothing of it is "
                     f"visible): {str(exc).strip().splitlines()[0]}"
                 ) from exc
+            if keep_values:
+                entry = snapshot_cache.closed(con)
+                if entry is not None:
+                    published.append(entry)
         finally:
+            snapshot_cache.closed(con)
             con.close()
 
     @contextmanager
@@ -541,11 +571,12 @@ class Store:
             with self._reader_at(known_at) as con:
                 yield con
             return
-        con = self._cursor()
+        con, alias = self._cursor()
+        snapshot_cache.opened(con, alias, writer=False)
         try:
-            con.execute("BEGIN")
             yield con
         finally:
+            snapshot_cache.closed(con)
             try:
                 con.execute("ROLLBACK")
             except duckdb.Error:
@@ -576,10 +607,14 @@ class Store:
                 ) from exc
         con = engine.cursor()
         try:
+            con.execute("BEGIN")
             con.execute(f"USE {alias}")
+            snapshot_cache.opened(con, alias, writer=False)
             yield con
         finally:
+            snapshot_cache.closed(con)
             con.close()
+            snapshot_cache.drop(alias)
             with engine.lock:
                 try:
                     engine.con.execute(f"DETACH {alias}")
@@ -650,16 +685,24 @@ class Store:
         """A batch id for a load in the writer ``con``, which no other load has or will
         get, even one running at this moment.
 
-        A SQLite catalogue's writers take turns, so max + 1 is unique. PostgreSQL's run
-        at once and DuckLake has no sequences or unique keys: each claim there is its own
-        small commit of (candidate, token) to ``batch_claims``; the earliest committed
-        claim of a candidate (the lowest row id: rows are numbered in commit order) wins
-        it and the others try the next one."""
+        A SQLite catalogue's writers take turns, so max + 1 is unique; the highest id
+        claimed at a snapshot is kept (``analytics.snapshot_cache``), so a writer that
+        published the snapshot it now reads claims the next id without reading two
+        tables. PostgreSQL's writers run at once and DuckLake has no sequences or unique
+        keys: each claim there is its own small commit of (candidate, token) to
+        ``batch_claims``; the earliest committed claim of a candidate (the lowest row id:
+        rows are numbered in commit order) wins it and the others try the next one."""
         if self.url is None:
-            return con.execute(
-                "SELECT greatest((SELECT COALESCE(max(batch_id), 0) FROM ingest_batches),"
-                " (SELECT COALESCE(max(batch_id), 0) FROM batch_claims)) + 1"
-            ).fetchone()[0]
+            highest = snapshot_cache.value(
+                con,
+                "highest batch id",
+                lambda: con.execute(
+                    "SELECT greatest((SELECT COALESCE(max(batch_id), 0) FROM ingest_batches),"
+                    " (SELECT COALESCE(max(batch_id), 0) FROM batch_claims))"
+                ).fetchone()[0],
+            )
+            snapshot_cache.put(con, "highest batch id", highest + 1)
+            return highest + 1
         token = secrets.token_hex(8)
         for _ in range(100):
             with self._transaction() as claim:
