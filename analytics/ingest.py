@@ -498,7 +498,16 @@ def _mapped_layer(
             raise IngestError(f"{plan.origin}: no expression for required {', '.join(missing)}")
         expressions = dict(plan.columns)
         keep = plan.filter or "true"
-        for name, expression in [*expressions.items(), ("filter", keep)]:
+        checked = [*expressions.items(), ("filter", keep)]
+        try:  # all at once (a live feed's every round); one by one only to name a misfit
+            con.execute(
+                f"DESCRIBE SELECT {', '.join(f'({e})' for _, e in checked)} FROM {describe_reader}",
+                params,
+            ).fetchall()
+            checked = []
+        except duckdb.Error:
+            pass
+        for name, expression in checked:
             try:
                 con.execute(
                     f"DESCRIBE SELECT {expression} FROM {describe_reader}", params
