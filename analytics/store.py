@@ -381,24 +381,78 @@ class Store:
                         os.chmod(extra, 0o600)
             engine.attached[self.key] = alias
         try:
-            self._ensure_schema(engine, alias)
+            if self._ensure_schema(engine, alias):  # a new store: at its next attach
+                self._ensure_deletion_tables(engine, alias)
         except BaseException:
             self.close()
             raise
         return alias
 
-    def _ensure_schema(self, engine: _Engine, alias: str) -> None:
+    def _ensure_deletion_tables(self, engine: _Engine, alias: str) -> None:
+        """Give every table of a SQLite catalogue its (empty) table of inlined deletions.
+
+        DuckLake looks for ``ducklake_inlined_delete_<table id>`` before it reads a table
+        of a snapshot it has not seen; while the table does not exist, each look fails and
+        the failure lists every table of the catalogue (measured: some 50 catalogue queries
+        a time, four times in each round of a live feed and again in each reader after each
+        commit). An existing table is remembered for good. DuckLake creates it itself, with
+        this very statement, the first time it inlines a deletion; empty, it holds none.
+        Run when a process attaches a store that existed already (a new store gets them at
+        its next attach: making them costs some 30 ms, which a short-lived store would
+        not win back)."""
+        if self.url is not None:
+            return
+        con = engine.cursor()
+        try:
+            catalogue = str(self.path.resolve())
+            have = {
+                r[0]
+                for r in con.execute(
+                    "SELECT name FROM sqlite_scan(?, 'sqlite_master') WHERE type = 'table' "
+                    "AND name LIKE 'ducklake_inlined_delete_%'",
+                    [catalogue],
+                ).fetchall()
+            }
+            meta = f"__ducklake_metadata_{alias}"
+            missing = [
+                int(r[0])
+                for r in con.execute(
+                    f"SELECT table_id FROM {meta}.ducklake_table WHERE end_snapshot IS NULL"
+                ).fetchall()
+                if f"ducklake_inlined_delete_{int(r[0])}" not in have
+            ]
+            if not missing:
+                return
+            with self._write_lock():
+                con.execute("BEGIN")
+                for table_id in missing:
+                    con.execute(
+                        f"CREATE TABLE IF NOT EXISTS {meta}.ducklake_inlined_delete_{table_id}"
+                        "(file_id BIGINT, row_id BIGINT, begin_snapshot BIGINT)"
+                    )
+                con.execute("COMMIT")
+        except duckdb.Error:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # an optimisation only: the store works without these tables
+        finally:
+            con.close()
+
+    def _ensure_schema(self, engine: _Engine, alias: str) -> bool:
+        """Create or upgrade the store's schema; whether it existed before (any version)."""
         for attempt in range(20):
             con = engine.cursor()
             try:
                 con.execute(f"USE {alias}")
-                if schema_version(con) >= latest_version():
-                    return
+                found = schema_version(con)
+                if found >= latest_version():
+                    return True
                 with self._write_lock():
                     con.execute("BEGIN")
                     migrate(con)
                     con.execute("COMMIT")
-                return
+                return found > 0
             except duckdb.Error as exc:
                 try:
                     con.execute("ROLLBACK")
