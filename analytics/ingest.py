@@ -570,6 +570,22 @@ def _referenced_names(mapping: ColumnMapping) -> set[str]:
     return names
 
 
+def _has_stored_rows(con: duckdb.DuckDBPyConnection, spec: RecordKind, centre_id: str) -> bool:
+    """Whether the store holds records of the centre (calls: read once per snapshot, the
+    call log noting each insert, ``analytics.snapshot_cache``)."""
+
+    def read() -> bool:
+        return (
+            con.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {spec.table} WHERE centre_id = ? LIMIT 1)",
+                [centre_id],
+            ).fetchall()[0][0]
+            > 0
+        )
+
+    return snapshot_cache.value(con, ("has calls", centre_id), read) if spec is CALLS else read()
+
+
 def _merge(
     con: duckdb.DuckDBPyConnection,
     spec: RecordKind,
@@ -616,21 +632,7 @@ def _merge(
     )
     lap = result.lap("repeats within the file", lap)
 
-    def stored_rows() -> bool:
-        return (
-            con.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {spec.table} WHERE centre_id = ? LIMIT 1)",
-                [centre_id],
-            ).fetchall()[0][0]
-            > 0
-        )
-
-    # the call log notes each insert of a centre's calls (analytics.snapshot_cache)
-    has_existing = (
-        snapshot_cache.value(con, ("has calls", centre_id), stored_rows)
-        if spec is CALLS
-        else stored_rows()
-    )
+    has_existing = _has_stored_rows(con, spec, centre_id)
     updated = existing_duplicates = 0
     not_same = ""
     # Calls change through the call log, which rebuilds the quarter-hours they touch

@@ -15,7 +15,10 @@ writers run at once; DuckLake retries a commit that lost the race when the chang
 not conflict (inserts never do; the call rollup is kept as appended deltas for that
 reason, see ``analytics.kpi.rollup``). ``with store.reader() as con`` reads one snapshot
 (the latest when it opens, or the one current at ``known_at``), never blocks and is never
-blocked. Open one per unit of work: a reader held open keeps its snapshot.
+blocked. Open one per unit of work: a reader held open keeps its snapshot. Every statement
+reading a lake table reads the catalogue again (10-35 ms): small answers are read once per
+snapshot (``analytics.snapshot_cache``), and docs/stores.md, "What a statement costs", has
+the rest.
 
 Versioned migrations live in ``analytics/migrations/NNN_name.sql`` (DuckLake SQL: no
 primary keys, unique constraints, sequences or list defaults); the first open of a store
