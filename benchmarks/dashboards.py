@@ -26,7 +26,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,9 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import kpi as kpi_benchmark  # noqa: E402
 
-from analytics.appstate import AppState  # noqa: E402
-from dashboards import Settings, create_app  # noqa: E402
-from dashboards.auth import add_user  # noqa: E402
+from benchmarks.support.app import bench_app, log_in, logged_in_page, p95, served  # noqa: E402
 from dashboards.protocol import callback_request, page_request  # noqa: E402
 
 QUERY = "?centre=bench_riyadh&period=2024-09"
@@ -54,21 +51,9 @@ def wallboard_body(search: str) -> dict:
     )
 
 
-def log_in(client, user: str, password: str) -> str:
-    import re
-
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": user, "password": password, "csrf_token": token})
-    return client.get_cookie("_csrf_token").value
-
-
-def p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20)[-1] if len(times) >= 2 else times[0]
-
-
 def time_callbacks(app, runs: int) -> list[tuple[str, float, float]]:
     client = app.server.test_client()
-    csrf = log_in(client, "bench", "bench-password")
+    csrf = log_in(client)
     cases = [
         (f"page {path}", page_request(path, QUERY))
         for path in ("/", "/categories", "/intraday", "/tickets", "/sites", "/reports")
@@ -101,31 +86,13 @@ def time_callbacks(app, runs: int) -> list[tuple[str, float, float]]:
 
 
 def first_load(app) -> tuple[float, float]:
-    from playwright.sync_api import sync_playwright
-    from waitress import create_server
-
-    server = create_server(app.server, host="127.0.0.1", port=0, threads=6)
-    url = f"http://127.0.0.1:{server.effective_port}"
-    threading.Thread(target=server.run, daemon=True).start()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-            context = browser.new_context(viewport={"width": 1440, "height": 1000})
-            page = context.new_page()
-            page.goto(url + "/login")
-            page.fill("#username", "bench")
-            page.fill("#password", "bench-password")
-            page.click("button[type=submit]")
-            page.wait_for_load_state("load")
-            loads = []
-            for _ in range(2):  # the first with an empty cache, then cached scripts
-                started = time.perf_counter()
-                page.goto(url + "/" + QUERY)
-                page.wait_for_selector("#overview-period [data-kpi='offered']", timeout=60_000)
-                loads.append(time.perf_counter() - started)
-            browser.close()
-    finally:
-        server.close()
+    with served(app, threads=6) as url, logged_in_page(url, 1440, 1000) as page:
+        loads = []
+        for _ in range(2):  # the first with an empty cache, then cached scripts
+            started = time.perf_counter()
+            page.goto(url + "/" + QUERY)
+            page.wait_for_selector("#overview-period [data-kpi='offered']", timeout=60_000)
+            loads.append(time.perf_counter() - started)
     return loads[0], loads[1]
 
 
@@ -134,9 +101,7 @@ def main() -> None:
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     store = kpi_benchmark.build_store(n)
     with tempfile.TemporaryDirectory() as tmp:
-        state = AppState(Path(tmp) / "app.sqlite")
-        add_user(state, "bench", "bench-password", "admin")
-        app = create_app(store, Settings(app_state=state.path, secret_key="bench"))
+        app = bench_app(store, Path(tmp))
         print(f"store: {n:,} calls ({store.path}); load average {os.getloadavg()[0]:.1f}")
         print(f"{'callback':<34} {'median':>9} {'p95':>9}  ratio to {LIMIT_S * 1000:.0f} ms")
         worst = 0.0

@@ -35,12 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.appstate import AppState  # noqa: E402
 from analytics.ingest import ingest_file  # noqa: E402
 from analytics.live.follower import Follower  # noqa: E402
 from analytics.store import Store  # noqa: E402
-from dashboards import Settings, create_app  # noqa: E402
-from dashboards.auth import add_user  # noqa: E402
+from benchmarks.support.app import bench_app, logged_in_page, p95, served  # noqa: E402
 from dashboards.protocol import page_request  # noqa: E402
 from simulation.live import run_live  # noqa: E402
 
@@ -49,10 +47,6 @@ LAG_LIMIT_S = 1.0
 WALL_LIMIT_S = 2.0
 RATE = 200
 SCREENS = 20
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
 
 def day_log(tmp: Path) -> Path:
@@ -183,9 +177,6 @@ def manager_page_times(url: str, cookie: str, csrf: str, runs: int = 15) -> list
 
 
 def the_wall(tmp: Path, log: Path, events: int) -> None:
-    from playwright.sync_api import sync_playwright
-    from waitress import create_server
-
     store = Store(tmp / "wall.duckdb")
     store.initialise()
     followed = tmp / "wall.queue_log"
@@ -210,83 +201,69 @@ def the_wall(tmp: Path, log: Path, events: int) -> None:
         cwd=ROOT,
         stderr=subprocess.DEVNULL,
     )
-    state = AppState(tmp / "app.sqlite")
-    add_user(state, "bench", "bench-password", "admin")
-    app = create_app(store, Settings(app_state=state.path, secret_key="bench"))
-    server = create_server(app.server, host="127.0.0.1", port=0, threads=8)
-    url = f"http://127.0.0.1:{server.effective_port}"
-    threading.Thread(target=server.run, daemon=True).start()
+    app = bench_app(store, tmp)
     try:
-        while True:  # the head committed
-            with store.reader() as con:
-                row = con.execute("SELECT events FROM live_feed_health").fetchall()
-            if row and row[0][0] >= len(head) - 5:
-                break
-            time.sleep(0.2)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-            context = browser.new_context(viewport={"width": 1920, "height": 1080})
-            page = context.new_page()
-            page.goto(url + "/login")
-            page.fill("#username", "bench")
-            page.fill("#password", "bench-password")
-            page.click("button[type=submit]")
-            page.wait_for_load_state("load")
-            cookies = {c["name"]: c["value"] for c in context.cookies()}
-            page.goto(url + "/wallboard?centre=live")
-            page.wait_for_selector("#wallboard-live")
-            sel = "#wallboard-live [data-kpi='calls_waiting'][data-window='now']"
+        with served(app, threads=8) as url:
+            while True:  # the head committed
+                with store.reader() as con:
+                    row = con.execute("SELECT events FROM live_feed_health").fetchall()
+                if row and row[0][0] >= len(head) - 5:
+                    break
+                time.sleep(0.2)
+            with logged_in_page(url, 1920, 1080) as page:
+                cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+                page.goto(url + "/wallboard?centre=live")
+                page.wait_for_selector("#wallboard-live")
+                sel = "#wallboard-live [data-kpi='calls_waiting'][data-window='now']"
 
-            def delays(n: int) -> list[float]:
-                out, last = [], ""
-                for i in range(n):
-                    before = page.inner_text(sel)
-                    t = int(time.time())
-                    key = f"bench{time.monotonic_ns()}"
-                    line = (
-                        f"{t}|{key}|bench|NONE|ENTERQUEUE||+1|1\n"
-                        if i % 2 == 0
-                        else f"{t}|{last}|bench|NONE|ABANDON|1|1|1\n"
-                    )
-                    if i % 2 == 0:
-                        last = key
-                    started = time.monotonic()
-                    with open(followed, "a") as f:
-                        f.write(line)
-                    page.wait_for_function(
-                        "([s, b]) => document.querySelector(s)?.textContent !== b",
-                        arg=[sel, before],
-                        timeout=20_000,
-                    )
-                    out.append(time.monotonic() - started)
-                    time.sleep(0.3)
-                return out
+                def delays(n: int) -> list[float]:
+                    out, last = [], ""
+                    for i in range(n):
+                        before = page.inner_text(sel)
+                        t = int(time.time())
+                        key = f"bench{time.monotonic_ns()}"
+                        line = (
+                            f"{t}|{key}|bench|NONE|ENTERQUEUE||+1|1\n"
+                            if i % 2 == 0
+                            else f"{t}|{last}|bench|NONE|ABANDON|1|1|1\n"
+                        )
+                        if i % 2 == 0:
+                            last = key
+                        started = time.monotonic()
+                        with open(followed, "a") as f:
+                            f.write(line)
+                        page.wait_for_function(
+                            "([s, b]) => document.querySelector(s)?.textContent !== b",
+                            arg=[sel, before],
+                            timeout=20_000,
+                        )
+                        out.append(time.monotonic() - started)
+                        time.sleep(0.3)
+                    return out
 
-            alone = delays(events)
-            quiet = manager_page_times(url, cookies["cca_session"], cookies["_csrf_token"])
-            pollers = Pollers(url, cookies["cca_session"])
-            time.sleep(2)
-            busy_started, polled = time.monotonic(), pollers.count
-            crowded = delays(events)
-            busy = manager_page_times(url, cookies["cca_session"], cookies["_csrf_token"])
-            rate = (pollers.count - polled) / (time.monotonic() - busy_started)
-            pollers.close()
-            browser.close()
-        print(
-            f"3. the wall (Chromium, {events} events): an appended line on screen after p95 "
-            f"{p95(alone):.2f} s (median {statistics.median(alone):.2f} s) = "
-            f"{p95(alone) / WALL_LIMIT_S:.2f} x the {WALL_LIMIT_S:.0f} s limit"
-        )
-        print(
-            f"   with {SCREENS} more wallboards polling ({rate:.1f} snapshot requests/s): p95 "
-            f"{p95(crowded):.2f} s = {p95(crowded) / WALL_LIMIT_S:.2f} x the limit; a manager's "
-            f"Overview p95 {p95(busy) * 1000:.0f} ms against {p95(quiet) * 1000:.0f} ms without "
-            f"them ({p95(busy) / p95(quiet):.2f} x)"
-        )
+                alone = delays(events)
+                quiet = manager_page_times(url, cookies["cca_session"], cookies["_csrf_token"])
+                pollers = Pollers(url, cookies["cca_session"])
+                time.sleep(2)
+                busy_started, polled = time.monotonic(), pollers.count
+                crowded = delays(events)
+                busy = manager_page_times(url, cookies["cca_session"], cookies["_csrf_token"])
+                rate = (pollers.count - polled) / (time.monotonic() - busy_started)
+                pollers.close()
     finally:
-        server.close()
         follower.terminate()
         follower.wait(timeout=10)
+    print(
+        f"3. the wall (Chromium, {events} events): an appended line on screen after p95 "
+        f"{p95(alone):.2f} s (median {statistics.median(alone):.2f} s) = "
+        f"{p95(alone) / WALL_LIMIT_S:.2f} x the {WALL_LIMIT_S:.0f} s limit"
+    )
+    print(
+        f"   with {SCREENS} more wallboards polling ({rate:.1f} snapshot requests/s): p95 "
+        f"{p95(crowded):.2f} s = {p95(crowded) / WALL_LIMIT_S:.2f} x the limit; a manager's "
+        f"Overview p95 {p95(busy) * 1000:.0f} ms against {p95(quiet) * 1000:.0f} ms without "
+        f"them ({p95(busy) / p95(quiet):.2f} x)"
+    )
 
 
 def main() -> None:

@@ -280,20 +280,26 @@ def dimension_values(con, centre_id: str, dim: str) -> list[str]:
     return sorted(r[0] for r in con.execute(sql, params).fetchall())
 
 
-def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
-    w = ctx.w
+def centre_picker(ctx: PageContext, width: int, size: str, **options) -> dmc.Select:
+    """The page's centre among those the user may see, each by its name in the reader's
+    language; ``width`` holds the whole name ("Labour-market regulator, Bahrain")."""
     centres = visible_centres(ctx.con, ctx.user)
     names = centre_names(ctx.con, centres, ctx.lang)
+    return dmc.Select(
+        id={"type": "view-filter", "name": "centre"},
+        data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
+        value=ctx.centre.centre_id,
+        allowDeselect=False,
+        w=width,
+        size=size,
+        **options,
+    )
+
+
+def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
+    w = ctx.w
     items = [
-        dmc.Select(
-            id={"type": "view-filter", "name": "centre"},
-            label=w["centre"],
-            data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
-            value=ctx.centre.centre_id,
-            allowDeselect=False,
-            w=260,  # the centre's whole name ("Labour-market regulator, Bahrain")
-            size="sm",
-        ),
+        centre_picker(ctx, 260, "sm", label=w["centre"]),
         dmc.Select(
             id={"type": "view-filter", "name": "period"},
             label=w["period"],

@@ -10,11 +10,12 @@ its unit. ``dashboards.charts`` puts them on each bar, cell and point.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
 from analytics.kpi.catalogue import fmt_of
-from analytics.translation import ngettext, pgettext
+from analytics.translation import NN_, NP_, ngettext, pgettext
 
 
 class Unit(NamedTuple):
@@ -22,49 +23,32 @@ class Unit(NamedTuple):
     of: Callable[[float, str], str]  # (value, the value as text) -> "208 calls"
 
 
-def calls(lang: str) -> Unit:
-    return Unit(
-        pgettext(lang, "axis", "calls"),
-        lambda v, text: ngettext(lang, "{n} call", "{n} calls", v, n=text),
-    )
+# each unit: the value axis's word and the two English forms of a counted value
+UNITS = {
+    "calls": (NP_("axis", "calls"), NN_("{n} call", "{n} calls")),
+    "tickets": (NP_("axis", "tickets"), NN_("{n} ticket", "{n} tickets")),
+    "visits": (NP_("axis", "visits"), NN_("{n} visit", "{n} visits")),
+    "contacts": (NP_("axis", "contacts"), NN_("{n} contact", "{n} contacts")),
+    "hours": (NP_("axis", "working hours"), NN_("{n} working hour", "{n} working hours")),
+    "days": (NP_("axis", "working days"), NN_("{n} working day", "{n} working days")),
+}
 
 
-def tickets(lang: str) -> Unit:
-    return Unit(
-        pgettext(lang, "axis", "tickets"),
-        lambda v, text: ngettext(lang, "{n} ticket", "{n} tickets", v, n=text),
-    )
+def unit(kind: str, lang: str) -> Unit:
+    """The unit ``kind`` (a key of ``UNITS``) in ``lang``."""
+    axis, (one, many) = UNITS[kind]
+    return Unit(pgettext(lang, *axis), lambda v, text: ngettext(lang, one, many, v, n=text))
 
 
-def visits(lang: str) -> Unit:
-    return Unit(
-        pgettext(lang, "axis", "visits"),
-        lambda v, text: ngettext(lang, "{n} visit", "{n} visits", v, n=text),
-    )
-
-
-def contacts(lang: str) -> Unit:
-    return Unit(
-        pgettext(lang, "axis", "contacts"),
-        lambda v, text: ngettext(lang, "{n} contact", "{n} contacts", v, n=text),
-    )
-
-
-def working_hours(lang: str) -> Unit:
-    return Unit(
-        pgettext(lang, "axis", "working hours"),
-        lambda v, text: ngettext(lang, "{n} working hour", "{n} working hours", v, n=text),
-    )
-
-
-def working_days(lang: str) -> Unit:
-    return Unit(
-        pgettext(lang, "axis", "working days"),
-        lambda v, text: ngettext(lang, "{n} working day", "{n} working days", v, n=text),
-    )
+calls = functools.partial(unit, "calls")
+tickets = functools.partial(unit, "tickets")
+visits = functools.partial(unit, "visits")
+contacts = functools.partial(unit, "contacts")
+working_hours = functools.partial(unit, "hours")
+working_days = functools.partial(unit, "days")
 
 
 def of_kpi(name: str, lang: str) -> Unit:
     """The unit of a ticket time KPI (``frt_wh_*`` in working hours, ``resolution_wd_*``
     in working days)."""
-    return {"hours": working_hours, "days": working_days}[fmt_of(name)](lang)
+    return unit(fmt_of(name), lang)

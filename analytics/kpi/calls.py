@@ -41,6 +41,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import duckdb
 
@@ -361,36 +362,13 @@ def call_kpis(
     with registered(con, **tables) as names:
         dates = names.get("dates")
         try:
-            p90_of = None
+            asked = _CountQuery(
+                centre, source, dims, thresholds, short_s, interval, period, days, dates, flt
+            )
             if within is not None:
-                counts, p90_of = _rollup_counts(
-                    con,
-                    centre,
-                    dims,
-                    interval,
-                    period,
-                    days,
-                    within,
-                    thresholds,
-                    dates,
-                    flt,
-                    percentile,
-                )
+                counts, p90_of = _rollup_counts(con, asked, within, percentile)
             else:
-                counts = _scan_counts(
-                    con,
-                    centre,
-                    source,
-                    dims,
-                    thresholds,
-                    short_s,
-                    interval,
-                    period,
-                    days,
-                    dates,
-                    flt,
-                    percentile,
-                )
+                counts, p90_of = _scan_counts(con, asked, percentile), None
             known = []
             if dims and period is not None and interval is None and empty_groups:
                 seen = {row[: len(dims)] for row in counts}
@@ -443,45 +421,51 @@ def call_kpis(
     return result
 
 
-def _scan_counts(
-    con,
-    centre: Centre,
-    source,
-    dims,
-    thresholds,
-    short_s,
-    interval,
-    period,
-    days,
-    dates,
-    flt,
-    percentile=True,
-) -> list[tuple]:
+@dataclass(frozen=True)
+class _CountQuery:
+    """What ``call_kpis`` counts, checked: the calls of ``centre`` in ``source`` (within
+    ``period``, None = all; ``days`` the local days an ``interval`` spans), grouped by
+    ``dims`` and ``interval`` (``dates`` the registered Hijri calendar, if any), kept by
+    the filters ``flt``, counted within ``short_s`` and each of ``thresholds``."""
+
+    centre: Centre
+    source: str
+    dims: tuple[str, ...]
+    thresholds: list[float]
+    short_s: float
+    interval: str | None
+    period: Period | None
+    days: tuple[dt.date, dt.date] | None
+    dates: str | None
+    flt: dict[str, list[str]]
+
+
+def _scan_counts(con, q: _CountQuery, percentile: bool = True) -> list[tuple]:
     """``call_counts_sql``'s rows, scanning the calls."""
     params: list = []
     local_sql, local_params = "", []
-    if interval is not None:
-        local_sql, local_params = local_us_sql(centre.tz, *days, "c.arrived_at")
+    if q.interval is not None:
+        local_sql, local_params = local_us_sql(q.centre.tz, *q.days, "c.arrived_at")
     # in the order of the ?s in the text: [key], S, T..., [join], centre, [bounds]
-    if interval is not None and interval != "hijri-month":
+    if q.interval is not None and q.interval != "hijri-month":
         params += local_params
-    params.append(short_s)
-    params += thresholds
-    if interval == "hijri-month":
+    params.append(q.short_s)
+    params += q.thresholds
+    if q.interval == "hijri-month":
         params += local_params
-    params.append(centre.centre_id)
-    if period is not None:
-        params += list(period.bounds(centre.tz))
-    params += filter_sql(flt)[1]
+    params.append(q.centre.centre_id)
+    if q.period is not None:
+        params += list(q.period.bounds(q.centre.tz))
+    params += filter_sql(q.flt)[1]
     sql = call_counts_sql(
-        source,
-        dims,
-        len(thresholds),
-        interval=interval,
-        bounded=period is not None,
+        q.source,
+        q.dims,
+        len(q.thresholds),
+        interval=q.interval,
+        bounded=q.period is not None,
         local_us=local_sql,
-        dates_table=dates,
-        filters=tuple(flt),
+        dates_table=q.dates,
+        filters=tuple(q.flt),
         percentile=percentile,
     )
     return con.execute(sql, params).fetchall()
@@ -504,28 +488,28 @@ def _rollup_columns(con, centre: Centre, dims, thresholds, short_s, period, days
 
 
 def _rollup_counts(
-    con, centre: Centre, dims, interval, period, days, within, within_s, dates, flt, percentile=True
+    con, q: _CountQuery, within: list, percentile: bool = True
 ) -> tuple[list[tuple], Callable[[], dict] | None]:
     """``call_counts_sql``'s rows from the rollup (counts and sums, without the percentile
     column) and a function that returns the exact 90th percentile of answered waits per
     group, {group key: p90}, taken from the calls themselves."""
-    select = [f"c.{d} AS {d}" for d in dims]
+    select = [f"c.{d} AS {d}" for d in q.dims]
     join, key_params, join_params = "", [], []
     raw_select, raw_join, raw_params, raw_join_params = list(select), "", [], []
-    if interval is not None:
+    if q.interval is not None:
         local_sql, key_params = local_us_sql(
-            centre.tz, *days, "", epoch_us=f"c.quarter * {rollup.QUARTER_US}"
+            q.centre.tz, *q.days, "", epoch_us=f"c.quarter * {rollup.QUARTER_US}"
         )
-        raw_local, raw_params = local_us_sql(centre.tz, *days, "c.arrived_at")
+        raw_local, raw_params = local_us_sql(q.centre.tz, *q.days, "c.arrived_at")
         hijri = None
-        if interval == "hijri-month":
-            join = f" JOIN {dates} dd ON dd.date = CAST(make_timestamp({local_sql}) AS DATE)"
-            raw_join = f" JOIN {dates} dd ON dd.date = CAST(make_timestamp({raw_local}) AS DATE)"
+        if q.interval == "hijri-month":
+            join = f" JOIN {q.dates} dd ON dd.date = CAST(make_timestamp({local_sql}) AS DATE)"
+            raw_join = f" JOIN {q.dates} dd ON dd.date = CAST(make_timestamp({raw_local}) AS DATE)"
             hijri = "dd.hijri_month_start"
             join_params, key_params = key_params, []
             raw_join_params, raw_params = raw_params, []
-        select.append(f"{interval_key_sql(interval, local_sql, hijri)} AS interval_key")
-        raw_select.append(f"{interval_key_sql(interval, raw_local, hijri)} AS interval_key")
+        select.append(f"{interval_key_sql(q.interval, local_sql, hijri)} AS interval_key")
+        raw_select.append(f"{interval_key_sql(q.interval, raw_local, hijri)} AS interval_key")
     # within: the rollup's column names (from a fixed list) for the query's thresholds
     sums = [f"CAST(sum(c.{column}) AS BIGINT) AS n_within_{i}" for i, column in enumerate(within)]
     select += [
@@ -541,41 +525,41 @@ def _rollup_counts(
     ]
     where, bounds = "c.centre_id = ?", []
     raw_where, raw_bounds = "c.centre_id = ? AND c.outcome = 'answered'", []
-    if period is not None:
-        lo, hi = period.bounds(centre.tz)
+    if q.period is not None:
+        lo, hi = q.period.bounds(q.centre.tz)
         where += " AND c.quarter >= ? AND c.quarter < ?"
         bounds = [rollup.quarter_of(lo), rollup.quarter_of(hi)]
         raw_where += " AND c.arrived_at >= ? AND c.arrived_at < ?"
         raw_bounds = [lo, hi]
-    flt_sql, flt_params = filter_sql(flt)
+    flt_sql, flt_params = filter_sql(q.flt)
     where += flt_sql
     raw_where += flt_sql
     bounds += flt_params
     raw_bounds += flt_params
     counts = con.execute(
         f"SELECT {', '.join(select)} FROM call_intervals c{join} WHERE {where} GROUP BY ALL",
-        [*key_params, *join_params, centre.centre_id, *bounds],
+        [*key_params, *join_params, q.centre.centre_id, *bounds],
     ).fetchall()
     if not percentile:
         return counts, None
-    n_keys = len(dims) + (1 if interval is not None else 0)
-    plan = _p90_plan(counts, n_keys, within_s)
+    n_keys = len(q.dims) + (1 if q.interval is not None else 0)
+    plan = _p90_plan(counts, n_keys, q.thresholds)
     raw = (
         raw_select,
         raw_params,
         raw_join,
         raw_where,
-        [*raw_join_params, centre.centre_id, *raw_bounds],
+        [*raw_join_params, q.centre.centre_id, *raw_bounds],
     )
     # The percentile reads the calls: on a read-only connection it runs on a second one
     # while the caller folds the counts. A read-write connection may hold changes the
     # second would not see, and a registered calendar is visible only to this one: those
     # read it here instead.
-    key_types = ["VARCHAR"] * len(dims)
-    if interval is not None:
-        key_types.append("TIMESTAMP" if interval in ("month", "hijri-month") else "BIGINT")
+    key_types = ["VARCHAR"] * len(q.dims)
+    if q.interval is not None:
+        key_types.append("TIMESTAMP" if q.interval in ("month", "hijri-month") else "BIGINT")
     sql, params = _p90_query(raw, plan, key_types)
-    if dates is not None or not _read_only(con):
+    if q.dates is not None or not _read_only(con):
         rows = con.execute(sql, params).fetchall()
     else:
         started = threading.Event()

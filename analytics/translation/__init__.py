@@ -21,8 +21,8 @@ This is the only module that asks which language it is: code elsewhere calls
 anywhere else, and on a message used in code that the Arabic catalogue lacks.
 
 Adding a message: write it in English in code inside ``gettext``/``_``/``ngettext``/
-``pgettext``/``npgettext`` (or ``N_``/``NP_`` where it is only marked, as in a table of
-words), then add its Arabic to the ``.po`` (the test names what is missing).
+``pgettext``/``npgettext`` (or ``N_``/``NP_``/``NN_`` where it is only marked, as in a
+table of words), then add its Arabic to the ``.po`` (the test names what is missing).
 """
 
 from __future__ import annotations
@@ -304,3 +304,8 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's name for a marker)
 def NP_(context: str, message: str) -> tuple[str, str]:  # noqa: N802
     """Marks ``message`` with its context for the catalogue (``pgettext`` later)."""
     return context, message
+
+
+def NN_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802
+    """Marks a counted message's English forms for the catalogue (``ngettext`` later)."""
+    return singular, plural

@@ -17,12 +17,14 @@ from dash import Input, Output, State, html, no_update
 from analytics.labels import centre_names
 from analytics.translation import NP_, for_reader, gettext, moment, pgettext
 from dashboards import auth
+from dashboards.callbacks import Callbacks
 from dashboards.context import app_context, centre_for, visible_centres
 from dashboards.frame import PageContext, page, register_page
 from dashboards.grid import ag_grid
 from dashboards.language import page_language
 
 PATH = "/admin"
+callbacks = Callbacks()
 
 # The audit log's actions as a reader says them (the codes stay in the store and `cca`).
 ACTION_WORDS = {
@@ -231,6 +233,14 @@ def lockouts_panel(w, lang: str = "en") -> html.Div:
     )
 
 
+@callbacks(
+    Output("admin-unlock-message", "children"),
+    Output("admin-lockouts", "rowData"),
+    Input("admin-unlock", "n_clicks"),
+    State("admin-lockouts", "selectedRows"),
+    State("url", "search"),
+    prevent_initial_call=True,
+)
 def unlock(_clicks, selected, search=None):
     """An admin lifts the chosen delay; audited."""
     admin = auth.require("admin")
@@ -312,16 +322,32 @@ def rules_rows(centre_id: str | None) -> list[dict]:
     ]
 
 
+@callbacks(Output("admin-rules", "rowData"), Input("admin-rules-centre", "value"))
 def show_rules(centre_id):
     auth.require("admin")
     return rules_rows(centre_for(centre_id) if centre_id else None)
 
 
+@callbacks(
+    Output("admin-rule-json", "value"),
+    Input("admin-rules", "selectedRows"),
+    prevent_initial_call=True,
+)
 def pick_rule(selected):
     auth.require("admin")
     return selected[0]["_json"] if selected else no_update
 
 
+@callbacks(
+    Output("admin-rule-message", "children"),
+    Output("admin-rules", "rowData", allow_duplicate=True),
+    Input("admin-rule-save", "n_clicks"),
+    Input("admin-rule-delete", "n_clicks"),
+    State("admin-rules-centre", "value"),
+    State("admin-rule-json", "value"),
+    State("url", "search"),
+    prevent_initial_call=True,
+)
 def change_rule(_save, _delete, centre_id, text, search=None):
     admin = auth.require("admin")
     from simulation.operations.alerts import RuleError, delete_rule, save_rule
@@ -354,6 +380,18 @@ def change_rule(_save, _delete, centre_id, text, search=None):
     return f"{saved.name} ✓", rules_rows(centre_id)
 
 
+@callbacks(
+    Output("admin-message", "children"),
+    Output("admin-users", "rowData"),
+    Output("admin-audit", "rowData"),
+    Input("admin-add", "n_clicks"),
+    State("admin-new-name", "value"),
+    State("admin-new-password", "value"),
+    State("admin-new-role", "value"),
+    State("admin-new-centres", "value"),
+    State("url", "search"),
+    prevent_initial_call=True,
+)
 def add_user(_clicks, name, password, role, centres, search=None):
     admin = auth.require("admin")
     lang = page_language(search)
@@ -366,6 +404,19 @@ def add_user(_clicks, name, password, role, centres, search=None):
     return f"{name} ✓", users_rows(lang), audit_rows(lang)
 
 
+@callbacks(
+    Output("admin-message", "children", allow_duplicate=True),
+    Output("admin-users", "rowData", allow_duplicate=True),
+    Output("admin-audit", "rowData", allow_duplicate=True),
+    Input("admin-disable", "n_clicks"),
+    Input("admin-enable", "n_clicks"),
+    Input("admin-reset", "n_clicks"),
+    Input("admin-remove", "n_clicks"),
+    State("admin-users", "selectedRows"),
+    State("admin-reset-password", "value"),
+    State("url", "search"),
+    prevent_initial_call=True,
+)
 def change_user(_d, _e, _r, _x, selected, new_password, search=None):
     admin = auth.require("admin")
     lang = page_language(search)
@@ -399,56 +450,7 @@ def change_user(_d, _e, _r, _x, selected, new_password, search=None):
     return f"{name}: {done}", users_rows(lang), audit_rows(lang)
 
 
-def register_callbacks(app) -> None:
-    app.callback(
-        Output("admin-unlock-message", "children"),
-        Output("admin-lockouts", "rowData"),
-        Input("admin-unlock", "n_clicks"),
-        State("admin-lockouts", "selectedRows"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )(unlock)
-    app.callback(Output("admin-rules", "rowData"), Input("admin-rules-centre", "value"))(show_rules)
-    app.callback(
-        Output("admin-rule-json", "value"),
-        Input("admin-rules", "selectedRows"),
-        prevent_initial_call=True,
-    )(pick_rule)
-    app.callback(
-        Output("admin-rule-message", "children"),
-        Output("admin-rules", "rowData", allow_duplicate=True),
-        Input("admin-rule-save", "n_clicks"),
-        Input("admin-rule-delete", "n_clicks"),
-        State("admin-rules-centre", "value"),
-        State("admin-rule-json", "value"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )(change_rule)
-    app.callback(
-        Output("admin-message", "children"),
-        Output("admin-users", "rowData"),
-        Output("admin-audit", "rowData"),
-        Input("admin-add", "n_clicks"),
-        State("admin-new-name", "value"),
-        State("admin-new-password", "value"),
-        State("admin-new-role", "value"),
-        State("admin-new-centres", "value"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )(add_user)
-    app.callback(
-        Output("admin-message", "children", allow_duplicate=True),
-        Output("admin-users", "rowData", allow_duplicate=True),
-        Output("admin-audit", "rowData", allow_duplicate=True),
-        Input("admin-disable", "n_clicks"),
-        Input("admin-enable", "n_clicks"),
-        Input("admin-reset", "n_clicks"),
-        Input("admin-remove", "n_clicks"),
-        State("admin-users", "selectedRows"),
-        State("admin-reset-password", "value"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )(change_user)
+register_callbacks = callbacks.register
 
 
 def layout(**query):

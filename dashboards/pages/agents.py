@@ -25,11 +25,13 @@ from analytics.kpi.catalogue import format_value
 from analytics.labels import labels_for
 from analytics.translation import N_, gettext, moment
 from dashboards.auth import require_page
+from dashboards.callbacks import Callbacks
 from dashboards.context import View, app_context, centre_for, resolve
 from dashboards.frame import PageContext, page, register_page
 from dashboards.grid import kpi_grid
 
 PATH = "/agents"
+callbacks = Callbacks()
 BASE = ["answered", "aht_s", "occupancy", "logged_in_s", "productive_s", "paused_s"]
 WITH_ROSTER = ["scheduled_s", "adherence", "shrinkage", "planned_shrinkage", "unplanned_shrinkage"]
 _WORDS = {
@@ -145,6 +147,13 @@ def build(ctx: PageContext):
     )
 
 
+@callbacks(
+    Output("agents-content", "children"),
+    Input("agents-roster", "contents"),
+    State("agents-roster", "filename"),
+    State("url", "search"),
+    prevent_initial_call=True,
+)
 def with_roster(contents, filename, search):
     """A roster dropped on the page: the tables again, with adherence and shrinkage."""
     require_page(PATH)
@@ -175,14 +184,7 @@ def with_roster(contents, filename, search):
         return agents_content(con, centre, period, labels, roster)
 
 
-def register_callbacks(app) -> None:
-    app.callback(
-        Output("agents-content", "children"),
-        Input("agents-roster", "contents"),
-        State("agents-roster", "filename"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )(with_roster)
+register_callbacks = callbacks.register
 
 
 def layout(**query):

@@ -46,8 +46,19 @@ def more_kpis(ctx: PageContext) -> list[str]:
     return names[names.index(FIRST_SCREEN_LAST) + 1 :]
 
 
-def kpi_table(ctx: PageContext, grid_id: str, rows: list[dict], key: list[dict]):
-    """A KPI grid of the first screen's KPIs with a chooser of the others."""
+def kpi_table(ctx: PageContext, grid_id: str, rows: list[dict], dim: str, min_width: int):
+    """A KPI grid of ``rows`` by ``dim`` (category or topic): its name first, pinned on the
+    reader's start side, then the first screen's KPIs with a chooser of the others."""
+    label = f"{dim}_label"
+    rows = [{**r, label: ctx.labels.dimension(dim, r[dim])} for r in rows]
+    key = [
+        {
+            "field": label,
+            "headerName": ctx.w[dim],
+            "pinned": start_side(ctx.lang),
+            "minWidth": min_width,
+        }
+    ]
     more = more_kpis(ctx)
     chooser = dmc.MultiSelect(
         id=f"{grid_id}-more",
@@ -107,15 +118,6 @@ def build(ctx: PageContext):
         title=w["volume_over_time"],
         unit=units.calls(ctx.lang),
     )
-    rows = [{**r, "category_label": labels.category(r["category"])} for r in data["by_category"]]
-    key = [
-        {
-            "field": "category_label",
-            "headerName": w["category"],
-            "pinned": start_side(ctx.lang),
-            "minWidth": 150,
-        }
-    ]
     parts = [
         html.Div(dcc.Graph(figure=volume, config={"displayModeBar": False}), className="panel"),
         html.Div(
@@ -132,22 +134,13 @@ def build(ctx: PageContext):
                 )
                 if not data["percentile"]
                 else None,
-                *kpi_table(ctx, "categories-grid", rows, key),
+                *kpi_table(ctx, "categories-grid", data["by_category"], "category", 150),
             ],
             className="panel",
         ),
     ]
     if drill is not None:
         name = labels.category(drill)
-        topics = [{**r, "topic_label": labels.topic(r["topic"])} for r in data["topics"]]
-        tkey = [
-            {
-                "field": "topic_label",
-                "headerName": w["topic"],
-                "pinned": start_side(ctx.lang),
-                "minWidth": 200,
-            }
-        ]
         first = f"sl_offered_{threshold_label(ctx.centre.sl_thresholds_s[0])}"
         target = ctx.targets.get(first)
         ints = data["intervals"]
@@ -155,7 +148,7 @@ def build(ctx: PageContext):
             html.Div(
                 [
                     html.Div(f"{w['topics_of']} {name}", className="panel-title"),
-                    *kpi_table(ctx, "categories-topics", topics, tkey),
+                    *kpi_table(ctx, "categories-topics", data["topics"], "topic", 200),
                 ],
                 className="panel",
                 id="categories-drill",

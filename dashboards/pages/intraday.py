@@ -30,9 +30,11 @@ from dash import Input, Output, State, dcc, html
 from analytics.kpi import threshold_label
 from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
+from dashboards.callbacks import Callbacks
 from dashboards.frame import PageContext, page, register_page
 
 PATH = "/intraday"
+callbacks = Callbacks()
 WEEK_ORDER = (7, 1, 2, 3, 4, 5, 6)  # Sunday first, as the Gulf's working week
 
 
@@ -306,6 +308,14 @@ def today_section(ctx: PageContext, at_text: str | None):
     )
 
 
+@callbacks(
+    Output("intraday-today", "children"),
+    Input("intraday-tick", "n_intervals"),
+    Input("intraday-recompute", "n_clicks"),
+    State("intraday-change", "value"),
+    State("url", "search"),
+    prevent_initial_call=True,
+)
 def recompute(_n, _clicks, change, search):
     """Rebuild the today panel (every 5 minutes, on the button, with the what-if)."""
     require_page(PATH)
@@ -315,15 +325,7 @@ def recompute(_n, _clicks, change, search):
     return page(PATH, query, lambda ctx: today_panel(ctx, query.get("at"), change), chrome=False)
 
 
-def register_callbacks(app) -> None:
-    app.callback(
-        Output("intraday-today", "children"),
-        Input("intraday-tick", "n_intervals"),
-        Input("intraday-recompute", "n_clicks"),
-        State("intraday-change", "value"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )(recompute)
+register_callbacks = callbacks.register
 
 
 def build_for(day_text: str | None, at_text: str | None = None):

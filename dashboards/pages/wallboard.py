@@ -38,15 +38,16 @@ from analytics.exports.i18n import Labels
 from analytics.exports.report import Target, default_targets
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
-from analytics.labels import centre_names
 from analytics.translation import N_, NP_, gettext, ngettext, number, pgettext
 from dashboards import queries
 from dashboards.auth import require_page
-from dashboards.context import View, app_context, centre_for, resolve, visible_centres
-from dashboards.frame import PageContext, dimension_values, page, register_page
+from dashboards.callbacks import Callbacks
+from dashboards.context import View, app_context, centre_for, resolve
+from dashboards.frame import PageContext, centre_picker, dimension_values, page, register_page
 from dashboards.tiles import kpi_tile
 
 PATH = "/wallboard"
+callbacks = Callbacks()
 SNAPSHOT_PATH = "/api/live/snapshot"
 SNAPSHOT_TTL_S = 1.0
 SNAPSHOT_MIN_AGE_S = 0.2
@@ -282,8 +283,6 @@ def _figure(window: str, kpi: dict, labels: Labels, targets, hero: bool = False)
 
 def picker(ctx: PageContext) -> html.Div:
     """The centre and queue the board shows (the URL's ``centre`` and ``queue``)."""
-    centres = visible_centres(ctx.con, ctx.user)
-    names = centre_names(ctx.con, centres, ctx.lang)
     queues = sorted(
         set(dimension_values(ctx.con, ctx.centre.centre_id, "queue"))
         | {
@@ -299,14 +298,7 @@ def picker(ctx: PageContext) -> html.Div:
     chosen = ctx.view.filters.get("queue", [])
     return html.Div(
         [
-            dmc.Select(
-                id={"type": "view-filter", "name": "centre"},
-                data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
-                value=ctx.centre.centre_id,
-                allowDeselect=False,
-                w=330,  # the centre's whole name ("Labour-market regulator, Bahrain")
-                size="md",
-            ),
+            centre_picker(ctx, 330, "md"),
             dmc.MultiSelect(
                 id={"type": "view-filter", "name": "queue"},
                 data=[{"value": q, "label": ctx.labels.dimension("queue", q)} for q in queues],
@@ -478,6 +470,12 @@ def build(ctx: PageContext):
     )
 
 
+@callbacks(
+    Output("wallboard-content", "children"),
+    Input("wallboard-tick", "n_intervals"),
+    State("url", "search"),
+    prevent_initial_call=True,
+)
 def refresh(_n, search):
     """Rebuild the day view from the store (a load published since shows up here)."""
     require_page(PATH)
@@ -485,13 +483,7 @@ def refresh(_n, search):
     return page(PATH, query, lambda ctx: wall_content(ctx), chrome=False)
 
 
-def register_callbacks(app) -> None:
-    app.callback(
-        Output("wallboard-content", "children"),
-        Input("wallboard-tick", "n_intervals"),
-        State("url", "search"),
-        prevent_initial_call=True,
-    )(refresh)
+register_callbacks = callbacks.register
 
 
 def layout(**query):

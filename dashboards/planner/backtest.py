@@ -20,6 +20,7 @@ from dashboards.planner import PATH
 from dashboards.planner.week import planner_source
 from dashboards.planner.words import (
     WRAPPED_HEADERS,
+    NumberField,
     column_label,
     kind_word,
     lang_of,
@@ -30,6 +31,8 @@ from dashboards.planner.words import (
 from simulation.operations.jobs import JobLimitError
 
 callbacks = Callbacks()
+# replications a test day (a backtest simulates every day of its period)
+REPLICATIONS = NumberField("planner-bt-replications", N_("replications"), 5, 1, 50, 120)
 
 MAX_BACKTEST_DAYS = (92, 31)  # calibrate on, predict: what one planner may ask of the server
 
@@ -91,14 +94,7 @@ def backtest_panel(source: str, lang: str = "en") -> html.Div:
                 [
                     ltr_input("planner-bt-train", t("calibrate on", lang), train, 230),
                     ltr_input("planner-bt-test", t("predict", lang), test, 230),
-                    dmc.NumberInput(
-                        id="planner-bt-replications",
-                        label=t("replications", lang),
-                        value=5,
-                        min=1,
-                        max=50,
-                        w=120,
-                    ),
+                    REPLICATIONS.input(lang),
                     dmc.Button(t("Backtest", lang), id="planner-backtest", variant="light"),
                 ],
                 className="filter-bar",
@@ -186,7 +182,7 @@ def backtest_table(result: dict, lang: str = "en") -> html.Div:
     Input("planner-backtest", "n_clicks"),
     State("planner-bt-train", "value"),
     State("planner-bt-test", "value"),
-    State("planner-bt-replications", "value"),
+    State(REPLICATIONS.input_id, "value"),
     State("planner-source", "data"),
     State("url", "search"),
     prevent_initial_call=True,
@@ -201,7 +197,7 @@ def start_backtest(_n, train, test, replications, source, search=None):
         "centre": centre_id,
         "train": train,
         "test": test,
-        "replications": replications if replications not in (None, "") else 5,
+        "replications": REPLICATIONS.given(replications),
         "seed": 0,
     }
     try:

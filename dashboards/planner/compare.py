@@ -21,7 +21,7 @@ from dashboards.planner.levers import (
     checked_plan,
     levers_data,
     levers_of,
-    targets_of,
+    read_form,
 )
 from dashboards.planner.week import load_week, planner_source
 from dashboards.planner.words import (
@@ -131,6 +131,17 @@ def format_js(key: str) -> str:
     return "params.value == null ? '—' : (Number(params.value) + 0).toLocaleString('en', {maximumFractionDigits: 1})"
 
 
+def figure_column(key: str, lang: str) -> dict:
+    """A grid column of a KPI or planner figure: its heading, its name as the tooltip, its
+    value formatted by ``format_js``."""
+    return {
+        "field": key,
+        "headerName": column_label(key, lang),
+        "headerTooltip": key,
+        "valueFormatter": {"function": format_js(key)},
+    }
+
+
 # the comparison's columns, the cost of a plan first (each row's figures come from
 # ``compare_weeks``; the three colour counts show as one column)
 COMPARED = (
@@ -164,12 +175,7 @@ def comparison_columns(compared: list[dict], lang: str) -> list[dict]:
         }
     ]
     for k in COMPARED:
-        column = {
-            "field": k,
-            "headerName": column_label(k, lang),
-            "headerTooltip": k,
-            "valueFormatter": {"function": format_js(k)},
-        }
+        column = figure_column(k, lang)
         if k == "intervals_green":
             column["headerName"] = t("Intervals green / amber / red", lang)
             column["headerTooltip"] = "intervals_green / intervals_amber / intervals_red"
@@ -228,9 +234,9 @@ def download(_csv, _toml, _xlsx, plan, saved, cost, *rest):
     centre_id, source_text = planner_source(source)
     week = load_week(centre_id, source_text)
     try:
-        plan = checked_plan(plan, week)
-        levers = levers_of(*lever_values)
-        texts, cap = targets_of(kpi, seconds, share, max_abandon)
+        plan, levers, texts, cap = read_form(
+            week, plan, lever_values, (kpi, seconds, share, max_abandon)
+        )
     except ValueError:
         return no_update
     trigger = dash.ctx.triggered_id

@@ -11,40 +11,27 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
 from analytics.exports.i18n import Labels
-from analytics.translation import gettext, ngettext, speaks_source
+from analytics.translation import N_, gettext, ngettext, speaks_source
 from dashboards.auth import Forbidden, require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import app_context
 from dashboards.planner import PATH
 from dashboards.planner.backtest import backtest_table
-from dashboards.planner.levers import (
-    LEVER_STATES,
-    TARGET_STATES,
-    basis_of,
-    checked_plan,
-    levers_of,
-    targets_of,
-)
+from dashboards.planner.levers import LEVER_STATES, TARGET_STATES, basis_of, read_form
 from dashboards.planner.week import load_week, planner_source
-from dashboards.planner.words import kind_word, lang_of, t
-from simulation.operations.jobs import JobLimitError
+from dashboards.planner.words import NumberField, kind_word, lang_of, t
+from simulation.operations.jobs import MAX_REPLICATIONS, JobLimitError
 from simulation.planning.whatif import whatif_scenario
 
 callbacks = Callbacks()
+REPLICATIONS = NumberField("planner-replications", N_("replications"), 10, 2, MAX_REPLICATIONS, 120)
 
 
 def jobs_bar(lang: str) -> html.Div:
     """Replications, "Simulate", "Find staffing", "Cancel" and the job's progress."""
     return html.Div(
         [
-            dmc.NumberInput(
-                id="planner-replications",
-                label=t("replications", lang),
-                value=10,
-                min=2,
-                max=100,
-                w=120,
-            ),
+            REPLICATIONS.input(lang),
             dmc.Button(t("Simulate", lang), id="planner-simulate"),
             dmc.Button(t("Find staffing", lang), id="planner-find", variant="outline"),
             dmc.Button(t("Cancel", lang), id="planner-cancel", color="red", variant="subtle"),
@@ -106,7 +93,7 @@ def own_job(job_id, user) -> dict:
     Input("planner-simulate", "n_clicks"),
     Input("planner-find", "n_clicks"),
     State("planner-plan", "data"),
-    State("planner-replications", "value"),
+    State(REPLICATIONS.input_id, "value"),
     *TARGET_STATES,
     State("url", "search"),
     State("planner-source", "data"),
@@ -122,12 +109,12 @@ def start_job(_s, _f, plan, replications, *rest):
     week = load_week(centre_id, source_text)
     kind = "simulate" if dash.ctx.triggered_id == "planner-simulate" else "find_staffing"
     try:
-        levers = levers_of(*lever_values)
-        texts, cap = targets_of(kpi, seconds, share, max_abandon)
-        plan = checked_plan(plan, week)
+        plan, levers, texts, cap = read_form(
+            week, plan, lever_values, (kpi, seconds, share, max_abandon)
+        )
         params = {
             "scenario": whatif_scenario(week, plan, levers),
-            "replications": replications if replications not in (None, "") else 10,
+            "replications": REPLICATIONS.given(replications),
             "seed": 0,
             "centre": centre_id,
             "basis": basis_of(plan, levers),

@@ -5,11 +5,15 @@ Percent on screen, ``Levers`` (factors) and target texts for ``simulation.planni
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import dash_mantine_components as dmc
 from dash import ALL, State, html
 
+from analytics.translation import N_
 from dashboards.frame import PageContext
-from dashboards.planner.words import t
+from dashboards.planner.words import NumberField, t
 from simulation.planning.whatif import Levers
 
 # the levers as a callback's states, in the order ``levers_of`` takes them
@@ -76,9 +80,12 @@ TARGET_KPIS = {
     "sl_with_abandons": "incl. abandons within the time",
     "sl_excl_short": "excl. short abandons",
 }
+TARGET_SECONDS = NumberField("planner-target-seconds", N_("answered within (s)"), 12, 1, 3600, 130)
+TARGET_SHARE = NumberField("planner-target-share", N_("at least %"), 80, 1, 100, 110, step=5)
+MAX_ABANDON = NumberField("planner-max-abandon", N_("max abandon %"), None, 0, 100, 120)
 # the form's inputs, in the order ``targets_of`` takes them (the abandon cap last)
-TARGET_IDS = ("planner-target-kpi", "planner-target-seconds", "planner-target-share")
-TARGET_STATES = [State(i, "value") for i in (*TARGET_IDS, "planner-max-abandon")]
+TARGET_IDS = ("planner-target-kpi", TARGET_SECONDS.input_id, TARGET_SHARE.input_id)
+TARGET_STATES = [State(i, "value") for i in (*TARGET_IDS, MAX_ABANDON.input_id)]
 
 
 def targets_of(kpi, seconds, share, max_abandon) -> tuple[list[str], float | None]:
@@ -86,14 +93,34 @@ def targets_of(kpi, seconds, share, max_abandon) -> tuple[list[str], float | Non
     for "of offered calls, answered within 12 s, at least 80%") and the abandon cap as a
     share. ValueError in plain words for a value out of range."""
     kpi = kpi if kpi in TARGET_KPIS else "sl_offered"
-    seconds = 12 if seconds in (None, "") else float(seconds)
-    share = 80 if share in (None, "") else float(share)
-    if not 0 < seconds <= 3600:
-        raise ValueError(f"answered within {seconds:g} s: give a number of seconds from 1 to 3600")
-    if not 0 < share <= 100:
-        raise ValueError(f"at least {share:g}%: give a percentage from 1 to 100")
+    seconds, share = float(TARGET_SECONDS.given(seconds)), float(TARGET_SHARE.given(share))
+    low, high = TARGET_SECONDS.low, TARGET_SECONDS.high
+    if not 0 < seconds <= high:
+        raise ValueError(
+            f"answered within {seconds:g} s: give a number of seconds from {low:g} to {high:g}"
+        )
+    low, high = TARGET_SHARE.low, TARGET_SHARE.high
+    if not 0 < share <= high:
+        raise ValueError(f"at least {share:g}%: give a percentage from {low:g} to {high:g}")
     texts = [f"{kpi}_{seconds:g}>={share / 100:g}"]
-    return texts, (float(max_abandon) / 100 if max_abandon not in (None, "") else None)
+    cap = MAX_ABANDON.given(max_abandon)
+    return texts, (float(cap) / 100 if cap is not None else None)
+
+
+class Form(NamedTuple):
+    """The planner's form as the server reads it."""
+
+    plan: list[int]  # agents per interval of the week
+    levers: Levers
+    targets: list[str]  # ``targets_of``'s texts
+    max_abandon: float | None  # a share, or no cap
+
+
+def read_form(week, plan, lever_values: Sequence, target_values: Sequence) -> Form:
+    """The plan checked against ``week``, the levers (``LEVER_STATES``' values) and the
+    targets (``TARGET_STATES``'): what every callback that judges a plan starts from.
+    ValueError in plain words for the first value out of range."""
+    return Form(checked_plan(plan, week), levers_of(*lever_values), *targets_of(*target_values))
 
 
 def levers_data(levers: Levers) -> dict:
@@ -156,31 +183,9 @@ def targets_bar(ctx: PageContext) -> html.Div:
                 allowDeselect=False,
                 w=230,
             ),
-            dmc.NumberInput(
-                id="planner-target-seconds",
-                label=t("answered within (s)", lang),
-                value=12,
-                min=1,
-                max=3600,
-                w=130,
-            ),
-            dmc.NumberInput(
-                id="planner-target-share",
-                label=t("at least %", lang),
-                value=80,
-                min=1,
-                max=100,
-                step=5,
-                w=110,
-            ),
-            dmc.NumberInput(
-                id="planner-max-abandon",
-                label=t("max abandon %", lang),
-                value=None,
-                min=0,
-                max=100,
-                w=120,
-            ),
+            TARGET_SECONDS.input(lang),
+            TARGET_SHARE.input(lang),
+            MAX_ABANDON.input(lang),
         ],
         className="filter-bar",
         title=t("Service-level target: the share of calls answered within the time", lang),

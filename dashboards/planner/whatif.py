@@ -22,15 +22,16 @@ from dashboards.callbacks import Callbacks
 from dashboards.frame import PageContext
 from dashboards.grid import ag_grid
 from dashboards.planner import PATH
-from dashboards.planner.compare import comparison_columns, comparison_rows, format_js
+from dashboards.planner.compare import comparison_columns, comparison_rows, figure_column
 from dashboards.planner.levers import (
     LEVER_STATES,
+    MAX_ABANDON,
     TARGET_IDS,
     basis_of,
     checked_plan,
     levers_data,
     levers_of,
-    targets_of,
+    read_form,
 )
 from dashboards.planner.week import load_week, planner_source
 from dashboards.planner.words import (
@@ -278,15 +279,6 @@ def plan_edit_bar(ctx: PageContext, week) -> html.Div:
     )
 
 
-def _share_column(key: str, lang: str) -> dict:
-    return {
-        "field": key,
-        "headerName": column_label(key, lang),
-        "headerTooltip": key,
-        "valueFormatter": {"function": format_js(key)},
-    }
-
-
 def plan_grid(ctx: PageContext):
     """One row an interval: calls, handling time, the plan (editable), agents on the
     phones, Erlang A's figures and its verdict (filled by ``recompute``)."""
@@ -313,7 +305,7 @@ def plan_grid(ctx: PageContext):
         },
         {"field": "agents", "headerName": column_label("agents", lang)},
         *[
-            _share_column(k, lang)
+            figure_column(k, lang)
             for k in ("sl_offered_12", "sl_offered_30", "abandon_rate", "occupancy")
         ],
         {
@@ -492,7 +484,7 @@ def models_panel(sim, basis, result, lang: str) -> html.Div:
     Input("planner-patience", "value"),
     Input("planner-shrinkage", "value"),
     Input({"type": "planner-cat-volume", "cat": ALL}, "value"),
-    *[Input(i, "value") for i in (*TARGET_IDS, "planner-max-abandon")],
+    *[Input(i, "value") for i in (*TARGET_IDS, MAX_ABANDON.input_id)],
     Input("planner-plan", "data"),
     Input("planner-sim", "data"),
     Input("planner-cost", "value"),
@@ -512,9 +504,9 @@ def recompute(volume, handling, patience, shrinkage, cat_values, *rest):
     lang = lang_of(search)
     week = load_week(*planner_source(source))
     try:
-        plan = checked_plan(plan, week)
-        levers = levers_of(volume, handling, patience, shrinkage, cat_ids, cat_values)
-        texts, cap = targets_of(kpi, seconds, share, max_abandon)
+        lever_values = (volume, handling, patience, shrinkage, cat_ids, cat_values)
+        targets = (kpi, seconds, share, max_abandon)
+        plan, levers, texts, cap = read_form(week, plan, lever_values, targets)
         result = evaluate(week, plan, levers, texts, cap)
     except ValueError as exc:
         alert = dmc.Alert(str(exc), color="red")

@@ -5,6 +5,7 @@ columns. KPI names are worded by the KPI layer's ``Labels``."""
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import dash_mantine_components as dmc
 
@@ -87,6 +88,35 @@ def ltr_input(input_id: str, label: str, value: str, width: int) -> dmc.TextInpu
     return dmc.TextInput(
         id=input_id, label=label, value=value, w=width, styles={"input": {"direction": "ltr"}}
     )
+
+
+class NumberField(NamedTuple):
+    """A number a planner form asks for, declared once for its input and for the callback
+    that reads it: the input's id, its label (English, marked ``N_``), the value it starts
+    at (and a callback takes for an empty field), its bounds and width in px."""
+
+    input_id: str
+    label: str
+    default: float | None
+    low: float
+    high: float
+    width: int
+    step: float = 1
+
+    def input(self, lang: str) -> dmc.NumberInput:
+        return dmc.NumberInput(
+            id=self.input_id,
+            label=t(self.label, lang),
+            value=self.default,
+            min=self.low,
+            max=self.high,
+            step=self.step,
+            w=self.width,
+        )
+
+    def given(self, value):
+        """What the field holds, its default when it is empty."""
+        return self.default if value in (None, "") else value
 
 
 def pin_side(lang: str) -> str:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from support.cli import ROOT
+from support.cli import start_cca
 from support.kpi import write_many_calls
 
 from analytics.ingest import ingest_file
@@ -30,20 +29,13 @@ def write_calls(path, rows: int, first: int = 0) -> None:
 
 
 def start_ingest(db, csv):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cca",
-            "--db",
-            str(db),
-            "ingest",
-            "calls",
-            str(csv),
-            "--centre",
-            "c",
-        ],
-        cwd=ROOT,
+    return start_cca(
+        "ingest",
+        "calls",
+        str(csv),
+        "--centre",
+        "c",
+        db=db,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
-from support.cli import ROOT
+from support.cli import ROOT, cca_command
 
 from analytics.ingest import ingest_file
 from analytics.live.follower import Follower
@@ -154,8 +153,9 @@ def test_rotation_by_rename_and_by_truncation_loses_no_line(store, tmp_path, day
 def test_a_follower_killed_mid_stream_resumes_after_its_last_commit(store, tmp_path, day_log):
     log = tmp_path / "queue_log"
     log.write_text("")
-    cmd = [sys.executable, "-m", "cca", "--db", str(store.path), "live", "follow", str(log),
-           "--centre", "live", "--poll", "0.05"]  # fmt: skip
+    cmd = cca_command(
+        "live", "follow", str(log), "--centre", "live", "--poll", "0.05", db=store.path
+    )
     lines = day_log.splitlines(keepends=True)
     step = len(lines) // 8
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE)

@@ -1,7 +1,7 @@
 """One way to translate: the gettext catalogue read by Babel, and nothing beside it.
 
 Every message the code asks for (``gettext``, ``_``, ``ngettext``, ``pgettext``,
-``npgettext``, the planner's ``t``, and the ``N_``/``NP_`` marks of tables of words) must
+``npgettext``, the planner's ``t``, and the ``N_``/``NP_``/``NN_`` marks of tables of words) must
 be in the Arabic catalogue with every plural form filled; no module but
 ``analytics.translation`` may ask which language it is (``lang == "ar"``, ``if ar``);
 and the catalogue uses the KPI catalogue's one Arabic term for offered and abandoned.
@@ -41,6 +41,7 @@ KEYWORDS = {
     "ngettext": (None, 0, 1),
     "pgettext": (0, 1, None),
     "NP_": (0, 1, None),
+    "NN_": (None, 0, 1),
     "npgettext": (0, 1, 2),
     "in_languages": (None, 0, None),
 }

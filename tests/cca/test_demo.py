@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support.cli import run_cca
+from support.cli import run_cca, start_cca
 
 from cca.commands.demo import demo_plan
 
@@ -66,12 +66,9 @@ def test_demo_serves_the_dashboards_on_the_port_it_prints(tmp_path, generated_mo
     import signal
     import socket
     import subprocess
-    import sys
     import time
     import urllib.error
     import urllib.request
-
-    from support.cli import ROOT
 
     from cca.commands.generate import generate
 
@@ -82,9 +79,11 @@ def test_demo_serves_the_dashboards_on_the_port_it_prints(tmp_path, generated_mo
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cca", "--db", str(db), "demo", "--port", str(port)],
-        cwd=ROOT,
+    proc = start_cca(
+        "demo",
+        "--port",
+        str(port),
+        db=db,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -5,11 +5,10 @@ audit, and `cca users` (Flask's test client over the real app and SQLite store).
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 
 import pytest
-from support.app import PASSWORDS, make_app
+from support.app import PASSWORDS, client_log_in, make_app
 from support.cli import run_cca
 
 from analytics.appstate import AppState
@@ -29,13 +28,6 @@ def client(app):
 
 def state_of(app) -> AppState:
     return app.server.config["CCA"].state
-
-
-def log_in(client, user: str, password: str | None = None, **extra):
-    form_page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form_page.text).group(1)
-    data = {"username": user, "password": password or PASSWORDS[user], "csrf_token": token}
-    return client.post("/login", data=data | extra)
 
 
 def csrf(client) -> str:
@@ -73,7 +65,7 @@ def test_an_anonymous_update_is_401_and_pages_redirect_to_the_log_in(client):
 
 
 def test_log_in_sets_httponly_samesite_cookies_and_is_audited(app, client):
-    response = log_in(client, "manager")
+    response = client_log_in(client, "manager")
     assert response.status_code == 302 and response.location == "/"
     cookies = response.headers.getlist("Set-Cookie")
     session = next(c for c in cookies if c.startswith("cca_session="))
@@ -94,7 +86,7 @@ def test_a_log_in_form_without_its_token_is_refused(client):
 
 
 def test_dash_posts_need_the_sessions_csrf_header(client):
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     body = page_request("/", "?centre=bahrain_lmra")
     assert client.post("/_dash-update-component", json=body).status_code == 403
     wrong = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": "x" * 64})
@@ -109,13 +101,13 @@ def test_failures_from_one_address_slow_that_address_and_name_down(app, client):
     state = state_of(app)
     auth.add_user(state, "locky", "right-password", "manager")
     for _ in range(3):
-        assert log_in(client, "locky", "wrong").status_code == 401
-    assert log_in(client, "locky", "wrong").status_code == 401  # the fourth starts a delay
-    locked = log_in(client, "locky", "right-password")
+        assert client_log_in(client, "locky", "wrong").status_code == 401
+    assert client_log_in(client, "locky", "wrong").status_code == 401  # the fourth starts a delay
+    locked = client_log_in(client, "locky", "right-password")
     assert locked.status_code == 429 and "try again in" in locked.text
     with sqlite3.connect(state.path) as con:  # the delay has passed
         con.execute("UPDATE login_failures SET locked_until = NULL")
-    assert log_in(client, "locky", "right-password").status_code == 302
+    assert client_log_in(client, "locky", "right-password").status_code == 302
     failed = [r for r in state.audit_log(50) if r["action"] == "login_failed"]
     assert sum(r["username"] == "locky" for r in failed) >= 5
 
@@ -143,7 +135,7 @@ def test_passwords_are_stored_as_argon2_hashes(app):
 )
 def test_roles_gate_the_pages(app, role, allowed, refused):
     client = app.server.test_client()
-    log_in(client, role)
+    client_log_in(client, role)
     for path in allowed:
         assert client.get(path).status_code == 200, path
     for path in refused:
@@ -152,7 +144,7 @@ def test_roles_gate_the_pages(app, role, allowed, refused):
 
 def test_a_wallboard_account_opens_the_wallboard_and_nothing_else(app):
     client = app.server.test_client()
-    response = log_in(client, "wallboard")
+    response = client_log_in(client, "wallboard")
     assert response.location == "/wallboard"
     assert client.get("/wallboard").status_code == 200
     assert client.get("/").location == "/wallboard"
@@ -162,7 +154,7 @@ def test_a_wallboard_account_opens_the_wallboard_and_nothing_else(app):
 def test_callbacks_check_the_role_too(app):
     """An executive may not call the admin page's callback, even by hand."""
     client = app.server.test_client()
-    log_in(client, "executive")
+    client_log_in(client, "executive")
     body = callback_request(
         ["admin-message.children", "admin-users.rowData", "admin-audit.rowData"],
         [("admin-add", "n_clicks", 1)],
@@ -180,7 +172,7 @@ def test_callbacks_check_the_role_too(app):
     assert response.status_code == 403
     assert not any(u["username"] == "intruder" for u in auth.list_users(state_of(app)))
     admin = app.server.test_client()
-    log_in(admin, "admin")
+    client_log_in(admin, "admin")
     done = admin.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf(admin)})
     assert done.status_code == 200
     assert any(u["username"] == "intruder" for u in auth.list_users(state_of(app)))
@@ -191,22 +183,22 @@ def test_disabling_a_user_ends_their_session(app):
     state = state_of(app)
     auth.add_user(state, "leaver", "leaver-pass-1", "manager")
     client = app.server.test_client()
-    log_in(client, "leaver", "leaver-pass-1")
+    client_log_in(client, "leaver", "leaver-pass-1")
     assert client.get("/").status_code == 200
     auth.update_user(state, "leaver", disabled=True)
     assert client.get("/").status_code == 302
-    assert log_in(client, "leaver", "leaver-pass-1").status_code == 401
+    assert client_log_in(client, "leaver", "leaver-pass-1").status_code == 401
 
 
 def test_a_user_limited_to_a_centre_cannot_download_another(app):
     state = state_of(app)
     auth.add_user(state, "saudi-only", "saudi-pass-1", "executive", "saudi_mol")
     client = app.server.test_client()
-    log_in(client, "saudi-only", "saudi-pass-1")
+    client_log_in(client, "saudi-only", "saudi-pass-1")
     url = "/download/report?centre=bahrain_lmra&period=2026-09&format=csv"
     assert client.get(url).status_code == 403
     mine = app.server.test_client()
-    log_in(mine, "executive")
+    client_log_in(mine, "executive")
     response = mine.get(url)
     assert response.status_code == 200 and b"answer_rate_excl_short" in response.data
     assert "attachment" in response.headers["Content-Disposition"]
@@ -215,7 +207,7 @@ def test_a_user_limited_to_a_centre_cannot_download_another(app):
 
 
 def test_logout_ends_the_session(client):
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     response = client.post("/logout", headers={"X-CSRFToken": csrf(client)})
     assert response.status_code == 302
     assert client.get("/").status_code == 302
@@ -265,7 +257,7 @@ def test_a_load_older_than_the_refresh_interval_is_flagged(seed_store, tmp_path)
     seen = {}
     for name, app in (("fresh", fresh), ("stale", stale)):
         client = app.server.test_client()
-        log_in(client, "manager")
+        client_log_in(client, "manager")
         response = client.post(
             "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf(client)}
         )

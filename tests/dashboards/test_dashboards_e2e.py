@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from support.app import ServedApp, login, make_app, new_page, shoot
 
 from analytics.centres import get_centre
@@ -195,10 +196,16 @@ def test_a_planner_edits_agents_simulates_compares_and_downloads(served_seed, pa
     assert page.inner_text(tile) == format_value("sl_offered_12", before.totals["sl_offered_12"])
     row = next(r for r in before.intervals if r["status"] == "red")
     cell = f".ag-row[row-id='{row['index']}'] .ag-cell[col-id='plan']"
-    page.dblclick(cell)
-    page.keyboard.press("Control+a")
-    page.keyboard.type(str(row["plan"] + 3))
-    page.keyboard.press("Enter")
+    editor = page.locator(f"{cell} input")
+    for _ in range(3):  # a double click during the grid's first render opens no editor
+        page.dblclick(cell)
+        try:
+            editor.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    editor.fill(str(row["plan"] + 3))
+    editor.press("Enter")
     after = erlang_week(week, set_agents(week.agents, {row["index"]: row["plan"] + 3}))
     expected = format_value("sl_offered_12", after.totals["sl_offered_12"])
     assert expected != page.inner_text(tile) or before.totals == after.totals

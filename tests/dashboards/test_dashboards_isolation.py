@@ -12,10 +12,9 @@ Real app, real SQLite and DuckDB files, real Flask test client."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from support.app import SEED_MONTH, make_app
+from support.app import SEED_MONTH, client_log_in, make_app
 
 from analytics.appstate import utc_now
 from analytics.store import Store
@@ -45,9 +44,7 @@ def app(two_centres, tmp_path_factory):
 
 
 def log_in(client, user: str, password: str) -> str:
-    form = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    done = client.post("/login", data={"username": user, "password": password, "csrf_token": token})
+    done = client_log_in(client, user, password)
     assert done.status_code == 302, done.text
     return client.get_cookie("_csrf_token").value
 

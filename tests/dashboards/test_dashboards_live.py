@@ -5,10 +5,9 @@ and what they hold (the plain functions behind them, over a followed log and a r
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
-from support.app import PASSWORDS, make_app
+from support.app import client_log_in, make_app
 
 from analytics.centres import get_centre
 from analytics.exports.i18n import Labels
@@ -41,12 +40,6 @@ def live_app(store, tmp_path):
     return make_app(store, tmp_path), store, roster
 
 
-def log_in(client, user: str):
-    form = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    client.post("/login", data={"username": user, "password": PASSWORDS[user], "csrf_token": token})
-
-
 @pytest.mark.parametrize(
     ("user", "agents", "snapshot"),
     [
@@ -60,7 +53,7 @@ def test_who_opens_the_agents_page_and_the_wallboards_snapshot(live_app, user, a
     app, _store, _roster = live_app
     client = app.server.test_client()
     assert client.get("/api/live/snapshot?centre=c").status_code == 401
-    log_in(client, user)
+    client_log_in(client, user)
     assert client.get("/agents").status_code == agents
     response = client.get("/api/live/snapshot?centre=c")
     assert response.status_code == snapshot
@@ -149,8 +142,5 @@ def test_a_screen_of_another_centre_is_refused(live_app):
     add_user(app.server.config["CCA"].state, "elsewhere", "elsewhere-pass-1", "wallboard",
              centres=["other"])  # fmt: skip
     client = app.server.test_client()
-    form = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    client.post("/login", data={"username": "elsewhere", "password": "elsewhere-pass-1",
-                                "csrf_token": token})  # fmt: skip
+    client_log_in(client, "elsewhere", "elsewhere-pass-1")
     assert client.get("/api/live/snapshot?centre=c").status_code == 403

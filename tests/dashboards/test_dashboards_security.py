@@ -10,7 +10,7 @@ import re
 import sqlite3
 
 import pytest
-from support.app import PASSWORDS, make_app
+from support.app import PASSWORDS, client_log_in, make_app
 
 from dashboards.protocol import callback_request, page_request
 
@@ -18,13 +18,6 @@ from dashboards.protocol import callback_request, page_request
 @pytest.fixture(scope="module")
 def app(seed_store, tmp_path_factory):
     return make_app(seed_store, tmp_path_factory.mktemp("security"))
-
-
-def log_in(client, user: str, password: str | None = None):
-    form = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    data = {"username": user, "password": password or PASSWORDS[user], "csrf_token": token}
-    return client.post("/login", data=data)
 
 
 def state_of(app):
@@ -37,7 +30,7 @@ def state_of(app):
 def test_the_header_log_out_form_logs_out(app):
     """The header's button posts the CSRF token as a form field, as a browser does."""
     client = app.server.test_client()
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     token = client.get_cookie("_csrf_token").value
     response = client.post("/logout", data={"csrf_token": token})
     assert response.status_code == 302 and response.location == "/login"
@@ -49,7 +42,7 @@ def test_the_header_log_out_form_logs_out(app):
 
 def test_a_form_post_without_the_token_is_refused(app):
     client = app.server.test_client()
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     assert client.post("/logout", data={"csrf_token": "x" * 64}).status_code == 403
     assert client.get("/").status_code == 200
 
@@ -57,7 +50,7 @@ def test_a_form_post_without_the_token_is_refused(app):
 def test_a_session_ends_after_the_idle_time(seed_store, tmp_path):
     app = make_app(seed_store, tmp_path, idle_minutes=30)
     client = app.server.test_client()
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     assert client.get("/").status_code == 200
     with sqlite3.connect(state_of(app).path) as con:  # 29 minutes later: still signed in
         seen = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=29)).isoformat(timespec="seconds")
@@ -75,7 +68,7 @@ def test_a_session_ends_after_the_idle_time(seed_store, tmp_path):
 def test_the_idle_time_is_configurable(seed_store, tmp_path):
     app = make_app(seed_store, tmp_path, idle_minutes=5)
     client = app.server.test_client()
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     with sqlite3.connect(state_of(app).path) as con:
         seen = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6)).isoformat(timespec="seconds")
         con.execute("UPDATE sessions SET last_seen = ?", [seen])
@@ -105,15 +98,15 @@ def test_paths_are_normalised_before_the_public_check(app, path):
 )
 def test_no_spelling_of_a_page_opens_it_for_another_role(app, path):
     client = app.server.test_client()
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     response = client.get(path)
     assert response.status_code in (403, 404), (path, response.status_code)
 
 
 def test_a_trailing_slash_is_the_same_page(app):
     admin, manager = app.server.test_client(), app.server.test_client()
-    log_in(admin, "admin")
-    log_in(manager, "manager")
+    client_log_in(admin, "admin")
+    client_log_in(manager, "manager")
     assert admin.get("/admin/").status_code == 200
     assert manager.get("/tickets/").status_code == 200
     assert manager.get("/no-such-page").status_code == 404
@@ -123,7 +116,7 @@ def test_an_admin_opens_every_registered_page(app):
     import dash
 
     client = app.server.test_client()
-    log_in(client, "admin")
+    client_log_in(client, "admin")
     paths = [p["path"] for p in dash.page_registry.values()]
     assert len(paths) >= 9
     for path in paths:
@@ -152,9 +145,9 @@ def test_a_page_is_one_declaration_for_the_guard_the_menu_and_the_router(app):
     )
     try:
         executive, planner, admin = (app.server.test_client() for _ in range(3))
-        log_in(executive, "executive")
-        log_in(planner, "planner")
-        log_in(admin, "admin")
+        client_log_in(executive, "executive")
+        client_log_in(planner, "planner")
+        client_log_in(admin, "admin")
         assert executive.get("/probe").status_code == 200
         assert admin.get("/probe").status_code == 200
         assert planner.get("/probe").status_code == 403
@@ -182,7 +175,7 @@ def test_a_page_is_one_declaration_for_the_guard_the_menu_and_the_router(app):
 def test_every_answer_carries_the_security_headers(app):
     client = app.server.test_client()
     anonymous = client.get("/login")
-    log_in(client, "executive")
+    client_log_in(client, "executive")
     answers = {
         "login": anonymous,
         "page": client.get("/reports"),
@@ -222,7 +215,7 @@ def post(client, body):
 
 def test_a_period_of_three_thousand_years_is_refused_with_a_message(app):
     client = app.server.test_client()
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     answer = post(client, page_request("/intraday", "?centre=bahrain_lmra&period=1000-01..4000-12"))
     assert answer.status_code == 200
     assert "at most 1,098 (three years)" in answer.text
@@ -232,7 +225,7 @@ def test_a_period_of_three_thousand_years_is_refused_with_a_message(app):
 
 def test_a_filter_of_300000_values_is_refused_with_a_message(app):
     client = app.server.test_client()
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     values = ",".join(f"c{i}" for i in range(300_000))
     answer = post(client, page_request("/categories", f"?centre=bahrain_lmra&category={values}"))
     assert answer.status_code == 200
@@ -243,7 +236,7 @@ def test_a_filter_of_300000_values_is_refused_with_a_message(app):
 def test_periods_around_1900_open_without_an_error(app):
     """The Umm al-Qura calendar starts in 1924: the page gives the Gregorian days alone."""
     client = app.server.test_client()
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     for period in ("1900-01", "1923-05", "2090-01"):
         answer = post(client, page_request("/", f"?centre=bahrain_lmra&period={period}"))
         assert answer.status_code == 200, period
@@ -255,7 +248,7 @@ def test_periods_around_1900_open_without_an_error(app):
 
 def test_a_report_of_a_long_period_is_refused_and_the_refusal_audited(app):
     client = app.server.test_client()
-    log_in(client, "executive")
+    client_log_in(client, "executive")
     url = "/download/report?centre=bahrain_lmra&period=1000-01..4000-12&format=csv"
     answer = client.get(url)
     assert answer.status_code == 400 and b"three years" in answer.data
@@ -295,7 +288,7 @@ def test_the_planner_refuses_100000_replications_and_absurd_plans_at_once(app):
     from dashboards.pages.planner import load_week
 
     client = app.server.test_client()
-    log_in(client, "planner")
+    client_log_in(client, "planner")
     source = {"centre": "bahrain_lmra", "source": "week:2026-09-20"}
     with app.server.test_request_context():
         plan = list(load_week("bahrain_lmra", "week:2026-09-20").agents)
@@ -349,7 +342,7 @@ def test_the_planner_loads_no_file_by_path(app, scenario):
     from support.cli import ROOT
 
     client = app.server.test_client()
-    log_in(client, "planner")
+    client_log_in(client, "planner")
     search = "?centre=bahrain_lmra&scenario=" + scenario.format(root=ROOT)
     answer = post(client, page_request("/planner", search))
     assert answer.status_code == 200
@@ -361,7 +354,7 @@ def test_the_planner_loads_no_file_by_path(app, scenario):
 
 def test_the_planner_loads_a_scenario_pack_by_name(app):
     client = app.server.test_client()
-    log_in(client, "planner")
+    client_log_in(client, "planner")
     answer = post(client, page_request("/planner", "?centre=bahrain_lmra&scenario=bahrain_lmra"))
     assert answer.status_code == 200 and "planner-grid" in answer.text
 
@@ -454,7 +447,7 @@ def test_an_admin_sees_and_lifts_the_delays_and_both_are_audited(seed_store, tmp
     assert any(r["action"] == "locked_out" for r in state.audit_log(50))
 
     admin = app.server.test_client()
-    log_in(admin, "admin")
+    client_log_in(admin, "admin")
     shown = post(admin, page_request("/admin", ""))
     assert "admin-lockouts" in shown.text and "pair:10.0.0.66|planner" in shown.text
     body = callback_request(
@@ -470,7 +463,7 @@ def test_an_admin_sees_and_lifts_the_delays_and_both_are_audited(seed_store, tmp
     unlocked = [r for r in state.audit_log(50) if r["action"] == "login_unlocked"]
     assert unlocked and unlocked[0]["username"] == "admin"
     manager = app.server.test_client()
-    log_in(manager, "manager")
+    client_log_in(manager, "manager")
     assert post(manager, body).status_code == 403
 
 
@@ -496,7 +489,7 @@ def test_a_disabled_account_reads_as_a_wrong_password(seed_store, tmp_path):
 def test_the_app_state_file_holds_no_usable_session_id(app):
     """A reader of the SQLite file finds only hashes of the session ids."""
     client = app.server.test_client()
-    log_in(client, "manager")
+    client_log_in(client, "manager")
     cookie = client.get_cookie("cca_session").value
     from itsdangerous import URLSafeSerializer
 
@@ -514,7 +507,7 @@ def test_a_refused_planner_download_is_audited(app):
 
     auth.add_user(state_of(app), "saudi-planner", "saudi-pass-1", "planner", "saudi_mol")
     client = app.server.test_client()
-    log_in(client, "saudi-planner", "saudi-pass-1")
+    client_log_in(client, "saudi-planner", "saudi-pass-1")
     client.get("/")
     body = callback_body(
         app,

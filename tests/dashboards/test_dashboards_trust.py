@@ -190,7 +190,7 @@ def test_the_csv_export_and_its_download_say_where_their_data_stop(
     import csv
     import io
 
-    from support.app import PASSWORDS, make_app
+    from support.app import client_log_in, make_app
 
     from analytics.exports import write_export
 
@@ -227,12 +227,7 @@ def test_the_csv_export_and_its_download_say_where_their_data_stop(
     # the Reports page's download is the same file (judged now: after November 2026)
     app = make_app(seed_store, tmp_path)
     client = app.server.test_client()
-    form = client.get("/login").text
-    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    client.post(
-        "/login",
-        data={"username": "executive", "password": PASSWORDS["executive"], "csrf_token": token},
-    )
+    client_log_in(client, "executive")
     got = client.get("/download/report?centre=bahrain_lmra&period=2026-10&format=csv&lang=en")
     assert got.status_code == 200
     downloaded = list(csv.DictReader(io.StringIO(got.data.decode("utf-8"))))

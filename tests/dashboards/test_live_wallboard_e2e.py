@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 
 import pytest
 from support.app import ARTIFACTS, ServedApp, login, make_app
-from support.cli import ROOT
+from support.cli import start_cca
 
 from analytics.kpi.catalogue import format_value
 from analytics.store import Store
@@ -44,22 +42,8 @@ def live(tmp_path):
         f"{t + 8}|c0|support|PJSIP/alice|CONNECT|3|x|1\n"
         f"{t + 68}|c0|support|PJSIP/alice|COMPLETECALLER|3|60|1\n"
     )
-    follower = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cca",
-            "--db",
-            str(store.path),
-            "live",
-            "follow",
-            str(log),
-            "--centre",
-            CENTRE,
-            "--poll",
-            "0.05",
-        ],  # fmt: skip
-        cwd=ROOT,
+    follower = start_cca(
+        "live", "follow", str(log), "--centre", CENTRE, "--poll", "0.05", db=store.path
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -16,14 +16,13 @@ import math
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from support.cli import ROOT, run_cca
+from support.cli import ROOT, run_cca, start_cca
 from support.kpi import add_calls, add_tickets, local, write_calls_csv
 
 from analytics.appstate import AppState
@@ -442,10 +441,9 @@ def test_watch_stops_cleanly_on_sigterm(tmp_path):
     add_calls(store, CENTRE, _calls("2026-03-10 10:00", 40, 15))
     state = AppState.beside(store.path)
     save_rule(state, "desk", ABANDON)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cca", "--db", str(store.path), "alerts", "watch", "--every", "1h"],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc = start_cca(
+        "alerts", "watch", "--every", "1h", db=store.path, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert "watching" in proc.stderr.readline()
         assert proc.stderr.readline().startswith("check 1 at ")  # the first check is done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,6 +90,14 @@ def new_page(browser, width: int = 1440, height: int = 1000, timeout_ms: int = 3
     page = browser.new_context(viewport={"width": width, "height": height}, **options).new_page()
     page.set_default_timeout(timeout_ms)
     return page
+
+
+def client_log_in(client, user: str, password: str | None = None, **extra):
+    """Log Flask's test ``client`` in through the real form as ``user`` (its password in
+    ``PASSWORDS`` unless given; ``extra`` form fields); returns the form's answer."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    data = {"username": user, "password": password or PASSWORDS[user], "csrf_token": token}
+    return client.post("/login", data=data | extra)
 
 
 def login(page, url: str, user: str):

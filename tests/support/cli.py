@@ -12,19 +12,28 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def cca_command(*args: str, db: Path | None = None) -> list[str]:
+    """The command line of the real `cca` (this Python's), on store ``db`` if given."""
+    return [sys.executable, "-m", "cca", *(["--db", str(db)] if db is not None else []), *args]
+
+
 def run_cca(*args: str, db: Path | None = None, check: bool = True, **kwargs):
     """Run the real `cca` command in a subprocess; returns CompletedProcess."""
-    cmd = [sys.executable, "-m", "cca"]
-    if db is not None:
-        cmd += ["--db", str(db)]
-    cmd += list(args)
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, **kwargs)
+    proc = subprocess.run(
+        cca_command(*args, db=db), capture_output=True, text=True, cwd=ROOT, **kwargs
+    )
     if check and proc.returncode != 0:
         raise AssertionError(
             f"cca {' '.join(args)} exited {proc.returncode}\nstdout:\n{proc.stdout}\n"
             f"stderr:\n{proc.stderr}"
         )
     return proc
+
+
+def start_cca(*args: str, db: Path | None = None, **popen) -> subprocess.Popen:
+    """Start the real `cca` command in a subprocess and return it running (``popen``:
+    its pipes and the like); the caller stops it."""
+    return subprocess.Popen(cca_command(*args, db=db), cwd=ROOT, **popen)
 
 
 def run_cca_json(*args: str, db: Path | None = None):

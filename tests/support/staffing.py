@@ -11,17 +11,19 @@ SLOTS = 48
 
 def scenario_with(rates: dict[str, float], **overrides):
     """One category, open 08:00-12:00 on Sunday and Monday, exponential handling (AHT
-    300 s) and patience (600 s); ``rates`` gives calls per half hour by "HH:MM"."""
-    profile = [0.0] * SLOTS
+    300 s) and patience (600 s); ``rates`` gives calls per interval (half an hour unless
+    ``interval_s`` is overridden) by "HH:MM"."""
+    interval_s = overrides.get("interval_s", 1800)
+    profile = [0.0] * (86400 // interval_s)
     for hhmm, calls in rates.items():
         h, m = map(int, hhmm.split(":"))
-        profile[(h * 60 + m) // 30] = calls
+        profile[(h * 3600 + m * 60) // interval_s] = calls
     data = {
         "name": "peak",
         "timezone": "Asia/Riyadh",
         "start": dt.date(2024, 9, 1),
         "days": 2,
-        "interval_s": 1800,
+        "interval_s": interval_s,
         "opening_hours": {"sun": ["08:00-12:00"], "mon": ["08:00-12:00"]},
         "categories": {
             "all": {
