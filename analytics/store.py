@@ -35,6 +35,8 @@ import fcntl
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -248,6 +250,16 @@ def _is_conflict(exc: BaseException) -> bool:
         word in text
         for word in ("conflict", "database is locked", "already exists", "unique constraint")
     )
+
+
+_SQLITE_BACKUP = """
+import sqlite3, sys
+source = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+copy = sqlite3.connect(sys.argv[2])
+source.backup(copy)
+copy.close()
+source.close()
+"""
 
 
 class Store:
@@ -687,8 +699,6 @@ class Store:
         SQLite's online backup (a consistent copy while writers run), then the data
         files, which are only ever added until maintenance deletes what no snapshot
         kept reaches. Returns the copy."""
-        import sqlite3
-
         if self.url is not None:
             raise StoreError("back up a PostgreSQL catalogue with pg_dump (docs/stores.md)")
         target = Store(dest)
@@ -697,13 +707,17 @@ class Store:
         target.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target.path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
-        source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        copy = sqlite3.connect(target.path)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        # In a process of its own: this process's DuckDB may hold the catalogue open
+        # through its own SQLite library, and a second SQLite closing the same file here
+        # would drop the first one's locks on it (SQLite's "How To Corrupt", 2.2.1).
+        done = subprocess.run(
+            [sys.executable, "-c", _SQLITE_BACKUP, str(self.path), str(target.path)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            target.path.unlink(missing_ok=True)
+            raise StoreError(f"cannot back up {self.path}: {done.stderr.strip()}")
         shutil.copytree(self.data_path, target.data_path, dirs_exist_ok=True)
         os.chmod(target.data_path, 0o700)
         return target
