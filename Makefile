@@ -35,10 +35,11 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cca demo
 
-# Two workers, a test file each at a time (a file's tests share its fixtures and order):
-# many tests wait on a browser, a server or a subprocess, so two cores run two files.
+# Three workers, a test file each at a time (a file's tests share its fixtures and order):
+# many tests wait on a browser, a server or a subprocess (two workers left a fifth of two
+# cores idle), so three files run at once.
 test: $(STAMP) $(SYSDEPS)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 3 --dist loadfile
 
 bench: $(VENV)/.bench
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

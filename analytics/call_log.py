@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 
+from analytics import snapshot_cache
 from analytics.centres import Centre, get_centre, write_centre_row
 from analytics.kpi import rollup
 
@@ -140,6 +141,7 @@ class CallChanges:
                     f"INSERT INTO calls ({', '.join(columns)}) {select}", params
                 ).fetchall()[0][0]
                 if inserted:
+                    snapshot_cache.put(self.con, ("has calls", self.centre_id), True)
                     self.whole = True
                 return inserted
             # The new rows are staged first: their rollup deltas are read from them, not
@@ -156,6 +158,7 @@ class CallChanges:
                     "INSERT INTO calls SELECT * FROM call_log_new"
                 ).fetchall()[0][0]
                 if inserted:
+                    snapshot_cache.put(self.con, ("has calls", self.centre_id), True)
                     rollup.add_delta(
                         self.con,
                         self._centre(),

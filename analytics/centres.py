@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from analytics import snapshot_cache
 from analytics.clock import is_hhmm
 
 ISO_WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
@@ -137,8 +138,13 @@ FROM centres
 
 
 def get_centre(con: duckdb.DuckDBPyConnection, centre_id: str) -> Centre:
-    """The centre's settings; ``UnknownCentre`` names the centres that exist."""
-    rows = con.execute(_SELECT + " WHERE centre_id = ?", [centre_id]).fetchall()
+    """The centre's settings; ``UnknownCentre`` names the centres that exist. Read once
+    per snapshot of the store (``analytics.snapshot_cache``)."""
+    rows = snapshot_cache.value(
+        con,
+        ("centre", centre_id),
+        lambda: con.execute(_SELECT + " WHERE centre_id = ?", [centre_id]).fetchall(),
+    )
     row = rows[0] if rows else None
     if row is None:
         known = [r[0] for r in con.execute("SELECT centre_id FROM centres ORDER BY 1").fetchall()]
@@ -156,6 +162,7 @@ def write_centre_row(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:
     """Insert or replace a centre's settings row (inside a writer), nothing more: use
     ``analytics.call_log.save_centre``, which rebuilds a rollup cut at other thresholds."""
     hours = json.dumps({str(k): [list(s) for s in v] for k, v in centre.opening_hours.items()})
+    snapshot_cache.forget(con, ("centre", centre.centre_id))
     con.execute("DELETE FROM centres WHERE centre_id = ?", [centre.centre_id])
     con.execute(
         """

@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from analytics import snapshot_cache
 from analytics.call_log import changing_calls
 from analytics.store import DEFAULT_RETENTION, Store, StoreError, file_kind
 
@@ -127,6 +128,7 @@ def migrate_single_file(
         raise StoreError(f"{old} is of schema {version}, newer than this program knows")
     copied: dict[str, int] = {}
     with store.writer() as con:
+        snapshot_cache.forget_all(con)  # whole tables copied: nothing read before holds
         if con.execute("SELECT count(*) FROM centres").fetchone()[0]:
             raise StoreError(f"{store.location} already holds centres: migrate into a new store")
         con.execute(f"ATTACH {_literal(str(old.resolve()))} AS single_file (READ_ONLY)")

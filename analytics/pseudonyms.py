@@ -32,6 +32,7 @@ import os
 import secrets
 from pathlib import Path
 
+from analytics import snapshot_cache
 from analytics.call_log import rekey_caller_hashes
 
 KEY_ENV = "CCA_CALLER_KEY"
@@ -111,19 +112,24 @@ def params(salt: str, key: bytes) -> dict:
 
 
 def unkeyed(con) -> bool:
-    """Whether the store holds caller hashes not yet under a key (an older store)."""
-    if con.execute("SELECT 1 FROM meta WHERE key = 'caller_pseudonym'").fetchall():
-        return False
-    return bool(
-        con.execute("SELECT count(*) FROM calls WHERE caller_hash IS NOT NULL").fetchall()[0][0]
-    )
+    """Whether the store holds caller hashes not yet under a key (an older store). Read
+    once per snapshot (``analytics.snapshot_cache``): it scans the calls."""
+
+    def read() -> bool:
+        if _scheme_row(con):
+            return False
+        return bool(
+            con.execute("SELECT count(*) FROM calls WHERE caller_hash IS NOT NULL").fetchall()[0][0]
+        )
+
+    return snapshot_cache.value(con, "unkeyed callers", read)
 
 
 def rekey(con, key: bytes) -> int:
     """Bring the store's caller hashes under ``key`` (in the caller's write transaction):
     unkeyed hashes of an older store become HMAC(key, hash); a store keyed with another
     key is refused. Returns the number of calls re-keyed."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'caller_pseudonym'").fetchall()
+    row = _scheme_row(con)
     wanted = f"{SCHEME}:{fingerprint(key)}"
     if row:
         if row[0][0] != wanted:
@@ -142,4 +148,16 @@ def rekey(con, key: bytes) -> int:
             con, _keyed_sql("caller_hash"), {"caller_ipad": inner, "caller_opad": outer}
         )
     con.execute("INSERT INTO meta VALUES ('caller_pseudonym', ?)", [wanted])
+    snapshot_cache.put(con, "caller pseudonym", [(wanted,)])
+    snapshot_cache.put(con, "unkeyed callers", False)
     return changed
+
+
+def _scheme_row(con) -> list:
+    """The store's ``meta.caller_pseudonym`` row (none before its callers are keyed), read
+    once per snapshot (``analytics.snapshot_cache``)."""
+    return snapshot_cache.value(
+        con,
+        "caller pseudonym",
+        lambda: con.execute("SELECT value FROM meta WHERE key = 'caller_pseudonym'").fetchall(),
+    )

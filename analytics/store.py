@@ -15,7 +15,10 @@ writers run at once; DuckLake retries a commit that lost the race when the chang
 not conflict (inserts never do; the call rollup is kept as appended deltas for that
 reason, see ``analytics.kpi.rollup``). ``with store.reader() as con`` reads one snapshot
 (the latest when it opens, or the one current at ``known_at``), never blocks and is never
-blocked. Open one per unit of work: a reader held open keeps its snapshot.
+blocked. Open one per unit of work: a reader held open keeps its snapshot. Every statement
+reading a lake table reads the catalogue again (10-35 ms): small answers are read once per
+snapshot (``analytics.snapshot_cache``), and docs/stores.md, "What a statement costs", has
+the rest.
 
 Versioned migrations live in ``analytics/migrations/NNN_name.sql`` (DuckLake SQL: no
 primary keys, unique constraints, sequences or list defaults); the first open of a store
@@ -32,6 +35,8 @@ import fcntl
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -42,7 +47,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import extensions
+from analytics import extensions, snapshot_cache
 
 DEFAULT_DB = Path("data/contact_centre.duckdb")
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
@@ -232,6 +237,7 @@ def detach_stores(keep: frozenset[str] = frozenset()) -> None:
     with engine.lock:
         for key in [k for k in engine.attached if k not in keep]:
             alias = engine.attached.pop(key)
+            snapshot_cache.drop(alias)
             try:
                 engine.con.execute(f"DETACH {alias}")
             except duckdb.Error:
@@ -244,6 +250,16 @@ def _is_conflict(exc: BaseException) -> bool:
         word in text
         for word in ("conflict", "database is locked", "already exists", "unique constraint")
     )
+
+
+_SQLITE_BACKUP = """
+import sqlite3, sys
+source = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+copy = sqlite3.connect(sys.argv[2])
+source.backup(copy)
+copy.close()
+source.close()
+"""
 
 
 class Store:
@@ -380,24 +396,78 @@ class Store:
                         os.chmod(extra, 0o600)
             engine.attached[self.key] = alias
         try:
-            self._ensure_schema(engine, alias)
+            if self._ensure_schema(engine, alias):  # a new store: at its next attach
+                self._ensure_deletion_tables(engine, alias)
         except BaseException:
             self.close()
             raise
         return alias
 
-    def _ensure_schema(self, engine: _Engine, alias: str) -> None:
+    def _ensure_deletion_tables(self, engine: _Engine, alias: str) -> None:
+        """Give every table of a SQLite catalogue its (empty) table of inlined deletions.
+
+        DuckLake looks for ``ducklake_inlined_delete_<table id>`` before it reads a table
+        of a snapshot it has not seen; while the table does not exist, each look fails and
+        the failure lists every table of the catalogue (measured: some 50 catalogue queries
+        a time, four times in each round of a live feed and again in each reader after each
+        commit). An existing table is remembered for good. DuckLake creates it itself, with
+        this very statement, the first time it inlines a deletion; empty, it holds none.
+        Run when a process attaches a store that existed already (a new store gets them at
+        its next attach: making them costs some 30 ms, which a short-lived store would
+        not win back)."""
+        if self.url is not None:
+            return
+        con = engine.cursor()
+        try:
+            catalogue = str(self.path.resolve())
+            have = {
+                r[0]
+                for r in con.execute(
+                    "SELECT name FROM sqlite_scan(?, 'sqlite_master') WHERE type = 'table' "
+                    "AND name LIKE 'ducklake_inlined_delete_%'",
+                    [catalogue],
+                ).fetchall()
+            }
+            meta = f"__ducklake_metadata_{alias}"
+            missing = [
+                int(r[0])
+                for r in con.execute(
+                    f"SELECT table_id FROM {meta}.ducklake_table WHERE end_snapshot IS NULL"
+                ).fetchall()
+                if f"ducklake_inlined_delete_{int(r[0])}" not in have
+            ]
+            if not missing:
+                return
+            with self._write_lock():
+                con.execute("BEGIN")
+                for table_id in missing:
+                    con.execute(
+                        f"CREATE TABLE IF NOT EXISTS {meta}.ducklake_inlined_delete_{table_id}"
+                        "(file_id BIGINT, row_id BIGINT, begin_snapshot BIGINT)"
+                    )
+                con.execute("COMMIT")
+        except duckdb.Error:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # an optimisation only: the store works without these tables
+        finally:
+            con.close()
+
+    def _ensure_schema(self, engine: _Engine, alias: str) -> bool:
+        """Create or upgrade the store's schema; whether it existed before (any version)."""
         for attempt in range(20):
             con = engine.cursor()
             try:
                 con.execute(f"USE {alias}")
-                if schema_version(con) >= latest_version():
-                    return
+                found = schema_version(con)
+                if found >= latest_version():
+                    return True
                 with self._write_lock():
                     con.execute("BEGIN")
                     migrate(con)
                     con.execute("COMMIT")
-                return
+                return found > 0
             except duckdb.Error as exc:
                 try:
                     con.execute("ROLLBACK")
@@ -415,16 +485,20 @@ class Store:
         with engine.lock:
             alias = engine.attached.pop(self.key, None)
             if alias is not None:
+                snapshot_cache.drop(alias)
                 try:
                     engine.con.execute(f"DETACH {alias}")
                 except duckdb.Error:
                     pass
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
+    def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A new connection in a transaction on the store (BEGIN first: a USE outside a
+        transaction would read the catalogue's latest snapshot in one of its own)."""
         alias = self._alias()
         con = _engine().cursor()
+        con.execute("BEGIN")
         con.execute(f"USE {alias}")
-        return con
+        return con, alias
 
     # ----------------------------------------------------------------- reading and writing
 
@@ -456,16 +530,27 @@ class Store:
                 "(--known-at): it cannot be written"
             )
         self._alias()
+        published: list[snapshot_cache.Open] = []
         with self._write_lock():
-            with self._transaction() as con:
+            with self._transaction(published) as con:
                 yield con
-        self._compact_now_and_then()
+            # the snapshot this process published last: DuckLake keeps it (no catalogue read)
+            cursor = _engine().cursor()
+            try:
+                version = cursor.execute(
+                    f"FROM ducklake_last_committed_snapshot({_literal(self._alias())})"
+                ).fetchall()[0][0]
+            finally:
+                cursor.close()
+            if version is not None and published:
+                snapshot_cache.committed(published[0], int(version))
+        if version is not None:
+            self._compact_now_and_then(int(version))
 
-    def _compact_now_and_then(self) -> None:
+    def _compact_now_and_then(self, version: int) -> None:
         """Compact when the snapshot count has crossed a multiple of AUTO_COMPACT_EVERY
         since this process last looked (a feed committing every second would otherwise
         pile up files and snapshots)."""
-        version = self.version()
         engine = _engine()
         bucket = version // AUTO_COMPACT_EVERY
         last = engine.compacted.setdefault(self.key, bucket)
@@ -506,12 +591,21 @@ class Store:
                     con.execute(sql, params).fetchall()
 
     @contextmanager
-    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._cursor()
+    def _transaction(
+        self, published: list[snapshot_cache.Open] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction. ``published``: a writer of a SQLite store (under the write
+        lock), whose transaction is appended to it once committed, so that the values it
+        read at its snapshot, with its changes, are kept for the snapshot it published
+        (``analytics.snapshot_cache``)."""
+        keep_values = published is not None and self.url is None
+        con, alias = self._cursor()
+        snapshot_cache.opened(con, alias, writer=True)
         try:
-            con.execute("BEGIN")
             try:
                 yield con
+                if keep_values:
+                    snapshot_cache.snapshot_of(con)
             except BaseException:
                 try:
                     con.execute("ROLLBACK")
@@ -525,7 +619,12 @@ class Store:
                     f"{self.location}: the write was not published (nothing of it is "
                     f"visible): {str(exc).strip().splitlines()[0]}"
                 ) from exc
+            if keep_values:
+                entry = snapshot_cache.closed(con)
+                if entry is not None:
+                    published.append(entry)
         finally:
+            snapshot_cache.closed(con)
             con.close()
 
     @contextmanager
@@ -541,11 +640,12 @@ class Store:
             with self._reader_at(known_at) as con:
                 yield con
             return
-        con = self._cursor()
+        con, alias = self._cursor()
+        snapshot_cache.opened(con, alias, writer=False)
         try:
-            con.execute("BEGIN")
             yield con
         finally:
+            snapshot_cache.closed(con)
             try:
                 con.execute("ROLLBACK")
             except duckdb.Error:
@@ -576,10 +676,14 @@ class Store:
                 ) from exc
         con = engine.cursor()
         try:
+            con.execute("BEGIN")
             con.execute(f"USE {alias}")
+            snapshot_cache.opened(con, alias, writer=False)
             yield con
         finally:
+            snapshot_cache.closed(con)
             con.close()
+            snapshot_cache.drop(alias)
             with engine.lock:
                 try:
                     engine.con.execute(f"DETACH {alias}")
@@ -595,8 +699,6 @@ class Store:
         SQLite's online backup (a consistent copy while writers run), then the data
         files, which are only ever added until maintenance deletes what no snapshot
         kept reaches. Returns the copy."""
-        import sqlite3
-
         if self.url is not None:
             raise StoreError("back up a PostgreSQL catalogue with pg_dump (docs/stores.md)")
         target = Store(dest)
@@ -605,13 +707,17 @@ class Store:
         target.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target.path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
-        source = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        copy = sqlite3.connect(target.path)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        # In a process of its own: this process's DuckDB may hold the catalogue open
+        # through its own SQLite library, and a second SQLite closing the same file here
+        # would drop the first one's locks on it (SQLite's "How To Corrupt", 2.2.1).
+        done = subprocess.run(
+            [sys.executable, "-c", _SQLITE_BACKUP, str(self.path), str(target.path)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            target.path.unlink(missing_ok=True)
+            raise StoreError(f"cannot back up {self.path}: {done.stderr.strip()}")
         shutil.copytree(self.data_path, target.data_path, dirs_exist_ok=True)
         os.chmod(target.data_path, 0o700)
         return target
@@ -650,16 +756,24 @@ class Store:
         """A batch id for a load in the writer ``con``, which no other load has or will
         get, even one running at this moment.
 
-        A SQLite catalogue's writers take turns, so max + 1 is unique. PostgreSQL's run
-        at once and DuckLake has no sequences or unique keys: each claim there is its own
-        small commit of (candidate, token) to ``batch_claims``; the earliest committed
-        claim of a candidate (the lowest row id: rows are numbered in commit order) wins
-        it and the others try the next one."""
+        A SQLite catalogue's writers take turns, so max + 1 is unique; the highest id
+        claimed at a snapshot is kept (``analytics.snapshot_cache``), so a writer that
+        published the snapshot it now reads claims the next id without reading two
+        tables. PostgreSQL's writers run at once and DuckLake has no sequences or unique
+        keys: each claim there is its own small commit of (candidate, token) to
+        ``batch_claims``; the earliest committed claim of a candidate (the lowest row id:
+        rows are numbered in commit order) wins it and the others try the next one."""
         if self.url is None:
-            return con.execute(
-                "SELECT greatest((SELECT COALESCE(max(batch_id), 0) FROM ingest_batches),"
-                " (SELECT COALESCE(max(batch_id), 0) FROM batch_claims)) + 1"
-            ).fetchone()[0]
+            highest = snapshot_cache.value(
+                con,
+                "highest batch id",
+                lambda: con.execute(
+                    "SELECT greatest((SELECT COALESCE(max(batch_id), 0) FROM ingest_batches),"
+                    " (SELECT COALESCE(max(batch_id), 0) FROM batch_claims))"
+                ).fetchone()[0],
+            )
+            snapshot_cache.put(con, "highest batch id", highest + 1)
+            return highest + 1
         token = secrets.token_hex(8)
         for _ in range(100):
             with self._transaction() as claim:

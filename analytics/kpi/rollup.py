@@ -34,6 +34,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from analytics import snapshot_cache
 from analytics.centres import Centre
 
 QUARTER_S = 900
@@ -55,11 +56,16 @@ def quarter_of(instant: dt.datetime) -> int:
 
 
 def _state(con: duckdb.DuckDBPyConnection, centre_id: str) -> tuple[list[float], float] | None:
-    """The thresholds and S the centre's rollup was cut at; None without a rollup."""
-    row = con.execute(
-        "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state WHERE centre_id = ?",
-        [centre_id],
-    ).fetchall()
+    """The thresholds and S the centre's rollup was cut at; None without a rollup. Read
+    once per snapshot of the store (``analytics.snapshot_cache``)."""
+    row = snapshot_cache.value(
+        con,
+        ("rollup cut", centre_id),
+        lambda: con.execute(
+            "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state WHERE centre_id = ?",
+            [centre_id],
+        ).fetchall(),
+    )
     return (list(row[0][0]), row[0][1]) if row else None
 
 
@@ -76,6 +82,7 @@ def _write_state(con: duckdb.DuckDBPyConnection, cid: str, cut: tuple[list[float
     every write would make every two writers of a centre conflict)."""
     if _state(con, cid) == cut:
         return
+    snapshot_cache.forget(con, ("rollup cut", cid))
     con.execute("DELETE FROM call_interval_state WHERE centre_id = ?", [cid])
     con.execute("INSERT INTO call_interval_state VALUES (?, ?, ?)", [cid, cut[0], cut[1]])
 

@@ -148,6 +148,10 @@ class Follower:
         self.newest_epoch = 0.0
         self.notes: list[str] = []
         self.totals = {"events": 0, "calls_loaded": 0, "malformed": 0, "unknown": 0, "dup": 0}
+        # what this follower last committed of its health row and of its waiting callers
+        # (it is their one writer): a round reads neither back from the store
+        self._health: tuple | None = None
+        self._waiting_stored: set[str] = set()
         position = self._restore()
         if source == "-":
             self.reader: FileTail | StdinSource = StdinSource(stdin)
@@ -234,8 +238,15 @@ class Follower:
             if health:
                 for name, value in zip(self.totals, health[0], strict=True):
                     self.totals[name] = int(value or 0)
+            self._waiting_stored = {
+                r[0]
+                for r in con.execute(
+                    "SELECT call_key FROM live_calls_waiting WHERE feed_id = ?", [self.feed_id]
+                ).fetchall()
+            }
             self.started_at = dt.datetime.now(dt.UTC)
-            self._write_health(con, Round(), self.started_at)
+            health = self._write_health(con, Round(), self.started_at)
+        self._health = health
         if pos and pos[0][1] is not None:
             return Position(*[int(v) for v in pos[0]])
         return Position(None, None, 0, 0) if not pos else Position()
@@ -467,6 +478,7 @@ class Follower:
                 self.centre_id,
                 input_format="queue_log" if self.fmt == "queue_log" else "connect_ctr",
                 writer=con,
+                batch_file=f"live:{self.source}",
             )
         return self._loaded(con, result, origin)
 
@@ -490,15 +502,13 @@ class Follower:
                 timezone=self.timezone,
                 input_format="csv",
                 writer=con,
+                batch_file=f"live:{self.source}",
             )
         return self._loaded(con, result, [1, *(line.line_no for line in records)])
 
     def _loaded(self, con: duckdb.DuckDBPyConnection, result, origin: list[int]) -> int:
-        # The batch names the feed, and quarantined rows its lines, not the round's file.
-        con.execute(
-            "UPDATE ingest_batches SET file = ? WHERE batch_id = ?",
-            [f"live:{self.source}", result.batch_id],
-        )
+        # The batch names the feed (batch_file), and quarantined rows its lines, not the
+        # round's file.
         if result.rejected:
             con.register(
                 "live_origin",
@@ -560,14 +570,19 @@ class Follower:
                     [fid],
                 )
                 con.unregister("live_new_lines")
+            waiting = self._waiting_stored
             if r.changed_keys:
                 keys = sorted(r.changed_keys)
-                con.execute(
-                    "DELETE FROM live_calls_waiting WHERE feed_id = ? "
-                    "AND list_contains(?, call_key)",
-                    [fid, keys],
-                )
+                # every lake statement costs a catalogue read: delete only rows that exist
+                gone = [k for k in keys if k in waiting]
+                if gone:
+                    con.execute(
+                        "DELETE FROM live_calls_waiting WHERE feed_id = ? "
+                        "AND list_contains(?, call_key)",
+                        [fid, gone],
+                    )
                 rows = [(k, *w) for k in keys if (w := self._waiting(k)) is not None]
+                waiting = (waiting - set(gone)) | {k for k, _, _ in rows}
                 if rows:
                     con.executemany(
                         "INSERT INTO live_calls_waiting VALUES (?, ?, ?, ?, NULL, ?)",
@@ -646,15 +661,22 @@ class Follower:
             self.totals["malformed"] += len(r.malformed)
             self.totals["unknown"] += r.unknown
             self.totals["dup"] += r.duplicates
-            self._write_health(con, r, dt.datetime.now(dt.UTC))
+            health = self._write_health(con, r, dt.datetime.now(dt.UTC))
         self.last_commit = time.time()
+        self._waiting_stored = waiting
+        self._health = health
 
-    def _write_health(self, con: duckdb.DuckDBPyConnection, r: Round, now: dt.datetime) -> None:
-        previous = con.execute(
-            "SELECT last_event_at, last_read_at, lag_s FROM live_feed_health WHERE feed_id = ?",
-            [self.feed_id],
-        ).fetchall()
-        last_event, last_read, lag = previous[0] if previous else (None, None, None)
+    def _write_health(self, con: duckdb.DuckDBPyConnection, r: Round, now: dt.datetime) -> tuple:
+        """Replace the feed's health row; returns what it holds of the last event, read and
+        lag, which the next round starts from (the row is read from the store only at
+        start: this follower is its one writer)."""
+        if self._health is None:
+            previous = con.execute(
+                "SELECT last_event_at, last_read_at, lag_s FROM live_feed_health WHERE feed_id = ?",
+                [self.feed_id],
+            ).fetchall()
+            self._health = previous[0] if previous else (None, None, None)
+        last_event, last_read, lag = self._health
         if r.last_event_at is not None:
             last_event = r.last_event_at
         if r.first_read is not None:
@@ -675,6 +697,7 @@ class Follower:
                 *self.totals.values(),
             ],
         )
+        return last_event, last_read, lag
 
     # --- the loop --------------------------------------------------------------------
 
@@ -707,8 +730,9 @@ class Follower:
                 return
             if time.time() - self.last_commit >= heartbeat_s:
                 with self.store.writer() as con:
-                    self._write_health(con, Round(), dt.datetime.now(dt.UTC))
+                    health = self._write_health(con, Round(), dt.datetime.now(dt.UTC))
                 self.last_commit = time.time()
+                self._health = health
             time.sleep(poll_s)
 
     def close(self) -> None:

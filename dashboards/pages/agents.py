@@ -23,7 +23,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from analytics.exports.i18n import Labels
 from analytics.kpi.catalogue import format_value
 from analytics.labels import labels_for
-from analytics.translation import N_, gettext, moment
+from analytics.translation import N_, gettext, moment, start_side
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import View, app_context, centre_for, resolve
@@ -67,7 +67,14 @@ def agents_content(con, centre, period, labels: Labels, roster=None):
         kpi_grid(
             "agents-grid",
             rows,
-            [{"field": "agent_id", "headerName": w["agent"], "minWidth": 160, "pinned": "left"}],
+            [
+                {
+                    "field": "agent_id",
+                    "headerName": w["agent"],
+                    "minWidth": 160,
+                    "pinned": start_side(labels.lang),
+                }
+            ],
             names,
             labels,
         )

@@ -14,7 +14,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from analytics.kpi import threshold_label
-from analytics.translation import ngettext
+from analytics.translation import ngettext, start_side
 from dashboards import charts, queries, units
 from dashboards.frame import PageContext, page, register_page
 from dashboards.grid import kpi_grid
@@ -29,6 +29,16 @@ def _graph(fig, graph_id=None):
     return dcc.Graph(figure=fig, config={"displayModeBar": False, "responsive": True}, **extra)
 
 
+def _site_column(ctx: PageContext) -> dict:
+    """The site's name, pinned on the reader's start side (right in Arabic)."""
+    return {
+        "field": "site_label",
+        "headerName": ctx.w["site"],
+        "minWidth": 150,
+        "pinned": start_side(ctx.lang),
+    }
+
+
 def _calls_panel(ctx: PageContext, data, sl: str):
     w, labels = ctx.w, ctx.labels
     calls = [r for r in data["calls_by_site"] if r["offered"]]
@@ -37,7 +47,7 @@ def _calls_panel(ctx: PageContext, data, sl: str):
     table = kpi_grid(
         "sites-calls",
         call_rows,
-        [{"field": "site_label", "headerName": w["site"], "minWidth": 150, "pinned": "left"}],
+        [_site_column(ctx)],
         ["offered", "answer_rate", sl, "abandon_rate", "asa_s", "aht_s", "p90_wait_s"],
         labels,
     )
@@ -145,7 +155,7 @@ def _visits_panel(ctx: PageContext, visits: list[dict], counters: dict[str, int]
         for n, r in zip(names, visits, strict=True)
     ]
     whole = "params.value == null ? '—' : Math.round(params.value).toLocaleString('en')"
-    key = [{"field": "site_label", "headerName": w["site"], "minWidth": 150, "pinned": "left"}]
+    key = [_site_column(ctx)]
     if counters:
         key += [
             {"field": "counters", "headerName": w["counters"], "type": "numericColumn"},

@@ -1,0 +1,152 @@
+"""Small values read from the store, kept per snapshot so that a statement need not read them again.
+
+Every statement that reads a lake table makes DuckLake read the catalogue's lists of that
+table's files, deletions and inlined rows again (docs/measurements.md, "Lakehouse store":
+15-35 ms a statement here), whatever the table holds. A one-call commit used to read four
+one-row answers that way before it wrote anything (the next batch id, the centre's
+settings, the cut of its rollup) and a KPI query two. Those answers only change when a
+write changes them, and a snapshot never changes: so a value read at snapshot S is kept,
+keyed by S, for every later reader or writer of this process that reads S.
+
+A writer's own changes stay its own until it commits: ``forget`` (or ``put``) records
+them in the transaction, which from then on reads its own answer (or the catalogue). When
+a writer of a SQLite store (writers take turns there, ``Store._write_lock``) commits
+snapshot S + 1 on top of S, the values of S with its own changes applied are the values
+of S + 1, and are kept for it: a feed committing every second reads none of them again.
+A commit by anyone else makes a snapshot this process has no values for, so they are read
+afresh.
+
+The contract that makes this exact: the tables behind a key are written only by code
+that tells this module (``analytics.centres.write_centre_row``, the rollup's cut,
+``Store.claim_batch_id``), or inside a writer that calls ``forget_all`` (a migration of a
+single-file store copying whole tables).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import duckdb
+
+T = TypeVar("T")
+
+_FORGOTTEN = object()
+# Snapshots whose values are kept per attached store: the newest few (a reader opened a
+# moment ago may still read the one before the latest write).
+KEPT_SNAPSHOTS = 4
+
+
+class Open:
+    """A reader's or writer's transaction on one attached store."""
+
+    __slots__ = ("alias", "writer", "snapshot", "own", "poisoned")
+
+    def __init__(self, alias: str, writer: bool):
+        self.alias = alias
+        self.writer = writer
+        self.snapshot: int | None = None
+        self.own: dict[Hashable, Any] = {}  # a writer's changed keys: new value or _FORGOTTEN
+        self.poisoned = False  # a writer wrote the tables behind the keys some other way
+
+
+_LOCK = threading.Lock()
+_BY_SNAPSHOT: dict[str, dict[int, dict[Hashable, Any]]] = {}  # alias -> snapshot -> values
+_OPEN: dict[int, Open] = {}  # id(connection) -> its transaction
+
+
+def opened(con: duckdb.DuckDBPyConnection, alias: str, *, writer: bool) -> None:
+    """``con`` is a transaction on the store attached as ``alias`` (until ``closed``)."""
+    with _LOCK:
+        _OPEN[id(con)] = Open(alias, writer)
+
+
+def closed(con: duckdb.DuckDBPyConnection) -> Open | None:
+    with _LOCK:
+        return _OPEN.pop(id(con), None)
+
+
+def snapshot_of(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The snapshot ``con``'s transaction reads (DuckLake keeps it: no catalogue read
+    beyond the one the transaction makes anyway); None outside a registered one."""
+    entry = _OPEN.get(id(con))
+    if entry is None:
+        return None
+    if entry.snapshot is None:
+        alias = entry.alias.replace("'", "''")
+        entry.snapshot = int(
+            con.execute(f"FROM ducklake_current_snapshot('{alias}')").fetchall()[0][0]
+        )
+    return entry.snapshot
+
+
+def value(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]) -> T:
+    """The value of ``key`` at ``con``'s snapshot (and the writer's own changes):
+    ``compute()`` once, then kept. Outside a registered transaction: ``compute()``."""
+    entry = _OPEN.get(id(con))
+    if entry is None:
+        return compute()
+    if key in entry.own:
+        found = entry.own[key]
+        if found is _FORGOTTEN:  # changed by this writer: read with its changes
+            found = entry.own[key] = compute()
+        return found
+    if entry.poisoned:
+        return compute()
+    snapshot = snapshot_of(con)
+    with _LOCK:
+        kept = _BY_SNAPSHOT.get(entry.alias, {}).get(snapshot, {})
+        if key in kept:
+            return kept[key]
+    found = compute()
+    with _LOCK:
+        per_alias = _BY_SNAPSHOT.setdefault(entry.alias, {})
+        per_alias.setdefault(snapshot, {})[key] = found
+        for old in sorted(per_alias)[:-KEPT_SNAPSHOTS]:
+            del per_alias[old]
+    return found
+
+
+def put(con: duckdb.DuckDBPyConnection, key: Hashable, new: Any) -> None:
+    """A writer set ``key`` to ``new`` (visible to it now, to others once it commits)."""
+    entry = _OPEN.get(id(con))
+    if entry is not None:
+        entry.own[key] = new
+
+
+def forget(con: duckdb.DuckDBPyConnection, key: Hashable) -> None:
+    """A writer changed the tables behind ``key``: read it again (with the change)."""
+    put(con, key, _FORGOTTEN)
+
+
+def forget_all(con: duckdb.DuckDBPyConnection) -> None:
+    """A writer wrote the tables behind the keys some other way: keep nothing of it."""
+    entry = _OPEN.get(id(con))
+    if entry is not None:
+        entry.poisoned = True
+
+
+def committed(entry: Open, new_snapshot: int) -> None:
+    """``entry``'s writer published ``new_snapshot``; when that is the snapshot right after
+    the one it read (nobody else committed in between), its values are the old ones with
+    the writer's changes."""
+    if entry.poisoned or entry.snapshot is None or new_snapshot != entry.snapshot + 1:
+        return
+    with _LOCK:
+        per_alias = _BY_SNAPSHOT.setdefault(entry.alias, {})
+        values = dict(per_alias.get(entry.snapshot, {}))
+        for key, new in entry.own.items():
+            if new is _FORGOTTEN:
+                values.pop(key, None)
+            else:
+                values[key] = new
+        per_alias[new_snapshot] = values
+        for old in sorted(per_alias)[:-KEPT_SNAPSHOTS]:
+            del per_alias[old]
+
+
+def drop(alias: str) -> None:
+    """The store attached as ``alias`` was detached: its values go."""
+    with _LOCK:
+        _BY_SNAPSHOT.pop(alias, None)
