@@ -43,6 +43,9 @@ def local_time(moment: dt.datetime, centre: Centre) -> dt.datetime:
     return moment.astimezone(centre.tz)
 
 
+# long: one rule read top to bottom (today's staffing, the projection by Erlang A or by
+# simulation, the gate before and after min_calls_so_far, the alert's figures and words);
+# splitting it would pass a dozen intermediate figures between the parts.
 def sl_projection(ev, rule: Rule, as_of: dt.datetime) -> list[dict]:
     """The ``sl_projection`` rule's alert at ``as_of``, if today will close below its
     target; ``ev`` is the centre's ``CentreEvaluator`` (the store's figures, cached)."""
