@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Sequence
 
 import plotly.colors as plotly_colors
@@ -384,6 +385,8 @@ def grouped_bars(
     labelled = len(series) == 1 and len(x) <= 12
     shown = ".0%" if percent else f",.{decimals}f"
     value_axis, name_axis = ("x", "y") if horizontal else ("y", "x")
+    if horizontal:  # long names on two or three lines: the bars keep room on a phone
+        x = ["<br>".join(textwrap.wrap(str(n), 20)) or str(n) for n in x]
     counted = unit is not None and not percent
     text = "%{customdata}" if counted else "%{" + value_axis + ":" + shown + "}"
     fig = figure(
@@ -430,7 +433,7 @@ def grouped_bars(
             fig["layout"]["xaxis"]["autorange"] = "reversed"
             fig["layout"]["yaxis"]["side"] = "right"
             # room for the longest name: automargin measures right-to-left text short
-            longest = max((len(str(n)) for n in x), default=0)
+            longest = max((len(line) for n in x for line in str(n).split("<br>")), default=0)
             fig["layout"]["margin"]["r"] = min(30 + 7 * longest, 240)
         return fig
     return mirrored(fig, lang)
