@@ -64,6 +64,22 @@ _RANK = {"ENTERQUEUE": 0, "CONNECT": 1}
 # the end of a ring the agent did not answer (ring time in ms)
 
 
+def _instants(values: list) -> pa.Array:
+    return pa.array(values, pa.timestamp("us", tz="UTC"))
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, select: str, params: list, columns: dict
+) -> None:
+    """Insert the rows of ``columns`` (Arrow columns by name) into ``table`` as
+    ``SELECT select FROM`` them, in one statement (``executemany`` is one per row)."""
+    con.register("live_rows", pa.table(columns))
+    try:
+        con.execute(f"INSERT INTO {table} SELECT {select} FROM live_rows", params)
+    finally:
+        con.unregister("live_rows")
+
+
 class FeedError(ValueError):
     """A feed that cannot be followed as asked (the message says why)."""
 
@@ -152,6 +168,9 @@ class Follower:
         # (it is their one writer): a round reads neither back from the store
         self._health: tuple | None = None
         self._waiting_stored: set[str] = set()
+        # every round deletes rows of the live tables: without their (empty) tables of
+        # inlined deletions each round's first delete lists the whole catalogue
+        store.ensure_deletion_tables()
         position = self._restore()
         if source == "-":
             self.reader: FileTail | StdinSource = StdinSource(stdin)
@@ -552,24 +571,19 @@ class Follower:
         with self.store.writer() as con:
             con.execute("SET TimeZone = 'UTC'")
             if r.new_call_lines:
-                con.register(
-                    "live_new_lines",
-                    pa.table(
-                        {
-                            "call_key": [k for k, _ in r.new_call_lines],
-                            "epoch": [c.epoch for _, c in r.new_call_lines],
-                            "line": [c.text for _, c in r.new_call_lines],
-                            "file": [c.file for _, c in r.new_call_lines],
-                            "line_no": [c.line_no for _, c in r.new_call_lines],
-                        }
-                    ),
-                )
-                con.execute(
-                    "INSERT INTO live_call_events SELECT ?, call_key, epoch, line, file, line_no "
-                    "FROM live_new_lines",
+                _insert(
+                    con,
+                    "live_call_events",
+                    "?, call_key, epoch, line, file, line_no",
                     [fid],
+                    {
+                        "call_key": [k for k, _ in r.new_call_lines],
+                        "epoch": [c.epoch for _, c in r.new_call_lines],
+                        "line": [c.text for _, c in r.new_call_lines],
+                        "file": [c.file for _, c in r.new_call_lines],
+                        "line_no": [c.line_no for _, c in r.new_call_lines],
+                    },
                 )
-                con.unregister("live_new_lines")
             waiting = self._waiting_stored
             if r.changed_keys:
                 keys = sorted(r.changed_keys)
@@ -584,9 +598,16 @@ class Follower:
                 rows = [(k, *w) for k in keys if (w := self._waiting(k)) is not None]
                 waiting = (waiting - set(gone)) | {k for k, _, _ in rows}
                 if rows:
-                    con.executemany(
-                        "INSERT INTO live_calls_waiting VALUES (?, ?, ?, ?, NULL, ?)",
-                        [(fid, cid, k, q, at) for k, q, at in rows],
+                    _insert(
+                        con,
+                        "live_calls_waiting",
+                        "?, ?, call_key, queue, NULL, entered_at",
+                        [fid, cid],
+                        {
+                            "call_key": [k for k, _, _ in rows],
+                            "queue": pa.array([q for _, q, _ in rows], pa.string()),
+                            "entered_at": _instants([at for _, _, at in rows]),
+                        },
                     )
             if r.changed_agents:
                 agents = sorted(r.changed_agents)
@@ -594,51 +615,53 @@ class Follower:
                     "DELETE FROM live_agent_state WHERE feed_id = ? AND list_contains(?, agent_id)",
                     [fid, agents],
                 )
-                con.executemany(
-                    "INSERT INTO live_agent_state VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                    [
-                        (
-                            fid,
-                            cid,
-                            a,
-                            *self.agent_now[a][:3],
-                            list(self.agent_now[a][3]),
-                            self.agents[a].on_call if a in self.agents else None,
-                        )
-                        for a in agents
-                    ],
+                now = [self.agent_now[a] for a in agents]
+                _insert(
+                    con,
+                    "live_agent_state",
+                    "?, ?, agent_id, state, reason, since, queues, NULL, call_key",
+                    [fid, cid],
+                    {
+                        "agent_id": agents,
+                        "state": [n[0] for n in now],
+                        "reason": pa.array([n[1] for n in now], pa.string()),
+                        "since": _instants([n[2] for n in now]),
+                        "queues": pa.array([list(n[3]) for n in now], pa.list_(pa.string())),
+                        "call_key": pa.array(
+                            [self.agents[a].on_call if a in self.agents else None for a in agents],
+                            pa.string(),
+                        ),
+                    },
                 )
             if r.history:
-                con.register(
-                    "live_history",
-                    pa.table(
-                        {
-                            "agent_id": [h[2] for h in r.history],
-                            "state": [h[3] for h in r.history],
-                            "reason": pa.array([h[4] for h in r.history], pa.string()),
-                            "started_at": pa.array(
-                                [h[5] for h in r.history], pa.timestamp("us", tz="UTC")
-                            ),
-                        }
-                    ),
-                )
-                con.execute(
-                    "INSERT INTO live_agent_state_history SELECT ?, ?, agent_id, state, reason, "
-                    "started_at FROM live_history",
+                _insert(
+                    con,
+                    "live_agent_state_history",
+                    "?, ?, agent_id, state, reason, started_at",
                     [fid, cid],
+                    {
+                        "agent_id": [h[2] for h in r.history],
+                        "state": [h[3] for h in r.history],
+                        "reason": pa.array([h[4] for h in r.history], pa.string()),
+                        "started_at": _instants([h[5] for h in r.history]),
+                    },
                 )
-                con.unregister("live_history")
             if r.malformed:
-                now = dt.datetime.now(dt.UTC)
-                con.executemany(
-                    "INSERT INTO live_quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(fid, cid, *m, now) for m in r.malformed],
+                _insert(
+                    con,
+                    "live_quarantine",
+                    "?, ?, file, byte_offset, line_no, line, reason, now()",
+                    [fid, cid],
+                    {
+                        "file": [m[0] for m in r.malformed],
+                        "byte_offset": pa.array([m[1] for m in r.malformed], pa.int64()),
+                        "line_no": pa.array([m[2] for m in r.malformed], pa.int64()),
+                        "line": pa.array([m[3] for m in r.malformed], pa.string()),
+                        "reason": [m[4] for m in r.malformed],
+                    },
                 )
             if r.seen:
-                now = dt.datetime.now(dt.UTC)
-                con.executemany(
-                    "INSERT INTO live_seen_events VALUES (?, ?, ?)", [(fid, s, now) for s in r.seen]
-                )
+                _insert(con, "live_seen_events", "?, event_id, now()", [fid], {"event_id": r.seen})
             loaded = self._load_finished(con, r.finished_keys) + self._load_records(con, r.records)
             self._purge(con)
             if position is not None:

@@ -295,6 +295,27 @@ CDR_ROWS = [
 ]
 
 
+def test_a_follower_on_a_new_store_gives_each_table_its_table_of_inlined_deletions(store, tmp_path):
+    """Without one, each round's first delete from a live table (a new store's) fails to
+    find it and lists the whole catalogue (some 55 catalogue queries of a round's 320)."""
+    (tmp_path / "queue_log").write_text("")
+    Follower(store, "live", str(tmp_path / "queue_log")).close()
+    meta = f"__ducklake_metadata_{store.alias}"
+    with store.reader() as con:
+        tables = con.execute(
+            f"SELECT table_id FROM {meta}.ducklake_table WHERE end_snapshot IS NULL"
+        ).fetchall()
+        held = {
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_scan(?, 'sqlite_master') WHERE type = 'table' "
+                "AND name LIKE 'ducklake_inlined_delete_%'",
+                [str(store.path.resolve())],
+            ).fetchall()
+        }
+    assert tables and {f"ducklake_inlined_delete_{t}" for (t,) in tables} <= held
+
+
 def test_a_csv_of_calls_followed_with_a_mapping_loads_what_a_batch_ingest_loads(store, tmp_path):
     mapping = tmp_path / "cdr.toml"
     mapping.write_text(CDR_MAPPING)
