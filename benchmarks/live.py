@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from analytics.ingest import ingest_file  # noqa: E402
 from analytics.live.follower import Follower  # noqa: E402
-from analytics.store import Store  # noqa: E402
+from analytics.store import Store, use_threads  # noqa: E402
 from benchmarks.support.app import bench_app, logged_in_page, p95, served  # noqa: E402
 from dashboards.protocol import page_request  # noqa: E402
 from simulation.live import run_live  # noqa: E402
@@ -59,10 +59,12 @@ def catch_up(tmp: Path, log: Path) -> None:
     lines = sum(1 for line in log.open() if line.strip())
     store = Store(tmp / "catchup.duckdb")
     store.initialise()
+    use_threads(1)  # as `cca live follow` does
     started = time.perf_counter()
     follower = Follower(store, "live", str(log))
     follower.run(until_idle=True)
     took = time.perf_counter() - started
+    use_threads(None)  # as `cca ingest` does
     started = time.perf_counter()
     batch = ingest_file(store, "calls", log, "batch", input_format="queue_log")
     batch_took = time.perf_counter() - started
@@ -80,6 +82,7 @@ def keeping_up(tmp: Path, log: Path, seconds: float) -> None:
     source = source[:n]
     store = Store(tmp / "rate.duckdb")
     store.initialise()
+    use_threads(1)  # as `cca live follow` does (the watcher's reads share it)
     followed = tmp / "rate.queue_log"
     followed.write_text("")
     follower = Follower(store, "live", str(followed))
@@ -179,6 +182,7 @@ def manager_page_times(url: str, cookie: str, csrf: str, runs: int = 15) -> list
 def the_wall(tmp: Path, log: Path, events: int) -> None:
     store = Store(tmp / "wall.duckdb")
     store.initialise()
+    use_threads(None)  # the dashboards' process: `cca live follow` runs in its own
     followed = tmp / "wall.queue_log"
     # the morning so far: enough history for the Overview to have figures
     head = [line for line in log.read_text().splitlines(keepends=True) if line.strip()][:4000]

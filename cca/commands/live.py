@@ -100,9 +100,10 @@ def register(subparsers) -> None:
 def follow(args) -> int:
     from analytics.ingest import IngestError
     from analytics.live.follower import FeedError, Follower
-    from analytics.store import Store, StoreError
+    from analytics.store import Store, StoreError, use_threads
     from cca.cli import UserError
 
+    use_threads(1)  # this process runs a feed's small statements and nothing else
     source = str(args.file)
     try:
         follower = Follower(
