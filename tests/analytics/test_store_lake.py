@@ -367,8 +367,7 @@ def test_compaction_thins_a_feeds_rounds_and_keeps_every_answer(tmp_path, monkey
     def snapshots():
         with store.reader() as con:
             return con.execute(
-                f"SELECT snapshot_id, commit_message FROM ducklake_snapshots('{alias}') "
-                "ORDER BY 1"
+                f"SELECT snapshot_id, commit_message FROM ducklake_snapshots('{alias}') ORDER BY 1"
             ).fetchall()
 
     before = snapshots()
