@@ -307,8 +307,11 @@ def earlier_days(con, centre: Centre, day: dt.date, history_days: int):
     import duckdb
 
     lo, hi = _window(centre, day, history_days)
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
     mem = duckdb.connect()
     try:
+        # instants come back in the session's zone, as from the store's connection
+        mem.execute(f"SET TimeZone = '{zone.replace(chr(39), '')}'")
         for table, column in (("calls", "arrived_at"), ("staffing", "interval_start")):
             rows = con.execute(
                 f"SELECT * FROM {table} WHERE centre_id = ? AND {column} >= ? AND {column} < ?",
