@@ -181,7 +181,7 @@ def validate(args) -> int:
     from simulation.forecasting.forecast import data_days, forecast
     from simulation.forecasting.saved import save_forecast
     from simulation.intraday.day import build_plan
-    from simulation.intraday.model_error import arrived_kpis, learn_model_error, widen
+    from simulation.intraday.model_error import arrived_kpis, model_error, widen
     from simulation.intraday.projection import project
 
     tmp = tempfile.TemporaryDirectory()
@@ -228,16 +228,19 @@ def validate(args) -> int:
                 result = project(plan, args.replications, 0, workers=args.workers)
                 rest = result.rest_of_day
                 if mode == "forecast" and not args.no_model_error:
-                    error = learn_model_error(
+                    c0 = _cpu()
+                    error = model_error(
                         con,
                         centre,
                         at,
                         [k for k in result.kpi_names if k.startswith("sl_")],
+                        interval_s=plan.scenario.interval_s,
                         staffing="presence",
                         morning=args.morning,
                         presence_share_by=args.share,
                         handling=args.handling,
                     )
+                    row["model_error_cpu"] = _cpu() - c0
                     row["model_error_sd"] = error.sd.get("sl_offered_12")
                     row["model_error_days"] = error.days
                     for k in KPIS:  # the band without the model's error, for comparison
@@ -262,7 +265,8 @@ def validate(args) -> int:
                     f"; sl_offered_12 real {actual['sl_offered_12']:.3f} forecast "
                     f"{row['forecast_sl_offered_12']:.3f} [{row['forecast_sl_offered_12_p10']:.3f}"
                     f"–{row['forecast_sl_offered_12_p90']:.3f}] model error sd "
-                    f"{row.get('model_error_sd') or 0:.3f} ({row.get('model_error_days', 0)} days)",
+                    f"{row.get('model_error_sd') or 0:.3f} ({row.get('model_error_days', 0)} days, "
+                    f"learnt in {row.get('model_error_cpu', 0):.1f} s CPU)",
                     flush=True,
                 )
     tmp.cleanup()
