@@ -751,7 +751,7 @@ def offered_calls(con, centre, start: dt.datetime, end: dt.datetime) -> list[tup
     the order they came (the calls a replay puts back in the queue)."""
     return con.execute(
         "SELECT arrived_at, category, outcome FROM calls WHERE centre_id = ? AND arrived_at >= ? "
-        f"AND arrived_at < ? AND outcome IN {OUTCOMES_SQL} ORDER BY arrived_at",
+        f"AND arrived_at < ? AND outcome IN {OUTCOMES_SQL} ORDER BY arrived_at, call_id",
         [centre.centre_id, start, end],
     ).fetchall()
 
