@@ -344,7 +344,9 @@ def _calibration(con, centre: Centre, train: Period, interval_s: int):
     ).fetchone()
     key = (repr(centre), train.start, train.end, interval_s, tuple(map(tuple, seen)))
     if key not in _CALIBRATIONS:
-        cal = calibrate(con, centre, train, interval_s=interval_s, priorities="data")
+        cal = calibrate(
+            con, centre, train, interval_s=interval_s, priorities="data", with_toml=False
+        )
         if len(_CALIBRATIONS) >= CALIBRATIONS_KEPT:
             for old in list(_CALIBRATIONS)[: CALIBRATIONS_KEPT // 2]:
                 _CALIBRATIONS.pop(old, None)
