@@ -109,6 +109,7 @@ def value(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T
 
 
 _READ: dict[str, dict[int, dict[Hashable, Any]]] = {}  # alias -> snapshot -> answers
+_PENDING: dict[tuple, threading.Event] = {}  # (alias, snapshot, key) being computed
 # answers kept per snapshot for readers (``read``): a page's few dozen, for a few snapshots
 READ_ANSWERS_PER_SNAPSHOT = 512
 
@@ -121,24 +122,41 @@ def read(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]
     module anything. In a writer (whose own changes are not in the snapshot) or outside a
     registered transaction: ``compute()``, kept nowhere.
 
+    Readers asking for the same answer at once (twenty wallboards after a feed's commit)
+    wait for the first one's instead of each computing it.
+
     The answer is shared: callers must not change it (return tuples, or copy)."""
     entry = _OPEN.get(id(con))
     if entry is None or entry.writer:
         return compute()
     snapshot = snapshot_of(con)
-    with _LOCK:
-        kept = _READ.get(entry.alias, {}).get(snapshot, {})
-        if key in kept:
-            return kept[key]
-    found = compute()
-    with _LOCK:
-        per_alias = _READ.setdefault(entry.alias, {})
-        answers = per_alias.setdefault(snapshot, {})
-        if len(answers) >= READ_ANSWERS_PER_SNAPSHOT:
-            answers.pop(next(iter(answers)))  # the oldest answer goes
-        answers[key] = found
-        for old in sorted(per_alias)[:-KEPT_SNAPSHOTS]:
-            del per_alias[old]
+    asked = (entry.alias, snapshot, key)
+    while True:
+        with _LOCK:
+            kept = _READ.get(entry.alias, {}).get(snapshot, {})
+            if key in kept:
+                return kept[key]
+            pending = _PENDING.get(asked)
+            mine = pending is None
+            if mine:
+                pending = _PENDING[asked] = threading.Event()
+        if mine:
+            break
+        pending.wait()  # then the kept answer (or, if that reader failed, compute it)
+    try:
+        found = compute()
+        with _LOCK:
+            per_alias = _READ.setdefault(entry.alias, {})
+            answers = per_alias.setdefault(snapshot, {})
+            if len(answers) >= READ_ANSWERS_PER_SNAPSHOT:
+                answers.pop(next(iter(answers)))  # the oldest answer goes
+            answers[key] = found
+            for old in sorted(per_alias)[:-KEPT_SNAPSHOTS]:
+                del per_alias[old]
+    finally:
+        with _LOCK:
+            _PENDING.pop(asked, None)
+        pending.set()
     return found
 
 

@@ -325,8 +325,14 @@ def tickets(
 
 
 def calls_behind(con, centre: Centre, period: Period, filters: Filters, limit: int = 500):
-    """(how many, the newest ``limit``) calls behind the figures of this selection."""
-    return call_list(con, centre, period=period, filters=dict(filters), limit=limit)
+    """(how many, the newest ``limit``) calls behind the figures of this selection (kept
+    per snapshot, as ``_kept_rows``)."""
+    options = {"period": period, "filters": dict(filters), "limit": limit}
+    key = ("call_list", repr(centre), _hashable(options))
+    total, rows = snapshot_cache.read(
+        con, key, lambda: (lambda t, r: (t, tuple(r)))(*call_list(con, centre, **options))
+    )
+    return total, [dict(row) for row in rows]
 
 
 def sites(con, centre: Centre, period: Period, filters: Filters) -> dict:

@@ -351,7 +351,7 @@ def call_kpis(
             tables["dates"] = BusinessCalendar(centre).date_dimension(*days)
     within = None
     if use_rollup and source == "calls":
-        within = _rollup_columns(con, centre, (*dims, *flt), thresholds, short_s, period, days)
+        within = rollup_columns(con, centre, (*dims, *flt), thresholds, short_s, period, days)
     with registered(con, **tables) as names:
         dates = names.get("dates")
         try:
@@ -458,7 +458,7 @@ def _scan_counts(con, q: _CountQuery, percentile: bool = True) -> list[tuple]:
     return con.execute(sql, params).fetchall()
 
 
-def _rollup_columns(con, centre: Centre, dims, thresholds, short_s, period, days) -> list | None:
+def rollup_columns(con, centre: Centre, dims, thresholds, short_s, period, days) -> list | None:
     """The rollup's columns of calls within each threshold if it answers this query exactly,
     else None: see ``analytics.kpi.rollup``. Local buckets and period bounds are sums of
     UTC quarter-hours only where the zone's offsets (and their changes) are whole

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
+import time
 
 from analytics import extensions, freshness, snapshot_cache
 from analytics.call_log import changing_calls, save_centre
@@ -148,3 +150,31 @@ def test_the_latest_call_before_an_instant_from_the_rollup_is_the_calls_own(tmp_
                 "SELECT max(arrived_at) FROM calls WHERE arrived_at < ?", [cut]
             ).fetchone()[0]
             assert freshness.latest_call(con, centre, before=cut) == expected, cut
+
+
+def test_readers_asking_at_once_wait_for_one_answer(tmp_path):
+    """Twenty wallboards after a feed's commit: one reads, the others wait for its answer."""
+    store = Store(tmp_path / "lake.duckdb")
+    store.initialise()
+    asked = []
+    started = threading.Barrier(4)
+
+    def slow():
+        asked.append(1)
+        time.sleep(0.3)
+        return "answer"
+
+    def ask(results):
+        with store.reader() as con:
+            snapshot_cache.snapshot_of(con)
+            started.wait()
+            results.append(snapshot_cache.read(con, ("slow",), slow))
+
+    results: list = []
+    threads = [threading.Thread(target=ask, args=(results,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["answer"] * 4
+    assert len(asked) == 1
