@@ -208,6 +208,7 @@ def calibrate(
     staffing_proxy: str = "fit",
     occupancy: float = DEFAULT_OCCUPANCY,
     priorities: str = "none",
+    with_toml: bool = True,
 ) -> Calibration:
     """Calibrate a scenario of ``centre`` from its calls (and staffing) in ``period``.
 
@@ -222,6 +223,8 @@ def calibrate(
     or ``answering`` (distinct agents answering). ``priorities``: ``none`` (every
     category answered in order of arrival) or ``data`` (``priority_levels``: categories
     whose callers waited far less than those around them go first, far more last).
+    ``with_toml=False`` leaves ``toml`` empty (rendering it is a tenth of the work; the
+    intraday projection never writes it).
     Raises ``ValueError`` when the period has no calls or an argument is out of range.
     """
     check_choice("priorities", priorities, PRIORITY_MODES)
@@ -370,6 +373,8 @@ def calibrate(
         staffing_proxy=staffing_used,
         agents_fit=agents_fit,
     )
+    if not with_toml:
+        return calibration
     text = _header(calibration) + scenario_toml(data)
     return replace(calibration, toml=text)
 
