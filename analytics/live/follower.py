@@ -51,7 +51,7 @@ from analytics.live.events import (
     ring_seconds,
 )
 from analytics.live.tail import MAX_LINES_PER_ROUND, FileTail, Line, Position, StdinSource
-from analytics.store import Store
+from analytics.store import FEED_COMMIT, Store
 
 FORMATS = ("queue_log", "connect_agent_events", "connect_contact_events", "csv")
 # Formats whose fields a mapping may describe (as with ``cca ingest --mapping``): a CSV
@@ -568,7 +568,8 @@ class Follower:
     def commit(self, r: Round, position: Position | None) -> None:
         """Publish a round, its position and the feed's health in one store write."""
         fid, cid = self.feed_id, self.centre_id
-        with self.store.writer() as con:
+        # a round's snapshot: compaction thins them out once they are an hour old
+        with self.store.writer(message=FEED_COMMIT) as con:
             con.execute("SET TimeZone = 'UTC'")
             if r.new_call_lines:
                 _insert(
@@ -752,7 +753,7 @@ class Follower:
             if until_idle or (isinstance(self.reader, StdinSource) and self.reader.finished):
                 return
             if time.time() - self.last_commit >= heartbeat_s:
-                with self.store.writer() as con:
+                with self.store.writer(message=FEED_COMMIT) as con:
                     health = self._write_health(con, Round(), dt.datetime.now(dt.UTC))
                 self.last_commit = time.time()
                 self._health = health
