@@ -265,9 +265,12 @@ def _known_groups(
     year = dt.timedelta(days=366)
     cols = ", ".join(f"c.{d}" for d in dims)
     params: list = [centre.centre_id, lo - year, hi + year]
-    if from_rollup:  # the same groups, from the (much smaller) rollup's quarter-hours
+    if from_rollup:
+        # the same groups from the (much smaller) rollup: its deltas, grouped by the
+        # dimensions alone (a key's deltas net to its calls, never below 0, so a group has
+        # calls exactly when its deltas' sum is not 0), not the view's every sum per key
         sql = (
-            f"SELECT DISTINCT {cols} FROM call_intervals c "
+            f"SELECT {cols} FROM call_interval_deltas c "
             "WHERE c.centre_id = ? AND c.quarter >= ? AND c.quarter < ?"
         )
         params[1:] = [rollup.quarter_of(b) for b in params[1:]]
@@ -283,6 +286,8 @@ def _known_groups(
     if len(dims) == 1 and values:
         sql += f" AND NOT list_contains(?, c.{dims[0]})"
         params.append(values)
+    if from_rollup:
+        sql += f" GROUP BY {cols} HAVING sum(c.n) <> 0"
     return con.execute(sql, params).fetchall()
 
 
@@ -518,9 +523,10 @@ def _rollup_counts(
         "CAST(sum(c.n_short) AS BIGINT) AS n_short",
         *sums,
         "sum(c.wait_sum) AS wait_sum",
-        "sum(c.talk_sum) AS talk_sum",
-        "sum(c.hold_sum) AS hold_sum",
-        "sum(c.acw_sum) AS acw_sum",
+        # a sum none of whose calls has the part is NULL, as the calls' own sum would be
+        "CASE WHEN sum(c.n_talk) <> 0 THEN sum(c.talk_sum) END AS talk_sum",
+        "CASE WHEN sum(c.n_hold) <> 0 THEN sum(c.hold_sum) END AS hold_sum",
+        "CASE WHEN sum(c.n_acw) <> 0 THEN sum(c.acw_sum) END AS acw_sum",
         "NULL AS p90",  # filled in by the caller from the calls
     ]
     where, bounds = "c.centre_id = ?", []
@@ -536,8 +542,13 @@ def _rollup_counts(
     raw_where += flt_sql
     bounds += flt_params
     raw_bounds += flt_params
+    # Straight from the rollup's deltas, not the view that sums them per key first (a
+    # third of the time): the deltas of a group net to its calls, and a group and outcome
+    # whose calls were all taken away again nets to no call and is left out, as the view
+    # leaves out such a key.
     counts = con.execute(
-        f"SELECT {', '.join(select)} FROM call_intervals c{join} WHERE {where} GROUP BY ALL",
+        f"SELECT {', '.join(select)} FROM call_interval_deltas c{join} WHERE {where} "
+        "GROUP BY ALL HAVING sum(c.n) <> 0",
         [*key_params, *join_params, q.centre.centre_id, *bounds],
     ).fetchall()
     if not percentile:
