@@ -155,7 +155,13 @@ def get_centre(con: duckdb.DuckDBPyConnection, centre_id: str) -> Centre:
 
 
 def list_centres(con: duckdb.DuckDBPyConnection) -> list[Centre]:
-    return [_row_to_centre(r) for r in con.execute(_SELECT + " ORDER BY centre_id").fetchall()]
+    """Every centre's settings, by id (read once per snapshot by readers)."""
+    rows = snapshot_cache.read(
+        con,
+        ("centres",),
+        lambda: tuple(con.execute(_SELECT + " ORDER BY centre_id").fetchall()),
+    )
+    return [_row_to_centre(r) for r in rows]
 
 
 def write_centre_row(con: duckdb.DuckDBPyConnection, centre: Centre) -> None:

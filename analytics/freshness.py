@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from analytics import snapshot_cache
 from analytics.calendars import BusinessCalendar
 from analytics.centres import Centre
+from analytics.kpi import rollup
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,92 @@ class DataAge:
         return self.latest is not None and self.open_s >= max(self.full_day_s, 3600.0)
 
 
+def call_span(con, centre: Centre) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and the last call's arrival (UTC); None without calls. Read once per
+    snapshot of the store (``snapshot_cache.read``): every page asks for it, and on a lake
+    store each read of the calls costs tens of milliseconds of catalogue reads."""
+
+    def compute():
+        quarters = rollup.quarter_span(con, centre.centre_id)
+        if quarters is None:  # no rollup: every call's arrival is read
+            return con.execute(
+                "SELECT min(arrived_at), max(arrived_at) FROM calls WHERE centre_id = ?",
+                [centre.centre_id],
+            ).fetchone()
+        if quarters[0] is None:
+            return None, None
+        # the first and the last quarter-hour with calls: their files' statistics leave
+        # a few thousand calls to read
+        first, last = (rollup.quarter_start(q) for q in quarters)
+        quarter = dt.timedelta(seconds=rollup.QUARTER_S)
+        return con.execute(
+            "SELECT (SELECT min(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at >= ? "
+            "AND arrived_at < ?), (SELECT max(arrived_at) FROM calls WHERE centre_id = ? "
+            "AND arrived_at >= ? AND arrived_at < ?)",
+            [centre.centre_id, first, first + quarter, centre.centre_id, last, last + quarter],
+        ).fetchone()
+
+    first, last = snapshot_cache.read(con, ("call span", centre.centre_id), compute)
+    if first is None:
+        return None
+    return first.astimezone(dt.UTC), last.astimezone(dt.UTC)
+
+
+def first_ticket(con, centre: Centre) -> dt.datetime | None:
+    """When the centre's first ticket was created (UTC); None without tickets. Read once
+    per snapshot (``snapshot_cache.read``)."""
+    return snapshot_cache.read(
+        con,
+        ("first ticket", centre.centre_id),
+        lambda: con.execute(
+            "SELECT min(created_at) FROM tickets WHERE centre_id = ?", [centre.centre_id]
+        ).fetchone()[0],
+    )
+
+
 def latest_call(con, centre: Centre, before: dt.datetime | None = None) -> dt.datetime | None:
     """The latest call's arrival (local), before ``before`` if given."""
-    sql = "SELECT max(arrived_at) FROM calls WHERE centre_id = ?"
-    params: list = [centre.centre_id]
-    if before is not None:
-        sql += " AND arrived_at < ?"
-        params.append(before)
-    latest = con.execute(sql, params).fetchone()[0]
+    span = call_span(con, centre)
+    if span is None or (before is not None and span[0] >= before):
+        return None
+    if before is None or span[1] < before:
+        return span[1].astimezone(centre.tz)
+    # a cut inside the data (a report's end, a past day)
+    latest = snapshot_cache.read(
+        con, ("latest call before", centre.centre_id, before), lambda: _latest(con, centre, before)
+    )
     return latest.astimezone(centre.tz) if latest is not None else None
+
+
+def _latest(con, centre: Centre, before: dt.datetime) -> dt.datetime | None:
+    """The latest arrival before ``before``: the rollup names the last quarter-hour with
+    calls up to it, and only that quarter-hour's calls are read (the one before too, when
+    ``before`` cuts through it ahead of its first call)."""
+    if not rollup.kept_for(con, centre.centre_id):  # no rollup: read every arrival
+        return con.execute(
+            "SELECT max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at < ?",
+            [centre.centre_id, before],
+        ).fetchone()[0]
+    up_to = rollup.quarter_of(before)
+    for _ in range(2):
+        quarter = con.execute(
+            "SELECT max(quarter) FROM (SELECT quarter FROM call_interval_deltas "
+            "WHERE centre_id = ? AND quarter <= ? GROUP BY quarter HAVING sum(n) <> 0)",
+            [centre.centre_id, up_to],
+        ).fetchone()[0]
+        if quarter is None:
+            return None
+        start = rollup.quarter_start(quarter)
+        end = min(before, start + dt.timedelta(seconds=rollup.QUARTER_S))
+        latest = con.execute(
+            "SELECT max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at >= ? "
+            "AND arrived_at < ?",
+            [centre.centre_id, start, end],
+        ).fetchone()[0]
+        if latest is not None or quarter < up_to:
+            return latest
+        up_to = quarter - 1  # ``before`` fell in this quarter-hour before its calls
+    return None
 
 
 def data_age(con, centre: Centre, now: dt.datetime, latest: dt.datetime | None = None) -> DataAge:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from analytics import snapshot_cache
 from analytics.translation import N_, gettext
 
 DIMENSIONS = ("category", "topic", "queue", "site", "channel", "centre")
@@ -88,11 +89,17 @@ def save_labels(con, centre_id: str, labels: Mapping[str, Mapping[str, Mapping[s
 def labels_for(con, centre_id: str, lang: str) -> dict[str, dict[str, str]]:
     """``{dimension: {code: label}}`` of ``centre_id`` in ``lang``; a code without a label
     in ``lang`` has its English one."""
-    rows = con.execute(
-        "SELECT dimension, code, lang, label FROM labels WHERE centre_id = ? AND lang IN (?, ?) "
-        "ORDER BY dimension, code, lang = ?",
-        [centre_id, lang, FALLBACK_LANG, lang],
-    ).fetchall()
+    rows = snapshot_cache.read(
+        con,
+        ("labels", centre_id, lang),
+        lambda: tuple(
+            con.execute(
+                "SELECT dimension, code, lang, label FROM labels WHERE centre_id = ? "
+                "AND lang IN (?, ?) ORDER BY dimension, code, lang = ?",
+                [centre_id, lang, FALLBACK_LANG, lang],
+            ).fetchall()
+        ),
+    )
     result: dict[str, dict[str, str]] = {}
     for dimension, code, _lang, label in rows:  # the wanted language sorts last and wins
         result.setdefault(dimension, {})[code] = label
@@ -107,11 +114,17 @@ def centre_names(con, centres, lang: str) -> dict[str, str]:
     if not ids:
         return {}
     marks = ", ".join("?" * len(ids))
-    rows = con.execute(
-        f"SELECT code, label FROM labels WHERE dimension = 'centre' AND centre_id = code "
-        f"AND lang = ? AND code IN ({marks})",
-        [lang, *ids],
-    ).fetchall()
+    rows = snapshot_cache.read(
+        con,
+        ("centre names", lang, tuple(ids)),
+        lambda: tuple(
+            con.execute(
+                f"SELECT code, label FROM labels WHERE dimension = 'centre' AND centre_id = code "
+                f"AND lang = ? AND code IN ({marks})",
+                [lang, *ids],
+            ).fetchall()
+        ),
+    )
     named = dict(rows)
     return {c.centre_id: named.get(c.centre_id) or c.name or c.centre_id for c in centres}
 

@@ -108,6 +108,58 @@ def value(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T
     return found
 
 
+_READ: dict[str, dict[int, dict[Hashable, Any]]] = {}  # alias -> snapshot -> answers
+_PENDING: dict[tuple, threading.Event] = {}  # (alias, snapshot, key) being computed
+# answers kept per snapshot for readers (``read``): a page's few dozen, for a few snapshots
+READ_ANSWERS_PER_SNAPSHOT = 512
+
+
+def read(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]) -> T:
+    """What a reader asks of ``con``'s snapshot (a query's answer, a page's span of data):
+    ``compute()`` once per snapshot, then kept for every reader of that snapshot in this
+    process. A snapshot never changes, so the answer is exact whatever wrote it; unlike
+    ``value`` nothing is carried to a later snapshot, so no writer needs to tell this
+    module anything. In a writer (whose own changes are not in the snapshot) or outside a
+    registered transaction: ``compute()``, kept nowhere.
+
+    Readers asking for the same answer at once (twenty wallboards after a feed's commit)
+    wait for the first one's instead of each computing it.
+
+    The answer is shared: callers must not change it (return tuples, or copy)."""
+    entry = _OPEN.get(id(con))
+    if entry is None or entry.writer:
+        return compute()
+    snapshot = snapshot_of(con)
+    asked = (entry.alias, snapshot, key)
+    while True:
+        with _LOCK:
+            kept = _READ.get(entry.alias, {}).get(snapshot, {})
+            if key in kept:
+                return kept[key]
+            pending = _PENDING.get(asked)
+            mine = pending is None
+            if mine:
+                pending = _PENDING[asked] = threading.Event()
+        if mine:
+            break
+        pending.wait()  # then the kept answer (or, if that reader failed, compute it)
+    try:
+        found = compute()
+        with _LOCK:
+            per_alias = _READ.setdefault(entry.alias, {})
+            answers = per_alias.setdefault(snapshot, {})
+            if len(answers) >= READ_ANSWERS_PER_SNAPSHOT:
+                answers.pop(next(iter(answers)))  # the oldest answer goes
+            answers[key] = found
+            for old in sorted(per_alias)[:-KEPT_SNAPSHOTS]:
+                del per_alias[old]
+    finally:
+        with _LOCK:
+            _PENDING.pop(asked, None)
+        pending.set()
+    return found
+
+
 def put(con: duckdb.DuckDBPyConnection, key: Hashable, new: Any) -> None:
     """A writer set ``key`` to ``new`` (visible to it now, to others once it commits)."""
     entry = _OPEN.get(id(con))
@@ -150,3 +202,4 @@ def drop(alias: str) -> None:
     """The store attached as ``alias`` was detached: its values go."""
     with _LOCK:
         _BY_SNAPSHOT.pop(alias, None)
+        _READ.pop(alias, None)

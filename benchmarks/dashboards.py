@@ -1,5 +1,5 @@
 """How fast are the dashboards on a big store? Every callback's 95th percentile against
-300 ms, and the first Overview load in a real browser against 2 s.
+300 ms, and the first Overview load in a real browser against 1 s.
 
 Uses the KPI benchmark's cached store of N calls (default 10,000,000 over 2024 at a
 Riyadh centre, built once under benchmarks/.data/ by ``benchmarks/kpi.py``'s
@@ -10,10 +10,15 @@ Riyadh centre, built once under benchmarks/.data/ by ``benchmarks/kpi.py``'s
   read — and the filter, drill-down and wallboard refresh callbacks, posted to
   ``/_dash-update-component`` through Flask's test client with a logged-in session
   (the full server path: guard, CSRF, the KPI layer, the layout's JSON), R times each
-  after a warm-up; the 95th percentile and its ratio to 300 ms are printed;
+  after a warm-up, two ways: **cold**, as the first request after another process
+  published a write (a live feed's commit, a load: every answer kept for the old
+  snapshot, ``analytics.snapshot_cache``, is gone; the store's files are in the OS's
+  cache), and **warm**, the same request again at the same snapshot (another user, a
+  refresh); the 95th percentile of each and its ratio to 300 ms are printed;
 * the first Overview load in Debian's Chromium (Playwright) on a new browser context
-  (no cache): from navigation until the headline tiles are on screen, and the same
-  once the browser has the scripts cached; ratio to 2 s.
+  (no cache) and a new snapshot: from navigation until the headline tiles are on
+  screen, and the same once the browser has the scripts cached and the snapshot's
+  answers are kept; ratio to the limit.
 
 The machine's load average is printed: on a shared machine every figure is inflated.
 
@@ -35,12 +40,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import kpi as kpi_benchmark  # noqa: E402
 
+from analytics import snapshot_cache  # noqa: E402
 from benchmarks.support.app import bench_app, log_in, logged_in_page, p95, served  # noqa: E402
 from dashboards.protocol import callback_request, page_request  # noqa: E402
 
 QUERY = "?centre=bench_riyadh&period=2024-09"
 LIMIT_S = 0.300
-FIRST_LOAD_LIMIT_S = 2.0
+FIRST_LOAD_LIMIT_S = 1.0  # issue 22: the first load at most 1 s on 10M calls
 
 
 def wallboard_body(search: str) -> dict:
@@ -51,7 +57,14 @@ def wallboard_body(search: str) -> dict:
     )
 
 
-def time_callbacks(app, runs: int) -> list[tuple[str, float, float]]:
+def new_snapshot(app) -> None:
+    """Forget every answer kept for the store's snapshots, as a commit by another process
+    makes them useless."""
+    store = app.server.config["CCA"].store
+    snapshot_cache.drop(store.alias)
+
+
+def time_callbacks(app, runs: int) -> list[tuple[str, float, float, float, float]]:
     client = app.server.test_client()
     csrf = log_in(client)
     cases = [
@@ -70,25 +83,32 @@ def time_callbacks(app, runs: int) -> list[tuple[str, float, float]]:
     ]
     results = []
     for name, body in cases:
-        times = []
+        cold, warm = [], []
         for i in range(runs + 1):
-            started = time.perf_counter()
-            response = client.post(
-                "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf}
-            )
-            elapsed = time.perf_counter() - started
-            if response.status_code != 200:
-                raise SystemExit(f"{name}: HTTP {response.status_code}\n{response.text[:800]}")
-            if i:  # the first is a warm-up
-                times.append(elapsed)
-        results.append((name, statistics.median(times), p95(times)))
+            for times in (cold, warm):
+                if times is cold:
+                    new_snapshot(app)
+                started = time.perf_counter()
+                response = client.post(
+                    "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf}
+                )
+                elapsed = time.perf_counter() - started
+                if response.status_code != 200:
+                    raise SystemExit(f"{name}: HTTP {response.status_code}\n{response.text[:800]}")
+                if i:  # the first round is a warm-up
+                    times.append(elapsed)
+        results.append(
+            (name, statistics.median(cold), p95(cold), statistics.median(warm), p95(warm))
+        )
     return results
 
 
 def first_load(app) -> tuple[float, float]:
     with served(app, threads=6) as url, logged_in_page(url, 1440, 1000) as page:
         loads = []
-        for _ in range(2):  # the first with an empty cache, then cached scripts
+        for i in range(2):  # the first with empty caches, then cached scripts and answers
+            if i == 0:
+                new_snapshot(app)
             started = time.perf_counter()
             page.goto(url + "/" + QUERY)
             page.wait_for_selector("#overview-period [data-kpi='offered']", timeout=60_000)
@@ -103,19 +123,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = bench_app(store, Path(tmp))
         print(f"store: {n:,} calls ({store.path}); load average {os.getloadavg()[0]:.1f}")
-        print(f"{'callback':<34} {'median':>9} {'p95':>9}  ratio to {LIMIT_S * 1000:.0f} ms")
-        worst = 0.0
-        for name, median, high in time_callbacks(app, runs):
-            worst = max(worst, high)
+        limit = f"{LIMIT_S * 1000:.0f} ms"
+        print(
+            f"{'callback':<34} {'cold: median':>13} {'p95':>8} {'ratio':>6}   "
+            f"{'warm: median':>13} {'p95':>8} {'ratio':>6}   (ratio: p95 / {limit})"
+        )
+        worst_cold = worst_warm = 0.0
+        for name, cold_m, cold_p, warm_m, warm_p in time_callbacks(app, runs):
+            worst_cold, worst_warm = max(worst_cold, cold_p), max(worst_warm, warm_p)
             print(
-                f"{name:<34} {median * 1000:7.0f} ms {high * 1000:7.0f} ms  {high / LIMIT_S:5.2f}"
+                f"{name:<34} {cold_m * 1000:10.0f} ms {cold_p * 1000:5.0f} ms "
+                f"{cold_p / LIMIT_S:6.2f}   {warm_m * 1000:10.0f} ms {warm_p * 1000:5.0f} ms "
+                f"{warm_p / LIMIT_S:6.2f}"
             )
-        print(f"slowest p95: {worst * 1000:.0f} ms = {worst / LIMIT_S:.2f} x the 300 ms limit")
+        print(
+            f"slowest p95: cold {worst_cold * 1000:.0f} ms = {worst_cold / LIMIT_S:.2f} x, "
+            f"warm {worst_warm * 1000:.0f} ms = {worst_warm / LIMIT_S:.2f} x the {limit} limit"
+        )
         cold, warm = first_load(app)
         print(
-            f"first Overview load in Chromium: {cold:.2f} s empty cache "
-            f"({cold / FIRST_LOAD_LIMIT_S:.2f} x the 2 s limit), {warm:.2f} s cached "
-            f"({warm / FIRST_LOAD_LIMIT_S:.2f} x)"
+            f"first Overview load in Chromium: {cold:.2f} s, empty caches and a new snapshot "
+            f"({cold / FIRST_LOAD_LIMIT_S:.2f} x the {FIRST_LOAD_LIMIT_S:.0f} s limit); "
+            f"{warm:.2f} s cached ({warm / FIRST_LOAD_LIMIT_S:.2f} x)"
         )
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import flask
 
+from analytics import freshness, snapshot_cache
 from analytics.appstate import AppState
 from analytics.centres import Centre, get_centre, list_centres
 from analytics.periods import Period, parse_period
@@ -130,25 +131,18 @@ class View:
         return {k: v for k, v in self.filters.items() if k in TICKET_FILTERS}
 
 
-def _memo(key: tuple, compute):
-    """``AppContext.memo`` inside a request; plain ``compute()`` outside one (tests)."""
-    if flask.has_app_context() and "CCA" in flask.current_app.config:
-        return app_context().memo(key, compute)
-    return compute()
-
-
 def centre_ids_with_data(con) -> set[str]:
-    """Centres that have calls, tickets or a live feed (read once per version of the store)."""
+    """Centres that have calls, tickets or a live feed (read once per snapshot)."""
 
     def compute():
-        rows = con.execute(
-            "SELECT DISTINCT centre_id FROM call_intervals "
+        rows = con.execute(  # the rollup's deltas of a centre sum to its calls
+            "SELECT centre_id FROM call_interval_deltas GROUP BY centre_id HAVING sum(n) <> 0 "
             "UNION SELECT DISTINCT centre_id FROM tickets "
             "UNION SELECT DISTINCT centre_id FROM live_feed_health"  # a live feed's first minutes
         ).fetchall()
-        return {r[0] for r in rows}
+        return frozenset(r[0] for r in rows)
 
-    return _memo(("centres-with-data",), compute)
+    return set(snapshot_cache.read(con, ("centres with data",), compute))
 
 
 def visible_centres(con, user) -> list[Centre]:
@@ -158,18 +152,9 @@ def visible_centres(con, user) -> list[Centre]:
 
 
 def call_span(con, centre: Centre) -> tuple[dt.datetime, dt.datetime] | None:
-    """The first and the last call's arrival (local), once per version of the store."""
-
-    def compute():
-        first, last = con.execute(
-            "SELECT min(arrived_at), max(arrived_at) FROM calls WHERE centre_id = ?",
-            [centre.centre_id],
-        ).fetchone()
-        if first is None:
-            return None
-        return first.astimezone(centre.tz), last.astimezone(centre.tz)
-
-    return _memo(("call-span", centre.centre_id), compute)
+    """The first and the last call's arrival (local), once per snapshot of the store."""
+    span = freshness.call_span(con, centre)
+    return None if span is None else (span[0].astimezone(centre.tz), span[1].astimezone(centre.tz))
 
 
 def latest_call_day(con, centre: Centre) -> dt.date | None:

@@ -88,7 +88,7 @@ PAGE_KINDS = {
 
 
 def _count(con, centre, period, filters: dict, kind: str) -> int:
-    from analytics.kpi import call_kpis, ticket_kpis
+    from dashboards.queries import call_kpis, ticket_kpis
 
     total = 0
     if kind in ("calls", "both"):

@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from analytics import kpi, snapshot_cache
 from analytics.centres import Centre
-from analytics.kpi import call_kpis, occupancy, ticket_kpis
+from analytics.freshness import first_ticket, latest_call
+from analytics.kpi import occupancy
 from analytics.kpi.backlog import call_list, open_ticket_ages, ticket_list
 from analytics.kpi.tickets import at_risk_tickets
 from analytics.periods import Period
@@ -31,33 +33,57 @@ def day_period(day: dt.date, label: str | None = None) -> Period:
     return Period(day, day, label or day.isoformat())
 
 
+def _kept_rows(con, function, centre: Centre, options: dict) -> list[dict]:
+    """``function(con, centre, **options)``'s rows (a KPI-layer function), computed once
+    per snapshot of the store and kept for every page and user reading that snapshot
+    (``snapshot_cache.read``: a snapshot never changes, so the rows are exact). Each
+    caller gets its own copies."""
+    key = (function.__qualname__, repr(centre), _hashable(options))
+    rows = snapshot_cache.read(con, key, lambda: tuple(function(con, centre, **options)))
+    return [dict(row) for row in rows]
+
+
+def _hashable(value):
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+def call_kpis(con, centre: Centre, **options) -> list[dict]:
+    """``analytics.kpi.call_kpis``, kept per snapshot (``_kept_rows``)."""
+    return _kept_rows(con, kpi.call_kpis, centre, options)
+
+
+def ticket_kpis(con, centre: Centre, **options) -> list[dict]:
+    """``analytics.kpi.ticket_kpis``, kept per snapshot (``_kept_rows``)."""
+    return _kept_rows(con, kpi.ticket_kpis, centre, options)
+
+
 def latest_day_with_calls(con, centre: Centre, on_or_before: dt.date) -> dt.date | None:
     """The last local day up to ``on_or_before`` that has calls (today, if any yet)."""
     lo, hi = day_period(on_or_before).bounds(centre.tz)
-    latest = con.execute(
-        "SELECT max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at < ?",
-        [centre.centre_id, hi],
-    ).fetchone()[0]
-    return latest.astimezone(centre.tz).date() if latest is not None else None
+    latest = latest_call(con, centre, before=hi)
+    return latest.date() if latest is not None else None
 
 
 def has_any_tickets(con, centre: Centre) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM tickets WHERE centre_id = ? LIMIT 1)",
-            [centre.centre_id],
-        ).fetchone()[0]
-    )
+    return first_ticket(con, centre) is not None
 
 
 def has_staffing(con, centre: Centre, period: Period) -> bool:
     lo, hi = period.bounds(centre.tz)
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM staffing WHERE centre_id = ? AND "
-            "interval_start >= ? AND interval_start < ? LIMIT 1)",
-            [centre.centre_id, lo, hi],
-        ).fetchone()[0]
+    return snapshot_cache.read(
+        con,
+        ("has staffing", centre.centre_id, lo, hi),
+        lambda: bool(
+            con.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM staffing WHERE centre_id = ? AND "
+                "interval_start >= ? AND interval_start < ? LIMIT 1)",
+                [centre.centre_id, lo, hi],
+            ).fetchone()[0]
+        ),
     )
 
 
@@ -299,8 +325,14 @@ def tickets(
 
 
 def calls_behind(con, centre: Centre, period: Period, filters: Filters, limit: int = 500):
-    """(how many, the newest ``limit``) calls behind the figures of this selection."""
-    return call_list(con, centre, period=period, filters=dict(filters), limit=limit)
+    """(how many, the newest ``limit``) calls behind the figures of this selection (kept
+    per snapshot, as ``_kept_rows``)."""
+    options = {"period": period, "filters": dict(filters), "limit": limit}
+    key = ("call_list", repr(centre), _hashable(options))
+    total, rows = snapshot_cache.read(
+        con, key, lambda: (lambda t, r: (t, tuple(r)))(*call_list(con, centre, **options))
+    )
+    return total, [dict(row) for row in rows]
 
 
 def sites(con, centre: Centre, period: Period, filters: Filters) -> dict:

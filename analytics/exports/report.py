@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analytics.centres import Centre
-from analytics.freshness import DataAge, data_age, latest_call
+from analytics.freshness import DataAge, call_span, data_age, first_ticket, latest_call
 from analytics.kpi import call_kpis, occupancy, threshold_label, ticket_kpis
 from analytics.labels import LANGS, labels_for
 from analytics.periods import Period, month_run, parse_period, same_days_of_month
@@ -383,11 +383,10 @@ def prefetch_tickets(
 
 def history_start(con, centre: Centre) -> dt.date | None:
     """The local date of the centre's first call or ticket (None: no history)."""
-    first = con.execute(
-        "SELECT min(t) FROM (SELECT min(arrived_at) AS t FROM calls WHERE centre_id = ? "
-        "UNION ALL SELECT min(created_at) FROM tickets WHERE centre_id = ?)",
-        [centre.centre_id, centre.centre_id],
-    ).fetchall()[0][0]
+    span = call_span(con, centre)
+    first = first_ticket(con, centre)
+    if span is not None:
+        first = span[0] if first is None else min(first, span[0])
     return None if first is None else first.astimezone(centre.tz).date()
 
 

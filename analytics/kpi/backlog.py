@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
+from analytics.kpi import rollup
 from analytics.kpi.buckets import check_filters, filter_sql
-from analytics.kpi.calls import CALL_DIMENSIONS
+from analytics.kpi.calls import CALL_DIMENSIONS, rollup_columns
 from analytics.kpi.tickets import TICKET_DIMENSIONS, clock_sql
 from analytics.periods import Period
 from analytics.records import CALL_TEXTS
@@ -169,6 +170,24 @@ CALL_LIST_COLUMNS = (
 )
 
 
+def _rollup_total(con, centre: Centre, period: Period, flt: dict) -> int | None:
+    """How many calls the period and filters hold, from the quarter-hour rollup when it
+    gives the exact count (routing filters, offsets in whole quarter-hours), else None."""
+    dims = tuple(flt)
+    columns = rollup_columns(
+        con, centre, dims, centre.sl_thresholds_s[:1], centre.short_abandon_s, period, None
+    )
+    if columns is None:
+        return None
+    lo, hi = period.bounds(centre.tz)
+    flt_sql, flt_params = filter_sql(flt, "c")
+    return con.execute(
+        "SELECT coalesce(CAST(sum(c.n) AS BIGINT), 0) FROM call_intervals c "
+        f"WHERE c.centre_id = ? AND c.quarter >= ? AND c.quarter < ? {flt_sql}",
+        [centre.centre_id, rollup.quarter_of(lo), rollup.quarter_of(hi), *flt_params],
+    ).fetchone()[0]
+
+
 def call_list(
     con, centre: Centre, *, period: Period, filters: Filters = None, limit: int = 1000
 ) -> tuple[int, list[dict]]:
@@ -180,17 +199,28 @@ def call_list(
     lo, hi = period.bounds(centre.tz)
     where = f"c.centre_id = ? AND c.arrived_at >= ? AND c.arrived_at < ? {flt_sql}"
     params = [centre.centre_id, lo, hi, *flt_params]
-    total = con.execute(f"SELECT count(*) FROM calls c WHERE {where}", params).fetchone()[0]
-    rows = con.execute(
-        f"""
+    total = _rollup_total(con, centre, period, flt)
+    if total is None:
+        total = con.execute(f"SELECT count(*) FROM calls c WHERE {where}", params).fetchone()[0]
+    # The newest calls of the period's last day, then of the last 8, 64 ... days, until
+    # ``limit`` are found: the files' statistics skip the rest of a long period (a year's
+    # list read every column of 10M calls in 1.2 s).
+    span, rows = dt.timedelta(days=1), []
+    while total:
+        start = max(lo, hi - span)
+        rows = con.execute(
+            f"""
 SELECT call_id, arrived_at, outcome, wait_s,
        CASE WHEN outcome = 'answered'
             THEN coalesce(talk_s, 0) + coalesce(hold_s, 0) + coalesce(acw_s, 0) END,
        category, topic, queue, site, channel, agent_id
-FROM calls c WHERE {where}
+FROM calls c WHERE {where} AND c.arrived_at >= ?
 ORDER BY arrived_at DESC, call_id LIMIT ?""",
-        [*params, limit],
-    ).fetchall()
+            [*params, start, limit],
+        ).fetchall()
+        if len(rows) >= limit or start == lo:
+            break
+        span *= 8
     out = []
     for row in rows:
         record = dict(zip(CALL_LIST_COLUMNS, row, strict=True))

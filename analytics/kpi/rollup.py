@@ -287,3 +287,26 @@ def aligned(changes: Sequence[tuple[int | None, int]]) -> bool:
     return all(
         offset % QUARTER_US == 0 and (at is None or at % QUARTER_US == 0) for at, offset in changes
     )
+
+
+def kept_for(con: duckdb.DuckDBPyConnection, centre_id: str) -> bool:
+    """Whether the centre has a rollup (read once per snapshot)."""
+    return _state(con, centre_id) is not None
+
+
+def quarter_span(con: duckdb.DuckDBPyConnection, centre_id: str) -> tuple[int, int] | None:
+    """The first and the last UTC quarter-hour with calls of the centre, from its rollup
+    ((None, None) without calls); None when the centre has no rollup. A few thousand rollup
+    rows answer what the calls' min and max would read every call's arrival for."""
+    if not kept_for(con, centre_id):
+        return None
+    return con.execute(
+        "SELECT min(quarter), max(quarter) FROM (SELECT quarter FROM call_interval_deltas "
+        "WHERE centre_id = ? GROUP BY quarter HAVING sum(n) <> 0)",
+        [centre_id],
+    ).fetchone()
+
+
+def quarter_start(quarter: int) -> dt.datetime:
+    """The UTC instant a rollup quarter-hour starts at (``quarter_of``'s inverse)."""
+    return dt.datetime.fromtimestamp(quarter * QUARTER_S, dt.UTC)

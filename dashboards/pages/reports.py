@@ -45,7 +45,7 @@ def download_href(centre_id: str, period: str, fmt: str, lang: str) -> str:
 
 def build(ctx: PageContext):
     w, labels = ctx.w, ctx.labels
-    from analytics.kpi import call_kpis, ticket_kpis
+    from dashboards.queries import call_kpis, ticket_kpis
 
     row = call_kpis(ctx.con, ctx.centre, period=ctx.period)[0]
     tickets = ticket_kpis(ctx.con, ctx.centre, period=ctx.period)[0]
@@ -97,10 +97,11 @@ def centres_side_by_side(ctx: PageContext):
     """Every centre the user may see, the period's KPIs side by side, each cell coloured
     against that centre's own target (the executives' comparison, on screen)."""
     from analytics.centres import get_centre
-    from analytics.kpi import call_kpis, threshold_label, ticket_kpis
+    from analytics.kpi import threshold_label
     from analytics.labels import centre_names
     from dashboards import targets
     from dashboards.context import visible_centres
+    from dashboards.queries import call_kpis, ticket_kpis
 
     w, labels = ctx.w, ctx.labels
     centres = visible_centres(ctx.con, ctx.user)

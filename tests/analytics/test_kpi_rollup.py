@@ -20,7 +20,7 @@ from analytics.ingest import ingest_file
 from analytics.kpi import call_kpis, rollup
 from analytics.kpi import calls as calls_module
 from analytics.kpi.buckets import offset_changes
-from analytics.kpi.calls import _rollup_columns
+from analytics.kpi.calls import rollup_columns
 from analytics.periods import parse_period
 from analytics.store import Store
 
@@ -60,7 +60,7 @@ def compare_everything(con, centre: Centre) -> int:
             )
             assert_same(ours, scanned)
             days = (period.start, period.end) if period else (dt.date(2024, 3, 1),) * 2
-            if _rollup_columns(con, centre, by, centre.sl_thresholds_s, 5.0, period, days):
+            if rollup_columns(con, centre, by, centre.sl_thresholds_s, 5.0, period, days):
                 answered_by_rollup += 1
     return answered_by_rollup
 
@@ -149,9 +149,9 @@ def test_new_thresholds_rebuild_the_rollup_and_other_ones_scan(tmp_path):
         assert rollup.stale_rows(con, centre) == 0
         days = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
         period = parse_period("2024-03")
-        assert _rollup_columns(con, centre, (), (10, 60), 30.0, period, days)
-        assert _rollup_columns(con, centre, (), (90,), 30.0, period, days) is None
-        assert _rollup_columns(con, centre, (), (10,), 5.0, period, days) is None
+        assert rollup_columns(con, centre, (), (10, 60), 30.0, period, days)
+        assert rollup_columns(con, centre, (), (90,), 30.0, period, days) is None
+        assert rollup_columns(con, centre, (), (10,), 5.0, period, days) is None
         for thresholds in [(20, 10, 60, 45, 90), (60, 10), (12, 30)]:
             for interval in (None, "30min"):
                 ours = call_kpis(

@@ -26,7 +26,7 @@ from analytics.centres import Centre, get_centre
 from analytics.ingest import ingest_file
 from analytics.kpi import call_kpis, rollup
 from analytics.kpi import calls as calls_module
-from analytics.kpi.calls import _rollup_columns
+from analytics.kpi.calls import rollup_columns
 from analytics.periods import parse_period
 from analytics.records import CALL_COLUMNS
 from analytics.store import Store
@@ -156,7 +156,7 @@ def test_edge_groups_agree_both_ways_in_odd_zones(tmp_path, zone, day, monkeypat
                 thresholds = query.get("thresholds_s", centre.sl_thresholds_s)
                 dims = query.get("by", ())
                 by_rollup += (
-                    _rollup_columns(con, centre, dims, thresholds, 5.0, period, days) is not None
+                    rollup_columns(con, centre, dims, thresholds, 5.0, period, days) is not None
                 )
                 if period is not None and period.label == "2023-01" and not dims:
                     assert all(row["offered"] == 0 for row in rows)
@@ -227,7 +227,7 @@ def test_rollup_stays_in_step_through_every_write(tmp_path):
         centre = get_centre(con, "ktm")
         for thresholds in [(10, 20), (30, 12, 10), (20,)]:
             query = dict(thresholds_s=thresholds, short_abandon_s=3, by=("category",))
-            assert _rollup_columns(con, centre, ("category",), thresholds, 3, None, None)
+            assert rollup_columns(con, centre, ("category",), thresholds, 3, None, None)
             both_ways(con, centre, **query)
             both_ways(con, centre, interval="week", **query)
     # a file that corrects a call of the other centre's id space leaves lhi alone

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
+import time
 
-from analytics import extensions
+from analytics import extensions, freshness, snapshot_cache
 from analytics.call_log import changing_calls, save_centre
 from analytics.centres import get_centre
 from analytics.ingest import ingest_file
@@ -73,3 +75,106 @@ def test_kept_values_follow_every_write_and_never_another_processs(tmp_path):
     assert _one_call(store, "d") == 101
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM calls").fetchone()[0] == 4
+
+
+def test_a_readers_answers_are_kept_per_snapshot_and_never_for_a_writer(tmp_path):
+    store = Store(tmp_path / "lake.duckdb")
+    seed = tmp_path / "seed.csv"
+    seed.write_text(
+        "call_id,arrived_at,outcome,wait_s\na,2024-03-01T08:00:00+03:00,answered,1\n",
+        encoding="utf-8",
+    )
+    ingest_file(store, "calls", seed, "ruh", timezone="Asia/Riyadh")
+    asked = []
+
+    def count_calls(con):
+        asked.append(1)
+        return con.execute("SELECT count(*) FROM calls").fetchone()[0]
+
+    def read(con):
+        return snapshot_cache.read(con, ("calls",), lambda: count_calls(con))
+
+    with store.reader() as con:
+        assert read(con) == 1
+    with store.reader() as old:
+        assert read(old) == 1
+        assert len(asked) == 1  # kept for the snapshot
+        with store.writer() as con:  # a writer's own changes are not in the snapshot
+            _insert(con, "b")
+            assert read(con) == 2
+            assert read(con) == 2
+        assert len(asked) == 3
+        assert read(old) == 1  # the older snapshot keeps its answer
+    with store.reader() as con:
+        assert read(con) == 2
+    assert len(asked) == 4
+
+
+def _insert(con, call_id: str) -> None:
+    with changing_calls(con, "ruh") as calls:
+        calls.insert(
+            ["centre_id", "call_id", "arrived_at", "outcome", "wait_s"],
+            "SELECT 'ruh', ?, ?, 'answered', 3.0",
+            [call_id, dt.datetime(2024, 3, 2, 9, tzinfo=dt.UTC)],
+        )
+
+
+def test_the_latest_call_before_an_instant_from_the_rollup_is_the_calls_own(tmp_path):
+    """``freshness.latest_call`` reads one quarter-hour of calls the rollup points to;
+    it must agree with max(arrived_at) over every call, at cuts before, inside and after
+    the data, on a quarter-hour's edge and inside a quarter-hour before its first call."""
+    store = Store(tmp_path / "lake.duckdb")
+    path = tmp_path / "calls.csv"
+    arrivals = ["08:00:00", "08:14:59", "08:15:00", "08:40:10", "10:07:30", "10:07:31"]
+    path.write_text(
+        "call_id,arrived_at,outcome,wait_s\n"
+        + "".join(f"c{i},2024-03-01T{t}+03:00,answered,1\n" for i, t in enumerate(arrivals)),
+        encoding="utf-8",
+    )
+    ingest_file(store, "calls", path, "ruh", timezone="Asia/Riyadh")
+    zone = dt.timezone(dt.timedelta(hours=3))
+    cuts = [dt.datetime(2024, 3, 1, 7, 59, tzinfo=zone)]
+    cuts += [dt.datetime.fromisoformat(f"2024-03-01T{t}+03:00") for t in arrivals]
+    cuts += [
+        dt.datetime(2024, 3, 1, 8, 15, 0, 1, tzinfo=zone),
+        dt.datetime(2024, 3, 1, 10, 0, tzinfo=zone),  # a quarter-hour before its first call
+        dt.datetime(2024, 3, 1, 10, 5, tzinfo=zone),
+        dt.datetime(2024, 3, 2, tzinfo=zone),
+    ]
+    with store.reader() as con:
+        centre = get_centre(con, "ruh")
+        span = freshness.call_span(con, centre)
+        assert span == con.execute("SELECT min(arrived_at), max(arrived_at) FROM calls").fetchone()
+        for cut in cuts:
+            expected = con.execute(
+                "SELECT max(arrived_at) FROM calls WHERE arrived_at < ?", [cut]
+            ).fetchone()[0]
+            assert freshness.latest_call(con, centre, before=cut) == expected, cut
+
+
+def test_readers_asking_at_once_wait_for_one_answer(tmp_path):
+    """Twenty wallboards after a feed's commit: one reads, the others wait for its answer."""
+    store = Store(tmp_path / "lake.duckdb")
+    store.initialise()
+    asked = []
+    started = threading.Barrier(4)
+
+    def slow():
+        asked.append(1)
+        time.sleep(0.3)
+        return "answer"
+
+    def ask(results):
+        with store.reader() as con:
+            snapshot_cache.snapshot_of(con)
+            started.wait()
+            results.append(snapshot_cache.read(con, ("slow",), slow))
+
+    results: list = []
+    threads = [threading.Thread(target=ask, args=(results,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["answer"] * 4
+    assert len(asked) == 1

@@ -198,6 +198,31 @@ def test_the_calls_behind_a_figure_follow_its_filters_and_never_show_the_caller(
     assert answered["handle_s"] == pytest.approx((talk or 0) + (hold or 0) + (acw or 0))
 
 
+def test_the_calls_behind_a_figure_are_the_newest_of_the_whole_period(con, centre):
+    """The list reads the period's last days first and widens until it has enough; the
+    count comes from the rollup where it can: both as plain SQL over every call says."""
+    lo, hi = SEPT.bounds(centre.tz)
+    topic = con.execute(
+        "SELECT topic FROM calls WHERE centre_id = ? AND topic IS NOT NULL LIMIT 1",
+        [centre.centre_id],
+    ).fetchone()[0]
+    cases = [({}, 1), ({}, 700), ({"category": ["worker"]}, 100_000), ({"topic": [topic]}, 30)]
+    for filters, limit in cases:
+        total, rows = call_list(con, centre, period=SEPT, filters=filters, limit=limit)
+        where = "centre_id = ? AND arrived_at >= ? AND arrived_at < ?"
+        params = [centre.centre_id, lo, hi]
+        for dim, values in filters.items():
+            where += f" AND {dim} = ?"
+            params.append(values[0])
+        expected = con.execute(
+            f"SELECT call_id FROM calls WHERE {where} ORDER BY arrived_at DESC, call_id LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        assert [r["call_id"] for r in rows] == [e[0] for e in expected], filters
+        count = con.execute(f"SELECT count(*) FROM calls WHERE {where}", params).fetchone()[0]
+        assert total == count, filters
+
+
 def test_an_export_says_where_its_data_stop(con, centre, tmp_path):
     from analytics.exports import write_export
 
