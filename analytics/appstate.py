@@ -8,7 +8,8 @@ write is one short transaction.
 
 Versioned migrations live in ``analytics/appstate_migrations/NNN_name.sql`` and are applied
 in order on first connection (SQLite's ``user_version`` holds the version). Each issue that
-needs tables adds its own migration file: users and audit (001), alerts (002), jobs (003).
+needs tables adds its own migration file: users and audit (001), alerts (002), jobs (003),
+backtest jobs (004), the intraday model errors (005, a cache).
 
     state = AppState.beside(store.path)
     with state.connect() as con:          # commits on success, rolls back on error

@@ -26,6 +26,8 @@ in a process applies the pending ones. A single-file store of the previous desig
 never read as a lake: opening one raises :class:`OldStoreError`, which names
 ``cca store migrate``.
 """
+# long: the one home of the lake's life cycle (attach, migrate, read, write, compact, back up,
+# time travel), which share the process's engine, its locks and the snapshot cache
 
 from __future__ import annotations
 
@@ -68,6 +70,14 @@ BUSY_TIMEOUT_MS = 30_000
 DEFAULT_RETENTION = dt.timedelta(days=30)
 # Writers compact the store each time its snapshot count crosses a multiple of this.
 AUTO_COMPACT_EVERY = 500
+# A live feed's rounds are committed with this message; compaction keeps every such
+# snapshot for THIN_AFTER, then only the last of each THIN_EVERY. A transaction's first
+# statement reads the catalogue's whole list of snapshots (about 0.9 ms per 1,000 of them
+# here), and a feed committing every second makes 86,400 a day: after 30 days every read
+# and commit would wait 2.4 s more (docs/stores.md, "Retention and maintenance").
+FEED_COMMIT = "live feed"
+THIN_AFTER = dt.timedelta(hours=1)
+THIN_EVERY = dt.timedelta(minutes=15)
 # Rows an insert or delete may hold to be written into the catalogue instead of a
 # Parquet file of its own ("data inlining"): a feed's commits, a centre's settings.
 INLINE_ROWS = 1000
@@ -165,6 +175,29 @@ def file_kind(path: Path) -> str | None:
     if head[8:12] == b"DUCK":
         return "single-file"
     return "lake" if not head else "other"
+
+
+def feed_snapshots_to_thin(snapshots: list[tuple], now: dt.datetime) -> list[int]:
+    """Of ``snapshots`` ((id, time, commit message), by id), the live feed's rounds older
+    than ``THIN_AFTER`` that are not the last of their ``THIN_EVERY`` (UTC windows): a
+    snapshot holds the whole store as it stood, so the last of a window holds every
+    earlier round's calls. Loads, corrections and settings are never thinned, nor the
+    newest snapshot."""
+    if not snapshots:
+        return []
+    newest = snapshots[-1][0]
+    every = THIN_EVERY.total_seconds()
+    last_of_window: dict[int, int] = {}
+    thinned = []
+    for snapshot_id, at, message in snapshots:
+        if message != FEED_COMMIT or snapshot_id == newest or at >= now - THIN_AFTER:
+            continue
+        window = int(at.timestamp() // every)
+        earlier = last_of_window.get(window)
+        if earlier is not None:
+            thinned.append(earlier)
+        last_of_window[window] = snapshot_id
+    return thinned
 
 
 # --------------------------------------------------------------------------- the process's DuckDB
@@ -521,9 +554,10 @@ class Store:
             os.close(fd)  # releases the lock
 
     @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self, message: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection in one transaction, published whole when the block ends (one
-        snapshot), or not at all when it raises."""
+        snapshot), or not at all when it raises. ``message``: the snapshot's commit
+        message (``FEED_COMMIT``: a live feed's round, which compaction thins out)."""
         if self.known_at is not None:
             raise StoreError(
                 f"{self.location} is opened as it stood at {self.known_at.isoformat()} "
@@ -533,6 +567,10 @@ class Store:
         published: list[snapshot_cache.Open] = []
         with self._write_lock():
             with self._transaction(published) as con:
+                if message is not None:
+                    con.execute(
+                        "CALL ducklake_set_commit_message(?, 'cca', ?)", [self._alias(), message]
+                    )
                 yield con
             # the snapshot this process published last: DuckLake keeps it (no catalogue read)
             cursor = _engine().cursor()
@@ -586,6 +624,20 @@ class Store:
         with self._write_lock():
             with self._transaction() as con:
                 rollup.fold(con)
+            with self._transaction() as con:
+                thinned = feed_snapshots_to_thin(
+                    con.execute(
+                        "SELECT snapshot_id, snapshot_time, commit_message "
+                        f"FROM ducklake_snapshots({alias}) ORDER BY snapshot_id"
+                    ).fetchall(),
+                    dt.datetime.now(dt.UTC),
+                )
+            for start in range(0, len(thinned), 10_000):
+                with self._transaction() as con:
+                    con.execute(
+                        f"CALL ducklake_expire_snapshots({alias}, versions => ?)",
+                        [thinned[start : start + 10_000]],
+                    ).fetchall()
             for sql, params in steps:
                 with self._transaction() as con:
                     con.execute(sql, params).fetchall()

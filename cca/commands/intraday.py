@@ -20,9 +20,12 @@ read off the log, as `cca backtest` does), table (the store's staffing table), r
 a saved roster, `cca roster --format csv` or `json` or the planner's roster CSV, its
 shifts less their breaks; or a staffing CSV) or live (the live feed's agent states); --morning scales them by
 the factor at which this morning, replayed, answers the share of its calls it did.
---model-error adds the queue model's own error to the service levels' band: how far
-it ran off on the 7 days before, each cut at the same time and replayed with its real
-calls (simulation/intraday/model_error.py; seconds more).
+The service levels' band carries the queue model's own error (on by default with
+--staffing presence or table; --no-model-error leaves it out): how far the model ran off
+on the 7 days before, each cut at the start of --at's interval and replayed with its
+real calls (simulation/intraday/model_error.py). Learning it takes seconds, once per
+day, interval, options and the earlier days' data: it is kept in the app-state store
+beside the store (model_errors), so the next run in the same interval reads it.
 
 --change "+2@13:00-17:00" adds two agents from 13:00 to 17:00 (local; "-1@12:00-12:30"
 takes one away; write it --change=-1@... so that it is not read as an option: a break
@@ -39,6 +42,8 @@ intervals are rows with interval_start, snapshot says what the projection starte
 """
 
 from __future__ import annotations
+
+import argparse
 
 from analytics.errors import UserError
 from cca.options import centre, command, output_formats, seed
@@ -101,9 +106,11 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--model-error",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="widen the service levels' band by the queue model's own error on the 7 days "
-        "before (each replayed with its real calls; --staffing presence or table; slower)",
+        "before (each replayed with its real calls; default on with --staffing presence or "
+        "table; learnt once per day and interval and kept in the app-state store)",
     )
     p.add_argument("--replications", type=int, default=100, help="replications (100)")
     p.add_argument(
@@ -135,29 +142,33 @@ def handle(args) -> int:
     import json
     import sys
 
+    from analytics.appstate import AppState
     from analytics.centres import UnknownCentre, get_centre
     from analytics.jsonable import jsonable
     from analytics.kpi import call_kpi_names
     from analytics.store import Store, StoreError
     from cca.output import emit
     from simulation.intraday.day import build_plan
-    from simulation.intraday.model_error import learn_model_error, widen
+    from simulation.intraday.model_error import model_error, widen
     from simulation.intraday.projection import project
     from simulation.intraday.whatif import apply_changes, default_target, parse_change, suggest
 
     if args.replications < 1:
         raise UserError("--replications must be >= 1")
-    if args.model_error and args.staffing not in ("presence", "table"):
+    learns_error = args.staffing in ("presence", "table")
+    if args.model_error and not learns_error:
         raise UserError(
             "--model-error replays the days before with their own agents: use it with "
             "--staffing presence or table"
         )
+    with_error = learns_error if args.model_error is None else args.model_error
     try:
         changes = [parse_change(c) for c in args.change]
     except ValueError as exc:
         raise UserError(f"--change: {exc}") from None
     try:
-        with Store(args.db).reader() as con:
+        store = Store(args.db)
+        with store.reader() as con:
             centre = get_centre(con, args.centre)
             at = parse_at(args.at, centre)
             plan = build_plan(
@@ -170,12 +181,14 @@ def handle(args) -> int:
                 morning=args.morning,
             )
             error = None
-            if args.model_error:
-                error = learn_model_error(
+            if with_error:
+                error = model_error(
                     con,
                     centre,
                     at,
                     [k for k in call_kpi_names(centre.sl_thresholds_s) if k.startswith("sl_")],
+                    interval_s=plan.scenario.interval_s,
+                    state=AppState.beside(store.path),
                     staffing=args.staffing,
                     morning=args.morning,
                 )

@@ -9,7 +9,10 @@ p10–p90 band) after the intervals so far, with the target; the day's projected
 a what-if (``+2@13:00-17:00``) and the smallest change that closes the day at target.
 Recomputed every 5 minutes and on demand (``today_panel``, a plain function), from the
 current 5-minute slot: one projection per store, centre, slot and what-if, shared by every
-user of the centre and every reload in that slot (``cached_projection``).
+user of the centre and every reload in that slot (``cached_projection``). The service
+level's band carries the queue model's own error (``simulation.intraday.model_error``),
+learnt once per interval of the day (its first slot pays seconds for it) and kept in
+this process.
 
 The heat maps fold the period onto a week (the KPI layer's ``weekly-30min`` profile, read
 from the quarter-hour rollup), so a planner sees which half hours
@@ -116,7 +119,9 @@ def cached_projection(ctx: PageContext, at: dt.datetime, change: str | None, goa
     calls stored so far (a load in the slot recomputes), and shared by every user and
     refresh of the page in that slot (one computes while the others wait for it);
     ``ValueError`` as ``build_plan`` says."""
+    from analytics.kpi import call_kpi_names
     from simulation.intraday.day import build_plan
+    from simulation.intraday.model_error import model_error, widen
     from simulation.intraday.projection import project
     from simulation.intraday.whatif import apply_changes, parse_change, suggest
 
@@ -136,9 +141,15 @@ def cached_projection(ctx: PageContext, at: dt.datetime, change: str | None, goa
             TODAY_CACHE_STATS["reused"] += 1
             return _today_cache[key]
         plan = build_plan(ctx.con, ctx.centre, slot)
+        sl_names = [k for k in call_kpi_names(ctx.centre.sl_thresholds_s) if k.startswith("sl_")]
+        # learnt once per interval of the day and kept in this process: the slots after
+        # the first of an interval, the what-ifs and the other users reuse it
+        error = model_error(
+            ctx.con, ctx.centre, slot, sl_names, interval_s=plan.scenario.interval_s
+        )
         plan = apply_changes(plan, changes)
         out = (
-            project(plan, TODAY_REPLICATIONS),
+            widen(project(plan, TODAY_REPLICATIONS), error),
             suggest(plan, goal, replications=TODAY_REPLICATIONS // 4),
         )
         TODAY_CACHE_STATS["computed"] += 1

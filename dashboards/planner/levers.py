@@ -80,8 +80,13 @@ TARGET_KPIS = {
     "sl_with_abandons": "incl. abandons within the time",
     "sl_excl_short": "excl. short abandons",
 }
-TARGET_SECONDS = NumberField("planner-target-seconds", N_("answered within (s)"), 12, 1, 3600, 130)
-TARGET_SHARE = NumberField("planner-target-share", N_("at least %"), 80, 1, 100, 110, step=5)
+# above 0: a threshold of 0.5 s or a share of 0.5% is a target the server takes
+TARGET_SECONDS = NumberField(
+    "planner-target-seconds", N_("answered within (s)"), 12, 0, 3600, 130, step=0.5, above=True
+)
+TARGET_SHARE = NumberField(
+    "planner-target-share", N_("at least %"), 80, 0, 100, 110, step=5, above=True
+)
 MAX_ABANDON = NumberField("planner-max-abandon", N_("max abandon %"), None, 0, 100, 120)
 # the form's inputs, in the order ``targets_of`` takes them (the abandon cap last)
 TARGET_IDS = ("planner-target-kpi", TARGET_SECONDS.input_id, TARGET_SHARE.input_id)
@@ -94,14 +99,13 @@ def targets_of(kpi, seconds, share, max_abandon) -> tuple[list[str], float | Non
     share. ValueError in plain words for a value out of range."""
     kpi = kpi if kpi in TARGET_KPIS else "sl_offered"
     seconds, share = float(TARGET_SECONDS.given(seconds)), float(TARGET_SHARE.given(share))
-    low, high = TARGET_SECONDS.low, TARGET_SECONDS.high
-    if not 0 < seconds <= high:
+    if not TARGET_SECONDS.accepts(seconds):
         raise ValueError(
-            f"answered within {seconds:g} s: give a number of seconds from {low:g} to {high:g}"
+            f"answered within {seconds:g} s: give a number of seconds "
+            + TARGET_SECONDS.bounds_text()
         )
-    low, high = TARGET_SHARE.low, TARGET_SHARE.high
-    if not 0 < share <= high:
-        raise ValueError(f"at least {share:g}%: give a percentage from {low:g} to {high:g}")
+    if not TARGET_SHARE.accepts(share):
+        raise ValueError(f"at least {share:g}%: give a percentage {TARGET_SHARE.bounds_text()}")
     texts = [f"{kpi}_{seconds:g}>={share / 100:g}"]
     cap = MAX_ABANDON.given(max_abandon)
     return texts, (float(cap) / 100 if cap is not None else None)

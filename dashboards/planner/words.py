@@ -93,7 +93,9 @@ def ltr_input(input_id: str, label: str, value: str, width: int) -> dmc.TextInpu
 class NumberField(NamedTuple):
     """A number a planner form asks for, declared once for its input and for the callback
     that reads it: the input's id, its label (English, marked ``N_``), the value it starts
-    at (and a callback takes for an empty field), its bounds and width in px."""
+    at (and a callback takes for an empty field), its bounds and width in px; ``above``:
+    ``low`` itself is refused (the callback takes values above it: the input allows them
+    all, from ``low``, and the callback says why ``low`` is not one)."""
 
     input_id: str
     label: str
@@ -102,6 +104,17 @@ class NumberField(NamedTuple):
     high: float
     width: int
     step: float = 1
+    above: bool = False
+
+    def accepts(self, number: float) -> bool:
+        """Whether the callback takes ``number`` (within the bounds)."""
+        return (self.low < number if self.above else self.low <= number) and number <= self.high
+
+    def bounds_text(self) -> str:
+        """The bounds in words for a message: "from 1 to 100", "above 0, up to 3600"."""
+        if self.above:
+            return f"above {self.low:g}, up to {self.high:g}"
+        return f"from {self.low:g} to {self.high:g}"
 
     def input(self, lang: str) -> dmc.NumberInput:
         return dmc.NumberInput(

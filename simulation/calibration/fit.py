@@ -156,13 +156,13 @@ def _scenario_category_names(values: Sequence[str | None]) -> dict[str | None, s
     return out
 
 
-def _spans(open_slots: np.ndarray, interval_s: int) -> tuple[tuple[str, str], ...]:
+def slot_spans(open_slots: np.ndarray, interval_s: int) -> tuple[tuple[str, str], ...]:
     return tuple(
         (hhmm(i * interval_s), hhmm((j + 1) * interval_s)) for i, j in open_runs(open_slots)
     )
 
 
-def _hours_from_data(
+def hours_from_data(
     days_with_calls: np.ndarray, calls: np.ndarray, days_observed: np.ndarray
 ) -> np.ndarray:
     """Open (weekday × slot): calls on at least half the weekday's days, plus gaps between
@@ -208,6 +208,7 @@ def calibrate(
     staffing_proxy: str = "fit",
     occupancy: float = DEFAULT_OCCUPANCY,
     priorities: str = "none",
+    with_toml: bool = True,
 ) -> Calibration:
     """Calibrate a scenario of ``centre`` from its calls (and staffing) in ``period``.
 
@@ -222,6 +223,8 @@ def calibrate(
     or ``answering`` (distinct agents answering). ``priorities``: ``none`` (every
     category answered in order of arrival) or ``data`` (``priority_levels``: categories
     whose callers waited far less than those around them go first, far more last).
+    ``with_toml=False`` leaves ``toml`` empty (rendering it is a tenth of the work; the
+    intraday projection never writes it).
     Raises ``ValueError`` when the period has no calls or an argument is out of range.
     """
     check_choice("priorities", priorities, PRIORITY_MODES)
@@ -263,7 +266,7 @@ def calibrate(
         days_with_calls[day.isoweekday() - 1, slot] += 1
     total_calls = calls.sum(axis=2)
     if hours == "data":
-        open_ = _hours_from_data(days_with_calls, total_calls, days_observed)
+        open_ = hours_from_data(days_with_calls, total_calls, days_observed)
     else:
         open_ = _hours_from_calendar(centre, interval_s)
     outside = int(total_calls[~open_].sum())
@@ -327,7 +330,7 @@ def calibrate(
             )
         )
 
-    opening_hours = {w + 1: _spans(open_[w], interval_s) for w in range(7)}
+    opening_hours = {w + 1: slot_spans(open_[w], interval_s) for w in range(7)}
     staffing, staffing_source, staffing_used, agents_fit = _staffing(
         con,
         centre,
@@ -370,6 +373,8 @@ def calibrate(
         staffing_proxy=staffing_used,
         agents_fit=agents_fit,
     )
+    if not with_toml:
+        return calibration
     text = _header(calibration) + scenario_toml(data)
     return replace(calibration, toml=text)
 

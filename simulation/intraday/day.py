@@ -36,6 +36,8 @@ deviation from their forecast at the same time of day (toward 0 early in the day
 morning's deviation is mostly noise); the level's remaining uncertainty is drawn per
 replication (``volume_cv``).
 """
+# long: today's plan read in one place (the snapshot, arrivals, handling, opening hours by
+# kind of day, staffing from four sources), so that every projection starts from the same
 
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ import pandas as pd
 
 from analytics.centres import Centre
 from analytics.errors import check_choice
-from analytics.periods import Period
+from analytics.periods import Period, hijri_date
 from analytics.records import OUTCOMES_SQL
 from simulation.calibration.backtest import learn_load_share, presence_share
 from simulation.calibration.fit import calibrate, handling_fits
@@ -101,6 +103,10 @@ HANDLING = ("today", "history")
 HANDLING_SETTLED_S = 1800
 HANDLING_MIN_CALLS = 50
 _LOAD_SHARE_CACHE: dict[tuple, tuple] = {}
+# calibrations kept in this process (``_calibration``): today's and the model error's
+# earlier days' (7 a day, each on its own 28 days)
+CALIBRATIONS_KEPT = 32
+_CALIBRATIONS: dict[tuple, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -309,6 +315,7 @@ class _Day:
     interval_s: int
     weekday: int
     spans: tuple
+    hours_from: str  # where the opening hours were read (``day_hours``)
     sec: int  # local seconds of `at` since midnight
     slot_now: int
     open_slots: np.ndarray
@@ -324,6 +331,96 @@ class _Day:
         return 86400 // self.interval_s
 
 
+def _calibration(con, centre: Centre, train: Period, interval_s: int):
+    """``calibrate`` on ``train``, kept per centre, days, interval and what the store
+    holds of them (their calls' and staffing rows' count, last arrival and newest load
+    batch: a load that touches them calibrates again), so the page's 5-minute recomputes
+    and the model error's replays of the day's next interval (``model_error``) reuse it."""
+    lo, hi = train.bounds(centre.tz)
+    seen = con.execute(
+        "SELECT (SELECT [count(*)::VARCHAR, max(arrived_at)::VARCHAR, max(batch_id)::VARCHAR] "
+        "FROM calls WHERE centre_id = ? AND arrived_at >= ? AND arrived_at < ?), "
+        "(SELECT [count(*)::VARCHAR, max(batch_id)::VARCHAR] FROM staffing "
+        "WHERE centre_id = ? AND interval_start >= ? AND interval_start < ?)",
+        [centre.centre_id, lo, hi, centre.centre_id, lo, hi],
+    ).fetchone()
+    key = (repr(centre), train.start, train.end, interval_s, tuple(map(tuple, seen)))
+    if key not in _CALIBRATIONS:
+        cal = calibrate(
+            con, centre, train, interval_s=interval_s, priorities="data", with_toml=False
+        )
+        if len(_CALIBRATIONS) >= CALIBRATIONS_KEPT:
+            for old in list(_CALIBRATIONS)[: CALIBRATIONS_KEPT // 2]:
+                _CALIBRATIONS.pop(old, None)
+        _CALIBRATIONS[key] = cal
+    return _CALIBRATIONS[key]
+
+
+def hours_kind(day: dt.date) -> str:
+    """The kind of day whose opening hours ``day`` keeps: ``ramadan`` (a day of the Umm
+    al-Qura month 9, its last before Eid included: Ramadan's shorter hours) or
+    ``ordinary`` (every other day; holidays and Eid are closed and have no calls to
+    read hours off)."""
+    h = hijri_date(day)
+    return "ramadan" if h is not None and h[1] == 9 else "ordinary"
+
+
+def day_hours(con, centre: Centre, day: dt.date, train: Period, learnt, interval_s: int):
+    """The opening spans of ``day`` ("HH:MM" pairs) and where they were read.
+
+    ``learnt``: the calibration's hours per weekday, read off the calls of every day of
+    ``train``. When those days are all of ``day``'s kind (``hours_kind``) they stand. When
+    some are not (the days after Ramadan, trained on Ramadan's shorter days; the first
+    days of Ramadan, trained on ordinary ones), the hours are read off the calls of the
+    training days of ``day``'s kind and weekday alone (the calibration's rule: intervals
+    with calls on at least half of those days), and without any such day with calls they
+    are the centre's calendar's for the weekday. A weekday the history lacks (a first
+    Sunday) also takes the calendar's."""
+    from simulation.calibration.fit import hours_from_data, slot_spans
+
+    weekday = day.isoweekday()
+    kind = hours_kind(day)
+    days = [train.start + dt.timedelta(days=k) for k in range((train.end - train.start).days + 1)]
+    own = (centre.opening_hours or {}).get(weekday)
+    own = tuple(tuple(s) for s in own) if own else ()
+    if all(hours_kind(d) == kind for d in days):
+        spans = learnt.get(weekday, ())
+        if spans or not own:
+            return spans, f"read off its calls of {train.label}"
+        return own, "its calendar: no such weekday in the history"
+    like = {d for d in days if d.isoweekday() == weekday and hours_kind(d) == kind}
+    lo, hi = train.bounds(centre.tz)
+    n = 86400 // interval_s
+    w = weekday - 1  # the calibration's arrays are weekday × slot
+    calls = np.zeros((7, n))
+    seen = set()  # (day, slot) with calls: the rows are per category
+    for d, slot, _, count in con.execute(
+        arrivals_sql(), [centre.timezone, centre.centre_id, lo, hi, interval_s]
+    ).fetchall():
+        if d in like:
+            calls[w, slot] += count
+            seen.add((d, slot))
+    with_calls = np.zeros((7, n), dtype=np.int64)
+    for _, slot in seen:
+        with_calls[w, slot] += 1
+    observed = np.zeros(7, dtype=np.int64)
+    observed[w] = len({d for d, _ in seen})
+    what = f"{kind} {WEEKDAY_NAMES[weekday]}"
+    if observed[w]:
+        open_ = hours_from_data(with_calls, calls, observed)[w]
+        return slot_spans(open_, interval_s), (
+            f"read off its calls on the {observed[w]} {what}(s) of {train.label}"
+        )
+    if own:
+        return own, f"its calendar: no {what} with calls in {train.label}"
+    return learnt.get(weekday, ()), f"read off its calls of {train.label}"
+
+
+def forget_calibrations() -> None:
+    """Forget the calibrations kept in this process (benchmarks: a first projection)."""
+    _CALIBRATIONS.clear()
+
+
 def _read_day(con, centre, at, local, days, history_days, interval_s, handling) -> _Day:
     """``at``'s day as the history before it shows it: the calibration on the
     ``history_days`` before it, the opening hours (``ValueError`` when ``at`` is outside
@@ -332,15 +429,10 @@ def _read_day(con, centre, at, local, days, history_days, interval_s, handling) 
     first = max(days[0], day - dt.timedelta(days=history_days))
     last = day - dt.timedelta(days=1)
     train = Period(first, last, f"{first}..{last}")
-    cal = calibrate(con, centre, train, interval_s=interval_s, priorities="data")
+    cal = _calibration(con, centre, train, interval_s)
     weekday = day.isoweekday()
     n = 86400 // interval_s
-    spans = cal.opening_hours.get(weekday, ())
-    hours_from = f"read off its calls of {train.label}"
-    if not spans and (centre.opening_hours or {}).get(weekday):
-        # no such weekday in the history (a first Sunday): the centre's calendar says
-        spans = tuple(tuple(s) for s in centre.opening_hours[weekday])
-        hours_from = "its calendar: no such weekday in the history"
+    spans, hours_from = day_hours(con, centre, day, train, cal.opening_hours, interval_s)
     sec = _local_seconds(local)
     seconds = [
         (int(a[:2]) * 3600 + int(a[3:]) * 60, int(b[:2]) * 3600 + int(b[3:]) * 60) for a, b in spans
@@ -394,6 +486,7 @@ def _read_day(con, centre, at, local, days, history_days, interval_s, handling) 
         interval_s=interval_s,
         weekday=weekday,
         spans=spans,
+        hours_from=hours_from,
         sec=sec,
         slot_now=slot_now,
         open_slots=open_slots,
@@ -418,7 +511,11 @@ def _arrivals_after(d: _Day, arrivals, expected, forecast_frame, actual, waiting
     rates = np.zeros((len(names), n))
     replay = None
     volume_cv = 0.0
-    notes: dict[str, Any] = {"arrivals": arrivals, "history": train.label}
+    notes: dict[str, Any] = {
+        "arrivals": arrivals,
+        "history": train.label,
+        "hours": ", ".join(f"{a}-{b}" for a, b in d.spans) + f" ({d.hours_from})",
+    }
     day_counts = np.zeros(n)
     for _, slot, _, count in con.execute(arrivals_sql(), bounds).fetchall():
         day_counts[slot] += count
@@ -658,7 +755,7 @@ def offered_calls(con, centre, start: dt.datetime, end: dt.datetime) -> list[tup
     the order they came (the calls a replay puts back in the queue)."""
     return con.execute(
         "SELECT arrived_at, category, outcome FROM calls WHERE centre_id = ? AND arrived_at >= ? "
-        f"AND arrived_at < ? AND outcome IN {OUTCOMES_SQL} ORDER BY arrived_at",
+        f"AND arrived_at < ? AND outcome IN {OUTCOMES_SQL} ORDER BY arrived_at, call_id",
         [centre.centre_id, start, end],
     ).fetchall()
 

@@ -21,14 +21,32 @@ and s is widened by Student's t for the few days it was read off
 (``reforecast.small_sample_factor``). ``widen(projection, error)`` adds it to the band of
 every service level of ``rest_of_day`` and, in proportion to the calls still to come, of
 ``day`` (the medians stay): p10 = m − √((m − p10)² + (z·s)²), and p90 alike, within 0–1.
-Each earlier day's error is kept per centre, day, cut and options (and the day's calls),
-so the next day's projection, a what-if or a page reload reuse it.
+``widen`` also widens each remaining interval's band by s (the error is mostly the
+day's: fewer or more of the source's agents on this queue all afternoon).
+
+It is on by default (``cca intraday``, the dashboards' today view) because it is learnt
+once and kept: what it learns depends only on the earlier days and the time of day of the
+cut, so ``model_error(con, centre, at, ...)`` cuts at ``at``'s interval start (12:10 and
+12:25 share 12:00's) and keeps the result per centre, cut, options and the earlier days'
+data as the store holds them (``data_seen``: their calls' count, first and last arrival
+and newest load batch, and the staffing table's; a load that touches them learns again):
+in this process (the page's 5-minute recomputes, a what-if) and, given an ``AppState``,
+in its ``model_errors`` table (the next ``cca intraday`` of the day and interval). The
+replays read an in-memory copy of those days (``earlier_days``: a statement on the lake
+costs 10-35 ms of catalogue reading, and they make ~220). Each earlier day's error is
+also kept in this process per centre, cut and options (and that day's calls), so the
+next day's learning replays one new day, not 7.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
+import sqlite3
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -49,12 +67,24 @@ class ModelError:
 
     sd: dict[str, float]
     days: int
+    cut: str | None = None  # the local time of day the earlier days were cut at
 
     def notes(self) -> dict[str, Any]:
         return {
             "model_error_days": self.days,
+            **({"model_error_cut": self.cut} if self.cut else {}),
             **{f"model_error_{k}": v for k, v in self.sd.items()},
         }
+
+
+METHOD = 1  # bump when what is learnt changes: the app state's rows of before are not read
+KEPT = 64  # learnt errors kept in this process
+KEPT_DAYS = 30  # the app state's rows older than this are dropped
+_LEARNT: dict[str, ModelError] = {}
+_LOCKS: dict[str, threading.Lock] = {}
+_GUARD = threading.Lock()
+# learnt: replayed the earlier days; reused: kept in this process; read: from the app state
+MODEL_ERROR_STATS = {"learnt": 0, "reused": 0, "read": 0}
 
 
 def arrived_kpis(con, centre: Centre, lo: dt.datetime, hi: dt.datetime, thresholds_s=None) -> dict:
@@ -153,12 +183,200 @@ def _wider(row: dict, name: str, sd: float) -> None:
 
 
 def widen(projection, error: ModelError):
-    """``projection`` with ``error`` added to its service levels' bands (module
-    docstring); the medians and every other KPI as they were."""
+    """``projection`` with ``error`` added to its service levels' bands: the rest of the
+    day's and each interval's by s, the whole day's by s times the share of its calls
+    still to come (module docstring); the medians and every other KPI as they were."""
     rest, day = dict(projection.rest_of_day), dict(projection.day)
+    intervals = [dict(r) for r in projection.intervals]
     share = (rest.get("offered") or 0) / day["offered"] if day.get("offered") else 1.0
     for name, sd in error.sd.items():
         _wider(rest, name, sd)
         _wider(day, name, sd * min(share, 1.0))
+        for row in intervals:
+            _wider(row, name, sd)
     snapshot = {**projection.snapshot, **error.notes()}
-    return replace(projection, rest_of_day=rest, day=day, snapshot=snapshot)
+    return replace(projection, rest_of_day=rest, day=day, intervals=intervals, snapshot=snapshot)
+
+
+def cut_of(centre: Centre, at: dt.datetime, interval_s: int) -> dt.datetime:
+    """``at`` (local to ``centre``) down to the start of its interval of ``interval_s``."""
+    local = at.astimezone(centre.tz)
+    seconds = local.hour * 3600 + local.minute * 60 + local.second
+    start = seconds - seconds % interval_s
+    return dt.datetime.combine(
+        local.date(), dt.time(start // 3600, start % 3600 // 60), tzinfo=centre.tz
+    )
+
+
+def _window(centre: Centre, day: dt.date, history_days: int) -> tuple[dt.datetime, dt.datetime]:
+    """The instants of the days the learning reads: the ``LOOK_BACK`` days before
+    ``day`` and the ``history_days`` each of them is calibrated on."""
+    lo = day - dt.timedelta(days=LOOK_BACK + history_days)
+    return (
+        dt.datetime.combine(lo, dt.time(0), tzinfo=centre.tz),
+        dt.datetime.combine(day, dt.time(0), tzinfo=centre.tz),
+    )
+
+
+def data_seen(con, centre: Centre, day: dt.date, history_days: int) -> tuple:
+    """What the learning reads of the store (``_window``), as a fingerprint: the calls'
+    count, first and last arrival and newest load batch, and the staffing table's count
+    and newest batch (a calibration reads it whatever the staffing source), in one
+    statement."""
+    lo, hi = _window(centre, day, history_days)
+    seen = con.execute(
+        "SELECT (SELECT [count(*)::VARCHAR, min(arrived_at)::VARCHAR, max(arrived_at)::VARCHAR, "
+        "max(batch_id)::VARCHAR] FROM calls WHERE centre_id = ? AND arrived_at >= ? "
+        "AND arrived_at < ?), (SELECT [count(*)::VARCHAR, sum(agents_available)::VARCHAR, "
+        "max(batch_id)::VARCHAR] FROM staffing WHERE centre_id = ? AND interval_start >= ? "
+        "AND interval_start < ?)",
+        [centre.centre_id, lo, hi, centre.centre_id, lo, hi],
+    ).fetchone()
+    return tuple(tuple(part) for part in seen)
+
+
+def model_error(
+    con,
+    centre: Centre,
+    at: dt.datetime,
+    names,
+    thresholds_s=None,
+    *,
+    interval_s: int = 1800,
+    state=None,
+    **plan_options,
+) -> ModelError:
+    """The queue model's error (``learn_model_error``) at ``at``'s interval start, learnt
+    once per centre, cut, options and earlier days' data and kept (module docstring): in
+    this process and, given ``state`` (an ``analytics.appstate.AppState``), in its
+    ``model_errors`` table. ``interval_s``: the plan's interval."""
+    from simulation.intraday.day import HISTORY_DAYS
+
+    cut = cut_of(centre, at, interval_s)
+    history_days = plan_options.get("history_days", HISTORY_DAYS)
+    seen = data_seen(con, centre, cut.date(), history_days)
+    options = sorted((k, str(v)) for k, v in plan_options.items())
+    thresholds = None if thresholds_s is None else [float(t) for t in thresholds_s]
+    parts = [
+        METHOD,
+        DAYS,
+        LOOK_BACK,
+        MIN_DAYS,
+        REPLICATIONS,
+        repr(centre),
+        cut.isoformat(),
+        sorted(names),
+        thresholds,
+        options,
+        seen,
+    ]
+    key = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    with _GUARD:
+        lock = _LOCKS.setdefault(key, threading.Lock())
+    with lock:  # one learns while the others (the page's users) wait for it
+        if key in _LEARNT:
+            MODEL_ERROR_STATS["reused"] += 1
+            return _LEARNT[key]
+        found = _read(state, key)
+        if found is not None:
+            MODEL_ERROR_STATS["read"] += 1
+        else:
+            with earlier_days(con, centre, cut.date(), history_days) as mem:
+                learnt = learn_model_error(mem, centre, cut, names, thresholds_s, **plan_options)
+            found = replace(learnt, cut=f"{cut:%H:%M}")
+            MODEL_ERROR_STATS["learnt"] += 1
+            _write(state, key, centre, cut, found)
+        with _GUARD:
+            if len(_LEARNT) >= KEPT:
+                for old in list(_LEARNT)[: KEPT // 2]:
+                    _LEARNT.pop(old, None)
+                    _LOCKS.pop(old, None)
+            _LEARNT[key] = found
+        return found
+
+
+@contextmanager
+def earlier_days(con, centre: Centre, day: dt.date, history_days: int):
+    """An in-memory DuckDB connection holding the store's calls and staffing rows of the
+    days the learning reads (``_window``), read in one statement each: the replays' ~20
+    statements a day then cost a millisecond each instead of the lake's 10-35 ms
+    (docs/stores.md, "What a statement costs"), and give the same answers. Without a
+    rollup there the KPI layer counts from the calls."""
+    import duckdb
+
+    lo, hi = _window(centre, day, history_days)
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+    mem = duckdb.connect()
+    try:
+        # instants come back in the session's zone, as from the store's connection
+        mem.execute(f"SET TimeZone = '{zone.replace(chr(39), '')}'")
+        for table, column in (("calls", "arrived_at"), ("staffing", "interval_start")):
+            rows = con.execute(
+                f"SELECT * FROM {table} WHERE centre_id = ? AND {column} >= ? AND {column} < ?",
+                [centre.centre_id, lo, hi],
+            ).arrow()
+            mem.register("earlier_rows", rows)
+            mem.execute(f"CREATE TABLE {table} AS SELECT * FROM earlier_rows")
+            mem.unregister("earlier_rows")
+        mem.execute(
+            "CREATE TABLE call_interval_state (centre_id VARCHAR, sl_thresholds_s DOUBLE[], "
+            "short_abandon_s DOUBLE)"
+        )
+        yield mem
+    finally:
+        mem.close()
+
+
+def _read(state, key: str) -> ModelError | None:
+    if state is None:
+        return None
+    try:
+        with state.connect() as db:
+            row = db.execute(
+                "SELECT days, sd, cut FROM model_errors WHERE key = ?", [key]
+            ).fetchone()
+    except (OSError, sqlite3.Error):  # a cache: what cannot be read is learnt again
+        return None
+    if row is None:
+        return None
+    return ModelError(
+        {k: float(v) for k, v in json.loads(row["sd"]).items()},
+        int(row["days"]),
+        dt.datetime.fromisoformat(row["cut"]).strftime("%H:%M"),
+    )
+
+
+def _write(state, key: str, centre: Centre, cut: dt.datetime, error: ModelError) -> None:
+    if state is None:
+        return
+    from analytics.appstate import utc_now
+
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=KEPT_DAYS)).isoformat(timespec="seconds")
+    try:
+        with state.connect() as db:
+            db.execute("DELETE FROM model_errors WHERE created_at < ?", [old])
+            db.execute(
+                "INSERT OR REPLACE INTO model_errors (key, centre_id, cut, days, sd, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    key,
+                    centre.centre_id,
+                    cut.isoformat(),
+                    error.days,
+                    json.dumps(error.sd),
+                    utc_now(),
+                ],
+            )
+    except (OSError, sqlite3.Error):  # a cache: not kept on disk this time
+        pass
+
+
+def forget_model_errors() -> None:
+    """Forget every error learnt in this process (benchmarks: a first projection)."""
+    with _GUARD:
+        _LEARNT.clear()
+        _LOCKS.clear()
+        _CACHE.clear()
+    from simulation.intraday.day import forget_calibrations
+
+    forget_calibrations()

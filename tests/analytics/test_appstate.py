@@ -15,7 +15,9 @@ def tables(path) -> set[str]:
 def test_a_new_file_gets_every_migration(tmp_path):
     state = AppState(tmp_path / "a.sqlite")
     assert state.migrate() == migrations()[-1][0]
-    assert {"users", "sessions", "audit", "alerts", "alert_rules", "jobs"} <= tables(state.path)
+    assert {"users", "sessions", "audit", "alerts", "alert_rules", "jobs", "model_errors"} <= (
+        tables(state.path)
+    )
     assert state.migrate() == migrations()[-1][0]  # twice changes nothing
     with sqlite3.connect(state.path) as con:  # the planner's three kinds of job
         for kind in ("simulate", "find_staffing", "backtest"):

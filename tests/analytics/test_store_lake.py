@@ -18,6 +18,7 @@ import pytest
 from support.cli import ROOT, run_cca, run_cca_json
 from support.kpi import random_calls, write_calls_csv
 
+from analytics import store as store_module
 from analytics.centres import get_centre
 from analytics.ingest import ingest_file
 from analytics.kpi import call_kpis, rollup
@@ -327,3 +328,59 @@ def test_extensions_come_from_the_wheels_signed_and_nothing_is_downloaded(tmp_pa
     plain = duckdb.connect(config=extensions.CONFIG)
     with pytest.raises(duckdb.Error, match="signature"):
         plain.execute(f"LOAD '{bad}'")
+
+
+def test_a_feeds_old_rounds_are_thinned_to_one_a_quarter_hour_and_nothing_else_is():
+    """A feed committing every second would leave 86,400 snapshots a day, and every
+    transaction reads the whole list: older than an hour, only the last round of each
+    quarter-hour stays (a snapshot holds all before it); loads stay, and the newest."""
+    now = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+    at = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+    feed = store_module.FEED_COMMIT
+    snapshots = [
+        (1, at, None),  # the store made
+        (2, at + dt.timedelta(seconds=1), feed),
+        (3, at + dt.timedelta(seconds=2), feed),
+        (4, at + dt.timedelta(seconds=3), "load"),  # never thinned
+        (5, at + dt.timedelta(minutes=14, seconds=59), feed),  # last of 09:00-09:15
+        (6, at + dt.timedelta(minutes=15), feed),
+        (7, at + dt.timedelta(minutes=16), feed),  # last of 09:15-09:30
+        (8, now - dt.timedelta(minutes=59), feed),  # within the hour: kept
+        (9, now - dt.timedelta(minutes=58), feed),
+    ]
+    assert store_module.feed_snapshots_to_thin(snapshots, now) == [2, 3, 6]
+    # the newest snapshot is never thinned, even a feed's, even an old one
+    old = [(1, at, feed), (2, at + dt.timedelta(seconds=1), feed), (3, at, feed)]
+    assert store_module.feed_snapshots_to_thin(old, now) == [1]
+
+
+def test_compaction_thins_a_feeds_rounds_and_keeps_every_answer(tmp_path, monkeypatch):
+    store = Store(tmp_path / "lake.duckdb")
+    path = tmp_path / "a.csv"
+    write_calls_csv(path, random_calls(3, "Asia/Riyadh", 200))
+    ingest_file(store, "calls", path, "ruh", timezone="Asia/Riyadh")
+    for i in range(5):  # a feed's rounds (what they write does not matter here)
+        with store.writer(message=store_module.FEED_COMMIT) as con:
+            con.execute("INSERT INTO labels VALUES ('ruh', 'topic', ?, 'en', 'x')", [f"t{i}"])
+    alias = store.alias
+
+    def snapshots():
+        with store.reader() as con:
+            return con.execute(
+                f"SELECT snapshot_id, commit_message FROM ducklake_snapshots('{alias}') ORDER BY 1"
+            ).fetchall()
+
+    before = snapshots()
+    assert [m for _, m in before[-5:]] == [store_module.FEED_COMMIT] * 5
+    with store.reader() as con:
+        seen = call_kpis(con, get_centre(con, "ruh"), by=("category",))
+    monkeypatch.setattr(store_module, "THIN_AFTER", dt.timedelta(0))
+    store.compact()
+    after = [s for s, _ in snapshots()]
+    feed_ids = [s for s, m in before if m == store_module.FEED_COMMIT]
+    kept_feed = [s for s in feed_ids if s in after]
+    assert 1 <= len(kept_feed) <= 2 and feed_ids[-1] in after  # a quarter-hour edge: 2
+    assert all(s in after for s, m in before if m != store_module.FEED_COMMIT)
+    with store.reader() as con:
+        assert call_kpis(con, get_centre(con, "ruh"), by=("category",)) == seen
+        assert con.execute("SELECT count(*) FROM labels").fetchone()[0] == 5

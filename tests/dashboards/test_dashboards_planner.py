@@ -143,6 +143,23 @@ def test_the_targets_form_reads_as_a_target_and_refuses_values_out_of_range():
         targets_of("sl_offered", 12, 120, None)
 
 
+def test_the_targets_form_allows_what_the_server_takes():
+    """The server takes any threshold above 0 s (0.5 s is a target) and any share above
+    0%: the form's inputs let them through (an input's min is enforced on leaving the
+    field: a min of 1 turned 0.5 into 1), and what they let through but the server
+    refuses (0) gets a message with the server's bounds."""
+    from dashboards.planner.levers import TARGET_SECONDS, TARGET_SHARE
+
+    assert targets_of("sl_offered", 0.5, 0.5, None) == (["sl_offered_0.5>=0.005"], None)
+    seconds, share = TARGET_SECONDS.input("en"), TARGET_SHARE.input("ar")
+    for box, taken in ((seconds, (0.5, 1, 12, 3600)), (share, (0.5, 1, 80, 100))):
+        assert all(box.min <= v <= box.max for v in taken)
+    assert 0.5 % seconds.step == 0  # its arrows step through half seconds
+    for args in ((0, 80), (3601, 80), (12, 0), (12, 101)):
+        with pytest.raises(ValueError, match="above 0, up to"):
+            targets_of("sl_offered", *args, None)
+
+
 def test_a_target_from_the_form_colours_the_intervals_as_its_text_does(app):
     with as_user(app, "planner"):
         week = load_week("bahrain_lmra", "week:2026-09-20")

@@ -192,9 +192,11 @@ def test_the_model_s_error_widens_the_service_level_band_alone():
     rest = {"offered": 300, "offered_p10": 280, "offered_p90": 320, "sl_offered_12": 0.7,
             "sl_offered_12_p10": 0.67, "sl_offered_12_p90": 0.74}  # fmt: skip
     day = {**rest, "offered": 600}
-    base = Projection(rest, day, [], {}, ("offered", "sl_offered_12"), [])
+    base = Projection(rest, day, [dict(rest)], {}, ("offered", "sl_offered_12"), [])
     out = widen(base, ModelError({"sl_offered_12": 0.04 / Z90}, 5))
     r = out.rest_of_day
+    assert out.intervals[0]["sl_offered_12_p10"] == pytest.approx(0.7 - 0.05)  # each interval's
+    assert base.intervals[0]["sl_offered_12_p10"] == 0.67  # the projection itself is kept
     assert r["sl_offered_12"] == 0.7 and r["offered_p10"] == 280  # medians, other KPIs kept
     assert r["sl_offered_12_p10"] == pytest.approx(0.7 - 0.05)  # √(0.03² + 0.04²)
     assert r["sl_offered_12_p90"] == pytest.approx(0.7 + np.hypot(0.04, 0.04))
@@ -328,6 +330,8 @@ def test_json_is_one_object_with_every_call_kpi_and_its_band(september):
     snap = out["snapshot"]
     assert snap["at"] == "2026-09-15T11:00:00+03:00"
     assert {"waiting", "in_service", "agents"} <= set(snap)
+    # the queue model's own error is in the band by default, learnt on the 7 days before
+    assert snap["model_error_days"] == 7 and snap["model_error_cut"] == "11:00"
     # replayed arrivals: the rest of the day offers exactly the calls that came
     day_actual = run_cca(
         "kpi",
@@ -346,11 +350,25 @@ def test_json_is_one_object_with_every_call_kpi_and_its_band(september):
 
 
 def test_a_change_moves_the_projection_the_right_way(september):
+    """... and the runs after the first in the interval (11:10 is in 11:00's) read the
+    model's error the first learnt from the app-state store beside the store, not
+    learning it again: an error written there by hand is what they show."""
+    import sqlite3
+
+    from analytics.appstate import AppState
+
     base = _json(september.path, *REPLAY_11)
-    more = _json(september.path, *REPLAY_11, "--change", "+3@11:30-17:00")
-    less = _json(september.path, *REPLAY_11, "--change=-2@11:30-17:00")
+    with sqlite3.connect(AppState.beside(september.path).path) as db:
+        assert db.execute("SELECT count(*) FROM model_errors").fetchone()[0] >= 1
+        db.execute("UPDATE model_errors SET sd = ?", [json.dumps({"sl_offered_12": 0.05})])
+    later = [a if a != "2026-09-15 11:00" else "2026-09-15 11:10" for a in REPLAY_11]
+    more = _json(september.path, *later, "--change", "+3@11:30-17:00")
+    less = _json(september.path, *later, "--change=-2@11:30-17:00")
     key = "sl_offered_12"
     assert less["rest_of_day"][key] < base["rest_of_day"][key] < more["rest_of_day"][key]
+    for out in (more, less):
+        assert out["snapshot"]["model_error_sl_offered_12"] == 0.05
+        assert out["snapshot"]["model_error_cut"] == "11:00"
 
 
 @pytest.mark.parametrize(
@@ -399,6 +417,69 @@ def test_the_morning_reads_how_many_of_the_tables_agents_answer(september, tmp_p
     assert 0.4 <= plan2.notes["morning_factor"] <= 0.6, plan2.notes["morning"]
     # the agents simulated are within an agent of the first plan's in every interval
     assert np.abs(plan2.agents - plan.agents).max() <= 1
+
+
+def test_the_model_s_error_is_learnt_once_per_interval_and_kept(september, tmp_path):
+    """4 September 11:00 (2 earlier days with history: cheap): learnt once; 11:20, in
+    the same interval, reuses it (the same numbers, no replay); a new process (the
+    memory forgotten) reads it from the app-state store; without the store's earlier
+    days changing nothing is learnt again."""
+    from analytics.appstate import AppState
+    from analytics.centres import get_centre
+    from analytics.kpi import call_kpi_names
+    from simulation.intraday.model_error import (
+        MODEL_ERROR_STATS,
+        forget_model_errors,
+        model_error,
+    )
+
+    state = AppState(tmp_path / "app.sqlite")
+    with september.reader() as con:
+        centre = get_centre(con, "bahrain_lmra")
+        names = [k for k in call_kpi_names(centre.sl_thresholds_s) if k.startswith("sl_")]
+
+        def learn(hh_mm: str):
+            at = local(f"2026-09-04 {hh_mm}", centre.timezone)
+            return model_error(con, centre, at, names, state=state, staffing="table")
+
+        before = dict(MODEL_ERROR_STATS)
+        first = learn("11:00")
+        again = learn("11:20")
+        forget_model_errors()
+        read = learn("11:29")
+    assert first.days == 2 and first.cut == "11:00"
+    assert again == first and read == first
+    done = {k: MODEL_ERROR_STATS[k] - before[k] for k in before}
+    assert done == {"learnt": 1, "reused": 1, "read": 1}
+
+
+def test_after_ramadan_a_day_opens_at_its_own_hours_not_ramadan_s(store):
+    """Calls from 09:00 on the Ramadan days of March 2026 (Umm al-Qura month 9 ended on
+    the 19th), the centre's calendar open from 07:00: the Tuesday after Ramadan, trained
+    on those days, opens at 07:00 (its calendar: no ordinary Tuesday in its training
+    days), and a Tuesday in Ramadan still at 09:00 (read off its calls)."""
+    from simulation.intraday.day import CannotPlan, build_plan
+
+    centre = Centre(
+        centre_id="ramadan", timezone="Asia/Bahrain", weekend=(5, 6),
+        opening_hours={w: (("07:00", "15:00"),) for w in (7, 1, 2, 3, 4)},
+    )  # fmt: skip
+    days = {"2026-03-02": 9, "2026-03-03": 9, "2026-03-09": 9, "2026-03-10": 9,
+            "2026-03-16": 9, "2026-03-17": 9, "2026-03-24": 7}  # fmt: skip
+    calls = [
+        {"arrived_at": f"{day} {first + k // 2:02d}:{30 * (k % 2) + 5:02d}", "outcome": "answered",
+         "wait_s": 5.0, "talk_s": 120.0, "agent_id": "a1", "category": "employer"}
+        for day, first in days.items()
+        for k in range(2 * (15 - first))
+    ]  # fmt: skip
+    add_calls(store, centre, calls)
+    with store.reader() as con:
+        plan = build_plan(con, centre, local("2026-03-24 07:30", centre.timezone),
+                          arrivals="actual", staffing="presence")  # fmt: skip
+        with pytest.raises(CannotPlan, match="09:00-15:00"):
+            build_plan(con, centre, local("2026-03-17 08:00", centre.timezone), arrivals="actual")
+    assert plan.notes["hours"].startswith("07:00-15:00 (its calendar: no ordinary tue")
+    assert plan.agents[14:16].min() >= 1  # 07:00-08:00 is staffed
 
 
 def test_the_point_of_no_return_is_where_perfect_service_can_no_longer_save_the_day():
@@ -460,15 +541,26 @@ def test_the_dashboards_today_view_projects_to_close_in_both_languages(september
             Period(day, day, "2026-09-15"), Labels(lang, labels_for(con, centre.centre_id, lang)),
             day, None,
         )  # fmt: skip
-        from dashboards.pages.intraday import TODAY_CACHE_STATS
+        from dashboards.pages.intraday import TODAY_CACHE_STATS, cached_projection
+        from simulation.intraday.model_error import MODEL_ERROR_STATS
+        from simulation.intraday.whatif import default_target
 
-        before = dict(TODAY_CACHE_STATS)
+        before, learnt = dict(TODAY_CACHE_STATS), dict(MODEL_ERROR_STATS)
         panel = today_panel(ctx, "11:00")
         more = today_panel(ctx, "11:00", "+3@11:30-17:00")
         # another load (another user) in the same 5-minute slot reuses the projection
         again = today_panel(ctx, "11:04")
-    assert TODAY_CACHE_STATS["computed"] - before["computed"] == 2
-    assert TODAY_CACHE_STATS["reused"] - before["reused"] == 1
+        done = {k: TODAY_CACHE_STATS[k] - before[k] for k in before}
+        errors = {k: MODEL_ERROR_STATS[k] - learnt[k] for k in learnt}
+        target = ctx.targets.get("sl_offered_12")
+        goal = f"sl_offered_12>={target.value}" if target else default_target(centre)
+        at = dt.datetime.combine(day, dt.time(11), tzinfo=centre.tz)
+        shown = cached_projection(ctx, at, None, goal)[0]  # the panel's, reused
+    assert done == {"computed": 2, "reused": 1}
+    # the band carries the queue model's own error, learnt once (the what-if reuses it;
+    # the other language's store holds the same days: it reuses it too)
+    assert shown.snapshot["model_error_days"] == 7
+    assert errors["learnt"] <= 1 and errors["learnt"] + errors["reused"] == 2
     assert str(again) == str(panel)
     text = str(panel)
     assert words(lang)["today_to_close"] in text and words(lang)["today_close"] in text
