@@ -110,6 +110,7 @@ def value(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T
 
 _READ: dict[str, dict[int, dict[Hashable, Any]]] = {}  # alias -> snapshot -> answers
 _PENDING: dict[tuple, threading.Event] = {}  # (alias, snapshot, key) being computed
+_COMPUTING = threading.local()  # depth: how many answers this thread is computing
 # answers kept per snapshot for readers (``read``): a page's few dozen, for a few snapshots
 READ_ANSWERS_PER_SNAPSHOT = 512
 
@@ -142,7 +143,10 @@ def read(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]
                 pending = _PENDING[asked] = threading.Event()
         if mine:
             break
+        if getattr(_COMPUTING, "depth", 0):  # asked while computing another answer: two
+            return compute()  # threads waiting on each other's could wait for ever
         pending.wait()  # then the kept answer (or, if that reader failed, compute it)
+    _COMPUTING.depth = getattr(_COMPUTING, "depth", 0) + 1
     try:
         found = compute()
         with _LOCK:
@@ -154,6 +158,7 @@ def read(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]
             for old in sorted(per_alias)[:-KEPT_SNAPSHOTS]:
                 del per_alias[old]
     finally:
+        _COMPUTING.depth -= 1
         with _LOCK:
             _PENDING.pop(asked, None)
         pending.set()

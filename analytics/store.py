@@ -26,6 +26,8 @@ in a process applies the pending ones. A single-file store of the previous desig
 never read as a lake: opening one raises :class:`OldStoreError`, which names
 ``cca store migrate``.
 """
+# long: the one home of the lake's life cycle (attach, migrate, read, write, compact, back up,
+# time travel), which share the process's engine, its locks and the snapshot cache
 
 from __future__ import annotations
 

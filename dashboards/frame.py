@@ -7,11 +7,14 @@ request sees a load published meanwhile), and calls ``build(ctx)`` for the conte
 
 Filters change the URL (one callback, ``apply_filters``), and the page is rebuilt from
 it: what is on screen is always what the address says, so any view can be bookmarked.
+A filter's id carries the value the page was built with (``filter_id``): a filter that
+still shows it changes nothing, so a page opening is built once, not twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -311,7 +314,7 @@ def centre_picker(ctx: PageContext, width: int, size: str, **options) -> dmc.Sel
     centres = visible_centres(ctx.con, ctx.user)
     names = centre_names(ctx.con, centres, ctx.lang)
     return dmc.Select(
-        id={"type": "view-filter", "name": "centre"},
+        id=filter_id("centre", ctx.centre.centre_id),
         data=[{"value": c.centre_id, "label": names[c.centre_id]} for c in centres],
         value=ctx.centre.centre_id,
         allowDeselect=False,
@@ -326,7 +329,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
     items = [
         centre_picker(ctx, 260, "sm", label=w["centre"]),
         dmc.Select(
-            id={"type": "view-filter", "name": "period"},
+            id=filter_id("period", ctx.view.period_text),
             label=w["period"],
             data=period_options(ctx),
             value=ctx.view.period_text,
@@ -345,7 +348,7 @@ def filter_bar(ctx: PageContext, filters: tuple[str, ...]) -> html.Div:
         chosen = ctx.view.filters.get(dim, [])
         items.append(
             dmc.MultiSelect(
-                id={"type": "view-filter", "name": dim},
+                id=filter_id(dim, chosen),
                 label=w[dim],
                 placeholder=w["all"] if not chosen else None,
                 data=[{"value": v, "label": ctx.labels.dimension(dim, v)} for v in values],
@@ -379,13 +382,12 @@ def date_range(ctx: PageContext):
     """Any span of days (``period=2026-09-01..2026-09-10``), picked on a calendar."""
     span = call_span(ctx.con, ctx.centre)
     ranged = ".." in (ctx.view.period_text or "")
+    days = [ctx.period.start.isoformat(), ctx.period.end.isoformat()] if ranged else [None, None]
     return dmc.DatePickerInput(
-        id={"type": "view-filter", "name": "range"},
+        id=filter_id("range", days),
         label=ctx.w["dates"],
         type="range",
-        value=[ctx.period.start.isoformat(), ctx.period.end.isoformat()]
-        if ranged
-        else [None, None],
+        value=days,
         placeholder=ctx.w["pick_dates"],
         valueFormat="YYYY-MM-DD",
         minDate=span[0].date().isoformat() if span else None,
@@ -443,31 +445,66 @@ def as_of_stamp(ctx: PageContext) -> html.Div:
     return html.Div(children, className="as-of-box")
 
 
+def filter_id(name: str, built) -> dict:
+    """The id of a view filter: ``name`` is its key in the URL, ``built`` the value the
+    page was built with (kept as JSON, which an id may hold), for ``apply_filters``."""
+    return {"type": "view-filter", "name": name, "built": json.dumps(built)}
+
+
+FILTERS = {"type": "view-filter", "name": ALL, "built": ALL}
+
+
 def register_callbacks(app) -> None:
     app.callback(
         Output("url", "href"),
-        Input({"type": "view-filter", "name": ALL}, "value"),
-        State({"type": "view-filter", "name": ALL}, "id"),
+        Input(FILTERS, "value"),
+        State(FILTERS, "id"),
         State("url", "href"),
         prevent_initial_call=True,
     )(apply_filters)
 
 
 def apply_filters(values, ids, href):
-    """Write the filters into the URL; the page is rebuilt from it."""
-    if not href:
+    """Write the filters into the URL once a user changed one; the page is rebuilt from it.
+
+    Dash also calls this when a page's filters mount: inputs arriving in a new part of
+    the layout fire their callbacks whatever ``prevent_initial_call`` says, when the
+    output (the URL) was on the page before them. Their values then are the ones the
+    page was built with, which the URL already means: writing them (a default period,
+    the planner's week) built every page twice and lost what a user did meanwhile."""
+    chosen = {i["name"]: v for i, v in zip(ids, values, strict=True)}
+    built = {i["name"]: _built(i) for i in ids}
+    if not href or all(_same(chosen[name], built[name]) for name in chosen):
         return no_update
-    return filtered_href(href, {i["name"]: v for i, v in zip(ids, values, strict=True)})
+    return filtered_href(href, chosen, built)
 
 
-def filtered_href(href: str, chosen: dict) -> str:
-    """``href`` with the chosen filter values (lists joined by commas; empty removes)."""
+def _built(filter_id: dict):
+    """The value a filter was built with (``filter_id``); ``...`` if its id lacks one."""
+    try:
+        return json.loads(filter_id.get("built", ""))
+    except (TypeError, ValueError):
+        return ...
+
+
+def _same(value, built) -> bool:
+    def empty(v):
+        return v in (None, "", []) or (isinstance(v, list) and not any(v))
+
+    return (empty(value) and empty(built)) or value == built
+
+
+def filtered_href(href: str, chosen: dict, built: dict | None = None) -> str:
+    """``href`` with the chosen filter values (lists joined by commas; empty removes).
+    ``built``: the values the page was built with, which include the centre and period
+    the URL may leave to their defaults."""
     parts = urlsplit(href)
     query = dict(parse_qsl(parts.query))
+    shown = query | {k: v for k, v in (built or {}).items() if isinstance(v, str)}
     chosen = dict(chosen)
     days = chosen.pop("range", None)
     if days and len(days) == 2 and all(days):
-        if chosen.get("period") in (None, query.get("period")):  # the calendar was used
+        if chosen.get("period") in (None, shown.get("period")):  # the calendar was used
             chosen["period"] = f"{str(days[0])[:10]}..{str(days[1])[:10]}"
     for name, value in chosen.items():
         if isinstance(value, list):
@@ -476,7 +513,7 @@ def filtered_href(href: str, chosen: dict) -> str:
             query[name] = value
         else:
             query.pop(name, None)
-    if "centre" in chosen and chosen["centre"] != dict(parse_qsl(parts.query)).get("centre"):
+    if "centre" in chosen and chosen["centre"] != shown.get("centre"):
         for dim in CALL_FILTERS:  # another centre's codes differ
             query.pop(dim, None)
     new = urlunsplit(("", "", parts.path, urlencode(query), ""))

@@ -182,7 +182,7 @@ def _rollup_total(con, centre: Centre, period: Period, flt: dict) -> int | None:
     lo, hi = period.bounds(centre.tz)
     flt_sql, flt_params = filter_sql(flt, "c")
     return con.execute(
-        "SELECT coalesce(CAST(sum(c.n) AS BIGINT), 0) FROM call_intervals c "
+        "SELECT coalesce(CAST(sum(c.n) AS BIGINT), 0) FROM call_interval_deltas c "
         f"WHERE c.centre_id = ? AND c.quarter >= ? AND c.quarter < ? {flt_sql}",
         [centre.centre_id, rollup.quarter_of(lo), rollup.quarter_of(hi), *flt_params],
     ).fetchone()[0]

@@ -251,6 +251,7 @@ def _known_groups(
     period: Period,
     seen: Sequence[tuple],
     *,
+    from_rollup: bool = False,
     filters: Mapping[str, Sequence[str]] | None = None,
 ) -> list:
     """The ``dims`` values of the centre's calls within a year either side of ``period``:
@@ -259,16 +260,25 @@ def _known_groups(
     its own: it is listed only when it has calls in the period.
 
     With one dimension the values ``seen`` in the period are filtered out while
-    scanning, which makes the query cheaper (fewer rows to hash). (From the rollup,
-    ``_rollup_counts`` reads them in its own scan.)"""
+    scanning, which makes the query cheaper (fewer rows to hash)."""
     lo, hi = period.bounds(centre.tz)
     year = dt.timedelta(days=366)
     cols = ", ".join(f"c.{d}" for d in dims)
     params: list = [centre.centre_id, lo - year, hi + year]
-    sql = (
-        f"SELECT DISTINCT {cols} FROM {table} c "
-        "WHERE c.centre_id = ? AND c.arrived_at >= ? AND c.arrived_at < ?"
-    )
+    if from_rollup:
+        # the same groups from the (much smaller) rollup: its deltas, grouped by the
+        # dimensions alone (a key's deltas net to its calls, never below 0, so a group has
+        # calls exactly when its deltas' sum is not 0), not the view's every sum per key
+        sql = (
+            f"SELECT {cols} FROM call_interval_deltas c "
+            "WHERE c.centre_id = ? AND c.quarter >= ? AND c.quarter < ?"
+        )
+        params[1:] = [rollup.quarter_of(b) for b in params[1:]]
+    else:
+        sql = (
+            f"SELECT DISTINCT {cols} FROM {table} c "
+            "WHERE c.centre_id = ? AND c.arrived_at >= ? AND c.arrived_at < ?"
+        )
     flt_sql, flt_params = filter_sql(filters or {})
     sql += flt_sql + "".join(f" AND c.{d} IS NOT NULL" for d in dims)
     params += flt_params
@@ -276,6 +286,8 @@ def _known_groups(
     if len(dims) == 1 and values:
         sql += f" AND NOT list_contains(?, c.{dims[0]})"
         params.append(values)
+    if from_rollup:
+        sql += f" GROUP BY {cols} HAVING sum(c.n) <> 0"
     return con.execute(sql, params).fetchall()
 
 
@@ -358,17 +370,23 @@ def call_kpis(
             asked = _CountQuery(
                 centre, source, dims, thresholds, short_s, interval, period, days, dates, flt
             )
-            # a breakdown over a period also lists the groups with calls within a year
-            # either side of it (``_known_groups``)
-            listed = bool(dims) and period is not None and interval is None and empty_groups
-            known = []
             if within is not None:
-                counts, p90_of, known = _rollup_counts(con, asked, within, percentile, listed)
+                counts, p90_of = _rollup_counts(con, asked, within, percentile)
             else:
                 counts, p90_of = _scan_counts(con, asked, percentile), None
-            if listed and within is None:
+            known = []
+            if dims and period is not None and interval is None and empty_groups:
                 seen = {row[: len(dims)] for row in counts}
-                known = _known_groups(con, table, dims, centre, period, list(seen), filters=flt)
+                known = _known_groups(
+                    con,
+                    table,
+                    dims,
+                    centre,
+                    period,
+                    list(seen),
+                    from_rollup=within is not None,
+                    filters=flt,
+                )
         except (duckdb.BinderException, duckdb.CatalogException) as exc:
             # e.g. by=("scenario",) on real calls, or a simulation view not registered
             raise ValueError(f"call source {source!r} cannot give {list(dims)}: {exc}") from None
@@ -475,14 +493,11 @@ def rollup_columns(con, centre: Centre, dims, thresholds, short_s, period, days)
 
 
 def _rollup_counts(
-    con, q: _CountQuery, within: list, percentile: bool = True, listed: bool = False
-) -> tuple[list[tuple], Callable[[], dict] | None, list[tuple]]:
+    con, q: _CountQuery, within: list, percentile: bool = True
+) -> tuple[list[tuple], Callable[[], dict] | None]:
     """``call_counts_sql``'s rows from the rollup (counts and sums, without the percentile
-    column), a function that returns the exact 90th percentile of answered waits per
-    group, {group key: p90}, taken from the calls themselves, and, when ``listed``, the
-    groups with calls within a year either side of the period but none in it
-    (``_known_groups``, read in the same scan: on a lake store every scan of a table
-    costs its catalogue reads)."""
+    column) and a function that returns the exact 90th percentile of answered waits per
+    group, {group key: p90}, taken from the calls themselves."""
     select = [f"c.{d} AS {d}" for d in q.dims]
     join, key_params, join_params = "", [], []
     raw_select, raw_join, raw_params, raw_join_params = list(select), "", [], []
@@ -501,21 +516,17 @@ def _rollup_counts(
         select.append(f"{interval_key_sql(q.interval, local_sql, hijri)} AS interval_key")
         raw_select.append(f"{interval_key_sql(q.interval, raw_local, hijri)} AS interval_key")
     # within: the rollup's column names (from a fixed list) for the query's thresholds
-    # listed: the scan spans a year either side, and only the period's rows are summed
-    inside = " FILTER (WHERE c.inside)" if listed else ""
-    sums = [
-        f"CAST(sum(c.{column}){inside} AS BIGINT) AS n_within_{i}"
-        for i, column in enumerate(within)
-    ]
+    sums = [f"CAST(sum(c.{column}) AS BIGINT) AS n_within_{i}" for i, column in enumerate(within)]
     select += [
         "c.outcome AS outcome",
-        f"CAST(sum(c.n){inside} AS BIGINT) AS n",
-        f"CAST(sum(c.n_short){inside} AS BIGINT) AS n_short",
+        "CAST(sum(c.n) AS BIGINT) AS n",
+        "CAST(sum(c.n_short) AS BIGINT) AS n_short",
         *sums,
-        f"sum(c.wait_sum){inside} AS wait_sum",
-        f"sum(c.talk_sum){inside} AS talk_sum",
-        f"sum(c.hold_sum){inside} AS hold_sum",
-        f"sum(c.acw_sum){inside} AS acw_sum",
+        "sum(c.wait_sum) AS wait_sum",
+        # a sum none of whose calls has the part is NULL, as the calls' own sum would be
+        "CASE WHEN sum(c.n_talk) <> 0 THEN sum(c.talk_sum) END AS talk_sum",
+        "CASE WHEN sum(c.n_hold) <> 0 THEN sum(c.hold_sum) END AS hold_sum",
+        "CASE WHEN sum(c.n_acw) <> 0 THEN sum(c.acw_sum) END AS acw_sum",
         "NULL AS p90",  # filled in by the caller from the calls
     ]
     where, bounds = "c.centre_id = ?", []
@@ -531,29 +542,17 @@ def _rollup_counts(
     raw_where += flt_sql
     bounds += flt_params
     raw_bounds += flt_params
-    source, source_params = "call_intervals", []
-    if listed:
-        lo, hi = q.period.bounds(q.centre.tz)
-        year = dt.timedelta(days=366)
-        source = "(SELECT *, quarter >= ? AND quarter < ? AS inside FROM call_intervals)"
-        source_params = [rollup.quarter_of(lo), rollup.quarter_of(hi)]
-        bounds[:2] = [rollup.quarter_of(lo - year), rollup.quarter_of(hi + year)]
-    rows = con.execute(
-        f"SELECT {', '.join(select)} FROM {source} c{join} WHERE {where} GROUP BY ALL",
-        [*key_params, *source_params, *join_params, q.centre.centre_id, *bounds],
+    # Straight from the rollup's deltas, not the view that sums them per key first (a
+    # third of the time): the deltas of a group net to its calls, and a group and outcome
+    # whose calls were all taken away again nets to no call and is left out, as the view
+    # leaves out such a key.
+    counts = con.execute(
+        f"SELECT {', '.join(select)} FROM call_interval_deltas c{join} WHERE {where} "
+        "GROUP BY ALL HAVING sum(c.n) <> 0",
+        [*key_params, *join_params, q.centre.centre_id, *bounds],
     ).fetchall()
-    known: list[tuple] = []
-    counts = rows
-    if listed:  # a group with no call in the period (n NULL) is known, if it has a value
-        n_keys = len(q.dims)
-        counts = [row for row in rows if row[n_keys + 1] is not None]
-        inside_keys = {row[:n_keys] for row in counts}
-        known = sorted(
-            {row[:n_keys] for row in rows if row[n_keys + 1] is None and None not in row[:n_keys]}
-            - inside_keys
-        )
     if not percentile:
-        return counts, None, known
+        return counts, None
     n_keys = len(q.dims) + (1 if q.interval is not None else 0)
     plan = _p90_plan(counts, n_keys, q.thresholds)
     raw = (
@@ -571,15 +570,16 @@ def _rollup_counts(
     if q.interval is not None:
         key_types.append("TIMESTAMP" if q.interval in ("month", "hijri-month") else "BIGINT")
     sql, params = _p90_query(raw, plan, key_types)
-    if q.dates is None and _read_only(con):
+    if q.dates is not None or not _read_only(con):
+        rows = con.execute(sql, params).fetchall()
+    else:
         started = threading.Event()
         pending = _background().submit(_fetch_on_cursor, con.cursor(), sql, params, started)
         # Python switches threads only every few ms: wait until the query is in
         # DuckDB's hands before folding the counts, or it would wait for the folding.
         started.wait()
-        return counts, lambda: {row[:-1]: row[-1] for row in pending.result()}, known
-    p90_rows = con.execute(sql, params).fetchall()
-    return counts, lambda: {row[:-1]: row[-1] for row in p90_rows}, known
+        return counts, lambda: {row[:-1]: row[-1] for row in pending.result()}
+    return counts, lambda: {row[:-1]: row[-1] for row in rows}
 
 
 def _p90_plan(counts: list[tuple], n_keys: int, within_s: Sequence[float]):

@@ -34,7 +34,7 @@ from analytics.kpi import threshold_label
 from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
-from dashboards.frame import PageContext, page, register_page
+from dashboards.frame import PageContext, filter_id, page, register_page
 
 PATH = "/intraday"
 callbacks = Callbacks()
@@ -378,7 +378,7 @@ def build_for(day_text: str | None, at_text: str | None = None):
             for d in (ctx.period.start + dt.timedelta(days=i) for i in range(ctx.period.days))
         ]
         picker = dmc.Select(
-            id={"type": "view-filter", "name": "day"},
+            id=filter_id("day", day.isoformat()),
             label=w["day"],
             data=days[::-1],
             value=day.isoformat(),

@@ -43,7 +43,14 @@ from dashboards import queries
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
 from dashboards.context import View, app_context, centre_for, resolve
-from dashboards.frame import PageContext, centre_picker, dimension_values, page, register_page
+from dashboards.frame import (
+    PageContext,
+    centre_picker,
+    dimension_values,
+    filter_id,
+    page,
+    register_page,
+)
 from dashboards.tiles import kpi_tile
 
 PATH = "/wallboard"
@@ -300,7 +307,7 @@ def picker(ctx: PageContext) -> html.Div:
         [
             centre_picker(ctx, 330, "md"),
             dmc.MultiSelect(
-                id={"type": "view-filter", "name": "queue"},
+                id=filter_id("queue", chosen),
                 data=[{"value": q, "label": ctx.labels.dimension("queue", q)} for q in queues],
                 value=chosen,
                 placeholder=_words(ctx.lang)["queue_all"],

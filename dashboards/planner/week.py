@@ -18,7 +18,7 @@ from analytics.centres import get_centre
 from analytics.translation import N_, gettext, speaks_source
 from dashboards.auth import Forbidden
 from dashboards.context import app_context, centre_for
-from dashboards.frame import PageContext
+from dashboards.frame import PageContext, filter_id
 from dashboards.planner.words import t
 from simulation.planning.whatif import week_from_scenario, week_from_store
 from simulation.queue.scenario_file import SCENARIO_DIR, load_scenario
@@ -130,7 +130,11 @@ def load_week(centre_id: str, source: str):
 
 
 def source_of(query: dict, weeks: list[dt.date]) -> str | None:
-    """The source the URL asks for, else the newest whole week of history."""
+    """The source the URL asks for, else the newest whole week of history: the week
+    picker's ``plan-source`` (written when a planner picks one) before a link's
+    ``scenario`` or ``week``."""
+    if query.get("plan-source"):
+        return str(query["plan-source"])
     if query.get("scenario"):
         return "scenario:" + query["scenario"]
     if query.get("week"):
@@ -152,7 +156,7 @@ def week_panel(ctx: PageContext, source: str, week, weeks: list[dt.date]) -> htm
     return html.Div(
         [
             dmc.Select(
-                id={"type": "view-filter", "name": "plan-source"},
+                id=filter_id("plan-source", source),
                 label=t("week", ctx.lang),
                 data=options,
                 value=source,

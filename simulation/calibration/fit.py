@@ -156,13 +156,13 @@ def _scenario_category_names(values: Sequence[str | None]) -> dict[str | None, s
     return out
 
 
-def _spans(open_slots: np.ndarray, interval_s: int) -> tuple[tuple[str, str], ...]:
+def slot_spans(open_slots: np.ndarray, interval_s: int) -> tuple[tuple[str, str], ...]:
     return tuple(
         (hhmm(i * interval_s), hhmm((j + 1) * interval_s)) for i, j in open_runs(open_slots)
     )
 
 
-def _hours_from_data(
+def hours_from_data(
     days_with_calls: np.ndarray, calls: np.ndarray, days_observed: np.ndarray
 ) -> np.ndarray:
     """Open (weekday × slot): calls on at least half the weekday's days, plus gaps between
@@ -266,7 +266,7 @@ def calibrate(
         days_with_calls[day.isoweekday() - 1, slot] += 1
     total_calls = calls.sum(axis=2)
     if hours == "data":
-        open_ = _hours_from_data(days_with_calls, total_calls, days_observed)
+        open_ = hours_from_data(days_with_calls, total_calls, days_observed)
     else:
         open_ = _hours_from_calendar(centre, interval_s)
     outside = int(total_calls[~open_].sum())
@@ -330,7 +330,7 @@ def calibrate(
             )
         )
 
-    opening_hours = {w + 1: _spans(open_[w], interval_s) for w in range(7)}
+    opening_hours = {w + 1: slot_spans(open_[w], interval_s) for w in range(7)}
     staffing, staffing_source, staffing_used, agents_fit = _staffing(
         con,
         centre,

@@ -36,6 +36,8 @@ deviation from their forecast at the same time of day (toward 0 early in the day
 morning's deviation is mostly noise); the level's remaining uncertainty is drawn per
 replication (``volume_cv``).
 """
+# long: today's plan read in one place (the snapshot, arrivals, handling, opening hours by
+# kind of day, staffing from four sources), so that every projection starts from the same
 
 from __future__ import annotations
 
@@ -374,7 +376,7 @@ def day_hours(con, centre: Centre, day: dt.date, train: Period, learnt, interval
     with calls on at least half of those days), and without any such day with calls they
     are the centre's calendar's for the weekday. A weekday the history lacks (a first
     Sunday) also takes the calendar's."""
-    from simulation.calibration.fit import _hours_from_data, _spans
+    from simulation.calibration.fit import hours_from_data, slot_spans
 
     weekday = day.isoweekday()
     kind = hours_kind(day)
@@ -405,8 +407,8 @@ def day_hours(con, centre: Centre, day: dt.date, train: Period, learnt, interval
     observed[w] = len({d for d, _ in seen})
     what = f"{kind} {WEEKDAY_NAMES[weekday]}"
     if observed[w]:
-        open_ = _hours_from_data(with_calls, calls, observed)[w]
-        return _spans(open_, interval_s), (
+        open_ = hours_from_data(with_calls, calls, observed)[w]
+        return slot_spans(open_, interval_s), (
             f"read off its calls on the {observed[w]} {what}(s) of {train.label}"
         )
     if own:

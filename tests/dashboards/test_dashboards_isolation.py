@@ -107,7 +107,10 @@ class Values:
             ("admin-new-role", "value"): "manager",
         }
         self.patterns = {
-            ("view-filter", "value"): [("centre", centre), ("period", SEED_MONTH)],
+            ("view-filter", "value"): [  # an id with several keys: given whole
+                ({"name": "centre", "built": json.dumps(centre)}, centre),
+                ({"name": "period", "built": json.dumps(SEED_MONTH)}, SEED_MONTH),
+            ],
             ("alert-ack", "n_clicks"): [(alert_id, 1)],
             ("planner-cat-volume", "value"): [],
         }
@@ -120,13 +123,10 @@ class Values:
             kind = pattern["type"]
             key = next(k for k in pattern if k != "type")
             items = self.patterns[(kind, "value" if prop == "id" else prop)]
+            ids = [{"type": kind} | (i if isinstance(i, dict) else {key: i}) for i, _ in items]
             return [
-                {
-                    "id": {"type": kind, key: value},
-                    "property": prop,
-                    "value": {"type": kind, key: value} if prop == "id" else v,
-                }
-                for value, v in items
+                {"id": cid, "property": prop, "value": cid if prop == "id" else v}
+                for cid, (_, v) in zip(ids, items, strict=True)
             ]
         value = self.exact.get((cid, prop), 1 if prop in ("n_clicks", "n_intervals") else None)
         return {"id": cid, "property": prop, "value": value}

@@ -3,6 +3,7 @@ figures are exact Erlang A's for the same week, plan and levers."""
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 
 import flask
@@ -14,7 +15,7 @@ from dashboards.planner.backtest import backtest_note
 from dashboards.planner.compare import comparison_rows
 from dashboards.planner.jobs import job_line
 from dashboards.planner.levers import basis_of, levers_data, targets_of
-from dashboards.planner.week import load_week, week_source
+from dashboards.planner.week import load_week, source_of, week_source
 from dashboards.planner.whatif import found_note, models_panel, recompute
 from simulation.planning.whatif import Levers, erlang_week, on_phones, scheduled_for, set_agents
 
@@ -120,6 +121,16 @@ def test_the_week_and_backtest_lines_are_worded_in_arabic_from_their_data(app):
     running = {"kind": "simulate", "state": "running", "done": 3, "total": 10, "message": "x"}
     assert job_line(running, "ar") == "المحاكاة: قيد التشغيل — 3 من 10"
     assert job_line(running, "en") == "Simulation: running — x"
+
+
+def test_the_week_a_planner_picks_is_the_week_the_page_opens():
+    """The week picker writes ``plan-source`` into the URL; the page opens that week,
+    over the link's ``week`` it was opened with (it kept showing that one)."""
+    weeks = [dt.date(2026, 9, 27), dt.date(2026, 9, 20), dt.date(2026, 9, 13)]
+    assert source_of({}, weeks) == "week:2026-09-20"  # the newest whole week
+    assert source_of({"week": "2026-09-13"}, weeks) == "week:2026-09-13"
+    picked = {"week": "2026-09-20", "plan-source": "scenario:peak"}
+    assert source_of(picked, weeks) == "scenario:peak"
 
 
 def test_the_targets_form_reads_as_a_target_and_refuses_values_out_of_range():

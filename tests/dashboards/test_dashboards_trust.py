@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from dash import no_update
@@ -20,7 +21,7 @@ from analytics.kpi import ticket_kpis
 from analytics.kpi.backlog import age_buckets, call_list, open_ticket_ages, ticket_list
 from analytics.periods import parse_period
 from dashboards import targets
-from dashboards.frame import filtered_href
+from dashboards.frame import apply_filters, filter_id, filtered_href
 
 SEPT = parse_period("2026-09")
 
@@ -83,6 +84,39 @@ def test_a_calendar_range_becomes_the_period_in_the_url():
     ranged = "http://x/?centre=c&period=2026-09-01..2026-09-10"
     picked = filtered_href(ranged, {"period": "2026-08", "range": ["2026-09-01", "2026-09-10"]})
     assert "period=2026-08" in picked
+
+
+def test_filters_still_showing_what_the_page_was_built_with_leave_the_url_alone():
+    """Filters mounting on a page opened without a centre or period show the defaults
+    the page chose: nothing to write (writing them built the page twice). A user's
+    change writes the whole view, defaults named, so the link reproduces it."""
+    names = ("centre", "period", "range", "category")
+    built = ("bahrain_lmra", "2026-09", [None, None], [])
+    ids = [filter_id(n, v) for n, v in zip(names, built, strict=True)]
+    href = "http://x/?lang=ar"
+    assert apply_filters(list(built), ids, href) is no_update
+    assert apply_filters(["bahrain_lmra", "2026-09", None, None], ids, href) is no_update
+
+    def query(values, ids=ids, href=href):
+        return parse_qs(urlsplit(apply_filters(values, ids, href)).query)
+
+    worker = query(["bahrain_lmra", "2026-09", [None, None], ["worker"]])
+    assert worker == {
+        "lang": ["ar"],
+        "centre": ["bahrain_lmra"],
+        "period": ["2026-09"],
+        "category": ["worker"],
+    }
+    # the calendar used on the default period
+    days = query(["bahrain_lmra", "2026-09", ["2026-09-01", "2026-09-10"], []])
+    assert days["period"] == ["2026-09-01..2026-09-10"]
+    # another centre drops the first one's codes, though the URL never named the first
+    ids = [filter_id(n, v) for n, v in zip(names, built[:3] + (["worker"],), strict=True)]
+    other = query(["saudi_mol", "2026-09", [None, None], ["worker"]], ids, "/?category=worker")
+    assert other == {"centre": ["saudi_mol"], "period": ["2026-09"]}
+    # an id without the value it was built with (a forged request) counts as a change
+    forged = [{"type": "view-filter", "name": "centre", "built": "{"}]
+    assert "centre=bahrain_lmra" in apply_filters(["bahrain_lmra"], forged, href)
 
 
 def test_data_age_counts_opening_hours_only(con, centre):

@@ -386,6 +386,58 @@ def test_chips_show_whole_names_and_an_empty_combination_says_how_to_widen(serve
     assert "topic=" not in page.url and "category=worker" in page.url
 
 
+def test_a_page_opens_in_one_build_and_a_changed_filter_builds_it_again(served_seed, page):
+    """The filters mounting write nothing into the URL (they wrote the default centre and
+    period, which built every page a second time): one build of the page, in both
+    languages. A filter a user changes writes the whole view into the URL and builds the
+    page again; back and forward go between the two views."""
+    login(page, served_seed.url, "manager")
+    posts = []  # what the browser asks Dash, in order
+    page.on(
+        "request",
+        lambda r: posts.append(r.post_data) if "/_dash-update-component" in r.url else None,
+    )
+
+    def builds() -> list[str]:  # the page router's calls: each builds the whole page
+        return [p for p in posts if "_pages_content" in p]
+
+    offered = "#overview-period [data-kpi='offered']"
+    for query in ("?lang=ar", ""):
+        posts.clear()
+        with page.expect_response(lambda r: '"url.href"' in (r.request.post_data or "")) as ask:
+            page.goto(served_seed.url + "/" + query)
+        # the filters' callback wrote nothing, which alone could have built the page again
+        assert ask.value.json()["response"] == {}
+        page.wait_for_selector(offered)
+        assert len(builds()) == 1, query
+        assert page.url == served_seed.url + "/" + query
+    everyone = page.inner_text(offered)
+
+    page.click("input[placeholder='All'] >> nth=0")  # the caller-category filter
+    page.get_by_role("option", name="Workers").click()
+    page.wait_for_url(re.compile(r"category=worker"))
+    workers = kpis(served_seed, filters={"category": ["worker"]})[0]
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.innerText === text",
+        arg=[offered, f"{workers['offered']:,}"],
+    )
+    page.wait_for_load_state("networkidle")
+    assert len(builds()) == 2 and "category=worker" in builds()[1]
+    assert "centre=bahrain_lmra" in page.url and "period=2026-09" in page.url  # a link to it
+    page.go_back()
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.innerText === text", arg=[offered, everyone]
+    )
+    page.wait_for_load_state("networkidle")
+    assert len(builds()) == 3 and page.url == served_seed.url + "/"
+    page.go_forward()
+    page.wait_for_url(re.compile(r"category=worker"))
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.innerText === text",
+        arg=[offered, f"{workers['offered']:,}"],
+    )
+
+
 FILTER_BOXES = """() => [...document.querySelectorAll('#filter-bar > *')]
     .map(e => e.getBoundingClientRect()).filter(r => r.height > 0)
     .map(r => ({top: r.top, left: r.left, right: r.right}))"""

@@ -58,8 +58,10 @@ def projected(page, name: str) -> str:
 
 
 def test_the_today_view_shows_the_band_the_target_and_a_what_if_moving_it(served_today, page):
+    from analytics.kpi import call_kpi_names
     from dashboards.pages.intraday import TODAY_REPLICATIONS, _slot_of
     from simulation.intraday.day import build_plan
+    from simulation.intraday.model_error import model_error, widen
     from simulation.intraday.projection import project
     from simulation.intraday.whatif import apply_changes, parse_change
 
@@ -68,7 +70,11 @@ def test_the_today_view_shows_the_band_the_target_and_a_what_if_moving_it(served
         centre = get_centre(con, "bahrain_lmra")
         at = _slot_of(dt.datetime.combine(TODAY, dt.time(11), tzinfo=centre.tz))
         plan = build_plan(con, centre, at)
-    base = project(plan, TODAY_REPLICATIONS)
+        # the band carries the queue model's own error, as the page's does (learnt once
+        # per interval in this process: the page reuses it)
+        sl_names = [k for k in call_kpi_names(centre.sl_thresholds_s) if k.startswith("sl_")]
+        error = model_error(con, centre, at, sl_names, interval_s=plan.scenario.interval_s)
+    base = widen(project(plan, TODAY_REPLICATIONS), error)
     more = project(apply_changes(plan, [parse_change("+4@11:00-15:00")]), TODAY_REPLICATIONS)
     assert more.day[SL] > base.day[SL]  # the what-if helps, as computed here
 
