@@ -585,55 +585,8 @@ class Follower:
                         "line_no": [c.line_no for _, c in r.new_call_lines],
                     },
                 )
-            waiting = self._waiting_stored
-            if r.changed_keys:
-                keys = sorted(r.changed_keys)
-                # every lake statement costs a catalogue read: delete only rows that exist
-                gone = [k for k in keys if k in waiting]
-                if gone:
-                    con.execute(
-                        "DELETE FROM live_calls_waiting WHERE feed_id = ? "
-                        "AND list_contains(?, call_key)",
-                        [fid, gone],
-                    )
-                rows = [(k, *w) for k in keys if (w := self._waiting(k)) is not None]
-                waiting = (waiting - set(gone)) | {k for k, _, _ in rows}
-                if rows:
-                    _insert(
-                        con,
-                        "live_calls_waiting",
-                        "?, ?, call_key, queue, NULL, entered_at",
-                        [fid, cid],
-                        {
-                            "call_key": [k for k, _, _ in rows],
-                            "queue": pa.array([q for _, q, _ in rows], pa.string()),
-                            "entered_at": _instants([at for _, _, at in rows]),
-                        },
-                    )
-            if r.changed_agents:
-                agents = sorted(r.changed_agents)
-                con.execute(
-                    "DELETE FROM live_agent_state WHERE feed_id = ? AND list_contains(?, agent_id)",
-                    [fid, agents],
-                )
-                now = [self.agent_now[a] for a in agents]
-                _insert(
-                    con,
-                    "live_agent_state",
-                    "?, ?, agent_id, state, reason, since, queues, NULL, call_key",
-                    [fid, cid],
-                    {
-                        "agent_id": agents,
-                        "state": [n[0] for n in now],
-                        "reason": pa.array([n[1] for n in now], pa.string()),
-                        "since": _instants([n[2] for n in now]),
-                        "queues": pa.array([list(n[3]) for n in now], pa.list_(pa.string())),
-                        "call_key": pa.array(
-                            [self.agents[a].on_call if a in self.agents else None for a in agents],
-                            pa.string(),
-                        ),
-                    },
-                )
+            waiting = self._write_waiting(con, r)
+            self._write_agents(con, r)
             if r.history:
                 _insert(
                     con,
@@ -689,6 +642,64 @@ class Follower:
         self.last_commit = time.time()
         self._waiting_stored = waiting
         self._health = health
+
+    def _write_waiting(self, con: duckdb.DuckDBPyConnection, r: Round) -> set[str]:
+        """Replace the waiting callers of the visits the round changed; returns the keys
+        stored once it commits."""
+        fid, cid = self.feed_id, self.centre_id
+        waiting = self._waiting_stored
+        if not r.changed_keys:
+            return waiting
+        keys = sorted(r.changed_keys)
+        # every lake statement costs a catalogue read: delete only rows that exist
+        gone = [k for k in keys if k in waiting]
+        if gone:
+            con.execute(
+                "DELETE FROM live_calls_waiting WHERE feed_id = ? AND list_contains(?, call_key)",
+                [fid, gone],
+            )
+        rows = [(k, *w) for k in keys if (w := self._waiting(k)) is not None]
+        if rows:
+            _insert(
+                con,
+                "live_calls_waiting",
+                "?, ?, call_key, queue, NULL, entered_at",
+                [fid, cid],
+                {
+                    "call_key": [k for k, _, _ in rows],
+                    "queue": pa.array([q for _, q, _ in rows], pa.string()),
+                    "entered_at": _instants([at for _, _, at in rows]),
+                },
+            )
+        return (waiting - set(gone)) | {k for k, _, _ in rows}
+
+    def _write_agents(self, con: duckdb.DuckDBPyConnection, r: Round) -> None:
+        """Replace the state rows of the agents the round changed."""
+        if not r.changed_agents:
+            return
+        agents = sorted(r.changed_agents)
+        con.execute(
+            "DELETE FROM live_agent_state WHERE feed_id = ? AND list_contains(?, agent_id)",
+            [self.feed_id, agents],
+        )
+        now = [self.agent_now[a] for a in agents]
+        _insert(
+            con,
+            "live_agent_state",
+            "?, ?, agent_id, state, reason, since, queues, NULL, call_key",
+            [self.feed_id, self.centre_id],
+            {
+                "agent_id": agents,
+                "state": [n[0] for n in now],
+                "reason": pa.array([n[1] for n in now], pa.string()),
+                "since": _instants([n[2] for n in now]),
+                "queues": pa.array([list(n[3]) for n in now], pa.list_(pa.string())),
+                "call_key": pa.array(
+                    [self.agents[a].on_call if a in self.agents else None for a in agents],
+                    pa.string(),
+                ),
+            },
+        )
 
     def _write_health(self, con: duckdb.DuckDBPyConnection, r: Round, now: dt.datetime) -> tuple:
         """Replace the feed's health row; returns what it holds of the last event, read and
