@@ -49,7 +49,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import extensions, snapshot_cache
+from analytics import catalogue_hold, extensions, snapshot_cache
 
 DEFAULT_DB = Path("data/contact_centre.duckdb")
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
@@ -228,6 +228,8 @@ class _Engine:
             self.con.execute(f"SET {name} = {value}")
         self.lock = threading.RLock()
         self.attached: dict[str, str] = {}  # store key -> alias
+        # store key -> a SQLite catalogue's idle connection (analytics.catalogue_hold)
+        self.holds: dict[str, duckdb.DuckDBPyConnection] = {}
         self.compacted: dict[str, int] = {}  # store key -> snapshot count // AUTO_COMPACT_EVERY
         self.counter = 0
 
@@ -281,10 +283,17 @@ def detach_stores(keep: frozenset[str] = frozenset()) -> None:
         for key in [k for k in engine.attached if k not in keep]:
             alias = engine.attached.pop(key)
             snapshot_cache.drop(alias)
+            _release_hold(engine, key, alias)
             try:
                 engine.con.execute(f"DETACH {alias}")
             except duckdb.Error:
                 pass
+
+
+def _release_hold(engine: _Engine, key: str, alias: str) -> None:
+    held = engine.holds.pop(key, None)
+    if held is not None:
+        catalogue_hold.release(engine.con, held, f"{alias}_hold")
 
 
 def _is_conflict(exc: BaseException) -> bool:
@@ -437,6 +446,9 @@ class Store:
                     extra = Path(str(self.path) + suffix)
                     if extra.exists():
                         os.chmod(extra, 0o600)
+                held = catalogue_hold.hold(engine.con, self.path.resolve(), f"{alias}_hold")
+                if held is not None:
+                    engine.holds[self.key] = held
             engine.attached[self.key] = alias
         try:
             if self._ensure_schema(engine, alias):  # a new store: at its next attach
@@ -535,6 +547,7 @@ class Store:
             alias = engine.attached.pop(self.key, None)
             if alias is not None:
                 snapshot_cache.drop(alias)
+                _release_hold(engine, self.key, alias)
                 try:
                     engine.con.execute(f"DETACH {alias}")
                 except duckdb.Error:

@@ -261,6 +261,36 @@ def test_a_feed_committing_beside_a_long_load_both_commit(tmp_path):
         assert len(batches) == len(set(batches)) == 42
 
 
+def test_no_transaction_ends_as_the_catalogue_s_last_and_nothing_keeps_its_log_unchecked(
+    tmp_path,
+):
+    """A SQLite catalogue's last connection to close checkpoints its log and deletes it,
+    locking out every transaction opening meanwhile for a whole second (analytics.
+    catalogue_hold). While the store is attached one idle connection holds it: the log
+    outlives each transaction, and another process can still checkpoint all of it (the
+    idle connection keeps no snapshot). Detached, the log is folded in and removed."""
+    store = Store(tmp_path / "lake.duckdb")
+    store.initialise()
+    with store.writer() as con:
+        con.execute("INSERT INTO meta VALUES ('held', 'yes')")
+    with store.reader() as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'held'").fetchall() == [("yes",)]
+    log = Path(f"{store.path}-wal")
+    assert log.exists()
+    checkpoint = subprocess.run(
+        [sys.executable, "-c",
+         "import sqlite3, sys\n"
+         "c = sqlite3.connect(sys.argv[1])\n"
+         "print(*c.execute('PRAGMA wal_checkpoint(PASSIVE)').fetchone())",
+         str(store.path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    busy, frames, copied = map(int, checkpoint.stdout.split())
+    assert (busy, copied) == (0, frames) and frames > 0
+    store.close()
+    assert not log.exists()
+
+
 def _tiny(tmp_path: Path) -> Path:
     f = tmp_path / "tiny.csv"
     f.write_text(
