@@ -19,6 +19,13 @@ holding connection runs one statement that reads the file's header and no more (
 journal_mode``): in WAL mode a connection keeps its SHARED lock between transactions, and
 it has no read transaction open, so it pins no snapshot and the log can still be
 checkpointed whole.
+
+What it rests on: a lock, and POSIX drops every lock a process holds on a file when the
+process closes any descriptor of it. So nothing in a process may open the catalogue file
+by itself while the store is attached (``Store.exists`` answers from the attachment
+instead of reading the file's header): with it doing so, another process's last close
+found no lock, checkpointed and reset the log under this one, which then read a stale
+snapshot and then "database disk image is malformed".
 """
 
 from __future__ import annotations

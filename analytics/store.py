@@ -367,6 +367,10 @@ class Store:
         """Whether the store has been created (a PostgreSQL catalogue: assumed)."""
         if self.url is not None:
             return True
+        if self.key in _engine().attached:
+            # a lake; and its catalogue must not be opened here: closing the file would
+            # drop every lock this process holds on it (POSIX), SQLite's too
+            return True
         kind = file_kind(self.path)
         if kind == "single-file":
             raise self._old_store_error()
