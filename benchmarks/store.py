@@ -170,8 +170,12 @@ plain.close()
 with store.writer() as con:
     con.execute("ATTACH '" + single.replace("'", "''") + "' AS single")
     con.execute("INSERT INTO single.main.meta SELECT * FROM meta")
-    for t in ("centres", "ingest_batches", "calls", "call_interval_state", "call_intervals"):
+    for t in ("centres", "ingest_batches", "calls", "call_interval_state"):
         con.execute(f"INSERT INTO single.main.{t} BY NAME SELECT * FROM {t}")
+    # the rollup once, as the KPI layer reads it now (one row per key, as the old
+    # call_intervals table held it: the bytes on disk compare one rollup with one)
+    con.execute("CREATE TABLE single.main.call_interval_deltas AS "
+                "SELECT * FROM call_interval_deltas")
 with store.reader() as con:
     con.execute("DETACH single")
 plain = duckdb.connect(single)
@@ -181,7 +185,8 @@ plain.close()
 
 
 def single_file_copy(lake: Path, single: Path) -> None:
-    """The lake's tables in a plain DuckDB file, the previous design's layout."""
+    """The lake's tables in a plain DuckDB file, the previous design's layout (and the
+    rollup's deltas table, which the KPI layer reads now)."""
     run(
         _SINGLE_FILE,
         str(lake),

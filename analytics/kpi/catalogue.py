@@ -627,6 +627,7 @@ OTHER_COLUMNS: dict[str, tuple[str, ...]] = {
     "parts of a projection (cca intraday)": (
         *("rest_of_day", "intervals", "snapshot", "at", "source", "arrivals", "history"),
         *("actual_after", "staffing", "target", "changes"),
+        *("model_error_days", "model_error_cut"),  # what the model's error was learnt from
     ),
     # The queue's state at an instant, as cca intraday reads it from the log (its
     # oldest_wait_s is the live KPI). The live KPIs name these calls_waiting and
@@ -650,6 +651,8 @@ OTHER_COLUMNS: dict[str, tuple[str, ...]] = {
 SL_VARIANTS: tuple[str, ...] = tuple(k.name for k in CATALOGUE if k.per_threshold)
 SL_NAME = re.compile(r"^(" + "|".join(SL_VARIANTS) + r")_(\d+(?:\.\d+)?)$")
 _BOUND = re.compile(r"^(.+?)_(ci_low|ci_high|low|high|actual|predicted|p10|p90)$")
+# a figure about a KPI named before it: the queue model's error (sd) of a projected KPI
+_ABOUT = re.compile(r"^(model_error)_(.+)$")
 
 
 class UnknownKPI(KeyError):
@@ -666,6 +669,8 @@ def find(name: str, *, bounds: bool = True) -> tuple[KPI, str | None] | None:
         return _BY_NAME[m.group(1)], m.group(2)
     if bounds and (m := _BOUND.match(name)):
         return find(m.group(1), bounds=False)
+    if bounds and (m := _ABOUT.match(name)):
+        return find(m.group(2), bounds=False)
     return None
 
 
