@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 import dash_mantine_components as dmc
@@ -38,6 +39,7 @@ from analytics.exports.i18n import Labels
 from analytics.exports.report import Target, default_targets
 from analytics.kpi import threshold_label
 from analytics.kpi.catalogue import format_value
+from analytics.store import StoreError
 from analytics.translation import N_, NP_, gettext, ngettext, number, pgettext
 from dashboards import queries
 from dashboards.auth import require_page
@@ -182,12 +184,25 @@ _guard = threading.Lock()
 
 
 def _store_version(store) -> object:
-    """What changes when a writer publishes (the store file is replaced)."""
-    try:
-        info = store.path.stat()
-    except FileNotFoundError:
-        return None
-    return (info.st_ino, info.st_mtime_ns)
+    """What changes when a writer publishes, read without opening the store: a SQLite
+    catalogue's file and its write-ahead log (a commit appends to the log, a checkpoint
+    rewrites the file; while a live feed holds the catalogue open, analytics.
+    catalogue_hold, only the log changes at each commit: watching the file alone left
+    every event a second late on the wall); a PostgreSQL catalogue's latest snapshot."""
+    if store.url is not None:
+        try:
+            return store.version()
+        except StoreError:
+            return None
+    seen = []
+    for path in (store.path, Path(str(store.path) + "-wal")):
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            seen.append(None)
+            continue
+        seen.append((info.st_ino, info.st_mtime_ns, info.st_size))
+    return tuple(seen)
 
 
 def _fresh(hit, version) -> bool:
