@@ -76,6 +76,12 @@ AUTO_COMPACT_EVERY = 500
 # here), and a feed committing every second makes 86,400 a day: after 30 days every read
 # and commit would wait 2.4 s more (docs/stores.md, "Retention and maintenance").
 FEED_COMMIT = "live feed"
+# Hold each attached SQLite catalogue open with one idle connection (analytics.
+# catalogue_hold): it halves a feed's commit lag, but is off. A full test run with it on
+# ended in a segmentation fault inside DuckDB during a compaction
+# (test_compaction_folds_the_rollup_and_merges_files_keeping_every_answer, 7 December
+# 2026), one of two runs; until that is understood the store does without it.
+HOLD_CATALOGUE = False
 THIN_AFTER = dt.timedelta(hours=1)
 THIN_EVERY = dt.timedelta(minutes=15)
 # Rows an insert or delete may hold to be written into the catalogue instead of a
@@ -450,9 +456,10 @@ class Store:
                     extra = Path(str(self.path) + suffix)
                     if extra.exists():
                         os.chmod(extra, 0o600)
-                held = catalogue_hold.hold(engine.con, self.path.resolve(), f"{alias}_hold")
-                if held is not None:
-                    engine.holds[self.key] = held
+                if HOLD_CATALOGUE:
+                    held = catalogue_hold.hold(engine.con, self.path.resolve(), f"{alias}_hold")
+                    if held is not None:
+                        engine.holds[self.key] = held
             engine.attached[self.key] = alias
         try:
             if self._ensure_schema(engine, alias):  # a new store: at its next attach
