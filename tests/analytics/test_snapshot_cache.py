@@ -19,13 +19,7 @@ from analytics.store import Store
 def _one_call(store: Store, call_id: str) -> int:
     with store.writer() as con:
         batch = store.claim_batch_id(con)
-        with changing_calls(con, "ruh") as calls:
-            calls.insert(
-                ["centre_id", "call_id", "arrived_at", "outcome", "wait_s", "batch_id"],
-                "SELECT 'ruh', ?, ?, 'answered', 3.0, ?",
-                [call_id, dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC), batch],
-                batch_id=batch,
-            )
+        _insert(con, call_id, dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC), batch)
     return batch
 
 
@@ -110,12 +104,15 @@ def test_a_readers_answers_are_kept_per_snapshot_and_never_for_a_writer(tmp_path
     assert len(asked) == 4
 
 
-def _insert(con, call_id: str) -> None:
+def _insert(con, call_id: str, at: dt.datetime | None = None, batch: int | None = None):
+    """One answered call of centre ruh, in the writer ``con``."""
+    at = at or dt.datetime(2024, 3, 2, 9, tzinfo=dt.UTC)
     with changing_calls(con, "ruh") as calls:
         calls.insert(
-            ["centre_id", "call_id", "arrived_at", "outcome", "wait_s"],
-            "SELECT 'ruh', ?, ?, 'answered', 3.0",
-            [call_id, dt.datetime(2024, 3, 2, 9, tzinfo=dt.UTC)],
+            ["centre_id", "call_id", "arrived_at", "outcome", "wait_s", "batch_id"],
+            "SELECT 'ruh', ?, ?, 'answered', 3.0, ?",
+            [call_id, at, batch],
+            batch_id=batch,
         )
 
 
