@@ -16,6 +16,9 @@ from analytics.calendars import BusinessCalendar
 from analytics.centres import Centre
 from analytics.kpi import rollup
 
+# what an answer about a centre's calls reads: the calls, the rollup and its cut
+CALL_TABLES = ("calls", "call_interval_deltas", "call_interval_state")
+
 
 @dataclass(frozen=True)
 class DataAge:
@@ -63,7 +66,9 @@ def call_span(con, centre: Centre) -> tuple[dt.datetime, dt.datetime] | None:
             [centre.centre_id, first, first + quarter, centre.centre_id, last, last + quarter],
         ).fetchone()
 
-    first, last = snapshot_cache.read(con, ("call span", centre.centre_id), compute)
+    first, last = snapshot_cache.read(
+        con, ("call span", centre.centre_id), compute, tables=CALL_TABLES
+    )
     if first is None:
         return None
     return first.astimezone(dt.UTC), last.astimezone(dt.UTC)
@@ -78,6 +83,7 @@ def first_ticket(con, centre: Centre) -> dt.datetime | None:
         lambda: con.execute(
             "SELECT min(created_at) FROM tickets WHERE centre_id = ?", [centre.centre_id]
         ).fetchone()[0],
+        tables=("tickets",),
     )
 
 
@@ -90,7 +96,10 @@ def latest_call(con, centre: Centre, before: dt.datetime | None = None) -> dt.da
         return span[1].astimezone(centre.tz)
     # a cut inside the data (a report's end, a past day)
     latest = snapshot_cache.read(
-        con, ("latest call before", centre.centre_id, before), lambda: _latest(con, centre, before)
+        con,
+        ("latest call before", centre.centre_id, before),
+        lambda: _latest(con, centre, before),
+        tables=CALL_TABLES,
     )
     return latest.astimezone(centre.tz) if latest is not None else None
 

@@ -142,7 +142,8 @@ def centre_ids_with_data(con) -> set[str]:
         ).fetchall()
         return frozenset(r[0] for r in rows)
 
-    return set(snapshot_cache.read(con, ("centres with data",), compute))
+    tables = ("call_interval_deltas", "tickets", "live_feed_health")
+    return set(snapshot_cache.read(con, ("centres with data",), compute, tables=tables))
 
 
 def visible_centres(con, user) -> list[Centre]:

@@ -305,7 +305,12 @@ def filter_values(con, centre_id: str) -> dict[str, tuple[str, ...]]:
         found.setdefault("topic", set()).update(r[0] for r in topics)
         return {name: tuple(sorted(values)) for name, values in found.items() if values}
 
-    return snapshot_cache.read(con, ("filter values", centre_id), compute)
+    return snapshot_cache.read(
+        con,
+        ("filter values", centre_id),
+        compute,
+        tables=("call_interval_deltas", "tickets", "calls"),
+    )
 
 
 def centre_picker(ctx: PageContext, width: int, size: str, **options) -> dmc.Select:
@@ -412,6 +417,7 @@ def as_of_stamp(ctx: PageContext) -> html.Div:
             "SELECT max(coalesce(finished_at, started_at)) FROM ingest_batches WHERE centre_id = ?",
             [ctx.centre.centre_id],
         ).fetchone()[0],
+        tables=("ingest_batches",),
     )
     parts = [w["data_as_of"] + " "]
     parts.append(

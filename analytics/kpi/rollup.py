@@ -65,6 +65,7 @@ def _state(con: duckdb.DuckDBPyConnection, centre_id: str) -> tuple[list[float],
             "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state WHERE centre_id = ?",
             [centre_id],
         ).fetchall(),
+        tables=("call_interval_state",),
     )
     return (list(row[0][0]), row[0][1]) if row else None
 
