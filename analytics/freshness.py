@@ -8,6 +8,7 @@ stopped: the dashboards warn on every page, the exports say where their data sto
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -106,22 +107,20 @@ def latest_call(con, centre: Centre, before: dt.datetime | None = None) -> dt.da
 
 def _latest(con, centre: Centre, before: dt.datetime) -> dt.datetime | None:
     """The latest arrival before ``before``: the rollup names the last quarter-hour with
-    calls up to it, and only that quarter-hour's calls are read (the one before too, when
+    calls up to it (``rollup.summary``'s list), and only that quarter-hour's calls are read (the one before too, when
     ``before`` cuts through it ahead of its first call)."""
     if not rollup.kept_for(con, centre.centre_id):  # no rollup: read every arrival
         return con.execute(
             "SELECT max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at < ?",
             [centre.centre_id, before],
         ).fetchone()[0]
+    quarters = rollup.summary(con, centre.centre_id)[1]  # every quarter-hour with calls
     up_to = rollup.quarter_of(before)
     for _ in range(2):
-        quarter = con.execute(
-            "SELECT max(quarter) FROM (SELECT quarter FROM call_interval_deltas "
-            "WHERE centre_id = ? AND quarter <= ? GROUP BY quarter HAVING sum(n) <> 0)",
-            [centre.centre_id, up_to],
-        ).fetchone()[0]
-        if quarter is None:
+        at = bisect.bisect_right(quarters, up_to)
+        if not at:
             return None
+        quarter = quarters[at - 1]
         start = rollup.quarter_start(quarter)
         end = min(before, start + dt.timedelta(seconds=rollup.QUARTER_S))
         latest = con.execute(

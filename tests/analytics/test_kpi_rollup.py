@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from support.kpi import assert_same, random_calls, write_calls_csv
 
-from analytics.call_log import save_centre
+from analytics.call_log import changing_calls, save_centre
 from analytics.centres import Centre, get_centre
 from analytics.ingest import ingest_file
 from analytics.kpi import call_kpis, rollup
@@ -244,3 +244,22 @@ def test_kpis_sharing_one_read_of_the_rollup_are_the_scans_own(tmp_path, monkeyp
         assert len([name for name in calls_reads if name is not None]) >= 2
         with pytest.raises(duckdb.CatalogException):  # gone with the block
             con.execute(f"FROM {copies.pop()}")
+
+
+def test_the_rollups_summary_is_what_the_calls_say(tmp_path):
+    """``rollup.summary``: each routing dimension's codes and every quarter-hour with calls,
+    as plain SQL over the calls says, also after calls were taken away."""
+    store = store_of_random_calls(tmp_path, "summary", "sa", "Asia/Riyadh", 7, 300)
+    with store.writer() as con:
+        with changing_calls(con, "sa") as calls:  # every visitor's call goes
+            calls.delete("category = 'visitor'")
+    with store.reader() as con:
+        codes, quarters = rollup.summary(con, "sa")
+        for dim in rollup.ROLLUP_DIMENSIONS:
+            plain = con.execute(
+                f"SELECT DISTINCT {dim} FROM calls WHERE {dim} IS NOT NULL ORDER BY 1"
+            ).fetchall()
+            assert codes.get(dim, ()) == tuple(r[0] for r in plain)
+        arrivals = con.execute("SELECT arrived_at FROM calls").fetchall()
+        assert quarters == tuple(sorted({rollup.quarter_of(r[0]) for r in arrivals}))
+        assert "visitor" not in codes["category"]
