@@ -64,11 +64,11 @@ def wallboard_body(search: str) -> dict:
 
 class OtherProcess:
     """Another process's commits, as a live feed's: a DuckDB of its own attached to the
-    store commits one call of the centre and its rollup delta, then takes both away again.
-    The store holds what it held, at two new snapshots that changed the calls and the
-    rollup: every answer about the calls must be read again, while what reads neither
-    (the centres, the labels, the staffing ...) may be carried (``snapshot_cache.read``'s
-    ``tables``)."""
+    store commits one call of the centre, its rollup delta and a feed's health row, then
+    takes them away again. The store holds what it held, at two new snapshots that
+    changed the calls, the rollup and the feeds' health: every answer about those must be
+    read again, while what reads none of them (the centres, the labels, the staffing ...)
+    may be carried (``snapshot_cache.read``'s ``tables``)."""
 
     def __init__(self, store: Store):
         self.con = extensions.connect("ducklake", "sqlite_scanner")
@@ -88,10 +88,15 @@ class OtherProcess:
             "n_short, wait_sum) VALUES ('bench_riyadh', ?, 'answered', 'cold-probe', 1, 0, 1.0)",
             [self.quarter],
         )
+        self.con.execute(  # a feed writes its health row at every commit
+            "INSERT INTO live_feed_health (feed_id, centre_id, format, source) "
+            "VALUES ('cold-probe', 'cold-probe', 'queue_log', 'benchmark')"
+        )
         self.con.execute("COMMIT")
         self.con.execute("BEGIN")
         self.con.execute("DELETE FROM calls WHERE call_id = 'cold-probe'")
         self.con.execute("DELETE FROM call_interval_deltas WHERE category = 'cold-probe'")
+        self.con.execute("DELETE FROM live_feed_health WHERE feed_id = 'cold-probe'")
         self.con.execute("COMMIT")
 
 
