@@ -3,7 +3,8 @@ catalogue queries DuckLake made for it.
 
 The callbacks of ``benchmarks/dashboards.py`` on the same cached store, each once after a
 warm-up, cold (after another process's commit of the calls and the rollup,
-``OtherProcess``, as in that benchmark). For each: its time, its statements (the connection's ``execute``
+``OtherProcess``, as in that benchmark). For each: its time and the process's CPU time
+(all its threads: less moved by other processes on a shared machine), its statements (the connection's ``execute``
 wrapped), and per statement its time and how many catalogue queries DuckLake made for it
 (``SET sqlite_debug_show_queries = true`` prints each to the process's stderr, which is
 read here from a file): a scan of a lake table costs 30-40 of them. The statements are
@@ -104,11 +105,12 @@ def main() -> None:
                 with open(queries, "w") as f:
                     os.dup2(f.fileno(), 2)
                 try:
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     response = client.post(
                         "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf}
                     )
                     elapsed = time.perf_counter() - started
+                    cpu = time.process_time() - cpu
                 finally:
                     os.dup2(saved, 2)
                 if response.status_code != 200:
@@ -116,8 +118,8 @@ def main() -> None:
             in_sql = sum(t for t, _, _ in log)
             scans = sum(q for _, q, _ in log)
             print(
-                f"{name:<34} {elapsed * 1000:6.0f} ms: {len(log):3d} statements "
-                f"{in_sql * 1000:6.0f} ms, {scans:4d} catalogue queries"
+                f"{name:<34} {elapsed * 1000:6.0f} ms (CPU {cpu * 1000:5.0f} ms): {len(log):3d} "
+                f"statements {in_sql * 1000:6.0f} ms, {scans:4d} catalogue queries"
             )
             if verbose:
                 for t, q, text in sorted(log, reverse=True):

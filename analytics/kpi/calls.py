@@ -733,7 +733,7 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
         columns = ", ".join([*select, "quantile_cont(c.wait_s, 0.9)"])
         sql = f"SELECT {columns} FROM {table} c{join} WHERE {where} GROUP BY ALL"
         return sql, [*select_params, *params]
-    floor_s, longest, ranks = plan
+    floor_s, _longest, ranks = plan
     keys = list(ranks)
     aliases = [column.rsplit(" AS ", 1)[1] for column in select]
     unnested = [
@@ -748,14 +748,25 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
     rank_params = [[key[j] for key in keys] for j in range(len(aliases))]
     rank_params += [[ranks[key][i] for key in keys] for i in range(3)]
     on = " AND ".join(f"t.{a} IS NOT DISTINCT FROM r.{a}" for a in aliases) or "TRUE"
-    picked = "t.top[r.lo] + r.frac * (t.top[r.hi] - t.top[r.lo])"
-    inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])  # longest first
+    # each group's waits above the floor numbered longest first; the two ranks picked.
+    # (Numbering them is a sort: three times faster here than ``max(wait_s, n)``'s list of
+    # the n longest, which a month's total needs some 70,000 long.)
+    at_lo = "max(t.wait_s) FILTER (WHERE t.rn = r.lo)"
+    picked = f"{at_lo} + r.frac * (max(t.wait_s) FILTER (WHERE t.rn = r.hi) - {at_lo})"
+    partition = f"PARTITION BY {', '.join(aliases)} " if aliases else ""
+    keyed = ", ".join([*select, "c.wait_s AS wait_s"])
+    numbered = ", ".join(
+        [*aliases, "wait_s", f"row_number() OVER ({partition}ORDER BY wait_s DESC) AS rn"]
+    )
+    grouped = ", ".join([*(f"t.{a}" for a in aliases), "r.lo", "r.hi", "r.frac"])
     sql = (
         f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
-        f"FROM (SELECT {inner} FROM {table} c{join} WHERE {where} AND c.wait_s > ? "
-        f"GROUP BY ALL) t JOIN (SELECT {', '.join(unnested)}) r ON {on}"
+        f"FROM (SELECT {numbered} FROM (SELECT {keyed} FROM {table} c{join} "
+        f"WHERE {where} AND c.wait_s > ?)) t "
+        f"JOIN (SELECT {', '.join(unnested)}) r ON {on} AND t.rn IN (r.lo, r.hi) "
+        f"GROUP BY {grouped}"
     )
-    return sql, [*select_params, longest, *params, floor_s, *rank_params]
+    return sql, [*select_params, *params, floor_s, *rank_params]
 
 
 def _fetch_on_cursor(cursor, sql: str, params: list, started: threading.Event) -> list:
