@@ -83,9 +83,11 @@ class OtherProcess:
             "VALUES ('bench_riyadh', 'cold-probe', ?, 'answered', 1.0, 'cold-probe')",
             [ARRIVED],
         )
-        self.con.execute(
+        self.con.execute(  # the call's delta, as the rollup's refresh writes it
             "INSERT INTO call_interval_deltas (centre_id, quarter, outcome, category, n, "
-            "n_short, wait_sum) VALUES ('bench_riyadh', ?, 'answered', 'cold-probe', 1, 0, 1.0)",
+            "n_short, n_within_1, n_within_2, n_within_3, n_within_4, wait_sum, n_talk, "
+            "n_hold, n_acw) VALUES ('bench_riyadh', ?, 'answered', 'cold-probe', 1, 1, 1, 1, "
+            "1, 1, 1.0, 0, 0, 0)",
             [self.quarter],
         )
         self.con.execute(  # a feed writes its health row at every commit
