@@ -682,7 +682,8 @@ def _shared_calls(con, q: _CountQuery, plan) -> str | None:
         return None
     floor = plan[0]
     if shared.calls_name is None:
-        columns = ", ".join(CALL_TEXTS)
+        # the rollup answers only queries by and filtered on its dimensions: those columns
+        columns = ", ".join(rollup.ROLLUP_DIMENSIONS)
         rows = con.execute(
             f"SELECT centre_id, outcome, arrived_at, wait_s, {columns} FROM calls "
             "WHERE centre_id = ? AND outcome = 'answered' AND arrived_at >= ? "
