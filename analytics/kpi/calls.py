@@ -734,7 +734,7 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
         columns = ", ".join([*select, "quantile_cont(c.wait_s, 0.9)"])
         sql = f"SELECT {columns} FROM {table} c{join} WHERE {where} GROUP BY ALL"
         return sql, [*select_params, *params]
-    floor_s, _longest, ranks = plan
+    floor_s, longest, ranks = plan
     keys = list(ranks)
     aliases = [column.rsplit(" AS ", 1)[1] for column in select]
     unnested = [
@@ -749,9 +749,16 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
     rank_params = [[key[j] for key in keys] for j in range(len(aliases))]
     rank_params += [[ranks[key][i] for key in keys] for i in range(3)]
     on = " AND ".join(f"t.{a} IS NOT DISTINCT FROM r.{a}" for a in aliases) or "TRUE"
-    # each group's waits above the floor numbered longest first; the two ranks picked.
-    # (Numbering them is a sort: three times faster here than ``max(wait_s, n)``'s list of
-    # the n longest, which a month's total needs some 70,000 long.)
+    if longest < SORT_FROM:  # each group's list of its longest waits, longest first
+        picked = "t.top[r.lo] + r.frac * (t.top[r.hi] - t.top[r.lo])"
+        inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])
+        sql = (
+            f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
+            f"FROM (SELECT {inner} FROM {table} c{join} WHERE {where} AND c.wait_s > ? "
+            f"GROUP BY ALL) t JOIN (SELECT {', '.join(unnested)}) r ON {on}"
+        )
+        return sql, [*select_params, longest, *params, floor_s, *rank_params]
+    # each group's waits above the floor numbered longest first, the two ranks picked
     at_lo = "max(t.wait_s) FILTER (WHERE t.rn = r.lo)"
     picked = f"{at_lo} + r.frac * (max(t.wait_s) FILTER (WHERE t.rn = r.hi) - {at_lo})"
     partition = f"PARTITION BY {', '.join(aliases)} " if aliases else ""
@@ -768,6 +775,13 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
         f"GROUP BY {grouped}"
     )
     return sql, [*select_params, *params, floor_s, *rank_params]
+
+
+# From how many longest waits a group needs on, they are numbered (a sort of the waits
+# above the floor) rather than kept as a list (``max(wait_s, n)``): a month's total on
+# 10M calls needs some 70,000, and numbering them took 12 ms against 40; with lists of a
+# few thousand (by day, by hour) the lists were faster (benchmarks/store.py).
+SORT_FROM = 20_000
 
 
 def _fetch_on_cursor(cursor, sql: str, params: list, started: threading.Event) -> list:
