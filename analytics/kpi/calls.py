@@ -749,7 +749,7 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
     rank_params = [[key[j] for key in keys] for j in range(len(aliases))]
     rank_params += [[ranks[key][i] for key in keys] for i in range(3)]
     on = " AND ".join(f"t.{a} IS NOT DISTINCT FROM r.{a}" for a in aliases) or "TRUE"
-    if longest < SORT_FROM:  # each group's list of its longest waits, longest first
+    if aliases or longest < SORT_FROM:  # each group's list of its longest waits
         picked = "t.top[r.lo] + r.frac * (t.top[r.hi] - t.top[r.lo])"
         inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])
         sql = (
@@ -777,10 +777,12 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
     return sql, [*select_params, *params, floor_s, *rank_params]
 
 
-# From how many longest waits a group needs on, they are numbered (a sort of the waits
-# above the floor) rather than kept as a list (``max(wait_s, n)``): a month's total on
-# 10M calls needs some 70,000, and numbering them took 12 ms against 40; with lists of a
-# few thousand (by day, by hour) the lists were faster (benchmarks/store.py).
+# From how many longest waits the total (no groups) needs on, they are numbered (a sort of
+# the waits above the floor) rather than kept as a list (``max(wait_s, n)``): a month's
+# total on 10M calls needs some 70,000, and numbering them took 12 ms against 40 (1M
+# calls in benchmarks/store.py: 44 against 68 ms). With groups the lists were as fast or
+# faster there (by category 57 against 70 ms on the single file; by day and hour lists of
+# a few thousand), though by category on 10M calls the numbering was (54 against 73 ms).
 SORT_FROM = 20_000
 
 

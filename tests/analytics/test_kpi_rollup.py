@@ -213,7 +213,7 @@ def test_kpis_sharing_one_read_of_the_rollup_are_the_scans_own(tmp_path, monkeyp
     (read once), and the percentiles within its calls' span from one copy of the longest
     waits; those outside from the tables; every answer is the calls' scan's."""
     store = store_of_random_calls(tmp_path, "shared", "sa", "Asia/Riyadh", 6, 400)
-    monkeypatch.setattr(calls_module, "SORT_FROM", 0)  # the percentiles by numbering waits
+    monkeypatch.setattr(calls_module, "SORT_FROM", 0)  # the totals' by numbering waits
     reads, calls_reads = [], []
     shared_deltas, shared_calls = calls_module._shared_deltas, calls_module._shared_calls
     monkeypatch.setattr(
