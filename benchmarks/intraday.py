@@ -111,7 +111,7 @@ def speed(args) -> int:
             error = None
             if not args.no_model_error:
                 error = model_error(con, centre, when, names, interval_s=plan.scenario.interval_s,
-                                    staffing=args.staffing)  # fmt: skip
+                                    staffing=args.staffing, workers=args.workers)  # fmt: skip
         result = project(plan, args.replications, 0, workers=args.workers)
         return plan, result if error is None else widen(result, error)
 
