@@ -143,8 +143,7 @@ def _replayed_error(con, centre, at, names, thresholds_s, plan_options) -> dict 
 def _day_errors(con, centre, cuts, names, thresholds_s, plan_options, executor=None) -> list:
     """``_replayed_error`` of each of ``cuts`` (earlier days), kept per day (``_day_key``):
     those not kept yet are replayed in this process or, given ``executor`` (a pool opened
-    by ``_learning_pool`` on the same days), on its workers at once. A day without calls
-    after its cut has no error and is not sent."""
+    by ``_learning_pool`` on the same days), on its workers at once."""
     keys = [_day_key(con, centre, cut, names, plan_options) for cut in cuts]
     found = {k: _CACHE[k] for k in keys if k in _CACHE}
     todo = [(cut, k) for cut, k in zip(cuts, keys, strict=True) if k not in found]
@@ -155,13 +154,10 @@ def _day_errors(con, centre, cuts, names, thresholds_s, plan_options, executor=N
         futures = {
             k: executor.submit(_worker_error, centre, cut, names, thresholds_s, plan_options)
             for cut, k in todo
-            if _calls_after(con, centre, cut)
         }
-        for _, k in todo:
-            found[k] = None
-            if k in futures:
-                found[k], calibrations = futures[k].result()
-                keep_calibrations(calibrations)
+        for k, future in futures.items():
+            found[k], calibrations = future.result()
+            keep_calibrations(calibrations)
     for k in keys:
         if len(_CACHE) > 512:
             _CACHE.clear()
@@ -183,28 +179,46 @@ def _calls_after(con, centre: Centre, at: dt.datetime) -> bool:
 
 
 def learn_model_error(
-    con, centre: Centre, at: dt.datetime, names, thresholds_s=None, *, executor=None, **plan_options
+    con,
+    centre: Centre,
+    at: dt.datetime,
+    names,
+    thresholds_s=None,
+    *,
+    executor=None,
+    workers: int = 1,
+    **plan_options,
 ) -> ModelError:
     """The queue model's error on the service levels ``names`` (module docstring), learnt
     on the ``DAYS`` earlier days before ``at``'s with calls after its time of day;
     ``plan_options``: ``build_plan``'s (staffing, presence_share_by, handling, …) but
     ``arrivals``. An sd of 0 with fewer than ``MIN_DAYS`` days. ``executor``: a pool
-    from ``_learning_pool`` on ``con``'s days to replay them on (the same numbers)."""
+    of ``workers`` processes from ``_learning_pool`` on ``con``'s days to replay them on
+    (the same numbers)."""
     local = at.astimezone(centre.tz)
     cuts = [
         dt.datetime.combine(local.date() - dt.timedelta(days=back), local.time(), tzinfo=centre.tz)
         for back in range(1, LOOK_BACK + 1)
     ]
+    # a day without calls after its cut has no error (``_replayed_error``): left out
+    # before the batches, so that a closed afternoon costs no round of replays
+    cuts = [cut for cut in cuts if _calls_after(con, centre, cut)]
     errors: dict[str, list[tuple[float, float]]] = {k: [] for k in names}
     days = 0
     while days < DAYS and cuts:
-        # the days still wanted, nearest first: each yields an error or none, so no
-        # day beyond the DAYS nearest with one is replayed
-        batch, cuts = cuts[: DAYS - days], cuts[DAYS - days :]
+        # the days still wanted, nearest first: each yields an error or none (closed at
+        # its cut), so no day beyond the DAYS nearest with one counts. On a pool the
+        # batch fills its last round (7 days on 2 workers: 8), the next day replayed in
+        # the round's idle slot in case one of them has none (the bank's Saturdays,
+        # closed at noon, open in the evening)
+        size = DAYS - days
+        if executor is not None:
+            size = -(-size // workers) * workers
+        batch, cuts = cuts[:size], cuts[size:]
         for found in _day_errors(
             con, centre, batch, list(names), thresholds_s, plan_options, executor
         ):
-            if not found:
+            if not found or days >= DAYS:
                 continue
             days += 1
             for k, v in found.items():
@@ -338,7 +352,14 @@ def model_error(
                 earlier_days(con, centre, cut.date(), history_days, workers) as (mem, pool),
             ):
                 learnt = learn_model_error(
-                    mem, centre, cut, names, thresholds_s, executor=pool, **plan_options
+                    mem,
+                    centre,
+                    cut,
+                    names,
+                    thresholds_s,
+                    executor=pool,
+                    workers=workers,
+                    **plan_options,
                 )
             found = replace(learnt, cut=f"{cut:%H:%M}")
             MODEL_ERROR_STATS["learnt"] += 1
