@@ -131,7 +131,7 @@ def _replayed_error(con, centre, at, names, thresholds_s, plan_options) -> dict 
         plan = build_plan(con, centre, at, arrivals="actual", **plan_options)
     except ValueError:  # closed then, before any history, no agents
         return None
-    rest = rest_of_day(plan, REPLICATIONS, 0, thresholds_s=thresholds_s)
+    rest = rest_of_day(plan, REPLICATIONS, 0, thresholds_s=thresholds_s, con=con)
     out = {}
     for k in names:
         m, lo, hi, r = rest[k], rest[f"{k}_p10"], rest[f"{k}_p90"], real[k]

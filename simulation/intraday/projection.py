@@ -221,10 +221,13 @@ def rest_of_day(
     seed: int = 0,
     *,
     thresholds_s: Sequence[float] | None = None,
+    con=None,
 ) -> dict[str, Any]:
     """``project(plan, replications, seed, thresholds_s=...).rest_of_day`` alone, the same
     numbers, without reading the whole day's and each interval's KPIs (the queue model's
-    error replays earlier days and reads nothing else of them: ``model_error``)."""
+    error replays earlier days and reads nothing else of them: ``model_error``). ``con``:
+    an open DuckDB connection to read them on (its views ``sim_calls`` and
+    ``intraday_rest`` are replaced, then dropped), as opening one is not free."""
     from analytics.kpi import call_kpi_names, call_kpis
     from simulation.queue.replications import sim_connection
 
@@ -232,13 +235,19 @@ def rest_of_day(
         raise ValueError(f"replications: {replications!r} must be >= 1")
     records = simulate(plan, replications, seed)
     thresholds = tuple(plan.centre.sl_thresholds_s if thresholds_s is None else thresholds_s)
-    con = _rest_view(sim_connection(records), plan)
+    own = con is None
+    con = _rest_view(sim_connection(records, con), plan)
     try:
         rows = call_kpis(
             con, plan.centre, source="intraday_rest", by=("replication",), thresholds_s=thresholds
         )
     finally:
-        con.close()
+        if own:
+            con.close()
+        else:
+            con.execute("DROP VIEW intraday_rest")
+            con.execute("DROP VIEW sim_calls")
+            con.unregister("sim_records")
     return band(rows, replications, call_kpi_names(thresholds))[0]
 
 
