@@ -229,6 +229,7 @@ def validate(args) -> int:
                         morning=args.morning,
                         presence_share_by=args.share,
                         handling=args.handling,
+                        presence_from=args.presence_from,
                     )
                 except ValueError as exc:
                     print(f"{day} {mode}: {exc}", file=sys.stderr)
@@ -247,6 +248,7 @@ def validate(args) -> int:
                         morning=args.morning,
                         presence_share_by=args.share,
                         handling=args.handling,
+                        presence_from=args.presence_from,
                     )
                     row["model_error_cpu"] = _cpu() - c0
                     row["model_error_sd"] = error.sd.get("sl_offered_12")
@@ -471,6 +473,10 @@ def main() -> int:
     )
     p.add_argument("--share", choices=("load", "slot"), default="slot", help="presence share by")
     p.add_argument("--handling", choices=("today", "history"), default="history")
+    p.add_argument(
+        "--presence-from", choices=("spans", "answering", "busy"), default="spans",
+        help="validation: what --staffing presence reads off the log per interval",
+    )  # fmt: skip
     p.add_argument(
         "--no-model-error", action="store_true",
         help="leave the queue model's error out of the service level's band",
