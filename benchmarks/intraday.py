@@ -229,7 +229,6 @@ def validate(args) -> int:
                         morning=args.morning,
                         presence_share_by=args.share,
                         handling=args.handling,
-                        presence_from=args.presence_from,
                     )
                 except ValueError as exc:
                     print(f"{day} {mode}: {exc}", file=sys.stderr)
@@ -248,7 +247,6 @@ def validate(args) -> int:
                         morning=args.morning,
                         presence_share_by=args.share,
                         handling=args.handling,
-                        presence_from=args.presence_from,
                     )
                     row["model_error_cpu"] = _cpu() - c0
                     row["model_error_sd"] = error.sd.get("sl_offered_12")
@@ -473,10 +471,6 @@ def main() -> int:
     )
     p.add_argument("--share", choices=("load", "slot"), default="slot", help="presence share by")
     p.add_argument("--handling", choices=("today", "history"), default="history")
-    p.add_argument(
-        "--presence-from", choices=("spans", "answering", "busy"), default="spans",
-        help="validation: what --staffing presence reads off the log per interval",
-    )  # fmt: skip
     p.add_argument(
         "--no-model-error", action="store_true",
         help="leave the queue model's error out of the service level's band",

@@ -58,9 +58,7 @@ from analytics.records import OUTCOMES_SQL
 from simulation.calibration.backtest import learn_load_share, presence_share
 from simulation.calibration.fit import calibrate, handling_fits
 from simulation.calibration.queries import (
-    agents_answering_sql,
     arrivals_sql,
-    busy_agents_sql,
     presence_words,
     present_agents_sql,
     staffing_sql,
@@ -102,17 +100,6 @@ LOAD_SIMULATED_DAYS = 21
 # calls that arrived HANDLING_SETTLED_S or more before ``at`` (their handling is over by
 # then, nearly always) when at least HANDLING_MIN_CALLS of them.
 HANDLING = ("today", "history")
-# ``--staffing presence`` reads the agents of each interval off the log (SQL, how many
-# interval_s parameters it takes, its words): ``spans`` (default) each agent from their
-# first to their last call of the day, less long gaps; ``answering`` the distinct agents
-# who answered a call arriving in the interval; ``busy`` the handling seconds of the
-# interval's answered calls over its length. The last two read the day's own service
-# (a measurement, docs/measurements.md, not the default).
-PRESENCE_FROM = {
-    "spans": (present_agents_sql, 8, presence_words),
-    "answering": (agents_answering_sql, 1, lambda: "the distinct agents answering calls"),
-    "busy": (busy_agents_sql, 8, lambda: "the seconds agents spent handling calls"),
-}
 HANDLING_SETTLED_S = 1800
 HANDLING_MIN_CALLS = 50
 _LOAD_SHARE_CACHE: dict[tuple, tuple] = {}
@@ -198,7 +185,6 @@ def build_plan(
     expected: Sequence[float] | None = None,
     presence_share_by: str = "slot",
     handling: str = "history",
-    presence_from: str = "spans",
 ) -> IntradayPlan:
     """The plan of ``at``'s local day (module docstring). Raises ``ValueError`` saying
     what to do when ``at`` is outside opening hours, before any history, or the centre
@@ -206,10 +192,8 @@ def build_plan(
     what this morning's calls say of them (``morning_factor``); ``expected``: calls per
     interval of the day (``interval_s``) to use instead of a saved forecast, taken as
     today's as they are (no day-level correction). ``presence_share_by``: ``load`` or
-    ``slot`` (``PRESENCE_SHARES``); ``handling``: ``today`` or ``history`` (``HANDLING``);
-    ``presence_from``: what ``--staffing presence`` reads off the log (``PRESENCE_FROM``)."""
+    ``slot`` (``PRESENCE_SHARES``); ``handling``: ``today`` or ``history`` (``HANDLING``)."""
     _check_choices(arrivals, staffing, presence_share_by, handling)
-    check_choice("presence_from", presence_from, PRESENCE_FROM)
     if at.tzinfo is None:
         at = at.replace(tzinfo=centre.tz)
     local = at.astimezone(centre.tz)
@@ -248,15 +232,7 @@ def build_plan(
         d, arrivals, expected, forecast_frame, actual, waiting
     )
     agents = _agents_per_slot(
-        d,
-        staffing,
-        roster,
-        live,
-        rates,
-        day_counts,
-        arrivals,
-        (presence_share_by, presence_from),
-        notes,
+        d, staffing, roster, live, rates, day_counts, arrivals, presence_share_by, notes
     )
     if morning and staffing in ("presence", "table", "roster"):
         factor, how = morning_factor(
@@ -632,7 +608,7 @@ def _arrivals_after(d: _Day, arrivals, expected, forecast_frame, actual, waiting
 
 def _agents_per_slot(d: _Day, staffing, roster, live, rates, day_counts, arrivals, share_by, notes):
     """Agents available per slot from ``staffing`` (module docstring); the source goes
-    into ``notes["staffing"]``. ``share_by``: (``presence_share_by``, ``presence_from``)."""
+    into ``notes["staffing"]``."""
     con, centre, local, day = d.con, d.centre, d.local, d.day
     cal, n, interval_s, weekday = d.cal, d.n, d.interval_s, d.weekday
     spans, slot_now, open_slots, bounds = d.spans, d.slot_now, d.open_slots, d.bounds
@@ -669,29 +645,27 @@ def _agents_per_slot(d: _Day, staffing, roster, live, rates, day_counts, arrival
             + "; paused and logged out not counted), staying to closing"
         )
     else:
-        agents = _present_agents(d, rates, day_counts, arrivals, *share_by, notes)
+        agents = _present_agents(d, rates, day_counts, arrivals, share_by, notes)
     agents = np.where(open_slots | (np.arange(n) == slot_now), agents, 0.0)
     return agents
 
 
-def _present_agents(d: _Day, rates, day_counts, arrivals, presence_share_by, presence_from, notes):
-    """``--staffing presence``: the agents present on the day, read off the log
-    (``presence_from``), times the share of them the calibration's agents stood for (per
-    slot, or per class of load)."""
+def _present_agents(d: _Day, rates, day_counts, arrivals, presence_share_by, notes):
+    """``--staffing presence``: the agents present on the day, read off the log, times the
+    share of them the calibration's agents stood for (per slot, or per class of load)."""
     con, centre, at, day = d.con, d.centre, d.at, d.day
     cal, train, n, interval_s = d.cal, d.train, d.n, d.interval_s
     weekday, slot_now, bounds, end_of_day = d.weekday, d.slot_now, d.bounds, d.end_of_day
     talk = d.talk
     days = (d.first_day,)
-    sql, slots_params, words = PRESENCE_FROM[presence_from]
     present = np.zeros(n)
     for _, slot, value in con.execute(
-        sql(), [*bounds[:4], *[interval_s] * slots_params]
+        present_agents_sql(), [*bounds[:4], *[interval_s] * 8]
     ).fetchall():
         present[slot] += float(value)
     lo, hi = train.bounds(centre.tz)
     train_rows = con.execute(
-        sql(), [centre.timezone, centre.centre_id, lo, hi, *[interval_s] * slots_params]
+        present_agents_sql(), [centre.timezone, centre.centre_id, lo, hi, *[interval_s] * 8]
     ).fetchall()
     if not train_rows or not present.any():
         raise CannotPlan(
@@ -733,7 +707,7 @@ def _present_agents(d: _Day, rates, day_counts, arrivals, presence_share_by, pre
         agents = np.where(rates.sum(axis=0) > 0, np.maximum(agents, np.maximum(load, 1.0)), agents)
         share_words = f"the share of them the calibration's agents were on {train.label}"
     notes["staffing"] = (
-        f"the agents present on {day} ({words()}"
+        f"the agents present on {day} ({presence_words()}"
         + ("; those present at --at stay to closing" if carried else "")
         + ") × "
         + share_words
