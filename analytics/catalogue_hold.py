@@ -1,4 +1,5 @@
-"""A SQLite catalogue held open by one idle connection, so that no transaction ends as its last.
+"""A SQLite catalogue held open by a small process of its own, so that no transaction
+ends as its last.
 
 DuckLake reads and writes its SQLite catalogue through ``sqlite_scanner``, which opens a
 SQLite connection for each DuckDB transaction and closes it when the transaction ends.
@@ -11,59 +12,72 @@ that wait is a whole second (``strace``: ``sleep(1)`` called from
 reader polling the feed's health met it every few seconds: commit lag 1.2-1.4 s where
 the rounds took 0.3 s.
 
-One connection per attached catalogue that stays open makes every other connection's
-close a close that is not the last: SQLite then neither checkpoints on close nor takes
-those locks (``unixLock``: another connection of the process holds the file SHARED), and
-the log is checkpointed as usual, by the committing writer once it holds 1000 pages. The
-holding connection runs one statement that reads the file's header and no more (``PRAGMA
-journal_mode``): in WAL mode a connection keeps its SHARED lock between transactions, and
-it has no read transaction open, so it pins no snapshot and the log can still be
-checkpointed whole.
+One connection that stays open makes every other connection's close a close that is
+not the last: in WAL mode a connection keeps a SHARED lock on the file between its
+transactions, so the closing one cannot take the EXCLUSIVE lock it would checkpoint
+under, and leaves the log alone; the log is checkpointed as usual, by a committing
+writer once it holds 1000 pages. The holding connection has no read transaction open,
+so it pins no snapshot and the log can still be checkpointed whole.
 
-What it rests on: a lock, and POSIX drops every lock a process holds on a file when the
-process closes any descriptor of it. So nothing in a process may open the catalogue file
-by itself while the store is attached (``Store.exists`` answers from the attachment
-instead of reading the file's header): with it doing so, another process's last close
-found no lock, checkpointed and reset the log under this one, which then read a stale
-snapshot and then "database disk image is malformed".
+Why a process of its own, with Python's ``sqlite3``: POSIX drops every lock a process
+holds on a file when the process closes any descriptor of it, so a hold inside the
+store's process would be undone by anything there that opens the file (two SQLite
+libraries in one process do not know of each other's descriptors). And the first hold,
+a read-only SQLite attachment in the store's own DuckDB with a transaction left open,
+was followed in one of two full test runs by a segmentation fault inside DuckDB during
+a compaction; a separate process leaves DuckDB exactly as it is without a hold. The
+process exits when its parent closes the pipe or dies.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-import duckdb
+# Runs with -I -S (no site, no user paths: starts in about 15 ms). Reading the schema
+# opens a read transaction, which puts the connection in WAL mode with its SHARED lock;
+# the lock stays after the transaction ends. "held" tells the parent it is in place.
+_HOLDER = """\
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+con.execute("SELECT count(*) FROM sqlite_master").fetchall()
+sys.stdout.write("held\\n")
+sys.stdout.flush()
+sys.stdin.read()
+con.close()
+"""
 
 
-def hold(
-    con: duckdb.DuckDBPyConnection, catalogue: Path, name: str
-) -> duckdb.DuckDBPyConnection | None:
-    """A cursor of ``con`` whose open transaction holds ``catalogue`` (a SQLite file)
-    open as ``name`` (None if it cannot: the store works without); ``release`` it
-    before the catalogue is detached."""
-    literal = "'" + str(catalogue).replace("'", "''") + "'"
+def hold(catalogue: Path) -> subprocess.Popen | None:
+    """A process holding ``catalogue`` (a SQLite file in WAL mode) open, once it is in
+    place (None if it could not: the store works without); ``release`` it when the
+    store is detached."""
     try:
-        con.execute(f"ATTACH {literal} AS {name} (TYPE sqlite, READ_ONLY)")
-    except duckdb.Error:
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _HOLDER, str(catalogue)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+    except OSError:
         return None
-    cursor = con.cursor()
-    try:
-        cursor.execute("BEGIN")
-        cursor.execute(f"FROM sqlite_query('{name}', 'PRAGMA journal_mode')").fetchall()
-    except duckdb.Error:
-        release(con, cursor, name)
+    if process.stdout.readline() != b"held\n":
+        release(process)
         return None
-    return cursor
+    return process
 
 
-def release(con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Close a ``hold``: its connection goes, and the catalogue is detached as ``name``."""
+def release(process: subprocess.Popen) -> None:
+    """End a ``hold``: its connection closes (checkpointing the log if it is the last)."""
     try:
-        cursor.execute("ROLLBACK")
-    except duckdb.Error:
+        process.stdin.close()
+    except OSError:
         pass
-    cursor.close()
     try:
-        con.execute(f"DETACH {name}")
-    except duckdb.Error:
-        pass
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()

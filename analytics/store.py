@@ -76,11 +76,11 @@ AUTO_COMPACT_EVERY = 500
 # here), and a feed committing every second makes 86,400 a day: after 30 days every read
 # and commit would wait 2.4 s more (docs/stores.md, "Retention and maintenance").
 FEED_COMMIT = "live feed"
-# Hold each attached SQLite catalogue open with one idle connection (analytics.
-# catalogue_hold): it halves a feed's commit lag, but is off. A full test run with it on
-# ended in a segmentation fault inside DuckDB during a compaction
-# (test_compaction_folds_the_rollup_and_merges_files_keeping_every_answer, 7 December
-# 2026), one of two runs; until that is understood the store does without it.
+# Hold each attached SQLite catalogue open with one idle connection in a small process of
+# its own (analytics.catalogue_hold): no transaction's close is then the last, which
+# would checkpoint the log under locks that stall every other transaction for a second.
+# Long-running processes that commit or poll often turn it on (`cca live follow`,
+# `cca serve`: hold_catalogues()); a short command has no use for it.
 HOLD_CATALOGUE = False
 THIN_AFTER = dt.timedelta(hours=1)
 THIN_EVERY = dt.timedelta(minutes=15)
@@ -234,9 +234,10 @@ class _Engine:
             self.con.execute(f"SET {name} = {value}")
         self.lock = threading.RLock()
         self.attached: dict[str, str] = {}  # store key -> alias
-        # store key -> a SQLite catalogue's idle connection (analytics.catalogue_hold)
-        self.holds: dict[str, duckdb.DuckDBPyConnection] = {}
+        # store key -> the process holding a SQLite catalogue open (analytics.catalogue_hold)
+        self.holds: dict[str, subprocess.Popen] = {}
         self.compacted: dict[str, int] = {}  # store key -> snapshot count // AUTO_COMPACT_EVERY
+        self.compacting: dict[str, threading.Thread] = {}  # store key -> its compaction
         self.counter = 0
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -278,6 +279,13 @@ def use_threads(threads: int | None) -> None:
     con.execute("RESET threads" if threads is None else f"SET threads = {int(threads)}")
 
 
+def hold_catalogues(on: bool = True) -> None:
+    """Hold every SQLite catalogue this process attaches from now on open in a process of
+    its own (see HOLD_CATALOGUE); for processes that run for long and commit or read often."""
+    global HOLD_CATALOGUE
+    HOLD_CATALOGUE = on
+
+
 def detach_stores(keep: frozenset[str] = frozenset()) -> None:
     """Detach every store of this process but those in ``keep`` (a later use attaches
     it again). A process that opens many stores one after another (a test session, a
@@ -285,21 +293,31 @@ def detach_stores(keep: frozenset[str] = frozenset()) -> None:
     commits of every other store slower (measured: a new store's migration took 1 s
     with one other attached, 15 s with twenty)."""
     engine = _engine()
+    for key in [k for k in engine.attached if k not in keep]:
+        _finish_compaction(engine, key)
     with engine.lock:
         for key in [k for k in engine.attached if k not in keep]:
             alias = engine.attached.pop(key)
             snapshot_cache.drop(alias)
-            _release_hold(engine, key, alias)
+            _release_hold(engine, key)
             try:
                 engine.con.execute(f"DETACH {alias}")
             except duckdb.Error:
                 pass
 
 
-def _release_hold(engine: _Engine, key: str, alias: str) -> None:
+def _finish_compaction(engine: _Engine, key: str) -> None:
+    """Wait for a store's compaction in this process (outside the engine's lock, which
+    its statements take) before the store is detached under it."""
+    running = engine.compacting.pop(key, None)
+    if running is not None:
+        running.join()
+
+
+def _release_hold(engine: _Engine, key: str) -> None:
     held = engine.holds.pop(key, None)
     if held is not None:
-        catalogue_hold.release(engine.con, held, f"{alias}_hold")
+        catalogue_hold.release(held)
 
 
 def _is_conflict(exc: BaseException) -> bool:
@@ -457,7 +475,7 @@ class Store:
                     if extra.exists():
                         os.chmod(extra, 0o600)
                 if HOLD_CATALOGUE:
-                    held = catalogue_hold.hold(engine.con, self.path.resolve(), f"{alias}_hold")
+                    held = catalogue_hold.hold(self.path.resolve())
                     if held is not None:
                         engine.holds[self.key] = held
             engine.attached[self.key] = alias
@@ -554,11 +572,12 @@ class Store:
     def close(self) -> None:
         """Detach the store from this process (a later use attaches it again)."""
         engine = _engine()
+        _finish_compaction(engine, self.key)
         with engine.lock:
             alias = engine.attached.pop(self.key, None)
             if alias is not None:
                 snapshot_cache.drop(alias)
-                _release_hold(engine, self.key, alias)
+                _release_hold(engine, self.key)
                 try:
                     engine.con.execute(f"DETACH {alias}")
                 except duckdb.Error:
@@ -628,23 +647,55 @@ class Store:
     def _compact_now_and_then(self, version: int) -> None:
         """Compact when the snapshot count has crossed a multiple of AUTO_COMPACT_EVERY
         since this process last looked (a feed committing every second would otherwise
-        pile up files and snapshots)."""
+        pile up files and snapshots). In a thread of its own, so that the writer goes on
+        (a feed's round waits for one step of it at most, not for all: 2.6 s); not a
+        daemon, so a short command finishes it before it exits."""
         engine = _engine()
         bucket = version // AUTO_COMPACT_EVERY
         last = engine.compacted.setdefault(self.key, bucket)
         if bucket > last:
             engine.compacted[self.key] = bucket
+            with engine.lock:
+                running = engine.compacting.get(self.key)
+                if running is not None and running.is_alive():
+                    return
+                thread = threading.Thread(
+                    target=self._compact_quietly, name=f"compact {self.key}", daemon=False
+                )
+                engine.compacting[self.key] = thread
+                thread.start()
+
+    def _compact_quietly(self) -> None:
+        try:
             self.compact()
+        except (duckdb.Error, StoreError) as exc:  # the next crossing tries again
+            print(f"{self.location}: compaction stopped: {exc}", file=sys.stderr)
 
     def compact(self, retention: dt.timedelta = DEFAULT_RETENTION) -> None:
         """Fold the rollup's deltas, flush inlined rows, merge small files, expire
         snapshots older than ``retention`` and delete the files nothing reaches (a killed
-        writer's too): docs/stores.md, "Retention and maintenance"."""
+        writer's too): docs/stores.md, "Retention and maintenance". Each step is a
+        transaction of its own, and takes the writers' turn for itself alone: a live
+        feed commits between them."""
         from analytics.kpi import rollup
 
         alias = _literal(self._alias())
+        with self.reader() as con:
+            tables = [
+                row[0]
+                for row in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+                    "ORDER BY table_name",
+                    [self._alias()],
+                ).fetchall()
+            ]
+        # one table at a time: a feed's calls and agent states flushed at once held the
+        # writers' turn for seconds
         steps = [
-            (f"CALL ducklake_flush_inlined_data({alias})", []),
+            (f"CALL ducklake_flush_inlined_data({alias}, table_name => ?)", [table])
+            for table in tables
+        ]
+        steps += [
             (f"CALL ducklake_merge_adjacent_files({alias})", []),
             (
                 f"CALL ducklake_expire_snapshots({alias}, older_than => ?)",
@@ -661,26 +712,25 @@ class Store:
                 [dt.datetime.now(dt.UTC) - orphan_age],
             )
         )
-        with self._write_lock():
-            with self._transaction() as con:
-                rollup.fold(con)
-            with self._transaction() as con:
-                thinned = feed_snapshots_to_thin(
-                    con.execute(
-                        "SELECT snapshot_id, snapshot_time, commit_message "
-                        f"FROM ducklake_snapshots({alias}) ORDER BY snapshot_id"
-                    ).fetchall(),
-                    dt.datetime.now(dt.UTC),
-                )
-            for start in range(0, len(thinned), 10_000):
-                with self._transaction() as con:
-                    con.execute(
-                        f"CALL ducklake_expire_snapshots({alias}, versions => ?)",
-                        [thinned[start : start + 10_000]],
-                    ).fetchall()
-            for sql, params in steps:
-                with self._transaction() as con:
-                    con.execute(sql, params).fetchall()
+        with self._write_lock(), self._transaction() as con:
+            rollup.fold(con)
+        with self.reader() as con:
+            thinned = feed_snapshots_to_thin(
+                con.execute(
+                    "SELECT snapshot_id, snapshot_time, commit_message "
+                    f"FROM ducklake_snapshots({alias}) ORDER BY snapshot_id"
+                ).fetchall(),
+                dt.datetime.now(dt.UTC),
+            )
+        for start in range(0, len(thinned), 10_000):
+            with self._write_lock(), self._transaction() as con:
+                con.execute(
+                    f"CALL ducklake_expire_snapshots({alias}, versions => ?)",
+                    [thinned[start : start + 10_000]],
+                ).fetchall()
+        for sql, params in steps:
+            with self._write_lock(), self._transaction() as con:
+                con.execute(sql, params).fetchall()
 
     @contextmanager
     def _transaction(

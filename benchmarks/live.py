@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from analytics.ingest import ingest_file  # noqa: E402
 from analytics.live.follower import Follower  # noqa: E402
-from analytics.store import Store, use_threads  # noqa: E402
+from analytics.store import Store, hold_catalogues, use_threads  # noqa: E402
 from benchmarks.support.app import bench_app, logged_in_page, p95, served  # noqa: E402
 from dashboards.protocol import page_request  # noqa: E402
 from simulation.live import run_live  # noqa: E402
@@ -80,6 +80,7 @@ def keeping_up(tmp: Path, log: Path, seconds: float) -> None:
     source = [line for line in log.read_text().splitlines(keepends=True) if line.strip()]
     n = int(RATE * seconds)
     source = source[:n]
+    hold_catalogues()  # as `cca live follow` does
     store = Store(tmp / "rate.duckdb")
     store.initialise()
     use_threads(1)  # as `cca live follow` does (the watcher's reads share it)
@@ -180,6 +181,7 @@ def manager_page_times(url: str, cookie: str, csrf: str, runs: int = 15) -> list
 
 
 def the_wall(tmp: Path, log: Path, events: int) -> None:
+    hold_catalogues()  # as `cca serve` does
     store = Store(tmp / "wall.duckdb")
     store.initialise()
     use_threads(None)  # the dashboards' process: `cca live follow` runs in its own

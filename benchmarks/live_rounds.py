@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from analytics import snapshot_cache  # noqa: E402
 from analytics.live.follower import Follower  # noqa: E402
-from analytics.store import Store, use_threads  # noqa: E402
+from analytics.store import Store, hold_catalogues, use_threads  # noqa: E402
 from benchmarks.live import LAG_LIMIT_S, RATE, day_log  # noqa: E402
 from benchmarks.support.app import p95  # noqa: E402
 
@@ -61,6 +61,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     source = [line for line in day_log(tmp).read_text().splitlines(True) if line.strip()]
     source = source[: int(RATE * seconds)]
+    hold_catalogues()  # as `cca live follow` does
     store = Store(tmp / "rate.duckdb")
     store.initialise()
     use_threads(1)  # as `cca live follow` does

@@ -100,10 +100,11 @@ def register(subparsers) -> None:
 def follow(args) -> int:
     from analytics.ingest import IngestError
     from analytics.live.follower import FeedError, Follower
-    from analytics.store import Store, StoreError, use_threads
+    from analytics.store import Store, StoreError, hold_catalogues, use_threads
     from cca.cli import UserError
 
     use_threads(1)  # this process runs a feed's small statements and nothing else
+    hold_catalogues()  # it commits every second
     source = str(args.file)
     try:
         follower = Follower(

@@ -49,9 +49,10 @@ def handle(args) -> int:
     from waitress import serve
 
     from analytics.errors import UserError
-    from analytics.store import Store, StoreError
+    from analytics.store import Store, StoreError, hold_catalogues
     from dashboards import Settings, create_app
 
+    hold_catalogues()  # it reads all day, beside feeds committing every second
     store = Store(args.db)
     try:
         if not store.exists():

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -268,10 +269,11 @@ def test_no_transaction_ends_as_the_catalogue_s_last_and_nothing_keeps_its_log_u
 ):
     """A SQLite catalogue's last connection to close checkpoints its log and deletes it,
     locking out every transaction opening meanwhile for a whole second (analytics.
-    catalogue_hold). While the store is attached one idle connection holds it: the log
-    outlives each transaction, and another process can still checkpoint all of it (the
-    idle connection keeps no snapshot); another process's writes are seen. (The hold is
-    off by default, store_module.HOLD_CATALOGUE: this test turns it on.)"""
+    catalogue_hold). While the store is attached a small process's idle connection holds
+    it: the log outlives each transaction, and another process can still checkpoint all
+    of it (the idle connection keeps no snapshot); another process's writes are seen; the
+    holder goes when the store is closed. (Long-running commands turn the hold on,
+    hold_catalogues(); this test does it.)"""
     monkeypatch.setattr(store_module, "HOLD_CATALOGUE", True)
     store = Store(tmp_path / "lake.duckdb")
     store.initialise()
@@ -306,7 +308,10 @@ def test_no_transaction_ends_as_the_catalogue_s_last_and_nothing_keeps_its_log_u
     )  # fmt: skip
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM meta WHERE value = 'yes'").fetchall() == [(2,)]
+    (holder,) = store_module._engine().holds.values()
     store.close()  # the hold goes with the store
+    assert holder.returncode == 0
+    assert not store_module._engine().holds
 
 
 def _tiny(tmp_path: Path) -> Path:
@@ -432,3 +437,38 @@ def test_compaction_thins_a_feeds_rounds_and_keeps_every_answer(tmp_path, monkey
     with store.reader() as con:
         assert call_kpis(con, get_centre(con, "ruh"), by=("category",)) == seen
         assert con.execute("SELECT count(*) FROM labels").fetchone()[0] == 5
+
+
+def test_a_writer_crossing_the_compaction_mark_goes_on_while_compaction_runs_beside_it(
+    tmp_path, monkeypatch
+):
+    """Writers compact every AUTO_COMPACT_EVERY snapshots, in a thread beside them: a
+    feed's next round does not wait for the whole compaction (seconds), only for one of
+    its steps. Closing the store waits for it; its work is done (inlined rows flushed to
+    Parquet) and every answer kept."""
+    monkeypatch.setattr(store_module, "AUTO_COMPACT_EVERY", 4)
+    ran_in: list[str] = []
+    compact_itself = Store.compact
+
+    def compact_and_note(self, *args, **kwargs):
+        ran_in.append(threading.current_thread().name)
+        return compact_itself(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "compact", compact_and_note)
+    store = Store(tmp_path / "lake.duckdb")
+    store.initialise()
+
+    def parquet_files():
+        with store.reader() as con:
+            sql = f"SELECT count(*) FROM ducklake_list_files('{store.alias}', 'labels')"
+            return con.execute(sql).fetchone()[0]
+
+    assert parquet_files() == 0
+    for i in range(8):  # a feed's rounds, each a few rows inlined in the catalogue
+        with store.writer(message=store_module.FEED_COMMIT) as con:
+            con.execute("INSERT INTO labels VALUES ('ruh', 'topic', ?, 'en', 'x')", [f"t{i}"])
+    assert ran_in and all(name.startswith("compact ") for name in ran_in)
+    store.close()  # waits for the compaction
+    assert parquet_files() >= 1
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM labels").fetchone()[0] == 8
