@@ -46,6 +46,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -311,16 +312,18 @@ def model_error(
     *,
     interval_s: int = 1800,
     state=None,
-    workers: int = 1,
+    workers: int | None = 1,
     **plan_options,
 ) -> ModelError:
     """The queue model's error (``learn_model_error``) at ``at``'s interval start, learnt
     once per centre, cut, options and earlier days' data and kept (module docstring): in
     this process and, given ``state`` (an ``analytics.appstate.AppState``), in its
     ``model_errors`` table. ``interval_s``: the plan's interval; ``workers``: processes
-    the earlier days are replayed on (1: this one; the same numbers either way)."""
+    the earlier days are replayed on (1: this one; None: one per CPU, as ``project``
+    takes it; the same numbers either way)."""
     from simulation.intraday.day import HISTORY_DAYS
 
+    workers = workers or os.cpu_count() or 1
     cut = cut_of(centre, at, interval_s)
     history_days = plan_options.get("history_days", HISTORY_DAYS)
     seen = data_seen(con, centre, cut.date(), history_days)
