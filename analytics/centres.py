@@ -144,6 +144,7 @@ def get_centre(con: duckdb.DuckDBPyConnection, centre_id: str) -> Centre:
         con,
         ("centre", centre_id),
         lambda: con.execute(_SELECT + " WHERE centre_id = ?", [centre_id]).fetchall(),
+        tables=("centres",),
     )
     row = rows[0] if rows else None
     if row is None:
@@ -160,6 +161,7 @@ def list_centres(con: duckdb.DuckDBPyConnection) -> list[Centre]:
         con,
         ("centres",),
         lambda: tuple(con.execute(_SELECT + " ORDER BY centre_id").fetchall()),
+        tables=("centres",),
     )
     return [_row_to_centre(r) for r in rows]
 

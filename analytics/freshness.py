@@ -8,6 +8,7 @@ stopped: the dashboards warn on every page, the exports say where their data sto
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -15,6 +16,9 @@ from analytics import snapshot_cache
 from analytics.calendars import BusinessCalendar
 from analytics.centres import Centre
 from analytics.kpi import rollup
+
+# what an answer about a centre's calls reads: the calls, the rollup and its cut
+CALL_TABLES = ("calls", "call_interval_deltas", "call_interval_state")
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,9 @@ def call_span(con, centre: Centre) -> tuple[dt.datetime, dt.datetime] | None:
             [centre.centre_id, first, first + quarter, centre.centre_id, last, last + quarter],
         ).fetchone()
 
-    first, last = snapshot_cache.read(con, ("call span", centre.centre_id), compute)
+    first, last = snapshot_cache.read(
+        con, ("call span", centre.centre_id), compute, tables=CALL_TABLES
+    )
     if first is None:
         return None
     return first.astimezone(dt.UTC), last.astimezone(dt.UTC)
@@ -78,6 +84,7 @@ def first_ticket(con, centre: Centre) -> dt.datetime | None:
         lambda: con.execute(
             "SELECT min(created_at) FROM tickets WHERE centre_id = ?", [centre.centre_id]
         ).fetchone()[0],
+        tables=("tickets",),
     )
 
 
@@ -90,29 +97,30 @@ def latest_call(con, centre: Centre, before: dt.datetime | None = None) -> dt.da
         return span[1].astimezone(centre.tz)
     # a cut inside the data (a report's end, a past day)
     latest = snapshot_cache.read(
-        con, ("latest call before", centre.centre_id, before), lambda: _latest(con, centre, before)
+        con,
+        ("latest call before", centre.centre_id, before),
+        lambda: _latest(con, centre, before),
+        tables=CALL_TABLES,
     )
     return latest.astimezone(centre.tz) if latest is not None else None
 
 
 def _latest(con, centre: Centre, before: dt.datetime) -> dt.datetime | None:
     """The latest arrival before ``before``: the rollup names the last quarter-hour with
-    calls up to it, and only that quarter-hour's calls are read (the one before too, when
+    calls up to it (``rollup.summary``'s list), and only that quarter-hour's calls are read (the one before too, when
     ``before`` cuts through it ahead of its first call)."""
     if not rollup.kept_for(con, centre.centre_id):  # no rollup: read every arrival
         return con.execute(
             "SELECT max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at < ?",
             [centre.centre_id, before],
         ).fetchone()[0]
+    quarters = rollup.summary(con, centre.centre_id)[1]  # every quarter-hour with calls
     up_to = rollup.quarter_of(before)
     for _ in range(2):
-        quarter = con.execute(
-            "SELECT max(quarter) FROM (SELECT quarter FROM call_interval_deltas "
-            "WHERE centre_id = ? AND quarter <= ? GROUP BY quarter HAVING sum(n) <> 0)",
-            [centre.centre_id, up_to],
-        ).fetchone()[0]
-        if quarter is None:
+        at = bisect.bisect_right(quarters, up_to)
+        if not at:
             return None
+        quarter = quarters[at - 1]
         start = rollup.quarter_start(quarter)
         end = min(before, start + dt.timedelta(seconds=rollup.QUARTER_S))
         latest = con.execute(

@@ -99,6 +99,7 @@ def labels_for(con, centre_id: str, lang: str) -> dict[str, dict[str, str]]:
                 [centre_id, lang, FALLBACK_LANG, lang],
             ).fetchall()
         ),
+        tables=("labels",),
     )
     result: dict[str, dict[str, str]] = {}
     for dimension, code, _lang, label in rows:  # the wanted language sorts last and wins
@@ -124,6 +125,7 @@ def centre_names(con, centres, lang: str) -> dict[str, str]:
                 [lang, *ids],
             ).fetchall()
         ),
+        tables=("labels",),
     )
     named = dict(rows)
     return {c.centre_id: named.get(c.centre_id) or c.name or c.centre_id for c in centres}

@@ -24,8 +24,9 @@ single-file store copying whole tables).
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 import duckdb
@@ -81,9 +82,17 @@ def snapshot_of(con: duckdb.DuckDBPyConnection) -> int | None:
     return entry.snapshot
 
 
-def value(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]) -> T:
+def value(
+    con: duckdb.DuckDBPyConnection,
+    key: Hashable,
+    compute: Callable[[], T],
+    tables: Sequence[str] = (),
+) -> T:
     """The value of ``key`` at ``con``'s snapshot (and the writer's own changes):
-    ``compute()`` once, then kept. Outside a registered transaction: ``compute()``."""
+    ``compute()`` once, then kept. Outside a registered transaction: ``compute()``.
+    ``tables``: the lake tables ``compute`` reads, all of them; the value kept for another
+    snapshot is carried when no snapshot between the two changed any of them
+    (``unchanged``)."""
     entry = _OPEN.get(id(con))
     if entry is None:
         return compute()
@@ -99,7 +108,9 @@ def value(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T
         kept = _BY_SNAPSHOT.get(entry.alias, {}).get(snapshot, {})
         if key in kept:
             return kept[key]
-    found = compute()
+    found = _carried(con, entry.alias, _BY_SNAPSHOT, snapshot, key, tables)
+    if found is _MISSING:
+        found = compute()
     with _LOCK:
         per_alias = _BY_SNAPSHOT.setdefault(entry.alias, {})
         per_alias.setdefault(snapshot, {})[key] = found
@@ -115,13 +126,23 @@ _COMPUTING = threading.local()  # depth: how many answers this thread is computi
 READ_ANSWERS_PER_SNAPSHOT = 512
 
 
-def read(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]) -> T:
+def read(
+    con: duckdb.DuckDBPyConnection,
+    key: Hashable,
+    compute: Callable[[], T],
+    tables: Sequence[str] = (),
+) -> T:
     """What a reader asks of ``con``'s snapshot (a query's answer, a page's span of data):
     ``compute()`` once per snapshot, then kept for every reader of that snapshot in this
-    process. A snapshot never changes, so the answer is exact whatever wrote it; unlike
-    ``value`` nothing is carried to a later snapshot, so no writer needs to tell this
-    module anything. In a writer (whose own changes are not in the snapshot) or outside a
-    registered transaction: ``compute()``, kept nowhere.
+    process. A snapshot never changes, so the answer is exact whatever wrote it; no
+    writer needs to tell this module anything. In a writer (whose own changes are not in
+    the snapshot) or outside a registered transaction: ``compute()``, kept nowhere.
+
+    ``tables``: the lake tables ``compute`` reads, every one (views by the tables under
+    them). Given, an answer kept for another snapshot is carried to this one when no
+    snapshot between them changed any of those tables, as DuckLake's own record of each
+    snapshot's changes says (``unchanged``): after a live feed's commit, which writes the
+    calls, the labels, the centres and the staffing need not be read again.
 
     Readers asking for the same answer at once (twenty wallboards after a feed's commit)
     wait for the first one's instead of each computing it.
@@ -148,7 +169,9 @@ def read(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]
         pending.wait()  # then the kept answer (or, if that reader failed, compute it)
     _COMPUTING.depth = getattr(_COMPUTING, "depth", 0) + 1
     try:
-        found = compute()
+        found = _carried(con, entry.alias, _READ, snapshot, key, tables)
+        if found is _MISSING:
+            found = compute()
         with _LOCK:
             per_alias = _READ.setdefault(entry.alias, {})
             answers = per_alias.setdefault(snapshot, {})
@@ -162,6 +185,107 @@ def read(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]
         with _LOCK:
             _PENDING.pop(asked, None)
         pending.set()
+    return found
+
+
+_MISSING = object()
+_EVERY_TABLE = None  # a snapshot that may have changed any table (created one, ...)
+_CHANGED: dict[str, dict[int, frozenset[int] | None]] = {}  # alias -> snapshot -> table ids
+_TABLE_IDS: dict[tuple[str, int], dict[str, int]] = {}  # (alias, snapshot) -> name -> id
+_CHANGE = re.compile(r"[a-z_]+:[0-9]+")
+
+
+def _carried(con, alias: str, kept_by: dict, snapshot: int, key: Hashable, tables) -> Any:
+    """The answer to ``key`` kept for the nearest other snapshot, if no snapshot between it
+    and ``snapshot`` changed any of ``tables``; else ``_MISSING``."""
+    if not tables:
+        return _MISSING
+    with _LOCK:
+        others = [s for s, kept in kept_by.get(alias, {}).items() if key in kept and s != snapshot]
+    if not others:
+        return _MISSING
+    other = min(others, key=lambda s: abs(s - snapshot))
+    if not unchanged(con, alias, min(other, snapshot), max(other, snapshot), tables):
+        return _MISSING
+    with _LOCK:
+        return kept_by.get(alias, {}).get(other, {}).get(key, _MISSING)
+
+
+def unchanged(con, alias: str, since: int, until: int, tables: Sequence[str]) -> bool:
+    """Whether no snapshot after ``since`` up to ``until`` changed any of ``tables`` (names
+    of lake tables), read from the catalogue's record of each snapshot's changes
+    (``ducklake_snapshot_changes``: ``inserted_into_table:14,deleted_from_table:16,...``;
+    a committed snapshot's record never changes, so each is read once). Exact or False:
+    a snapshot whose record is gone (expired by compaction) or names anything but table
+    ids (a table or schema created, ...) counts as having changed every table."""
+    if until <= since:
+        return True
+    if until - since > CHANGES_KEPT:
+        return False
+    meta = f'"__ducklake_metadata_{alias}"'
+    try:
+        with _LOCK:
+            known = dict(_CHANGED.get(alias, {}))
+        wanted = [s for s in range(since + 1, until + 1) if s not in known]
+        if wanted:
+            rows = con.execute(
+                f"SELECT snapshot_id, changes_made FROM {meta}.ducklake_snapshot_changes "
+                "WHERE snapshot_id >= ? AND snapshot_id <= ?",
+                [min(wanted), max(wanted)],
+            ).fetchall()
+            found = {int(sid): _changed_tables(text) for sid, text in rows}
+            with _LOCK:
+                per_alias = _CHANGED.setdefault(alias, {})
+                per_alias.update(found)
+                for old in sorted(per_alias)[:-CHANGES_KEPT]:
+                    del per_alias[old]
+            known.update(found)
+        ids = _table_ids(con, alias, since, meta)
+    except duckdb.Error:
+        return False  # no record to prove it by: read afresh
+    watched = {ids.get(name) for name in tables}
+    if None in watched:  # a table the catalogue does not have at ``since``
+        return False
+    for sid in range(since + 1, until + 1):
+        if sid not in known:
+            return False
+        changed = known[sid]
+        if changed is _EVERY_TABLE or changed & watched:
+            return False
+    return True
+
+
+# snapshots' records of changes kept per store: a live feed's day is some 86,400
+CHANGES_KEPT = 4096
+
+
+def _changed_tables(text: str | None) -> frozenset[int] | None:
+    """The table ids a snapshot's ``changes_made`` names; ``_EVERY_TABLE`` when it names
+    anything else (a created table or schema goes by name)."""
+    if not text:
+        return frozenset()
+    parts = text.split(",")
+    if not all(_CHANGE.fullmatch(part) for part in parts):
+        return _EVERY_TABLE
+    return frozenset(int(part.rsplit(":", 1)[1]) for part in parts)
+
+
+def _table_ids(con, alias: str, snapshot: int, meta: str) -> dict[str, int]:
+    """Each lake table's id at ``snapshot`` by name (a snapshot's never change)."""
+    with _LOCK:
+        found = _TABLE_IDS.get((alias, snapshot))
+    if found is None:
+        found = dict(
+            con.execute(
+                f"SELECT table_name, table_id FROM {meta}.ducklake_table WHERE begin_snapshot <= ? "
+                "AND (end_snapshot IS NULL OR end_snapshot > ?)",
+                [snapshot, snapshot],
+            ).fetchall()
+        )
+        with _LOCK:
+            _TABLE_IDS[(alias, snapshot)] = found
+            for old in [k for k in _TABLE_IDS if k[0] == alias][: -KEPT_SNAPSHOTS * 2]:
+                del _TABLE_IDS[old]
     return found
 
 
@@ -208,3 +332,6 @@ def drop(alias: str) -> None:
     with _LOCK:
         _BY_SNAPSHOT.pop(alias, None)
         _READ.pop(alias, None)
+        _CHANGED.pop(alias, None)
+        for old in [k for k in _TABLE_IDS if k[0] == alias]:
+            del _TABLE_IDS[old]

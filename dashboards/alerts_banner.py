@@ -12,6 +12,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, html, no_update
 
+from analytics import snapshot_cache
 from analytics.translation import gettext, ngettext
 from dashboards.auth import Forbidden, current_user, require
 from dashboards.context import View, app_context, centre_for
@@ -69,12 +70,18 @@ def feed_items(user, lang: str) -> list:
 
     app = app_context()
 
+    def rows(con):
+        feeds = feed_health(con)
+        centres = [(f, get_centre(con, f["centre_id"])) for f in feeds]
+        # the centre as a manager calls it, in each language (not its id)
+        return [(f, c, {lg: centre_name(con, c, lg) for lg in LANGUAGES}) for f, c in centres]
+
     def compute():
+        # the feeds' rows, their centres and names: carried past commits that wrote none of
+        # them (a load); each feed's staleness is judged below, at this request's instant
         with app.store.reader() as con:
-            feeds = feed_health(con)
-            centres = [(f, get_centre(con, f["centre_id"])) for f in feeds]
-            # the centre as a manager calls it, in each language (not its id)
-            return [(f, c, {lg: centre_name(con, c, lg) for lg in LANGUAGES}) for f, c in centres]
+            tables = ("live_feed_health", "centres", "labels")
+            return snapshot_cache.read(con, ("live feeds",), lambda: rows(con), tables=tables)
 
     try:
         feeds = app.memo(("live-feed-health",), compute)

@@ -132,17 +132,31 @@ class View:
 
 
 def centre_ids_with_data(con) -> set[str]:
-    """Centres that have calls, tickets or a live feed (read once per snapshot)."""
+    """Centres that have calls, tickets or a live feed: one read of each table, kept per
+    snapshot and carried past commits that left it alone (a live feed's commit does not
+    touch the tickets, a load not the feeds)."""
+
+    def ids(name: str, sql: str) -> frozenset[str]:
+        return snapshot_cache.read(
+            con,
+            ("centres with", name),
+            lambda: frozenset(r[0] for r in con.execute(sql).fetchall()),
+            tables=(name,),
+        )
 
     def compute():
-        rows = con.execute(  # the rollup's deltas of a centre sum to its calls
-            "SELECT centre_id FROM call_interval_deltas GROUP BY centre_id HAVING sum(n) <> 0 "
-            "UNION SELECT DISTINCT centre_id FROM tickets "
-            "UNION SELECT DISTINCT centre_id FROM live_feed_health"  # a live feed's first minutes
-        ).fetchall()
-        return frozenset(r[0] for r in rows)
+        # the rollup's deltas of a centre sum to its calls; a live feed's first minutes
+        return (
+            ids(
+                "call_interval_deltas",
+                "SELECT centre_id FROM call_interval_deltas GROUP BY centre_id HAVING sum(n) <> 0",
+            )
+            | ids("tickets", "SELECT DISTINCT centre_id FROM tickets")
+            | ids("live_feed_health", "SELECT DISTINCT centre_id FROM live_feed_health")
+        )
 
-    return set(snapshot_cache.read(con, ("centres with data",), compute))
+    tables = ("call_interval_deltas", "tickets", "live_feed_health")
+    return set(snapshot_cache.read(con, ("centres with data",), compute, tables=tables))
 
 
 def visible_centres(con, user) -> list[Centre]:

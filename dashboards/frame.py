@@ -27,6 +27,7 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 from analytics import snapshot_cache
 from analytics.centres import Centre
 from analytics.exports.i18n import Labels
+from analytics.kpi import rollup
 from analytics.labels import centre_names, labels_for
 from analytics.periods import Period, hijri_month_bounds, hijri_month_of
 from analytics.translation import (
@@ -276,36 +277,54 @@ def dimension_values(con, centre_id: str, dim: str) -> list[str]:
 
 
 def filter_values(con, centre_id: str) -> dict[str, tuple[str, ...]]:
-    """The codes of every filter dimension the centre's calls and tickets have, read in
-    two statements (the rollup's and the tickets' dimensions together, then the calls'
-    topics) once per snapshot of the store: on a lake store each statement's scans cost
-    tens of milliseconds whatever they read."""
+    """The codes of every filter dimension the centre's calls and tickets have: the
+    calls' routing codes from the rollup's summary (``rollup.summary``, which every page
+    reads anyway), the tickets' codes, the calls' topics; each kept per snapshot and
+    carried past snapshots that did not write its table (on a lake store each statement's
+    scans cost tens of milliseconds whatever they read)."""
+
+    def tickets():
+        sets = ", ".join(f"({d})" for d in TICKET_CODES)
+        return tuple(
+            con.execute(
+                f"SELECT {', '.join(TICKET_CODES)} FROM tickets WHERE centre_id = ? "
+                f"GROUP BY GROUPING SETS ({sets})",
+                [centre_id],
+            ).fetchall()
+        )
+
+    def topics():
+        return tuple(
+            con.execute(
+                "SELECT DISTINCT topic FROM calls WHERE centre_id = ? AND topic IS NOT NULL",
+                [centre_id],
+            ).fetchall()
+        )
 
     def compute():
         found: dict[str, set] = {}
-        rollup_dims = ("category", "queue", "site", "channel")
-        ticket_dims = ("category", "topic", "channel", "site")
-        sets = ", ".join(f"({d})" for d in rollup_dims)
-        tsets = ", ".join(f"({d})" for d in ticket_dims)
-        rows = con.execute(
-            f"SELECT 'calls', {', '.join(rollup_dims)}, NULL FROM call_interval_deltas "
-            f"WHERE centre_id = ? GROUP BY GROUPING SETS ({sets}) HAVING sum(n) <> 0 "
-            f"UNION ALL SELECT 'tickets', category, NULL, site, channel, topic FROM tickets "
-            f"WHERE centre_id = ? GROUP BY GROUPING SETS ({tsets})",
-            [centre_id, centre_id],
-        ).fetchall()
-        for row in rows:
-            for name, value in zip((*rollup_dims, "topic"), row[1:], strict=True):
+        summary = rollup.summary(con, centre_id)
+        for name, codes in (summary[0] if summary else {}).items():
+            found.setdefault(name, set()).update(codes)
+        key = ("ticket codes", centre_id)
+        for row in snapshot_cache.read(con, key, tickets, tables=("tickets",)):
+            for name, value in zip(TICKET_CODES, row, strict=True):
                 if value is not None:
                     found.setdefault(name, set()).add(value)
-        topics = con.execute(
-            "SELECT DISTINCT topic FROM calls WHERE centre_id = ? AND topic IS NOT NULL",
-            [centre_id],
-        ).fetchall()
-        found.setdefault("topic", set()).update(r[0] for r in topics)
+        key = ("call topics", centre_id)
+        for (topic,) in snapshot_cache.read(con, key, topics, tables=("calls",)):
+            found.setdefault("topic", set()).add(topic)
         return {name: tuple(sorted(values)) for name, values in found.items() if values}
 
-    return snapshot_cache.read(con, ("filter values", centre_id), compute)
+    return snapshot_cache.read(
+        con,
+        ("filter values", centre_id),
+        compute,
+        tables=("call_interval_deltas", "call_interval_state", "tickets", "calls"),
+    )
+
+
+TICKET_CODES = ("category", "topic", "channel", "site")  # the tickets' filter dimensions
 
 
 def centre_picker(ctx: PageContext, width: int, size: str, **options) -> dmc.Select:
@@ -412,6 +431,7 @@ def as_of_stamp(ctx: PageContext) -> html.Div:
             "SELECT max(coalesce(finished_at, started_at)) FROM ingest_batches WHERE centre_id = ?",
             [ctx.centre.centre_id],
         ).fetchone()[0],
+        tables=("ingest_batches",),
     )
     parts = [w["data_as_of"] + " "]
     parts.append(

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from analytics import kpi, snapshot_cache
 from analytics.centres import Centre
-from analytics.freshness import first_ticket, latest_call
+from analytics.freshness import CALL_TABLES, first_ticket, latest_call
 from analytics.kpi import occupancy
 from analytics.kpi.backlog import call_list, open_ticket_ages, ticket_list
 from analytics.kpi.tickets import at_risk_tickets
@@ -33,13 +33,16 @@ def day_period(day: dt.date, label: str | None = None) -> Period:
     return Period(day, day, label or day.isoformat())
 
 
-def _kept_rows(con, function, centre: Centre, options: dict) -> list[dict]:
+def _kept_rows(con, function, centre: Centre, options: dict, tables=()) -> list[dict]:
     """``function(con, centre, **options)``'s rows (a KPI-layer function), computed once
     per snapshot of the store and kept for every page and user reading that snapshot
-    (``snapshot_cache.read``: a snapshot never changes, so the rows are exact). Each
-    caller gets its own copies."""
+    (``snapshot_cache.read``: a snapshot never changes, so the rows are exact), and
+    carried to a later one that changed none of ``tables`` (all it reads). Each caller
+    gets its own copies."""
     key = (function.__qualname__, repr(centre), _hashable(options))
-    rows = snapshot_cache.read(con, key, lambda: tuple(function(con, centre, **options)))
+    rows = snapshot_cache.read(
+        con, key, lambda: tuple(function(con, centre, **options)), tables=tables
+    )
     return [dict(row) for row in rows]
 
 
@@ -53,7 +56,7 @@ def _hashable(value):
 
 def call_kpis(con, centre: Centre, **options) -> list[dict]:
     """``analytics.kpi.call_kpis``, kept per snapshot (``_kept_rows``)."""
-    return _kept_rows(con, kpi.call_kpis, centre, options)
+    return _kept_rows(con, kpi.call_kpis, centre, options, tables=CALL_TABLES)
 
 
 def ticket_kpis(con, centre: Centre, **options) -> list[dict]:
@@ -84,6 +87,7 @@ def has_staffing(con, centre: Centre, period: Period) -> bool:
                 [centre.centre_id, lo, hi],
             ).fetchone()[0]
         ),
+        tables=("staffing",),
     )
 
 
@@ -124,10 +128,7 @@ def month_trend(
     first = history_start(con, centre)
     if first is None:
         return []
-    y, m = period.end.year, period.end.month - (months - 1)
-    while m < 1:
-        y, m = y - 1, m + 12
-    start = max(dt.date(y, m, 1), first.replace(day=1))
+    start = max(months_back(period.end, months), first.replace(day=1))
     span = Period(start, period.end, f"{start.isoformat()}..{period.end.isoformat()}")
     rows = call_kpis(
         con, centre, period=span, interval="month", filters=dict(filters), percentile=False
@@ -135,9 +136,32 @@ def month_trend(
     return [r for r in rows if r["offered"]]
 
 
+def months_back(end: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months - 1`` months before ``end``'s."""
+    y, m = end.year, end.month - (months - 1)
+    while m < 1:
+        y, m = y - 1, m + 12
+    return dt.date(y, m, 1)
+
+
 def overview(con, centre: Centre, period: Period, filters: Filters, today: dt.date) -> dict:
     """The Overview's rows: the period, today (or the latest day with calls), by caller
-    category, 30-day daily trends overall and by category, and the tickets."""
+    category, 30-day daily trends overall and by category, and the tickets. Its call KPIs
+    over the period, the one before, the year before, the months and the trend count from
+    one read of the rollup, their percentiles from one read of the calls
+    (``kpi.sharing_rollup``)."""
+    from analytics.exports.report import previous_period, year_before
+
+    starts = [period.start, months_back(period.end, 13), period.end - dt.timedelta(days=29)]
+    starts += [p.start for p in (previous_period(period), year_before(period)) if p is not None]
+    # the exact percentiles: of the period and of the trend's days
+    trend = trend_period(con, centre, period) or period
+    calls = Period(min(period.start, trend.start), max(period.end, trend.end), "percentiles")
+    with kpi.sharing_rollup(con, centre, Period(min(starts), period.end, "overview"), calls):
+        return _overview(con, centre, period, filters, today)
+
+
+def _overview(con, centre: Centre, period: Period, filters: Filters, today: dt.date) -> dict:
     f = dict(filters)
     day = latest_day_with_calls(con, centre, today)
     has_tickets = has_any_tickets(con, centre)
@@ -196,7 +220,13 @@ def categories(
 ) -> dict:
     """Every KPI by caller category; volumes by category over time; for a chosen
     category its topics and its half hours of the day over the period (the KPI layer's
-    ``daily-30min`` profile: ``interval_start`` on a reference day)."""
+    ``daily-30min`` profile: ``interval_start`` on a reference day). One read of the
+    rollup (``kpi.sharing_rollup``)."""
+    with kpi.sharing_rollup(con, centre, period, period):
+        return _categories(con, centre, period, filters, category, interval)
+
+
+def _categories(con, centre, period, filters, category, interval) -> dict:
     # every category stays in the table and the chart, so another can be picked
     f = {k: v for k, v in filters.items() if k != "category"}
     # The exact 90th-percentile wait reads every answered call of the period: over a
@@ -337,6 +367,11 @@ def calls_behind(con, centre: Centre, period: Period, filters: Filters, limit: i
 
 def sites(con, centre: Centre, period: Period, filters: Filters) -> dict:
     f = dict(filters)
+    with kpi.sharing_rollup(con, centre, period, period):  # by site and by channel: one read
+        return _sites(con, centre, period, f)
+
+
+def _sites(con, centre: Centre, period: Period, f: dict) -> dict:
     out = {
         "calls_by_site": call_kpis(
             con, centre, period=period, by=("site",), filters=f, empty_groups=False

@@ -5,7 +5,13 @@ else computes a KPI. See ``calls`` (call KPIs), ``tickets`` (working-time ticket
 on the centre's business calendar) and ``occupancy`` (handling time over staffed time).
 """
 
-from analytics.kpi.calls import CALL_DIMENSIONS, call_kpi_names, call_kpis, threshold_label
+from analytics.kpi.calls import (
+    CALL_DIMENSIONS,
+    call_kpi_names,
+    call_kpis,
+    sharing_rollup,
+    threshold_label,
+)
 from analytics.kpi.occupancy import OCCUPANCY_DIMENSIONS, OCCUPANCY_NAMES, occupancy
 from analytics.kpi.tickets import TICKET_DIMENSIONS, TICKET_KPI_NAMES, ticket_kpi_names, ticket_kpis
 
@@ -18,6 +24,7 @@ __all__ = [
     "call_kpi_names",
     "call_kpis",
     "occupancy",
+    "sharing_rollup",
     "threshold_label",
     "ticket_kpi_names",
     "ticket_kpis",

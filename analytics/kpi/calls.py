@@ -38,9 +38,11 @@ import datetime as dt
 import functools
 import math
 import os
+import secrets
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -546,8 +548,9 @@ def _rollup_counts(
     # third of the time): the deltas of a group net to its calls, and a group and outcome
     # whose calls were all taken away again nets to no call and is left out, as the view
     # leaves out such a key.
+    deltas = _shared_deltas(con, q) or "call_interval_deltas"
     counts = con.execute(
-        f"SELECT {', '.join(select)} FROM call_interval_deltas c{join} WHERE {where} "
+        f"SELECT {', '.join(select)} FROM {deltas} c{join} WHERE {where} "
         "GROUP BY ALL HAVING sum(c.n) <> 0",
         [*key_params, *join_params, q.centre.centre_id, *bounds],
     ).fetchall()
@@ -569,8 +572,9 @@ def _rollup_counts(
     key_types = ["VARCHAR"] * len(q.dims)
     if q.interval is not None:
         key_types.append("TIMESTAMP" if q.interval in ("month", "hijri-month") else "BIGINT")
-    sql, params = _p90_query(raw, plan, key_types)
-    if q.dates is not None or not _read_only(con):
+    copy = _shared_calls(con, q, plan)
+    sql, params = _p90_query(raw, plan, key_types, copy or "calls")
+    if copy is not None or q.dates is not None or not _read_only(con):
         rows = con.execute(sql, params).fetchall()
     else:
         started = threading.Event()
@@ -580,6 +584,115 @@ def _rollup_counts(
         started.wait()
         return counts, lambda: {row[:-1]: row[-1] for row in pending.result()}
     return counts, lambda: {row[:-1]: row[-1] for row in rows}
+
+
+@dataclass
+class _Shared:
+    """A block's promise (``sharing_rollup``): the centre's rollup rows of quarters
+    [lo, hi), read once when a query first needs them, registered as ``name``; its
+    answered calls of instants [calls_lo, calls_hi) that waited longer than
+    ``calls_floor`` seconds, read when a percentile first needs them, as ``calls_name``."""
+
+    centre_id: str
+    lo: int
+    hi: int
+    name: str | None = None
+    calls_lo: dt.datetime | None = None
+    calls_hi: dt.datetime | None = None
+    calls_floor: float | None = None
+    calls_name: str | None = None
+
+
+_SHARED: dict[int, _Shared] = {}  # id(connection) -> the block it is in
+
+
+@contextmanager
+def sharing_rollup(
+    con, centre: Centre, span: Period, calls_span: Period | None = None
+) -> Iterator[None]:
+    """Inside this block, the call KPIs asked of ``con`` for ``centre`` over periods within
+    ``span`` count from one read of the rollup: the centre's deltas over the whole span are
+    read into memory when the first such query needs them, and each query groups that copy
+    with its own SQL, as it would group the table. On a lake store each scan of a table
+    costs tens of milliseconds of catalogue reads whatever it reads (docs/stores.md, "What
+    a statement costs"), and a page asks for its period, the one before, its months, its
+    trend ... (the Overview: seven scans, now one). The copy holds every row of the centre
+    in the span at the connection's snapshot: the same rows, the same answers.
+
+    ``calls_span`` (within ``span``): the exact 90th percentiles of periods within it
+    read one copy of the calls as well. A percentile needs only the answered calls that
+    waited longer than a threshold its counts allow (``_p90_plan``); the first such query
+    copies the calls of the whole ``calls_span`` above its threshold, and every later
+    one whose threshold is no lower reads the copy (the Overview's period, by category,
+    by day and by category and day: one read of the calls instead of four)."""
+    lo, hi = span.bounds(centre.tz)
+    shared = _Shared(centre.centre_id, rollup.quarter_of(lo), rollup.quarter_of(hi))
+    if calls_span is not None:
+        shared.calls_lo, shared.calls_hi = calls_span.bounds(centre.tz)
+    previous = _SHARED.get(id(con))
+    _SHARED[id(con)] = shared
+    try:
+        yield
+    finally:
+        if previous is None:
+            _SHARED.pop(id(con), None)
+        else:
+            _SHARED[id(con)] = previous
+        for name in (shared.name, shared.calls_name):
+            if name is not None:
+                try:
+                    con.unregister(name)
+                except Exception:  # noqa: BLE001 - a closed connection has nothing to unregister
+                    pass
+
+
+def _shared_deltas(con, q: _CountQuery) -> str | None:
+    """The name of the block's copy of the rollup when it holds every row ``q`` counts."""
+    shared = _SHARED.get(id(con))
+    if shared is None or q.period is None or shared.centre_id != q.centre.centre_id:
+        return None
+    lo, hi = q.period.bounds(q.centre.tz)
+    if not shared.lo <= rollup.quarter_of(lo) <= rollup.quarter_of(hi) <= shared.hi:
+        return None
+    if shared.name is None:
+        rows = con.execute(
+            "SELECT * FROM call_interval_deltas WHERE centre_id = ? AND quarter >= ? "
+            "AND quarter < ?",
+            [shared.centre_id, shared.lo, shared.hi],
+        ).to_arrow_table()
+        shared.name = f"cca_deltas_{secrets.token_hex(4)}"
+        con.register(shared.name, rows)
+    return shared.name
+
+
+def _shared_calls(con, q: _CountQuery, plan) -> str | None:
+    """The name of the block's copy of the calls when it holds every call the percentile
+    of ``q`` read as ``plan`` says needs (made now if the block has none yet)."""
+    shared = _SHARED.get(id(con))
+    if (
+        shared is None
+        or shared.calls_lo is None
+        or plan is None
+        or q.period is None
+        or shared.centre_id != q.centre.centre_id
+    ):
+        return None
+    lo, hi = q.period.bounds(q.centre.tz)
+    if not shared.calls_lo <= lo <= hi <= shared.calls_hi:
+        return None
+    floor = plan[0]
+    if shared.calls_name is None:
+        # the rollup answers only queries by and filtered on its dimensions: those columns
+        columns = ", ".join(rollup.ROLLUP_DIMENSIONS)
+        rows = con.execute(
+            f"SELECT centre_id, outcome, arrived_at, wait_s, {columns} FROM calls "
+            "WHERE centre_id = ? AND outcome = 'answered' AND arrived_at >= ? "
+            "AND arrived_at < ? AND wait_s > ?",
+            [shared.centre_id, shared.calls_lo, shared.calls_hi, floor],
+        ).to_arrow_table()
+        shared.calls_name, shared.calls_floor = f"cca_calls_{secrets.token_hex(4)}", floor
+        con.register(shared.calls_name, rows)
+    return shared.calls_name if floor >= shared.calls_floor else None
 
 
 def _p90_plan(counts: list[tuple], n_keys: int, within_s: Sequence[float]):
@@ -610,15 +723,16 @@ def _p90_plan(counts: list[tuple], n_keys: int, within_s: Sequence[float]):
     return None
 
 
-def _p90_query(raw, plan, key_types: Sequence[str]) -> tuple[str, list]:
+def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tuple[str, list]:
     """SQL and parameters of the 90th percentile of answered waits per group, read
-    from the calls as ``plan`` (from ``_p90_plan``) says; rows are (*group key, p90).
+    from the calls (``table``) as ``plan`` (from ``_p90_plan``) says; rows are (*group
+    key, p90).
     The pruned read gets each group's ranks as list parameters, unnested: no table to
     register, so it can run on another connection without Python's help."""
     select, select_params, join, where, params = raw
     if plan is None:
         columns = ", ".join([*select, "quantile_cont(c.wait_s, 0.9)"])
-        sql = f"SELECT {columns} FROM calls c{join} WHERE {where} GROUP BY ALL"
+        sql = f"SELECT {columns} FROM {table} c{join} WHERE {where} GROUP BY ALL"
         return sql, [*select_params, *params]
     floor_s, longest, ranks = plan
     keys = list(ranks)
@@ -635,14 +749,41 @@ def _p90_query(raw, plan, key_types: Sequence[str]) -> tuple[str, list]:
     rank_params = [[key[j] for key in keys] for j in range(len(aliases))]
     rank_params += [[ranks[key][i] for key in keys] for i in range(3)]
     on = " AND ".join(f"t.{a} IS NOT DISTINCT FROM r.{a}" for a in aliases) or "TRUE"
-    picked = "t.top[r.lo] + r.frac * (t.top[r.hi] - t.top[r.lo])"
-    inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])  # longest first
+    if aliases or longest < SORT_FROM:  # each group's list of its longest waits
+        picked = "t.top[r.lo] + r.frac * (t.top[r.hi] - t.top[r.lo])"
+        inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])
+        sql = (
+            f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
+            f"FROM (SELECT {inner} FROM {table} c{join} WHERE {where} AND c.wait_s > ? "
+            f"GROUP BY ALL) t JOIN (SELECT {', '.join(unnested)}) r ON {on}"
+        )
+        return sql, [*select_params, longest, *params, floor_s, *rank_params]
+    # each group's waits above the floor numbered longest first, the two ranks picked
+    at_lo = "max(t.wait_s) FILTER (WHERE t.rn = r.lo)"
+    picked = f"{at_lo} + r.frac * (max(t.wait_s) FILTER (WHERE t.rn = r.hi) - {at_lo})"
+    partition = f"PARTITION BY {', '.join(aliases)} " if aliases else ""
+    keyed = ", ".join([*select, "c.wait_s AS wait_s"])
+    numbered = ", ".join(
+        [*aliases, "wait_s", f"row_number() OVER ({partition}ORDER BY wait_s DESC) AS rn"]
+    )
+    grouped = ", ".join([*(f"t.{a}" for a in aliases), "r.lo", "r.hi", "r.frac"])
     sql = (
         f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
-        f"FROM (SELECT {inner} FROM calls c{join} WHERE {where} AND c.wait_s > ? "
-        f"GROUP BY ALL) t JOIN (SELECT {', '.join(unnested)}) r ON {on}"
+        f"FROM (SELECT {numbered} FROM (SELECT {keyed} FROM {table} c{join} "
+        f"WHERE {where} AND c.wait_s > ?)) t "
+        f"JOIN (SELECT {', '.join(unnested)}) r ON {on} AND t.rn IN (r.lo, r.hi) "
+        f"GROUP BY {grouped}"
     )
-    return sql, [*select_params, longest, *params, floor_s, *rank_params]
+    return sql, [*select_params, *params, floor_s, *rank_params]
+
+
+# From how many longest waits the total (no groups) needs on, they are numbered (a sort of
+# the waits above the floor) rather than kept as a list (``max(wait_s, n)``): a month's
+# total on 10M calls needs some 70,000, and numbering them took 12 ms against 40 (1M
+# calls in benchmarks/store.py: 44 against 68 ms). With groups the lists were as fast or
+# faster there (by category 57 against 70 ms on the single file; by day and hour lists of
+# a few thousand), though by category on 10M calls the numbering was (54 against 73 ms).
+SORT_FROM = 20_000
 
 
 def _fetch_on_cursor(cursor, sql: str, params: list, started: threading.Event) -> list:

@@ -65,6 +65,7 @@ def _state(con: duckdb.DuckDBPyConnection, centre_id: str) -> tuple[list[float],
             "SELECT sl_thresholds_s, short_abandon_s FROM call_interval_state WHERE centre_id = ?",
             [centre_id],
         ).fetchall(),
+        tables=("call_interval_state",),
     )
     return (list(row[0][0]), row[0][1]) if row else None
 
@@ -298,13 +299,50 @@ def quarter_span(con: duckdb.DuckDBPyConnection, centre_id: str) -> tuple[int, i
     """The first and the last UTC quarter-hour with calls of the centre, from its rollup
     ((None, None) without calls); None when the centre has no rollup. A few thousand rollup
     rows answer what the calls' min and max would read every call's arrival for."""
+    found = summary(con, centre_id)
+    if found is None:
+        return None
+    quarters = found[1]
+    return (quarters[0], quarters[-1]) if quarters else (None, None)
+
+
+def summary(
+    con: duckdb.DuckDBPyConnection, centre_id: str
+) -> tuple[dict[str, tuple[str, ...]], tuple[int, ...]] | None:
+    """What the dashboards' every page asks of the centre's rollup, from one read of it:
+    the codes each routing dimension has among its calls ({dimension: sorted codes}) and
+    every UTC quarter-hour with calls, ascending. None when the centre has no rollup. A
+    key's deltas net to its calls (never below 0), so a code or quarter-hour has calls
+    exactly when its deltas' sum is not 0. Kept per snapshot, and carried past snapshots
+    that did not write the rollup (``snapshot_cache.read``)."""
     if not kept_for(con, centre_id):
         return None
-    return con.execute(
-        "SELECT min(quarter), max(quarter) FROM (SELECT quarter FROM call_interval_deltas "
-        "WHERE centre_id = ? GROUP BY quarter HAVING sum(n) <> 0)",
-        [centre_id],
-    ).fetchone()
+
+    def compute():
+        dims = ", ".join(ROLLUP_DIMENSIONS)
+        sets = ", ".join(f"({d})" for d in (*ROLLUP_DIMENSIONS, "quarter"))
+        nulls = ", ".join("NULL" for _ in ROLLUP_DIMENSIONS)
+        rows = con.execute(
+            f"WITH g AS MATERIALIZED (SELECT {dims}, quarter FROM call_interval_deltas "
+            f"WHERE centre_id = ? GROUP BY GROUPING SETS ({sets}) HAVING sum(n) <> 0) "
+            f"SELECT {dims}, NULL FROM g WHERE quarter IS NULL "
+            f"UNION ALL SELECT {nulls}, list(quarter ORDER BY quarter) FROM g "
+            "WHERE quarter IS NOT NULL",
+            [centre_id],
+        ).fetchall()
+        codes: dict[str, set[str]] = {}
+        quarters: tuple[int, ...] = ()
+        for *values, listed in rows:
+            if listed is not None:
+                quarters = tuple(listed)
+            for name, code in zip(ROLLUP_DIMENSIONS, values, strict=True):
+                if code is not None:
+                    codes.setdefault(name, set()).add(code)
+        return {name: tuple(sorted(found)) for name, found in codes.items()}, quarters
+
+    return snapshot_cache.read(
+        con, ("rollup summary", centre_id), compute, tables=("call_interval_deltas",)
+    )
 
 
 def quarter_start(quarter: int) -> dt.datetime:

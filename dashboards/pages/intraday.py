@@ -30,6 +30,7 @@ import threading
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
 
+from analytics import kpi
 from analytics.kpi import threshold_label
 from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
@@ -341,6 +342,11 @@ register_callbacks = callbacks.register
 
 def build_for(day_text: str | None, at_text: str | None = None):
     def build(ctx: PageContext):
+        # the profile, the day and the period's row count from one read of the rollup
+        with kpi.sharing_rollup(ctx.con, ctx.centre, ctx.period, ctx.period):
+            return build_page(ctx)
+
+    def build_page(ctx: PageContext):
         w, labels = ctx.w, ctx.labels
         first_t = threshold_label(ctx.centre.sl_thresholds_s[0])
         sl = f"sl_offered_{first_t}"

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+import duckdb
 import pytest
 from support.kpi import assert_same, random_calls, write_calls_csv
 
-from analytics.call_log import save_centre
+from analytics.call_log import changing_calls, save_centre
 from analytics.centres import Centre, get_centre
 from analytics.ingest import ingest_file
 from analytics.kpi import call_kpis, rollup
@@ -202,3 +203,64 @@ def test_a_writer_sees_its_own_uncommitted_calls_in_every_kpi(tmp_path):
         rollup.refresh(con, centre)
         (row,) = call_kpis(con, centre, period=parse_period("2024-09"))
         assert (row["answered"], row["p90_wait_s"]) == (11, 9.0)  # waits 0..10: rank 9
+
+
+SHARED_BREAKDOWNS = [((), None), (("category",), None), (("channel",), "day"), ((), "month")]
+
+
+def test_kpis_sharing_one_read_of_the_rollup_are_the_scans_own(tmp_path, monkeypatch):
+    """``sharing_rollup``: the queries within its span count from one copy of the rollup
+    (read once), and the percentiles within its calls' span from one copy of the longest
+    waits; those outside from the tables; every answer is the calls' scan's."""
+    store = store_of_random_calls(tmp_path, "shared", "sa", "Asia/Riyadh", 6, 400)
+    monkeypatch.setattr(calls_module, "SORT_FROM", 0)  # the totals' by numbering waits
+    reads, calls_reads = [], []
+    shared_deltas, shared_calls = calls_module._shared_deltas, calls_module._shared_calls
+    monkeypatch.setattr(
+        calls_module, "_shared_deltas", lambda *a: reads.append(shared_deltas(*a)) or reads[-1]
+    )
+    monkeypatch.setattr(
+        calls_module,
+        "_shared_calls",
+        lambda *a: calls_reads.append(shared_calls(*a)) or calls_reads[-1],
+    )
+    with store.reader() as con:
+        centre = get_centre(con, "sa")
+        span = parse_period("2024-03-01..2024-04-30")
+        with calls_module.sharing_rollup(con, centre, span, parse_period("2024-03")):
+            for period in [parse_period("2024-03"), span, parse_period("2024-02-20..2024-03-05")]:
+                for by, interval in SHARED_BREAKDOWNS:
+                    options = {"period": period, "by": by, "interval": interval}
+                    if by:
+                        options["filters"] = {"site": ["manama"]}
+                    assert_same(
+                        call_kpis(con, centre, **options),
+                        call_kpis(con, centre, **options, use_rollup=False),
+                    )
+        copies = {name for name in reads if name is not None}
+        assert len(copies) == 1  # one copy, read once, for every query within the span
+        assert reads.count(None) == len(SHARED_BREAKDOWNS)  # February's: from the table
+        # March's percentiles from one copy of its longest waits
+        assert len({name for name in calls_reads if name is not None}) == 1
+        assert len([name for name in calls_reads if name is not None]) >= 2
+        with pytest.raises(duckdb.CatalogException):  # gone with the block
+            con.execute(f"FROM {copies.pop()}")
+
+
+def test_the_rollups_summary_is_what_the_calls_say(tmp_path):
+    """``rollup.summary``: each routing dimension's codes and every quarter-hour with calls,
+    as plain SQL over the calls says, also after calls were taken away."""
+    store = store_of_random_calls(tmp_path, "summary", "sa", "Asia/Riyadh", 7, 300)
+    with store.writer() as con:
+        with changing_calls(con, "sa") as calls:  # every visitor's call goes
+            calls.delete("category = 'visitor'")
+    with store.reader() as con:
+        codes, quarters = rollup.summary(con, "sa")
+        for dim in rollup.ROLLUP_DIMENSIONS:
+            plain = con.execute(
+                f"SELECT DISTINCT {dim} FROM calls WHERE {dim} IS NOT NULL ORDER BY 1"
+            ).fetchall()
+            assert codes.get(dim, ()) == tuple(r[0] for r in plain)
+        arrivals = con.execute("SELECT arrived_at FROM calls").fetchall()
+        assert quarters == tuple(sorted({rollup.quarter_of(r[0]) for r in arrivals}))
+        assert "visitor" not in codes["category"]

@@ -175,3 +175,69 @@ def test_readers_asking_at_once_wait_for_one_answer(tmp_path):
         thread.join()
     assert results == ["answer"] * 4
     assert len(asked) == 1
+
+
+def test_an_answer_is_carried_only_past_snapshots_that_left_its_tables_alone(tmp_path):
+    """Another process's commits, each checked against plain SQL: an answer over the labels
+    is carried past a commit of calls, read again after one of labels; one that names no
+    tables, and any answer past a snapshot that created a table, is read again."""
+    store = Store(tmp_path / "lake.duckdb")
+    seed = tmp_path / "seed.csv"
+    seed.write_text(
+        "call_id,arrived_at,outcome,wait_s\na,2024-03-01T08:00:00+03:00,answered,1\n",
+        encoding="utf-8",
+    )
+    ingest_file(store, "calls", seed, "ruh", timezone="Asia/Riyadh")
+    asked: list[str] = []
+    plain = {"labels": "SELECT count(*) FROM labels", "calls": "SELECT count(*) FROM calls"}
+
+    def answers():
+        """Each answer through the cache, and what plain SQL says at the same snapshot."""
+        with store.reader() as con:
+
+            def count(name):
+                asked.append(name)
+                return con.execute(plain[name]).fetchone()[0]
+
+            kept = {
+                name: snapshot_cache.read(con, (name,), lambda n=name: count(n), tables=(name,))
+                for name in plain
+            }
+            kept["untold"] = snapshot_cache.read(con, ("untold",), lambda: count("labels"))
+            truth = {name: con.execute(sql).fetchone()[0] for name, sql in plain.items()}
+            truth["untold"] = truth["labels"]
+        assert kept == truth
+        return kept
+
+    def other(*statements):
+        con = extensions.connect("ducklake", "sqlite_scanner")
+        try:
+            con.execute(store._attach_sql("other"))
+            con.execute("USE other")
+            for sql in statements:
+                con.execute(sql)
+        finally:
+            con.close()
+
+    assert answers() == {"labels": 0, "calls": 1, "untold": 0}
+    asked.clear()
+    other(
+        "INSERT INTO calls (centre_id, call_id, arrived_at, outcome, wait_s) "
+        "VALUES ('ruh', 'b', TIMESTAMPTZ '2024-03-01 09:00:00+03', 'answered', 2)"
+    )
+    assert answers() == {"labels": 0, "calls": 2, "untold": 0}
+    assert asked == ["calls", "labels"]  # the labels' answer carried; the untold read again
+    asked.clear()
+    other("INSERT INTO labels VALUES ('ruh', 'category', 'x', 'en', 'X')")
+    assert answers() == {"labels": 1, "calls": 2, "untold": 1}
+    assert asked == ["labels", "labels"]
+    asked.clear()
+    other("CREATE TABLE scratch (x INTEGER)")
+    answers()
+    assert sorted(asked) == ["calls", "labels", "labels"]  # a created table: nothing carried
+
+
+def test_a_snapshots_record_of_changes_is_read_whole_or_as_every_table():
+    assert snapshot_cache._changed_tables("inserted_into_table:14,inlined_delete:16") == {14, 16}
+    assert snapshot_cache._changed_tables("") == frozenset()
+    assert snapshot_cache._changed_tables('created_table:"main"."x",inserted_into_table:3') is None

@@ -121,8 +121,34 @@ def test_the_overview_reads_the_period_the_latest_day_and_the_trend(con, centre)
     assert data["period"]["offered"] == pytest.approx(11_000, rel=0.03)
     assert data["period"]["answer_rate"] == pytest.approx(0.909, abs=0.01)
     assert data["period"]["answer_rate_excl_short"] == pytest.approx(0.989, abs=0.005)
+    # the rows read from one copy of the rollup and of the longest waits: the scan's
+    trend = parse_period(f"{data['trend'][0]['interval_start'].date()}..2026-09-30")
+    for rows, options in [
+        (data["by_category"], {"period": SEPT, "by": ("category",), "empty_groups": False}),
+        (data["trend"], {"period": trend, "interval": "day"}),
+        (data["trend_by_category"], {"period": trend, "by": ("category",), "interval": "day"}),
+    ]:
+        assert_same(rows, call_kpis(con, centre, **options, use_rollup=False), exact_p90=True)
     today = queries.overview(con, centre, SEPT, {}, dt.date(2026, 9, 16))
     assert today["day"] == dt.date(2026, 9, 16) and today["day_is_today"]
+
+
+def test_the_filters_offer_the_codes_of_the_centres_calls_and_tickets(con, centre):
+    from dashboards.frame import filter_values
+
+    plain: dict[str, set] = {}
+    for table, dims in [
+        ("calls", ("category", "queue", "site", "channel", "topic")),
+        ("tickets", ("category", "topic", "channel", "site")),
+    ]:
+        for dim in dims:
+            rows = con.execute(
+                f"SELECT DISTINCT {dim} FROM {table} WHERE centre_id = ? AND {dim} IS NOT NULL",
+                [centre.centre_id],
+            ).fetchall()
+            plain.setdefault(dim, set()).update(r[0] for r in rows)
+    expected = {dim: tuple(sorted(codes)) for dim, codes in plain.items() if codes}
+    assert filter_values(con, centre.centre_id) == expected
 
 
 def test_the_categories_drill_down_reads_the_topics_of_one_category(con, centre):
