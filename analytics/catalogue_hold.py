@@ -31,9 +31,28 @@ process exits when its parent closes the pipe or dies.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+# The holds of this process. A forked child (a simulation worker) gets copies of their
+# pipes; it closes them at once, or a hold whose parent closed its end would never see
+# the end of its input while the child lived.
+_LIVE: set[subprocess.Popen] = set()
+
+
+def _forget_in_child() -> None:
+    for process in _LIVE:
+        for pipe in (process.stdin, process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+    _LIVE.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 # Runs with -I -S (no site, no user paths: starts in about 15 ms). Reading the schema
 # opens a read transaction, which puts the connection in WAL mode with its SHARED lock;
@@ -63,6 +82,7 @@ def hold(catalogue: Path) -> subprocess.Popen | None:
         )
     except OSError:
         return None
+    _LIVE.add(process)
     if process.stdout.readline() != b"held\n":
         release(process)
         return None
@@ -71,6 +91,7 @@ def hold(catalogue: Path) -> subprocess.Popen | None:
 
 def release(process: subprocess.Popen) -> None:
     """End a ``hold``: its connection closes (checkpointing the log if it is the last)."""
+    _LIVE.discard(process)
     try:
         process.stdin.close()
     except OSError:

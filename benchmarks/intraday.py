@@ -12,10 +12,12 @@ does by default; ``--no-model-error`` leaves it out), learnt once per interval o
 the interval's first projection learns it (nothing kept), a later one reuses it (the
 same numbers), and the next interval's first learns it again. Limits: at most 5 s for
 the projection (reading the plan from the store included) and 2 s for the what-if.
-Each figure is the best of ``--repeat`` runs, in
-wall-clock and in CPU seconds of this process and its workers; on a shared machine the
-wall clock stretches with other processes' work, the CPU time is what the projection
-costs. Both are printed with their ratio to the limit.
+With ``--workers`` > 1 the earlier days the model's error is learnt on are replayed on
+as many processes too (``model_error(workers=)``, the same numbers). Each figure is the
+best of ``--repeat`` runs, in wall-clock and in CPU seconds of this process and its
+workers; on a shared machine the wall clock stretches with other processes' work (the
+load average is printed with each figure), the CPU time is what the projection costs.
+Both are printed with their ratio to the limit.
 
 **Validation** (``--validate FILE``): the bank's February 1999 log (Brown et al. 2005;
 ``data/mappings/anonymous_bank.toml``) ingested into a temporary store; every day from the
@@ -50,6 +52,12 @@ KPIS = ("answer_rate", "asa_s", "sl_offered_12", "offered")
 def _cpu() -> float:
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
+
+
+def _load() -> str:
+    """The machine's load average over the last minute and its cores: on a shared
+    machine the wall clock stretches with it."""
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def _timed(fn, repeat: int):
@@ -111,7 +119,7 @@ def speed(args) -> int:
             error = None
             if not args.no_model_error:
                 error = model_error(con, centre, when, names, interval_s=plan.scenario.interval_s,
-                                    staffing=args.staffing)  # fmt: skip
+                                    staffing=args.staffing, workers=args.workers)  # fmt: skip
         result = project(plan, args.replications, 0, workers=args.workers)
         return plan, result if error is None else widen(result, error)
 
@@ -122,7 +130,7 @@ def speed(args) -> int:
     def report(what, wall, cpu, limit):
         print(
             f"{what}: {wall:.2f} s wall, {cpu:.2f} s CPU; limit {limit:.0f} s: wall "
-            f"{wall / limit:.2f}x, CPU {cpu / limit:.2f}x of the limit"
+            f"{wall / limit:.2f}x, CPU {cpu / limit:.2f}x of the limit ({_load()})"
         )
         return wall, cpu
 
@@ -164,7 +172,7 @@ def speed(args) -> int:
     print(
         f"what-if {change} re-run: {wall:.2f} s wall, {cpu:.2f} s CPU; limit "
         f"{WHATIF_LIMIT_S:.0f} s: wall {wall / WHATIF_LIMIT_S:.2f}x, CPU "
-        f"{cpu / WHATIF_LIMIT_S:.2f}x of the limit"
+        f"{cpu / WHATIF_LIMIT_S:.2f}x of the limit ({_load()})"
     )
     if tmp is not None:
         tmp.cleanup()

@@ -114,7 +114,11 @@ def register(subparsers) -> None:
     )
     p.add_argument("--replications", type=int, default=100, help="replications (100)")
     p.add_argument(
-        "--workers", type=int, default=1, help="worker processes (default 1: this process)"
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes for the replications and the model error's replays of "
+        "earlier days (default 1: this process)",
     )
     p.set_defaults(handler=handle)
 
@@ -189,6 +193,7 @@ def handle(args) -> int:
                     [k for k in call_kpi_names(centre.sl_thresholds_s) if k.startswith("sl_")],
                     interval_s=plan.scenario.interval_s,
                     state=AppState.beside(store.path),
+                    workers=max(args.workers, 1),
                     staffing=args.staffing,
                     morning=args.morning,
                 )

@@ -349,11 +349,23 @@ def _calibration(con, centre: Centre, train: Period, interval_s: int):
         cal = calibrate(
             con, centre, train, interval_s=interval_s, priorities="data", with_toml=False
         )
+        keep_calibrations({key: cal})
+    return _CALIBRATIONS[key]
+
+
+def kept_calibrations() -> dict:
+    """The calibrations kept in this process, by key (a copy)."""
+    return dict(_CALIBRATIONS)
+
+
+def keep_calibrations(calibrations: dict) -> None:
+    """Keep ``calibrations`` (by key, as ``_calibration`` makes them: a learning pool's
+    workers make them for this process)."""
+    for key, cal in calibrations.items():
         if len(_CALIBRATIONS) >= CALIBRATIONS_KEPT:
             for old in list(_CALIBRATIONS)[: CALIBRATIONS_KEPT // 2]:
                 _CALIBRATIONS.pop(old, None)
         _CALIBRATIONS[key] = cal
-    return _CALIBRATIONS[key]
 
 
 def hours_kind(day: dt.date) -> str:

@@ -33,9 +33,11 @@ and newest load batch, and the staffing table's; a load that touches them learns
 in this process (the page's 5-minute recomputes, a what-if) and, given an ``AppState``,
 in its ``model_errors`` table (the next ``cca intraday`` of the day and interval). The
 replays read an in-memory copy of those days (``earlier_days``: a statement on the lake
-costs 10-35 ms of catalogue reading, and they make ~220). Each earlier day's error is
-also kept in this process per centre, cut and options (and that day's calls), so the
-next day's learning replays one new day, not 7.
+costs 10-35 ms of catalogue reading, and they make ~220); with ``workers`` > 1 they are
+replayed on as many processes, each holding its own copy (the same numbers: the bank's
+first projection of an interval on two workers 2.45 s against 3.60 s, docs/
+measurements.md). Each earlier day's error is also kept in this process per centre, cut
+and options (and that day's calls), so the next day's learning replays one new day, not 7.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -51,6 +54,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analytics.centres import Centre
+from simulation.intraday.day import keep_calibrations
 
 DAYS = 7  # earlier days looked at
 LOOK_BACK = 14  # calendar days searched for them
@@ -103,61 +107,125 @@ def arrived_kpis(con, centre: Centre, lo: dt.datetime, hi: dt.datetime, threshol
         con.unregister(name)
 
 
-def _day_error(con, centre, at, names, thresholds_s, plan_options) -> dict | None:
-    """{name: (e, σ²)} of one earlier day cut at ``at`` (None: no projection)."""
-    from simulation.intraday.day import build_plan
-    from simulation.intraday.projection import project
-
-    end = dt.datetime.combine(at.date() + dt.timedelta(days=1), dt.time(0), tzinfo=at.tzinfo)
+def _day_key(con, centre: Centre, at: dt.datetime, names, plan_options) -> tuple:
+    """What an earlier day's error is kept under: the centre, cut, KPIs, options and that
+    day's calls as the store holds them."""
     seen = con.execute(
         "SELECT count(*), max(arrived_at) FROM calls WHERE centre_id = ? AND arrived_at >= ? "
         "AND arrived_at < ?",
-        [centre.centre_id, at - dt.timedelta(days=1), end],
+        [centre.centre_id, at - dt.timedelta(days=1), _end_of_day(at)],
     ).fetchone()
-    key = (centre.centre_id, at, tuple(names), tuple(sorted(plan_options.items())), seen)
-    if key in _CACHE:
-        return _CACHE[key]
-    real = arrived_kpis(con, centre, at, end, thresholds_s)
-    out = None
-    if real["offered"]:
-        try:
-            plan = build_plan(con, centre, at, arrivals="actual", **plan_options)
-        except ValueError:  # closed then, before any history, no agents
-            plan = None
-        if plan is not None:
-            rest = project(plan, REPLICATIONS, 0, thresholds_s=thresholds_s).rest_of_day
-            out = {}
-            for k in names:
-                m, lo, hi, r = rest[k], rest[f"{k}_p10"], rest[f"{k}_p90"], real[k]
-                if None not in (m, lo, hi, r):
-                    out[k] = (m - r, ((hi - lo) / (2 * Z90)) ** 2)
-    if len(_CACHE) > 512:
-        _CACHE.clear()
-    _CACHE[key] = out
+    return (centre.centre_id, at, tuple(names), tuple(sorted(plan_options.items())), seen)
+
+
+def _end_of_day(at: dt.datetime) -> dt.datetime:
+    return dt.datetime.combine(at.date() + dt.timedelta(days=1), dt.time(0), tzinfo=at.tzinfo)
+
+
+def _replayed_error(con, centre, at, names, thresholds_s, plan_options) -> dict | None:
+    """{name: (e, σ²)} of one earlier day cut at ``at`` (None: no projection), replayed."""
+    from simulation.intraday.day import build_plan
+    from simulation.intraday.projection import rest_of_day
+
+    real = arrived_kpis(con, centre, at, _end_of_day(at), thresholds_s)
+    if not real["offered"]:
+        return None
+    try:
+        plan = build_plan(con, centre, at, arrivals="actual", **plan_options)
+    except ValueError:  # closed then, before any history, no agents
+        return None
+    rest = rest_of_day(plan, REPLICATIONS, 0, thresholds_s=thresholds_s, con=con)
+    out = {}
+    for k in names:
+        m, lo, hi, r = rest[k], rest[f"{k}_p10"], rest[f"{k}_p90"], real[k]
+        if None not in (m, lo, hi, r):
+            out[k] = (m - r, ((hi - lo) / (2 * Z90)) ** 2)
     return out
 
 
+def _day_errors(con, centre, cuts, names, thresholds_s, plan_options, executor=None) -> list:
+    """``_replayed_error`` of each of ``cuts`` (earlier days), kept per day (``_day_key``):
+    those not kept yet are replayed in this process or, given ``executor`` (a pool opened
+    by ``_learning_pool`` on the same days), on its workers at once."""
+    keys = [_day_key(con, centre, cut, names, plan_options) for cut in cuts]
+    found = {k: _CACHE[k] for k in keys if k in _CACHE}
+    todo = [(cut, k) for cut, k in zip(cuts, keys, strict=True) if k not in found]
+    if executor is None:
+        for cut, k in todo:
+            found[k] = _replayed_error(con, centre, cut, names, thresholds_s, plan_options)
+    else:
+        futures = {
+            k: executor.submit(_worker_error, centre, cut, names, thresholds_s, plan_options)
+            for cut, k in todo
+        }
+        for k, future in futures.items():
+            found[k], calibrations = future.result()
+            keep_calibrations(calibrations)
+    for k in keys:
+        if len(_CACHE) > 512:
+            _CACHE.clear()
+        _CACHE[k] = found[k]
+    return [found[k] for k in keys]
+
+
+def _calls_after(con, centre: Centre, at: dt.datetime) -> bool:
+    """Whether calls were offered from ``at`` to the end of its day."""
+    from analytics.records import OUTCOMES_SQL
+
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM calls WHERE centre_id = ? AND arrived_at >= ? "
+            f"AND arrived_at < ? AND outcome IN {OUTCOMES_SQL}",
+            [centre.centre_id, at, _end_of_day(at)],
+        ).fetchone()[0]
+    )
+
+
 def learn_model_error(
-    con, centre: Centre, at: dt.datetime, names, thresholds_s=None, **plan_options
+    con,
+    centre: Centre,
+    at: dt.datetime,
+    names,
+    thresholds_s=None,
+    *,
+    executor=None,
+    workers: int = 1,
+    **plan_options,
 ) -> ModelError:
     """The queue model's error on the service levels ``names`` (module docstring), learnt
     on the ``DAYS`` earlier days before ``at``'s with calls after its time of day;
     ``plan_options``: ``build_plan``'s (staffing, presence_share_by, handling, …) but
-    ``arrivals``. An sd of 0 with fewer than ``MIN_DAYS`` days."""
+    ``arrivals``. An sd of 0 with fewer than ``MIN_DAYS`` days. ``executor``: a pool
+    of ``workers`` processes from ``_learning_pool`` on ``con``'s days to replay them on
+    (the same numbers)."""
     local = at.astimezone(centre.tz)
+    cuts = [
+        dt.datetime.combine(local.date() - dt.timedelta(days=back), local.time(), tzinfo=centre.tz)
+        for back in range(1, LOOK_BACK + 1)
+    ]
+    # a day without calls after its cut has no error (``_replayed_error``): left out
+    # before the batches, so that a closed afternoon costs no round of replays
+    cuts = [cut for cut in cuts if _calls_after(con, centre, cut)]
     errors: dict[str, list[tuple[float, float]]] = {k: [] for k in names}
     days = 0
-    for back in range(1, LOOK_BACK + 1):
-        if days >= DAYS:
-            break
-        cut = local - dt.timedelta(days=back)
-        cut = dt.datetime.combine(cut.date(), local.time(), tzinfo=centre.tz)
-        found = _day_error(con, centre, cut, list(names), thresholds_s, plan_options)
-        if not found:
-            continue
-        days += 1
-        for k, v in found.items():
-            errors[k].append(v)
+    while days < DAYS and cuts:
+        # the days still wanted, nearest first: each yields an error or none (closed at
+        # its cut), so no day beyond the DAYS nearest with one counts. On a pool the
+        # batch fills its last round (7 days on 2 workers: 8), the next day replayed in
+        # the round's idle slot in case one of them has none (the bank's Saturdays,
+        # closed at noon, open in the evening)
+        size = DAYS - days
+        if executor is not None:
+            size = -(-size // workers) * workers
+        batch, cuts = cuts[:size], cuts[size:]
+        for found in _day_errors(
+            con, centre, batch, list(names), thresholds_s, plan_options, executor
+        ):
+            if not found or days >= DAYS:
+                continue
+            days += 1
+            for k, v in found.items():
+                errors[k].append(v)
     return ModelError({k: error_sd(pairs) for k, pairs in errors.items()}, days)
 
 
@@ -244,14 +312,18 @@ def model_error(
     *,
     interval_s: int = 1800,
     state=None,
+    workers: int | None = 1,
     **plan_options,
 ) -> ModelError:
     """The queue model's error (``learn_model_error``) at ``at``'s interval start, learnt
     once per centre, cut, options and earlier days' data and kept (module docstring): in
     this process and, given ``state`` (an ``analytics.appstate.AppState``), in its
-    ``model_errors`` table. ``interval_s``: the plan's interval."""
+    ``model_errors`` table. ``interval_s``: the plan's interval; ``workers``: processes
+    the earlier days are replayed on (1: this one; None: one per CPU, as ``project``
+    takes it; the same numbers either way)."""
     from simulation.intraday.day import HISTORY_DAYS
 
+    workers = workers or os.cpu_count() or 1
     cut = cut_of(centre, at, interval_s)
     history_days = plan_options.get("history_days", HISTORY_DAYS)
     seen = data_seen(con, centre, cut.date(), history_days)
@@ -281,8 +353,19 @@ def model_error(
         if found is not None:
             MODEL_ERROR_STATS["read"] += 1
         else:
-            with earlier_days(con, centre, cut.date(), history_days) as mem:
-                learnt = learn_model_error(mem, centre, cut, names, thresholds_s, **plan_options)
+            with (
+                earlier_days(con, centre, cut.date(), history_days, workers) as (mem, pool),
+            ):
+                learnt = learn_model_error(
+                    mem,
+                    centre,
+                    cut,
+                    names,
+                    thresholds_s,
+                    executor=pool,
+                    workers=workers,
+                    **plan_options,
+                )
             found = replace(learnt, cut=f"{cut:%H:%M}")
             MODEL_ERROR_STATS["learnt"] += 1
             _write(state, key, centre, cut, found)
@@ -296,35 +379,80 @@ def model_error(
 
 
 @contextmanager
-def earlier_days(con, centre: Centre, day: dt.date, history_days: int):
-    """An in-memory DuckDB connection holding the store's calls and staffing rows of the
-    days the learning reads (``_window``), read in one statement each: the replays' ~20
-    statements a day then cost a millisecond each instead of the lake's 10-35 ms
-    (docs/stores.md, "What a statement costs"), and give the same answers. Without a
-    rollup there the KPI layer counts from the calls."""
-    import duckdb
-
+def earlier_days(con, centre: Centre, day: dt.date, history_days: int, workers: int = 1):
+    """(an in-memory DuckDB connection, a process pool or None): the connection holds the
+    store's calls and staffing rows of the days the learning reads (``_window``), read in
+    one statement each: the replays' ~20 statements a day then cost a millisecond each
+    instead of the lake's 10-35 ms (docs/stores.md, "What a statement costs"), and give
+    the same answers. With ``workers`` > 1 the pool's workers each hold the same copy
+    (``_learning_pool``), to replay the days on. Without a rollup there the KPI layer
+    counts from the calls."""
     lo, hi = _window(centre, day, history_days)
     zone = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
-    mem = duckdb.connect()
+    tables = {
+        table: con.execute(
+            f"SELECT * FROM {table} WHERE centre_id = ? AND {column} >= ? AND {column} < ?",
+            [centre.centre_id, lo, hi],
+        ).fetch_arrow_table()  # a table, read now (``arrow()`` streams: one at a time)
+        for table, column in (("calls", "arrived_at"), ("staffing", "interval_start"))
+    }
+    mem = _memory_copy(zone, tables)
+    pool = _learning_pool(zone, tables, workers) if workers > 1 else None
     try:
-        # instants come back in the session's zone, as from the store's connection
-        mem.execute(f"SET TimeZone = '{zone.replace(chr(39), '')}'")
-        for table, column in (("calls", "arrived_at"), ("staffing", "interval_start")):
-            rows = con.execute(
-                f"SELECT * FROM {table} WHERE centre_id = ? AND {column} >= ? AND {column} < ?",
-                [centre.centre_id, lo, hi],
-            ).arrow()
-            mem.register("earlier_rows", rows)
-            mem.execute(f"CREATE TABLE {table} AS SELECT * FROM earlier_rows")
-            mem.unregister("earlier_rows")
-        mem.execute(
-            "CREATE TABLE call_interval_state (centre_id VARCHAR, sl_thresholds_s DOUBLE[], "
-            "short_abandon_s DOUBLE)"
-        )
-        yield mem
+        yield mem, pool
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         mem.close()
+
+
+def _memory_copy(zone: str, tables: dict):
+    """An in-memory DuckDB connection with ``tables`` (name: Arrow table) and an empty
+    rollup cut, its session in ``zone`` (instants come back in it, as from the store's
+    connection)."""
+    import duckdb
+
+    mem = duckdb.connect()
+    mem.execute(f"SET TimeZone = '{zone.replace(chr(39), '')}'")
+    for table, rows in tables.items():
+        mem.register("earlier_rows", rows)
+        mem.execute(f"CREATE TABLE {table} AS SELECT * FROM earlier_rows")
+        mem.unregister("earlier_rows")
+    mem.execute(
+        "CREATE TABLE call_interval_state (centre_id VARCHAR, sl_thresholds_s DOUBLE[], "
+        "short_abandon_s DOUBLE)"
+    )
+    return mem
+
+
+_WORKER_COPY = None  # a learning pool's worker: its in-memory copy of the earlier days
+
+
+def _learning_pool(zone: str, tables: dict, workers: int):
+    """A pool of ``workers`` processes, each opening its own ``_memory_copy`` of
+    ``tables`` as it starts (forked, they are handed the tables, not sent them) and
+    keeping the calibrations this process holds."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=workers, initializer=_open_worker_copy, initargs=(zone, tables)
+    )
+
+
+def _open_worker_copy(zone: str, tables: dict) -> None:
+    global _WORKER_COPY
+    _WORKER_COPY = _memory_copy(zone, tables)
+
+
+def _worker_error(centre, at, names, thresholds_s, plan_options):
+    """``_replayed_error`` on a learning pool's worker, with the calibrations it made on
+    the way (to be kept by the process that asked: its next learning reuses them)."""
+    from simulation.intraday.day import kept_calibrations
+
+    before = kept_calibrations()
+    found = _replayed_error(_WORKER_COPY, centre, at, names, thresholds_s, plan_options)
+    made = {k: v for k, v in kept_calibrations().items() if k not in before}
+    return found, made
 
 
 def _read(state, key: str) -> ModelError | None:

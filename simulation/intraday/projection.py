@@ -215,6 +215,42 @@ def _rest_view(con, plan: IntradayPlan):
     return con
 
 
+def rest_of_day(
+    plan: IntradayPlan,
+    replications: int = 100,
+    seed: int = 0,
+    *,
+    thresholds_s: Sequence[float] | None = None,
+    con=None,
+) -> dict[str, Any]:
+    """``project(plan, replications, seed, thresholds_s=...).rest_of_day`` alone, the same
+    numbers, without reading the whole day's and each interval's KPIs (the queue model's
+    error replays earlier days and reads nothing else of them: ``model_error``). ``con``:
+    an open DuckDB connection to read them on (its views ``sim_calls`` and
+    ``intraday_rest`` are replaced, then dropped), as opening one is not free."""
+    from analytics.kpi import call_kpi_names, call_kpis
+    from simulation.queue.replications import sim_connection
+
+    if replications < 1:
+        raise ValueError(f"replications: {replications!r} must be >= 1")
+    records = simulate(plan, replications, seed)
+    thresholds = tuple(plan.centre.sl_thresholds_s if thresholds_s is None else thresholds_s)
+    own = con is None
+    con = _rest_view(sim_connection(records, con), plan)
+    try:
+        rows = call_kpis(
+            con, plan.centre, source="intraday_rest", by=("replication",), thresholds_s=thresholds
+        )
+    finally:
+        if own:
+            con.close()
+        else:
+            con.execute("DROP VIEW intraday_rest")
+            con.execute("DROP VIEW sim_calls")
+            con.unregister("sim_records")
+    return band(rows, replications, call_kpi_names(thresholds))[0]
+
+
 def day_median(
     plan: IntradayPlan, target, replications: int, seed: int = 0, *, workers: int | None = 1
 ) -> float | None:

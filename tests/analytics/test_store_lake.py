@@ -472,3 +472,23 @@ def test_a_writer_crossing_the_compaction_mark_goes_on_while_compaction_runs_bes
     assert parquet_files() >= 1
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM labels").fetchone()[0] == 8
+
+
+def test_a_forked_child_does_not_keep_the_catalogue_hold_alive(tmp_path, monkeypatch):
+    """A process forked while a catalogue is held (the planner's and the intraday's
+    simulation workers are) must not keep the holder's pipe open: closing the store in
+    the parent ends the holder at once, while the child still runs."""
+    monkeypatch.setattr(store_module, "HOLD_CATALOGUE", True)
+    store = Store(tmp_path / "lake.duckdb")
+    store.initialise()
+    (holder,) = store_module._engine().holds.values()
+    child = os.fork()
+    if child == 0:  # the child outlives the parent's close
+        time.sleep(3)
+        os._exit(0)
+    try:
+        started = time.monotonic()
+        store.close()
+        assert holder.returncode == 0 and time.monotonic() - started < 2
+    finally:
+        os.waitpid(child, 0)
