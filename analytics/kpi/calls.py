@@ -1,3 +1,6 @@
+# long: the one definition of the call KPIs and every way of reading them (the rollup, the
+# calls, a page's shared copies, the exact percentile): they share one private query plan
+# (_CountQuery) and call_kpis, and split apart they would import each other.
 """Call KPIs: the one SQL definition of every call measure in docs/kpis.md.
 
 A call is *offered* to a queue and ends ``answered``, ``abandoned`` (the caller hung

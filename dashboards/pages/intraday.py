@@ -344,125 +344,124 @@ def build_for(day_text: str | None, at_text: str | None = None):
     def build(ctx: PageContext):
         # the profile, the day and the period's row count from one read of the rollup
         with kpi.sharing_rollup(ctx.con, ctx.centre, ctx.period, ctx.period):
-            return build_page(ctx)
-
-    def build_page(ctx: PageContext):
-        w, labels = ctx.w, ctx.labels
-        first_t = threshold_label(ctx.centre.sl_thresholds_s[0])
-        sl = f"sl_offered_{first_t}"
-        profile = queries.weekly_profile(ctx.con, ctx.centre, ctx.period, ctx.view.filters)
-        if not profile:
-            return dmc.Alert(w["no_data"], color="blue")
-        parts = [
-            today_section(ctx, at_text),
-            heat(
-                profile,
-                "offered",
-                ctx,
-                w["heat_offered"].format(period=ctx.labels.period_name(ctx.period)),
-                percent=False,
-            ),
-            html.Div(
-                [
-                    heat(profile, sl, ctx, ctx.labels.kpi(sl), percent=True),
-                    heat(
-                        profile, "abandon_rate", ctx, ctx.labels.kpi("abandon_rate"), percent=True
-                    ),
-                ],
-                className="grid-2",
-            ),
-        ]
-        day = chosen_day(ctx, day_text)
-        if day is None:
-            return html.Div(parts)
-        rows = queries.day_intervals(ctx.con, ctx.centre, day, ctx.view.filters)
-        target = ctx.targets.get(sl)
-        colours = [charts.STATUS_COLOURS[target.status(r[sl]) if target else None] for r in rows]
-        starts = [r["interval_start"] for r in rows]
-        days = [
-            {"value": d.isoformat(), "label": labels.date(d)}
-            for d in (ctx.period.start + dt.timedelta(days=i) for i in range(ctx.period.days))
-        ]
-        picker = dmc.Select(
-            id=filter_id("day", day.isoformat()),
-            label=w["day"],
-            data=days[::-1],
-            value=day.isoformat(),
-            searchable=True,
-            allowDeselect=False,
-            w=260,
-        )
-        sl_fig = charts.bars_with_target(
-            [s.strftime("%H:%M") for s in starts],
-            [r[sl] for r in rows],
-            colours,
-            ctx.lang,
-            title=f"{labels.short(sl)} — {labels.date(day)}",
-            target=target.value if target else None,
-            target_label=targets.target_text(sl, target, ctx.lang, w["target"]) if target else None,
-        )
-        period_row = queries.call_kpis(ctx.con, ctx.centre, period=ctx.period)[0]
-        patience = queries.patience_estimate_s(period_row)
-        interval_s = 1800
-        need = queries.required_agents(
-            rows,
-            interval_s,
-            f"{sl}>={target.value if target else 0.8}",
-            patience,
-            ctx.centre.short_abandon_s,
-        )
-        staffed = dict(queries.staffing_of_day(ctx.con, ctx.centre, day))
-        times = [s.strftime("%H:%M") for s in starts]
-        agents = charts.figure(
-            [
-                {
-                    "type": "bar",
-                    "x": times,
-                    "y": [staffed.get(s) for s in starts],
-                    "name": w["actual_agents"],
-                    "marker": {"color": "#91a7ff"},
-                },
-                {
-                    "type": "scatter",
-                    "x": times,
-                    "y": need,
-                    "name": w["required_agents"],
-                    "mode": "lines+markers",
-                    "line": {"color": charts.BAD, "width": 2, "shape": "hv"},
-                },
-            ]
-        )
-        agents = charts.base(agents, title=w["agents_vs_required"])
-        agents["layout"]["yaxis"]["title"] = {"text": w["agents_unit"], "font": {"size": 12}}
-        agents = charts.mirrored(agents, ctx.lang)
-        parts += [
-            html.Div(picker, className="panel"),
-            html.Div(
-                [
-                    html.Div(
-                        dcc.Graph(
-                            figure=sl_fig, config={"displayModeBar": False}, id="intraday-day-sl"
-                        ),
-                        className="panel",
-                    ),
-                    html.Div(
-                        [
-                            dcc.Graph(
-                                figure=agents,
-                                config={"displayModeBar": False},
-                                id="intraday-agents",
-                            ),
-                            html.Div(w["no_staffing"], className="muted") if not staffed else None,
-                        ],
-                        className="panel",
-                    ),
-                ],
-                className="grid-2",
-            ),
-        ]
-        return html.Div(parts)
+            return _page_body(ctx, day_text, at_text)
 
     return build
+
+
+def _page_body(ctx: PageContext, day_text: str | None, at_text: str | None):
+    w, labels = ctx.w, ctx.labels
+    first_t = threshold_label(ctx.centre.sl_thresholds_s[0])
+    sl = f"sl_offered_{first_t}"
+    profile = queries.weekly_profile(ctx.con, ctx.centre, ctx.period, ctx.view.filters)
+    if not profile:
+        return dmc.Alert(w["no_data"], color="blue")
+    parts = [
+        today_section(ctx, at_text),
+        heat(
+            profile,
+            "offered",
+            ctx,
+            w["heat_offered"].format(period=ctx.labels.period_name(ctx.period)),
+            percent=False,
+        ),
+        html.Div(
+            [
+                heat(profile, sl, ctx, ctx.labels.kpi(sl), percent=True),
+                heat(profile, "abandon_rate", ctx, ctx.labels.kpi("abandon_rate"), percent=True),
+            ],
+            className="grid-2",
+        ),
+    ]
+    day = chosen_day(ctx, day_text)
+    if day is None:
+        return html.Div(parts)
+    rows = queries.day_intervals(ctx.con, ctx.centre, day, ctx.view.filters)
+    target = ctx.targets.get(sl)
+    colours = [charts.STATUS_COLOURS[target.status(r[sl]) if target else None] for r in rows]
+    starts = [r["interval_start"] for r in rows]
+    days = [
+        {"value": d.isoformat(), "label": labels.date(d)}
+        for d in (ctx.period.start + dt.timedelta(days=i) for i in range(ctx.period.days))
+    ]
+    picker = dmc.Select(
+        id=filter_id("day", day.isoformat()),
+        label=w["day"],
+        data=days[::-1],
+        value=day.isoformat(),
+        searchable=True,
+        allowDeselect=False,
+        w=260,
+    )
+    sl_fig = charts.bars_with_target(
+        [s.strftime("%H:%M") for s in starts],
+        [r[sl] for r in rows],
+        colours,
+        ctx.lang,
+        title=f"{labels.short(sl)} — {labels.date(day)}",
+        target=target.value if target else None,
+        target_label=targets.target_text(sl, target, ctx.lang, w["target"]) if target else None,
+    )
+    period_row = queries.call_kpis(ctx.con, ctx.centre, period=ctx.period)[0]
+    patience = queries.patience_estimate_s(period_row)
+    interval_s = 1800
+    need = queries.required_agents(
+        rows,
+        interval_s,
+        f"{sl}>={target.value if target else 0.8}",
+        patience,
+        ctx.centre.short_abandon_s,
+    )
+    staffed = dict(queries.staffing_of_day(ctx.con, ctx.centre, day))
+    times = [s.strftime("%H:%M") for s in starts]
+    agents = charts.figure(
+        [
+            {
+                "type": "bar",
+                "x": times,
+                "y": [staffed.get(s) for s in starts],
+                "name": w["actual_agents"],
+                "marker": {"color": "#91a7ff"},
+            },
+            {
+                "type": "scatter",
+                "x": times,
+                "y": need,
+                "name": w["required_agents"],
+                "mode": "lines+markers",
+                "line": {"color": charts.BAD, "width": 2, "shape": "hv"},
+            },
+        ]
+    )
+    agents = charts.base(agents, title=w["agents_vs_required"])
+    agents["layout"]["yaxis"]["title"] = {"text": w["agents_unit"], "font": {"size": 12}}
+    agents = charts.mirrored(agents, ctx.lang)
+    parts += [
+        html.Div(picker, className="panel"),
+        html.Div(
+            [
+                html.Div(
+                    dcc.Graph(
+                        figure=sl_fig, config={"displayModeBar": False}, id="intraday-day-sl"
+                    ),
+                    className="panel",
+                ),
+                html.Div(
+                    [
+                        dcc.Graph(
+                            figure=agents,
+                            config={"displayModeBar": False},
+                            id="intraday-agents",
+                        ),
+                        html.Div(w["no_staffing"], className="muted") if not staffed else None,
+                    ],
+                    className="panel",
+                ),
+            ],
+            className="grid-2",
+        ),
+    ]
+    return html.Div(parts)
 
 
 def layout(**query):
