@@ -150,6 +150,9 @@ _MESSAGES = {
     "today_recompute": N_("Recompute"),
     "today_refreshes": N_("Recomputed every 5 minutes and on demand."),
     "today_suggest": N_("To close at target"),
+    # whatif.suggest's finding when it names no change (the pages/intraday.py counts agents)
+    "today_suggest_met": N_("no change needed: the day closes at target"),
+    "today_suggest_no_interval": N_("no interval left to add agents to"),
     "today_cannot": N_("No projection for the rest of today"),
     # why (simulation.intraday.day.CannotPlan's reason); the command stays in the tooltip
     "today_cannot_no_forecast": N_(

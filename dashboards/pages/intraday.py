@@ -32,6 +32,7 @@ from dash import Input, Output, State, dcc, html
 
 from analytics import kpi
 from analytics.kpi import threshold_label
+from analytics.translation import ngettext
 from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -231,7 +232,8 @@ def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None
     def figure_of(name: str) -> html.Span:
         value = day.get(name)
         text = labels.value(name, value)
-        band = f" [{_fmt(name, day.get(name + '_p10'))}–{_fmt(name, day.get(name + '_p90'))}]"
+        low, high = (labels.value(name, day.get(f"{name}_{p}")) for p in ("p10", "p90"))
+        band = f" [{targets.isolate(f'{low} – {high}', ctx.lang)}]"  # in order in Arabic too
         return html.Div(
             [
                 html.Div(labels.short(name), className="muted"),
@@ -244,7 +246,7 @@ def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None
     stamp = w["today_at"].format(
         at=_local_time(at), waiting=snap["waiting"], in_service=snap["in_service"]
     )
-    advice = found.get("words") or ""
+    advice = _advice(found, ctx.lang, w)
     return html.Div(
         [
             html.H3(w["today_to_close"]),
@@ -260,6 +262,35 @@ def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None
             ),
         ]
     )
+
+
+def _advice(found: dict, lang: str, w: dict[str, str]) -> str:
+    """``whatif.suggest``'s finding in the reader's language (Arabic counts agents in six
+    forms)."""
+    from analytics.clock import hhmm
+    from simulation.intraday.whatif import parse_change
+
+    why = found.get("why")
+    if why == "change":
+        change = parse_change(found["change"])
+        return ngettext(
+            lang,
+            "{agents} agent from {start} to {end}",
+            "{agents} agents from {start} to {end}",
+            abs(change.agents),
+            agents=f"{change.agents:+d}",
+            start=hhmm(change.start_s),
+            end=hhmm(change.end_s),
+        )
+    if why == "too_many":
+        return ngettext(
+            lang,
+            "even {agents} agent from the next interval to closing would not do it",
+            "even {agents} agents from the next interval to closing would not do it",
+            found["max_agents"],
+            agents=f"+{found['max_agents']}",
+        )
+    return w.get(f"today_suggest_{why}", "") if why else ""
 
 
 def cannot_project(ctx: PageContext, exc: ValueError, change: str | None):
@@ -283,14 +314,6 @@ def cannot_project(ctx: PageContext, exc: ValueError, change: str | None):
 
 def _local_time(at: dt.datetime) -> str:
     return at.strftime("%H:%M")
-
-
-def _fmt(name: str, value) -> str:
-    if value is None:
-        return "—"
-    if name.endswith("_s"):
-        return f"{value:.0f} s"
-    return f"{100 * value:.1f}%"
 
 
 def today_section(ctx: PageContext, at_text: str | None):

@@ -94,7 +94,8 @@ def suggest(
 ) -> dict:
     """The smallest change from the next interval that closes the day at ``target``
     (module docstring): ``change`` (``"+2@12:30-16:00"``, None when none is needed or
-    none up to ``max_agents`` would do), ``words``, ``agent_hours`` and the day's
+    none up to ``max_agents`` would do), ``why`` (``change``, ``met``, ``no_interval`` or
+    ``too_many``: for a reader's words), ``words``, ``agent_hours`` and the day's
     median of the target's KPI without and with it."""
     from simulation.formulas.erlang import parse_target
     from simulation.intraday.projection import day_median
@@ -120,14 +121,26 @@ def suggest(
     base = value(0, first, last)
     result = {"target": target, "base": base, "change": None, "agent_hours": 0.0}
     if met(base):
-        return {**result, "value": base, "words": "no change needed: the day closes at target"}
+        return {
+            **result,
+            "value": base,
+            "why": "met",
+            "words": "no change needed: the day closes at target",
+        }
     if first >= last:
-        return {**result, "value": base, "words": "no interval left to add agents to"}
+        return {
+            **result,
+            "value": base,
+            "why": "no_interval",
+            "words": "no interval left to add agents to",
+        }
     lo, hi = 0, max_agents
     if not met(value(hi, first, last)):
         return {
             **result,
             "value": evaluated[(hi, first, last)],
+            "why": "too_many",
+            "max_agents": max_agents,
             "words": f"even +{max_agents} agents from the next interval to closing would not",
         }
     while hi - lo > 1:  # fewest agents to closing
@@ -148,6 +161,7 @@ def suggest(
     return {
         **result,
         "change": str(change),
+        "why": "change",
         "words": change.words(),
         "agent_hours": k * (end - start) * step / 3600,
         "value": value(k, start, end),

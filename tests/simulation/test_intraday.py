@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -583,6 +584,11 @@ def test_the_dashboards_today_view_projects_to_close_in_both_languages(september
 
     walk(panel)
     assert {"answer_rate", "sl_offered_12", "abandon_rate", "asa_s"} <= set(kpis)
+    # the change that closes the day at target, in the reader's words (no English left
+    # in Arabic: it was "+1 from 11:30 to 14:00" on the Arabic page)
+    advice = str(panel).split("id='intraday-advice'")[0].rsplit("Span(children=", 1)[1]
+    assert advice.strip("'\", ")
+    assert not re.search(r"[A-Za-z]", advice) if lang == "ar" else re.search(r"[A-Za-z]", advice)
     graph = next(c for c in panel.children if getattr(c, "id", None) == "intraday-today-figure")
     names = [t.get("name") for t in graph.figure["data"]]
     assert words(lang)["today_band"] in names and words(lang)["today_median"] in names
