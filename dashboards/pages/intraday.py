@@ -32,7 +32,7 @@ from dash import Input, Output, State, dcc, html
 
 from analytics import kpi
 from analytics.kpi import threshold_label
-from analytics.translation import ngettext
+from analytics.translation import isolate, ngettext
 from dashboards import charts, queries, targets, units
 from dashboards.auth import require_page
 from dashboards.callbacks import Callbacks
@@ -233,7 +233,9 @@ def today_panel(ctx: PageContext, at_text: str | None = None, change: str | None
         value = day.get(name)
         text = labels.value(name, value)
         low, high = (labels.value(name, day.get(f"{name}_{p}")) for p in ("p10", "p90"))
-        band = f" [{targets.isolate(f'{low} – {high}', ctx.lang)}]"  # in order in Arabic too
+        # each value isolated: in Arabic the band reads from the right, low then high,
+        # and "7.3 ث" stays whole (one isolate round both read "[ث – 14.7 ث 7.3]")
+        band = f" [{isolate(low)} – {isolate(high)}]"
         return html.Div(
             [
                 html.Div(labels.short(name), className="muted"),
