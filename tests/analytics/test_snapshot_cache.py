@@ -71,7 +71,8 @@ def test_kept_values_follow_every_write_and_never_another_processs(tmp_path):
         assert con.execute("SELECT count(*) FROM calls").fetchone()[0] == 4
 
 
-def test_a_readers_answers_are_kept_per_snapshot_and_never_for_a_writer(tmp_path):
+def _seeded(tmp_path) -> Store:
+    """A store with one call of centre ruh, loaded by ``cca ingest``'s path."""
     store = Store(tmp_path / "lake.duckdb")
     seed = tmp_path / "seed.csv"
     seed.write_text(
@@ -79,6 +80,11 @@ def test_a_readers_answers_are_kept_per_snapshot_and_never_for_a_writer(tmp_path
         encoding="utf-8",
     )
     ingest_file(store, "calls", seed, "ruh", timezone="Asia/Riyadh")
+    return store
+
+
+def test_a_readers_answers_are_kept_per_snapshot_and_never_for_a_writer(tmp_path):
+    store = _seeded(tmp_path)
     asked = []
 
     def count_calls(con):
@@ -181,13 +187,7 @@ def test_an_answer_is_carried_only_past_snapshots_that_left_its_tables_alone(tmp
     """Another process's commits, each checked against plain SQL: an answer over the labels
     is carried past a commit of calls, read again after one of labels; one that names no
     tables, and any answer past a snapshot that created a table, is read again."""
-    store = Store(tmp_path / "lake.duckdb")
-    seed = tmp_path / "seed.csv"
-    seed.write_text(
-        "call_id,arrived_at,outcome,wait_s\na,2024-03-01T08:00:00+03:00,answered,1\n",
-        encoding="utf-8",
-    )
-    ingest_file(store, "calls", seed, "ruh", timezone="Asia/Riyadh")
+    store = _seeded(tmp_path)
     asked: list[str] = []
     plain = {"labels": "SELECT count(*) FROM labels", "calls": "SELECT count(*) FROM calls"}
 
