@@ -62,7 +62,7 @@ def heat(rows, name, ctx: PageContext, title, *, percent):
         target=tgt,
         legend=targets.target_text(name, tgt, ctx.lang, ctx.w["target"]) if tgt else None,
         unit=None if percent else units.calls(ctx.lang),
-        height=90 + 34 * max(len(days), 1),
+        height=90 + 34 * max(len(days), 3),  # the colour bar needs room for its ticks
     )
     return html.Div(
         dcc.Graph(figure=fig, config={"displayModeBar": False}, id=f"intraday-heat-{name}"),
