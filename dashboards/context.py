@@ -144,19 +144,15 @@ def centre_ids_with_data(con) -> set[str]:
             tables=(name,),
         )
 
-    def compute():
-        # the rollup's deltas of a centre sum to its calls; a live feed's first minutes
-        return (
-            ids(
-                "call_interval_deltas",
-                "SELECT centre_id FROM call_interval_deltas GROUP BY centre_id HAVING sum(n) <> 0",
-            )
-            | ids("tickets", "SELECT DISTINCT centre_id FROM tickets")
-            | ids("live_feed_health", "SELECT DISTINCT centre_id FROM live_feed_health")
+    # the rollup's deltas of a centre sum to its calls; a live feed's first minutes
+    return set(
+        ids(
+            "call_interval_deltas",
+            "SELECT centre_id FROM call_interval_deltas GROUP BY centre_id HAVING sum(n) <> 0",
         )
-
-    tables = ("call_interval_deltas", "tickets", "live_feed_health")
-    return set(snapshot_cache.read(con, ("centres with data",), compute, tables=tables))
+        | ids("tickets", "SELECT DISTINCT centre_id FROM tickets")
+        | ids("live_feed_health", "SELECT DISTINCT centre_id FROM live_feed_health")
+    )
 
 
 def visible_centres(con, user) -> list[Centre]:
