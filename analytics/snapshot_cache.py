@@ -68,6 +68,16 @@ def closed(con: duckdb.DuckDBPyConnection) -> Open | None:
         return _OPEN.pop(id(con), None)
 
 
+def database_of(con: duckdb.DuckDBPyConnection) -> str:
+    """The database ``con``'s unqualified names stand for: the store's alias in a
+    reader or writer (a reader's search path may put its snapshot's views first, which
+    ``current_database()`` would then name), else the current database."""
+    entry = _OPEN.get(id(con))
+    if entry is not None:
+        return entry.alias
+    return con.execute("SELECT current_database()").fetchall()[0][0]
+
+
 def snapshot_of(con: duckdb.DuckDBPyConnection) -> int | None:
     """The snapshot ``con``'s transaction reads (DuckLake keeps it: no catalogue read
     beyond the one the transaction makes anyway); None outside a registered one."""

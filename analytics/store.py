@@ -49,7 +49,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import catalogue_hold, extensions, snapshot_cache
+from analytics import catalogue_hold, direct_reads, extensions, snapshot_cache
 
 DEFAULT_DB = Path("data/contact_centre.duckdb")
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
@@ -130,8 +130,8 @@ def latest_version() -> int:
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version of an open store (0 for an empty one)."""
     has_meta = con.execute(
-        "SELECT count(*) FROM duckdb_tables() "
-        "WHERE table_name = 'meta' AND database_name = current_database()"
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta' AND database_name = ?",
+        [snapshot_cache.database_of(con)],
     ).fetchone()[0]
     if not has_meta:
         return 0
@@ -299,6 +299,7 @@ def detach_stores(keep: frozenset[str] = frozenset()) -> None:
         for key in [k for k in engine.attached if k not in keep]:
             alias = engine.attached.pop(key)
             snapshot_cache.drop(alias)
+            direct_reads.drop(engine.con, alias)
             _release_hold(engine, key)
             try:
                 engine.con.execute(f"DETACH {alias}")
@@ -577,6 +578,7 @@ class Store:
             alias = engine.attached.pop(self.key, None)
             if alias is not None:
                 snapshot_cache.drop(alias)
+                direct_reads.drop(engine.con, alias)
                 _release_hold(engine, self.key)
                 try:
                     engine.con.execute(f"DETACH {alias}")
@@ -782,9 +784,15 @@ class Store:
             with self._reader_at(known_at) as con:
                 yield con
             return
+        views = None
+        if self.url is None:
+            data_path = str(Path(self.data_path).resolve()) + os.sep
+            views = direct_reads.latest_views(_engine().cursor, self._alias(), data_path)
         con, alias = self._cursor()
         snapshot_cache.opened(con, alias, writer=False)
         try:
+            if views is not None:
+                direct_reads.use_views(con, alias, views, snapshot_cache.snapshot_of(con))
             yield con
         finally:
             snapshot_cache.closed(con)

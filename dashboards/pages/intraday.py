@@ -30,7 +30,7 @@ import threading
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
 
-from analytics import kpi
+from analytics import kpi, snapshot_cache
 from analytics.kpi import threshold_label
 from analytics.translation import isolate, ngettext
 from dashboards import charts, queries, targets, units
@@ -129,7 +129,8 @@ def cached_projection(ctx: PageContext, at: dt.datetime, change: str | None, goa
 
     changes = [parse_change(change)] if change and change.strip() else []
     path = ctx.con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        "SELECT path FROM duckdb_databases() WHERE database_name = ?",
+        [snapshot_cache.database_of(ctx.con)],
     ).fetchone()
     seen = ctx.con.execute(
         "SELECT count(*), max(arrived_at) FROM calls WHERE centre_id = ?", [ctx.centre.centre_id]

@@ -1,0 +1,391 @@
+"""A reader's lake tables read straight from its snapshot's files.
+
+Every statement that scans a lake table makes DuckLake (the build for DuckDB 1.5.5) read
+that table's file lists, deletions, statistics and inlined rows from the catalogue again:
+through ``sqlite_scanner``, some 40 SQLite statements and 7-20 ms a scan, where the same
+query on a plain DuckDB file takes 1-2 ms (docs/stores.md, "What a statement costs").
+A snapshot never changes, so what it holds can be read once: which Parquet files, which
+inlined rows. A reader of the latest snapshot of a SQLite store gets, for each table in
+``TABLES``, a temporary view of the same name over exactly those files
+(``read_parquet``) and those inlined rows (one ``sqlite_query`` on the catalogue DuckLake
+has attached, so it is the same SQLite library and the same file's locks). Unqualified
+names find the temporary view first; a statement on ``<alias>.main.<table>`` still goes
+through DuckLake.
+
+A table is left to DuckLake (no view) whenever its snapshot holds what this module does
+not reproduce: a file with rows of snapshots after the one read (``partial_max``), a
+name mapping or encryption, a column added after its oldest file, or inlined rows under
+more than one schema version. Each view's rows are DuckLake's own, in
+the table's column order and types (``tests/analytics/test_direct_reads.py`` compares
+every table both ways, through loads, a live feed, deletions and compaction).
+
+Tables whose readers use DuckLake's ``rowid`` (the agents' state history) stay with
+DuckLake: a view has none.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+# The tables readers scan often (the KPI layer, the dashboards, the wallboard).
+TABLES = (
+    "calls",
+    "call_interval_deltas",
+    "call_interval_state",
+    "centres",
+    "tickets",
+    "labels",
+    "meta",
+    "ingest_batches",
+    "forecasts",
+    "forecast_runs",
+    "staffing",
+    "live_agent_state",
+    "live_calls_waiting",
+    "live_feed_health",
+)
+
+ON = True  # the tests turn it off to compare with DuckLake's own scans
+# Snapshots whose views are kept per attached store: the newest few (a reader opened a
+# moment ago may still read the one before the latest write).
+KEPT_SNAPSHOTS = 4
+
+_INLINED_NAME = re.compile(r"^ducklake_inlined_data_[0-9]+_[0-9]+$")
+_LOCK = threading.Lock()
+_SCHEMAS: dict[str, dict[int, str | None]] = {}  # alias -> snapshot -> schema of its views
+_TYPES: dict[tuple[str, int], dict[str, list[tuple[str, str]]]] = {}  # (alias, schema version)
+_COUNTER = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class _Table:
+    table_id: int
+    name: str
+    directory: str
+
+
+def latest_views(cursor: Callable[[], duckdb.DuckDBPyConnection], alias: str,
+                 data_path: str) -> tuple[int, str] | None:  # fmt: skip
+    """The latest snapshot of the SQLite store attached as ``alias`` and the schema of
+    the process's in-memory database that holds its views (created on its first reader,
+    on a connection of its own from ``cursor``: a transaction sees only the catalogue
+    entries committed before it began, so this runs before the reader's ``BEGIN``)."""
+    if not ON:
+        return None
+    con = cursor()
+    try:
+        snapshot = int(
+            _catalogue(con, alias, "SELECT max(snapshot_id) FROM ducklake_snapshot")[0][0]
+        )
+        with _LOCK:
+            if snapshot in _SCHEMAS.get(alias, {}):
+                schema = _SCHEMAS[alias][snapshot]
+                return None if schema is None else (snapshot, schema)
+        schema = _create_views(con, alias, data_path, snapshot)
+        with _LOCK:
+            kept = _SCHEMAS.setdefault(alias, {})
+            kept[snapshot] = schema
+            old = sorted(kept)[:-KEPT_SNAPSHOTS]
+            gone = [kept.pop(s) for s in old]
+        for name in gone:
+            if name is not None:
+                con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        return None if schema is None else (snapshot, schema)
+    finally:
+        con.close()
+
+
+def use_views(con: duckdb.DuckDBPyConnection, alias: str, views: tuple[int, str] | None,
+              snapshot: int) -> bool:  # fmt: skip
+    """Make ``con`` (a reader's transaction on ``alias``, reading ``snapshot``) find the
+    views first, if they are that snapshot's (a commit between ``latest_views`` and the
+    reader's first read leaves it with DuckLake's own scans)."""
+    if views is None or views[0] != snapshot:
+        return False
+    con.execute(f"SET search_path = '{views[1]},{alias}.main'")
+    return True
+
+
+def drop(con: duckdb.DuckDBPyConnection, alias: str) -> None:
+    """Drop the views of the store attached as ``alias`` (it is being detached)."""
+    with _LOCK:
+        schemas = _SCHEMAS.pop(alias, {})
+        for k in [k for k in _TYPES if k[0] == alias]:
+            del _TYPES[k]
+    for name in schemas.values():
+        if name is not None:
+            con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+def _create_views(con, alias: str, data_path: str, snapshot: int) -> str | None:
+    con.execute("BEGIN")
+    try:
+        con.execute(f"USE {alias}")
+        current = con.execute("FROM ducklake_current_snapshot(?)", [alias]).fetchall()[0][0]
+        # a commit since the look at the latest: its readers will ask for theirs
+        plan = _read_plan(con, alias, data_path, snapshot) if current == snapshot else {}
+    finally:
+        con.execute("ROLLBACK")
+    if not plan:
+        return None
+    schema = f"memory.cca_direct_{next(_COUNTER)}"
+    statements = [f"CREATE SCHEMA {schema}"]
+    statements += [f"CREATE VIEW {schema}.{_ident(t)} AS {body}" for t, body in plan.items()]
+    con.execute("BEGIN")
+    try:
+        for sql in statements:
+            con.execute(sql)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return schema
+
+
+def _catalogue(con, alias: str, sql: str) -> list[tuple]:
+    """Rows of ``sql`` run by SQLite itself on the store's catalogue (one statement).
+    A column that is not a table's own (an expression, a constant) comes back as text."""
+    meta = f"__ducklake_metadata_{alias}"
+    return con.execute("SELECT * FROM sqlite_query(?, ?)", [meta, sql]).fetchall()
+
+
+def _visible(snapshot: int, prefix: str = "") -> str:
+    s = int(snapshot)
+    return (
+        f"{prefix}begin_snapshot <= {s} AND ({prefix}end_snapshot IS NULL "
+        f"OR {prefix}end_snapshot > {s})"
+    )
+
+
+def _join(base: str, path: str, relative: int | None) -> str:
+    return os.path.join(base, path) if relative else path
+
+
+def _read_plan(con, alias: str, data_path: str, snapshot: int) -> dict[str, str]:
+    s = int(snapshot)
+    names = ", ".join(f"'{t}'" for t in TABLES)
+    tables: dict[int, _Table] = {}
+    schema_version = None
+    for table_id, name, t_path, t_rel, s_path, s_rel, version in _catalogue(
+        con,
+        alias,
+        f"SELECT t.table_id, t.table_name, t.path, t.path_is_relative, s.path AS s_path, "
+        f"s.path_is_relative AS s_rel, (SELECT schema_version FROM ducklake_snapshot "
+        f"WHERE snapshot_id = {s}) "
+        f"FROM ducklake_table t JOIN ducklake_schema s ON s.schema_id = t.schema_id "
+        f"WHERE s.schema_name = 'main' AND t.table_name IN ({names}) "
+        f"AND {_visible(s, 't.')} AND {_visible(s, 's.')}",
+    ):
+        schema_dir = _join(data_path, s_path, int(s_rel))
+        table_id = int(table_id)
+        tables[table_id] = _Table(table_id, name, _join(schema_dir, t_path, int(t_rel)))
+        schema_version = None if version is None else int(version)
+    if not tables or schema_version is None:
+        return {}
+    ids = ", ".join(str(i) for i in tables)
+
+    files: dict[int, dict[int, str]] = {i: {} for i in tables}  # data file id -> path
+    oldest: dict[int, int] = {}
+    refused: set[int] = set()
+    for table_id, file_id, path, rel, begin, partial, mapping, key, fmt in _catalogue(
+        con,
+        alias,
+        "SELECT table_id, data_file_id, path, path_is_relative, begin_snapshot, partial_max, "
+        "mapping_id, encryption_key, file_format FROM ducklake_data_file "
+        f"WHERE table_id IN ({ids}) AND {_visible(s)} ORDER BY table_id, file_order, data_file_id",
+    ):
+        table_id, file_id, begin = int(table_id), int(file_id), int(begin)
+        # a file of rows from several snapshots (flushed or merged) up to partial_max
+        if partial is not None and int(partial) > s:
+            refused.add(table_id)
+        if mapping is not None or key is not None or fmt != "parquet":
+            refused.add(table_id)
+        files[table_id][file_id] = _join(tables[table_id].directory, path, int(rel))
+        oldest[table_id] = min(oldest.get(table_id, begin), begin)
+    # deletions of rows of those files: deletion files, and deletions still inlined in
+    # the catalogue (``ducklake_inlined_delete_<table id>``, made at a table's first)
+    deletions: dict[int, list[tuple[int, str | None]]] = {}  # table -> (file, deletion file)
+    for table_id, file_id, path, rel, fmt, partial, key in _catalogue(
+        con,
+        alias,
+        "SELECT table_id, data_file_id, path, path_is_relative, format, partial_max, "
+        f"encryption_key FROM ducklake_delete_file WHERE table_id IN ({ids}) AND {_visible(s)}",
+    ):
+        table_id, file_id = int(table_id), int(file_id)
+        if (partial is not None and int(partial) > s) or key is not None or fmt != "parquet":
+            refused.add(table_id)
+        elif file_id in files[table_id]:
+            path = _join(tables[table_id].directory, path, int(rel))
+            deletions.setdefault(table_id, []).append((file_id, path))
+    inlined_deletes = {
+        int(name.rsplit("_", 1)[1]): name
+        for (name,) in _catalogue(
+            con,
+            alias,
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name GLOB 'ducklake_inlined_delete_[0-9]*'",
+        )
+        if int(name.rsplit("_", 1)[1]) in tables
+    }
+    if inlined_deletes:
+        for table_id, file_id in _catalogue(
+            con,
+            alias,
+            " UNION ALL ".join(
+                f"SELECT DISTINCT {i}, file_id FROM {n} WHERE begin_snapshot <= {s}"
+                for i, n in inlined_deletes.items()
+            ),
+        ):
+            table_id, file_id = int(table_id), int(file_id)
+            if file_id in files[table_id]:
+                deletions.setdefault(table_id, []).append((file_id, None))
+    for table_id, newest_column in _catalogue(
+        con,
+        alias,
+        f"SELECT table_id, max(begin_snapshot) FROM ducklake_column WHERE table_id IN ({ids}) "
+        f"AND {_visible(s)} GROUP BY table_id",
+    ):
+        # a column added after a file was written: the file lacks it (DuckLake fills in
+        # its initial default)
+        table_id = int(table_id)
+        if table_id in oldest and int(newest_column) > oldest[table_id]:
+            refused.add(table_id)
+    inlined: dict[int, list[str]] = {}
+    for table_id, name in _catalogue(
+        con,
+        alias,
+        f"SELECT table_id, table_name FROM ducklake_inlined_data_tables "
+        f"WHERE table_id IN ({ids}) ORDER BY schema_version",
+    ):
+        table_id = int(table_id)
+        if not _INLINED_NAME.match(name):
+            refused.add(table_id)
+            continue
+        inlined.setdefault(table_id, []).append(name)
+    for table_id, names_ in inlined.items():
+        if len(names_) > 1:
+            refused.add(table_id)
+    counted = [(i, n[0]) for i, n in inlined.items() if i not in refused]
+    if counted:
+        # which inlined tables hold rows of the snapshot (the others need no reading)
+        held = {
+            name
+            for name, rows in _catalogue(
+                con,
+                alias,
+                " UNION ALL ".join(
+                    f"SELECT '{n}', count(*) FROM {n} WHERE {_visible(s)}" for _i, n in counted
+                ),
+            )
+            if int(rows)
+        }
+        inlined = {i: n for i, n in inlined.items() if n[0] in held}
+
+    types = _column_types(con, alias, schema_version)
+    plan = {}
+    by_name = {t.name: t for t in tables.values() if t.table_id not in refused}
+    for name in TABLES:
+        table = by_name.get(name)
+        columns = types.get(name)
+        if table is None or not columns:
+            continue
+        plan[name] = _view_sql(
+            alias,
+            columns,
+            files[table.table_id],
+            deletions.get(table.table_id, []),
+            inlined_deletes.get(table.table_id),
+            inlined.get(table.table_id),
+            s,
+        )
+    return plan
+
+
+def _column_types(con, alias: str, schema_version: int) -> dict[str, list[tuple[str, str]]]:
+    """Each table's columns and their DuckDB types, as DuckLake binds them (kept per
+    schema version: only DDL changes them)."""
+    key = (alias, int(schema_version))
+    with _LOCK:
+        kept = _TYPES.get(key)
+    if kept is not None:
+        return kept
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = ? AND schema_name = 'main' ORDER BY table_name, column_index",
+        [alias],
+    ).fetchall():
+        columns.setdefault(table, []).append((column, data_type))
+    with _LOCK:
+        _TYPES[key] = columns
+    return columns
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _view_sql(
+    alias: str,
+    columns: list[tuple[str, str]],
+    files: dict[int, str],
+    deletions: list[tuple[int, str | None]],
+    inlined_deletes: str | None,
+    inlined: list[str] | None,
+    snapshot: int,
+) -> str:
+    """The rows of a table at ``snapshot``: its data files' rows less those deleted, and
+    its inlined rows, in its columns' order and types."""
+    meta = _literal(f"__ducklake_metadata_{alias}")
+    cast = ", ".join(f"CAST({_ident(c)} AS {t}) AS {_ident(c)}" for c, t in columns)
+    parts = []
+    touched = {file_id for file_id, _path in deletions}
+    clean = [path for file_id, path in files.items() if file_id not in touched]
+    if clean:
+        listed = ", ".join(_literal(f) for f in clean)
+        parts.append(f"SELECT {cast} FROM read_parquet([{listed}], hive_partitioning = false)")
+    if touched:
+        listed = ", ".join(_literal(files[f]) for f in sorted(touched))
+        deleted = [
+            f"SELECT {_literal(files[file_id])} AS cca_path, pos AS cca_pos "
+            f"FROM read_parquet({_literal(path)})"
+            for file_id, path in deletions
+            if path is not None
+        ]
+        if inlined_deletes is not None:
+            ids = ", ".join(str(f) for f in sorted(touched))
+            inner = (
+                f"SELECT file_id, row_id FROM {inlined_deletes} "
+                f"WHERE begin_snapshot <= {int(snapshot)} AND file_id IN ({ids})"
+            )
+            paths = ", ".join(f"({f}, {_literal(files[f])})" for f in sorted(touched))
+            deleted.append(
+                f"SELECT f.cca_path, i.row_id AS cca_pos FROM sqlite_query({meta}, "
+                f"{_literal(inner)}) i JOIN (VALUES {paths}) f(file_id, cca_path) "
+                "ON f.file_id = i.file_id"
+            )
+        parts.append(
+            f"SELECT {cast} FROM read_parquet([{listed}], hive_partitioning = false, "
+            "filename = true, file_row_number = true) p "
+            f"ANTI JOIN ({' UNION ALL '.join(deleted)}) d "
+            "ON p.filename = d.cca_path AND p.file_row_number = d.cca_pos"
+        )
+    if inlined:
+        wanted = ", ".join(_ident(c) for c, _t in columns)
+        inner = f"SELECT {wanted} FROM {inlined[0]} WHERE {_visible(snapshot)}"
+        parts.append(f"SELECT {cast} FROM sqlite_query({meta}, {_literal(inner)})")
+    if not parts:
+        nothing = ", ".join(f"CAST(NULL AS {t}) AS {_ident(c)}" for c, t in columns)
+        parts.append(f"SELECT {nothing} WHERE false")
+    return " UNION ALL ".join(parts)
