@@ -124,6 +124,18 @@ def drop(con: duckdb.DuckDBPyConnection, alias: str) -> None:
             con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
+def _forget_in_child() -> None:
+    # a forked child makes a DuckDB of its own (analytics.store._engine), whose aliases
+    # name other attachments and whose memory holds none of these views
+    global _LOCK
+    _LOCK = threading.Lock()
+    _SCHEMAS.clear()
+    _TYPES.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def _create_views(con, alias: str, data_path: str, snapshot: int) -> str | None:
     con.execute("BEGIN")
     try:
@@ -169,6 +181,8 @@ def _join(base: str, path: str, relative: int | None) -> str:
 
 
 def _read_plan(con, alias: str, data_path: str, snapshot: int) -> dict[str, str]:
+    """{table: the SELECT of its rows at ``snapshot``} for each table of ``TABLES`` the
+    views can reproduce, read from the catalogue in ``con``'s transaction."""
     s = int(snapshot)
     names = ", ".join(f"'{t}'" for t in TABLES)
     tables: dict[int, _Table] = {}
@@ -209,84 +223,9 @@ def _read_plan(con, alias: str, data_path: str, snapshot: int) -> dict[str, str]
             refused.add(table_id)
         files[table_id][file_id] = _join(tables[table_id].directory, path, int(rel))
         oldest[table_id] = min(oldest.get(table_id, begin), begin)
-    # deletions of rows of those files: deletion files, and deletions still inlined in
-    # the catalogue (``ducklake_inlined_delete_<table id>``, made at a table's first)
-    deletions: dict[int, list[tuple[int, str | None]]] = {}  # table -> (file, deletion file)
-    for table_id, file_id, path, rel, fmt, partial, key in _catalogue(
-        con,
-        alias,
-        "SELECT table_id, data_file_id, path, path_is_relative, format, partial_max, "
-        f"encryption_key FROM ducklake_delete_file WHERE table_id IN ({ids}) AND {_visible(s)}",
-    ):
-        table_id, file_id = int(table_id), int(file_id)
-        if (partial is not None and int(partial) > s) or key is not None or fmt != "parquet":
-            refused.add(table_id)
-        elif file_id in files[table_id]:
-            path = _join(tables[table_id].directory, path, int(rel))
-            deletions.setdefault(table_id, []).append((file_id, path))
-    inlined_deletes = {
-        int(name.rsplit("_", 1)[1]): name
-        for (name,) in _catalogue(
-            con,
-            alias,
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name GLOB 'ducklake_inlined_delete_[0-9]*'",
-        )
-        if int(name.rsplit("_", 1)[1]) in tables
-    }
-    if inlined_deletes:
-        for table_id, file_id in _catalogue(
-            con,
-            alias,
-            " UNION ALL ".join(
-                f"SELECT DISTINCT {i}, file_id FROM {n} WHERE begin_snapshot <= {s}"
-                for i, n in inlined_deletes.items()
-            ),
-        ):
-            table_id, file_id = int(table_id), int(file_id)
-            if file_id in files[table_id]:
-                deletions.setdefault(table_id, []).append((file_id, None))
-    for table_id, newest_column in _catalogue(
-        con,
-        alias,
-        f"SELECT table_id, max(begin_snapshot) FROM ducklake_column WHERE table_id IN ({ids}) "
-        f"AND {_visible(s)} GROUP BY table_id",
-    ):
-        # a column added after a file was written: the file lacks it (DuckLake fills in
-        # its initial default)
-        table_id = int(table_id)
-        if table_id in oldest and int(newest_column) > oldest[table_id]:
-            refused.add(table_id)
-    inlined: dict[int, list[str]] = {}
-    for table_id, name in _catalogue(
-        con,
-        alias,
-        f"SELECT table_id, table_name FROM ducklake_inlined_data_tables "
-        f"WHERE table_id IN ({ids}) ORDER BY schema_version",
-    ):
-        table_id = int(table_id)
-        if not _INLINED_NAME.match(name):
-            refused.add(table_id)
-            continue
-        inlined.setdefault(table_id, []).append(name)
-    for table_id, names_ in inlined.items():
-        if len(names_) > 1:
-            refused.add(table_id)
-    counted = [(i, n[0]) for i, n in inlined.items() if i not in refused]
-    if counted:
-        # which inlined tables hold rows of the snapshot (the others need no reading)
-        held = {
-            name
-            for name, rows in _catalogue(
-                con,
-                alias,
-                " UNION ALL ".join(
-                    f"SELECT '{n}', count(*) FROM {n} WHERE {_visible(s)}" for _i, n in counted
-                ),
-            )
-            if int(rows)
-        }
-        inlined = {i: n for i, n in inlined.items() if n[0] in held}
+    deletions, inlined_deletes = _deletions(con, alias, s, tables, files, refused)
+    _refuse_late_columns(con, alias, s, ids, oldest, refused)
+    inlined = _inlined(con, alias, s, ids, refused)
 
     types = _column_types(con, alias, schema_version)
     plan = {}
@@ -389,3 +328,99 @@ def _view_sql(
         nothing = ", ".join(f"CAST(NULL AS {t}) AS {_ident(c)}" for c, t in columns)
         parts.append(f"SELECT {nothing} WHERE false")
     return " UNION ALL ".join(parts)
+
+
+def _deletions(con, alias: str, s: int, tables: dict[int, _Table],
+               files: dict[int, dict[int, str]], refused: set[int]):  # fmt: skip
+    """Each table's data files with rows deleted at snapshot ``s``: (file id, its
+    deletion file, or None for deletions inlined in the catalogue); and the table of
+    inlined deletions of each table that has one."""
+    ids = ", ".join(str(i) for i in tables)
+    # deletions of rows of those files: deletion files, and deletions still inlined in
+    # the catalogue (``ducklake_inlined_delete_<table id>``, made at a table's first)
+    deletions: dict[int, list[tuple[int, str | None]]] = {}  # table -> (file, deletion file)
+    for table_id, file_id, path, rel, fmt, partial, key in _catalogue(
+        con,
+        alias,
+        "SELECT table_id, data_file_id, path, path_is_relative, format, partial_max, "
+        f"encryption_key FROM ducklake_delete_file WHERE table_id IN ({ids}) AND {_visible(s)}",
+    ):
+        table_id, file_id = int(table_id), int(file_id)
+        if (partial is not None and int(partial) > s) or key is not None or fmt != "parquet":
+            refused.add(table_id)
+        elif file_id in files[table_id]:
+            path = _join(tables[table_id].directory, path, int(rel))
+            deletions.setdefault(table_id, []).append((file_id, path))
+    inlined_deletes = {
+        int(name.rsplit("_", 1)[1]): name
+        for (name,) in _catalogue(
+            con,
+            alias,
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name GLOB 'ducklake_inlined_delete_[0-9]*'",
+        )
+        if int(name.rsplit("_", 1)[1]) in tables
+    }
+    if inlined_deletes:
+        for table_id, file_id in _catalogue(
+            con,
+            alias,
+            " UNION ALL ".join(
+                f"SELECT DISTINCT {i}, file_id FROM {n} WHERE begin_snapshot <= {s}"
+                for i, n in inlined_deletes.items()
+            ),
+        ):
+            table_id, file_id = int(table_id), int(file_id)
+            if file_id in files[table_id]:
+                deletions.setdefault(table_id, []).append((file_id, None))
+    return deletions, inlined_deletes
+
+
+def _refuse_late_columns(con, alias: str, s: int, ids: str, oldest: dict[int, int],
+                         refused: set[int]) -> None:  # fmt: skip
+    for table_id, newest_column in _catalogue(
+        con,
+        alias,
+        f"SELECT table_id, max(begin_snapshot) FROM ducklake_column WHERE table_id IN ({ids}) "
+        f"AND {_visible(s)} GROUP BY table_id",
+    ):
+        # a column added after a file was written: the file lacks it (DuckLake fills in
+        # its initial default)
+        table_id = int(table_id)
+        if table_id in oldest and int(newest_column) > oldest[table_id]:
+            refused.add(table_id)
+
+
+def _inlined(con, alias: str, s: int, ids: str, refused: set[int]) -> dict[int, list[str]]:
+    """Each table's inlined-data table, if it holds rows at snapshot ``s``."""
+    inlined: dict[int, list[str]] = {}
+    for table_id, name in _catalogue(
+        con,
+        alias,
+        f"SELECT table_id, table_name FROM ducklake_inlined_data_tables "
+        f"WHERE table_id IN ({ids}) ORDER BY schema_version",
+    ):
+        table_id = int(table_id)
+        if not _INLINED_NAME.match(name):
+            refused.add(table_id)
+            continue
+        inlined.setdefault(table_id, []).append(name)
+    for table_id, names_ in inlined.items():
+        if len(names_) > 1:
+            refused.add(table_id)
+    counted = [(i, n[0]) for i, n in inlined.items() if i not in refused]
+    if counted:
+        # which inlined tables hold rows of the snapshot (the others need no reading)
+        held = {
+            name
+            for name, rows in _catalogue(
+                con,
+                alias,
+                " UNION ALL ".join(
+                    f"SELECT '{n}', count(*) FROM {n} WHERE {_visible(s)}" for _i, n in counted
+                ),
+            )
+            if int(rows)
+        }
+        inlined = {i: n for i, n in inlined.items() if n[0] in held}
+    return inlined

@@ -24,6 +24,7 @@ single-file store copying whole tables).
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Callable, Hashable, Sequence
@@ -55,6 +56,18 @@ class Open:
 _LOCK = threading.Lock()
 _BY_SNAPSHOT: dict[str, dict[int, dict[Hashable, Any]]] = {}  # alias -> snapshot -> values
 _OPEN: dict[int, Open] = {}  # id(connection) -> its transaction
+
+
+def _forget_in_child() -> None:
+    # a forked child makes a DuckDB of its own (analytics.store._engine), whose aliases
+    # may name other stores than the parent's did
+    global _LOCK
+    _LOCK = threading.Lock()
+    _BY_SNAPSHOT.clear()
+    _OPEN.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def opened(con: duckdb.DuckDBPyConnection, alias: str, *, writer: bool) -> None:
