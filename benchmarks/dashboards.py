@@ -64,24 +64,27 @@ def wallboard_body(search: str) -> dict:
 
 class OtherProcess:
     """Another process's commits, as a live feed's: a DuckDB of its own attached to the
-    store commits one call of the centre, its rollup delta and a feed's health row, then
-    takes them away again. The store holds what it held, at two new snapshots that
-    changed the calls, the rollup and the feeds' health: every answer about those must be
-    read again, while what reads none of them (the centres, the labels, the staffing ...)
-    may be carried (``snapshot_cache.read``'s ``tables``)."""
+    store commits one new call of the centre, its rollup delta and the feed's health row
+    (a feed rewrites its row at every commit). Each makes a new snapshot that changed the
+    calls, the rollup and the feeds' health: every answer about those must be read again
+    or grown by the inserted rows (``snapshot_cache.read``'s ``grows``), while what reads
+    none of them (the centres, the labels, the staffing ...) may be carried (its
+    ``tables``). The store grows by one call a commit."""
 
     def __init__(self, store: Store):
         self.con = extensions.connect("ducklake", "sqlite_scanner")
         self.con.execute(store._attach_sql("other"))
         self.con.execute("USE other")
         self.quarter = rollup.quarter_of(ARRIVED)
+        self.count = 0
 
     def commit(self) -> None:
+        self.count += 1
         self.con.execute("BEGIN")
         self.con.execute(
             "INSERT INTO calls (centre_id, call_id, arrived_at, outcome, wait_s, category) "
-            "VALUES ('bench_riyadh', 'cold-probe', ?, 'answered', 1.0, 'cold-probe')",
-            [ARRIVED],
+            "VALUES ('bench_riyadh', ?, ?, 'answered', 1.0, 'cold-probe')",
+            [f"cold-probe-{self.count}", ARRIVED],
         )
         self.con.execute(  # the call's delta, as the rollup's refresh writes it
             "INSERT INTO call_interval_deltas (centre_id, quarter, outcome, category, n, "
@@ -90,15 +93,11 @@ class OtherProcess:
             "1, 1, 1.0, 0, 0, 0)",
             [self.quarter],
         )
-        self.con.execute(  # a feed writes its health row at every commit
+        self.con.execute("DELETE FROM live_feed_health WHERE feed_id = 'cold-probe'")
+        self.con.execute(
             "INSERT INTO live_feed_health (feed_id, centre_id, format, source) "
             "VALUES ('cold-probe', 'cold-probe', 'queue_log', 'benchmark')"
         )
-        self.con.execute("COMMIT")
-        self.con.execute("BEGIN")
-        self.con.execute("DELETE FROM calls WHERE call_id = 'cold-probe'")
-        self.con.execute("DELETE FROM call_interval_deltas WHERE category = 'cold-probe'")
-        self.con.execute("DELETE FROM live_feed_health WHERE feed_id = 'cold-probe'")
         self.con.execute("COMMIT")
 
 

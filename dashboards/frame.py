@@ -301,6 +301,15 @@ def filter_values(con, centre_id: str) -> dict[str, tuple[str, ...]]:
             ).fetchall()
         )
 
+    def more_topics(old: tuple, first: int, last: int) -> tuple:
+        # only the calls inserted since: a scan of every call's topic took 35-50 ms
+        added = con.execute(
+            "SELECT DISTINCT topic FROM ducklake_table_insertions(?, 'main', 'calls', ?, ?) "
+            "WHERE centre_id = ? AND topic IS NOT NULL",
+            [snapshot_cache.database_of(con), first, last, centre_id],
+        ).fetchall()
+        return tuple(sorted(set(old) | set(added)))
+
     def compute():
         found: dict[str, set] = {}
         summary = rollup.summary(con, centre_id)
@@ -312,7 +321,9 @@ def filter_values(con, centre_id: str) -> dict[str, tuple[str, ...]]:
                 if value is not None:
                     found.setdefault(name, set()).add(value)
         key = ("call topics", centre_id)
-        for (topic,) in snapshot_cache.read(con, key, topics, tables=("calls",)):
+        for (topic,) in snapshot_cache.read(
+            con, key, topics, tables=("calls",), grows=("calls", more_topics)
+        ):
             found.setdefault("topic", set()).add(topic)
         return {name: tuple(sorted(values)) for name, values in found.items() if values}
 

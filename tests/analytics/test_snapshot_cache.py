@@ -238,6 +238,69 @@ def test_an_answer_is_carried_only_past_snapshots_that_left_its_tables_alone(tmp
 
 
 def test_a_snapshots_record_of_changes_is_read_whole_or_as_every_table():
-    assert snapshot_cache._changed_tables("inserted_into_table:14,inlined_delete:16") == {14, 16}
-    assert snapshot_cache._changed_tables("") == frozenset()
+    assert snapshot_cache._changed_tables("inserted_into_table:14,inlined_delete:16") == (
+        {14, 16},
+        {16},
+    )
+    assert snapshot_cache._changed_tables("inlined_insert:14") == ({14}, frozenset())
+    assert snapshot_cache._changed_tables("") == (frozenset(), frozenset())
     assert snapshot_cache._changed_tables('created_table:"main"."x",inserted_into_table:3') is None
+
+
+def test_a_growing_answer_takes_in_only_the_rows_inserted_since(tmp_path):
+    """The distinct topics of a centre's calls: grown by the calls another process inserts
+    (only those read), read whole again after a deletion; always what plain SQL says."""
+    store = _seeded(tmp_path)
+    asked: list[str] = []
+    sql = "SELECT DISTINCT topic FROM calls WHERE centre_id = 'ruh' AND topic IS NOT NULL"
+
+    def topics():
+        with store.reader() as con:
+            alias = snapshot_cache.database_of(con)
+
+            def whole():
+                asked.append("whole")
+                return tuple(sorted(con.execute(sql).fetchall()))
+
+            def grow(old, first, last):
+                asked.append(f"grown {last - first + 1}")
+                added = con.execute(
+                    "SELECT DISTINCT topic FROM ducklake_table_insertions(?, 'main', 'calls', "
+                    "?, ?) WHERE centre_id = 'ruh' AND topic IS NOT NULL",
+                    [alias, first, last],
+                ).fetchall()
+                return tuple(sorted(set(old) | set(added)))
+
+            kept = snapshot_cache.read(
+                con, ("topics",), whole, tables=("calls", "labels"), grows=("calls", grow)
+            )
+            assert kept == tuple(sorted(con.execute(sql).fetchall()))
+            return {t for (t,) in kept}
+
+    def other(*statements):
+        con = extensions.connect("ducklake", "sqlite_scanner")
+        try:
+            con.execute(store._attach_sql("other"))
+            con.execute("USE other")
+            for statement in statements:
+                con.execute(statement)
+        finally:
+            con.close()
+
+    def call(call_id, topic):
+        return (
+            "INSERT INTO calls (centre_id, call_id, arrived_at, outcome, wait_s, topic) VALUES "
+            f"('ruh', '{call_id}', TIMESTAMPTZ '2024-03-01 09:00:00+03', 'answered', 2, '{topic}')"
+        )
+
+    assert topics() == set() and asked == ["whole"]
+    other(call("t1", "fees"))
+    other(call("t2", "visas"), call("t3", "fees"))
+    assert topics() == {"fees", "visas"}
+    assert asked == ["whole", "grown 3"]  # two commits (three snapshots): only their calls
+    other("DELETE FROM calls WHERE call_id = 't2'")
+    assert topics() == {"fees"}
+    assert asked[-1] == "whole"  # a deletion: read whole
+    other("INSERT INTO labels VALUES ('ruh', 'topic', 'fees', 'en', 'Fees')", call("t4", "id"))
+    assert topics() == {"fees", "id"}
+    assert asked[-1] == "whole"  # another table the answer reads changed: read whole
