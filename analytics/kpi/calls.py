@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from analytics import snapshot_cache
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
 from analytics.kpi import rollup
@@ -658,14 +659,47 @@ def _shared_deltas(con, q: _CountQuery) -> str | None:
     if not shared.lo <= rollup.quarter_of(lo) <= rollup.quarter_of(hi) <= shared.hi:
         return None
     if shared.name is None:
-        rows = con.execute(
-            "SELECT * FROM call_interval_deltas WHERE centre_id = ? AND quarter >= ? "
-            "AND quarter < ?",
-            [shared.centre_id, shared.lo, shared.hi],
-        ).to_arrow_table()
+        where, params = (
+            "centre_id = ? AND quarter >= ? AND quarter < ?",
+            [
+                shared.centre_id,
+                shared.lo,
+                shared.hi,
+            ],
+        )
+        rows = _kept_copy(
+            con,
+            ("rollup copy", shared.centre_id, shared.lo, shared.hi),
+            "call_interval_deltas",
+            "*",
+            where,
+            params,
+        )
         shared.name = f"cca_deltas_{secrets.token_hex(4)}"
         con.register(shared.name, rows)
     return shared.name
+
+
+def _kept_copy(con, key: tuple, table: str, columns: str, where: str, params: list):
+    """``SELECT columns FROM table WHERE where`` as an Arrow table, kept per snapshot
+    (``snapshot_cache.read``) and grown by the rows inserted since when the table only
+    gained rows (a live feed's commits add calls and rollup deltas): the copy a page's
+    queries share is then read once, not after every commit."""
+
+    def whole():
+        return con.execute(f"SELECT {columns} FROM {table} WHERE {where}", params).to_arrow_table()
+
+    def grow(old, first: int, last: int):
+        import pyarrow as pa
+
+        added = con.execute(
+            f"SELECT {', '.join(old.column_names)} FROM "
+            f"ducklake_table_insertions(?, 'main', '{table}', ?, ?) WHERE {where}",
+            [snapshot_cache.database_of(con), first, last, *params],
+        ).to_arrow_table()
+        return pa.concat_tables([old, added.cast(old.schema)]) if added.num_rows else old
+
+    return snapshot_cache.read(con, key, whole, tables=(table,), grows=(table, grow))
 
 
 def _shared_calls(con, q: _CountQuery, plan) -> str | None:
@@ -687,12 +721,15 @@ def _shared_calls(con, q: _CountQuery, plan) -> str | None:
     if shared.calls_name is None:
         # the rollup answers only queries by and filtered on its dimensions: those columns
         columns = ", ".join(rollup.ROLLUP_DIMENSIONS)
-        rows = con.execute(
-            f"SELECT centre_id, outcome, arrived_at, wait_s, {columns} FROM calls "
-            "WHERE centre_id = ? AND outcome = 'answered' AND arrived_at >= ? "
-            "AND arrived_at < ? AND wait_s > ?",
+        rows = _kept_copy(
+            con,
+            ("calls copy", shared.centre_id, shared.calls_lo, shared.calls_hi, floor),
+            "calls",
+            f"centre_id, outcome, arrived_at, wait_s, {columns}",
+            "centre_id = ? AND outcome = 'answered' AND arrived_at >= ? AND arrived_at < ? "
+            "AND wait_s > ?",
             [shared.centre_id, shared.calls_lo, shared.calls_hi, floor],
-        ).to_arrow_table()
+        )
         shared.calls_name, shared.calls_floor = f"cca_calls_{secrets.token_hex(4)}", floor
         con.register(shared.calls_name, rows)
     return shared.calls_name if floor >= shared.calls_floor else None

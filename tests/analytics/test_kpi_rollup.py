@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from support.kpi import assert_same, random_calls, write_calls_csv
 
+from analytics import snapshot_cache
 from analytics.call_log import changing_calls, save_centre
 from analytics.centres import Centre, get_centre
 from analytics.ingest import ingest_file
@@ -245,6 +246,49 @@ def test_kpis_sharing_one_read_of_the_rollup_are_the_scans_own(tmp_path, monkeyp
         assert len([name for name in calls_reads if name is not None]) >= 2
         with pytest.raises(duckdb.CatalogException):  # gone with the block
             con.execute(f"FROM {copies.pop()}")
+
+
+def test_the_shared_copies_grow_with_calls_added_and_stay_the_scans_own(tmp_path, monkeypatch):
+    """A page's copies of the rollup and of the longest waits are kept per snapshot; after
+    a load that only adds calls, the next reader's copies are the old ones grown by the
+    rows inserted (not read whole again), and every answer is still the calls' scan's."""
+    store = store_of_random_calls(tmp_path, "grown", "sa", "Asia/Riyadh", 8, 400)
+    grown = []
+    plain_grown = snapshot_cache._grown
+
+    def spied(con, alias, snapshot, key, tables, grows):
+        found = plain_grown(con, alias, snapshot, key, tables, grows)
+        grown.append((key[0], found is not snapshot_cache._MISSING))
+        return found
+
+    monkeypatch.setattr(snapshot_cache, "_grown", spied)
+
+    def compare() -> None:
+        with store.reader() as con:
+            centre = get_centre(con, "sa")
+            month = parse_period("2024-03")
+            with calls_module.sharing_rollup(con, centre, parse_period("2024-03..2024-04"), month):
+                for by, interval in SHARED_BREAKDOWNS:
+                    options = {"period": month, "by": by, "interval": interval}
+                    assert_same(
+                        call_kpis(con, centre, **options),
+                        call_kpis(con, centre, **options, use_rollup=False),
+                    )
+
+    compare()
+    more = tmp_path / "more.csv"
+    write_calls_csv(more, random_calls(9, "Asia/Riyadh", 150, first_id=50_000))
+    ingest_file(store, "calls", more, "sa", timezone="Asia/Riyadh")
+    grown.clear()
+    compare()
+    assert {("rollup copy", True), ("calls copy", True)} <= set(grown)  # both grown
+    with store.writer() as con:
+        with changing_calls(con, "sa") as calls:
+            calls.delete("category = 'visitor'")
+    grown.clear()
+    compare()
+    # calls deleted: their copy is read whole; the rollup only gained (negative) deltas
+    assert ("calls copy", True) not in grown and ("rollup copy", True) in grown
 
 
 def test_the_rollups_summary_is_what_the_calls_say(tmp_path):
