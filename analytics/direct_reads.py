@@ -30,7 +30,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -53,15 +53,26 @@ TABLES = (
 )
 
 ON = True  # the tests turn it off to compare with DuckLake's own scans
-# Snapshots whose views are kept per attached store: the newest few (a reader opened a
-# moment ago may still read the one before the latest write).
-KEPT_SNAPSHOTS = 4
 
 _INLINED_NAME = re.compile(r"^ducklake_inlined_data_[0-9]+_[0-9]+$")
 _LOCK = threading.Lock()
-_SCHEMAS: dict[str, dict[int, str | None]] = {}  # alias -> snapshot -> schema of its views
 _TYPES: dict[tuple[str, int], dict[str, list[tuple[str, str]]]] = {}  # (alias, schema version)
 _COUNTER = itertools.count(1)
+
+
+@dataclass
+class _Views:
+    """The views of one attached store: a schema of the in-memory database holding one
+    view per table and ``cca_snapshot``, the snapshot they are of (replaced in one
+    transaction: a reader sees the views and the snapshot of when it began)."""
+
+    schema: str
+    snapshot: int = -1
+    tables: frozenset[str] = frozenset()
+    making: threading.Lock = field(default_factory=threading.Lock)
+
+
+_VIEWS: dict[str, _Views] = {}  # alias -> its views
 
 
 @dataclass(frozen=True)
@@ -72,56 +83,54 @@ class _Table:
 
 
 def latest_views(cursor: Callable[[], duckdb.DuckDBPyConnection], alias: str,
-                 data_path: str) -> tuple[int, str] | None:  # fmt: skip
-    """The latest snapshot of the SQLite store attached as ``alias`` and the schema of
-    the process's in-memory database that holds its views (created on its first reader,
-    on a connection of its own from ``cursor``: a transaction sees only the catalogue
-    entries committed before it began, so this runs before the reader's ``BEGIN``)."""
+                 data_path: str) -> str | None:  # fmt: skip
+    """The schema of the views of the SQLite store attached as ``alias``, brought up to
+    its latest snapshot first if they are older (on a connection of its own from
+    ``cursor``: a transaction sees only what was committed before it began, so this runs
+    before the reader's ``BEGIN``). Only the views of tables changed since are replaced."""
     if not ON:
         return None
     con = cursor()
     try:
-        snapshot = int(
-            _catalogue(con, alias, "SELECT max(snapshot_id) FROM ducklake_snapshot")[0][0]
-        )
+        latest = int(_catalogue(con, alias, "SELECT max(snapshot_id) FROM ducklake_snapshot")[0][0])
         with _LOCK:
-            if snapshot in _SCHEMAS.get(alias, {}):
-                schema = _SCHEMAS[alias][snapshot]
-                return None if schema is None else (snapshot, schema)
-        schema = _create_views(con, alias, data_path, snapshot)
-        with _LOCK:
-            kept = _SCHEMAS.setdefault(alias, {})
-            kept[snapshot] = schema
-            old = sorted(kept)[:-KEPT_SNAPSHOTS]
-            gone = [kept.pop(s) for s in old]
-        for name in gone:
-            if name is not None:
-                con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-        return None if schema is None else (snapshot, schema)
+            views = _VIEWS.get(alias)
+            if views is None:
+                views = _VIEWS[alias] = _Views(f"memory.cca_direct_{next(_COUNTER)}")
+        if views.snapshot < latest:
+            with views.making:
+                if views.snapshot < latest:
+                    _bring_up(con, alias, data_path, latest, views)
+        return views.schema
     finally:
         con.close()
 
 
-def use_views(con: duckdb.DuckDBPyConnection, alias: str, views: tuple[int, str] | None,
+def use_views(con: duckdb.DuckDBPyConnection, alias: str, schema: str | None,
               snapshot: int) -> bool:  # fmt: skip
     """Make ``con`` (a reader's transaction on ``alias``, reading ``snapshot``) find the
-    views first, if they are that snapshot's (a commit between ``latest_views`` and the
-    reader's first read leaves it with DuckLake's own scans)."""
-    if views is None or views[0] != snapshot:
+    views first, if those it sees are that snapshot's (a commit between ``latest_views``
+    and the reader's first read leaves it with DuckLake's own scans)."""
+    if schema is None:
         return False
-    con.execute(f"SET search_path = '{views[1]},{alias}.main'")
+    try:
+        seen = con.execute(f"SELECT snapshot FROM {schema}.cca_snapshot").fetchall()
+    except duckdb.CatalogException:
+        return False  # not made yet when the reader began
+    if not seen or seen[0][0] != snapshot:
+        return False
+    con.execute(f"SET search_path = '{schema},{alias}.main'")
     return True
 
 
 def drop(con: duckdb.DuckDBPyConnection, alias: str) -> None:
     """Drop the views of the store attached as ``alias`` (it is being detached)."""
     with _LOCK:
-        schemas = _SCHEMAS.pop(alias, {})
+        views = _VIEWS.pop(alias, None)
         for k in [k for k in _TYPES if k[0] == alias]:
             del _TYPES[k]
-    for name in schemas.values():
-        if name is not None:
-            con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    if views is not None:
+        con.execute(f"DROP SCHEMA IF EXISTS {views.schema} CASCADE")
 
 
 def _forget_in_child() -> None:
@@ -129,27 +138,48 @@ def _forget_in_child() -> None:
     # name other attachments and whose memory holds none of these views
     global _LOCK
     _LOCK = threading.Lock()
-    _SCHEMAS.clear()
+    _VIEWS.clear()
     _TYPES.clear()
 
 
 os.register_at_fork(after_in_child=_forget_in_child)
 
 
-def _create_views(con, alias: str, data_path: str, snapshot: int) -> str | None:
+def _bring_up(con, alias: str, data_path: str, snapshot: int, views: _Views) -> None:
+    """Replace the views of tables changed since ``views.snapshot`` with ``snapshot``'s
+    (a table left alone keeps its view: the same files, the same inlined rows)."""
+    from analytics import snapshot_cache
+
     con.execute("BEGIN")
     try:
         con.execute(f"USE {alias}")
         current = con.execute("FROM ducklake_current_snapshot(?)", [alias]).fetchall()[0][0]
-        # a commit since the look at the latest: its readers will ask for theirs
-        plan = _read_plan(con, alias, data_path, snapshot) if current == snapshot else {}
+        if current != snapshot:
+            return  # a commit since the look at the latest: its readers bring them up
+        plan = _read_plan(con, alias, data_path, snapshot)
+        changed = [
+            table
+            for table in plan
+            if table not in views.tables
+            or views.snapshot < 0
+            or not snapshot_cache.unchanged(con, alias, views.snapshot, snapshot, [table])
+        ]
     finally:
         con.execute("ROLLBACK")
-    if not plan:
-        return None
-    schema = f"memory.cca_direct_{next(_COUNTER)}"
-    statements = [f"CREATE SCHEMA {schema}"]
-    statements += [f"CREATE VIEW {schema}.{_ident(t)} AS {body}" for t, body in plan.items()]
+    statements = []
+    if views.snapshot < 0:
+        statements += [
+            f"CREATE SCHEMA IF NOT EXISTS {views.schema}",
+            f"CREATE OR REPLACE TABLE {views.schema}.cca_snapshot (snapshot BIGINT)",
+            f"INSERT INTO {views.schema}.cca_snapshot VALUES (-1)",
+        ]
+    statements += [
+        f"CREATE OR REPLACE VIEW {views.schema}.{_ident(t)} AS {plan[t]}" for t in changed
+    ]
+    statements += [
+        f"DROP VIEW IF EXISTS {views.schema}.{_ident(t)}" for t in views.tables - set(plan)
+    ]
+    statements.append(f"UPDATE {views.schema}.cca_snapshot SET snapshot = {int(snapshot)}")
     con.execute("BEGIN")
     try:
         for sql in statements:
@@ -158,7 +188,7 @@ def _create_views(con, alias: str, data_path: str, snapshot: int) -> str | None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return schema
+    views.snapshot, views.tables = snapshot, frozenset(plan)
 
 
 def _catalogue(con, alias: str, sql: str) -> list[tuple]:

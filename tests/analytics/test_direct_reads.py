@@ -111,23 +111,32 @@ def test_the_views_hold_what_ducklake_holds_through_a_store_s_life(tmp_path):
 
 
 def test_a_reader_reads_the_snapshot_it_began_on_through_the_views(tmp_path):
-    """Views made for the latest snapshot are used only by a reader of that snapshot; a
-    commit after they were made gives the next reader views of its own."""
+    """The views are brought up to each new snapshot in place; a reader that began before
+    keeps seeing its own snapshot's views (and rows), a reader after sees the new ones."""
     store = Store(tmp_path / "lake.duckdb")
     with store.writer() as con:
         save_centre(con, Centre("c", timezone="Asia/Riyadh"))
     csv = tmp_path / "calls.csv"
     write_calls_csv(csv, random_calls(4, "Asia/Riyadh", 200))
     ingest_file(store, "calls", csv, "c")
-    with store.reader() as con:
-        before = con.execute("SELECT count(*) FROM calls").fetchall()[0][0]
-        path_before = con.execute("SELECT current_setting('search_path')").fetchall()[0][0]
-    with store.writer() as con:
-        con.execute("DELETE FROM calls WHERE wait_s > 30")
-        gone = con.execute("SELECT count(*) FROM calls").fetchall()[0][0]
-    with store.reader() as con:
-        after = con.execute("SELECT count(*) FROM calls").fetchall()[0][0]
-        path_after = con.execute("SELECT current_setting('search_path')").fetchall()[0][0]
-    assert before == 200 and after == gone < 200
-    assert path_before.startswith("memory.") and path_after.startswith("memory.")
-    assert path_before != path_after
+
+    def through_views(con) -> bool:
+        path = con.execute("SELECT current_setting('search_path')").fetchall()[0][0]
+        return path.startswith("memory.")
+
+    count = "SELECT count(*) FROM calls"
+    with store.reader() as before:
+        assert before.execute(count).fetchall()[0][0] == 200 and through_views(before)
+        with store.writer() as con:
+            con.execute("DELETE FROM calls WHERE wait_s > 30")
+            left = con.execute(count).fetchall()[0][0]
+        assert left < 200
+        with store.reader() as after:
+            assert through_views(after)
+            assert after.execute(count).fetchall()[0][0] == left
+            lake = after.execute(f"SELECT count(*) FROM {store.alias}.main.calls").fetchall()
+            assert lake[0][0] == left
+        assert before.execute(count).fetchall()[0][0] == 200  # its own snapshot still
+        assert (
+            before.execute(f"SELECT count(*) FROM {store.alias}.main.calls").fetchall()[0][0] == 200
+        )
