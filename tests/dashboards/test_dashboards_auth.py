@@ -265,3 +265,18 @@ def test_a_load_older_than_the_refresh_interval_is_flagged(seed_store, tmp_path)
         seen[name] = "stale-warning" in response.text
         assert "as-of-load" in response.text
     assert seen == {"fresh": False, "stale": True}
+
+
+def test_the_page_preloads_the_chart_chunks_its_content_will_ask_for(app):
+    """The index names Mantine's chart chunks for preloading, and each is served: a
+    renamed chunk in a new dash-mantine-components would be a 404 here, not a silent
+    extra round trip on every first load."""
+    import re
+
+    client = app.server.test_client()
+    client_log_in(client, "manager")
+    page = client.get("/").get_data(as_text=True)
+    preloaded = re.findall(r'<link rel="preload" as="script" href="([^"]+)">', page)
+    assert len(preloaded) == 3
+    for href in preloaded:
+        assert client.get(href).status_code == 200, href
