@@ -177,7 +177,8 @@ def read(
     (DuckLake's ``ducklake_table_insertions``). An answer kept for an earlier snapshot is
     grown to this one when every snapshot between only inserted rows into that table and
     changed none of the others: after a feed's commit of a few calls, the topics of a
-    centre's ten million are those of before and of the few.
+    centre's ten million are those of before and of the few. ``grow`` returns None when
+    the rows inserted do not tell (the answer is then read whole).
 
     The answer is shared: callers must not change it (return tuples, or copy)."""
     entry = _OPEN.get(id(con))
@@ -259,7 +260,8 @@ def _grown(con, alias: str, snapshot: int, key: Hashable, tables, grows) -> Any:
         old = kept[since][key]
     if not _only_inserted(con, alias, since, snapshot, tables, table):
         return _MISSING
-    return grow(old, since + 1, snapshot)
+    found = grow(old, since + 1, snapshot)
+    return _MISSING if found is None else found
 
 
 def unchanged(con, alias: str, since: int, until: int, tables: Sequence[str]) -> bool:

@@ -28,6 +28,7 @@ remember the rollup.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -340,8 +341,34 @@ def summary(
                     codes.setdefault(name, set()).add(code)
         return {name: tuple(sorted(found)) for name, found in codes.items()}, quarters
 
+    def grow(old, first: int, last: int):
+        # deltas only ever added: a key whose sum was not 0 stays so (sums never go below
+        # 0) unless a delta takes calls away, and one that was 0 has calls if it gained
+        dims = ", ".join(ROLLUP_DIMENSIONS)
+        added = con.execute(
+            f"SELECT {dims}, quarter, n FROM ducklake_table_insertions(?, 'main', "
+            "'call_interval_deltas', ?, ?) WHERE centre_id = ? AND n <> 0",
+            [snapshot_cache.database_of(con), first, last, centre_id],
+        ).fetchall()
+        if any(row[-1] < 0 for row in added):
+            return None  # calls taken away: a code or quarter-hour may have none left
+        codes = {name: set(found) for name, found in old[0].items()}
+        quarters = list(old[1])
+        for *values, quarter, _n in added:
+            for name, code in zip(ROLLUP_DIMENSIONS, values, strict=True):
+                if code is not None:
+                    codes.setdefault(name, set()).add(code)
+            at = bisect.bisect_left(quarters, quarter)
+            if at == len(quarters) or quarters[at] != quarter:
+                quarters.insert(at, quarter)
+        return {name: tuple(sorted(found)) for name, found in codes.items()}, tuple(quarters)
+
     return snapshot_cache.read(
-        con, ("rollup summary", centre_id), compute, tables=("call_interval_deltas",)
+        con,
+        ("rollup summary", centre_id),
+        compute,
+        tables=("call_interval_deltas",),
+        grows=("call_interval_deltas", grow),
     )
 
 

@@ -291,6 +291,54 @@ def test_the_shared_copies_grow_with_calls_added_and_stay_the_scans_own(tmp_path
     assert ("calls copy", True) not in grown and ("rollup copy", True) in grown
 
 
+def test_the_rollups_summary_grows_with_calls_added_and_is_read_whole_when_some_go(
+    tmp_path, monkeypatch
+):
+    """After a load that only adds calls, the summary kept for the snapshot before is
+    grown by the deltas inserted; after calls are taken away it is read whole (a code may
+    have lost its last call). Each time it is what plain SQL over the calls says."""
+    store = store_of_random_calls(tmp_path, "summary_grows", "sa", "Asia/Riyadh", 10, 300)
+    grown = []
+    plain_grown = snapshot_cache._grown
+
+    def spied(*args):
+        found = plain_grown(*args)
+        if args[3][0] == "rollup summary":
+            grown.append(found is not snapshot_cache._MISSING)
+        return found
+
+    monkeypatch.setattr(snapshot_cache, "_grown", spied)
+
+    def check() -> None:
+        with store.reader() as con:
+            codes, quarters = rollup.summary(con, "sa")
+            for dim in rollup.ROLLUP_DIMENSIONS:
+                plain = con.execute(
+                    f"SELECT DISTINCT {dim} FROM calls WHERE {dim} IS NOT NULL ORDER BY 1"
+                ).fetchall()
+                assert codes.get(dim, ()) == tuple(row[0] for row in plain), dim
+            plain = con.execute(
+                "SELECT DISTINCT CAST(floor(epoch(arrived_at) / 900) AS BIGINT) FROM calls "
+                "ORDER BY 1"
+            ).fetchall()
+            assert quarters == tuple(row[0] for row in plain)
+
+    check()
+    more = tmp_path / "more.csv"
+    extra = random_calls(11, "Asia/Riyadh", 80, first_id=70_000)
+    for row in extra[:5]:
+        row["category"] = "newcomer"
+    write_calls_csv(more, extra)
+    ingest_file(store, "calls", more, "sa", timezone="Asia/Riyadh")
+    check()
+    assert grown[-1] is True
+    with store.writer() as con:
+        with changing_calls(con, "sa") as calls:
+            calls.delete("category = 'newcomer'")
+    check()
+    assert grown[-1] is False
+
+
 def test_the_rollups_summary_is_what_the_calls_say(tmp_path):
     """``rollup.summary``: each routing dimension's codes and every quarter-hour with calls,
     as plain SQL over the calls says, also after calls were taken away."""
