@@ -83,13 +83,23 @@ def mirrored(fig, lang: str, *, time_axis: str = "x"):
     return fig
 
 
+# A title longer than this goes on more lines: plotly does not wrap one, and on a phone
+# (a 390 px screen) a one-line title was cut at both ends.
+TITLE_LINE = 38
+
+
+def _title_lines(title: str | None) -> list[str]:
+    return textwrap.wrap(title, TITLE_LINE) or [title] if title else []
+
+
 def _base_layout(height: int, title: str | None) -> dict:
+    lines = _title_lines(title)
     return {
         "template": "plotly_white",
         "font": {"family": FONT, "size": 13, "color": "#343a40"},
-        "height": height,
-        "margin": {"l": 48, "r": 48, "t": 40 if title else 12, "b": 40},
-        "title": {"text": title, "x": 0.5, "font": {"size": 15}} if title else None,
+        "height": height + 18 * max(len(lines) - 1, 0),
+        "margin": {"l": 48, "r": 48, "t": 22 + 18 * len(lines) if lines else 12, "b": 40},
+        "title": {"text": "<br>".join(lines), "x": 0.5, "font": {"size": 15}} if lines else None,
         "legend": {"orientation": "h", "y": -0.18},
         "hoverlabel": {"font": {"family": FONT}},
         "colorway": PALETTE,
@@ -318,10 +328,14 @@ def heatmap(
         trace["colorbar"]["title"] = {"text": legend, "side": "top", "font": {"size": 12}}
     fig = base(figure([trace]), title=title, height=height)
     fig["layout"]["yaxis"]["autorange"] = "reversed"  # first weekday on top
-    # the hours only, upright: rotated "16:30" labels were cut to "16:3"
+    # the hours only, upright (rotated "16:30" labels were cut to "16:3"), and every
+    # second or third of a long day: ten or more labels ran into each other on a phone
     hours = [v for v in x if str(v).endswith(":00")]
     if hours and len(hours) < len(x):
-        fig["layout"]["xaxis"].update({"tickvals": hours, "tickangle": 0})
+        # a target's colour bar has a title and takes more of the width
+        wide = 6 if target is None else 4
+        step = 1 if len(hours) <= wide else 2 if len(hours) <= 2 * wide else 3
+        fig["layout"]["xaxis"].update({"tickvals": hours[::step], "tickangle": 0})
     if is_rtl(lang):
         fig["layout"]["xaxis"]["autorange"] = "reversed"
         fig["layout"]["yaxis"]["side"] = "right"

@@ -129,7 +129,8 @@ def test_heat_maps_are_coloured_by_the_target_and_say_it(served_seed, page):
     assert month["abandon_rate"] > 0.07
     # a volume cell is the period's total of calls, without decimals
     offered = figure(page, "intraday-heat-offered")
-    assert "total of September 2026" in offered["layout"]["title"]["text"]
+    title = offered["layout"]["title"]["text"]
+    assert "total of September 2026" in title.replace("<br>", " ")  # wrapped for a phone
     heat = offered["data"][0]
     assert heat["hovertemplate"] == "%{y} %{x}: %{customdata}<extra></extra>"
     cells = [
