@@ -89,7 +89,19 @@ TITLE_LINE = 38
 
 
 def _title_lines(title: str | None) -> list[str]:
-    return textwrap.wrap(title, TITLE_LINE) or [title] if title else []
+    """``title`` on lines of at most about ``TITLE_LINE`` characters: at its own break
+    (" — ", ": ", ", ") when both parts fit, else in lines of even length (a date or
+    "caller category" was split with one word left over on the second line)."""
+    if not title:
+        return []
+    if len(title) <= TITLE_LINE:
+        return [title]
+    for sep in (" — ", ": ", ", "):
+        head, found, tail = title.partition(sep)
+        if found and len(head) < TITLE_LINE and 0 < len(tail) <= TITLE_LINE:
+            return [head + found.rstrip(), tail]
+    lines = math.ceil(len(title) / TITLE_LINE)
+    return textwrap.wrap(title, math.ceil(len(title) / lines) + 4) or [title]
 
 
 def _base_layout(height: int, title: str | None) -> dict:

@@ -346,3 +346,26 @@ def test_a_charts_values_carry_their_unit_in_the_form_of_their_number():
     assert days["layout"]["yaxis"]["title"]["text"] == "أيام عمل"
     # a mean shown without decimals takes the form of the number shown ("1 call")
     assert charts.valued([0.97, None], units.calls("en"), "en", 0) == ["1 call", None]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Agents: actual (staffing table) against required (Erlang A)",
+        "SL 12 s — Wednesday 30 September 2026",
+        "Open tickets by age, at 30 Sep 2026 23:59",
+        "المكالمات الواردة عبر الزمن حسب فئة المتصل",
+        "مستوى الخدمة 12 ث — الأربعاء 30 سبتمبر 2026",
+        "Calls offered in each half hour: total of September 2026",
+    ],
+)
+def test_a_long_chart_title_fits_a_phone_on_lines_that_keep_its_words(title):
+    """A 390 px card holds about 40 characters of title: longer ones go on lines of
+    about that length, each word whole and in order, no word left alone on a line."""
+    from dashboards.charts import TITLE_LINE, _title_lines
+
+    lines = _title_lines(title)
+    assert " ".join(lines).split() == title.split()
+    if len(title) > TITLE_LINE:
+        assert len(lines) == 2 and all(len(line.split()) >= 2 for line in lines), lines
+    assert all(len(line) <= TITLE_LINE + 4 for line in lines), lines
