@@ -248,20 +248,41 @@ def test_kpis_sharing_one_read_of_the_rollup_are_the_scans_own(tmp_path, monkeyp
             con.execute(f"FROM {copies.pop()}")
 
 
+def _growth(monkeypatch) -> list[tuple[str, bool]]:
+    """A list that records, for each answer ``snapshot_cache`` tries to grow, its key's
+    name and whether it was grown (else read whole)."""
+    growth: list[tuple[str, bool]] = []
+    plain = snapshot_cache._grown
+
+    def spied(con, alias, snapshot, key, tables, grows):
+        found = plain(con, alias, snapshot, key, tables, grows)
+        growth.append((key[0], found is not snapshot_cache._MISSING))
+        return found
+
+    monkeypatch.setattr(snapshot_cache, "_grown", spied)
+    return growth
+
+
+def _assert_summary_is_the_calls_own(con, centre_id: str):
+    """``rollup.summary`` against plain SQL over the calls: each routing dimension's codes
+    and every quarter-hour with calls; returns the summary."""
+    codes, quarters = rollup.summary(con, centre_id)
+    for dim in rollup.ROLLUP_DIMENSIONS:
+        plain = con.execute(
+            f"SELECT DISTINCT {dim} FROM calls WHERE {dim} IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        assert codes.get(dim, ()) == tuple(row[0] for row in plain), dim
+    arrivals = con.execute("SELECT arrived_at FROM calls").fetchall()
+    assert quarters == tuple(sorted({rollup.quarter_of(row[0]) for row in arrivals}))
+    return codes, quarters
+
+
 def test_the_shared_copies_grow_with_calls_added_and_stay_the_scans_own(tmp_path, monkeypatch):
     """A page's copies of the rollup and of the longest waits are kept per snapshot; after
     a load that only adds calls, the next reader's copies are the old ones grown by the
     rows inserted (not read whole again), and every answer is still the calls' scan's."""
     store = store_of_random_calls(tmp_path, "grown", "sa", "Asia/Riyadh", 8, 400)
-    grown = []
-    plain_grown = snapshot_cache._grown
-
-    def spied(con, alias, snapshot, key, tables, grows):
-        found = plain_grown(con, alias, snapshot, key, tables, grows)
-        grown.append((key[0], found is not snapshot_cache._MISSING))
-        return found
-
-    monkeypatch.setattr(snapshot_cache, "_grown", spied)
+    grown = _growth(monkeypatch)
 
     def compare() -> None:
         with store.reader() as con:
@@ -298,30 +319,11 @@ def test_the_rollups_summary_grows_with_calls_added_and_is_read_whole_when_some_
     grown by the deltas inserted; after calls are taken away it is read whole (a code may
     have lost its last call). Each time it is what plain SQL over the calls says."""
     store = store_of_random_calls(tmp_path, "summary_grows", "sa", "Asia/Riyadh", 10, 300)
-    grown = []
-    plain_grown = snapshot_cache._grown
-
-    def spied(*args):
-        found = plain_grown(*args)
-        if args[3][0] == "rollup summary":
-            grown.append(found is not snapshot_cache._MISSING)
-        return found
-
-    monkeypatch.setattr(snapshot_cache, "_grown", spied)
+    growth = _growth(monkeypatch)
 
     def check() -> None:
         with store.reader() as con:
-            codes, quarters = rollup.summary(con, "sa")
-            for dim in rollup.ROLLUP_DIMENSIONS:
-                plain = con.execute(
-                    f"SELECT DISTINCT {dim} FROM calls WHERE {dim} IS NOT NULL ORDER BY 1"
-                ).fetchall()
-                assert codes.get(dim, ()) == tuple(row[0] for row in plain), dim
-            plain = con.execute(
-                "SELECT DISTINCT CAST(floor(epoch(arrived_at) / 900) AS BIGINT) FROM calls "
-                "ORDER BY 1"
-            ).fetchall()
-            assert quarters == tuple(row[0] for row in plain)
+            _assert_summary_is_the_calls_own(con, "sa")
 
     check()
     more = tmp_path / "more.csv"
@@ -331,12 +333,12 @@ def test_the_rollups_summary_grows_with_calls_added_and_is_read_whole_when_some_
     write_calls_csv(more, extra)
     ingest_file(store, "calls", more, "sa", timezone="Asia/Riyadh")
     check()
-    assert grown[-1] is True
+    assert growth[-1] == ("rollup summary", True)
     with store.writer() as con:
         with changing_calls(con, "sa") as calls:
             calls.delete("category = 'newcomer'")
     check()
-    assert grown[-1] is False
+    assert growth[-1] == ("rollup summary", False)
 
 
 def test_the_rollups_summary_is_what_the_calls_say(tmp_path):
@@ -347,12 +349,5 @@ def test_the_rollups_summary_is_what_the_calls_say(tmp_path):
         with changing_calls(con, "sa") as calls:  # every visitor's call goes
             calls.delete("category = 'visitor'")
     with store.reader() as con:
-        codes, quarters = rollup.summary(con, "sa")
-        for dim in rollup.ROLLUP_DIMENSIONS:
-            plain = con.execute(
-                f"SELECT DISTINCT {dim} FROM calls WHERE {dim} IS NOT NULL ORDER BY 1"
-            ).fetchall()
-            assert codes.get(dim, ()) == tuple(r[0] for r in plain)
-        arrivals = con.execute("SELECT arrived_at FROM calls").fetchall()
-        assert quarters == tuple(sorted({rollup.quarter_of(r[0]) for r in arrivals}))
+        codes, _quarters = _assert_summary_is_the_calls_own(con, "sa")
         assert "visitor" not in codes["category"]

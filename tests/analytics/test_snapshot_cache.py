@@ -183,6 +183,19 @@ def test_readers_asking_at_once_wait_for_one_answer(tmp_path):
     assert len(asked) == 1
 
 
+def _other_process(store: Store, *statements: str) -> None:
+    """``statements`` committed by a DuckDB of its own attached to ``store``, as another
+    process's would be (this process's kept values know nothing of them)."""
+    con = extensions.connect("ducklake", "sqlite_scanner")
+    try:
+        con.execute(store._attach_sql("other"))
+        con.execute("USE other")
+        for sql in statements:
+            con.execute(sql)
+    finally:
+        con.close()
+
+
 def test_an_answer_is_carried_only_past_snapshots_that_left_its_tables_alone(tmp_path):
     """Another process's commits, each checked against plain SQL: an answer over the labels
     is carried past a commit of calls, read again after one of labels; one that names no
@@ -209,30 +222,21 @@ def test_an_answer_is_carried_only_past_snapshots_that_left_its_tables_alone(tmp
         assert kept == truth
         return kept
 
-    def other(*statements):
-        con = extensions.connect("ducklake", "sqlite_scanner")
-        try:
-            con.execute(store._attach_sql("other"))
-            con.execute("USE other")
-            for sql in statements:
-                con.execute(sql)
-        finally:
-            con.close()
-
     assert answers() == {"labels": 0, "calls": 1, "untold": 0}
     asked.clear()
-    other(
+    _other_process(
+        store,
         "INSERT INTO calls (centre_id, call_id, arrived_at, outcome, wait_s) "
-        "VALUES ('ruh', 'b', TIMESTAMPTZ '2024-03-01 09:00:00+03', 'answered', 2)"
+        "VALUES ('ruh', 'b', TIMESTAMPTZ '2024-03-01 09:00:00+03', 'answered', 2)",
     )
     assert answers() == {"labels": 0, "calls": 2, "untold": 0}
     assert asked == ["calls", "labels"]  # the labels' answer carried; the untold read again
     asked.clear()
-    other("INSERT INTO labels VALUES ('ruh', 'category', 'x', 'en', 'X')")
+    _other_process(store, "INSERT INTO labels VALUES ('ruh', 'category', 'x', 'en', 'X')")
     assert answers() == {"labels": 1, "calls": 2, "untold": 1}
     assert asked == ["labels", "labels"]
     asked.clear()
-    other("CREATE TABLE scratch (x INTEGER)")
+    _other_process(store, "CREATE TABLE scratch (x INTEGER)")
     answers()
     assert sorted(asked) == ["calls", "labels", "labels"]  # a created table: nothing carried
 
@@ -277,16 +281,6 @@ def test_a_growing_answer_takes_in_only_the_rows_inserted_since(tmp_path):
             assert kept == tuple(sorted(con.execute(sql).fetchall()))
             return {t for (t,) in kept}
 
-    def other(*statements):
-        con = extensions.connect("ducklake", "sqlite_scanner")
-        try:
-            con.execute(store._attach_sql("other"))
-            con.execute("USE other")
-            for statement in statements:
-                con.execute(statement)
-        finally:
-            con.close()
-
     def call(call_id, topic):
         return (
             "INSERT INTO calls (centre_id, call_id, arrived_at, outcome, wait_s, topic) VALUES "
@@ -294,13 +288,15 @@ def test_a_growing_answer_takes_in_only_the_rows_inserted_since(tmp_path):
         )
 
     assert topics() == set() and asked == ["whole"]
-    other(call("t1", "fees"))
-    other(call("t2", "visas"), call("t3", "fees"))
+    _other_process(store, call("t1", "fees"))
+    _other_process(store, call("t2", "visas"), call("t3", "fees"))
     assert topics() == {"fees", "visas"}
     assert asked == ["whole", "grown 3"]  # two commits (three snapshots): only their calls
-    other("DELETE FROM calls WHERE call_id = 't2'")
+    _other_process(store, "DELETE FROM calls WHERE call_id = 't2'")
     assert topics() == {"fees"}
     assert asked[-1] == "whole"  # a deletion: read whole
-    other("INSERT INTO labels VALUES ('ruh', 'topic', 'fees', 'en', 'Fees')", call("t4", "id"))
+    _other_process(
+        store, "INSERT INTO labels VALUES ('ruh', 'topic', 'fees', 'en', 'Fees')", call("t4", "id")
+    )
     assert topics() == {"fees", "id"}
     assert asked[-1] == "whole"  # another table the answer reads changed: read whole
