@@ -5,12 +5,13 @@ that table's file lists, deletions, statistics and inlined rows from the catalog
 through ``sqlite_scanner``, some 40 SQLite statements and 7-20 ms a scan, where the same
 query on a plain DuckDB file takes 1-2 ms (docs/stores.md, "What a statement costs").
 A snapshot never changes, so what it holds can be read once: which Parquet files, which
-inlined rows. A reader of the latest snapshot of a SQLite store gets, for each table in
-``TABLES``, a temporary view of the same name over exactly those files
-(``read_parquet``) and those inlined rows (one ``sqlite_query`` on the catalogue DuckLake
-has attached, so it is the same SQLite library and the same file's locks). Unqualified
-names find the temporary view first; a statement on ``<alias>.main.<table>`` still goes
-through DuckLake.
+inlined rows. The process keeps, per SQLite store, a schema of its in-memory database
+holding a view of the same name for each table in ``TABLES`` over exactly those files
+(``read_parquet``, less deleted rows) and those inlined rows (one ``sqlite_query`` on the
+catalogue DuckLake has attached, so it is the same SQLite library and the same file's
+locks), and ``cca_snapshot``, the snapshot they are of. A reader whose snapshot is the
+views' puts them first on its search path; a statement on ``<alias>.main.<table>`` still
+goes through DuckLake.
 
 A table is left to DuckLake (no view) whenever its snapshot holds what this module does
 not reproduce: a file with rows of snapshots after the one read (``partial_max``), a
@@ -52,7 +53,7 @@ TABLES = (
     "live_feed_health",
 )
 
-ON = True  # the tests turn it off to compare with DuckLake's own scans
+ON = True  # off: every reader scans through DuckLake (to time or compare the two ways)
 
 _INLINED_NAME = re.compile(r"^ducklake_inlined_data_[0-9]+_[0-9]+$")
 _LOCK = threading.Lock()

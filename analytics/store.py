@@ -410,11 +410,16 @@ class Store:
 
     # ----------------------------------------------------------------- attaching
 
+    @property
+    def _data_dir(self) -> str:
+        """A file store's data directory as DuckLake is given it (absolute, ending in /)."""
+        return str(Path(self.data_path).resolve()) + os.sep
+
     def _attach_sql(self, alias: str, snapshot_time: dt.datetime | None = None) -> str:
         options = []
         if self.url is None:
             catalogue = f"ducklake:sqlite:{self.path.resolve()}"
-            options += [f"DATA_PATH {_literal(str(Path(self.data_path).resolve()) + os.sep)}"]
+            options += [f"DATA_PATH {_literal(self._data_dir)}"]
             options += ["OVERRIDE_DATA_PATH true"]
             # readers never block the writer (WAL); a commit waits for another's
             options += ["META_JOURNAL_MODE 'WAL'", f"META_BUSY_TIMEOUT {BUSY_TIMEOUT_MS}"]
@@ -786,8 +791,7 @@ class Store:
             return
         views = None
         if self.url is None:
-            data_path = str(Path(self.data_path).resolve()) + os.sep
-            views = direct_reads.latest_views(_engine().cursor, self._alias(), data_path)
+            views = direct_reads.latest_views(_engine().cursor, self._alias(), self._data_dir)
         con, alias = self._cursor()
         snapshot_cache.opened(con, alias, writer=False)
         try:

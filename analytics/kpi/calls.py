@@ -659,21 +659,13 @@ def _shared_deltas(con, q: _CountQuery) -> str | None:
     if not shared.lo <= rollup.quarter_of(lo) <= rollup.quarter_of(hi) <= shared.hi:
         return None
     if shared.name is None:
-        where, params = (
-            "centre_id = ? AND quarter >= ? AND quarter < ?",
-            [
-                shared.centre_id,
-                shared.lo,
-                shared.hi,
-            ],
-        )
         rows = _kept_copy(
             con,
             ("rollup copy", shared.centre_id, shared.lo, shared.hi),
             "call_interval_deltas",
             "*",
-            where,
-            params,
+            "centre_id = ? AND quarter >= ? AND quarter < ?",
+            [shared.centre_id, shared.lo, shared.hi],
         )
         shared.name = f"cca_deltas_{secrets.token_hex(4)}"
         con.register(shared.name, rows)
