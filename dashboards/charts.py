@@ -344,15 +344,21 @@ def heatmap(
     # second or third of a long day: ten or more labels ran into each other on a phone
     hours = [v for v in x if str(v).endswith(":00")]
     if hours and len(hours) < len(x):
-        # a target's colour bar has a title and takes more of the width
-        wide = 6 if target is None else 4
-        step = 1 if len(hours) <= wide else 2 if len(hours) <= 2 * wide else 3
+        # the colour bar takes a fifth of a phone's width: five labels at most
+        step = 1 if len(hours) <= 5 else 2 if len(hours) <= 8 else 3
         fig["layout"]["xaxis"].update({"tickvals": hours[::step], "tickangle": 0})
     if is_rtl(lang):
         fig["layout"]["xaxis"]["autorange"] = "reversed"
         fig["layout"]["yaxis"]["side"] = "right"
         fig["layout"]["margin"]["r"] = 90  # the weekdays' names whole ("الخميس")
         trace["colorbar"].update({"x": -0.08, "xanchor": "right"})
+        if legend:
+            # its title on two lines, and room for it left of the bar: on one line it lay
+            # over the map's first columns
+            head, _, tail = legend.partition(" ")
+            trace["colorbar"]["title"]["text"] = f"{head}<br>{tail}" if tail else head
+            trace["colorbar"]["x"] = -0.12
+            fig["layout"]["margin"]["l"] = 80
     return fig
 
 
