@@ -69,6 +69,7 @@ from analytics.kpi.buckets import (
 )
 from analytics.kpi.catalogue import SL_VARIANTS
 from analytics.kpi.catalogue import names as catalogue_names
+from analytics.kpi.longest_waits import LongestWaits
 from analytics.periods import Period
 from analytics.records import CALL_TEXTS
 
@@ -577,8 +578,17 @@ def _rollup_counts(
     if q.interval is not None:
         key_types.append("TIMESTAMP" if q.interval in ("month", "hijri-month") else "BIGINT")
     copy = _shared_calls(con, q, plan)
-    sql, params = _p90_query(raw, plan, key_types, copy or "calls")
-    if copy is not None or q.dates is not None or not _read_only(con):
+    if copy is not None:  # the page's copy, sorted: each group's ranks picked (longest_waits)
+        bucket = None
+        if q.interval is not None:
+            key_sql = raw_select[-1].rsplit(" AS ", 1)[0]
+            if key_types[-1] == "TIMESTAMP":
+                key_sql = f"epoch_us({key_sql})"
+            bucket = copy.bucket_codes(con, key_sql, raw_join, [*raw_params, *raw_join_params])
+        p90 = copy.p90(plan, q.dims, bucket, *q.period.bounds(q.centre.tz), q.flt)
+        return counts, lambda: p90
+    sql, params = _p90_query(raw, plan, key_types)
+    if q.dates is not None or not _read_only(con):
         rows = con.execute(sql, params).fetchall()
     else:
         started = threading.Event()
@@ -595,7 +605,7 @@ class _Shared:
     """A block's promise (``sharing_rollup``): the centre's rollup rows of quarters
     [lo, hi), read once when a query first needs them, registered as ``name``; its
     answered calls of instants [calls_lo, calls_hi) that waited longer than
-    ``calls_floor`` seconds, read when a percentile first needs them, as ``calls_name``."""
+    ``calls_floor`` seconds, read when a percentile first needs them, as ``calls``."""
 
     centre_id: str
     lo: int
@@ -604,7 +614,7 @@ class _Shared:
     calls_lo: dt.datetime | None = None
     calls_hi: dt.datetime | None = None
     calls_floor: float | None = None
-    calls_name: str | None = None
+    calls: LongestWaits | None = None
 
 
 _SHARED: dict[int, _Shared] = {}  # id(connection) -> the block it is in
@@ -642,12 +652,11 @@ def sharing_rollup(
             _SHARED.pop(id(con), None)
         else:
             _SHARED[id(con)] = previous
-        for name in (shared.name, shared.calls_name):
-            if name is not None:
-                try:
-                    con.unregister(name)
-                except Exception:  # noqa: BLE001 - a closed connection has nothing to unregister
-                    pass
+        if shared.name is not None:
+            try:
+                con.unregister(shared.name)
+            except Exception:  # noqa: BLE001 - a closed connection has nothing to unregister
+                pass
 
 
 def _shared_deltas(con, q: _CountQuery) -> str | None:
@@ -672,31 +681,35 @@ def _shared_deltas(con, q: _CountQuery) -> str | None:
     return shared.name
 
 
-def _kept_copy(con, key: tuple, table: str, columns: str, where: str, params: list):
+def _kept_copy(con, key: tuple, table: str, columns: str, where: str, params: list, kept=None):
     """``SELECT columns FROM table WHERE where`` as an Arrow table, kept per snapshot
     (``snapshot_cache.read``) and grown by the rows inserted since when the table only
     gained rows (a live feed's commits add calls and rollup deltas): the copy a page's
-    queries share is then read once, not after every commit."""
+    queries share is then read once, not after every commit. ``kept``: a class that
+    holds the rows (made from them, and ``grown(added)``) instead of the bare table."""
+    import pyarrow as pa
 
     def whole():
-        return con.execute(f"SELECT {columns} FROM {table} WHERE {where}", params).to_arrow_table()
+        rows = con.execute(f"SELECT {columns} FROM {table} WHERE {where}", params).to_arrow_table()
+        return rows if kept is None else kept(rows)
 
     def grow(old, first: int, last: int):
-        import pyarrow as pa
-
+        names = (old if kept is None else old.rows).column_names
         added = con.execute(
-            f"SELECT {', '.join(old.column_names)} FROM "
+            f"SELECT {', '.join(names)} FROM "
             f"ducklake_table_insertions(?, 'main', '{table}', ?, ?) WHERE {where}",
             [snapshot_cache.database_of(con), first, last, *params],
         ).to_arrow_table()
+        if kept is not None:
+            return old.grown(added)
         return pa.concat_tables([old, added.cast(old.schema)]) if added.num_rows else old
 
     return snapshot_cache.read(con, key, whole, tables=(table,), grows=(table, grow))
 
 
-def _shared_calls(con, q: _CountQuery, plan) -> str | None:
-    """The name of the block's copy of the calls when it holds every call the percentile
-    of ``q`` read as ``plan`` says needs (made now if the block has none yet)."""
+def _shared_calls(con, q: _CountQuery, plan) -> LongestWaits | None:
+    """The block's copy of the calls when it holds every call the percentile of ``q``
+    read as ``plan`` says needs (made now if the block has none yet)."""
     shared = _SHARED.get(id(con))
     if (
         shared is None
@@ -710,7 +723,7 @@ def _shared_calls(con, q: _CountQuery, plan) -> str | None:
     if not shared.calls_lo <= lo <= hi <= shared.calls_hi:
         return None
     floor = plan[0]
-    if shared.calls_name is None:
+    if shared.calls is None:
         # the rollup answers only queries by and filtered on its dimensions: those columns
         columns = ", ".join(rollup.ROLLUP_DIMENSIONS)
         rows = _kept_copy(
@@ -721,10 +734,10 @@ def _shared_calls(con, q: _CountQuery, plan) -> str | None:
             "centre_id = ? AND outcome = 'answered' AND arrived_at >= ? AND arrived_at < ? "
             "AND wait_s > ?",
             [shared.centre_id, shared.calls_lo, shared.calls_hi, floor],
+            kept=LongestWaits,
         )
-        shared.calls_name, shared.calls_floor = f"cca_calls_{secrets.token_hex(4)}", floor
-        con.register(shared.calls_name, rows)
-    return shared.calls_name if floor >= shared.calls_floor else None
+        shared.calls, shared.calls_floor = rows, floor
+    return shared.calls if floor >= shared.calls_floor else None
 
 
 def _p90_plan(counts: list[tuple], n_keys: int, within_s: Sequence[float]):
@@ -782,7 +795,7 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
     rank_params += [[ranks[key][i] for key in keys] for i in range(3)]
     on = " AND ".join(f"t.{a} IS NOT DISTINCT FROM r.{a}" for a in aliases) or "TRUE"
     if aliases or longest < SORT_FROM:  # each group's list of its longest waits
-        picked = "t.top[r.lo] + r.frac * (t.top[r.hi] - t.top[r.lo])"
+        picked = "t.top[r.lo] * (1 - r.frac) + t.top[r.hi] * r.frac"
         inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])
         sql = (
             f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
@@ -792,7 +805,7 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
         return sql, [*select_params, longest, *params, floor_s, *rank_params]
     # each group's waits above the floor numbered longest first, the two ranks picked
     at_lo = "max(t.wait_s) FILTER (WHERE t.rn = r.lo)"
-    picked = f"{at_lo} + r.frac * (max(t.wait_s) FILTER (WHERE t.rn = r.hi) - {at_lo})"
+    picked = f"{at_lo} * (1 - r.frac) + max(t.wait_s) FILTER (WHERE t.rn = r.hi) * r.frac"
     partition = f"PARTITION BY {', '.join(aliases)} " if aliases else ""
     keyed = ", ".join([*select, "c.wait_s AS wait_s"])
     numbered = ", ".join(
