@@ -19,7 +19,10 @@ Riyadh centre, built once under benchmarks/.data/ by ``benchmarks/kpi.py``'s
 * the first Overview load in Debian's Chromium (Playwright) on a new browser context
   (no cache) and a new snapshot: from navigation until the headline tiles are on
   screen, and the same once the browser has the scripts cached and the snapshot's
-  answers are kept; ratio to the limit.
+  answers are kept; ratio to the limit. "On screen" is read on the page's own clock
+  (``performance.now()``, which starts at navigation): the first frame painted after
+  the offered tile is in the document. When Playwright's ``wait_for_selector`` saw it
+  is printed beside it: that adds the driver's polling and round trips.
 
 The machine's load average is printed: on a shared machine every figure is inflated.
 
@@ -162,17 +165,41 @@ def time_callbacks(app, other, runs: int) -> list[tuple[str, float, float, float
     return results
 
 
-def first_load(app, other) -> tuple[float, float]:
+# In the page: when the headline tile is first in the document, then the first frame
+# painted after it (a task queued from the next animation frame runs after that paint),
+# in ms on the page's own clock, which starts at navigation.
+SHOWN_SCRIPT = """
+window.ccaShownAt = null;
+new MutationObserver(function (changes, observer) {
+  if (document.querySelector(%r)) {
+    observer.disconnect();
+    requestAnimationFrame(function () {
+      setTimeout(function () { window.ccaShownAt = performance.now(); }, 0);
+    });
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+HEADLINE = "#overview-period [data-kpi='offered']"
+
+
+def first_load(app, other) -> list[tuple[float, float]]:
+    """[(painted, seen)] in seconds for the first load and a cached one: painted on the
+    page's clock (navigation start to the frame that shows the headline tile), seen
+    when Playwright's ``wait_for_selector`` returned (adds the driver's polling and
+    round trips, 0.2-0.35 s here)."""
     with served(app, threads=6) as url, logged_in_page(url, 1440, 1000) as page:
+        page.context.add_init_script(SHOWN_SCRIPT % HEADLINE)
         loads = []
         for i in range(2):  # the first with empty caches, then cached scripts and answers
             if i == 0:
                 other.commit()
             started = time.perf_counter()
             page.goto(url + "/" + QUERY)
-            page.wait_for_selector("#overview-period [data-kpi='offered']", timeout=60_000)
-            loads.append(time.perf_counter() - started)
-    return loads[0], loads[1]
+            page.wait_for_selector(HEADLINE, timeout=60_000)
+            seen = time.perf_counter() - started
+            page.wait_for_function("window.ccaShownAt !== null", timeout=60_000)
+            loads.append((page.evaluate("window.ccaShownAt") / 1000, seen))
+    return loads
 
 
 def main() -> None:
@@ -200,11 +227,12 @@ def main() -> None:
             f"slowest p95: cold {worst_cold * 1000:.0f} ms = {worst_cold / LIMIT_S:.2f} x, "
             f"warm {worst_warm * 1000:.0f} ms = {worst_warm / LIMIT_S:.2f} x the {limit} limit"
         )
-        cold, warm = first_load(app, other)
+        (cold, cold_seen), (warm, warm_seen) = first_load(app, other)
         print(
-            f"first Overview load in Chromium: {cold:.2f} s, empty caches and a new snapshot "
-            f"({cold / FIRST_LOAD_LIMIT_S:.2f} x the {FIRST_LOAD_LIMIT_S:.0f} s limit); "
-            f"{warm:.2f} s cached ({warm / FIRST_LOAD_LIMIT_S:.2f} x)"
+            f"first Overview load in Chromium, empty caches and a new snapshot: shown after "
+            f"{cold:.2f} s ({cold / FIRST_LOAD_LIMIT_S:.2f} x the {FIRST_LOAD_LIMIT_S:.0f} s "
+            f"limit; Playwright saw it after {cold_seen:.2f} s); cached: {warm:.2f} s "
+            f"({warm / FIRST_LOAD_LIMIT_S:.2f} x; seen after {warm_seen:.2f} s)"
         )
 
 
