@@ -14,6 +14,7 @@ The HTML page carries ``<html lang dir>`` from the URL's ``lang`` (``ar`` gives
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import json
 import pkgutil
@@ -151,3 +152,17 @@ def create_app(store: Store | str | Path | None = None, settings: Settings | Non
     app.layout = _shell
     headers.install(app, secure=settings.secure_cookies)
     return app
+
+
+def freeze_startup_objects() -> None:
+    """Move every object made so far (modules, the app, its layouts and registries:
+    they live as long as the server) out of the garbage collector's reach
+    (``gc.freeze``), so that a full collection walks only what requests made since.
+
+    Why: a full collection during a request walked them all. Measured on the Overview
+    of 10M calls after other processes' commits: 3 requests in 16 took a 105-125 ms
+    pause, the slowest requests of the run; frozen, the longest pause was 6 ms.
+    ``cca serve`` calls this once the app is built.
+    """
+    gc.collect()
+    gc.freeze()

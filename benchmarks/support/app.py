@@ -14,6 +14,7 @@ from pathlib import Path
 from analytics.appstate import AppState
 from analytics.store import Store
 from dashboards import Settings, create_app
+from dashboards.app import freeze_startup_objects
 from dashboards.auth import add_user
 
 USER = "bench"
@@ -29,7 +30,9 @@ def bench_app(store: Store, tmp: Path):
     """The dashboards app over ``store``, its users in ``tmp/app.sqlite``: ``USER``, an admin."""
     state = AppState(tmp / "app.sqlite")
     add_user(state, USER, PASSWORD, "admin")
-    return create_app(store, Settings(app_state=state.path, secret_key="bench"))
+    app = create_app(store, Settings(app_state=state.path, secret_key="bench"))
+    freeze_startup_objects()  # as ``cca serve`` does
+    return app
 
 
 @contextmanager

@@ -51,6 +51,7 @@ def handle(args) -> int:
     from analytics.errors import UserError
     from analytics.store import Store, StoreError, hold_catalogues
     from dashboards import Settings, create_app
+    from dashboards.app import freeze_startup_objects
 
     hold_catalogues()  # it reads all day, beside feeds committing every second
     store = Store(args.db)
@@ -70,6 +71,7 @@ def handle(args) -> int:
             trusted_proxies=max(0, getattr(args, "trusted_proxies", 0)),
         ),
     )
+    freeze_startup_objects()  # no full collection walks the app's own objects again
     # the planner's simulation workers take seconds to start: start them now, not on the
     # first "Simulate"
     import threading
