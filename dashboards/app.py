@@ -55,13 +55,9 @@ THEME = {
 
 
 # The chart chunks Mantine loads only when a page's content first shows a chart (the
-# tiles' sparklines, the trend): fetched with the page instead, not one round trip after
+# Overview's trend): fetched with the page instead, not one round trip after
 # its content arrived (a first Overview load waited some 80-100 ms for them).
-_PRELOADED_CHUNKS = (
-    "dash_mantine_components-charts-shared.js",
-    "async-Sparkline.js",
-    "async-LineChart.js",
-)
+_PRELOADED_CHUNKS = ("dash_mantine_components-charts-shared.js", "async-LineChart.js")
 
 
 class _DashboardsDash(Dash):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import dash_mantine_components as dmc
 from dash import html
 
 from analytics.exports.i18n import Labels
@@ -170,15 +169,9 @@ def kpi_tile(
             values.reverse()
         body.append(
             html.Div(
-                dmc.Sparkline(
-                    data=values,
-                    h=44,
-                    w="100%",
-                    curveType="linear",
-                    color=charts.STATUS_COLOURS[status],
-                    fillOpacity=0.12,
-                    strokeWidth=1.6,
-                    connectNulls=False,
+                html.Img(
+                    src=charts.sparkline_src(values, charts.STATUS_COLOURS[status]),
+                    alt="",
                 ),
                 className="kpi-spark",
                 title=f"{date(spark[0][0], lang, 'short')} – {date(spark[0][-1], lang, 'short')}",

@@ -193,8 +193,9 @@ def build(ctx: PageContext):
 
 def month_chart(ctx: PageContext, months: list[dict]):
     """Month by month: the service level, answer rate and abandon rate (in %) with their
-    targets as labelled lines (the Overview's trend over months). A Mantine chart, like
-    the tiles' sparklines: the Overview loads no plotly.js (seconds on a first load)."""
+    targets as labelled lines (the Overview's trend over months). A Mantine chart (the
+    tiles' sparklines are images): the Overview loads no plotly.js (seconds on a first
+    load)."""
     w, labels = ctx.w, ctx.labels
     sl = headline_kpis(ctx)[2]
     names = [sl, "answer_rate_excl_short", "abandon_rate"]

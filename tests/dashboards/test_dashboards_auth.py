@@ -277,6 +277,6 @@ def test_the_page_preloads_the_chart_chunks_its_content_will_ask_for(app):
     client_log_in(client, "manager")
     page = client.get("/").get_data(as_text=True)
     preloaded = re.findall(r'<link rel="preload" as="script" href="([^"]+)">', page)
-    assert len(preloaded) == 3
+    assert len(preloaded) == 2
     for href in preloaded:
         assert client.get(href).status_code == 200, href

@@ -369,3 +369,31 @@ def test_a_long_chart_title_fits_a_phone_on_lines_that_keep_its_words(title):
     if len(title) > TITLE_LINE:
         assert len(lines) == 2 and all(len(line.split()) >= 2 for line in lines), lines
     assert all(len(line) <= TITLE_LINE + 4 for line in lines), lines
+
+
+def test_a_sparkline_is_the_values_line_broken_where_one_is_missing():
+    """A tile's sparkline (an SVG image): one line and one filled area per run of values,
+    the highest value at the top, the lowest at the bottom, a lone value as a short dash
+    and a flat series in the middle."""
+    from urllib.parse import unquote
+    from xml.etree import ElementTree
+
+    from dashboards.charts import sparkline_src
+
+    def paths(values) -> list[dict]:
+        src = sparkline_src(values, "#2f9e44")
+        assert src.startswith("data:image/svg+xml,")
+        svg = ElementTree.fromstring(unquote(src.split(",", 1)[1]))
+        return [p.attrib for p in svg.iter("{http://www.w3.org/2000/svg}path")]
+
+    def points(d: str) -> list[tuple[float, float]]:
+        return [tuple(map(float, p.split(","))) for p in d.lstrip("M").split()]
+
+    drawn = paths([0.5, 0.9, None, 0.7, None, None, 0.6, 0.8])
+    lines = [p["d"] for p in drawn if p["fill"] == "none"]
+    assert len(drawn) == 6 and len(lines) == 3  # three runs: [0.5, 0.9], [0.7], [0.6, 0.8]
+    assert points(lines[0]) == [(0, 96.0), (1, 4.0)]  # lowest at the bottom, highest on top
+    assert [x for x, _ in points(lines[1])] == [2.7, 3.3]  # the lone 0.7: a dash at x=3
+    assert all(p["stroke"] == "#2f9e44" for p in drawn if p["fill"] == "none")
+    flat = [p["d"] for p in paths([3, 3, 3]) if p["fill"] == "none"]
+    assert points(flat[0]) == [(0, 50.0), (1, 50.0), (2, 50.0)]
