@@ -153,10 +153,11 @@ def test_bars_carry_units_without_si_prefixes_and_one_site_is_a_sentence(served_
     assert "Seef head office" in page.inner_text("#sites-one")
     assert page.locator("#sites-calls-chart").count() == 0  # no single huge bar
     assert "settings" not in text.lower()  # no settings error shown to a manager
+    page.wait_for_selector(".js-plotly-plot text.bartext")  # plotly.js draws after the content
     labels = page.locator(".js-plotly-plot text.bartext").all_text_contents()
     assert labels and all(re.fullmatch(r"1 contact|[\d,]+ contacts", t) for t in labels), labels
     page.goto(served_seed.url + "/tickets" + SEPT)
-    page.wait_for_selector("#tickets-ageing .js-plotly-plot")
+    page.wait_for_selector("#tickets-ageing text.bartext")
     bars = page.locator("#tickets-ageing text.bartext").all_text_contents()
     assert bars and all(re.fullmatch(r"1 ticket|[\d,]+ tickets", t) for t in bars), bars
 
@@ -564,6 +565,7 @@ def check_what_a_manager_reads(page, path: str, lang: str) -> None:
         note = page.inner_text("#intraday-no-projection")
         assert "cca" not in note and "--" not in note, note
         assert ("forecast" in note) if lang == "en" else not LATIN.search(note), note
+        page.wait_for_selector("#intraday-day-sl .legendtext")
         legend = page.locator("#intraday-day-sl .legendtext").all_text_contents()
         assert legend and "80.0%" in legend[0], legend
     if path == "/tickets":
