@@ -595,6 +595,8 @@ def _rollup_counts(
             bucket = copy.bucket_codes(con, key_sql, raw_join, [*raw_params, *raw_join_params])
         p90 = copy.p90(plan, q.dims, bucket, *q.period.bounds(q.centre.tz), q.flt)
         return counts, lambda: p90
+    if plan is not None and not _prunes_enough(counts, n_keys, plan, q.thresholds):
+        plan = None  # most answered calls waited longer than the floor: read them all
     sql, params = _p90_query(raw, plan, key_types)
     if q.dates is not None or not _read_only(con):
         rows = con.execute(sql, params).fetchall()
@@ -876,6 +878,24 @@ def _p90_plan(counts: list[tuple], n_keys: int, within_s: Sequence[float]):
         else:
             return within_s[i], max(lo for lo, _, _ in ranks.values()), ranks
     return None
+
+
+# Above this share of answered calls waiting longer than the floor, a plan's read is
+# slower than DuckDB's quantile over every answered call of each group: keeping each
+# group's longest waits (a heap of a tenth of the group) costs more than selecting one
+# rank. Measured on the lake (calls of one month): 74% above the floor, by category
+# 68 ms planned against 38 ms plain, by day 39 against 34; 13% above, by hour 29
+# against 41, by day 27 against 38, the total 20 against 35.
+PRUNED_SHARE = 0.5
+
+
+def _prunes_enough(counts: list[tuple], n_keys: int, plan, within_s: Sequence[float]) -> bool:
+    """Whether ``plan`` reads at most ``PRUNED_SHARE`` of the answered calls."""
+    column = n_keys + 3 + list(within_s).index(plan[0])
+    answered = [row for row in counts if row[n_keys] == "answered" and row[n_keys + 1]]
+    total = sum(row[n_keys + 1] for row in answered)
+    above = sum(row[n_keys + 1] - row[column] for row in answered)
+    return above <= PRUNED_SHARE * total
 
 
 def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tuple[str, list]:

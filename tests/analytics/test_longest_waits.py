@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 from analytics.kpi.buckets import interval_key_sql, local_us_sql
-from analytics.kpi.calls import _p90_plan
+from analytics.kpi.calls import _p90_plan, _prunes_enough
 from analytics.kpi.longest_waits import LongestWaits
 
 ZONE = zoneinfo.ZoneInfo("Europe/London")  # summer time from 31 March 2024, 01:00 UTC
@@ -122,3 +122,15 @@ def test_a_floor_keeps_only_the_waits_above_it_and_ranks_count_from_the_longest(
     assert plan is not None and plan[0] == 30.0
     above = calls.filter(pa.compute.greater(calls.column("wait_s"), 30.0))
     assert LongestWaits(above).p90(plan, ("category",), None, lo, hi, {}) == expected
+
+
+def test_a_plan_is_read_only_when_it_leaves_out_at_least_half_the_answered_calls():
+    """``_prunes_enough``: reading the waits above the floor pays only when most answered
+    calls are under it (rows: key, outcome, answered, short, within 12 s, within 30 s)."""
+    thresholds = [12.0, 30.0]
+    few_above = [("a", "answered", 100, 0, 60, 85), ("b", "answered", 50, 0, 20, 44)]
+    plan = _p90_plan(few_above, 1, thresholds)
+    assert plan[0] == 30.0 and _prunes_enough(few_above, 1, plan, thresholds)  # 21 of 150
+    many_above = [("a", "answered", 100, 0, 2, 30), ("b", "abandoned", 400, 0, 400, 400)]
+    plan = _p90_plan(many_above, 1, thresholds)
+    assert plan[0] == 30.0 and not _prunes_enough(many_above, 1, plan, thresholds)  # 70 of 100
