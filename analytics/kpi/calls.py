@@ -701,22 +701,8 @@ def _shared_deltas(con, q: _CountQuery) -> str | None:
 # count from the page's copy summed per local day.
 _DAY_INTERVALS = (None, "day", "week", "month", "hijri-month")
 _DAY_US = 86_400_000_000
-# the rollup's sums, as the day copy holds them per local day
-_DAY_SUMS = (
-    "n",
-    "n_short",
-    "n_within_1",
-    "n_within_2",
-    "n_within_3",
-    "n_within_4",
-    "wait_sum",
-    "talk_sum",
-    "hold_sum",
-    "acw_sum",
-    "n_talk",
-    "n_hold",
-    "n_acw",
-)
+# the rollup's counts and sums, as the day copy holds them per local day
+_DAY_SUMS = (*rollup.DELTA_COUNTS, *rollup.DELTA_SUMS)
 
 
 def _local_day_us(day: dt.date) -> int:
@@ -802,8 +788,7 @@ def _kept_days(con, shared: _Shared, centre: Centre):
     )
 
 
-# The rollup's columns, as its deltas are inserted (``rollup``'s refresh).
-_DELTA_COLUMNS = ("centre_id", "quarter", "outcome", *rollup.ROLLUP_DIMENSIONS, *_DAY_SUMS)
+_DELTA_COLUMNS = (*rollup.DELTA_KEYS, *_DAY_SUMS)
 
 
 def _inserted_deltas(con, shared: _Shared, first: int, last: int):
@@ -932,16 +917,16 @@ def _prunes_enough(counts: list[tuple], n_keys: int, plan, within_s: Sequence[fl
     return above <= PRUNED_SHARE * total
 
 
-def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tuple[str, list]:
+def _p90_query(raw, plan, key_types: Sequence[str]) -> tuple[str, list]:
     """SQL and parameters of the 90th percentile of answered waits per group, read
-    from the calls (``table``) as ``plan`` (from ``_p90_plan``) says; rows are (*group
+    from the calls as ``plan`` (from ``_p90_plan``) says; rows are (*group
     key, p90).
     The pruned read gets each group's ranks as list parameters, unnested: no table to
     register, so it can run on another connection without Python's help."""
     select, select_params, join, where, params = raw
     if plan is None:
         columns = ", ".join([*select, "quantile_cont(c.wait_s, 0.9)"])
-        sql = f"SELECT {columns} FROM {table} c{join} WHERE {where} GROUP BY ALL"
+        sql = f"SELECT {columns} FROM calls c{join} WHERE {where} GROUP BY ALL"
         return sql, [*select_params, *params]
     floor_s, longest, ranks = plan
     keys = list(ranks)
@@ -963,7 +948,7 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
         inner = ", ".join([*select, "max(c.wait_s, ?) AS top"])
         sql = (
             f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
-            f"FROM (SELECT {inner} FROM {table} c{join} WHERE {where} AND c.wait_s > ? "
+            f"FROM (SELECT {inner} FROM calls c{join} WHERE {where} AND c.wait_s > ? "
             f"GROUP BY ALL) t JOIN (SELECT {', '.join(unnested)}) r ON {on}"
         )
         return sql, [*select_params, longest, *params, floor_s, *rank_params]
@@ -978,7 +963,7 @@ def _p90_query(raw, plan, key_types: Sequence[str], table: str = "calls") -> tup
     grouped = ", ".join([*(f"t.{a}" for a in aliases), "r.lo", "r.hi", "r.frac"])
     sql = (
         f"SELECT {', '.join([*(f't.{a}' for a in aliases), picked])} "
-        f"FROM (SELECT {numbered} FROM (SELECT {keyed} FROM {table} c{join} "
+        f"FROM (SELECT {numbered} FROM (SELECT {keyed} FROM calls c{join} "
         f"WHERE {where} AND c.wait_s > ?)) t "
         f"JOIN (SELECT {', '.join(unnested)}) r ON {on} AND t.rn IN (r.lo, r.hi) "
         f"GROUP BY {grouped}"

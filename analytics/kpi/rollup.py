@@ -42,6 +42,17 @@ QUARTER_S = 900
 QUARTER_US = QUARTER_S * 1_000_000
 ROLLUP_DIMENSIONS = ("category", "queue", "site", "channel")
 ROLLUP_THRESHOLDS = 4  # columns n_within_1..4
+# The deltas' columns: a key, then counts and sums that add up across rows.
+DELTA_KEYS = ("centre_id", "quarter", "outcome", *ROLLUP_DIMENSIONS)
+DELTA_COUNTS = (
+    "n",
+    "n_short",
+    *(f"n_within_{i + 1}" for i in range(ROLLUP_THRESHOLDS)),
+    "n_talk",
+    "n_hold",
+    "n_acw",
+)
+DELTA_SUMS = ("wait_sum", "talk_sum", "hold_sum", "acw_sum")
 
 
 def _cut(centre: Centre) -> tuple[list[float], float]:
@@ -169,11 +180,9 @@ def fold(con: duckdb.DuckDBPyConnection) -> int:
     """Fold the rollup's deltas into one row per key (inside a writer; for compaction).
     Rows another writer appends meanwhile are kept: they are not in this snapshot.
     Returns the number of rows after folding."""
-    keys = ", ".join(["centre_id", "quarter", "outcome", *ROLLUP_DIMENSIONS])
-    counts = ["n", "n_short", *(f"n_within_{i + 1}" for i in range(ROLLUP_THRESHOLDS))]
-    counts += ["n_talk", "n_hold", "n_acw"]
+    keys = ", ".join(DELTA_KEYS)
     sums = ", ".join(
-        [f"CAST(sum({c}) AS BIGINT) AS {c}" for c in counts]
+        [f"CAST(sum({c}) AS BIGINT) AS {c}" for c in DELTA_COUNTS]
         + ["sum(wait_sum) AS wait_sum"]
         + [
             f"CASE WHEN sum(n_{k}) <> 0 THEN sum({k}_sum) END AS {k}_sum"
