@@ -492,3 +492,36 @@ def test_a_forked_child_does_not_keep_the_catalogue_hold_alive(tmp_path, monkeyp
         assert holder.returncode == 0 and time.monotonic() - started < 2
     finally:
         os.waitpid(child, 0)
+
+
+def _arrival_encodings(store: Store) -> set[str]:
+    """The encodings of ``arrived_at`` in the store's calls files."""
+    found = set()
+    for f in (Path(store.data_path) / "main" / "calls").rglob("*.parquet"):
+        rows = duckdb.execute(
+            "SELECT encodings FROM parquet_metadata(?) WHERE path_in_schema = 'arrived_at'",
+            [str(f)],
+        ).fetchall()
+        found |= {r[0] for r in rows}
+    return found
+
+
+def test_the_lake_writes_parquet_version_2_and_an_older_store_moves_to_it(tmp_path):
+    store = loaded_store(tmp_path)
+    # the arrival instants, written in order, are stored as deltas (version 2's encoding)
+    assert _arrival_encodings(store) == {"DELTA_BINARY_PACKED"}
+
+    old = Store(tmp_path / "old.duckdb")  # a store of schema version 7, writing version 1
+    with old.writer() as con:
+        con.execute("CALL set_option('parquet_version', 1)")
+        con.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    old.close()
+    f = tmp_path / "c.csv"
+    write_calls_csv(f, random_calls(5, "Asia/Riyadh", 2_000))
+    ingest_file(Store(tmp_path / "old.duckdb"), "calls", f, "ruh", timezone="Asia/Riyadh")
+    reopened = Store(tmp_path / "old.duckdb")
+    with reopened.reader() as con:
+        assert (
+            con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "8"
+        )
+    assert _arrival_encodings(reopened) == {"DELTA_BINARY_PACKED"}
