@@ -594,11 +594,22 @@ class Store:
                 except duckdb.Error:
                     pass
 
-    def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, str]:
-        """A new connection in a transaction on the store (BEGIN first: a USE outside a
-        transaction would read the catalogue's latest snapshot in one of its own)."""
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """A connection of this process's DuckDB outside any transaction (the caller closes
+        it), for work that reads no table of the store before a write: the ingest reads and
+        checks a file into temp tables on it, then writes with ``writer(on=...)``. A table
+        made inside a transaction is scanned by one thread only until that transaction
+        ends; made before it, by all of them."""
+        self._alias()
+        return _engine().cursor()
+
+    def _cursor(
+        self, on: duckdb.DuckDBPyConnection | None = None
+    ) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A new connection (or ``on``) in a transaction on the store (BEGIN first: a USE
+        outside a transaction would read the catalogue's latest snapshot in one of its own)."""
         alias = self._alias()
-        con = _engine().cursor()
+        con = on if on is not None else _engine().cursor()
         con.execute("BEGIN")
         con.execute(f"USE {alias}")
         return con, alias
@@ -624,10 +635,13 @@ class Store:
             os.close(fd)  # releases the lock
 
     @contextmanager
-    def writer(self, message: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(
+        self, message: str | None = None, on: duckdb.DuckDBPyConnection | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection in one transaction, published whole when the block ends (one
         snapshot), or not at all when it raises. ``message``: the snapshot's commit
-        message (``FEED_COMMIT``: a live feed's round, which compaction thins out)."""
+        message (``FEED_COMMIT``: a live feed's round, which compaction thins out).
+        ``on``: a connection from ``connection()`` to write on (left open after)."""
         if self.known_at is not None:
             raise StoreError(
                 f"{self.location} is opened as it stood at {self.known_at.isoformat()} "
@@ -636,7 +650,7 @@ class Store:
         self._alias()
         published: list[snapshot_cache.Open] = []
         with self._write_lock():
-            with self._transaction(published) as con:
+            with self._transaction(published, on) as con:
                 if message is not None:
                     con.execute(
                         "CALL ducklake_set_commit_message(?, 'cca', ?)", [self._alias(), message]
@@ -745,14 +759,16 @@ class Store:
 
     @contextmanager
     def _transaction(
-        self, published: list[snapshot_cache.Open] | None = None
+        self,
+        published: list[snapshot_cache.Open] | None = None,
+        on: duckdb.DuckDBPyConnection | None = None,
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write transaction. ``published``: a writer of a SQLite store (under the write
         lock), whose transaction is appended to it once committed, so that the values it
         read at its snapshot, with its changes, are kept for the snapshot it published
         (``analytics.snapshot_cache``)."""
         keep_values = published is not None and self.url is None
-        con, alias = self._cursor()
+        con, alias = self._cursor(on)
         snapshot_cache.opened(con, alias, writer=True)
         try:
             try:
@@ -778,7 +794,8 @@ class Store:
                     published.append(entry)
         finally:
             snapshot_cache.closed(con)
-            con.close()
+            if on is None:
+                con.close()
 
     @contextmanager
     def reader(self, known_at: dt.datetime | None = None) -> Iterator[duckdb.DuckDBPyConnection]:

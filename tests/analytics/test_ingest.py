@@ -16,11 +16,21 @@ import pytest
 from support.cli import ROOT, run_cca
 from support.kpi import stored_calls, write_many_calls
 
+from analytics import ingest as ingest_module
 from analytics.ingest import IngestError, ingest_file
 from analytics.mapping import ColumnMapping, MappingError, load_mapping
 
 UTC = dt.UTC
 HEADER = "call_id,arrived_at,outcome,wait_s,talk_s,category,caller_id"
+
+
+@pytest.fixture(autouse=True, params=["read inside the write", "read before the write"])
+def when_read(request, monkeypatch):
+    """Every test twice: each file read inside its write's transaction (as small files
+    are) and before that begins (as large ones are, ``EARLY_READ_BYTES``). The commands
+    run in their own processes keep the size rule."""
+    before = request.param == "read before the write"
+    monkeypatch.setattr(ingest_module, "EARLY_READ_BYTES", 0 if before else 10**15)
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
