@@ -4,7 +4,10 @@
    (the process's DuckDB opened and the store attached) at most 100 ms, the larger
    store's figure at most 1.5x the smaller's.
 2. 1,000 one-call commits in a row: at least 20 a second; a reader's KPI query in another
-   process meanwhile against the same query with no writer (it must never wait).
+   process meanwhile against the same query with no writer (it must never wait). Both
+   processes hold the catalogue open as the commands they stand for do (`cca live
+   follow`, `cca serve`: ``analytics.store.hold_catalogues``); without it a transaction
+   that meets the log's checkpoint waits a whole second (docs/stores.md).
 3. First load of a narrow 5M-call CSV at most 2.5x DuckDB's bare ``CREATE TABLE AS SELECT
    * FROM read_csv(...)`` into a plain DuckDB file, the re-load at most 1.8x; peak memory.
 4. KPI queries on the lake against the same queries on a single-file DuckDB copy of the
@@ -68,7 +71,8 @@ print(statistics.median(times), min(times), max(times))
 _COMMITS = """
 import datetime as dt, sys, time
 from analytics.call_log import changing_calls
-from analytics.store import Store
+from analytics.store import Store, hold_catalogues
+hold_catalogues()  # as `cca live follow`, the feed that commits every second, does
 store = Store(sys.argv[1])
 store.initialise()
 n = int(sys.argv[2])
@@ -89,7 +93,8 @@ import sys, time
 from analytics.centres import get_centre
 from analytics.kpi import call_kpis
 from analytics.periods import parse_period
-from analytics.store import Store
+from analytics.store import Store, hold_catalogues
+hold_catalogues()  # as `cca serve`, the dashboards reading beside the feed, does
 store = Store(sys.argv[1])
 store.initialise()
 until = time.monotonic() + float(sys.argv[2])
