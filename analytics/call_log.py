@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import duckdb
@@ -41,6 +41,10 @@ __all__ = [
     "rekey_caller_hashes",
     "save_centre",
 ]
+
+
+# Up to this many rows an insert keeps DuckDB's default row order (see below).
+ORDER_FREE_ROWS = 10_000
 
 
 @contextmanager
@@ -135,40 +139,42 @@ class CallChanges:
         the rollup then gets the deltas of the batch's calls; without it, the centre's
         whole rollup is rebuilt."""
         appending = self._appending() and batch_id is not None
-        with _any_row_order(self.con):
-            if not appending:
+        if not appending:
+            with _any_row_order(self.con):
                 inserted = self.con.execute(
                     f"INSERT INTO calls ({', '.join(columns)}) {select}", params
                 ).fetchall()[0][0]
-                if inserted:
-                    snapshot_cache.put(self.con, ("has calls", self.centre_id), True)
-                    self.whole = True
-                return inserted
-            # The new rows are staged first: their rollup deltas are read from them, not
-            # by finding them again among every stored call of the centre (a one-call
-            # commit would otherwise cost a scan of the whole table).
-            self.con.execute(
-                "CREATE OR REPLACE TEMP TABLE call_log_new AS SELECT * FROM calls LIMIT 0"
-            )
-            try:
-                self.con.execute(
-                    f"INSERT INTO call_log_new ({', '.join(columns)}) {select}", params
-                )
+            if inserted:
+                snapshot_cache.put(self.con, ("has calls", self.centre_id), True)
+                self.whole = True
+            return inserted
+        # The new rows are staged first: their rollup deltas are read from them, not
+        # by finding them again among every stored call of the centre (a one-call
+        # commit would otherwise cost a scan of the whole table).
+        self.con.execute("CREATE OR REPLACE TEMP TABLE call_log_new AS SELECT * FROM calls LIMIT 0")
+        try:
+            staged = self.con.execute(
+                f"INSERT INTO call_log_new ({', '.join(columns)}) {select}", params
+            ).fetchall()[0][0]
+            # the order only costs a large insert something (a feed's round of a few
+            # calls is spared the three statements of changing the setting and back)
+            order = _any_row_order(self.con) if staged > ORDER_FREE_ROWS else nullcontext()
+            with order:
                 inserted = self.con.execute(
                     "INSERT INTO calls SELECT * FROM call_log_new"
                 ).fetchall()[0][0]
-                if inserted:
-                    snapshot_cache.put(self.con, ("has calls", self.centre_id), True)
-                    rollup.add_delta(
-                        self.con,
-                        self._centre(),
-                        "c.centre_id = ?",
-                        [self.centre_id],
-                        +1,
-                        source="call_log_new",
-                    )
-            finally:
-                self.con.execute("DROP TABLE IF EXISTS call_log_new")
+            if inserted:
+                snapshot_cache.put(self.con, ("has calls", self.centre_id), True)
+                rollup.add_delta(
+                    self.con,
+                    self._centre(),
+                    "c.centre_id = ?",
+                    [self.centre_id],
+                    +1,
+                    source="call_log_new",
+                )
+        finally:
+            self.con.execute("DROP TABLE IF EXISTS call_log_new")
         return inserted
 
     def touch(self, first: dt.datetime, last: dt.datetime) -> None:
