@@ -298,13 +298,7 @@ def ingest_file(
             # A validated IANA name (the Centre checks it), so it may be formatted in.
             zoneinfo.ZoneInfo(centre.timezone)
             con.execute(f"SET TimeZone = {literal(centre.timezone)}")
-            salt = snapshot_cache.value(
-                con,
-                "caller salt",
-                lambda: con.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchall()[
-                    0
-                ][0],
-            )
+            salt = snapshot_cache.value(con, "caller salt", lambda: _caller_salt(con))
             # unique even while other loads run (DuckLake has no sequences)
             batch_id = store.claim_batch_id(con)
             result.batch_id = batch_id
@@ -531,6 +525,10 @@ def _writer_connection(
 ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """The caller's writer connection, or a write of its own (on ``on``, if given)."""
     return nullcontext(writer) if writer is not None else store.writer(on=on)
+
+
+def _caller_salt(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT value FROM meta WHERE key = 'caller_salt'").fetchall()[0][0]
 
 
 def _session(con: duckdb.DuckDBPyConnection, memory_limit: str) -> None:
