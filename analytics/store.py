@@ -85,8 +85,13 @@ HOLD_CATALOGUE = False
 THIN_AFTER = dt.timedelta(hours=1)
 THIN_EVERY = dt.timedelta(minutes=15)
 # Rows an insert or delete may hold to be written into the catalogue instead of a
-# Parquet file of its own ("data inlining"): a feed's commits, a centre's settings.
-INLINE_ROWS = 1000
+# Parquet file of its own ("data inlining"): a feed's commits, a centre's settings. More
+# go to a file: a 100-call load wrote its calls into SQLite row by row at commit, and
+# every later scan of the calls read them back through it (1000 before: 100-call loads
+# median 110-156 -> 91-108 ms; docs/measurements.md, "Small loads"). DuckLake's own
+# option for this (``set_option('data_inlining_row_limit', ...)``) crashed DuckDB 1.5.5
+# when set in the transaction that creates a store.
+INLINE_ROWS = 50
 
 
 def store_location(text: str) -> Path | str:
@@ -490,18 +495,12 @@ class Store:
                         engine.holds[self.key] = held
             engine.attached[self.key] = alias
         try:
-            if self._ensure_schema(engine, alias):  # a new store: at its next attach
-                self._ensure_deletion_tables(engine, alias)
+            self._ensure_schema(engine, alias)
+            self._ensure_deletion_tables(engine, alias)
         except BaseException:
             self.close()
             raise
         return alias
-
-    def ensure_deletion_tables(self) -> None:
-        """Give every table its table of inlined deletions now (see below), not at the
-        next attach: for a writer that will commit many times in this process (a live
-        feed on a store it has just created)."""
-        self._ensure_deletion_tables(_engine(), self._alias())
 
     def _ensure_deletion_tables(self, engine: _Engine, alias: str) -> None:
         """Give every table of a SQLite catalogue its (empty) table of inlined deletions.
@@ -512,9 +511,11 @@ class Store:
         a time, four times in each round of a live feed and again in each reader after each
         commit). An existing table is remembered for good. DuckLake creates it itself, with
         this very statement, the first time it inlines a deletion; empty, it holds none.
-        Run when a process attaches a store that existed already (a new store gets them at
-        its next attach: making them costs some 30 ms, which a short-lived store would
-        not win back)."""
+        Without it, a reader that began before a deletion was committed failed when it next
+        scanned the table through DuckLake ("Table with name ducklake_inlined_delete_14
+        does not exist": tests/analytics/test_direct_reads.py, once deletions of more than
+        ``INLINE_ROWS`` rows went to files). Run whenever a process attaches a store, a
+        new one included (some 30 ms once)."""
         if self.url is not None:
             return
         con = engine.cursor()

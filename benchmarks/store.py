@@ -55,13 +55,14 @@ for step, seconds in r.timings.items():
 _SMALL_LOADS = """
 import statistics, sys, time
 from pathlib import Path
-from analytics.ingest import ingest_file
-from analytics.store import Store
+from analytics.ingest import ingest_file, threads_for
+from analytics.store import Store, use_threads
 store = Store(sys.argv[1])
 store.initialise()                      # start-up: DuckDB, extensions, attach
 times = []
 for i in range(int(sys.argv[3])):
     f = Path(sys.argv[2]) / f"small{i}.csv"
+    use_threads(threads_for(f))  # as `cca ingest FILE` does
     t = time.perf_counter()
     ingest_file(store, "calls", f, "bench")
     times.append(time.perf_counter() - t)
@@ -284,9 +285,9 @@ def main() -> None:
             run(_INGEST, str(path), str(big))
             big.unlink()
             folder = scratch / f"small{size}"
-            small_csvs(folder, 5, 10**9)
+            small_csvs(folder, 15, 10**9)
             median, lo, hi = (
-                float(x) for x in run(_SMALL_LOADS, str(path), str(folder), "5").split()
+                float(x) for x in run(_SMALL_LOADS, str(path), str(folder), "15").split()
             )
             small[size] = median
             results.append(

@@ -168,9 +168,6 @@ class Follower:
         # (it is their one writer): a round reads neither back from the store
         self._health: tuple | None = None
         self._waiting_stored: set[str] = set()
-        # every round deletes rows of the live tables: without their (empty) tables of
-        # inlined deletions each round's first delete lists the whole catalogue
-        store.ensure_deletion_tables()
         position = self._restore()
         if source == "-":
             self.reader: FileTail | StdinSource = StdinSource(stdin)

@@ -57,14 +57,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from analytics.errors import UserError
-    from analytics.ingest import IngestError, ingest_file
-    from analytics.store import Store, StoreError
+    from analytics.ingest import IngestError, ingest_file, threads_for
+    from analytics.store import Store, StoreError, use_threads
     from cca.output import emit
 
     inputs = [f for f in args.format if f in INPUT_FORMATS]
     outputs = [f for f in args.format if f in OUTPUT_FORMATS]
     if len(inputs) > 1 or len(outputs) > 1:
         raise UserError("give at most one input format and one output format")
+    use_threads(threads_for(args.file))  # this process loads this one file
     try:
         result = ingest_file(
             Store(args.db),

@@ -32,6 +32,7 @@ BY_SIZE = {
     "test_format_names_the_input_and_the_output_and_may_be_given_twice",
     "test_a_wide_file_of_a_million_calls_loads_and_names_its_one_bad_line",
     "test_a_mapping_with_a_long_in_list_still_names_the_right_line",
+    "test_a_small_file_is_loaded_on_one_thread_a_large_one_on_all",
 }
 
 
@@ -180,6 +181,14 @@ def test_bad_rows_go_to_quarantine_with_line_column_value_and_reason(store, tmp_
     assert "negative" in reasons[0] and "NaN" in reasons[1] and "not a number" in reasons[2]
     assert "answered, abandoned, timeout" in reasons[3] and "before arrived_at" in reasons[6]
     assert r.first_rejects[0].line == 3
+
+
+def test_a_small_file_is_loaded_on_one_thread_a_large_one_on_all(tmp_path):
+    small = write(tmp_path, "small.csv", b"x" * ingest_module.SMALL_FILE_BYTES)
+    large = write(tmp_path, "large.csv", b"x" * (ingest_module.SMALL_FILE_BYTES + 1))
+    assert ingest_module.threads_for(small) == 1
+    assert ingest_module.threads_for(large) is None  # DuckDB's default: one per core
+    assert ingest_module.threads_for(tmp_path / "missing.csv") is None
 
 
 def test_every_row_rejected_exits_1_and_names_the_first_lines(tmp_path):
