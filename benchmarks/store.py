@@ -2,16 +2,20 @@
 
 1. A 100-call load into a store of N calls (default 1M and 10M): the work beyond start-up
    (the process's DuckDB opened and the store attached) at most 100 ms, the larger
-   store's figure at most 1.5x the smaller's.
+   store's figure at most 1.5x the smaller's. The median of 15 loads in one process, run
+   as ``cca ingest FILE`` runs them (DuckDB on one thread for a small file:
+   ``analytics.ingest.threads_for``), once the new store's files are on disk.
 2. 1,000 one-call commits in a row: at least 20 a second; a reader's KPI query in another
    process meanwhile against the same query with no writer (it must never wait). Both
    processes hold the catalogue open as the commands they stand for do (`cca live
    follow`, `cca serve`: ``analytics.store.hold_catalogues``); without it a transaction
-   that meets the log's checkpoint waits a whole second (docs/stores.md).
+   that meets the log's checkpoint waits a whole second (docs/stores.md). The committing
+   one runs DuckDB on one thread, as `cca live follow` does.
 3. First load of a narrow 5M-call CSV at most 2.5x DuckDB's bare ``CREATE TABLE AS SELECT
    * FROM read_csv(...)`` into a plain DuckDB file, the re-load at most 1.8x; peak memory.
 4. KPI queries on the lake against the same queries on a single-file DuckDB copy of the
-   same tables (the previous design): at most 1.2x.
+   same tables (the previous design): at most 1.2x. The best of 7 rounds each, the two
+   in turn.
 5. Bytes on disk against that single file's: at most 1.2x.
 
     python benchmarks/store.py                          # the sizes (slow)

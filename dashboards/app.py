@@ -23,6 +23,7 @@ from pathlib import Path
 import dash
 import dash_mantine_components as dmc
 import flask
+import plotly.io.json
 from dash import Dash, Input, Output, dcc
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -87,6 +88,12 @@ def _shell():
 
 def create_app(store: Store | str | Path | None = None, settings: Settings | None = None) -> Dash:
     """The dashboards over ``store`` (a ``Store`` or a path; default ``CCA_DB``)."""
+    # Dash writes every answer with plotly's JSON writer, which picks orjson when it is
+    # installed; before orjson, plotly walks the whole answer in Python to make it
+    # orjson's (clean_to_json_compatible), and that walk cost more than the standard
+    # library's encoder: the Overview of 10M calls 18 ms against 10, the Categories
+    # page's 14 against 4 (same answers). A process-wide setting of plotly's.
+    plotly.io.json.config.default_engine = "json"
     store = store if isinstance(store, Store) else Store(store)
     settings = settings or Settings()
     state = AppState(settings.app_state) if settings.app_state else AppState.beside(store.path)

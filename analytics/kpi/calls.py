@@ -669,8 +669,8 @@ def sharing_rollup(
         for name in (shared.name, shared.days_name):
             if name is not None:
                 try:
-                    con.unregister(name)
-                except Exception:  # noqa: BLE001 - a closed connection has nothing to unregister
+                    con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+                except duckdb.Error:  # a closed connection has nothing to drop
                     pass
 
 
@@ -692,8 +692,7 @@ def _shared_deltas(con, q: _CountQuery) -> str | None:
             [shared.centre_id, shared.lo, shared.hi],
             inserted=lambda first, last: _inserted_deltas(con, shared, first, last),
         )
-        shared.name = f"cca_deltas_{secrets.token_hex(4)}"
-        con.register(shared.name, rows)
+        shared.name = _shared_table(con, "cca_deltas", rows)
     return shared.name
 
 
@@ -737,9 +736,22 @@ def _shared_days(con, q: _CountQuery) -> str | None:
         if len(changes) - 1 > MAX_OFFSET_CHANGES or not rollup.aligned(changes):
             return None  # a day of the span is not whole quarter-hours: the copy by quarter
         rows = _kept_days(con, shared, q.centre)
-        shared.days_name = f"cca_days_{secrets.token_hex(4)}"
-        con.register(shared.days_name, rows)
+        shared.days_name = _shared_table(con, "cca_days", rows)
     return shared.days_name
+
+
+def _shared_table(con, prefix: str, rows) -> str:
+    """A temp table of ``rows`` (Arrow) on ``con``, for the block's queries; its name.
+    A table, not the Arrow registered as a view: a page's queries group it several times,
+    and DuckDB's own storage is read in two thirds of the time of an Arrow scan (a copy of
+    20,000 rows: 2.5 against 3.9 ms a query)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    con.register(f"{name}_arrow", rows)
+    try:
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    finally:
+        con.unregister(f"{name}_arrow")
+    return name
 
 
 def _kept_days(con, shared: _Shared, centre: Centre):
