@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from analytics import snapshot_cache
+from analytics import direct_reads, snapshot_cache
 from analytics.calendars import BusinessCalendar, registered
 from analytics.centres import Centre
 from analytics.kpi import rollup
@@ -806,14 +806,16 @@ _DELTA_COLUMNS = (*rollup.DELTA_KEYS, *_DAY_SUMS)
 def _inserted_deltas(con, shared: _Shared, first: int, last: int):
     """The block's centre's rollup deltas of its quarters inserted by snapshots
     ``first``..``last``, read once for both copies that grow by them (by quarter-hour
-    and per day: each read of ``ducklake_table_insertions`` costs 5-11 ms of catalogue
-    queries)."""
+    and per day)."""
     key = (first, last)
     if key not in shared.inserted:
+        rows, params = direct_reads.inserted(
+            con, snapshot_cache.database_of(con), "call_interval_deltas", first, last
+        )
         shared.inserted[key] = con.execute(
-            f"SELECT {', '.join(_DELTA_COLUMNS)} FROM ducklake_table_insertions(?, 'main', "
-            "'call_interval_deltas', ?, ?) WHERE centre_id = ? AND quarter >= ? AND quarter < ?",
-            [snapshot_cache.database_of(con), first, last, shared.centre_id, shared.lo, shared.hi],
+            f"SELECT {', '.join(_DELTA_COLUMNS)} FROM {rows} "
+            "WHERE centre_id = ? AND quarter >= ? AND quarter < ?",
+            [*params, shared.centre_id, shared.lo, shared.hi],
         ).to_arrow_table()
     return shared.inserted[key]
 
@@ -837,10 +839,12 @@ def _kept_copy(
         names = (old if kept is None else old.rows).column_names
         added = inserted(first, last) if inserted is not None else None
         if added is None or not set(names) <= set(added.column_names):
+            rows, inserted_params = direct_reads.inserted(
+                con, snapshot_cache.database_of(con), table, first, last
+            )
             added = con.execute(
-                f"SELECT {', '.join(names)} FROM "
-                f"ducklake_table_insertions(?, 'main', '{table}', ?, ?) WHERE {where}",
-                [snapshot_cache.database_of(con), first, last, *params],
+                f"SELECT {', '.join(names)} FROM {rows} WHERE {where}",
+                [*inserted_params, *params],
             ).to_arrow_table()
         added = added.select(names)
         if kept is not None:

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from analytics import snapshot_cache
+from analytics import direct_reads, snapshot_cache
 from analytics.centres import Centre
 
 QUARTER_S = 900
@@ -354,10 +354,12 @@ def summary(
         # deltas only ever added: a key whose sum was not 0 stays so (sums never go below
         # 0) unless a delta takes calls away, and one that was 0 has calls if it gained
         dims = ", ".join(ROLLUP_DIMENSIONS)
+        rows, params = direct_reads.inserted(
+            con, snapshot_cache.database_of(con), "call_interval_deltas", first, last
+        )
         added = con.execute(
-            f"SELECT {dims}, quarter, n FROM ducklake_table_insertions(?, 'main', "
-            "'call_interval_deltas', ?, ?) WHERE centre_id = ? AND n <> 0",
-            [snapshot_cache.database_of(con), first, last, centre_id],
+            f"SELECT {dims}, quarter, n FROM {rows} WHERE centre_id = ? AND n <> 0",
+            [*params, centre_id],
         ).fetchall()
         if any(row[-1] < 0 for row in added):
             return None  # calls taken away: a code or quarter-hour may have none left

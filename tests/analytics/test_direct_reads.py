@@ -65,7 +65,8 @@ def test_the_views_hold_what_ducklake_holds_through_a_store_s_life(tmp_path):
     ingest_file(store, "calls", first, "c")  # Parquet files
     _assert_same(store, viewed={"calls", "call_interval_deltas", "centres"})
 
-    # corrections of 300 calls: rows of those files deleted inline in the catalogue
+    # corrections of 300 calls: rows of those files deleted (more than INLINE_ROWS: in a
+    # deletion file)
     corrected = random_calls(2, "Asia/Riyadh", 300)
     for row, old in zip(corrected, rows[:300], strict=True):
         row["call_id"] = old["call_id"]
@@ -140,3 +141,44 @@ def test_a_reader_reads_the_snapshot_it_began_on_through_the_views(tmp_path):
         assert (
             before.execute(f"SELECT count(*) FROM {store.alias}.main.calls").fetchall()[0][0] == 200
         )
+
+
+def test_the_rows_a_snapshot_inserted_are_ducklake_s_own(tmp_path):
+    """``direct_reads.inserted`` (read straight from the catalogue) gives the rows
+    DuckLake's ``ducklake_table_insertions`` gives, for snapshots that inserted rows in a
+    file of their own (a load) or inlined in the catalogue (a feed's few calls)."""
+    store = Store(tmp_path / "lake.duckdb")
+    with store.writer() as con:
+        save_centre(con, Centre("c", timezone="Asia/Riyadh"))
+    csv = tmp_path / "calls.csv"
+    write_calls_csv(csv, random_calls(5, "Asia/Riyadh", 400))
+    ingest_file(store, "calls", csv, "c")  # a file
+    for i in range(3):  # inlined rows, one commit each
+        with store.writer() as con:
+            con.execute(
+                "INSERT INTO calls (centre_id, call_id, arrived_at, outcome, wait_s, topic) "
+                "VALUES ('c', ?, TIMESTAMPTZ '2024-03-05 09:00:00+00', 'answered', ?, ?)",
+                [f"feed{i}", float(i), f"topic{i}"],
+            )
+    write_calls_csv(csv, random_calls(6, "Asia/Riyadh", 200, first_id=50_000))
+    ingest_file(store, "calls", csv, "c")  # another file, after the inlined rows
+    with store.reader() as con:
+        last = con.execute(f"FROM ducklake_current_snapshot('{store.alias}')").fetchall()[0][0]
+        compared = 0
+        for first in range(1, last + 1):
+            for end in range(first, last + 1):
+                for table in ("calls", "call_interval_deltas"):
+                    direct = direct_reads.insertions(con, store.alias, table, first, end)
+                    assert direct is not None, (table, first, end)
+                    lake = con.execute(
+                        "SELECT * FROM ducklake_table_insertions(?, 'main', ?, ?, ?)",
+                        [store.alias, table, first, end],
+                    ).fetchall()
+                    ours = con.execute(direct).fetchall()
+                    assert sorted(ours, key=repr) == sorted(lake, key=repr), (table, first, end)
+                    compared += len(lake)
+        assert compared > 600
+        rows, params = direct_reads.inserted(con, store.alias, "calls", 1, last)
+        assert not params  # read from the catalogue, not through DuckLake
+        topics = {r[0] for r in con.execute(f"SELECT topic FROM {rows}", params).fetchall()}
+        assert {"topic0", "topic1", "topic2"} <= topics
