@@ -75,6 +75,9 @@ class _Views:
 
 
 _VIEWS: dict[str, _Views] = {}  # alias -> its views
+# (alias, table, first, last) -> insertions' SELECT: what snapshots inserted never changes
+_INSERTED: dict[tuple[str, str, int, int], str | None] = {}
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -138,9 +141,21 @@ def insertions(con: duckdb.DuckDBPyConnection, alias: str, table: str, first: in
     than one schema version): the caller then asks DuckLake."""
     with _LOCK:
         views = _VIEWS.get(alias)
+        known = _INSERTED.get((alias, table, int(first), int(last)), _UNKNOWN)
     if not ON or views is None:
         return None
-    first, last = int(first), int(last)
+    if known is not _UNKNOWN:  # a page asks for the same rows several times
+        return known
+    sql = _insertions(con, alias, views.data_path, table, int(first), int(last))
+    with _LOCK:
+        if len(_INSERTED) >= 64:
+            _INSERTED.pop(next(iter(_INSERTED)))
+        _INSERTED[(alias, table, int(first), int(last))] = sql
+    return sql
+
+
+def _insertions(con, alias: str, data_path: str, table: str, first: int,
+                last: int) -> str | None:  # fmt: skip
     found = _catalogue(
         con,
         alias,
@@ -159,7 +174,7 @@ def insertions(con: duckdb.DuckDBPyConnection, alias: str, table: str, first: in
     inlined = (inlined_names or "").split()
     if len(inlined) > 1 or (inlined and not _INLINED_NAME.match(inlined[0])):
         return None
-    directory = _join(_join(views.data_path, s_path, int(s_rel)), t_path, int(t_rel))
+    directory = _join(_join(data_path, s_path, int(s_rel)), t_path, int(t_rel))
     paths = []
     for path, rel, partial, mapping, key, fmt in _catalogue(
         con,
@@ -211,6 +226,8 @@ def drop(con: duckdb.DuckDBPyConnection, alias: str) -> None:
         views = _VIEWS.pop(alias, None)
         for k in [k for k in _TYPES if k[0] == alias]:
             del _TYPES[k]
+        for k in [k for k in _INSERTED if k[0] == alias]:
+            del _INSERTED[k]
     if views is not None:
         con.execute(f"DROP SCHEMA IF EXISTS {views.schema} CASCADE")
 
@@ -222,6 +239,7 @@ def _forget_in_child() -> None:
     _LOCK = threading.Lock()
     _VIEWS.clear()
     _TYPES.clear()
+    _INSERTED.clear()
 
 
 os.register_at_fork(after_in_child=_forget_in_child)

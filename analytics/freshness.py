@@ -12,7 +12,7 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
-from analytics import snapshot_cache
+from analytics import direct_reads, snapshot_cache
 from analytics.calendars import BusinessCalendar
 from analytics.centres import Centre
 from analytics.kpi import rollup
@@ -67,8 +67,24 @@ def call_span(con, centre: Centre) -> tuple[dt.datetime, dt.datetime] | None:
             [centre.centre_id, first, first + quarter, centre.centre_id, last, last + quarter],
         ).fetchone()
 
+    def grow(old, first_snapshot: int, last_snapshot: int):
+        # calls only added since (a feed's commits): the span widens to the new ones
+        rows, params = direct_reads.inserted(
+            con, snapshot_cache.database_of(con), "calls", first_snapshot, last_snapshot
+        )
+        lo, hi = con.execute(
+            f"SELECT min(arrived_at), max(arrived_at) FROM {rows} WHERE centre_id = ?",
+            [*params, centre.centre_id],
+        ).fetchone()
+        if lo is None:
+            return old
+        if old[0] is None:
+            return lo, hi
+        return min(old[0], lo), max(old[1], hi)
+
+    # the span is the calls' alone (the rollup only finds it faster)
     first, last = snapshot_cache.read(
-        con, ("call span", centre.centre_id), compute, tables=CALL_TABLES
+        con, ("call span", centre.centre_id), compute, tables=("calls",), grows=("calls", grow)
     )
     if first is None:
         return None
@@ -95,12 +111,24 @@ def latest_call(con, centre: Centre, before: dt.datetime | None = None) -> dt.da
         return None
     if before is None or span[1] < before:
         return span[1].astimezone(centre.tz)
+
     # a cut inside the data (a report's end, a past day)
+    def grow(old, first_snapshot: int, last_snapshot: int):
+        rows, params = direct_reads.inserted(
+            con, snapshot_cache.database_of(con), "calls", first_snapshot, last_snapshot
+        )
+        added = con.execute(
+            f"SELECT max(arrived_at) FROM {rows} WHERE centre_id = ? AND arrived_at < ?",
+            [*params, centre.centre_id, before],
+        ).fetchone()[0]
+        return old if added is None or (old is not None and old >= added) else added
+
     latest = snapshot_cache.read(
         con,
         ("latest call before", centre.centre_id, before),
         lambda: _latest(con, centre, before),
-        tables=CALL_TABLES,
+        tables=("calls",),
+        grows=("calls", grow),
     )
     return latest.astimezone(centre.tz) if latest is not None else None
 

@@ -174,7 +174,7 @@ def read(
     ``grows``: (one of ``tables``, ``grow``) for an answer that rows added to that table
     can only add to (the distinct codes of a column) and that ``grow(answer, first,
     last)`` brings up to date with the rows inserted in snapshots ``first`` to ``last``
-    (DuckLake's ``ducklake_table_insertions``). An answer kept for an earlier snapshot is
+    (``direct_reads.inserted``). An answer kept for an earlier snapshot is
     grown to this one when every snapshot between only inserted rows into that table and
     changed none of the others: after a feed's commit of a few calls, the topics of a
     centre's ten million are those of before and of the few. ``grow`` returns None when

@@ -144,15 +144,33 @@ def test_the_latest_call_before_an_instant_from_the_rollup_is_the_calls_own(tmp_
         dt.datetime(2024, 3, 1, 10, 5, tzinfo=zone),
         dt.datetime(2024, 3, 2, tzinfo=zone),
     ]
-    with store.reader() as con:
-        centre = get_centre(con, "ruh")
-        span = freshness.call_span(con, centre)
-        assert span == con.execute("SELECT min(arrived_at), max(arrived_at) FROM calls").fetchone()
-        for cut in cuts:
-            expected = con.execute(
-                "SELECT max(arrived_at) FROM calls WHERE arrived_at < ?", [cut]
-            ).fetchone()[0]
-            assert freshness.latest_call(con, centre, before=cut) == expected, cut
+
+    def check():
+        with store.reader() as con:
+            centre = get_centre(con, "ruh")
+            span = freshness.call_span(con, centre)
+            assert (
+                span == con.execute("SELECT min(arrived_at), max(arrived_at) FROM calls").fetchone()
+            )
+            for cut in cuts:
+                expected = con.execute(
+                    "SELECT max(arrived_at) FROM calls WHERE arrived_at < ?", [cut]
+                ).fetchone()[0]
+                assert freshness.latest_call(con, centre, before=cut) == expected, cut
+
+    check()
+    # calls added before, inside and after those: the answers kept for the snapshot
+    # before are grown by the calls inserted since (direct_reads.inserted)
+    added = ["07:30:00", "09:00:00", "11:00:00"]
+    path.write_text(
+        "call_id,arrived_at,outcome,wait_s\n"
+        + "".join(f"n{i},2024-03-01T{t}+03:00,answered,1\n" for i, t in enumerate(added)),
+        encoding="utf-8",
+    )
+    ingest_file(store, "calls", path, "ruh")
+    cuts += [dt.datetime.fromisoformat(f"2024-03-01T{t}+03:00") for t in added]
+    cuts.append(dt.datetime(2024, 3, 1, 9, 30, tzinfo=zone))
+    check()
 
 
 def test_readers_asking_at_once_wait_for_one_answer(tmp_path):
