@@ -259,3 +259,23 @@ def test_a_screen_lists_no_category_without_calls_in_the_period(store):
         assert [(r["topic"], r["offered"]) for r in drilled] == [(None, 2)]  # calls, not zeros
         october = queries.categories(con, centre, parse_period("2026-10"), {})["by_category"]
         assert [(r["category"], r["offered"]) for r in october] == [(None, 1)]  # real calls
+
+
+def test_whether_a_period_has_calls_is_read_from_the_rollup_s_quarter_hours(con, centre):
+    """The empty-page notice asks whether a period has calls; the rollup's list of
+    quarter-hours with calls answers without a query, and must agree with the count."""
+    from dashboards.freshness import _calls_in
+
+    periods = [
+        parse_period(p)
+        for p in ("2026-09", "2026-10", "2026-08", "2026-01..2026-12", "2025-09", "1448-03H")
+    ]
+    periods += [parse_period(f"2026-09-{d:02d}") for d in range(1, 31)]
+    seen = set()
+    for period in periods:
+        known = _calls_in(con, centre, period)
+        assert known is not None, period.label  # whole local days: quarter-hours
+        offered = call_kpis(con, centre, period=period, percentile=False)[0]["offered"]
+        assert known == (offered > 0), period.label
+        seen.add(known)
+    assert seen == {True, False}
