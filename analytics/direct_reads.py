@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from analytics import snapshot_cache
+
 # The tables readers scan often (the KPI layer, the dashboards, the wallboard).
 TABLES = (
     "calls",
@@ -209,11 +211,12 @@ def _insertions(con, alias: str, data_path: str, table: str, first: int,
     return " UNION ALL ".join(parts)
 
 
-def inserted(con: duckdb.DuckDBPyConnection, alias: str, table: str, first: int,
+def inserted(con: duckdb.DuckDBPyConnection, table: str, first: int,
              last: int) -> tuple[str, list]:  # fmt: skip
     """(a FROM-clause relation, its parameters) of the rows inserted into ``table`` by
-    snapshots ``first`` to ``last`` of the store attached as ``alias``: ``insertions``
-    where it can, else DuckLake's ``ducklake_table_insertions``."""
+    snapshots ``first`` to ``last`` of the store ``con`` reads: ``insertions`` where it
+    can, else DuckLake's ``ducklake_table_insertions``."""
+    alias = snapshot_cache.database_of(con)
     direct = insertions(con, alias, table, first, last)
     if direct is not None:
         return f"({direct})", []
@@ -248,8 +251,6 @@ os.register_at_fork(after_in_child=_forget_in_child)
 def _bring_up(con, alias: str, data_path: str, snapshot: int, views: _Views) -> None:
     """Replace the views of tables changed since ``views.snapshot`` with ``snapshot``'s
     (a table left alone keeps its view: the same files, the same inlined rows)."""
-    from analytics import snapshot_cache
-
     con.execute("BEGIN")
     try:
         con.execute(f"USE {alias}")

@@ -16,6 +16,7 @@ from analytics import direct_reads, snapshot_cache
 from analytics.calendars import BusinessCalendar
 from analytics.centres import Centre
 from analytics.kpi import rollup
+from analytics.periods import Period
 
 # what an answer about a centre's calls reads: the calls, the rollup and its cut
 CALL_TABLES = ("calls", "call_interval_deltas", "call_interval_state")
@@ -69,9 +70,7 @@ def call_span(con, centre: Centre) -> tuple[dt.datetime, dt.datetime] | None:
 
     def grow(old, first_snapshot: int, last_snapshot: int):
         # calls only added since (a feed's commits): the span widens to the new ones
-        rows, params = direct_reads.inserted(
-            con, snapshot_cache.database_of(con), "calls", first_snapshot, last_snapshot
-        )
+        rows, params = direct_reads.inserted(con, "calls", first_snapshot, last_snapshot)
         lo, hi = con.execute(
             f"SELECT min(arrived_at), max(arrived_at) FROM {rows} WHERE centre_id = ?",
             [*params, centre.centre_id],
@@ -89,6 +88,23 @@ def call_span(con, centre: Centre) -> tuple[dt.datetime, dt.datetime] | None:
     if first is None:
         return None
     return first.astimezone(dt.UTC), last.astimezone(dt.UTC)
+
+
+def has_calls_in(con, centre: Centre, period: Period) -> bool | None:
+    """Whether ``period`` has calls of the centre, from the rollup's list of its
+    quarter-hours with calls (kept per snapshot and grown by a feed's commits; the
+    dashboards read it on every page for their filters): no query. None when that
+    cannot tell (no rollup, a period that does not start and end on a quarter-hour)."""
+    summary = rollup.summary(con, centre.centre_id)
+    if summary is None:
+        return None
+    lo, hi = period.bounds(centre.tz)
+    first, last = rollup.quarter_of(lo), rollup.quarter_of(hi)
+    if rollup.quarter_start(first) != lo or rollup.quarter_start(last) != hi:
+        return None
+    quarters = summary[1]
+    at = bisect.bisect_left(quarters, first)
+    return at < len(quarters) and quarters[at] < last
 
 
 def first_ticket(con, centre: Centre) -> dt.datetime | None:
@@ -114,9 +130,7 @@ def latest_call(con, centre: Centre, before: dt.datetime | None = None) -> dt.da
 
     # a cut inside the data (a report's end, a past day)
     def grow(old, first_snapshot: int, last_snapshot: int):
-        rows, params = direct_reads.inserted(
-            con, snapshot_cache.database_of(con), "calls", first_snapshot, last_snapshot
-        )
+        rows, params = direct_reads.inserted(con, "calls", first_snapshot, last_snapshot)
         added = con.execute(
             f"SELECT max(arrived_at) FROM {rows} WHERE centre_id = ? AND arrived_at < ?",
             [*params, centre.centre_id, before],

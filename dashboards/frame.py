@@ -303,9 +303,7 @@ def filter_values(con, centre_id: str) -> dict[str, tuple[str, ...]]:
 
     def more_topics(old: tuple, first: int, last: int) -> tuple:
         # only the calls inserted since: a scan of every call's topic took 35-50 ms
-        rows, params = direct_reads.inserted(
-            con, snapshot_cache.database_of(con), "calls", first, last
-        )
+        rows, params = direct_reads.inserted(con, "calls", first, last)
         added = con.execute(
             f"SELECT DISTINCT topic FROM {rows} WHERE centre_id = ? AND topic IS NOT NULL",
             [*params, centre_id],

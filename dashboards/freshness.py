@@ -14,15 +14,13 @@ each removal would bring back (counts from the KPI layer).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 
 import dash_mantine_components as dmc
 from dash import dcc, html
 
 from analytics.centres import Centre
-from analytics.freshness import DataAge, data_age, latest_call
-from analytics.kpi import rollup
+from analytics.freshness import DataAge, data_age, has_calls_in, latest_call
 from analytics.translation import ngettext
 from dashboards.words import words
 
@@ -89,29 +87,12 @@ PAGE_KINDS = {
 }
 
 
-def _calls_in(con, centre, period) -> bool | None:
-    """Whether ``period`` has calls of the centre, from the rollup's list of its
-    quarter-hours with calls (kept per snapshot and grown by a feed's commits, as every
-    page reads it for its filters): no query. None when that cannot tell (no rollup, a
-    period that does not start and end on a quarter-hour)."""
-    summary = rollup.summary(con, centre.centre_id)
-    if summary is None:
-        return None
-    lo, hi = period.bounds(centre.tz)
-    first, last = rollup.quarter_of(lo), rollup.quarter_of(hi)
-    if rollup.quarter_start(first) != lo or rollup.quarter_start(last) != hi:
-        return None
-    quarters = summary[1]
-    at = bisect.bisect_left(quarters, first)
-    return at < len(quarters) and quarters[at] < last
-
-
 def _count(con, centre, period, filters: dict, kind: str) -> int:
     from dashboards.queries import call_kpis, ticket_kpis
 
     total = 0
     if kind in ("calls", "both"):
-        known = None if filters else _calls_in(con, centre, period)
+        known = None if filters else has_calls_in(con, centre, period)
         if known:
             return 1  # some call: the count itself is not shown
         if known is None:

@@ -809,9 +809,7 @@ def _inserted_deltas(con, shared: _Shared, first: int, last: int):
     and per day)."""
     key = (first, last)
     if key not in shared.inserted:
-        rows, params = direct_reads.inserted(
-            con, snapshot_cache.database_of(con), "call_interval_deltas", first, last
-        )
+        rows, params = direct_reads.inserted(con, "call_interval_deltas", first, last)
         shared.inserted[key] = con.execute(
             f"SELECT {', '.join(_DELTA_COLUMNS)} FROM {rows} "
             "WHERE centre_id = ? AND quarter >= ? AND quarter < ?",
@@ -839,9 +837,7 @@ def _kept_copy(
         names = (old if kept is None else old.rows).column_names
         added = inserted(first, last) if inserted is not None else None
         if added is None or not set(names) <= set(added.column_names):
-            rows, inserted_params = direct_reads.inserted(
-                con, snapshot_cache.database_of(con), table, first, last
-            )
+            rows, inserted_params = direct_reads.inserted(con, table, first, last)
             added = con.execute(
                 f"SELECT {', '.join(names)} FROM {rows} WHERE {where}",
                 [*inserted_params, *params],

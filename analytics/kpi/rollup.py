@@ -354,9 +354,7 @@ def summary(
         # deltas only ever added: a key whose sum was not 0 stays so (sums never go below
         # 0) unless a delta takes calls away, and one that was 0 has calls if it gained
         dims = ", ".join(ROLLUP_DIMENSIONS)
-        rows, params = direct_reads.inserted(
-            con, snapshot_cache.database_of(con), "call_interval_deltas", first, last
-        )
+        rows, params = direct_reads.inserted(con, "call_interval_deltas", first, last)
         added = con.execute(
             f"SELECT {dims}, quarter, n FROM {rows} WHERE centre_id = ? AND n <> 0",
             [*params, centre_id],

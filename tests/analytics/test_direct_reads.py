@@ -178,7 +178,7 @@ def test_the_rows_a_snapshot_inserted_are_ducklake_s_own(tmp_path):
                     assert sorted(ours, key=repr) == sorted(lake, key=repr), (table, first, end)
                     compared += len(lake)
         assert compared > 600
-        rows, params = direct_reads.inserted(con, store.alias, "calls", 1, last)
+        rows, params = direct_reads.inserted(con, "calls", 1, last)
         assert not params  # read from the catalogue, not through DuckLake
         topics = {r[0] for r in con.execute(f"SELECT topic FROM {rows}", params).fetchall()}
         assert {"topic0", "topic1", "topic2"} <= topics

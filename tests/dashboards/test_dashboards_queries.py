@@ -264,7 +264,7 @@ def test_a_screen_lists_no_category_without_calls_in_the_period(store):
 def test_whether_a_period_has_calls_is_read_from_the_rollup_s_quarter_hours(con, centre):
     """The empty-page notice asks whether a period has calls; the rollup's list of
     quarter-hours with calls answers without a query, and must agree with the count."""
-    from dashboards.freshness import _calls_in
+    from analytics.freshness import has_calls_in
 
     periods = [
         parse_period(p)
@@ -273,7 +273,7 @@ def test_whether_a_period_has_calls_is_read_from_the_rollup_s_quarter_hours(con,
     periods += [parse_period(f"2026-09-{d:02d}") for d in range(1, 31)]
     seen = set()
     for period in periods:
-        known = _calls_in(con, centre, period)
+        known = has_calls_in(con, centre, period)
         assert known is not None, period.label  # whole local days: quarter-hours
         offered = call_kpis(con, centre, period=period, percentile=False)[0]["offered"]
         assert known == (offered > 0), period.label
